@@ -1,0 +1,116 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { getConnInfo } from '@hono/node-server/conninfo';
+import { serveStatic } from '@hono/node-server/serve-static';
+import { Hono } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
+import { secureHeaders } from 'hono/secure-headers';
+import type { Deps } from './context';
+import { auditRoutes } from './features/audit/audit.routes';
+import { authRoutes } from './features/auth/auth.routes';
+import { csrfGuard, sessionMiddleware } from './features/auth/guards';
+import { roleRoutes } from './features/roles/roles.routes';
+import { settingsRoutes } from './features/settings/settings.routes';
+import { userRoutes } from './features/users/users.routes';
+import { HttpError } from './lib/http-error';
+import type { AppEnv } from './types';
+
+/** The console API. Chained so that its type carries every route for the SPA's typed client. */
+export function createApi(deps: Deps) {
+  return new Hono<AppEnv>()
+    .use(csrfGuard)
+    .use(sessionMiddleware(deps))
+    .route('/auth', authRoutes(deps))
+    .route('/settings', settingsRoutes(deps))
+    .route('/users', userRoutes(deps))
+    .route('/roles', roleRoutes(deps))
+    .route('/audit', auditRoutes(deps));
+}
+export type ApiType = ReturnType<typeof createApi>;
+
+function webDist(): string | undefined {
+  const here = dirname(fileURLToPath(import.meta.url));
+  for (const c of [join(here, '../../web/dist'), join(here, '../../../apps/web/dist')]) {
+    if (existsSync(join(c, 'index.html'))) return c;
+  }
+  return undefined;
+}
+
+/** Builds the whole application (no listen), so tests can drive it with app.request(). */
+export function createApp(deps: Deps) {
+  const app = new Hono<AppEnv>();
+
+  app.use(
+    secureHeaders({
+      contentSecurityPolicy: {
+        defaultSrc: ["'self'"],
+        scriptSrc: ["'self'"],
+        styleSrc: ["'self'"],
+        imgSrc: ["'self'", 'data:'],
+        connectSrc: ["'self'"],
+        fontSrc: ["'self'"],
+        objectSrc: ["'none'"],
+        baseUri: ["'self'"],
+        formAction: ["'self'"],
+        frameAncestors: ["'none'"],
+      },
+      referrerPolicy: 'same-origin',
+      xFrameOptions: 'DENY',
+      crossOriginEmbedderPolicy: false,
+      strictTransportSecurity: deps.env.cookieSecure ? 'max-age=31536000; includeSubDomains' : false,
+    }),
+  );
+
+  // Who is calling, and whether another process changed the database since the last request.
+  app.use(async (c, next) => {
+    let ip = '';
+    try {
+      ip = getConnInfo(c).remote.address ?? '';
+    } catch {
+      ip = '';
+    }
+    c.set('actor', { id: null, username: 'anonymous', ip });
+    deps.gen.check();
+    await next();
+  });
+
+  app.use(
+    '/api/*',
+    bodyLimit({
+      maxSize: 1024 * 1024,
+      onError: () => {
+        throw new HttpError(413, 'toolarge', 'The request body is too large');
+      },
+    }),
+  );
+  app.route('/api', createApi(deps));
+  app.all('/api/*', () => {
+    throw new HttpError(404, 'notfound', 'No such API route');
+  });
+
+  const dist = webDist();
+  if (dist) {
+    const index = readFileSync(join(dist, 'index.html'), 'utf8');
+    app.use('/assets/*', async (c, next) => {
+      await next();
+      if (c.res.status === 200) c.header('Cache-Control', 'public, max-age=31536000, immutable');
+    });
+    app.use('/*', serveStatic({ root: dist }));
+    // Client-side routes: every other GET gets the SPA shell.
+    app.get('*', (c) => {
+      c.header('Cache-Control', 'no-cache');
+      return c.html(index);
+    });
+  }
+
+  app.onError((err, c) => {
+    if (err instanceof HttpError) {
+      return c.json({ error: { code: err.code, message: err.message, ...(err.fields ? { fields: err.fields } : {}) } }, err.status);
+    }
+    deps.log(`Unexpected error on ${c.req.method} ${c.req.path}: ${err.stack ?? err}`);
+    return c.json({ error: { code: 'internal', message: 'Something went wrong on the server. It has been logged.' } }, 500);
+  });
+  app.notFound((c) => c.json({ error: { code: 'notfound', message: 'Not found' } }, 404));
+  return app;
+}

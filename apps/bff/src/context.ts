@@ -1,0 +1,37 @@
+import type { Store } from './db/client';
+import type { Env } from './env';
+import { SettingsService } from './features/settings/settings.service';
+import { Authz } from './features/roles/authz';
+import { Generation } from './lib/generation';
+import { FailureLimiter } from './lib/rate-limit';
+
+/** Everything a request handler needs, built once per process (or per test). */
+export interface Deps {
+  env: Env;
+  store: Store;
+  gen: Generation;
+  settings: SettingsService;
+  authz: Authz;
+  limits: { loginByUser: FailureLimiter; loginByIp: FailureLimiter };
+  now: () => number;
+  log: (msg: string) => void;
+}
+
+export function createDeps(env: Env, store: Store, opts: { now?: () => number } = {}): Deps {
+  const gen = new Generation(store.sqlite);
+  const now = opts.now ?? (() => Math.floor(Date.now() / 1000));
+  const nowMs = () => now() * 1000;
+  return {
+    env,
+    store,
+    gen,
+    settings: new SettingsService(store.db, gen),
+    authz: new Authz(store.db, gen),
+    limits: {
+      loginByUser: new FailureLimiter(5, 15 * 60_000, nowMs),
+      loginByIp: new FailureLimiter(30, 15 * 60_000, nowMs),
+    },
+    now,
+    log: env.GATEHOUSE_LOG === 'silent' ? () => {} : (msg) => console.log(msg),
+  };
+}

@@ -1,0 +1,61 @@
+import { resolve } from 'node:path';
+import { z } from 'zod';
+
+// The only place that reads process.env. Every variable is validated at start with a clear message.
+const schema = z.object({
+  PORT: z.coerce
+    .number({ message: 'PORT must be a number' })
+    .int('PORT must be a whole number')
+    .min(1, 'PORT must be between 1 and 65535')
+    .max(65535, 'PORT must be between 1 and 65535')
+    .default(3000),
+  HOST: z.string().trim().min(1, 'HOST must not be empty').default('127.0.0.1'),
+  GATEHOUSE_DATA: z.string().trim().min(1, 'GATEHOUSE_DATA must not be empty').default('./data'),
+  GATEHOUSE_ADMIN_PASSWORD: z
+    .string()
+    .min(8, 'GATEHOUSE_ADMIN_PASSWORD must have at least 8 characters')
+    .max(200, 'GATEHOUSE_ADMIN_PASSWORD must have at most 200 characters')
+    .optional(),
+  GATEHOUSE_DEMO_PASSWORD: z
+    .string()
+    .min(8, 'GATEHOUSE_DEMO_PASSWORD must have at least 8 characters')
+    .max(200, 'GATEHOUSE_DEMO_PASSWORD must have at most 200 characters')
+    .optional(),
+  GATEHOUSE_COOKIE_SECURE: z
+    .enum(['auto', 'true', 'false'], { message: 'GATEHOUSE_COOKIE_SECURE must be auto, true or false' })
+    .default('auto'),
+  GATEHOUSE_SESSION_IDLE_MINUTES: z.coerce
+    .number({ message: 'GATEHOUSE_SESSION_IDLE_MINUTES must be a number' })
+    .int()
+    .min(1, 'GATEHOUSE_SESSION_IDLE_MINUTES must be at least 1')
+    .max(7 * 24 * 60, 'GATEHOUSE_SESSION_IDLE_MINUTES must be at most a week')
+    .default(120),
+  GATEHOUSE_SESSION_MAX_HOURS: z.coerce
+    .number({ message: 'GATEHOUSE_SESSION_MAX_HOURS must be a number' })
+    .int()
+    .min(1, 'GATEHOUSE_SESSION_MAX_HOURS must be at least 1')
+    .max(24 * 30, 'GATEHOUSE_SESSION_MAX_HOURS must be at most 30 days')
+    .default(12),
+  GATEHOUSE_SEED_DEMO: z.enum(['0', '1'], { message: 'GATEHOUSE_SEED_DEMO must be 0 or 1' }).default('1'),
+  GATEHOUSE_LOG: z.enum(['silent', 'info'], { message: 'GATEHOUSE_LOG must be silent or info' }).default('info'),
+});
+
+export type Env = z.infer<typeof schema> & { dataDir: string; cookieSecure: boolean };
+
+export class EnvError extends Error {}
+
+export function loadEnv(source: NodeJS.ProcessEnv = process.env): Env {
+  const picked = Object.fromEntries(Object.keys(schema.shape).map((k) => [k, source[k] === '' ? undefined : source[k]]));
+  const parsed = schema.safeParse(picked);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  - ${i.path.join('.')}: ${i.message}`);
+    throw new EnvError(`Invalid configuration:\n${lines.join('\n')}`);
+  }
+  const env = parsed.data;
+  const loopback = env.HOST === 'localhost' || env.HOST.startsWith('127.') || env.HOST === '::1';
+  return {
+    ...env,
+    dataDir: resolve(env.GATEHOUSE_DATA),
+    cookieSecure: env.GATEHOUSE_COOKIE_SECURE === 'auto' ? !loopback : env.GATEHOUSE_COOKIE_SECURE === 'true',
+  };
+}

@@ -1,0 +1,201 @@
+import type { Permission, RoleCreate, RoleDto, RoleUpdate } from '@gatehouse/shared';
+import { roleCreateSchema } from '@gatehouse/shared';
+import { and, asc, count, eq } from 'drizzle-orm';
+import type { Deps } from '../../context';
+import { roleAssignments, roleCapabilities, roles, users } from '../../db/schema';
+import { conflict, HttpError, notFound } from '../../lib/http-error';
+import { type Actor, writeAudit } from '../audit/audit.service';
+import { toUserDto } from '../users/users.service';
+import { AUTHENTICATED_ROLE, GUEST_ROLE } from './authz';
+
+const isAutomatic = (shortname: string) => shortname === AUTHENTICATED_ROLE || shortname === GUEST_ROLE;
+
+function loadRole(deps: Deps, id: number) {
+  const r = deps.store.db.select().from(roles).where(eq(roles.id, id)).get();
+  if (!r) throw notFound('Role');
+  return r;
+}
+
+function toDto(deps: Deps, r: typeof roles.$inferSelect): RoleDto {
+  const caps: Record<string, Permission> = {};
+  for (const rc of deps.store.db.select().from(roleCapabilities).where(eq(roleCapabilities.roleId, r.id)).all()) {
+    caps[rc.capability] = rc.permission;
+  }
+  const assignedCount =
+    deps.store.db.select({ n: count() }).from(roleAssignments).where(eq(roleAssignments.roleId, r.id)).get()?.n ?? 0;
+  return {
+    id: r.id,
+    shortname: r.shortname,
+    name: r.name,
+    description: r.description,
+    archetype: r.archetype,
+    automatic: isAutomatic(r.shortname),
+    protected: r.protected,
+    capabilities: caps,
+    assignedCount,
+  };
+}
+
+export function listRoles(deps: Deps): RoleDto[] {
+  return deps.store.db
+    .select()
+    .from(roles)
+    .orderBy(asc(roles.sortorder), asc(roles.id))
+    .all()
+    .map((r) => toDto(deps, r));
+}
+
+export function getRole(deps: Deps, id: number): RoleDto {
+  return toDto(deps, loadRole(deps, id));
+}
+
+function assertUnique(deps: Deps, field: 'shortname' | 'name', value: string, exceptId?: number) {
+  const row = deps.store.db.select({ id: roles.id }).from(roles).where(eq(roles[field], value)).get();
+  if (row && row.id !== exceptId) {
+    const label = field === 'name' ? 'name' : 'short name';
+    throw conflict(`A role with this ${label} already exists`, { [field]: `A role with this ${label} already exists` });
+  }
+}
+
+export function createRole(deps: Deps, input: RoleCreate, actor: Actor): RoleDto {
+  const data = roleCreateSchema.parse(input);
+  assertUnique(deps, 'shortname', data.shortname);
+  assertUnique(deps, 'name', data.name);
+  const id = deps.store.db.transaction((tx) => {
+    const max = tx.select({ n: roles.sortorder }).from(roles).all().reduce((m, r) => Math.max(m, r.n), 0);
+    const created = tx
+      .insert(roles)
+      .values({ shortname: data.shortname, name: data.name, description: data.description, sortorder: max + 1 })
+      .returning()
+      .get();
+    const entries = Object.entries(data.capabilities);
+    if (entries.length) {
+      tx.insert(roleCapabilities)
+        .values(entries.map(([capability, permission]) => ({ roleId: created.id, capability, permission })))
+        .run();
+    }
+    writeAudit(tx, actor, {
+      action: 'role.create',
+      targetType: 'role',
+      targetId: created.id,
+      summary: `Created role ${created.name}`,
+      details: { shortname: created.shortname, capabilities: data.capabilities },
+    });
+    return created.id;
+  });
+  deps.gen.bump();
+  return getRole(deps, id);
+}
+
+export function updateRole(deps: Deps, id: number, patch: RoleUpdate, actor: Actor): RoleDto {
+  const role = loadRole(deps, id);
+  if (role.protected) throw new HttpError(403, 'protected', 'This role is protected and cannot be modified');
+  if (patch.name !== undefined) assertUnique(deps, 'name', patch.name, id);
+  const before = getRole(deps, id).capabilities;
+  const capChanges = Object.entries(patch.capabilities ?? {}).filter(([cap, p]) => (before[cap] ?? 'notset') !== p);
+  deps.store.db.transaction((tx) => {
+    const fields: Partial<typeof roles.$inferInsert> = {};
+    if (patch.name !== undefined && patch.name !== role.name) fields.name = patch.name;
+    if (patch.description !== undefined && patch.description !== role.description) fields.description = patch.description;
+    if (Object.keys(fields).length) tx.update(roles).set(fields).where(eq(roles.id, id)).run();
+    for (const [capability, permission] of capChanges) {
+      if (permission === 'notset') {
+        tx.delete(roleCapabilities)
+          .where(and(eq(roleCapabilities.roleId, id), eq(roleCapabilities.capability, capability)))
+          .run();
+      } else {
+        tx.insert(roleCapabilities)
+          .values({ roleId: id, capability, permission })
+          .onConflictDoUpdate({ target: [roleCapabilities.roleId, roleCapabilities.capability], set: { permission } })
+          .run();
+      }
+    }
+    if (Object.keys(fields).length || capChanges.length) {
+      writeAudit(tx, actor, {
+        action: 'role.update',
+        targetType: 'role',
+        targetId: id,
+        summary: `Updated role ${fields.name ?? role.name}${capChanges.length ? `: ${capChanges.map(([c, p]) => `${c} → ${p}`).join(', ')}` : ''}`,
+        details: { fields, capabilities: Object.fromEntries(capChanges) },
+      });
+    }
+  });
+  deps.gen.bump();
+  return getRole(deps, id);
+}
+
+export function deleteRole(deps: Deps, id: number, actor: Actor): void {
+  const role = loadRole(deps, id);
+  if (role.protected) throw new HttpError(403, 'protected', 'This role is protected and cannot be deleted');
+  if (isAutomatic(role.shortname)) {
+    throw new HttpError(409, 'automatic', `The ${role.name} role is given automatically and cannot be deleted`);
+  }
+  deps.store.db.transaction((tx) => {
+    tx.delete(roles).where(eq(roles.id, id)).run();
+    writeAudit(tx, actor, { action: 'role.delete', targetType: 'role', targetId: id, summary: `Deleted role ${role.name}` });
+  });
+  deps.gen.bump();
+}
+
+export function listAssignments(deps: Deps, roleId: number) {
+  loadRole(deps, roleId);
+  return deps.store.db
+    .select({ u: users })
+    .from(roleAssignments)
+    .innerJoin(users, eq(users.id, roleAssignments.userId))
+    .where(eq(roleAssignments.roleId, roleId))
+    .orderBy(asc(users.lastname), asc(users.firstname))
+    .all()
+    .map((r) => toUserDto(r.u));
+}
+
+export function assignRole(deps: Deps, roleId: number, userId: number, actor: Actor): void {
+  const role = loadRole(deps, roleId);
+  if (isAutomatic(role.shortname)) {
+    throw new HttpError(409, 'automatic', `The ${role.name} role is given automatically and cannot be assigned`);
+  }
+  const user = deps.store.db.select().from(users).where(eq(users.id, userId)).get();
+  if (!user) throw notFound('User');
+  if (user.deleted) throw new HttpError(409, 'deleted', 'A deleted user cannot be given a role');
+  if (user.isGuest) throw new HttpError(409, 'guest', 'The guest account cannot be given a role');
+  const exists = deps.store.db
+    .select()
+    .from(roleAssignments)
+    .where(and(eq(roleAssignments.roleId, roleId), eq(roleAssignments.userId, userId)))
+    .get();
+  if (exists) throw conflict(`${user.username} already has the role ${role.name}`);
+  deps.store.db.transaction((tx) => {
+    tx.insert(roleAssignments).values({ roleId, userId, timecreated: deps.now() }).run();
+    writeAudit(tx, actor, {
+      action: 'role.assign',
+      targetType: 'user',
+      targetId: userId,
+      summary: `Assigned role ${role.name} to ${user.username}`,
+      details: { roleId },
+    });
+  });
+  deps.gen.bump();
+}
+
+export function unassignRole(deps: Deps, roleId: number, userId: number, actor: Actor): void {
+  const role = loadRole(deps, roleId);
+  const user = deps.store.db.select().from(users).where(eq(users.id, userId)).get();
+  const removed = deps.store.db.transaction((tx) => {
+    const res = tx
+      .delete(roleAssignments)
+      .where(and(eq(roleAssignments.roleId, roleId), eq(roleAssignments.userId, userId)))
+      .run();
+    if (res.changes) {
+      writeAudit(tx, actor, {
+        action: 'role.unassign',
+        targetType: 'user',
+        targetId: userId,
+        summary: `Removed role ${role.name} from ${user?.username ?? `user ${userId}`}`,
+        details: { roleId },
+      });
+    }
+    return res.changes;
+  });
+  if (!removed) throw notFound('Role assignment');
+  deps.gen.bump();
+}

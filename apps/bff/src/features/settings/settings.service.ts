@@ -1,0 +1,70 @@
+import { SETTING_DEFS, SETTING_NAMES, type SettingName, type Settings, type SettingsPatch } from '@gatehouse/shared';
+import type { Db } from '../../db/client';
+import { config } from '../../db/schema';
+import { type Generation, GenerationCache } from '../../lib/generation';
+import { type Actor, writeAudit } from '../audit/audit.service';
+
+export interface SettingChange {
+  name: SettingName;
+  from: string;
+  to: string;
+}
+
+/** Site settings: read from a cache that follows the database generation, written with an audit row each. */
+export class SettingsService {
+  private readonly cache: GenerationCache<Settings>;
+
+  constructor(
+    private readonly db: Db,
+    private readonly gen: Generation,
+  ) {
+    this.cache = new GenerationCache(gen, () => {
+      const values = Object.fromEntries(SETTING_NAMES.map((n) => [n, SETTING_DEFS[n].default])) as Settings;
+      for (const row of db.select().from(config).all()) {
+        if (row.name in values) values[row.name as SettingName] = row.value;
+      }
+      return values;
+    });
+  }
+
+  all(): Settings {
+    return { ...this.cache.get() };
+  }
+
+  get(name: SettingName): string {
+    return this.cache.get()[name];
+  }
+
+  flag(name: SettingName): boolean {
+    return this.get(name) === '1';
+  }
+
+  /** Applies an already validated patch in the caller's transaction (or its own) and audits each change. */
+  apply(patch: SettingsPatch, actor: Actor): SettingChange[] {
+    const current = this.cache.get();
+    const changes: SettingChange[] = [];
+    for (const name of SETTING_NAMES) {
+      const to = patch[name];
+      if (to === undefined || to === current[name]) continue;
+      changes.push({ name, from: current[name], to });
+    }
+    if (!changes.length) return changes;
+    this.db.transaction((tx) => {
+      for (const c of changes) {
+        tx.insert(config)
+          .values({ name: c.name, value: c.to })
+          .onConflictDoUpdate({ target: config.name, set: { value: c.to } })
+          .run();
+        writeAudit(tx, actor, {
+          action: 'config.set',
+          targetType: 'config',
+          targetId: c.name,
+          summary: `Changed ${c.name} from "${c.from}" to "${c.to}"`,
+          details: { from: c.from, to: c.to },
+        });
+      }
+    });
+    this.gen.bump();
+    return changes;
+  }
+}

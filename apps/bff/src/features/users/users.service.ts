@@ -1,0 +1,173 @@
+import type { UserCreate, UserDto, UserListQuery, UserUpdate } from '@gatehouse/shared';
+import { userListQuerySchema } from '@gatehouse/shared';
+import { type AnyColumn, and, asc, count, desc, eq, or, type SQL, sql } from 'drizzle-orm';
+import type { Deps } from '../../context';
+import { roleAssignments, type UserRow, users } from '../../db/schema';
+import { conflict, forbidden, HttpError, notFound } from '../../lib/http-error';
+import { hashPassword } from '../../lib/password';
+import { type Actor, writeAudit } from '../audit/audit.service';
+import { endUserSessions } from '../auth/sessions';
+
+export function toUserDto(u: UserRow): UserDto {
+  const { passwordHash: _omit, ...rest } = u;
+  return rest;
+}
+
+const SORTS = {
+  username: [users.username],
+  firstname: [users.firstname, users.lastname],
+  lastname: [users.lastname, users.firstname],
+  email: [users.email],
+  timecreated: [users.timecreated],
+  lastlogin: [users.lastlogin],
+} as const;
+
+export function listUsers(deps: Deps, input: UserListQuery) {
+  const q = userListQuerySchema.parse(input);
+  const where: SQL[] = [];
+  const status = q.status ?? 'active';
+  if (status !== 'deleted' && status !== 'all') where.push(eq(users.deleted, false));
+  if (status === 'deleted') where.push(eq(users.deleted, true));
+  if (status === 'suspended') where.push(eq(users.suspended, true));
+  if (status === 'unconfirmed') where.push(eq(users.confirmed, false));
+  if (q.search) {
+    const term = `%${q.search.replace(/[\\%_]/g, (m) => `\\${m}`)}%`;
+    const l = (col: AnyColumn) => sql`${col} LIKE ${term} ESCAPE '\\'`;
+    where.push(or(l(users.username), l(users.firstname), l(users.lastname), l(users.email)) as SQL);
+  }
+  const cond = where.length ? and(...where) : undefined;
+  const dir = q.dir === 'desc' ? desc : asc;
+  const rows = deps.store.db
+    .select()
+    .from(users)
+    .where(cond)
+    .orderBy(...SORTS[q.sort].map((c) => dir(c)), dir(users.id))
+    .limit(q.perPage)
+    .offset((q.page - 1) * q.perPage)
+    .all();
+  const total = deps.store.db.select({ n: count() }).from(users).where(cond).get()?.n ?? 0;
+  return { items: rows.map(toUserDto), total, page: q.page, perPage: q.perPage };
+}
+
+export function getUser(deps: Deps, id: number): UserRow {
+  const u = deps.store.db.select().from(users).where(eq(users.id, id)).get();
+  if (!u) throw notFound('User');
+  return u;
+}
+
+function usernameTaken(deps: Deps, username: string, exceptId?: number): boolean {
+  const row = deps.store.db.select({ id: users.id }).from(users).where(eq(users.username, username)).get();
+  return !!row && row.id !== exceptId;
+}
+
+export async function createUser(deps: Deps, input: UserCreate, actor: Actor, actorIsAdmin: boolean): Promise<UserRow> {
+  if (input.siteAdmin && !actorIsAdmin) throw forbidden('Only site administrators can make a user a site administrator');
+  if (usernameTaken(deps, input.username)) {
+    throw conflict('This username is already taken', { username: 'This username is already taken' });
+  }
+  const passwordHash = await hashPassword(input.password);
+  const now = deps.now();
+  const { password: _p, ...fields } = input;
+  const row = deps.store.db.transaction((tx) => {
+    const created = tx
+      .insert(users)
+      .values({ ...fields, passwordHash, timecreated: now, timemodified: now })
+      .returning()
+      .get();
+    writeAudit(tx, actor, {
+      action: 'user.create',
+      targetType: 'user',
+      targetId: created.id,
+      summary: `Created user ${created.username}`,
+      details: { ...fields },
+    });
+    return created;
+  });
+  deps.gen.bump();
+  return row;
+}
+
+export async function updateUser(
+  deps: Deps,
+  id: number,
+  patch: UserUpdate,
+  actor: Actor,
+  ctx: { actorIsAdmin: boolean; sessionHash?: string },
+): Promise<UserRow> {
+  const user = getUser(deps, id);
+  if (user.deleted) throw new HttpError(409, 'deleted', 'This user is deleted and cannot be edited');
+  if (user.protected) throw new HttpError(403, 'protected', 'This user is protected and cannot be modified');
+  if (patch.siteAdmin !== undefined && patch.siteAdmin !== user.siteAdmin && !ctx.actorIsAdmin) {
+    throw forbidden('Only site administrators can grant or remove site administration');
+  }
+  if (user.siteAdmin && !ctx.actorIsAdmin && (patch.password !== undefined || patch.username !== undefined)) {
+    throw forbidden('Only site administrators can change the username or password of a site administrator');
+  }
+  if (user.isGuest && (patch.siteAdmin || patch.username !== undefined)) {
+    throw new HttpError(409, 'guest', 'The guest account cannot be renamed or made a site administrator');
+  }
+  if (id === actor.id) {
+    if (patch.siteAdmin === false) throw new HttpError(409, 'self', 'You cannot remove your own site administration');
+    if (patch.suspended === true) throw new HttpError(409, 'self', 'You cannot suspend yourself');
+    if (patch.auth === 'nologin') throw new HttpError(409, 'self', 'You cannot set your own authentication to No login');
+  }
+  if (patch.username !== undefined && usernameTaken(deps, patch.username, id)) {
+    throw conflict('This username is already taken', { username: 'This username is already taken' });
+  }
+  const { password, ...fields } = patch;
+  const changed = Object.fromEntries(
+    Object.entries(fields).filter(([k, v]) => user[k as keyof UserRow] !== v),
+  ) as Partial<UserRow>;
+  const passwordHash = password !== undefined ? await hashPassword(password) : undefined;
+  if (!Object.keys(changed).length && !passwordHash) return user;
+  const row = deps.store.db.transaction((tx) => {
+    const updated = tx
+      .update(users)
+      .set({ ...changed, ...(passwordHash ? { passwordHash } : {}), timemodified: deps.now() })
+      .where(eq(users.id, id))
+      .returning()
+      .get();
+    // A new password, a suspension or a locked-out auth method ends the user's console sessions.
+    if (passwordHash || changed.suspended || changed.auth === 'nologin' || changed.confirmed === false) {
+      endUserSessions(tx, id, id === actor.id ? ctx.sessionHash : undefined);
+    }
+    const fieldsChanged = Object.keys(changed);
+    if (passwordHash) fieldsChanged.push('password');
+    writeAudit(tx, actor, {
+      action: 'user.update',
+      targetType: 'user',
+      targetId: id,
+      summary: `Updated user ${updated.username}: ${fieldsChanged.join(', ')}`,
+      details: { changed },
+    });
+    return updated;
+  });
+  deps.gen.bump();
+  return row;
+}
+
+/** Soft delete, as Moodle does: the row stays, marked deleted; sessions and role assignments go. */
+export function deleteUser(deps: Deps, id: number, actor: Actor): UserRow {
+  const user = getUser(deps, id);
+  if (user.deleted) throw new HttpError(409, 'deleted', 'This user is already deleted');
+  if (user.protected) throw new HttpError(403, 'protected', 'This user is protected and cannot be deleted');
+  if (user.isGuest) throw new HttpError(409, 'guest', 'The guest account cannot be deleted');
+  if (id === actor.id) throw new HttpError(409, 'self', 'You cannot delete yourself');
+  if (user.siteAdmin) {
+    throw new HttpError(409, 'siteadmin', 'Site administrators cannot be deleted: remove their site administration first');
+  }
+  const row = deps.store.db.transaction((tx) => {
+    const updated = tx
+      .update(users)
+      .set({ deleted: true, suspended: true, timemodified: deps.now() })
+      .where(eq(users.id, id))
+      .returning()
+      .get();
+    endUserSessions(tx, id);
+    tx.delete(roleAssignments).where(eq(roleAssignments.userId, id)).run();
+    writeAudit(tx, actor, { action: 'user.delete', targetType: 'user', targetId: id, summary: `Deleted user ${user.username}` });
+    return updated;
+  });
+  deps.gen.bump();
+  return row;
+}

@@ -1,0 +1,71 @@
+import { serve } from '@hono/node-server';
+import { boot } from './boot';
+import { DEMO_USERS } from './db/seed';
+import { EnvError, loadEnv } from './env';
+import { purgeExpiredSessions } from './features/auth/sessions';
+
+async function main() {
+  let env: ReturnType<typeof loadEnv>;
+  try {
+    env = loadEnv();
+  } catch (err) {
+    if (err instanceof EnvError) {
+      console.error(err.message);
+      process.exit(2);
+    }
+    throw err;
+  }
+  const { store, deps, app, seed } = await boot(env);
+  const url = `http://${env.HOST.includes(':') ? `[${env.HOST}]` : env.HOST}:${env.PORT}/`;
+
+  if (seed.seeded) {
+    console.log('First start: created the database, the standard roles and the first administrator.');
+    if (seed.adminPasswordGenerated) {
+      console.log(`  Administrator: username "admin", password "${seed.adminPassword}" (shown once; change it after signing in)`);
+    } else {
+      console.log('  Administrator: username "admin", password from GATEHOUSE_ADMIN_PASSWORD');
+    }
+    if (seed.demoPassword) {
+      const who = DEMO_USERS.map((u) => u.username).join(', ');
+      const pw = env.GATEHOUSE_DEMO_PASSWORD ? 'from GATEHOUSE_DEMO_PASSWORD' : `"${seed.demoPassword}"`;
+      console.log(`  Demo users (${who}): password ${pw}`);
+    }
+  }
+
+  const server = serve({ fetch: app.fetch, port: env.PORT, hostname: env.HOST }, () => {
+    console.log(`Gatehouse is listening on ${url} (data in ${env.dataDir})`);
+  });
+  server.on('error', (err: NodeJS.ErrnoException) => {
+    console.error(
+      err.code === 'EADDRINUSE' ? `Port ${env.PORT} on ${env.HOST} is already in use. Set PORT to another port.` : `Server error: ${err.message}`,
+    );
+    process.exit(1);
+  });
+
+  const sweep = setInterval(() => purgeExpiredSessions(deps), 10 * 60_000);
+  sweep.unref();
+
+  let stopping = false;
+  const shutdown = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    console.log(`${signal} received: finishing requests in flight, then closing the database.`);
+    const force = setTimeout(() => {
+      console.error('Shutdown took more than 10 s; exiting.');
+      process.exit(1);
+    }, 10_000);
+    force.unref();
+    server.close(() => {
+      store.sqlite.close();
+      process.exit(0);
+    });
+    if ('closeIdleConnections' in server) (server as { closeIdleConnections: () => void }).closeIdleConnections();
+  };
+  process.on('SIGINT', () => shutdown('SIGINT'));
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+}
+
+main().catch((err) => {
+  console.error(`Gatehouse failed to start: ${err instanceof Error ? err.message : err}`);
+  process.exit(1);
+});

@@ -1,0 +1,11 @@
+import type { UserRow } from './db/schema';
+import type { Actor } from './features/audit/audit.service';
+
+export interface AppEnv {
+  Variables: {
+    /** The signed-in console user, when there is one. */
+    user: UserRow | undefined;
+    sessionHash: string | undefined;
+    actor: Actor;
+  };
+}

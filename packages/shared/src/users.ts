@@ -1,0 +1,73 @@
+import { z } from 'zod';
+import { pageQuerySchema } from './paging';
+
+export const AUTH_METHODS = ['manual', 'nologin', 'webservice'] as const;
+export const AUTH_LABELS: Record<(typeof AUTH_METHODS)[number], string> = {
+  manual: 'Manual accounts',
+  nologin: 'No login',
+  webservice: 'Web services authentication',
+};
+
+export const usernameSchema = z
+  .string()
+  .trim()
+  .toLowerCase()
+  .min(1, 'Username is required')
+  .max(100, 'At most 100 characters')
+  .regex(/^[a-z0-9_.@-]+$/, 'Only lowercase letters, digits and _ . @ - are allowed');
+
+export const passwordSchema = z
+  .string()
+  .min(8, 'At least 8 characters')
+  .max(200, 'At most 200 characters')
+  .refine((v) => /[a-z]/i.test(v) && /[^a-z]/i.test(v), 'Use letters and at least one digit or symbol');
+
+const nameField = (label: string) => z.string().trim().min(1, `${label} is required`).max(100, 'At most 100 characters');
+
+export const userFieldsSchema = z.object({
+  username: usernameSchema,
+  firstname: nameField('First name'),
+  lastname: nameField('Last name'),
+  email: z.string().trim().max(254).email('Enter a valid email address'),
+  auth: z.enum(AUTH_METHODS),
+  suspended: z.boolean(),
+  confirmed: z.boolean(),
+  passwordExpired: z.boolean(),
+  siteAdmin: z.boolean(),
+});
+
+export const userCreateSchema = userFieldsSchema.extend({ password: passwordSchema }).strict();
+export type UserCreate = z.infer<typeof userCreateSchema>;
+
+/** Every field optional; a password given here is a new password. */
+export const userUpdateSchema = userFieldsSchema.partial().extend({ password: passwordSchema.optional() }).strict();
+export type UserUpdate = z.infer<typeof userUpdateSchema>;
+
+export const USER_STATUSES = ['active', 'suspended', 'unconfirmed', 'deleted', 'all'] as const;
+export const USER_SORTS = ['username', 'firstname', 'lastname', 'email', 'timecreated', 'lastlogin'] as const;
+
+export const userListQuerySchema = pageQuerySchema.extend({
+  search: z.string().trim().max(100).optional(),
+  status: z.enum(USER_STATUSES).optional(),
+  sort: z.enum(USER_SORTS).default('lastname'),
+});
+export type UserListQuery = z.input<typeof userListQuerySchema>;
+
+export interface UserDto {
+  id: number;
+  username: string;
+  firstname: string;
+  lastname: string;
+  email: string;
+  auth: (typeof AUTH_METHODS)[number];
+  suspended: boolean;
+  confirmed: boolean;
+  passwordExpired: boolean;
+  siteAdmin: boolean;
+  deleted: boolean;
+  isGuest: boolean;
+  protected: boolean;
+  timecreated: number;
+  timemodified: number;
+  lastlogin: number | null;
+}

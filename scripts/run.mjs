@@ -1,0 +1,90 @@
+#!/usr/bin/env node
+// The two README commands (`npm start`, `npm test`) land here. On a fresh machine that has
+// only Node.js and npm, this bootstraps a pinned pnpm into .tools/, installs the workspace
+// (building better-sqlite3 from source), builds, and then starts the server or runs every test.
+import { execFileSync, spawn } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { delimiter, dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const { packageManager } = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
+const pnpmVersion = packageManager.split('@')[1];
+const toolsDir = join(root, '.tools');
+const pnpmBin = join(toolsDir, 'node_modules', 'pnpm', 'bin', 'pnpm.cjs');
+const env = {
+  ...process.env,
+  PATH: [join(toolsDir, 'node_modules', '.bin'), join(root, 'node_modules', '.bin'), process.env.PATH].join(delimiter),
+};
+
+function step(title) {
+  console.log(`\n\u25b6 ${title}`);
+}
+
+function run(cmd, args, opts = {}) {
+  execFileSync(cmd, args, { cwd: root, stdio: 'inherit', env, ...opts });
+}
+
+function pnpm(...args) {
+  run(process.execPath, [pnpmBin, ...args]);
+}
+
+function ensurePnpm() {
+  if (existsSync(pnpmBin)) {
+    const installed = JSON.parse(readFileSync(join(toolsDir, 'node_modules', 'pnpm', 'package.json'), 'utf8'));
+    if (installed.version === pnpmVersion) return;
+  }
+  step(`Bootstrapping pnpm ${pnpmVersion} into .tools/`);
+  run('npm', ['install', '--prefix', toolsDir, '--no-save', '--no-audit', '--no-fund', '--loglevel=error', `pnpm@${pnpmVersion}`]);
+}
+
+function install() {
+  step('Installing dependencies (pnpm install)');
+  const frozen = existsSync(join(root, 'pnpm-lock.yaml')) ? ['--frozen-lockfile'] : [];
+  pnpm('install', ...frozen, '--prefer-offline');
+}
+
+function build() {
+  step('Building (shared, BFF, SPA)');
+  pnpm('run', 'build');
+}
+
+function ensureChromium() {
+  if (existsSync('/usr/bin/chromium')) return;
+  step("Installing Debian's Chromium for the browser tests");
+  const sudo = process.getuid && process.getuid() === 0 ? [] : ['sudo'];
+  const apt = (...a) => run(sudo[0] ?? 'apt-get', sudo.length ? ['apt-get', ...a] : a);
+  apt('update');
+  apt('install', '-y', '--no-install-recommends', 'chromium');
+}
+
+const command = process.argv[2] ?? 'start';
+try {
+  ensurePnpm();
+  install();
+  build();
+  if (command === 'setup') process.exit(0);
+  if (command === 'start') {
+    step('Starting Gatehouse');
+    const child = spawn(process.execPath, [join(root, 'apps/bff/dist/index.js')], { cwd: root, stdio: 'inherit', env });
+    for (const sig of ['SIGINT', 'SIGTERM']) process.on(sig, () => child.kill(sig));
+    child.on('exit', (code, signal) => process.exit(signal ? 0 : (code ?? 0)));
+  } else if (command === 'test') {
+    ensureChromium();
+    step('Type-checking');
+    pnpm('run', 'typecheck');
+    step('Linting (Biome)');
+    pnpm('run', 'lint');
+    step('Unit and API tests (Vitest)');
+    pnpm('run', 'test:unit');
+    step('Browser tests (Playwright, Debian Chromium)');
+    pnpm('run', 'test:e2e');
+    console.log('\nAll checks passed.');
+  } else {
+    console.error(`Unknown command "${command}". Use start, test or setup.`);
+    process.exit(2);
+  }
+} catch (err) {
+  console.error(`\n\u2716 ${err.message ?? err}`);
+  process.exit(typeof err.status === 'number' && err.status > 0 ? err.status : 1);
+}
