@@ -2,6 +2,7 @@ import type { Store } from './db/client';
 import type { Env } from './env';
 import { SettingsService } from './features/settings/settings.service';
 import { Authz } from './features/roles/authz';
+import { loadServerSecret } from './features/tokens/server-secret';
 import { Generation } from './lib/generation';
 import { FailureLimiter } from './lib/rate-limit';
 
@@ -13,11 +14,13 @@ export interface Deps {
   settings: SettingsService;
   authz: Authz;
   limits: { loginByUser: FailureLimiter; loginByIp: FailureLimiter };
+  /** The key under which token secrets are hashed. */
+  tokenSecret: Buffer;
   now: () => number;
   log: (msg: string) => void;
 }
 
-export function createDeps(env: Env, store: Store, opts: { now?: () => number } = {}): Deps {
+export function createDeps(env: Env, store: Store, opts: { now?: () => number; tokenSecret?: Buffer } = {}): Deps {
   const gen = new Generation(store.sqlite);
   const now = opts.now ?? (() => Math.floor(Date.now() / 1000));
   const nowMs = () => now() * 1000;
@@ -31,6 +34,7 @@ export function createDeps(env: Env, store: Store, opts: { now?: () => number } 
       loginByUser: new FailureLimiter(5, 15 * 60_000, nowMs),
       loginByIp: new FailureLimiter(30, 15 * 60_000, nowMs),
     },
+    tokenSecret: opts.tokenSecret ?? loadServerSecret(env.dataDir, env.GATEHOUSE_TOKEN_SECRET),
     now,
     log: env.GATEHOUSE_LOG === 'silent' ? () => {} : (msg) => console.log(msg),
   };

@@ -21,6 +21,7 @@ const schema = z.object({
     .min(8, 'GATEHOUSE_DEMO_PASSWORD must have at least 8 characters')
     .max(200, 'GATEHOUSE_DEMO_PASSWORD must have at most 200 characters')
     .optional(),
+  GATEHOUSE_TOKEN_SECRET: z.string().trim().min(1).optional(),
   GATEHOUSE_COOKIE_SECURE: z
     .enum(['auto', 'true', 'false'], { message: 'GATEHOUSE_COOKIE_SECURE must be auto, true or false' })
     .default('auto'),

@@ -6,3 +6,7 @@ export * from './paging';
 export * from './roles';
 export * from './settings';
 export * from './users';
+export * from './external';
+export * from './ip';
+export * from './services';
+export * from './tokens';

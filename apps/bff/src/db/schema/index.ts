@@ -3,3 +3,8 @@ export * from './config';
 export * from './roles';
 export * from './sessions';
 export * from './users';
+export * from './certifications';
+export * from './courses';
+export * from './messaging';
+export * from './services';
+export * from './tokens';

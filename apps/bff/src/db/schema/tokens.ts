@@ -1,0 +1,45 @@
+import { index, integer, sqliteTable, text } from 'drizzle-orm/sqlite-core';
+import { externalServices } from './services';
+import { users } from './users';
+
+/**
+ * Web-service tokens. The secret itself is never stored: only its HMAC-SHA-256 under the
+ * server secret (looked up by that hash) and a short display stub for recognition.
+ */
+export const externalTokens = sqliteTable(
+  'external_tokens',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    tokenHash: text('token_hash').notNull().unique(),
+    stub: text('stub').notNull(),
+    name: text('name').notNull(),
+    userId: integer('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    serviceId: integer('service_id')
+      .notNull()
+      .references(() => externalServices.id, { onDelete: 'cascade' }),
+    ipRestriction: text('ip_restriction'),
+    validUntil: integer('valid_until'),
+    creatorId: integer('creator_id'),
+    /** How the token came to be: admin (Manage tokens / CLI), user (Security keys), login (/login/token.php), hub. */
+    origin: text('origin', { enum: ['admin', 'user', 'login', 'hub'] }).notNull(),
+    /** Hidden tokens (the hub's own) never appear in Manage tokens or Security keys. */
+    hidden: integer('hidden', { mode: 'boolean' }).notNull().default(false),
+    timecreated: integer('timecreated').notNull(),
+    lastAccess: integer('last_access'),
+    calls: integer('calls').notNull().default(0),
+    lastError: text('last_error'),
+    lastErrorAt: integer('last_error_at'),
+  },
+  (t) => [
+    index('external_tokens_user_idx').on(t.userId, t.serviceId),
+    index('external_tokens_service_idx').on(t.serviceId),
+    index('external_tokens_name_idx').on(t.name),
+    index('external_tokens_valid_until_idx').on(t.validUntil),
+    index('external_tokens_created_idx').on(t.timecreated),
+    index('external_tokens_last_access_idx').on(t.lastAccess),
+  ],
+);
+
+export type TokenRow = typeof externalTokens.$inferSelect;

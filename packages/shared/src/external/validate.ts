@@ -1,0 +1,186 @@
+import type { ExternalDescription, ExternalValue, ParamType } from './description';
+
+/**
+ * A value that does not match its description. `path` names where, as Moodle prints it
+ * (`groups => 0 => courseid`); `reason` says what is wrong there.
+ */
+export class ExternalValidationError extends Error {
+  constructor(
+    readonly kind: 'parameter' | 'response',
+    readonly path: (string | number)[],
+    readonly reason: string,
+  ) {
+    super(path.length ? `${path.join(' => ')}: ${reason}` : reason);
+  }
+
+  get pathText(): string {
+    return this.path.join(' => ');
+  }
+}
+
+const PATTERNS: Partial<Record<ParamType, RegExp>> = {
+  alpha: /^[a-zA-Z]*$/,
+  alphanum: /^[a-zA-Z0-9]*$/,
+  alphanumext: /^[a-zA-Z0-9_-]*$/,
+  alphaext: /^[a-zA-Z/_-]*$/,
+  username: /^[a-z0-9_.@-]*$/,
+  lang: /^([a-z]{2,3}(_[a-z0-9]+)*)?$/,
+  plugin: /^[a-z][a-z0-9_]*$/,
+  component: /^[a-z][a-z0-9]*(_[a-z0-9]+)*$/,
+  sequence: /^(\d+(,\d+)*)?$/,
+  email: /^([^\s@<>()[\]\\,;:"]+@[^\s@<>()[\]\\,;:"]+\.[^\s@<>()[\]\\,;:"]+)?$/,
+};
+
+const INT = /^-?(0|[1-9]\d*)$/;
+const FLOAT = /^-?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/;
+const TAG = /<\/?[a-zA-Z!?][^>]*>/;
+
+function show(v: unknown): string {
+  if (typeof v === 'string') return v.length > 60 ? `${v.slice(0, 60)}…` : v;
+  if (Array.isArray(v)) return 'array';
+  if (v === null) return 'null';
+  if (typeof v === 'object') return 'object';
+  return String(v);
+}
+
+function isUrl(s: string): boolean {
+  if (s === '') return true;
+  try {
+    const u = new URL(s);
+    return ['http:', 'https:', 'ftp:'].includes(u.protocol);
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Cleans one scalar, as Moodle's validate_param does: the value is accepted only when cleaning
+ * would not change it (so "12abc" is not an int, and text with tags is not text).
+ * Returns undefined when the value does not fit.
+ */
+export function cleanScalar(type: ParamType, v: unknown): number | boolean | string | undefined {
+  switch (type) {
+    case 'int':
+      if (typeof v === 'number') return Number.isSafeInteger(v) ? v : undefined;
+      if (typeof v === 'string' && INT.test(v)) {
+        const n = Number(v);
+        return Number.isSafeInteger(n) ? n : undefined;
+      }
+      return undefined;
+    case 'float':
+      if (typeof v === 'number') return Number.isFinite(v) ? v : undefined;
+      if (typeof v === 'string' && FLOAT.test(v)) {
+        const n = Number(v);
+        return Number.isFinite(n) ? n : undefined;
+      }
+      return undefined;
+    case 'bool':
+      if (typeof v === 'boolean') return v;
+      if (v === 1 || v === '1' || v === 'true') return true;
+      if (v === 0 || v === '0' || v === 'false' || v === '') return false;
+      return undefined;
+    default: {
+      let s: string;
+      if (typeof v === 'string') s = v;
+      else if (typeof v === 'number' && Number.isFinite(v)) s = String(v);
+      else return undefined;
+      if ((type === 'text' || type === 'notags') && TAG.test(s)) return undefined;
+      if (type === 'url' && !isUrl(s)) return undefined;
+      const pattern = PATTERNS[type];
+      if (pattern && !pattern.test(s)) return undefined;
+      return s;
+    }
+  }
+}
+
+type Path = (string | number)[];
+
+function isPlainObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/** Arrays may arrive as objects with keys 0..n-1 (PHP-style bracket forms): both are lists. */
+function asList(v: unknown): unknown[] | undefined {
+  if (Array.isArray(v)) return v;
+  if (isPlainObject(v)) {
+    const keys = Object.keys(v);
+    if (keys.every((k, i) => k === String(i))) return keys.map((k) => v[k]);
+  }
+  return undefined;
+}
+
+function walk(kind: 'parameter' | 'response', desc: ExternalDescription, input: unknown, path: Path): unknown {
+  const fail = (reason: string): never => {
+    throw new ExternalValidationError(kind, path, reason);
+  };
+  if (desc.kind === 'value') {
+    if (input === null || input === undefined) {
+      if (desc.allowNull) return null;
+      return fail(`Invalid external api ${kind}: null is not allowed for "${desc.type}"`);
+    }
+    if (typeof input === 'object') {
+      return fail(`Invalid external api ${kind}: the value is "${show(input)}", the server was expecting "${desc.type}" type`);
+    }
+    const cleaned = cleanScalar(desc.type, input);
+    if (cleaned === undefined) {
+      return fail(`Invalid external api ${kind}: the value is "${show(input)}", the server was expecting "${desc.type}" type`);
+    }
+    return cleaned;
+  }
+  if (desc.kind === 'multiple') {
+    const list = asList(input);
+    if (!list) return fail(`Only arrays accepted. The bad value is: '${show(input)}'`);
+    return list.map((item, i) => walk(kind, desc.content, item, [...path, i]));
+  }
+  if (!isPlainObject(input)) {
+    // An empty list is how PHP-minded clients send an empty structure.
+    if (Array.isArray(input) && input.length === 0) input = {};
+    else return fail(`Only arrays accepted. The bad value is: '${show(input)}'`);
+  }
+  const obj = input as Record<string, unknown>;
+  const out: Record<string, unknown> = {};
+  for (const [key, sub] of Object.entries(desc.keys)) {
+    if (!Object.hasOwn(obj, key) || obj[key] === undefined) {
+      if (sub.presence === 'default') {
+        out[key] = walk(kind, sub, sub.default, [...path, key]);
+        continue;
+      }
+      if (sub.presence === 'optional') continue;
+      return fail(
+        kind === 'parameter'
+          ? `Missing required key in single structure: ${key}`
+          : `Error in response - Missing following required key in a single structure: ${key}`,
+      );
+    }
+    out[key] = walk(kind, sub, obj[key], [...path, key]);
+  }
+  if (kind === 'parameter') {
+    const unknown = Object.keys(obj).filter((k) => !Object.hasOwn(desc.keys, k));
+    if (unknown.length) fail(`Unexpected keys (${unknown.join(', ')}) detected in parameter array.`);
+  }
+  return out;
+}
+
+/**
+ * Validates incoming arguments against a function's parameter description with Moodle's
+ * semantics: defaults filled in, optional keys left out, unknown keys rejected, scalars that
+ * would change when cleaned rejected. Throws ExternalValidationError naming the path.
+ */
+export function validateParameters<T = unknown>(desc: ExternalDescription, input: unknown): T {
+  return walk('parameter', desc, input, []) as T;
+}
+
+/**
+ * Cleans a function's return value against its return description, as Moodle's
+ * clean_returnvalue does: keys not described are dropped, defaults filled in, scalars cast to
+ * their type; a value that cannot be made to fit is an error in the function (invalid response).
+ */
+export function cleanReturnValue<T = unknown>(desc: ExternalDescription | null, input: unknown): T {
+  if (desc === null) return null as T;
+  return walk('response', desc, input, []) as T;
+}
+
+/** A short human label for a scalar's type, for documentation and forms. */
+export function typeLabel(d: ExternalValue): string {
+  return d.allowNull ? `${d.type} | null` : d.type;
+}

@@ -1,0 +1,66 @@
+import ipaddr from 'ipaddr.js';
+import { z } from 'zod';
+
+/**
+ * IP restrictions as Moodle writes them: a comma-separated list of addresses and CIDR ranges,
+ * IPv4 and IPv6 (e.g. "192.168.1.10, 10.0.0.0/8, 2001:db8::/32"). Empty means no restriction.
+ */
+export function parseIpList(text: string): { entries: string[]; invalid: string[] } {
+  const entries = text
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+  const invalid = entries.filter((e) => !(e.includes('/') ? ipaddr.isValidCIDR(e) : ipaddr.isValid(e)));
+  return { entries, invalid };
+}
+
+function normalise(addr: ipaddr.IPv4 | ipaddr.IPv6): ipaddr.IPv4 | ipaddr.IPv6 {
+  return addr.kind() === 'ipv6' && (addr as ipaddr.IPv6).isIPv4MappedAddress()
+    ? (addr as ipaddr.IPv6).toIPv4Address()
+    : addr;
+}
+
+/** Whether the address falls within the list (an empty list allows every address). */
+export function ipAllowed(list: string | null | undefined, address: string): boolean {
+  if (!list?.trim()) return true;
+  let addr: ipaddr.IPv4 | ipaddr.IPv6;
+  try {
+    addr = normalise(ipaddr.parse(address));
+  } catch {
+    return false;
+  }
+  for (const entry of parseIpList(list).entries) {
+    try {
+      if (entry.includes('/')) {
+        const [net, bits] = ipaddr.parseCIDR(entry);
+        const range = normalise(net);
+        const prefix = range.kind() !== net.kind() ? bits - 96 : bits;
+        if (range.kind() === addr.kind() && addr.match(range, prefix)) return true;
+      } else {
+        const one = normalise(ipaddr.parse(entry));
+        if (one.kind() === addr.kind() && one.toNormalizedString() === addr.toNormalizedString()) return true;
+      }
+    } catch {
+      // An entry that does not parse allows nothing.
+    }
+  }
+  return false;
+}
+
+/** A validated IP restriction; normalised to "a, b, c" or null when empty. */
+export const ipRestrictionSchema = z
+  .string()
+  .max(2000, 'At most 2000 characters')
+  .nullable()
+  .transform((v, ctx) => {
+    if (v === null) return null;
+    const { entries, invalid } = parseIpList(v);
+    if (invalid.length) {
+      ctx.addIssue({
+        code: 'custom',
+        message: `Not an IP address or CIDR range: ${invalid.join(', ')}`,
+      });
+      return z.NEVER;
+    }
+    return entries.length ? entries.join(', ') : null;
+  });
