@@ -11,10 +11,13 @@ import { auditRoutes } from './features/audit/audit.routes';
 import { authRoutes } from './features/auth/auth.routes';
 import { csrfGuard, sessionMiddleware } from './features/auth/guards';
 import { roleRoutes } from './features/roles/roles.routes';
+import { serviceRoutes } from './features/services/services.routes';
 import { settingsRoutes } from './features/settings/settings.routes';
+import { securityKeyRoutes, tokenRoutes } from './features/tokens/tokens.routes';
 import { userRoutes } from './features/users/users.routes';
 import { HttpError } from './lib/http-error';
 import type { AppEnv } from './types';
+import { loginTokenRoutes } from './webservice/login-token';
 
 /** The console API. Chained so that its type carries every route for the SPA's typed client. */
 export function createApi(deps: Deps) {
@@ -25,7 +28,10 @@ export function createApi(deps: Deps) {
     .route('/settings', settingsRoutes(deps))
     .route('/users', userRoutes(deps))
     .route('/roles', roleRoutes(deps))
-    .route('/audit', auditRoutes(deps));
+    .route('/audit', auditRoutes(deps))
+    .route('/services', serviceRoutes(deps))
+    .route('/tokens', tokenRoutes(deps))
+    .route('/me/keys', securityKeyRoutes(deps));
 }
 export type ApiType = ReturnType<typeof createApi>;
 
@@ -88,6 +94,8 @@ export function createApp(deps: Deps) {
   app.all('/api/*', () => {
     throw new HttpError(404, 'notfound', 'No such API route');
   });
+
+  app.route('/login/token.php', loginTokenRoutes(deps));
 
   const dist = webDist();
   if (dist) {

@@ -4,6 +4,7 @@ import { createDeps } from './context';
 import { openStore } from './db/client';
 import { type SeedResult, seedIfEmpty } from './db/seed';
 import type { Env } from './env';
+import { syncBuiltinServices } from './features/services/builtin';
 
 export const dbFile = (env: Env) => join(env.dataDir, 'gatehouse.db');
 
@@ -15,6 +16,7 @@ export async function boot(env: Env) {
     demo: env.GATEHOUSE_SEED_DEMO === '1',
     demoPassword: env.GATEHOUSE_DEMO_PASSWORD,
   });
+  syncBuiltinServices(store);
   const deps = createDeps(env, store);
   const app = createApp(deps);
   return { store, deps, app, seed };

@@ -7,6 +7,7 @@ import { conflict, forbidden, HttpError, notFound } from '../../lib/http-error';
 import { hashPassword } from '../../lib/password';
 import { type Actor, writeAudit } from '../audit/audit.service';
 import { endUserSessions } from '../auth/sessions';
+import { deleteTokensOf } from '../tokens/tokens.service';
 
 export function toUserDto(u: UserRow): UserDto {
   const { passwordHash: _omit, ...rest } = u;
@@ -165,7 +166,14 @@ export function deleteUser(deps: Deps, id: number, actor: Actor): UserRow {
       .get();
     endUserSessions(tx, id);
     tx.delete(roleAssignments).where(eq(roleAssignments.userId, id)).run();
-    writeAudit(tx, actor, { action: 'user.delete', targetType: 'user', targetId: id, summary: `Deleted user ${user.username}` });
+    const tokensDeleted = deleteTokensOf(tx, { userId: id });
+    writeAudit(tx, actor, {
+      action: 'user.delete',
+      targetType: 'user',
+      targetId: id,
+      summary: `Deleted user ${user.username} and their ${tokensDeleted} token(s)`,
+      details: { tokensDeleted },
+    });
     return updated;
   });
   deps.gen.bump();

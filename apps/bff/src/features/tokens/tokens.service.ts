@@ -1,0 +1,265 @@
+import type { TokenCreate, TokenDto, TokenListQuery, TokenStatus } from '@gatehouse/shared';
+import { tokenCreateSchema, tokenListQuerySchema } from '@gatehouse/shared';
+import { type AnyColumn, and, asc, count, desc, eq, gte, isNull, lte, or, type SQL, sql } from 'drizzle-orm';
+import { alias } from 'drizzle-orm/sqlite-core';
+import type { Deps } from '../../context';
+import type { DbOrTx } from '../../db/client';
+import { externalServices, externalServiceUsers, externalTokens, type TokenRow, type UserRow, users } from '../../db/schema';
+import { HttpError, notFound } from '../../lib/http-error';
+import { type Actor, writeAudit } from '../audit/audit.service';
+import { missingCapabilities } from '../services/services.service';
+import { generateToken, hashToken, tokenStub } from './token-secret';
+
+type ServiceRow = typeof externalServices.$inferSelect;
+const creators = alias(users, 'creators');
+
+export const DEFAULT_ADMIN_TOKEN_DAYS = 30;
+
+/** Why a user cannot hold a token, or undefined when they can. */
+export function userUnavailableReason(u: UserRow): string | undefined {
+  if (u.deleted) return `${u.username} is deleted`;
+  if (u.isGuest) return 'The guest user cannot have a token';
+  if (u.suspended) return `${u.username} is suspended`;
+  if (!u.confirmed) return `${u.username} is not confirmed`;
+  return undefined;
+}
+
+function authorisationOf(db: DbOrTx, serviceId: number, userId: number) {
+  return db
+    .select()
+    .from(externalServiceUsers)
+    .where(and(eq(externalServiceUsers.serviceId, serviceId), eq(externalServiceUsers.userId, userId)))
+    .get();
+}
+
+export function tokenStatuses(
+  deps: Deps,
+  t: Pick<TokenRow, 'validUntil' | 'ipRestriction'>,
+  u: UserRow,
+  s: ServiceRow,
+): { statuses: TokenStatus[]; missing: string[] } {
+  const now = deps.now();
+  const statuses: TokenStatus[] = [];
+  if (t.validUntil !== null && t.validUntil < now) statuses.push('expired');
+  if (userUnavailableReason(u) || u.auth === 'nologin') statuses.push('userunavailable');
+  if (!s.enabled) statuses.push('servicedisabled');
+  if (s.restrictedUsers) {
+    const a = authorisationOf(deps.store.db, s.id, u.id);
+    if (!a || (a.validUntil !== null && a.validUntil < now)) statuses.push('usernotauthorised');
+  }
+  const missing = missingCapabilities(deps, s, u);
+  if (missing.length) statuses.push('missingcapabilities');
+  if (t.ipRestriction) statuses.push('iprestricted');
+  if (!statuses.some((x) => x !== 'iprestricted')) statuses.unshift('valid');
+  return { statuses, missing };
+}
+
+function toDto(deps: Deps, t: TokenRow, u: UserRow, s: ServiceRow, creator: UserRow | null): TokenDto {
+  const { statuses, missing } = tokenStatuses(deps, t, u, s);
+  return {
+    id: t.id,
+    name: t.name,
+    stub: t.stub,
+    user: { id: u.id, username: u.username, fullname: `${u.firstname} ${u.lastname}`.trim() },
+    service: { id: s.id, name: s.name, shortname: s.shortname },
+    ipRestriction: t.ipRestriction,
+    validUntil: t.validUntil,
+    creator: creator ? { id: creator.id, username: creator.username } : null,
+    origin: t.origin,
+    timecreated: t.timecreated,
+    lastAccess: t.lastAccess,
+    calls: t.calls,
+    lastError: t.lastError,
+    lastErrorAt: t.lastErrorAt,
+    statuses,
+    missingCapabilities: missing,
+  };
+}
+
+const SORTS: Record<string, AnyColumn[]> = {
+  name: [externalTokens.name],
+  user: [users.lastname, users.firstname],
+  service: [externalServices.name],
+  validuntil: [externalTokens.validUntil],
+  lastaccess: [externalTokens.lastAccess],
+  timecreated: [externalTokens.timecreated],
+};
+
+function baseQuery(db: DbOrTx) {
+  return db
+    .select({ t: externalTokens, u: users, s: externalServices, c: creators })
+    .from(externalTokens)
+    .innerJoin(users, eq(users.id, externalTokens.userId))
+    .innerJoin(externalServices, eq(externalServices.id, externalTokens.serviceId))
+    .leftJoin(creators, eq(creators.id, externalTokens.creatorId));
+}
+
+/** Manage tokens: every token but the hidden ones, filtered, sorted and paged in the database. */
+export function listTokens(deps: Deps, input: TokenListQuery) {
+  const q = tokenListQuerySchema.parse(input);
+  const where: SQL[] = [eq(externalTokens.hidden, false)];
+  const likeTerm = (v: string) => `%${v.replace(/[\\%_]/g, (m) => `\\${m}`)}%`;
+  const like = (col: AnyColumn, v: string) => sql`${col} LIKE ${likeTerm(v)} ESCAPE '\\'`;
+  if (q.name) where.push(like(externalTokens.name, q.name));
+  if (q.user) where.push(or(like(users.username, q.user), like(users.firstname, q.user), like(users.lastname, q.user)) as SQL);
+  if (q.serviceId) where.push(eq(externalTokens.serviceId, q.serviceId));
+  if (q.validUntilBefore !== undefined) where.push(lte(externalTokens.validUntil, q.validUntilBefore));
+  if (q.validUntilAfter !== undefined) {
+    where.push(or(isNull(externalTokens.validUntil), gte(externalTokens.validUntil, q.validUntilAfter)) as SQL);
+  }
+  const cond = and(...where);
+  const dir = q.dir === 'desc' ? desc : asc;
+  const rows = baseQuery(deps.store.db)
+    .where(cond)
+    .orderBy(...(SORTS[q.sort] ?? []).map((c) => dir(c)), dir(externalTokens.id))
+    .limit(q.perPage)
+    .offset((q.page - 1) * q.perPage)
+    .all();
+  const needsJoin = !!q.user;
+  const countQuery = deps.store.db.select({ n: count() }).from(externalTokens);
+  const total = (needsJoin ? countQuery.innerJoin(users, eq(users.id, externalTokens.userId)) : countQuery).where(cond).get()?.n ?? 0;
+  return { items: rows.map((r) => toDto(deps, r.t, r.u, r.s, r.c)), total, page: q.page, perPage: q.perPage };
+}
+
+export function getTokenDto(deps: Deps, id: number): TokenDto {
+  const r = baseQuery(deps.store.db).where(eq(externalTokens.id, id)).get();
+  if (!r || r.t.hidden) throw notFound('Token');
+  return toDto(deps, r.t, r.u, r.s, r.c);
+}
+
+export interface IssueTokenInput {
+  user: UserRow;
+  service: ServiceRow;
+  name: string;
+  ipRestriction: string | null;
+  validUntil: number | null;
+  creatorId: number | null;
+  origin: TokenRow['origin'];
+  hidden?: boolean;
+}
+
+/** Writes a new token and returns its id and secret. The secret exists only in this return value. */
+export function issueToken(deps: Deps, db: DbOrTx, input: IssueTokenInput): { id: number; secret: string } {
+  const secret = generateToken();
+  const row = db
+    .insert(externalTokens)
+    .values({
+      tokenHash: hashToken(deps.tokenSecret, secret),
+      stub: tokenStub(secret),
+      name: input.name,
+      userId: input.user.id,
+      serviceId: input.service.id,
+      ipRestriction: input.ipRestriction,
+      validUntil: input.validUntil,
+      creatorId: input.creatorId,
+      origin: input.origin,
+      hidden: input.hidden ?? false,
+      timecreated: deps.now(),
+    })
+    .returning({ id: externalTokens.id })
+    .get();
+  return { id: row.id, secret };
+}
+
+export function generatedTokenName(service: ServiceRow, user: UserRow, now: number): string {
+  const d = new Date(now * 1000).toISOString().slice(0, 10);
+  return `${service.shortname} for ${user.username} (${d})`;
+}
+
+/**
+ * Manage tokens > Add: an administrator creates a token for a user. This is the only way an
+ * administrator gets a token (never automatically: the seed says why).
+ */
+export function createAdminToken(deps: Deps, input: TokenCreate, actor: Actor, actorIsAdmin: boolean) {
+  const data = tokenCreateSchema.parse(input);
+  const { db } = deps.store;
+  const user = db.select().from(users).where(eq(users.id, data.userId)).get();
+  if (!user) throw new HttpError(400, 'invalid', 'Choose an existing user', { userId: 'No such user' });
+  const unavailable = userUnavailableReason(user);
+  if (unavailable) throw new HttpError(400, 'invaliduser', `${unavailable}: no token can be created for this user`, { userId: unavailable });
+  if (user.siteAdmin && !actorIsAdmin) {
+    throw new HttpError(403, 'forbidden', 'Only site administrators can create a token for a site administrator', {
+      userId: 'Only site administrators can create a token for a site administrator',
+    });
+  }
+  const service = db.select().from(externalServices).where(eq(externalServices.id, data.serviceId)).get();
+  if (!service) throw new HttpError(400, 'invalid', 'Choose an existing service', { serviceId: 'No such service' });
+  if (service.protected) {
+    throw new HttpError(403, 'protected', `Tokens for the protected service "${service.name}" are managed by the hub`, {
+      serviceId: 'This service is protected',
+    });
+  }
+  if (service.restrictedUsers) {
+    const a = authorisationOf(db, service.id, user.id);
+    if (!a) {
+      const msg = `${user.username} is not an authorised user of "${service.name}". Authorise them first in Site administration > Plugins > Web services > External services > Authorised users.`;
+      throw new HttpError(400, 'usernotauthorised', msg, { userId: msg });
+    }
+  }
+  const now = deps.now();
+  const validUntil = data.validUntil === undefined ? now + DEFAULT_ADMIN_TOKEN_DAYS * 86400 : data.validUntil;
+  if (validUntil !== null && validUntil <= now) {
+    throw new HttpError(400, 'invalid', 'Valid until must be in the future', { validUntil: 'Must be in the future' });
+  }
+  const name = data.name?.trim() || generatedTokenName(service, user, now);
+  const created = db.transaction((tx) => {
+    const t = issueToken(deps, tx, {
+      user,
+      service,
+      name,
+      ipRestriction: data.ipRestriction ?? null,
+      validUntil,
+      creatorId: actor.id,
+      origin: 'admin',
+    });
+    writeAudit(tx, actor, {
+      action: 'token.create',
+      targetType: 'token',
+      targetId: t.id,
+      summary: `Created token "${name}" for ${user.username} on ${service.name}`,
+      details: { userId: user.id, serviceId: service.id, validUntil, ipRestriction: data.ipRestriction ?? null },
+    });
+    return t;
+  });
+  deps.gen.bump();
+  return { token: getTokenDto(deps, created.id), secret: created.secret };
+}
+
+export function deleteToken(deps: Deps, id: number, actor: Actor, opts: { ownerId?: number } = {}): void {
+  const { db } = deps.store;
+  const t = db.select().from(externalTokens).where(eq(externalTokens.id, id)).get();
+  if (!t || t.hidden || (opts.ownerId !== undefined && t.userId !== opts.ownerId)) throw notFound('Token');
+  db.transaction((tx) => {
+    tx.delete(externalTokens).where(eq(externalTokens.id, id)).run();
+    writeAudit(tx, actor, {
+      action: 'token.delete',
+      targetType: 'token',
+      targetId: id,
+      summary: `Deleted token "${t.name}" (${t.stub})`,
+      details: { userId: t.userId, serviceId: t.serviceId },
+    });
+  });
+  deps.gen.bump();
+}
+
+/** Deletes the tokens of a user, a service, or a user on a service; returns how many went. */
+export function deleteTokensOf(db: DbOrTx, where: { serviceId?: number; userId?: number }): number {
+  const conds: SQL[] = [];
+  if (where.serviceId !== undefined) conds.push(eq(externalTokens.serviceId, where.serviceId));
+  if (where.userId !== undefined) conds.push(eq(externalTokens.userId, where.userId));
+  if (!conds.length) throw new Error('deleteTokensOf needs a user or a service');
+  return db.delete(externalTokens).where(and(...conds)).run().changes;
+}
+
+export function countTokensByService(db: DbOrTx): Map<number, number> {
+  return new Map(
+    db
+      .select({ serviceId: externalTokens.serviceId, n: count() })
+      .from(externalTokens)
+      .where(eq(externalTokens.hidden, false))
+      .groupBy(externalTokens.serviceId)
+      .all()
+      .map((r) => [r.serviceId, r.n]),
+  );
+}
+

@@ -1,0 +1,17 @@
+import type { Deps } from '../context';
+import type { UserRow } from '../db/schema';
+import { requiredCapability } from './exceptions';
+import type { CallContext, CallService } from './types';
+
+export function makeCallContext(deps: Deps, user: UserRow, service: CallService): CallContext {
+  return {
+    deps,
+    user,
+    service,
+    now: deps.now(),
+    hasCapability: (capability) => deps.authz.has(user, capability),
+    requireCapability(capability, what) {
+      if (!deps.authz.has(user, capability)) throw requiredCapability(capability, what);
+    },
+  };
+}

@@ -1,0 +1,138 @@
+import { ipAllowed } from '@gatehouse/shared';
+import { and, desc, eq, inArray } from 'drizzle-orm';
+import { Hono } from 'hono';
+import type { Deps } from '../context';
+import { externalServices, externalServiceUsers, externalTokens, users } from '../db/schema';
+import { writeAudit } from '../features/audit/audit.service';
+import { issueToken } from '../features/tokens/tokens.service';
+import { dummyHash, verifyPassword } from '../lib/password';
+import type { AppEnv } from '../types';
+import { ParamsError, readParams } from './params';
+
+export const MOBILE_SERVICE = 'moodle_mobile_app';
+/** Logins that each mint a token would pile them up: keep this many per user and service. */
+export const MAX_LOGIN_TOKENS = 20;
+
+class LoginError extends Error {
+  constructor(
+    readonly errorcode: string,
+    message: string,
+    readonly status: 200 | 429 = 200,
+  ) {
+    super(message);
+  }
+}
+
+/**
+ * POST /login/token.php: Moodle's token endpoint. Same parameters, the same checks in the same
+ * order, the same answers ({"token", "privatetoken"} or {"error", "errorcode"}), and HTTP 200
+ * for refusals as Moodle does, except 429 when failed logins are rate limited.
+ */
+export function loginTokenRoutes(deps: Deps) {
+  const { db } = deps.store;
+  return new Hono<AppEnv>().all('/', async (c) => {
+    try {
+      if (c.req.method !== 'POST' && c.req.method !== 'GET') throw new LoginError('invalidrequest', 'Use POST');
+      const params = await readParams(c.req.raw, { maxDepth: 2 });
+      const str = (k: string) => (typeof params[k] === 'string' ? (params[k] as string) : '');
+      const username = str('username').trim().toLowerCase();
+      const password = str('password');
+      const serviceName = str('service');
+      if (!username || !password || !serviceName) {
+        throw new LoginError('missingparam', 'A required parameter (username, password or service) was missing');
+      }
+      if (!/^[a-zA-Z0-9_-]+$/.test(serviceName)) throw new LoginError('invalidparameter', 'Invalid parameter value detected');
+      if (!deps.settings.flag('enablewebservices')) {
+        throw new LoginError('enablewsdescription', 'Web services must be enabled in Advanced features.');
+      }
+      const ip = c.get('actor').ip;
+      const wait = Math.max(deps.limits.loginByUser.retryAfter(username), deps.limits.loginByIp.retryAfter(ip));
+      if (wait > 0) {
+        c.header('Retry-After', String(wait));
+        throw new LoginError('toomanyattempts', `Too many failed logins. Try again in ${Math.ceil(wait / 60)} minute(s).`, 429);
+      }
+      // Credentials: unknown, deleted, suspended and nologin accounts all fail the same way.
+      const user = db.select().from(users).where(eq(users.username, username)).get();
+      const usable = user && !user.deleted && !user.suspended && user.auth !== 'nologin';
+      const ok = usable ? await verifyPassword(user.passwordHash, password) : (await verifyPassword(await dummyHash(), password), false);
+      if (!user || !ok) {
+        deps.limits.loginByUser.fail(username);
+        deps.limits.loginByIp.fail(ip);
+        throw new LoginError('invalidlogin', 'Invalid login, please try again');
+      }
+      deps.limits.loginByUser.reset(username);
+      if (deps.settings.flag('maintenance_enabled') && !deps.authz.has(user, 'moodle/site:maintenanceaccess')) {
+        throw new LoginError('sitemaintenance', 'The site is undergoing maintenance and is currently not available');
+      }
+      if (user.isGuest) throw new LoginError('noguest', 'Guest users cannot get a web service token');
+      if (!user.confirmed) throw new LoginError('usernotconfirmed', `Could not confirm ${user.username}`);
+      if (user.passwordExpired) throw new LoginError('passwordisexpired', 'Your password has expired. Please change it now.');
+      const service = db
+        .select()
+        .from(externalServices)
+        .where(and(eq(externalServices.shortname, serviceName), eq(externalServices.enabled, true)))
+        .get();
+      if (!service || service.protected) {
+        throw new LoginError('servicenotavailable', "Web service is not available (it doesn't exist or might be disabled)");
+      }
+      if (service.requiredCapability && !deps.authz.has(user, service.requiredCapability)) {
+        throw new LoginError('missingrequiredcapability', `The capability ${service.requiredCapability} is required.`);
+      }
+      if (service.restrictedUsers) {
+        const a = db
+          .select()
+          .from(externalServiceUsers)
+          .where(and(eq(externalServiceUsers.serviceId, service.id), eq(externalServiceUsers.userId, user.id)))
+          .get();
+        if (!a) {
+          throw new LoginError(
+            'usernotallowed',
+            `The user is not allowed for this service. First you need to allow this user on the ${service.shortname}'s allowed users administration page.`,
+          );
+        }
+        if (a.validUntil !== null && a.validUntil < deps.now()) throw new LoginError('invalidtimedtoken', 'Invalid token - token expired');
+        if (!ipAllowed(a.ipRestriction, ip)) throw new LoginError('invalidiptoken', 'Invalid token - your IP is not supported');
+      }
+      const mayCreate =
+        (service.shortname === MOBILE_SERVICE && deps.authz.has(user, 'moodle/webservice:createmobiletoken')) ||
+        (!user.siteAdmin && deps.authz.has(user, 'moodle/webservice:createtoken'));
+      if (!mayCreate) {
+        throw new LoginError('cannotcreatetoken', `No permission to create web service token for the service ${service.shortname}.`);
+      }
+      const now = deps.now();
+      const secret = db.transaction((tx) => {
+        const t = issueToken(deps, tx, {
+          user,
+          service,
+          name: `${service.shortname} login ${new Date(now * 1000).toISOString().slice(0, 16).replace('T', ' ')}`,
+          ipRestriction: null,
+          validUntil: now + Number(deps.settings.get('tokenduration')),
+          creatorId: user.id,
+          origin: 'login',
+        });
+        const older = tx
+          .select({ id: externalTokens.id })
+          .from(externalTokens)
+          .where(and(eq(externalTokens.userId, user.id), eq(externalTokens.serviceId, service.id), eq(externalTokens.origin, 'login')))
+          .orderBy(desc(externalTokens.id))
+          .all()
+          .slice(MAX_LOGIN_TOKENS)
+          .map((r) => r.id);
+        if (older.length) tx.delete(externalTokens).where(inArray(externalTokens.id, older)).run();
+        writeAudit(tx, { id: user.id, username: user.username, ip }, {
+          action: 'token.login',
+          targetType: 'token',
+          targetId: t.id,
+          summary: `${user.username} obtained a token for ${service.shortname} through /login/token.php`,
+        });
+        return t.secret;
+      });
+      deps.gen.bump();
+      return c.json({ token: secret, privatetoken: null }, 200);
+    } catch (err) {
+      if (err instanceof LoginError) return c.json({ error: err.message, errorcode: err.errorcode }, err.status);
+      if (err instanceof ParamsError) return c.json({ error: err.message, errorcode: 'invalidparameter' }, 200);
+      throw err;
+    }
+  });
+}

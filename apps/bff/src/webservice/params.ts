@@ -1,0 +1,178 @@
+/**
+ * Request parameters as Moodle's protocol servers read them: the query string plus a form body
+ * (urlencoded or multipart) in PHP bracket notation (`groups[0][courseid]=2`, nested to any
+ * depth within the limit), or a JSON body. Built on null-prototype objects, so no key can reach
+ * Object.prototype.
+ */
+export class ParamsError extends Error {
+  constructor(
+    message: string,
+    readonly status: 400 | 413 = 400,
+  ) {
+    super(message);
+  }
+}
+
+export type Params = Record<string, unknown>;
+
+export interface ParamLimits {
+  /** Largest body in bytes. */
+  maxBytes?: number;
+  /** Deepest nesting of brackets or JSON structures. */
+  maxDepth?: number;
+  /** Most parameters in one request. */
+  maxParams?: number;
+}
+
+export const DEFAULT_LIMITS = { maxBytes: 4 * 1024 * 1024, maxDepth: 32, maxParams: 20_000 } as const;
+
+/** Splits `a[b][0][]` into ['a', 'b', '0', '']; a malformed key is taken literally, as PHP does. */
+export function splitKey(key: string): string[] {
+  const open = key.indexOf('[');
+  if (open <= 0) return [key];
+  const parts = [key.slice(0, open)];
+  let rest = key.slice(open);
+  while (rest.startsWith('[')) {
+    const close = rest.indexOf(']');
+    if (close < 0) break;
+    parts.push(rest.slice(1, close));
+    rest = rest.slice(close + 1);
+  }
+  return parts;
+}
+
+function node(): Params {
+  return Object.create(null) as Params;
+}
+
+/** Builds nested parameters from flat bracket-notation pairs. */
+export function fromPairs(pairs: Iterable<[string, string]>, limits: ParamLimits = {}): Params {
+  const maxDepth = limits.maxDepth ?? DEFAULT_LIMITS.maxDepth;
+  const maxParams = limits.maxParams ?? DEFAULT_LIMITS.maxParams;
+  const root = node();
+  let n = 0;
+  for (const [key, value] of pairs) {
+    if (++n > maxParams) throw new ParamsError(`Too many parameters (at most ${maxParams})`);
+    const path = splitKey(key);
+    if (path.length - 1 > maxDepth) throw new ParamsError(`Parameters nested too deeply (at most ${maxDepth} levels)`);
+    let cur = root;
+    for (let i = 0; i < path.length; i++) {
+      let k = path[i] as string;
+      const last = i === path.length - 1;
+      if (k === '' && i > 0) {
+        // a[]=x appends, like PHP.
+        let next = 0;
+        while (Object.hasOwn(cur, String(next))) next++;
+        k = String(next);
+      }
+      if (last) {
+        if (typeof cur[k] === 'object' && cur[k] !== null) throw new ParamsError(`Parameter "${key}" conflicts with another parameter`);
+        cur[k] = value;
+      } else {
+        const existing = cur[k];
+        if (existing === undefined) cur[k] = node();
+        else if (typeof existing !== 'object' || existing === null) {
+          throw new ParamsError(`Parameter "${key}" conflicts with another parameter`);
+        }
+        cur = cur[k] as Params;
+      }
+    }
+  }
+  return root;
+}
+
+function depthOf(v: unknown, limit: number, depth = 0): void {
+  if (depth > limit) throw new ParamsError(`Parameters nested too deeply (at most ${limit} levels)`);
+  if (typeof v === 'object' && v !== null) for (const x of Object.values(v)) depthOf(x, limit, depth + 1);
+}
+
+/** Reads the body up to the limit, refusing more without buffering it all. */
+export async function readBodyLimited(req: Request, maxBytes: number): Promise<Uint8Array> {
+  const declared = Number(req.headers.get('content-length') ?? '');
+  if (Number.isFinite(declared) && declared > maxBytes) throw new ParamsError(`The request body is too large (at most ${maxBytes} bytes)`, 413);
+  if (!req.body) return new Uint8Array();
+  const reader = req.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > maxBytes) {
+      await reader.cancel().catch(() => {});
+      throw new ParamsError(`The request body is too large (at most ${maxBytes} bytes)`, 413);
+    }
+    chunks.push(value);
+  }
+  const out = new Uint8Array(size);
+  let at = 0;
+  for (const c of chunks) {
+    out.set(c, at);
+    at += c.byteLength;
+  }
+  return out;
+}
+
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+export function decodeUtf8(bytes: Uint8Array): string {
+  try {
+    return utf8.decode(bytes);
+  } catch {
+    throw new ParamsError('The request is not valid UTF-8');
+  }
+}
+
+/** Query string and body, merged (the body wins), with every limit enforced. */
+export async function readParams(req: Request, limits: ParamLimits = {}): Promise<Params> {
+  const maxBytes = limits.maxBytes ?? DEFAULT_LIMITS.maxBytes;
+  const maxDepth = limits.maxDepth ?? DEFAULT_LIMITS.maxDepth;
+  const url = new URL(req.url);
+  let queryPairs: [string, string][];
+  try {
+    queryPairs = [...url.searchParams.entries()];
+  } catch {
+    throw new ParamsError('The query string is malformed');
+  }
+  const params = fromPairs(queryPairs, limits);
+  if (req.method === 'GET' || req.method === 'HEAD') return params;
+  const type = (req.headers.get('content-type') ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
+  if (type === 'multipart/form-data') {
+    const declared = Number(req.headers.get('content-length') ?? '');
+    if (Number.isFinite(declared) && declared > maxBytes) throw new ParamsError(`The request body is too large (at most ${maxBytes} bytes)`, 413);
+    let form: FormData;
+    try {
+      const body = await readBodyLimited(req, maxBytes);
+      form = await new Response(body, { headers: { 'content-type': req.headers.get('content-type') ?? '' } }).formData();
+    } catch (e) {
+      if (e instanceof ParamsError) throw e;
+      throw new ParamsError('The multipart body is malformed');
+    }
+    const pairs: [string, string][] = [];
+    for (const [k, v] of form.entries()) if (typeof v === 'string') pairs.push([k, v]);
+    return mergeInto(params, fromPairs(pairs, limits));
+  }
+  const body = decodeUtf8(await readBodyLimited(req, maxBytes));
+  if (!body.trim()) return params;
+  if (type === 'application/json') {
+    let json: unknown;
+    try {
+      json = JSON.parse(body);
+    } catch {
+      throw new ParamsError('The JSON body is malformed');
+    }
+    if (typeof json !== 'object' || json === null || Array.isArray(json)) throw new ParamsError('The JSON body must be an object');
+    depthOf(json, maxDepth);
+    return mergeInto(params, json as Params);
+  }
+  // application/x-www-form-urlencoded, and bodies without a type, as PHP reads them.
+  return mergeInto(params, fromPairs(new URLSearchParams(body).entries(), limits));
+}
+
+function mergeInto(target: Params, source: Params): Params {
+  for (const [k, v] of Object.entries(source)) {
+    if (k === '__proto__' || k === 'constructor' || k === 'prototype') continue;
+    target[k] = v;
+  }
+  return target;
+}
