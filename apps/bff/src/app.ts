@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { getConnInfo } from '@hono/node-server/conninfo';
 import { serveStatic } from '@hono/node-server/serve-static';
 import { Hono } from 'hono';
+import { HTTPException } from 'hono/http-exception';
 import { bodyLimit } from 'hono/body-limit';
 import { secureHeaders } from 'hono/secure-headers';
 import type { Deps } from './context';
@@ -115,6 +116,11 @@ export function createApp(deps: Deps) {
   app.onError((err, c) => {
     if (err instanceof HttpError) {
       return c.json({ error: { code: err.code, message: err.message, ...(err.fields ? { fields: err.fields } : {}) } }, err.status);
+    }
+    if (err instanceof HTTPException) {
+      // Hono's own refusals (a malformed JSON body, for one) in the API's error shape.
+      const status = err.status >= 400 && err.status < 500 ? err.status : 400;
+      return c.json({ error: { code: 'invalid', message: err.message || 'Invalid request' } }, status);
     }
     deps.log(`Unexpected error on ${c.req.method} ${c.req.path}: ${err.stack ?? err}`);
     return c.json({ error: { code: 'internal', message: 'Something went wrong on the server. It has been logged.' } }, 500);

@@ -5,6 +5,7 @@ import { Authz } from './features/roles/authz';
 import { loadServerSecret } from './features/tokens/server-secret';
 import { Generation } from './lib/generation';
 import { FailureLimiter } from './lib/rate-limit';
+import { UsageRecorder } from './webservice/usage';
 
 /** Everything a request handler needs, built once per process (or per test). */
 export interface Deps {
@@ -16,6 +17,8 @@ export interface Deps {
   limits: { loginByUser: FailureLimiter; loginByIp: FailureLimiter };
   /** The key under which token secrets are hashed. */
   tokenSecret: Buffer;
+  /** Per-token usage, written at most once a minute. */
+  usage: UsageRecorder;
   now: () => number;
   log: (msg: string) => void;
 }
@@ -35,6 +38,7 @@ export function createDeps(env: Env, store: Store, opts: { now?: () => number; t
       loginByIp: new FailureLimiter(30, 15 * 60_000, nowMs),
     },
     tokenSecret: opts.tokenSecret ?? loadServerSecret(env.dataDir, env.GATEHOUSE_TOKEN_SECRET),
+    usage: new UsageRecorder(store.sqlite),
     now,
     log: env.GATEHOUSE_LOG === 'silent' ? () => {} : (msg) => console.log(msg),
   };

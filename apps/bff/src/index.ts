@@ -44,6 +44,9 @@ async function main() {
 
   const sweep = setInterval(() => purgeExpiredSessions(deps), 10 * 60_000);
   sweep.unref();
+  // Token usage (last access, calls, last error) is written at most once a minute.
+  const usageFlush = setInterval(() => deps.usage.flush(), 60_000);
+  usageFlush.unref();
 
   let stopping = false;
   const shutdown = (signal: string) => {
@@ -56,6 +59,7 @@ async function main() {
     }, 10_000);
     force.unref();
     server.close(() => {
+      deps.usage.flush();
       store.sqlite.close();
       process.exit(0);
     });

@@ -35,6 +35,14 @@ export class FailureLimiter {
     if (this.failures.size > 100_000) this.failures.delete(this.failures.keys().next().value as string);
   }
 
+  /** Takes back the latest failure (an attempt counted up front that turned out to succeed). */
+  undo(key: string): void {
+    const list = this.failures.get(key);
+    if (!list) return;
+    list.pop();
+    if (!list.length) this.failures.delete(key);
+  }
+
   reset(key: string): void {
     this.failures.delete(key);
   }

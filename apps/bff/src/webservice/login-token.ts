@@ -51,16 +51,16 @@ export function loginTokenRoutes(deps: Deps) {
         c.header('Retry-After', String(wait));
         throw new LoginError('toomanyattempts', `Too many failed logins. Try again in ${Math.ceil(wait / 60)} minute(s).`, 429);
       }
-      // Credentials: unknown, deleted, suspended and nologin accounts all fail the same way.
+      // Credentials: unknown, deleted, suspended, nologin and web-service-auth accounts all fail
+      // alike (the last use tokens an administrator made). Counted before the slow hash check.
+      deps.limits.loginByUser.fail(username);
+      deps.limits.loginByIp.fail(ip);
       const user = db.select().from(users).where(eq(users.username, username)).get();
-      const usable = user && !user.deleted && !user.suspended && user.auth !== 'nologin';
+      const usable = user && !user.deleted && !user.suspended && user.auth === 'manual';
       const ok = usable ? await verifyPassword(user.passwordHash, password) : (await verifyPassword(await dummyHash(), password), false);
-      if (!user || !ok) {
-        deps.limits.loginByUser.fail(username);
-        deps.limits.loginByIp.fail(ip);
-        throw new LoginError('invalidlogin', 'Invalid login, please try again');
-      }
+      if (!user || !ok) throw new LoginError('invalidlogin', 'Invalid login, please try again');
       deps.limits.loginByUser.reset(username);
+      deps.limits.loginByIp.undo(ip);
       if (deps.settings.flag('maintenance_enabled') && !deps.authz.has(user, 'moodle/site:maintenanceaccess')) {
         throw new LoginError('sitemaintenance', 'The site is undergoing maintenance and is currently not available');
       }

@@ -1,8 +1,9 @@
 import type { AuditEntryDto, AuditQuery } from '@gatehouse/shared';
 import { auditQuerySchema } from '@gatehouse/shared';
-import { and, asc, count, desc, eq, gte, like, lte, or, type SQL } from 'drizzle-orm';
+import { and, asc, count, desc, eq, gte, lte, or, type SQL } from 'drizzle-orm';
 import type { Db, DbOrTx } from '../../db/client';
 import { auditLog } from '../../db/schema';
+import { contains, startsWith } from '../../lib/sql';
 
 /** Who did something: a console user, or the command-line tool, or the system itself. */
 export interface Actor {
@@ -42,12 +43,11 @@ export function listAudit(db: Db, input: AuditQuery) {
   const q = auditQuerySchema.parse(input);
   const where: SQL[] = [];
   if (q.actor) where.push(eq(auditLog.actorUsername, q.actor.toLowerCase()));
-  if (q.action) where.push(like(auditLog.action, `${q.action}%`));
+  if (q.action) where.push(startsWith(auditLog.action, q.action));
   if (q.from !== undefined) where.push(gte(auditLog.time, q.from));
   if (q.to !== undefined) where.push(lte(auditLog.time, q.to));
   if (q.search) {
-    const term = `%${q.search.replace(/[%_]/g, '')}%`;
-    where.push(or(like(auditLog.summary, term), like(auditLog.targetId, term)) as SQL);
+    where.push(or(contains(auditLog.summary, q.search), contains(auditLog.targetId, q.search)) as SQL);
   }
   const cond = where.length ? and(...where) : undefined;
   const order = q.dir === 'asc' ? [asc(auditLog.time), asc(auditLog.id)] : [desc(auditLog.time), desc(auditLog.id)];

@@ -37,22 +37,28 @@ export function authRoutes(deps: Deps) {
         c.header('Retry-After', String(wait));
         throw new HttpError(429, 'toomanyattempts', `Too many failed logins. Try again in ${Math.ceil(wait / 60)} minute(s).`);
       }
+      // Counted before the (slow) password check, so parallel guesses cannot slip past the limit;
+      // taken back when the password is right.
+      deps.limits.loginByUser.fail(uname);
+      deps.limits.loginByIp.fail(ip);
       const user = db.select().from(users).where(eq(users.username, uname)).get();
       const ok = user && !user.deleted ? await verifyPassword(user.passwordHash, password) : (await verifyPassword(await dummyHash(), password), false);
       if (!user || !ok) {
-        deps.limits.loginByUser.fail(uname);
-        deps.limits.loginByIp.fail(ip);
         writeAudit(db, { id: null, username: uname, ip }, { action: 'auth.login_failed', targetType: 'user', targetId: user?.id, summary: `Failed login for "${uname}"` });
         throw new HttpError(401, 'invalidlogin', INVALID);
       }
       if (user.isGuest) throw new HttpError(403, 'noguest', 'The guest account cannot sign in to the console');
       if (user.suspended) throw new HttpError(403, 'suspended', 'Your account is suspended');
       if (user.auth === 'nologin') throw new HttpError(403, 'nologin', 'This account may not sign in');
+      if (user.auth === 'webservice') {
+        throw new HttpError(403, 'webserviceauth', 'This account uses web services authentication and cannot sign in to the console');
+      }
       if (!user.confirmed) throw new HttpError(403, 'usernotconfirmed', 'Your account has not been confirmed yet');
       if (user.passwordExpired) {
         throw new HttpError(403, 'passwordexpired', 'Your password has expired. Ask an administrator to set a new one.');
       }
       deps.limits.loginByUser.reset(uname);
+      deps.limits.loginByIp.undo(ip);
       // A new id at every login (no fixation): any session the browser presented is ended.
       const old = getCookie(c, name);
       if (old) endSession(db, sessionHash(old));

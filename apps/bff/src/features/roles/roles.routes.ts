@@ -36,12 +36,12 @@ export function roleRoutes(deps: Deps) {
     })
     .get('/:id/assignments', assign, validate('param', idParam), (c) => c.json(listAssignments(deps, c.req.valid('param').id), 200))
     .post('/:id/assignments', assign, validate('param', idParam), validate('json', roleAssignSchema), (c) => {
-      assignRole(deps, c.req.valid('param').id, c.req.valid('json').userId, c.get('actor'));
+      assignRole(deps, c.req.valid('param').id, c.req.valid('json').userId, c.get('actor'), c.get('user'));
       return c.json({ ok: true as const }, 201);
     })
     .delete('/:id/assignments/:userId', assign, validate('param', assignParam), (c) => {
       const p = c.req.valid('param');
-      unassignRole(deps, p.id, p.userId, c.get('actor'));
+      unassignRole(deps, p.id, p.userId, c.get('actor'), c.get('user'));
       return c.json({ ok: true as const }, 200);
     });
 }

@@ -2,7 +2,7 @@ import type { Permission, RoleCreate, RoleDto, RoleUpdate } from '@gatehouse/sha
 import { roleCreateSchema } from '@gatehouse/shared';
 import { and, asc, count, eq } from 'drizzle-orm';
 import type { Deps } from '../../context';
-import { roleAssignments, roleCapabilities, roles, users } from '../../db/schema';
+import { roleAssignments, roleCapabilities, roles, type UserRow, users } from '../../db/schema';
 import { conflict, HttpError, notFound } from '../../lib/http-error';
 import { type Actor, writeAudit } from '../audit/audit.service';
 import { toUserDto } from '../users/users.service';
@@ -149,8 +149,25 @@ export function listAssignments(deps: Deps, roleId: number) {
     .map((r) => toUserDto(r.u));
 }
 
-export function assignRole(deps: Deps, roleId: number, userId: number, actor: Actor): void {
+/**
+ * A user who is not a site administrator may only hand out what they hold themselves: a role
+ * that allows a capability the assigner lacks would raise privileges (Moodle limits this with
+ * its allow-assign table; here the rule is derived from the capabilities).
+ */
+function assertNoEscalation(deps: Deps, roleId: number, assigner: UserRow | undefined): void {
+  if (!assigner || assigner.siteAdmin) return;
+  const caps = getRole(deps, roleId).capabilities;
+  const beyond = Object.entries(caps)
+    .filter(([c, p]) => p === 'allow' && !deps.authz.has(assigner, c))
+    .map(([c]) => c);
+  if (beyond.length) {
+    throw new HttpError(403, 'forbidden', `You cannot assign a role that allows capabilities you do not have: ${beyond.join(', ')}`);
+  }
+}
+
+export function assignRole(deps: Deps, roleId: number, userId: number, actor: Actor, assigner?: UserRow): void {
   const role = loadRole(deps, roleId);
+  assertNoEscalation(deps, roleId, assigner);
   if (isAutomatic(role.shortname)) {
     throw new HttpError(409, 'automatic', `The ${role.name} role is given automatically and cannot be assigned`);
   }
@@ -177,8 +194,9 @@ export function assignRole(deps: Deps, roleId: number, userId: number, actor: Ac
   deps.gen.bump();
 }
 
-export function unassignRole(deps: Deps, roleId: number, userId: number, actor: Actor): void {
+export function unassignRole(deps: Deps, roleId: number, userId: number, actor: Actor, assigner?: UserRow): void {
   const role = loadRole(deps, roleId);
+  assertNoEscalation(deps, roleId, assigner);
   const user = deps.store.db.select().from(users).where(eq(users.id, userId)).get();
   const removed = deps.store.db.transaction((tx) => {
     const res = tx

@@ -1,11 +1,12 @@
 import type { TokenCreate, TokenDto, TokenListQuery, TokenStatus } from '@gatehouse/shared';
 import { tokenCreateSchema, tokenListQuerySchema } from '@gatehouse/shared';
-import { type AnyColumn, and, asc, count, desc, eq, gte, isNull, lte, or, type SQL, sql } from 'drizzle-orm';
+import { type AnyColumn, and, asc, count, desc, eq, gte, isNull, lte, or, type SQL } from 'drizzle-orm';
 import { alias } from 'drizzle-orm/sqlite-core';
 import type { Deps } from '../../context';
 import type { DbOrTx } from '../../db/client';
 import { externalServices, externalServiceUsers, externalTokens, type TokenRow, type UserRow, users } from '../../db/schema';
 import { HttpError, notFound } from '../../lib/http-error';
+import { contains } from '../../lib/sql';
 import { type Actor, writeAudit } from '../audit/audit.service';
 import { missingCapabilities } from '../services/services.service';
 import { generateToken, hashToken, tokenStub } from './token-secret';
@@ -56,6 +57,8 @@ export function tokenStatuses(
 
 function toDto(deps: Deps, t: TokenRow, u: UserRow, s: ServiceRow, creator: UserRow | null): TokenDto {
   const { statuses, missing } = tokenStatuses(deps, t, u, s);
+  // Usage not yet written to the database (it is flushed once a minute) counts too.
+  const pending = deps.usage.peek(t.id);
   return {
     id: t.id,
     name: t.name,
@@ -67,10 +70,10 @@ function toDto(deps: Deps, t: TokenRow, u: UserRow, s: ServiceRow, creator: User
     creator: creator ? { id: creator.id, username: creator.username } : null,
     origin: t.origin,
     timecreated: t.timecreated,
-    lastAccess: t.lastAccess,
-    calls: t.calls,
-    lastError: t.lastError,
-    lastErrorAt: t.lastErrorAt,
+    lastAccess: pending ? Math.max(pending.lastAccess, t.lastAccess ?? 0) : t.lastAccess,
+    calls: t.calls + (pending?.calls ?? 0),
+    lastError: pending?.lastError?.text ?? t.lastError,
+    lastErrorAt: pending?.lastError?.at ?? t.lastErrorAt,
     statuses,
     missingCapabilities: missing,
   };
@@ -98,10 +101,8 @@ function baseQuery(db: DbOrTx) {
 export function listTokens(deps: Deps, input: TokenListQuery) {
   const q = tokenListQuerySchema.parse(input);
   const where: SQL[] = [eq(externalTokens.hidden, false)];
-  const likeTerm = (v: string) => `%${v.replace(/[\\%_]/g, (m) => `\\${m}`)}%`;
-  const like = (col: AnyColumn, v: string) => sql`${col} LIKE ${likeTerm(v)} ESCAPE '\\'`;
-  if (q.name) where.push(like(externalTokens.name, q.name));
-  if (q.user) where.push(or(like(users.username, q.user), like(users.firstname, q.user), like(users.lastname, q.user)) as SQL);
+  if (q.name) where.push(contains(externalTokens.name, q.name));
+  if (q.user) where.push(or(contains(users.username, q.user), contains(users.firstname, q.user), contains(users.lastname, q.user)) as SQL);
   if (q.serviceId) where.push(eq(externalTokens.serviceId, q.serviceId));
   if (q.validUntilBefore !== undefined) where.push(lte(externalTokens.validUntil, q.validUntilBefore));
   if (q.validUntilAfter !== undefined) {

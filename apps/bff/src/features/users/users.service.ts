@@ -1,10 +1,11 @@
 import type { UserCreate, UserDto, UserListQuery, UserUpdate } from '@gatehouse/shared';
 import { userListQuerySchema } from '@gatehouse/shared';
-import { type AnyColumn, and, asc, count, desc, eq, or, type SQL, sql } from 'drizzle-orm';
+import { and, asc, count, desc, eq, or, type SQL } from 'drizzle-orm';
 import type { Deps } from '../../context';
 import { roleAssignments, type UserRow, users } from '../../db/schema';
 import { conflict, forbidden, HttpError, notFound } from '../../lib/http-error';
 import { hashPassword } from '../../lib/password';
+import { contains } from '../../lib/sql';
 import { type Actor, writeAudit } from '../audit/audit.service';
 import { endUserSessions } from '../auth/sessions';
 import { deleteTokensOf } from '../tokens/tokens.service';
@@ -32,9 +33,8 @@ export function listUsers(deps: Deps, input: UserListQuery) {
   if (status === 'suspended') where.push(eq(users.suspended, true));
   if (status === 'unconfirmed') where.push(eq(users.confirmed, false));
   if (q.search) {
-    const term = `%${q.search.replace(/[\\%_]/g, (m) => `\\${m}`)}%`;
-    const l = (col: AnyColumn) => sql`${col} LIKE ${term} ESCAPE '\\'`;
-    where.push(or(l(users.username), l(users.firstname), l(users.lastname), l(users.email)) as SQL);
+    const s = q.search;
+    where.push(or(contains(users.username, s), contains(users.firstname, s), contains(users.lastname, s), contains(users.email, s)) as SQL);
   }
   const cond = where.length ? and(...where) : undefined;
   const dir = q.dir === 'desc' ? desc : asc;
@@ -101,9 +101,7 @@ export async function updateUser(
   if (patch.siteAdmin !== undefined && patch.siteAdmin !== user.siteAdmin && !ctx.actorIsAdmin) {
     throw forbidden('Only site administrators can grant or remove site administration');
   }
-  if (user.siteAdmin && !ctx.actorIsAdmin && (patch.password !== undefined || patch.username !== undefined)) {
-    throw forbidden('Only site administrators can change the username or password of a site administrator');
-  }
+  if (user.siteAdmin && !ctx.actorIsAdmin) throw forbidden('Only site administrators can edit a site administrator');
   if (user.isGuest && (patch.siteAdmin || patch.username !== undefined)) {
     throw new HttpError(409, 'guest', 'The guest account cannot be renamed or made a site administrator');
   }
