@@ -70,36 +70,38 @@ function presenceOf(opts: Opts): Pick<Base, 'presence' | 'default'> {
   return { presence: opts.optional ? 'optional' : 'required' };
 }
 
+/** The precise type a builder returns: the general shape with its literal parts kept. */
+type Exact<Base, Parts> = Omit<Base, keyof Parts> & Parts;
+
 export function value<T extends ParamType, const O extends Opts = Record<never, never>>(
   type: T,
   desc: string,
   opts?: O,
-): ExternalValue & { type: T; presence: PresenceOf<O>; allowNull: NullOf<O> } {
+): Exact<ExternalValue, { type: T; presence: PresenceOf<O>; allowNull: NullOf<O> }> {
   const o: Opts = opts ?? {};
-  return { kind: 'value', type, desc, allowNull: o.allowNull ?? false, ...presenceOf(o) } as ExternalValue & {
-    type: T;
-    presence: PresenceOf<O>;
-    allowNull: NullOf<O>;
-  };
+  return { kind: 'value', type, desc, allowNull: o.allowNull ?? false, ...presenceOf(o) } as Exact<
+    ExternalValue,
+    { type: T; presence: PresenceOf<O>; allowNull: NullOf<O> }
+  >;
 }
 
 export function single<K extends Record<string, ExternalDescription>, const O extends Opts = Record<never, never>>(
   keys: K,
   desc = '',
   opts?: O,
-): ExternalSingle & { keys: K; presence: PresenceOf<O> } {
-  return { kind: 'single', keys, desc, ...presenceOf(opts ?? {}) } as ExternalSingle & { keys: K; presence: PresenceOf<O> };
+): Exact<ExternalSingle, { keys: K; presence: PresenceOf<O> }> {
+  return { kind: 'single', keys, desc, ...presenceOf(opts ?? {}) } as Exact<ExternalSingle, { keys: K; presence: PresenceOf<O> }>;
 }
 
 export function multiple<C extends ExternalDescription, const O extends Opts = Record<never, never>>(
   content: C,
   desc = '',
   opts?: O,
-): ExternalMultiple & { content: C; presence: PresenceOf<O> } {
-  return { kind: 'multiple', content, desc, ...presenceOf(opts ?? {}) } as ExternalMultiple & {
-    content: C;
-    presence: PresenceOf<O>;
-  };
+): Exact<ExternalMultiple, { content: C; presence: PresenceOf<O> }> {
+  return { kind: 'multiple', content, desc, ...presenceOf(opts ?? {}) } as Exact<
+    ExternalMultiple,
+    { content: C; presence: PresenceOf<O> }
+  >;
 }
 
 /** The TypeScript type a description validates to (defaults filled, optional keys maybe absent). */
