@@ -19,6 +19,10 @@ import { userRoutes } from './features/users/users.routes';
 import { HttpError } from './lib/http-error';
 import type { AppEnv } from './types';
 import { loginTokenRoutes } from './webservice/login-token';
+import { amfRoutes } from './webservice/protocols/amf';
+import { restRoutes } from './webservice/protocols/rest';
+import { soapRoutes } from './webservice/protocols/soap';
+import { xmlrpcRoutes } from './webservice/protocols/xmlrpc';
 
 /** The console API. Chained so that its type carries every route for the SPA's typed client. */
 export function createApi(deps: Deps) {
@@ -97,6 +101,10 @@ export function createApp(deps: Deps) {
   });
 
   app.route('/login/token.php', loginTokenRoutes(deps));
+  app.route('/webservice/rest/server.php', restRoutes(deps));
+  app.route('/webservice/xmlrpc/server.php', xmlrpcRoutes(deps));
+  app.route('/webservice/soap/server.php', soapRoutes(deps));
+  app.route('/webservice/amf/server.php', amfRoutes(deps));
 
   const dist = webDist();
   if (dist) {

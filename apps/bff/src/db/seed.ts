@@ -3,6 +3,7 @@ import { count } from 'drizzle-orm';
 import { hashPassword } from '../lib/password';
 import type { Store } from './client';
 import { config, roleAssignments, roleCapabilities, roles, users } from './schema';
+import { seedCatalogueDemo } from './seed-catalogue';
 
 type Perm = 'allow' | 'prohibit';
 
@@ -146,12 +147,16 @@ export async function seedIfEmpty(
       .values({ username: 'admin', firstname: 'Admin', lastname: 'User', email: 'admin@example.com', passwordHash: adminHash, siteAdmin: true, timecreated: now, timemodified: now })
       .run();
     if (opts.demo) {
+      const userIds: Record<string, number> = {};
       for (const u of DEMO_USERS) {
         const { role, ...fields } = u;
         const row = tx.insert(users).values({ ...fields, passwordHash: demoHash, timecreated: now, timemodified: now }).returning().get();
+        userIds[row.username] = row.id;
         const roleId = role ? roleIds.get(role) : undefined;
         if (roleId) tx.insert(roleAssignments).values({ roleId, userId: row.id, timecreated: now }).run();
       }
+      for (const r of tx.select({ id: users.id, username: users.username }).from(users).all()) userIds[r.username] = r.id;
+      seedCatalogueDemo(tx, now, userIds);
     }
     tx.insert(config).values({ name: 'siteidentifier', value: randomBytes(16).toString('hex') }).onConflictDoNothing().run();
   });

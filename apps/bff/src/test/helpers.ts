@@ -9,6 +9,7 @@ import { openStore, type Store } from '../db/client';
 import { users } from '../db/schema';
 import { seedIfEmpty } from '../db/seed';
 import { loadEnv } from '../env';
+import { syncBuiltinServices } from '../features/services/builtin';
 
 export const ADMIN_PASSWORD = 'Admin-pass-1';
 export const DEMO_PASSWORD = 'Demo-pass-1';
@@ -60,6 +61,7 @@ export async function makeTestApp(opts: MakeTestAppOptions = {}): Promise<TestAp
   if (opts.seed !== false) {
     await seedIfEmpty(store, { adminPassword: ADMIN_PASSWORD, demo: opts.demo ?? true, demoPassword: DEMO_PASSWORD });
   }
+  syncBuiltinServices(store);
   const deps = createDeps(env, store, opts.now ? { now: opts.now } : {});
   const app = createApp(deps);
   let closed = false;

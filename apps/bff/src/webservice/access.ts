@@ -66,6 +66,14 @@ export function tokenFrom(authorization: string | undefined, wstoken: unknown): 
   return typeof wstoken === 'string' && wstoken !== '' ? wstoken : undefined;
 }
 
+/**
+ * Checked first by every protocol server, before reading the request: a disabled protocol on a
+ * site with web services on answers 403 with an empty body, as Moodle does.
+ */
+export function protocolRefused(deps: Deps, protocol: Protocol): boolean {
+  return deps.settings.flag('enablewebservices') && !parseProtocols(deps.settings.get('webserviceprotocols')).includes(protocol);
+}
+
 /** The first two links: whether the protocol answers at all. */
 export function checkProtocol(deps: Deps, protocol: Protocol): void {
   if (!deps.settings.flag('enablewebservices')) throw new AccessDenied('webservicesdisabled');

@@ -33,7 +33,12 @@ export function publicError(deps: Deps, e: MoodleException) {
  * propagates (the protocol answers 403 with an empty body); every other refusal is an outcome.
  */
 export async function runCall(deps: Deps, req: CallRequest): Promise<CallOutcome> {
-  checkProtocol(deps, req.protocol);
+  try {
+    checkProtocol(deps, req.protocol);
+  } catch (err) {
+    if (err instanceof AccessDenied) return { ok: false, error: err };
+    throw err;
+  }
   let tokenId: number | undefined;
   let fn: ExternalFunction | undefined;
   try {
