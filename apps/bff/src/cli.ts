@@ -1,13 +1,25 @@
 import { parseArgs } from 'node:util';
-import { isSettingName, SETTING_NAMES, settingsPatchSchema, userCreateSchema, userUpdateSchema } from '@gatehouse/shared';
+import {
+  isSettingName,
+  PROTOCOLS,
+  parseProtocols,
+  SETTING_NAMES,
+  settingsPatchSchema,
+  tokenCreateSchema,
+  userCreateSchema,
+  userUpdateSchema,
+} from '@gatehouse/shared';
 import { eq } from 'drizzle-orm';
 import { type Deps, createDeps } from './context';
 import { openStore } from './db/client';
 import { generatePassword, seedIfEmpty } from './db/seed';
-import { users } from './db/schema';
+import { externalServices, users } from './db/schema';
 import { dbFile } from './boot';
 import { EnvError, loadEnv } from './env';
+import { syncBuiltinServices } from './features/services/builtin';
 import { CLI_ACTOR } from './features/audit/audit.service';
+import { updateService } from './features/services/services.service';
+import { createAdminToken, deleteToken, listTokens } from './features/tokens/tokens.service';
 import { createUser, updateUser } from './features/users/users.service';
 import { HttpError } from './lib/http-error';
 import { fieldErrors } from './lib/validate';
@@ -22,6 +34,13 @@ Works on the database in GATEHOUSE_DATA (default ./data); a running server sees 
                                     create a user (a password is generated and printed when omitted)
   user password <username> [--password P]
                                     set a user's password (generated and printed when omitted); ends their sessions
+  token create --user U --service S [--name N] [--valid-until ISO|never] [--ip LIST]
+                                    create a token (default validity 30 days); the secret is printed once
+  token list [--user U] [--service S]
+                                    list tokens (never their secrets)
+  token delete <id>                 delete a token
+  service enable|disable <shortname>
+  protocol enable|disable <rest|soap|xmlrpc|amf>
 `;
 
 class CliError extends Error {}
@@ -108,6 +127,101 @@ async function userCommand(deps: Deps, args: string[]) {
   fail('Usage: user create ... | user password <username> [--password P]');
 }
 
+function lookupUser(deps: Deps, username: string) {
+  const user = deps.store.db.select().from(users).where(eq(users.username, username.toLowerCase())).get();
+  if (!user || user.deleted) fail(`No user "${username}"`);
+  return user;
+}
+
+function lookupService(deps: Deps, shortname: string) {
+  const s = deps.store.db.select().from(externalServices).where(eq(externalServices.shortname, shortname)).get();
+  if (!s) fail(`No service "${shortname}"`);
+  return s;
+}
+
+function parseDate(value: string): number | null {
+  if (value === 'never') return null;
+  const ms = Date.parse(value);
+  if (Number.isNaN(ms)) fail(`Not a date: "${value}" (use ISO 8601, e.g. 2027-01-31 or 2027-01-31T12:00:00Z, or "never")`);
+  return Math.floor(ms / 1000);
+}
+
+function tokenCommand(deps: Deps, args: string[]) {
+  const [sub, ...rest] = args;
+  const { values, positionals } = parseArgs({
+    args: rest,
+    allowPositionals: true,
+    options: {
+      user: { type: 'string' },
+      service: { type: 'string' },
+      name: { type: 'string' },
+      'valid-until': { type: 'string' },
+      ip: { type: 'string' },
+    },
+  });
+  if (sub === 'create') {
+    if (!values.user || !values.service) fail('Usage: token create --user U --service S [--name N] [--valid-until ISO|never] [--ip LIST]');
+    const user = lookupUser(deps, values.user);
+    const service = lookupService(deps, values.service);
+    const parsed = tokenCreateSchema.safeParse({
+      userId: user.id,
+      serviceId: service.id,
+      ...(values.name ? { name: values.name } : {}),
+      ...(values.ip ? { ipRestriction: values.ip } : {}),
+      ...(values['valid-until'] !== undefined ? { validUntil: parseDate(values['valid-until']) } : {}),
+    });
+    if (!parsed.success) fail(describeZod(parsed.error));
+    const created = createAdminToken(deps, parsed.data, CLI_ACTOR, true);
+    const until = created.token.validUntil ? new Date(created.token.validUntil * 1000).toISOString() : 'never expires';
+    console.log(`Created token ${created.token.id} "${created.token.name}" for ${user.username} on ${service.shortname} (valid until ${until}).`);
+    console.log('The secret is shown once; store it now:');
+    console.log(created.secret);
+    return;
+  }
+  if (sub === 'list') {
+    const serviceId = values.service ? lookupService(deps, values.service).id : undefined;
+    let page = 1;
+    for (;;) {
+      const res = listTokens(deps, { page, perPage: 200, ...(values.user ? { user: values.user } : {}), ...(serviceId ? { serviceId } : {}) });
+      for (const tk of res.items) {
+        const until = tk.validUntil ? new Date(tk.validUntil * 1000).toISOString() : 'never';
+        console.log([tk.id, tk.stub, tk.name, tk.user.username, tk.service.shortname, `valid until ${until}`, tk.statuses.join(',')].join('\t'));
+      }
+      if (page * 200 >= res.total) break;
+      page++;
+    }
+    return;
+  }
+  if (sub === 'delete') {
+    const id = Number(positionals[0]);
+    if (!Number.isInteger(id) || id <= 0) fail('Usage: token delete <id>');
+    deleteToken(deps, id, CLI_ACTOR);
+    console.log(`Deleted token ${id}.`);
+    return;
+  }
+  fail('Usage: token create ... | token list | token delete <id>');
+}
+
+function serviceCommand(deps: Deps, args: string[]) {
+  const [sub, shortname] = args;
+  if ((sub !== 'enable' && sub !== 'disable') || !shortname) fail('Usage: service enable|disable <shortname>');
+  const s = lookupService(deps, shortname);
+  updateService(deps, s.id, { enabled: sub === 'enable' }, CLI_ACTOR);
+  console.log(`Service ${s.shortname} is ${sub}d.`);
+}
+
+function protocolCommand(deps: Deps, args: string[]) {
+  const [sub, name] = args;
+  if ((sub !== 'enable' && sub !== 'disable') || !name) fail('Usage: protocol enable|disable <rest|soap|xmlrpc|amf>');
+  if (!(PROTOCOLS as readonly string[]).includes(name)) fail(`Unknown protocol "${name}". Known: ${PROTOCOLS.join(', ')}`);
+  const current = parseProtocols(deps.settings.get('webserviceprotocols'));
+  const next = sub === 'enable' ? [...new Set([...current, name])] : current.filter((p) => p !== name);
+  const ordered = PROTOCOLS.filter((p) => next.includes(p));
+  deps.settings.apply({ webserviceprotocols: ordered.join(',') }, CLI_ACTOR);
+  console.log(`Protocol ${name} is ${sub}d. Active protocols: ${ordered.join(', ') || 'none'}`);
+  if (!deps.settings.flag('enablewebservices')) console.log('Note: web services are disabled (config set enablewebservices 1).');
+}
+
 async function main(argv: string[]) {
   const [cmd, ...args] = argv;
   if (!cmd || cmd === 'help' || cmd === '--help' || cmd === '-h') {
@@ -118,9 +232,13 @@ async function main(argv: string[]) {
   const store = openStore(dbFile(env));
   try {
     await seedIfEmpty(store, { adminPassword: env.GATEHOUSE_ADMIN_PASSWORD, demo: env.GATEHOUSE_SEED_DEMO === '1', demoPassword: env.GATEHOUSE_DEMO_PASSWORD });
+    syncBuiltinServices(store);
     const deps = createDeps({ ...env, GATEHOUSE_LOG: 'silent' }, store);
     if (cmd === 'config') configCommand(deps, args);
     else if (cmd === 'user') await userCommand(deps, args);
+    else if (cmd === 'token') tokenCommand(deps, args);
+    else if (cmd === 'service') serviceCommand(deps, args);
+    else if (cmd === 'protocol') protocolCommand(deps, args);
     else fail(`Unknown command "${cmd}".\n\n${HELP}`);
   } finally {
     store.sqlite.close();

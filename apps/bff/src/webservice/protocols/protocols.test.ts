@@ -525,6 +525,6 @@ describe('AMF', () => {
     t.deps.settings.apply({ webserviceprotocols: 'rest,amf' }, SYSTEM_ACTOR);
     const res = await fetch(`${base}/webservice/amf/server.php`, { method: 'POST' });
     expect(res.status).toBe(501);
-    expect((await res.json()).errorcode).toBe('amfnotsupported');
+    expect(((await res.json()) as { errorcode: string }).errorcode).toBe("amfnotsupported");
   });
 });
