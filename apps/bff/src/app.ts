@@ -11,6 +11,7 @@ import type { Deps } from './context';
 import { auditRoutes } from './features/audit/audit.routes';
 import { authRoutes } from './features/auth/auth.routes';
 import { csrfGuard, sessionMiddleware } from './features/auth/guards';
+import { mobileRoutes } from './features/mobile/mobile.routes';
 import { roleRoutes } from './features/roles/roles.routes';
 import { serviceRoutes } from './features/services/services.routes';
 import { settingsRoutes } from './features/settings/settings.routes';
@@ -36,7 +37,8 @@ export function createApi(deps: Deps) {
     .route('/audit', auditRoutes(deps))
     .route('/services', serviceRoutes(deps))
     .route('/tokens', tokenRoutes(deps))
-    .route('/me/keys', securityKeyRoutes(deps));
+    .route('/me/keys', securityKeyRoutes(deps))
+    .route('/mobile', mobileRoutes(deps));
 }
 export type ApiType = ReturnType<typeof createApi>;
 

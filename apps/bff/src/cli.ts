@@ -10,14 +10,15 @@ import {
   userUpdateSchema,
 } from '@gatehouse/shared';
 import { eq } from 'drizzle-orm';
-import { type Deps, createDeps } from './context';
-import { openStore } from './db/client';
-import { generatePassword, seedIfEmpty } from './db/seed';
-import { externalServices, users } from './db/schema';
 import { dbFile } from './boot';
+import { createDeps, type Deps } from './context';
+import { openStore } from './db/client';
+import { externalServices, users } from './db/schema';
+import { generatePassword, seedIfEmpty } from './db/seed';
 import { EnvError, loadEnv } from './env';
-import { syncBuiltinServices } from './features/services/builtin';
 import { CLI_ACTOR } from './features/audit/audit.service';
+import { mobileState, setMobile } from './features/mobile/mobile.service';
+import { syncBuiltinServices } from './features/services/builtin';
 import { updateService } from './features/services/services.service';
 import { createAdminToken, deleteToken, listTokens } from './features/tokens/tokens.service';
 import { createUser, updateUser } from './features/users/users.service';
@@ -41,6 +42,8 @@ Works on the database in GATEHOUSE_DATA (default ./data); a running server sees 
   token delete <id>                 delete a token
   service enable|disable <shortname>
   protocol enable|disable <rest|soap|xmlrpc|amf>
+  mobile enable|disable             Enable web services for mobile devices (the whole cascade), or undo it
+  mobile status                     which parts of "mobile enabled" hold
 `;
 
 class CliError extends Error {}
@@ -72,7 +75,9 @@ function configCommand(deps: Deps, args: string[]) {
     const parsed = settingsPatchSchema.safeParse({ [name]: rest[0] });
     if (!parsed.success) fail(`Invalid value for ${name}: ${describeZod(parsed.error)}`);
     const changes = deps.settings.apply(parsed.data, CLI_ACTOR);
-    console.log(changes.length ? `${name}: "${changes[0]?.from}" -> "${changes[0]?.to}"` : `${name} is already "${rest[0]}"`);
+    console.log(
+      changes.length ? `${name}: "${changes[0]?.from}" -> "${changes[0]?.to}"` : `${name} is already "${rest[0]}"`,
+    );
     return;
   }
   fail('Usage: config get [name] | config set <name> <value>');
@@ -121,7 +126,9 @@ async function userCommand(deps: Deps, args: string[]) {
     const parsed = userUpdateSchema.safeParse({ password });
     if (!parsed.success) fail(describeZod(parsed.error));
     await updateUser(deps, user.id, parsed.data, CLI_ACTOR, { actorIsAdmin: true });
-    console.log(`Password of ${user.username} changed${values.password ? '' : ` to: ${password}`}; their sessions have ended.`);
+    console.log(
+      `Password of ${user.username} changed${values.password ? '' : ` to: ${password}`}; their sessions have ended.`,
+    );
     return;
   }
   fail('Usage: user create ... | user password <username> [--password P]');
@@ -142,7 +149,8 @@ function lookupService(deps: Deps, shortname: string) {
 function parseDate(value: string): number | null {
   if (value === 'never') return null;
   const ms = Date.parse(value);
-  if (Number.isNaN(ms)) fail(`Not a date: "${value}" (use ISO 8601, e.g. 2027-01-31 or 2027-01-31T12:00:00Z, or "never")`);
+  if (Number.isNaN(ms))
+    fail(`Not a date: "${value}" (use ISO 8601, e.g. 2027-01-31 or 2027-01-31T12:00:00Z, or "never")`);
   return Math.floor(ms / 1000);
 }
 
@@ -160,7 +168,8 @@ function tokenCommand(deps: Deps, args: string[]) {
     },
   });
   if (sub === 'create') {
-    if (!values.user || !values.service) fail('Usage: token create --user U --service S [--name N] [--valid-until ISO|never] [--ip LIST]');
+    if (!values.user || !values.service)
+      fail('Usage: token create --user U --service S [--name N] [--valid-until ISO|never] [--ip LIST]');
     const user = lookupUser(deps, values.user);
     const service = lookupService(deps, values.service);
     const parsed = tokenCreateSchema.safeParse({
@@ -173,7 +182,9 @@ function tokenCommand(deps: Deps, args: string[]) {
     if (!parsed.success) fail(describeZod(parsed.error));
     const created = createAdminToken(deps, parsed.data, CLI_ACTOR, true);
     const until = created.token.validUntil ? new Date(created.token.validUntil * 1000).toISOString() : 'never expires';
-    console.log(`Created token ${created.token.id} "${created.token.name}" for ${user.username} on ${service.shortname} (valid until ${until}).`);
+    console.log(
+      `Created token ${created.token.id} "${created.token.name}" for ${user.username} on ${service.shortname} (valid until ${until}).`,
+    );
     console.log('The secret is shown once; store it now:');
     console.log(created.secret);
     return;
@@ -182,10 +193,25 @@ function tokenCommand(deps: Deps, args: string[]) {
     const serviceId = values.service ? lookupService(deps, values.service).id : undefined;
     let page = 1;
     for (;;) {
-      const res = listTokens(deps, { page, perPage: 200, ...(values.user ? { user: values.user } : {}), ...(serviceId ? { serviceId } : {}) });
+      const res = listTokens(deps, {
+        page,
+        perPage: 200,
+        ...(values.user ? { user: values.user } : {}),
+        ...(serviceId ? { serviceId } : {}),
+      });
       for (const tk of res.items) {
         const until = tk.validUntil ? new Date(tk.validUntil * 1000).toISOString() : 'never';
-        console.log([tk.id, tk.stub, tk.name, tk.user.username, tk.service.shortname, `valid until ${until}`, tk.statuses.join(',')].join('\t'));
+        console.log(
+          [
+            tk.id,
+            tk.stub,
+            tk.name,
+            tk.user.username,
+            tk.service.shortname,
+            `valid until ${until}`,
+            tk.statuses.join(','),
+          ].join('\t'),
+        );
       }
       if (page * 200 >= res.total) break;
       page++;
@@ -213,13 +239,30 @@ function serviceCommand(deps: Deps, args: string[]) {
 function protocolCommand(deps: Deps, args: string[]) {
   const [sub, name] = args;
   if ((sub !== 'enable' && sub !== 'disable') || !name) fail('Usage: protocol enable|disable <rest|soap|xmlrpc|amf>');
-  if (!(PROTOCOLS as readonly string[]).includes(name)) fail(`Unknown protocol "${name}". Known: ${PROTOCOLS.join(', ')}`);
+  if (!(PROTOCOLS as readonly string[]).includes(name))
+    fail(`Unknown protocol "${name}". Known: ${PROTOCOLS.join(', ')}`);
   const current = parseProtocols(deps.settings.get('webserviceprotocols'));
   const next = sub === 'enable' ? [...new Set([...current, name])] : current.filter((p) => p !== name);
   const ordered = PROTOCOLS.filter((p) => next.includes(p));
   deps.settings.apply({ webserviceprotocols: ordered.join(',') }, CLI_ACTOR);
   console.log(`Protocol ${name} is ${sub}d. Active protocols: ${ordered.join(', ') || 'none'}`);
-  if (!deps.settings.flag('enablewebservices')) console.log('Note: web services are disabled (config set enablewebservices 1).');
+  if (!deps.settings.flag('enablewebservices'))
+    console.log('Note: web services are disabled (config set enablewebservices 1).');
+}
+
+function mobileCommand(deps: Deps, args: string[]) {
+  const [sub] = args;
+  if (sub === 'status') {
+    const s = mobileState(deps);
+    console.log(`Mobile web services: ${s.enabled ? 'enabled' : 'not enabled'}`);
+    for (const p of s.parts) console.log(`  [${p.ok ? 'x' : ' '}] ${p.label}`);
+    return;
+  }
+  if (sub !== 'enable' && sub !== 'disable') fail('Usage: mobile enable|disable|status');
+  const { changes, state } = setMobile(deps, sub === 'enable', CLI_ACTOR);
+  if (!changes.length) console.log('Nothing to change.');
+  for (const c of changes) console.log(`  ${c.kind} ${c.name}: ${c.from || '(empty)'} -> ${c.to || '(empty)'}`);
+  console.log(`Mobile web services: ${state.enabled ? 'enabled' : 'not enabled'}`);
 }
 
 async function main(argv: string[]) {
@@ -231,7 +274,11 @@ async function main(argv: string[]) {
   const env = loadEnv();
   const store = openStore(dbFile(env));
   try {
-    await seedIfEmpty(store, { adminPassword: env.GATEHOUSE_ADMIN_PASSWORD, demo: env.GATEHOUSE_SEED_DEMO === '1', demoPassword: env.GATEHOUSE_DEMO_PASSWORD });
+    await seedIfEmpty(store, {
+      adminPassword: env.GATEHOUSE_ADMIN_PASSWORD,
+      demo: env.GATEHOUSE_SEED_DEMO === '1',
+      demoPassword: env.GATEHOUSE_DEMO_PASSWORD,
+    });
     syncBuiltinServices(store);
     const deps = createDeps({ ...env, GATEHOUSE_LOG: 'silent' }, store);
     if (cmd === 'config') configCommand(deps, args);
@@ -239,6 +286,7 @@ async function main(argv: string[]) {
     else if (cmd === 'token') tokenCommand(deps, args);
     else if (cmd === 'service') serviceCommand(deps, args);
     else if (cmd === 'protocol') protocolCommand(deps, args);
+    else if (cmd === 'mobile') mobileCommand(deps, args);
     else fail(`Unknown command "${cmd}".\n\n${HELP}`);
   } finally {
     store.sqlite.close();
@@ -248,7 +296,13 @@ async function main(argv: string[]) {
 main(process.argv.slice(2)).catch((err) => {
   if (err instanceof CliError || err instanceof EnvError) console.error(err.message);
   else if (err instanceof HttpError) console.error(err.message);
-  else if (err instanceof Error && err.name === 'TypeError' && 'code' in err && String(err.code).startsWith('ERR_PARSE_ARGS')) console.error(err.message);
+  else if (
+    err instanceof Error &&
+    err.name === 'TypeError' &&
+    'code' in err &&
+    String(err.code).startsWith('ERR_PARSE_ARGS')
+  )
+    console.error(err.message);
   else console.error(`Unexpected error: ${err instanceof Error ? err.message : err}`);
   process.exitCode = 1;
 });

@@ -1,5 +1,5 @@
 import { SETTING_DEFS, SETTING_NAMES, type SettingName, type Settings, type SettingsPatch } from '@gatehouse/shared';
-import type { Db } from '../../db/client';
+import type { Db, DbOrTx, Tx } from '../../db/client';
 import { config } from '../../db/schema';
 import { type Generation, GenerationCache } from '../../lib/generation';
 import { type Actor, writeAudit } from '../audit/audit.service';
@@ -40,7 +40,7 @@ export class SettingsService {
   }
 
   /** Applies an already validated patch in the caller's transaction (or its own) and audits each change. */
-  apply(patch: SettingsPatch, actor: Actor): SettingChange[] {
+  apply(patch: SettingsPatch, actor: Actor, tx?: Tx): SettingChange[] {
     const current = this.cache.get();
     const changes: SettingChange[] = [];
     for (const name of SETTING_NAMES) {
@@ -49,7 +49,7 @@ export class SettingsService {
       changes.push({ name, from: current[name], to });
     }
     if (!changes.length) return changes;
-    this.db.transaction((tx) => {
+    const write = (tx: DbOrTx) => {
       for (const c of changes) {
         tx.insert(config)
           .values({ name: c.name, value: c.to })
@@ -63,7 +63,9 @@ export class SettingsService {
           details: { from: c.from, to: c.to },
         });
       }
-    });
+    };
+    if (tx) write(tx);
+    else this.db.transaction(write);
     this.gen.bump();
     return changes;
   }

@@ -1,0 +1,194 @@
+import { PROTOCOLS, type Protocol, parseProtocols } from '@gatehouse/shared';
+import { and, eq, ne } from 'drizzle-orm';
+import type { Deps } from '../../context';
+import type { Tx } from '../../db/client';
+import { externalServices, roleCapabilities } from '../../db/schema';
+import { HttpError } from '../../lib/http-error';
+import { MOBILE_SERVICE } from '../../webservice/login-token';
+import { type Actor, writeAudit } from '../audit/audit.service';
+import { AUTHENTICATED_ROLE } from '../roles/authz';
+
+const MOBILE_PROTOCOLS: Protocol[] = ['xmlrpc', 'rest'];
+const MOBILE_CAPS = ['webservice/xmlrpc:use', 'webservice/rest:use'] as const;
+
+export type MobilePartKey = 'webservices' | 'service' | 'xmlrpc' | 'rest' | 'cap_xmlrpc' | 'cap_rest';
+
+export interface MobilePart {
+  key: MobilePartKey;
+  label: string;
+  ok: boolean;
+}
+
+export interface MobileChange {
+  kind: 'setting' | 'service' | 'protocol' | 'capability';
+  name: string;
+  from: string;
+  to: string;
+}
+
+export interface MobileState {
+  /** The checkbox: on only when every part of "enabled" holds. */
+  enabled: boolean;
+  /** The stored setting (enablemobilewebservice), which may disagree when a part was changed elsewhere. */
+  setting: boolean;
+  parts: MobilePart[];
+  missing: MobilePart[];
+  otherEnabledServices: string[];
+}
+
+function mobileService(deps: Deps, db: Tx | Deps['store']['db'] = deps.store.db) {
+  const s = db.select().from(externalServices).where(eq(externalServices.shortname, MOBILE_SERVICE)).get();
+  if (!s) throw new HttpError(500, 'internal', 'The built-in mobile service is missing');
+  return s;
+}
+
+function authenticatedCap(deps: Deps, cap: string): boolean {
+  const role = deps.authz.roleByShortname(AUTHENTICATED_ROLE);
+  return role?.caps.get(cap) === 'allow';
+}
+
+export function mobileState(deps: Deps): MobileState {
+  const s = mobileService(deps);
+  const protocols = parseProtocols(deps.settings.get('webserviceprotocols'));
+  const parts: MobilePart[] = [
+    {
+      key: 'webservices',
+      label: 'Web services enabled (Advanced features)',
+      ok: deps.settings.flag('enablewebservices'),
+    },
+    { key: 'service', label: "Built-in service 'Mobile web services' enabled", ok: s.enabled },
+    { key: 'xmlrpc', label: 'XML-RPC protocol enabled', ok: protocols.includes('xmlrpc') },
+    { key: 'rest', label: 'REST protocol enabled', ok: protocols.includes('rest') },
+    {
+      key: 'cap_xmlrpc',
+      label: "webservice/xmlrpc:use allowed for 'Authenticated user'",
+      ok: authenticatedCap(deps, 'webservice/xmlrpc:use'),
+    },
+    {
+      key: 'cap_rest',
+      label: "webservice/rest:use allowed for 'Authenticated user'",
+      ok: authenticatedCap(deps, 'webservice/rest:use'),
+    },
+  ];
+  const others = deps.store.db
+    .select({ name: externalServices.name })
+    .from(externalServices)
+    .where(and(eq(externalServices.enabled, true), ne(externalServices.shortname, MOBILE_SERVICE)))
+    .all()
+    .map((r) => r.name);
+  const missing = parts.filter((p) => !p.ok);
+  return {
+    enabled: missing.length === 0,
+    setting: deps.settings.flag('enablemobilewebservice'),
+    parts,
+    missing,
+    otherEnabledServices: others,
+  };
+}
+
+function setCapability(deps: Deps, tx: Tx, actor: Actor, cap: string, allow: boolean, changes: MobileChange[]) {
+  const role = deps.authz.roleByShortname(AUTHENTICATED_ROLE);
+  if (!role) throw new HttpError(500, 'internal', 'The Authenticated user role is missing');
+  const current = role.caps.get(cap) ?? 'notset';
+  const target = allow ? 'allow' : 'notset';
+  if (current === target) return;
+  if (allow) {
+    tx.insert(roleCapabilities)
+      .values({ roleId: role.id, capability: cap, permission: 'allow' })
+      .onConflictDoUpdate({
+        target: [roleCapabilities.roleId, roleCapabilities.capability],
+        set: { permission: 'allow' },
+      })
+      .run();
+  } else {
+    tx.delete(roleCapabilities)
+      .where(and(eq(roleCapabilities.roleId, role.id), eq(roleCapabilities.capability, cap)))
+      .run();
+  }
+  writeAudit(tx, actor, {
+    action: 'mobile.capability',
+    targetType: 'role',
+    targetId: role.id,
+    summary: `${allow ? 'Allowed' : 'Removed'} ${cap} for ${role.name}`,
+    details: { capability: cap, from: current, to: target },
+  });
+  changes.push({ kind: 'capability', name: `${cap} (${role.name})`, from: current, to: target });
+}
+
+/**
+ * Enable web services for mobile devices, exactly as Moodle's "Mobile web services" page says:
+ * enabling turns on web services, the built-in mobile service, XML-RPC and REST, and allows both
+ * protocol capabilities for Authenticated user; disabling turns the mobile service off and, if it
+ * was the only enabled service, undoes the rest. One transaction; every part audited.
+ */
+export function setMobile(deps: Deps, enable: boolean, actor: Actor): { changes: MobileChange[]; state: MobileState } {
+  const changes: MobileChange[] = [];
+  try {
+    deps.store.db.transaction((tx) => {
+      const s = mobileService(deps, tx);
+      const protocols = parseProtocols(deps.settings.get('webserviceprotocols'));
+      const settingChange = (patch: Parameters<Deps['settings']['apply']>[0]) => {
+        for (const c of deps.settings.apply(patch, actor, tx)) {
+          changes.push({
+            kind: c.name === 'webserviceprotocols' ? 'protocol' : 'setting',
+            name: c.name,
+            from: c.from,
+            to: c.to,
+          });
+        }
+      };
+      const setService = (enabled: boolean) => {
+        if (s.enabled === enabled) return;
+        tx.update(externalServices)
+          .set({ enabled, timemodified: deps.now() })
+          .where(eq(externalServices.id, s.id))
+          .run();
+        writeAudit(tx, actor, {
+          action: 'mobile.service',
+          targetType: 'service',
+          targetId: s.id,
+          summary: `${enabled ? 'Enabled' : 'Disabled'} the service ${s.name}`,
+        });
+        changes.push({
+          kind: 'service',
+          name: s.name,
+          from: s.enabled ? 'enabled' : 'disabled',
+          to: enabled ? 'enabled' : 'disabled',
+        });
+      };
+      if (enable) {
+        const withMobile = PROTOCOLS.filter((p) => protocols.includes(p) || MOBILE_PROTOCOLS.includes(p));
+        settingChange({
+          enablewebservices: '1',
+          enablemobilewebservice: '1',
+          webserviceprotocols: withMobile.join(','),
+        });
+        setService(true);
+        for (const cap of MOBILE_CAPS) setCapability(deps, tx, actor, cap, true, changes);
+      } else {
+        const onlyEnabled =
+          tx
+            .select({ id: externalServices.id })
+            .from(externalServices)
+            .where(and(eq(externalServices.enabled, true), ne(externalServices.id, s.id)))
+            .all().length === 0;
+        setService(false);
+        if (onlyEnabled) {
+          const without = protocols.filter((p) => !MOBILE_PROTOCOLS.includes(p));
+          settingChange({
+            enablemobilewebservice: '0',
+            enablewebservices: '0',
+            webserviceprotocols: without.join(','),
+          });
+          for (const cap of MOBILE_CAPS) setCapability(deps, tx, actor, cap, false, changes);
+        } else {
+          settingChange({ enablemobilewebservice: '0' });
+        }
+      }
+    });
+  } finally {
+    // Caches may have been filled mid-transaction: whatever happened, they reload from what committed.
+    deps.gen.bump();
+  }
+  return { changes, state: mobileState(deps) };
+}
