@@ -62,7 +62,11 @@ export const STANDARD_ROLES: { shortname: string; name: string; description: str
     shortname: 'user',
     name: 'Authenticated user',
     description: 'All logged in users.',
-    caps: { 'moodle/webservice:createmobiletoken': 'allow', 'moodle/user:manageownfiles': 'allow' },
+    caps: {
+      'moodle/webservice:createmobiletoken': 'allow',
+      'moodle/user:manageownfiles': 'allow',
+      'moodle/site:sendmessage': 'allow',
+    },
   },
   {
     shortname: 'guest',

@@ -87,7 +87,7 @@ function depthOf(v: unknown, limit: number, depth = 0): void {
 }
 
 /** Reads the body up to the limit, refusing more without buffering it all. */
-export async function readBodyLimited(req: Request, maxBytes: number): Promise<Uint8Array> {
+export async function readBodyLimited(req: Request, maxBytes: number): Promise<Uint8Array<ArrayBuffer>> {
   const declared = Number(req.headers.get('content-length') ?? '');
   if (Number.isFinite(declared) && declared > maxBytes) throw new ParamsError(`The request body is too large (at most ${maxBytes} bytes)`, 413);
   if (!req.body) return new Uint8Array();

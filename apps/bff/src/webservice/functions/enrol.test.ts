@@ -1,0 +1,73 @@
+import { eq } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { courses, enrolments } from '../../db/schema';
+import { type CatalogueTest, callError, callFunction, DAY, makeCatalogueTest, NOW } from './test-helpers';
+
+let t: CatalogueTest;
+beforeAll(async () => {
+  t = await makeCatalogueTest();
+});
+afterAll(() => t.close());
+
+const courseId = (shortname: string) =>
+  t.deps.store.db.select({ id: courses.id }).from(courses).where(eq(courses.shortname, shortname)).get()?.id as number;
+const shortnames = (list: { shortname: string }[]) => list.map((c) => c.shortname);
+
+describe('core_enrol_get_users_courses', () => {
+  it("lists the caller's own courses with their enrolment counts", async () => {
+    const out = await callFunction(t.deps, 'core_enrol_get_users_courses', 'student', { userid: t.ids.student });
+    expect(shortnames(out)).toEqual(['CS101', 'SAFE100']);
+    expect(out[0]).toEqual({
+      id: courseId('CS101'),
+      shortname: 'CS101',
+      fullname: 'Introduction to Programming',
+      enrolledusercount: 4,
+      idnumber: 'CS101-2025',
+      visible: 1,
+      summary: '<p>Variables, control flow and functions, taught in Python.</p>',
+      summaryformat: 1,
+      format: 'topics',
+      lang: 'en',
+      category: 1,
+      startdate: NOW - 30 * DAY,
+      enddate: NOW + 60 * DAY,
+    });
+    expect(out[1].enrolledusercount).toBe(2);
+  });
+
+  it('lists a hidden course to its teacher, not to its students', async () => {
+    const teacher = await callFunction(t.deps, 'core_enrol_get_users_courses', 'teacher', { userid: t.ids.teacher });
+    expect(shortnames(teacher)).toEqual(['DS200', 'CS101', 'HIST201']);
+    expect(teacher[0].visible).toBe(0);
+    t.deps.store.db
+      .insert(enrolments)
+      .values({ courseId: courseId('DS200'), userId: t.ids.student2 as number, role: 'student', timecreated: NOW })
+      .run();
+    const own = await callFunction(t.deps, 'core_enrol_get_users_courses', 'student2', { userid: t.ids.student2 });
+    expect(shortnames(own)).toEqual(['CS101', 'HIST201']);
+    const seenByManager = await callFunction(t.deps, 'core_enrol_get_users_courses', 'manager', {
+      userid: t.ids.student2,
+    });
+    expect(shortnames(seenByManager)).toEqual(['DS200', 'CS101', 'HIST201']);
+  });
+
+  it("needs moodle/course:viewparticipants for someone else's courses", async () => {
+    const e = await callError(t.deps, 'core_enrol_get_users_courses', 'student', { userid: t.ids.student2 });
+    expect(e).toMatchObject({
+      exception: 'required_capability_exception',
+      errorcode: 'nopermissions',
+      debuginfo: 'moodle/course:viewparticipants',
+    });
+  });
+
+  it('reports an unknown user', async () => {
+    const e = await callError(t.deps, 'core_enrol_get_users_courses', 'manager', { userid: 99_999 });
+    expect(e).toMatchObject({ exception: 'dml_missing_record_exception', errorcode: 'invalidrecord' });
+  });
+
+  it('returns an empty list for a user without enrolments', async () => {
+    expect(await callFunction(t.deps, 'core_enrol_get_users_courses', 'wsclient', { userid: t.ids.wsclient })).toEqual(
+      [],
+    );
+  });
+});

@@ -1,0 +1,173 @@
+import { eq } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { courses, groups } from '../../db/schema';
+import { type CatalogueTest, callError, callFunction, makeCatalogueTest } from './test-helpers';
+
+let t: CatalogueTest;
+beforeAll(async () => {
+  t = await makeCatalogueTest();
+});
+afterAll(() => t.close());
+
+const courseId = (shortname: string) =>
+  t.deps.store.db.select({ id: courses.id }).from(courses).where(eq(courses.shortname, shortname)).get()?.id as number;
+const groupNames = (courseid: number) =>
+  t.deps.store.db
+    .select({ name: groups.name })
+    .from(groups)
+    .where(eq(groups.courseId, courseid))
+    .all()
+    .map((g) => g.name)
+    .sort();
+
+describe('core_group_create_groups', () => {
+  it("creates groups as in the seed's example and returns them whole", async () => {
+    const cs = courseId('CS101');
+    const out = await callFunction(t.deps, 'core_group_create_groups', 'teacher', {
+      groups: { 0: { courseid: String(cs), name: 'Group C', description: '<p>Evening lab</p>' } },
+    });
+    expect(out).toEqual([
+      {
+        id: expect.any(Number),
+        courseid: cs,
+        name: 'Group C',
+        description: '<p>Evening lab</p>',
+        descriptionformat: 1,
+        enrolmentkey: '',
+        idnumber: '',
+      },
+    ]);
+    expect(groupNames(cs)).toEqual(['Group A', 'Group B', 'Group C']);
+  });
+
+  it('keeps the enrolment key and ID number', async () => {
+    const [g] = await callFunction(t.deps, 'core_group_create_groups', 'manager', {
+      groups: [
+        {
+          courseid: courseId('HIST201'),
+          name: 'Seminar 2',
+          description: '',
+          descriptionformat: 2,
+          enrolmentkey: 's2',
+          idnumber: 'H-S2',
+        },
+      ],
+    });
+    expect(g).toMatchObject({ name: 'Seminar 2', descriptionformat: 2, enrolmentkey: 's2', idnumber: 'H-S2' });
+  });
+
+  it('refuses a caller without moodle/course:managegroups', async () => {
+    const e = await callError(t.deps, 'core_group_create_groups', 'student', {
+      groups: [{ courseid: courseId('CS101'), name: 'Mine', description: '' }],
+    });
+    expect(e).toMatchObject({
+      exception: 'required_capability_exception',
+      errorcode: 'nopermissions',
+      message: 'Sorry, but you do not currently have permissions to do that (Manage groups).',
+      debuginfo: 'moodle/course:managegroups',
+    });
+  });
+
+  it('reports a missing course', async () => {
+    const e = await callError(t.deps, 'core_group_create_groups', 'teacher', {
+      groups: [{ courseid: 9999, name: 'G', description: '' }],
+    });
+    expect(e).toMatchObject({ exception: 'dml_missing_record_exception', errorcode: 'invalidrecord' });
+  });
+
+  it('rejects a duplicate name and creates none of the groups of the call', async () => {
+    const cs = courseId('CS101');
+    const e = await callError(t.deps, 'core_group_create_groups', 'teacher', {
+      groups: [
+        { courseid: cs, name: 'Group D', description: '' },
+        { courseid: cs, name: 'Group A', description: '' },
+      ],
+    });
+    expect(e).toMatchObject({
+      exception: 'moodle_exception',
+      errorcode: 'groupexistforcourse',
+      message: 'Group with the same name already exists in the course',
+    });
+    expect(groupNames(cs)).not.toContain('Group D');
+  });
+
+  it('rejects an empty name, a taken ID number and an unknown format', async () => {
+    const cs = courseId('CS101');
+    const e1 = await callError(t.deps, 'core_group_create_groups', 'teacher', {
+      groups: [{ courseid: cs, name: '  ', description: '' }],
+    });
+    expect(e1).toMatchObject({ exception: 'invalid_parameter_exception', debuginfo: 'Invalid group name' });
+    const e2 = await callError(t.deps, 'core_group_create_groups', 'teacher', {
+      groups: [{ courseid: cs, name: 'Group E', description: '', idnumber: 'CS101-A' }],
+    });
+    expect(e2.errorcode).toBe('idnumbertaken');
+    const e3 = await callError(t.deps, 'core_group_create_groups', 'teacher', {
+      groups: [{ courseid: cs, name: 'Group E', description: '', descriptionformat: 9 }],
+    });
+    expect(e3.errorcode).toBe('formatnotsupported');
+  });
+
+  it('rejects a group without the required keys', async () => {
+    const e = await callError(t.deps, 'core_group_create_groups', 'teacher', {
+      groups: [{ courseid: 2, name: 'No description' }],
+    });
+    expect(e.exception).toBe('invalid_parameter_exception');
+    expect(e.debuginfo).toContain('description');
+  });
+});
+
+describe('core_group_get_course_groups', () => {
+  it('lists the groups of a course by name', async () => {
+    const out = await callFunction(t.deps, 'core_group_get_course_groups', 'teacher', { courseid: courseId('CS101') });
+    expect(
+      out.map((g: { name: string; idnumber: string; enrolmentkey: string }) => [g.name, g.idnumber, g.enrolmentkey]),
+    ).toEqual([
+      ['Group A', 'CS101-A', ''],
+      ['Group B', 'CS101-B', 'lab-b'],
+      ['Group C', '', ''],
+    ]);
+    expect(
+      await callFunction(t.deps, 'core_group_get_course_groups', 'teacher', { courseid: courseId('SAFE100') }),
+    ).toEqual([]);
+  });
+
+  it('refuses a caller without moodle/course:managegroups', async () => {
+    const e = await callError(t.deps, 'core_group_get_course_groups', 'student', { courseid: courseId('CS101') });
+    expect(e.errorcode).toBe('nopermissions');
+  });
+
+  it('reports a missing course', async () => {
+    const e = await callError(t.deps, 'core_group_get_course_groups', 'teacher', { courseid: 9999 });
+    expect(e.exception).toBe('dml_missing_record_exception');
+  });
+});
+
+describe('core_group_delete_groups', () => {
+  it('deletes the groups and ignores ids that do not exist', async () => {
+    const cs = courseId('CS101');
+    const ids = t.deps.store.db
+      .select({ id: groups.id, name: groups.name })
+      .from(groups)
+      .where(eq(groups.courseId, cs))
+      .all()
+      .filter((g) => g.name !== 'Group A')
+      .map((g) => g.id);
+    expect(
+      await callFunction(t.deps, 'core_group_delete_groups', 'teacher', { groupids: [...ids, 99_999] }),
+    ).toBeNull();
+    expect(groupNames(cs)).toEqual(['Group A']);
+  });
+
+  it('refuses a caller without moodle/course:managegroups', async () => {
+    const [a] = t.deps.store.db.select({ id: groups.id }).from(groups).all();
+    const e = await callError(t.deps, 'core_group_delete_groups', 'student', { groupids: [a?.id] });
+    expect(e.errorcode).toBe('nopermissions');
+    expect(
+      t.deps.store.db
+        .select()
+        .from(groups)
+        .where(eq(groups.id, a?.id as number))
+        .get(),
+    ).toBeDefined();
+  });
+});

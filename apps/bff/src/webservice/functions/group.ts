@@ -1,0 +1,198 @@
+import { multiple, single, value } from '@gatehouse/shared';
+import { and, asc, eq, inArray } from 'drizzle-orm';
+import { groups } from '../../db/schema';
+import { writeAudit } from '../../features/audit/audit.service';
+import { invalidParameter, moodleError } from '../exceptions';
+import { type CallContext, defineFunction } from '../types';
+import { actorOf, requireCourse, validateFormat } from './common';
+
+const groupFields = {
+  id: value('int', 'group record id'),
+  courseid: value('int', 'id of course'),
+  name: value('text', 'multilang compatible name, course unique'),
+  description: value('raw', 'group description text'),
+  descriptionformat: value('int', 'description format (1 = HTML, 0 = MOODLE, 2 = PLAIN or 4 = MARKDOWN)'),
+  enrolmentkey: value('raw', 'group enrol secret phrase'),
+  idnumber: value('raw', 'id number'),
+};
+
+export const groupReturn = multiple(single(groupFields, 'group'));
+
+type GroupRow = typeof groups.$inferSelect;
+
+const toGroup = (g: GroupRow) => ({
+  id: g.id,
+  courseid: g.courseId,
+  name: g.name,
+  description: g.description,
+  descriptionformat: g.descriptionformat,
+  enrolmentkey: g.enrolmentkey,
+  idnumber: g.idnumber,
+});
+
+export const createGroupsParameters = single({
+  groups: multiple(
+    single({
+      courseid: value('int', 'id of course'),
+      name: value('text', 'multilang compatible name, course unique'),
+      description: value('raw', 'group description text'),
+      descriptionformat: value('int', 'description format (1 = HTML, 0 = MOODLE, 2 = PLAIN or 4 = MARKDOWN)', {
+        default: 1,
+      }),
+      enrolmentkey: value('raw', 'group enrol secret phrase', { optional: true }),
+      idnumber: value('raw', 'id number', { optional: true }),
+    }),
+    'List of group object. A group has a courseid, a name, a description and an enrolment key.',
+  ),
+});
+
+type CreateGroupsInput = {
+  groups: {
+    courseid: number;
+    name: string;
+    description: string;
+    descriptionformat: number;
+    enrolmentkey?: string;
+    idnumber?: string;
+  }[];
+};
+
+/** Creates the groups of a call in one transaction: all of them, or none. */
+export function createGroupsImpl(ctx: CallContext, { groups: list }: CreateGroupsInput) {
+  ctx.requireCapability('moodle/course:managegroups', 'Manage groups');
+  const actor = actorOf(ctx);
+  const now = ctx.now;
+  return ctx.deps.store.db.transaction((tx) =>
+    list.map((g) => {
+      const name = g.name.trim();
+      if (!name) throw invalidParameter('Invalid group name');
+      if (name.length > 254) throw invalidParameter('The group name is longer than 254 characters');
+      requireCourse(tx, g.courseid);
+      if (
+        tx
+          .select({ id: groups.id })
+          .from(groups)
+          .where(and(eq(groups.courseId, g.courseid), eq(groups.name, name)))
+          .get()
+      ) {
+        throw moodleError(
+          'groupexistforcourse',
+          'Group with the same name already exists in the course',
+          `${name} in course ${g.courseid}`,
+        );
+      }
+      const idnumber = (g.idnumber ?? '').trim();
+      if (
+        idnumber &&
+        tx
+          .select({ id: groups.id })
+          .from(groups)
+          .where(and(eq(groups.courseId, g.courseid), eq(groups.idnumber, idnumber)))
+          .get()
+      ) {
+        throw moodleError('idnumbertaken', `ID number is already used for another group in the course (${idnumber})`);
+      }
+      const row = tx
+        .insert(groups)
+        .values({
+          courseId: g.courseid,
+          name,
+          description: g.description,
+          descriptionformat: validateFormat(g.descriptionformat),
+          enrolmentkey: g.enrolmentkey ?? '',
+          idnumber,
+          timecreated: now,
+          timemodified: now,
+        })
+        .returning()
+        .get();
+      writeAudit(
+        tx,
+        actor,
+        {
+          action: 'group.create',
+          targetType: 'group',
+          targetId: row.id,
+          summary: `Created group ${row.name} in course ${row.courseId} (web service)`,
+        },
+        now,
+      );
+      return toGroup(row);
+    }),
+  );
+}
+
+export const CREATE_DESCRIPTION =
+  'Creates new groups. Group names must be unique within their course. All groups of the call are created, or none of them.';
+
+export const createGroups = defineFunction({
+  name: 'core_group_create_groups',
+  component: 'core_group',
+  description: CREATE_DESCRIPTION,
+  type: 'write',
+  capabilities: ['moodle/course:managegroups'],
+  parameters: createGroupsParameters,
+  returns: groupReturn,
+  execute: (ctx, params) => createGroupsImpl(ctx, params),
+});
+
+export const getCourseGroups = defineFunction({
+  name: 'core_group_get_course_groups',
+  component: 'core_group',
+  description: 'Returns all groups in specified course.',
+  type: 'read',
+  capabilities: ['moodle/course:managegroups'],
+  parameters: single({
+    courseid: value('int', 'id of course'),
+  }),
+  returns: groupReturn,
+  execute(ctx, { courseid }) {
+    ctx.requireCapability('moodle/course:managegroups', 'Manage groups');
+    const db = ctx.deps.store.db;
+    requireCourse(db, courseid);
+    return db
+      .select()
+      .from(groups)
+      .where(eq(groups.courseId, courseid))
+      .orderBy(asc(groups.name), asc(groups.id))
+      .all()
+      .map(toGroup);
+  },
+});
+
+export const deleteGroups = defineFunction({
+  name: 'core_group_delete_groups',
+  component: 'core_group',
+  description: 'Deletes all specified groups. Ids of groups that do not exist are ignored, as Moodle does.',
+  type: 'write',
+  capabilities: ['moodle/course:managegroups'],
+  parameters: single({
+    groupids: multiple(value('int', 'Group ID')),
+  }),
+  returns: null,
+  execute(ctx, { groupids }) {
+    ctx.requireCapability('moodle/course:managegroups', 'Manage groups');
+    if (!groupids.length) return null;
+    const actor = actorOf(ctx);
+    ctx.deps.store.db.transaction((tx) => {
+      const found = tx.select().from(groups).where(inArray(groups.id, groupids)).all();
+      for (const g of found) {
+        tx.delete(groups).where(eq(groups.id, g.id)).run();
+        writeAudit(
+          tx,
+          actor,
+          {
+            action: 'group.delete',
+            targetType: 'group',
+            targetId: g.id,
+            summary: `Deleted group ${g.name} from course ${g.courseId} (web service)`,
+          },
+          ctx.now,
+        );
+      }
+    });
+    return null;
+  },
+});
+
+export const GROUP_FUNCTIONS = [createGroups, getCourseGroups, deleteGroups];

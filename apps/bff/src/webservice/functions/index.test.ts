@@ -1,0 +1,164 @@
+import { type ExternalDescription, isCapability, validateParameters } from '@gatehouse/shared';
+import { eq } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { certifications, courses, groups } from '../../db/schema';
+import { catalogue } from '../catalogue';
+import { FUNCTIONS } from './index';
+import { type CatalogueTest, callFunction, makeCatalogueTest } from './test-helpers';
+
+/** Every value in a description tree, with its path. */
+function values(d: ExternalDescription, path = ''): [string, ExternalDescription][] {
+  if (d.kind === 'value') return [[path, d]];
+  if (d.kind === 'multiple') return values(d.content, `${path}[]`);
+  return Object.entries(d.keys).flatMap(([k, sub]) => values(sub, path ? `${path}.${k}` : k));
+}
+
+describe('the catalogue', () => {
+  it('has unique names, and the catalogue module serves them all', () => {
+    const names = FUNCTIONS.map((f) => f.name);
+    expect(new Set(names).size).toBe(names.length);
+    expect(catalogue.all.map((f) => f.name)).toEqual(names);
+  });
+
+  it('ships the functions of the specification', () => {
+    expect(FUNCTIONS.map((f) => f.name).sort()).toEqual(
+      [
+        'core_webservice_get_site_info',
+        'core_user_create_users',
+        'core_user_get_users_by_field',
+        'core_user_update_users',
+        'core_user_delete_users',
+        'core_course_get_courses',
+        'core_course_create_courses',
+        'core_course_get_contents',
+        'core_group_create_groups',
+        'core_group_get_course_groups',
+        'core_group_delete_groups',
+        'moodle_group_create_groups',
+        'core_enrol_get_users_courses',
+        'core_message_send_instant_messages',
+        'core_message_get_messages',
+        'core_notes_create_notes',
+        'core_files_upload',
+        'tool_mucertify_get_certifications',
+        'tool_mucertify_get_certification_assignments',
+        'tool_mucertify_get_certification_periods',
+      ].sort(),
+    );
+  });
+
+  it.each(FUNCTIONS.map((f) => [f.name, f] as const))('%s is fully described', (name, f) => {
+    expect(f.description.trim().length).toBeGreaterThan(10);
+    expect(f.component).toMatch(/^[a-z]+_[a-z0-9]+$/);
+    if (!f.deprecated) expect(name.startsWith(`${f.component}_`)).toBe(true);
+    expect(['read', 'write']).toContain(f.type);
+    for (const c of f.capabilities) expect(isCapability(c), c).toBe(true);
+    expect(f.parameters.kind).toBe('single');
+    const described = [...values(f.parameters), ...(f.returns ? values(f.returns) : [])];
+    for (const [path, d] of described) expect(d.desc.trim(), `${name}: ${path}`).not.toBe('');
+  });
+
+  it('has at least one deprecated function, replaced by a function of the catalogue', () => {
+    const deprecated = FUNCTIONS.filter((f) => f.deprecated);
+    expect(deprecated.length).toBeGreaterThan(0);
+    for (const f of deprecated) expect(catalogue.has(f.deprecated?.replacedBy ?? '')).toBe(true);
+  });
+
+  it('puts site info, courses, contents, messages, notes and uploads in the mobile service', () => {
+    const mobile = FUNCTIONS.filter((f) => f.services?.includes('moodle_mobile_app')).map((f) => f.name);
+    expect(mobile).toEqual(
+      expect.arrayContaining([
+        'core_webservice_get_site_info',
+        'core_enrol_get_users_courses',
+        'core_course_get_contents',
+        'core_message_send_instant_messages',
+        'core_message_get_messages',
+        'core_notes_create_notes',
+        'core_files_upload',
+      ]),
+    );
+    expect(FUNCTIONS.filter((f) => f.deprecated && f.services?.length)).toEqual([]);
+  });
+});
+
+describe('every function against the demo data', () => {
+  let t: CatalogueTest;
+  beforeAll(async () => {
+    t = await makeCatalogueTest();
+  });
+  afterAll(() => t.close());
+
+  const course = (shortname: string) =>
+    t.deps.store.db.select({ id: courses.id }).from(courses).where(eq(courses.shortname, shortname)).get()
+      ?.id as number;
+
+  const certification = (idnumber: string) =>
+    t.deps.store.db
+      .select({ id: certifications.id })
+      .from(certifications)
+      .where(eq(certifications.idnumber, idnumber))
+      .get()?.id;
+
+  /** One valid call per function, as the site administrator; the results are cleaned against the return descriptions. */
+  const CALLS: Record<string, () => unknown> = {
+    core_webservice_get_site_info: () => ({}),
+    core_user_create_users: () => ({
+      users: [
+        { username: 'smoke', createpassword: true, firstname: 'Smoke', lastname: 'Test', email: 'smoke@example.com' },
+      ],
+    }),
+    core_user_get_users_by_field: () => ({ field: 'username', values: ['admin', 'guest', 'student'] }),
+    core_user_update_users: () => ({ users: [{ id: t.ids.student2, firstname: 'Sasha' }] }),
+    core_user_delete_users: () => ({ userids: [t.ids.expired] }),
+    core_course_get_courses: () => ({}),
+    core_course_create_courses: () => ({ courses: [{ fullname: 'Smoke', shortname: 'SMOKE', categoryid: 1 }] }),
+    core_course_get_contents: () => ({ courseid: course('CS101') }),
+    core_group_create_groups: () => ({ groups: [{ courseid: course('CS101'), name: 'Smoke', description: '' }] }),
+    moodle_group_create_groups: () => ({
+      groups: [{ courseid: course('CS101'), name: 'Smoke (legacy)', description: '' }],
+    }),
+    core_group_get_course_groups: () => ({ courseid: course('CS101') }),
+    core_group_delete_groups: () => ({
+      groupids: t.deps.store.db
+        .select({ id: groups.id })
+        .from(groups)
+        .where(eq(groups.name, 'Seminar 1'))
+        .all()
+        .map((g) => g.id),
+    }),
+    core_enrol_get_users_courses: () => ({ userid: t.ids.teacher }),
+    core_message_send_instant_messages: () => ({
+      messages: [{ touserid: t.ids.student, text: 'Hello from the admin' }],
+    }),
+    core_message_get_messages: () => ({ useridto: t.ids.teacher, read: 1 }),
+    core_notes_create_notes: () => ({
+      notes: [{ userid: t.ids.student, publishstate: 'site', courseid: 1, text: 'Smoke' }],
+    }),
+    core_files_upload: () => ({
+      component: 'user',
+      filearea: 'private',
+      itemid: 0,
+      filepath: '/',
+      filename: 'smoke.txt',
+      filecontent: 'c21va2U=',
+      contextlevel: 'user',
+      instanceid: t.ids.admin,
+    }),
+    tool_mucertify_get_certifications: () => ({ fieldvalues: [] }),
+    tool_mucertify_get_certification_assignments: () => ({ certificationid: certification('FAW') }),
+    tool_mucertify_get_certification_periods: () => ({ certificationid: certification('FAW'), userid: t.ids.student }),
+  };
+
+  it('has a call for every function', () => {
+    expect(Object.keys(CALLS).sort()).toEqual(FUNCTIONS.map((f) => f.name).sort());
+  });
+
+  it.each(FUNCTIONS.map((f) => [f.name, f] as const))('%s returns what it describes', async (name, f) => {
+    const args = CALLS[name]?.();
+    validateParameters(f.parameters, args);
+    const out = await callFunction(t.deps, name, 'admin', args);
+    if (f.returns === null) expect(out).toBeNull();
+    else if (f.returns.kind === 'multiple') expect(out.length).toBeGreaterThan(0);
+    else expect(Object.keys(out).length).toBeGreaterThan(0);
+  });
+});

@@ -1,0 +1,25 @@
+import type { ExternalFunction } from '../types';
+import { CERTIFICATION_FUNCTIONS } from './certifications';
+import { COURSE_FUNCTIONS } from './course';
+import { ENROL_FUNCTIONS } from './enrol';
+import { FILES_FUNCTIONS } from './files';
+import { GROUP_FUNCTIONS } from './group';
+import { LEGACY_FUNCTIONS } from './legacy';
+import { MESSAGE_FUNCTIONS } from './message';
+import { NOTES_FUNCTIONS } from './notes';
+import { USER_FUNCTIONS } from './user';
+import { WEBSERVICE_FUNCTIONS } from './webservice';
+
+/** Every function of the catalogue. */
+export const FUNCTIONS: readonly ExternalFunction[] = [
+  ...WEBSERVICE_FUNCTIONS,
+  ...USER_FUNCTIONS,
+  ...COURSE_FUNCTIONS,
+  ...GROUP_FUNCTIONS,
+  ...ENROL_FUNCTIONS,
+  ...MESSAGE_FUNCTIONS,
+  ...NOTES_FUNCTIONS,
+  ...FILES_FUNCTIONS,
+  ...CERTIFICATION_FUNCTIONS,
+  ...LEGACY_FUNCTIONS,
+];

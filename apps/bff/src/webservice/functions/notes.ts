@@ -1,0 +1,101 @@
+import { multiple, single, value } from '@gatehouse/shared';
+import { and, eq, inArray } from 'drizzle-orm';
+import { courses, notes, users } from '../../db/schema';
+import { defineFunction } from '../types';
+import { SITEID, TEXT_FORMATS } from './common';
+
+const STATES = ['personal', 'course', 'site'] as const;
+type State = (typeof STATES)[number];
+
+export const createNotes = defineFunction({
+  name: 'core_notes_create_notes',
+  component: 'core_notes',
+  description:
+    'Create notes about users. Each note succeeds or fails on its own: a failed one has noteid -1 and an error message. Site notes are stored on the site course.',
+  type: 'write',
+  capabilities: ['moodle/notes:manage'],
+  services: ['moodle_mobile_app'],
+  parameters: single({
+    notes: multiple(
+      single({
+        userid: value('int', 'id of the user the note is about'),
+        publishstate: value('alpha', "'personal', 'course' or 'site'"),
+        courseid: value(
+          'int',
+          'course id of the note (in Moodle a note can only be created into a course, even for site and personal notes)',
+        ),
+        text: value('raw', 'the text of the message - text or HTML'),
+        format: value('int', 'text format (1 = HTML, 0 = MOODLE, 2 = PLAIN or 4 = MARKDOWN)', { default: 1 }),
+        clientnoteid: value(
+          'alphanumext',
+          'your own client id for the note. If this id is provided, the fail message id will be returned to you',
+          {
+            optional: true,
+          },
+        ),
+      }),
+    ),
+  }),
+  returns: multiple(
+    single({
+      clientnoteid: value('alphanumext', 'your own id for the note', { optional: true }),
+      noteid: value('int', 'ID of the created note when successful, -1 when failed'),
+      errormessage: value('text', 'error message - if failed', { optional: true }),
+    }),
+  ),
+  execute(ctx, { notes: list }) {
+    ctx.requireCapability('moodle/notes:manage', 'Manage notes');
+    const db = ctx.deps.store.db;
+    const courseIds = [...new Set([SITEID, ...list.map((n) => n.courseid)])];
+    const userIds = [...new Set(list.map((n) => n.userid))];
+    const knownCourses = new Set(
+      db
+        .select({ id: courses.id })
+        .from(courses)
+        .where(inArray(courses.id, courseIds))
+        .all()
+        .map((r) => r.id),
+    );
+    const knownUsers = new Set(
+      userIds.length
+        ? db
+            .select({ id: users.id })
+            .from(users)
+            .where(and(inArray(users.id, userIds), eq(users.deleted, false)))
+            .all()
+            .map((r) => r.id)
+        : [],
+    );
+    return list.map((n) => {
+      const base: { clientnoteid?: string; noteid: number } = { noteid: -1 };
+      if (n.clientnoteid !== undefined) base.clientnoteid = n.clientnoteid;
+      let error: string | undefined;
+      if (!knownCourses.has(n.courseid)) error = 'Invalid course id';
+      else if (n.publishstate === 'site' && !knownCourses.has(SITEID)) error = 'Invalid course id: no site course';
+      else if (!knownUsers.has(n.userid)) error = `Invalid user id: ${n.userid}`;
+      else if (!(STATES as readonly string[]).includes(n.publishstate)) {
+        error = `Invalid publish state: ${n.publishstate} (personal, course or site)`;
+      } else if (!(TEXT_FORMATS as readonly number[]).includes(n.format)) error = `Format not supported: ${n.format}`;
+      else if (!n.text.trim()) error = 'The note is empty';
+      if (error) return { ...base, errormessage: error };
+      const state = n.publishstate as State;
+      const row = db
+        .insert(notes)
+        .values({
+          courseId: state === 'site' ? SITEID : n.courseid,
+          userId: n.userid,
+          userModified: ctx.user.id,
+          content: n.text,
+          format: n.format,
+          publishstate: state,
+          created: ctx.now,
+          lastmodified: ctx.now,
+        })
+        .returning({ id: notes.id })
+        .get();
+      return { ...base, noteid: row.id };
+    });
+  },
+});
+
+export const NOTES_FUNCTIONS = [createNotes];

@@ -1,0 +1,310 @@
+import { eq } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { auditLog, users } from '../../db/schema';
+import { verifyPassword } from '../../lib/password';
+import { type CatalogueTest, callError, callFunction, makeCatalogueTest } from './test-helpers';
+
+let t: CatalogueTest;
+beforeAll(async () => {
+  t = await makeCatalogueTest();
+});
+afterAll(() => t.close());
+
+const row = (username: string) => t.deps.store.db.select().from(users).where(eq(users.username, username)).get();
+
+describe('core_user_create_users', () => {
+  it('creates users with a given or a generated password, in one call', async () => {
+    const out = await callFunction(t.deps, 'core_user_create_users', 'manager', {
+      users: [
+        { username: 'jdoe', password: 'Secret-pass-1', firstname: 'Jane', lastname: 'Doe', email: 'jane@example.com' },
+        {
+          username: 'svc.sync',
+          createpassword: 1,
+          firstname: 'Sync',
+          lastname: 'Robot',
+          email: 'sync@example.com',
+          auth: 'webservice',
+        },
+      ],
+    });
+    const jdoe = row('jdoe');
+    const sync = row('svc.sync');
+    expect(out).toEqual([
+      { id: jdoe?.id, username: 'jdoe' },
+      { id: sync?.id, username: 'svc.sync' },
+    ]);
+    expect(jdoe).toMatchObject({
+      firstname: 'Jane',
+      lastname: 'Doe',
+      email: 'jane@example.com',
+      auth: 'manual',
+      suspended: false,
+    });
+    expect(sync?.auth).toBe('webservice');
+    expect(await verifyPassword(jdoe?.passwordHash ?? '', 'Secret-pass-1')).toBe(true);
+    const audit = t.deps.store.db
+      .select()
+      .from(auditLog)
+      .where(eq(auditLog.targetId, String(jdoe?.id)))
+      .all();
+    expect(audit.map((a) => a.action)).toContain('user.create');
+  });
+
+  it('refuses a caller without moodle/user:create', async () => {
+    const e = await callError(t.deps, 'core_user_create_users', 'student', {
+      users: [{ username: 'x1', createpassword: true, firstname: 'X', lastname: 'Y', email: 'x@example.com' }],
+    });
+    expect(e).toMatchObject({
+      exception: 'required_capability_exception',
+      errorcode: 'nopermissions',
+      debuginfo: 'moodle/user:create',
+    });
+    expect(row('x1')).toBeUndefined();
+  });
+
+  it('rejects a taken username and creates none of the users of the call', async () => {
+    const e = await callError(t.deps, 'core_user_create_users', 'manager', {
+      users: [
+        { username: 'newbie', password: 'Secret-pass-1', firstname: 'N', lastname: 'B', email: 'n@example.com' },
+        { username: 'student', password: 'Secret-pass-1', firstname: 'S', lastname: 'S', email: 's@example.com' },
+      ],
+    });
+    expect(e).toMatchObject({
+      exception: 'moodle_exception',
+      errorcode: 'usernameexists',
+      message: 'Username already exists: student',
+    });
+    expect(row('newbie')).toBeUndefined();
+  });
+
+  it('rejects the same username twice in one call', async () => {
+    const u = { username: 'twin', createpassword: true, firstname: 'T', lastname: 'W', email: 't@example.com' };
+    const e = await callError(t.deps, 'core_user_create_users', 'manager', { users: [u, u] });
+    expect(e.errorcode).toBe('usernameexists');
+    expect(row('twin')).toBeUndefined();
+  });
+
+  it.each([
+    [{ auth: 'ldap', password: 'Secret-pass-1' }, 'invalidauth', 'Invalid authentication type: ldap'],
+    [{}, 'invalidpassword', 'you must provide a password, or set createpassword'],
+    [{ password: 'short' }, 'invalidpassword', 'Invalid password: At least 8 characters'],
+    [{ password: 'Secret-pass-1', firstname: '  ' }, 'missingfirstname', 'Missing first name'],
+    [{ password: 'Secret-pass-1', email: '' }, 'missingemail', 'Missing email address'],
+  ])('names the problem with an invalid value %j', async (extra, errorcode, message) => {
+    const e = await callError(t.deps, 'core_user_create_users', 'manager', {
+      users: [{ username: 'badone', firstname: 'B', lastname: 'O', email: 'b@example.com', ...extra }],
+    });
+    expect(e.exception).toBe('moodle_exception');
+    expect(e.errorcode).toBe(errorcode);
+    expect(e.message).toContain(message);
+    expect(row('badone')).toBeUndefined();
+  });
+
+  it('rejects a username that is not in the username format', async () => {
+    const e = await callError(t.deps, 'core_user_create_users', 'manager', {
+      users: [{ username: 'Has Spaces', createpassword: true, firstname: 'B', lastname: 'O', email: 'b@example.com' }],
+    });
+    expect(e).toMatchObject({ exception: 'invalid_parameter_exception', errorcode: 'invalidparameter' });
+    expect(e.debuginfo).toContain('users => 0 => username');
+  });
+});
+
+describe('core_user_get_users_by_field', () => {
+  it('finds users by username, without deleted ones', async () => {
+    const out = await callFunction(t.deps, 'core_user_get_users_by_field', 'manager', {
+      field: 'username',
+      values: ['student', 'student2', 'nobody'],
+    });
+    expect(out).toHaveLength(2);
+    expect(out[0]).toMatchObject({
+      id: t.ids.student,
+      username: 'student',
+      firstname: 'Sam',
+      lastname: 'Student',
+      fullname: 'Sam Student',
+      email: 'student@example.com',
+      auth: 'manual',
+      suspended: false,
+      confirmed: true,
+    });
+    expect(out[1].fullname).toBe('Sasha Learner');
+  });
+
+  it('finds users by id and by email (case-insensitively)', async () => {
+    const byId = await callFunction(t.deps, 'core_user_get_users_by_field', 'manager', {
+      field: 'id',
+      values: [String(t.ids.suspended), String(t.ids.unconfirmed)],
+    });
+    expect(
+      byId.map((u: { username: string; suspended: boolean; confirmed: boolean }) => [
+        u.username,
+        u.suspended,
+        u.confirmed,
+      ]),
+    ).toEqual([
+      ['suspended', true, true],
+      ['unconfirmed', false, false],
+    ]);
+    const byEmail = await callFunction(t.deps, 'core_user_get_users_by_field', 'manager', {
+      field: 'email',
+      values: ['Teacher@Example.com'],
+    });
+    expect(byEmail.map((u: { username: string }) => u.username)).toEqual(['teacher']);
+  });
+
+  it('finds nobody by idnumber (Gatehouse users have none)', async () => {
+    expect(
+      await callFunction(t.deps, 'core_user_get_users_by_field', 'manager', { field: 'idnumber', values: ['A1'] }),
+    ).toEqual([]);
+  });
+
+  it('lets anyone look themselves up, and nobody else without moodle/user:viewdetails', async () => {
+    const me = await callFunction(t.deps, 'core_user_get_users_by_field', 'student', {
+      field: 'id',
+      values: [String(t.ids.student)],
+    });
+    expect(me.map((u: { username: string }) => u.username)).toEqual(['student']);
+    const e = await callError(t.deps, 'core_user_get_users_by_field', 'student', {
+      field: 'username',
+      values: ['student', 'student2'],
+    });
+    expect(e).toMatchObject({
+      exception: 'required_capability_exception',
+      errorcode: 'nopermissions',
+      debuginfo: 'moodle/user:viewdetails',
+    });
+  });
+
+  it('rejects an unknown field and a value that does not fit the field', async () => {
+    const e1 = await callError(t.deps, 'core_user_get_users_by_field', 'manager', {
+      field: 'firstname',
+      values: ['Sam'],
+    });
+    expect(e1).toMatchObject({ exception: 'invalid_parameter_exception', errorcode: 'invalidparameter' });
+    expect(e1.debuginfo).toContain("The search field 'firstname' is not supported");
+    const e2 = await callError(t.deps, 'core_user_get_users_by_field', 'manager', { field: 'id', values: ['12abc'] });
+    expect(e2.exception).toBe('invalid_parameter_exception');
+    const e3 = await callError(t.deps, 'core_user_get_users_by_field', 'manager', {
+      field: 'username',
+      values: ['Student'],
+    });
+    expect(e3.exception).toBe('invalid_parameter_exception');
+  });
+});
+
+describe('core_user_update_users', () => {
+  it('updates the given fields, ends sessions on a new password and audits', async () => {
+    const out = await callFunction(t.deps, 'core_user_update_users', 'manager', {
+      users: [
+        {
+          id: t.ids.student2,
+          firstname: 'Sasha',
+          lastname: 'Scholar',
+          email: 'sasha@example.com',
+          password: 'New-pass-22',
+        },
+      ],
+    });
+    expect(out).toBeNull();
+    const u = row('student2');
+    expect(u).toMatchObject({
+      firstname: 'Sasha',
+      lastname: 'Scholar',
+      email: 'sasha@example.com',
+      timemodified: 1_749_988_800,
+    });
+    expect(await verifyPassword(u?.passwordHash ?? '', 'New-pass-22')).toBe(true);
+    const audit = t.deps.store.db.select().from(auditLog).where(eq(auditLog.action, 'user.update')).all();
+    expect(audit.at(-1)?.summary).toBe('Updated user student2 (web service): lastname, email, password');
+  });
+
+  it('refuses a caller without moodle/user:update', async () => {
+    const e = await callError(t.deps, 'core_user_update_users', 'student', {
+      users: [{ id: t.ids.student, firstname: 'Me' }],
+    });
+    expect(e).toMatchObject({ exception: 'required_capability_exception', errorcode: 'nopermissions' });
+  });
+
+  it('refuses editing a site administrator unless the caller is one', async () => {
+    const e = await callError(t.deps, 'core_user_update_users', 'manager', {
+      users: [{ id: t.ids.admin, firstname: 'Evil' }],
+    });
+    expect(e.errorcode).toBe('usernotupdatedadmin');
+    expect(row('admin')?.firstname).toBe('Admin');
+    await callFunction(t.deps, 'core_user_update_users', 'admin', { users: [{ id: t.ids.admin, firstname: 'Ada' }] });
+    expect(row('admin')?.firstname).toBe('Ada');
+  });
+
+  it('refuses deleted, protected, guest and unknown users', async () => {
+    t.deps.store.db.update(users).set({ protected: true }).where(eq(users.username, 'wsclient')).run();
+    t.deps.store.db.update(users).set({ deleted: true }).where(eq(users.username, 'expired')).run();
+    const cases: [number, string, string][] = [
+      [t.ids.expired as number, 'moodle_exception', 'userdeleted'],
+      [t.ids.wsclient as number, 'moodle_exception', 'protecteduser'],
+      [t.ids.guest as number, 'moodle_exception', 'guestnoeditprofile'],
+      [99_999, 'dml_missing_record_exception', 'invalidrecord'],
+    ];
+    for (const [id, exception, errorcode] of cases) {
+      const e = await callError(t.deps, 'core_user_update_users', 'admin', { users: [{ id, firstname: 'Changed' }] });
+      expect([e.exception, e.errorcode]).toEqual([exception, errorcode]);
+    }
+    t.deps.store.db.update(users).set({ protected: false }).where(eq(users.username, 'wsclient')).run();
+    t.deps.store.db.update(users).set({ deleted: false }).where(eq(users.username, 'expired')).run();
+  });
+
+  it('rejects a taken username and changes none of the users of the call', async () => {
+    const e = await callError(t.deps, 'core_user_update_users', 'manager', {
+      users: [
+        { id: t.ids.nologin, firstname: 'Nadia' },
+        { id: t.ids.student, username: 'teacher' },
+      ],
+    });
+    expect(e).toMatchObject({ errorcode: 'usernameexists', message: 'Username already exists: teacher' });
+    expect(row('nologin')?.firstname).toBe('Nora');
+  });
+
+  it('does not let a caller suspend themselves', async () => {
+    const e = await callError(t.deps, 'core_user_update_users', 'manager', {
+      users: [{ id: t.ids.manager, suspended: true }],
+    });
+    expect(e.errorcode).toBe('cannotsuspendself');
+  });
+});
+
+describe('core_user_delete_users', () => {
+  it('marks the users deleted; they are gone from lookups', async () => {
+    const out = await callFunction(t.deps, 'core_user_delete_users', 'manager', {
+      userids: [t.ids.nologin, t.ids.unconfirmed],
+    });
+    expect(out).toBeNull();
+    expect(row('nologin')).toMatchObject({ deleted: true, suspended: true });
+    expect(row('unconfirmed')?.deleted).toBe(true);
+    const found = await callFunction(t.deps, 'core_user_get_users_by_field', 'manager', {
+      field: 'username',
+      values: ['nologin', 'unconfirmed', 'teacher'],
+    });
+    expect(found.map((u: { username: string }) => u.username)).toEqual(['teacher']);
+  });
+
+  it('refuses a caller without moodle/user:delete', async () => {
+    const e = await callError(t.deps, 'core_user_delete_users', 'teacher', { userids: [t.ids.student] });
+    expect(e).toMatchObject({ exception: 'required_capability_exception', errorcode: 'nopermissions' });
+    const e2 = await callError(t.deps, 'core_user_delete_users', 'student', { userids: [t.ids.student2] });
+    expect(e2.errorcode).toBe('nopermissions');
+  });
+
+  it('refuses administrators, yourself, the guest and unknown users, and deletes nobody then', async () => {
+    const cases: [number, string, string][] = [
+      [t.ids.admin as number, 'moodle_exception', 'useradminodelete'],
+      [t.ids.manager as number, 'moodle_exception', 'usernotdeletederror'],
+      [t.ids.guest as number, 'moodle_exception', 'guestnodeleteaccount'],
+      [99_999, 'dml_missing_record_exception', 'invalidrecord'],
+      [t.ids.nologin as number, 'dml_missing_record_exception', 'invalidrecord'],
+    ];
+    for (const [id, exception, errorcode] of cases) {
+      const e = await callError(t.deps, 'core_user_delete_users', 'manager', { userids: [t.ids.student2, id] });
+      expect([e.exception, e.errorcode]).toEqual([exception, errorcode]);
+      expect(row('student2')?.deleted).toBe(false);
+    }
+  });
+});

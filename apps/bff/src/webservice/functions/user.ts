@@ -1,0 +1,421 @@
+import { AUTH_METHODS, cleanScalar, multiple, passwordSchema, single, value } from '@gatehouse/shared';
+import { and, eq, inArray, sql } from 'drizzle-orm';
+import { type UserRow, users } from '../../db/schema';
+import { generatePassword } from '../../db/seed';
+import { writeAudit } from '../../features/audit/audit.service';
+import { endUserSessions } from '../../features/auth/sessions';
+import { HttpError } from '../../lib/http-error';
+import { hashPassword } from '../../lib/password';
+import { invalidParameter, type MoodleException, missingRecord, moodleError } from '../exceptions';
+import { type CallContext, defineFunction } from '../types';
+import { actorOf, fullname, profileImageUrl } from './common';
+
+type Auth = (typeof AUTH_METHODS)[number];
+
+function checkAuth(auth: string): Auth {
+  if (!(AUTH_METHODS as readonly string[]).includes(auth)) {
+    throw moodleError('invalidauth', `Invalid authentication type: ${auth} (use ${AUTH_METHODS.join(', ')})`);
+  }
+  return auth as Auth;
+}
+
+function checkPassword(password: string): void {
+  const r = passwordSchema.safeParse(password);
+  if (!r.success)
+    throw moodleError('invalidpassword', `Invalid password: ${r.error.issues[0]?.message ?? 'not allowed'}`);
+}
+
+function checkName(v: string, field: 'firstname' | 'lastname'): string {
+  const t = v.trim();
+  if (!t) throw moodleError(`missing${field}`, field === 'firstname' ? 'Missing first name' : 'Missing last name');
+  if (t.length > 100) throw moodleError('invalidparameter', `The ${field} is longer than 100 characters`);
+  return t;
+}
+
+function checkEmail(v: string): string {
+  const t = v.trim();
+  if (!t) throw moodleError('missingemail', 'Missing email address');
+  if (t.length > 254) throw moodleError('invalidemail', `Invalid email address: ${t}`);
+  return t;
+}
+
+function checkUsername(v: string): string {
+  if (!v) throw moodleError('invalidusername', 'The username is empty');
+  if (v.length > 100) throw moodleError('invalidusername', 'The username is longer than 100 characters');
+  return v;
+}
+
+function usernameTaken(ctx: CallContext, username: string, exceptId?: number): boolean {
+  const row = ctx.deps.store.db.select({ id: users.id }).from(users).where(eq(users.username, username)).get();
+  return !!row && row.id !== exceptId;
+}
+
+// ---- core_user_create_users ------------------------------------------------------------------
+
+export const createUsers = defineFunction({
+  name: 'core_user_create_users',
+  component: 'core_user',
+  description: 'Create users. All users of the call are created, or none of them.',
+  type: 'write',
+  capabilities: ['moodle/user:create'],
+  parameters: single({
+    users: multiple(
+      single({
+        createpassword: value('bool', 'True if password should be created (a random one that nobody knows).', {
+          optional: true,
+        }),
+        username: value('username', 'Username policy is defined in Moodle security config.'),
+        auth: value('plugin', 'Auth plugins include manual, nologin, webservice', { default: 'manual' }),
+        password: value('raw', 'Plain text password consisting of any characters', { optional: true }),
+        firstname: value('notags', 'The first name(s) of the user'),
+        lastname: value('notags', 'The family name of the user'),
+        email: value('email', 'A valid and unique email address'),
+        suspended: value('bool', 'Suspend user account, either false to enable user login or true to disable it', {
+          optional: true,
+        }),
+      }),
+    ),
+  }),
+  returns: multiple(
+    single({
+      id: value('int', 'user id'),
+      username: value('raw', 'user name'),
+    }),
+  ),
+  async execute(ctx, { users: list }) {
+    ctx.requireCapability('moodle/user:create', 'Create users');
+    const seen = new Set<string>();
+    const prepared = list.map((u) => {
+      const username = checkUsername(u.username);
+      if (seen.has(username) || usernameTaken(ctx, username)) {
+        throw moodleError('usernameexists', `Username already exists: ${username}`);
+      }
+      seen.add(username);
+      const auth = checkAuth(u.auth);
+      if (u.password === undefined || u.password === '') {
+        if (!u.createpassword) {
+          throw moodleError('invalidpassword', 'Invalid password: you must provide a password, or set createpassword.');
+        }
+      } else {
+        checkPassword(u.password);
+      }
+      return {
+        username,
+        auth,
+        password: u.password || generatePassword(),
+        firstname: checkName(u.firstname, 'firstname'),
+        lastname: checkName(u.lastname, 'lastname'),
+        email: checkEmail(u.email),
+        suspended: u.suspended ?? false,
+      };
+    });
+    const hashes = await Promise.all(prepared.map((p) => hashPassword(p.password)));
+    const now = ctx.now;
+    const actor = actorOf(ctx);
+    const created = ctx.deps.store.db.transaction((tx) =>
+      prepared.map(({ password: _p, ...fields }, i) => {
+        // Checked again inside the transaction: another call may have taken the name meanwhile.
+        if (tx.select({ id: users.id }).from(users).where(eq(users.username, fields.username)).get()) {
+          throw moodleError('usernameexists', `Username already exists: ${fields.username}`);
+        }
+        const row = tx
+          .insert(users)
+          .values({ ...fields, passwordHash: hashes[i] as string, timecreated: now, timemodified: now })
+          .returning({ id: users.id, username: users.username })
+          .get();
+        writeAudit(
+          tx,
+          actor,
+          {
+            action: 'user.create',
+            targetType: 'user',
+            targetId: row.id,
+            summary: `Created user ${row.username} (web service)`,
+            details: { ...fields },
+          },
+          now,
+        );
+        return row;
+      }),
+    );
+    if (created.length) ctx.deps.gen.bump();
+    return created;
+  },
+});
+
+// ---- core_user_get_users_by_field ------------------------------------------------------------
+
+const SEARCH_FIELDS = ['id', 'idnumber', 'username', 'email'] as const;
+type SearchField = (typeof SEARCH_FIELDS)[number];
+
+function cleanSearchValues(field: SearchField, values: string[]): (string | number)[] {
+  return values.map((v) => {
+    const type = field === 'id' ? 'int' : field === 'username' ? 'username' : field === 'email' ? 'email' : 'raw';
+    const cleaned = cleanScalar(type, field === 'username' ? v.toLowerCase() : v);
+    if (cleaned === undefined || (field === 'username' && cleaned !== v)) {
+      throw invalidParameter(`The field '${field}' value is invalid: ${v}`);
+    }
+    return cleaned as string | number;
+  });
+}
+
+const userDescription = single({
+  id: value('int', 'ID of the user'),
+  username: value('raw', 'The username', { optional: true }),
+  firstname: value('raw', 'The first name(s) of the user', { optional: true }),
+  lastname: value('raw', 'The family name of the user', { optional: true }),
+  fullname: value('raw', 'The fullname of the user'),
+  email: value('text', 'An email address - allow email as root@localhost', { optional: true }),
+  auth: value('plugin', 'Auth plugins include manual, nologin, webservice', { optional: true }),
+  suspended: value('bool', 'Suspend user account, either false to enable user login or true to disable it', {
+    optional: true,
+  }),
+  confirmed: value('bool', 'Active user: 1 if confirmed, 0 otherwise', { optional: true }),
+  lang: value('lang', 'Language code such as "en", must exist on server', { optional: true }),
+  firstaccess: value('int', 'first access to the site (0 if never)', { optional: true }),
+  lastaccess: value('int', 'last access to the site (0 if never)', { optional: true }),
+  profileimageurlsmall: value('url', 'User image profile URL - small version'),
+  profileimageurl: value('url', 'User image profile URL - big version'),
+});
+
+export const getUsersByField = defineFunction({
+  name: 'core_user_get_users_by_field',
+  component: 'core_user',
+  description:
+    "Retrieve users' information for a specified unique field. Deleted users are left out; without moodle/user:viewdetails a user may only look themselves up.",
+  type: 'read',
+  capabilities: ['moodle/user:viewdetails'],
+  services: ['moodle_mobile_app'],
+  parameters: single({
+    field: value('alpha', "the search field can be 'id' or 'idnumber' or 'username' or 'email'"),
+    values: multiple(value('raw', 'the value to match')),
+  }),
+  returns: multiple(userDescription),
+  execute(ctx, { field, values }) {
+    if (!(SEARCH_FIELDS as readonly string[]).includes(field)) {
+      throw invalidParameter(`The search field '${field}' is not supported, look at the web service documentation`);
+    }
+    const f = field as SearchField;
+    const cleaned = cleanSearchValues(f, values);
+    if (!ctx.hasCapability('moodle/user:viewdetails')) {
+      // Callers may always get themselves; asking for anybody else needs the capability.
+      const me = ctx.user;
+      const self = (v: string | number) =>
+        (f === 'id' && v === me.id) ||
+        (f === 'username' && v === me.username) ||
+        (f === 'email' && String(v).toLowerCase() === me.email.toLowerCase());
+      if (!cleaned.every(self)) ctx.requireCapability('moodle/user:viewdetails', 'View user profiles');
+    }
+    // Gatehouse users have no ID number: a search by idnumber finds nobody.
+    if (f === 'idnumber' || !cleaned.length) return [];
+    const db = ctx.deps.store.db;
+    const notDeleted = eq(users.deleted, false);
+    let rows: UserRow[];
+    if (f === 'id') {
+      rows = db
+        .select()
+        .from(users)
+        .where(and(inArray(users.id, cleaned as number[]), notDeleted))
+        .orderBy(users.id)
+        .all();
+    } else if (f === 'username') {
+      rows = db
+        .select()
+        .from(users)
+        .where(and(inArray(users.username, cleaned as string[]), notDeleted))
+        .orderBy(users.id)
+        .all();
+    } else {
+      const wanted = (cleaned as string[]).map((v) => v.toLowerCase());
+      rows = db
+        .select()
+        .from(users)
+        .where(and(inArray(sql`lower(${users.email})`, wanted), notDeleted))
+        .orderBy(users.id)
+        .all();
+    }
+    return rows.map((u) => ({
+      id: u.id,
+      username: u.username,
+      firstname: u.firstname,
+      lastname: u.lastname,
+      fullname: fullname(u),
+      email: u.email,
+      auth: u.auth,
+      suspended: u.suspended,
+      confirmed: u.confirmed,
+      lang: 'en',
+      firstaccess: u.timecreated,
+      lastaccess: u.lastlogin ?? 0,
+      profileimageurlsmall: profileImageUrl(ctx, u.id, 'f2'),
+      profileimageurl: profileImageUrl(ctx, u.id, 'f1'),
+    }));
+  },
+});
+
+// ---- core_user_update_users ------------------------------------------------------------------
+
+export const updateUsers = defineFunction({
+  name: 'core_user_update_users',
+  component: 'core_user',
+  description:
+    'Update users. Site administrators can only be edited by site administrators; deleted, protected and guest users cannot be edited. All users of the call are updated, or none of them.',
+  type: 'write',
+  capabilities: ['moodle/user:update'],
+  parameters: single({
+    users: multiple(
+      single({
+        id: value('int', 'ID of the user'),
+        username: value('username', 'Username policy is defined in Moodle security config.', { optional: true }),
+        auth: value('plugin', 'Auth plugins include manual, nologin, webservice', { optional: true }),
+        suspended: value('bool', 'Suspend user account, either false to enable user login or true to disable it', {
+          optional: true,
+        }),
+        password: value('raw', 'Plain text password consisting of any characters', { optional: true }),
+        firstname: value('notags', 'The first name(s) of the user', { optional: true }),
+        lastname: value('notags', 'The family name of the user', { optional: true }),
+        email: value('email', 'A valid and unique email address', { optional: true }),
+      }),
+    ),
+  }),
+  returns: null,
+  async execute(ctx, { users: list }) {
+    ctx.requireCapability('moodle/user:update', 'Update user profiles');
+    const db = ctx.deps.store.db;
+    const seenIds = new Set<number>();
+    const plans = list.map((u) => {
+      if (seenIds.has(u.id)) throw invalidParameter(`User ${u.id} appears twice in the call`);
+      seenIds.add(u.id);
+      const existing = db.select().from(users).where(eq(users.id, u.id)).get();
+      if (!existing) throw missingRecord('user', `No user with id ${u.id}`);
+      if (existing.deleted) throw moodleError('userdeleted', `This user account has been deleted: ${u.id}`);
+      if (existing.protected)
+        throw moodleError('protecteduser', `This user is protected and cannot be modified: ${existing.username}`);
+      if (existing.isGuest) throw moodleError('guestnoeditprofile', 'The guest user account cannot be edited');
+      if (existing.siteAdmin && !ctx.user.siteAdmin) {
+        throw moodleError(
+          'usernotupdatedadmin',
+          `Only site administrators can update a site administrator: ${existing.username}`,
+        );
+      }
+      const patch: Partial<Pick<UserRow, 'username' | 'auth' | 'suspended' | 'firstname' | 'lastname' | 'email'>> = {};
+      if (u.username !== undefined && u.username !== existing.username) {
+        const username = checkUsername(u.username);
+        if (usernameTaken(ctx, username, u.id))
+          throw moodleError('usernameexists', `Username already exists: ${username}`);
+        patch.username = username;
+      }
+      if (u.auth !== undefined) patch.auth = checkAuth(u.auth);
+      if (u.suspended !== undefined) patch.suspended = u.suspended;
+      if (u.firstname !== undefined) patch.firstname = checkName(u.firstname, 'firstname');
+      if (u.lastname !== undefined) patch.lastname = checkName(u.lastname, 'lastname');
+      if (u.email !== undefined) patch.email = checkEmail(u.email);
+      if (u.password !== undefined) checkPassword(u.password);
+      if (existing.id === ctx.user.id) {
+        if (patch.suspended) throw moodleError('cannotsuspendself', 'You cannot suspend yourself');
+        if (patch.auth === 'nologin')
+          throw moodleError('cannotlockself', 'You cannot set your own authentication to No login');
+      }
+      return { existing, patch, password: u.password };
+    });
+    const usernames = plans.map((p) => p.patch.username).filter((n): n is string => n !== undefined);
+    if (new Set(usernames).size !== usernames.length)
+      throw moodleError('usernameexists', 'Two users of the call get the same username');
+    const hashes = await Promise.all(
+      plans.map((p) => (p.password !== undefined ? hashPassword(p.password) : undefined)),
+    );
+    const actor = actorOf(ctx);
+    db.transaction((tx) => {
+      plans.forEach(({ existing, patch }, i) => {
+        const changed = Object.fromEntries(
+          Object.entries(patch).filter(([k, v]) => existing[k as keyof UserRow] !== v),
+        ) as typeof patch;
+        const passwordHash = hashes[i];
+        if (!Object.keys(changed).length && !passwordHash) return;
+        if (
+          changed.username &&
+          tx.select({ id: users.id }).from(users).where(eq(users.username, changed.username)).get()
+        ) {
+          throw moodleError('usernameexists', `Username already exists: ${changed.username}`);
+        }
+        tx.update(users)
+          .set({ ...changed, ...(passwordHash ? { passwordHash } : {}), timemodified: ctx.now })
+          .where(eq(users.id, existing.id))
+          .run();
+        if (passwordHash || changed.suspended || changed.auth === 'nologin') endUserSessions(tx, existing.id);
+        const fields = Object.keys(changed);
+        if (passwordHash) fields.push('password');
+        writeAudit(
+          tx,
+          actor,
+          {
+            action: 'user.update',
+            targetType: 'user',
+            targetId: existing.id,
+            summary: `Updated user ${changed.username ?? existing.username} (web service): ${fields.join(', ')}`,
+            details: { changed },
+          },
+          ctx.now,
+        );
+      });
+    });
+    if (plans.length) ctx.deps.gen.bump();
+    return null;
+  },
+});
+
+// ---- core_user_delete_users ------------------------------------------------------------------
+
+/** The console's rules for deleting users, reported as Moodle reports them. */
+function deleteError(e: HttpError): MoodleException {
+  switch (e.code) {
+    case 'notfound':
+    case 'deleted':
+      return missingRecord('user', e.message);
+    case 'siteadmin':
+      return moodleError('useradminodelete', 'Administrator accounts cannot be deleted');
+    case 'self':
+      return moodleError('usernotdeletederror', 'You cannot delete yourself');
+    case 'guest':
+      return moodleError('guestnodeleteaccount', 'The guest account cannot be deleted');
+    case 'protected':
+      return moodleError('protecteduser', e.message);
+    default:
+      return moodleError(e.code, e.message);
+  }
+}
+
+export const deleteUsers = defineFunction({
+  name: 'core_user_delete_users',
+  component: 'core_user',
+  description:
+    'Delete users. The users are marked deleted, as the console does, and lose their sessions and roles. Site administrators, yourself, the guest account and protected users cannot be deleted. All users of the call are deleted, or none of them.',
+  type: 'write',
+  capabilities: ['moodle/user:delete'],
+  parameters: single({
+    userids: multiple(value('int', 'user ID')),
+  }),
+  returns: null,
+  async execute(ctx, { userids }) {
+    ctx.requireCapability('moodle/user:delete', 'Delete users');
+    // Loaded on use: the users service reaches the token and service modules, which import the catalogue.
+    const { deleteUser } = await import('../../features/users/users.service');
+    const actor = actorOf(ctx);
+    try {
+      // deleteUser runs its own transaction; inside this one it becomes a savepoint, so one
+      // refused user undoes the whole call.
+      ctx.deps.store.db.transaction(() => {
+        for (const id of new Set(userids)) deleteUser(ctx.deps, id, actor);
+      });
+    } catch (e) {
+      if (e instanceof HttpError) throw deleteError(e);
+      throw e;
+    } finally {
+      // deleteUser moves the generation; after a rollback the caches must reload too.
+      ctx.deps.gen.bump();
+    }
+    return null;
+  },
+});
+
+export const USER_FUNCTIONS = [createUsers, getUsersByField, updateUsers, deleteUsers];

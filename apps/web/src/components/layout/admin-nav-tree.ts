@@ -1,0 +1,75 @@
+import type { MeDto } from '@gatehouse/shared';
+import { can } from '../../features/auth/capabilities';
+
+export interface NavLeaf {
+  label: string;
+  to: string;
+  /** The capability the page needs; the BFF checks it again on every call. */
+  cap: string;
+}
+export interface NavGroup {
+  label: string;
+  children: NavNode[];
+}
+export type NavNode = NavLeaf | NavGroup;
+
+export const isGroup = (n: NavNode): n is NavGroup => 'children' in n;
+
+/** Moodle's Site administration tree, as far as Gatehouse has it. */
+export const ADMIN_NAV: NavNode[] = [
+  { label: 'Advanced features', to: '/admin/advanced-features', cap: 'moodle/site:config' },
+  {
+    label: 'Users',
+    children: [
+      { label: 'Browse list of users', to: '/admin/users', cap: 'moodle/user:viewdetails' },
+      { label: 'Add a new user', to: '/admin/users/new', cap: 'moodle/user:create' },
+    ],
+  },
+  {
+    label: 'Permissions',
+    children: [
+      { label: 'Define roles', to: '/admin/roles', cap: 'moodle/role:manage' },
+      { label: 'Assign system roles', to: '/admin/roles/assign', cap: 'moodle/role:assign' },
+      { label: 'Check system permissions', to: '/admin/roles/check', cap: 'moodle/role:review' },
+    ],
+  },
+  {
+    label: 'Plugins',
+    children: [
+      {
+        label: 'Web services',
+        children: [{ label: 'Manage protocols', to: '/admin/webservice/protocols', cap: 'moodle/site:config' }],
+      },
+    ],
+  },
+  {
+    label: 'Server',
+    children: [
+      { label: 'Maintenance mode', to: '/admin/maintenance', cap: 'moodle/site:config' },
+      { label: 'Debugging', to: '/admin/debugging', cap: 'moodle/site:config' },
+    ],
+  },
+  {
+    label: 'Reports',
+    children: [{ label: 'Audit log', to: '/admin/audit', cap: 'moodle/site:viewreports' }],
+  },
+];
+
+/** The tree without the pages the user may not open, and without groups left empty. */
+export function visibleNav(me: MeDto | null | undefined, nodes: NavNode[] = ADMIN_NAV): NavNode[] {
+  const out: NavNode[] = [];
+  for (const n of nodes) {
+    if (isGroup(n)) {
+      const children = visibleNav(me, n.children);
+      if (children.length) out.push({ ...n, children });
+    } else if (can(me, n.cap)) {
+      out.push(n);
+    }
+  }
+  return out;
+}
+
+/** Whether the user may open any Site administration page. */
+export function hasAnyAdminPage(me: MeDto | null | undefined): boolean {
+  return visibleNav(me).length > 0;
+}

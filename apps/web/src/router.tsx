@@ -1,0 +1,49 @@
+import type { ComponentType } from 'react';
+import { createBrowserRouter, type RouteObject } from 'react-router';
+import { AppShell } from './components/layout/app-shell';
+import { RootLayout } from './components/layout/root-layout';
+import { RouteError } from './components/layout/route-error';
+import { Loading } from './components/ui/loading';
+import { HomeRedirect } from './routes/home';
+
+/** A route whose screen is loaded on first visit, so the initial bundle stays small. */
+function lazyScreen(path: string, load: () => Promise<{ default: ComponentType }>): RouteObject {
+  return { path, lazy: async () => ({ Component: (await load()).default }) };
+}
+
+export const routes: RouteObject[] = [
+  {
+    Component: RootLayout,
+    ErrorBoundary: RouteError,
+    HydrateFallback: () => <Loading label="Loading Gatehouse…" />,
+    children: [
+      lazyScreen('/login', () => import('./routes/login')),
+      {
+        path: '/',
+        Component: AppShell,
+        ErrorBoundary: RouteError,
+        children: [
+          { index: true, Component: HomeRedirect },
+          lazyScreen('preferences', () => import('./routes/preferences')),
+          lazyScreen('admin', () => import('./routes/admin-index')),
+          lazyScreen('admin/advanced-features', () => import('./routes/advanced-features')),
+          lazyScreen('admin/users', () => import('./routes/users-list')),
+          lazyScreen('admin/users/new', () => import('./routes/user-new')),
+          lazyScreen('admin/users/:id', () => import('./routes/user-edit')),
+          lazyScreen('admin/roles', () => import('./routes/roles-list')),
+          lazyScreen('admin/roles/new', () => import('./routes/role-new')),
+          lazyScreen('admin/roles/assign', () => import('./routes/roles-assign')),
+          lazyScreen('admin/roles/check', () => import('./routes/roles-check')),
+          lazyScreen('admin/roles/:id', () => import('./routes/role-edit')),
+          lazyScreen('admin/webservice/protocols', () => import('./routes/webservice-protocols')),
+          lazyScreen('admin/maintenance', () => import('./routes/maintenance')),
+          lazyScreen('admin/debugging', () => import('./routes/debugging')),
+          lazyScreen('admin/audit', () => import('./routes/audit-log')),
+          lazyScreen('*', () => import('./routes/not-found')),
+        ],
+      },
+    ],
+  },
+];
+
+export const router = createBrowserRouter(routes);
