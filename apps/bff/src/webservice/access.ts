@@ -80,25 +80,40 @@ export function checkProtocol(deps: Deps, protocol: Protocol): void {
   if (!parseProtocols(deps.settings.get('webserviceprotocols')).includes(protocol)) throw new ProtocolDisabled();
 }
 
-function lookupToken(deps: Deps, token: string) {
-  if (!tokenLooksValid(token)) return undefined;
-  const hash = hashToken(deps.tokenSecret, token);
-  const row = deps.store.db
+function tokenQuery(deps: Deps) {
+  return deps.store.db
     .select({ t: externalTokens, u: users, s: externalServices })
     .from(externalTokens)
     .innerJoin(users, eq(users.id, externalTokens.userId))
-    .innerJoin(externalServices, eq(externalServices.id, externalTokens.serviceId))
-    .where(eq(externalTokens.tokenHash, hash))
-    .get();
+    .innerJoin(externalServices, eq(externalServices.id, externalTokens.serviceId));
+}
+
+function lookupToken(deps: Deps, token: string) {
+  if (!tokenLooksValid(token)) return undefined;
+  const hash = hashToken(deps.tokenSecret, token);
+  const row = tokenQuery(deps).where(eq(externalTokens.tokenHash, hash)).get();
   return row && hashesEqual(row.t.tokenHash, hash) ? row : undefined;
+}
+
+/**
+ * A token the caller already holds by id, not by secret: the console's "Try it", which runs a
+ * signed-in user's own key through the same chain without the browser ever seeing the secret.
+ */
+export type TokenRef = string | { id: number; ownerId: number };
+
+function findToken(deps: Deps, ref: TokenRef | undefined) {
+  if (ref === undefined) return undefined;
+  if (typeof ref === 'string') return lookupToken(deps, ref);
+  const row = tokenQuery(deps).where(eq(externalTokens.id, ref.id)).get();
+  return row && row.t.userId === ref.ownerId && !row.t.hidden ? row : undefined;
 }
 
 /**
  * The token part of the chain (token found → … → protocol use capability), shared by every
  * protocol and by the WSDL, which is generated per token.
  */
-export function checkToken(deps: Deps, protocol: Protocol, token: string | undefined, ip: string) {
-  const found = token ? lookupToken(deps, token) : undefined;
+export function checkToken(deps: Deps, protocol: Protocol, token: TokenRef | undefined, ip: string) {
+  const found = findToken(deps, token);
   if (!found) throw new AccessDenied('invalidtoken');
   const { t, u, s } = found;
   const now = deps.now();

@@ -1,13 +1,14 @@
 import { cleanReturnValue, ExternalValidationError, type Protocol, validateParameters } from '@gatehouse/shared';
 import type { Deps } from '../context';
-import { AccessDenied, checkFunction, checkProtocol, checkToken } from './access';
+import { AccessDenied, checkFunction, checkProtocol, checkToken, type TokenRef } from './access';
 import { makeCallContext } from './call-context';
 import { invalidParameter, invalidResponse, MoodleException } from './exceptions';
 import type { ExternalFunction } from './types';
 
 export interface CallRequest {
   protocol: Protocol;
-  token: string | undefined;
+  /** The secret as the client sent it, or (for the console's Try it) a key by id and owner. */
+  token: TokenRef | undefined;
   functionName: string;
   /** Raw arguments, before validation. */
   args: unknown;

@@ -67,11 +67,16 @@ function send(c: Context<AppEnv>, format: 'json' | 'xml', body: { value: unknown
  * /webservice/rest/server.php: wstoken (or Authorization: Bearer), wsfunction,
  * moodlewsrestformat=xml|json (xml by default); arguments as PHP bracket fields in the query
  * or a form body, or as a JSON body. Function errors answer HTTP 200 in Moodle's shapes.
+ *
+ * /webservice/rest/server.php/<function> is the same endpoint with the function in the path
+ * (JSON by default): one path per function, which is what the OpenAPI documents describe.
  */
 export function restRoutes(deps: Deps) {
-  return new Hono<AppEnv>().all('/', async (c) => {
+  const handle = async (c: Context<AppEnv>, pathFunction?: string) => {
     if (protocolRefused(deps, 'rest')) return c.body(null, 403);
-    const queryFormat = new URL(c.req.url).searchParams.get('moodlewsrestformat') === 'json' ? 'json' : 'xml';
+    const defaultFormat = pathFunction ? 'json' : 'xml';
+    const requested = new URL(c.req.url).searchParams.get('moodlewsrestformat');
+    const queryFormat = requested === 'json' || requested === 'xml' ? requested : defaultFormat;
     let params: Record<string, unknown>;
     try {
       params = await readParams(c.req.raw);
@@ -80,14 +85,14 @@ export function restRoutes(deps: Deps) {
       const error = publicError(deps, new MoodleException('invalid_parameter_exception', 'invalidparameter', err.message));
       return send(c, queryFormat, { error }, err.status);
     }
-    const format = params.moodlewsrestformat === 'json' ? 'json' : 'xml';
+    const format = params.moodlewsrestformat === 'json' || params.moodlewsrestformat === 'xml' ? params.moodlewsrestformat : defaultFormat;
     const args: Record<string, unknown> = {};
     for (const [k, v] of Object.entries(params)) if (!SERVER_PARAMS.has(k)) args[k] = v;
     try {
       const outcome = await runCall(deps, {
         protocol: 'rest',
         token: tokenFrom(c.req.header('authorization'), params.wstoken),
-        functionName: typeof params.wsfunction === 'string' ? params.wsfunction : '',
+        functionName: pathFunction ?? (typeof params.wsfunction === 'string' ? params.wsfunction : ''),
         args,
         ip: c.get('actor').ip,
       });
@@ -97,5 +102,6 @@ export function restRoutes(deps: Deps) {
       if (err instanceof ProtocolDisabled) return c.body(null, 403);
       throw err;
     }
-  });
+  };
+  return new Hono<AppEnv>().all('/', (c) => handle(c)).all('/:wsfunction', (c) => handle(c, c.req.param('wsfunction')));
 }
