@@ -49,13 +49,20 @@ function build() {
   pnpm('run', 'build');
 }
 
-function ensureChromium() {
-  if (existsSync('/usr/bin/chromium')) return;
-  step("Installing Debian's Chromium for the browser tests");
+/** Debian packages the tests need: Chromium for Playwright, curl to run the documented examples. */
+function ensureTestPackages() {
+  const missing = [
+    ['/usr/bin/chromium', 'chromium'],
+    ['/usr/bin/curl', 'curl'],
+  ]
+    .filter(([path]) => !existsSync(path))
+    .map(([, pkg]) => pkg);
+  if (!missing.length) return;
+  step(`Installing Debian packages for the tests: ${missing.join(', ')}`);
   const sudo = process.getuid && process.getuid() === 0 ? [] : ['sudo'];
   const apt = (...a) => run(sudo[0] ?? 'apt-get', sudo.length ? ['apt-get', ...a] : a);
   apt('update');
-  apt('install', '-y', '--no-install-recommends', 'chromium');
+  apt('install', '-y', '--no-install-recommends', ...missing);
 }
 
 const command = process.argv[2] ?? 'start';
@@ -70,7 +77,7 @@ try {
     for (const sig of ['SIGINT', 'SIGTERM']) process.on(sig, () => child.kill(sig));
     child.on('exit', (code, signal) => process.exit(signal ? 0 : (code ?? 0)));
   } else if (command === 'test') {
-    ensureChromium();
+    ensureTestPackages();
     step('Type-checking');
     pnpm('run', 'typecheck');
     step('Linting (Biome)');

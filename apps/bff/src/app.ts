@@ -11,6 +11,7 @@ import type { Deps } from './context';
 import { auditRoutes } from './features/audit/audit.routes';
 import { authRoutes } from './features/auth/auth.routes';
 import { csrfGuard, sessionMiddleware } from './features/auth/guards';
+import { docsRoutes, keyDocsRoutes } from './features/docs/docs.routes';
 import { mobileRoutes } from './features/mobile/mobile.routes';
 import { roleRoutes } from './features/roles/roles.routes';
 import { serviceRoutes } from './features/services/services.routes';
@@ -38,7 +39,9 @@ export function createApi(deps: Deps) {
     .route('/services', serviceRoutes(deps))
     .route('/tokens', tokenRoutes(deps))
     .route('/me/keys', securityKeyRoutes(deps))
-    .route('/mobile', mobileRoutes(deps));
+    .route('/me/keys', keyDocsRoutes(deps))
+    .route('/mobile', mobileRoutes(deps))
+    .route('/docs', docsRoutes(deps));
 }
 export type ApiType = ReturnType<typeof createApi>;
 

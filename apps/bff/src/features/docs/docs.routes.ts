@@ -1,0 +1,112 @@
+import { and, eq } from 'drizzle-orm';
+import { Hono } from 'hono';
+import type { Context } from 'hono';
+import { z } from 'zod';
+import type { Deps } from '../../context';
+import { externalServices, externalTokens } from '../../db/schema';
+import { HttpError, notFound } from '../../lib/http-error';
+import { validate } from '../../lib/validate';
+import type { AppEnv } from '../../types';
+import { publicError, runCall } from '../../webservice/call';
+import { catalogue } from '../../webservice/catalogue';
+import type { ExternalFunction } from '../../webservice/types';
+import { requireCap, requireUser } from '../auth/guards';
+import { loadService, serviceFunctionNames } from '../services/services.service';
+import { adminDocs, keyDocs } from './docs.service';
+import { buildOpenApi } from './openapi';
+
+const idParam = z.object({ id: z.coerce.number().int().positive('Invalid id') });
+const baseUrl = (c: Context<AppEnv>) => new URL(c.req.url).origin;
+
+export const tryItSchema = z
+  .object({
+    keyId: z.number({ message: 'Choose one of your keys' }).int().positive(),
+    function: z.string().min(1, 'Choose a function').max(200),
+    args: z.record(z.string(), z.unknown()).default({}),
+  })
+  .strict();
+
+function sendOpenApi(c: Context<AppEnv>, doc: unknown, filename: string) {
+  if (c.req.query('download')) c.header('Content-Disposition', `attachment; filename="${filename}"`);
+  return c.json(doc as Record<string, unknown>, 200);
+}
+
+/** Site administration > Plugins > Web services > API documentation, and the OpenAPI documents. */
+export function docsRoutes(deps: Deps) {
+  const guard = requireCap(deps, 'moodle/site:config');
+  return new Hono<AppEnv>()
+    .get('/functions', guard, (c) => c.json(adminDocs(deps, baseUrl(c)), 200))
+    .get('/openapi.json', guard, (c) =>
+      sendOpenApi(
+        c,
+        buildOpenApi({
+          title: 'Gatehouse web services: all functions',
+          description: 'Every function of the catalogue over the REST protocol.',
+          baseUrl: baseUrl(c),
+          functions: catalogue.all,
+        }),
+        'gatehouse-all-functions.openapi.json',
+      ),
+    )
+    .get('/openapi/services/:id', guard, validate('param', idParam), (c) => {
+      const s = loadService(deps, c.req.valid('param').id);
+      const fns = serviceFunctionNames(deps.store.db, s.id)
+        .map((n) => catalogue.get(n))
+        .filter((f): f is ExternalFunction => !!f);
+      return sendOpenApi(
+        c,
+        buildOpenApi({ title: `Gatehouse web services: ${s.name}`, description: `The functions of the service ${s.name} (${s.shortname}).`, baseUrl: baseUrl(c), functions: fns }),
+        `gatehouse-${s.shortname}.openapi.json`,
+      );
+    })
+    .post('/try', requireUser, validate('json', tryItSchema), async (c) => {
+      const body = c.req.valid('json');
+      const user = c.get('user')!;
+      const outcome = await runCall(deps, {
+        protocol: 'rest',
+        token: { id: body.keyId, ownerId: user.id },
+        functionName: body.function,
+        args: body.args,
+        ip: c.get('actor').ip,
+      });
+      return c.json(outcome.ok ? { ok: true as const, response: outcome.value } : { ok: false as const, response: publicError(deps, outcome.error) }, 200);
+    });
+}
+
+/** Preferences > Security keys > Documentation: only the key's owner, only when documentation is enabled. */
+export function keyDocsRoutes(deps: Deps) {
+  const ownKey = (c: Context<AppEnv>, id: number) => {
+    if (!deps.settings.flag('enablewsdocumentation')) {
+      throw new HttpError(403, 'docsdisabled', 'Web services documentation is not enabled on this site');
+    }
+    const user = c.get('user')!;
+    const row = deps.store.db
+      .select({ t: externalTokens, s: externalServices })
+      .from(externalTokens)
+      .innerJoin(externalServices, eq(externalServices.id, externalTokens.serviceId))
+      .where(and(eq(externalTokens.id, id), eq(externalTokens.userId, user.id), eq(externalTokens.hidden, false)))
+      .get();
+    if (!row) throw notFound('Security key');
+    return row;
+  };
+  return new Hono<AppEnv>()
+    .use(requireUser)
+    .get('/:id/docs', validate('param', idParam), (c) => {
+      const { t, s } = ownKey(c, c.req.valid('param').id);
+      return c.json(
+        { key: { id: t.id, name: t.name, stub: t.stub }, service: { id: s.id, name: s.name, shortname: s.shortname }, ...keyDocs(deps, baseUrl(c), serviceFunctionNames(deps.store.db, s.id)) },
+        200,
+      );
+    })
+    .get('/:id/openapi.json', validate('param', idParam), (c) => {
+      const { s } = ownKey(c, c.req.valid('param').id);
+      const fns = serviceFunctionNames(deps.store.db, s.id)
+        .map((n) => catalogue.get(n))
+        .filter((f): f is ExternalFunction => !!f);
+      return sendOpenApi(
+        c,
+        buildOpenApi({ title: `Gatehouse web services: ${s.name}`, description: `The functions your key for ${s.name} can call.`, baseUrl: baseUrl(c), functions: fns }),
+        `gatehouse-${s.shortname}.openapi.json`,
+      );
+    });
+}

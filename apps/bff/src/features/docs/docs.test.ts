@@ -1,0 +1,183 @@
+import { execFile } from 'node:child_process';
+import type { AddressInfo } from 'node:net';
+import { promisify } from 'node:util';
+import { serve } from '@hono/node-server';
+import { Validator } from '@seriousme/openapi-schema-validator';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { externalServiceFunctions, externalServices } from '../../db/schema';
+import { catalogue } from '../../webservice/catalogue';
+import { type Client, makeTestApp, type TestApp } from '../../test/helpers';
+import { SYSTEM_ACTOR } from '../audit/audit.service';
+import { updateRole } from '../roles/roles.service';
+import { createAdminToken } from '../tokens/tokens.service';
+
+const run = promisify(execFile);
+const ADMIN = { id: null, username: 'test', ip: '' };
+
+/** A site with web services on, every protocol on, and an admin token on a service holding every function. */
+async function siteWithEverything() {
+  const t = await makeTestApp();
+  t.deps.settings.apply({ enablewebservices: '1', webserviceprotocols: 'rest,soap,xmlrpc', debug: 'developer', enablewsdocumentation: '1' }, SYSTEM_ACTOR);
+  const now = Math.floor(Date.now() / 1000);
+  const svc = t.store.db
+    .insert(externalServices)
+    .values({ name: 'Everything', shortname: 'everything', enabled: true, uploadFiles: true, downloadFiles: true, timecreated: now, timemodified: now })
+    .returning()
+    .get();
+  // Written directly: deprecated functions cannot be added through the console, but a service may still hold one.
+  t.store.db
+    .insert(externalServiceFunctions)
+    .values(catalogue.all.map((f) => ({ serviceId: svc.id, functionName: f.name })))
+    .run();
+  t.deps.gen.bump();
+  const { secret } = createAdminToken(t.deps, { userId: t.userId('admin'), serviceId: svc.id, validUntil: null }, ADMIN, true);
+  const server = serve({ fetch: t.app.fetch, port: 0, hostname: '127.0.0.1' });
+  await new Promise((r) => server.once('listening', r));
+  const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const admin = t.client({ host: new URL(base).host });
+  await admin.login('admin', 'Admin-pass-1');
+  return { t, base, secret, admin, serviceId: svc.id, close: () => (server.close(), t.close()) };
+}
+
+type Site = Awaited<ReturnType<typeof siteWithEverything>>;
+
+describe.each([
+  ['restForm', (out: string) => !out.includes('"exception"')],
+  ['restJson', (out: string) => !out.includes('"exception"')],
+  ['xmlrpc', (out: string) => out.includes('<methodResponse>') && !out.includes('<fault>')],
+  ['soap', (out: string) => out.includes('Response xmlns=') && !out.includes('Fault>')],
+] as const)('the generated %s example of every function runs against the real server', (kind, succeeded) => {
+  let site: Site;
+  let docs: { functions: { name: string; examples: Record<string, string> }[] };
+  beforeAll(async () => {
+    site = await siteWithEverything();
+    // Through the real server, so that the examples carry its address as a browser would see it.
+    const res = await fetch(`${site.base}/api/docs/functions`, { headers: { cookie: site.admin.cookieHeader() } });
+    docs = (await res.json()) as typeof docs;
+  });
+  afterAll(() => site.close());
+
+  it.each(catalogue.all.map((f) => f.name))('%s', async (name) => {
+    const doc = docs.functions.find((f) => f.name === name);
+    const command = doc?.examples[kind];
+    expect(command, `no ${kind} example for ${name}`).toBeTruthy();
+    // The example is documented against this site's address with a placeholder token.
+    expect(command).toContain(site.base);
+    const { stdout } = await run('bash', ['-c', `${(command as string).replaceAll('YOUR_TOKEN', site.secret)} --silent --show-error`]);
+    expect(succeeded(stdout), `${name} over ${kind} answered:\n${stdout.slice(0, 600)}`).toBe(true);
+  });
+});
+
+describe('API documentation', () => {
+  let site: Site;
+  beforeAll(async () => {
+    site = await siteWithEverything();
+  });
+  afterAll(() => site.close());
+
+  it('documents every function with its arguments, returns, capabilities, type and an error example', async () => {
+    const res = await site.admin.get('/api/docs/functions');
+    expect(res.status).toBe(200);
+    const g = res.body.functions.find((f: { name: string }) => f.name === 'core_group_create_groups');
+    expect(g.component).toBe('core_group');
+    expect(g.type).toBe('write');
+    expect(g.capabilities).toContain('moodle/course:managegroups');
+    expect(g.parameters.keys.groups.content.keys.courseid).toMatchObject({ kind: 'value', type: 'int', presence: 'required' });
+    expect(g.parameters.keys.groups.content.keys.descriptionformat).toMatchObject({ presence: 'default', default: 1 });
+    expect(g.returns.kind).toBe('multiple');
+    expect(g.errorExample).toMatchObject({ errorcode: 'invalidparameter', debuginfo: 'Missing required key in single structure: groups' });
+    const legacy = res.body.functions.find((f: { name: string }) => f.name === 'moodle_group_create_groups');
+    expect(legacy).toMatchObject({ deprecated: true, replacedBy: 'core_group_create_groups' });
+  });
+
+  it('is for site configuration holders only', async () => {
+    const manager = site.t.client();
+    await manager.login('manager', 'Demo-pass-1');
+    expect((await manager.get('/api/docs/functions')).status).toBe(403);
+    expect((await manager.get('/api/docs/openapi.json')).status).toBe(403);
+  });
+
+  it('serves OpenAPI 3.1 documents that validate, for everything and per service', async () => {
+    const validator = new Validator();
+    const all = await site.admin.get('/api/docs/openapi.json?download=1');
+    expect(all.headers.get('content-disposition')).toContain('attachment');
+    expect(all.body.openapi).toBe('3.1.0');
+    const result = await validator.validate(all.body);
+    expect(result.errors ?? []).toEqual([]);
+    expect(result.valid).toBe(true);
+    expect(Object.keys(all.body.paths)).toHaveLength(catalogue.all.length);
+    expect(all.body.paths['/webservice/rest/server.php/moodle_group_create_groups'].post.deprecated).toBe(true);
+    const mobile = site.t.deps.store.db.select().from(externalServices).all().find((s) => s.shortname === 'moodle_mobile_app')!;
+    const one = await site.admin.get(`/api/docs/openapi/services/${mobile.id}`);
+    expect((await new Validator().validate(one.body)).valid).toBe(true);
+    expect(Object.keys(one.body.paths)).toContain('/webservice/rest/server.php/core_webservice_get_site_info');
+    expect(Object.keys(one.body.paths)).not.toContain('/webservice/rest/server.php/core_group_create_groups');
+  });
+
+  it('the documented path form of the REST endpoint answers JSON', async () => {
+    const res = await fetch(`${site.base}/webservice/rest/server.php/core_webservice_get_site_info`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${site.secret}`, 'content-type': 'application/json' },
+      body: '{}',
+    });
+    expect(res.headers.get('content-type')).toContain('application/json');
+    expect(((await res.json()) as { username: string }).username).toBe('admin');
+  });
+});
+
+describe('user documentation and Try it', () => {
+  let site: Site;
+  let owner: Client;
+  let keyId: number;
+  beforeAll(async () => {
+    site = await siteWithEverything();
+    const created = createAdminToken(site.t.deps, { userId: site.t.userId('manager'), serviceId: site.serviceId, validUntil: null }, ADMIN, true);
+    keyId = created.token.id;
+    // Try it goes through the REST chain, so the key's owner needs the REST use capability.
+    const manager = site.t.deps.authz.roleByShortname('manager')!;
+    updateRole(site.t.deps, manager.id, { capabilities: { 'webservice/rest:use': 'allow' } }, ADMIN);
+    owner = site.t.client();
+    await owner.login('manager', 'Demo-pass-1');
+  });
+  afterAll(() => site.close());
+
+  it("shows the key's owner the documentation of the key's service, with the enabled protocols only", async () => {
+    site.t.deps.settings.apply({ webserviceprotocols: 'rest' }, SYSTEM_ACTOR);
+    const res = await owner.get(`/api/me/keys/${keyId}/docs`);
+    expect(res.status).toBe(200);
+    expect(res.body.service.shortname).toBe('everything');
+    expect(res.body.protocols).toEqual(['rest']);
+    expect(Object.keys(res.body.functions[0].examples).sort()).toEqual(['restForm', 'restJson']);
+    const openapi = await owner.get(`/api/me/keys/${keyId}/openapi.json`);
+    expect((await new Validator().validate(openapi.body)).valid).toBe(true);
+    site.t.deps.settings.apply({ webserviceprotocols: 'rest,soap,xmlrpc' }, SYSTEM_ACTOR);
+  });
+
+  it('refuses anyone but the owner, and everyone when documentation is disabled', async () => {
+    const other = site.t.client();
+    await other.login('teacher', 'Demo-pass-1');
+    expect((await other.get(`/api/me/keys/${keyId}/docs`)).status).toBe(404);
+    expect((await other.get(`/api/me/keys/${keyId}/openapi.json`)).status).toBe(404);
+    expect((await site.admin.get(`/api/me/keys/${keyId}/docs`)).status).toBe(404);
+    site.t.deps.settings.apply({ enablewsdocumentation: '0' }, SYSTEM_ACTOR);
+    const off = await owner.get(`/api/me/keys/${keyId}/docs`);
+    expect(off.status).toBe(403);
+    expect(off.body.error.code).toBe('docsdisabled');
+    site.t.deps.settings.apply({ enablewsdocumentation: '1' }, SYSTEM_ACTOR);
+    expect((await site.t.client().get(`/api/me/keys/${keyId}/docs`)).status).toBe(401);
+  });
+
+  it('Try it runs a function with the viewer’s own key through the access-check chain', async () => {
+    const ok = await owner.post('/api/docs/try', { keyId, function: 'core_group_get_course_groups', args: { courseid: 2 } });
+    expect(ok.status).toBe(200);
+    expect(ok.body).toMatchObject({ ok: true });
+    expect(Array.isArray(ok.body.response)).toBe(true);
+    const bad = await owner.post('/api/docs/try', { keyId, function: 'core_group_get_course_groups', args: { courseid: 'x' } });
+    expect(bad.body).toMatchObject({ ok: false, response: { errorcode: 'invalidparameter' } });
+    const other = site.t.client();
+    await other.login('teacher', 'Demo-pass-1');
+    const stolen = await other.post('/api/docs/try', { keyId, function: 'core_webservice_get_site_info', args: {} });
+    expect(stolen.body).toMatchObject({ ok: false, response: { errorcode: 'invalidtoken' } });
+    expect((await owner.post('/api/docs/try', { keyId, function: 'core_webservice_get_site_info' }, { csrf: false })).status).toBe(403);
+  });
+});
