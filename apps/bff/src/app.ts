@@ -13,6 +13,7 @@ import { authRoutes } from './features/auth/auth.routes';
 import { csrfGuard, sessionMiddleware } from './features/auth/guards';
 import { docsRoutes, keyDocsRoutes } from './features/docs/docs.routes';
 import { mobileRoutes } from './features/mobile/mobile.routes';
+import { overviewRoutes } from './features/overview/overview';
 import { roleRoutes } from './features/roles/roles.routes';
 import { serviceRoutes } from './features/services/services.routes';
 import { settingsRoutes } from './features/settings/settings.routes';
@@ -41,7 +42,8 @@ export function createApi(deps: Deps) {
     .route('/me/keys', securityKeyRoutes(deps))
     .route('/me/keys', keyDocsRoutes(deps))
     .route('/mobile', mobileRoutes(deps))
-    .route('/docs', docsRoutes(deps));
+    .route('/docs', docsRoutes(deps))
+    .route('/overview', overviewRoutes(deps));
 }
 export type ApiType = ReturnType<typeof createApi>;
 

@@ -38,6 +38,10 @@ export class UsageRecorder {
     return this.pending.get(tokenId);
   }
 
+  hasPending(): boolean {
+    return this.pending.size > 0;
+  }
+
   flush(): number {
     if (!this.pending.size || !this.sqlite.open) return 0;
     const batch = this.pending;
