@@ -35,7 +35,16 @@ function ensurePnpm() {
     if (installed.version === pnpmVersion) return;
   }
   step(`Bootstrapping pnpm ${pnpmVersion} into .tools/`);
-  run('npm', ['install', '--prefix', toolsDir, '--no-save', '--no-audit', '--no-fund', '--loglevel=error', `pnpm@${pnpmVersion}`]);
+  run('npm', [
+    'install',
+    '--prefix',
+    toolsDir,
+    '--no-save',
+    '--no-audit',
+    '--no-fund',
+    '--loglevel=error',
+    `pnpm@${pnpmVersion}`,
+  ]);
 }
 
 function install() {

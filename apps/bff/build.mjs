@@ -4,7 +4,9 @@ import { readFileSync } from 'node:fs';
 import { build } from 'esbuild';
 
 const pkg = JSON.parse(readFileSync(new URL('./package.json', import.meta.url), 'utf8'));
-const thirdParty = Object.keys({ ...pkg.dependencies, ...pkg.devDependencies }).filter((n) => !n.startsWith('@gatehouse/'));
+const thirdParty = Object.keys({ ...pkg.dependencies, ...pkg.devDependencies }).filter(
+  (n) => !n.startsWith('@gatehouse/'),
+);
 
 await build({
   entryPoints: ['src/index.ts', 'src/cli.ts'],

@@ -3,7 +3,9 @@ import { ADMIN_PASSWORD, DEMO_PASSWORD } from '../support/constants';
 import { login } from '../support/fixtures';
 import { OwnServer } from '../support/server';
 
-test('an admin enables web services and REST, creates a user, grants a capability; all of it survives a restart', async ({ page }) => {
+test('an admin enables web services and REST, creates a user, grants a capability; all of it survives a restart', async ({
+  page,
+}) => {
   const server = new OwnServer(3101);
   await server.start();
   try {
@@ -50,7 +52,9 @@ test('an admin enables web services and REST, creates a user, grants a capabilit
     await expect(page.getByRole('link', { name: 'jbloggs' })).toBeVisible();
     await page.goto(`${url}/admin/roles`);
     await page.getByRole('link', { name: 'Edit Authenticated user' }).click();
-    await expect(page.getByRole('radiogroup', { name: /webservice\/rest:use/ }).getByRole('radio', { name: 'Allow' })).toBeChecked();
+    await expect(
+      page.getByRole('radiogroup', { name: /webservice\/rest:use/ }).getByRole('radio', { name: 'Allow' }),
+    ).toBeChecked();
     expect(await server.cli('config', 'get', 'webserviceprotocols')).toContain('rest');
   } finally {
     await server.stop();

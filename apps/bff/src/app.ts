@@ -4,8 +4,8 @@ import { fileURLToPath } from 'node:url';
 import { getConnInfo } from '@hono/node-server/conninfo';
 import { serveStatic } from '@hono/node-server/serve-static';
 import { Hono } from 'hono';
-import { HTTPException } from 'hono/http-exception';
 import { bodyLimit } from 'hono/body-limit';
+import { HTTPException } from 'hono/http-exception';
 import { secureHeaders } from 'hono/secure-headers';
 import type { Deps } from './context';
 import { auditRoutes } from './features/audit/audit.routes';
@@ -130,7 +130,10 @@ export function createApp(deps: Deps) {
 
   app.onError((err, c) => {
     if (err instanceof HttpError) {
-      return c.json({ error: { code: err.code, message: err.message, ...(err.fields ? { fields: err.fields } : {}) } }, err.status);
+      return c.json(
+        { error: { code: err.code, message: err.message, ...(err.fields ? { fields: err.fields } : {}) } },
+        err.status,
+      );
     }
     if (err instanceof HTTPException) {
       // Hono's own refusals (a malformed JSON body, for one) in the API's error shape.
@@ -138,7 +141,10 @@ export function createApp(deps: Deps) {
       return c.json({ error: { code: 'invalid', message: err.message || 'Invalid request' } }, status);
     }
     deps.log(`Unexpected error on ${c.req.method} ${c.req.path}: ${err.stack ?? err}`);
-    return c.json({ error: { code: 'internal', message: 'Something went wrong on the server. It has been logged.' } }, 500);
+    return c.json(
+      { error: { code: 'internal', message: 'Something went wrong on the server. It has been logged.' } },
+      500,
+    );
   });
   app.notFound((c) => c.json({ error: { code: 'notfound', message: 'Not found' } }, 404));
   return app;

@@ -1,7 +1,7 @@
 import type { Store } from './db/client';
 import type { Env } from './env';
-import { SettingsService } from './features/settings/settings.service';
 import { Authz } from './features/roles/authz';
+import { SettingsService } from './features/settings/settings.service';
 import { loadServerSecret } from './features/tokens/server-secret';
 import { Generation } from './lib/generation';
 import { FailureLimiter } from './lib/rate-limit';

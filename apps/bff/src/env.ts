@@ -46,7 +46,9 @@ export type Env = z.infer<typeof schema> & { dataDir: string; cookieSecure: bool
 export class EnvError extends Error {}
 
 export function loadEnv(source: NodeJS.ProcessEnv = process.env): Env {
-  const picked = Object.fromEntries(Object.keys(schema.shape).map((k) => [k, source[k] === '' ? undefined : source[k]]));
+  const picked = Object.fromEntries(
+    Object.keys(schema.shape).map((k) => [k, source[k] === '' ? undefined : source[k]]),
+  );
   const parsed = schema.safeParse(picked);
   if (!parsed.success) {
     const lines = parsed.error.issues.map((i) => `  - ${i.path.join('.')}: ${i.message}`);

@@ -21,7 +21,9 @@ async function main() {
   if (seed.seeded) {
     console.log('First start: created the database, the standard roles and the first administrator.');
     if (seed.adminPasswordGenerated) {
-      console.log(`  Administrator: username "admin", password "${seed.adminPassword}" (shown once; change it after signing in)`);
+      console.log(
+        `  Administrator: username "admin", password "${seed.adminPassword}" (shown once; change it after signing in)`,
+      );
     } else {
       console.log('  Administrator: username "admin", password from GATEHOUSE_ADMIN_PASSWORD');
     }
@@ -37,7 +39,9 @@ async function main() {
   });
   server.on('error', (err: NodeJS.ErrnoException) => {
     console.error(
-      err.code === 'EADDRINUSE' ? `Port ${env.PORT} on ${env.HOST} is already in use. Set PORT to another port.` : `Server error: ${err.message}`,
+      err.code === 'EADDRINUSE'
+        ? `Port ${env.PORT} on ${env.HOST} is already in use. Set PORT to another port.`
+        : `Server error: ${err.message}`,
     );
     process.exit(1);
   });

@@ -15,12 +15,14 @@ export type DebugLevel = (typeof DEBUG_LEVELS)[number];
 
 const bool01 = z.enum(['0', '1'], { message: 'Must be 0 or 1' });
 
-const protocolList = z.string().refine(
-  (v) =>
-    v === '' ||
-    v.split(',').every((p, i, all) => (PROTOCOLS as readonly string[]).includes(p) && all.indexOf(p) === i),
-  { message: `A comma-separated list of distinct protocols from: ${PROTOCOLS.join(', ')}` },
-);
+const protocolList = z
+  .string()
+  .refine(
+    (v) =>
+      v === '' ||
+      v.split(',').every((p, i, all) => (PROTOCOLS as readonly string[]).includes(p) && all.indexOf(p) === i),
+    { message: `A comma-separated list of distinct protocols from: ${PROTOCOLS.join(', ')}` },
+  );
 
 /**
  * Every site setting, with Moodle's name, its default and its validation. Values are strings
@@ -37,7 +39,11 @@ export const SETTING_DEFS = {
     default: 'This site is undergoing maintenance and is currently not available.',
     schema: z.string().max(2000, 'At most 2000 characters'),
   },
-  debug: { label: 'Debug messages', default: 'none', schema: z.enum(DEBUG_LEVELS, { message: 'none, normal or developer' }) },
+  debug: {
+    label: 'Debug messages',
+    default: 'none',
+    schema: z.enum(DEBUG_LEVELS, { message: 'none, normal or developer' }),
+  },
   tokenduration: {
     label: 'User created token duration',
     default: String(12 * 7 * 24 * 3600),

@@ -22,7 +22,8 @@ export const passwordSchema = z
   .max(200, 'At most 200 characters')
   .refine((v) => /[a-z]/i.test(v) && /[^a-z]/i.test(v), 'Use letters and at least one digit or symbol');
 
-const nameField = (label: string) => z.string().trim().min(1, `${label} is required`).max(100, 'At most 100 characters');
+const nameField = (label: string) =>
+  z.string().trim().min(1, `${label} is required`).max(100, 'At most 100 characters');
 
 export const userFieldsSchema = z.object({
   username: usernameSchema,

@@ -90,14 +90,32 @@ interface DemoUser {
 
 export const DEMO_USERS: DemoUser[] = [
   { username: 'manager', firstname: 'Maria', lastname: 'Manager', email: 'manager@example.com', role: 'manager' },
-  { username: 'teacher', firstname: 'Terry', lastname: 'Teacher', email: 'teacher@example.com', role: 'editingteacher' },
+  {
+    username: 'teacher',
+    firstname: 'Terry',
+    lastname: 'Teacher',
+    email: 'teacher@example.com',
+    role: 'editingteacher',
+  },
   { username: 'student', firstname: 'Sam', lastname: 'Student', email: 'student@example.com', role: 'student' },
   { username: 'student2', firstname: 'Sasha', lastname: 'Learner', email: 'student2@example.com', role: 'student' },
   { username: 'suspended', firstname: 'Susan', lastname: 'Suspended', email: 'suspended@example.com', suspended: true },
-  { username: 'unconfirmed', firstname: 'Uma', lastname: 'Unconfirmed', email: 'unconfirmed@example.com', confirmed: false },
+  {
+    username: 'unconfirmed',
+    firstname: 'Uma',
+    lastname: 'Unconfirmed',
+    email: 'unconfirmed@example.com',
+    confirmed: false,
+  },
   { username: 'expired', firstname: 'Ed', lastname: 'Expired', email: 'expired@example.com', passwordExpired: true },
   { username: 'nologin', firstname: 'Nora', lastname: 'Nologin', email: 'nologin@example.com', auth: 'nologin' },
-  { username: 'wsclient', firstname: 'Integration', lastname: 'Client', email: 'wsclient@example.com', auth: 'webservice' },
+  {
+    username: 'wsclient',
+    firstname: 'Integration',
+    lastname: 'Client',
+    email: 'wsclient@example.com',
+    auth: 'webservice',
+  },
 ];
 
 export function generatePassword(): string {
@@ -133,7 +151,13 @@ export async function seedIfEmpty(
     STANDARD_ROLES.forEach((r, i) => {
       const row = tx
         .insert(roles)
-        .values({ shortname: r.shortname, name: r.name, description: r.description, archetype: r.shortname, sortorder: i + 1 })
+        .values({
+          shortname: r.shortname,
+          name: r.name,
+          description: r.description,
+          archetype: r.shortname,
+          sortorder: i + 1,
+        })
         .returning()
         .get();
       roleIds.set(r.shortname, row.id);
@@ -145,24 +169,50 @@ export async function seedIfEmpty(
       }
     });
     tx.insert(users)
-      .values({ username: 'guest', firstname: 'Guest', lastname: 'user', email: 'root@localhost', passwordHash: unusable, isGuest: true, timecreated: now, timemodified: now })
+      .values({
+        username: 'guest',
+        firstname: 'Guest',
+        lastname: 'user',
+        email: 'root@localhost',
+        passwordHash: unusable,
+        isGuest: true,
+        timecreated: now,
+        timemodified: now,
+      })
       .run();
     tx.insert(users)
-      .values({ username: 'admin', firstname: 'Admin', lastname: 'User', email: 'admin@example.com', passwordHash: adminHash, siteAdmin: true, timecreated: now, timemodified: now })
+      .values({
+        username: 'admin',
+        firstname: 'Admin',
+        lastname: 'User',
+        email: 'admin@example.com',
+        passwordHash: adminHash,
+        siteAdmin: true,
+        timecreated: now,
+        timemodified: now,
+      })
       .run();
     if (opts.demo) {
       const userIds: Record<string, number> = {};
       for (const u of DEMO_USERS) {
         const { role, ...fields } = u;
-        const row = tx.insert(users).values({ ...fields, passwordHash: demoHash, timecreated: now, timemodified: now }).returning().get();
+        const row = tx
+          .insert(users)
+          .values({ ...fields, passwordHash: demoHash, timecreated: now, timemodified: now })
+          .returning()
+          .get();
         userIds[row.username] = row.id;
         const roleId = role ? roleIds.get(role) : undefined;
         if (roleId) tx.insert(roleAssignments).values({ roleId, userId: row.id, timecreated: now }).run();
       }
-      for (const r of tx.select({ id: users.id, username: users.username }).from(users).all()) userIds[r.username] = r.id;
+      for (const r of tx.select({ id: users.id, username: users.username }).from(users).all())
+        userIds[r.username] = r.id;
       seedCatalogueDemo(tx, now, userIds);
     }
-    tx.insert(config).values({ name: 'siteidentifier', value: randomBytes(16).toString('hex') }).onConflictDoNothing().run();
+    tx.insert(config)
+      .values({ name: 'siteidentifier', value: randomBytes(16).toString('hex') })
+      .onConflictDoNothing()
+      .run();
   });
   return {
     seeded: true,

@@ -1,4 +1,4 @@
-import { type Options, hash, verify } from '@node-rs/argon2';
+import { hash, type Options, verify } from '@node-rs/argon2';
 
 // Argon2id, OWASP's first choice of memory-hard password hash (19 MiB, 2 passes).
 // algorithm 2 is Algorithm.Argon2id (a const enum, which verbatimModuleSyntax cannot import).
@@ -18,7 +18,19 @@ export async function verifyPassword(stored: string, password: string): Promise<
 
 /** Verified against when a username is unknown, so that the answer takes as long either way. */
 let dummy: Promise<string> | undefined;
-export function dummyHash(): Promise<string> {
+function dummyHash(): Promise<string> {
   dummy ??= hashPassword('gatehouse-timing-equaliser');
   return dummy;
+}
+
+/**
+ * Checks a password against a stored hash, or (when there is no usable account) against a dummy
+ * hash and answers false: the time taken does not tell whether the account exists.
+ */
+export async function checkPassword(stored: string | undefined, password: string): Promise<boolean> {
+  if (stored === undefined) {
+    await verifyPassword(await dummyHash(), password);
+    return false;
+  }
+  return verifyPassword(stored, password);
 }

@@ -221,3 +221,47 @@ export async function signIn(t: TestApp, username: string, password?: string, op
   await c.login(username, password ?? (username === 'admin' ? ADMIN_PASSWORD : DEMO_PASSWORD));
   return c;
 }
+
+/** A service as the console API creates it, every field given (the create schema requires them all). */
+export function serviceBody(name: string, shortname: string, extra: Record<string, unknown> = {}) {
+  return {
+    name,
+    shortname,
+    enabled: true,
+    restrictedUsers: false,
+    requiredCapability: null,
+    downloadFiles: false,
+    uploadFiles: false,
+    ...extra,
+  };
+}
+
+/**
+ * Calls a web-service function over REST as an external client does: form body with wstoken,
+ * JSON response format, from the given client address (default 10.1.2.3).
+ */
+export async function restCall(
+  t: Pick<TestApp, 'app'>,
+  token: string,
+  wsfunction: string,
+  args: Record<string, string> = {},
+  ip = '10.1.2.3',
+): Promise<{ status: number; body: Json; text: string }> {
+  const res = await t.app.request(
+    `/webservice/rest/server.php?moodlewsrestformat=json&wsfunction=${encodeURIComponent(wsfunction)}`,
+    {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', host: 'localhost' },
+      body: new URLSearchParams({ wstoken: token, ...args }).toString(),
+    },
+    { incoming: { socket: { remoteAddress: ip } } },
+  );
+  const text = await res.text();
+  let body: unknown = text;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    // not JSON: left as text
+  }
+  return { status: res.status, body, text };
+}

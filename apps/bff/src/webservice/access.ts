@@ -1,7 +1,7 @@
 import { ipAllowed, type Protocol, parseProtocols } from '@gatehouse/shared';
 import { and, eq } from 'drizzle-orm';
 import type { Deps } from '../context';
-import { externalServices, externalServiceUsers, externalTokens, type TokenRow, type UserRow, users } from '../db/schema';
+import { externalServices, externalServiceUsers, externalTokens, type UserRow, users } from '../db/schema';
 import { serviceFunctionNames } from '../features/services/services.service';
 import { hashesEqual, hashToken, tokenLooksValid } from '../features/tokens/token-secret';
 import { catalogue } from './catalogue';
@@ -17,24 +17,80 @@ export class ProtocolDisabled extends Error {}
  * class, Moodle error code and message are Moodle's, so Moodle clients react as they would.
  */
 export const ACCESS_FAILURES = {
-  webservicesdisabled: ['webservice_access_exception', 'accessexception', 'Web services are disabled (enable them in Site administration > Advanced features)'],
+  webservicesdisabled: [
+    'webservice_access_exception',
+    'accessexception',
+    'Web services are disabled (enable them in Site administration > Advanced features)',
+  ],
   invalidtoken: ['moodle_exception', 'invalidtoken', 'Invalid token - token not found'],
-  tokenexpired: ['webservice_access_exception', 'accessexception', 'Invalid token - token expired - check validuntil time for the token'],
-  tokeniprestricted: ['webservice_access_exception', 'accessexception', 'Invalid token - IP is not supported by the token IP restriction'],
+  tokenexpired: [
+    'webservice_access_exception',
+    'accessexception',
+    'Invalid token - token expired - check validuntil time for the token',
+  ],
+  tokeniprestricted: [
+    'webservice_access_exception',
+    'accessexception',
+    'Invalid token - IP is not supported by the token IP restriction',
+  ],
   userdeleted: ['webservice_access_exception', 'accessexception', 'Refused web service access for a deleted user'],
-  sitemaintenance: ['moodle_exception', 'sitemaintenance', 'The site is undergoing maintenance and is currently not available'],
+  sitemaintenance: [
+    'moodle_exception',
+    'sitemaintenance',
+    'The site is undergoing maintenance and is currently not available',
+  ],
   usernotconfirmed: ['moodle_exception', 'usernotconfirmed', 'User is not confirmed'],
   usersuspended: ['webservice_access_exception', 'accessexception', 'Refused web service access for a suspended user'],
-  passwordexpired: ['webservice_access_exception', 'accessexception', 'Refused web service access: the password has expired'],
-  nologin: ['webservice_access_exception', 'accessexception', 'Refused web service access: the user authentication is set to nologin'],
-  protocolcapability: ['webservice_access_exception', 'accessexception', 'You are not allowed to use this protocol (missing the protocol use capability)'],
-  functionnotfound: ['dml_missing_record_exception', 'invalidrecord', "Can't find data record in database table external_functions."],
-  functionnotinservice: ['webservice_access_exception', 'accessexception', 'Access to the function is not allowed: the service of this token does not contain it'],
-  servicedisabled: ['webservice_access_exception', 'accessexception', 'Access to the function is not allowed: the service is disabled'],
-  servicecapability: ['webservice_access_exception', 'accessexception', 'The service requires a capability the user does not have'],
-  usernotauthorised: ['webservice_access_exception', 'accessexception', 'The user is not an authorised user of this restricted service'],
-  authorisationexpired: ['webservice_access_exception', 'accessexception', 'Invalid service - service expired - check validuntil time for this allowed user'],
-  authorisationiprestricted: ['webservice_access_exception', 'accessexception', 'Invalid service - IP is not supported - check this allowed user'],
+  passwordexpired: [
+    'webservice_access_exception',
+    'accessexception',
+    'Refused web service access: the password has expired',
+  ],
+  nologin: [
+    'webservice_access_exception',
+    'accessexception',
+    'Refused web service access: the user authentication is set to nologin',
+  ],
+  protocolcapability: [
+    'webservice_access_exception',
+    'accessexception',
+    'You are not allowed to use this protocol (missing the protocol use capability)',
+  ],
+  functionnotfound: [
+    'dml_missing_record_exception',
+    'invalidrecord',
+    "Can't find data record in database table external_functions.",
+  ],
+  functionnotinservice: [
+    'webservice_access_exception',
+    'accessexception',
+    'Access to the function is not allowed: the service of this token does not contain it',
+  ],
+  servicedisabled: [
+    'webservice_access_exception',
+    'accessexception',
+    'Access to the function is not allowed: the service is disabled',
+  ],
+  servicecapability: [
+    'webservice_access_exception',
+    'accessexception',
+    'The service requires a capability the user does not have',
+  ],
+  usernotauthorised: [
+    'webservice_access_exception',
+    'accessexception',
+    'The user is not an authorised user of this restricted service',
+  ],
+  authorisationexpired: [
+    'webservice_access_exception',
+    'accessexception',
+    'Invalid service - service expired - check validuntil time for this allowed user',
+  ],
+  authorisationiprestricted: [
+    'webservice_access_exception',
+    'accessexception',
+    'Invalid service - IP is not supported - check this allowed user',
+  ],
 } as const satisfies Record<string, readonly [string, string, string]>;
 
 export type AccessFailure = keyof typeof ACCESS_FAILURES;
@@ -52,13 +108,6 @@ export class AccessDenied extends MoodleException {
   }
 }
 
-export interface Access {
-  user: UserRow;
-  token: TokenRow;
-  service: CallService;
-  fn: ExternalFunction;
-}
-
 /** Reads the token from the request: `Authorization: Bearer` (preferred) or the wstoken parameter. */
 export function tokenFrom(authorization: string | undefined, wstoken: unknown): string | undefined {
   const m = authorization?.match(/^Bearer\s+(\S+)\s*$/i);
@@ -71,7 +120,10 @@ export function tokenFrom(authorization: string | undefined, wstoken: unknown): 
  * site with web services on answers 403 with an empty body, as Moodle does.
  */
 export function protocolRefused(deps: Deps, protocol: Protocol): boolean {
-  return deps.settings.flag('enablewebservices') && !parseProtocols(deps.settings.get('webserviceprotocols')).includes(protocol);
+  return (
+    deps.settings.flag('enablewebservices') &&
+    !parseProtocols(deps.settings.get('webserviceprotocols')).includes(protocol)
+  );
 }
 
 /** The first two links: whether the protocol answers at all. */
@@ -115,7 +167,7 @@ function findToken(deps: Deps, ref: TokenRef | undefined) {
 export function checkToken(deps: Deps, protocol: Protocol, token: TokenRef | undefined, ip: string) {
   const found = findToken(deps, token);
   if (!found) throw new AccessDenied('invalidtoken');
-  const { t, u, s } = found;
+  const { t, u } = found;
   const now = deps.now();
   if (t.validUntil !== null && t.validUntil < now) throw new AccessDenied('tokenexpired');
   if (!ipAllowed(t.ipRestriction, ip)) throw new AccessDenied('tokeniprestricted', `IP ${ip || 'unknown'}`);
@@ -134,7 +186,12 @@ export function checkToken(deps: Deps, protocol: Protocol, token: TokenRef | und
 }
 
 /** The service part of the chain, for a function (or for every function, when building a WSDL). */
-export function checkService(deps: Deps, user: UserRow, s: typeof externalServices.$inferSelect, ip: string): CallService {
+export function checkService(
+  deps: Deps,
+  user: UserRow,
+  s: typeof externalServices.$inferSelect,
+  ip: string,
+): CallService {
   if (!s.enabled) throw new AccessDenied('servicedisabled', `service ${s.shortname}`);
   if (s.requiredCapability && !deps.authz.has(user, s.requiredCapability)) {
     throw new AccessDenied('servicecapability', `missing capability: ${s.requiredCapability}`);

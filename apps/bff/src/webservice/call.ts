@@ -15,7 +15,9 @@ export interface CallRequest {
   ip: string;
 }
 
-export type CallOutcome = { ok: true; fn: ExternalFunction; value: unknown } | { ok: false; fn?: ExternalFunction; error: MoodleException };
+export type CallOutcome =
+  | { ok: true; fn: ExternalFunction; value: unknown }
+  | { ok: false; fn?: ExternalFunction; error: MoodleException };
 
 /** The error as a client may see it: debug info only when the debugging level allows. */
 export function publicError(deps: Deps, e: MoodleException) {
@@ -69,9 +71,15 @@ export async function runCall(deps: Deps, req: CallRequest): Promise<CallOutcome
     const error =
       err instanceof MoodleException
         ? err
-        : new MoodleException('moodle_exception', 'unexpectederror', 'An unexpected error occurred. It has been logged.');
+        : new MoodleException(
+            'moodle_exception',
+            'unexpectederror',
+            'An unexpected error occurred. It has been logged.',
+          );
     if (!(err instanceof MoodleException)) {
-      deps.log(`Unexpected error in ${req.functionName}: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+      deps.log(
+        `Unexpected error in ${req.functionName}: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`,
+      );
     }
     if (tokenId !== undefined) {
       const reason = err instanceof AccessDenied ? err.reason : error.errorcode;

@@ -30,7 +30,12 @@ export const requiredCapability = (capability: string, what: string) =>
   );
 
 export const missingRecord = (table: string, debuginfo?: string) =>
-  new MoodleException('dml_missing_record_exception', 'invalidrecord', `Can't find data record in database table ${table}.`, debuginfo);
+  new MoodleException(
+    'dml_missing_record_exception',
+    'invalidrecord',
+    `Can't find data record in database table ${table}.`,
+    debuginfo,
+  );
 
 export const moodleError = (errorcode: string, message: string, debuginfo?: string) =>
   new MoodleException('moodle_exception', errorcode, message, debuginfo);

@@ -5,7 +5,7 @@ import type { Deps } from '../context';
 import { externalServices, externalServiceUsers, externalTokens, users } from '../db/schema';
 import { writeAudit } from '../features/audit/audit.service';
 import { issueToken } from '../features/tokens/tokens.service';
-import { dummyHash, verifyPassword } from '../lib/password';
+import { checkPassword } from '../lib/password';
 import type { AppEnv } from '../types';
 import { ParamsError, readParams } from './params';
 
@@ -41,7 +41,8 @@ export function loginTokenRoutes(deps: Deps) {
       if (!username || !password || !serviceName) {
         throw new LoginError('missingparam', 'A required parameter (username, password or service) was missing');
       }
-      if (!/^[a-zA-Z0-9_-]+$/.test(serviceName)) throw new LoginError('invalidparameter', 'Invalid parameter value detected');
+      if (!/^[a-zA-Z0-9_-]+$/.test(serviceName))
+        throw new LoginError('invalidparameter', 'Invalid parameter value detected');
       if (!deps.settings.flag('enablewebservices')) {
         throw new LoginError('enablewsdescription', 'Web services must be enabled in Advanced features.');
       }
@@ -49,7 +50,11 @@ export function loginTokenRoutes(deps: Deps) {
       const wait = Math.max(deps.limits.loginByUser.retryAfter(username), deps.limits.loginByIp.retryAfter(ip));
       if (wait > 0) {
         c.header('Retry-After', String(wait));
-        throw new LoginError('toomanyattempts', `Too many failed logins. Try again in ${Math.ceil(wait / 60)} minute(s).`, 429);
+        throw new LoginError(
+          'toomanyattempts',
+          `Too many failed logins. Try again in ${Math.ceil(wait / 60)} minute(s).`,
+          429,
+        );
       }
       // Credentials: unknown, deleted, suspended, nologin and web-service-auth accounts all fail
       // alike (the last use tokens an administrator made). Counted before the slow hash check.
@@ -57,7 +62,7 @@ export function loginTokenRoutes(deps: Deps) {
       deps.limits.loginByIp.fail(ip);
       const user = db.select().from(users).where(eq(users.username, username)).get();
       const usable = user && !user.deleted && !user.suspended && user.auth === 'manual';
-      const ok = usable ? await verifyPassword(user.passwordHash, password) : (await verifyPassword(await dummyHash(), password), false);
+      const ok = await checkPassword(usable ? user.passwordHash : undefined, password);
       if (!user || !ok) throw new LoginError('invalidlogin', 'Invalid login, please try again');
       deps.limits.loginByUser.reset(username);
       deps.limits.loginByIp.undo(ip);
@@ -66,14 +71,18 @@ export function loginTokenRoutes(deps: Deps) {
       }
       if (user.isGuest) throw new LoginError('noguest', 'Guest users cannot get a web service token');
       if (!user.confirmed) throw new LoginError('usernotconfirmed', `Could not confirm ${user.username}`);
-      if (user.passwordExpired) throw new LoginError('passwordisexpired', 'Your password has expired. Please change it now.');
+      if (user.passwordExpired)
+        throw new LoginError('passwordisexpired', 'Your password has expired. Please change it now.');
       const service = db
         .select()
         .from(externalServices)
         .where(and(eq(externalServices.shortname, serviceName), eq(externalServices.enabled, true)))
         .get();
       if (!service || service.protected) {
-        throw new LoginError('servicenotavailable', "Web service is not available (it doesn't exist or might be disabled)");
+        throw new LoginError(
+          'servicenotavailable',
+          "Web service is not available (it doesn't exist or might be disabled)",
+        );
       }
       if (service.requiredCapability && !deps.authz.has(user, service.requiredCapability)) {
         throw new LoginError('missingrequiredcapability', `The capability ${service.requiredCapability} is required.`);
@@ -90,14 +99,19 @@ export function loginTokenRoutes(deps: Deps) {
             `The user is not allowed for this service. First you need to allow this user on the ${service.shortname}'s allowed users administration page.`,
           );
         }
-        if (a.validUntil !== null && a.validUntil < deps.now()) throw new LoginError('invalidtimedtoken', 'Invalid token - token expired');
-        if (!ipAllowed(a.ipRestriction, ip)) throw new LoginError('invalidiptoken', 'Invalid token - your IP is not supported');
+        if (a.validUntil !== null && a.validUntil < deps.now())
+          throw new LoginError('invalidtimedtoken', 'Invalid token - token expired');
+        if (!ipAllowed(a.ipRestriction, ip))
+          throw new LoginError('invalidiptoken', 'Invalid token - your IP is not supported');
       }
       const mayCreate =
         (service.shortname === MOBILE_SERVICE && deps.authz.has(user, 'moodle/webservice:createmobiletoken')) ||
         (!user.siteAdmin && deps.authz.has(user, 'moodle/webservice:createtoken'));
       if (!mayCreate) {
-        throw new LoginError('cannotcreatetoken', `No permission to create web service token for the service ${service.shortname}.`);
+        throw new LoginError(
+          'cannotcreatetoken',
+          `No permission to create web service token for the service ${service.shortname}.`,
+        );
       }
       const now = deps.now();
       const secret = db.transaction((tx) => {
@@ -113,18 +127,28 @@ export function loginTokenRoutes(deps: Deps) {
         const older = tx
           .select({ id: externalTokens.id })
           .from(externalTokens)
-          .where(and(eq(externalTokens.userId, user.id), eq(externalTokens.serviceId, service.id), eq(externalTokens.origin, 'login')))
+          .where(
+            and(
+              eq(externalTokens.userId, user.id),
+              eq(externalTokens.serviceId, service.id),
+              eq(externalTokens.origin, 'login'),
+            ),
+          )
           .orderBy(desc(externalTokens.id))
           .all()
           .slice(MAX_LOGIN_TOKENS)
           .map((r) => r.id);
         if (older.length) tx.delete(externalTokens).where(inArray(externalTokens.id, older)).run();
-        writeAudit(tx, { id: user.id, username: user.username, ip }, {
-          action: 'token.login',
-          targetType: 'token',
-          targetId: t.id,
-          summary: `${user.username} obtained a token for ${service.shortname} through /login/token.php`,
-        });
+        writeAudit(
+          tx,
+          { id: user.id, username: user.username, ip },
+          {
+            action: 'token.login',
+            targetType: 'token',
+            targetId: t.id,
+            summary: `${user.username} obtained a token for ${service.shortname} through /login/token.php`,
+          },
+        );
         return t.secret;
       });
       deps.gen.bump();

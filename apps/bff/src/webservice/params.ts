@@ -66,7 +66,8 @@ export function fromPairs(pairs: Iterable<[string, string]>, limits: ParamLimits
         k = String(next);
       }
       if (last) {
-        if (typeof cur[k] === 'object' && cur[k] !== null) throw new ParamsError(`Parameter "${key}" conflicts with another parameter`);
+        if (typeof cur[k] === 'object' && cur[k] !== null)
+          throw new ParamsError(`Parameter "${key}" conflicts with another parameter`);
         cur[k] = value;
       } else {
         const existing = cur[k];
@@ -89,7 +90,8 @@ function depthOf(v: unknown, limit: number, depth = 0): void {
 /** Reads the body up to the limit, refusing more without buffering it all. */
 export async function readBodyLimited(req: Request, maxBytes: number): Promise<Uint8Array<ArrayBuffer>> {
   const declared = Number(req.headers.get('content-length') ?? '');
-  if (Number.isFinite(declared) && declared > maxBytes) throw new ParamsError(`The request body is too large (at most ${maxBytes} bytes)`, 413);
+  if (Number.isFinite(declared) && declared > maxBytes)
+    throw new ParamsError(`The request body is too large (at most ${maxBytes} bytes)`, 413);
   if (!req.body) return new Uint8Array();
   const reader = req.body.getReader();
   const chunks: Uint8Array[] = [];
@@ -139,11 +141,14 @@ export async function readParams(req: Request, limits: ParamLimits = {}): Promis
   const type = (req.headers.get('content-type') ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
   if (type === 'multipart/form-data') {
     const declared = Number(req.headers.get('content-length') ?? '');
-    if (Number.isFinite(declared) && declared > maxBytes) throw new ParamsError(`The request body is too large (at most ${maxBytes} bytes)`, 413);
+    if (Number.isFinite(declared) && declared > maxBytes)
+      throw new ParamsError(`The request body is too large (at most ${maxBytes} bytes)`, 413);
     let form: FormData;
     try {
       const body = await readBodyLimited(req, maxBytes);
-      form = await new Response(body, { headers: { 'content-type': req.headers.get('content-type') ?? '' } }).formData();
+      form = await new Response(body, {
+        headers: { 'content-type': req.headers.get('content-type') ?? '' },
+      }).formData();
     } catch (e) {
       if (e instanceof ParamsError) throw e;
       throw new ParamsError('The multipart body is malformed');
@@ -161,7 +166,8 @@ export async function readParams(req: Request, limits: ParamLimits = {}): Promis
     } catch {
       throw new ParamsError('The JSON body is malformed');
     }
-    if (typeof json !== 'object' || json === null || Array.isArray(json)) throw new ParamsError('The JSON body must be an object');
+    if (typeof json !== 'object' || json === null || Array.isArray(json))
+      throw new ParamsError('The JSON body must be an object');
     depthOf(json, maxDepth);
     return mergeInto(params, json as Params);
   }

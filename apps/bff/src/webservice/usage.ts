@@ -48,7 +48,13 @@ export class UsageRecorder {
     this.pending = new Map();
     this.sqlite.transaction(() => {
       for (const [id, p] of batch) {
-        this.stmt.run({ id, lastAccess: p.lastAccess, calls: p.calls, lastError: p.lastError?.text ?? null, lastErrorAt: p.lastError?.at ?? null });
+        this.stmt.run({
+          id,
+          lastAccess: p.lastAccess,
+          calls: p.calls,
+          lastError: p.lastError?.text ?? null,
+          lastErrorAt: p.lastError?.at ?? null,
+        });
       }
     })();
     return batch.size;

@@ -62,7 +62,11 @@ interface Opts {
   allowNull?: boolean;
 }
 
-type PresenceOf<O> = O extends { default: unknown } ? 'default' : O extends { optional: true } ? 'optional' : 'required';
+type PresenceOf<O> = O extends { default: unknown }
+  ? 'default'
+  : O extends { optional: true }
+    ? 'optional'
+    : 'required';
 type NullOf<O> = O extends { allowNull: true } ? true : false;
 
 function presenceOf(opts: Opts): Pick<Base, 'presence' | 'default'> {
@@ -90,7 +94,10 @@ export function single<K extends Record<string, ExternalDescription>, const O ex
   desc = '',
   opts?: O,
 ): Exact<ExternalSingle, { keys: K; presence: PresenceOf<O> }> {
-  return { kind: 'single', keys, desc, ...presenceOf(opts ?? {}) } as Exact<ExternalSingle, { keys: K; presence: PresenceOf<O> }>;
+  return { kind: 'single', keys, desc, ...presenceOf(opts ?? {}) } as Exact<
+    ExternalSingle,
+    { keys: K; presence: PresenceOf<O> }
+  >;
 }
 
 export function multiple<C extends ExternalDescription, const O extends Opts = Record<never, never>>(

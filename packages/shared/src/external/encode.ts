@@ -12,7 +12,9 @@ export function xmlText(v: string): string {
 export function toBracketPairs(value: unknown, prefix = ''): [string, string][] {
   if (value === null || value === undefined) return [];
   if (typeof value === 'object') {
-    const entries = Array.isArray(value) ? value.map((v, i) => [String(i), v] as const) : Object.entries(value as object);
+    const entries = Array.isArray(value)
+      ? value.map((v, i) => [String(i), v] as const)
+      : Object.entries(value as object);
     return entries.flatMap(([k, v]) => toBracketPairs(v, prefix ? `${prefix}[${k}]` : k));
   }
   if (typeof value === 'boolean') return [[prefix, value ? '1' : '0']];
@@ -28,7 +30,8 @@ export function toFormBody(args: unknown): string {
 function xmlrpcValue(v: unknown): string {
   if (v === null || v === undefined) return '<value><nil/></value>';
   if (typeof v === 'boolean') return `<value><boolean>${v ? 1 : 0}</boolean></value>`;
-  if (typeof v === 'number') return Number.isInteger(v) ? `<value><int>${v}</int></value>` : `<value><double>${v}</double></value>`;
+  if (typeof v === 'number')
+    return Number.isInteger(v) ? `<value><int>${v}</int></value>` : `<value><double>${v}</double></value>`;
   if (typeof v === 'string') return `<value><string>${xmlText(v)}</string></value>`;
   if (Array.isArray(v)) return `<value><array><data>${v.map(xmlrpcValue).join('')}</data></array></value>`;
   const members = Object.entries(v as object)
@@ -119,7 +122,13 @@ export interface ProtocolExamples {
 }
 
 /** Ready-to-run curl commands for each protocol. */
-export function curlExamples(baseUrl: string, functionName: string, parameters: ExternalSingle, args: Record<string, unknown>, token = 'YOUR_TOKEN'): ProtocolExamples {
+export function curlExamples(
+  baseUrl: string,
+  functionName: string,
+  parameters: ExternalSingle,
+  args: Record<string, unknown>,
+  token = 'YOUR_TOKEN',
+): ProtocolExamples {
   const q = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
   const form = toFormBody(args);
   return {

@@ -1,3 +1,3 @@
 export * from './description';
-export * from './validate';
 export * from './encode';
+export * from './validate';

@@ -94,13 +94,15 @@ const presence = fc.constantFrom<'required' | 'optional' | 'default'>('required'
 const descArb: fc.Arbitrary<ExternalDescription> = fc.letrec<{ desc: ExternalDescription }>((tie) => ({
   desc: fc.oneof(
     { depthSize: 'small', withCrossShrink: true },
-    fc.constantFrom(...SCALARS).chain((t) =>
-      presence.chain((p) =>
-        p === 'default'
-          ? (scalarValue[t] as fc.Arbitrary<unknown>).map((d) => value(t, '', { default: d }) as ExternalDescription)
-          : fc.constant(value(t, '', { optional: p === 'optional' }) as ExternalDescription),
+    fc
+      .constantFrom(...SCALARS)
+      .chain((t) =>
+        presence.chain((p) =>
+          p === 'default'
+            ? (scalarValue[t] as fc.Arbitrary<unknown>).map((d) => value(t, '', { default: d }) as ExternalDescription)
+            : fc.constant(value(t, '', { optional: p === 'optional' }) as ExternalDescription),
+        ),
       ),
-    ),
     fc
       .uniqueArray(fc.tuple(key, tie('desc')), { selector: ([k]) => k, minLength: 1, maxLength: 4 })
       .chain((entries) =>
@@ -143,7 +145,8 @@ function conforming(d: ExternalDescription): fc.Arbitrary<{ input: unknown; expe
 /** Paths to every single structure inside a conforming input. */
 function structurePaths(d: ExternalDescription, v: unknown, path: (string | number)[] = []): (string | number)[][] {
   if (d.kind === 'value' || v === undefined || v === null) return [];
-  if (d.kind === 'multiple') return (v as unknown[]).flatMap((item, i) => structurePaths(d.content, item, [...path, i]));
+  if (d.kind === 'multiple')
+    return (v as unknown[]).flatMap((item, i) => structurePaths(d.content, item, [...path, i]));
   const obj = v as Record<string, unknown>;
   return [path, ...Object.entries(d.keys).flatMap(([k, sub]) => structurePaths(sub, obj[k], [...path, k]))];
 }
@@ -216,7 +219,12 @@ describe('validateParameters (properties)', () => {
         (pick) => {
           if (!pick) return;
           const [{ d, input }, path] = pick;
-          const e = errorOf(() => validateParameters(d, setAt(input, path, () => '12abc')));
+          const e = errorOf(() =>
+            validateParameters(
+              d,
+              setAt(input, path, () => '12abc'),
+            ),
+          );
           expect(e.path).toEqual(path);
         },
       ),

@@ -119,11 +119,15 @@ function walk(kind: 'parameter' | 'response', desc: ExternalDescription, input: 
       return fail(`Invalid external api ${kind}: null is not allowed for "${desc.type}"`);
     }
     if (typeof input === 'object') {
-      return fail(`Invalid external api ${kind}: the value is "${show(input)}", the server was expecting "${desc.type}" type`);
+      return fail(
+        `Invalid external api ${kind}: the value is "${show(input)}", the server was expecting "${desc.type}" type`,
+      );
     }
     const cleaned = cleanScalar(desc.type, input);
     if (cleaned === undefined) {
-      return fail(`Invalid external api ${kind}: the value is "${show(input)}", the server was expecting "${desc.type}" type`);
+      return fail(
+        `Invalid external api ${kind}: the value is "${show(input)}", the server was expecting "${desc.type}" type`,
+      );
     }
     return cleaned;
   }

@@ -18,7 +18,10 @@ export const messages = sqliteTable(
     timecreated: integer('timecreated').notNull(),
     timeread: integer('timeread'),
   },
-  (t) => [index('messages_to_idx').on(t.userIdTo, t.timecreated), index('messages_from_idx').on(t.userIdFrom, t.timecreated)],
+  (t) => [
+    index('messages_to_idx').on(t.userIdTo, t.timecreated),
+    index('messages_from_idx').on(t.userIdFrom, t.timecreated),
+  ],
 );
 
 export const notes = sqliteTable(

@@ -10,7 +10,9 @@ export const users = sqliteTable(
     lastname: text('lastname').notNull(),
     email: text('email').notNull(),
     passwordHash: text('password_hash').notNull(),
-    auth: text('auth', { enum: ['manual', 'nologin', 'webservice'] }).notNull().default('manual'),
+    auth: text('auth', { enum: ['manual', 'nologin', 'webservice'] })
+      .notNull()
+      .default('manual'),
     suspended: integer('suspended', { mode: 'boolean' }).notNull().default(false),
     confirmed: integer('confirmed', { mode: 'boolean' }).notNull().default(true),
     passwordExpired: integer('password_expired', { mode: 'boolean' }).notNull().default(false),

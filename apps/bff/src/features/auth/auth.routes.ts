@@ -5,7 +5,7 @@ import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
 import type { Deps } from '../../context';
 import { users } from '../../db/schema';
 import { HttpError } from '../../lib/http-error';
-import { dummyHash, verifyPassword } from '../../lib/password';
+import { checkPassword } from '../../lib/password';
 import { validate } from '../../lib/validate';
 import type { AppEnv } from '../../types';
 import { writeAudit } from '../audit/audit.service';
@@ -35,27 +35,48 @@ export function authRoutes(deps: Deps) {
       const wait = Math.max(deps.limits.loginByUser.retryAfter(uname), deps.limits.loginByIp.retryAfter(ip));
       if (wait > 0) {
         c.header('Retry-After', String(wait));
-        throw new HttpError(429, 'toomanyattempts', `Too many failed logins. Try again in ${Math.ceil(wait / 60)} minute(s).`);
+        throw new HttpError(
+          429,
+          'toomanyattempts',
+          `Too many failed logins. Try again in ${Math.ceil(wait / 60)} minute(s).`,
+        );
       }
       // Counted before the (slow) password check, so parallel guesses cannot slip past the limit;
       // taken back when the password is right.
       deps.limits.loginByUser.fail(uname);
       deps.limits.loginByIp.fail(ip);
       const user = db.select().from(users).where(eq(users.username, uname)).get();
-      const ok = user && !user.deleted ? await verifyPassword(user.passwordHash, password) : (await verifyPassword(await dummyHash(), password), false);
+      const ok = await checkPassword(user && !user.deleted ? user.passwordHash : undefined, password);
       if (!user || !ok) {
-        writeAudit(db, { id: null, username: uname, ip }, { action: 'auth.login_failed', targetType: 'user', targetId: user?.id, summary: `Failed login for "${uname}"` });
+        writeAudit(
+          db,
+          { id: null, username: uname, ip },
+          {
+            action: 'auth.login_failed',
+            targetType: 'user',
+            targetId: user?.id,
+            summary: `Failed login for "${uname}"`,
+          },
+        );
         throw new HttpError(401, 'invalidlogin', INVALID);
       }
       if (user.isGuest) throw new HttpError(403, 'noguest', 'The guest account cannot sign in to the console');
       if (user.suspended) throw new HttpError(403, 'suspended', 'Your account is suspended');
       if (user.auth === 'nologin') throw new HttpError(403, 'nologin', 'This account may not sign in');
       if (user.auth === 'webservice') {
-        throw new HttpError(403, 'webserviceauth', 'This account uses web services authentication and cannot sign in to the console');
+        throw new HttpError(
+          403,
+          'webserviceauth',
+          'This account uses web services authentication and cannot sign in to the console',
+        );
       }
       if (!user.confirmed) throw new HttpError(403, 'usernotconfirmed', 'Your account has not been confirmed yet');
       if (user.passwordExpired) {
-        throw new HttpError(403, 'passwordexpired', 'Your password has expired. Ask an administrator to set a new one.');
+        throw new HttpError(
+          403,
+          'passwordexpired',
+          'Your password has expired. Ask an administrator to set a new one.',
+        );
       }
       deps.limits.loginByUser.reset(uname);
       deps.limits.loginByIp.undo(ip);
@@ -64,7 +85,11 @@ export function authRoutes(deps: Deps) {
       if (old) endSession(db, sessionHash(old));
       const id = createSession(deps, user.id, { ip, userAgent: c.req.header('user-agent') ?? '' });
       db.update(users).set({ lastlogin: deps.now() }).where(eq(users.id, user.id)).run();
-      writeAudit(db, { id: user.id, username: user.username, ip }, { action: 'auth.login', targetType: 'user', targetId: user.id, summary: `${user.username} signed in` });
+      writeAudit(
+        db,
+        { id: user.id, username: user.username, ip },
+        { action: 'auth.login', targetType: 'user', targetId: user.id, summary: `${user.username} signed in` },
+      );
       setCookie(c, name, id, {
         httpOnly: true,
         secure: deps.env.cookieSecure,
@@ -78,7 +103,13 @@ export function authRoutes(deps: Deps) {
       const hash = c.get('sessionHash');
       const user = c.get('user');
       if (hash) endSession(db, hash);
-      if (user) writeAudit(db, c.get('actor'), { action: 'auth.logout', targetType: 'user', targetId: user.id, summary: `${user.username} signed out` });
+      if (user)
+        writeAudit(db, c.get('actor'), {
+          action: 'auth.logout',
+          targetType: 'user',
+          targetId: user.id,
+          summary: `${user.username} signed out`,
+        });
       deleteCookie(c, name, { path: '/', secure: deps.env.cookieSecure });
       return c.json({ ok: true as const }, 200);
     })

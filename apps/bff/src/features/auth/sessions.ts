@@ -17,7 +17,14 @@ export function createSession(deps: Deps, userId: number, meta: { ip: string; us
   const now = deps.now();
   deps.store.db
     .insert(sessions)
-    .values({ idHash: sessionHash(id), userId, createdAt: now, lastSeenAt: now, ip: meta.ip, userAgent: meta.userAgent.slice(0, 300) })
+    .values({
+      idHash: sessionHash(id),
+      userId,
+      createdAt: now,
+      lastSeenAt: now,
+      ip: meta.ip,
+      userAgent: meta.userAgent.slice(0, 300),
+    })
     .run();
   return id;
 }

@@ -1,6 +1,6 @@
 import { and, eq } from 'drizzle-orm';
-import { Hono } from 'hono';
 import type { Context } from 'hono';
+import { Hono } from 'hono';
 import { z } from 'zod';
 import type { Deps } from '../../context';
 import { externalServices, externalTokens } from '../../db/schema';
@@ -55,7 +55,12 @@ export function docsRoutes(deps: Deps) {
         .filter((f): f is ExternalFunction => !!f);
       return sendOpenApi(
         c,
-        buildOpenApi({ title: `Gatehouse web services: ${s.name}`, description: `The functions of the service ${s.name} (${s.shortname}).`, baseUrl: baseUrl(c), functions: fns }),
+        buildOpenApi({
+          title: `Gatehouse web services: ${s.name}`,
+          description: `The functions of the service ${s.name} (${s.shortname}).`,
+          baseUrl: baseUrl(c),
+          functions: fns,
+        }),
         `gatehouse-${s.shortname}.openapi.json`,
       );
     })
@@ -69,7 +74,12 @@ export function docsRoutes(deps: Deps) {
         args: body.args,
         ip: c.get('actor').ip,
       });
-      return c.json(outcome.ok ? { ok: true as const, response: outcome.value } : { ok: false as const, response: publicError(deps, outcome.error) }, 200);
+      return c.json(
+        outcome.ok
+          ? { ok: true as const, response: outcome.value }
+          : { ok: false as const, response: publicError(deps, outcome.error) },
+        200,
+      );
     });
 }
 
@@ -94,7 +104,11 @@ export function keyDocsRoutes(deps: Deps) {
     .get('/:id/docs', validate('param', idParam), (c) => {
       const { t, s } = ownKey(c, c.req.valid('param').id);
       return c.json(
-        { key: { id: t.id, name: t.name, stub: t.stub }, service: { id: s.id, name: s.name, shortname: s.shortname }, ...keyDocs(deps, baseUrl(c), serviceFunctionNames(deps.store.db, s.id)) },
+        {
+          key: { id: t.id, name: t.name, stub: t.stub },
+          service: { id: s.id, name: s.name, shortname: s.shortname },
+          ...keyDocs(deps, baseUrl(c), serviceFunctionNames(deps.store.db, s.id)),
+        },
         200,
       );
     })
@@ -105,7 +119,12 @@ export function keyDocsRoutes(deps: Deps) {
         .filter((f): f is ExternalFunction => !!f);
       return sendOpenApi(
         c,
-        buildOpenApi({ title: `Gatehouse web services: ${s.name}`, description: `The functions your key for ${s.name} can call.`, baseUrl: baseUrl(c), functions: fns }),
+        buildOpenApi({
+          title: `Gatehouse web services: ${s.name}`,
+          description: `The functions your key for ${s.name} can call.`,
+          baseUrl: baseUrl(c),
+          functions: fns,
+        }),
         `gatehouse-${s.shortname}.openapi.json`,
       );
     });

@@ -1,4 +1,10 @@
-import { curlExamples, ExternalValidationError, parseProtocols, type Protocol, validateParameters } from '@gatehouse/shared';
+import {
+  curlExamples,
+  ExternalValidationError,
+  type Protocol,
+  parseProtocols,
+  validateParameters,
+} from '@gatehouse/shared';
 import type { Deps } from '../../context';
 import { catalogue } from '../../webservice/catalogue';
 import type { ExternalFunction } from '../../webservice/types';
@@ -14,7 +20,12 @@ function errorExample(f: ExternalFunction) {
   } catch (e) {
     if (e instanceof ExternalValidationError) debuginfo = e.message;
   }
-  return { exception: 'invalid_parameter_exception', errorcode: 'invalidparameter', message: 'Invalid parameter value detected', debuginfo };
+  return {
+    exception: 'invalid_parameter_exception',
+    errorcode: 'invalidparameter',
+    message: 'Invalid parameter value detected',
+    debuginfo,
+  };
 }
 
 export function functionDoc(f: ExternalFunction, baseUrl: string, protocols: readonly Protocol[]) {
@@ -51,5 +62,10 @@ export function adminDocs(deps: Deps, baseUrl: string) {
 export function keyDocs(deps: Deps, baseUrl: string, functionNames: readonly string[]) {
   const protocols = parseProtocols(deps.settings.get('webserviceprotocols')).filter((p) => p !== 'amf');
   const fns = functionNames.map((n) => catalogue.get(n)).filter((f): f is ExternalFunction => !!f);
-  return { baseUrl, protocols, enabledProtocols: protocols, functions: fns.map((f) => functionDoc(f, baseUrl, protocols)) };
+  return {
+    baseUrl,
+    protocols,
+    enabledProtocols: protocols,
+    functions: fns.map((f) => functionDoc(f, baseUrl, protocols)),
+  };
 }

@@ -5,8 +5,8 @@ import { serve } from '@hono/node-server';
 import { Validator } from '@seriousme/openapi-schema-validator';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { externalServiceFunctions, externalServices } from '../../db/schema';
+import { type Client, makeTestApp } from '../../test/helpers';
 import { catalogue } from '../../webservice/catalogue';
-import { type Client, makeTestApp, type TestApp } from '../../test/helpers';
 import { SYSTEM_ACTOR } from '../audit/audit.service';
 import { updateRole } from '../roles/roles.service';
 import { createAdminToken } from '../tokens/tokens.service';
@@ -17,11 +17,22 @@ const ADMIN = { id: null, username: 'test', ip: '' };
 /** A site with web services on, every protocol on, and an admin token on a service holding every function. */
 async function siteWithEverything() {
   const t = await makeTestApp();
-  t.deps.settings.apply({ enablewebservices: '1', webserviceprotocols: 'rest,soap,xmlrpc', debug: 'developer', enablewsdocumentation: '1' }, SYSTEM_ACTOR);
+  t.deps.settings.apply(
+    { enablewebservices: '1', webserviceprotocols: 'rest,soap,xmlrpc', debug: 'developer', enablewsdocumentation: '1' },
+    SYSTEM_ACTOR,
+  );
   const now = Math.floor(Date.now() / 1000);
   const svc = t.store.db
     .insert(externalServices)
-    .values({ name: 'Everything', shortname: 'everything', enabled: true, uploadFiles: true, downloadFiles: true, timecreated: now, timemodified: now })
+    .values({
+      name: 'Everything',
+      shortname: 'everything',
+      enabled: true,
+      uploadFiles: true,
+      downloadFiles: true,
+      timecreated: now,
+      timemodified: now,
+    })
     .returning()
     .get();
   // Written directly: deprecated functions cannot be added through the console, but a service may still hold one.
@@ -30,13 +41,28 @@ async function siteWithEverything() {
     .values(catalogue.all.map((f) => ({ serviceId: svc.id, functionName: f.name })))
     .run();
   t.deps.gen.bump();
-  const { secret } = createAdminToken(t.deps, { userId: t.userId('admin'), serviceId: svc.id, validUntil: null }, ADMIN, true);
+  const { secret } = createAdminToken(
+    t.deps,
+    { userId: t.userId('admin'), serviceId: svc.id, validUntil: null },
+    ADMIN,
+    true,
+  );
   const server = serve({ fetch: t.app.fetch, port: 0, hostname: '127.0.0.1' });
   await new Promise((r) => server.once('listening', r));
   const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   const admin = t.client({ host: new URL(base).host });
   await admin.login('admin', 'Admin-pass-1');
-  return { t, base, secret, admin, serviceId: svc.id, close: () => (server.close(), t.close()) };
+  return {
+    t,
+    base,
+    secret,
+    admin,
+    serviceId: svc.id,
+    close: () => {
+      server.close();
+      t.close();
+    },
+  };
 }
 
 type Site = Awaited<ReturnType<typeof siteWithEverything>>;
@@ -63,7 +89,10 @@ describe.each([
     expect(command, `no ${kind} example for ${name}`).toBeTruthy();
     // The example is documented against this site's address with a placeholder token.
     expect(command).toContain(site.base);
-    const { stdout } = await run('bash', ['-c', `${(command as string).replaceAll('YOUR_TOKEN', site.secret)} --silent --show-error`]);
+    const { stdout } = await run('bash', [
+      '-c',
+      `${(command as string).replaceAll('YOUR_TOKEN', site.secret)} --silent --show-error`,
+    ]);
     expect(succeeded(stdout), `${name} over ${kind} answered:\n${stdout.slice(0, 600)}`).toBe(true);
   });
 });
@@ -82,10 +111,17 @@ describe('API documentation', () => {
     expect(g.component).toBe('core_group');
     expect(g.type).toBe('write');
     expect(g.capabilities).toContain('moodle/course:managegroups');
-    expect(g.parameters.keys.groups.content.keys.courseid).toMatchObject({ kind: 'value', type: 'int', presence: 'required' });
+    expect(g.parameters.keys.groups.content.keys.courseid).toMatchObject({
+      kind: 'value',
+      type: 'int',
+      presence: 'required',
+    });
     expect(g.parameters.keys.groups.content.keys.descriptionformat).toMatchObject({ presence: 'default', default: 1 });
     expect(g.returns.kind).toBe('multiple');
-    expect(g.errorExample).toMatchObject({ errorcode: 'invalidparameter', debuginfo: 'Missing required key in single structure: groups' });
+    expect(g.errorExample).toMatchObject({
+      errorcode: 'invalidparameter',
+      debuginfo: 'Missing required key in single structure: groups',
+    });
     const legacy = res.body.functions.find((f: { name: string }) => f.name === 'moodle_group_create_groups');
     expect(legacy).toMatchObject({ deprecated: true, replacedBy: 'core_group_create_groups' });
   });
@@ -107,7 +143,11 @@ describe('API documentation', () => {
     expect(result.valid).toBe(true);
     expect(Object.keys(all.body.paths)).toHaveLength(catalogue.all.length);
     expect(all.body.paths['/webservice/rest/server.php/moodle_group_create_groups'].post.deprecated).toBe(true);
-    const mobile = site.t.deps.store.db.select().from(externalServices).all().find((s) => s.shortname === 'moodle_mobile_app')!;
+    const mobile = site.t.deps.store.db
+      .select()
+      .from(externalServices)
+      .all()
+      .find((s) => s.shortname === 'moodle_mobile_app')!;
     const one = await site.admin.get(`/api/docs/openapi/services/${mobile.id}`);
     expect((await new Validator().validate(one.body)).valid).toBe(true);
     expect(Object.keys(one.body.paths)).toContain('/webservice/rest/server.php/core_webservice_get_site_info');
@@ -131,7 +171,12 @@ describe('user documentation and Try it', () => {
   let keyId: number;
   beforeAll(async () => {
     site = await siteWithEverything();
-    const created = createAdminToken(site.t.deps, { userId: site.t.userId('manager'), serviceId: site.serviceId, validUntil: null }, ADMIN, true);
+    const created = createAdminToken(
+      site.t.deps,
+      { userId: site.t.userId('manager'), serviceId: site.serviceId, validUntil: null },
+      ADMIN,
+      true,
+    );
     keyId = created.token.id;
     // Try it goes through the REST chain, so the key's owner needs the REST use capability.
     const manager = site.t.deps.authz.roleByShortname('manager')!;
@@ -168,16 +213,26 @@ describe('user documentation and Try it', () => {
   });
 
   it('Try it runs a function with the viewer’s own key through the access-check chain', async () => {
-    const ok = await owner.post('/api/docs/try', { keyId, function: 'core_group_get_course_groups', args: { courseid: 2 } });
+    const ok = await owner.post('/api/docs/try', {
+      keyId,
+      function: 'core_group_get_course_groups',
+      args: { courseid: 2 },
+    });
     expect(ok.status).toBe(200);
     expect(ok.body).toMatchObject({ ok: true });
     expect(Array.isArray(ok.body.response)).toBe(true);
-    const bad = await owner.post('/api/docs/try', { keyId, function: 'core_group_get_course_groups', args: { courseid: 'x' } });
+    const bad = await owner.post('/api/docs/try', {
+      keyId,
+      function: 'core_group_get_course_groups',
+      args: { courseid: 'x' },
+    });
     expect(bad.body).toMatchObject({ ok: false, response: { errorcode: 'invalidparameter' } });
     const other = site.t.client();
     await other.login('teacher', 'Demo-pass-1');
     const stolen = await other.post('/api/docs/try', { keyId, function: 'core_webservice_get_site_info', args: {} });
     expect(stolen.body).toMatchObject({ ok: false, response: { errorcode: 'invalidtoken' } });
-    expect((await owner.post('/api/docs/try', { keyId, function: 'core_webservice_get_site_info' }, { csrf: false })).status).toBe(403);
+    expect(
+      (await owner.post('/api/docs/try', { keyId, function: 'core_webservice_get_site_info' }, { csrf: false })).status,
+    ).toBe(403);
   });
 });

@@ -8,7 +8,15 @@ import { type ExternalSingle, sampleValue } from '@gatehouse/shared';
 const EXAMPLES: Record<string, Record<string, unknown>> = {
   core_webservice_get_site_info: {},
   core_user_create_users: {
-    users: [{ username: 'jdoe', password: 'Secret-pass-1', firstname: 'Jane', lastname: 'Doe', email: 'jane.doe@example.com' }],
+    users: [
+      {
+        username: 'jdoe',
+        password: 'Secret-pass-1',
+        firstname: 'Jane',
+        lastname: 'Doe',
+        email: 'jane.doe@example.com',
+      },
+    ],
   },
   core_user_get_users_by_field: { field: 'username', values: ['student'] },
   core_user_update_users: { users: [{ id: 5, firstname: 'Samuel' }] },
@@ -16,14 +24,20 @@ const EXAMPLES: Record<string, Record<string, unknown>> = {
   core_course_get_courses: { options: { ids: [2] } },
   core_course_create_courses: { courses: [{ fullname: 'Example course', shortname: 'EX101', categoryid: 1 }] },
   core_course_get_contents: { courseid: 2 },
-  core_group_create_groups: { groups: [{ courseid: 2, name: 'Example group', description: 'Made from the API documentation' }] },
-  moodle_group_create_groups: { groups: [{ courseid: 2, name: 'Legacy example group', description: 'Made with the deprecated function' }] },
+  core_group_create_groups: {
+    groups: [{ courseid: 2, name: 'Example group', description: 'Made from the API documentation' }],
+  },
+  moodle_group_create_groups: {
+    groups: [{ courseid: 2, name: 'Legacy example group', description: 'Made with the deprecated function' }],
+  },
   core_group_get_course_groups: { courseid: 2 },
   core_group_delete_groups: { groupids: [1] },
   core_enrol_get_users_courses: { userid: 5 },
   core_message_send_instant_messages: { messages: [{ touserid: 5, text: 'Hello from the API documentation' }] },
   core_message_get_messages: { useridto: 2, read: false },
-  core_notes_create_notes: { notes: [{ userid: 5, publishstate: 'personal', courseid: 2, text: 'Works well in groups.' }] },
+  core_notes_create_notes: {
+    notes: [{ userid: 5, publishstate: 'personal', courseid: 2, text: 'Works well in groups.' }],
+  },
   core_files_upload: {
     component: 'user',
     filearea: 'private',

@@ -19,8 +19,14 @@ export function toSchema(desc: ExternalDescription): Schema {
   const base: Schema = desc.desc ? { description: desc.desc } : {};
   if (desc.presence === 'default' && desc.default !== undefined && desc.default !== null) base.default = desc.default;
   if (desc.kind === 'value') {
-    const type = desc.type === 'int' ? 'integer' : desc.type === 'float' ? 'number' : desc.type === 'bool' ? 'boolean' : 'string';
-    return { ...base, type: desc.allowNull ? [type, 'null'] : type, ...(type === 'string' ? STRING_FORMATS[desc.type] : {}), 'x-moodle-type': desc.type };
+    const type =
+      desc.type === 'int' ? 'integer' : desc.type === 'float' ? 'number' : desc.type === 'bool' ? 'boolean' : 'string';
+    return {
+      ...base,
+      type: desc.allowNull ? [type, 'null'] : type,
+      ...(type === 'string' ? STRING_FORMATS[desc.type] : {}),
+      'x-moodle-type': desc.type,
+    };
   }
   if (desc.kind === 'multiple') return { ...base, type: 'array', items: toSchema(desc.content) };
   const required = Object.entries(desc.keys)
@@ -48,7 +54,12 @@ const EXCEPTION_SCHEMA: Schema = {
 };
 
 /** An OpenAPI 3.1 document for the REST endpoint, one operation per function. */
-export function buildOpenApi(opts: { title: string; description: string; baseUrl: string; functions: readonly ExternalFunction[] }) {
+export function buildOpenApi(opts: {
+  title: string;
+  description: string;
+  baseUrl: string;
+  functions: readonly ExternalFunction[];
+}) {
   const paths: Record<string, unknown> = {};
   for (const f of opts.functions) {
     const params = toSchema(f.parameters);
@@ -57,7 +68,9 @@ export function buildOpenApi(opts: { title: string; description: string; baseUrl
         operationId: f.name,
         summary: f.description.split(/(?<=\.)\s/)[0],
         description: `${f.description}\n\nType: ${f.type}. Required capabilities: ${f.capabilities.join(', ') || 'none'}.${
-          f.deprecated ? ` Deprecated since ${f.deprecated.since}${f.deprecated.replacedBy ? `; use ${f.deprecated.replacedBy}` : ''}.` : ''
+          f.deprecated
+            ? ` Deprecated since ${f.deprecated.since}${f.deprecated.replacedBy ? `; use ${f.deprecated.replacedBy}` : ''}.`
+            : ''
         }\n\nThe same function is also reachable Moodle's way: POST /webservice/rest/server.php with wsfunction=${f.name} and moodlewsrestformat=json.`,
         tags: [f.component],
         ...(f.deprecated ? { deprecated: true } : {}),
@@ -68,16 +81,24 @@ export function buildOpenApi(opts: { title: string; description: string; baseUrl
           content: {
             'application/json': { schema: params, example: exampleArgs(f.name, f.parameters) },
             'application/x-www-form-urlencoded': {
-              schema: { type: 'object', description: 'The same arguments in PHP bracket notation, e.g. groups[0][courseid]=2.' },
+              schema: {
+                type: 'object',
+                description: 'The same arguments in PHP bracket notation, e.g. groups[0][courseid]=2.',
+              },
             },
           },
         },
         responses: {
           '200': {
-            description: 'The return value, or an exception in Moodle\'s error shape.',
+            description: "The return value, or an exception in Moodle's error shape.",
             content: {
               'application/json': {
-                schema: { oneOf: [f.returns ? toSchema(f.returns) : { type: 'null' }, { $ref: '#/components/schemas/MoodleException' }] },
+                schema: {
+                  oneOf: [
+                    f.returns ? toSchema(f.returns) : { type: 'null' },
+                    { $ref: '#/components/schemas/MoodleException' },
+                  ],
+                },
               },
             },
           },
@@ -94,7 +115,11 @@ export function buildOpenApi(opts: { title: string; description: string; baseUrl
     paths,
     components: {
       securitySchemes: {
-        bearerToken: { type: 'http', scheme: 'bearer', description: 'A web-service token (security key). Preferred: tokens in URLs end up in logs.' },
+        bearerToken: {
+          type: 'http',
+          scheme: 'bearer',
+          description: 'A web-service token (security key). Preferred: tokens in URLs end up in logs.',
+        },
         wstoken: { type: 'apiKey', in: 'query', name: 'wstoken', description: "Moodle's way of passing the token." },
       },
       schemas: { MoodleException: EXCEPTION_SCHEMA },

@@ -18,7 +18,8 @@ beforeEach(async () => {
 afterEach(() => t.close());
 
 const protocols = () => t.deps.settings.get('webserviceprotocols').split(',').filter(Boolean);
-const mobileEnabled = () => t.store.db.select().from(externalServices).where(eq(externalServices.shortname, 'moodle_mobile_app')).get()?.enabled;
+const mobileEnabled = () =>
+  t.store.db.select().from(externalServices).where(eq(externalServices.shortname, 'moodle_mobile_app')).get()?.enabled;
 const authCap = (cap: string) => t.deps.authz.roleByShortname('user')?.caps.get(cap) ?? 'notset';
 const toggle = (enabled: boolean) => admin.post('/api/mobile', { enabled });
 
@@ -31,8 +32,10 @@ describe('enabling mobile web services', () => {
   it("enables the built-in external service 'Mobile web services'", () => expect(mobileEnabled()).toBe(true));
   it('enables the xml-rpc protocol', () => expect(protocols()).toContain('xmlrpc'));
   it('enables the rest protocol', () => expect(protocols()).toContain('rest'));
-  it("allows 'webservice/xmlrpc:use' for the authenticated user role", () => expect(authCap('webservice/xmlrpc:use')).toBe('allow'));
-  it("allows 'webservice/rest:use' for the authenticated user role", () => expect(authCap('webservice/rest:use')).toBe('allow'));
+  it("allows 'webservice/xmlrpc:use' for the authenticated user role", () =>
+    expect(authCap('webservice/xmlrpc:use')).toBe('allow'));
+  it("allows 'webservice/rest:use' for the authenticated user role", () =>
+    expect(authCap('webservice/rest:use')).toBe('allow'));
   it('reads as on, and the setting is stored', async () => {
     const state = (await admin.get('/api/mobile')).body;
     expect(state.enabled).toBe(true);
@@ -59,8 +62,10 @@ describe('disabling when Mobile web services is the only enabled service', () =>
   it('disables the xml-rpc protocol', () => expect(protocols()).not.toContain('xmlrpc'));
   it('disables the rest protocol', () => expect(protocols()).not.toContain('rest'));
   it('leaves other protocols alone', () => expect(protocols()).toEqual(['soap']));
-  it("removes 'webservice/xmlrpc:use' from the authenticated user role", () => expect(authCap('webservice/xmlrpc:use')).toBe('notset'));
-  it("removes 'webservice/rest:use' from the authenticated user role", () => expect(authCap('webservice/rest:use')).toBe('notset'));
+  it("removes 'webservice/xmlrpc:use' from the authenticated user role", () =>
+    expect(authCap('webservice/xmlrpc:use')).toBe('notset'));
+  it("removes 'webservice/rest:use' from the authenticated user role", () =>
+    expect(authCap('webservice/rest:use')).toBe('notset'));
 });
 
 describe('disabling when another service is enabled', () => {
@@ -101,7 +106,11 @@ describe('the console view of the toggle', () => {
         'setting:enablewebservices',
       ].sort(),
     );
-    const actions = t.store.db.select({ a: auditLog.action }).from(auditLog).all().map((r) => r.a);
+    const actions = t.store.db
+      .select({ a: auditLog.action })
+      .from(auditLog)
+      .all()
+      .map((r) => r.a);
     expect(actions.filter((a) => a === 'mobile.capability')).toHaveLength(2);
     expect(actions).toContain('mobile.service');
     expect(actions.filter((a) => a === 'config.set').length).toBeGreaterThanOrEqual(3);
@@ -116,7 +125,9 @@ describe('the console view of the toggle', () => {
     expect(state.setting).toBe(true);
     expect(state.missing.map((p: { key: string }) => p.key)).toEqual(['rest']);
     const repaired = await toggle(true);
-    expect(repaired.body.changes).toEqual([{ kind: 'protocol', name: 'webserviceprotocols', from: 'xmlrpc', to: 'rest,xmlrpc' }]);
+    expect(repaired.body.changes).toEqual([
+      { kind: 'protocol', name: 'webserviceprotocols', from: 'xmlrpc', to: 'rest,xmlrpc' },
+    ]);
     expect(repaired.body.state.enabled).toBe(true);
   });
 

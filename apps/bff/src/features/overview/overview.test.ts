@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { makeTestApp, type Client, type TestApp } from '../../test/helpers';
+import { type Client, makeTestApp, type TestApp } from '../../test/helpers';
 import { SYSTEM_ACTOR } from '../audit/audit.service';
 
 let t: TestApp;
@@ -14,7 +14,12 @@ afterAll(() => t.close());
 const steps = async (id: string) => {
   const res = await admin.get('/api/overview');
   expect(res.status).toBe(200);
-  return res.body.checklists.find((c: { id: string }) => c.id === id).steps as { title: string; done: boolean; status: string; link: string }[];
+  return res.body.checklists.find((c: { id: string }) => c.id === id).steps as {
+    title: string;
+    done: boolean;
+    status: string;
+    link: string;
+  }[];
 };
 const step = async (id: string, title: string) => (await steps(id)).find((s) => s.title === title)!;
 
@@ -47,8 +52,14 @@ describe('Overview', () => {
   it('follows the live state of each step', async () => {
     expect((await step('system', 'Enable web services')).done).toBe(false);
     expect((await step('system', 'Enable protocols')).done).toBe(false);
-    t.deps.settings.apply({ enablewebservices: '1', webserviceprotocols: 'rest', enablewsdocumentation: '1' }, SYSTEM_ACTOR);
-    expect(await step('system', 'Enable web services')).toMatchObject({ done: true, status: 'Web services are enabled' });
+    t.deps.settings.apply(
+      { enablewebservices: '1', webserviceprotocols: 'rest', enablewsdocumentation: '1' },
+      SYSTEM_ACTOR,
+    );
+    expect(await step('system', 'Enable web services')).toMatchObject({
+      done: true,
+      status: 'Web services are enabled',
+    });
     expect(await step('system', 'Enable protocols')).toMatchObject({ done: true, status: 'Enabled: rest' });
     expect((await step('system', 'Enable developer documentation')).done).toBe(true);
     // The demo data has a web-services user (wsclient).

@@ -2,7 +2,14 @@ import { PROTOCOLS, parseProtocols } from '@gatehouse/shared';
 import { and, count, eq, isNotNull } from 'drizzle-orm';
 import { Hono } from 'hono';
 import type { Deps } from '../../context';
-import { externalServiceFunctions, externalServices, externalServiceUsers, externalTokens, roleCapabilities, users } from '../../db/schema';
+import {
+  externalServiceFunctions,
+  externalServices,
+  externalServiceUsers,
+  externalTokens,
+  roleCapabilities,
+  users,
+} from '../../db/schema';
 import type { AppEnv } from '../../types';
 import { requireCap } from '../auth/guards';
 
@@ -24,7 +31,12 @@ export function overview(deps: Deps) {
   const n = (q: { get: () => { n: number } | undefined }) => q.get()?.n ?? 0;
   const wsOn = deps.settings.flag('enablewebservices');
   const protocols = parseProtocols(deps.settings.get('webserviceprotocols'));
-  const wsUsers = n(db.select({ n: count() }).from(users).where(and(eq(users.auth, 'webservice'), eq(users.deleted, false))));
+  const wsUsers = n(
+    db
+      .select({ n: count() })
+      .from(users)
+      .where(and(eq(users.auth, 'webservice'), eq(users.deleted, false))),
+  );
   const protocolCaps = PROTOCOLS.map((p) => `webservice/${p}:use`);
   const rolesWithProtocolCap = new Set(
     db
@@ -35,13 +47,24 @@ export function overview(deps: Deps) {
       .filter((r) => protocolCaps.includes(r.cap))
       .map((r) => r.roleId),
   ).size;
-  const enabledServices = db.select().from(externalServices).where(and(eq(externalServices.enabled, true), eq(externalServices.protected, false))).all();
+  const enabledServices = db
+    .select()
+    .from(externalServices)
+    .where(and(eq(externalServices.enabled, true), eq(externalServices.protected, false)))
+    .all();
   const withFunctions = enabledServices.filter(
-    (s) => n(db.select({ n: count() }).from(externalServiceFunctions).where(eq(externalServiceFunctions.serviceId, s.id))) > 0,
+    (s) =>
+      n(db.select({ n: count() }).from(externalServiceFunctions).where(eq(externalServiceFunctions.serviceId, s.id))) >
+      0,
   );
   const authorised = n(db.select({ n: count() }).from(externalServiceUsers));
   const tokens = n(db.select({ n: count() }).from(externalTokens).where(eq(externalTokens.hidden, false)));
-  const used = n(db.select({ n: count() }).from(externalTokens).where(and(eq(externalTokens.hidden, false), isNotNull(externalTokens.lastAccess))));
+  const used = n(
+    db
+      .select({ n: count() })
+      .from(externalTokens)
+      .where(and(eq(externalTokens.hidden, false), isNotNull(externalTokens.lastAccess))),
+  );
   const pendingUse = deps.usage.hasPending();
   const docs = deps.settings.flag('enablewsdocumentation');
   const authenticated = deps.authz.roleByShortname('user');
@@ -51,7 +74,9 @@ export function overview(deps: Deps) {
     db
       .select({ n: count() })
       .from(roleCapabilities)
-      .where(and(eq(roleCapabilities.capability, 'moodle/webservice:createtoken'), eq(roleCapabilities.permission, 'allow'))),
+      .where(
+        and(eq(roleCapabilities.capability, 'moodle/webservice:createtoken'), eq(roleCapabilities.permission, 'allow')),
+      ),
   );
   const tested = used > 0 || pendingUse;
 
@@ -64,7 +89,8 @@ export function overview(deps: Deps) {
   };
   const protocolStep: OverviewStep = {
     title: 'Enable protocols',
-    description: 'At least one protocol should be enabled. For security reasons, only protocols that are to be used should be enabled.',
+    description:
+      'At least one protocol should be enabled. For security reasons, only protocols that are to be used should be enabled.',
     done: protocols.length > 0,
     status: protocols.length ? `Enabled: ${protocols.join(', ')}` : 'No protocol is enabled',
     link: '/admin/webservice/protocols',
@@ -77,7 +103,9 @@ export function overview(deps: Deps) {
         ? 'A service is a set of web service functions. You will allow the users to access a new service.'
         : 'A service is a set of web service functions. You will allow the user to access a new service. On the Add service page, check the Enable and Authorised users options.',
       done: list.length > 0,
-      status: list.length ? `${list.length} enabled service(s)${open ? ' open to all users' : ''}` : 'No enabled service',
+      status: list.length
+        ? `${list.length} enabled service(s)${open ? ' open to all users' : ''}`
+        : 'No enabled service',
       link: '/admin/webservice/services',
     };
   };
@@ -85,12 +113,15 @@ export function overview(deps: Deps) {
     title: 'Add functions',
     description: 'Select required functions for the newly created service.',
     done: withFunctions.length > 0,
-    status: withFunctions.length ? `${withFunctions.length} enabled service(s) with functions` : 'No enabled service has functions yet',
+    status: withFunctions.length
+      ? `${withFunctions.length} enabled service(s) with functions`
+      : 'No enabled service has functions yet',
     link: '/admin/webservice/services',
   };
   const testStep: OverviewStep = {
     title: 'Test the service',
-    description: 'Simulate external access to the service using the web service test client. Before doing so, login as a user with the capability.',
+    description:
+      'Simulate external access to the service using the web service test client. Before doing so, login as a user with the capability.',
     done: tested,
     status: tested ? 'A token has been used' : 'No token has been used yet',
     link: '/admin/webservice/testclient',
@@ -101,7 +132,8 @@ export function overview(deps: Deps) {
       {
         id: 'system',
         title: 'Allow an external system to control the site',
-        description: 'The following steps help you to set up web services to allow an external system to interact with the site.',
+        description:
+          'The following steps help you to set up web services to allow an external system to interact with the site.',
         steps: [
           enableStep,
           protocolStep,
@@ -109,14 +141,19 @@ export function overview(deps: Deps) {
             title: 'Create a specific user',
             description: 'A web services user is required to represent the system controlling the site.',
             done: wsUsers > 0,
-            status: wsUsers ? `${wsUsers} user(s) with web services authentication` : 'No user with web services authentication',
+            status: wsUsers
+              ? `${wsUsers} user(s) with web services authentication`
+              : 'No user with web services authentication',
             link: '/admin/users/new',
           },
           {
             title: 'Check user capability',
-            description: 'The user should have appropriate capabilities according to the protocols used, for example webservice/rest:use, webservice/soap:use.',
+            description:
+              'The user should have appropriate capabilities according to the protocols used, for example webservice/rest:use, webservice/soap:use.',
             done: rolesWithProtocolCap > 0,
-            status: rolesWithProtocolCap ? `${rolesWithProtocolCap} role(s) allow a protocol capability` : 'No role allows a protocol capability',
+            status: rolesWithProtocolCap
+              ? `${rolesWithProtocolCap} role(s) allow a protocol capability`
+              : 'No role allows a protocol capability',
             link: '/admin/roles',
           },
           serviceStep(false),
@@ -148,7 +185,8 @@ export function overview(deps: Deps) {
       {
         id: 'users',
         title: 'Users as clients with token',
-        description: 'The following steps help you to set up web services where users are clients that get their own token.',
+        description:
+          'The following steps help you to set up web services where users are clients that get their own token.',
         steps: [
           enableStep,
           protocolStep,
@@ -156,7 +194,8 @@ export function overview(deps: Deps) {
           functionsStep,
           {
             title: 'Check users capability',
-            description: 'The users should have the capability moodle/webservice:createtoken and the protocol capabilities they use.',
+            description:
+              'The users should have the capability moodle/webservice:createtoken and the protocol capabilities they use.',
             done: createTokenAllowed || rolesWithCreateToken > 0,
             status: createTokenAllowed
               ? 'Authenticated user may create tokens'

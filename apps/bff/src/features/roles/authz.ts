@@ -44,7 +44,8 @@ export class Authz {
       for (const r of db.select().from(roles).all()) {
         map.set(r.id, { id: r.id, shortname: r.shortname, name: r.name, caps: new Map() });
       }
-      for (const rc of db.select().from(roleCapabilities).all()) map.get(rc.roleId)?.caps.set(rc.capability, rc.permission);
+      for (const rc of db.select().from(roleCapabilities).all())
+        map.get(rc.roleId)?.caps.set(rc.capability, rc.permission);
       const assignments = new Map<number, number[]>();
       for (const a of db.select().from(roleAssignments).all()) {
         const list = assignments.get(a.userId) ?? [];

@@ -25,8 +25,12 @@ export function roleRoutes(deps: Deps) {
   return new Hono<AppEnv>()
     .get('/capabilities', requireCap(deps, 'moodle/role:review'), (c) => c.json(CAPABILITIES, 200))
     .get('/', requireCap(deps, 'moodle/role:review'), (c) => c.json(listRoles(deps), 200))
-    .post('/', manage, validate('json', roleCreateSchema), (c) => c.json(createRole(deps, c.req.valid('json'), c.get('actor')), 201))
-    .get('/:id', requireCap(deps, 'moodle/role:review'), validate('param', idParam), (c) => c.json(getRole(deps, c.req.valid('param').id), 200))
+    .post('/', manage, validate('json', roleCreateSchema), (c) =>
+      c.json(createRole(deps, c.req.valid('json'), c.get('actor')), 201),
+    )
+    .get('/:id', requireCap(deps, 'moodle/role:review'), validate('param', idParam), (c) =>
+      c.json(getRole(deps, c.req.valid('param').id), 200),
+    )
     .patch('/:id', manage, validate('param', idParam), validate('json', roleUpdateSchema), (c) =>
       c.json(updateRole(deps, c.req.valid('param').id, c.req.valid('json'), c.get('actor')), 200),
     )
@@ -34,7 +38,9 @@ export function roleRoutes(deps: Deps) {
       deleteRole(deps, c.req.valid('param').id, c.get('actor'));
       return c.json({ ok: true as const }, 200);
     })
-    .get('/:id/assignments', assign, validate('param', idParam), (c) => c.json(listAssignments(deps, c.req.valid('param').id), 200))
+    .get('/:id/assignments', assign, validate('param', idParam), (c) =>
+      c.json(listAssignments(deps, c.req.valid('param').id), 200),
+    )
     .post('/:id/assignments', assign, validate('param', idParam), validate('json', roleAssignSchema), (c) => {
       assignRole(deps, c.req.valid('param').id, c.req.valid('json').userId, c.get('actor'), c.get('user'));
       return c.json({ ok: true as const }, 201);

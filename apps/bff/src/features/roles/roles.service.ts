@@ -62,7 +62,11 @@ export function createRole(deps: Deps, input: RoleCreate, actor: Actor): RoleDto
   assertUnique(deps, 'shortname', data.shortname);
   assertUnique(deps, 'name', data.name);
   const id = deps.store.db.transaction((tx) => {
-    const max = tx.select({ n: roles.sortorder }).from(roles).all().reduce((m, r) => Math.max(m, r.n), 0);
+    const max = tx
+      .select({ n: roles.sortorder })
+      .from(roles)
+      .all()
+      .reduce((m, r) => Math.max(m, r.n), 0);
     const created = tx
       .insert(roles)
       .values({ shortname: data.shortname, name: data.name, description: data.description, sortorder: max + 1 })
@@ -96,7 +100,8 @@ export function updateRole(deps: Deps, id: number, patch: RoleUpdate, actor: Act
   deps.store.db.transaction((tx) => {
     const fields: Partial<typeof roles.$inferInsert> = {};
     if (patch.name !== undefined && patch.name !== role.name) fields.name = patch.name;
-    if (patch.description !== undefined && patch.description !== role.description) fields.description = patch.description;
+    if (patch.description !== undefined && patch.description !== role.description)
+      fields.description = patch.description;
     if (Object.keys(fields).length) tx.update(roles).set(fields).where(eq(roles.id, id)).run();
     for (const [capability, permission] of capChanges) {
       if (permission === 'notset') {
@@ -132,7 +137,12 @@ export function deleteRole(deps: Deps, id: number, actor: Actor): void {
   }
   deps.store.db.transaction((tx) => {
     tx.delete(roles).where(eq(roles.id, id)).run();
-    writeAudit(tx, actor, { action: 'role.delete', targetType: 'role', targetId: id, summary: `Deleted role ${role.name}` });
+    writeAudit(tx, actor, {
+      action: 'role.delete',
+      targetType: 'role',
+      targetId: id,
+      summary: `Deleted role ${role.name}`,
+    });
   });
   deps.gen.bump();
 }
@@ -161,7 +171,11 @@ function assertNoEscalation(deps: Deps, roleId: number, assigner: UserRow | unde
     .filter(([c, p]) => p === 'allow' && !deps.authz.has(assigner, c))
     .map(([c]) => c);
   if (beyond.length) {
-    throw new HttpError(403, 'forbidden', `You cannot assign a role that allows capabilities you do not have: ${beyond.join(', ')}`);
+    throw new HttpError(
+      403,
+      'forbidden',
+      `You cannot assign a role that allows capabilities you do not have: ${beyond.join(', ')}`,
+    );
   }
 }
 

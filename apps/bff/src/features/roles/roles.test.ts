@@ -41,6 +41,7 @@ describe('reading roles', () => {
     expect(list.map((r) => r.assignedCount)).toEqual([1, 1, 2, 0, 0]);
     const user = list.find((r) => r.shortname === 'user')!;
     expect(user.capabilities).toEqual({
+      'moodle/site:sendmessage': 'allow',
       'moodle/webservice:createmobiletoken': 'allow',
       'moodle/user:manageownfiles': 'allow',
     });

@@ -39,11 +39,19 @@ export function syncBuiltinServices(store: Store, now = Math.floor(Date.now() / 
       );
       const serviceId = row.id;
       const missing = [...wanted].filter((n) => !have.has(n));
-      if (missing.length) tx.insert(externalServiceFunctions).values(missing.map((functionName) => ({ serviceId, functionName }))).run();
+      if (missing.length)
+        tx.insert(externalServiceFunctions)
+          .values(missing.map((functionName) => ({ serviceId, functionName })))
+          .run();
       const extra = [...have].filter((n) => !wanted.has(n));
       if (extra.length) {
         tx.delete(externalServiceFunctions)
-          .where(and(eq(externalServiceFunctions.serviceId, serviceId), inArray(externalServiceFunctions.functionName, extra)))
+          .where(
+            and(
+              eq(externalServiceFunctions.serviceId, serviceId),
+              inArray(externalServiceFunctions.functionName, extra),
+            ),
+          )
           .run();
       }
     }

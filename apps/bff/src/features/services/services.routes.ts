@@ -9,8 +9,8 @@ import { Hono } from 'hono';
 import { z } from 'zod';
 import type { Deps } from '../../context';
 import { validate } from '../../lib/validate';
-import { catalogue } from '../../webservice/catalogue';
 import type { AppEnv } from '../../types';
+import { catalogue } from '../../webservice/catalogue';
 import { requireCap } from '../auth/guards';
 import {
   addAuthorisedUsers,
@@ -58,16 +58,24 @@ export function serviceRoutes(deps: Deps) {
       removeServiceFunction(deps, p.id, p.name, c.get('actor'));
       return c.json({ ok: true as const }, 200);
     })
-    .get('/:id/users', guard, validate('param', idParam), (c) => c.json(listAuthorisedUsers(deps, c.req.valid('param').id), 200))
+    .get('/:id/users', guard, validate('param', idParam), (c) =>
+      c.json(listAuthorisedUsers(deps, c.req.valid('param').id), 200),
+    )
     .post('/:id/users', guard, validate('param', idParam), validate('json', authorisedUsersAddSchema), (c) => {
       addAuthorisedUsers(deps, c.req.valid('param').id, c.req.valid('json').userIds, c.get('actor'));
       return c.json({ ok: true as const }, 201);
     })
-    .patch('/:id/users/:userId', guard, validate('param', userParam), validate('json', authorisedUserUpdateSchema), (c) => {
-      const p = c.req.valid('param');
-      updateAuthorisedUser(deps, p.id, p.userId, c.req.valid('json'), c.get('actor'));
-      return c.json(listAuthorisedUsers(deps, p.id).find((a) => a.user.id === p.userId) ?? null, 200);
-    })
+    .patch(
+      '/:id/users/:userId',
+      guard,
+      validate('param', userParam),
+      validate('json', authorisedUserUpdateSchema),
+      (c) => {
+        const p = c.req.valid('param');
+        updateAuthorisedUser(deps, p.id, p.userId, c.req.valid('json'), c.get('actor'));
+        return c.json(listAuthorisedUsers(deps, p.id).find((a) => a.user.id === p.userId) ?? null, 200);
+      },
+    )
     .delete('/:id/users/:userId', guard, validate('param', userParam), (c) => {
       const p = c.req.valid('param');
       return c.json(removeAuthorisedUser(deps, p.id, p.userId, c.get('actor')), 200);

@@ -40,7 +40,8 @@ export function loadService(deps: Deps, id: number): ServiceRow {
 function toDto(deps: Deps, s: ServiceRow, tokenCounts: Map<number, number>): ServiceDto {
   const { db } = deps.store;
   const functionCount =
-    db.select({ n: count() }).from(externalServiceFunctions).where(eq(externalServiceFunctions.serviceId, s.id)).get()?.n ?? 0;
+    db.select({ n: count() }).from(externalServiceFunctions).where(eq(externalServiceFunctions.serviceId, s.id)).get()
+      ?.n ?? 0;
   const authorisedCount =
     db.select({ n: count() }).from(externalServiceUsers).where(eq(externalServiceUsers.serviceId, s.id)).get()?.n ?? 0;
   return {
@@ -75,15 +76,22 @@ export function getService(deps: Deps, id: number): ServiceDto {
 }
 
 function assertUnique(deps: Deps, field: 'name' | 'shortname', v: string, exceptId?: number) {
-  const row = deps.store.db.select({ id: externalServices.id }).from(externalServices).where(eq(externalServices[field], v)).get();
+  const row = deps.store.db
+    .select({ id: externalServices.id })
+    .from(externalServices)
+    .where(eq(externalServices[field], v))
+    .get();
   if (row && row.id !== exceptId) {
     const label = field === 'name' ? 'name' : 'short name';
-    throw conflict(`A service with this ${label} already exists`, { [field]: `A service with this ${label} already exists` });
+    throw conflict(`A service with this ${label} already exists`, {
+      [field]: `A service with this ${label} already exists`,
+    });
   }
 }
 
 function assertNotProtected(s: ServiceRow) {
-  if (s.protected) throw new HttpError(403, 'protected', `The service "${s.name}" is protected and cannot be modified or deleted`);
+  if (s.protected)
+    throw new HttpError(403, 'protected', `The service "${s.name}" is protected and cannot be modified or deleted`);
 }
 
 export function createService(deps: Deps, input: ServiceCreate, actor: Actor): ServiceDto {
@@ -134,7 +142,9 @@ export function updateService(deps: Deps, id: number, patch: ServiceUpdate, acto
   }
   if (patch.name !== undefined) assertUnique(deps, 'name', patch.name, id);
   const { shortname: _s, ...rest } = patch;
-  const changed = Object.fromEntries(Object.entries(rest).filter(([k, v]) => s[k as keyof ServiceRow] !== v)) as Partial<ServiceRow>;
+  const changed = Object.fromEntries(
+    Object.entries(rest).filter(([k, v]) => s[k as keyof ServiceRow] !== v),
+  ) as Partial<ServiceRow>;
   if (!Object.keys(changed).length) return getService(deps, id);
   deps.store.db.transaction((tx) => {
     tx.update(externalServices)
@@ -192,7 +202,16 @@ export function listServiceFunctions(deps: Deps, serviceId: number): (FunctionSu
   return serviceFunctionNames(deps.store.db, serviceId).map((name) => {
     const f = catalogue.get(name);
     if (!f) {
-      return { name, component: '', description: 'This function no longer exists.', type: 'read' as const, capabilities: [], deprecated: false, replacedBy: null, missing: true };
+      return {
+        name,
+        component: '',
+        description: 'This function no longer exists.',
+        type: 'read' as const,
+        capabilities: [],
+        deprecated: false,
+        replacedBy: null,
+        missing: true,
+      };
     }
     return { ...functionSummary(f), missing: false };
   });
@@ -205,21 +224,35 @@ function assertFunctionsEditable(s: ServiceRow) {
   }
 }
 
-export function addServiceFunctions(deps: Deps, serviceId: number, names: string[], actor: Actor): FunctionSummaryDto[] {
+export function addServiceFunctions(
+  deps: Deps,
+  serviceId: number,
+  names: string[],
+  actor: Actor,
+): FunctionSummaryDto[] {
   const s = loadService(deps, serviceId);
   assertFunctionsEditable(s);
   const unique = [...new Set(names)];
   const unknown = unique.filter((n) => !catalogue.has(n));
-  if (unknown.length) throw new HttpError(400, 'invalid', `Unknown function(s): ${unknown.join(', ')}`, { functions: 'Unknown function' });
+  if (unknown.length)
+    throw new HttpError(400, 'invalid', `Unknown function(s): ${unknown.join(', ')}`, {
+      functions: 'Unknown function',
+    });
   const deprecated = unique.filter((n) => catalogue.get(n)?.deprecated);
   if (deprecated.length) {
-    throw new HttpError(400, 'deprecated', `Deprecated functions cannot be added to a service: ${deprecated.join(', ')}`, {
-      functions: 'Deprecated functions cannot be added',
-    });
+    throw new HttpError(
+      400,
+      'deprecated',
+      `Deprecated functions cannot be added to a service: ${deprecated.join(', ')}`,
+      {
+        functions: 'Deprecated functions cannot be added',
+      },
+    );
   }
   const present = new Set(serviceFunctionNames(deps.store.db, serviceId));
   const already = unique.filter((n) => present.has(n));
-  if (already.length) throw conflict(`Already in the service: ${already.join(', ')}`, { functions: 'Already in the service' });
+  if (already.length)
+    throw conflict(`Already in the service: ${already.join(', ')}`, { functions: 'Already in the service' });
   deps.store.db.transaction((tx) => {
     tx.insert(externalServiceFunctions)
       .values(unique.map((functionName) => ({ serviceId, functionName })))
@@ -302,7 +335,11 @@ export function addAuthorisedUsers(deps: Deps, serviceId: number, userIds: numbe
   const s = loadService(deps, serviceId);
   assertNotProtected(s);
   if (!s.restrictedUsers) {
-    throw new HttpError(409, 'notrestricted', `The service "${s.name}" is open to all users: set "Authorised users only" first`);
+    throw new HttpError(
+      409,
+      'notrestricted',
+      `The service "${s.name}" is open to all users: set "Authorised users only" first`,
+    );
   }
   const ids = [...new Set(userIds)];
   const found = deps.store.db.select().from(users).where(inArray(users.id, ids)).all();
@@ -314,7 +351,8 @@ export function addAuthorisedUsers(deps: Deps, serviceId: number, userIds: numbe
     else if (u.isGuest) problems.push('the guest user cannot be authorised');
     else if (!u.confirmed) problems.push(`${u.username} is not confirmed`);
   }
-  if (problems.length) throw new HttpError(400, 'invaliduser', `These users cannot be authorised: ${problems.join('; ')}`);
+  if (problems.length)
+    throw new HttpError(400, 'invaliduser', `These users cannot be authorised: ${problems.join('; ')}`);
   const existing = new Set(
     deps.store.db
       .select({ id: externalServiceUsers.userId })
@@ -350,7 +388,13 @@ function loadAuthorisation(deps: Deps, serviceId: number, userId: number) {
   return row;
 }
 
-export function updateAuthorisedUser(deps: Deps, serviceId: number, userId: number, input: AuthorisedUserUpdate, actor: Actor) {
+export function updateAuthorisedUser(
+  deps: Deps,
+  serviceId: number,
+  userId: number,
+  input: AuthorisedUserUpdate,
+  actor: Actor,
+) {
   const s = loadService(deps, serviceId);
   assertNotProtected(s);
   loadAuthorisation(deps, serviceId, userId);
@@ -376,7 +420,12 @@ export function updateAuthorisedUser(deps: Deps, serviceId: number, userId: numb
 }
 
 /** Removing an authorised user also deletes their tokens for this service: they could no longer be used. */
-export function removeAuthorisedUser(deps: Deps, serviceId: number, userId: number, actor: Actor): { tokensDeleted: number } {
+export function removeAuthorisedUser(
+  deps: Deps,
+  serviceId: number,
+  userId: number,
+  actor: Actor,
+): { tokensDeleted: number } {
   const s = loadService(deps, serviceId);
   assertNotProtected(s);
   loadAuthorisation(deps, serviceId, userId);

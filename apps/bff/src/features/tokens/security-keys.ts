@@ -4,8 +4,8 @@ import type { Deps } from '../../context';
 import { externalServices, externalServiceUsers, externalTokens, type UserRow } from '../../db/schema';
 import { HttpError, notFound } from '../../lib/http-error';
 import { type Actor, writeAudit } from '../audit/audit.service';
-import { generatedTokenName, getTokenDto, issueToken, userUnavailableReason } from './tokens.service';
 import { generateToken, hashToken, tokenStub } from './token-secret';
+import { generatedTokenName, getTokenDto, issueToken, userUnavailableReason } from './tokens.service';
 
 /** The services a user may use through a token they create themselves. */
 export function servicesUsableBy(deps: Deps, user: UserRow) {
@@ -45,7 +45,8 @@ export function listOwnKeys(deps: Deps, user: UserRow) {
  * Administrators never get keys this way (the seed: "for security reasons").
  */
 export function ensureOwnKeys(deps: Deps, user: UserRow, actor: Actor): SecurityKeysDto['created'] {
-  if (user.siteAdmin || userUnavailableReason(user) || !deps.authz.has(user, 'moodle/webservice:createtoken')) return [];
+  if (user.siteAdmin || userUnavailableReason(user) || !deps.authz.has(user, 'moodle/webservice:createtoken'))
+    return [];
   const now = deps.now();
   const held = new Set(
     deps.store.db
@@ -95,7 +96,15 @@ export function resetOwnKey(deps: Deps, user: UserRow, id: number, actor: Actor)
   if (userUnavailableReason(user)) throw new HttpError(403, 'forbidden', 'Your account cannot hold security keys');
   db.transaction((tx) => {
     tx.update(externalTokens)
-      .set({ tokenHash: hashToken(deps.tokenSecret, secret), stub: tokenStub(secret), timecreated: now, validUntil, lastAccess: null, lastError: null, lastErrorAt: null })
+      .set({
+        tokenHash: hashToken(deps.tokenSecret, secret),
+        stub: tokenStub(secret),
+        timecreated: now,
+        validUntil,
+        lastAccess: null,
+        lastError: null,
+        lastErrorAt: null,
+      })
       .where(eq(externalTokens.id, id))
       .run();
     writeAudit(tx, actor, {

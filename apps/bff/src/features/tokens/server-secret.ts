@@ -8,8 +8,12 @@ import { join } from 'node:path';
  */
 export function loadServerSecret(dataDir: string, fromEnv?: string): Buffer {
   if (fromEnv) {
-    const buf = /^[0-9a-f]+$/i.test(fromEnv) && fromEnv.length % 2 === 0 ? Buffer.from(fromEnv, 'hex') : Buffer.from(fromEnv, 'base64');
-    if (buf.length < 32) throw new Error('GATEHOUSE_TOKEN_SECRET must hold at least 32 bytes (64 hex or 44 base64 characters)');
+    const buf =
+      /^[0-9a-f]+$/i.test(fromEnv) && fromEnv.length % 2 === 0
+        ? Buffer.from(fromEnv, 'hex')
+        : Buffer.from(fromEnv, 'base64');
+    if (buf.length < 32)
+      throw new Error('GATEHOUSE_TOKEN_SECRET must hold at least 32 bytes (64 hex or 44 base64 characters)');
     return buf;
   }
   const file = join(dataDir, 'token-secret.key');

@@ -16,11 +16,19 @@ const idParam = z.object({ id: z.coerce.number().int().positive('Invalid id') })
 export function tokenRoutes(deps: Deps) {
   const guard = requireCap(deps, 'moodle/webservice:managealltokens');
   return new Hono<AppEnv>()
-    .get('/', guard, validate('query', tokenListQuerySchema), (c) => c.json(listTokens(deps, c.req.valid('query')), 200))
+    .get('/', guard, validate('query', tokenListQuerySchema), (c) =>
+      c.json(listTokens(deps, c.req.valid('query')), 200),
+    )
     .get('/services', guard, (c) =>
       c.json(
         deps.store.db
-          .select({ id: externalServices.id, name: externalServices.name, shortname: externalServices.shortname, enabled: externalServices.enabled, restrictedUsers: externalServices.restrictedUsers })
+          .select({
+            id: externalServices.id,
+            name: externalServices.name,
+            shortname: externalServices.shortname,
+            enabled: externalServices.enabled,
+            restrictedUsers: externalServices.restrictedUsers,
+          })
           .from(externalServices)
           .where(eq(externalServices.protected, false))
           .orderBy(asc(externalServices.name))
@@ -40,7 +48,10 @@ export function tokenRoutes(deps: Deps) {
 
 /** Preferences > Security keys: every signed-in user, their own keys only. */
 export function securityKeyRoutes(deps: Deps) {
-  const page = (c: { get: (k: 'user') => AppEnv['Variables']['user'] }, created: { id: number; secret: string; service: string }[]) => ({
+  const page = (
+    c: { get: (k: 'user') => AppEnv['Variables']['user'] },
+    created: { id: number; secret: string; service: string }[],
+  ) => ({
     keys: listOwnKeys(deps, c.get('user')!),
     documentationEnabled: deps.settings.flag('enablewsdocumentation'),
     created,
@@ -49,5 +60,7 @@ export function securityKeyRoutes(deps: Deps) {
     .use(requireUser)
     .get('/', (c) => c.json(page(c, []), 200))
     .post('/ensure', (c) => c.json(page(c, ensureOwnKeys(deps, c.get('user')!, c.get('actor'))), 200))
-    .post('/:id/reset', validate('param', idParam), (c) => c.json(resetOwnKey(deps, c.get('user')!, c.req.valid('param').id, c.get('actor')), 200));
+    .post('/:id/reset', validate('param', idParam), (c) =>
+      c.json(resetOwnKey(deps, c.get('user')!, c.req.valid('param').id, c.get('actor')), 200),
+    );
 }

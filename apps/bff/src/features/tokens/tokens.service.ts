@@ -4,7 +4,14 @@ import { type AnyColumn, and, asc, count, desc, eq, gte, isNull, lte, or, type S
 import { alias } from 'drizzle-orm/sqlite-core';
 import type { Deps } from '../../context';
 import type { DbOrTx } from '../../db/client';
-import { externalServices, externalServiceUsers, externalTokens, type TokenRow, type UserRow, users } from '../../db/schema';
+import {
+  externalServices,
+  externalServiceUsers,
+  externalTokens,
+  type TokenRow,
+  type UserRow,
+  users,
+} from '../../db/schema';
 import { HttpError, notFound } from '../../lib/http-error';
 import { contains } from '../../lib/sql';
 import { type Actor, writeAudit } from '../audit/audit.service';
@@ -102,7 +109,10 @@ export function listTokens(deps: Deps, input: TokenListQuery) {
   const q = tokenListQuerySchema.parse(input);
   const where: SQL[] = [eq(externalTokens.hidden, false)];
   if (q.name) where.push(contains(externalTokens.name, q.name));
-  if (q.user) where.push(or(contains(users.username, q.user), contains(users.firstname, q.user), contains(users.lastname, q.user)) as SQL);
+  if (q.user)
+    where.push(
+      or(contains(users.username, q.user), contains(users.firstname, q.user), contains(users.lastname, q.user)) as SQL,
+    );
   if (q.serviceId) where.push(eq(externalTokens.serviceId, q.serviceId));
   if (q.validUntilBefore !== undefined) where.push(lte(externalTokens.validUntil, q.validUntilBefore));
   if (q.validUntilAfter !== undefined) {
@@ -118,7 +128,9 @@ export function listTokens(deps: Deps, input: TokenListQuery) {
     .all();
   const needsJoin = !!q.user;
   const countQuery = deps.store.db.select({ n: count() }).from(externalTokens);
-  const total = (needsJoin ? countQuery.innerJoin(users, eq(users.id, externalTokens.userId)) : countQuery).where(cond).get()?.n ?? 0;
+  const total =
+    (needsJoin ? countQuery.innerJoin(users, eq(users.id, externalTokens.userId)) : countQuery).where(cond).get()?.n ??
+    0;
   return { items: rows.map((r) => toDto(deps, r.t, r.u, r.s, r.c)), total, page: q.page, perPage: q.perPage };
 }
 
@@ -177,7 +189,10 @@ export function createAdminToken(deps: Deps, input: TokenCreate, actor: Actor, a
   const user = db.select().from(users).where(eq(users.id, data.userId)).get();
   if (!user) throw new HttpError(400, 'invalid', 'Choose an existing user', { userId: 'No such user' });
   const unavailable = userUnavailableReason(user);
-  if (unavailable) throw new HttpError(400, 'invaliduser', `${unavailable}: no token can be created for this user`, { userId: unavailable });
+  if (unavailable)
+    throw new HttpError(400, 'invaliduser', `${unavailable}: no token can be created for this user`, {
+      userId: unavailable,
+    });
   if (user.siteAdmin && !actorIsAdmin) {
     throw new HttpError(403, 'forbidden', 'Only site administrators can create a token for a site administrator', {
       userId: 'Only site administrators can create a token for a site administrator',
@@ -249,7 +264,10 @@ export function deleteTokensOf(db: DbOrTx, where: { serviceId?: number; userId?:
   if (where.serviceId !== undefined) conds.push(eq(externalTokens.serviceId, where.serviceId));
   if (where.userId !== undefined) conds.push(eq(externalTokens.userId, where.userId));
   if (!conds.length) throw new Error('deleteTokensOf needs a user or a service');
-  return db.delete(externalTokens).where(and(...conds)).run().changes;
+  return db
+    .delete(externalTokens)
+    .where(and(...conds))
+    .run().changes;
 }
 
 export function countTokensByService(db: DbOrTx): Map<number, number> {
@@ -263,4 +281,3 @@ export function countTokensByService(db: DbOrTx): Map<number, number> {
       .map((r) => [r.serviceId, r.n]),
   );
 }
-

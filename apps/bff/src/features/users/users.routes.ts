@@ -21,20 +21,30 @@ export function userRoutes(deps: Deps) {
     .get('/:id', requireCap(deps, 'moodle/user:viewdetails'), validate('param', idParam), (c) =>
       c.json(toUserDto(getUser(deps, c.req.valid('param').id)), 200),
     )
-    .patch('/:id', requireCap(deps, 'moodle/user:update'), validate('param', idParam), validate('json', userUpdateSchema), async (c) => {
-      const user = await updateUser(deps, c.req.valid('param').id, c.req.valid('json'), c.get('actor'), {
-        actorIsAdmin: !!c.get('user')?.siteAdmin,
-        sessionHash: c.get('sessionHash'),
-      });
-      return c.json(toUserDto(user), 200);
-    })
+    .patch(
+      '/:id',
+      requireCap(deps, 'moodle/user:update'),
+      validate('param', idParam),
+      validate('json', userUpdateSchema),
+      async (c) => {
+        const user = await updateUser(deps, c.req.valid('param').id, c.req.valid('json'), c.get('actor'), {
+          actorIsAdmin: !!c.get('user')?.siteAdmin,
+          sessionHash: c.get('sessionHash'),
+        });
+        return c.json(toUserDto(user), 200);
+      },
+    )
     .delete('/:id', requireCap(deps, 'moodle/user:delete'), validate('param', idParam), (c) =>
       c.json(toUserDto(deleteUser(deps, c.req.valid('param').id, c.get('actor'))), 200),
     )
     .get('/:id/capabilities', requireCap(deps, 'moodle/role:review'), validate('param', idParam), (c) => {
       const user = getUser(deps, c.req.valid('param').id);
       return c.json(
-        { user: toUserDto(user), roles: deps.authz.rolesOf(user).map((r) => ({ id: r.id, name: r.name, shortname: r.shortname })), checks: deps.authz.checkAll(user) },
+        {
+          user: toUserDto(user),
+          roles: deps.authz.rolesOf(user).map((r) => ({ id: r.id, name: r.name, shortname: r.shortname })),
+          checks: deps.authz.checkAll(user),
+        },
         200,
       );
     });

@@ -34,7 +34,14 @@ export function listUsers(deps: Deps, input: UserListQuery) {
   if (status === 'unconfirmed') where.push(eq(users.confirmed, false));
   if (q.search) {
     const s = q.search;
-    where.push(or(contains(users.username, s), contains(users.firstname, s), contains(users.lastname, s), contains(users.email, s)) as SQL);
+    where.push(
+      or(
+        contains(users.username, s),
+        contains(users.firstname, s),
+        contains(users.lastname, s),
+        contains(users.email, s),
+      ) as SQL,
+    );
   }
   const cond = where.length ? and(...where) : undefined;
   const dir = q.dir === 'desc' ? desc : asc;
@@ -62,7 +69,8 @@ function usernameTaken(deps: Deps, username: string, exceptId?: number): boolean
 }
 
 export async function createUser(deps: Deps, input: UserCreate, actor: Actor, actorIsAdmin: boolean): Promise<UserRow> {
-  if (input.siteAdmin && !actorIsAdmin) throw forbidden('Only site administrators can make a user a site administrator');
+  if (input.siteAdmin && !actorIsAdmin)
+    throw forbidden('Only site administrators can make a user a site administrator');
   if (usernameTaken(deps, input.username)) {
     throw conflict('This username is already taken', { username: 'This username is already taken' });
   }
@@ -108,7 +116,8 @@ export async function updateUser(
   if (id === actor.id) {
     if (patch.siteAdmin === false) throw new HttpError(409, 'self', 'You cannot remove your own site administration');
     if (patch.suspended === true) throw new HttpError(409, 'self', 'You cannot suspend yourself');
-    if (patch.auth === 'nologin') throw new HttpError(409, 'self', 'You cannot set your own authentication to No login');
+    if (patch.auth === 'nologin')
+      throw new HttpError(409, 'self', 'You cannot set your own authentication to No login');
   }
   if (patch.username !== undefined && usernameTaken(deps, patch.username, id)) {
     throw conflict('This username is already taken', { username: 'This username is already taken' });
@@ -153,7 +162,11 @@ export function deleteUser(deps: Deps, id: number, actor: Actor): UserRow {
   if (user.isGuest) throw new HttpError(409, 'guest', 'The guest account cannot be deleted');
   if (id === actor.id) throw new HttpError(409, 'self', 'You cannot delete yourself');
   if (user.siteAdmin) {
-    throw new HttpError(409, 'siteadmin', 'Site administrators cannot be deleted: remove their site administration first');
+    throw new HttpError(
+      409,
+      'siteadmin',
+      'Site administrators cannot be deleted: remove their site administration first',
+    );
   }
   const row = deps.store.db.transaction((tx) => {
     const updated = tx

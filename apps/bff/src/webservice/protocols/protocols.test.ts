@@ -46,11 +46,24 @@ beforeAll(async () => {
   assignRole(deps, role.id, teacherId, ADMIN);
   const svc = createService(
     deps,
-    { name: 'Test service', shortname: 'testsvc', enabled: true, restrictedUsers: false, requiredCapability: null, downloadFiles: false, uploadFiles: false },
+    {
+      name: 'Test service',
+      shortname: 'testsvc',
+      enabled: true,
+      restrictedUsers: false,
+      requiredCapability: null,
+      downloadFiles: false,
+      uploadFiles: false,
+    },
     ADMIN,
   );
   serviceId = svc.id;
-  addServiceFunctions(deps, serviceId, ['core_webservice_get_site_info', 'core_group_create_groups', 'core_group_get_course_groups'], ADMIN);
+  addServiceFunctions(
+    deps,
+    serviceId,
+    ['core_webservice_get_site_info', 'core_group_create_groups', 'core_group_get_course_groups'],
+    ADMIN,
+  );
   const created = createAdminToken(deps, { userId: teacherId, serviceId, validUntil: null }, ADMIN, true);
   secret = created.secret;
   tokenId = created.token.id;
@@ -66,12 +79,19 @@ afterAll(() => {
 });
 
 beforeEach(() => {
-  t.deps.settings.apply({ enablewebservices: '1', webserviceprotocols: 'rest,soap,xmlrpc', debug: 'normal', maintenance_enabled: '0' }, SYSTEM_ACTOR);
+  t.deps.settings.apply(
+    { enablewebservices: '1', webserviceprotocols: 'rest,soap,xmlrpc', debug: 'normal', maintenance_enabled: '0' },
+    SYSTEM_ACTOR,
+  );
 });
 
 // ---- clients --------------------------------------------------------------------------------
 
-async function rest(fn: string, body: string | Record<string, unknown>, opts: { format?: 'json' | 'xml'; bearer?: boolean; token?: string } = {}) {
+async function rest(
+  fn: string,
+  body: string | Record<string, unknown>,
+  opts: { format?: 'json' | 'xml'; bearer?: boolean; token?: string } = {},
+) {
   const token = opts.token ?? secret;
   const q = new URLSearchParams({ wsfunction: fn });
   if (opts.format) q.set('moodlewsrestformat', opts.format);
@@ -90,8 +110,14 @@ async function rest(fn: string, body: string | Record<string, unknown>, opts: { 
 
 function xmlrpcCall(fn: string, params: unknown[], token = secret): Promise<unknown> {
   const { hostname, port } = new URL(base);
-  const client = xmlrpc.createClient({ host: hostname, port: Number(port), path: `/webservice/xmlrpc/server.php?wstoken=${token}` });
-  return new Promise((resolve, reject) => client.methodCall(fn, params, (err: unknown, value: unknown) => (err ? reject(err) : resolve(value))));
+  const client = xmlrpc.createClient({
+    host: hostname,
+    port: Number(port),
+    path: `/webservice/xmlrpc/server.php?wstoken=${token}`,
+  });
+  return new Promise((resolve, reject) =>
+    client.methodCall(fn, params, (err: unknown, value: unknown) => (err ? reject(err) : resolve(value))),
+  );
 }
 
 async function soapClient(token = secret) {
@@ -117,7 +143,11 @@ async function xmlrpcRaw(fn: string, token = secret) {
 }
 
 const groupForm = (name: string) =>
-  new URLSearchParams({ 'groups[0][courseid]': String(courseId), 'groups[0][name]': name, 'groups[0][description]': 'Made over REST' }).toString();
+  new URLSearchParams({
+    'groups[0][courseid]': String(courseId),
+    'groups[0][name]': name,
+    'groups[0][description]': 'Made over REST',
+  }).toString();
 
 // ---- REST -----------------------------------------------------------------------------------
 
@@ -128,7 +158,12 @@ describe('REST', () => {
     expect(res.type).toContain('application/json');
     const body = JSON.parse(res.text);
     expect(body).toHaveLength(1);
-    expect(body[0]).toMatchObject({ courseid: courseId, name: 'REST form group', description: 'Made over REST', descriptionformat: 1 });
+    expect(body[0]).toMatchObject({
+      courseid: courseId,
+      name: 'REST form group',
+      description: 'Made over REST',
+      descriptionformat: 1,
+    });
     const stored = t.store.db.select().from(groups).where(eq(groups.id, body[0].id)).get();
     expect(stored?.name).toBe('REST form group');
   });
@@ -143,7 +178,12 @@ describe('REST', () => {
   });
 
   it('takes arguments in the query string', async () => {
-    const q = new URLSearchParams({ wstoken: secret, wsfunction: 'core_group_get_course_groups', moodlewsrestformat: 'json', courseid: String(courseId) });
+    const q = new URLSearchParams({
+      wstoken: secret,
+      wsfunction: 'core_group_get_course_groups',
+      moodlewsrestformat: 'json',
+      courseid: String(courseId),
+    });
     const res = await fetch(`${base}/webservice/rest/server.php?${q}`);
     const body = JSON.parse(await res.text());
     expect(Array.isArray(body)).toBe(true);
@@ -153,7 +193,9 @@ describe('REST', () => {
   it("answers XML by default, in Moodle's RESPONSE / MULTIPLE / SINGLE / KEY / VALUE shape", async () => {
     const res = await rest('core_group_create_groups', groupForm('REST XML group'));
     expect(res.type).toContain('application/xml');
-    expect(res.text).toMatch(/^<\?xml version="1.0" encoding="UTF-8" \?>\n<RESPONSE>\n<MULTIPLE>\n<SINGLE>\n<KEY name="id"><VALUE>\d+<\/VALUE>\n<\/KEY>/);
+    expect(res.text).toMatch(
+      /^<\?xml version="1.0" encoding="UTF-8" \?>\n<RESPONSE>\n<MULTIPLE>\n<SINGLE>\n<KEY name="id"><VALUE>\d+<\/VALUE>\n<\/KEY>/,
+    );
     expect(res.text).toContain('<KEY name="name"><VALUE>REST XML group</VALUE>\n</KEY>');
     expect(res.text).toContain('<KEY name="enrolmentkey">');
   });
@@ -166,11 +208,19 @@ describe('REST', () => {
   });
 
   it('reports parameter errors with the path, in JSON and in XML, with HTTP 200', async () => {
-    const bad = new URLSearchParams({ 'groups[0][courseid]': 'abc', 'groups[0][name]': 'x', 'groups[0][description]': '' }).toString();
+    const bad = new URLSearchParams({
+      'groups[0][courseid]': 'abc',
+      'groups[0][name]': 'x',
+      'groups[0][description]': '',
+    }).toString();
     const json = await rest('core_group_create_groups', bad, { format: 'json' });
     expect(json.status).toBe(200);
     const err = JSON.parse(json.text);
-    expect(err).toMatchObject({ exception: 'invalid_parameter_exception', errorcode: 'invalidparameter', message: 'Invalid parameter value detected' });
+    expect(err).toMatchObject({
+      exception: 'invalid_parameter_exception',
+      errorcode: 'invalidparameter',
+      message: 'Invalid parameter value detected',
+    });
     expect(err.debuginfo).toContain('groups => 0 => courseid');
     const xml = await rest('core_group_create_groups', bad);
     expect(xml.text).toContain('<EXCEPTION class="invalid_parameter_exception">');
@@ -190,11 +240,14 @@ describe('REST', () => {
 
   it('refuses malformed and oversized input cleanly and changes nothing', async () => {
     const before = t.store.db.select().from(groups).all().length;
-    const malformed = await fetch(`${base}/webservice/rest/server.php?wstoken=${secret}&wsfunction=core_group_create_groups&moodlewsrestformat=json`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: '{"groups": [',
-    });
+    const malformed = await fetch(
+      `${base}/webservice/rest/server.php?wstoken=${secret}&wsfunction=core_group_create_groups&moodlewsrestformat=json`,
+      {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: '{"groups": [',
+      },
+    );
     expect(malformed.status).toBe(400);
     expect(JSON.parse(await malformed.text()).errorcode).toBe('invalidparameter');
     const deep = `${'a'.repeat(1)}${'[x]'.repeat(40)}=1`;
@@ -231,11 +284,16 @@ describe('XML-RPC (xmlrpc client from npm)', () => {
   });
 
   it('answers a fault with the message, and the error code in the fault struct', async () => {
-    await expect(xmlrpcCall('core_group_create_groups', [{ groups: [{ courseid: 'abc', name: 'x', description: '' }] }])).rejects.toMatchObject({
+    await expect(
+      xmlrpcCall('core_group_create_groups', [{ groups: [{ courseid: 'abc', name: 'x', description: '' }] }]),
+    ).rejects.toMatchObject({
       faultCode: 400,
       faultString: 'Invalid parameter value detected',
     });
-    const raw = await fetch(`${base}/webservice/xmlrpc/server.php?wstoken=${secret}`, { method: 'POST', body: '<methodCall><methodName>x' });
+    const raw = await fetch(`${base}/webservice/xmlrpc/server.php?wstoken=${secret}`, {
+      method: 'POST',
+      body: '<methodCall><methodName>x',
+    });
     const text = await raw.text();
     expect(text).toContain('<fault>');
     expect(text).toContain('<name>errorcode</name><value><string>invalidparameter</string></value>');
@@ -258,7 +316,11 @@ describe('SOAP (soap client from npm, reading the generated WSDL)', () => {
     const client = await soapClient();
     const described = client.describe() as Record<string, Record<string, Record<string, unknown>>>;
     const ops = Object.keys(described.GatehouseService?.GatehousePort ?? {});
-    expect(ops.sort()).toEqual(['core_group_create_groups', 'core_group_get_course_groups', 'core_webservice_get_site_info']);
+    expect(ops.sort()).toEqual([
+      'core_group_create_groups',
+      'core_group_get_course_groups',
+      'core_webservice_get_site_info',
+    ]);
     const [info] = await client.core_webservice_get_site_infoAsync({});
     expect(info.return.username).toBe('teacher');
     const [created] = await client.core_group_create_groupsAsync({
@@ -271,7 +333,10 @@ describe('SOAP (soap client from npm, reading the generated WSDL)', () => {
   });
 
   it('answers a SOAP fault with the Moodle error code', async () => {
-    const res = await soapRaw('core_group_create_groups', '<groups><item><courseid>abc</courseid><name>x</name><description/></item></groups>');
+    const res = await soapRaw(
+      'core_group_create_groups',
+      '<groups><item><courseid>abc</courseid><name>x</name><description/></item></groups>',
+    );
     expect(res.status).toBe(500);
     expect(res.text).toContain('<faultcode>invalidparameter</faultcode>');
     expect(res.text).toContain('<faultstring>Invalid parameter value detected</faultstring>');
@@ -279,7 +344,10 @@ describe('SOAP (soap client from npm, reading the generated WSDL)', () => {
   });
 
   it('refuses malformed XML and DOCTYPEs with a fault', async () => {
-    const malformed = await fetch(`${base}/webservice/soap/server.php?wstoken=${secret}`, { method: 'POST', body: '<Envelope><Body>' });
+    const malformed = await fetch(`${base}/webservice/soap/server.php?wstoken=${secret}`, {
+      method: 'POST',
+      body: '<Envelope><Body>',
+    });
     expect(malformed.status).toBe(500);
     expect(await malformed.text()).toContain('<faultcode>invalidparameter</faultcode>');
     const xxe = await fetch(`${base}/webservice/soap/server.php?wstoken=${secret}`, {
@@ -296,7 +364,11 @@ describe('SOAP (soap client from npm, reading the generated WSDL)', () => {
 
 type Outcome = { errorcode: string; debuginfo: string; status: number } | { forbidden: true };
 
-async function outcomeOf(protocol: 'rest' | 'xmlrpc' | 'soap', fn = 'core_webservice_get_site_info', token = secret): Promise<Outcome> {
+async function outcomeOf(
+  protocol: 'rest' | 'xmlrpc' | 'soap',
+  fn = 'core_webservice_get_site_info',
+  token = secret,
+): Promise<Outcome> {
   if (protocol === 'rest') {
     const res = await rest(fn, '', { format: 'json', token });
     if (res.status === 403 && res.text === '') return { forbidden: true };
@@ -331,7 +403,10 @@ const setService = (v: Partial<typeof externalServices.$inferInsert>) => {
 };
 const authorise = (v: Partial<typeof externalServiceUsers.$inferInsert>) => {
   t.store.db.delete(externalServiceUsers).where(eq(externalServiceUsers.serviceId, serviceId)).run();
-  t.store.db.insert(externalServiceUsers).values({ serviceId, userId: teacherId, timecreated: 0, ...v }).run();
+  t.store.db
+    .insert(externalServiceUsers)
+    .values({ serviceId, userId: teacherId, timecreated: 0, ...v })
+    .run();
   t.deps.gen.bump();
 };
 const past = () => Math.floor(Date.now() / 1000) - 60;
@@ -377,7 +452,13 @@ const CASES: Case[] = [
     arrange: () => setToken({ ipRestriction: '10.9.9.0/24, 2001:db8::/32' }),
     restore: () => setToken({ ipRestriction: null }),
   },
-  { name: 'user is deleted', reason: 'userdeleted', errorcode: 'accessexception', arrange: () => setUser({ deleted: true }), restore: () => setUser({ deleted: false }) },
+  {
+    name: 'user is deleted',
+    reason: 'userdeleted',
+    errorcode: 'accessexception',
+    arrange: () => setUser({ deleted: true }),
+    restore: () => setUser({ deleted: false }),
+  },
   {
     name: 'site in maintenance mode',
     reason: 'sitemaintenance',
@@ -385,8 +466,20 @@ const CASES: Case[] = [
     arrange: () => t.deps.settings.apply({ maintenance_enabled: '1' }, SYSTEM_ACTOR),
     restore: () => {},
   },
-  { name: 'user is not confirmed', reason: 'usernotconfirmed', errorcode: 'usernotconfirmed', arrange: () => setUser({ confirmed: false }), restore: () => setUser({ confirmed: true }) },
-  { name: 'user is suspended', reason: 'usersuspended', errorcode: 'accessexception', arrange: () => setUser({ suspended: true }), restore: () => setUser({ suspended: false }) },
+  {
+    name: 'user is not confirmed',
+    reason: 'usernotconfirmed',
+    errorcode: 'usernotconfirmed',
+    arrange: () => setUser({ confirmed: false }),
+    restore: () => setUser({ confirmed: true }),
+  },
+  {
+    name: 'user is suspended',
+    reason: 'usersuspended',
+    errorcode: 'accessexception',
+    arrange: () => setUser({ suspended: true }),
+    restore: () => setUser({ suspended: false }),
+  },
   {
     name: 'password expired',
     reason: 'passwordexpired',
@@ -409,12 +502,33 @@ const CASES: Case[] = [
     restore: () => {},
     token: () => {
       // student2 has no protocol capability: a token of their own.
-      return createAdminToken(t.deps, { userId: t.userId('student2'), serviceId, validUntil: null }, ADMIN, true).secret;
+      return createAdminToken(t.deps, { userId: t.userId('student2'), serviceId, validUntil: null }, ADMIN, true)
+        .secret;
     },
   },
-  { name: 'function does not exist', reason: 'functionnotfound', errorcode: 'invalidrecord', arrange: () => {}, restore: () => {}, fn: 'core_no_such_function' },
-  { name: 'the service does not contain the function', reason: 'functionnotinservice', errorcode: 'accessexception', arrange: () => {}, restore: () => {}, fn: 'core_user_get_users_by_field' },
-  { name: 'service is disabled', reason: 'servicedisabled', errorcode: 'accessexception', arrange: () => setService({ enabled: false }), restore: () => setService({ enabled: true }) },
+  {
+    name: 'function does not exist',
+    reason: 'functionnotfound',
+    errorcode: 'invalidrecord',
+    arrange: () => {},
+    restore: () => {},
+    fn: 'core_no_such_function',
+  },
+  {
+    name: 'the service does not contain the function',
+    reason: 'functionnotinservice',
+    errorcode: 'accessexception',
+    arrange: () => {},
+    restore: () => {},
+    fn: 'core_user_get_users_by_field',
+  },
+  {
+    name: 'service is disabled',
+    reason: 'servicedisabled',
+    errorcode: 'accessexception',
+    arrange: () => setService({ enabled: false }),
+    restore: () => setService({ enabled: true }),
+  },
   {
     name: "the user hasn't the required capability (Edit service)",
     reason: 'servicecapability',
@@ -476,27 +590,55 @@ describe.each(['rest', 'xmlrpc', 'soap'] as const)('access-check chain over %s',
     const out = await outcomeOf(protocol, 'core_group_get_course_groups');
     // teacher holds moodle/course:managegroups; the parameter courseid is missing here, so:
     expect(out).toMatchObject({ errorcode: 'invalidparameter' });
-    const student = createAdminToken(t.deps, { userId: t.userId('student'), serviceId, validUntil: null }, ADMIN, true).secret;
+    const student = createAdminToken(
+      t.deps,
+      { userId: t.userId('student'), serviceId, validUntil: null },
+      ADMIN,
+      true,
+    ).secret;
     t.deps.gen.bump();
     const role = t.deps.authz.roleByShortname('wsuser')!;
     const studentId = t.userId('student');
-    if (!t.deps.authz.rolesOf({ id: studentId, siteAdmin: false, deleted: false, isGuest: false }).some((r) => r.id === role.id)) {
+    if (
+      !t.deps.authz
+        .rolesOf({ id: studentId, siteAdmin: false, deleted: false, isGuest: false })
+        .some((r) => r.id === role.id)
+    ) {
       assignRole(t.deps, role.id, studentId, ADMIN);
     }
     try {
       if (protocol === 'rest') {
-        const res = await rest('core_group_create_groups', groupForm('not allowed'), { format: 'json', token: student });
-        expect(JSON.parse(res.text)).toMatchObject({ exception: 'required_capability_exception', errorcode: 'nopermissions' });
+        const res = await rest('core_group_create_groups', groupForm('not allowed'), {
+          format: 'json',
+          token: student,
+        });
+        expect(JSON.parse(res.text)).toMatchObject({
+          exception: 'required_capability_exception',
+          errorcode: 'nopermissions',
+        });
       } else if (protocol === 'xmlrpc') {
-        await expect(xmlrpcCall('core_group_create_groups', [{ groups: [{ courseid: courseId, name: 'no', description: '' }] }], student)).rejects.toMatchObject({
+        await expect(
+          xmlrpcCall(
+            'core_group_create_groups',
+            [{ groups: [{ courseid: courseId, name: 'no', description: '' }] }],
+            student,
+          ),
+        ).rejects.toMatchObject({
           faultCode: 403,
         });
       } else {
-        const res = await soapRaw('core_group_create_groups', `<groups><item><courseid>${courseId}</courseid><name>no</name><description/></item></groups>`, student);
+        const res = await soapRaw(
+          'core_group_create_groups',
+          `<groups><item><courseid>${courseId}</courseid><name>no</name><description/></item></groups>`,
+          student,
+        );
         expect(res.text).toContain('<faultcode>nopermissions</faultcode>');
       }
     } finally {
-      t.store.db.delete(externalTokens).where(eq(externalTokens.userId, t.userId('student'))).run();
+      t.store.db
+        .delete(externalTokens)
+        .where(eq(externalTokens.userId, t.userId('student')))
+        .run();
     }
   });
 });
@@ -525,6 +667,6 @@ describe('AMF', () => {
     t.deps.settings.apply({ webserviceprotocols: 'rest,amf' }, SYSTEM_ACTOR);
     const res = await fetch(`${base}/webservice/amf/server.php`, { method: 'POST' });
     expect(res.status).toBe(501);
-    expect(((await res.json()) as { errorcode: string }).errorcode).toBe("amfnotsupported");
+    expect(((await res.json()) as { errorcode: string }).errorcode).toBe('amfnotsupported');
   });
 });

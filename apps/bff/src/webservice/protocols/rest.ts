@@ -1,6 +1,6 @@
 import type { ExternalDescription } from '@gatehouse/shared';
-import { Hono } from 'hono';
 import type { Context } from 'hono';
+import { Hono } from 'hono';
 import type { Deps } from '../../context';
 import type { AppEnv } from '../../types';
 import { ProtocolDisabled, protocolRefused, tokenFrom } from '../access';
@@ -52,7 +52,12 @@ export function restXmlError(e: ReturnType<typeof publicError>): string {
   )}</MESSAGE>\n${e.debuginfo ? `<DEBUGINFO>${escapeXml(e.debuginfo)}</DEBUGINFO>\n` : ''}</EXCEPTION>\n`;
 }
 
-function send(c: Context<AppEnv>, format: 'json' | 'xml', body: { value: unknown; desc: ExternalDescription | null } | { error: ReturnType<typeof publicError> }, status: 200 | 400 | 413 = 200) {
+function send(
+  c: Context<AppEnv>,
+  format: 'json' | 'xml',
+  body: { value: unknown; desc: ExternalDescription | null } | { error: ReturnType<typeof publicError> },
+  status: 200 | 400 | 413 = 200,
+) {
   if (format === 'json') {
     return c.body('error' in body ? JSON.stringify(body.error) : JSON.stringify(body.value ?? null), status, {
       'Content-Type': 'application/json; charset=utf-8',
@@ -82,10 +87,16 @@ export function restRoutes(deps: Deps) {
       params = await readParams(c.req.raw);
     } catch (err) {
       if (!(err instanceof ParamsError)) throw err;
-      const error = publicError(deps, new MoodleException('invalid_parameter_exception', 'invalidparameter', err.message));
+      const error = publicError(
+        deps,
+        new MoodleException('invalid_parameter_exception', 'invalidparameter', err.message),
+      );
       return send(c, queryFormat, { error }, err.status);
     }
-    const format = params.moodlewsrestformat === 'json' || params.moodlewsrestformat === 'xml' ? params.moodlewsrestformat : defaultFormat;
+    const format =
+      params.moodlewsrestformat === 'json' || params.moodlewsrestformat === 'xml'
+        ? params.moodlewsrestformat
+        : defaultFormat;
     const args: Record<string, unknown> = {};
     for (const [k, v] of Object.entries(params)) if (!SERVER_PARAMS.has(k)) args[k] = v;
     try {

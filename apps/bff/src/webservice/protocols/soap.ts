@@ -1,15 +1,23 @@
 import type { ExternalDescription } from '@gatehouse/shared';
-import { Hono } from 'hono';
 import type { Context } from 'hono';
+import { Hono } from 'hono';
 import type { Deps } from '../../context';
 import type { AppEnv } from '../../types';
-import { AccessDenied, checkProtocol, checkService, checkToken, ProtocolDisabled, protocolRefused, tokenFrom } from '../access';
+import {
+  AccessDenied,
+  checkProtocol,
+  checkService,
+  checkToken,
+  ProtocolDisabled,
+  protocolRefused,
+  tokenFrom,
+} from '../access';
 import { publicError, runCall } from '../call';
 import { catalogue } from '../catalogue';
 import { MoodleException } from '../exceptions';
+import { DEFAULT_LIMITS, decodeUtf8, ParamsError, readBodyLimited } from '../params';
 import type { ExternalFunction } from '../types';
-import { decodeUtf8, DEFAULT_LIMITS, ParamsError, readBodyLimited } from '../params';
-import { child, escapeXml, parseXml, type XNode, XmlError } from './xml';
+import { child, escapeXml, parseXml, XmlError, type XNode } from './xml';
 
 export const SOAP_NS = 'urn:gatehouse:webservice';
 const ENV = 'http://schemas.xmlsoap.org/soap/envelope/';
@@ -30,7 +38,9 @@ function xsdType(desc: ExternalDescription & { kind: 'value' }): string {
 function xsdElement(name: string, desc: ExternalDescription, input: boolean, occurs = ''): string {
   const optional = desc.presence === 'optional' || (input && desc.presence === 'default');
   const min = occurs || (optional ? ' minOccurs="0"' : '');
-  const doc = desc.desc ? `<xsd:annotation><xsd:documentation>${escapeXml(desc.desc)}</xsd:documentation></xsd:annotation>` : '';
+  const doc = desc.desc
+    ? `<xsd:annotation><xsd:documentation>${escapeXml(desc.desc)}</xsd:documentation></xsd:annotation>`
+    : '';
   if (desc.kind === 'value') {
     const nillable = desc.allowNull ? ' nillable="true"' : '';
     return `<xsd:element name="${name}" type="${xsdType(desc)}"${min}${nillable}>${doc}</xsd:element>`;
@@ -184,7 +194,8 @@ export function soapRoutes(deps: Deps) {
     let functionName = '';
     let args: unknown = {};
     try {
-      if (c.req.method !== 'POST') throw new SoapRequestError('SOAP calls are POST requests (or GET ?wsdl=1 for the WSDL)');
+      if (c.req.method !== 'POST')
+        throw new SoapRequestError('SOAP calls are POST requests (or GET ?wsdl=1 for the WSDL)');
       const root = parseXml(decodeUtf8(await readBodyLimited(c.req.raw, DEFAULT_LIMITS.maxBytes)));
       if (root.name !== 'Envelope') throw new SoapRequestError('The document is not a SOAP envelope');
       const body = child(root, 'Body');
@@ -195,7 +206,10 @@ export function soapRoutes(deps: Deps) {
       args = fn ? decodeStruct(op, fn.parameters.keys) : {};
     } catch (err) {
       if (err instanceof ParamsError) {
-        return fault(new MoodleException('invalid_parameter_exception', 'invalidparameter', err.message), err.status === 413 ? 413 : 500);
+        return fault(
+          new MoodleException('invalid_parameter_exception', 'invalidparameter', err.message),
+          err.status === 413 ? 413 : 500,
+        );
       }
       if (err instanceof XmlError || err instanceof SoapRequestError) {
         return fault(new MoodleException('invalid_parameter_exception', 'invalidparameter', err.message));

@@ -1,15 +1,15 @@
 import type { ExternalDescription } from '@gatehouse/shared';
-import { Hono } from 'hono';
 import type { Context } from 'hono';
+import { Hono } from 'hono';
 import type { Deps } from '../../context';
 import type { AppEnv } from '../../types';
 import { ProtocolDisabled, protocolRefused, tokenFrom } from '../access';
 import { publicError, runCall } from '../call';
 import { catalogue } from '../catalogue';
 import { MoodleException } from '../exceptions';
-import { decodeUtf8, DEFAULT_LIMITS, ParamsError, readBodyLimited } from '../params';
+import { DEFAULT_LIMITS, decodeUtf8, ParamsError, readBodyLimited } from '../params';
 import { faultCode } from './faults';
-import { child, escapeXml, parseXml, type XNode, XmlError } from './xml';
+import { child, escapeXml, parseXml, XmlError, type XNode } from './xml';
 
 class RpcError extends Error {}
 
@@ -114,10 +114,12 @@ export function argumentsFor(functionName: string, values: unknown[]): unknown {
   if (!fn) return {};
   const keys = Object.keys(fn.parameters.keys);
   const first = values[0];
-  const isStruct = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+  const isStruct = (v: unknown): v is Record<string, unknown> =>
+    typeof v === 'object' && v !== null && !Array.isArray(v);
   if (values.length === 0) return {};
   if (values.length === 1 && isStruct(first) && Object.keys(first).every((k) => keys.includes(k))) return first;
-  if (values.length > keys.length) throw new RpcError(`${functionName} takes ${keys.length} parameter(s), ${values.length} given`);
+  if (values.length > keys.length)
+    throw new RpcError(`${functionName} takes ${keys.length} parameter(s), ${values.length} given`);
   const out = Object.create(null) as Record<string, unknown>;
   values.forEach((v, i) => {
     out[keys[i] as string] = v;
@@ -134,9 +136,13 @@ export function xmlrpcRoutes(deps: Deps) {
   return new Hono<AppEnv>().all('/', async (c) => {
     if (protocolRefused(deps, 'xmlrpc')) return c.body(null, 403);
     const fault = (message: string, status: 200 | 413 = 200) =>
-      c.body(faultXml(publicError(deps, new MoodleException('invalid_parameter_exception', 'invalidparameter', message))), status, {
-        'Content-Type': 'text/xml; charset=utf-8',
-      });
+      c.body(
+        faultXml(publicError(deps, new MoodleException('invalid_parameter_exception', 'invalidparameter', message))),
+        status,
+        {
+          'Content-Type': 'text/xml; charset=utf-8',
+        },
+      );
     let methodName = '';
     let args: unknown = {};
     try {
@@ -168,7 +174,10 @@ export function xmlrpcRoutes(deps: Deps) {
         ip: c.get('actor').ip,
       });
       if (!outcome.ok) return reply(c, faultXml(publicError(deps, outcome.error)));
-      return reply(c, `${HEAD}<methodResponse><params><param>${encodeValue(outcome.value, outcome.fn.returns)}</param></params></methodResponse>\n`);
+      return reply(
+        c,
+        `${HEAD}<methodResponse><params><param>${encodeValue(outcome.value, outcome.fn.returns)}</param></params></methodResponse>\n`,
+      );
     } catch (err) {
       if (err instanceof ProtocolDisabled) return c.body(null, 403);
       throw err;
