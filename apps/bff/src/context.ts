@@ -5,6 +5,7 @@ import { SettingsService } from './features/settings/settings.service';
 import { loadServerSecret } from './features/tokens/server-secret';
 import { Generation } from './lib/generation';
 import { FailureLimiter } from './lib/rate-limit';
+import { createAccessMemos } from './webservice/access-cache';
 import { UsageRecorder } from './webservice/usage';
 
 /** Everything a request handler needs, built once per process (or per test). */
@@ -19,6 +20,8 @@ export interface Deps {
   tokenSecret: Buffer;
   /** Per-token usage, written at most once a minute. */
   usage: UsageRecorder;
+  /** What the access-check chain reads, cached until the next database generation. */
+  access: ReturnType<typeof createAccessMemos>;
   now: () => number;
   log: (msg: string) => void;
 }
@@ -39,6 +42,7 @@ export function createDeps(env: Env, store: Store, opts: { now?: () => number; t
     },
     tokenSecret: opts.tokenSecret ?? loadServerSecret(env.dataDir, env.GATEHOUSE_TOKEN_SECRET),
     usage: new UsageRecorder(store.sqlite),
+    access: createAccessMemos(gen),
     now,
     log: env.GATEHOUSE_LOG === 'silent' ? () => {} : (msg) => console.log(msg),
   };

@@ -3,6 +3,7 @@ export * from './auth';
 export * from './capabilities';
 export * from './errors';
 export * from './external';
+export * from './hub';
 export * from './ip';
 export * from './paging';
 export * from './roles';

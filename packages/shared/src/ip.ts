@@ -2,6 +2,21 @@ import ipaddr from 'ipaddr.js';
 import { z } from 'zod';
 
 /**
+ * One address, strictly: IPv4 only in four-part decimal (ipaddr.js would also read "192.168",
+ * "010.0.0.1" or "3232235777" as some other address, which would silently restrict to the
+ * wrong one), IPv6 in any standard form.
+ */
+function validAddress(a: string): boolean {
+  return a.includes(':') ? ipaddr.IPv6.isValid(a) : ipaddr.IPv4.isValidFourPartDecimal(a);
+}
+
+function validEntry(e: string): boolean {
+  const [addr = '', bits, ...rest] = e.split('/');
+  if (rest.length || !validAddress(addr)) return false;
+  return bits === undefined || (/^\d{1,3}$/.test(bits) && ipaddr.isValidCIDR(e));
+}
+
+/**
  * IP restrictions as Moodle writes them: a comma-separated list of addresses and CIDR ranges,
  * IPv4 and IPv6 (e.g. "192.168.1.10, 10.0.0.0/8, 2001:db8::/32"). Empty means no restriction.
  */
@@ -10,7 +25,7 @@ export function parseIpList(text: string): { entries: string[]; invalid: string[
     .split(',')
     .map((s) => s.trim())
     .filter(Boolean);
-  const invalid = entries.filter((e) => !(e.includes('/') ? ipaddr.isValidCIDR(e) : ipaddr.isValid(e)));
+  const invalid = entries.filter((e) => !validEntry(e));
   return { entries, invalid };
 }
 

@@ -143,7 +143,7 @@ function tokenQuery(deps: Deps) {
 function lookupToken(deps: Deps, token: string) {
   if (!tokenLooksValid(token)) return undefined;
   const hash = hashToken(deps.tokenSecret, token);
-  const row = tokenQuery(deps).where(eq(externalTokens.tokenHash, hash)).get();
+  const row = deps.access.token(hash, () => tokenQuery(deps).where(eq(externalTokens.tokenHash, hash)).get());
   return row && hashesEqual(row.t.tokenHash, hash) ? row : undefined;
 }
 
@@ -158,6 +158,13 @@ function findToken(deps: Deps, ref: TokenRef | undefined) {
   if (typeof ref === 'string') return lookupToken(deps, ref);
   const row = tokenQuery(deps).where(eq(externalTokens.id, ref.id)).get();
   return row && row.t.userId === ref.ownerId && !row.t.hidden ? row : undefined;
+}
+
+function serviceFunctions(deps: Deps, serviceId: number) {
+  return deps.access.functions(serviceId, () => {
+    const list = serviceFunctionNames(deps.store.db, serviceId);
+    return { list, set: new Set(list) };
+  })!;
 }
 
 /**
@@ -197,11 +204,15 @@ export function checkService(
     throw new AccessDenied('servicecapability', `missing capability: ${s.requiredCapability}`);
   }
   if (s.restrictedUsers) {
-    const a = deps.store.db
-      .select()
-      .from(externalServiceUsers)
-      .where(and(eq(externalServiceUsers.serviceId, s.id), eq(externalServiceUsers.userId, user.id)))
-      .get();
+    const a = deps.access.authorisation(
+      `${s.id}:${user.id}`,
+      () =>
+        deps.store.db
+          .select()
+          .from(externalServiceUsers)
+          .where(and(eq(externalServiceUsers.serviceId, s.id), eq(externalServiceUsers.userId, user.id)))
+          .get() ?? null,
+    );
     if (!a) throw new AccessDenied('usernotauthorised', `service ${s.shortname}`);
     if (a.validUntil !== null && a.validUntil < deps.now()) throw new AccessDenied('authorisationexpired');
     if (!ipAllowed(a.ipRestriction, ip)) throw new AccessDenied('authorisationiprestricted', `IP ${ip || 'unknown'}`);
@@ -212,7 +223,7 @@ export function checkService(
     name: s.name,
     downloadFiles: s.downloadFiles,
     uploadFiles: s.uploadFiles,
-    functions: serviceFunctionNames(deps.store.db, s.id),
+    functions: serviceFunctions(deps, s.id).list,
   };
 }
 
@@ -225,7 +236,7 @@ export function checkFunction(
 ): { fn: ExternalFunction; service: CallService } {
   const fn = catalogue.get(functionName);
   if (!fn) throw new AccessDenied('functionnotfound', `function ${functionName || '(none)'}`);
-  const functions = serviceFunctionNames(deps.store.db, found.s.id);
-  if (!functions.includes(fn.name)) throw new AccessDenied('functionnotinservice', `function ${fn.name}()`);
+  if (!serviceFunctions(deps, found.s.id).set.has(fn.name))
+    throw new AccessDenied('functionnotinservice', `function ${fn.name}()`);
   return { fn, service: checkService(deps, found.u, found.s, ip) };
 }

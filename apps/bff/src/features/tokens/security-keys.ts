@@ -45,8 +45,16 @@ export function listOwnKeys(deps: Deps, user: UserRow) {
  * Administrators never get keys this way (the seed: "for security reasons").
  */
 export function ensureOwnKeys(deps: Deps, user: UserRow, actor: Actor): SecurityKeysDto['created'] {
-  if (user.siteAdmin || userUnavailableReason(user) || !deps.authz.has(user, 'moodle/webservice:createtoken'))
+  // As Moodle: only while web services are on, never for administrators (the seed: "for
+  // security reasons"), and only for holders of moodle/webservice:createtoken.
+  if (
+    !deps.settings.flag('enablewebservices') ||
+    user.siteAdmin ||
+    userUnavailableReason(user) ||
+    !deps.authz.has(user, 'moodle/webservice:createtoken')
+  ) {
     return [];
+  }
   const now = deps.now();
   const held = new Set(
     deps.store.db
@@ -89,6 +97,15 @@ export function resetOwnKey(deps: Deps, user: UserRow, id: number, actor: Actor)
   const { db } = deps.store;
   const t = db.select().from(externalTokens).where(eq(externalTokens.id, id)).get();
   if (!t || t.hidden || t.userId !== user.id) throw notFound('Security key');
+  // As in Moodle, only keys the user made themselves can be reset: a key an administrator made
+  // carries the administrator's choices (IP restriction, expiry) and stays as it is.
+  if (t.creatorId !== user.id) {
+    throw new HttpError(
+      403,
+      'notresettable',
+      'This key was created by an administrator and cannot be reset here; ask them for a new one',
+    );
+  }
   const now = deps.now();
   const duration = Number(deps.settings.get('tokenduration'));
   const secret = generateToken();

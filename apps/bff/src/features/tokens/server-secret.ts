@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, linkSync, mkdirSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 /**
@@ -8,12 +8,13 @@ import { join } from 'node:path';
  */
 export function loadServerSecret(dataDir: string, fromEnv?: string): Buffer {
   if (fromEnv) {
-    const buf =
-      /^[0-9a-f]+$/i.test(fromEnv) && fromEnv.length % 2 === 0
-        ? Buffer.from(fromEnv, 'hex')
-        : Buffer.from(fromEnv, 'base64');
-    if (buf.length < 32)
+    const hex = /^[0-9a-f]+$/i.test(fromEnv) && fromEnv.length % 2 === 0;
+    const base64 = /^[A-Za-z0-9+/]+={0,2}$/.test(fromEnv) && fromEnv.length % 4 === 0;
+    if (!hex && !base64) throw new Error('GATEHOUSE_TOKEN_SECRET must be hex or base64');
+    const buf = Buffer.from(fromEnv, hex ? 'hex' : 'base64');
+    if (buf.length < 32) {
       throw new Error('GATEHOUSE_TOKEN_SECRET must hold at least 32 bytes (64 hex or 44 base64 characters)');
+    }
     return buf;
   }
   const file = join(dataDir, 'token-secret.key');
@@ -23,8 +24,18 @@ export function loadServerSecret(dataDir: string, fromEnv?: string): Buffer {
     return buf;
   }
   mkdirSync(dataDir, { recursive: true });
+  // Written to a temporary file and linked into place: a crash never leaves a half-written
+  // secret, and two processes starting at once on a new folder agree on one secret.
   const secret = randomBytes(32);
-  writeFileSync(file, `${secret.toString('base64')}\n`, { mode: 0o600, flag: 'wx' });
-  chmodSync(file, 0o600);
+  const tmp = `${file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
+  writeFileSync(tmp, `${secret.toString('base64')}\n`, { mode: 0o600 });
+  try {
+    linkSync(tmp, file);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+    return loadServerSecret(dataDir);
+  } finally {
+    unlinkSync(tmp);
+  }
   return secret;
 }

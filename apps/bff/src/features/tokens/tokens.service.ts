@@ -49,7 +49,7 @@ export function tokenStatuses(
   const now = deps.now();
   const statuses: TokenStatus[] = [];
   if (t.validUntil !== null && t.validUntil < now) statuses.push('expired');
-  if (userUnavailableReason(u) || u.auth === 'nologin') statuses.push('userunavailable');
+  if (userUnavailableReason(u) || u.auth === 'nologin' || u.passwordExpired) statuses.push('userunavailable');
   if (!s.enabled) statuses.push('servicedisabled');
   if (s.restrictedUsers) {
     const a = authorisationOf(deps.store.db, s.id, u.id);

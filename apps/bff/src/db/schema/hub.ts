@@ -1,0 +1,100 @@
+import { index, integer, sqliteTable, text } from 'drizzle-orm/sqlite-core';
+import { users } from './users';
+
+/**
+ * Sites registered with the community hub (Moodle's local_hub). Each site that registered
+ * through hub_register_site has its own protected user and a hidden token; demo sites have none.
+ */
+export const hubSites = sqliteTable(
+  'hub_sites',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    name: text('name').notNull(),
+    /** Normalised (lower-case scheme and host, no trailing slash); unique among registered sites. */
+    url: text('url').notNull().unique(),
+    description: text('description').notNull().default(''),
+    contactName: text('contact_name').notNull().default(''),
+    contactEmail: text('contact_email').notNull().default(''),
+    language: text('language').notNull().default('en'),
+    country: text('country').notNull().default(''),
+    trusted: integer('trusted', { mode: 'boolean' }).notNull().default(false),
+    /** A prioritised site is always trusted; its courses come first in searches. */
+    prioritised: integer('prioritised', { mode: 'boolean' }).notNull().default(false),
+    visible: integer('visible', { mode: 'boolean' }).notNull().default(true),
+    /** Null: the hub's default maximum applies. */
+    maxCoursesPerDay: integer('max_courses_per_day'),
+    userId: integer('user_id').references(() => users.id, { onDelete: 'set null' }),
+    /** Statistics as the site reports them (-1 when it keeps them private). */
+    statCourses: integer('stat_courses').notNull().default(0),
+    statUsers: integer('stat_users').notNull().default(0),
+    moodleRelease: text('moodle_release').notNull().default(''),
+    timeRegistered: integer('time_registered').notNull(),
+    timeModified: integer('time_modified').notNull(),
+  },
+  (t) => [
+    index('hub_sites_name_idx').on(t.name),
+    index('hub_sites_user_idx').on(t.userId),
+    index('hub_sites_trusted_idx').on(t.trusted),
+  ],
+);
+
+/** Courses published on the hub, with Moodle's hub course fields. */
+export const hubCourses = sqliteTable(
+  'hub_courses',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    /** Null when the site was deleted without its courses. */
+    siteId: integer('site_id').references(() => hubSites.id, { onDelete: 'set null' }),
+    siteCourseId: integer('site_course_id').notNull(),
+    fullname: text('fullname').notNull(),
+    shortname: text('shortname').notNull(),
+    description: text('description').notNull().default(''),
+    language: text('language').notNull().default('en'),
+    publisherName: text('publisher_name').notNull().default(''),
+    publisherEmail: text('publisher_email').notNull().default(''),
+    contributorNames: text('contributor_names').notNull().default(''),
+    coverage: text('coverage').notNull().default(''),
+    creatorName: text('creator_name').notNull().default(''),
+    licence: text('licence').notNull().default('unknown'),
+    subject: text('subject').notNull().default(''),
+    audience: text('audience').notNull(),
+    educationalLevel: text('educational_level').notNull(),
+    creatorNotes: text('creator_notes').notNull().default(''),
+    creatorNotesFormat: integer('creator_notes_format').notNull().default(1),
+    courseUrl: text('course_url').notNull().default(''),
+    demoUrl: text('demo_url').notNull().default(''),
+    /** Enrollable (taught on the publishing site) or, when false, downloadable. */
+    enrollable: integer('enrollable', { mode: 'boolean' }).notNull().default(false),
+    visible: integer('visible', { mode: 'boolean' }).notNull().default(false),
+    timePublished: integer('time_published').notNull(),
+    timeModified: integer('time_modified').notNull(),
+  },
+  (t) => [
+    index('hub_courses_site_idx').on(t.siteId, t.siteCourseId),
+    index('hub_courses_published_idx').on(t.siteId, t.timePublished),
+    index('hub_courses_visible_idx').on(t.visible, t.timeModified),
+    index('hub_courses_fullname_idx').on(t.fullname),
+  ],
+);
+
+/** Messages the hub sends to site contacts (kept here so the console can show them). */
+export const hubOutbox = sqliteTable(
+  'hub_outbox',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    time: integer('time').notNull(),
+    kind: text('kind').notNull(),
+    /** The site the message is about; no foreign key, as the site is usually gone. */
+    siteId: integer('site_id'),
+    siteName: text('site_name').notNull(),
+    siteUrl: text('site_url').notNull(),
+    toName: text('to_name').notNull(),
+    toEmail: text('to_email').notNull(),
+    subject: text('subject').notNull(),
+    body: text('body').notNull(),
+  },
+  (t) => [index('hub_outbox_time_idx').on(t.time)],
+);
+
+export type HubSiteRow = typeof hubSites.$inferSelect;
+export type HubCourseRow = typeof hubCourses.$inferSelect;

@@ -1,0 +1,111 @@
+import { HUB_DEFAULT_MAX_COURSES_PER_DAY, HUB_PRIVACY, type HubPrivacy } from '@gatehouse/shared';
+import { eq } from 'drizzle-orm';
+import type { Env } from '../../env';
+import type { DbOrTx } from '../../db/client';
+import { config } from '../../db/schema';
+import { startsWith } from '../../lib/sql';
+
+// The hub's settings live in the config table as `hub_*` rows. They are not site settings
+// (SETTING_DEFS): the console's /api/settings and the CLI's `config` neither show nor change
+// them; only the hub's own routes do, with their own validation and audit.
+
+export interface HubConfig {
+  name: string;
+  description: string;
+  enabled: boolean;
+  privacy: HubPrivacy;
+  language: string;
+  contactName: string;
+  contactEmail: string;
+  maxCoursesPerDay: number;
+}
+
+export const HUB_CONFIG_KEYS: Record<keyof HubConfig, string> = {
+  name: 'hub_name',
+  description: 'hub_description',
+  enabled: 'hub_enabled',
+  privacy: 'hub_privacy',
+  language: 'hub_language',
+  contactName: 'hub_contactname',
+  contactEmail: 'hub_contactemail',
+  maxCoursesPerDay: 'hub_maxcoursesperday',
+};
+
+/** The argon2 hash of the hub password (private hubs). Never returned by any route. */
+export const HUB_PASSWORD_KEY = 'hub_password_hash';
+
+/**
+ * The secret of the hub's public token. Every other token is stored as a keyed hash only; this
+ * one is kept because it is public by design: the hub publishes it (like a publishable API key)
+ * at /local/hub/publictoken.php so that any site can call hub_register_site and hub_get_courses.
+ * It grants only what the Public sites service holds, and registering still needs the hub
+ * password when the hub is private.
+ */
+export const HUB_PUBLIC_TOKEN_KEY = 'hub_public_token';
+
+export const HUB_DEFAULTS: HubConfig = {
+  name: 'Gatehouse hub',
+  description: '',
+  enabled: false,
+  privacy: 'private',
+  language: 'en',
+  contactName: '',
+  contactEmail: '',
+  maxCoursesPerDay: HUB_DEFAULT_MAX_COURSES_PER_DAY,
+};
+
+function rows(db: DbOrTx): Map<string, string> {
+  return new Map(
+    db
+      .select()
+      .from(config)
+      .where(startsWith(config.name, 'hub_'))
+      .all()
+      .map((r) => [r.name, r.value]),
+  );
+}
+
+export function readHubConfig(db: DbOrTx): HubConfig {
+  const r = rows(db);
+  const get = (k: keyof HubConfig) => r.get(HUB_CONFIG_KEYS[k]);
+  const privacy = get('privacy');
+  const max = Number(get('maxCoursesPerDay'));
+  return {
+    name: get('name') ?? HUB_DEFAULTS.name,
+    description: get('description') ?? HUB_DEFAULTS.description,
+    enabled: get('enabled') === '1',
+    privacy: (HUB_PRIVACY as readonly string[]).includes(privacy ?? '') ? (privacy as HubPrivacy) : HUB_DEFAULTS.privacy,
+    language: get('language') ?? HUB_DEFAULTS.language,
+    contactName: get('contactName') ?? HUB_DEFAULTS.contactName,
+    contactEmail: get('contactEmail') ?? HUB_DEFAULTS.contactEmail,
+    maxCoursesPerDay: Number.isInteger(max) && get('maxCoursesPerDay') !== undefined ? max : HUB_DEFAULTS.maxCoursesPerDay,
+  };
+}
+
+export function readConfigValue(db: DbOrTx, name: string): string | undefined {
+  return db.select().from(config).where(eq(config.name, name)).get()?.value;
+}
+
+export function writeConfigValue(db: DbOrTx, name: string, value: string | null): void {
+  if (value === null) {
+    db.delete(config).where(eq(config.name, name)).run();
+    return;
+  }
+  db.insert(config).values({ name, value }).onConflictDoUpdate({ target: config.name, set: { value } }).run();
+}
+
+export function configValueOf(k: keyof HubConfig, v: HubConfig[keyof HubConfig]): string {
+  if (k === 'enabled') return v ? '1' : '0';
+  return String(v);
+}
+
+/**
+ * The hub's public address, as registering sites see it. Gatehouse has no wwwroot setting
+ * yet: it is derived from the listening host and port (loopback and wildcards as localhost).
+ */
+export function hubUrl(env: Pick<Env, 'HOST' | 'PORT'>): string {
+  const { HOST, PORT } = env;
+  const loopback = ['0.0.0.0', '::', '::1', 'localhost'].includes(HOST) || HOST.startsWith('127.');
+  const host = loopback ? 'localhost' : HOST.includes(':') ? `[${HOST}]` : HOST;
+  return `http://${host}${PORT === 80 ? '' : `:${PORT}`}`;
+}

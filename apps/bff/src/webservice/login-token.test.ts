@@ -1,0 +1,423 @@
+import { and, desc, eq } from 'drizzle-orm';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { auditLog, externalServices, externalTokens, users } from '../db/schema';
+import { type Actor, SYSTEM_ACTOR } from '../features/audit/audit.service';
+import { assignRole, createRole } from '../features/roles/roles.service';
+import {
+  addAuthorisedUsers,
+  addServiceFunctions,
+  createService,
+  updateAuthorisedUser,
+} from '../features/services/services.service';
+import { hashToken } from '../features/tokens/token-secret';
+import { createAdminToken } from '../features/tokens/tokens.service';
+import { createUser, deleteUser } from '../features/users/users.service';
+import { hashPassword } from '../lib/password';
+import { ADMIN_PASSWORD, DEMO_PASSWORD, makeTestApp, restCall, serviceBody, type TestApp } from '../test/helpers';
+import { MAX_LOGIN_TOKENS } from './login-token';
+
+// POST /login/token.php: Moodle's token endpoint, its answers and its checks in Moodle's order.
+
+const now = () => Math.floor(Date.now() / 1000);
+const TOKEN = /^gwt[0-9A-Za-z]{49}$/;
+
+let t: TestApp;
+let actor: Actor;
+const sid: Record<string, number> = {};
+let ipCounter = 0;
+/** Every attempt from its own address, so that the per-IP failure limit never gets in the way. */
+const nextIp = () => `10.77.${Math.floor(ipCounter / 250)}.${(ipCounter++ % 250) + 1}`;
+
+interface LoginResponse {
+  status: number;
+  headers: Headers;
+  // biome-ignore lint/suspicious/noExplicitAny: JSON answers, asserted field by field
+  body: any;
+  text: string;
+}
+
+async function login(
+  params: Record<string, string>,
+  opts: { ip?: string; as?: 'form' | 'json' | 'get' } = {},
+): Promise<LoginResponse> {
+  const env = { incoming: { socket: { remoteAddress: opts.ip ?? nextIp() } } };
+  const as = opts.as ?? 'form';
+  const res =
+    as === 'get'
+      ? await t.app.request(`/login/token.php?${new URLSearchParams(params)}`, { method: 'GET' }, env)
+      : await t.app.request(
+          '/login/token.php',
+          as === 'json'
+            ? { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(params) }
+            : {
+                method: 'POST',
+                headers: { 'content-type': 'application/x-www-form-urlencoded' },
+                body: new URLSearchParams(params).toString(),
+              },
+          env,
+        );
+  const text = await res.text();
+  return { status: res.status, headers: res.headers, body: JSON.parse(text), text };
+}
+
+const as = (
+  username: string,
+  service = 'login_svc',
+  password = username === 'admin' ? ADMIN_PASSWORD : DEMO_PASSWORD,
+) => ({
+  username,
+  password,
+  service,
+});
+
+/** Moodle's refusal: HTTP 200, {"error", "errorcode"} and nothing else. */
+function expectRefused(res: LoginResponse, errorcode: string) {
+  expect(res.body.errorcode, res.text).toBe(errorcode);
+  expect(res.status).toBe(200);
+  expect(Object.keys(res.body).sort()).toEqual(['error', 'errorcode']);
+  expect(typeof res.body.error).toBe('string');
+  expect(res.body.error.length).toBeGreaterThan(5);
+}
+
+function expectToken(res: LoginResponse): string {
+  expect(res.status, res.text).toBe(200);
+  expect(res.body).toEqual({ token: expect.stringMatching(TOKEN), privatetoken: null });
+  return res.body.token;
+}
+
+const rowOf = (token: string) =>
+  t.store.db
+    .select()
+    .from(externalTokens)
+    .where(eq(externalTokens.tokenHash, hashToken(t.deps.tokenSecret, token)))
+    .get();
+
+function mkService(shortname: string, extra: Record<string, unknown> = {}) {
+  const s = createService(
+    t.deps,
+    serviceBody(`Service ${shortname}`, shortname, extra) as Parameters<typeof createService>[1],
+    actor,
+  );
+  addServiceFunctions(t.deps, s.id, ['core_webservice_get_site_info'], actor);
+  sid[shortname] = s.id;
+  return s.id;
+}
+
+function setMobile(enabled: boolean) {
+  t.store.db.update(externalServices).set({ enabled }).where(eq(externalServices.shortname, 'moodle_mobile_app')).run();
+  t.deps.gen.bump();
+}
+
+beforeAll(async () => {
+  t = await makeTestApp();
+  actor = { id: t.userId('admin'), username: 'admin', ip: '' };
+  const role = createRole(
+    t.deps,
+    {
+      shortname: 'wsmaker',
+      name: 'Token maker',
+      capabilities: { 'moodle/webservice:createtoken': 'allow', 'webservice/rest:use': 'allow' },
+    },
+    actor,
+  );
+  for (const u of ['student', 'student2']) assignRole(t.deps, role.id, t.userId(u), actor);
+  const student = t.userId('student');
+  mkService('login_svc');
+  mkService('off_svc', { enabled: false });
+  mkService('cap_svc', { requiredCapability: 'moodle/course:create' });
+  mkService('restricted_svc', { restrictedUsers: true });
+  mkService('timed_svc', { restrictedUsers: true });
+  mkService('ip_svc', { restrictedUsers: true });
+  mkService('protected_svc');
+  t.store.db.update(externalServices).set({ protected: true }).where(eq(externalServices.id, sid.protected_svc!)).run();
+  addAuthorisedUsers(t.deps, sid.timed_svc!, [student], actor);
+  updateAuthorisedUser(t.deps, sid.timed_svc!, student, { validUntil: now() - 60 }, actor);
+  addAuthorisedUsers(t.deps, sid.ip_svc!, [student], actor);
+  updateAuthorisedUser(t.deps, sid.ip_svc!, student, { ipRestriction: '192.0.2.0/24, 2001:db8::/32' }, actor);
+  // The guest account has an unusable password; give it one to reach the guest check.
+  t.store.db
+    .update(users)
+    .set({ passwordHash: await hashPassword('Guest-pass-1') })
+    .where(eq(users.username, 'guest'))
+    .run();
+  const gone = await createUser(
+    t.deps,
+    {
+      username: 'gone',
+      firstname: 'Gone',
+      lastname: 'User',
+      email: 'gone@example.org',
+      auth: 'manual',
+      suspended: false,
+      confirmed: true,
+      passwordExpired: false,
+      siteAdmin: false,
+      password: DEMO_PASSWORD,
+    },
+    actor,
+    true,
+  );
+  deleteUser(t.deps, gone.id, actor);
+});
+afterAll(() => t?.close());
+
+beforeEach(() => {
+  t.deps.settings.apply(
+    {
+      enablewebservices: '1',
+      webserviceprotocols: 'rest',
+      maintenance_enabled: '0',
+      tokenduration: String(12 * 7 * 86400),
+    },
+    SYSTEM_ACTOR,
+  );
+});
+
+describe('success', () => {
+  it('form-encoded POST: {token, privatetoken: null}; the token works over REST', async () => {
+    const token = expectToken(await login(as('student')));
+    const info = await restCall(t, token, 'core_webservice_get_site_info');
+    expect(info.body).toMatchObject({ username: 'student', userid: t.userId('student') });
+    const row = rowOf(token)!;
+    expect(row).toMatchObject({
+      userId: t.userId('student'),
+      serviceId: sid.login_svc,
+      origin: 'login',
+      creatorId: t.userId('student'),
+      hidden: false,
+    });
+    expect(row.name).toMatch(/^login_svc login \d{4}-\d{2}-\d{2} \d{2}:\d{2}$/);
+    expect(
+      t.store.db
+        .select()
+        .from(auditLog)
+        .where(and(eq(auditLog.action, 'token.login'), eq(auditLog.targetId, String(row.id))))
+        .all(),
+    ).toHaveLength(1);
+  });
+
+  it('JSON body', async () => {
+    const token = expectToken(await login(as('student'), { as: 'json' }));
+    expect((await restCall(t, token, 'core_webservice_get_site_info')).body.username).toBe('student');
+  });
+
+  it('GET with the query string (and the username in any case)', async () => {
+    const token = expectToken(await login({ ...as('student'), username: 'Student' }, { as: 'get' }));
+    expect(rowOf(token)?.userId).toBe(t.userId('student'));
+  });
+
+  it('tokens made here expire after the tokenduration setting', async () => {
+    t.deps.settings.apply({ tokenduration: '3600' }, SYSTEM_ACTOR);
+    const before = now();
+    const token = expectToken(await login(as('student')));
+    const row = rowOf(token)!;
+    expect(row.validUntil).toBeGreaterThanOrEqual(before + 3600);
+    expect(row.validUntil).toBeLessThanOrEqual(now() + 3600 + 1);
+    t.deps.settings.apply({ tokenduration: String(12 * 7 * 86400) }, SYSTEM_ACTOR);
+    const later = rowOf(expectToken(await login(as('student'))))!;
+    expect(later.validUntil! - now()).toBeGreaterThan(12 * 7 * 86400 - 5);
+  });
+});
+
+describe('refusals, in Moodle order', () => {
+  it('web services disabled: enablewsdescription (checked before the credentials)', async () => {
+    t.deps.settings.apply({ enablewebservices: '0' }, SYSTEM_ACTOR);
+    expectRefused(await login(as('student')), 'enablewsdescription');
+    expectRefused(await login(as('student', 'login_svc', 'wrong-password')), 'enablewsdescription');
+  });
+
+  it.each([
+    ['username', { password: DEMO_PASSWORD, service: 'login_svc' }],
+    ['password', { username: 'student', service: 'login_svc' }],
+    ['service', { username: 'student', password: DEMO_PASSWORD }],
+  ])('missing %s: missingparam', async (_label, params) => {
+    expectRefused(await login(params as Record<string, string>), 'missingparam');
+  });
+
+  it.each([
+    ['a wrong password', as('student', 'login_svc', 'Wrong-pass-1')],
+    ['an unknown user', as('nobody-here')],
+    ['a deleted user', as('gone')],
+    ['a suspended user', as('suspended')],
+    ['a nologin user', as('nologin')],
+    ['a web-service-auth user', as('wsclient')],
+  ])('%s: invalidlogin', async (_label, params) => {
+    const before = t.store.db.select().from(externalTokens).all().length;
+    const res = await login(params);
+    expectRefused(res, 'invalidlogin');
+    // One answer for every case: nothing tells an unknown user from a wrong password.
+    expect(res.body.error).toBe('Invalid login, please try again');
+    expect(t.store.db.select().from(externalTokens).all().length).toBe(before);
+  });
+
+  it('maintenance mode: sitemaintenance, unless the user has moodle/site:maintenanceaccess', async () => {
+    t.deps.settings.apply({ maintenance_enabled: '1' }, SYSTEM_ACTOR);
+    expectRefused(await login(as('student')), 'sitemaintenance');
+    // Maintenance comes before the unconfirmed check.
+    expectRefused(await login(as('unconfirmed')), 'sitemaintenance');
+    // The manager holds maintenance access (and createtoken).
+    expectToken(await login(as('manager')));
+  });
+
+  it('guest: noguest', async () => {
+    expectRefused(await login({ username: 'guest', password: 'Guest-pass-1', service: 'login_svc' }), 'noguest');
+  });
+
+  it('unconfirmed: usernotconfirmed', async () => {
+    expectRefused(await login(as('unconfirmed')), 'usernotconfirmed');
+  });
+
+  it('password expired: passwordisexpired (before the service is looked at)', async () => {
+    expectRefused(await login(as('expired')), 'passwordisexpired');
+    expectRefused(await login(as('expired', 'no_such_service')), 'passwordisexpired');
+  });
+
+  it.each([
+    ['does not exist', 'no_such_service'],
+    ['is disabled', 'off_svc'],
+    ['is protected', 'protected_svc'],
+    ['is the mobile service while it is disabled', 'moodle_mobile_app'],
+  ])('a service that %s: servicenotavailable', async (_label, service) => {
+    expectRefused(await login(as('student', service)), 'servicenotavailable');
+  });
+
+  it('service required capability: missingrequiredcapability', async () => {
+    expectRefused(await login(as('student', 'cap_svc')), 'missingrequiredcapability');
+    // The manager holds moodle/course:create.
+    expectToken(await login(as('manager', 'cap_svc')));
+  });
+
+  it('restricted service, user not authorised: usernotallowed', async () => {
+    expectRefused(await login(as('student', 'restricted_svc')), 'usernotallowed');
+  });
+
+  it('restricted service, authorisation expired: invalidtimedtoken', async () => {
+    expectRefused(await login(as('student', 'timed_svc')), 'invalidtimedtoken');
+  });
+
+  it('restricted service, authorisation IP restriction: invalidiptoken from elsewhere, a token from inside', async () => {
+    expectRefused(await login(as('student', 'ip_svc'), { ip: '10.0.0.5' }), 'invalidiptoken');
+    expectRefused(await login(as('student', 'ip_svc'), { ip: '2001:db9::1' }), 'invalidiptoken');
+    expectToken(await login(as('student', 'ip_svc'), { ip: '192.0.2.7' }));
+    expectToken(await login(as('student', 'ip_svc'), { ip: '2001:db8::42' }));
+    // A dual-stack server sees IPv4 clients as IPv4-mapped IPv6 addresses.
+    expectToken(await login(as('student', 'ip_svc'), { ip: '::ffff:192.0.2.9' }));
+    expectRefused(await login(as('student', 'ip_svc'), { ip: '::ffff:10.0.0.5' }), 'invalidiptoken');
+  });
+
+  it('no createtoken: cannotcreatetoken', async () => {
+    expectRefused(await login(as('teacher')), 'cannotcreatetoken');
+  });
+
+  it('a site administrator is refused a non-mobile service even though they pass every capability check', async () => {
+    expectRefused(await login(as('admin')), 'cannotcreatetoken');
+    expect(
+      t.store.db
+        .select()
+        .from(externalTokens)
+        .where(eq(externalTokens.userId, t.userId('admin')))
+        .all(),
+    ).toEqual([]);
+  });
+});
+
+describe('the mobile service', () => {
+  beforeAll(() => setMobile(true));
+  afterAll(() => setMobile(false));
+
+  it('any authenticated user gets a token once it is enabled (createmobiletoken is on Authenticated user)', async () => {
+    const token = expectToken(await login(as('teacher', 'moodle_mobile_app')));
+    const row = rowOf(token)!;
+    const mobile = t.store.db
+      .select()
+      .from(externalServices)
+      .where(eq(externalServices.shortname, 'moodle_mobile_app'))
+      .get()!;
+    expect(row).toMatchObject({ userId: t.userId('teacher'), serviceId: mobile.id, origin: 'login' });
+  });
+
+  it('including the site administrator', async () => {
+    const token = expectToken(await login(as('admin', 'moodle_mobile_app')));
+    expect(rowOf(token)?.userId).toBe(t.userId('admin'));
+  });
+
+  it('but not a user whose createmobiletoken is prohibited', async () => {
+    const role = createRole(
+      t.deps,
+      { shortname: 'nomobile', name: 'No mobile', capabilities: { 'moodle/webservice:createmobiletoken': 'prohibit' } },
+      actor,
+    );
+    assignRole(t.deps, role.id, t.userId('teacher'), actor);
+    expectRefused(await login(as('teacher', 'moodle_mobile_app')), 'cannotcreatetoken');
+  });
+});
+
+describe('limits', () => {
+  it('after 5 failed logins for a username: 429 with Retry-After and toomanyattempts, even with the right password', async () => {
+    for (let i = 0; i < 5; i++)
+      expectRefused(await login(as('student2', 'login_svc', `Wrong-pass-${i}`)), 'invalidlogin');
+    const res = await login(as('student2'));
+    expect(res.status).toBe(429);
+    expect(res.body.errorcode).toBe('toomanyattempts');
+    expect(Object.keys(res.body).sort()).toEqual(['error', 'errorcode']);
+    const retry = Number(res.headers.get('retry-after'));
+    expect(Number.isInteger(retry)).toBe(true);
+    expect(retry).toBeGreaterThan(0);
+    expect(retry).toBeLessThanOrEqual(15 * 60);
+    // Per username: someone else is not held up.
+    expectToken(await login(as('student')));
+    expect(
+      t.store.db
+        .select()
+        .from(externalTokens)
+        .where(eq(externalTokens.userId, t.userId('student2')))
+        .all(),
+    ).toEqual([]);
+  });
+
+  it('after 30 failed logins from one address (any usernames): 429 for that address, even with the right password', async () => {
+    const ip = '10.99.0.1';
+    for (let i = 0; i < 30; i++) expectRefused(await login(as(`nobody${i}`), { ip }), 'invalidlogin');
+    const res = await login(as('student'), { ip });
+    expect(res.status).toBe(429);
+    expect(res.body.errorcode).toBe('toomanyattempts');
+    expect(Number(res.headers.get('retry-after'))).toBeGreaterThan(0);
+    // Another address is not held up.
+    expectToken(await login(as('student'), { ip: '10.99.0.2' }));
+  });
+
+  it(`keeps at most ${MAX_LOGIN_TOKENS} login tokens per user and service (the newest), and leaves other tokens alone`, async () => {
+    expect(MAX_LOGIN_TOKENS).toBe(20);
+    const student = t.userId('student');
+    const adminMade = createAdminToken(t.deps, { userId: student, serviceId: sid.login_svc! }, actor, true);
+    const elsewhere = expectToken(await login(as('student', 'ip_svc'), { ip: '192.0.2.8' }));
+    const tokens: string[] = [];
+    for (let i = 0; i < 22; i++) tokens.push(expectToken(await login(as('student'))));
+    const logins = t.store.db
+      .select()
+      .from(externalTokens)
+      .where(
+        and(
+          eq(externalTokens.userId, student),
+          eq(externalTokens.serviceId, sid.login_svc!),
+          eq(externalTokens.origin, 'login'),
+        ),
+      )
+      .orderBy(desc(externalTokens.id))
+      .all();
+    expect(logins).toHaveLength(20);
+    expect(logins.map((r) => r.tokenHash)).toEqual(
+      tokens
+        .slice(2)
+        .reverse()
+        .map((s) => hashToken(t.deps.tokenSecret, s)),
+    );
+    expect(rowOf(tokens[0]!)).toBeUndefined();
+    expect((await restCall(t, tokens[0]!, 'core_webservice_get_site_info')).body.errorcode).toBe('invalidtoken');
+    expect((await restCall(t, tokens[21]!, 'core_webservice_get_site_info')).body.username).toBe('student');
+    expect(
+      t.store.db.select().from(externalTokens).where(eq(externalTokens.id, adminMade.token.id)).get(),
+    ).toBeDefined();
+    expect(rowOf(elsewhere)).toBeDefined();
+  });
+});

@@ -1,0 +1,381 @@
+import { z } from 'zod';
+import { pageQuerySchema } from './paging';
+
+// The community hub (Moodle's local_hub): its settings, the registered sites and the courses
+// they publish. Field vocabularies are Moodle's hub ones, so that a publishing site's values
+// (audience, educational level, licence) mean the same thing here.
+
+export const HUB_PRIVACY = ['private', 'public', 'publicsearch'] as const;
+export type HubPrivacy = (typeof HUB_PRIVACY)[number];
+export const HUB_PRIVACY_LABELS: Record<HubPrivacy, string> = {
+  private: 'Private: sites need the hub password to register; no public search',
+  public: 'Public: any site can register; visitors can search the courses',
+  publicsearch: 'Public, with global search: as public, and listed for searches across hubs',
+};
+
+export const HUB_AUDIENCES = ['educators', 'students', 'admins'] as const;
+export type HubAudience = (typeof HUB_AUDIENCES)[number];
+export const HUB_AUDIENCE_LABELS: Record<HubAudience, string> = {
+  educators: 'Teachers',
+  students: 'Students',
+  admins: 'Administrators',
+};
+
+export const HUB_EDUCATIONAL_LEVELS = [
+  'primary',
+  'secondary',
+  'tertiary',
+  'government',
+  'association',
+  'corporate',
+  'other',
+] as const;
+export type HubEducationalLevel = (typeof HUB_EDUCATIONAL_LEVELS)[number];
+export const HUB_EDUCATIONAL_LEVEL_LABELS: Record<HubEducationalLevel, string> = {
+  primary: 'Primary',
+  secondary: 'Secondary',
+  tertiary: 'Tertiary',
+  government: 'Government',
+  association: 'Association',
+  corporate: 'Corporate',
+  other: 'Other',
+};
+
+/** Moodle's licence short names. */
+export const HUB_LICENCES = [
+  'unknown',
+  'allrightsreserved',
+  'public',
+  'cc',
+  'cc-nd',
+  'cc-nc-nd',
+  'cc-nc',
+  'cc-nc-sa',
+  'cc-sa',
+] as const;
+export type HubLicence = (typeof HUB_LICENCES)[number];
+export const HUB_LICENCE_LABELS: Record<HubLicence, string> = {
+  unknown: 'Licence not specified',
+  allrightsreserved: 'All rights reserved',
+  public: 'Public domain',
+  cc: 'Creative Commons',
+  'cc-nd': 'Creative Commons - NoDerivs',
+  'cc-nc-nd': 'Creative Commons - No Commercial NoDerivs',
+  'cc-nc': 'Creative Commons - No Commercial',
+  'cc-nc-sa': 'Creative Commons - No Commercial ShareAlike',
+  'cc-sa': 'Creative Commons - ShareAlike',
+};
+
+/** Used when a site has no maximum of its own and the hub settings were never saved. */
+export const HUB_DEFAULT_MAX_COURSES_PER_DAY = 20;
+
+export const hubLanguageSchema = z
+  .string()
+  .trim()
+  .toLowerCase()
+  .regex(/^[a-z]{2,3}(_[a-z0-9]+)*$/, 'A language code such as en, fr or pt_br');
+
+/** ISO 3166-1 alpha-2, stored upper case; empty for unknown. */
+export const hubCountrySchema = z
+  .string()
+  .trim()
+  .toUpperCase()
+  .regex(/^([A-Z]{2})?$/, 'A two-letter country code such as FR, or empty');
+
+const emailOrEmpty = z
+  .string()
+  .trim()
+  .max(254, 'At most 254 characters')
+  .refine((v) => v === '' || z.email().safeParse(v).success, 'Enter a valid email address');
+
+export const hubUrlSchema = z
+  .string()
+  .trim()
+  .max(255, 'At most 255 characters')
+  .refine((v) => {
+    try {
+      const u = new URL(v);
+      return u.protocol === 'http:' || u.protocol === 'https:';
+    } catch {
+      return false;
+    }
+  }, 'An http:// or https:// address');
+
+const urlOrEmpty = z
+  .string()
+  .trim()
+  .max(255, 'At most 255 characters')
+  .refine((v) => v === '' || hubUrlSchema.safeParse(v).success, 'An http:// or https:// address, or empty');
+
+const maxPerDay = z
+  .number({ message: 'A whole number' })
+  .int('A whole number')
+  .min(0, 'At least 0')
+  .max(10_000, 'At most 10000');
+
+// ---- settings --------------------------------------------------------------------------------
+
+/**
+ * Site administration > Hub > Settings. Every field optional (a patch); the password is
+ * write-only: a string sets it, null removes it, and it is never sent back.
+ */
+export const hubSettingsPatchSchema = z
+  .object({
+    name: z.string().trim().min(1, 'The hub needs a name').max(255, 'At most 255 characters'),
+    description: z.string().trim().max(5000, 'At most 5000 characters'),
+    enabled: z.boolean(),
+    privacy: z.enum(HUB_PRIVACY, { message: 'private, public or publicsearch' }),
+    password: z.string().min(1, 'Enter a password, or send null to remove it').max(200).nullable(),
+    language: hubLanguageSchema,
+    contactName: z.string().trim().max(255, 'At most 255 characters'),
+    contactEmail: emailOrEmpty,
+    maxCoursesPerDay: maxPerDay,
+  })
+  .partial()
+  .strict();
+export type HubSettingsPatch = z.infer<typeof hubSettingsPatchSchema>;
+
+export interface HubSettingsDto {
+  name: string;
+  description: string;
+  enabled: boolean;
+  privacy: HubPrivacy;
+  /** Whether a hub password is set (the password itself is never returned). */
+  passwordSet: boolean;
+  language: string;
+  contactName: string;
+  contactEmail: string;
+  /** The default maximum of courses a site may publish per day (a site may have its own). */
+  maxCoursesPerDay: number;
+  /** The hub's address, as registering sites see it. */
+  url: string;
+  /** Where would-be registering sites fetch the hub's public token. */
+  publicTokenUrl: string;
+  /** What the hub needs from the rest of the site (the seed's set-up steps). */
+  checks: { webservices: boolean; xmlrpc: boolean };
+  counts: { sites: number; courses: number };
+}
+
+export interface HubSettingsSaveDto {
+  settings: HubSettingsDto;
+  /** What enabling the hub created this time (all zero when it already existed). */
+  created: { roles: number; users: number; services: number; tokens: number };
+}
+
+// ---- sites -----------------------------------------------------------------------------------
+
+export const HUB_SITE_SORTS = [
+  'name',
+  'url',
+  'language',
+  'country',
+  'trusted',
+  'prioritised',
+  'visible',
+  'courses',
+  'timeregistered',
+] as const;
+
+export const hubSiteListQuerySchema = pageQuerySchema.extend({
+  search: z.string().trim().max(200).optional(),
+  trusted: z.enum(['yes', 'no']).optional(),
+  language: hubLanguageSchema.optional(),
+  country: hubCountrySchema.optional(),
+  sort: z.enum(HUB_SITE_SORTS).default('name'),
+});
+export type HubSiteListQuery = z.input<typeof hubSiteListQuerySchema>;
+
+export const HUB_SITE_ACTIONS = ['prioritise', 'unprioritise', 'trust', 'untrust', 'show', 'hide'] as const;
+export type HubSiteAction = (typeof HUB_SITE_ACTIONS)[number];
+
+/** Manage sites > Settings. */
+export const hubSiteUpdateSchema = z
+  .object({
+    name: z.string().trim().min(1, 'Name is required').max(255, 'At most 255 characters'),
+    url: hubUrlSchema,
+    description: z.string().trim().max(5000, 'At most 5000 characters'),
+    contactName: z.string().trim().max(255, 'At most 255 characters'),
+    contactEmail: emailOrEmpty,
+    language: hubLanguageSchema,
+    country: hubCountrySchema,
+    /** Null: the hub's default applies. */
+    maxCoursesPerDay: maxPerDay.nullable(),
+  })
+  .partial()
+  .strict();
+export type HubSiteUpdate = z.infer<typeof hubSiteUpdateSchema>;
+
+export const hubSiteDeleteQuerySchema = z.object({
+  withCourses: z.enum(['0', '1']).default('0'),
+});
+
+export interface HubSiteDto {
+  id: number;
+  name: string;
+  url: string;
+  description: string;
+  contactName: string;
+  contactEmail: string;
+  language: string;
+  country: string;
+  trusted: boolean;
+  prioritised: boolean;
+  visible: boolean;
+  /** The site's own maximum, or null for the hub's default. */
+  maxCoursesPerDay: number | null;
+  /** The maximum that applies (own or default). */
+  effectiveMaxCoursesPerDay: number;
+  /** The site's hub user and token are the hub's own: locked. */
+  protected: boolean;
+  userId: number | null;
+  statistics: {
+    /** As the site reported them (-1: the site keeps it private). */
+    courses: number;
+    users: number;
+    /** Courses published on this hub, and how many of them are visible. */
+    published: number;
+    publishedVisible: number;
+  };
+  moodleRelease: string;
+  timeRegistered: number;
+  timeModified: number;
+}
+
+// ---- courses ---------------------------------------------------------------------------------
+
+export const HUB_COURSE_SORTS = ['fullname', 'site', 'language', 'visible', 'timepublished', 'timemodified'] as const;
+
+export const hubCourseListQuerySchema = pageQuerySchema.extend({
+  search: z.string().trim().max(200).optional(),
+  siteId: z.coerce.number().int().positive().optional(),
+  visibility: z.enum(['all', 'visible', 'hidden']).default('all'),
+  language: hubLanguageSchema.optional(),
+  subject: z.string().trim().max(100).optional(),
+  audience: z.enum(HUB_AUDIENCES).optional(),
+  educationalLevel: z.enum(HUB_EDUCATIONAL_LEVELS).optional(),
+  licence: z.enum(HUB_LICENCES).optional(),
+  type: z.enum(['enrollable', 'downloadable']).optional(),
+  /** Last modified on or after / on or before (unix seconds). */
+  modifiedFrom: z.coerce.number().int().nonnegative().optional(),
+  modifiedTo: z.coerce.number().int().nonnegative().optional(),
+  sort: z.enum(HUB_COURSE_SORTS).default('timemodified'),
+  dir: z.enum(['asc', 'desc']).default('desc'),
+});
+export type HubCourseListQuery = z.input<typeof hubCourseListQuerySchema>;
+
+/** Manage courses > Settings. */
+export const hubCourseUpdateSchema = z
+  .object({
+    fullname: z.string().trim().min(1, 'Full name is required').max(255, 'At most 255 characters'),
+    description: z.string().trim().max(10_000, 'At most 10000 characters'),
+    language: hubLanguageSchema,
+    publisherName: z.string().trim().max(255, 'At most 255 characters'),
+    publisherEmail: emailOrEmpty,
+    creatorName: z.string().trim().max(255, 'At most 255 characters'),
+    licence: z.enum(HUB_LICENCES, { message: 'Choose a licence from the list' }),
+    subject: z
+      .string()
+      .trim()
+      .max(100)
+      .regex(/^[a-zA-Z0-9]*$/, 'Letters and digits only'),
+    audience: z.enum(HUB_AUDIENCES, { message: 'educators, students or admins' }),
+    educationalLevel: z.enum(HUB_EDUCATIONAL_LEVELS, { message: 'Choose an educational level from the list' }),
+    courseUrl: urlOrEmpty,
+    demoUrl: urlOrEmpty,
+    creatorNotes: z.string().trim().max(10_000, 'At most 10000 characters'),
+  })
+  .partial()
+  .strict();
+export type HubCourseUpdate = z.infer<typeof hubCourseUpdateSchema>;
+
+export const hubCourseBulkSchema = z
+  .object({
+    ids: z
+      .array(z.number().int().positive())
+      .min(1, 'Choose at least one course')
+      .max(500, 'At most 500 courses at once'),
+    action: z.enum(['show', 'hide', 'delete'], { message: 'show, hide or delete' }),
+  })
+  .strict();
+export type HubCourseBulk = z.infer<typeof hubCourseBulkSchema>;
+
+export interface HubCourseDto {
+  id: number;
+  site: { id: number; name: string; url: string; trusted: boolean; prioritised: boolean; visible: boolean } | null;
+  siteCourseId: number;
+  fullname: string;
+  shortname: string;
+  description: string;
+  language: string;
+  publisherName: string;
+  publisherEmail: string;
+  contributorNames: string;
+  coverage: string;
+  creatorName: string;
+  licence: string;
+  subject: string;
+  audience: string;
+  educationalLevel: string;
+  creatorNotes: string;
+  creatorNotesFormat: number;
+  courseUrl: string;
+  demoUrl: string;
+  /** Enrollable courses are taught on the publishing site; the others are downloadable. */
+  enrollable: boolean;
+  downloadable: boolean;
+  visible: boolean;
+  timePublished: number;
+  timeModified: number;
+}
+
+// ---- visitors' search and the outbox ---------------------------------------------------------
+
+export const hubSearchQuerySchema = z.object({
+  q: z.string().trim().max(200).default(''),
+  page: z.coerce.number().int().min(1).max(100_000).default(1),
+  perPage: z.coerce.number().int().min(1).max(50).default(20),
+});
+
+export interface HubSearchCourseDto {
+  id: number;
+  fullname: string;
+  shortname: string;
+  description: string;
+  language: string;
+  subject: string;
+  audience: string;
+  educationalLevel: string;
+  licence: string;
+  creatorName: string;
+  publisherName: string;
+  enrollable: boolean;
+  courseUrl: string;
+  demoUrl: string;
+  timeModified: number;
+  site: { name: string; url: string; prioritised: boolean };
+}
+
+export interface HubSearchResultDto {
+  hub: { name: string; description: string; language: string };
+  items: HubSearchCourseDto[];
+  total: number;
+  page: number;
+  perPage: number;
+}
+
+export const hubOutboxQuerySchema = pageQuerySchema.extend({
+  dir: z.enum(['asc', 'desc']).default('desc'),
+});
+
+export interface HubOutboxMessageDto {
+  id: number;
+  time: number;
+  kind: string;
+  siteId: number | null;
+  siteName: string;
+  siteUrl: string;
+  toName: string;
+  toEmail: string;
+  subject: string;
+  body: string;
+}
