@@ -1,3 +1,4 @@
+import { Link } from 'react-router';
 import { Page, Section } from '../components/layout/page';
 import { useCurrentUser } from '../features/auth/queries';
 
@@ -17,7 +18,11 @@ export default function PreferencesPage() {
       </Section>
       <Section title="Security keys">
         <p className="text-sm text-slate-600">
-          Your web service security keys will be listed here, with a way to reset each one.
+          Your keys (tokens) for web services: see when each is valid until and when it was last used, and reset one
+          that is lost or leaked.{' '}
+          <Link to="/preferences/keys" className="font-medium text-blue-700 hover:underline">
+            Manage your security keys
+          </Link>
         </p>
       </Section>
     </Page>

@@ -38,7 +38,13 @@ export const ADMIN_NAV: NavNode[] = [
     children: [
       {
         label: 'Web services',
-        children: [{ label: 'Manage protocols', to: '/admin/webservice/protocols', cap: 'moodle/site:config' }],
+        children: [
+          { label: 'Manage protocols', to: '/admin/webservice/protocols', cap: 'moodle/site:config' },
+          { label: 'External services', to: '/admin/webservice/services', cap: 'moodle/site:config' },
+          { label: 'Manage tokens', to: '/admin/webservice/tokens', cap: 'moodle/webservice:managealltokens' },
+          { label: 'Mobile', to: '/admin/webservice/mobile', cap: 'moodle/site:config' },
+          { label: 'Test client', to: '/admin/webservice/testclient', cap: 'moodle/site:config' },
+        ],
       },
     ],
   },

@@ -47,3 +47,22 @@ export function AdminNav({ nodes }: { nodes: NavNode[] }) {
     </nav>
   );
 }
+
+const PREFERENCES_NAV: NavNode[] = [
+  { label: 'Preferences', to: '/preferences', cap: '' },
+  { label: 'Security keys', to: '/preferences/keys', cap: '' },
+];
+
+/** Every user's own pages (Moodle's Preferences). */
+export function PreferencesNav() {
+  return (
+    <nav aria-labelledby="preferences-nav-heading" className="px-3 pb-6">
+      <h2 id="preferences-nav-heading" className="mb-2 px-2">
+        <Link to="/preferences" className="text-sm font-semibold text-slate-900 hover:underline">
+          Preferences
+        </Link>
+      </h2>
+      <Nodes nodes={PREFERENCES_NAV} depth={0} />
+    </nav>
+  );
+}

@@ -3,7 +3,7 @@ import { signOutIntent, useLogout, useMe } from '../../features/auth/queries';
 import { Alert } from '../ui/alert';
 import { Button } from '../ui/button';
 import { Loading } from '../ui/loading';
-import { AdminNav } from './admin-nav';
+import { AdminNav, PreferencesNav } from './admin-nav';
 import { visibleNav } from './admin-nav-tree';
 
 function SkipLink() {
@@ -63,6 +63,12 @@ export function AppShell() {
             <Link to="/preferences" className="rounded px-2 py-1 text-slate-200 hover:bg-slate-800 hover:text-white">
               Preferences
             </Link>
+            <Link
+              to="/preferences/keys"
+              className="rounded px-2 py-1 text-slate-200 hover:bg-slate-800 hover:text-white"
+            >
+              Security keys
+            </Link>
             <span className="hidden text-slate-300 sm:inline">
               Signed in as <span className="font-medium text-white">{me.data.fullname || me.data.username}</span>
             </span>
@@ -78,11 +84,10 @@ export function AppShell() {
         </div>
       </header>
       <div className="flex flex-1">
-        {nav.length > 0 && (
-          <aside className="w-60 shrink-0 border-r border-slate-200 bg-white">
-            <AdminNav nodes={nav} />
-          </aside>
-        )}
+        <aside className="w-60 shrink-0 border-r border-slate-200 bg-white">
+          {nav.length > 0 ? <AdminNav nodes={nav} /> : <div className="h-6" />}
+          <PreferencesNav />
+        </aside>
         <main id="main" tabIndex={-1} className="min-w-0 flex-1 focus:outline-none">
           <Outlet />
         </main>

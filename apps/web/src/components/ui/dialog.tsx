@@ -1,4 +1,5 @@
 import { type ReactNode, useEffect, useId, useRef } from 'react';
+import { cn } from '../../lib/cn';
 import { Alert } from './alert';
 import { Button } from './button';
 
@@ -12,12 +13,15 @@ export function Dialog({
   title,
   children,
   footer,
+  wide,
 }: {
   open: boolean;
   onClose: () => void;
   title: string;
   children: ReactNode;
   footer?: ReactNode;
+  /** A wider dialog, for pickers and lists. */
+  wide?: boolean;
 }) {
   const ref = useRef<HTMLDialogElement>(null);
   const returnTo = useRef<HTMLElement | null>(null);
@@ -59,7 +63,10 @@ export function Dialog({
       onClose={() => {
         if (open) onClose();
       }}
-      className="m-auto w-[32rem] max-w-[calc(100vw-2rem)] rounded-lg border border-slate-200 bg-white p-0 text-slate-900 shadow-xl backdrop:bg-slate-900/40"
+      className={cn(
+        'm-auto max-w-[calc(100vw-2rem)] rounded-lg border border-slate-200 bg-white p-0 text-slate-900 shadow-xl backdrop:bg-slate-900/40',
+        wide ? 'w-[48rem]' : 'w-[32rem]',
+      )}
     >
       {open && (
         <div className="flex flex-col gap-4 p-6">

@@ -2,6 +2,9 @@ import type { RoleCreate, RoleUpdate } from '@gatehouse/shared';
 import { queryOptions, useMutation, useQueryClient } from '@tanstack/react-query';
 import { api, unwrap } from '../../api/client';
 import { authKeys } from '../auth/queries';
+import { mobileKeys } from '../mobile/queries';
+import { serviceKeys } from '../services/queries';
+import { tokenKeys } from '../tokens/queries';
 import { userKeys } from '../users/queries';
 
 export const roleKeys = {
@@ -37,11 +40,17 @@ export const capabilityDefsQueryOptions = queryOptions({
   staleTime: Number.POSITIVE_INFINITY,
 });
 
-/** Permissions and assignments change what users may do: checks and the signed-in user's menu follow. */
+/**
+ * Permissions and assignments change what users may do: checks, the signed-in user's menu, token
+ * statuses, authorised users' missing capabilities and the mobile checklist follow.
+ */
 function afterRoleChange(qc: ReturnType<typeof useQueryClient>) {
   void qc.invalidateQueries({ queryKey: roleKeys.all });
   void qc.invalidateQueries({ queryKey: userKeys.all });
   void qc.invalidateQueries({ queryKey: authKeys.me() });
+  void qc.invalidateQueries({ queryKey: serviceKeys.all });
+  void qc.invalidateQueries({ queryKey: tokenKeys.all });
+  void qc.invalidateQueries({ queryKey: mobileKeys.all });
 }
 
 export function useCreateRole() {

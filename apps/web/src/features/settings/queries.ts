@@ -1,6 +1,7 @@
 import type { SettingsPatch } from '@gatehouse/shared';
 import { queryOptions, useMutation, useQueryClient } from '@tanstack/react-query';
 import { api, unwrap } from '../../api/client';
+import { mobileKeys } from '../mobile/queries';
 
 export const settingsKeys = {
   all: ['settings'] as const,
@@ -19,6 +20,8 @@ export function useUpdateSettings() {
     meta: { inlineErrors: true },
     onSuccess: (res) => {
       qc.setQueryData(settingsKeys.all, res.settings);
+      // The mobile checklist reads web services and the protocols.
+      void qc.invalidateQueries({ queryKey: mobileKeys.all });
     },
   });
 }

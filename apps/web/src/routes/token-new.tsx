@@ -1,0 +1,298 @@
+import { type TokenCreatedDto, tokenCreateSchema, type UserDto } from '@gatehouse/shared';
+import { useQuery } from '@tanstack/react-query';
+import { type FormEvent, useRef, useState } from 'react';
+import { Link } from 'react-router';
+import { isApiError } from '../api/client';
+import { Page } from '../components/layout/page';
+import { Alert } from '../components/ui/alert';
+import { Button, buttonClasses } from '../components/ui/button';
+import { FieldError, SelectField, TextField } from '../components/ui/form-field';
+import { OneTimeSecret } from '../features/tokens/one-time-secret';
+import { tokenServicesQueryOptions, useCreateToken } from '../features/tokens/queries';
+import { ValidUntilField, type ValidUntilValue, validUntilOf } from '../features/tokens/valid-until-field';
+import { UserPicker } from '../features/users/user-picker';
+import { UserStatusBadges } from '../features/users/user-status-badges';
+import { type FieldErrors, focusFirstError, serverErrors, zodFieldErrors } from '../lib/form-errors';
+import { formatTime, fullName, unixToDateTimeInput } from '../lib/format';
+
+const FIELDS = ['name', 'userId', 'serviceId', 'ipRestriction', 'validUntil'] as const;
+const DEFAULT_DAYS = 30;
+
+const defaultValidUntil = (): ValidUntilValue => ({
+  date: unixToDateTimeInput(Math.floor(Date.now() / 1000) + DEFAULT_DAYS * 86400),
+  noExpiry: false,
+});
+
+function UserChooser({
+  user,
+  onChange,
+  error,
+  disabled,
+}: {
+  user: UserDto | null;
+  onChange: (u: UserDto | null) => void;
+  error?: string | undefined;
+  disabled?: boolean;
+}) {
+  return (
+    <fieldset
+      className="rounded-md border border-slate-200 p-4"
+      aria-describedby={error ? 'token-user-error' : undefined}
+      disabled={disabled}
+    >
+      <legend className="px-1 text-sm font-medium text-slate-800">
+        User
+        <span className="text-red-700" aria-hidden="true">
+          {' '}
+          *
+        </span>
+      </legend>
+      {user ? (
+        <div className="flex flex-wrap items-center gap-3 text-sm">
+          <span role="status">
+            Selected: <strong>{fullName(user)}</strong> ({user.username})
+          </span>
+          <UserStatusBadges user={user} />
+          <Button size="sm" onClick={() => onChange(null)}>
+            Change user
+          </Button>
+        </div>
+      ) : (
+        <UserPicker
+          label="Search users"
+          action={(u) => (
+            <Button size="sm" variant="primary" onClick={() => onChange(u)}>
+              Choose<span className="sr-only"> {fullName(u)}</span>
+            </Button>
+          )}
+        />
+      )}
+      <FieldError id="token-user-error" error={error} />
+    </fieldset>
+  );
+}
+
+function CreatedPanel({ created, onAnother }: { created: TokenCreatedDto; onAnother: () => void }) {
+  const t = created.token;
+  return (
+    <div className="space-y-4">
+      <OneTimeSecret title="Token created" label="Token" secret={created.secret}>
+        <p>
+          <strong>{t.name}</strong> for <strong>{t.user.fullname || t.user.username}</strong> on the service{' '}
+          <strong>{t.service.name}</strong>
+          {t.validUntil ? `, valid until ${formatTime(t.validUntil)}` : ', no expiry'}
+          {t.ipRestriction ? `, only from ${t.ipRestriction}` : ''}.
+        </p>
+        <p>The token list shows only its first characters ({t.stub}); Gatehouse keeps only a hash of it.</p>
+      </OneTimeSecret>
+      <div className="flex gap-3">
+        <Link to="/admin/webservice/tokens" className={buttonClasses('primary')}>
+          Back to Manage tokens
+        </Link>
+        <Button onClick={onAnother}>Create another token</Button>
+      </div>
+    </div>
+  );
+}
+
+function CreateTokenForm({ onCreated }: { onCreated: (c: TokenCreatedDto) => void }) {
+  const services = useQuery(tokenServicesQueryOptions);
+  const create = useCreateToken();
+  const formRef = useRef<HTMLFormElement>(null);
+  const [name, setName] = useState('');
+  const [user, setUser] = useState<UserDto | null>(null);
+  const [serviceId, setServiceId] = useState(0);
+  const [ip, setIp] = useState('');
+  const [validUntil, setValidUntil] = useState<ValidUntilValue>(defaultValidUntil);
+  const [errors, setErrors] = useState<FieldErrors>({});
+  const [message, setMessage] = useState<{ text: string; authoriseAt?: number } | null>(null);
+
+  const service = services.data?.find((s) => s.id === serviceId);
+  const clear = (key: string) => {
+    if (errors[key]) setErrors(({ [key]: _gone, ...rest }) => rest);
+  };
+
+  function fail(fields: FieldErrors, text = 'Please fix the errors below.', authoriseAt?: number) {
+    setErrors(fields);
+    setMessage({ text, authoriseAt });
+    requestAnimationFrame(() => focusFirstError(formRef.current));
+  }
+
+  async function onSubmit(e: FormEvent) {
+    e.preventDefault();
+    setMessage(null);
+    const until = validUntilOf(validUntil);
+    if (until === undefined) {
+      fail({ validUntil: 'Choose a date and time, or tick No expiry' });
+      return;
+    }
+    if (until !== null && until <= Date.now() / 1000) {
+      fail({ validUntil: 'Must be in the future' });
+      return;
+    }
+    const parsed = tokenCreateSchema.safeParse({
+      name: name.trim() || undefined,
+      userId: user?.id ?? 0,
+      serviceId,
+      ipRestriction: ip.trim() ? ip : undefined,
+      validUntil: until,
+    });
+    if (!parsed.success) {
+      fail(zodFieldErrors(parsed.error));
+      return;
+    }
+    setErrors({});
+    try {
+      const created = await create.mutateAsync(parsed.data);
+      // The secret now lives only in the page's state; the mutation forgets it.
+      create.reset();
+      onCreated(created);
+    } catch (err) {
+      const { fields } = serverErrors(err, FIELDS);
+      const notAuthorised = isApiError(err) && err.code === 'usernotauthorised';
+      // The full message (saying where to authorise) is shown above the form.
+      if (notAuthorised) fields.userId = 'Not an authorised user of this service';
+      fail(
+        fields,
+        err instanceof Error ? err.message : 'Something went wrong. Please try again.',
+        notAuthorised ? serviceId : undefined,
+      );
+    }
+  }
+
+  return (
+    <form ref={formRef} onSubmit={onSubmit} noValidate aria-label="Create token">
+      {message && (
+        <Alert tone="error" className="mb-4">
+          <p>{message.text}</p>
+          {message.authoriseAt && (
+            <p className="mt-1">
+              <Link to={`/admin/webservice/services/${message.authoriseAt}/users`} className="font-medium underline">
+                Authorise users of this service
+              </Link>
+            </p>
+          )}
+        </Alert>
+      )}
+      <div className="rounded-md border border-slate-200 bg-white">
+        <div className="grid gap-5 p-5">
+          <fieldset className="grid gap-5 sm:grid-cols-2" disabled={create.isPending}>
+            <legend className="sr-only">Token</legend>
+            <TextField
+              label="Name"
+              name="name"
+              value={name}
+              onChange={(e) => {
+                setName(e.target.value);
+                clear('name');
+              }}
+              error={errors.name}
+              autoComplete="off"
+              placeholder="Leave empty and a name is generated"
+              hint="Helps you recognise the token later, e.g. the system that uses it. Empty: “service for user (date)”."
+            />
+            <SelectField
+              label="Service"
+              name="serviceId"
+              required
+              value={String(serviceId)}
+              onChange={(e) => {
+                setServiceId(Number(e.target.value));
+                clear('serviceId');
+              }}
+              error={errors.serviceId ?? (services.isError ? services.error.message : undefined)}
+              hint={
+                service
+                  ? [
+                      service.enabled ? null : 'This service is disabled: the token will not work until it is enabled.',
+                      service.restrictedUsers
+                        ? 'Authorised users only: the user must be one of its authorised users.'
+                        : null,
+                    ]
+                      .filter(Boolean)
+                      .join(' ') || undefined
+                  : undefined
+              }
+            >
+              <option value="0">{services.isPending ? 'Loading services…' : 'Choose a service…'}</option>
+              {(services.data ?? []).map((s) => (
+                <option key={s.id} value={s.id}>
+                  {s.name}
+                </option>
+              ))}
+            </SelectField>
+          </fieldset>
+          <UserChooser
+            user={user}
+            onChange={(u) => {
+              setUser(u);
+              clear('userId');
+            }}
+            error={errors.userId}
+            disabled={create.isPending}
+          />
+          <fieldset className="grid gap-5 sm:grid-cols-2" disabled={create.isPending}>
+            <legend className="sr-only">Restrictions</legend>
+            <TextField
+              label="IP restriction"
+              name="ipRestriction"
+              value={ip}
+              onChange={(e) => {
+                setIp(e.target.value);
+                clear('ipRestriction');
+              }}
+              error={errors.ipRestriction}
+              autoComplete="off"
+              spellCheck={false}
+              placeholder="192.168.1.10, 10.0.0.0/8"
+              hint="IPv4 or IPv6 addresses and CIDR ranges, separated by commas. Leave empty for no restriction."
+            />
+            <ValidUntilField
+              value={validUntil}
+              onChange={(v) => {
+                setValidUntil(v);
+                clear('validUntil');
+              }}
+              error={errors.validUntil}
+              hint={`Defaults to ${DEFAULT_DAYS} days from now (local time).`}
+            />
+          </fieldset>
+        </div>
+        <div className="flex items-center gap-3 border-t border-slate-200 bg-slate-50 px-5 py-3">
+          <Button type="submit" variant="primary" busy={create.isPending}>
+            Create token
+          </Button>
+          <Link to="/admin/webservice/tokens" className={buttonClasses('secondary')}>
+            Cancel
+          </Link>
+        </div>
+      </div>
+    </form>
+  );
+}
+
+export default function NewTokenPage() {
+  // Only here, in this page's state: gone when the page is left or reloaded.
+  const [created, setCreated] = useState<TokenCreatedDto | null>(null);
+  const [round, setRound] = useState(0);
+  return (
+    <Page
+      title="Create token"
+      cap="moodle/webservice:managealltokens"
+      back={{ to: '/admin/webservice/tokens', label: 'Manage tokens' }}
+      description="Create a token for a user. The user needs no moodle/webservice:createtoken capability for it, and this is the only way to give a site administrator a token."
+    >
+      {created ? (
+        <CreatedPanel
+          created={created}
+          onAnother={() => {
+            setCreated(null);
+            setRound((r) => r + 1);
+          }}
+        />
+      ) : (
+        <CreateTokenForm key={round} onCreated={setCreated} />
+      )}
+    </Page>
+  );
+}
