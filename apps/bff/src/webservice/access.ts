@@ -1,4 +1,4 @@
-import { ipAllowed, type Protocol, parseProtocols } from '@gatehouse/shared';
+import { ipAllowed, type Protocol } from '@gatehouse/shared';
 import { and, eq } from 'drizzle-orm';
 import type { Deps } from '../context';
 import { externalServices, externalServiceUsers, externalTokens, type UserRow, users } from '../db/schema';
@@ -120,16 +120,13 @@ export function tokenFrom(authorization: string | undefined, wstoken: unknown): 
  * site with web services on answers 403 with an empty body, as Moodle does.
  */
 export function protocolRefused(deps: Deps, protocol: Protocol): boolean {
-  return (
-    deps.settings.flag('enablewebservices') &&
-    !parseProtocols(deps.settings.get('webserviceprotocols')).includes(protocol)
-  );
+  return deps.settings.flag('enablewebservices') && !deps.settings.protocols().includes(protocol);
 }
 
 /** The first two links: whether the protocol answers at all. */
 export function checkProtocol(deps: Deps, protocol: Protocol): void {
   if (!deps.settings.flag('enablewebservices')) throw new AccessDenied('webservicesdisabled');
-  if (!parseProtocols(deps.settings.get('webserviceprotocols')).includes(protocol)) throw new ProtocolDisabled();
+  if (!deps.settings.protocols().includes(protocol)) throw new ProtocolDisabled();
 }
 
 function tokenQuery(deps: Deps) {

@@ -104,28 +104,27 @@ function asList(v: unknown): unknown[] | undefined {
   if (Array.isArray(v)) return v;
   if (isPlainObject(v)) {
     const keys = Object.keys(v);
-    if (keys.every((k, i) => k === String(i))) return keys.map((k) => v[k]);
+    for (let i = 0; i < keys.length; i++) if (keys[i] !== String(i)) return undefined;
+    return keys.map((k) => v[k]);
   }
   return undefined;
 }
 
+/**
+ * Walks a value along its description. The path is one stack pushed and popped on the way
+ * (copied only when there is an error to report), so a valid value costs no path allocations.
+ */
 function walk(kind: 'parameter' | 'response', desc: ExternalDescription, input: unknown, path: Path): unknown {
-  const fail = (reason: string): never => {
-    throw new ExternalValidationError(kind, path, reason);
-  };
   if (desc.kind === 'value') {
     if (input === null || input === undefined) {
       if (desc.allowNull) return null;
-      return fail(`Invalid external api ${kind}: null is not allowed for "${desc.type}"`);
+      throw new ExternalValidationError(kind, [...path], `Invalid external api ${kind}: null is not allowed for "${desc.type}"`);
     }
-    if (typeof input === 'object') {
-      return fail(
-        `Invalid external api ${kind}: the value is "${show(input)}", the server was expecting "${desc.type}" type`,
-      );
-    }
-    const cleaned = cleanScalar(desc.type, input);
+    const cleaned = typeof input === 'object' ? undefined : cleanScalar(desc.type, input);
     if (cleaned === undefined) {
-      return fail(
+      throw new ExternalValidationError(
+        kind,
+        [...path],
         `Invalid external api ${kind}: the value is "${show(input)}", the server was expecting "${desc.type}" type`,
       );
     }
@@ -133,34 +132,48 @@ function walk(kind: 'parameter' | 'response', desc: ExternalDescription, input: 
   }
   if (desc.kind === 'multiple') {
     const list = asList(input);
-    if (!list) return fail(`Only arrays accepted. The bad value is: '${show(input)}'`);
-    return list.map((item, i) => walk(kind, desc.content, item, [...path, i]));
+    if (!list) throw new ExternalValidationError(kind, [...path], `Only arrays accepted. The bad value is: '${show(input)}'`);
+    const out = new Array(list.length);
+    for (let i = 0; i < list.length; i++) {
+      path.push(i);
+      out[i] = walk(kind, desc.content, list[i], path);
+      path.pop();
+    }
+    return out;
   }
-  if (!isPlainObject(input)) {
-    // An empty list is how PHP-minded clients send an empty structure.
-    if (Array.isArray(input) && input.length === 0) input = {};
-    else return fail(`Only arrays accepted. The bad value is: '${show(input)}'`);
-  }
-  const obj = input as Record<string, unknown>;
+  let obj: Record<string, unknown>;
+  if (isPlainObject(input)) obj = input;
+  // An empty list is how PHP-minded clients send an empty structure.
+  else if (Array.isArray(input) && input.length === 0) obj = {};
+  else throw new ExternalValidationError(kind, [...path], `Only arrays accepted. The bad value is: '${show(input)}'`);
   const out: Record<string, unknown> = {};
-  for (const [key, sub] of Object.entries(desc.keys)) {
-    if (!Object.hasOwn(obj, key) || obj[key] === undefined) {
+  for (const key in desc.keys) {
+    const sub = desc.keys[key] as ExternalDescription;
+    const v = Object.hasOwn(obj, key) ? obj[key] : undefined;
+    if (v === undefined) {
       if (sub.presence === 'default') {
-        out[key] = walk(kind, sub, sub.default, [...path, key]);
+        path.push(key);
+        out[key] = walk(kind, sub, sub.default, path);
+        path.pop();
         continue;
       }
       if (sub.presence === 'optional') continue;
-      return fail(
+      throw new ExternalValidationError(
+        kind,
+        [...path],
         kind === 'parameter'
           ? `Missing required key in single structure: ${key}`
           : `Error in response - Missing following required key in a single structure: ${key}`,
       );
     }
-    out[key] = walk(kind, sub, obj[key], [...path, key]);
+    path.push(key);
+    out[key] = walk(kind, sub, v, path);
+    path.pop();
   }
   if (kind === 'parameter') {
-    const unknown = Object.keys(obj).filter((k) => !Object.hasOwn(desc.keys, k));
-    if (unknown.length) fail(`Unexpected keys (${unknown.join(', ')}) detected in parameter array.`);
+    let unknown: string[] | undefined;
+    for (const k of Object.keys(obj)) if (!Object.hasOwn(desc.keys, k)) (unknown ??= []).push(k);
+    if (unknown) throw new ExternalValidationError(kind, [...path], `Unexpected keys (${unknown.join(', ')}) detected in parameter array.`);
   }
   return out;
 }

@@ -1,4 +1,12 @@
-import { SETTING_DEFS, SETTING_NAMES, type SettingName, type Settings, type SettingsPatch } from '@gatehouse/shared';
+import {
+  type Protocol,
+  parseProtocols,
+  SETTING_DEFS,
+  SETTING_NAMES,
+  type SettingName,
+  type Settings,
+  type SettingsPatch,
+} from '@gatehouse/shared';
 import type { Db, DbOrTx, Tx } from '../../db/client';
 import { config } from '../../db/schema';
 import { type Generation, GenerationCache } from '../../lib/generation';
@@ -13,11 +21,13 @@ export interface SettingChange {
 /** Site settings: read from a cache that follows the database generation, written with an audit row each. */
 export class SettingsService {
   private readonly cache: GenerationCache<Settings>;
+  private readonly parsedProtocols: GenerationCache<readonly Protocol[]>;
 
   constructor(
     private readonly db: Db,
     private readonly gen: Generation,
   ) {
+    this.parsedProtocols = new GenerationCache(gen, () => parseProtocols(this.cache.get().webserviceprotocols));
     this.cache = new GenerationCache(gen, () => {
       const values = Object.fromEntries(SETTING_NAMES.map((n) => [n, SETTING_DEFS[n].default])) as Settings;
       for (const row of db.select().from(config).all()) {
@@ -25,6 +35,11 @@ export class SettingsService {
       }
       return values;
     });
+  }
+
+  /** The enabled protocols, parsed once a generation (every web-service call asks). */
+  protocols(): readonly Protocol[] {
+    return this.parsedProtocols.get();
   }
 
   all(): Settings {

@@ -1,0 +1,286 @@
+#!/usr/bin/env node
+// pnpm bench: builds, starts the server on a fresh data folder with generated data, drives it
+// with autocannon in a separate process, and writes bench/results/latest.{md,json}. Every figure
+// is a ratio or a distribution measured side by side in this run.
+import { execFileSync, spawn } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, tmpdir, totalmem } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { gzipSync } from 'node:zlib';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const resultsDir = join(root, 'bench', 'results');
+const tsx = join(root, 'apps', 'bff', 'node_modules', '.bin', 'tsx');
+const autocannon = join(root, 'node_modules', 'autocannon', 'autocannon.js');
+const PORT = Number(process.env.BENCH_PORT ?? 3310);
+const base = `http://127.0.0.1:${PORT}`;
+const DURATION = Number(process.env.BENCH_SECONDS ?? 5);
+const SMALL_TOKENS = 1_000;
+const LARGE_TOKENS = Number(process.env.BENCH_LARGE_TOKENS ?? 1_000_000);
+const USERS = Number(process.env.BENCH_USERS ?? 100_000);
+
+const log = (m) => console.log(`[bench] ${m}`);
+const sh = (cmd, args, opts = {}) => execFileSync(cmd, args, { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], ...opts });
+
+if (!process.env.BENCH_SKIP_BUILD) {
+  log('building');
+  sh(process.execPath, [process.env.npm_execpath ?? join(root, '.tools/node_modules/pnpm/bin/pnpm.cjs'), 'run', 'build'], { stdio: 'inherit' });
+}
+
+const dataDir = mkdtempSync(join(tmpdir(), 'gatehouse-bench-'));
+const generate = (...args) => JSON.parse(sh(tsx, [join(root, 'bench', 'generate.ts'), dataDir, ...args]).trim().split('\n').pop());
+const chain = () => JSON.parse(sh(tsx, [join(root, 'bench', 'chain.ts'), dataDir]).trim().split('\n').pop());
+
+function rssMb(pid) {
+  const m = readFileSync(`/proc/${pid}/status`, 'utf8').match(/VmRSS:\s+(\d+) kB/);
+  return m ? Math.round(Number(m[1]) / 1024) : Number.NaN;
+}
+
+async function startServer() {
+  const child = spawn(process.execPath, [join(root, 'apps', 'bff', 'dist', 'index.js')], {
+    env: { ...process.env, GATEHOUSE_DATA: dataDir, PORT: String(PORT), HOST: '127.0.0.1', GATEHOUSE_LOG: 'silent' },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  for (let i = 0; i < 200; i++) {
+    try {
+      if ((await fetch(`${base}/healthz`)).ok) return child;
+    } catch {}
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error('server did not start');
+}
+
+async function stopServer(child) {
+  await new Promise((r) => {
+    child.once('exit', r);
+    child.kill('SIGTERM');
+  });
+}
+
+const token = () => readFileSync(join(dataDir, 'bench-token.txt'), 'utf8').trim();
+const TARGETS = {
+  bare: () => ({ path: '/healthz', method: 'GET', headers: {} }),
+  restJson: () => ({
+    path: '/webservice/rest/server.php',
+    method: 'POST',
+    headers: { authorization: `Bearer ${token()}`, 'content-type': 'application/x-www-form-urlencoded' },
+    body: 'wsfunction=core_webservice_get_site_info&moodlewsrestformat=json',
+  }),
+  xmlrpc: () => ({
+    path: '/webservice/xmlrpc/server.php',
+    method: 'POST',
+    headers: { authorization: `Bearer ${token()}`, 'content-type': 'text/xml' },
+    body: '<?xml version="1.0"?><methodCall><methodName>core_webservice_get_site_info</methodName><params><param><value><struct></struct></value></param></params></methodCall>',
+  }),
+  soap: () => ({
+    path: '/webservice/soap/server.php',
+    method: 'POST',
+    headers: { authorization: `Bearer ${token()}`, 'content-type': 'text/xml; charset=utf-8' },
+    body: '<?xml version="1.0"?><soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/"><soap:Body><core_webservice_get_site_info xmlns="urn:gatehouse:webservice"/></soap:Body></soap:Envelope>',
+  }),
+};
+
+/** One autocannon run in its own process; samples the server's RSS meanwhile. */
+async function load(server, target, connections) {
+  const t = TARGETS[target]();
+  const args = [autocannon, '-j', '-c', String(connections), '-d', String(DURATION), '-m', t.method];
+  for (const [k, v] of Object.entries(t.headers)) args.push('-H', `${k}=${v}`);
+  if (t.body) args.push('-b', t.body);
+  args.push(`${base}${t.path}`);
+  let peak = 0;
+  const sampler = setInterval(() => {
+    peak = Math.max(peak, rssMb(server.pid));
+  }, 200);
+  const out = await new Promise((resolve, reject) => {
+    const p = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] });
+    let text = '';
+    p.stdout.on('data', (d) => {
+      text += d;
+    });
+    p.on('exit', (code) => (code === 0 ? resolve(text) : reject(new Error(`autocannon exited ${code}`))));
+  });
+  clearInterval(sampler);
+  const r = JSON.parse(out);
+  const errors = r.errors + r.non2xx;
+  return { rps: Math.round(r.requests.average), p50: r.latency.p50, p99: r.latency.p99, errors, peakRssMb: peak };
+}
+
+async function serverTimes(cookie, path, n = 25) {
+  const times = [];
+  for (let i = 0; i < n; i++) {
+    const res = await fetch(`${base}${path}`, { headers: { cookie } });
+    if (!res.ok) throw new Error(`${path}: ${res.status} ${await res.text()}`);
+    await res.arrayBuffer();
+    times.push(Number(res.headers.get('server-timing')?.match(/dur=([\d.]+)/)?.[1] ?? Number.NaN));
+  }
+  times.sort((a, b) => a - b);
+  return { p50: times[Math.floor(n / 2)], max: times[n - 1] };
+}
+
+async function adminCookie() {
+  const res = await fetch(`${base}/api/auth/login`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'x-gatehouse-csrf': '1' },
+    body: JSON.stringify({ username: 'admin', password: 'Bench-pass-1' }),
+  });
+  if (!res.ok) throw new Error(`login failed: ${res.status}`);
+  return res.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ');
+}
+
+function bundle() {
+  const dist = join(root, 'apps', 'web', 'dist');
+  const html = readFileSync(join(dist, 'index.html'), 'utf8');
+  const initial = [...html.matchAll(/(?:src|href)="\/(assets\/[^"]+\.(?:js|css))"/g)].map((m) => m[1]);
+  const gz = (f) => gzipSync(readFileSync(join(dist, f))).length;
+  const kb = (b) => Math.round(b / 102.4) / 10;
+  const chunks = readdirSync(join(dist, 'assets'))
+    .filter((f) => f.endsWith('.js'))
+    .map((f) => ({ file: f, gzipKb: kb(gz(`assets/${f}`)), initial: initial.includes(`assets/${f}`) }))
+    .sort((a, b) => b.gzipKb - a.gzipKb);
+  return {
+    initialJsGzipKb: kb(initial.filter((f) => f.endsWith('.js')).reduce((s, f) => s + gz(f), 0)),
+    initialCssGzipKb: kb(initial.filter((f) => f.endsWith('.css')).reduce((s, f) => s + gz(f), 0)),
+    chunks,
+  };
+}
+
+const results = {
+  when: new Date().toISOString(),
+  machine: { cpus: cpus().length, cpu: cpus()[0]?.model, memoryGb: Math.round(totalmem() / 2 ** 30), node: process.version },
+  durationSeconds: DURATION,
+};
+
+log(`generating ${USERS} users and ${SMALL_TOKENS} tokens in ${dataDir}`);
+results.generateSmall = generate('--users', String(USERS), '--tokens', String(SMALL_TOKENS));
+let server = await startServer();
+results.rssIdleMb = rssMb(server.pid);
+results.throughput = {};
+for (const target of ['bare', 'restJson', 'xmlrpc', 'soap']) {
+  for (const c of [1, 16, 64]) {
+    log(`${target} at ${c} connection(s)`);
+    results.throughput[`${target}@${c}`] = await load(server, target, c);
+  }
+}
+results.rssIdleAfterMb = rssMb(server.pid);
+await stopServer(server);
+log('access-check chain in process (1 000 tokens)');
+results.chainSmall = chain();
+
+log(`growing to ${LARGE_TOKENS} tokens`);
+results.generateLarge = generate('--tokens', String(LARGE_TOKENS - SMALL_TOKENS), '--grow');
+server = await startServer();
+results.large = {};
+for (const c of [16, 64]) {
+  log(`restJson at ${c} connections with ${LARGE_TOKENS} tokens`);
+  results.large[`restJson@${c}`] = await load(server, 'restJson', c);
+  log(`bare at ${c} connections (same run, for the ratio)`);
+  results.large[`bare@${c}`] = await load(server, 'bare', c);
+}
+const cookie = await adminCookie();
+const deep = Math.floor(LARGE_TOKENS / 25 / 2);
+const deepUsers = Math.floor(USERS / 25 / 2);
+results.lists = {};
+for (const [name, path] of [
+  ['tokens: first page', '/api/tokens?page=1&perPage=25'],
+  ['tokens: filtered by user', '/api/tokens?user=benchuser4242&perPage=25'],
+  ['tokens: filtered by name', '/api/tokens?name=token%20777777&perPage=25'],
+  [`tokens: deep page (${deep})`, `/api/tokens?page=${deep}&perPage=25`],
+  ['users: first page', '/api/users?page=1&perPage=25'],
+  ['users: search', '/api/users?search=Hopper4242&perPage=25'],
+  [`users: deep page (${deepUsers})`, `/api/users?page=${deepUsers}&perPage=25`],
+]) {
+  log(`list ${name}`);
+  results.lists[name] = await serverTimes(cookie, path);
+}
+await stopServer(server);
+log(`access-check chain in process (${LARGE_TOKENS} tokens)`);
+results.chainLarge = chain();
+results.bundle = bundle();
+rmSync(dataDir, { recursive: true, force: true });
+
+// ---- targets and report ---------------------------------------------------------------------
+const T = results.throughput;
+const ratio64 = T['restJson@64'].rps / T['bare@64'].rps;
+const largeLoss = 1 - results.large['restJson@64'].rps / T['restJson@64'].rps;
+const largeRatio = results.large['restJson@64'].rps / results.large['bare@64'].rps;
+const smallRatio = ratio64;
+const peakRss = Math.max(...Object.values(T).map((r) => r.peakRssMb), ...Object.values(results.large).map((r) => r.peakRssMb));
+const listMax = Math.max(...Object.values(results.lists).map((l) => l.p50));
+const targets = [
+  ['REST JSON at 64 connections, share of the bare route', `${Math.round(ratio64 * 100)}%`, '≥ 50%', ratio64 >= 0.5],
+  ['REST JSON at 64 connections, p99', `${T['restJson@64'].p99} ms`, '≤ 10 ms', T['restJson@64'].p99 <= 10],
+  ['Access-check chain p99 (warm, 1M tokens)', `${results.chainLarge.warm.p99} µs`, '≤ 50 µs', results.chainLarge.warm.p99 <= 50],
+  [
+    'Throughput loss 1 000 → 1 000 000 tokens (REST JSON @64, relative to the bare route in the same server)',
+    `${Math.round((1 - largeRatio / smallRatio) * 1000) / 10}% (raw ${Math.round(largeLoss * 1000) / 10}%)`,
+    '≤ 10%',
+    1 - largeRatio / smallRatio <= 0.1,
+  ],
+  ['Slowest list page, p50 server time', `${listMax} ms`, '≤ 50 ms', listMax <= 50],
+  ['SPA initial JavaScript, gzipped', `${results.bundle.initialJsGzipKb} KB`, '≤ 150 KB', results.bundle.initialJsGzipKb <= 150],
+  ['Server resident memory under load', `${peakRss} MB`, '≤ 200 MB', peakRss <= 200],
+];
+results.targets = targets.map(([what, figure, target, met]) => ({ what, figure, target, met }));
+
+const row = (cells) => `| ${cells.join(' | ')} |`;
+const md = [
+  `# Gatehouse benchmark, ${results.when}`,
+  '',
+  `Machine: ${results.machine.cpus} × ${results.machine.cpu}, ${results.machine.memoryGb} GiB, Node ${results.machine.node}. Load from autocannon in a separate process, ${DURATION} s a run, loopback.`,
+  '',
+  '## Targets',
+  '',
+  row(['what', 'figure', 'target', '']),
+  row(['---', '---', '---', '---']),
+  ...results.targets.map((t) => row([t.what, t.figure, t.target, t.met ? 'met' : '**MISSED**'])),
+  '',
+  `## Throughput and latency (${SMALL_TOKENS} tokens, ${USERS} users)`,
+  '',
+  row(['route', 'connections', 'req/s', 'share of bare', 'p50 ms', 'p99 ms', 'errors']),
+  row(['---', '---:', '---:', '---:', '---:', '---:', '---:']),
+  ...Object.entries(T).map(([k, r]) => {
+    const [route, c] = k.split('@');
+    return row([route, c, r.rps, `${Math.round((r.rps / T[`bare@${c}`].rps) * 100)}%`, r.p50, r.p99, r.errors]);
+  }),
+  '',
+  `## The same call with ${LARGE_TOKENS} tokens`,
+  '',
+  row(['route', 'req/s', 'p50 ms', 'p99 ms', `vs ${SMALL_TOKENS} tokens`]),
+  row(['---', '---:', '---:', '---:', '---:']),
+  ...Object.entries(results.large).map(([k, r]) => row([k, r.rps, r.p50, r.p99, `${Math.round((r.rps / T[k].rps) * 100)}%`])),
+  '',
+  '## Access-check chain in process (µs)',
+  '',
+  row(['store', 'warm p50', 'warm p99', 'cold p50', 'cold p99']),
+  row(['---', '---:', '---:', '---:', '---:']),
+  row([`${SMALL_TOKENS} tokens`, results.chainSmall.warm.p50, results.chainSmall.warm.p99, results.chainSmall.cold.p50, results.chainSmall.cold.p99]),
+  row([`${LARGE_TOKENS} tokens`, results.chainLarge.warm.p50, results.chainLarge.warm.p99, results.chainLarge.cold.p50, results.chainLarge.cold.p99]),
+  '',
+  `## Console lists at ${LARGE_TOKENS} tokens and ${USERS} users (server time, ms, 25 requests)`,
+  '',
+  row(['page', 'p50', 'max']),
+  row(['---', '---:', '---:']),
+  ...Object.entries(results.lists).map(([k, v]) => row([k, v.p50, v.max])),
+  '',
+  '## Memory (resident)',
+  '',
+  `Idle: ${results.rssIdleMb} MB; after load: ${results.rssIdleAfterMb} MB; peak under load: ${peakRss} MB.`,
+  '',
+  '## SPA (gzipped)',
+  '',
+  `Initial JavaScript ${results.bundle.initialJsGzipKb} KB, CSS ${results.bundle.initialCssGzipKb} KB. Chunks:`,
+  '',
+  row(['chunk', 'KB', 'initial']),
+  row(['---', '---:', '---']),
+  ...results.bundle.chunks.map((c) => row([c.file, c.gzipKb, c.initial ? 'yes' : ''])),
+  '',
+].join('\n');
+
+mkdirSync(resultsDir, { recursive: true });
+writeFileSync(join(resultsDir, 'latest.json'), `${JSON.stringify(results, null, 2)}\n`);
+writeFileSync(join(resultsDir, 'latest.md'), md);
+console.log(`\n${md}`);
+const missed = results.targets.filter((t) => !t.met);
+log(missed.length ? `${missed.length} target(s) missed` : 'every target met');
+
