@@ -17,6 +17,7 @@ import { externalServices, users } from './db/schema';
 import { generatePassword, seedIfEmpty } from './db/seed';
 import { EnvError, loadEnv } from './env';
 import { CLI_ACTOR } from './features/audit/audit.service';
+import { BackupError, backup, restore } from './features/backup/backup';
 import { mobileState, setMobile } from './features/mobile/mobile.service';
 import { syncBuiltinServices } from './features/services/builtin';
 import { updateService } from './features/services/services.service';
@@ -44,6 +45,8 @@ Works on the database in GATEHOUSE_DATA (default ./data); a running server sees 
   protocol enable|disable <rest|soap|xmlrpc|amf>
   mobile enable|disable             Enable web services for mobile devices (the whole cascade), or undo it
   mobile status                     which parts of "mobile enabled" hold
+  backup <file>                     online, consistent backup of the database (and the token secret)
+  restore <file> [--force]          restore a backup into GATEHOUSE_DATA (--force replaces a database)
 `;
 
 class CliError extends Error {}
@@ -272,6 +275,25 @@ async function main(argv: string[]) {
     return;
   }
   const env = loadEnv();
+  if (cmd === 'backup' || cmd === 'restore') {
+    const { values, positionals } = parseArgs({
+      args,
+      allowPositionals: true,
+      options: { force: { type: 'boolean', default: false } },
+    });
+    const file = positionals[0];
+    if (!file) fail(`Usage: ${cmd} <file>`);
+    if (cmd === 'backup') {
+      const res = await backup(env.dataDir, file, env.GATEHOUSE_TOKEN_SECRET);
+      console.log(
+        `Backed up ${res.pages} pages to ${file}. It holds the token secret: keep it as safe as the data folder.`,
+      );
+    } else {
+      const res = await restore(env.dataDir, file, { force: values.force });
+      console.log(`Restored ${file} into ${env.dataDir}: ${res.users} users, ${res.tokens} tokens.`);
+    }
+    return;
+  }
   const store = openStore(dbFile(env));
   try {
     await seedIfEmpty(store, {
@@ -294,7 +316,7 @@ async function main(argv: string[]) {
 }
 
 main(process.argv.slice(2)).catch((err) => {
-  if (err instanceof CliError || err instanceof EnvError) console.error(err.message);
+  if (err instanceof CliError || err instanceof EnvError || err instanceof BackupError) console.error(err.message);
   else if (err instanceof HttpError) console.error(err.message);
   else if (
     err instanceof Error &&
