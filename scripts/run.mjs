@@ -95,6 +95,8 @@ try {
     pnpm('run', 'test:unit');
     step('Browser tests (Playwright, Debian Chromium)');
     pnpm('run', 'test:e2e');
+    step('Fault test (SIGKILL under load, then check every acknowledged write)');
+    pnpm('run', 'test:faults');
     console.log('\nAll checks passed.');
   } else {
     console.error(`Unknown command "${command}". Use start, test or setup.`);
