@@ -1,0 +1,128 @@
+import AxeBuilder from '@axe-core/playwright';
+import { expect, type Page, test } from '@playwright/test';
+import { ADMIN_PASSWORD, DEMO_PASSWORD } from '../support/constants';
+import { login } from '../support/fixtures';
+import { useOwnServer } from '../support/own-server';
+
+const server = useOwnServer(3106);
+
+/** Every screen of the console, as an administrator sees it (ids of the demo data). */
+const ADMIN_SCREENS = [
+  '/admin',
+  '/admin/advanced-features',
+  '/admin/users',
+  '/admin/users/new',
+  '/admin/users/4',
+  '/admin/roles',
+  '/admin/roles/new',
+  '/admin/roles/1',
+  '/admin/roles/assign',
+  '/admin/roles/check',
+  '/admin/webservice/overview',
+  '/admin/webservice/protocols',
+  '/admin/webservice/services',
+  '/admin/webservice/services/new',
+  '/admin/webservice/services/1',
+  '/admin/webservice/services/1/functions',
+  '/admin/webservice/tokens',
+  '/admin/webservice/tokens/new',
+  '/admin/webservice/mobile',
+  '/admin/webservice/documentation',
+  '/admin/webservice/testclient',
+  '/admin/maintenance',
+  '/admin/debugging',
+  '/admin/audit',
+  '/admin/hub/settings',
+  '/admin/hub/sites',
+  '/admin/hub/courses',
+  '/preferences',
+  '/preferences/keys',
+  '/no-such-page',
+];
+
+async function audit(page: Page, path: string) {
+  await page.goto(`${server().url}${path}`);
+  await expect(page.getByRole('heading', { level: 1 })).toBeVisible();
+  await page.waitForLoadState('networkidle');
+  const result = await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']).analyze();
+  const bad = result.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+  expect(
+    bad.map(
+      (v) =>
+        `${v.id} (${v.impact}): ${v.help} — ${v.nodes
+          .map((n) => n.target.join(' '))
+          .slice(0, 3)
+          .join(', ')}`,
+    ),
+    path,
+  ).toEqual([]);
+}
+
+test('no serious or critical axe violations on any admin screen', async ({ page }) => {
+  test.setTimeout(180_000);
+  await login(page, 'admin', ADMIN_PASSWORD, server().url);
+  for (const path of ADMIN_SCREENS) await audit(page, path);
+});
+
+test('no serious or critical axe violations on the login page and an ordinary user’s pages', async ({ page }) => {
+  await page.goto(`${server().url}/login`);
+  const result = await new AxeBuilder({ page }).analyze();
+  expect(result.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => v.id)).toEqual(
+    [],
+  );
+  await login(page, 'student', DEMO_PASSWORD, server().url);
+  for (const path of ['/preferences', '/preferences/keys', '/admin/users']) await audit(page, path);
+});
+
+test('an administrator can sign in, enable web services and create a token with the keyboard alone', async ({
+  page,
+}) => {
+  await page.goto(`${server().url}/login`);
+  await page.keyboard.press('Tab');
+  await expect(page.getByRole('textbox', { name: 'Username' })).toBeFocused();
+  await page.keyboard.type('admin');
+  await page.keyboard.press('Tab');
+  await page.keyboard.type(ADMIN_PASSWORD);
+  await page.keyboard.press('Enter');
+  await expect(page.getByRole('button', { name: 'Log out' })).toBeVisible();
+
+  await page.goto(`${server().url}/admin/advanced-features`);
+  const box = page.getByRole('checkbox', { name: 'Enable web services' });
+  await box.focus();
+  await page.keyboard.press('Space');
+  await expect(box).toBeChecked();
+  await page.keyboard.press('Tab');
+  // Tab until the save button has focus, then press Enter.
+  for (
+    let i = 0;
+    i < 10 && !(await page.getByRole('button', { name: 'Save changes' }).evaluate((b) => b === document.activeElement));
+    i++
+  ) {
+    await page.keyboard.press('Tab');
+  }
+  await page.keyboard.press('Enter');
+  await expect(page.getByRole('status').filter({ hasText: 'Enable web services' })).toBeVisible();
+
+  await page.goto(`${server().url}/admin/webservice/tokens/new`);
+  await page.getByRole('searchbox', { name: 'Search users' }).focus();
+  await page.keyboard.type('teacher');
+  const choose = page.getByRole('button', { name: /Choose Terry Teacher/ });
+  await choose.focus();
+  await page.keyboard.press('Enter');
+  const service = page.getByRole('combobox', { name: 'Service' });
+  await service.focus();
+  await service.selectOption({ label: 'Mobile web services' });
+  await page.getByRole('button', { name: 'Create token' }).focus();
+  await page.keyboard.press('Enter');
+  await expect(page.getByRole('region', { name: 'Token created' })).toBeVisible();
+
+  // Dialogs: Escape closes and focus returns to the button that opened them.
+  await page.goto(`${server().url}/admin/webservice/tokens`);
+  const del = page.getByRole('button', { name: /^Delete/ }).first();
+  await del.focus();
+  await page.keyboard.press('Enter');
+  await expect(page.getByRole('dialog')).toBeVisible();
+  await page.keyboard.press('Escape');
+  await expect(page.getByRole('dialog')).toHaveCount(0);
+  await expect(del).toBeFocused();
+});
