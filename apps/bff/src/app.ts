@@ -12,6 +12,7 @@ import { auditRoutes } from './features/audit/audit.routes';
 import { authRoutes } from './features/auth/auth.routes';
 import { csrfGuard, sessionMiddleware } from './features/auth/guards';
 import { docsRoutes, keyDocsRoutes } from './features/docs/docs.routes';
+import { hubPublicTokenRoutes, hubRoutes } from './features/hub/hub.routes';
 import { mobileRoutes } from './features/mobile/mobile.routes';
 import { overviewRoutes } from './features/overview/overview';
 import { roleRoutes } from './features/roles/roles.routes';
@@ -43,7 +44,8 @@ export function createApi(deps: Deps) {
     .route('/me/keys', keyDocsRoutes(deps))
     .route('/mobile', mobileRoutes(deps))
     .route('/docs', docsRoutes(deps))
-    .route('/overview', overviewRoutes(deps));
+    .route('/overview', overviewRoutes(deps))
+    .route('/hub', hubRoutes(deps));
 }
 export type ApiType = ReturnType<typeof createApi>;
 
@@ -114,6 +116,7 @@ export function createApp(deps: Deps) {
   });
 
   app.route('/login/token.php', loginTokenRoutes(deps));
+  app.route('/local/hub/publictoken.php', hubPublicTokenRoutes(deps));
   app.route('/webservice/rest/server.php', restRoutes(deps));
   app.route('/webservice/xmlrpc/server.php', xmlrpcRoutes(deps));
   app.route('/webservice/soap/server.php', soapRoutes(deps));

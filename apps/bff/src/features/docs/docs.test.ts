@@ -3,11 +3,16 @@ import type { AddressInfo } from 'node:net';
 import { promisify } from 'node:util';
 import { serve } from '@hono/node-server';
 import { Validator } from '@seriousme/openapi-schema-validator';
+import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { externalServiceFunctions, externalServices } from '../../db/schema';
+import { externalServiceFunctions, externalServices, hubSites, roleCapabilities, roles } from '../../db/schema';
 import { type Client, makeTestApp } from '../../test/helpers';
 import { catalogue } from '../../webservice/catalogue';
 import { SYSTEM_ACTOR } from '../audit/audit.service';
+import { publishCourses } from '../hub/hub-courses.service';
+import { registerSite } from '../hub/hub-registration';
+import { applyHubSettings } from '../hub/hub-settings.service';
+import { siteOfUser } from '../hub/hub-sites.service';
 import { updateRole } from '../roles/roles.service';
 import { createAdminToken } from '../tokens/tokens.service';
 
@@ -16,7 +21,7 @@ const ADMIN = { id: null, username: 'test', ip: '' };
 
 /** A site with web services on, every protocol on, and an admin token on a service holding every function. */
 async function siteWithEverything() {
-  const t = await makeTestApp();
+  const t = await makeTestApp({ env: { GATEHOUSE_SEED_DEMO: '0' } });
   t.deps.settings.apply(
     { enablewebservices: '1', webserviceprotocols: 'rest,soap,xmlrpc', debug: 'developer', enablewsdocumentation: '1' },
     SYSTEM_ACTOR,
@@ -47,6 +52,60 @@ async function siteWithEverything() {
     ADMIN,
     true,
   );
+  // The hub's site functions are called by a registered site with its own token: a public hub,
+  // the site of the hub_update_site_info example, and its course 1 (hub_unregister_courses).
+  applyHubSettings(t.deps, { enabled: true, privacy: 'public' }, SYSTEM_ACTOR);
+  const hubSite = await registerSite(
+    t.deps,
+    {
+      name: 'Example college',
+      url: 'https://moodle.example.edu',
+      description: '',
+      contactname: '',
+      contactemail: '',
+      language: 'en',
+      countrycode: '',
+      courses: 1,
+      users: 1,
+    },
+    '',
+    SYSTEM_ACTOR,
+  );
+  const siteRow = t.store.db.select().from(hubSites).where(eq(hubSites.id, hubSite.siteid)).get()!;
+  publishCourses(
+    t.deps,
+    siteRow,
+    [
+      {
+        sitecourseid: 1,
+        fullname: 'Published',
+        shortname: 'PUB',
+        description: '',
+        language: 'en',
+        publishername: '',
+        publisheremail: '',
+        contributornames: '',
+        coverage: '',
+        creatorname: '',
+        licenceshortname: 'cc',
+        subject: '',
+        audience: 'students',
+        educationallevel: 'tertiary',
+        creatornotes: '',
+        creatornotesformat: 1,
+        enrollable: false,
+      },
+    ],
+    SYSTEM_ACTOR,
+  );
+  if (!siteOfUser(t.store.db, siteRow.userId!)) throw new Error('The hub site was not registered');
+  // The hub's roles allow XML-RPC and REST, as Moodle's hub does; SOAP too here, for its examples.
+  const registered = t.store.db.select().from(roles).where(eq(roles.shortname, 'hubregisteredsite')).get()!;
+  t.store.db
+    .insert(roleCapabilities)
+    .values({ roleId: registered.id, capability: 'webservice/soap:use', permission: 'allow' })
+    .run();
+  t.deps.gen.bump();
   const server = serve({ fetch: t.app.fetch, port: 0, hostname: '127.0.0.1' });
   await new Promise((r) => server.once('listening', r));
   const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -56,6 +115,7 @@ async function siteWithEverything() {
     t,
     base,
     secret,
+    hubSiteToken: hubSite.token,
     admin,
     serviceId: svc.id,
     close: () => {
@@ -66,6 +126,14 @@ async function siteWithEverything() {
 }
 
 type Site = Awaited<ReturnType<typeof siteWithEverything>>;
+
+/** Functions only a registered hub site can call (with its own token). */
+const HUB_SITE_FUNCTIONS = new Set([
+  'hub_update_site_info',
+  'hub_register_courses',
+  'hub_unregister_courses',
+  'hub_unregister_site',
+]);
 
 describe.each([
   ['restForm', (out: string) => !out.includes('"exception"')],
@@ -91,7 +159,7 @@ describe.each([
     expect(command).toContain(site.base);
     const { stdout } = await run('bash', [
       '-c',
-      `${(command as string).replaceAll('YOUR_TOKEN', site.secret)} --silent --show-error`,
+      `${(command as string).replaceAll('YOUR_TOKEN', HUB_SITE_FUNCTIONS.has(name) ? site.hubSiteToken : site.secret)} --silent --show-error`,
     ]);
     expect(succeeded(stdout), `${name} over ${kind} answered:\n${stdout.slice(0, 600)}`).toBe(true);
   });

@@ -51,6 +51,58 @@ const EXAMPLES: Record<string, Record<string, unknown>> = {
   tool_mucertify_get_certifications: { fieldvalues: [{ field: 'archived', value: '0' }] },
   tool_mucertify_get_certification_assignments: { certificationid: 1 },
   tool_mucertify_get_certification_periods: { certificationid: 1, userid: 5 },
+  // The hub: a site registers with the public token, then calls the others with its own token.
+  hub_get_info: {},
+  hub_register_site: {
+    siteinfo: {
+      name: 'Example site',
+      url: 'https://moodle.example.org',
+      description: 'A Moodle site that publishes its courses',
+      contactname: 'Ada Admin',
+      contactemail: 'admin@moodle.example.org',
+      language: 'en',
+      countrycode: 'NZ',
+      courses: 12,
+      users: 340,
+    },
+    password: 'The hub password',
+  },
+  hub_update_site_info: {
+    siteinfo: {
+      name: 'Example college',
+      url: 'https://moodle.example.edu',
+      description: 'Updated description',
+      contactname: 'Ada Admin',
+      contactemail: 'admin@moodle.example.edu',
+      language: 'en',
+      countrycode: 'NZ',
+      courses: 13,
+      users: 352,
+    },
+  },
+  hub_register_courses: {
+    courses: [
+      {
+        sitecourseid: 2,
+        fullname: 'Introduction to Computer Science',
+        shortname: 'CS101',
+        description: 'Algorithms, data and programs',
+        language: 'en',
+        publishername: 'Ada Admin',
+        publisheremail: 'admin@moodle.example.edu',
+        creatorname: 'Terry Teacher',
+        licenceshortname: 'cc-sa',
+        subject: '0613',
+        audience: 'students',
+        educationallevel: 'tertiary',
+        enrollable: true,
+        courseurl: 'https://moodle.example.edu/course/view.php?id=2',
+      },
+    ],
+  },
+  hub_get_courses: { search: 'computer science', downloadable: true, enrollable: true },
+  hub_unregister_courses: { courseids: [1] },
+  hub_unregister_site: {},
 };
 
 export function exampleArgs(name: string, parameters: ExternalSingle): Record<string, unknown> {

@@ -1,8 +1,8 @@
 import { HUB_DEFAULT_MAX_COURSES_PER_DAY, HUB_PRIVACY, type HubPrivacy } from '@gatehouse/shared';
 import { eq } from 'drizzle-orm';
-import type { Env } from '../../env';
 import type { DbOrTx } from '../../db/client';
 import { config } from '../../db/schema';
+import type { Env } from '../../env';
 import { startsWith } from '../../lib/sql';
 
 // The hub's settings live in the config table as `hub_*` rows. They are not site settings
@@ -74,11 +74,14 @@ export function readHubConfig(db: DbOrTx): HubConfig {
     name: get('name') ?? HUB_DEFAULTS.name,
     description: get('description') ?? HUB_DEFAULTS.description,
     enabled: get('enabled') === '1',
-    privacy: (HUB_PRIVACY as readonly string[]).includes(privacy ?? '') ? (privacy as HubPrivacy) : HUB_DEFAULTS.privacy,
+    privacy: (HUB_PRIVACY as readonly string[]).includes(privacy ?? '')
+      ? (privacy as HubPrivacy)
+      : HUB_DEFAULTS.privacy,
     language: get('language') ?? HUB_DEFAULTS.language,
     contactName: get('contactName') ?? HUB_DEFAULTS.contactName,
     contactEmail: get('contactEmail') ?? HUB_DEFAULTS.contactEmail,
-    maxCoursesPerDay: Number.isInteger(max) && get('maxCoursesPerDay') !== undefined ? max : HUB_DEFAULTS.maxCoursesPerDay,
+    maxCoursesPerDay:
+      Number.isInteger(max) && get('maxCoursesPerDay') !== undefined ? max : HUB_DEFAULTS.maxCoursesPerDay,
   };
 }
 

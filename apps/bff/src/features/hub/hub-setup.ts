@@ -18,32 +18,16 @@ import { type Actor, writeAudit } from '../audit/audit.service';
 import { hashToken } from '../tokens/token-secret';
 import { issueToken } from '../tokens/tokens.service';
 import { HUB_PUBLIC_TOKEN_KEY, readConfigValue, writeConfigValue } from './hub-config';
+import { HUB_COMPONENT, HUB_ROLE, HUB_SERVICE, HUB_USER } from './hub-constants';
+
+export { HUB_COMPONENT, HUB_ROLE, HUB_SERVICE, HUB_USER };
 
 // What enabling the hub creates, after the seed's "Important things about roles, users and web
 // services": one role per kind of caller (hub directory, registered sites, public sites), the
 // hub directory and public access users, the three services and their tokens. All of them are
 // protected: the console refuses to modify or delete them, whatever the client sends.
 
-export const HUB_COMPONENT = 'local_hub';
-
 const PROTOCOL_CAPS = ['webservice/xmlrpc:use', 'webservice/rest:use'];
-
-export const HUB_ROLE = {
-  directory: 'hubdirectory',
-  registered: 'hubregisteredsite',
-  public: 'hubpublicsite',
-} as const;
-
-export const HUB_SERVICE = {
-  directory: 'hub_directory',
-  registered: 'hub_registered_sites',
-  public: 'hub_public_sites',
-} as const;
-
-export const HUB_USER = {
-  directory: 'hub_directory',
-  public: 'hub_public',
-} as const;
 
 const NOTE = 'Created by the hub: never delete or modify it.';
 
@@ -241,11 +225,7 @@ function hubTokens(tx: Tx, userId: number, serviceId: number) {
     .select()
     .from(externalTokens)
     .where(
-      and(
-        eq(externalTokens.userId, userId),
-        eq(externalTokens.serviceId, serviceId),
-        eq(externalTokens.origin, 'hub'),
-      ),
+      and(eq(externalTokens.userId, userId), eq(externalTokens.serviceId, serviceId), eq(externalTokens.origin, 'hub')),
     )
     .all();
 }
@@ -342,7 +322,7 @@ export function disableHubServices(deps: Deps, tx: Tx, actor: Actor): number {
   return res.changes;
 }
 
-export function hubService(deps: Deps, db: Tx | Deps['store']['db'], shortname: string) {
+export function hubService(db: Tx | Deps['store']['db'], shortname: string) {
   return db
     .select()
     .from(externalServices)

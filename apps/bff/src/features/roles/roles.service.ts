@@ -179,8 +179,23 @@ function assertNoEscalation(deps: Deps, roleId: number, assigner: UserRow | unde
   }
 }
 
+/**
+ * The hub's roles and users are its own (never delete or modify them, says the seed): no role
+ * is assigned to or removed from a protected user, and no one gets or loses a protected role here.
+ */
+function refuseProtectedAssignment(deps: Deps, role: typeof roles.$inferSelect, userId: number): void {
+  if (role.protected) {
+    throw new HttpError(403, 'protected', `The role ${role.name} is protected: it cannot be assigned or unassigned`);
+  }
+  const user = deps.store.db.select().from(users).where(eq(users.id, userId)).get();
+  if (user?.protected) {
+    throw new HttpError(403, 'protected', `The user ${user.username} is protected: their roles cannot be changed`);
+  }
+}
+
 export function assignRole(deps: Deps, roleId: number, userId: number, actor: Actor, assigner?: UserRow): void {
   const role = loadRole(deps, roleId);
+  refuseProtectedAssignment(deps, role, userId);
   assertNoEscalation(deps, roleId, assigner);
   if (isAutomatic(role.shortname)) {
     throw new HttpError(409, 'automatic', `The ${role.name} role is given automatically and cannot be assigned`);
@@ -210,6 +225,7 @@ export function assignRole(deps: Deps, roleId: number, userId: number, actor: Ac
 
 export function unassignRole(deps: Deps, roleId: number, userId: number, actor: Actor, assigner?: UserRow): void {
   const role = loadRole(deps, roleId);
+  refuseProtectedAssignment(deps, role, userId);
   assertNoEscalation(deps, roleId, assigner);
   const user = deps.store.db.select().from(users).where(eq(users.id, userId)).get();
   const removed = deps.store.db.transaction((tx) => {

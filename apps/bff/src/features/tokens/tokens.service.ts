@@ -244,7 +244,9 @@ export function createAdminToken(deps: Deps, input: TokenCreate, actor: Actor, a
 export function deleteToken(deps: Deps, id: number, actor: Actor, opts: { ownerId?: number } = {}): void {
   const { db } = deps.store;
   const t = db.select().from(externalTokens).where(eq(externalTokens.id, id)).get();
-  if (!t || t.hidden || (opts.ownerId !== undefined && t.userId !== opts.ownerId)) throw notFound('Token');
+  if (!t || (opts.ownerId !== undefined && (t.hidden || t.userId !== opts.ownerId))) throw notFound('Token');
+  // Hidden tokens are the hub's own: never listed, and refused by name rather than "not found".
+  if (t.hidden) throw new HttpError(403, 'protected', 'This token belongs to the hub and cannot be deleted');
   db.transaction((tx) => {
     tx.delete(externalTokens).where(eq(externalTokens.id, id)).run();
     writeAudit(tx, actor, {

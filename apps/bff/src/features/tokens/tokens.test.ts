@@ -478,7 +478,7 @@ describe('deleting tokens', () => {
     expect((await admin.get(`/api/tokens/${token.id}`)).status).toBe(404);
   });
 
-  it('hidden tokens are never listed and cannot be fetched or deleted', async () => {
+  it('hidden tokens are never listed, cannot be fetched, and cannot be deleted (403 protected)', async () => {
     const userRow = t.store.db.select().from(users).where(eq(users.id, ids.teacher!)).get()!;
     const serviceRow = t.store.db.select().from(externalServices).where(eq(externalServices.id, openId)).get()!;
     const hidden = issueToken(t.deps, t.store.db, {
@@ -497,7 +497,9 @@ describe('deleting tokens', () => {
     expect(all.text).not.toContain('Hub internal token');
     expect((await admin.get('/api/tokens?name=Hub%20internal')).body.total).toBe(0);
     expect((await admin.get(`/api/tokens/${hidden.id}`)).status).toBe(404);
-    expect((await admin.delete(`/api/tokens/${hidden.id}`)).status).toBe(404);
+    // Deleting one is refused as protected (the hub's own), not as missing.
+    const del = await admin.delete(`/api/tokens/${hidden.id}`);
+    expect([del.status, del.body.error?.code]).toEqual([403, 'protected']);
     expect(t.store.db.select().from(externalTokens).where(eq(externalTokens.id, hidden.id)).get()).toBeDefined();
     expect((await admin.get(`/api/services/${openId}`)).body.tokenCount).toBe(
       t.store.db

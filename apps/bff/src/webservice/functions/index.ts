@@ -4,6 +4,7 @@ import { COURSE_FUNCTIONS } from './course';
 import { ENROL_FUNCTIONS } from './enrol';
 import { FILES_FUNCTIONS } from './files';
 import { GROUP_FUNCTIONS } from './group';
+import { HUB_FUNCTIONS } from './hub';
 import { LEGACY_FUNCTIONS } from './legacy';
 import { MESSAGE_FUNCTIONS } from './message';
 import { NOTES_FUNCTIONS } from './notes';
@@ -21,5 +22,6 @@ export const FUNCTIONS: readonly ExternalFunction[] = [
   ...NOTES_FUNCTIONS,
   ...FILES_FUNCTIONS,
   ...CERTIFICATION_FUNCTIONS,
+  ...HUB_FUNCTIONS,
   ...LEGACY_FUNCTIONS,
 ];

@@ -1,0 +1,401 @@
+import { createRequire } from 'node:module';
+import type { AddressInfo } from 'node:net';
+import { serve } from '@hono/node-server';
+import { eq } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import xmlrpc from 'xmlrpc';
+import { externalTokens, hubCourses, hubSites, users } from '../../db/schema';
+import { type Client, makeClock, makeTestApp, signIn, type TestApp } from '../../test/helpers';
+
+// A site registering with the hub the way a Moodle site does: over XML-RPC, with the `xmlrpc`
+// client from npm, against a real server. The seed's set-up comes first: web services on, the
+// XML-RPC protocol on, the hub enabled (private, with a password).
+
+const require = createRequire(import.meta.url);
+const { serializeMethodCall } = require('xmlrpc/lib/serializer') as {
+  serializeMethodCall(method: string, params: unknown[]): string;
+};
+
+const DAY = 86_400;
+const HUB_PASSWORD = 'Hub-pass-1';
+const clock = makeClock(1_760_000_000);
+
+let t: TestApp;
+let admin: Client;
+let base: string;
+let server: ReturnType<typeof serve>;
+let publicToken: string;
+let siteA: { siteid: number; token: string };
+let siteB: { siteid: number; token: string };
+
+/** A call as a site makes it: the xmlrpc client, the token in the URL as Moodle sends it. */
+function call<T = unknown>(fn: string, params: unknown[], token: string): Promise<T> {
+  const { hostname, port } = new URL(base);
+  const client = xmlrpc.createClient({
+    host: hostname,
+    port: Number(port),
+    path: `/webservice/xmlrpc/server.php?wstoken=${token}`,
+  });
+  return new Promise((resolve, reject) =>
+    client.methodCall(fn, params, (err: unknown, value: unknown) => (err ? reject(err) : resolve(value as T))),
+  );
+}
+
+/** The fault's Moodle error code, which the npm client does not expose: the same call, the raw answer. */
+async function errorcodeOf(fn: string, params: unknown[], token: string): Promise<string | undefined> {
+  const res = await fetch(`${base}/webservice/xmlrpc/server.php?wstoken=${token}`, {
+    method: 'POST',
+    headers: { 'content-type': 'text/xml' },
+    body: serializeMethodCall(fn, params),
+  });
+  const text = await res.text();
+  return text.match(/<name>errorcode<\/name><value><string>([^<]*)</)?.[1];
+}
+
+const siteInfo = (name: string, url: string, extra: Record<string, unknown> = {}) => ({
+  name,
+  url,
+  description: `${name}, a Moodle site`,
+  contactname: `${name} admin`,
+  contactemail: 'admin@site.example',
+  language: 'en',
+  countrycode: 'NZ',
+  courses: 12,
+  users: 340,
+  moodlerelease: '4.5 (Build: 20250101)',
+  ...extra,
+});
+
+const course = (sitecourseid: number, fullname: string, extra: Record<string, unknown> = {}) => ({
+  sitecourseid,
+  fullname,
+  shortname: `C${sitecourseid}`,
+  description: `About ${fullname}`,
+  language: 'en',
+  publishername: 'Pat Publisher',
+  publisheremail: 'pat@site.example',
+  contributornames: '',
+  coverage: '',
+  creatorname: 'Cora Creator',
+  licenceshortname: 'cc-sa',
+  subject: '0111',
+  audience: 'educators',
+  educationallevel: 'tertiary',
+  creatornotes: '',
+  creatornotesformat: 1,
+  demourl: `https://site.example/demo/${sitecourseid}`,
+  enrollable: false,
+  ...extra,
+});
+
+const courseRow = (id: number) => t.store.db.select().from(hubCourses).where(eq(hubCourses.id, id)).get();
+
+beforeAll(async () => {
+  t = await makeTestApp({ env: { GATEHOUSE_SEED_DEMO: '0' }, now: clock.now });
+  admin = await signIn(t, 'admin');
+  // Enable web services for the hub; enable the XML-RPC protocol; set up the hub.
+  const s = await admin.patch('/api/settings', {
+    enablewebservices: '1',
+    webserviceprotocols: 'xmlrpc',
+    debug: 'normal',
+  });
+  if (s.status !== 200) throw new Error(s.text);
+  const h = await admin.patch('/api/hub/settings', {
+    name: 'Test hub',
+    description: 'A hub for the tests',
+    enabled: true,
+    privacy: 'private',
+    password: HUB_PASSWORD,
+  });
+  if (h.status !== 200) throw new Error(h.text);
+  server = serve({ fetch: t.app.fetch, port: 0, hostname: '127.0.0.1' });
+  await new Promise((r) => server.once('listening', r));
+  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+});
+
+afterAll(() => {
+  server?.close();
+  t?.close();
+});
+
+describe('registration over XML-RPC', () => {
+  it('a would-be site fetches the public token, and reads the hub information with it', async () => {
+    const res = await fetch(`${base}/local/hub/publictoken.php`);
+    expect(res.status).toBe(200);
+    publicToken = ((await res.json()) as { token: string }).token;
+    expect(publicToken).toMatch(/^gwt[0-9A-Za-z]{49}$/);
+    const info = await call<Record<string, unknown>>('hub_get_info', [{}], publicToken);
+    expect(info).toMatchObject({
+      name: 'Test hub',
+      description: 'A hub for the tests',
+      privacy: 'private',
+      enabled: true,
+      sites: 0,
+      courses: 0,
+    });
+  });
+
+  it('a private hub refuses a wrong or missing password with wronghubpassword, and registers nothing', async () => {
+    const args = [{ siteinfo: siteInfo('Site A', 'https://site-a.example/moodle'), password: 'guess' }];
+    await expect(call('hub_register_site', args, publicToken)).rejects.toMatchObject({
+      faultString: 'Wrong hub password',
+    });
+    expect(await errorcodeOf('hub_register_site', args, publicToken)).toBe('wronghubpassword');
+    const none = [{ siteinfo: siteInfo('Site A', 'https://site-a.example/moodle') }];
+    expect(await errorcodeOf('hub_register_site', none, publicToken)).toBe('wronghubpassword');
+    expect(t.store.db.select().from(hubSites).all()).toEqual([]);
+  });
+
+  it('the right password registers the site: its id and its own token, once', async () => {
+    siteA = await call(
+      'hub_register_site',
+      [{ siteinfo: siteInfo('Site A', 'https://site-a.example/moodle/'), password: HUB_PASSWORD }],
+      publicToken,
+    );
+    expect(siteA).toEqual({ siteid: expect.any(Number), token: expect.stringMatching(/^gwt/) });
+    expect(siteA.token).not.toBe(publicToken);
+    const row = t.store.db.select().from(hubSites).where(eq(hubSites.id, siteA.siteid)).get()!;
+    expect(row).toMatchObject({
+      name: 'Site A',
+      url: 'https://site-a.example/moodle',
+      country: 'NZ',
+      statCourses: 12,
+      statUsers: 340,
+      trusted: false,
+      prioritised: false,
+      visible: true,
+    });
+    const user = t.store.db.select().from(users).where(eq(users.id, row.userId!)).get()!;
+    expect(user).toMatchObject({ auth: 'webservice', protected: true, deleted: false });
+    const token = t.store.db.select().from(externalTokens).where(eq(externalTokens.userId, user.id)).all();
+    expect(token).toHaveLength(1);
+    expect(token[0]).toMatchObject({ hidden: true, origin: 'hub' });
+    // Not in Manage tokens.
+    expect((await admin.get(`/api/tokens?user=${user.username}`)).body.total).toBe(0);
+  });
+
+  it('the same URL cannot register twice (sitealreadyregistered)', async () => {
+    const args = [{ siteinfo: siteInfo('Site A again', 'HTTPS://Site-A.example/moodle'), password: HUB_PASSWORD }];
+    await expect(call('hub_register_site', args, publicToken)).rejects.toMatchObject({
+      faultString: 'This site is already registered on this hub',
+    });
+    expect(await errorcodeOf('hub_register_site', args, publicToken)).toBe('sitealreadyregistered');
+    expect(t.store.db.select().from(hubSites).all()).toHaveLength(1);
+  });
+
+  it('the site updates its information with its own token', async () => {
+    const ok = await call(
+      'hub_update_site_info',
+      [{ siteinfo: siteInfo('Site A (renamed)', 'https://site-a.example/moodle', { countrycode: 'au', users: 400 }) }],
+      siteA.token,
+    );
+    expect(ok).toBe(true);
+    expect(t.store.db.select().from(hubSites).where(eq(hubSites.id, siteA.siteid)).get()).toMatchObject({
+      name: 'Site A (renamed)',
+      country: 'AU',
+      statUsers: 400,
+    });
+    // The public token cannot do this: hub_update_site_info is not in the Public sites service.
+    await expect(
+      call('hub_update_site_info', [{ siteinfo: siteInfo('X', 'https://x.example') }], publicToken),
+    ).rejects.toMatchObject({ faultCode: 403 });
+  });
+
+  it('an untrusted site publishes hidden courses; once trusted, its next course is visible at once', async () => {
+    const ids = await call<number[]>(
+      'hub_register_courses',
+      [{ courses: [course(1, 'Algebra'), course(2, 'Biology')] }],
+      siteA.token,
+    );
+    expect(ids).toHaveLength(2);
+    expect(ids.map((id) => courseRow(id)?.visible)).toEqual([false, false]);
+    expect(courseRow(ids[0]!)).toMatchObject({
+      siteId: siteA.siteid,
+      fullname: 'Algebra',
+      licence: 'cc-sa',
+      audience: 'educators',
+      enrollable: false,
+      demoUrl: 'https://site.example/demo/1',
+    });
+
+    const trust = await admin.post(`/api/hub/sites/${siteA.siteid}/trust`);
+    expect([trust.status, trust.body.trusted]).toEqual([200, true]);
+    clock.advance(60);
+    const [next] = await call<number[]>(
+      'hub_register_courses',
+      [
+        {
+          courses: [
+            course(3, 'Chemistry', {
+              enrollable: true,
+              courseurl: 'https://site-a.example/moodle/course/view.php?id=3',
+            }),
+          ],
+        },
+      ],
+      siteA.token,
+    );
+    expect(courseRow(next!)?.visible).toBe(true);
+    // What was published before the site was trusted still waits for review.
+    expect(courseRow(ids[0]!)?.visible).toBe(false);
+  });
+
+  it('refuses invalid course values with invalid_parameter_exception, publishing none of the call', async () => {
+    const before = t.store.db.select().from(hubCourses).all().length;
+    await expect(
+      call(
+        'hub_register_courses',
+        [{ courses: [course(4, 'Drama'), course(5, 'Ethics', { audience: 'parents' })] }],
+        siteA.token,
+      ),
+    ).rejects.toMatchObject({ faultCode: 400, faultString: 'Invalid parameter value detected' });
+    await expect(
+      call(
+        'hub_register_courses',
+        [{ courses: [course(6, 'Enrol me', { enrollable: true, demourl: undefined })] }],
+        siteA.token,
+      ),
+    ).rejects.toMatchObject({ faultCode: 400 });
+    expect(t.store.db.select().from(hubCourses).all()).toHaveLength(before);
+  });
+
+  it('the daily maximum refuses the call that goes over it (maxcoursesperday), all or none', async () => {
+    const set = await admin.patch(`/api/hub/sites/${siteA.siteid}`, { maxCoursesPerDay: 4 });
+    expect(set.body.effectiveMaxCoursesPerDay).toBe(4);
+    const args = [{ courses: [course(7, 'Geology'), course(8, 'History')] }];
+    await expect(call('hub_register_courses', args, siteA.token)).rejects.toMatchObject({
+      faultString: 'You cannot publish more than 4 course(s) a day on this hub. Try again tomorrow.',
+    });
+    expect(await errorcodeOf('hub_register_courses', args, siteA.token)).toBe('maxcoursesperday');
+    expect(t.store.db.select().from(hubCourses).where(eq(hubCourses.siteId, siteA.siteid)).all()).toHaveLength(3);
+    // One more fits; publishing an enrollable course again updates it and does not count.
+    expect(
+      await call<number[]>('hub_register_courses', [{ courses: [course(7, 'Geology')] }], siteA.token),
+    ).toHaveLength(1);
+    const again = await call<number[]>(
+      'hub_register_courses',
+      [
+        {
+          courses: [
+            course(3, 'Chemistry II', {
+              enrollable: true,
+              courseurl: 'https://site-a.example/moodle/course/view.php?id=3',
+            }),
+          ],
+        },
+      ],
+      siteA.token,
+    );
+    expect(courseRow(again[0]!)?.fullname).toBe('Chemistry II');
+    expect(t.store.db.select().from(hubCourses).where(eq(hubCourses.siteId, siteA.siteid)).all()).toHaveLength(4);
+    await expect(
+      call('hub_register_courses', [{ courses: [course(9, 'Italian')] }], siteA.token),
+    ).rejects.toMatchObject({
+      faultCode: 500,
+    });
+    // A day later the site may publish again.
+    clock.advance(DAY + 60);
+    admin = await signIn(t, 'admin'); // the console session timed out meanwhile
+    expect(
+      await call<number[]>('hub_register_courses', [{ courses: [course(9, 'Italian')] }], siteA.token),
+    ).toHaveLength(1);
+  });
+
+  it('hub_get_courses: visible courses of visible sites, prioritised sites first; a site sees its own hidden ones on request', async () => {
+    siteB = await call(
+      'hub_register_site',
+      [{ siteinfo: siteInfo('Site B', 'https://site-b.example'), password: HUB_PASSWORD }],
+      publicToken,
+    );
+    expect((await admin.post(`/api/hub/sites/${siteB.siteid}/prioritise`)).body).toMatchObject({
+      prioritised: true,
+      trusted: true,
+    });
+    // Site B publishes first (so its course is the oldest), yet comes first: it is prioritised.
+    clock.advance(-3600);
+    const [bCourse] = await call<number[]>('hub_register_courses', [{ courses: [course(1, 'Zoology')] }], siteB.token);
+    clock.advance(3600);
+
+    type Found = { id: number; fullname: string; sitecourseid?: number; visible?: boolean; publisheremail?: string };
+    const found = await call<Found[]>('hub_get_courses', ['', true, true, {}], publicToken);
+    // Geology was published once the site was trusted: visible at once.
+    expect(found.map((c) => c.fullname)).toEqual(['Zoology', 'Italian', 'Geology', 'Chemistry II']);
+    expect(found[0]).not.toHaveProperty('sitecourseid');
+    expect(found[0]).not.toHaveProperty('publisheremail');
+
+    const searched = await call<Found[]>('hub_get_courses', [{ search: 'chemistry' }], siteA.token);
+    expect(searched.map((c) => c.fullname)).toEqual(['Chemistry II']);
+    // The site's own course comes with its site course id and publisher email.
+    expect(searched[0]).toMatchObject({ sitecourseid: 3, publisheremail: 'pat@site.example', visible: true });
+    const enrollable = await call<Found[]>('hub_get_courses', [{ downloadable: false, enrollable: true }], publicToken);
+    expect(enrollable.map((c) => c.fullname)).toEqual(['Chemistry II']);
+    const own = await call<Found[]>('hub_get_courses', [{ options: { allsitecourses: 1 } }], siteA.token);
+    expect(own.map((c) => c.fullname).sort()).toEqual(['Algebra', 'Biology', 'Chemistry II', 'Geology', 'Italian']);
+    expect(
+      own
+        .filter((c) => !c.visible)
+        .map((c) => c.fullname)
+        .sort(),
+    ).toEqual(['Algebra', 'Biology']);
+    // The public token is no site: allsitecourses is ignored.
+    const pub = await call<Found[]>('hub_get_courses', [{ options: { allsitecourses: 1 } }], publicToken);
+    expect(pub.map((c) => c.id)).toEqual(found.map((c) => c.id));
+    expect(bCourse).toBeDefined();
+  });
+
+  it("hub_unregister_courses: only the site's own courses", async () => {
+    const bCourse = t.store.db.select().from(hubCourses).where(eq(hubCourses.siteId, siteB.siteid)).get()!;
+    const args = [{ courseids: [bCourse.id] }];
+    await expect(call('hub_unregister_courses', args, siteA.token)).rejects.toMatchObject({
+      faultString: 'These courses are not published on this hub by your site',
+    });
+    expect(await errorcodeOf('hub_unregister_courses', args, siteA.token)).toBe('coursenotfound');
+    expect(courseRow(bCourse.id)).toBeDefined();
+    const own = t.store.db.select().from(hubCourses).where(eq(hubCourses.siteId, siteA.siteid)).all();
+    const algebra = own.find((c) => c.fullname === 'Algebra')!;
+    expect(await call('hub_unregister_courses', [{ courseids: [algebra.id] }], siteA.token)).toBe(1);
+    expect(courseRow(algebra.id)).toBeUndefined();
+  });
+
+  it('hub_unregister_site: courses, user and token go; the token is then refused (invalidtoken)', async () => {
+    const row = t.store.db.select().from(hubSites).where(eq(hubSites.id, siteA.siteid)).get()!;
+    expect(await call('hub_unregister_site', [{}], siteA.token)).toBe(true);
+    expect(t.store.db.select().from(hubSites).where(eq(hubSites.id, siteA.siteid)).get()).toBeUndefined();
+    expect(t.store.db.select().from(hubCourses).where(eq(hubCourses.siteId, siteA.siteid)).all()).toEqual([]);
+    expect(t.store.db.select().from(users).where(eq(users.id, row.userId!)).get()).toMatchObject({ deleted: true });
+    await expect(call('hub_get_info', [{}], siteA.token)).rejects.toMatchObject({
+      faultCode: 403,
+      faultString: 'Invalid token - token not found',
+    });
+    expect(await errorcodeOf('hub_get_info', [{}], siteA.token)).toBe('invalidtoken');
+    // Site B is untouched.
+    expect(await call('hub_get_info', [{}], siteB.token)).toMatchObject({ sites: 1, courses: 1 });
+  });
+});
+
+describe('what the hub needs from the site', () => {
+  it('with the XML-RPC protocol off, the server refuses the call (HTTP 403, empty body)', async () => {
+    await admin.patch('/api/settings', { webserviceprotocols: 'rest' });
+    try {
+      // The npm client does not look at the status: it finds no XML-RPC answer in the empty body.
+      await expect(call('hub_get_info', [{}], publicToken)).rejects.toThrow('Invalid XML-RPC message');
+      const raw = await fetch(`${base}/webservice/xmlrpc/server.php?wstoken=${publicToken}`, {
+        method: 'POST',
+        body: serializeMethodCall('hub_get_info', [{}]),
+      });
+      expect([raw.status, await raw.text()]).toEqual([403, '']);
+    } finally {
+      await admin.patch('/api/settings', { webserviceprotocols: 'xmlrpc' });
+    }
+    expect(await call('hub_get_info', [{}], publicToken)).toMatchObject({ name: 'Test hub' });
+  });
+
+  it('a disabled hub: the public token is no longer published and its services refuse calls', async () => {
+    await admin.patch('/api/hub/settings', { enabled: false });
+    expect((await fetch(`${base}/local/hub/publictoken.php`)).status).toBe(404);
+    await expect(call('hub_get_courses', [{}], publicToken)).rejects.toMatchObject({ faultCode: 403 });
+    expect(await errorcodeOf('hub_get_courses', [{}], siteB.token)).toBe('accessexception');
+    await admin.patch('/api/hub/settings', { enabled: true });
+    expect(await call('hub_get_info', [{}], publicToken)).toMatchObject({ enabled: true });
+  });
+});

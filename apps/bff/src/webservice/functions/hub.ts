@@ -1,0 +1,354 @@
+import { multiple, single, value } from '@gatehouse/shared';
+import { count, eq } from 'drizzle-orm';
+import { hubSites } from '../../db/schema';
+import { hubUrl, readHubConfig } from '../../features/hub/hub-config';
+import { HUB_COMPONENT, HUB_SERVICE } from '../../features/hub/hub-constants';
+import {
+  type CourseInput,
+  publishCourses,
+  searchCourses,
+  unpublishCourses,
+} from '../../features/hub/hub-courses.service';
+import { registerSite, type SiteInfo, unregisterSite, updateSiteInfo } from '../../features/hub/hub-registration';
+import { siteOfUser } from '../../features/hub/hub-sites.service';
+import { moodleError } from '../exceptions';
+import { type CallContext, defineFunction } from '../types';
+import { actorOf } from './common';
+
+// The community hub's functions (Moodle's local_hub), in the hub's three services:
+// Hub directory (hub_get_info), Registered sites (what a registered site does with its own
+// token) and Public sites (what any site does with the hub's public token).
+
+const { directory: DIRECTORY, registered: REGISTERED, public: PUBLIC } = HUB_SERVICE;
+
+/** The registered site that is calling (by the user its token belongs to). */
+function callerSite(ctx: CallContext) {
+  const site = siteOfUser(ctx.deps.store.db, ctx.user.id);
+  if (!site) {
+    throw moodleError('sitenotregistered', 'This token does not belong to a site registered with this hub');
+  }
+  return site;
+}
+
+const siteInfoKeys = {
+  name: value('text', 'site name'),
+  url: value('url', 'site url'),
+  description: value('text', 'site description', { default: '' }),
+  contactname: value('text', 'site server administrator name', { default: '' }),
+  contactemail: value('email', 'site server administrator email', { default: '' }),
+  contactphone: value('text', 'site server administrator phone', { optional: true }),
+  imageurl: value('url', 'site logo url', { optional: true }),
+  privacy: value('alpha', 'site privacy', { optional: true }),
+  language: value('alphanumext', 'site main language', { default: 'en' }),
+  users: value('float', '-1 if private info, otherwise number of users', { default: -1 }),
+  courses: value('float', '-1 if private info, otherwise number of courses', { default: -1 }),
+  street: value('text', 'physical address', { optional: true }),
+  regioncode: value('alphanumext', 'ISO 3166-2 region code', { optional: true }),
+  countrycode: value('alphanumext', 'ISO 3166 country code', { default: '' }),
+  geolocation: value('raw', 'geolocation', { optional: true }),
+  contactable: value('bool', '1 if the administrator can be contacted by Moodle form on the hub', {
+    optional: true,
+  }),
+  emailalert: value('bool', '1 if the administrator receive email notification from the hub', { optional: true }),
+  enrolments: value('float', '-1 if private info, otherwise number of enrolments', { optional: true }),
+  posts: value('float', '-1 if private info, otherwise number of posts', { optional: true }),
+  questions: value('float', '-1 if private info, otherwise number of questions', { optional: true }),
+  resources: value('float', '-1 if private info, otherwise number of resources', { optional: true }),
+  participantnumberaverage: value('float', '-1 if private info, otherwise average number of participants', {
+    optional: true,
+  }),
+  modulenumberaverage: value('float', '-1 if private info, otherwise average number of course modules', {
+    optional: true,
+  }),
+  moodleversion: value('int', 'moodle version', { optional: true }),
+  moodlerelease: value('text', 'moodle release', { optional: true }),
+};
+
+export const hubGetInfo = defineFunction({
+  name: 'hub_get_info',
+  component: HUB_COMPONENT,
+  description:
+    'Returns the hub information: name, description, contact, privacy, language, address, whether it is enabled, and how many sites and visible courses it lists.',
+  type: 'read',
+  capabilities: ['local/hub:viewinfo'],
+  services: [DIRECTORY, REGISTERED, PUBLIC],
+  parameters: single({}),
+  returns: single(
+    {
+      name: value('text', 'hub name'),
+      description: value('text', 'hub description'),
+      contactname: value('text', 'hub server administrator name'),
+      contactemail: value('email', 'hub server administrator email'),
+      privacy: value('alpha', 'hub privacy: private, public or publicsearch'),
+      language: value('alphanumext', 'hub main language'),
+      url: value('url', 'hub url'),
+      enabled: value('bool', '1 when the hub is enabled'),
+      sites: value('int', 'number of visible registered sites on this hub'),
+      courses: value('int', 'number of visible courses from visible sites on this hub'),
+    },
+    'hub information',
+  ),
+  execute(ctx) {
+    ctx.requireCapability('local/hub:viewinfo', 'View hub information');
+    const { db } = ctx.deps.store;
+    const hub = readHubConfig(db);
+    const sites = db.select({ n: count() }).from(hubSites).where(eq(hubSites.visible, true)).get()?.n ?? 0;
+    const courses = searchCourses(db, {}, { from: 0, num: 0 }).total;
+    return {
+      name: hub.name,
+      description: hub.description,
+      contactname: hub.contactName,
+      contactemail: hub.contactEmail,
+      privacy: hub.privacy,
+      language: hub.language,
+      url: hubUrl(ctx.deps.env),
+      enabled: hub.enabled,
+      sites,
+      courses,
+    };
+  },
+});
+
+export const hubRegisterSite = defineFunction({
+  name: 'hub_register_site',
+  component: HUB_COMPONENT,
+  description:
+    "Registers the calling site with the hub (called with the hub's public token). A private hub requires its password (error wronghubpassword); a URL can register once (error sitealreadyregistered). Returns the new site's id and its own token for the Registered sites service: keep it, it is shown only once.",
+  type: 'write',
+  capabilities: ['local/hub:updateinfo'],
+  services: [PUBLIC],
+  parameters: single({
+    siteinfo: single(siteInfoKeys, 'site info'),
+    password: value('raw', 'the hub password (required by private hubs)', { default: '' }),
+  }),
+  returns: single(
+    {
+      siteid: value('int', 'id of the site on the hub'),
+      token: value('alphanum', "the site's token for the Registered sites service"),
+    },
+    'registration',
+  ),
+  execute(ctx, { siteinfo, password }) {
+    ctx.requireCapability('local/hub:updateinfo', 'Register a site with the hub');
+    return registerSite(ctx.deps, siteinfo as SiteInfo, password, actorOf(ctx));
+  },
+});
+
+export const hubUpdateSiteInfo = defineFunction({
+  name: 'hub_update_site_info',
+  component: HUB_COMPONENT,
+  description: 'Updates the information of the calling registered site (a new URL must not belong to another site).',
+  type: 'write',
+  capabilities: ['local/hub:updateinfo'],
+  services: [REGISTERED],
+  parameters: single({ siteinfo: single(siteInfoKeys, 'site info') }),
+  returns: value('bool', '1 if all went well'),
+  execute(ctx, { siteinfo }) {
+    ctx.requireCapability('local/hub:updateinfo', 'Update the hub information of a registered site');
+    updateSiteInfo(ctx.deps, callerSite(ctx), siteinfo as SiteInfo, actorOf(ctx));
+    return true;
+  },
+});
+
+const courseKeys = {
+  sitecourseid: value('int', 'the id of the course on the publishing site'),
+  fullname: value('text', 'course name'),
+  shortname: value('text', 'course short name'),
+  description: value('text', 'course description', { default: '' }),
+  language: value('alphanumext', 'course language', { default: 'en' }),
+  publishername: value('text', 'publisher name', { default: '' }),
+  publisheremail: value('email', 'publisher email', { default: '' }),
+  contributornames: value('text', 'contributor names', { default: '' }),
+  coverage: value('text', 'coverage', { default: '' }),
+  creatorname: value('text', 'creator name', { default: '' }),
+  licenceshortname: value('alphanumext', 'licence short name (cc, cc-sa, allrightsreserved, ...)', {
+    default: 'unknown',
+  }),
+  subject: value('alphanum', 'subject', { default: '' }),
+  audience: value('alpha', 'audience: educators, students or admins'),
+  educationallevel: value('alpha', 'educational level: primary, secondary, tertiary, government, ...'),
+  creatornotes: value('raw', 'creator notes', { default: '' }),
+  creatornotesformat: value('int', 'notes format', { default: 1 }),
+  demourl: value('url', 'demo URL', { optional: true }),
+  courseurl: value('url', 'course URL (required for an enrollable course)', { optional: true }),
+  enrollable: value('bool', 'is the course enrollable (otherwise downloadable)', { default: false }),
+  screenshotsids: value('text', 'screenshotsids', { optional: true }),
+};
+
+export const hubRegisterCourses = defineFunction({
+  name: 'hub_register_courses',
+  component: HUB_COMPONENT,
+  description:
+    "Publishes courses of the calling site on the hub, all of them or none. A trusted site's courses are visible at once; the others wait for the hub administrator. A site publishes at most its maximum of courses per day (error maxcoursesperday).",
+  type: 'write',
+  capabilities: ['local/hub:registercourse'],
+  services: [REGISTERED],
+  parameters: single({ courses: multiple(single(courseKeys, 'course info'), 'courses to publish') }),
+  returns: multiple(value('int', 'new id from the course directory table')),
+  execute(ctx, { courses }) {
+    ctx.requireCapability('local/hub:registercourse', 'Publish courses on the hub');
+    const site = callerSite(ctx);
+    return publishCourses(ctx.deps, site, courses as CourseInput[], actorOf(ctx));
+  },
+});
+
+const courseReturn = single(
+  {
+    id: value('int', 'id'),
+    fullname: value('text', 'course name'),
+    shortname: value('text', 'course short name'),
+    description: value('text', 'course description'),
+    language: value('alphanumext', 'course language'),
+    publishername: value('text', 'publisher name'),
+    publisheremail: value('email', 'publisher email (own courses only)', { optional: true }),
+    sitecourseid: value('int', 'course id on the site (own courses only)', { optional: true }),
+    visible: value('bool', 'whether the course is visible on the hub (own courses only)', { optional: true }),
+    contributornames: value('text', 'contributor names', { optional: true }),
+    coverage: value('text', 'coverage', { optional: true }),
+    creatorname: value('text', 'creator name'),
+    licenceshortname: value('alphanumext', 'licence short name'),
+    subject: value('alphanum', 'subject'),
+    audience: value('alpha', 'audience'),
+    educationallevel: value('alpha', 'educational level'),
+    creatornotes: value('raw', 'creator notes'),
+    creatornotesformat: value('int', 'notes format'),
+    demourl: value('url', 'demo URL', { optional: true }),
+    courseurl: value('url', 'course URL', { optional: true }),
+    enrollable: value('bool', 'is the course enrollable'),
+    timemodified: value('int', 'last change on the hub'),
+  },
+  'course info',
+);
+
+export const hubGetCourses = defineFunction({
+  name: 'hub_get_courses',
+  component: HUB_COMPONENT,
+  description:
+    "Searches the hub's visible courses of visible sites by keywords and options; courses of prioritised sites come first. A registered site can ask for all of its own courses, hidden ones included (allsitecourses = 1).",
+  type: 'read',
+  capabilities: ['local/hub:view'],
+  services: [REGISTERED, PUBLIC],
+  parameters: single({
+    search: value('text', 'string to search', { default: '' }),
+    downloadable: value('bool', 'include downloadable courses', { default: true }),
+    enrollable: value('bool', 'include enrollable courses', { default: true }),
+    options: single(
+      {
+        ids: multiple(value('int', 'id of a course in the hub course directory'), 'ids of course', { optional: true }),
+        sitecourseids: multiple(value('int', 'id of a course in the site'), 'ids of course in the site', {
+          optional: true,
+        }),
+        coverage: value('text', 'coverage', { optional: true }),
+        licenceshortname: value('alphanumext', 'licence short name', { optional: true }),
+        subject: value('alphanum', 'subject', { optional: true }),
+        audience: value('alpha', 'audience', { optional: true }),
+        educationallevel: value('alpha', 'educational level', { optional: true }),
+        language: value('alphanumext', 'language', { optional: true }),
+        allsitecourses: value(
+          'int',
+          "1: all the calling site's own courses, visible or not (ignored for callers that are not registered sites)",
+          { default: 0 },
+        ),
+        limitfrom: value('int', 'return courses from this position', { default: 0 }),
+        limitnum: value('int', 'at most this many courses (1 to 500)', { default: 100 }),
+      },
+      'search options',
+      { default: {} },
+    ),
+  }),
+  returns: multiple(courseReturn),
+  execute(ctx, { search, downloadable, enrollable, options }) {
+    ctx.requireCapability('local/hub:view', 'View the hub');
+    const site = siteOfUser(ctx.deps.store.db, ctx.user.id);
+    const own = site && options.allsitecourses === 1 ? site.id : undefined;
+    const { rows } = searchCourses(
+      ctx.deps.store.db,
+      {
+        search,
+        ownSiteId: own,
+        ids: options.ids,
+        sitecourseids: options.sitecourseids,
+        coverage: options.coverage,
+        licenceshortname: options.licenceshortname,
+        subject: options.subject,
+        audience: options.audience,
+        educationallevel: options.educationallevel,
+        language: options.language,
+        // Both or neither: no filter on the kind.
+        enrollable: enrollable === downloadable ? undefined : enrollable,
+      },
+      { from: Math.max(0, options.limitfrom), num: Math.min(500, Math.max(1, options.limitnum)) },
+    );
+    return rows.map(({ c }) => {
+      const mine = !!site && c.siteId === site.id;
+      return {
+        id: c.id,
+        fullname: c.fullname,
+        shortname: c.shortname,
+        description: c.description,
+        language: c.language,
+        publishername: c.publisherName,
+        ...(mine ? { publisheremail: c.publisherEmail, sitecourseid: c.siteCourseId, visible: c.visible } : {}),
+        contributornames: c.contributorNames,
+        coverage: c.coverage,
+        creatorname: c.creatorName,
+        licenceshortname: c.licence,
+        subject: c.subject,
+        audience: c.audience,
+        educationallevel: c.educationalLevel,
+        creatornotes: c.creatorNotes,
+        creatornotesformat: c.creatorNotesFormat,
+        ...(c.demoUrl ? { demourl: c.demoUrl } : {}),
+        ...(c.courseUrl ? { courseurl: c.courseUrl } : {}),
+        enrollable: c.enrollable,
+        timemodified: c.timeModified,
+      };
+    });
+  },
+});
+
+export const hubUnregisterCourses = defineFunction({
+  name: 'hub_unregister_courses',
+  component: HUB_COMPONENT,
+  description:
+    "Removes courses of the calling site from the hub, all of them or none; another site's course is refused (error coursenotfound).",
+  type: 'write',
+  capabilities: ['local/hub:unregistercourse'],
+  services: [REGISTERED],
+  parameters: single({
+    courseids: multiple(value('int', 'the id of the course to unregister'), 'hub course ids'),
+  }),
+  returns: value('int', '1 for successful'),
+  execute(ctx, { courseids }) {
+    ctx.requireCapability('local/hub:unregistercourse', 'Unpublish courses from the hub');
+    unpublishCourses(ctx.deps, callerSite(ctx), courseids, actorOf(ctx));
+    return 1;
+  },
+});
+
+export const hubUnregisterSite = defineFunction({
+  name: 'hub_unregister_site',
+  component: HUB_COMPONENT,
+  description:
+    'Unregisters the calling site: its courses are removed from the hub, its hub user is deleted and its token stops working.',
+  type: 'write',
+  capabilities: ['local/hub:updateinfo'],
+  services: [REGISTERED],
+  parameters: single({}),
+  returns: value('bool', '1 if all went well'),
+  execute(ctx) {
+    ctx.requireCapability('local/hub:updateinfo', 'Unregister a site from the hub');
+    unregisterSite(ctx.deps, callerSite(ctx), actorOf(ctx));
+    return true;
+  },
+});
+
+export const HUB_FUNCTIONS = [
+  hubGetInfo,
+  hubRegisterSite,
+  hubUpdateSiteInfo,
+  hubRegisterCourses,
+  hubGetCourses,
+  hubUnregisterCourses,
+  hubUnregisterSite,
+];
