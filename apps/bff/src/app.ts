@@ -5,6 +5,7 @@ import { getConnInfo } from '@hono/node-server/conninfo';
 import { serveStatic } from '@hono/node-server/serve-static';
 import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
+import { createMiddleware } from 'hono/factory';
 import { HTTPException } from 'hono/http-exception';
 import { secureHeaders } from 'hono/secure-headers';
 import type { Deps } from './context';
@@ -60,6 +61,18 @@ function webDist(): string | undefined {
 /** Builds the whole application (no listen), so tests can drive it with app.request(). */
 export function createApp(deps: Deps) {
   const app = new Hono<AppEnv>();
+
+  // The OpenAPI reference component (Scalar) needs inline styles. Only the documents of its pages,
+  // which the console reaches by full page loads, get style-src 'unsafe-inline'; scripts stay
+  // 'self' only. Registered before secureHeaders so that it runs after it on the way out.
+  const relaxStyles = createMiddleware(async (c, next) => {
+    await next();
+    const csp = c.res.headers.get('Content-Security-Policy');
+    if (csp)
+      c.res.headers.set('Content-Security-Policy', csp.replace("style-src 'self'", "style-src 'self' 'unsafe-inline'"));
+  });
+  app.use('/admin/webservice/openapi', relaxStyles);
+  app.use('/admin/webservice/openapi/*', relaxStyles);
 
   app.use(
     secureHeaders({

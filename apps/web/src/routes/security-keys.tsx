@@ -23,12 +23,17 @@ interface ShownSecret {
   secret: string;
 }
 
+/** Only keys the user created themselves can be reset; one an administrator made keeps its settings. */
+const isOwnKey = (k: TokenDto, meId: number) => k.creator?.id === meId;
+
 function KeysTable({
   keys,
+  meId,
   documentation,
   onReset,
 }: {
   keys: TokenDto[];
+  meId: number;
   documentation: boolean;
   onReset: (k: TokenDto) => void;
 }) {
@@ -68,9 +73,18 @@ function KeysTable({
                   Documentation<span className="sr-only"> for {k.name}</span>
                 </Link>
               )}
-              <Button size="sm" onClick={() => onReset(k)}>
-                Reset<span className="sr-only"> {k.name}</span>
-              </Button>
+              {isOwnKey(k, meId) ? (
+                <Button size="sm" onClick={() => onReset(k)}>
+                  Reset<span className="sr-only"> {k.name}</span>
+                </Button>
+              ) : (
+                <span
+                  className="text-sm text-slate-600"
+                  title="Only keys you created yourself can be reset here: ask the administrator who made it for a new one."
+                >
+                  Created by {k.creator?.username ?? 'the site'}
+                </span>
+              )}
             </Td>
           </tr>
         ))}
@@ -158,10 +172,11 @@ function SecurityKeys() {
         </EmptyState>
       ) : (
         <>
-          <KeysTable keys={q.data.keys} documentation={q.data.documentationEnabled} onReset={setToReset} />
+          <KeysTable keys={q.data.keys} meId={me.id} documentation={q.data.documentationEnabled} onReset={setToReset} />
           <p className="mt-3 max-w-3xl text-sm text-slate-600">
             A key is a password to your account for the functions of its service: never share it. Only its first
-            characters are shown; if a key is lost or leaked, reset it.
+            characters are shown; if a key you created is lost or leaked, reset it. A key an administrator created for
+            you cannot be reset here: ask them for a new one.
           </p>
         </>
       )}

@@ -11,12 +11,14 @@ import { EmptyState } from '../components/ui/empty-state';
 import { Loading } from '../components/ui/loading';
 import { QueryError } from '../components/ui/query-error';
 import { RowTh, Table, TBody, Td, THead, Th } from '../components/ui/table';
+import { DownloadOpenApiButton } from '../features/docs/download-openapi';
 import { AddFunctionsDialog } from '../features/services/add-functions-dialog';
 import {
   serviceFunctionsQueryOptions,
   serviceQueryOptions,
   useRemoveServiceFunction,
 } from '../features/services/queries';
+import { openApiQueryOptions } from '../features/webservice/queries';
 import { plural } from '../lib/format';
 
 const BASE = '/admin/webservice/services';
@@ -197,8 +199,25 @@ export default function ServiceFunctionsPage() {
             <code>{q.data.shortname}</code> ·{' '}
             <Link to={`${BASE}/${q.data.id}`} className="text-blue-700 hover:underline">
               Edit service
+            </Link>{' '}
+            ·{' '}
+            <Link
+              reloadDocument
+              to={`/admin/webservice/openapi/${q.data.id}`}
+              className="text-blue-700 hover:underline"
+            >
+              OpenAPI
             </Link>
           </>
+        )
+      }
+      actions={
+        q.data && (
+          <DownloadOpenApiButton
+            label="Download OpenAPI"
+            filename={`gatehouse-${q.data.shortname}.openapi.json`}
+            query={openApiQueryOptions(q.data.id)}
+          />
         )
       }
     >

@@ -74,6 +74,13 @@ function ServicesTable({
               <Link to={`${BASE}/${s.id}`} className="rounded px-2 py-1 text-blue-700 hover:underline">
                 Edit<span className="sr-only"> {s.name}</span>
               </Link>
+              <Link
+                reloadDocument
+                to={`/admin/webservice/openapi/${s.id}`}
+                className="rounded px-2 py-1 text-blue-700 hover:underline"
+              >
+                OpenAPI<span className="sr-only"> of {s.name}</span>
+              </Link>
               {onDelete && !s.protected && (
                 <Button size="sm" variant="ghost" className="text-red-700" onClick={() => onDelete(s)}>
                   Delete<span className="sr-only"> {s.name}</span>

@@ -39,6 +39,8 @@ export const ADMIN_NAV: NavNode[] = [
       {
         label: 'Web services',
         children: [
+          { label: 'Overview', to: '/admin/webservice/overview', cap: 'moodle/site:config' },
+          { label: 'API documentation', to: '/admin/webservice/documentation', cap: 'moodle/site:config' },
           { label: 'Manage protocols', to: '/admin/webservice/protocols', cap: 'moodle/site:config' },
           { label: 'External services', to: '/admin/webservice/services', cap: 'moodle/site:config' },
           { label: 'Manage tokens', to: '/admin/webservice/tokens', cap: 'moodle/webservice:managealltokens' },
@@ -46,6 +48,14 @@ export const ADMIN_NAV: NavNode[] = [
           { label: 'Test client', to: '/admin/webservice/testclient', cap: 'moodle/site:config' },
         ],
       },
+    ],
+  },
+  {
+    label: 'Hub',
+    children: [
+      { label: 'Settings', to: '/admin/hub/settings', cap: 'local/hub:manage' },
+      { label: 'Manage sites', to: '/admin/hub/sites', cap: 'local/hub:manage' },
+      { label: 'Manage courses', to: '/admin/hub/courses', cap: 'local/hub:manage' },
     ],
   },
   {

@@ -53,7 +53,7 @@ export function AppShell() {
   return (
     <div className="flex min-h-screen flex-col">
       <SkipLink />
-      <header className="border-b border-slate-800 bg-slate-900 text-white">
+      <header className="border-b border-slate-800 bg-slate-900 text-white print:hidden">
         <div className="flex h-14 items-center justify-between gap-4 px-4">
           <Link to="/" className="flex items-center gap-2 text-lg font-semibold tracking-tight">
             <img src="/favicon.svg" alt="" className="size-7" />
@@ -84,7 +84,7 @@ export function AppShell() {
         </div>
       </header>
       <div className="flex flex-1">
-        <aside className="w-60 shrink-0 border-r border-slate-200 bg-white">
+        <aside className="w-60 shrink-0 border-r border-slate-200 bg-white print:hidden">
           {nav.length > 0 ? <AdminNav nodes={nav} /> : <div className="h-6" />}
           <PreferencesNav />
         </aside>

@@ -38,9 +38,9 @@ export function Page({
   }, []);
 
   return (
-    <div className="mx-auto max-w-7xl px-6 py-8">
+    <div className="mx-auto max-w-7xl px-6 py-8 print:max-w-none print:p-0">
       {back && (
-        <p className="mb-3 text-sm">
+        <p className="mb-3 text-sm print:hidden">
           <Link to={back.to} className="text-blue-700 hover:underline">
             ← {back.label}
           </Link>
@@ -53,7 +53,7 @@ export function Page({
           </h1>
           {description && <div className="mt-1 max-w-3xl text-sm text-slate-600">{description}</div>}
         </div>
-        {allowed && actions && <div className="flex shrink-0 gap-2">{actions}</div>}
+        {allowed && actions && <div className="flex shrink-0 gap-2 print:hidden">{actions}</div>}
       </div>
       <div className="mt-6">{allowed ? children : <NoPermission />}</div>
     </div>

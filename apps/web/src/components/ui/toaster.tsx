@@ -7,7 +7,7 @@ export function Toaster() {
   return (
     <section
       aria-label="Notifications"
-      className="pointer-events-none fixed right-4 bottom-4 z-50 flex w-96 max-w-[calc(100vw-2rem)] flex-col gap-2"
+      className="pointer-events-none fixed right-4 bottom-4 z-50 print:hidden flex w-96 max-w-[calc(100vw-2rem)] flex-col gap-2"
     >
       {toasts.map((t) => (
         <div

@@ -1,24 +1,8 @@
 import { type ReactNode, useEffect, useId, useRef, useState } from 'react';
 import { Button } from '../../components/ui/button';
+import { copyText } from '../../lib/clipboard';
 
 type CopyState = 'idle' | 'copied' | 'failed';
-
-/** Copies text: the Clipboard API where allowed, else the selected text with the old copy command. */
-async function copyText(text: string, fallback: HTMLInputElement | null): Promise<boolean> {
-  try {
-    await navigator.clipboard.writeText(text);
-    return true;
-  } catch {
-    if (!fallback) return false;
-    fallback.focus();
-    fallback.select();
-    try {
-      return document.execCommand('copy');
-    } catch {
-      return false;
-    }
-  }
-}
 
 /**
  * A secret shown once, right after it was made: a prominent panel with the value, a Copy button

@@ -1,0 +1,43 @@
+import { type FetchQueryOptions, type QueryKey, useQueryClient } from '@tanstack/react-query';
+import { useState } from 'react';
+import { Button, type ButtonVariant } from '../../components/ui/button';
+import { downloadJson } from '../../lib/download';
+import { toast } from '../../lib/toast';
+import type { OpenApiDocument } from '../webservice/queries';
+
+/**
+ * Downloads an OpenAPI document as a file. It is fetched with the console session (and kept in
+ * the query cache, so the API reference page reuses it), then saved from memory.
+ */
+export function DownloadOpenApiButton<TKey extends QueryKey>({
+  label,
+  filename,
+  query,
+  variant = 'secondary',
+}: {
+  label: string;
+  filename: string;
+  query: FetchQueryOptions<OpenApiDocument, Error, OpenApiDocument, TKey>;
+  variant?: ButtonVariant;
+}) {
+  const qc = useQueryClient();
+  const [busy, setBusy] = useState(false);
+  return (
+    <Button
+      variant={variant}
+      busy={busy}
+      onClick={async () => {
+        setBusy(true);
+        try {
+          downloadJson(filename, await qc.fetchQuery(query));
+        } catch (e) {
+          toast.error(`Could not download the OpenAPI document: ${e instanceof Error ? e.message : 'unknown error'}`);
+        } finally {
+          setBusy(false);
+        }
+      }}
+    >
+      {label}
+    </Button>
+  );
+}
