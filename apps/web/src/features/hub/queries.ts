@@ -1,0 +1,291 @@
+import type {
+  HUB_AUDIENCES,
+  HUB_COURSE_SORTS,
+  HUB_EDUCATIONAL_LEVELS,
+  HUB_LICENCES,
+  HUB_SITE_SORTS,
+  HubCourseBulk,
+  HubCourseUpdate,
+  HubSettingsPatch,
+  HubSiteAction,
+  HubSiteUpdate,
+} from '@gatehouse/shared';
+import { keepPreviousData, queryOptions, useMutation, useQueryClient } from '@tanstack/react-query';
+import { api, unwrap } from '../../api/client';
+import { dateInputToUnix } from '../../lib/format';
+import { roleKeys } from '../roles/queries';
+import { serviceKeys } from '../services/queries';
+import { tokenKeys } from '../tokens/queries';
+import { userKeys } from '../users/queries';
+
+export type HubSiteSort = (typeof HUB_SITE_SORTS)[number];
+export type HubCourseSort = (typeof HUB_COURSE_SORTS)[number];
+export type SortDir = 'asc' | 'desc';
+
+export interface HubSiteFilters {
+  search: string;
+  /** '': any. */
+  trusted: '' | 'yes' | 'no';
+  language: string;
+  country: string;
+  sort: HubSiteSort;
+  dir: SortDir;
+  page: number;
+  perPage: number;
+}
+
+export interface HubCourseFilters {
+  search: string;
+  /** 0: every site. */
+  siteId: number;
+  visibility: 'all' | 'visible' | 'hidden';
+  language: string;
+  subject: string;
+  audience: '' | (typeof HUB_AUDIENCES)[number];
+  educationalLevel: '' | (typeof HUB_EDUCATIONAL_LEVELS)[number];
+  licence: '' | (typeof HUB_LICENCES)[number];
+  type: '' | 'enrollable' | 'downloadable';
+  /** Date inputs' values ("2024-05-01"), or ''. */
+  modifiedFrom: string;
+  modifiedTo: string;
+  sort: HubCourseSort;
+  dir: SortDir;
+  page: number;
+  perPage: number;
+}
+
+export const hubKeys = {
+  all: ['hub'] as const,
+  settings: () => [...hubKeys.all, 'settings'] as const,
+  sites: () => [...hubKeys.all, 'sites'] as const,
+  siteList: (f: HubSiteFilters) => [...hubKeys.sites(), 'list', f] as const,
+  siteOptions: () => [...hubKeys.sites(), 'options'] as const,
+  site: (id: number) => [...hubKeys.sites(), 'detail', id] as const,
+  outbox: (page: number) => [...hubKeys.all, 'outbox', page] as const,
+  courses: () => [...hubKeys.all, 'courses'] as const,
+  courseList: (f: HubCourseFilters) => [...hubKeys.courses(), 'list', f] as const,
+  course: (id: number) => [...hubKeys.courses(), 'detail', id] as const,
+  search: (q: string, page: number) => [...hubKeys.all, 'search', q, page] as const,
+};
+
+const orUndefined = (v: string) => v || undefined;
+
+// ---- settings --------------------------------------------------------------------------------
+
+export const hubSettingsQueryOptions = queryOptions({
+  queryKey: hubKeys.settings(),
+  queryFn: () => unwrap(api.hub.settings.$get()),
+  // The checks follow settings changed on other pages (web services, protocols).
+  staleTime: 0,
+});
+
+/** Saves hub settings; enabling the hub creates protected roles, users, services and tokens. */
+export function useSaveHubSettings() {
+  const qc = useQueryClient();
+  return useMutation({
+    mutationFn: (patch: HubSettingsPatch) => unwrap(api.hub.settings.$patch({ json: patch })),
+    meta: { inlineErrors: true },
+    onSuccess: (res) => {
+      qc.setQueryData(hubKeys.settings(), res.settings);
+      void qc.invalidateQueries({ queryKey: hubKeys.all });
+      for (const key of [roleKeys.all, userKeys.all, serviceKeys.all, tokenKeys.all]) {
+        void qc.invalidateQueries({ queryKey: key });
+      }
+    },
+  });
+}
+
+// ---- sites -----------------------------------------------------------------------------------
+
+export const hubSiteListQueryOptions = (f: HubSiteFilters) =>
+  queryOptions({
+    queryKey: hubKeys.siteList(f),
+    queryFn: () =>
+      unwrap(
+        api.hub.sites.$get({
+          query: {
+            search: orUndefined(f.search),
+            trusted: f.trusted || undefined,
+            language: orUndefined(f.language),
+            country: orUndefined(f.country),
+            sort: f.sort,
+            dir: f.dir,
+            page: String(f.page),
+            perPage: String(f.perPage),
+          },
+        }),
+      ),
+    placeholderData: keepPreviousData,
+  });
+
+/** Every site, by name, for the course filter's site list. */
+export const hubSiteOptionsQueryOptions = queryOptions({
+  queryKey: hubKeys.siteOptions(),
+  queryFn: () =>
+    unwrap(api.hub.sites.$get({ query: { sort: 'name', dir: 'asc', page: '1', perPage: '200' } })).then((r) =>
+      r.items.map((s) => ({ id: s.id, name: s.name, url: s.url })),
+    ),
+});
+
+export const hubSiteQueryOptions = (id: number) =>
+  queryOptions({
+    queryKey: hubKeys.site(id),
+    queryFn: () => unwrap(api.hub.sites[':id'].$get({ param: { id: String(id) } })),
+  });
+
+export const hubOutboxQueryOptions = (page: number, perPage = 5) =>
+  queryOptions({
+    queryKey: hubKeys.outbox(page),
+    queryFn: () =>
+      unwrap(api.hub.outbox.$get({ query: { page: String(page), perPage: String(perPage), dir: 'desc' } })),
+    placeholderData: keepPreviousData,
+  });
+
+export function useHubSiteAction() {
+  const qc = useQueryClient();
+  return useMutation({
+    mutationFn: ({ id, action }: { id: number; action: HubSiteAction }) =>
+      unwrap(api.hub.sites[':id'][':action'].$post({ param: { id: String(id), action } })),
+    onSuccess: (site) => {
+      qc.setQueryData(hubKeys.site(site.id), site);
+      void qc.invalidateQueries({ queryKey: hubKeys.sites() });
+      // A site's trust and visibility show on its courses too.
+      void qc.invalidateQueries({ queryKey: hubKeys.courses() });
+    },
+  });
+}
+
+export function useUpdateHubSite(id: number) {
+  const qc = useQueryClient();
+  return useMutation({
+    mutationFn: (patch: HubSiteUpdate) =>
+      unwrap(api.hub.sites[':id'].$patch({ param: { id: String(id) }, json: patch })),
+    meta: { inlineErrors: true },
+    onSuccess: (site) => {
+      qc.setQueryData(hubKeys.site(id), site);
+      void qc.invalidateQueries({ queryKey: hubKeys.sites() });
+      void qc.invalidateQueries({ queryKey: hubKeys.courses() });
+    },
+  });
+}
+
+export function useDeleteHubSite() {
+  const qc = useQueryClient();
+  return useMutation({
+    mutationFn: ({ id, withCourses }: { id: number; withCourses: boolean }) =>
+      unwrap(
+        api.hub.sites[':id'].$delete({ param: { id: String(id) }, query: { withCourses: withCourses ? '1' : '0' } }),
+      ),
+    meta: { inlineErrors: true },
+    onSuccess: (_res, { id }) => {
+      qc.removeQueries({ queryKey: hubKeys.site(id) });
+      void qc.invalidateQueries({ queryKey: hubKeys.all });
+      // The site's own hub user and token went with it.
+      void qc.invalidateQueries({ queryKey: userKeys.all });
+    },
+  });
+}
+
+// ---- courses ---------------------------------------------------------------------------------
+
+export const hubCourseListQueryOptions = (f: HubCourseFilters) =>
+  queryOptions({
+    queryKey: hubKeys.courseList(f),
+    queryFn: () => {
+      const from = dateInputToUnix(f.modifiedFrom);
+      const to = dateInputToUnix(f.modifiedTo, true);
+      return unwrap(
+        api.hub.courses.$get({
+          query: {
+            search: orUndefined(f.search),
+            siteId: f.siteId ? String(f.siteId) : undefined,
+            visibility: f.visibility,
+            language: orUndefined(f.language),
+            subject: orUndefined(f.subject),
+            audience: f.audience || undefined,
+            educationalLevel: f.educationalLevel || undefined,
+            licence: f.licence || undefined,
+            type: f.type || undefined,
+            modifiedFrom: from === undefined ? undefined : String(from),
+            modifiedTo: to === undefined ? undefined : String(to),
+            sort: f.sort,
+            dir: f.dir,
+            page: String(f.page),
+            perPage: String(f.perPage),
+          },
+        }),
+      );
+    },
+    placeholderData: keepPreviousData,
+  });
+
+export const hubCourseQueryOptions = (id: number) =>
+  queryOptions({
+    queryKey: hubKeys.course(id),
+    queryFn: () => unwrap(api.hub.courses[':id'].$get({ param: { id: String(id) } })),
+  });
+
+const afterCourseChange = (qc: ReturnType<typeof useQueryClient>) => {
+  void qc.invalidateQueries({ queryKey: hubKeys.courses() });
+  // The sites' "published" statistics count the courses.
+  void qc.invalidateQueries({ queryKey: hubKeys.sites() });
+  void qc.invalidateQueries({ queryKey: hubKeys.settings() });
+};
+
+export function useHubCourseVisibility() {
+  const qc = useQueryClient();
+  return useMutation({
+    mutationFn: ({ id, action }: { id: number; action: 'show' | 'hide' }) =>
+      unwrap(api.hub.courses[':id'][':action'].$post({ param: { id: String(id), action } })),
+    onSuccess: (course) => {
+      qc.setQueryData(hubKeys.course(course.id), course);
+      afterCourseChange(qc);
+    },
+  });
+}
+
+export function useUpdateHubCourse(id: number) {
+  const qc = useQueryClient();
+  return useMutation({
+    mutationFn: (patch: HubCourseUpdate) =>
+      unwrap(api.hub.courses[':id'].$patch({ param: { id: String(id) }, json: patch })),
+    meta: { inlineErrors: true },
+    onSuccess: (course) => {
+      qc.setQueryData(hubKeys.course(id), course);
+      afterCourseChange(qc);
+    },
+  });
+}
+
+export function useDeleteHubCourse() {
+  const qc = useQueryClient();
+  return useMutation({
+    mutationFn: (id: number) => unwrap(api.hub.courses[':id'].$delete({ param: { id: String(id) } })),
+    meta: { inlineErrors: true },
+    onSuccess: (_res, id) => {
+      qc.removeQueries({ queryKey: hubKeys.course(id) });
+      afterCourseChange(qc);
+    },
+  });
+}
+
+export function useHubCourseBulk() {
+  const qc = useQueryClient();
+  return useMutation({
+    mutationFn: (input: HubCourseBulk) => unwrap(api.hub.courses.bulk.$post({ json: input })),
+    meta: { inlineErrors: true },
+    onSuccess: (_res, input) => {
+      if (input.action === 'delete') for (const id of input.ids) qc.removeQueries({ queryKey: hubKeys.course(id) });
+      afterCourseChange(qc);
+    },
+  });
+}
+
+// ---- the visitors' search --------------------------------------------------------------------
+
+export const hubSearchQueryOptions = (q: string, page: number) =>
+  queryOptions({
+    queryKey: hubKeys.search(q, page),
+    queryFn: () => unwrap(api.hub.search.$get({ query: { q: q || undefined, page: String(page) } })),
+    placeholderData: keepPreviousData,
+  });

@@ -1,0 +1,267 @@
+import {
+  HUB_AUDIENCE_LABELS,
+  HUB_AUDIENCES,
+  HUB_EDUCATIONAL_LEVEL_LABELS,
+  HUB_EDUCATIONAL_LEVELS,
+  HUB_LICENCE_LABELS,
+  HUB_LICENCES,
+  type HubCourseDto,
+  hubCourseUpdateSchema,
+} from '@gatehouse/shared';
+import { useQuery } from '@tanstack/react-query';
+import { type FormEvent, useRef, useState } from 'react';
+import { Link, useParams } from 'react-router';
+import { Page } from '../components/layout/page';
+import { Alert } from '../components/ui/alert';
+import { Badge } from '../components/ui/badge';
+import { Button, buttonClasses } from '../components/ui/button';
+import { SelectField, TextareaField, TextField } from '../components/ui/form-field';
+import { Loading } from '../components/ui/loading';
+import { QueryError } from '../components/ui/query-error';
+import { HUB_MANAGE_CAP } from '../features/hub/hub-parts';
+import { hubCourseQueryOptions, useUpdateHubCourse } from '../features/hub/queries';
+import { type FieldErrors, focusFirstError, serverErrors, zodFieldErrors } from '../lib/form-errors';
+import { formatTime } from '../lib/format';
+
+const BASE = '/admin/hub/courses';
+
+const FIELDS = [
+  'fullname',
+  'description',
+  'language',
+  'publisherName',
+  'publisherEmail',
+  'creatorName',
+  'licence',
+  'subject',
+  'audience',
+  'educationalLevel',
+  'courseUrl',
+  'demoUrl',
+  'creatorNotes',
+] as const;
+
+type Values = Record<(typeof FIELDS)[number], string>;
+
+const valuesOf = (c: HubCourseDto): Values => ({
+  fullname: c.fullname,
+  description: c.description,
+  language: c.language,
+  publisherName: c.publisherName,
+  publisherEmail: c.publisherEmail,
+  creatorName: c.creatorName,
+  licence: c.licence,
+  subject: c.subject,
+  audience: c.audience,
+  educationalLevel: c.educationalLevel,
+  courseUrl: c.courseUrl,
+  demoUrl: c.demoUrl,
+  creatorNotes: c.creatorNotes,
+});
+
+function patchOf(values: Values, baseline: Values) {
+  const patch: Record<string, unknown> = {};
+  for (const f of FIELDS) if (values[f] !== baseline[f]) patch[f] = values[f];
+  return hubCourseUpdateSchema.safeParse(patch);
+}
+
+function CourseForm({ course }: { course: HubCourseDto }) {
+  const update = useUpdateHubCourse(course.id);
+  const formRef = useRef<HTMLFormElement>(null);
+  const [values, setValues] = useState<Values>(() => valuesOf(course));
+  const [baseline, setBaseline] = useState<Values>(() => valuesOf(course));
+  const [errors, setErrors] = useState<FieldErrors>({});
+  const [message, setMessage] = useState<{ tone: 'error' | 'success' | 'info'; text: string } | null>(null);
+
+  const set = (key: keyof Values, value: string) => {
+    setValues((v) => ({ ...v, [key]: value }));
+    if (errors[key]) setErrors(({ [key]: _gone, ...rest }) => rest);
+  };
+  const text = (key: keyof Values) => ({
+    name: key,
+    value: values[key],
+    error: errors[key],
+    onChange: (e: { target: { value: string } }) => set(key, e.target.value),
+  });
+
+  async function onSubmit(e: FormEvent) {
+    e.preventDefault();
+    setMessage(null);
+    const parsed = patchOf(values, baseline);
+    if (!parsed.success) {
+      setErrors(zodFieldErrors(parsed.error));
+      setMessage({ tone: 'error', text: 'Please fix the errors below.' });
+      requestAnimationFrame(() => focusFirstError(formRef.current));
+      return;
+    }
+    setErrors({});
+    if (Object.keys(parsed.data).length === 0) {
+      setMessage({ tone: 'info', text: 'No changes to save.' });
+      return;
+    }
+    try {
+      const saved = await update.mutateAsync(parsed.data);
+      const next = valuesOf(saved);
+      setBaseline(next);
+      setValues(next);
+      setMessage({ tone: 'success', text: 'Changes saved.' });
+    } catch (err) {
+      const { fields, message: msg } = serverErrors(err, FIELDS);
+      setErrors(fields);
+      setMessage({ tone: 'error', text: msg });
+      requestAnimationFrame(() => focusFirstError(formRef.current));
+    }
+  }
+
+  // A value the lists do not know (an old publication) stays choosable as it is.
+  const extra = (list: readonly string[], v: string) =>
+    v && !list.includes(v) ? <option value={v}>{v} (not in the list)</option> : null;
+
+  return (
+    <form ref={formRef} onSubmit={onSubmit} noValidate aria-label="Course settings">
+      {message && (
+        <Alert tone={message.tone} className="mb-4">
+          {message.text}
+        </Alert>
+      )}
+      <div className="rounded-md border border-slate-200 bg-white">
+        <fieldset className="grid gap-5 p-5 sm:grid-cols-2" disabled={update.isPending}>
+          <legend className="sr-only">Course</legend>
+          <TextField label="Full name" required autoComplete="off" className="sm:col-span-2" {...text('fullname')} />
+          <TextareaField label="Description" className="sm:col-span-2" {...text('description')} />
+          <TextField
+            label="Language"
+            autoComplete="off"
+            spellCheck={false}
+            hint="A language code such as en, fr or pt_br."
+            {...text('language')}
+          />
+          <TextField
+            label="Subject"
+            autoComplete="off"
+            spellCheck={false}
+            hint="The subject code (letters and digits), e.g. 0111 for education science."
+            {...text('subject')}
+          />
+          <SelectField label="Audience" {...text('audience')}>
+            {HUB_AUDIENCES.map((a) => (
+              <option key={a} value={a}>
+                {HUB_AUDIENCE_LABELS[a]}
+              </option>
+            ))}
+            {extra(HUB_AUDIENCES, values.audience)}
+          </SelectField>
+          <SelectField label="Educational level" {...text('educationalLevel')}>
+            {HUB_EDUCATIONAL_LEVELS.map((l) => (
+              <option key={l} value={l}>
+                {HUB_EDUCATIONAL_LEVEL_LABELS[l]}
+              </option>
+            ))}
+            {extra(HUB_EDUCATIONAL_LEVELS, values.educationalLevel)}
+          </SelectField>
+          <SelectField label="Licence" className="sm:col-span-2" {...text('licence')}>
+            {HUB_LICENCES.map((l) => (
+              <option key={l} value={l}>
+                {HUB_LICENCE_LABELS[l]}
+              </option>
+            ))}
+            {extra(HUB_LICENCES, values.licence)}
+          </SelectField>
+        </fieldset>
+        <fieldset className="grid gap-5 border-t border-slate-200 p-5 sm:grid-cols-2" disabled={update.isPending}>
+          <legend className="sr-only">People</legend>
+          <TextField label="Publisher name" autoComplete="off" {...text('publisherName')} />
+          <TextField label="Publisher email" type="email" autoComplete="off" {...text('publisherEmail')} />
+          <TextField label="Creator" autoComplete="off" {...text('creatorName')} />
+        </fieldset>
+        <fieldset className="grid gap-5 border-t border-slate-200 p-5 sm:grid-cols-2" disabled={update.isPending}>
+          <legend className="sr-only">Addresses and notes</legend>
+          <TextField
+            label="Course URL"
+            type="url"
+            autoComplete="off"
+            spellCheck={false}
+            required={course.enrollable}
+            hint={
+              course.enrollable
+                ? 'Where visitors enrol: an enrollable course needs it.'
+                : 'Optional for a downloadable course.'
+            }
+            {...text('courseUrl')}
+          />
+          <TextField
+            label="Demo URL"
+            type="url"
+            autoComplete="off"
+            spellCheck={false}
+            hint="Where visitors can try the course, or empty."
+            {...text('demoUrl')}
+          />
+          <TextareaField
+            label="Notes"
+            className="sm:col-span-2"
+            hint="The creator's notes."
+            {...text('creatorNotes')}
+          />
+        </fieldset>
+        <div className="flex items-center gap-3 border-t border-slate-200 bg-slate-50 px-5 py-3">
+          <Button type="submit" variant="primary" busy={update.isPending}>
+            Save changes
+          </Button>
+          <Link to={BASE} className={buttonClasses('secondary')}>
+            Cancel
+          </Link>
+        </div>
+      </div>
+    </form>
+  );
+}
+
+function EditCourse({ id }: { id: number }) {
+  const q = useQuery(hubCourseQueryOptions(id));
+  if (q.isPending) return <Loading label="Loading course…" />;
+  if (q.isError) return <QueryError error={q.error} onRetry={() => q.refetch()} what="the course" />;
+  const c = q.data;
+  return (
+    <>
+      <p className="mb-6 flex flex-wrap items-center gap-x-4 gap-y-1 text-sm text-slate-600">
+        <span>
+          Short name <span className="font-medium text-slate-800">{c.shortname}</span>
+        </span>
+        {c.site ? (
+          <span>
+            Published by{' '}
+            <Link to={`/admin/hub/sites/${c.site.id}`} className="text-blue-700 underline hover:no-underline">
+              {c.site.name}
+            </Link>
+          </span>
+        ) : (
+          <span>No site (the site was deleted)</span>
+        )}
+        <span>
+          Published {formatTime(c.timePublished)} · modified {formatTime(c.timeModified)}
+        </span>
+        {c.enrollable ? <Badge tone="purple">Enrollable</Badge> : <Badge>Downloadable</Badge>}
+        {c.visible ? <Badge tone="green">Visible</Badge> : <Badge>Hidden</Badge>}
+      </p>
+      <CourseForm key={c.id} course={c} />
+    </>
+  );
+}
+
+export default function HubCourseEditPage() {
+  const { id } = useParams();
+  const courseId = Number(id);
+  const valid = Number.isInteger(courseId) && courseId > 0;
+  return (
+    <Page title="Course settings" cap={HUB_MANAGE_CAP} back={{ to: BASE, label: 'Manage courses' }}>
+      {valid ? (
+        <EditCourse id={courseId} />
+      ) : (
+        <Alert tone="error" title="Not found">
+          There is no course with this id.
+        </Alert>
+      )}
+    </Page>
+  );
+}

@@ -1,0 +1,395 @@
+import {
+  HUB_PRIVACY,
+  HUB_PRIVACY_LABELS,
+  type HubPrivacy,
+  type HubSettingsDto,
+  type HubSettingsSaveDto,
+  hubSettingsPatchSchema,
+} from '@gatehouse/shared';
+import { useQuery } from '@tanstack/react-query';
+import { type FormEvent, useRef, useState } from 'react';
+import { Link } from 'react-router';
+import { Page, Section } from '../components/layout/page';
+import { Alert } from '../components/ui/alert';
+import { Button } from '../components/ui/button';
+import { CheckboxField, SelectField, TextareaField, TextField } from '../components/ui/form-field';
+import { Loading } from '../components/ui/loading';
+import { QueryError } from '../components/ui/query-error';
+import { HUB_MANAGE_CAP, oneOf } from '../features/hub/hub-parts';
+import { hubSettingsQueryOptions, useSaveHubSettings } from '../features/hub/queries';
+import { type FieldErrors, focusFirstError, serverErrors, zodFieldErrors } from '../lib/form-errors';
+import { plural } from '../lib/format';
+
+const PRIVACY_OPTIONS: Record<HubPrivacy, string> = {
+  private: 'Private',
+  public: 'Public',
+  publicsearch: 'Public with global search',
+};
+
+interface Values {
+  name: string;
+  description: string;
+  enabled: boolean;
+  privacy: HubPrivacy;
+  /** A new password; '' keeps the current one. */
+  password: string;
+  removePassword: boolean;
+  language: string;
+  contactName: string;
+  contactEmail: string;
+  /** The number input's text. */
+  maxCoursesPerDay: string;
+}
+
+const FIELDS = [
+  'name',
+  'description',
+  'enabled',
+  'privacy',
+  'password',
+  'language',
+  'contactName',
+  'contactEmail',
+  'maxCoursesPerDay',
+] as const;
+
+const valuesOf = (s: HubSettingsDto): Values => ({
+  name: s.name,
+  description: s.description,
+  enabled: s.enabled,
+  privacy: s.privacy,
+  password: '',
+  removePassword: false,
+  language: s.language,
+  contactName: s.contactName,
+  contactEmail: s.contactEmail,
+  maxCoursesPerDay: String(s.maxCoursesPerDay),
+});
+
+/** Only what changed; the password only when a new one is typed, or its removal asked. */
+function patchOf(values: Values, baseline: Values) {
+  const patch: Record<string, unknown> = {};
+  for (const f of ['name', 'description', 'enabled', 'privacy', 'language', 'contactName', 'contactEmail'] as const) {
+    if (values[f] !== baseline[f]) patch[f] = values[f];
+  }
+  if (values.maxCoursesPerDay.trim() !== baseline.maxCoursesPerDay) {
+    const text = values.maxCoursesPerDay.trim();
+    patch.maxCoursesPerDay = /^-?\d+$/.test(text) ? Number(text) : Number.NaN;
+  }
+  if (values.removePassword) patch.password = null;
+  else if (values.password) patch.password = values.password;
+  return hubSettingsPatchSchema.safeParse(patch);
+}
+
+function Checks({ checks }: { checks: HubSettingsDto['checks'] }) {
+  if (checks.webservices && checks.xmlrpc) return null;
+  return (
+    <div className="mb-6 space-y-3">
+      {!checks.webservices && (
+        <Alert tone="warning" title="Enable web services for the hub" live={false}>
+          Sites register with the hub and publish their courses through web services, which are disabled on this site.
+          Turn on <em>Enable web services</em> in{' '}
+          <Link to="/admin/advanced-features" className="font-medium underline">
+            Advanced features
+          </Link>
+          .
+        </Alert>
+      )}
+      {!checks.xmlrpc && (
+        <Alert tone="warning" title="Enable the XML-RPC protocol" live={false}>
+          Registering sites call the hub over XML-RPC, which is not enabled. Enable it in{' '}
+          <Link to="/admin/webservice/protocols" className="font-medium underline">
+            Manage protocols
+          </Link>
+          .
+        </Alert>
+      )}
+    </div>
+  );
+}
+
+function Created({ created }: { created: HubSettingsSaveDto['created'] }) {
+  return (
+    <Alert tone="success" title="The hub is enabled" className="mb-6">
+      <p>
+        To work, the hub created {plural(created.roles, 'role')}, {plural(created.users, 'user')},{' '}
+        {plural(created.services, 'service')} and {plural(created.tokens, 'token')}: one each for the hub directory,
+        registered sites and public sites.
+      </p>
+      <p className="mt-2">
+        They are <strong>protected</strong>: never delete or modify them. They show with a lock in{' '}
+        <Link to="/admin/roles" className="font-medium underline">
+          Define roles
+        </Link>
+        ,{' '}
+        <Link to="/admin/users" className="font-medium underline">
+          Browse list of users
+        </Link>{' '}
+        and{' '}
+        <Link to="/admin/webservice/services" className="font-medium underline">
+          External services
+        </Link>
+        , and Gatehouse refuses to change them. The hub's tokens are not listed in Manage tokens, so they cannot be
+        deleted by accident.
+      </p>
+    </Alert>
+  );
+}
+
+function HubSettingsForm({ settings }: { settings: HubSettingsDto }) {
+  const save = useSaveHubSettings();
+  const formRef = useRef<HTMLFormElement>(null);
+  const [values, setValues] = useState<Values>(() => valuesOf(settings));
+  const [baseline, setBaseline] = useState<Values>(() => valuesOf(settings));
+  const [errors, setErrors] = useState<FieldErrors>({});
+  const [message, setMessage] = useState<{ tone: 'error' | 'success' | 'info'; text: string } | null>(null);
+  const [created, setCreated] = useState<HubSettingsSaveDto['created'] | null>(null);
+
+  const set = <K extends keyof Values>(key: K, value: Values[K]) => {
+    setValues((v) => ({ ...v, [key]: value }));
+    const field = key === 'removePassword' ? 'password' : key;
+    if (errors[field]) setErrors(({ [field]: _gone, ...rest }) => rest);
+  };
+
+  async function onSubmit(e: FormEvent) {
+    e.preventDefault();
+    setMessage(null);
+    setCreated(null);
+    const parsed = patchOf(values, baseline);
+    if (!parsed.success) {
+      setErrors(zodFieldErrors(parsed.error));
+      setMessage({ tone: 'error', text: 'Please fix the errors below.' });
+      requestAnimationFrame(() => focusFirstError(formRef.current));
+      return;
+    }
+    setErrors({});
+    if (Object.keys(parsed.data).length === 0) {
+      setMessage({ tone: 'info', text: 'No changes to save.' });
+      return;
+    }
+    try {
+      const res = await save.mutateAsync(parsed.data);
+      const next = valuesOf(res.settings);
+      setBaseline(next);
+      setValues(next);
+      const made = res.created.roles + res.created.users + res.created.services + res.created.tokens;
+      if (made > 0) setCreated(res.created);
+      else setMessage({ tone: 'success', text: 'Changes saved.' });
+    } catch (err) {
+      const { fields, message: text } = serverErrors(err, FIELDS);
+      setErrors(fields);
+      setMessage({ tone: 'error', text });
+      requestAnimationFrame(() => focusFirstError(formRef.current));
+    }
+  }
+
+  const passwordNeeded =
+    values.enabled && values.privacy === 'private' && (!settings.passwordSet || values.removePassword);
+
+  return (
+    <form ref={formRef} onSubmit={onSubmit} noValidate aria-label="Hub settings">
+      {created && <Created created={created} />}
+      {message && (
+        <Alert tone={message.tone} className="mb-4">
+          {message.text}
+        </Alert>
+      )}
+      <div className="rounded-md border border-slate-200 bg-white">
+        <fieldset className="grid gap-5 p-5 sm:grid-cols-2" disabled={save.isPending}>
+          <legend className="sr-only">The hub</legend>
+          <TextField
+            label="Hub name"
+            name="name"
+            value={values.name}
+            onChange={(e) => set('name', e.target.value)}
+            error={errors.name}
+            required
+            autoComplete="off"
+          />
+          <TextField
+            label="Language"
+            name="language"
+            value={values.language}
+            onChange={(e) => set('language', e.target.value)}
+            error={errors.language}
+            autoComplete="off"
+            spellCheck={false}
+            hint="The hub's main language: a code such as en, fr or pt_br."
+          />
+          <TextareaField
+            label="Description"
+            name="description"
+            value={values.description}
+            onChange={(e) => set('description', e.target.value)}
+            error={errors.description}
+            className="sm:col-span-2"
+            hint="Shown to visitors on the hub's search page and to sites that register."
+          />
+        </fieldset>
+        <fieldset className="space-y-5 border-t border-slate-200 p-5" disabled={save.isPending}>
+          <legend className="sr-only">Availability</legend>
+          <CheckboxField
+            label="Enabled"
+            name="enabled"
+            checked={values.enabled}
+            onChange={(e) => set('enabled', e.target.checked)}
+            error={errors.enabled}
+            hint="Enabling the hub creates the roles, users, services and tokens it runs on, all protected. Disabling it turns its services off."
+          />
+          <SelectField
+            label="Privacy"
+            name="privacy"
+            value={values.privacy}
+            onChange={(e) => set('privacy', oneOf(HUB_PRIVACY, e.target.value, 'private'))}
+            error={errors.privacy}
+            className="max-w-md"
+            hint={HUB_PRIVACY_LABELS[values.privacy]}
+          >
+            {HUB_PRIVACY.map((p) => (
+              <option key={p} value={p}>
+                {PRIVACY_OPTIONS[p]}
+              </option>
+            ))}
+          </SelectField>
+          <div className="max-w-md">
+            <TextField
+              label="Hub password"
+              name="password"
+              type="password"
+              value={values.password}
+              onChange={(e) => set('password', e.target.value)}
+              error={values.removePassword ? undefined : errors.password}
+              required={passwordNeeded}
+              disabled={values.removePassword}
+              autoComplete="new-password"
+              hint={
+                settings.passwordSet
+                  ? 'A password is set (it is never shown). Leave this empty to keep it, or type a new one to replace it.'
+                  : 'No password is set. A private hub needs one: sites must give it to register.'
+              }
+            />
+            {settings.passwordSet && (
+              <CheckboxField
+                label="Remove password"
+                name="removePassword"
+                className="mt-3"
+                checked={values.removePassword}
+                onChange={(e) => set('removePassword', e.target.checked)}
+                error={values.removePassword ? errors.password : undefined}
+                hint="Only a public hub can do without one."
+              />
+            )}
+          </div>
+        </fieldset>
+        <fieldset className="grid gap-5 border-t border-slate-200 p-5 sm:grid-cols-2" disabled={save.isPending}>
+          <legend className="sr-only">Contact and limits</legend>
+          <TextField
+            label="Contact name"
+            name="contactName"
+            value={values.contactName}
+            onChange={(e) => set('contactName', e.target.value)}
+            error={errors.contactName}
+            autoComplete="off"
+          />
+          <TextField
+            label="Contact email"
+            name="contactEmail"
+            type="email"
+            value={values.contactEmail}
+            onChange={(e) => set('contactEmail', e.target.value)}
+            error={errors.contactEmail}
+            autoComplete="off"
+          />
+          <TextField
+            label="Maximum courses published per day"
+            name="maxCoursesPerDay"
+            type="number"
+            inputMode="numeric"
+            min={0}
+            max={10000}
+            value={values.maxCoursesPerDay}
+            onChange={(e) => set('maxCoursesPerDay', e.target.value)}
+            error={errors.maxCoursesPerDay}
+            hint="How many courses a site may publish in 24 hours, unless the site has its own maximum."
+          />
+        </fieldset>
+        <div className="flex items-center gap-3 border-t border-slate-200 bg-slate-50 px-5 py-3">
+          <Button type="submit" variant="primary" busy={save.isPending}>
+            Save changes
+          </Button>
+        </div>
+      </div>
+    </form>
+  );
+}
+
+function About({ settings }: { settings: HubSettingsDto }) {
+  const publicSearch = settings.enabled && settings.privacy !== 'private';
+  return (
+    <Section title="The hub at a glance">
+      <dl className="grid gap-x-6 gap-y-3 rounded-md border border-slate-200 bg-white p-5 text-sm sm:grid-cols-[max-content_1fr]">
+        <dt className="font-medium text-slate-800">Status</dt>
+        <dd>
+          {settings.enabled ? 'Enabled' : 'Disabled'}, {PRIVACY_OPTIONS[settings.privacy].toLowerCase()}
+          {settings.passwordSet ? ', with a password' : ''}
+        </dd>
+        <dt className="font-medium text-slate-800">Hub address</dt>
+        <dd className="font-mono text-xs break-all">{settings.url}</dd>
+        <dt className="font-medium text-slate-800">Public token</dt>
+        <dd>
+          <span className="font-mono text-xs break-all">{settings.publicTokenUrl}</span>
+          <span className="block text-slate-600">
+            Registering sites fetch the hub's public token here, then call hub_register_site with it.
+          </span>
+        </dd>
+        <dt className="font-medium text-slate-800">Content</dt>
+        <dd>
+          <Link to="/admin/hub/sites" className="text-blue-700 hover:underline">
+            {plural(settings.counts.sites, 'registered site')}
+          </Link>
+          ,{' '}
+          <Link to="/admin/hub/courses" className="text-blue-700 hover:underline">
+            {plural(settings.counts.courses, 'course')}
+          </Link>
+        </dd>
+        <dt className="font-medium text-slate-800">Visitors' search</dt>
+        <dd>
+          {publicSearch ? (
+            <Link to="/hub" className="text-blue-700 hover:underline">
+              Open the hub's search page
+            </Link>
+          ) : (
+            'None: a private or disabled hub offers no public search.'
+          )}
+        </dd>
+      </dl>
+    </Section>
+  );
+}
+
+function HubSettings() {
+  const q = useQuery(hubSettingsQueryOptions);
+  if (q.isPending) return <Loading label="Loading hub settings…" />;
+  if (q.isError) return <QueryError error={q.error} onRetry={() => q.refetch()} what="the hub settings" />;
+  return (
+    <>
+      <Checks checks={q.data.checks} />
+      <HubSettingsForm settings={q.data} />
+      <div className="mt-8">
+        <About settings={q.data} />
+      </div>
+    </>
+  );
+}
+
+export default function HubSettingsPage() {
+  return (
+    <Page
+      title="Hub settings"
+      cap={HUB_MANAGE_CAP}
+      description="Site administration › Hub › Settings. Describe your hub, enable it and choose who may register: a private hub needs a password."
+    >
+      <HubSettings />
+    </Page>
+  );
+}

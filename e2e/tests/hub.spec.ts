@@ -1,0 +1,229 @@
+import { expect, type Page, test } from '@playwright/test';
+import { ADMIN_PASSWORD } from '../support/constants';
+import { login } from '../support/fixtures';
+import { useOwnServer } from '../support/own-server';
+
+const server = useOwnServer(3107);
+
+// The seed's "How to set up a Moodle Hub server", "Managing sites" and "Managing courses":
+// the admin sets the hub up, a site registers over XML-RPC as a Moodle site does, publishes two
+// courses, and the admin manages the site and its courses.
+
+const SITE = 'Kiwi Test College';
+const SITE_URL = 'https://kiwi-college.example.nz';
+const COURSE_A = 'Kiwi basket weaving';
+const COURSE_B = 'Kiwi pottery for beginners';
+
+const xmlText = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+
+function xmlrpcValue(v: unknown): string {
+  if (typeof v === 'boolean') return `<value><boolean>${v ? 1 : 0}</boolean></value>`;
+  if (typeof v === 'number') return `<value><int>${v}</int></value>`;
+  if (typeof v === 'string') return `<value><string>${xmlText(v)}</string></value>`;
+  if (Array.isArray(v)) return `<value><array><data>${v.map(xmlrpcValue).join('')}</data></array></value>`;
+  const members = Object.entries(v as object)
+    .map(([k, x]) => `<member><name>${k}</name>${xmlrpcValue(x)}</member>`)
+    .join('');
+  return `<value><struct>${members}</struct></value>`;
+}
+
+/** A methodCall with one struct of named arguments, as packages/shared's xmlrpcRequest writes it. */
+const xmlrpcRequest = (fn: string, args: unknown) =>
+  `<?xml version="1.0" encoding="UTF-8"?>\n<methodCall><methodName>${fn}</methodName><params><param>${xmlrpcValue(args)}</param></params></methodCall>\n`;
+
+async function xmlrpcCall(fn: string, args: unknown, token: string): Promise<string> {
+  const res = await fetch(`${server().url}/webservice/xmlrpc/server.php?wstoken=${token}`, {
+    method: 'POST',
+    headers: { 'content-type': 'text/xml' },
+    body: xmlrpcRequest(fn, args),
+  });
+  expect(res.status).toBe(200);
+  const text = await res.text();
+  expect(text, `${fn} answered a fault`).not.toContain('<fault>');
+  return text;
+}
+
+const course = (sitecourseid: number, fullname: string) => ({
+  sitecourseid,
+  fullname,
+  shortname: `KIWI${sitecourseid}`,
+  description: `About ${fullname}`,
+  language: 'en',
+  publishername: 'Pat Publisher',
+  publisheremail: 'pat@kiwi-college.example.nz',
+  contributornames: '',
+  coverage: '',
+  creatorname: 'Cora Creator',
+  licenceshortname: 'cc-sa',
+  subject: '0111',
+  audience: 'educators',
+  educationallevel: 'tertiary',
+  creatornotes: '',
+  creatornotesformat: 1,
+  demourl: `${SITE_URL}/demo/${sitecourseid}`,
+  enrollable: false,
+});
+
+async function openHubPage(page: Page, label: string) {
+  await page
+    .getByRole('navigation', { name: 'Site administration' })
+    .getByRole('link', { name: label, exact: true })
+    .click();
+}
+
+test('an admin sets up the hub, a site registers and publishes, the admin manages it', async ({ page, browser }) => {
+  const url = server().url;
+  await login(page, 'admin', ADMIN_PASSWORD, url);
+
+  // Site administration > Hub > Settings: without web services and XML-RPC the page says so.
+  await page.goto(`${url}/admin`);
+  await openHubPage(page, 'Settings');
+  await expect(page.getByRole('heading', { level: 1, name: 'Hub settings' })).toBeVisible();
+  await expect(page.getByText('Enable web services for the hub')).toBeVisible();
+  await expect(page.getByText('Enable the XML-RPC protocol')).toBeVisible();
+
+  // The seed's set-up steps: enable web services, enable the XML-RPC protocol.
+  await server().cli('config', 'set', 'enablewebservices', '1');
+  await server().cli('protocol', 'enable', 'xmlrpc');
+  await page.reload();
+  await expect(page.getByRole('heading', { level: 1, name: 'Hub settings' })).toBeVisible();
+  await expect(page.getByRole('textbox', { name: 'Hub name' })).toBeVisible();
+  await expect(page.getByText('Enable web services for the hub')).toHaveCount(0);
+  await expect(page.getByText('Enable the XML-RPC protocol')).toHaveCount(0);
+
+  // A private hub without a password is refused, next to the password field.
+  await page.getByRole('checkbox', { name: 'Enabled' }).check();
+  await page.getByRole('button', { name: 'Save changes' }).click();
+  await expect(page.getByText('A private hub needs a password').first()).toBeVisible();
+  await expect(page.getByLabel('Hub password')).toHaveAttribute('aria-invalid', 'true');
+
+  // Public, then save: the hub shows what it created, protected.
+  await page.getByRole('textbox', { name: 'Hub name' }).fill('Kiwi hub');
+  await page.getByRole('textbox', { name: 'Description' }).fill('Courses shared by New Zealand sites.');
+  await page.getByRole('combobox', { name: 'Privacy' }).selectOption('public');
+  await page.getByRole('textbox', { name: 'Contact email' }).fill('hub@kiwi.example.nz');
+  await page.getByRole('button', { name: 'Save changes' }).click();
+  const created = page.getByRole('status').filter({ hasText: 'The hub is enabled' });
+  await expect(created).toBeVisible();
+  await expect(created).toContainText(/created \d+ roles?, \d+ users?, \d+ services? and \d+ tokens?/);
+  await expect(created).toContainText('protected');
+
+  // A site registers the way a Moodle site does: the public token, then XML-RPC.
+  const pub = await fetch(`${url}/local/hub/publictoken.php`);
+  expect(pub.status).toBe(200);
+  const { token: publicToken } = (await pub.json()) as { token: string };
+  const registered = await xmlrpcCall(
+    'hub_register_site',
+    {
+      siteinfo: {
+        name: SITE,
+        url: SITE_URL,
+        description: 'A polytechnic sharing its craft courses.',
+        contactname: 'Kara Kiwi',
+        contactemail: 'kara@kiwi-college.example.nz',
+        language: 'en',
+        countrycode: 'NZ',
+        courses: 12,
+        users: 340,
+      },
+      password: '',
+    },
+    publicToken,
+  );
+  const siteToken = registered.match(/<name>token<\/name><value><string>([^<]+)</)?.[1];
+  expect(siteToken, registered).toBeTruthy();
+  const published = await xmlrpcCall(
+    'hub_register_courses',
+    { courses: [course(1, COURSE_A), course(2, COURSE_B)] },
+    siteToken as string,
+  );
+  expect(published.match(/<int>/g)).toHaveLength(2);
+
+  // Manage sites: find the site, trust it and prioritise it.
+  await openHubPage(page, 'Manage sites');
+  await expect(page.getByRole('heading', { level: 1, name: 'Manage sites' })).toBeVisible();
+  await page.getByRole('searchbox', { name: 'Keywords' }).fill('kiwi');
+  await page.getByRole('combobox', { name: 'Trusted' }).selectOption('no');
+  await page.getByRole('button', { name: 'Search', exact: true }).click();
+  await expect(page).toHaveURL(/search=kiwi/);
+  const row = page.getByRole('row', { name: new RegExp(SITE) });
+  await expect(row).toHaveCount(1);
+  await expect(row).toContainText(SITE_URL);
+  await expect(row).toContainText('Published here: 2 (0 visible)');
+  await expect(row.getByText('Protected')).toBeVisible();
+  await page.getByRole('button', { name: `Trust ${SITE}` }).click();
+  await expect(page.getByRole('status').filter({ hasText: `${SITE} is trusted` })).toBeVisible();
+  // No longer "not trusted": clear the filter to keep seeing it.
+  await page.getByRole('combobox', { name: 'Trusted' }).selectOption('yes');
+  await page.getByRole('button', { name: 'Search', exact: true }).click();
+  await expect(page.getByRole('button', { name: `Untrust ${SITE}` })).toBeVisible();
+  await page.getByRole('button', { name: `Prioritise ${SITE}` }).click();
+  await expect(page.getByRole('button', { name: `Unprioritise ${SITE}` })).toBeVisible();
+
+  // Manage courses: the site's two courses wait, hidden (the site was not trusted then).
+  await openHubPage(page, 'Manage courses');
+  await expect(page.getByRole('heading', { level: 1, name: 'Manage courses' })).toBeVisible();
+  await page.getByRole('combobox', { name: 'Site' }).selectOption({ label: SITE });
+  await page.getByRole('button', { name: 'Search', exact: true }).click();
+  await expect(page.getByRole('rowheader', { name: new RegExp(COURSE_A) })).toBeVisible();
+  await expect(page.getByRole('row')).toHaveCount(3);
+
+  // Bulk: select all on this page, make them visible.
+  await page.getByRole('checkbox', { name: 'Select all on this page' }).check();
+  await expect(page.getByRole('checkbox', { name: `Select ${COURSE_A}` })).toBeChecked();
+  await page.getByRole('combobox', { name: 'With selected courses' }).selectOption('show');
+  await page.getByRole('button', { name: 'Apply' }).click();
+  await expect(page.getByRole('status').filter({ hasText: 'Made visible 2 courses.' })).toBeVisible();
+
+  // Settings: a new full name.
+  await page.getByRole('link', { name: `Settings of ${COURSE_A}` }).click();
+  await expect(page.getByRole('heading', { level: 1, name: 'Course settings' })).toBeVisible();
+  await page.getByRole('textbox', { name: 'Full name' }).fill(`${COURSE_A} (revised)`);
+  await page.getByRole('button', { name: 'Save changes' }).click();
+  await expect(page.getByRole('status').filter({ hasText: 'Changes saved.' })).toBeVisible();
+
+  // Visitors see the visible courses on the hub's search page, the prioritised site's first.
+  const visitor = await browser.newContext();
+  const anon = await visitor.newPage();
+  await anon.goto(`${url}/hub`);
+  await expect(anon.getByRole('heading', { level: 1, name: 'Kiwi hub' })).toBeVisible();
+  await anon.getByRole('searchbox', { name: 'Search courses' }).fill('kiwi');
+  await anon.getByRole('button', { name: 'Search', exact: true }).click();
+  const result = anon.getByRole('article').filter({ hasText: `${COURSE_A} (revised)` });
+  await expect(result).toBeVisible();
+  await expect(result).toContainText('Prioritised');
+  await expect(result).toContainText(SITE);
+
+  // Hide the renamed course: it leaves the visitors' search.
+  await page.getByRole('link', { name: '← Manage courses' }).click();
+  await page.getByRole('combobox', { name: 'Site' }).selectOption({ label: SITE });
+  await page.getByRole('button', { name: 'Search', exact: true }).click();
+  await page.getByRole('button', { name: `Hide ${COURSE_A} (revised)` }).click();
+  await expect(page.getByRole('button', { name: `Show ${COURSE_A} (revised)` })).toBeVisible();
+  await anon.reload();
+  await expect(anon.getByRole('article').filter({ hasText: COURSE_B })).toBeVisible();
+  await expect(anon.getByRole('article').filter({ hasText: COURSE_A })).toHaveCount(0);
+  await visitor.close();
+
+  // Delete the site with its courses: the message to its contact is in the outbox.
+  await openHubPage(page, 'Manage sites');
+  await page.getByRole('button', { name: `Delete ${SITE}` }).click();
+  const dialog = page.getByRole('dialog', { name: 'Delete site' });
+  await expect(dialog).toContainText('kara@kiwi-college.example.nz');
+  await dialog.getByRole('checkbox', { name: 'Also delete all its courses' }).check();
+  await dialog.getByRole('button', { name: 'Delete', exact: true }).click();
+  await expect(dialog).toBeHidden();
+  const done = page.getByRole('status').filter({ hasText: `Deleted the site ${SITE} and its 2 courses.` });
+  await expect(done).toBeVisible();
+  await expect(done).toContainText(`Your site "${SITE}" was removed from the hub "Kiwi hub"`);
+  await expect(done).toContainText('Dear Kara Kiwi');
+  await expect(page.getByRole('row', { name: new RegExp(SITE) })).toHaveCount(0);
+  const outbox = page.locator('section').filter({ has: page.getByRole('heading', { level: 2, name: 'Outbox' }) });
+  await expect(outbox).toContainText(`Your site "${SITE}" was removed`);
+
+  // Manage courses: the site's courses are gone.
+  await openHubPage(page, 'Manage courses');
+  await page.getByRole('searchbox', { name: 'Keywords' }).fill('kiwi');
+  await page.getByRole('button', { name: 'Search', exact: true }).click();
+  await expect(page.getByText('No courses found')).toBeVisible();
+});
