@@ -14,7 +14,7 @@ test('an admin enables web services and REST, creates a user, grants a capabilit
 
     await page.goto(`${url}/admin/advanced-features`);
     await expect(page.getByRole('heading', { level: 1, name: 'Advanced features' })).toBeVisible();
-    await page.getByRole('checkbox', { name: 'Enable web services' }).check();
+    await page.getByRole('checkbox', { name: 'Enable web services', exact: true }).check();
     await page.getByRole('button', { name: 'Save changes' }).click();
     await expect(page.getByRole('status').filter({ hasText: 'Enable web services' })).toBeVisible();
 
@@ -45,7 +45,7 @@ test('an admin enables web services and REST, creates a user, grants a capabilit
 
     // The session is server-side and lives in the database: it survives the restart too.
     await page.goto(`${url}/admin/advanced-features`);
-    await expect(page.getByRole('checkbox', { name: 'Enable web services' })).toBeChecked();
+    await expect(page.getByRole('checkbox', { name: 'Enable web services', exact: true })).toBeChecked();
     await page.goto(`${url}/admin/webservice/protocols`);
     await expect(page.getByRole('button', { name: 'Disable REST protocol' })).toBeVisible();
     await page.goto(`${url}/admin/users?search=jbloggs`);

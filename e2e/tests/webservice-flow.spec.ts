@@ -21,7 +21,7 @@ test('from enabling web services to a group created through the test client', as
   await login(page, 'admin', ADMIN_PASSWORD, url);
 
   await page.goto(`${url}/admin/advanced-features`);
-  await page.getByRole('checkbox', { name: 'Enable web services' }).check();
+  await page.getByRole('checkbox', { name: 'Enable web services', exact: true }).check();
   await page.getByRole('button', { name: 'Save changes' }).click();
   await expect(page.getByRole('status').filter({ hasText: 'Enable web services' })).toBeVisible();
 

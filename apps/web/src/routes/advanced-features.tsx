@@ -80,7 +80,7 @@ function AdvancedFeaturesForm({ settings, mobile }: { settings: Settings; mobile
               Enable mobile service for the official app or other app requesting it. Turning it on also enables web
               services, the Mobile web services service, the XML-RPC and REST protocols and their capabilities for
               Authenticated user; turning it off undoes them if no other service is enabled. See{' '}
-              <Link to="/admin/webservice/mobile" className="text-blue-700 hover:underline">
+              <Link to="/admin/webservice/mobile" className="text-blue-700 underline">
                 Mobile
               </Link>{' '}
               for every part.

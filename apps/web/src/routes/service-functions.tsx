@@ -197,14 +197,14 @@ export default function ServiceFunctionsPage() {
         q.data && (
           <>
             <code>{q.data.shortname}</code> ·{' '}
-            <Link to={`${BASE}/${q.data.id}`} className="text-blue-700 hover:underline">
+            <Link to={`${BASE}/${q.data.id}`} className="text-blue-700 underline">
               Edit service
             </Link>{' '}
             ·{' '}
             <Link
               reloadDocument
               to={`/admin/webservice/openapi/${q.data.id}`}
-              className="text-blue-700 hover:underline"
+              className="text-blue-700 underline"
             >
               OpenAPI
             </Link>
