@@ -21,16 +21,33 @@ const LARGE_TOKENS = Number(process.env.BENCH_LARGE_TOKENS ?? 1_000_000);
 const USERS = Number(process.env.BENCH_USERS ?? 100_000);
 
 const log = (m) => console.log(`[bench] ${m}`);
-const sh = (cmd, args, opts = {}) => execFileSync(cmd, args, { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], ...opts });
+const sh = (cmd, args, opts = {}) =>
+  execFileSync(cmd, args, { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], ...opts });
 
 if (!process.env.BENCH_SKIP_BUILD) {
   log('building');
-  sh(process.execPath, [process.env.npm_execpath ?? join(root, '.tools/node_modules/pnpm/bin/pnpm.cjs'), 'run', 'build'], { stdio: 'inherit' });
+  sh(
+    process.execPath,
+    [process.env.npm_execpath ?? join(root, '.tools/node_modules/pnpm/bin/pnpm.cjs'), 'run', 'build'],
+    { stdio: 'inherit' },
+  );
 }
 
 const dataDir = mkdtempSync(join(tmpdir(), 'gatehouse-bench-'));
-const generate = (...args) => JSON.parse(sh(tsx, [join(root, 'bench', 'generate.ts'), dataDir, ...args]).trim().split('\n').pop());
-const chain = () => JSON.parse(sh(tsx, [join(root, 'bench', 'chain.ts'), dataDir]).trim().split('\n').pop());
+const generate = (...args) =>
+  JSON.parse(
+    sh(tsx, [join(root, 'bench', 'generate.ts'), dataDir, ...args])
+      .trim()
+      .split('\n')
+      .pop(),
+  );
+const chain = () =>
+  JSON.parse(
+    sh(tsx, [join(root, 'bench', 'chain.ts'), dataDir])
+      .trim()
+      .split('\n')
+      .pop(),
+  );
 
 function rssMb(pid) {
   const m = readFileSync(`/proc/${pid}/status`, 'utf8').match(/VmRSS:\s+(\d+) kB/);
@@ -125,7 +142,10 @@ async function adminCookie() {
     body: JSON.stringify({ username: 'admin', password: 'Bench-pass-1' }),
   });
   if (!res.ok) throw new Error(`login failed: ${res.status}`);
-  return res.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ');
+  return res.headers
+    .getSetCookie()
+    .map((c) => c.split(';')[0])
+    .join('; ');
 }
 
 function bundle() {
@@ -147,7 +167,12 @@ function bundle() {
 
 const results = {
   when: new Date().toISOString(),
-  machine: { cpus: cpus().length, cpu: cpus()[0]?.model, memoryGb: Math.round(totalmem() / 2 ** 30), node: process.version },
+  machine: {
+    cpus: cpus().length,
+    cpu: cpus()[0]?.model,
+    memoryGb: Math.round(totalmem() / 2 ** 30),
+    node: process.version,
+  },
   durationSeconds: DURATION,
 };
 
@@ -205,12 +230,20 @@ const ratio64 = T['restJson@64'].rps / T['bare@64'].rps;
 const largeLoss = 1 - results.large['restJson@64'].rps / T['restJson@64'].rps;
 const largeRatio = results.large['restJson@64'].rps / results.large['bare@64'].rps;
 const smallRatio = ratio64;
-const peakRss = Math.max(...Object.values(T).map((r) => r.peakRssMb), ...Object.values(results.large).map((r) => r.peakRssMb));
+const peakRss = Math.max(
+  ...Object.values(T).map((r) => r.peakRssMb),
+  ...Object.values(results.large).map((r) => r.peakRssMb),
+);
 const listMax = Math.max(...Object.values(results.lists).map((l) => l.p50));
 const targets = [
   ['REST JSON at 64 connections, share of the bare route', `${Math.round(ratio64 * 100)}%`, '≥ 50%', ratio64 >= 0.5],
   ['REST JSON at 64 connections, p99', `${T['restJson@64'].p99} ms`, '≤ 10 ms', T['restJson@64'].p99 <= 10],
-  ['Access-check chain p99 (warm, 1M tokens)', `${results.chainLarge.warm.p99} µs`, '≤ 50 µs', results.chainLarge.warm.p99 <= 50],
+  [
+    'Access-check chain p99 (warm, 1M tokens)',
+    `${results.chainLarge.warm.p99} µs`,
+    '≤ 50 µs',
+    results.chainLarge.warm.p99 <= 50,
+  ],
   [
     'Throughput loss 1 000 → 1 000 000 tokens (REST JSON @64, relative to the bare route in the same server)',
     `${Math.round((1 - largeRatio / smallRatio) * 1000) / 10}% (raw ${Math.round(largeLoss * 1000) / 10}%)`,
@@ -218,7 +251,12 @@ const targets = [
     1 - largeRatio / smallRatio <= 0.1,
   ],
   ['Slowest list page, p50 server time', `${listMax} ms`, '≤ 50 ms', listMax <= 50],
-  ['SPA initial JavaScript, gzipped', `${results.bundle.initialJsGzipKb} KB`, '≤ 150 KB', results.bundle.initialJsGzipKb <= 150],
+  [
+    'SPA initial JavaScript, gzipped',
+    `${results.bundle.initialJsGzipKb} KB`,
+    '≤ 150 KB',
+    results.bundle.initialJsGzipKb <= 150,
+  ],
   ['Server resident memory under load', `${peakRss} MB`, '≤ 200 MB', peakRss <= 200],
 ];
 results.targets = targets.map(([what, figure, target, met]) => ({ what, figure, target, met }));
@@ -248,14 +286,28 @@ const md = [
   '',
   row(['route', 'req/s', 'p50 ms', 'p99 ms', `vs ${SMALL_TOKENS} tokens`]),
   row(['---', '---:', '---:', '---:', '---:']),
-  ...Object.entries(results.large).map(([k, r]) => row([k, r.rps, r.p50, r.p99, `${Math.round((r.rps / T[k].rps) * 100)}%`])),
+  ...Object.entries(results.large).map(([k, r]) =>
+    row([k, r.rps, r.p50, r.p99, `${Math.round((r.rps / T[k].rps) * 100)}%`]),
+  ),
   '',
   '## Access-check chain in process (µs)',
   '',
   row(['store', 'warm p50', 'warm p99', 'cold p50', 'cold p99']),
   row(['---', '---:', '---:', '---:', '---:']),
-  row([`${SMALL_TOKENS} tokens`, results.chainSmall.warm.p50, results.chainSmall.warm.p99, results.chainSmall.cold.p50, results.chainSmall.cold.p99]),
-  row([`${LARGE_TOKENS} tokens`, results.chainLarge.warm.p50, results.chainLarge.warm.p99, results.chainLarge.cold.p50, results.chainLarge.cold.p99]),
+  row([
+    `${SMALL_TOKENS} tokens`,
+    results.chainSmall.warm.p50,
+    results.chainSmall.warm.p99,
+    results.chainSmall.cold.p50,
+    results.chainSmall.cold.p99,
+  ]),
+  row([
+    `${LARGE_TOKENS} tokens`,
+    results.chainLarge.warm.p50,
+    results.chainLarge.warm.p99,
+    results.chainLarge.cold.p50,
+    results.chainLarge.cold.p99,
+  ]),
   '',
   `## Console lists at ${LARGE_TOKENS} tokens and ${USERS} users (server time, ms, 25 requests)`,
   '',
@@ -283,4 +335,3 @@ writeFileSync(join(resultsDir, 'latest.md'), md);
 console.log(`\n${md}`);
 const missed = results.targets.filter((t) => !t.met);
 log(missed.length ? `${missed.length} target(s) missed` : 'every target met');
-

@@ -198,8 +198,7 @@ describe('the authorisation matrix', () => {
       for (const r of signedIn()) {
         const rule = RULES[r.key] as Access;
         const res = await call(client, r.method, r.path);
-        if (rule === cap || rule === 'public' || rule === 'user')
-          expect(refused(res), `${cap}: ${r.key}`).toBe(false);
+        if (rule === cap || rule === 'public' || rule === 'user') expect(refused(res), `${cap}: ${r.key}`).toBe(false);
         else expect(res.status, `${cap}: ${r.key}`).toBe(403);
       }
     }

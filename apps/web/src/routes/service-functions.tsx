@@ -201,11 +201,7 @@ export default function ServiceFunctionsPage() {
               Edit service
             </Link>{' '}
             ·{' '}
-            <Link
-              reloadDocument
-              to={`/admin/webservice/openapi/${q.data.id}`}
-              className="text-blue-700 underline"
-            >
+            <Link reloadDocument to={`/admin/webservice/openapi/${q.data.id}`} className="text-blue-700 underline">
               OpenAPI
             </Link>
           </>

@@ -118,7 +118,11 @@ function walk(kind: 'parameter' | 'response', desc: ExternalDescription, input: 
   if (desc.kind === 'value') {
     if (input === null || input === undefined) {
       if (desc.allowNull) return null;
-      throw new ExternalValidationError(kind, [...path], `Invalid external api ${kind}: null is not allowed for "${desc.type}"`);
+      throw new ExternalValidationError(
+        kind,
+        [...path],
+        `Invalid external api ${kind}: null is not allowed for "${desc.type}"`,
+      );
     }
     const cleaned = typeof input === 'object' ? undefined : cleanScalar(desc.type, input);
     if (cleaned === undefined) {
@@ -132,7 +136,8 @@ function walk(kind: 'parameter' | 'response', desc: ExternalDescription, input: 
   }
   if (desc.kind === 'multiple') {
     const list = asList(input);
-    if (!list) throw new ExternalValidationError(kind, [...path], `Only arrays accepted. The bad value is: '${show(input)}'`);
+    if (!list)
+      throw new ExternalValidationError(kind, [...path], `Only arrays accepted. The bad value is: '${show(input)}'`);
     const out = new Array(list.length);
     for (let i = 0; i < list.length; i++) {
       path.push(i);
@@ -171,9 +176,13 @@ function walk(kind: 'parameter' | 'response', desc: ExternalDescription, input: 
     path.pop();
   }
   if (kind === 'parameter') {
-    let unknown: string[] | undefined;
-    for (const k of Object.keys(obj)) if (!Object.hasOwn(desc.keys, k)) (unknown ??= []).push(k);
-    if (unknown) throw new ExternalValidationError(kind, [...path], `Unexpected keys (${unknown.join(', ')}) detected in parameter array.`);
+    const unknown = Object.keys(obj).filter((k) => !Object.hasOwn(desc.keys, k));
+    if (unknown.length)
+      throw new ExternalValidationError(
+        kind,
+        [...path],
+        `Unexpected keys (${unknown.join(', ')}) detected in parameter array.`,
+      );
   }
   return out;
 }

@@ -238,7 +238,9 @@ describe('loadServerSecret', () => {
     ['31 bytes of base64', randomBytes(31).toString('base64')],
     ['a short password', 'secret'],
   ])('refuses a GATEHOUSE_TOKEN_SECRET of %s', (_label, value) => {
-    expect(() => loadServerSecret(tmp(), value)).toThrow(/GATEHOUSE_TOKEN_SECRET must (hold at least 32 bytes|be hex or base64)/);
+    expect(() => loadServerSecret(tmp(), value)).toThrow(
+      /GATEHOUSE_TOKEN_SECRET must (hold at least 32 bytes|be hex or base64)/,
+    );
   });
 
   it('refuses a long passphrase that is neither hex nor base64 (loose base64 decoding would accept it)', () => {
