@@ -1,5 +1,8 @@
+import { LONE_SURROGATE } from '@gatehouse/shared';
 import { zValidator } from '@hono/zod-validator';
 import type { ValidationTargets } from 'hono';
+import { every } from 'hono/combine';
+import { createMiddleware } from 'hono/factory';
 import type { z } from 'zod';
 import { HttpError } from './http-error';
 
@@ -17,9 +20,61 @@ export function fieldErrors(error: z.core.$ZodError): Record<string, string> {
   return fields;
 }
 
+const MAX_JSON_DEPTH = 64;
+
+/**
+ * Walks a parsed body without recursion: 'deep' when nested beyond the limit (the console's
+ * schemas are a few levels deep), 'surrogate' when a key or string holds a lone surrogate.
+ */
+function inspectJson(root: unknown): 'ok' | 'deep' | 'surrogate' {
+  const stack: [unknown, number][] = [[root, 0]];
+  while (stack.length) {
+    const [v, depth] = stack.pop() as [unknown, number];
+    if (typeof v === 'string') {
+      if (LONE_SURROGATE.test(v)) return 'surrogate';
+    } else if (typeof v === 'object' && v !== null) {
+      if (depth >= MAX_JSON_DEPTH) return 'deep';
+      for (const [k, x] of Object.entries(v)) {
+        if (LONE_SURROGATE.test(k)) return 'surrogate';
+        stack.push([x, depth + 1]);
+      }
+    }
+  }
+  return 'ok';
+}
+
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+/**
+ * A JSON body must be declared as JSON, be valid UTF-8 and hold only well-formed strings: a
+ * form body would otherwise pass as an empty patch, and bad bytes would be stored replaced.
+ */
+const jsonBody = createMiddleware(async (c, next) => {
+  const type = (c.req.header('content-type') ?? '').split(';')[0]?.trim().toLowerCase();
+  if (type !== 'application/json')
+    throw new HttpError(400, 'invalid', 'Send a JSON body (Content-Type: application/json)');
+  let text: string;
+  try {
+    text = utf8.decode(await c.req.arrayBuffer());
+  } catch {
+    throw new HttpError(400, 'invalid', 'The request body is not valid UTF-8');
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    throw new HttpError(400, 'invalid', 'Malformed JSON in request body');
+  }
+  const problem = inspectJson(parsed);
+  if (problem === 'deep')
+    throw new HttpError(400, 'invalid', `The JSON body is nested too deeply (at most ${MAX_JSON_DEPTH} levels)`);
+  if (problem === 'surrogate') throw new HttpError(400, 'invalid', 'The request holds text that is not valid Unicode');
+  await next();
+});
+
 /** zod validation of a request part; failures become a 400 in the API's one error shape. */
 export function validate<T extends z.ZodType, Target extends keyof ValidationTargets>(target: Target, schema: T) {
-  return zValidator(target, schema, (result) => {
+  const check = zValidator(target, schema, (result) => {
     if (!result.success) {
       const fields = fieldErrors(result.error);
       const first = Object.entries(fields)[0];
@@ -27,4 +82,6 @@ export function validate<T extends z.ZodType, Target extends keyof ValidationTar
       throw new HttpError(400, 'invalid', message, fields);
     }
   });
+  if (target !== 'json') return check;
+  return every(jsonBody, check) as unknown as typeof check;
 }

@@ -50,6 +50,7 @@ export function fromPairs(pairs: Iterable<[string, string]>, limits: ParamLimits
   const maxDepth = limits.maxDepth ?? DEFAULT_LIMITS.maxDepth;
   const maxParams = limits.maxParams ?? DEFAULT_LIMITS.maxParams;
   const root = node();
+  const nextIndex = new WeakMap<Params, number>();
   let n = 0;
   for (const [key, value] of pairs) {
     if (++n > maxParams) throw new ParamsError(`Too many parameters (at most ${maxParams})`);
@@ -60,9 +61,10 @@ export function fromPairs(pairs: Iterable<[string, string]>, limits: ParamLimits
       let k = path[i] as string;
       const last = i === path.length - 1;
       if (k === '' && i > 0) {
-        // a[]=x appends, like PHP.
-        let next = 0;
+        // a[]=x appends, like PHP; the next free index is remembered per node (O(1) a append).
+        let next = nextIndex.get(cur) ?? 0;
         while (Object.hasOwn(cur, String(next))) next++;
+        nextIndex.set(cur, next + 1);
         k = String(next);
       }
       if (last) {

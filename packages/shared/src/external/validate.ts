@@ -34,6 +34,8 @@ const PATTERNS: Partial<Record<ParamType, RegExp>> = {
 const INT = /^-?(0|[1-9]\d*)$/;
 const FLOAT = /^-?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/;
 const TAG = /<\/?[a-zA-Z!?][^>]*>/;
+/** A lone UTF-16 surrogate: JSON can carry one (\\ud800), UTF-8 storage cannot. */
+export const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
 function show(v: unknown): string {
   if (typeof v === 'string') return v.length > 60 ? `${v.slice(0, 60)}…` : v;
@@ -84,6 +86,8 @@ export function cleanScalar(type: ParamType, v: unknown): number | boolean | str
       if (typeof v === 'string') s = v;
       else if (typeof v === 'number' && Number.isFinite(v)) s = String(v);
       else return undefined;
+      // A lone surrogate cannot be stored as UTF-8: such a string is not text.
+      if (LONE_SURROGATE.test(s)) return undefined;
       if ((type === 'text' || type === 'notags') && TAG.test(s)) return undefined;
       if (type === 'url' && !isUrl(s)) return undefined;
       const pattern = PATTERNS[type];

@@ -51,7 +51,8 @@ function convert(raw: Raw): XNode | undefined {
 export function parseXml(text: string): XNode {
   if (/<!DOCTYPE|<!ENTITY/i.test(text)) throw new XmlError('DOCTYPE and entity declarations are not allowed');
   const valid = XMLValidator.validate(text);
-  if (valid !== true) throw new XmlError(`Malformed XML: ${valid.err.msg} (line ${valid.err.line})`);
+  // The validator's message can list every open element: capped, so an answer never grows with the input.
+  if (valid !== true) throw new XmlError(`Malformed XML: ${valid.err.msg.slice(0, 200)} (line ${valid.err.line})`);
   let parsed: Raw[];
   try {
     parsed = parser.parse(text) as Raw[];

@@ -1,0 +1,568 @@
+import { createHash } from 'node:crypto';
+import type { ExternalDescription } from '@gatehouse/shared';
+import type Database from 'better-sqlite3';
+import fc from 'fast-check';
+import { XMLParser, XMLValidator } from 'fast-xml-parser';
+import { expect } from 'vitest';
+import type { Store } from '../db/client';
+import { SYSTEM_ACTOR } from '../features/audit/audit.service';
+import { addServiceFunctions, createService } from '../features/services/services.service';
+import { createAdminToken } from '../features/tokens/tokens.service';
+import { makeClock, makeTestApp, type TestApp } from '../test/helpers';
+
+// Shared pieces of the "bad input, generated" tests: a fingerprint of the whole database, a
+// tripwire on Object.prototype, a site set up for web-service calls, raw requests, and the
+// fast-check arbitraries for hostile input.
+
+// ---- runs ----------------------------------------------------------------------------------
+
+/**
+ * fast-check parameters: a fixed number of runs per property (FUZZ_RUNS_SCALE multiplies it,
+ * for a longer soak), and FUZZ_SEED to replay a failure fast-check reported.
+ */
+export function runs(numRuns: number): fc.Parameters<unknown> {
+  const scale = Number(process.env.FUZZ_RUNS_SCALE ?? '1') || 1;
+  const seed = process.env.FUZZ_SEED ? Number(process.env.FUZZ_SEED) : undefined;
+  return {
+    numRuns: Math.max(1, Math.round(numRuns * scale)),
+    ...(seed !== undefined ? { seed } : {}),
+    // A bound on one property's run, shrinking included (a failing hostile input can be huge).
+    // Reaching it is reported as a failure, so a slow machine cannot quietly run fewer inputs.
+    interruptAfterTimeLimit: 60_000 * scale,
+    markInterruptAsFailure: true,
+  };
+}
+
+// ---- the database fingerprint ---------------------------------------------------------------
+
+/**
+ * What a refused request may legitimately change, left out of the fingerprint. Everything else,
+ * every row of every table (hub tables, sqlite_sequence and the migrations table included), is
+ * hashed.
+ */
+const EXCLUDED_COLUMNS: Record<string, readonly string[]> = {
+  // Per-token usage statistics. A refused call still counts towards the token's usage and
+  // records its last error, by design (SPEC §4). They are gathered in memory and only written by
+  // deps.usage.flush(), which these tests never call; left out so that a flush (by a future
+  // timer, say) cannot make a refused call look like a write.
+  external_tokens: ['calls', 'last_access', 'last_error', 'last_error_at'],
+  // A session's last-seen time: written (at most once a minute) whenever a signed-in request
+  // arrives, whatever the request then turns out to be (sessions.ts resolveSession).
+  sessions: ['last_seen_at'],
+};
+
+/**
+ * Rows a refused request may legitimately add: a failed console sign-in is audited
+ * (auth.routes.ts, 'auth.login_failed'), which also moves audit_log's AUTOINCREMENT counter
+ * in sqlite_sequence. Only those rows, and that one counter, are left out.
+ */
+const EXCLUDED_ROWS: Record<string, string> = {
+  audit_log: "action <> 'auth.login_failed'",
+  sqlite_sequence: "name <> 'audit_log'",
+};
+
+export interface Fingerprint {
+  digest: string;
+  tables: Record<string, { rows: number; hash: string }>;
+}
+
+const quoteId = (s: string) => `"${s.replace(/"/g, '""')}"`;
+
+const statements = new WeakMap<Store, { name: string; stmt: Database.Statement }[]>();
+
+/** One SELECT per table, every column but the excluded ones, prepared once per store. */
+function tableStatements(store: Store) {
+  let list = statements.get(store);
+  if (list) return list;
+  const { sqlite } = store;
+  const names = sqlite
+    .prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")
+    .pluck()
+    .all() as string[];
+  list = names.map((name) => {
+    const cols = (sqlite.prepare(`PRAGMA table_info(${quoteId(name)})`).all() as { name: string }[])
+      .map((c) => c.name)
+      .filter((c) => !(EXCLUDED_COLUMNS[name] ?? []).includes(c));
+    const where = EXCLUDED_ROWS[name] ? ` WHERE ${EXCLUDED_ROWS[name]}` : '';
+    const cs = cols.map(quoteId).join(', ');
+    // Ordered by every column, so the fingerprint does not depend on the physical row order.
+    return { name, stmt: sqlite.prepare(`SELECT ${cs} FROM ${quoteId(name)}${where} ORDER BY ${cs}`).raw() };
+  });
+  statements.set(store, list);
+  return list;
+}
+
+/** Row counts and a SHA-256 of the content of every table, minus the documented exclusions. */
+export function fingerprint(store: Store): Fingerprint {
+  const tables: Fingerprint['tables'] = {};
+  const all = createHash('sha256');
+  for (const { name, stmt } of tableStatements(store)) {
+    const rows = stmt.all() as unknown[][];
+    const h = createHash('sha256');
+    h.update(
+      JSON.stringify(rows, (_k, v) =>
+        Buffer.isBuffer(v) ? `blob:${v.toString('base64')}` : typeof v === 'bigint' ? `big:${v}` : v,
+      ),
+    );
+    const hash = h.digest('hex');
+    tables[name] = { rows: rows.length, hash };
+    all.update(`${name}:${rows.length}:${hash}\n`);
+  }
+  return { digest: all.digest('hex'), tables };
+}
+
+/** The tables whose content differs between two fingerprints (for a readable failure). */
+export function changedTables(a: Fingerprint, b: Fingerprint): string[] {
+  const names = new Set([...Object.keys(a.tables), ...Object.keys(b.tables)]);
+  return [...names].filter((n) => a.tables[n]?.hash !== b.tables[n]?.hash).sort();
+}
+
+export function expectSameDb(before: Fingerprint, store: Store, what = ''): void {
+  const after = fingerprint(store);
+  if (after.digest !== before.digest) {
+    throw new Error(
+      `The database changed${what ? ` after ${what}` : ''}: tables ${changedTables(before, after).join(', ')}`,
+    );
+  }
+}
+
+/**
+ * Rows inserted, updated or deleted through this connection since it opened (SQLite's
+ * total_changes()): a stricter tripwire than the fingerprint, which also catches a write that
+ * was undone or rewrote the same value. Only for requests that must not even try to write.
+ */
+export function writeCount(store: Store): number {
+  return store.sqlite.prepare('SELECT total_changes()').pluck().get() as number;
+}
+
+// ---- Object.prototype tripwire --------------------------------------------------------------
+
+const PROTOS: [string, object][] = [
+  ['Object.prototype', Object.prototype],
+  ['Array.prototype', Array.prototype],
+  ['Function.prototype', Function.prototype],
+  ['String.prototype', String.prototype],
+];
+
+/** The own property names and values of the built-in prototypes a pollution would reach. */
+export function protoSnapshot(): string {
+  return PROTOS.map(([label, p]) => {
+    const keys = Reflect.ownKeys(p)
+      .map((k) => {
+        const d = Object.getOwnPropertyDescriptor(p, k);
+        const v = d && 'value' in d ? d.value : d?.get;
+        return `${String(k)}=${typeof v === 'function' ? `fn:${v.name}` : typeof v}`;
+      })
+      .sort();
+    return `${label}:${keys.join(',')}`;
+  }).join('\n');
+}
+
+export function expectNoPollution(snapshot: string): void {
+  // The usual payload names, read through a fresh object, then the full comparison.
+  const probe = {} as Record<string, unknown>;
+  for (const k of ['polluted', 'isAdmin', 'x', 'a', 'siteAdmin', 'courseid'])
+    expect(probe[k], `Object.prototype.${k}`).toBeUndefined();
+  expect(protoSnapshot()).toBe(snapshot);
+}
+
+// ---- a web-services site --------------------------------------------------------------------
+
+export const WRITE_FUNCTIONS = [
+  'core_group_create_groups',
+  'core_group_delete_groups',
+  'core_user_create_users',
+  'core_user_update_users',
+  'core_user_delete_users',
+  'core_course_create_courses',
+  'core_notes_create_notes',
+  'core_message_send_instant_messages',
+  // The hub's, which a hub-site token calls (hub_unregister_site is left out: it takes no
+  // arguments, so there is no invalid call of it to make).
+  'hub_register_site',
+  'hub_update_site_info',
+  'hub_register_courses',
+  'hub_unregister_courses',
+] as const;
+
+export const READ_FUNCTIONS = [
+  'core_webservice_get_site_info',
+  'core_group_get_course_groups',
+  'hub_get_info',
+  'hub_get_courses',
+] as const;
+
+export interface WsSite {
+  t: TestApp;
+  /** A valid token of the admin on a service holding the write functions. */
+  secret: string;
+  tokenId: number;
+  serviceId: number;
+  /** Every message the server logged: an unexpected error is logged before it is answered. */
+  logged: string[];
+}
+
+/**
+ * A seeded site with web services on, REST, XML-RPC and SOAP enabled, debugging at developer
+ * (so errors carry the most detail there is to leak) and the admin's token on a service of write
+ * functions. The clock stands still, so nothing depends on the time a run takes.
+ */
+export async function makeWsSite(): Promise<WsSite> {
+  const t = await makeTestApp({ now: makeClock().now });
+  const logged: string[] = [];
+  t.deps.log = (m) => logged.push(m);
+  t.deps.settings.apply(
+    { enablewebservices: '1', webserviceprotocols: 'rest,soap,xmlrpc,amf', debug: 'developer' },
+    SYSTEM_ACTOR,
+  );
+  const svc = createService(
+    t.deps,
+    {
+      name: 'Fuzz service',
+      shortname: 'fuzzsvc',
+      enabled: true,
+      restrictedUsers: false,
+      requiredCapability: null,
+      downloadFiles: false,
+      uploadFiles: false,
+    },
+    SYSTEM_ACTOR,
+  );
+  addServiceFunctions(t.deps, svc.id, [...WRITE_FUNCTIONS, ...READ_FUNCTIONS], SYSTEM_ACTOR);
+  const created = createAdminToken(
+    t.deps,
+    { userId: t.userId('admin'), serviceId: svc.id, validUntil: null },
+    SYSTEM_ACTOR,
+    true,
+  );
+  return { t, secret: created.secret, tokenId: created.token.id, serviceId: svc.id, logged };
+}
+
+// ---- raw requests ---------------------------------------------------------------------------
+
+export interface RawResponse {
+  status: number;
+  type: string;
+  text: string;
+  headers: Headers;
+}
+
+/** One request straight through app.request(), from 127.0.0.1 (or `ip`), the body sent as given. */
+export async function rawRequest(
+  app: TestApp['app'],
+  method: string,
+  path: string,
+  opts: { headers?: Record<string, string>; body?: string | Uint8Array; ip?: string } = {},
+): Promise<RawResponse> {
+  const res = await app.request(
+    path,
+    {
+      method,
+      headers: { host: 'localhost', ...opts.headers },
+      ...(opts.body !== undefined && method !== 'GET' && method !== 'HEAD' ? { body: opts.body } : {}),
+    },
+    { incoming: { socket: { remoteAddress: opts.ip ?? '127.0.0.1' } } },
+  );
+  return {
+    status: res.status,
+    type: res.headers.get('content-type') ?? '',
+    text: await res.text(),
+    headers: res.headers,
+  };
+}
+
+// ---- response shapes --------------------------------------------------------------------------
+
+const STACK = /\n\s+at |node_modules|\.ts:\d+|\.js:\d+/;
+
+/** No stack trace or source path in what a client sees (SPEC §9). */
+export function expectNoStack(text: string): void {
+  expect(STACK.test(text), `a stack trace in the response: ${text.slice(0, 300)}`).toBe(false);
+}
+
+/** Moodle's JSON error: exactly exception, errorcode, message and optionally debuginfo, all strings. */
+export function isMoodleJsonError(v: unknown): v is { exception: string; errorcode: string; message: string } {
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) return false;
+  const o = v as Record<string, unknown>;
+  const keys = Object.keys(o).sort().join(',');
+  if (keys !== 'errorcode,exception,message' && keys !== 'debuginfo,errorcode,exception,message') return false;
+  return Object.values(o).every((x) => typeof x === 'string');
+}
+
+const xmlParser = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: '@', parseTagValue: false });
+
+/** Parses an XML response after checking it is well formed; fails the test otherwise. */
+export function parseXmlResponse(text: string): Record<string, unknown> {
+  const valid = XMLValidator.validate(text);
+  if (valid !== true) throw new Error(`Not well-formed XML (${valid.err.msg}): ${text.slice(0, 300)}`);
+  return xmlParser.parse(text) as Record<string, unknown>;
+}
+
+// ---- arbitraries ----------------------------------------------------------------------------
+
+/** Names that have broken parsers and merges before. */
+export const DANGEROUS_KEYS = [
+  '__proto__',
+  'constructor',
+  'prototype',
+  'hasOwnProperty',
+  'toString',
+  'valueOf',
+  '__defineGetter__',
+  'polluted',
+  '0',
+  '-1',
+  '1e3',
+  '',
+  ' ',
+  'length',
+  'then',
+] as const;
+
+/** Strings with the characters that break encoders: quotes, tags, controls, lone surrogates, RTL marks. */
+export const nastyString = fc.oneof(
+  fc.string({ maxLength: 40 }),
+  fc.string({ unit: 'grapheme', maxLength: 20 }),
+  fc.string({ unit: 'binary', maxLength: 20 }),
+  fc.constantFrom(
+    '',
+    ' ',
+    '\u0000',
+    '\uD800',
+    '\uDFFF\uD800',
+    '\uFFFE',
+    '\u202E',
+    '<script>alert(1)</script>',
+    ']]>',
+    '&amp;',
+    '&#0;',
+    '"\'`',
+    '%00',
+    '%ff',
+    '%',
+    '\\u0000',
+    'null',
+    'undefined',
+    'NaN',
+    '1e309',
+    '-0',
+    '9007199254740993',
+    '0x10',
+    'true',
+    '[]',
+    '{}',
+    '../../etc/passwd',
+    "' OR 1=1 --",
+  ),
+);
+
+export const dangerousKey = fc.oneof(fc.constantFrom(...DANGEROUS_KEYS), fc.string({ maxLength: 12 }));
+
+/** Any JSON value, deep and wide enough to matter, with dangerous keys in the mix. */
+export const hostileJson: fc.Arbitrary<unknown> = fc.letrec<{ v: unknown }>((tie) => ({
+  v: fc.oneof(
+    { depthSize: 'small', withCrossShrink: true },
+    fc.constantFrom(null, true, false, 0, -1, 1, 1.5, -0, 2 ** 53, 1e308, -1e308),
+    fc.double({ noNaN: true, noDefaultInfinity: true }),
+    fc.integer(),
+    nastyString,
+    fc.array(tie('v'), { maxLength: 4 }),
+    fc.dictionary(dangerousKey, tie('v'), { maxKeys: 4 }),
+  ),
+})).v;
+
+/** JSON nested `depth` levels, as text, without recursion anywhere. */
+export function deepJson(depth: number, kind: 'array' | 'object' = 'array'): string {
+  return kind === 'array'
+    ? `${'['.repeat(depth)}${']'.repeat(depth)}`
+    : `${'{"a":'.repeat(depth)}1${'}'.repeat(depth)}`;
+}
+
+/** Bytes that are not UTF-8: stray continuation bytes, overlongs, surrogates, truncated sequences. */
+export const invalidUtf8 = fc
+  .tuple(
+    fc.uint8Array({ maxLength: 40 }),
+    fc.constantFrom(
+      [0x80],
+      [0xbf],
+      [0xc0, 0x80],
+      [0xc1, 0xbf],
+      [0xe0, 0x80, 0x80],
+      [0xed, 0xa0, 0x80],
+      [0xf4, 0x90, 0x80, 0x80],
+      [0xf8, 0x88, 0x80, 0x80, 0x80],
+      [0xfe],
+      [0xff],
+      [0xe2, 0x82],
+      [0xf0, 0x9f, 0x98],
+    ),
+    fc.uint8Array({ maxLength: 40 }),
+  )
+  .map(([a, bad, b]) => new Uint8Array([...a, ...bad, ...b]))
+  .filter((bytes) => {
+    try {
+      new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+      return false;
+    } catch {
+      return true;
+    }
+  });
+
+/** `prefix` + bytes that are not UTF-8 + `suffix`: a plausible request with a poisoned middle. */
+export function withInvalidUtf8(prefix: string, suffix: string): fc.Arbitrary<Uint8Array> {
+  const enc = new TextEncoder();
+  return invalidUtf8.map((bad) => new Uint8Array([...enc.encode(prefix), ...bad, ...enc.encode(suffix)]));
+}
+
+// ---- inputs that are wrong for a real function ---------------------------------------------
+
+/** A value of a JSON type other than what the description expects. */
+function wrongFor(d: ExternalDescription): fc.Arbitrary<unknown> {
+  if (d.kind === 'value') {
+    const structural = fc.constantFrom<unknown>([], {}, [1, 2], { a: 1 }, null);
+    const scalars: Partial<Record<string, unknown[]>> = {
+      int: ['12abc', 'one', '', '1.5e', 'NaN', 'Infinity', '0x10', '1e400', ' 1', '9007199254740993', 1.5, true],
+      float: ['12abc', 'one', '', 'NaN', 'Infinity', '1e400', '0x10', true],
+      bool: ['yes', 'no', 2, -1, 'TRUE', 'on'],
+      text: ['<b>x</b>', '<script>', '<a href=x>y</a>'],
+      notags: ['<b>x</b>', '<script>'],
+      username: ['UPPER', 'a b', 'ä', 'x<y'],
+      alpha: ['123', 'a b', 'x_y', 'é'],
+      alphanumext: ['a b', 'x.y', 'é', '<'],
+      plugin: ['Manual', '1abc', 'a-b', ''],
+      email: ['nope', 'a@b', 'a b@c.d'],
+    };
+    const wrong = scalars[d.type];
+    return wrong ? fc.oneof(structural, fc.constantFrom(...wrong)) : structural;
+  }
+  if (d.kind === 'multiple') return fc.constantFrom('x', 1, true, { a: 1 }, { 1: 'x' }, null);
+  return fc.constantFrom('x', 1, true, [1, 2], null);
+}
+
+/** A value that fits the description (roughly: enough to get past the outer layers). */
+function fitting(d: ExternalDescription, depth = 0): fc.Arbitrary<unknown> {
+  if (d.kind === 'value') {
+    switch (d.type) {
+      case 'int':
+        return fc.integer({ min: 1, max: 5 });
+      case 'float':
+        return fc.double({ min: 0, max: 10, noNaN: true });
+      case 'bool':
+        return fc.boolean();
+      case 'email':
+        return fc.constant('fuzz@example.com');
+      case 'username':
+      case 'plugin':
+      case 'alphanumext':
+        return fc.constantFrom('fuzzuser', 'manual');
+      default:
+        return fc.constantFrom('Fuzz', 'x');
+    }
+  }
+  if (d.kind === 'multiple')
+    return depth > 4 ? fc.constant([]) : fc.array(fitting(d.content, depth + 1), { minLength: 1, maxLength: 2 });
+  const entries = Object.entries(d.keys).filter(([, sub]) => sub.presence === 'required');
+  return fc
+    .tuple(...entries.map(([k, sub]) => fitting(sub, depth + 1).map((v) => [k, v] as const)))
+    .map((pairs) => Object.fromEntries(pairs));
+}
+
+type Path = (string | number)[];
+
+/** Every place in a fitting value where a mutation can go. */
+function placesIn(d: ExternalDescription, v: unknown, path: Path = []): { path: Path; desc: ExternalDescription }[] {
+  const here = [{ path, desc: d }];
+  if (d.kind === 'value' || v === null || typeof v !== 'object') return here;
+  if (d.kind === 'multiple')
+    return [...here, ...(v as unknown[]).flatMap((x, i) => placesIn(d.content, x, [...path, i]))];
+  return [
+    ...here,
+    ...Object.entries(d.keys).flatMap(([k, sub]) =>
+      (v as Record<string, unknown>)[k] === undefined
+        ? []
+        : placesIn(sub, (v as Record<string, unknown>)[k], [...path, k]),
+    ),
+  ];
+}
+
+function setAt(root: unknown, path: Path, fn: (old: unknown) => unknown): unknown {
+  if (!path.length) return fn(root);
+  const [head, ...rest] = path;
+  if (Array.isArray(root)) return root.map((x, i) => (i === head ? setAt(x, rest, fn) : x));
+  const obj = { ...(root as Record<string, unknown>) };
+  obj[head as string] = setAt(obj[head as string], rest, fn);
+  return obj;
+}
+
+export type Mutation = 'wrongtype' | 'unknownkey' | 'missingkey' | 'hugestring' | 'deep';
+
+/**
+ * Arguments for a real function that must be refused: a fitting value with one mutation at a
+ * random place (a wrong type, an unknown key, a missing required key, a 100k string where a
+ * restricted type belongs, or a deep structure instead of a scalar).
+ */
+export function invalidArgsFor(d: ExternalDescription): fc.Arbitrary<{ args: unknown; mutation: Mutation }> {
+  return fitting(d).chain((base) => {
+    const places = placesIn(d, base);
+    return fc
+      .tuple(
+        fc.constantFrom(...places),
+        fc.constantFrom<Mutation>('wrongtype', 'unknownkey', 'missingkey', 'hugestring', 'deep'),
+      )
+      .chain(([place, mutation]): fc.Arbitrary<{ args: unknown; mutation: Mutation }> => {
+        const { path, desc } = place;
+        switch (mutation) {
+          case 'wrongtype':
+            return wrongFor(desc).map((w) => ({ args: setAt(base, path, () => w), mutation }));
+          case 'unknownkey':
+            return fc
+              .tuple(
+                fc.constantFrom('zz_unknown', 'constructor', 'prototype', 'polluted', 'toString', 'hasOwnProperty'),
+                hostileJson,
+              )
+              .map(([k, v]) => ({
+                args: setAt(base, path, (old) =>
+                  typeof old === 'object' && old !== null && !Array.isArray(old) ? { ...old, [k]: v } : { [k]: v },
+                ),
+                mutation,
+              }));
+          case 'missingkey': {
+            const required =
+              desc.kind === 'single' ? Object.entries(desc.keys).filter(([, s]) => s.presence === 'required') : [];
+            if (!required.length) return wrongFor(desc).map((w) => ({ args: setAt(base, path, () => w), mutation }));
+            return fc.constantFrom(...required.map(([k]) => k)).map((k) => ({
+              args: setAt(base, path, (old) => {
+                const o = { ...(old as Record<string, unknown>) };
+                delete o[k];
+                return o;
+              }),
+              mutation,
+            }));
+          }
+          case 'hugestring':
+            // Illegal in every type but raw: tags for text, spaces for usernames, letters for numbers.
+            return fc.constant({ args: setAt(base, path, () => `<b> ${'x'.repeat(100_000)}`), mutation });
+          case 'deep': {
+            let deep: unknown = 'x';
+            for (let i = 0; i < 40; i++) deep = { a: deep };
+            return fc.constant({ args: setAt(base, path, () => deep), mutation });
+          }
+        }
+      });
+  });
+}
+
+/** Flattens a value into PHP bracket pairs (`groups[0][courseid]=2`), as a form would send it. */
+export function toBracketPairs(v: unknown, prefix = ''): [string, string][] {
+  if (v === null || v === undefined) return prefix ? [[prefix, '']] : [];
+  if (typeof v !== 'object') return [[prefix, typeof v === 'boolean' ? (v ? '1' : '0') : String(v)]];
+  const entries = Array.isArray(v) ? v.map((x, i) => [String(i), x] as const) : Object.entries(v);
+  if (!entries.length) return prefix ? [[prefix, '']] : [];
+  return entries.flatMap(([k, x]) => toBracketPairs(x, prefix ? `${prefix}[${k}]` : k));
+}
+
+/** Lone surrogates replaced by U+FFFD (String.prototype.toWellFormed, which ES2023 typings lack). */
+export const wellFormed = (s: string) =>
+  s.replace(/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g, '\uFFFD');
+
+export const formBody = (pairs: [string, string][]) => new URLSearchParams(pairs).toString();
