@@ -197,7 +197,10 @@ describe('bad bodies', () => {
       headers: { 'content-type': 'text/plain' },
     });
     expect(res.status).toBe(400);
-    expect(errorOf(res)).toMatchObject({ code: 'invalid', message: 'Send a JSON body (Content-Type: application/json)' });
+    expect(errorOf(res)).toMatchObject({
+      code: 'invalid',
+      message: 'Send a JSON body (Content-Type: application/json)',
+    });
   });
 
   it('refuses a JSON body of the wrong type (an array) with 400', async () => {
