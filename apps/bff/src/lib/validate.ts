@@ -3,7 +3,7 @@ import { zValidator } from '@hono/zod-validator';
 import type { ValidationTargets } from 'hono';
 import { every } from 'hono/combine';
 import { createMiddleware } from 'hono/factory';
-import type { z } from 'zod';
+import { z } from 'zod';
 import { HttpError } from './http-error';
 
 /** Turns zod issues into the API's field map: dotted path to the first message for it. */
@@ -85,3 +85,16 @@ export function validate<T extends z.ZodType, Target extends keyof ValidationTar
   if (target !== 'json') return check;
   return every(jsonBody, check) as unknown as typeof check;
 }
+
+/**
+ * A numeric id in a path: decimal digits only. z.coerce.number() would also read "0x2", "2e0",
+ * " 2" or "+2" as 2, so one row would answer to many spellings.
+ */
+export const pathId = (message = 'Invalid id') =>
+  z
+    .string()
+    .regex(/^[1-9]\d{0,14}$/, message)
+    .transform(Number);
+
+/** The `:id` parameter every console route with an id shares. */
+export const idParam = z.object({ id: pathId() });

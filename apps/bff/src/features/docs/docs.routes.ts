@@ -5,7 +5,7 @@ import { z } from 'zod';
 import type { Deps } from '../../context';
 import { externalServices, externalTokens } from '../../db/schema';
 import { HttpError, notFound } from '../../lib/http-error';
-import { validate } from '../../lib/validate';
+import { idParam, validate } from '../../lib/validate';
 import type { AppEnv } from '../../types';
 import { publicError, runCall } from '../../webservice/call';
 import { catalogue } from '../../webservice/catalogue';
@@ -15,7 +15,6 @@ import { loadService, serviceFunctionNames } from '../services/services.service'
 import { adminDocs, keyDocs } from './docs.service';
 import { buildOpenApi } from './openapi';
 
-const idParam = z.object({ id: z.coerce.number().int().positive('Invalid id') });
 const baseUrl = (c: Context<AppEnv>) => new URL(c.req.url).origin;
 
 export const tryItSchema = z

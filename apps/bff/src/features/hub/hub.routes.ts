@@ -14,7 +14,7 @@ import { Hono } from 'hono';
 import { z } from 'zod';
 import type { Deps } from '../../context';
 import { HttpError } from '../../lib/http-error';
-import { validate } from '../../lib/validate';
+import { idParam, validate } from '../../lib/validate';
 import type { AppEnv } from '../../types';
 import { requireCap } from '../auth/guards';
 import { readHubConfig } from './hub-config';
@@ -23,7 +23,6 @@ import { hubSettingsDto, saveHubSettings } from './hub-settings.service';
 import { publicTokenSecret } from './hub-setup';
 import { deleteSite, getSiteDto, listOutbox, listSites, siteAction, updateSiteSettings } from './hub-sites.service';
 
-const idParam = z.object({ id: z.coerce.number().int().positive('Invalid id') });
 const siteActionParam = idParam.extend({ action: z.enum(HUB_SITE_ACTIONS) });
 const courseActionParam = idParam.extend({ action: z.enum(['show', 'hide']) });
 

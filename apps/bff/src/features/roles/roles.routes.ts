@@ -1,8 +1,7 @@
 import { CAPABILITIES, roleAssignSchema, roleCreateSchema, roleUpdateSchema } from '@gatehouse/shared';
 import { Hono } from 'hono';
-import { z } from 'zod';
 import type { Deps } from '../../context';
-import { validate } from '../../lib/validate';
+import { idParam, pathId, validate } from '../../lib/validate';
 import type { AppEnv } from '../../types';
 import { requireCap } from '../auth/guards';
 import {
@@ -16,8 +15,7 @@ import {
   updateRole,
 } from './roles.service';
 
-const idParam = z.object({ id: z.coerce.number().int().positive('Invalid id') });
-const assignParam = idParam.extend({ userId: z.coerce.number().int().positive('Invalid user id') });
+const assignParam = idParam.extend({ userId: pathId('Invalid user id') });
 
 export function roleRoutes(deps: Deps) {
   const manage = requireCap(deps, 'moodle/role:manage');

@@ -8,7 +8,7 @@ import {
 import { Hono } from 'hono';
 import { z } from 'zod';
 import type { Deps } from '../../context';
-import { validate } from '../../lib/validate';
+import { idParam, pathId, validate } from '../../lib/validate';
 import type { AppEnv } from '../../types';
 import { catalogue } from '../../webservice/catalogue';
 import { requireCap } from '../auth/guards';
@@ -28,8 +28,7 @@ import {
   updateService,
 } from './services.service';
 
-const idParam = z.object({ id: z.coerce.number().int().positive('Invalid id') });
-const userParam = idParam.extend({ userId: z.coerce.number().int().positive('Invalid user id') });
+const userParam = idParam.extend({ userId: pathId('Invalid user id') });
 const fnParam = idParam.extend({ name: z.string().min(1).max(200) });
 
 export function serviceRoutes(deps: Deps) {

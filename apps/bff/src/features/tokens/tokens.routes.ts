@@ -1,16 +1,13 @@
 import { tokenCreateSchema, tokenListQuerySchema } from '@gatehouse/shared';
 import { asc, eq } from 'drizzle-orm';
 import { Hono } from 'hono';
-import { z } from 'zod';
 import type { Deps } from '../../context';
 import { externalServices } from '../../db/schema';
-import { validate } from '../../lib/validate';
+import { idParam, validate } from '../../lib/validate';
 import type { AppEnv } from '../../types';
 import { requireCap, requireUser } from '../auth/guards';
 import { ensureOwnKeys, listOwnKeys, resetOwnKey } from './security-keys';
 import { createAdminToken, deleteToken, getTokenDto, listTokens } from './tokens.service';
-
-const idParam = z.object({ id: z.coerce.number().int().positive('Invalid id') });
 
 /** Manage tokens (administrators and holders of moodle/webservice:managealltokens). */
 export function tokenRoutes(deps: Deps) {

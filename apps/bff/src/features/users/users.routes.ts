@@ -1,13 +1,10 @@
 import { userCreateSchema, userListQuerySchema, userUpdateSchema } from '@gatehouse/shared';
 import { Hono } from 'hono';
-import { z } from 'zod';
 import type { Deps } from '../../context';
-import { validate } from '../../lib/validate';
+import { idParam, validate } from '../../lib/validate';
 import type { AppEnv } from '../../types';
 import { requireCap } from '../auth/guards';
 import { createUser, deleteUser, getUser, listUsers, toUserDto, updateUser } from './users.service';
-
-const idParam = z.object({ id: z.coerce.number().int().positive('Invalid id') });
 
 export function userRoutes(deps: Deps) {
   return new Hono<AppEnv>()
