@@ -3,7 +3,7 @@ import type { Env } from './env';
 import { Authz } from './features/roles/authz';
 import { SettingsService } from './features/settings/settings.service';
 import { loadServerSecret } from './features/tokens/server-secret';
-import { Generation } from './lib/generation';
+import { CountCache, Generation } from './lib/generation';
 import { FailureLimiter } from './lib/rate-limit';
 import { createAccessMemos } from './webservice/access-cache';
 import { UsageRecorder } from './webservice/usage';
@@ -22,6 +22,8 @@ export interface Deps {
   usage: UsageRecorder;
   /** What the access-check chain reads, cached until the next database generation. */
   access: ReturnType<typeof createAccessMemos>;
+  /** The console lists' totals, per filter, until the database changes. */
+  counts: CountCache;
   now: () => number;
   log: (msg: string) => void;
 }
@@ -43,6 +45,7 @@ export function createDeps(env: Env, store: Store, opts: { now?: () => number; t
     tokenSecret: opts.tokenSecret ?? loadServerSecret(env.dataDir, env.GATEHOUSE_TOKEN_SECRET),
     usage: new UsageRecorder(store.sqlite),
     access: createAccessMemos(gen),
+    counts: new CountCache(store.sqlite, gen),
     now,
     log: env.GATEHOUSE_LOG === 'silent' ? () => {} : (msg) => console.log(msg),
   };

@@ -51,6 +51,9 @@ async function main() {
   // Token usage (last access, calls, last error) is written at most once a minute.
   const usageFlush = setInterval(() => deps.usage.flush(), 60_000);
   usageFlush.unref();
+  // Keeps the query planner's statistics in step as tables grow (cheap when nothing moved).
+  const optimize = setInterval(() => store.sqlite.pragma('optimize'), 3 * 3600_000);
+  optimize.unref();
 
   let stopping = false;
   const shutdown = (signal: string) => {

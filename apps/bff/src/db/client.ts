@@ -31,6 +31,9 @@ export function openStore(file: string): Store {
   sqlite.pragma('busy_timeout = 5000');
   const db = drizzle(sqlite, { schema });
   migrate(db, { migrationsFolder: migrationsFolder() });
+  // Query-planner statistics for tables that never had them or have changed much (bounded
+  // work, SQLite's recommendation at open); the server repeats `PRAGMA optimize` every few hours.
+  sqlite.pragma('optimize=0x10002');
   return { db, sqlite };
 }
 

@@ -75,10 +75,15 @@ function tableStatements(store: Store) {
   let list = statements.get(store);
   if (list) return list;
   const { sqlite } = store;
-  const names = sqlite
-    .prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")
+  // The search indexes (FTS5 tables and their shadow tables) are derived from the base tables
+  // by triggers: a change shows in the base table already.
+  const searchIndexes = sqlite
+    .prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND sql LIKE 'CREATE VIRTUAL TABLE%'")
     .pluck()
     .all() as string[];
+  const names = (
+    sqlite.prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").pluck().all() as string[]
+  ).filter((n) => !searchIndexes.some((v) => n === v || n.startsWith(`${v}_`)));
   list = names.map((name) => {
     const cols = (sqlite.prepare(`PRAGMA table_info(${quoteId(name)})`).all() as { name: string }[])
       .map((c) => c.name)

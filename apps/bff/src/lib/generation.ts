@@ -51,3 +51,39 @@ export class GenerationCache<T> {
     return this.value;
   }
 }
+
+/**
+ * Row counts of the console's lists (the "N tokens" above a page), kept per filter while the
+ * database is unchanged: a `COUNT(*)` over a million rows costs tens of milliseconds, and a list
+ * is paged through far more often than it changes. Any write through this connection
+ * (`total_changes()`, which no writer can forget to report) or by another process (the
+ * generation) drops every count.
+ */
+export class CountCache {
+  private stamp = '';
+  private readonly counts = new Map<string, number>();
+  private readonly changes: Database.Statement;
+
+  constructor(
+    sqlite: Database.Database,
+    private readonly gen: Generation,
+    private readonly max = 256,
+  ) {
+    this.changes = sqlite.prepare('SELECT total_changes()').pluck();
+  }
+
+  get(key: string, count: () => number): number {
+    const stamp = `${this.gen.check()}:${this.changes.get()}`;
+    if (stamp !== this.stamp) {
+      this.counts.clear();
+      this.stamp = stamp;
+    }
+    let n = this.counts.get(key);
+    if (n === undefined) {
+      n = count();
+      if (this.counts.size >= this.max) this.counts.delete(this.counts.keys().next().value as string);
+      this.counts.set(key, n);
+    }
+    return n;
+  }
+}

@@ -33,12 +33,14 @@ export const externalTokens = sqliteTable(
     lastErrorAt: integer('last_error_at'),
   },
   (t) => [
-    index('external_tokens_user_idx').on(t.userId, t.serviceId),
+    index('external_tokens_user_idx').on(t.userId, t.hidden, t.serviceId),
     index('external_tokens_service_idx').on(t.serviceId),
-    index('external_tokens_name_idx').on(t.name),
-    index('external_tokens_valid_until_idx').on(t.validUntil),
-    index('external_tokens_created_idx').on(t.timecreated),
-    index('external_tokens_last_access_idx').on(t.lastAccess),
+    // Manage tokens always filters `hidden = 0` and sorts by one of these columns: leading with
+    // `hidden` lets a page's ids, however deep, be read from the index alone.
+    index('external_tokens_name_idx').on(t.hidden, t.name),
+    index('external_tokens_valid_until_idx').on(t.hidden, t.validUntil),
+    index('external_tokens_created_idx').on(t.hidden, t.timecreated),
+    index('external_tokens_last_access_idx').on(t.hidden, t.lastAccess),
   ],
 );
 

@@ -296,13 +296,23 @@ export function removeServiceFunction(deps: Deps, serviceId: number, name: strin
 // ---- authorised users ----------------------------------------------------------------------
 
 /** The capabilities a user lacks to call every function of a service (and its required capability). */
-export function missingCapabilities(deps: Deps, s: ServiceRow, user: Parameters<Deps['authz']['has']>[0]): string[] {
+/** The capabilities a service's user needs: its required one and its functions'. */
+export function neededCapabilities(deps: Deps, s: ServiceRow): string[] {
   const needed = new Set<string>();
   if (s.requiredCapability) needed.add(s.requiredCapability);
   for (const name of serviceFunctionNames(deps.store.db, s.id)) {
     for (const c of catalogue.get(name)?.capabilities ?? []) needed.add(c);
   }
-  return [...needed].filter((c) => !deps.authz.has(user, c)).sort();
+  return [...needed].sort();
+}
+
+export function missingCapabilities(
+  deps: Deps,
+  s: ServiceRow,
+  user: Parameters<Deps['authz']['has']>[0],
+  needed: string[] = neededCapabilities(deps, s),
+): string[] {
+  return needed.filter((c) => !deps.authz.has(user, c));
 }
 
 export function listAuthorisedUsers(deps: Deps, serviceId: number): AuthorisedUserDto[] {

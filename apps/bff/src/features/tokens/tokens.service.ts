@@ -1,6 +1,6 @@
 import type { TokenCreate, TokenDto, TokenListQuery, TokenStatus } from '@gatehouse/shared';
 import { tokenCreateSchema, tokenListQuerySchema } from '@gatehouse/shared';
-import { type AnyColumn, and, asc, count, desc, eq, gte, isNull, lte, or, type SQL } from 'drizzle-orm';
+import { type AnyColumn, and, asc, count, desc, eq, gte, inArray, isNull, lte, or, type SQL, sql } from 'drizzle-orm';
 import { alias } from 'drizzle-orm/sqlite-core';
 import type { Deps } from '../../context';
 import type { DbOrTx } from '../../db/client';
@@ -13,9 +13,9 @@ import {
   users,
 } from '../../db/schema';
 import { HttpError, notFound } from '../../lib/http-error';
-import { contains } from '../../lib/sql';
+import { contains, matchesSearch } from '../../lib/sql';
 import { type Actor, writeAudit } from '../audit/audit.service';
-import { missingCapabilities } from '../services/services.service';
+import { missingCapabilities, neededCapabilities } from '../services/services.service';
 import { generateToken, hashToken, tokenStub } from './token-secret';
 
 type ServiceRow = typeof externalServices.$inferSelect;
@@ -45,6 +45,7 @@ export function tokenStatuses(
   t: Pick<TokenRow, 'validUntil' | 'ipRestriction'>,
   u: UserRow,
   s: ServiceRow,
+  needed?: string[],
 ): { statuses: TokenStatus[]; missing: string[] } {
   const now = deps.now();
   const statuses: TokenStatus[] = [];
@@ -55,15 +56,22 @@ export function tokenStatuses(
     const a = authorisationOf(deps.store.db, s.id, u.id);
     if (!a || (a.validUntil !== null && a.validUntil < now)) statuses.push('usernotauthorised');
   }
-  const missing = missingCapabilities(deps, s, u);
+  const missing = missingCapabilities(deps, s, u, needed);
   if (missing.length) statuses.push('missingcapabilities');
   if (t.ipRestriction) statuses.push('iprestricted');
   if (!statuses.some((x) => x !== 'iprestricted')) statuses.unshift('valid');
   return { statuses, missing };
 }
 
-function toDto(deps: Deps, t: TokenRow, u: UserRow, s: ServiceRow, creator: UserRow | null): TokenDto {
-  const { statuses, missing } = tokenStatuses(deps, t, u, s);
+function toDto(
+  deps: Deps,
+  t: TokenRow,
+  u: UserRow,
+  s: ServiceRow,
+  creator: UserRow | null,
+  needed?: string[],
+): TokenDto {
+  const { statuses, missing } = tokenStatuses(deps, t, u, s, needed);
   // Usage not yet written to the database (it is flushed once a minute) counts too.
   const pending = deps.usage.peek(t.id);
   return {
@@ -88,8 +96,10 @@ function toDto(deps: Deps, t: TokenRow, u: UserRow, s: ServiceRow, creator: User
 
 const SORTS: Record<string, AnyColumn[]> = {
   name: [externalTokens.name],
-  user: [users.lastname, users.firstname],
-  service: [externalServices.name],
+  // The user's and service's ids keep one user's (one service's) tokens together, which lets the
+  // database walk users (services) in order rather than sort every token.
+  user: [users.lastname, users.firstname, users.id],
+  service: [externalServices.name, externalServices.id],
   validuntil: [externalTokens.validUntil],
   lastaccess: [externalTokens.lastAccess],
   timecreated: [externalTokens.timecreated],
@@ -104,15 +114,40 @@ function baseQuery(db: DbOrTx) {
     .leftJoin(creators, eq(creators.id, externalTokens.creatorId));
 }
 
-/** Manage tokens: every token but the hidden ones, filtered, sorted and paged in the database. */
+/**
+ * Manage tokens: every token but the hidden ones, filtered, sorted and paged in the database.
+ * Name and user searches use the trigram indexes; a page's ids come from one index-only query
+ * (however deep the page) and only those rows are joined; the total is cached per filter until
+ * the database changes.
+ */
 export function listTokens(deps: Deps, input: TokenListQuery) {
   const q = tokenListQuerySchema.parse(input);
-  const where: SQL[] = [eq(externalTokens.hidden, false)];
-  if (q.name) where.push(contains(externalTokens.name, q.name));
-  if (q.user)
-    where.push(
-      or(contains(users.username, q.user), contains(users.firstname, q.user), contains(users.lastname, q.user)) as SQL,
+  const { db } = deps.store;
+  const where: SQL[] = [];
+  const nameMatch = q.name ? matchesSearch(externalTokens.id, 'external_tokens_search', ['name'], q.name) : null;
+  const userMatch = q.user
+    ? matchesSearch(users.id, 'users_search', ['username', 'firstname', 'lastname'], q.user)
+    : null;
+  // With an indexed search, the matching ids drive the query: `+hidden` keeps the planner from
+  // walking an index that leads with `hidden` (every row) instead.
+  where.push(nameMatch || userMatch ? sql`+${externalTokens.hidden} = 0` : eq(externalTokens.hidden, false));
+  if (q.name) where.push(nameMatch ?? contains(externalTokens.name, q.name));
+  if (q.user) {
+    const byName = or(
+      contains(users.username, q.user),
+      contains(users.firstname, q.user),
+      contains(users.lastname, q.user),
     );
+    where.push(
+      inArray(
+        externalTokens.userId,
+        db
+          .select({ id: users.id })
+          .from(users)
+          .where(userMatch ?? byName),
+      ),
+    );
+  }
   if (q.serviceId) where.push(eq(externalTokens.serviceId, q.serviceId));
   if (q.validUntilBefore !== undefined) where.push(lte(externalTokens.validUntil, q.validUntilBefore));
   if (q.validUntilAfter !== undefined) {
@@ -120,18 +155,30 @@ export function listTokens(deps: Deps, input: TokenListQuery) {
   }
   const cond = and(...where);
   const dir = q.dir === 'desc' ? desc : asc;
-  const rows = baseQuery(deps.store.db)
+  let ids = db.select({ id: externalTokens.id }).from(externalTokens).$dynamic();
+  if (q.sort === 'user') ids = ids.innerJoin(users, eq(users.id, externalTokens.userId));
+  if (q.sort === 'service') ids = ids.innerJoin(externalServices, eq(externalServices.id, externalTokens.serviceId));
+  const pageIds = ids
     .where(cond)
     .orderBy(...(SORTS[q.sort] ?? []).map((c) => dir(c)), dir(externalTokens.id))
     .limit(q.perPage)
     .offset((q.page - 1) * q.perPage)
-    .all();
-  const needsJoin = !!q.user;
-  const countQuery = deps.store.db.select({ n: count() }).from(externalTokens);
-  const total =
-    (needsJoin ? countQuery.innerJoin(users, eq(users.id, externalTokens.userId)) : countQuery).where(cond).get()?.n ??
-    0;
-  return { items: rows.map((r) => toDto(deps, r.t, r.u, r.s, r.c)), total, page: q.page, perPage: q.perPage };
+    .all()
+    .map((r) => r.id);
+  const byId = new Map(
+    (pageIds.length ? baseQuery(db).where(inArray(externalTokens.id, pageIds)).all() : []).map((r) => [r.t.id, r]),
+  );
+  const key = JSON.stringify(['tokens', q.name, q.user, q.serviceId, q.validUntilBefore, q.validUntilAfter]);
+  const total = deps.counts.get(key, () => db.select({ n: count() }).from(externalTokens).where(cond).get()?.n ?? 0);
+  // A page's tokens share a handful of services: their needed capabilities are read once.
+  const needed = new Map<number, string[]>();
+  const items = pageIds.flatMap((id) => {
+    const r = byId.get(id);
+    if (!r) return [];
+    if (!needed.has(r.s.id)) needed.set(r.s.id, neededCapabilities(deps, r.s));
+    return [toDto(deps, r.t, r.u, r.s, r.c, needed.get(r.s.id))];
+  });
+  return { items, total, page: q.page, perPage: q.perPage };
 }
 
 export function getTokenDto(deps: Deps, id: number): TokenDto {

@@ -1,11 +1,11 @@
 import type { UserCreate, UserDto, UserListQuery, UserUpdate } from '@gatehouse/shared';
 import { userListQuerySchema } from '@gatehouse/shared';
-import { and, asc, count, desc, eq, or, type SQL } from 'drizzle-orm';
+import { and, asc, count, desc, eq, inArray, or, type SQL } from 'drizzle-orm';
 import type { Deps } from '../../context';
 import { roleAssignments, type UserRow, users } from '../../db/schema';
 import { conflict, forbidden, HttpError, notFound } from '../../lib/http-error';
 import { hashPassword } from '../../lib/password';
-import { contains } from '../../lib/sql';
+import { contains, matchesSearch } from '../../lib/sql';
 import { type Actor, writeAudit } from '../audit/audit.service';
 import { endUserSessions } from '../auth/sessions';
 import { deleteTokensOf } from '../tokens/tokens.service';
@@ -35,26 +35,39 @@ export function listUsers(deps: Deps, input: UserListQuery) {
   if (q.search) {
     const s = q.search;
     where.push(
-      or(
-        contains(users.username, s),
-        contains(users.firstname, s),
-        contains(users.lastname, s),
-        contains(users.email, s),
-      ) as SQL,
+      matchesSearch(users.id, 'users_search', ['username', 'firstname', 'lastname', 'email'], s) ??
+        (or(
+          contains(users.username, s),
+          contains(users.firstname, s),
+          contains(users.lastname, s),
+          contains(users.email, s),
+        ) as SQL),
     );
   }
   const cond = where.length ? and(...where) : undefined;
   const dir = q.dir === 'desc' ? desc : asc;
-  const rows = deps.store.db
-    .select()
+  const { db } = deps.store;
+  // The page's ids from the index alone, then only those rows (a deep OFFSET skips index
+  // entries, not table rows).
+  const pageIds = db
+    .select({ id: users.id })
     .from(users)
     .where(cond)
     .orderBy(...SORTS[q.sort].map((c) => dir(c)), dir(users.id))
     .limit(q.perPage)
     .offset((q.page - 1) * q.perPage)
-    .all();
-  const total = deps.store.db.select({ n: count() }).from(users).where(cond).get()?.n ?? 0;
-  return { items: rows.map(toUserDto), total, page: q.page, perPage: q.perPage };
+    .all()
+    .map((r) => r.id);
+  const byId = new Map(
+    (pageIds.length ? db.select().from(users).where(inArray(users.id, pageIds)).all() : []).map((u) => [u.id, u]),
+  );
+  const key = JSON.stringify(['users', status, q.search]);
+  const total = deps.counts.get(key, () => db.select({ n: count() }).from(users).where(cond).get()?.n ?? 0);
+  const items = pageIds.flatMap((id) => {
+    const u = byId.get(id);
+    return u ? [toUserDto(u)] : [];
+  });
+  return { items, total, page: q.page, perPage: q.perPage };
 }
 
 export function getUser(deps: Deps, id: number): UserRow {
