@@ -3,7 +3,7 @@ import { and, eq } from 'drizzle-orm';
 import type { Deps } from '../context';
 import { externalServices, externalServiceUsers, externalTokens, type UserRow, users } from '../db/schema';
 import { serviceFunctionNames } from '../features/services/services.service';
-import { hashesEqual, hashToken, tokenLooksValid } from '../features/tokens/token-secret';
+import { hashesEqual, hashToken, TOKEN_PATTERN, tokenLooksValid } from '../features/tokens/token-secret';
 import { catalogue } from './catalogue';
 import { MoodleException } from './exceptions';
 import type { CallService, ExternalFunction } from './types';
@@ -138,9 +138,13 @@ function tokenQuery(deps: Deps) {
 }
 
 function lookupToken(deps: Deps, token: string) {
-  if (!tokenLooksValid(token)) return undefined;
+  if (!TOKEN_PATTERN.test(token)) return undefined;
   const hash = hashToken(deps.tokenSecret, token);
-  const row = deps.access.token(hash, () => tokenQuery(deps).where(eq(externalTokens.tokenHash, hash)).get());
+  // The checksum spares the database a read for a mistyped or made-up token; a token already in
+  // the cache was read (and so checked) before, so a warm call skips it.
+  const row = deps.access.token(hash, () =>
+    tokenLooksValid(token) ? tokenQuery(deps).where(eq(externalTokens.tokenHash, hash)).get() : undefined,
+  );
   return row && hashesEqual(row.t.tokenHash, hash) ? row : undefined;
 }
 

@@ -7,7 +7,7 @@ import { writeAudit } from '../features/audit/audit.service';
 import { issueToken } from '../features/tokens/tokens.service';
 import { checkPassword } from '../lib/password';
 import type { AppEnv } from '../types';
-import { ParamsError, readParams } from './params';
+import { ParamsError, rawRequest, readParams } from './params';
 
 export const MOBILE_SERVICE = 'moodle_mobile_app';
 /** Logins that each mint a token would pile them up: keep this many per user and service. */
@@ -33,7 +33,7 @@ export function loginTokenRoutes(deps: Deps) {
   return new Hono<AppEnv>().all('/', async (c) => {
     try {
       if (c.req.method !== 'POST' && c.req.method !== 'GET') throw new LoginError('invalidrequest', 'Use POST');
-      const params = await readParams(c.req.raw, { maxDepth: 2 });
+      const params = await readParams(rawRequest(c), { maxDepth: 2 });
       const str = (k: string) => (typeof params[k] === 'string' ? (params[k] as string) : '');
       const username = str('username').trim().toLowerCase();
       const password = str('password');

@@ -4,6 +4,11 @@
  * depth within the limit), or a JSON body. Built on null-prototype objects, so no key can reach
  * Object.prototype.
  */
+import { isUtf8 } from 'node:buffer';
+import { IncomingMessage } from 'node:http';
+import type { HttpBindings } from '@hono/node-server';
+import type { Context } from 'hono';
+
 export class ParamsError extends Error {
   constructor(
     message: string,
@@ -89,25 +94,41 @@ function depthOf(v: unknown, limit: number, depth = 0): void {
   if (typeof v === 'object' && v !== null) for (const x of Object.values(v)) depthOf(x, limit, depth + 1);
 }
 
-/** Reads the body up to the limit, refusing more without buffering it all. */
-export async function readBodyLimited(req: Request, maxBytes: number): Promise<Uint8Array<ArrayBuffer>> {
-  const declared = Number(req.headers.get('content-length') ?? '');
-  if (Number.isFinite(declared) && declared > maxBytes)
-    throw new ParamsError(`The request body is too large (at most ${maxBytes} bytes)`, 413);
-  if (!req.body) return new Uint8Array();
-  const reader = req.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
-    if (size > maxBytes) {
-      await reader.cancel().catch(() => {});
-      throw new ParamsError(`The request body is too large (at most ${maxBytes} bytes)`, 413);
-    }
-    chunks.push(value);
-  }
+/**
+ * A protocol request: the web `Request`, and under the Node server the `IncomingMessage` it was
+ * made from. Reading the body from the IncomingMessage directly spares the server building a
+ * full `Request` with a web stream and an abort signal for every call (about a quarter of a
+ * REST call's CPU in a profile).
+ */
+export interface RawRequest {
+  raw: Request;
+  incoming?: IncomingMessage;
+  /** A request header (lower-case name), read without building a web `Headers` when possible. */
+  header(name: string): string | undefined;
+}
+
+/** The request of a Hono context, with the Node IncomingMessage when there is one. */
+export function rawRequest(c: Context): RawRequest {
+  const bound = (c.env as Partial<HttpBindings> | undefined)?.incoming;
+  const incoming = bound instanceof IncomingMessage ? bound : undefined;
+  const raw = c.req.raw;
+  return {
+    raw,
+    incoming,
+    header: incoming
+      ? (name) => {
+          const v = incoming.headers[name];
+          return Array.isArray(v) ? v.join(', ') : v;
+        }
+      : (name) => raw.headers.get(name) ?? undefined,
+  };
+}
+
+function tooLarge(maxBytes: number) {
+  return new ParamsError(`The request body is too large (at most ${maxBytes} bytes)`, 413);
+}
+
+function concat(chunks: Uint8Array[], size: number): Uint8Array<ArrayBuffer> {
   const out = new Uint8Array(size);
   let at = 0;
   for (const c of chunks) {
@@ -117,39 +138,97 @@ export async function readBodyLimited(req: Request, maxBytes: number): Promise<U
   return out;
 }
 
-const utf8 = new TextDecoder('utf-8', { fatal: true });
-
-export function decodeUtf8(bytes: Uint8Array): string {
-  try {
-    return utf8.decode(bytes);
-  } catch {
-    throw new ParamsError('The request is not valid UTF-8');
+/** Reads the body up to the limit, refusing more without buffering it all. */
+export async function readBodyLimited(req: RawRequest, maxBytes: number): Promise<Uint8Array<ArrayBuffer>> {
+  const declared = Number(req.header('content-length') ?? '');
+  if (Number.isFinite(declared) && declared > maxBytes) throw tooLarge(maxBytes);
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  const { incoming } = req;
+  // Straight from Node's stream, unless something has started reading it already.
+  if (incoming && incoming.readableFlowing === null && !incoming.readableDidRead) {
+    return new Promise((resolve, reject) => {
+      const onData = (chunk: Buffer) => {
+        size += chunk.byteLength;
+        if (size > maxBytes) {
+          // The rest is read and dropped (not destroyed), so the 413 reaches the client and the
+          // connection stays usable.
+          done();
+          incoming.resume();
+          reject(tooLarge(maxBytes));
+          return;
+        }
+        chunks.push(chunk);
+      };
+      const onEnd = () => {
+        done();
+        resolve(concat(chunks, size));
+      };
+      const onError = () => {
+        done();
+        reject(new ParamsError('The request body could not be read'));
+      };
+      const done = () => {
+        incoming.off('data', onData);
+        incoming.off('end', onEnd);
+        incoming.off('error', onError);
+      };
+      incoming.on('data', onData);
+      incoming.on('end', onEnd);
+      incoming.on('error', onError);
+    });
   }
+  if (!req.raw.body) return new Uint8Array();
+  const reader = req.raw.body.getReader();
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > maxBytes) {
+      await reader.cancel().catch(() => {});
+      throw tooLarge(maxBytes);
+    }
+    chunks.push(value);
+  }
+  return concat(chunks, size);
 }
 
-/** Query string and body, merged (the body wins), with every limit enforced. */
-export async function readParams(req: Request, limits: ParamLimits = {}): Promise<Params> {
-  const maxBytes = limits.maxBytes ?? DEFAULT_LIMITS.maxBytes;
-  const maxDepth = limits.maxDepth ?? DEFAULT_LIMITS.maxDepth;
-  const url = new URL(req.url);
-  let queryPairs: [string, string][];
+/** The query string's pairs, without parsing the whole URL again. */
+function queryPairs(url: string): [string, string][] {
+  const q = url.indexOf('?');
+  if (q < 0) return [];
+  const hash = url.indexOf('#', q);
   try {
-    queryPairs = [...url.searchParams.entries()];
+    return [...new URLSearchParams(url.slice(q + 1, hash < 0 ? undefined : hash)).entries()];
   } catch {
     throw new ParamsError('The query string is malformed');
   }
-  const params = fromPairs(queryPairs, limits);
+}
+
+export function decodeUtf8(bytes: Uint8Array): string {
+  // isUtf8 (simdutf) then a plain decode: cheaper than a fatal TextDecoder on the call path.
+  if (!isUtf8(bytes)) throw new ParamsError('The request is not valid UTF-8');
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8');
+}
+
+/** Query string and body, merged (the body wins), with every limit enforced. */
+export async function readParams(request: RawRequest, limits: ParamLimits = {}): Promise<Params> {
+  const maxBytes = limits.maxBytes ?? DEFAULT_LIMITS.maxBytes;
+  const maxDepth = limits.maxDepth ?? DEFAULT_LIMITS.maxDepth;
+  const req = request.raw;
+  const params = fromPairs(queryPairs(req.url), limits);
   if (req.method === 'GET' || req.method === 'HEAD') return params;
-  const type = (req.headers.get('content-type') ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
+  const contentType = request.header('content-type') ?? '';
+  const type = contentType.split(';')[0]?.trim().toLowerCase() ?? '';
   if (type === 'multipart/form-data') {
-    const declared = Number(req.headers.get('content-length') ?? '');
+    const declared = Number(request.header('content-length') ?? '');
     if (Number.isFinite(declared) && declared > maxBytes)
       throw new ParamsError(`The request body is too large (at most ${maxBytes} bytes)`, 413);
     let form: FormData;
     try {
-      const body = await readBodyLimited(req, maxBytes);
+      const body = await readBodyLimited(request, maxBytes);
       form = await new Response(body, {
-        headers: { 'content-type': req.headers.get('content-type') ?? '' },
+        headers: { 'content-type': contentType },
       }).formData();
     } catch (e) {
       if (e instanceof ParamsError) throw e;
@@ -159,7 +238,7 @@ export async function readParams(req: Request, limits: ParamLimits = {}): Promis
     for (const [k, v] of form.entries()) if (typeof v === 'string') pairs.push([k, v]);
     return mergeInto(params, fromPairs(pairs, limits));
   }
-  const body = decodeUtf8(await readBodyLimited(req, maxBytes));
+  const body = decodeUtf8(await readBodyLimited(request, maxBytes));
   if (!body.trim()) return params;
   if (type === 'application/json') {
     let json: unknown;

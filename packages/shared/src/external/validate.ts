@@ -35,6 +35,7 @@ const INT = /^-?(0|[1-9]\d*)$/;
 const FLOAT = /^-?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/;
 const TAG = /<\/?[a-zA-Z!?][^>]*>/;
 /** A lone UTF-16 surrogate: JSON can carry one (\\ud800), UTF-8 storage cannot. */
+const ANY_SURROGATE = /[\uD800-\uDFFF]/;
 export const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
 function show(v: unknown): string {
@@ -45,14 +46,25 @@ function show(v: unknown): string {
   return String(v);
 }
 
+/** Recent answers of isUrl: return values carry the same few site URLs call after call. */
+const urlAnswers = new Map<string, boolean>();
+
 function isUrl(s: string): boolean {
   if (s === '') return true;
+  const known = urlAnswers.get(s);
+  if (known !== undefined) return known;
+  let ok: boolean;
   try {
     const u = new URL(s);
-    return ['http:', 'https:', 'ftp:'].includes(u.protocol);
+    ok = u.protocol === 'http:' || u.protocol === 'https:' || u.protocol === 'ftp:';
   } catch {
-    return false;
+    ok = false;
   }
+  if (s.length <= 2048) {
+    if (urlAnswers.size >= 1000) urlAnswers.clear();
+    urlAnswers.set(s, ok);
+  }
+  return ok;
 }
 
 /**
@@ -86,8 +98,9 @@ export function cleanScalar(type: ParamType, v: unknown): number | boolean | str
       if (typeof v === 'string') s = v;
       else if (typeof v === 'number' && Number.isFinite(v)) s = String(v);
       else return undefined;
-      // A lone surrogate cannot be stored as UTF-8: such a string is not text.
-      if (LONE_SURROGATE.test(s)) return undefined;
+      // A lone surrogate cannot be stored as UTF-8: such a string is not text. (The plain class
+      // test first: the lookaround pattern is only needed when there is a surrogate at all.)
+      if (ANY_SURROGATE.test(s) && LONE_SURROGATE.test(s)) return undefined;
       if ((type === 'text' || type === 'notags') && TAG.test(s)) return undefined;
       if (type === 'url' && !isUrl(s)) return undefined;
       const pattern = PATTERNS[type];

@@ -149,6 +149,16 @@ describe('hashToken and hashesEqual', () => {
     expect(h).not.toContain(tk.slice(3, 10));
   });
 
+  it('equals crypto.createHmac for any key length (shorter, equal to and longer than the 64-byte block) and any text', () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ minLength: 1, maxLength: 200 }), fc.string({ unit: 'binary' }), (key, text) => {
+        const secret = Buffer.from(key);
+        expect(hashToken(secret, text)).toBe(createHmac('sha256', secret).update(text, 'utf8').digest('base64url'));
+      }),
+      { numRuns: 300 },
+    );
+  });
+
   it('compares with crypto.timingSafeEqual (read from the module source)', () => {
     const src = readFileSync(fileURLToPath(new URL('./token-secret.ts', import.meta.url)), 'utf8');
     const imports = src.match(/import\s*\{([^}]*)\}\s*from\s*'node:crypto'/);

@@ -262,6 +262,42 @@ describe('REST', () => {
     expect(JSON.parse(await huge.text()).errorcode).toBe('invalidparameter');
     expect(t.store.db.select().from(groups).all().length).toBe(before);
   });
+
+  it('reads bodies straight from the Node request stream: chunked (no length), over the limit, and multipart', async () => {
+    // A body sent in chunks without Content-Length: the limit is found while reading.
+    const chunked = (parts: string[]) =>
+      fetch(`${base}/webservice/rest/server.php?moodlewsrestformat=json`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: `Bearer ${secret}` },
+        body: new ReadableStream({
+          start(controller) {
+            for (const p of parts) controller.enqueue(new TextEncoder().encode(p));
+            controller.close();
+          },
+        }),
+        duplex: 'half',
+      } as RequestInit);
+    const small = await chunked(['wsfunction=core_webservice_', 'get_site_info&moodlewsrestformat=json']);
+    expect(small.status).toBe(200);
+    expect(JSON.parse(await small.text()).username).toBe('teacher');
+    const over = await chunked([
+      'wsfunction=core_webservice_get_site_info&x=',
+      ...Array(5).fill('a'.repeat(1024 * 1024)),
+    ]);
+    expect(over.status).toBe(413);
+    expect(JSON.parse(await over.text()).message).toMatch(/too large/);
+    // The connection is still usable afterwards.
+    expect((await chunked(['wsfunction=core_webservice_get_site_info'])).status).toBe(200);
+    const form = new FormData();
+    form.set('wsfunction', 'core_webservice_get_site_info');
+    form.set('moodlewsrestformat', 'json');
+    const multipart = await fetch(`${base}/webservice/rest/server.php`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${secret}` },
+      body: form,
+    });
+    expect(JSON.parse(await multipart.text()).username).toBe('teacher');
+  });
 });
 
 // ---- XML-RPC --------------------------------------------------------------------------------

@@ -6,7 +6,7 @@ import type { AppEnv } from '../../types';
 import { ProtocolDisabled, protocolRefused, tokenFrom } from '../access';
 import { publicError, runCall } from '../call';
 import { MoodleException } from '../exceptions';
-import { ParamsError, readParams } from '../params';
+import { ParamsError, rawRequest, readParams } from '../params';
 import { scalarText } from './scalar';
 import { escapeXml } from './xml';
 
@@ -80,13 +80,15 @@ export function restRoutes(deps: Deps) {
   const handle = async (c: Context<AppEnv>, pathFunction?: string) => {
     if (protocolRefused(deps, 'rest')) return c.body(null, 403);
     const defaultFormat = pathFunction ? 'json' : 'xml';
-    const requested = new URL(c.req.url).searchParams.get('moodlewsrestformat');
-    const queryFormat = requested === 'json' || requested === 'xml' ? requested : defaultFormat;
+    const request = rawRequest(c);
     let params: Record<string, unknown>;
     try {
-      params = await readParams(c.req.raw);
+      params = await readParams(request);
     } catch (err) {
       if (!(err instanceof ParamsError)) throw err;
+      // The parameters could not be read: the query string alone says which format to answer in.
+      const requested = c.req.query('moodlewsrestformat');
+      const queryFormat = requested === 'json' || requested === 'xml' ? requested : defaultFormat;
       const error = publicError(
         deps,
         new MoodleException('invalid_parameter_exception', 'invalidparameter', err.message),
@@ -102,7 +104,7 @@ export function restRoutes(deps: Deps) {
     try {
       const outcome = await runCall(deps, {
         protocol: 'rest',
-        token: tokenFrom(c.req.header('authorization'), params.wstoken),
+        token: tokenFrom(request.header('authorization'), params.wstoken),
         functionName: pathFunction ?? (typeof params.wsfunction === 'string' ? params.wsfunction : ''),
         args,
         ip: c.get('actor').ip,

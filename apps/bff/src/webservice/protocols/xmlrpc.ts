@@ -7,7 +7,7 @@ import { ProtocolDisabled, protocolRefused, tokenFrom } from '../access';
 import { publicError, runCall } from '../call';
 import { catalogue } from '../catalogue';
 import { MoodleException } from '../exceptions';
-import { DEFAULT_LIMITS, decodeUtf8, ParamsError, readBodyLimited } from '../params';
+import { DEFAULT_LIMITS, decodeUtf8, ParamsError, rawRequest, readBodyLimited } from '../params';
 import { faultCode } from './faults';
 import { child, escapeXml, parseXml, XmlError, type XNode } from './xml';
 
@@ -147,7 +147,7 @@ export function xmlrpcRoutes(deps: Deps) {
     let args: unknown = {};
     try {
       if (c.req.method !== 'POST') throw new RpcError('XML-RPC calls are POST requests');
-      const text = decodeUtf8(await readBodyLimited(c.req.raw, DEFAULT_LIMITS.maxBytes));
+      const text = decodeUtf8(await readBodyLimited(rawRequest(c), DEFAULT_LIMITS.maxBytes));
       const root = parseXml(text);
       if (root.name !== 'methodCall') throw new RpcError('The document is not an XML-RPC methodCall');
       methodName = child(root, 'methodName')?.text.trim() ?? '';
@@ -168,7 +168,7 @@ export function xmlrpcRoutes(deps: Deps) {
       const query = new URL(c.req.url).searchParams;
       const outcome = await runCall(deps, {
         protocol: 'xmlrpc',
-        token: tokenFrom(c.req.header('authorization'), query.get('wstoken') ?? undefined),
+        token: tokenFrom(rawRequest(c).header('authorization'), query.get('wstoken') ?? undefined),
         functionName: methodName,
         args,
         ip: c.get('actor').ip,
