@@ -1,9 +1,11 @@
 DROP INDEX `external_tokens_user_idx`;--> statement-breakpoint
+DROP INDEX `external_tokens_service_idx`;--> statement-breakpoint
 DROP INDEX `external_tokens_name_idx`;--> statement-breakpoint
 DROP INDEX `external_tokens_valid_until_idx`;--> statement-breakpoint
 DROP INDEX `external_tokens_created_idx`;--> statement-breakpoint
 DROP INDEX `external_tokens_last_access_idx`;--> statement-breakpoint
-CREATE INDEX `external_tokens_user_idx` ON `external_tokens` (`user_id`,`hidden`,`service_id`);--> statement-breakpoint
+CREATE INDEX `external_tokens_user_idx` ON `external_tokens` (`user_id`,`hidden`);--> statement-breakpoint
+CREATE INDEX `external_tokens_service_idx` ON `external_tokens` (`service_id`,`hidden`);--> statement-breakpoint
 CREATE INDEX `external_tokens_name_idx` ON `external_tokens` (`hidden`,`name`);--> statement-breakpoint
 CREATE INDEX `external_tokens_valid_until_idx` ON `external_tokens` (`hidden`,`valid_until`);--> statement-breakpoint
 CREATE INDEX `external_tokens_created_idx` ON `external_tokens` (`hidden`,`timecreated`);--> statement-breakpoint

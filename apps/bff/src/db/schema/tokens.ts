@@ -33,8 +33,10 @@ export const externalTokens = sqliteTable(
     lastErrorAt: integer('last_error_at'),
   },
   (t) => [
-    index('external_tokens_user_idx').on(t.userId, t.hidden, t.serviceId),
-    index('external_tokens_service_idx').on(t.serviceId),
+    // With `hidden`, Manage tokens sorted by user or service walks users (services) in order and
+    // reads each one's tokens, already in id order, from these indexes alone.
+    index('external_tokens_user_idx').on(t.userId, t.hidden),
+    index('external_tokens_service_idx').on(t.serviceId, t.hidden),
     // Manage tokens always filters `hidden = 0` and sorts by one of these columns: leading with
     // `hidden` lets a page's ids, however deep, be read from the index alone.
     index('external_tokens_name_idx').on(t.hidden, t.name),

@@ -1,5 +1,6 @@
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BROAD_SEARCH_ROWS } from '../../lib/sql';
 import { type Client, makeTestApp, serviceBody, signIn, type TestApp } from '../../test/helpers';
 import type { Actor } from '../audit/audit.service';
 import { addServiceFunctions, createService } from '../services/services.service';
@@ -133,5 +134,53 @@ describe('paging', () => {
       );
     }
     expect(ids).toEqual(whole.items.map((u: { id: number }) => u.id));
+  });
+});
+
+describe('broad searches (more matches than the search index is worth)', () => {
+  const N = BROAD_SEARCH_ROWS + 100;
+  beforeAll(() => {
+    const { sqlite } = t.store;
+    const now = Math.floor(Date.now() / 1000);
+    const addUser = sqlite.prepare(
+      `INSERT INTO users (username, firstname, lastname, email, password_hash, timecreated, timemodified) VALUES (?, 'Broad', ?, ?, 'x', ?, ?)`,
+    );
+    const student = t.userId('student');
+    const addToken = sqlite.prepare(
+      `INSERT INTO external_tokens (token_hash, stub, name, user_id, service_id, origin, timecreated) VALUES (?, 'stub', ?, ?, ?, 'admin', ?)`,
+    );
+    sqlite.transaction(() => {
+      for (let i = 0; i < N; i++) {
+        const u = addUser.run(`wideuser${i}`, `Person${i}`, `wide${i}@example.com`, now, now).lastInsertRowid;
+        addToken.run(`hash-wide-${i}`, `WIDE token ${i}`, i % 2 ? student : u, serviceId, now - i);
+      }
+    })();
+  });
+
+  it('by name: every match counted, the newest first', async () => {
+    const res = await list('name=wide%20TOKEN&perPage=5');
+    expect(res.total).toBe(N);
+    expect(res.items.map((x) => x.name)).toEqual([0, 1, 2, 3, 4].map((i) => `WIDE token ${i}`));
+  });
+
+  it('by user: the same answer as a selective search would give', async () => {
+    const res = await list('user=wideuser&name=WIDE&perPage=3');
+    expect(res.total).toBe(N / 2);
+    expect(res.items.map((x) => x.name)).toEqual(['WIDE token 0', 'WIDE token 2', 'WIDE token 4']);
+    const one = await list('user=wideuser42&name=WIDE');
+    expect(one.items.map((x) => x.name).sort()).toEqual(
+      [42, 420, 422, 424, 426, 428].map((i) => `WIDE token ${i}`).sort(),
+    );
+  });
+
+  it('users: a broad search pages and counts like any other', async () => {
+    const res = (await admin.get('/api/users?search=wideuser&perPage=4&sort=username')).body;
+    expect(res.total).toBe(N);
+    expect(res.items.map((u: { username: string }) => u.username)).toEqual([
+      'wideuser0',
+      'wideuser1',
+      'wideuser10',
+      'wideuser100',
+    ]);
   });
 });

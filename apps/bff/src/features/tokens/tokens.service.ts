@@ -13,7 +13,7 @@ import {
   users,
 } from '../../db/schema';
 import { HttpError, notFound } from '../../lib/http-error';
-import { contains, matchesSearch } from '../../lib/sql';
+import { contains, searchCondition } from '../../lib/sql';
 import { type Actor, writeAudit } from '../audit/audit.service';
 import { missingCapabilities, neededCapabilities } from '../services/services.service';
 import { generateToken, hashToken, tokenStub } from './token-secret';
@@ -124,29 +124,41 @@ export function listTokens(deps: Deps, input: TokenListQuery) {
   const q = tokenListQuerySchema.parse(input);
   const { db } = deps.store;
   const where: SQL[] = [];
-  const nameMatch = q.name ? matchesSearch(externalTokens.id, 'external_tokens_search', ['name'], q.name) : null;
-  const userMatch = q.user
-    ? matchesSearch(users.id, 'users_search', ['username', 'firstname', 'lastname'], q.user)
-    : null;
-  // With an indexed search, the matching ids drive the query: `+hidden` keeps the planner from
+  const name = q.name
+    ? searchCondition(
+        db,
+        externalTokens.id,
+        'external_tokens_search',
+        ['name'],
+        q.name,
+        contains(externalTokens.name, q.name),
+      )
+    : undefined;
+  const user = q.user
+    ? searchCondition(
+        db,
+        users.id,
+        'users_search',
+        ['username', 'firstname', 'lastname'],
+        q.user,
+        or(
+          contains(users.username, q.user),
+          contains(users.firstname, q.user),
+          contains(users.lastname, q.user),
+        ) as SQL,
+      )
+    : undefined;
+  // A selective search drives the query with its matching ids: `+hidden` keeps the planner from
   // walking an index that leads with `hidden` (every row) instead.
-  where.push(nameMatch || userMatch ? sql`+${externalTokens.hidden} = 0` : eq(externalTokens.hidden, false));
-  if (q.name) where.push(nameMatch ?? contains(externalTokens.name, q.name));
-  if (q.user) {
-    const byName = or(
-      contains(users.username, q.user),
-      contains(users.firstname, q.user),
-      contains(users.lastname, q.user),
-    );
-    where.push(
-      inArray(
-        externalTokens.userId,
-        db
-          .select({ id: users.id })
-          .from(users)
-          .where(userMatch ?? byName),
-      ),
-    );
+  where.push(
+    name?.selective || user?.selective ? sql`+${externalTokens.hidden} = 0` : eq(externalTokens.hidden, false),
+  );
+  if (name) where.push(name.where);
+  if (user) {
+    const ids = db.select({ id: users.id }).from(users).where(user.where);
+    // Many matching users: walk the list's order and check each token's user (`+` keeps the
+    // planner off the user index, which would fetch and sort every token of every match).
+    where.push(user.selective ? inArray(externalTokens.userId, ids) : sql`+${externalTokens.userId} IN ${ids}`);
   }
   if (q.serviceId) where.push(eq(externalTokens.serviceId, q.serviceId));
   if (q.validUntilBefore !== undefined) where.push(lte(externalTokens.validUntil, q.validUntilBefore));

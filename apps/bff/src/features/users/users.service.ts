@@ -5,7 +5,7 @@ import type { Deps } from '../../context';
 import { roleAssignments, type UserRow, users } from '../../db/schema';
 import { conflict, forbidden, HttpError, notFound } from '../../lib/http-error';
 import { hashPassword } from '../../lib/password';
-import { contains, matchesSearch } from '../../lib/sql';
+import { contains, searchCondition } from '../../lib/sql';
 import { type Actor, writeAudit } from '../audit/audit.service';
 import { endUserSessions } from '../auth/sessions';
 import { deleteTokensOf } from '../tokens/tokens.service';
@@ -32,21 +32,21 @@ export function listUsers(deps: Deps, input: UserListQuery) {
   if (status === 'deleted') where.push(eq(users.deleted, true));
   if (status === 'suspended') where.push(eq(users.suspended, true));
   if (status === 'unconfirmed') where.push(eq(users.confirmed, false));
+  const { db } = deps.store;
   if (q.search) {
     const s = q.search;
+    const like = or(
+      contains(users.username, s),
+      contains(users.firstname, s),
+      contains(users.lastname, s),
+      contains(users.email, s),
+    ) as SQL;
     where.push(
-      matchesSearch(users.id, 'users_search', ['username', 'firstname', 'lastname', 'email'], s) ??
-        (or(
-          contains(users.username, s),
-          contains(users.firstname, s),
-          contains(users.lastname, s),
-          contains(users.email, s),
-        ) as SQL),
+      searchCondition(db, users.id, 'users_search', ['username', 'firstname', 'lastname', 'email'], s, like).where,
     );
   }
   const cond = where.length ? and(...where) : undefined;
   const dir = q.dir === 'desc' ? desc : asc;
-  const { db } = deps.store;
   // The page's ids from the index alone, then only those rows (a deep OFFSET skips index
   // entries, not table rows).
   const pageIds = db
