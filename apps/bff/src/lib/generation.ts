@@ -73,7 +73,8 @@ export class CountCache {
   }
 
   get(key: string, count: () => number): number {
-    const stamp = `${this.gen.check()}:${this.changes.get()}`;
+    // The generation is checked once per request (app.ts); here it is only read.
+    const stamp = `${this.gen.current}:${this.changes.get()}`;
     if (stamp !== this.stamp) {
       this.counts.clear();
       this.stamp = stamp;

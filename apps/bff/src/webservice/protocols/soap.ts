@@ -174,7 +174,8 @@ export function soapRoutes(deps: Deps) {
     if (protocolRefused(deps, 'soap')) return c.body(null, 403);
     const url = new URL(c.req.url);
     const query = url.searchParams;
-    const token = tokenFrom(rawRequest(c).header('authorization'), query.get('wstoken') ?? undefined);
+    const request = rawRequest(c);
+    const token = tokenFrom(request.header('authorization'), query.get('wstoken') ?? undefined);
     const ip = c.get('actor').ip;
     const fault = (e: MoodleException, status: 413 | 500 = 500) => xml(c, soapFault(publicError(deps, e)), status);
     try {
@@ -196,7 +197,7 @@ export function soapRoutes(deps: Deps) {
     try {
       if (c.req.method !== 'POST')
         throw new SoapRequestError('SOAP calls are POST requests (or GET ?wsdl=1 for the WSDL)');
-      const root = parseXml(decodeUtf8(await readBodyLimited(rawRequest(c), DEFAULT_LIMITS.maxBytes)));
+      const root = parseXml(decodeUtf8(await readBodyLimited(request, DEFAULT_LIMITS.maxBytes)));
       if (root.name !== 'Envelope') throw new SoapRequestError('The document is not a SOAP envelope');
       const body = child(root, 'Body');
       const op = body?.children[0];

@@ -135,6 +135,7 @@ function reply(c: Context<AppEnv>, xml: string) {
 export function xmlrpcRoutes(deps: Deps) {
   return new Hono<AppEnv>().all('/', async (c) => {
     if (protocolRefused(deps, 'xmlrpc')) return c.body(null, 403);
+    const request = rawRequest(c);
     const fault = (message: string, status: 200 | 413 = 200) =>
       c.body(
         faultXml(publicError(deps, new MoodleException('invalid_parameter_exception', 'invalidparameter', message))),
@@ -147,7 +148,7 @@ export function xmlrpcRoutes(deps: Deps) {
     let args: unknown = {};
     try {
       if (c.req.method !== 'POST') throw new RpcError('XML-RPC calls are POST requests');
-      const text = decodeUtf8(await readBodyLimited(rawRequest(c), DEFAULT_LIMITS.maxBytes));
+      const text = decodeUtf8(await readBodyLimited(request, DEFAULT_LIMITS.maxBytes));
       const root = parseXml(text);
       if (root.name !== 'methodCall') throw new RpcError('The document is not an XML-RPC methodCall');
       methodName = child(root, 'methodName')?.text.trim() ?? '';
@@ -168,7 +169,7 @@ export function xmlrpcRoutes(deps: Deps) {
       const query = new URL(c.req.url).searchParams;
       const outcome = await runCall(deps, {
         protocol: 'xmlrpc',
-        token: tokenFrom(rawRequest(c).header('authorization'), query.get('wstoken') ?? undefined),
+        token: tokenFrom(request.header('authorization'), query.get('wstoken') ?? undefined),
         functionName: methodName,
         args,
         ip: c.get('actor').ip,
