@@ -1,4 +1,5 @@
 import { resolve } from 'node:path';
+import { parseIpList } from '@gatehouse/shared';
 import { z } from 'zod';
 
 // The only place that reads process.env. Every variable is validated at start with a clear message.
@@ -39,9 +40,57 @@ const schema = z.object({
     .default(12),
   GATEHOUSE_SEED_DEMO: z.enum(['0', '1'], { message: 'GATEHOUSE_SEED_DEMO must be 0 or 1' }).default('1'),
   GATEHOUSE_LOG: z.enum(['silent', 'info'], { message: 'GATEHOUSE_LOG must be silent or info' }).default('info'),
+  GATEHOUSE_WWWROOT: z
+    .string()
+    .trim()
+    .refine(isPublicUrl, {
+      message: 'GATEHOUSE_WWWROOT must be an http or https URL with no query, fragment or trailing slash',
+    })
+    .optional(),
+  GATEHOUSE_TRUSTED_PROXIES: z
+    .string()
+    .trim()
+    .refine((v) => parseIpList(v).invalid.length === 0, {
+      message: 'GATEHOUSE_TRUSTED_PROXIES must be a comma-separated list of IP addresses or CIDR ranges',
+    })
+    .optional(),
 });
 
-export type Env = z.infer<typeof schema> & { dataDir: string; cookieSecure: boolean };
+/** A site's public address: http(s), a host, an optional path, and nothing after it. */
+function isPublicUrl(v: string): boolean {
+  let u: URL;
+  try {
+    u = new URL(v);
+  } catch {
+    return false;
+  }
+  return (
+    (u.protocol === 'http:' || u.protocol === 'https:') &&
+    !u.username &&
+    !u.password &&
+    !u.search &&
+    !u.hash &&
+    !v.endsWith('/') &&
+    !v.includes('?') &&
+    !v.includes('#')
+  );
+}
+
+export type Env = z.infer<typeof schema> & {
+  dataDir: string;
+  cookieSecure: boolean;
+  /** The public URL every absolute link is built from (GATEHOUSE_WWWROOT, or http://HOST:PORT). */
+  wwwroot: string;
+  /** The proxies whose X-Forwarded-For is believed (GATEHOUSE_TRUSTED_PROXIES, "a, b/24"), or "" for none. */
+  trustedProxies: string;
+};
+
+/** http://HOST:PORT, with "localhost" for loopback and wildcard addresses. */
+function defaultWwwroot(host: string, port: number): string {
+  const loopback = ['0.0.0.0', '::', '::1', 'localhost'].includes(host) || host.startsWith('127.');
+  const name = loopback ? 'localhost' : host.includes(':') ? `[${host}]` : host;
+  return `http://${name}${port === 80 ? '' : `:${port}`}`;
+}
 
 export class EnvError extends Error {}
 
@@ -60,5 +109,7 @@ export function loadEnv(source: NodeJS.ProcessEnv = process.env): Env {
     ...env,
     dataDir: resolve(env.GATEHOUSE_DATA),
     cookieSecure: env.GATEHOUSE_COOKIE_SECURE === 'auto' ? !loopback : env.GATEHOUSE_COOKIE_SECURE === 'true',
+    wwwroot: env.GATEHOUSE_WWWROOT ?? defaultWwwroot(env.HOST, env.PORT),
+    trustedProxies: parseIpList(env.GATEHOUSE_TRUSTED_PROXIES ?? '').entries.join(', '),
   };
 }

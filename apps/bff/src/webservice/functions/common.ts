@@ -15,15 +15,9 @@ export const RELEASE = 'Gatehouse 1.0';
 /** Moodle-style version number (YYYYMMDDXX) of the core functions. */
 export const VERSION = '2025010100';
 
-/**
- * The site's public address. Gatehouse has no wwwroot setting yet: it is derived from the
- * listening host and port, with "localhost" for loopback and wildcard addresses.
- */
+/** The site's public address (GATEHOUSE_WWWROOT), never the request's Host header. */
 export function siteUrl(ctx: CallContext): string {
-  const { HOST, PORT } = ctx.deps.env;
-  const loopback = ['0.0.0.0', '::', '::1', 'localhost'].includes(HOST) || HOST.startsWith('127.');
-  const host = loopback ? 'localhost' : HOST.includes(':') ? `[${HOST}]` : HOST;
-  return `http://${host}${PORT === 80 ? '' : `:${PORT}`}`;
+  return ctx.deps.env.wwwroot;
 }
 
 export function fullname(u: { firstname: string; lastname: string }): string {
