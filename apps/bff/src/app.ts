@@ -22,6 +22,7 @@ import { settingsRoutes } from './features/settings/settings.routes';
 import { securityKeyRoutes, tokenRoutes } from './features/tokens/tokens.routes';
 import { userRoutes } from './features/users/users.routes';
 import { HttpError } from './lib/http-error';
+import { allowedOrigins, clientAddress } from './lib/public-url';
 import type { AppEnv } from './types';
 import { loginTokenRoutes } from './webservice/login-token';
 import { amfRoutes } from './webservice/protocols/amf';
@@ -32,7 +33,7 @@ import { xmlrpcRoutes } from './webservice/protocols/xmlrpc';
 /** The console API. Chained so that its type carries every route for the SPA's typed client. */
 export function createApi(deps: Deps) {
   return new Hono<AppEnv>()
-    .use(csrfGuard)
+    .use(csrfGuard(allowedOrigins(deps.env)))
     .use(sessionMiddleware(deps))
     .route('/auth', authRoutes(deps))
     .route('/settings', settingsRoutes(deps))
@@ -97,12 +98,13 @@ export function createApp(deps: Deps) {
 
   // Who is calling, and whether another process changed the database since the last request.
   app.use(async (c, next) => {
-    let ip = '';
+    let remote = '';
     try {
-      ip = getConnInfo(c).remote.address ?? '';
+      remote = getConnInfo(c).remote.address ?? '';
     } catch {
-      ip = '';
+      remote = '';
     }
+    const ip = clientAddress(remote, c.req.header('x-forwarded-for'), deps.env.trustedProxies);
     c.set('actor', { id: null, username: 'anonymous', ip });
     const started = performance.now();
     deps.gen.check();
@@ -143,6 +145,8 @@ export function createApp(deps: Deps) {
       if (c.res.status === 200) c.header('Cache-Control', 'public, max-age=31536000, immutable');
     });
     app.use('/*', serveStatic({ root: dist }));
+    // A missing asset is a 404, never the SPA's shell under a year-long immutable cache header.
+    app.all('/assets/*', (c) => c.text('Not found', 404));
     // Client-side routes: every other GET gets the SPA shell.
     app.get('*', (c) => {
       c.header('Cache-Control', 'no-cache');

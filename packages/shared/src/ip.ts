@@ -6,13 +6,13 @@ import { z } from 'zod';
  * "010.0.0.1" or "3232235777" as some other address, which would silently restrict to the
  * wrong one), IPv6 in any standard form.
  */
-function validAddress(a: string): boolean {
+export function isIpAddress(a: string): boolean {
   return a.includes(':') ? ipaddr.IPv6.isValid(a) : ipaddr.IPv4.isValidFourPartDecimal(a);
 }
 
 function validEntry(e: string): boolean {
   const [addr = '', bits, ...rest] = e.split('/');
-  if (rest.length || !validAddress(addr)) return false;
+  if (rest.length || !isIpAddress(addr)) return false;
   return bits === undefined || (/^\d{1,3}$/.test(bits) && ipaddr.isValidCIDR(e));
 }
 

@@ -24,32 +24,32 @@ const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 /**
  * CSRF defence for the cookie-authenticated console API: every state-changing request must carry
  * the custom header (a cross-site form cannot set it, and a cross-site fetch with it needs a CORS
- * preflight that is never granted), and must not come from another site by Fetch Metadata or Origin.
+ * preflight that is never granted), and must not come from another site by Fetch Metadata or
+ * Origin. Origin is compared with the public URL (GATEHOUSE_WWWROOT), never with the Host header,
+ * which the client chooses.
  */
-export const csrfGuard = createMiddleware<AppEnv>(async (c, next) => {
-  if (!SAFE_METHODS.has(c.req.method)) {
-    const site = c.req.header('sec-fetch-site');
-    if (site && site !== 'same-origin' && site !== 'none') {
-      throw new HttpError(403, 'csrf', 'Cross-site request refused');
-    }
-    const origin = c.req.header('origin');
-    if (origin && origin !== 'null') {
-      let host: string | undefined;
-      try {
-        host = new URL(origin).host;
-      } catch {
-        host = undefined;
+export function csrfGuard(origins: Set<string>) {
+  return createMiddleware<AppEnv>(async (c, next) => {
+    if (!SAFE_METHODS.has(c.req.method)) {
+      const site = c.req.header('sec-fetch-site');
+      if (site && site !== 'same-origin' && site !== 'none') {
+        throw new HttpError(403, 'csrf', 'Cross-site request refused');
       }
-      if (host !== c.req.header('host')) throw new HttpError(403, 'csrf', 'Cross-site request refused');
-    } else if (origin === 'null') {
-      throw new HttpError(403, 'csrf', 'Cross-site request refused');
+      const origin = c.req.header('origin');
+      if (origin !== undefined && !origins.has(origin)) {
+        throw new HttpError(
+          403,
+          'csrf',
+          `Cross-site request refused: the page's origin ${origin.slice(0, 200)} is not this site's address (GATEHOUSE_WWWROOT)`,
+        );
+      }
+      if (c.req.header(CSRF_HEADER) !== '1') {
+        throw new HttpError(403, 'csrf', `Missing the ${CSRF_HEADER} header: request refused`);
+      }
     }
-    if (c.req.header(CSRF_HEADER) !== '1') {
-      throw new HttpError(403, 'csrf', `Missing the ${CSRF_HEADER} header: request refused`);
-    }
-  }
-  await next();
-});
+    await next();
+  });
+}
 
 export const requireUser = createMiddleware<AppEnv>(async (c, next) => {
   if (!c.get('user')) throw new HttpError(401, 'unauthenticated', 'You are not signed in');

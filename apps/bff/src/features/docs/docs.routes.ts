@@ -15,8 +15,6 @@ import { loadService, serviceFunctionNames } from '../services/services.service'
 import { adminDocs, keyDocs } from './docs.service';
 import { buildOpenApi } from './openapi';
 
-const baseUrl = (c: Context<AppEnv>) => new URL(c.req.url).origin;
-
 export const tryItSchema = z
   .object({
     keyId: z.number({ message: 'Choose one of your keys' }).int().positive(),
@@ -34,14 +32,14 @@ function sendOpenApi(c: Context<AppEnv>, doc: unknown, filename: string) {
 export function docsRoutes(deps: Deps) {
   const guard = requireCap(deps, 'moodle/site:config');
   return new Hono<AppEnv>()
-    .get('/functions', guard, (c) => c.json(adminDocs(deps, baseUrl(c)), 200))
+    .get('/functions', guard, (c) => c.json(adminDocs(deps, deps.env.wwwroot), 200))
     .get('/openapi.json', guard, (c) =>
       sendOpenApi(
         c,
         buildOpenApi({
           title: 'Gatehouse web services: all functions',
           description: 'Every function of the catalogue over the REST protocol.',
-          baseUrl: baseUrl(c),
+          baseUrl: deps.env.wwwroot,
           functions: catalogue.all,
         }),
         'gatehouse-all-functions.openapi.json',
@@ -57,7 +55,7 @@ export function docsRoutes(deps: Deps) {
         buildOpenApi({
           title: `Gatehouse web services: ${s.name}`,
           description: `The functions of the service ${s.name} (${s.shortname}).`,
-          baseUrl: baseUrl(c),
+          baseUrl: deps.env.wwwroot,
           functions: fns,
         }),
         `gatehouse-${s.shortname}.openapi.json`,
@@ -106,7 +104,7 @@ export function keyDocsRoutes(deps: Deps) {
         {
           key: { id: t.id, name: t.name, stub: t.stub },
           service: { id: s.id, name: s.name, shortname: s.shortname },
-          ...keyDocs(deps, baseUrl(c), serviceFunctionNames(deps.store.db, s.id)),
+          ...keyDocs(deps, deps.env.wwwroot, serviceFunctionNames(deps.store.db, s.id)),
         },
         200,
       );
@@ -121,7 +119,7 @@ export function keyDocsRoutes(deps: Deps) {
         buildOpenApi({
           title: `Gatehouse web services: ${s.name}`,
           description: `The functions your key for ${s.name} can call.`,
-          baseUrl: baseUrl(c),
+          baseUrl: deps.env.wwwroot,
           functions: fns,
         }),
         `gatehouse-${s.shortname}.openapi.json`,

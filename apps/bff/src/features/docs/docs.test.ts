@@ -109,6 +109,8 @@ async function siteWithEverything() {
   const server = serve({ fetch: t.app.fetch, port: 0, hostname: '127.0.0.1' });
   await new Promise((r) => server.once('listening', r));
   const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  // What GATEHOUSE_WWWROOT would say: the port is known only once the server listens.
+  t.deps.env.wwwroot = base;
   const admin = t.client({ host: new URL(base).host });
   await admin.login('admin', 'Admin-pass-1');
   return {
