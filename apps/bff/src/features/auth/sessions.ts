@@ -31,7 +31,9 @@ export function createSession(deps: Deps, userId: number, meta: { ip: string; us
 
 /**
  * Resolves a session id to its live user, ending the session when it is past its idle or
- * absolute timeout or its user may no longer sign in. Last-seen is written at most once a minute.
+ * absolute timeout or its user may no longer sign in (every state that refuses a console login
+ * ends a session too, however it was set: console, web service, CLI or another node). Last-seen
+ * is written at most once a minute.
  */
 export function resolveSession(deps: Deps, id: string): { user: UserRow; hash: string } | undefined {
   const hash = sessionHash(id);
@@ -53,6 +55,8 @@ export function resolveSession(deps: Deps, id: string): { user: UserRow; hash: s
     u.suspended ||
     !u.confirmed ||
     u.auth === 'nologin' ||
+    u.auth === 'webservice' ||
+    u.passwordExpired ||
     u.isGuest;
   if (dead) {
     deps.store.db.delete(sessions).where(eq(sessions.idHash, hash)).run();

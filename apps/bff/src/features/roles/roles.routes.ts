@@ -24,16 +24,16 @@ export function roleRoutes(deps: Deps) {
     .get('/capabilities', requireCap(deps, 'moodle/role:review'), (c) => c.json(CAPABILITIES, 200))
     .get('/', requireCap(deps, 'moodle/role:review'), (c) => c.json(listRoles(deps), 200))
     .post('/', manage, validate('json', roleCreateSchema), (c) =>
-      c.json(createRole(deps, c.req.valid('json'), c.get('actor')), 201),
+      c.json(createRole(deps, c.req.valid('json'), c.get('actor'), c.get('user')), 201),
     )
     .get('/:id', requireCap(deps, 'moodle/role:review'), validate('param', idParam), (c) =>
       c.json(getRole(deps, c.req.valid('param').id), 200),
     )
     .patch('/:id', manage, validate('param', idParam), validate('json', roleUpdateSchema), (c) =>
-      c.json(updateRole(deps, c.req.valid('param').id, c.req.valid('json'), c.get('actor')), 200),
+      c.json(updateRole(deps, c.req.valid('param').id, c.req.valid('json'), c.get('actor'), c.get('user')), 200),
     )
     .delete('/:id', manage, validate('param', idParam), (c) => {
-      deleteRole(deps, c.req.valid('param').id, c.get('actor'));
+      deleteRole(deps, c.req.valid('param').id, c.get('actor'), c.get('user'));
       return c.json({ ok: true as const }, 200);
     })
     .get('/:id/assignments', assign, validate('param', idParam), (c) =>

@@ -3,10 +3,11 @@ import { roleCreateSchema } from '@gatehouse/shared';
 import { and, asc, count, eq } from 'drizzle-orm';
 import type { Deps } from '../../context';
 import { roleAssignments, roleCapabilities, roles, type UserRow, users } from '../../db/schema';
-import { conflict, HttpError, notFound } from '../../lib/http-error';
+import { conflict, forbidden, HttpError, notFound } from '../../lib/http-error';
 import { type Actor, writeAudit } from '../audit/audit.service';
 import { toUserDto } from '../users/users.service';
 import { AUTHENTICATED_ROLE, GUEST_ROLE } from './authz';
+import { assertMayDefineRole, assertMayLiftProhibits, type CapabilityChange } from './escalation';
 
 const isAutomatic = (shortname: string) => shortname === AUTHENTICATED_ROLE || shortname === GUEST_ROLE;
 
@@ -57,8 +58,18 @@ function assertUnique(deps: Deps, field: 'shortname' | 'name', value: string, ex
   }
 }
 
-export function createRole(deps: Deps, input: RoleCreate, actor: Actor): RoleDto {
+/**
+ * Creates a role. `by` is the console user who asks (undefined for trusted callers): they may
+ * not allow a capability they do not hold.
+ */
+export function createRole(deps: Deps, input: RoleCreate, actor: Actor, by?: UserRow): RoleDto {
   const data = roleCreateSchema.parse(input);
+  assertMayDefineRole(
+    deps,
+    by,
+    undefined,
+    Object.entries(data.capabilities).map(([capability, after]) => ({ capability, before: 'notset', after })),
+  );
   assertUnique(deps, 'shortname', data.shortname);
   assertUnique(deps, 'name', data.name);
   const id = deps.store.db.transaction((tx) => {
@@ -91,12 +102,25 @@ export function createRole(deps: Deps, input: RoleCreate, actor: Actor): RoleDto
   return getRole(deps, id);
 }
 
-export function updateRole(deps: Deps, id: number, patch: RoleUpdate, actor: Actor): RoleDto {
+/**
+ * Updates a role. `by` is the console user who asks (undefined for trusted callers): unless a
+ * site administrator, they may not allow or lift a prohibit on a capability they do not hold,
+ * nor change the automatic roles' capabilities without moodle/site:config.
+ */
+export function updateRole(deps: Deps, id: number, patch: RoleUpdate, actor: Actor, by?: UserRow): RoleDto {
   const role = loadRole(deps, id);
   if (role.protected) throw new HttpError(403, 'protected', 'This role is protected and cannot be modified');
-  if (patch.name !== undefined) assertUnique(deps, 'name', patch.name, id);
   const before = getRole(deps, id).capabilities;
   const capChanges = Object.entries(patch.capabilities ?? {}).filter(([cap, p]) => (before[cap] ?? 'notset') !== p);
+  assertMayDefineRole(
+    deps,
+    by,
+    role,
+    capChanges.map(
+      ([capability, after]): CapabilityChange => ({ capability, before: before[capability] ?? 'notset', after }),
+    ),
+  );
+  if (patch.name !== undefined) assertUnique(deps, 'name', patch.name, id);
   deps.store.db.transaction((tx) => {
     const fields: Partial<typeof roles.$inferInsert> = {};
     if (patch.name !== undefined && patch.name !== role.name) fields.name = patch.name;
@@ -129,12 +153,13 @@ export function updateRole(deps: Deps, id: number, patch: RoleUpdate, actor: Act
   return getRole(deps, id);
 }
 
-export function deleteRole(deps: Deps, id: number, actor: Actor): void {
+export function deleteRole(deps: Deps, id: number, actor: Actor, by?: UserRow): void {
   const role = loadRole(deps, id);
   if (role.protected) throw new HttpError(403, 'protected', 'This role is protected and cannot be deleted');
   if (isAutomatic(role.shortname)) {
     throw new HttpError(409, 'automatic', `The ${role.name} role is given automatically and cannot be deleted`);
   }
+  assertMayLiftProhibits(deps, by, getRole(deps, id).capabilities, 'delete');
   deps.store.db.transaction((tx) => {
     tx.delete(roles).where(eq(roles.id, id)).run();
     writeAudit(tx, actor, {
@@ -164,9 +189,11 @@ export function listAssignments(deps: Deps, roleId: number) {
  * that allows a capability the assigner lacks would raise privileges (Moodle limits this with
  * its allow-assign table; here the rule is derived from the capabilities).
  */
-function assertNoEscalation(deps: Deps, roleId: number, assigner: UserRow | undefined): void {
+function assertNoEscalation(deps: Deps, roleId: number, assigner: UserRow | undefined, removing = false): void {
   if (!assigner || assigner.siteAdmin) return;
   const caps = getRole(deps, roleId).capabilities;
+  // Taking a role away lifts its prohibits: as much an escalation as handing out its allows.
+  if (removing) assertMayLiftProhibits(deps, assigner, caps, 'remove');
   const beyond = Object.entries(caps)
     .filter(([c, p]) => p === 'allow' && !deps.authz.has(assigner, c))
     .map(([c]) => c);
@@ -193,9 +220,17 @@ function refuseProtectedAssignment(deps: Deps, role: typeof roles.$inferSelect, 
   }
 }
 
+/** Only a site administrator gives a site administrator a role, or takes one away. */
+function refuseSiteAdminTarget(deps: Deps, userId: number, assigner: UserRow | undefined): void {
+  if (!assigner || assigner.siteAdmin) return;
+  const user = deps.store.db.select().from(users).where(eq(users.id, userId)).get();
+  if (user?.siteAdmin) throw forbidden('Only site administrators can change the roles of a site administrator');
+}
+
 export function assignRole(deps: Deps, roleId: number, userId: number, actor: Actor, assigner?: UserRow): void {
   const role = loadRole(deps, roleId);
   refuseProtectedAssignment(deps, role, userId);
+  refuseSiteAdminTarget(deps, userId, assigner);
   assertNoEscalation(deps, roleId, assigner);
   if (isAutomatic(role.shortname)) {
     throw new HttpError(409, 'automatic', `The ${role.name} role is given automatically and cannot be assigned`);
@@ -226,7 +261,8 @@ export function assignRole(deps: Deps, roleId: number, userId: number, actor: Ac
 export function unassignRole(deps: Deps, roleId: number, userId: number, actor: Actor, assigner?: UserRow): void {
   const role = loadRole(deps, roleId);
   refuseProtectedAssignment(deps, role, userId);
-  assertNoEscalation(deps, roleId, assigner);
+  refuseSiteAdminTarget(deps, userId, assigner);
+  assertNoEscalation(deps, roleId, assigner, true);
   const user = deps.store.db.select().from(users).where(eq(users.id, userId)).get();
   const removed = deps.store.db.transaction((tx) => {
     const res = tx

@@ -34,11 +34,14 @@ export function tokenRoutes(deps: Deps) {
       ),
     )
     .post('/', guard, validate('json', tokenCreateSchema), (c) =>
-      c.json(createAdminToken(deps, c.req.valid('json'), c.get('actor'), !!c.get('user')?.siteAdmin), 201),
+      c.json(
+        createAdminToken(deps, c.req.valid('json'), c.get('actor'), !!c.get('user')?.siteAdmin, c.get('user')),
+        201,
+      ),
     )
     .get('/:id', guard, validate('param', idParam), (c) => c.json(getTokenDto(deps, c.req.valid('param').id), 200))
     .delete('/:id', guard, validate('param', idParam), (c) => {
-      deleteToken(deps, c.req.valid('param').id, c.get('actor'));
+      deleteToken(deps, c.req.valid('param').id, c.get('actor'), { by: c.get('user') });
       return c.json({ ok: true as const }, 200);
     });
 }

@@ -15,6 +15,7 @@ import {
 import { HttpError, notFound } from '../../lib/http-error';
 import { contains, searchCondition } from '../../lib/sql';
 import { type Actor, writeAudit } from '../audit/audit.service';
+import { assertNotStronger } from '../roles/escalation';
 import { missingCapabilities, neededCapabilities } from '../services/services.service';
 import { generateToken, hashToken, tokenStub } from './token-secret';
 
@@ -240,13 +241,21 @@ export function generatedTokenName(service: ServiceRow, user: UserRow, now: numb
 
 /**
  * Manage tokens > Add: an administrator creates a token for a user. This is the only way an
- * administrator gets a token (never automatically: the seed says why).
+ * administrator gets a token (never automatically: the seed says why). `by` is the signed-in
+ * console user (undefined for trusted callers such as the CLI): a token for another user is
+ * refused when that user holds a capability `by` lacks, since its secret lets `by` act as them.
  */
-export function createAdminToken(deps: Deps, input: TokenCreate, actor: Actor, actorIsAdmin: boolean) {
+export function createAdminToken(deps: Deps, input: TokenCreate, actor: Actor, actorIsAdmin: boolean, by?: UserRow) {
   const data = tokenCreateSchema.parse(input);
   const { db } = deps.store;
   const user = db.select().from(users).where(eq(users.id, data.userId)).get();
   if (!user) throw new HttpError(400, 'invalid', 'Choose an existing user', { userId: 'No such user' });
+  // The hub's users hold only the tokens the hub makes for them (hidden ones), whoever asks.
+  if (user.protected) {
+    throw new HttpError(403, 'protected', `${user.username} is a protected hub user: only the hub makes its tokens`, {
+      userId: 'This user is protected',
+    });
+  }
   const unavailable = userUnavailableReason(user);
   if (unavailable)
     throw new HttpError(400, 'invaliduser', `${unavailable}: no token can be created for this user`, {
@@ -257,6 +266,7 @@ export function createAdminToken(deps: Deps, input: TokenCreate, actor: Actor, a
       userId: 'Only site administrators can create a token for a site administrator',
     });
   }
+  assertNotStronger(deps, by, user, 'create a token for', 'userId');
   const service = db.select().from(externalServices).where(eq(externalServices.id, data.serviceId)).get();
   if (!service) throw new HttpError(400, 'invalid', 'Choose an existing service', { serviceId: 'No such service' });
   if (service.protected) {
@@ -300,12 +310,20 @@ export function createAdminToken(deps: Deps, input: TokenCreate, actor: Actor, a
   return { token: getTokenDto(deps, created.id), secret: created.secret };
 }
 
-export function deleteToken(deps: Deps, id: number, actor: Actor, opts: { ownerId?: number } = {}): void {
+/**
+ * Deletes a token. `opts.by` is the signed-in console user (undefined for trusted callers): they
+ * may delete another user's token only when that user holds no capability they lack.
+ */
+export function deleteToken(deps: Deps, id: number, actor: Actor, opts: { ownerId?: number; by?: UserRow } = {}): void {
   const { db } = deps.store;
   const t = db.select().from(externalTokens).where(eq(externalTokens.id, id)).get();
   if (!t || (opts.ownerId !== undefined && (t.hidden || t.userId !== opts.ownerId))) throw notFound('Token');
   // Hidden tokens are the hub's own: never listed, and refused by name rather than "not found".
   if (t.hidden) throw new HttpError(403, 'protected', 'This token belongs to the hub and cannot be deleted');
+  if (opts.by) {
+    const owner = db.select().from(users).where(eq(users.id, t.userId)).get();
+    if (owner) assertNotStronger(deps, opts.by, owner, 'delete a token of');
+  }
   db.transaction((tx) => {
     tx.delete(externalTokens).where(eq(externalTokens.id, id)).run();
     writeAudit(tx, actor, {

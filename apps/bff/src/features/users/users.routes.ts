@@ -27,12 +27,13 @@ export function userRoutes(deps: Deps) {
         const user = await updateUser(deps, c.req.valid('param').id, c.req.valid('json'), c.get('actor'), {
           actorIsAdmin: !!c.get('user')?.siteAdmin,
           sessionHash: c.get('sessionHash'),
+          by: c.get('user'),
         });
         return c.json(toUserDto(user), 200);
       },
     )
     .delete('/:id', requireCap(deps, 'moodle/user:delete'), validate('param', idParam), (c) =>
-      c.json(toUserDto(deleteUser(deps, c.req.valid('param').id, c.get('actor'))), 200),
+      c.json(toUserDto(deleteUser(deps, c.req.valid('param').id, c.get('actor'), c.get('user'))), 200),
     )
     .get('/:id/capabilities', requireCap(deps, 'moodle/role:review'), validate('param', idParam), (c) => {
       const user = getUser(deps, c.req.valid('param').id);

@@ -8,6 +8,7 @@ import { hashPassword } from '../../lib/password';
 import { contains, searchCondition } from '../../lib/sql';
 import { type Actor, writeAudit } from '../audit/audit.service';
 import { endUserSessions } from '../auth/sessions';
+import { assertNotStronger } from '../roles/escalation';
 import { deleteTokensOf } from '../tokens/tokens.service';
 
 export function toUserDto(u: UserRow): UserDto {
@@ -114,7 +115,11 @@ export async function updateUser(
   id: number,
   patch: UserUpdate,
   actor: Actor,
-  ctx: { actorIsAdmin: boolean; sessionHash?: string },
+  /**
+   * `by` is the signed-in console user (undefined for trusted callers such as the CLI): they may
+   * change another user only when that user holds no capability they lack.
+   */
+  ctx: { actorIsAdmin: boolean; sessionHash?: string; by?: UserRow },
 ): Promise<UserRow> {
   const user = getUser(deps, id);
   if (user.deleted) throw new HttpError(409, 'deleted', 'This user is deleted and cannot be edited');
@@ -123,6 +128,9 @@ export async function updateUser(
     throw forbidden('Only site administrators can grant or remove site administration');
   }
   if (user.siteAdmin && !ctx.actorIsAdmin) throw forbidden('Only site administrators can edit a site administrator');
+  // Setting the password, the authentication or the suspension of a stronger user is taking
+  // their account over (or locking them out): nothing of a stronger user's account is changed.
+  assertNotStronger(deps, ctx.by, user, 'change');
   if (user.isGuest && (patch.siteAdmin || patch.username !== undefined)) {
     throw new HttpError(409, 'guest', 'The guest account cannot be renamed or made a site administrator');
   }
@@ -131,6 +139,11 @@ export async function updateUser(
     if (patch.suspended === true) throw new HttpError(409, 'self', 'You cannot suspend yourself');
     if (patch.auth === 'nologin')
       throw new HttpError(409, 'self', 'You cannot set your own authentication to No login');
+    // Both block a console login, so both would end the session making the change.
+    if (patch.auth === 'webservice' && user.auth !== 'webservice')
+      throw new HttpError(409, 'self', 'You cannot set your own authentication to Web services');
+    if (patch.passwordExpired === true && !user.passwordExpired)
+      throw new HttpError(409, 'self', 'You cannot expire your own password');
   }
   if (patch.username !== undefined && usernameTaken(deps, patch.username, id)) {
     throw conflict('This username is already taken', { username: 'This username is already taken' });
@@ -141,6 +154,13 @@ export async function updateUser(
   ) as Partial<UserRow>;
   const passwordHash = password !== undefined ? await hashPassword(password) : undefined;
   if (!Object.keys(changed).length && !passwordHash) return user;
+  // The password hash took a while: the target may have grown stronger (or become a site
+  // administrator) meanwhile. Checked again right before the write (nothing awaited between).
+  if (ctx.by) {
+    const now = getUser(deps, id);
+    if (now.siteAdmin && !ctx.actorIsAdmin) throw forbidden('Only site administrators can edit a site administrator');
+    assertNotStronger(deps, ctx.by, now, 'change');
+  }
   const row = deps.store.db.transaction((tx) => {
     const updated = tx
       .update(users)
@@ -148,8 +168,16 @@ export async function updateUser(
       .where(eq(users.id, id))
       .returning()
       .get();
-    // A new password, a suspension or a locked-out auth method ends the user's console sessions.
-    if (passwordHash || changed.suspended || changed.auth === 'nologin' || changed.confirmed === false) {
+    // A new password, and every flag that blocks a console login (suspended, not confirmed, an
+    // expired password, an auth method other than manual), end the user's console sessions.
+    if (
+      passwordHash ||
+      changed.suspended ||
+      changed.confirmed === false ||
+      changed.passwordExpired === true ||
+      changed.auth === 'nologin' ||
+      changed.auth === 'webservice'
+    ) {
       endUserSessions(tx, id, id === actor.id ? ctx.sessionHash : undefined);
     }
     const fieldsChanged = Object.keys(changed);
@@ -168,7 +196,7 @@ export async function updateUser(
 }
 
 /** Soft delete, as Moodle does: the row stays, marked deleted; sessions and role assignments go. */
-export function deleteUser(deps: Deps, id: number, actor: Actor): UserRow {
+export function deleteUser(deps: Deps, id: number, actor: Actor, by?: UserRow): UserRow {
   const user = getUser(deps, id);
   if (user.deleted) throw new HttpError(409, 'deleted', 'This user is already deleted');
   if (user.protected) throw new HttpError(403, 'protected', 'This user is protected and cannot be deleted');
@@ -181,6 +209,7 @@ export function deleteUser(deps: Deps, id: number, actor: Actor): UserRow {
       'Site administrators cannot be deleted: remove their site administration first',
     );
   }
+  assertNotStronger(deps, by, user, 'delete');
   const row = deps.store.db.transaction((tx) => {
     const updated = tx
       .update(users)
