@@ -97,6 +97,12 @@ test('an admin sets up the hub, a site registers and publishes, the admin manage
   await expect(page.getByText('A private hub needs a password').first()).toBeVisible();
   await expect(page.getByLabel('Hub password')).toHaveAttribute('aria-invalid', 'true');
 
+  // Markup in a field that the hub returns to sites as text is refused, next to the field.
+  await page.getByRole('textbox', { name: 'Hub name' }).fill('<b>Kiwi</b> hub');
+  await page.getByRole('button', { name: 'Save changes' }).click();
+  await expect(page.getByText('Plain text only').first()).toBeVisible();
+  await expect(page.getByRole('textbox', { name: 'Hub name' })).toHaveAttribute('aria-invalid', 'true');
+
   // Public, then save: the hub shows what it created, protected.
   await page.getByRole('textbox', { name: 'Hub name' }).fill('Kiwi hub');
   await page.getByRole('textbox', { name: 'Description' }).fill('Courses shared by New Zealand sites.');
@@ -226,4 +232,30 @@ test('an admin sets up the hub, a site registers and publishes, the admin manage
   await page.getByRole('searchbox', { name: 'Keywords' }).fill('kiwi');
   await page.getByRole('button', { name: 'Search', exact: true }).click();
   await expect(page.getByText('No courses found')).toBeVisible();
+
+  // Manage sites: the demo sites (seeded when the hub was first enabled). A contact's address is
+  // a plain mailto: link.
+  await openHubPage(page, 'Manage sites');
+  const lycee = page.getByRole('row', { name: /Lycée du Lac/ });
+  await expect(lycee.getByRole('link', { name: 'moodle@lycee-du-lac.example.fr' })).toHaveAttribute(
+    'href',
+    'mailto:moodle@lycee-du-lac.example.fr',
+  );
+  // Bulk delete: select two sites, the dialog says what goes with them, and both go.
+  await page.getByRole('checkbox', { name: 'Select Lycée du Lac' }).check();
+  await page.getByRole('checkbox', { name: 'Select Escuela Abierta' }).check();
+  await expect(page.getByRole('status').filter({ hasText: '2 sites selected' })).toBeVisible();
+  await page.getByRole('button', { name: 'Delete selected sites' }).click();
+  const bulk = page.getByRole('dialog', { name: 'Delete 2 sites' });
+  await expect(bulk).toContainText('Lycée du Lac');
+  await expect(bulk).toContainText('Escuela Abierta');
+  await expect(bulk).toContainText('hub users and access tokens are removed');
+  await expect(bulk).toContainText("A message is sent to each site's contact");
+  await bulk.getByRole('checkbox', { name: 'Also delete all their courses' }).check();
+  await bulk.getByRole('button', { name: 'Delete 2 sites' }).click();
+  await expect(bulk).toBeHidden();
+  await expect(page.getByRole('status').filter({ hasText: /Deleted 2 sites and their \d+ courses?\./ })).toBeVisible();
+  await expect(page.getByRole('row', { name: /Lycée du Lac/ })).toHaveCount(0);
+  await expect(page.getByRole('row', { name: /Escuela Abierta/ })).toHaveCount(0);
+  await expect(page.getByRole('row', { name: /Northwind Academy/ })).toHaveCount(1);
 });

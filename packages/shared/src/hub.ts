@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import { emailOrEmptySchema } from './email';
+import { cleanScalar } from './external/validate';
 import { pageQuerySchema } from './paging';
 
 // The community hub (Moodle's local_hub): its settings, the registered sites and the courses
@@ -8,7 +10,7 @@ import { pageQuerySchema } from './paging';
 export const HUB_PRIVACY = ['private', 'public', 'publicsearch'] as const;
 export type HubPrivacy = (typeof HUB_PRIVACY)[number];
 export const HUB_PRIVACY_LABELS: Record<HubPrivacy, string> = {
-  private: 'Private: sites need the hub password to register; no public search',
+  private: 'Private: sites need the hub password to register; no public token, no public search',
   public: 'Public: any site can register; visitors can search the courses',
   publicsearch: 'Public, with global search: as public, and listed for searches across hubs',
 };
@@ -82,11 +84,20 @@ export const hubCountrySchema = z
   .toUpperCase()
   .regex(/^([A-Z]{2})?$/, 'A two-letter country code such as FR, or empty');
 
-const emailOrEmpty = z
-  .string()
-  .trim()
-  .max(254, 'At most 254 characters')
-  .refine((v) => v === '' || z.email().safeParse(v).success, 'Enter a valid email address');
+const emailOrEmpty = emailOrEmptySchema;
+
+export const HUB_TEXT_RULE =
+  'Plain text only: no HTML tags such as <b> or <a href="…"> (the hub sends this to sites as text)';
+
+/**
+ * A field the hub's functions return as PARAM_TEXT (hub_get_info, hub_get_courses, and the
+ * site information the sites send): the console takes only what that type accepts, so what is
+ * stored can always be returned. The rule is the catalogue's own (cleanScalar('text')).
+ */
+const hubText = (max: number, required?: string) =>
+  (required ? z.string().trim().min(1, required) : z.string().trim())
+    .max(max, `At most ${max} characters`)
+    .refine((v) => cleanScalar('text', v) !== undefined, HUB_TEXT_RULE);
 
 export const hubUrlSchema = z
   .string()
@@ -121,13 +132,13 @@ const maxPerDay = z
  */
 export const hubSettingsPatchSchema = z
   .object({
-    name: z.string().trim().min(1, 'The hub needs a name').max(255, 'At most 255 characters'),
-    description: z.string().trim().max(5000, 'At most 5000 characters'),
+    name: hubText(255, 'The hub needs a name'),
+    description: hubText(5000),
     enabled: z.boolean(),
     privacy: z.enum(HUB_PRIVACY, { message: 'private, public or publicsearch' }),
     password: z.string().min(1, 'Enter a password, or send null to remove it').max(200).nullable(),
     language: hubLanguageSchema,
-    contactName: z.string().trim().max(255, 'At most 255 characters'),
+    contactName: hubText(255),
     contactEmail: emailOrEmpty,
     maxCoursesPerDay: maxPerDay,
   })
@@ -191,10 +202,10 @@ export type HubSiteAction = (typeof HUB_SITE_ACTIONS)[number];
 /** Manage sites > Settings. */
 export const hubSiteUpdateSchema = z
   .object({
-    name: z.string().trim().min(1, 'Name is required').max(255, 'At most 255 characters'),
+    name: hubText(255, 'Name is required'),
     url: hubUrlSchema,
-    description: z.string().trim().max(5000, 'At most 5000 characters'),
-    contactName: z.string().trim().max(255, 'At most 255 characters'),
+    description: hubText(5000),
+    contactName: hubText(255),
     contactEmail: emailOrEmpty,
     language: hubLanguageSchema,
     country: hubCountrySchema,
@@ -208,6 +219,29 @@ export type HubSiteUpdate = z.infer<typeof hubSiteUpdateSchema>;
 export const hubSiteDeleteQuerySchema = z.object({
   withCourses: z.enum(['0', '1']).default('0'),
 });
+
+/** Manage sites > With selected sites > Delete: all of them or none. */
+export const hubSiteBulkSchema = z
+  .object({
+    ids: z
+      .array(z.number().int().positive())
+      .min(1, 'Choose at least one site')
+      .max(200, 'At most 200 sites at once')
+      .refine((ids) => new Set(ids).size === ids.length, 'Each site at most once'),
+    action: z.enum(['delete'], { message: 'delete' }),
+    /** Delete the sites' courses too (otherwise they stay on the hub, without a site). */
+    withCourses: z.boolean().default(false),
+  })
+  .strict();
+export type HubSiteBulk = z.input<typeof hubSiteBulkSchema>;
+
+export interface HubSiteBulkDeleteDto {
+  deleted: number;
+  coursesDeleted: number;
+  coursesKept: number;
+  /** The messages written to the outbox to the sites' contacts, one per site. */
+  messages: HubOutboxMessageDto[];
+}
 
 export interface HubSiteDto {
   id: number;
@@ -266,12 +300,12 @@ export type HubCourseListQuery = z.input<typeof hubCourseListQuerySchema>;
 /** Manage courses > Settings. */
 export const hubCourseUpdateSchema = z
   .object({
-    fullname: z.string().trim().min(1, 'Full name is required').max(255, 'At most 255 characters'),
-    description: z.string().trim().max(10_000, 'At most 10000 characters'),
+    fullname: hubText(255, 'Full name is required'),
+    description: hubText(10_000),
     language: hubLanguageSchema,
-    publisherName: z.string().trim().max(255, 'At most 255 characters'),
+    publisherName: hubText(255),
     publisherEmail: emailOrEmpty,
-    creatorName: z.string().trim().max(255, 'At most 255 characters'),
+    creatorName: hubText(255),
     licence: z.enum(HUB_LICENCES, { message: 'Choose a licence from the list' }),
     subject: z
       .string()

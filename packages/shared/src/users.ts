@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { emailSchema } from './email';
 import { pageQuerySchema } from './paging';
 
 export const AUTH_METHODS = ['manual', 'nologin', 'webservice'] as const;
@@ -29,7 +30,7 @@ export const userFieldsSchema = z.object({
   username: usernameSchema,
   firstname: nameField('First name'),
   lastname: nameField('Last name'),
-  email: z.string().trim().max(254).email('Enter a valid email address'),
+  email: emailSchema,
   auth: z.enum(AUTH_METHODS),
   suspended: z.boolean(),
   confirmed: z.boolean(),

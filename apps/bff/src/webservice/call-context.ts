@@ -3,11 +3,12 @@ import type { UserRow } from '../db/schema';
 import { requiredCapability } from './exceptions';
 import type { CallContext, CallService } from './types';
 
-export function makeCallContext(deps: Deps, user: UserRow, service: CallService): CallContext {
+export function makeCallContext(deps: Deps, user: UserRow, service: CallService, ip?: string): CallContext {
   return {
     deps,
     user,
     service,
+    ...(ip !== undefined ? { ip } : {}),
     now: deps.now(),
     hasCapability: (capability) => deps.authz.has(user, capability),
     requireCapability(capability, what) {

@@ -19,6 +19,8 @@ export interface CallContext {
   service: CallService;
   /** Unix seconds of the call. */
   now: number;
+  /** The client's address (behind trusted proxies), where the call came over the network. */
+  ip?: string;
   /** Throws required_capability_exception unless the caller holds the capability. */
   requireCapability(capability: string, what: string): void;
   hasCapability(capability: string): boolean;

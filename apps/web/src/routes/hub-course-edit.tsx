@@ -128,7 +128,12 @@ function CourseForm({ course }: { course: HubCourseDto }) {
         <fieldset className="grid gap-5 p-5 sm:grid-cols-2" disabled={update.isPending}>
           <legend className="sr-only">Course</legend>
           <TextField label="Full name" required autoComplete="off" className="sm:col-span-2" {...text('fullname')} />
-          <TextareaField label="Description" className="sm:col-span-2" {...text('description')} />
+          <TextareaField
+            label="Description"
+            className="sm:col-span-2"
+            hint="Plain text: no HTML tags (the hub returns it to sites as text)."
+            {...text('description')}
+          />
           <TextField
             label="Language"
             autoComplete="off"

@@ -223,7 +223,7 @@ function HubSettingsForm({ settings }: { settings: HubSettingsDto }) {
             onChange={(e) => set('description', e.target.value)}
             error={errors.description}
             className="sm:col-span-2"
-            hint="Shown to visitors on the hub's search page and to sites that register."
+            hint="Shown to visitors on the hub's search page and to sites that register. Plain text: no HTML tags."
           />
         </fieldset>
         <fieldset className="space-y-5 border-t border-slate-200 p-5" disabled={save.isPending}>
@@ -339,7 +339,9 @@ function About({ settings }: { settings: HubSettingsDto }) {
         <dd>
           <span className="font-mono text-xs break-all">{settings.publicTokenUrl}</span>
           <span className="block text-slate-600">
-            Registering sites fetch the hub's public token here, then call hub_register_site with it.
+            {settings.privacy === 'private'
+              ? "A private hub publishes no public token: a registering site sends the hub password here (POST password=…) to get it, then calls hub_register_site with it and the password. The token reads nothing else: the hub's information and courses stay private."
+              : "Registering sites fetch the hub's public token here, then call hub_register_site with it; anyone can search the hub's courses with it."}
           </span>
         </dd>
         <dt className="font-medium text-slate-800">Content</dt>

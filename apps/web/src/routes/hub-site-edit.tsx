@@ -132,6 +132,7 @@ function SiteForm({ site }: { site: HubSiteDto }) {
             onChange={(e) => set('description', e.target.value)}
             error={errors.description}
             className="sm:col-span-2"
+            hint="Plain text: no HTML tags (the hub returns it to sites as text)."
           />
           <TextField
             label="Contact name"

@@ -4,9 +4,10 @@ import {
   type HubSiteDto,
   hubCountrySchema,
   hubLanguageSchema,
+  mailtoHref,
 } from '@gatehouse/shared';
 import { useQuery } from '@tanstack/react-query';
-import { type FormEvent, useState } from 'react';
+import { type FormEvent, useEffect, useRef, useState } from 'react';
 import { Link, useSearchParams } from 'react-router';
 import { Page, Section } from '../components/layout/page';
 import { Alert } from '../components/ui/alert';
@@ -17,7 +18,12 @@ import { Loading } from '../components/ui/loading';
 import { Pagination } from '../components/ui/pagination';
 import { QueryError } from '../components/ui/query-error';
 import { ariaSort, RowTh, SortButton, Table, TBody, Td, THead, Th } from '../components/ui/table';
-import { DeleteSiteDialog, type SiteDeleted } from '../features/hub/delete-site-dialog';
+import {
+  DeleteSiteDialog,
+  DeleteSitesDialog,
+  type SiteDeleted,
+  type SitesDeleted,
+} from '../features/hub/delete-site-dialog';
 import { HUB_MANAGE_CAP, oneOf, ProtectedMark, statistic, YesNo } from '../features/hub/hub-parts';
 import { Outbox, OutboxMessage } from '../features/hub/outbox';
 import {
@@ -176,6 +182,17 @@ const SUCCESS: Record<HubSiteAction, (name: string) => string> = {
   hide: (n) => `${n} is hidden.`,
 };
 
+/** The contact's address as a mailto: link, only when it is one valid address (mailtoHref). */
+function ContactEmail({ email }: { email: string }) {
+  const href = mailtoHref(email);
+  if (!href) return <span className="block text-xs break-all text-slate-600">{email}</span>;
+  return (
+    <a href={href} className="block text-xs break-all text-blue-700 hover:underline">
+      {email}
+    </a>
+  );
+}
+
 function SitesTable({
   sites,
   filters,
@@ -183,6 +200,8 @@ function SitesTable({
   onAction,
   busyId,
   onDelete,
+  selected,
+  onSelect,
   dim,
 }: {
   sites: HubSiteDto[];
@@ -191,6 +210,8 @@ function SitesTable({
   onAction: (site: HubSiteDto, action: HubSiteAction) => void;
   busyId: number | null;
   onDelete: (site: HubSiteDto) => void;
+  selected: Set<number>;
+  onSelect: (id: number, on: boolean) => void;
   dim: boolean;
 }) {
   const sortable = (label: string, sort: HubSiteSort) => (
@@ -199,6 +220,9 @@ function SitesTable({
   return (
     <Table caption="Registered sites" className={dim ? 'opacity-60' : undefined}>
       <THead>
+        <Th className="w-10">
+          <span className="sr-only">Selected</span>
+        </Th>
         <Th aria-sort={ariaSort(filters.sort === 'name', filters.dir)}>{sortable('Site', 'name')}</Th>
         <Th aria-sort={ariaSort(filters.sort === 'courses', filters.dir)}>
           Description / {sortable('Courses', 'courses')}
@@ -218,7 +242,16 @@ function SitesTable({
         {sites.map((s) => {
           const busy = busyId === s.id;
           return (
-            <tr key={s.id} className="align-top hover:bg-slate-50">
+            <tr key={s.id} className={selected.has(s.id) ? 'bg-blue-50/60 align-top' : 'align-top hover:bg-slate-50'}>
+              <Td className="align-top">
+                <input
+                  type="checkbox"
+                  aria-label={`Select ${s.name}`}
+                  checked={selected.has(s.id)}
+                  onChange={(e) => onSelect(s.id, e.target.checked)}
+                  className="mt-0.5 size-4 rounded border-slate-400 accent-blue-700"
+                />
+              </Td>
               <RowTh className="max-w-64 min-w-48 align-top">
                 <span className="break-words">{s.name}</span>
                 {s.protected && (
@@ -256,14 +289,7 @@ function SitesTable({
               </Td>
               <Td className="max-w-56 align-top">
                 {s.contactName || <span className="text-slate-500">No name</span>}
-                {s.contactEmail && (
-                  <a
-                    href={`mailto:${s.contactEmail}`}
-                    className="block text-xs break-all text-blue-700 hover:underline"
-                  >
-                    {s.contactEmail}
-                  </a>
-                )}
+                {s.contactEmail && <ContactEmail email={s.contactEmail} />}
               </Td>
               <Td className="align-top">
                 <div className="flex flex-col items-start gap-1.5">
@@ -344,6 +370,64 @@ function Deleted({ result }: { result: SiteDeleted }) {
   );
 }
 
+function SitesDeletedAlert({ result }: { result: SitesDeleted }) {
+  const courses =
+    result.coursesDeleted > 0
+      ? ` and their ${plural(result.coursesDeleted, 'course')}`
+      : result.coursesKept > 0
+        ? `; their ${plural(result.coursesKept, 'course')} stay on the hub without a site`
+        : '';
+  return (
+    <Alert tone="success" title={`Deleted ${plural(result.deleted, 'site')}${courses}.`} className="mb-4">
+      <p>
+        {plural(result.messages.length, 'message')} to the sites' contacts{' '}
+        {result.messages.length === 1 ? 'was' : 'were'} written to the outbox below.
+      </p>
+    </Alert>
+  );
+}
+
+/** Select all on this page, how many are selected, and what to do with them. */
+function SitesBulkBar({
+  sites,
+  selected,
+  setSelected,
+  onDelete,
+}: {
+  sites: HubSiteDto[];
+  selected: Set<number>;
+  setSelected: (s: Set<number>) => void;
+  onDelete: () => void;
+}) {
+  const all = useRef<HTMLInputElement>(null);
+  const count = sites.filter((s) => selected.has(s.id)).length;
+  const allOn = count > 0 && count === sites.length;
+  useEffect(() => {
+    if (all.current) all.current.indeterminate = count > 0 && !allOn;
+  }, [count, allOn]);
+  return (
+    <fieldset className="mb-3 flex flex-wrap items-center gap-x-4 gap-y-2 rounded-md border border-slate-200 bg-slate-50 px-4 py-2.5 text-sm">
+      <legend className="sr-only">Bulk actions</legend>
+      <label className="flex items-center gap-2 font-medium text-slate-800">
+        <input
+          ref={all}
+          type="checkbox"
+          checked={allOn}
+          onChange={(e) => setSelected(e.target.checked ? new Set(sites.map((s) => s.id)) : new Set())}
+          className="size-4 rounded border-slate-400 accent-blue-700"
+        />
+        Select all on this page
+      </label>
+      <span role="status" className="text-slate-600">
+        {count > 0 ? `${plural(count, 'site')} selected` : 'No site selected'}
+      </span>
+      <Button size="sm" variant="ghost" className="text-red-700" disabled={count === 0} onClick={onDelete}>
+        Delete selected sites
+      </Button>
+    </fieldset>
+  );
+}
+
 function SitesList() {
   const [filters, update, paramsKey] = useSiteFilters();
   const q = useQuery(hubSiteListQueryOptions(filters));
@@ -352,6 +436,14 @@ function SitesList() {
   const [flash, setFlash] = useState<string | null>(null);
   const [toDelete, setToDelete] = useState<HubSiteDto | null>(null);
   const [deleted, setDeleted] = useState<SiteDeleted | null>(null);
+  const [selected, setSelected] = useState<Set<number>>(new Set());
+  const [bulkDelete, setBulkDelete] = useState<HubSiteDto[] | null>(null);
+  const [bulkDeleted, setBulkDeleted] = useState<SitesDeleted | null>(null);
+
+  // A new search, sort or page: the selection started on another list.
+  // biome-ignore lint/correctness/useExhaustiveDependencies: only a new list should clear it
+  useEffect(() => setSelected(new Set()), [paramsKey]);
+  const items = q.data?.items ?? [];
 
   const onSort = (sort: HubSiteSort) =>
     update({ sort, dir: filters.sort === sort && filters.dir === 'asc' ? 'desc' : 'asc', page: 1 });
@@ -362,6 +454,7 @@ function SitesList() {
     setBusyId(site.id);
     setFlash(null);
     setDeleted(null);
+    setBulkDeleted(null);
     action.mutate(
       { id: site.id, action: act },
       {
@@ -375,6 +468,7 @@ function SitesList() {
   return (
     <>
       {deleted && <Deleted result={deleted} />}
+      {bulkDeleted && <SitesDeletedAlert result={bulkDeleted} />}
       {flash && (
         <Alert tone="success" className="mb-4">
           {flash}
@@ -393,6 +487,17 @@ function SitesList() {
         </EmptyState>
       ) : (
         <>
+          <SitesBulkBar
+            sites={q.data.items}
+            selected={selected}
+            setSelected={setSelected}
+            onDelete={() => {
+              setFlash(null);
+              setDeleted(null);
+              setBulkDeleted(null);
+              setBulkDelete(items.filter((s) => selected.has(s.id)));
+            }}
+          />
           <SitesTable
             sites={q.data.items}
             filters={filters}
@@ -402,8 +507,18 @@ function SitesList() {
             onDelete={(s) => {
               if (busyId !== null) return;
               setFlash(null);
+              setBulkDeleted(null);
               setToDelete(s);
             }}
+            selected={selected}
+            onSelect={(id, on) =>
+              setSelected((cur) => {
+                const next = new Set(cur);
+                if (on) next.add(id);
+                else next.delete(id);
+                return next;
+              })
+            }
             dim={q.isPlaceholderData}
           />
           <Pagination
@@ -422,6 +537,21 @@ function SitesList() {
         onDeleted={(result) => {
           setToDelete(null);
           setDeleted(result);
+          setSelected((cur) => {
+            const next = new Set(cur);
+            next.delete(result.site.id);
+            return next;
+          });
+        }}
+      />
+
+      <DeleteSitesDialog
+        sites={bulkDelete}
+        onClose={() => setBulkDelete(null)}
+        onDeleted={(result) => {
+          setBulkDelete(null);
+          setSelected(new Set());
+          setBulkDeleted(result);
         }}
       />
 

@@ -1,3 +1,4 @@
+import { isEmail } from '../email';
 import type { ExternalDescription, ExternalValue, ParamType } from './description';
 
 /**
@@ -28,7 +29,7 @@ const PATTERNS: Partial<Record<ParamType, RegExp>> = {
   plugin: /^[a-z][a-z0-9_]*$/,
   component: /^[a-z][a-z0-9]*(_[a-z0-9]+)*$/,
   sequence: /^(\d+(,\d+)*)?$/,
-  email: /^([^\s@<>()[\]\\,;:"]+@[^\s@<>()[\]\\,;:"]+\.[^\s@<>()[\]\\,;:"]+)?$/,
+  // email: the strict rule of ../email (isEmail), or empty, checked in cleanScalar.
 };
 
 const INT = /^-?(0|[1-9]\d*)$/;
@@ -103,6 +104,7 @@ export function cleanScalar(type: ParamType, v: unknown): number | boolean | str
       if (ANY_SURROGATE.test(s) && LONE_SURROGATE.test(s)) return undefined;
       if ((type === 'text' || type === 'notags') && TAG.test(s)) return undefined;
       if (type === 'url' && !isUrl(s)) return undefined;
+      if (type === 'email' && s !== '' && !isEmail(s)) return undefined;
       const pattern = PATTERNS[type];
       if (pattern && !pattern.test(s)) return undefined;
       return s;

@@ -102,13 +102,7 @@ export function configValueOf(k: keyof HubConfig, v: HubConfig[keyof HubConfig])
   return String(v);
 }
 
-/**
- * The hub's public address, as registering sites see it. Gatehouse has no wwwroot setting
- * yet: it is derived from the listening host and port (loopback and wildcards as localhost).
- */
-export function hubUrl(env: Pick<Env, 'HOST' | 'PORT'>): string {
-  const { HOST, PORT } = env;
-  const loopback = ['0.0.0.0', '::', '::1', 'localhost'].includes(HOST) || HOST.startsWith('127.');
-  const host = loopback ? 'localhost' : HOST.includes(':') ? `[${HOST}]` : HOST;
-  return `http://${host}${PORT === 80 ? '' : `:${PORT}`}`;
+/** The hub's public address, as registering sites see it: the site's GATEHOUSE_WWWROOT, never the Host header. */
+export function hubUrl(env: Pick<Env, 'wwwroot'>): string {
+  return env.wwwroot;
 }

@@ -1,4 +1,4 @@
-import { hubCountrySchema, hubLanguageSchema } from '@gatehouse/shared';
+import { EMAIL_RULE, hubCountrySchema, hubLanguageSchema, isEmail } from '@gatehouse/shared';
 import { and, eq, ne } from 'drizzle-orm';
 import type { Deps } from '../../context';
 import { type HubSiteRow, hubCourses, hubSites, roles, users } from '../../db/schema';
@@ -7,6 +7,7 @@ import { invalidParameter, moodleError } from '../../webservice/exceptions';
 import { type Actor, writeAudit } from '../audit/audit.service';
 import { issueToken } from '../tokens/tokens.service';
 import { HUB_PASSWORD_KEY, readConfigValue, readHubConfig } from './hub-config';
+import { countAddressAttempt, reserveHubRegistration } from './hub-limits';
 import { ensureAssignment, HUB_ROLE, HUB_SERVICE, hubService, unusablePassword } from './hub-setup';
 import { normaliseSiteUrl, removeSiteAccess, siteByUrl } from './hub-sites.service';
 
@@ -36,12 +37,14 @@ function cleanSiteInfo(info: SiteInfo) {
   if (!language.success) throw invalidParameter('siteinfo => language: a language code such as en or pt_br');
   const country = hubCountrySchema.safeParse(info.countrycode);
   if (!country.success) throw invalidParameter('siteinfo => countrycode: a two-letter country code, or empty');
+  const contactEmail = info.contactemail.trim();
+  if (contactEmail && !isEmail(contactEmail)) throw invalidParameter(`siteinfo => contactemail: ${EMAIL_RULE}`);
   return {
     name,
     url,
     description: info.description.trim().slice(0, 5000),
     contactName: info.contactname.trim().slice(0, 255),
-    contactEmail: info.contactemail.trim().slice(0, 254),
+    contactEmail,
     language: language.data,
     country: country.data,
     statCourses: Math.max(-1, Math.round(info.courses)),
@@ -62,20 +65,40 @@ function freeUsername(tx: Parameters<Parameters<Deps['store']['db']['transaction
  * hub_register_site: a site registers with the public token. A private hub wants its password
  * (wronghubpassword); a URL registers once (sitealreadyregistered). The site gets its own
  * protected user (role Registered sites) and a hidden token for the Registered sites service,
- * whose secret is returned once, here.
+ * whose secret is returned once, here. Every attempt counts against the caller's address, and
+ * each new site against the hub's hourly and daily budgets (see hub-limits).
  */
 export async function registerSite(
   deps: Deps,
   info: SiteInfo,
   password: string,
   actor: Actor,
+  ip: string = actor.ip,
 ): Promise<{ siteid: number; token: string }> {
   const { db } = deps.store;
   const hub = readHubConfig(db);
   if (!hub.enabled) throw moodleError('hubdisabled', 'The hub is not enabled');
-  if (hub.privacy === 'private') {
+  await countAddressAttempt(deps, ip);
+  const place = await reserveHubRegistration(deps);
+  try {
+    return await register(deps, hub.privacy, info, password, actor);
+  } catch (e) {
+    await place.release();
+    throw e;
+  }
+}
+
+async function register(
+  deps: Deps,
+  privacy: string,
+  info: SiteInfo,
+  password: string,
+  actor: Actor,
+): Promise<{ siteid: number; token: string }> {
+  const { db } = deps.store;
+  if (privacy === 'private') {
     const hash = readConfigValue(db, HUB_PASSWORD_KEY);
-    if (!hash || !(await verifyPassword(hash, password))) {
+    if (!hash || password.length > 200 || !(await verifyPassword(hash, password))) {
       throw moodleError(
         'wronghubpassword',
         'Wrong hub password',

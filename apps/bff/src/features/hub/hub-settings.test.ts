@@ -38,6 +38,9 @@ const hubServices = () =>
 const hubTokens = () => t.store.db.select().from(externalTokens).where(eq(externalTokens.origin, 'hub')).all();
 const configValue = (name: string) => t.store.db.select().from(config).where(eq(config.name, name)).get()?.value;
 const audit = (action: string) => t.store.db.select().from(auditLog).where(eq(auditLog.action, action)).all();
+/** The hub here is private: its public token goes only to a site that sends the hub password. */
+const fetchPublicToken = () =>
+  t.client().post('/local/hub/publictoken.php', { password: 'Hub-secret-1' }, { csrf: false });
 
 describe('hub settings', () => {
   it('GET answers the defaults: disabled, private, no password, and what the hub needs', async () => {
@@ -210,8 +213,10 @@ describe('enabling the hub', () => {
     expect(stored.filter((r) => r.value.startsWith('gwt'))).toHaveLength(1);
   });
 
-  it('publishes the public token at /local/hub/publictoken.php while the hub is enabled', async () => {
-    const res = await t.client().get('/local/hub/publictoken.php');
+  it('publishes the public token at /local/hub/publictoken.php while the hub is enabled (private: to the password)', async () => {
+    const get = await t.client().get('/local/hub/publictoken.php');
+    expect([get.status, errorOf(get).code]).toEqual([403, 'hubprivate']);
+    const res = await fetchPublicToken();
     expect(res.status).toBe(200);
     expect(res.body).toEqual({ token: configValue(HUB_PUBLIC_TOKEN_KEY) });
     expect(res.headers.get('cache-control')).toBe('no-store');
@@ -257,13 +262,13 @@ describe('enabling the hub', () => {
     const res = await admin.patch('/api/hub/settings', { enabled: true });
     expect(res.body.created).toEqual({ roles: 0, users: 0, services: 0, tokens: 0 });
     expect(hubServices().map((s) => s.enabled)).toEqual([true, true, true]);
-    expect((await t.client().get('/local/hub/publictoken.php')).status).toBe(200);
+    expect((await fetchPublicToken()).status).toBe(200);
   });
 
   it('a lost public token is replaced by a new one on the next enable', async () => {
     const old = configValue(HUB_PUBLIC_TOKEN_KEY)!;
     t.store.db.delete(config).where(eq(config.name, HUB_PUBLIC_TOKEN_KEY)).run();
-    expect((await t.client().get('/local/hub/publictoken.php')).status).toBe(503);
+    expect((await fetchPublicToken()).status).toBe(503);
     const res = await admin.patch('/api/hub/settings', { enabled: true });
     expect(res.body.created).toEqual({ roles: 0, users: 0, services: 0, tokens: 1 });
     const fresh = configValue(HUB_PUBLIC_TOKEN_KEY)!;

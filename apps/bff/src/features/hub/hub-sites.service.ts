@@ -1,14 +1,18 @@
+import { domainToASCII } from 'node:url';
 import {
   type HubOutboxMessageDto,
   type HubSiteAction,
+  type HubSiteBulk,
+  type HubSiteBulkDeleteDto,
   type HubSiteDto,
   type HubSiteListQuery,
   type HubSiteUpdate,
   hubOutboxQuerySchema,
+  hubSiteBulkSchema,
   hubSiteListQuerySchema,
   hubSiteUpdateSchema,
 } from '@gatehouse/shared';
-import { and, asc, count, desc, eq, ne, or, type SQL, sql } from 'drizzle-orm';
+import { and, asc, count, desc, eq, inArray, ne, or, type SQL, sql } from 'drizzle-orm';
 import type { Deps } from '../../context';
 import type { DbOrTx, Tx } from '../../db/client';
 import { type HubSiteRow, hubCourses, hubOutbox, hubSites, roleAssignments, users } from '../../db/schema';
@@ -20,9 +24,12 @@ import { deleteTokensOf } from '../tokens/tokens.service';
 import { hubUrl, readHubConfig } from './hub-config';
 
 /**
- * A site address in one form, so that "HTTP://Example.org/moodle/" and
- * "http://example.org/moodle" are the same site: scheme and host lower case (URL does that),
- * no trailing slash, no query or fragment. Undefined when it is not an http(s) address.
+ * A site address in one form, so that every spelling of one site is the same site:
+ * "HTTPS://X.Example.:443/index.php", "https://x.example/" and "https://x.example" are all
+ * "https://x.example". Scheme and host in lower case, an international host name in its
+ * punycode (xn--) form, no trailing dot on the host, no default port (:80 for http, :443 for
+ * https), no trailing /index.php, no trailing slashes, no query or fragment. Undefined when it
+ * is not an http(s) address of a host (with no user name or password in it).
  */
 export function normaliseSiteUrl(raw: string): string | undefined {
   let u: URL;
@@ -32,8 +39,21 @@ export function normaliseSiteUrl(raw: string): string | undefined {
     return undefined;
   }
   if (u.protocol !== 'http:' && u.protocol !== 'https:') return undefined;
-  const path = u.pathname.replace(/\/+$/, '');
-  return `${u.protocol}//${u.host}${path}`;
+  if (u.username || u.password) return undefined;
+  // URL already lower-cases the scheme and host, writes IDN hosts in punycode and drops the
+  // scheme's default port; domainToASCII makes sure of the punycode form once the dots are off.
+  const bare = u.hostname.replace(/\.+$/, '');
+  if (!bare) return undefined;
+  const host = bare.startsWith('[') ? bare : domainToASCII(bare);
+  if (!host) return undefined;
+  const defaultPort = u.protocol === 'http:' ? '80' : '443';
+  const port = u.port && u.port !== defaultPort ? `:${u.port}` : '';
+  let path = u.pathname;
+  for (let prev = ''; prev !== path; ) {
+    prev = path;
+    path = path.replace(/\/+$/, '').replace(/\/index\.php$/i, '');
+  }
+  return `${u.protocol}//${host}${port}${path}`;
 }
 
 export function siteOfUser(db: DbOrTx, userId: number): HubSiteRow | undefined {
@@ -283,50 +303,80 @@ export function siteRemovedMessage(
 }
 
 /**
- * Manage sites > Delete: the site goes, with its courses when asked (otherwise they stay,
- * without a site, for the administrator to handle); its user and token go; the message to the
- * site's contact is written to the outbox.
+ * Deletes one site in the caller's transaction: with its courses when asked (otherwise they
+ * stay, without a site, for the administrator to handle); its user and token go; the message to
+ * the site's contact is written to the outbox; audited.
  */
+function deleteSiteIn(deps: Deps, tx: Tx, s: HubSiteRow, withCourses: boolean, actor: Actor, now: number) {
+  const courseCount = tx.select({ n: count() }).from(hubCourses).where(eq(hubCourses.siteId, s.id)).get()?.n ?? 0;
+  if (withCourses) tx.delete(hubCourses).where(eq(hubCourses.siteId, s.id)).run();
+  const tokensDeleted = removeSiteAccess(tx, s, now);
+  tx.delete(hubSites).where(eq(hubSites.id, s.id)).run();
+  const msg = siteRemovedMessage(deps, tx, s, { count: courseCount, deleted: withCourses });
+  const message = tx
+    .insert(hubOutbox)
+    .values({
+      time: now,
+      kind: 'siteremoved',
+      siteId: s.id,
+      siteName: s.name,
+      siteUrl: s.url,
+      toName: s.contactName,
+      toEmail: s.contactEmail,
+      ...msg,
+    })
+    .returning()
+    .get();
+  writeAudit(
+    tx,
+    actor,
+    {
+      action: 'hub.site.delete',
+      targetType: 'hubsite',
+      targetId: s.id,
+      summary: `Deleted the hub site ${s.name} (${s.url}) ${withCourses ? `and its ${courseCount} course(s)` : `keeping its ${courseCount} course(s)`}; message to ${s.contactEmail || 'no address'} written to the outbox`,
+      details: { withCourses, courses: courseCount, tokensDeleted, outboxId: message.id },
+    },
+    now,
+  );
+  return {
+    coursesDeleted: withCourses ? courseCount : 0,
+    coursesKept: withCourses ? 0 : courseCount,
+    message: message as HubOutboxMessageDto,
+  };
+}
+
+/** Manage sites > Delete: one site (see deleteSiteIn). */
 export function deleteSite(deps: Deps, id: number, withCourses: boolean, actor: Actor) {
   const s = loadSite(deps, id);
+  const result = deps.store.db.transaction((tx) => deleteSiteIn(deps, tx, s, withCourses, actor, deps.now()));
+  deps.gen.bump();
+  return result;
+}
+
+/**
+ * Manage sites > With selected sites > Delete: each site as Delete does it, all in one
+ * transaction, so either every site goes or none does (an unknown id: 404, nothing deleted).
+ */
+export function deleteSites(deps: Deps, input: HubSiteBulk, actor: Actor): HubSiteBulkDeleteDto {
+  const { ids, withCourses } = hubSiteBulkSchema.parse(input);
   const now = deps.now();
   const result = deps.store.db.transaction((tx) => {
-    const courseCount = tx.select({ n: count() }).from(hubCourses).where(eq(hubCourses.siteId, id)).get()?.n ?? 0;
-    if (withCourses) tx.delete(hubCourses).where(eq(hubCourses.siteId, id)).run();
-    const tokensDeleted = removeSiteAccess(tx, s, now);
-    tx.delete(hubSites).where(eq(hubSites.id, id)).run();
-    const msg = siteRemovedMessage(deps, tx, s, { count: courseCount, deleted: withCourses });
-    const message = tx
-      .insert(hubOutbox)
-      .values({
-        time: now,
-        kind: 'siteremoved',
-        siteId: s.id,
-        siteName: s.name,
-        siteUrl: s.url,
-        toName: s.contactName,
-        toEmail: s.contactEmail,
-        ...msg,
-      })
-      .returning()
-      .get();
-    writeAudit(
-      tx,
-      actor,
-      {
-        action: 'hub.site.delete',
-        targetType: 'hubsite',
-        targetId: id,
-        summary: `Deleted the hub site ${s.name} (${s.url}) ${withCourses ? `and its ${courseCount} course(s)` : `keeping its ${courseCount} course(s)`}; message to ${s.contactEmail || 'no address'} written to the outbox`,
-        details: { withCourses, courses: courseCount, tokensDeleted, outboxId: message.id },
-      },
-      now,
-    );
-    return {
-      coursesDeleted: withCourses ? courseCount : 0,
-      coursesKept: withCourses ? 0 : courseCount,
-      message: message as HubOutboxMessageDto,
-    };
+    const found = tx.select().from(hubSites).where(inArray(hubSites.id, ids)).all();
+    const byId = new Map(found.map((s) => [s.id, s]));
+    const missing = ids.filter((id) => !byId.has(id));
+    if (missing.length) {
+      throw new HttpError(404, 'notfound', `No such site: ${missing.join(', ')}. Nothing was deleted.`);
+    }
+    const out: HubSiteBulkDeleteDto = { deleted: 0, coursesDeleted: 0, coursesKept: 0, messages: [] };
+    for (const id of ids) {
+      const r = deleteSiteIn(deps, tx, byId.get(id) as HubSiteRow, withCourses, actor, now);
+      out.deleted++;
+      out.coursesDeleted += r.coursesDeleted;
+      out.coursesKept += r.coursesKept;
+      out.messages.push(r.message);
+    }
+    return out;
   });
   deps.gen.bump();
   return result;

@@ -6,22 +6,35 @@ import {
   hubOutboxQuerySchema,
   hubSearchQuerySchema,
   hubSettingsPatchSchema,
+  hubSiteBulkSchema,
   hubSiteDeleteQuerySchema,
   hubSiteListQuerySchema,
   hubSiteUpdateSchema,
 } from '@gatehouse/shared';
-import { Hono } from 'hono';
+import { type Context, Hono } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
 import { z } from 'zod';
 import type { Deps } from '../../context';
 import { HttpError } from '../../lib/http-error';
+import { verifyPassword } from '../../lib/password';
 import { idParam, validate } from '../../lib/validate';
 import type { AppEnv } from '../../types';
+import { MoodleException } from '../../webservice/exceptions';
 import { requireCap } from '../auth/guards';
-import { readHubConfig } from './hub-config';
+import { HUB_PASSWORD_KEY, readConfigValue, readHubConfig } from './hub-config';
 import { courseAction, getCourseDto, listCourses, updateCourse, visitorSearch } from './hub-courses.service';
+import { addressRetryAfter, countAddressAttempt } from './hub-limits';
 import { hubSettingsDto, saveHubSettings } from './hub-settings.service';
 import { publicTokenSecret } from './hub-setup';
-import { deleteSite, getSiteDto, listOutbox, listSites, siteAction, updateSiteSettings } from './hub-sites.service';
+import {
+  deleteSite,
+  deleteSites,
+  getSiteDto,
+  listOutbox,
+  listSites,
+  siteAction,
+  updateSiteSettings,
+} from './hub-sites.service';
 
 const siteActionParam = idParam.extend({ action: z.enum(HUB_SITE_ACTIONS) });
 const courseActionParam = idParam.extend({ action: z.enum(['show', 'hide']) });
@@ -41,6 +54,9 @@ export function hubRoutes(deps: Deps) {
       // ---- Manage sites
       .get('/sites', manage, validate('query', hubSiteListQuerySchema), (c) =>
         c.json(listSites(deps, c.req.valid('query')), 200),
+      )
+      .post('/sites/bulk', manage, validate('json', hubSiteBulkSchema), (c) =>
+        c.json(deleteSites(deps, c.req.valid('json'), c.get('actor')), 200),
       )
       .get('/sites/:id', manage, validate('param', idParam), (c) =>
         c.json(getSiteDto(deps, c.req.valid('param').id), 200),
@@ -91,20 +107,83 @@ export function hubRoutes(deps: Deps) {
   );
 }
 
+/** The password a site sends to publictoken.php: a form field or a JSON member. */
+async function postedPassword(c: Context<AppEnv>): Promise<string> {
+  const type = (c.req.header('content-type') ?? '').split(';')[0]?.trim().toLowerCase();
+  try {
+    if (type === 'application/json') {
+      const body = (await c.req.json()) as { password?: unknown } | null;
+      return typeof body?.password === 'string' ? body.password : '';
+    }
+    if (type === 'application/x-www-form-urlencoded' || type === 'multipart/form-data') {
+      const body = await c.req.parseBody();
+      return typeof body.password === 'string' ? body.password : '';
+    }
+  } catch {
+    throw new HttpError(400, 'invalid', 'Send the hub password as a form field or JSON member "password"');
+  }
+  return '';
+}
+
 /**
- * GET /local/hub/publictoken.php: the hub's public token, which a site needs to call
- * hub_register_site. Published on purpose (like a publishable key), and only while the hub is on.
+ * /local/hub/publictoken.php: the hub's public token, which a site needs to call
+ * hub_register_site and, on a public hub, hub_get_info and hub_get_courses. A public hub
+ * publishes it (like a publishable key) to anyone: GET. A private hub publishes no public token:
+ * GET is refused, and only a site that has the hub password gets it (POST password=…), to
+ * register with; its public service refuses everything else (see the hub functions). Password
+ * tries are limited per address, as registrations are.
  */
 export function hubPublicTokenRoutes(deps: Deps) {
-  return new Hono<AppEnv>().get('/', (c) => {
-    if (!readHubConfig(deps.store.db).enabled) {
-      throw new HttpError(404, 'hubdisabled', 'There is no hub on this site (the hub is not enabled)');
-    }
+  const answer = (c: Context<AppEnv>) => {
     const token = publicTokenSecret(deps);
     if (!token) {
       throw new HttpError(503, 'nopublictoken', 'The hub has no public token: disable and enable the hub again');
     }
     c.header('Cache-Control', 'no-store');
     return c.json({ token }, 200);
-  });
+  };
+  const hubOn = () => {
+    const hub = readHubConfig(deps.store.db);
+    if (!hub.enabled) {
+      throw new HttpError(404, 'hubdisabled', 'There is no hub on this site (the hub is not enabled)');
+    }
+    return hub;
+  };
+  return new Hono<AppEnv>()
+    .get('/', (c) => {
+      if (hubOn().privacy === 'private') {
+        throw new HttpError(
+          403,
+          'hubprivate',
+          'This hub is private: it publishes no public token. A site that has the hub password sends it (POST password=…) to get the token it registers with.',
+        );
+      }
+      return answer(c);
+    })
+    .post(
+      '/',
+      bodyLimit({
+        maxSize: 4096,
+        onError: () => {
+          throw new HttpError(413, 'toolarge', 'The request body is too large');
+        },
+      }),
+      async (c) => {
+        if (hubOn().privacy !== 'private') return answer(c);
+        const ip = c.get('actor').ip;
+        const password = await postedPassword(c);
+        try {
+          await countAddressAttempt(deps, ip);
+        } catch (e) {
+          if (!(e instanceof MoodleException)) throw e;
+          c.header('Retry-After', String(await addressRetryAfter(deps, ip)));
+          throw new HttpError(429, 'toomanyattempts', 'Too many attempts from your address: try again later');
+        }
+        const hash = readConfigValue(deps.store.db, HUB_PASSWORD_KEY);
+        if (!password || password.length > 200 || !hash || !(await verifyPassword(hash, password))) {
+          throw new HttpError(403, 'wronghubpassword', 'Wrong hub password');
+        }
+        return answer(c);
+      },
+    );
 }

@@ -119,20 +119,18 @@ afterAll(() => {
 });
 
 describe('registration over XML-RPC', () => {
-  it('a would-be site fetches the public token, and reads the hub information with it', async () => {
-    const res = await fetch(`${base}/local/hub/publictoken.php`);
+  it('a would-be site gets the public token of a private hub only with its password, and reads nothing with it', async () => {
+    expect((await fetch(`${base}/local/hub/publictoken.php`)).status).toBe(403);
+    const res = await fetch(`${base}/local/hub/publictoken.php`, {
+      method: 'POST',
+      body: new URLSearchParams({ password: HUB_PASSWORD }),
+    });
     expect(res.status).toBe(200);
     publicToken = ((await res.json()) as { token: string }).token;
     expect(publicToken).toMatch(/^gwt[0-9A-Za-z]{49}$/);
-    const info = await call<Record<string, unknown>>('hub_get_info', [{}], publicToken);
-    expect(info).toMatchObject({
-      name: 'Test hub',
-      description: 'A hub for the tests',
-      privacy: 'private',
-      enabled: true,
-      sites: 0,
-      courses: 0,
-    });
+    // A private hub's public service only registers: no hub information, no courses.
+    await expect(call('hub_get_info', [{}], publicToken)).rejects.toMatchObject({ faultCode: 403 });
+    expect(await errorcodeOf('hub_get_info', [{}], publicToken)).toBe('accessexception');
   });
 
   it('a private hub refuses a wrong or missing password with wronghubpassword, and registers nothing', async () => {
@@ -307,6 +305,8 @@ describe('registration over XML-RPC', () => {
       [{ siteinfo: siteInfo('Site B', 'https://site-b.example'), password: HUB_PASSWORD }],
       publicToken,
     );
+    // Visitors search a public hub only: the hub goes public for this test.
+    expect((await admin.patch('/api/hub/settings', { privacy: 'public' })).status).toBe(200);
     expect((await admin.post(`/api/hub/sites/${siteB.siteid}/prioritise`)).body).toMatchObject({
       prioritised: true,
       trusted: true,
@@ -341,6 +341,9 @@ describe('registration over XML-RPC', () => {
     const pub = await call<Found[]>('hub_get_courses', [{ options: { allsitecourses: 1 } }], publicToken);
     expect(pub.map((c) => c.id)).toEqual(found.map((c) => c.id));
     expect(bCourse).toBeDefined();
+    // Private again: the same search with the public token is refused.
+    expect((await admin.patch('/api/hub/settings', { privacy: 'private' })).status).toBe(200);
+    await expect(call('hub_get_courses', ['', true, true, {}], publicToken)).rejects.toMatchObject({ faultCode: 403 });
   });
 
   it("hub_unregister_courses: only the site's own courses", async () => {
@@ -378,8 +381,8 @@ describe('what the hub needs from the site', () => {
     await admin.patch('/api/settings', { webserviceprotocols: 'rest' });
     try {
       // The npm client does not look at the status: it finds no XML-RPC answer in the empty body.
-      await expect(call('hub_get_info', [{}], publicToken)).rejects.toThrow('Invalid XML-RPC message');
-      const raw = await fetch(`${base}/webservice/xmlrpc/server.php?wstoken=${publicToken}`, {
+      await expect(call('hub_get_info', [{}], siteB.token)).rejects.toThrow('Invalid XML-RPC message');
+      const raw = await fetch(`${base}/webservice/xmlrpc/server.php?wstoken=${siteB.token}`, {
         method: 'POST',
         body: serializeMethodCall('hub_get_info', [{}]),
       });
@@ -387,7 +390,7 @@ describe('what the hub needs from the site', () => {
     } finally {
       await admin.patch('/api/settings', { webserviceprotocols: 'xmlrpc' });
     }
-    expect(await call('hub_get_info', [{}], publicToken)).toMatchObject({ name: 'Test hub' });
+    expect(await call('hub_get_info', [{}], siteB.token)).toMatchObject({ name: 'Test hub' });
   });
 
   it('a disabled hub: the public token is no longer published and its services refuse calls', async () => {
@@ -396,6 +399,6 @@ describe('what the hub needs from the site', () => {
     await expect(call('hub_get_courses', [{}], publicToken)).rejects.toMatchObject({ faultCode: 403 });
     expect(await errorcodeOf('hub_get_courses', [{}], siteB.token)).toBe('accessexception');
     await admin.patch('/api/hub/settings', { enabled: true });
-    expect(await call('hub_get_info', [{}], publicToken)).toMatchObject({ enabled: true });
+    expect(await call('hub_get_info', [{}], siteB.token)).toMatchObject({ enabled: true });
   });
 });

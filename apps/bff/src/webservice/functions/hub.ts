@@ -1,4 +1,4 @@
-import { multiple, single, value } from '@gatehouse/shared';
+import { cleanScalar, isEmail, multiple, single, value } from '@gatehouse/shared';
 import { count, eq } from 'drizzle-orm';
 import { hubSites } from '../../db/schema';
 import { hubUrl, readHubConfig } from '../../features/hub/hub-config';
@@ -11,7 +11,7 @@ import {
 } from '../../features/hub/hub-courses.service';
 import { registerSite, type SiteInfo, unregisterSite, updateSiteInfo } from '../../features/hub/hub-registration';
 import { siteOfUser } from '../../features/hub/hub-sites.service';
-import { moodleError } from '../exceptions';
+import { MoodleException, moodleError } from '../exceptions';
 import { type CallContext, defineFunction } from '../types';
 import { actorOf } from './common';
 
@@ -29,6 +29,39 @@ function callerSite(ctx: CallContext) {
   }
   return site;
 }
+
+/**
+ * A private hub has no public service: whatever reaches a hub function with the public token
+ * (published while the hub was public, or given to a site for registering) is refused, as
+ * Moodle's hub refuses its public token ('publichub') when the hub is private. Registering is
+ * the one thing the public token still does there, and it needs the hub password.
+ */
+function refusePublicOnPrivateHub(ctx: CallContext) {
+  if (ctx.service.shortname !== PUBLIC) return;
+  if (readHubConfig(ctx.deps.store.db).privacy !== 'private') return;
+  throw new MoodleException(
+    'webservice_access_exception',
+    'accessexception',
+    'Access control exception',
+    'This hub is private: its public service only registers sites that give the hub password [hubprivate]',
+  );
+}
+
+const TAGS = /<\/?[a-zA-Z!?][^>]*>/g;
+
+/**
+ * Stored text as PARAM_TEXT returns it. The console and the functions only store such text;
+ * a value stored before they checked (markup typed into a hub field) is returned without its
+ * tags rather than failing the call for everyone (invalid_response_exception).
+ */
+function textOut(v: string): string {
+  let s = v;
+  for (let i = 0; i < 5 && cleanScalar('text', s) === undefined; i++) s = s.replace(TAGS, '');
+  return cleanScalar('text', s) === undefined ? '' : s;
+}
+
+/** A stored address as PARAM_EMAIL returns it: one valid address, or '' (as Moodle cleans one). */
+const emailOut = (v: string) => (v === '' || isEmail(v) ? v : '');
 
 const siteInfoKeys = {
   name: value('text', 'site name'),
@@ -90,15 +123,16 @@ export const hubGetInfo = defineFunction({
   ),
   execute(ctx) {
     ctx.requireCapability('local/hub:viewinfo', 'View hub information');
+    refusePublicOnPrivateHub(ctx);
     const { db } = ctx.deps.store;
     const hub = readHubConfig(db);
     const sites = db.select({ n: count() }).from(hubSites).where(eq(hubSites.visible, true)).get()?.n ?? 0;
     const courses = searchCourses(db, {}, { from: 0, num: 0 }).total;
     return {
-      name: hub.name,
-      description: hub.description,
-      contactname: hub.contactName,
-      contactemail: hub.contactEmail,
+      name: textOut(hub.name),
+      description: textOut(hub.description),
+      contactname: textOut(hub.contactName),
+      contactemail: emailOut(hub.contactEmail),
       privacy: hub.privacy,
       language: hub.language,
       url: hubUrl(ctx.deps.env),
@@ -130,7 +164,7 @@ export const hubRegisterSite = defineFunction({
   ),
   execute(ctx, { siteinfo, password }) {
     ctx.requireCapability('local/hub:updateinfo', 'Register a site with the hub');
-    return registerSite(ctx.deps, siteinfo as SiteInfo, password, actorOf(ctx));
+    return registerSite(ctx.deps, siteinfo as SiteInfo, password, { ...actorOf(ctx), ip: ctx.ip ?? '' });
   },
 });
 
@@ -259,6 +293,7 @@ export const hubGetCourses = defineFunction({
   returns: multiple(courseReturn),
   execute(ctx, { search, downloadable, enrollable, options }) {
     ctx.requireCapability('local/hub:view', 'View the hub');
+    refusePublicOnPrivateHub(ctx);
     const site = siteOfUser(ctx.deps.store.db, ctx.user.id);
     const own = site && options.allsitecourses === 1 ? site.id : undefined;
     const { rows } = searchCourses(
@@ -283,15 +318,17 @@ export const hubGetCourses = defineFunction({
       const mine = !!site && c.siteId === site.id;
       return {
         id: c.id,
-        fullname: c.fullname,
-        shortname: c.shortname,
-        description: c.description,
+        fullname: textOut(c.fullname),
+        shortname: textOut(c.shortname),
+        description: textOut(c.description),
         language: c.language,
-        publishername: c.publisherName,
-        ...(mine ? { publisheremail: c.publisherEmail, sitecourseid: c.siteCourseId, visible: c.visible } : {}),
-        contributornames: c.contributorNames,
-        coverage: c.coverage,
-        creatorname: c.creatorName,
+        publishername: textOut(c.publisherName),
+        ...(mine
+          ? { publisheremail: emailOut(c.publisherEmail), sitecourseid: c.siteCourseId, visible: c.visible }
+          : {}),
+        contributornames: textOut(c.contributorNames),
+        coverage: textOut(c.coverage),
+        creatorname: textOut(c.creatorName),
         licenceshortname: c.licence,
         subject: c.subject,
         audience: c.audience,

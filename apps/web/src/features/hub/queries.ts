@@ -8,6 +8,7 @@ import type {
   HubCourseUpdate,
   HubSettingsPatch,
   HubSiteAction,
+  HubSiteBulk,
   HubSiteUpdate,
 } from '@gatehouse/shared';
 import { keepPreviousData, queryOptions, useMutation, useQueryClient } from '@tanstack/react-query';
@@ -181,6 +182,21 @@ export function useDeleteHubSite() {
       qc.removeQueries({ queryKey: hubKeys.site(id) });
       void qc.invalidateQueries({ queryKey: hubKeys.all });
       // The site's own hub user and token went with it.
+      void qc.invalidateQueries({ queryKey: userKeys.all });
+    },
+  });
+}
+
+/** Deletes the selected sites (all or none), as Delete does one: see DeleteSitesDialog. */
+export function useDeleteHubSites() {
+  const qc = useQueryClient();
+  return useMutation({
+    mutationFn: (input: HubSiteBulk) => unwrap(api.hub.sites.bulk.$post({ json: input })),
+    meta: { inlineErrors: true },
+    onSuccess: (_res, input) => {
+      for (const id of input.ids) qc.removeQueries({ queryKey: hubKeys.site(id) });
+      void qc.invalidateQueries({ queryKey: hubKeys.all });
+      // The sites' own hub users and tokens went with them.
       void qc.invalidateQueries({ queryKey: userKeys.all });
     },
   });
