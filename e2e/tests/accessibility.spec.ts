@@ -78,6 +78,66 @@ test('no serious or critical axe violations on the login page and an ordinary us
   expect(found).toEqual([]);
 });
 
+test('the OpenAPI documents page: no serious axe violations from phone to wide, light and dark, and by keyboard', async ({
+  page,
+}) => {
+  const url = server().url;
+  await login(page, 'admin', ADMIN_PASSWORD, url);
+  const found: string[] = [];
+  // The console has one palette: under a dark preference the page must stay as legible as in light.
+  for (const colorScheme of ['light', 'dark'] as const) {
+    await page.emulateMedia({ colorScheme });
+    // 600 px gives the page a 360 px column beside the shell's fixed 240 px navigation: a phone's
+    // width for the page's own content (the shell itself does not yet collapse on a phone).
+    for (const width of [600, 1280]) {
+      await page.setViewportSize({ width, height: 800 });
+      for (const path of ['/admin/webservice/openapi', '/admin/webservice/openapi/1']) {
+        await page.goto(`${url}${path}`);
+        await expect(page.getByRole('heading', { level: 1, name: 'OpenAPI documents' })).toBeVisible();
+        await page.waitForLoadState('networkidle');
+        // The page's own content (the shell around it is every screen's, audited above at desktop width).
+        const result = await new AxeBuilder({ page })
+          .include('main')
+          .withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'])
+          .analyze();
+        for (const v of result.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical'))
+          found.push(
+            `${colorScheme} ${width}px ${path}: ${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`,
+          );
+        // Nothing in it wider than the column it gets: long names, links and commands wrap or scroll.
+        const overflow = await page.getByRole('main').evaluate((m) => m.scrollWidth - m.clientWidth);
+        if (overflow > 0) found.push(`${colorScheme} ${width}px ${path}: ${overflow}px wider than its column`);
+      }
+    }
+  }
+  expect(found).toEqual([]);
+
+  // By keyboard: Tab to a download link, Enter saves the document; a service's functions open
+  // from their disclosure and lead into the API documentation.
+  await page.emulateMedia({ colorScheme: 'light' });
+  await page.goto(`${url}/admin/webservice/openapi`);
+  const download = page.getByRole('link', { name: 'Download OpenAPI of all functions' });
+  await expect(download).toBeVisible();
+  for (let i = 0; i < 40 && !(await download.evaluate((el) => el === document.activeElement)); i++) {
+    await page.keyboard.press('Tab');
+  }
+  await expect(download).toBeFocused();
+  const saved = page.waitForEvent('download');
+  await page.keyboard.press('Enter');
+  expect((await saved).suggestedFilename()).toBe('gatehouse-all-functions.openapi.json');
+  const mobile = page.getByRole('article', { name: 'Mobile web services' });
+  const summary = mobile.getByText('Read and try its functions');
+  for (let i = 0; i < 40 && !(await summary.evaluate((el) => el === document.activeElement)); i++) {
+    await page.keyboard.press('Tab');
+  }
+  await expect(summary).toBeFocused();
+  await page.keyboard.press('Enter');
+  const fn = mobile.getByRole('link', { name: 'core_webservice_get_site_info', exact: true });
+  await fn.focus();
+  await page.keyboard.press('Enter');
+  await expect(page).toHaveURL(/\/admin\/webservice\/documentation\/core_webservice_get_site_info$/);
+});
+
 test('an administrator can sign in, enable web services and create a token with the keyboard alone', async ({
   page,
 }) => {

@@ -6,7 +6,7 @@ import { createQueryClient } from './lib/query-client';
 import { router } from './router';
 import './index.css';
 
-// zod (the shared schemas, Scalar) first probes whether `new Function` works, for a faster parser:
+// zod (the shared schemas) first probes whether `new Function` works, for a faster parser:
 // under the console's CSP (no 'unsafe-eval') that probe is refused and reported as a violation on
 // every page that loads a schema. Jitless mode skips it. This is what `z.config({ jitless: true })`
 // sets (zod 4 keeps its config on this global), written directly so that zod stays out of the

@@ -1,96 +1,92 @@
 import { useQuery } from '@tanstack/react-query';
-import { lazy, Suspense } from 'react';
-import { useNavigate, useParams } from 'react-router';
-import { Page } from '../components/layout/page';
+import { Link, useParams } from 'react-router';
+import { Page, Section } from '../components/layout/page';
 import { Alert } from '../components/ui/alert';
-import { SelectField } from '../components/ui/form-field';
+import { EmptyState } from '../components/ui/empty-state';
 import { Loading } from '../components/ui/loading';
 import { QueryError } from '../components/ui/query-error';
-import { DownloadOpenApiButton } from '../features/docs/download-openapi';
-import { serviceListQueryOptions } from '../features/services/queries';
-import { openApiQueryOptions } from '../features/webservice/queries';
-
-// Scalar is large: it is fetched only when a reference is shown, never with the console itself.
-const ScalarReference = lazy(() => import('../features/docs/scalar-reference'));
+import { AllFunctionsDocument, ServiceDocument, UsingOpenApi } from '../features/docs/openapi-documents';
+import { openApiDocumentsQueryOptions } from '../features/docs/queries';
 
 const BASE = '/admin/webservice/openapi';
 
-function DocumentPicker({ serviceId }: { serviceId: number | null }) {
-  const navigate = useNavigate();
-  const services = useQuery(serviceListQueryOptions);
-  const all = services.data ? [...services.data.builtin, ...services.data.custom] : [];
-  return (
-    <SelectField
-      label="Document"
-      value={serviceId === null ? '' : String(serviceId)}
-      onChange={(e) => navigate(e.target.value ? `${BASE}/${e.target.value}` : BASE)}
-      className="w-full max-w-sm"
-      disabled={services.isPending}
-    >
-      <option value="">All functions</option>
-      {all.map((s) => (
-        <option key={s.id} value={s.id}>
-          Service: {s.name}
-        </option>
-      ))}
-    </SelectField>
-  );
-}
-
-function Reference({ serviceId }: { serviceId: number | null }) {
-  const q = useQuery(openApiQueryOptions(serviceId));
-  const services = useQuery(serviceListQueryOptions);
-  const service =
-    serviceId === null
-      ? undefined
-      : [...(services.data?.builtin ?? []), ...(services.data?.custom ?? [])].find((s) => s.id === serviceId);
+function Documents({ serviceId }: { serviceId: number | null }) {
+  const q = useQuery(openApiDocumentsQueryOptions);
+  if (q.isPending) return <Loading label="Loading the OpenAPI documents…" />;
+  if (q.isError) return <QueryError error={q.error} onRetry={() => q.refetch()} what="the OpenAPI documents" />;
+  const { all, services, baseUrl } = q.data;
+  // A service's link (from the services list) shows that service's document first.
+  const one = serviceId === null ? undefined : services.find((s) => s.id === serviceId);
+  if (serviceId !== null && !one) {
+    return (
+      <Alert tone="error" title="Not found">
+        There is no service with this id.{' '}
+        <Link to={BASE} className="underline">
+          All OpenAPI documents
+        </Link>
+      </Alert>
+    );
+  }
+  const example = `npx @openapitools/openapi-generator-cli generate \\
+  -i ${one?.filename ?? all.filename} \\
+  -g typescript-fetch \\
+  -o gatehouse-client`;
   return (
     <>
-      <div className="mb-6 flex flex-wrap items-end justify-between gap-4">
-        <DocumentPicker serviceId={serviceId} />
-        {serviceId === null ? (
-          <DownloadOpenApiButton
-            label="Download OpenAPI (all functions)"
-            filename="gatehouse-all-functions.openapi.json"
-            query={openApiQueryOptions(null)}
-          />
-        ) : (
-          <DownloadOpenApiButton
-            label="Download OpenAPI"
-            filename={`gatehouse-${service?.shortname ?? `service-${serviceId}`}.openapi.json`}
-            query={openApiQueryOptions(serviceId)}
-          />
-        )}
-      </div>
-      {q.isPending ? (
-        <Loading label="Loading the OpenAPI document…" />
-      ) : q.isError ? (
-        <QueryError error={q.error} onRetry={() => q.refetch()} what="the OpenAPI document" />
+      {one ? (
+        <Section title="This service's document">
+          <ServiceDocument service={one} />
+          <p className="mt-3 text-sm">
+            <Link to={BASE} className="text-blue-700 underline">
+              All OpenAPI documents
+            </Link>
+          </p>
+        </Section>
       ) : (
-        <div className="overflow-hidden rounded-md border border-slate-200 bg-white">
-          <Suspense fallback={<Loading label="Loading the API reference…" />}>
-            <ScalarReference key={serviceId ?? 'all'} document={q.data} />
-          </Suspense>
-        </div>
+        <>
+          <Section title="Everything">
+            <AllFunctionsDocument all={all} />
+          </Section>
+          <Section title="By service" description="Only the functions a service offers: what a client of it can call.">
+            {services.length === 0 ? (
+              <EmptyState title="No services yet" />
+            ) : (
+              <ul className="grid grid-cols-1 gap-3">
+                {services.map((s) => (
+                  <li key={s.id} className="min-w-0">
+                    <ServiceDocument service={s} />
+                  </li>
+                ))}
+              </ul>
+            )}
+          </Section>
+        </>
       )}
+      <Section title="Using the documents">
+        <UsingOpenApi baseUrl={baseUrl} example={example} />
+      </Section>
     </>
   );
 }
 
-/** The OpenAPI 3.1 documents (all functions, or one service's), rendered as an API reference. */
-export default function OpenApiReferencePage() {
+/**
+ * Site administration › Plugins › Web services › API documentation › OpenAPI documents: the
+ * OpenAPI 3.1 documents to download (all functions, or one service's) and how to use them. A
+ * plain console page: names are React text, and the page needs nothing beyond the console's CSP.
+ */
+export default function OpenApiDocumentsPage() {
   const { serviceId: param } = useParams();
   const serviceId = param === undefined ? null : Number(param);
   const valid = serviceId === null || (Number.isInteger(serviceId) && serviceId > 0);
   return (
     <Page
-      title="API reference (OpenAPI)"
+      title="OpenAPI documents"
       cap="moodle/site:config"
       back={{ to: '/admin/webservice/documentation', label: 'API documentation' }}
-      description="The REST endpoint of each function as an OpenAPI 3.1 document, for code generators and API tools. Calls need a token: Authorization: Bearer YOUR_TOKEN."
+      description="The REST endpoint of each function as an OpenAPI 3.1 document, for API tools such as Postman or Insomnia and for code generators."
     >
       {valid ? (
-        <Reference serviceId={serviceId} />
+        <Documents serviceId={serviceId} />
       ) : (
         <Alert tone="error" title="Not found">
           There is no service with this id.

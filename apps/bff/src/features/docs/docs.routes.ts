@@ -9,11 +9,10 @@ import { idParam, validate } from '../../lib/validate';
 import type { AppEnv } from '../../types';
 import { publicError, runCall } from '../../webservice/call';
 import { catalogue } from '../../webservice/catalogue';
-import type { ExternalFunction } from '../../webservice/types';
 import { requireCap, requireUser } from '../auth/guards';
 import { loadService, serviceFunctionNames } from '../services/services.service';
-import { adminDocs, keyDocs } from './docs.service';
-import { buildOpenApi } from './openapi';
+import { adminDocs, keyDocs, openApiDocuments, openApiFilename, serviceCatalogueFunctions } from './docs.service';
+import { buildOpenApi, markdownText } from './openapi';
 
 export const tryItSchema = z
   .object({
@@ -28,11 +27,17 @@ function sendOpenApi(c: Context<AppEnv>, doc: unknown, filename: string) {
   return c.json(doc as Record<string, unknown>, 200);
 }
 
-/** Site administration > Plugins > Web services > API documentation, and the OpenAPI documents. */
+/**
+ * Site administration > Plugins > Web services > API documentation, and the OpenAPI documents.
+ * GET /openapi is the OpenAPI documents page: what may be downloaded, with links (names stay
+ * JSON strings). In a document, info.title is plain text and info.description CommonMark, where
+ * a name is escaped to stay text.
+ */
 export function docsRoutes(deps: Deps) {
   const guard = requireCap(deps, 'moodle/site:config');
   return new Hono<AppEnv>()
     .get('/functions', guard, (c) => c.json(adminDocs(deps, deps.env.wwwroot), 200))
+    .get('/openapi', guard, (c) => c.json(openApiDocuments(deps), 200))
     .get('/openapi.json', guard, (c) =>
       sendOpenApi(
         c,
@@ -42,23 +47,20 @@ export function docsRoutes(deps: Deps) {
           baseUrl: deps.env.wwwroot,
           functions: catalogue.all,
         }),
-        'gatehouse-all-functions.openapi.json',
+        openApiFilename(null),
       ),
     )
     .get('/openapi/services/:id', guard, validate('param', idParam), (c) => {
       const s = loadService(deps, c.req.valid('param').id);
-      const fns = serviceFunctionNames(deps.store.db, s.id)
-        .map((n) => catalogue.get(n))
-        .filter((f): f is ExternalFunction => !!f);
       return sendOpenApi(
         c,
         buildOpenApi({
           title: `Gatehouse web services: ${s.name}`,
-          description: `The functions of the service ${s.name} (${s.shortname}).`,
+          description: `The functions of the service ${markdownText(s.name)} (${markdownText(s.shortname)}).`,
           baseUrl: deps.env.wwwroot,
-          functions: fns,
+          functions: serviceCatalogueFunctions(deps, s.id),
         }),
-        `gatehouse-${s.shortname}.openapi.json`,
+        openApiFilename(s.shortname),
       );
     })
     .post('/try', requireUser, validate('json', tryItSchema), async (c) => {
@@ -111,18 +113,15 @@ export function keyDocsRoutes(deps: Deps) {
     })
     .get('/:id/openapi.json', validate('param', idParam), (c) => {
       const { s } = ownKey(c, c.req.valid('param').id);
-      const fns = serviceFunctionNames(deps.store.db, s.id)
-        .map((n) => catalogue.get(n))
-        .filter((f): f is ExternalFunction => !!f);
       return sendOpenApi(
         c,
         buildOpenApi({
           title: `Gatehouse web services: ${s.name}`,
-          description: `The functions your key for ${s.name} can call.`,
+          description: `The functions your key for ${markdownText(s.name)} can call.`,
           baseUrl: deps.env.wwwroot,
-          functions: fns,
+          functions: serviceCatalogueFunctions(deps, s.id),
         }),
-        `gatehouse-${s.shortname}.openapi.json`,
+        openApiFilename(s.shortname),
       );
     });
 }

@@ -8,7 +8,7 @@ import {
 import type { Deps } from '../../context';
 import { catalogue } from '../../webservice/catalogue';
 import type { ExternalFunction } from '../../webservice/types';
-import { functionSummary } from '../services/services.service';
+import { functionSummary, listServices, serviceFunctionNames } from '../services/services.service';
 import { exampleArgs } from './examples';
 
 /** An error the function really gives for bad input, from the real validator. */
@@ -69,3 +69,51 @@ export function keyDocs(deps: Deps, baseUrl: string, functionNames: readonly str
     functions: fns.map((f) => functionDoc(f, baseUrl, protocols)),
   };
 }
+
+/** The file name a downloaded OpenAPI document gets: all functions, or one service's. */
+export function openApiFilename(shortname: string | null): string {
+  // Short names are [a-z0-9_] (the service schema); anything else is dropped, so the name is
+  // always safe inside a Content-Disposition header and on any file system.
+  return shortname === null
+    ? 'gatehouse-all-functions.openapi.json'
+    : `gatehouse-${shortname.replace(/[^a-z0-9_]/g, '') || 'service'}.openapi.json`;
+}
+
+/** The functions of a service that the catalogue knows, as its OpenAPI document lists them. */
+export function serviceCatalogueFunctions(deps: Deps, serviceId: number): ExternalFunction[] {
+  return serviceFunctionNames(deps.store.db, serviceId)
+    .map((n) => catalogue.get(n))
+    .filter((f): f is ExternalFunction => !!f);
+}
+
+/**
+ * The OpenAPI documents page: every document the viewer (a site configuration holder) may
+ * download, everything and one per service, with its download link and the functions it holds.
+ * Names are data: the SPA renders them as text.
+ */
+export function openApiDocuments(deps: Deps) {
+  const { builtin, custom } = listServices(deps);
+  return {
+    baseUrl: deps.env.wwwroot,
+    all: {
+      functionCount: catalogue.all.length,
+      href: '/api/docs/openapi.json?download=1',
+      filename: openApiFilename(null),
+    },
+    services: [...builtin, ...custom].map((s) => {
+      const functions = serviceCatalogueFunctions(deps, s.id).map((f) => f.name);
+      return {
+        id: s.id,
+        name: s.name,
+        shortname: s.shortname,
+        enabled: s.enabled,
+        builtin: s.builtin,
+        functionCount: functions.length,
+        functions,
+        href: `/api/docs/openapi/services/${s.id}?download=1`,
+        filename: openApiFilename(s.shortname),
+      };
+    }),
+  };
+}
+export type OpenApiDocuments = ReturnType<typeof openApiDocuments>;

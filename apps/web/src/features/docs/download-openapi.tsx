@@ -7,7 +7,7 @@ import type { OpenApiDocument } from '../webservice/queries';
 
 /**
  * Downloads an OpenAPI document as a file. It is fetched with the console session (and kept in
- * the query cache, so the API reference page reuses it), then saved from memory.
+ * the query cache), then saved from memory. The OpenAPI documents page uses plain download links.
  */
 export function DownloadOpenApiButton<TKey extends QueryKey>({
   label,

@@ -1,0 +1,23 @@
+import { queryOptions } from '@tanstack/react-query';
+import { api, unwrap } from '../../api/client';
+import { serviceKeys } from '../services/queries';
+
+/**
+ * The OpenAPI documents page: every document the administrator may download (all functions, and
+ * one per service) with its download link and the functions it holds. Kept under the services'
+ * keys: it is made of services, so a change to a service (a rename, a function added) refreshes it.
+ */
+export const openApiDocumentKeys = {
+  list: () => [...serviceKeys.all, 'openapi-documents'] as const,
+};
+
+const fetchOpenApiDocuments = () => unwrap(api.docs.openapi.$get());
+
+/** What the page lists. Names are data: render them as text (React children), never as markup. */
+export type OpenApiDocuments = Awaited<ReturnType<typeof fetchOpenApiDocuments>>;
+export type OpenApiServiceDocument = OpenApiDocuments['services'][number];
+
+export const openApiDocumentsQueryOptions = queryOptions({
+  queryKey: openApiDocumentKeys.list(),
+  queryFn: fetchOpenApiDocuments,
+});
