@@ -5,7 +5,6 @@ import { getConnInfo } from '@hono/node-server/conninfo';
 import { serveStatic } from '@hono/node-server/serve-static';
 import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
-import { createMiddleware } from 'hono/factory';
 import { HTTPException } from 'hono/http-exception';
 import { secureHeaders } from 'hono/secure-headers';
 import type { Deps } from './context';
@@ -21,6 +20,7 @@ import { serviceRoutes } from './features/services/services.routes';
 import { settingsRoutes } from './features/settings/settings.routes';
 import { securityKeyRoutes, tokenRoutes } from './features/tokens/tokens.routes';
 import { userRoutes } from './features/users/users.routes';
+import { DISK_FULL_MESSAGE, isDiskFull } from './lib/disk';
 import { HttpError } from './lib/http-error';
 import { allowedOrigins, clientAddress } from './lib/public-url';
 import type { AppEnv } from './types';
@@ -62,18 +62,6 @@ function webDist(): string | undefined {
 /** Builds the whole application (no listen), so tests can drive it with app.request(). */
 export function createApp(deps: Deps) {
   const app = new Hono<AppEnv>();
-
-  // The OpenAPI reference component (Scalar) needs inline styles. Only the documents of its pages,
-  // which the console reaches by full page loads, get style-src 'unsafe-inline'; scripts stay
-  // 'self' only. Registered before secureHeaders so that it runs after it on the way out.
-  const relaxStyles = createMiddleware(async (c, next) => {
-    await next();
-    const csp = c.res.headers.get('Content-Security-Policy');
-    if (csp)
-      c.res.headers.set('Content-Security-Policy', csp.replace("style-src 'self'", "style-src 'self' 'unsafe-inline'"));
-  });
-  app.use('/admin/webservice/openapi', relaxStyles);
-  app.use('/admin/webservice/openapi/*', relaxStyles);
 
   app.use(
     secureHeaders({
@@ -155,6 +143,11 @@ export function createApp(deps: Deps) {
   }
 
   app.onError((err, c) => {
+    // A write the full disk refused (SQLITE_FULL): the transaction was rolled back.
+    if (isDiskFull(err)) {
+      deps.log(`Disk full on ${c.req.method} ${c.req.path}: ${err.message}`);
+      return c.json({ error: { code: 'diskfull', message: DISK_FULL_MESSAGE } }, 503);
+    }
     if (err instanceof HttpError) {
       return c.json(
         { error: { code: err.code, message: err.message, ...(err.fields ? { fields: err.fields } : {}) } },

@@ -43,6 +43,8 @@ export const CAPABILITIES: readonly CapabilityDef[] = [
   cap('moodle/notes:manage', 'Notes', 'Manage notes', ['spam']),
   cap('moodle/notes:view', 'Notes', 'View notes', ['personal']),
   cap('moodle/user:manageownfiles', 'Files', 'Manage files in own private file areas'),
+  cap('moodle/user:ignoreuserquota', 'Files', 'Ignore user quota limit', ['dataloss']),
+  cap('moodle/course:ignorefilesizelimits', 'Files', 'Use files larger than any file size restrictions', ['dataloss']),
   cap('tool/mucertify:view', 'Certifications', 'View certifications and their assignments', ['personal']),
   cap('local/hub:view', 'Hub', 'View the hub'),
   cap('local/hub:updateinfo', 'Hub', 'Update the hub information of a registered site'),

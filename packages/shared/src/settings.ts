@@ -15,6 +15,19 @@ export type DebugLevel = (typeof DEBUG_LEVELS)[number];
 
 const bool01 = z.enum(['0', '1'], { message: 'Must be 0 or 1' });
 
+/**
+ * The largest byte count a size setting may hold: XML-RPC's `int` is 32 bits, and site info
+ * reports both `userquota` and `usermaxuploadfilesize` as ints on every protocol.
+ */
+export const MAX_SIZE_SETTING = 2_147_483_647;
+/** Moodle's default `userquota`: 100 MB. */
+export const DEFAULT_USERQUOTA = 104_857_600;
+
+const byteCount = z
+  .string()
+  .regex(/^(0|[1-9]\d*)$/, 'A whole number of bytes (digits only, no leading zeros)')
+  .refine((v) => v.length <= 10 && Number(v) <= MAX_SIZE_SETTING, `At most ${MAX_SIZE_SETTING} bytes`);
+
 const protocolList = z
   .string()
   .refine(
@@ -52,6 +65,10 @@ export const SETTING_DEFS = {
       .regex(/^\d+$/, 'A whole number of seconds')
       .refine((v) => Number(v) >= 60 && Number(v) <= 10 * 366 * 24 * 3600, 'Between one minute and ten years'),
   },
+  /** The largest file a user may upload, in bytes; 0 means the server's own limit (Moodle's `maxbytes`). */
+  maxbytes: { label: 'Maximum uploaded file size', default: '0', schema: byteCount },
+  /** What a user may store in their own file areas, in bytes (Moodle's `userquota`). */
+  userquota: { label: 'User quota', default: String(DEFAULT_USERQUOTA), schema: byteCount },
 } as const satisfies Record<string, { label: string; default: string; schema: z.ZodType<string> }>;
 
 export type SettingName = keyof typeof SETTING_DEFS;

@@ -35,6 +35,9 @@ describe('GET /api/settings', () => {
       maintenance_message: SETTING_DEFS.maintenance_message.default,
       debug: 'none',
       tokenduration: String(12 * 7 * 24 * 3600),
+      // Moodle's defaults: the server's own limit, and 100 MB.
+      maxbytes: '0',
+      userquota: '104857600',
     });
     // The internal site identifier is not a console setting.
     expect(res.body).not.toHaveProperty('siteidentifier');
@@ -111,6 +114,16 @@ describe('PATCH /api/settings', () => {
     [{ tokenduration: '1.5' }, 'tokenduration'],
     [{ tokenduration: '-3600' }, 'tokenduration'],
     [{ maintenance_message: 'x'.repeat(2001) }, 'maintenance_message'],
+    [{ maxbytes: '-1' }, 'maxbytes'],
+    [{ maxbytes: '1.5' }, 'maxbytes'],
+    [{ maxbytes: '10M' }, 'maxbytes'],
+    [{ maxbytes: '' }, 'maxbytes'],
+    [{ maxbytes: '007' }, 'maxbytes'],
+    [{ maxbytes: 1024 }, 'maxbytes'],
+    [{ maxbytes: '2147483648' }, 'maxbytes'],
+    [{ userquota: '1e9' }, 'userquota'],
+    [{ userquota: ' 100' }, 'userquota'],
+    [{ userquota: '99999999999999999999' }, 'userquota'],
   ])('refuses %j with 400 and a message for the field', async (patch, field) => {
     const before = (await admin.get('/api/settings')).body;
     const auditBefore = configAudit().length;
@@ -145,6 +158,21 @@ describe('PATCH /api/settings', () => {
     expect(res.status).toBe(403);
     expect(errorOf(res).code).toBe('forbidden');
     expect((await admin.get('/api/settings')).body.maintenance_enabled).toBe('0');
+  });
+
+  it('accepts byte counts for maxbytes and userquota, from 0 to the largest 32-bit int, and audits them', async () => {
+    const res = await admin.patch('/api/settings', { maxbytes: '2097152', userquota: '2147483647' });
+    expect(res.status).toBe(200);
+    expect(res.body.changes).toEqual([
+      { name: 'maxbytes', from: '0', to: '2097152' },
+      { name: 'userquota', from: '104857600', to: '2147483647' },
+    ]);
+    expect(configAudit().find((r) => r.targetId === 'userquota')?.summary).toBe(
+      'Changed userquota from "104857600" to "2147483647"',
+    );
+    const back = await admin.patch('/api/settings', { maxbytes: '0', userquota: '104857600' });
+    expect(back.status).toBe(200);
+    expect(back.body.settings).toMatchObject({ maxbytes: '0', userquota: '104857600' });
   });
 
   it('accepts an empty protocol list and every protocol', async () => {

@@ -114,7 +114,7 @@ describe('core_files_upload', () => {
     expect(none.exception).toBe('invalid_parameter_exception');
   });
 
-  it('rejects an existing name, bad paths and names, bad base64 and files over 10 MB', async () => {
+  it("rejects an existing name, bad paths and names, bad base64 and files over the server's limit", async () => {
     const dup = await callError(t.deps, 'core_files_upload', 'student', upload({ filename: 'study-plan.txt' }));
     expect(dup).toMatchObject({
       exception: 'file_exception',

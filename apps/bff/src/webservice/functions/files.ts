@@ -1,11 +1,54 @@
 import { randomInt } from 'node:crypto';
-import { single, value } from '@gatehouse/shared';
-import { and, eq } from 'drizzle-orm';
+import { SETTING_DEFS, single, value } from '@gatehouse/shared';
+import { and, eq, sql } from 'drizzle-orm';
 import { files } from '../../db/schema';
+import { diskProbeOf, isDiskFull, LowDiskSpaceError, requireFreeSpace } from '../../lib/disk';
 import { invalidParameter, MoodleException, missingRecord, moodleError } from '../exceptions';
-import { defineFunction } from '../types';
+import { DEFAULT_LIMITS } from '../params';
+import { type CallContext, defineFunction } from '../types';
 import { parseContextId, siteUrl, userContextId } from './common';
-import { MAX_UPLOAD_BYTES } from './webservice';
+
+/**
+ * The largest file the server takes in one call whatever the settings say (Moodle's PHP
+ * `upload_max_filesize`): its base64 form has to fit in a request body (4 MiB), with 64 KiB
+ * left for the other parameters. 3,096,576 bytes.
+ */
+export const SERVER_MAX_UPLOAD_BYTES = Math.floor((DEFAULT_LIMITS.maxBytes - 64 * 1024) / 4) * 3;
+
+/** Moodle's USER_CAN_IGNORE_FILE_SIZE_LIMITS. */
+export const USER_CAN_IGNORE_FILE_SIZE_LIMITS = -1;
+
+export interface UploadLimits {
+  /** The largest file this user may upload now, in bytes (the server's limit for those who may ignore maxbytes). */
+  maxBytes: number;
+  /** As site info reports it (Moodle's get_user_max_upload_file_size): -1 when the user may ignore the limit. */
+  reportedMaxBytes: number;
+  /** The user's quota in bytes, or null when they hold moodle/user:ignoreuserquota. */
+  quota: number | null;
+}
+
+/**
+ * The upload limits of the caller, as Moodle computes them: `maxbytes` (0 = the server's limit)
+ * capped by the server's limit unless the user holds moodle/course:ignorefilesizelimits, and
+ * `userquota` unless they hold moodle/user:ignoreuserquota (site administrators hold both).
+ */
+export function uploadLimits(ctx: CallContext): UploadLimits {
+  const site = sizeSetting(ctx, 'maxbytes');
+  const max = site > 0 ? Math.min(site, SERVER_MAX_UPLOAD_BYTES) : SERVER_MAX_UPLOAD_BYTES;
+  const ignoreSize = ctx.hasCapability('moodle/course:ignorefilesizelimits');
+  return {
+    maxBytes: ignoreSize ? SERVER_MAX_UPLOAD_BYTES : max,
+    reportedMaxBytes: ignoreSize ? USER_CAN_IGNORE_FILE_SIZE_LIMITS : max,
+    quota: ctx.hasCapability('moodle/user:ignoreuserquota') ? null : sizeSetting(ctx, 'userquota'),
+  };
+}
+
+/** A size setting as a number; a value the rules refuse (written to the database by hand) counts as the default. */
+function sizeSetting(ctx: CallContext, name: 'maxbytes' | 'userquota'): number {
+  const def = SETTING_DEFS[name];
+  const v = ctx.deps.settings.get(name);
+  return Number(def.schema.safeParse(v).success ? v : def.default);
+}
 
 const AREAS = ['private', 'draft'] as const;
 
@@ -42,7 +85,8 @@ const codingError = (message: string) =>
     `Coding error detected, it must be fixed by a programmer: ${message}`,
   );
 
-const fileException = (errorcode: string, message: string) => new MoodleException('file_exception', errorcode, message);
+const fileException = (errorcode: string, message: string, o: { debuginfo?: string } = {}) =>
+  new MoodleException('file_exception', errorcode, message, o.debuginfo);
 
 /** Moodle's PARAM_PATH for a file area: starts and ends with a slash, no empty or dot segments. */
 function checkFilepath(p: string): string {
@@ -65,13 +109,30 @@ function checkFilename(n: string): string {
 }
 
 const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
-const MAX_BASE64 = Math.ceil(MAX_UPLOAD_BYTES / 3) * 4;
+
+// Moodle's strings (lang/en/error.php) for file_exception 'maxbytes' and 'userquotalimit'.
+const tooBig = (size: string, max: number) =>
+  fileException('maxbytes', 'The file is larger than the maximum size allowed.', {
+    debuginfo: `The file is ${size} bytes; the largest you may upload is ${max} bytes (maxbytes)`,
+  });
+
+const overQuota = (used: number, size: number, quota: number) =>
+  fileException('userquotalimit', 'You have reached your file quota limit.', {
+    debuginfo: `Your files take ${used} bytes; with this file (${size} bytes) they would pass your quota of ${quota} bytes (userquota)`,
+  });
+
+/** Moodle's file_exception 'storedfilecannotcreatefile' (the file pool could not be written), in clearer words. */
+const noDiskSpace = (debuginfo: string) =>
+  fileException(
+    'storedfilecannotcreatefile',
+    'The server is low on disk space, so the file was not stored. Ask the site administrator to free some space.',
+    { debuginfo },
+  );
 
 export const upload = defineFunction({
   name: 'core_files_upload',
   component: 'core_files',
-  description:
-    "Upload a file (base64 encoded, at most 10 MB) into the caller's own private or draft file area. The token's service must allow file uploads.",
+  description: `Upload a file (base64 encoded) into the caller's own private or draft file area. The file may be at most the site's maximum size (maxbytes; the server takes at most ${SERVER_MAX_UPLOAD_BYTES} bytes), and all the caller's files together at most their quota (userquota). The token's service must allow file uploads.`,
   type: 'write',
   capabilities: ['moodle/user:manageownfiles'],
   services: ['moodle_mobile_app'],
@@ -132,21 +193,15 @@ export const upload = defineFunction({
     }
     const filepath = checkFilepath(p.filepath);
     const filename = checkFilename(p.filename);
+    const limits = uploadLimits(ctx);
     const encoded = p.filecontent.replace(/\s+/g, '');
-    if (encoded.length > MAX_BASE64 + 4) {
-      throw fileException(
-        'maxbytes',
-        `This file is bigger than the maximum size (${MAX_UPLOAD_BYTES / 1024 / 1024} MB)`,
-      );
+    // Refused before decoding when even the shortest reading of the base64 is too big.
+    if (Math.floor(encoded.length / 4) * 3 - 2 > limits.maxBytes) {
+      throw tooBig(`about ${Math.floor((encoded.length / 4) * 3)}`, limits.maxBytes);
     }
     if (encoded.length % 4 !== 0 || !BASE64.test(encoded)) throw invalidParameter('filecontent is not valid base64');
     const content = Buffer.from(encoded, 'base64');
-    if (content.length > MAX_UPLOAD_BYTES) {
-      throw fileException(
-        'maxbytes',
-        `This file is bigger than the maximum size (${MAX_UPLOAD_BYTES / 1024 / 1024} MB)`,
-      );
-    }
+    if (content.length > limits.maxBytes) throw tooBig(String(content.length), limits.maxBytes);
     let itemid = p.itemid;
     if (p.filearea === 'private') {
       if (itemid !== 0) throw invalidParameter('Files in the private area have item id 0');
@@ -158,36 +213,64 @@ export const upload = defineFunction({
     const db = ctx.deps.store.db;
     const userId = ctx.user.id;
     const contextid = userContextId(userId);
-    db.transaction((tx) => {
-      // Gatehouse stores no item id: a name is unique per area and path.
-      const existing = tx
-        .select({ id: files.id })
-        .from(files)
-        .where(
-          and(
-            eq(files.userId, userId),
-            eq(files.filearea, p.filearea),
-            eq(files.filepath, filepath),
-            eq(files.filename, filename),
-          ),
-        )
-        .get();
-      if (existing && p.filearea === 'private')
-        throw fileException('filenameexist', `File name already exists: ${filename}`);
-      if (existing) tx.delete(files).where(eq(files.id, existing.id)).run();
-      tx.insert(files)
-        .values({
-          userId,
-          filearea: p.filearea,
-          filepath,
-          filename,
-          mimetype: mimetypeOf(filename),
-          filesize: content.length,
-          content: content.toString('base64'),
-          timecreated: ctx.now,
-        })
-        .run();
-    });
+    const stored = content.toString('base64');
+    try {
+      // The row is written twice (the WAL, then the database at the checkpoint).
+      requireFreeSpace(diskProbeOf(ctx.deps), 2 * stored.length);
+    } catch (e) {
+      if (e instanceof LowDiskSpaceError) throw noDiskSpace(e.message);
+      throw e;
+    }
+    try {
+      db.transaction((tx) => {
+        // Gatehouse stores no item id: a name is unique per area and path.
+        const existing = tx
+          .select({ id: files.id, size: files.filesize })
+          .from(files)
+          .where(
+            and(
+              eq(files.userId, userId),
+              eq(files.filearea, p.filearea),
+              eq(files.filepath, filepath),
+              eq(files.filename, filename),
+            ),
+          )
+          .get();
+        if (existing && p.filearea === 'private')
+          throw fileException('filenameexist', `File name already exists: ${filename}`);
+        if (limits.quota !== null) {
+          // Counted over both areas: Gatehouse keeps draft files until they are replaced, so a
+          // quota on the private area alone would leave the draft area unbounded. Checked in the
+          // write's transaction, so two uploads at once cannot both take the last free bytes.
+          const used =
+            tx
+              .select({ total: sql<number>`coalesce(sum(${files.filesize}), 0)` })
+              .from(files)
+              .where(eq(files.userId, userId))
+              .get()?.total ?? 0;
+          const replaced = existing?.size ?? 0;
+          if (used - replaced + content.length > limits.quota)
+            throw overQuota(used - replaced, content.length, limits.quota);
+        }
+        if (existing) tx.delete(files).where(eq(files.id, existing.id)).run();
+        tx.insert(files)
+          .values({
+            userId,
+            filearea: p.filearea,
+            filepath,
+            filename,
+            mimetype: mimetypeOf(filename),
+            filesize: content.length,
+            content: stored,
+            timecreated: ctx.now,
+          })
+          .run();
+      });
+    } catch (e) {
+      // SQLite ran out of room (the disk, or its page limit): the transaction is rolled back.
+      if (isDiskFull(e)) throw noDiskSpace(`The database could not grow: ${(e as Error).message}`);
+      throw e;
+    }
     const item = p.filearea === 'draft' ? `${itemid}` : '';
     const path = [contextid, 'user', p.filearea, item].filter((s) => s !== '').join('/');
     const url = `${siteUrl(ctx)}/webservice/pluginfile.php/${path}${encodeURI(filepath)}${encodeURIComponent(filename)}`;

@@ -130,7 +130,7 @@ describe('core_user_get_users_by_field', () => {
     expect(out[1].fullname).toBe('Sasha Learner');
   });
 
-  it('finds users by id and by email (case-insensitively)', async () => {
+  it('finds users by id and by email (exactly, as Moodle on PostgreSQL)', async () => {
     const byId = await callFunction(t.deps, 'core_user_get_users_by_field', 'manager', {
       field: 'id',
       values: [String(t.ids.suspended), String(t.ids.unconfirmed)],
@@ -147,9 +147,15 @@ describe('core_user_get_users_by_field', () => {
     ]);
     const byEmail = await callFunction(t.deps, 'core_user_get_users_by_field', 'manager', {
       field: 'email',
-      values: ['Teacher@Example.com'],
+      values: ['teacher@example.com'],
     });
     expect(byEmail.map((u: { username: string }) => u.username)).toEqual(['teacher']);
+    // Another case is another address.
+    const otherCase = await callFunction(t.deps, 'core_user_get_users_by_field', 'manager', {
+      field: 'email',
+      values: ['Teacher@Example.com'],
+    });
+    expect(otherCase).toEqual([]);
   });
 
   it('finds nobody by idnumber (Gatehouse users have none)', async () => {
@@ -173,6 +179,46 @@ describe('core_user_get_users_by_field', () => {
       errorcode: 'nopermissions',
       debuginfo: 'moodle/user:viewdetails',
     });
+  });
+
+  it('gives a caller without moodle/user:viewdetails only their own record, however many accounts share the address (issue 14, item 12)', async () => {
+    // Two more accounts with the student's address: exactly, and in other letters' case.
+    await callFunction(t.deps, 'core_user_create_users', 'admin', {
+      users: [
+        {
+          username: 'samesame',
+          createpassword: true,
+          firstname: 'Same',
+          lastname: 'Address',
+          email: 'student@example.com',
+        },
+        {
+          username: 'shouty',
+          createpassword: true,
+          firstname: 'Shouty',
+          lastname: 'Case',
+          email: 'STUDENT@Example.com',
+        },
+      ],
+    });
+    const mine = await callFunction(t.deps, 'core_user_get_users_by_field', 'student', {
+      field: 'email',
+      values: ['student@example.com'],
+    });
+    expect(mine).toHaveLength(1);
+    expect(mine[0]).toMatchObject({ id: t.ids.student, username: 'student', email: 'student@example.com' });
+    // Another case of one's own address is somebody else's address: it needs the capability.
+    const e = await callError(t.deps, 'core_user_get_users_by_field', 'student', {
+      field: 'email',
+      values: ['STUDENT@Example.com'],
+    });
+    expect(e).toMatchObject({ exception: 'required_capability_exception', debuginfo: 'moodle/user:viewdetails' });
+    // With the capability, the exact address finds both accounts that hold it, and only those.
+    const all = await callFunction(t.deps, 'core_user_get_users_by_field', 'manager', {
+      field: 'email',
+      values: ['student@example.com'],
+    });
+    expect(all.map((u: { username: string }) => u.username)).toEqual(['student', 'samesame']);
   });
 
   it('rejects an unknown field and a value that does not fit the field', async () => {

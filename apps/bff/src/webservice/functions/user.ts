@@ -1,5 +1,5 @@
 import { AUTH_METHODS, cleanScalar, multiple, passwordSchema, single, value } from '@gatehouse/shared';
-import { and, eq, inArray, sql } from 'drizzle-orm';
+import { and, eq, inArray } from 'drizzle-orm';
 import { type UserRow, users } from '../../db/schema';
 import { generatePassword } from '../../db/seed';
 import { writeAudit } from '../../features/audit/audit.service';
@@ -182,7 +182,7 @@ export const getUsersByField = defineFunction({
   name: 'core_user_get_users_by_field',
   component: 'core_user',
   description:
-    "Retrieve users' information for a specified unique field. Deleted users are left out; without moodle/user:viewdetails a user may only look themselves up.",
+    "Retrieve users' information for a specified unique field. Deleted users are left out; emails match exactly, as stored. Without moodle/user:viewdetails a user may only look themselves up, and gets only their own record.",
   type: 'read',
   capabilities: ['moodle/user:viewdetails'],
   services: ['moodle_mobile_app'],
@@ -197,13 +197,15 @@ export const getUsersByField = defineFunction({
     }
     const f = field as SearchField;
     const cleaned = cleanSearchValues(f, values);
-    if (!ctx.hasCapability('moodle/user:viewdetails')) {
-      // Callers may always get themselves; asking for anybody else needs the capability.
-      const me = ctx.user;
+    const me = ctx.user;
+    // Moodle's user_get_user_details gives nothing about another user to a caller without
+    // moodle/user:viewdetails (get_users_by_field then leaves that user out). Gatehouse says so:
+    // asking for anybody but oneself needs the capability, and whatever the values matched,
+    // only the caller's own record comes back (two accounts may share an address).
+    const seesOthers = ctx.hasCapability('moodle/user:viewdetails');
+    if (!seesOthers) {
       const self = (v: string | number) =>
-        (f === 'id' && v === me.id) ||
-        (f === 'username' && v === me.username) ||
-        (f === 'email' && String(v).toLowerCase() === me.email.toLowerCase());
+        (f === 'id' && v === me.id) || (f === 'username' && v === me.username) || (f === 'email' && v === me.email);
       if (!cleaned.every(self)) ctx.requireCapability('moodle/user:viewdetails', 'View user profiles');
     }
     // Gatehouse users have no ID number: a search by idnumber finds nobody.
@@ -226,14 +228,16 @@ export const getUsersByField = defineFunction({
         .orderBy(users.id)
         .all();
     } else {
-      const wanted = (cleaned as string[]).map((v) => v.toLowerCase());
+      // An exact match, as Moodle's $DB->get_records_list('user', 'email', ...) on PostgreSQL:
+      // Student@Example.com and student@example.com are two addresses.
       rows = db
         .select()
         .from(users)
-        .where(and(inArray(sql`lower(${users.email})`, wanted), notDeleted))
+        .where(and(inArray(users.email, cleaned as string[]), notDeleted))
         .orderBy(users.id)
         .all();
     }
+    if (!seesOthers) rows = rows.filter((u) => u.id === me.id);
     return rows.map((u) => ({
       id: u.id,
       username: u.username,

@@ -1,9 +1,7 @@
 import { multiple, single, value } from '@gatehouse/shared';
 import { defineFunction } from '../types';
 import { fullname, profileImageUrl, RELEASE, SITE_NAME, SITEID, siteUrl, VERSION } from './common';
-
-/** The largest file core_files_upload accepts, reported to clients as usermaxuploadfilesize. */
-export const MAX_UPLOAD_BYTES = 10 * 1024 * 1024;
+import { uploadLimits } from './files';
 
 export const getSiteInfo = defineFunction({
   name: 'core_webservice_get_site_info',
@@ -67,6 +65,9 @@ export const getSiteInfo = defineFunction({
   }),
   execute(ctx) {
     const u = ctx.user;
+    // As Moodle's webservice/externallib.php: the quota unless the user may ignore it (then 0),
+    // and get_user_max_upload_file_size(context, $CFG->maxbytes) (-1 when they may ignore it).
+    const limits = uploadLimits(ctx);
     return {
       sitename: SITE_NAME,
       username: u.username,
@@ -83,8 +84,8 @@ export const getSiteInfo = defineFunction({
       release: RELEASE,
       version: VERSION,
       usercanmanageownfiles: ctx.hasCapability('moodle/user:manageownfiles'),
-      userquota: 0,
-      usermaxuploadfilesize: MAX_UPLOAD_BYTES,
+      userquota: limits.quota ?? 0,
+      usermaxuploadfilesize: limits.reportedMaxBytes,
       userhomepage: 1,
       siteid: SITEID,
       userissiteadmin: u.siteAdmin,
