@@ -1,8 +1,9 @@
+import { CAPABILITIES } from '@gatehouse/shared';
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { auditLog, users } from '../../db/schema';
 import { verifyPassword } from '../../lib/password';
-import { type CatalogueTest, callError, callFunction, makeCatalogueTest } from './test-helpers';
+import { type CatalogueTest, callError, callFunction, makeCatalogueTest, setRoleCapability } from './test-helpers';
 
 let t: CatalogueTest;
 beforeAll(async () => {
@@ -352,5 +353,57 @@ describe('core_user_delete_users', () => {
       expect([e.exception, e.errorcode]).toEqual([exception, errorcode]);
       expect(row('student2')?.deleted).toBe(false);
     }
+  });
+});
+
+describe('a stronger user cannot be taken over through web services (issue 14, item 2)', () => {
+  /** A capability the manager lacks, given to the teacher's role: the teacher is now stronger. */
+  let extra: string;
+  beforeAll(() => {
+    const manager = row('manager');
+    if (!manager) throw new Error('no manager');
+    const held = new Set(t.deps.authz.capabilitiesOf(manager));
+    const missing = CAPABILITIES.map((c) => c.name).find((c) => !held.has(c));
+    if (!missing) throw new Error('the manager holds every capability');
+    extra = missing;
+    setRoleCapability(t.deps, 'editingteacher', extra, 'allow');
+  });
+  afterAll(() => setRoleCapability(t.deps, 'editingteacher', extra, null));
+
+  it('refuses a manager updating (even renaming) a user who holds more', async () => {
+    const before = row('teacher');
+    const e = await callError(t.deps, 'core_user_update_users', 'manager', {
+      users: [{ id: t.ids.teacher, password: 'Taken-over-1' }],
+    });
+    expect([e.exception, e.errorcode]).toEqual(['moodle_exception', 'nopermissions']);
+    const e2 = await callError(t.deps, 'core_user_update_users', 'manager', {
+      users: [
+        { id: t.ids.student, firstname: 'Fine' },
+        { id: t.ids.teacher, firstname: 'Evil' },
+      ],
+    });
+    expect(e2.errorcode).toBe('nopermissions');
+    expect(row('teacher')).toEqual(before);
+    expect(row('student')?.firstname).not.toBe('Fine');
+  });
+
+  it('refuses a manager deleting a user who holds more, and deletes nobody', async () => {
+    const e = await callError(t.deps, 'core_user_delete_users', 'manager', {
+      userids: [t.ids.student2, t.ids.teacher],
+    });
+    expect([e.exception, e.errorcode]).toEqual(['moodle_exception', 'nopermissions']);
+    expect(row('teacher')?.deleted).toBe(false);
+    expect(row('student2')?.deleted).toBe(false);
+  });
+
+  it('still lets the manager update a weaker user and the admin update the stronger one', async () => {
+    await callFunction(t.deps, 'core_user_update_users', 'manager', {
+      users: [{ id: t.ids.student, firstname: 'Sammy' }],
+    });
+    expect(row('student')?.firstname).toBe('Sammy');
+    await callFunction(t.deps, 'core_user_update_users', 'admin', {
+      users: [{ id: t.ids.teacher, firstname: 'Terry' }],
+    });
+    expect(row('teacher')?.firstname).toBe('Terry');
   });
 });

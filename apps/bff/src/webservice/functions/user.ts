@@ -4,6 +4,7 @@ import { type UserRow, users } from '../../db/schema';
 import { generatePassword } from '../../db/seed';
 import { writeAudit } from '../../features/audit/audit.service';
 import { endUserSessions } from '../../features/auth/sessions';
+import { assertNotStronger } from '../../features/roles/escalation';
 import { HttpError } from '../../lib/http-error';
 import { hashPassword } from '../../lib/password';
 import { invalidParameter, type MoodleException, missingRecord, moodleError } from '../exceptions';
@@ -302,6 +303,13 @@ export const updateUsers = defineFunction({
           `Only site administrators can update a site administrator: ${existing.username}`,
         );
       }
+      // The console's rule: nobody takes over (renames, re-passwords, suspends) a stronger user.
+      try {
+        assertNotStronger(ctx.deps, ctx.user, existing, 'change');
+      } catch (e) {
+        if (e instanceof HttpError) throw moodleError('nopermissions', e.message);
+        throw e;
+      }
       const patch: Partial<Pick<UserRow, 'username' | 'auth' | 'suspended' | 'firstname' | 'lastname' | 'email'>> = {};
       if (u.username !== undefined && u.username !== existing.username) {
         const username = checkUsername(u.username);
@@ -384,6 +392,8 @@ function deleteError(e: HttpError): MoodleException {
       return moodleError('guestnodeleteaccount', 'The guest account cannot be deleted');
     case 'protected':
       return moodleError('protecteduser', e.message);
+    case 'forbidden':
+      return moodleError('nopermissions', e.message);
     default:
       return moodleError(e.code, e.message);
   }
@@ -409,7 +419,7 @@ export const deleteUsers = defineFunction({
       // deleteUser runs its own transaction; inside this one it becomes a savepoint, so one
       // refused user undoes the whole call.
       ctx.deps.store.db.transaction(() => {
-        for (const id of new Set(userids)) deleteUser(ctx.deps, id, actor);
+        for (const id of new Set(userids)) deleteUser(ctx.deps, id, actor, ctx.user);
       });
     } catch (e) {
       if (e instanceof HttpError) throw deleteError(e);
