@@ -4,7 +4,7 @@ import { Authz } from './features/roles/authz';
 import { SettingsService } from './features/settings/settings.service';
 import { loadServerSecret } from './features/tokens/server-secret';
 import { CountCache, Generation } from './lib/generation';
-import { FailureLimiter } from './lib/rate-limit';
+import { LoginLimiter } from './lib/rate-limit';
 import { createAccessMemos } from './webservice/access-cache';
 import { UsageRecorder } from './webservice/usage';
 
@@ -15,7 +15,8 @@ export interface Deps {
   gen: Generation;
   settings: SettingsService;
   authz: Authz;
-  limits: { loginByUser: FailureLimiter; loginByIp: FailureLimiter };
+  /** Failed-login limits of the console login and /login/token.php (one set for both). */
+  limits: { login: LoginLimiter };
   /** The key under which token secrets are hashed. */
   tokenSecret: Buffer;
   /** Per-token usage, written at most once a minute. */
@@ -31,17 +32,13 @@ export interface Deps {
 export function createDeps(env: Env, store: Store, opts: { now?: () => number; tokenSecret?: Buffer } = {}): Deps {
   const gen = new Generation(store.sqlite);
   const now = opts.now ?? (() => Math.floor(Date.now() / 1000));
-  const nowMs = () => now() * 1000;
   return {
     env,
     store,
     gen,
     settings: new SettingsService(store.db, gen),
     authz: new Authz(store.db, gen),
-    limits: {
-      loginByUser: new FailureLimiter(5, 15 * 60_000, nowMs),
-      loginByIp: new FailureLimiter(30, 15 * 60_000, nowMs),
-    },
+    limits: { login: new LoginLimiter() },
     tokenSecret: opts.tokenSecret ?? loadServerSecret(env.dataDir, env.GATEHOUSE_TOKEN_SECRET),
     usage: new UsageRecorder(store.sqlite),
     access: createAccessMemos(gen),

@@ -24,11 +24,14 @@ function dummyHash(): Promise<string> {
 }
 
 /**
- * Checks a password against a stored hash, or (when there is no usable account) against a dummy
- * hash and answers false: the time taken does not tell whether the account exists.
+ * Checks a password against a stored hash, or (when there is no usable account or password)
+ * against a dummy hash and answers false: the time taken does not tell whether the account exists
+ * or can sign in at all.
  */
 export async function checkPassword(stored: string | undefined, password: string): Promise<boolean> {
-  if (stored === undefined) {
+  // An unusable password (the guest account's "!…", or any value that is not an Argon2 hash)
+  // would fail at once: it costs the same verification as a wrong password.
+  if (stored === undefined || !stored.startsWith('$argon2')) {
     await verifyPassword(await dummyHash(), password);
     return false;
   }

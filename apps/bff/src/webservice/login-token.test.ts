@@ -1,3 +1,4 @@
+import { CSRF_HEADER } from '@gatehouse/shared';
 import { and, desc, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { auditLog, externalServices, externalTokens, users } from '../db/schema';
@@ -25,8 +26,8 @@ let t: TestApp;
 let actor: Actor;
 const sid: Record<string, number> = {};
 let ipCounter = 0;
-/** Every attempt from its own address, so that the per-IP failure limit never gets in the way. */
-const nextIp = () => `10.77.${Math.floor(ipCounter / 250)}.${(ipCounter++ % 250) + 1}`;
+/** Every attempt from its own network (IPv4 /24), so that the failed-login limits never get in the way. */
+const nextIp = () => `10.${77 + Math.floor(ipCounter / 250)}.${ipCounter++ % 250}.1`;
 
 interface LoginResponse {
   status: number;
@@ -353,10 +354,11 @@ describe('the mobile service', () => {
 });
 
 describe('limits', () => {
-  it('after 5 failed logins for a username: 429 with Retry-After and toomanyattempts, even with the right password', async () => {
+  it('after 5 failed logins for a username from one address: 429 with Retry-After and toomanyattempts there, even with the right password', async () => {
+    const ip = '10.98.0.1';
     for (let i = 0; i < 5; i++)
-      expectRefused(await login(as('student2', 'login_svc', `Wrong-pass-${i}`)), 'invalidlogin');
-    const res = await login(as('student2'));
+      expectRefused(await login(as('student2', 'login_svc', `Wrong-pass-${i}`), { ip }), 'invalidlogin');
+    const res = await login(as('student2'), { ip });
     expect(res.status).toBe(429);
     expect(res.body.errorcode).toBe('toomanyattempts');
     expect(Object.keys(res.body).sort()).toEqual(['error', 'errorcode']);
@@ -365,7 +367,7 @@ describe('limits', () => {
     expect(retry).toBeGreaterThan(0);
     expect(retry).toBeLessThanOrEqual(15 * 60);
     // Per username: someone else is not held up.
-    expectToken(await login(as('student')));
+    expectToken(await login(as('student'), { ip }));
     expect(
       t.store.db
         .select()
@@ -373,17 +375,40 @@ describe('limits', () => {
         .where(eq(externalTokens.userId, t.userId('student2')))
         .all(),
     ).toEqual([]);
+    // Per address: the user from elsewhere is not held up either.
+    expectToken(await login(as('student2'), { ip: '10.98.1.1' }));
   });
 
-  it('after 30 failed logins from one address (any usernames): 429 for that address, even with the right password', async () => {
+  it('shares its counts with the console login: 3 failures there and 2 here lock the address out of both', async () => {
+    const ip = '10.97.0.1';
+    const env = { incoming: { socket: { remoteAddress: ip } } };
+    const consoleLogin = (password: string) =>
+      t.app.request(
+        '/api/auth/login',
+        {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', [CSRF_HEADER]: '1' },
+          body: JSON.stringify({ username: 'teacher', password }),
+        },
+        env,
+      );
+    for (let i = 0; i < 3; i++) expect((await consoleLogin(`Wrong-pass-${i}`)).status).toBe(401);
+    for (let i = 0; i < 2; i++)
+      expectRefused(await login(as('teacher', 'login_svc', `Wrong-pass-${i}`), { ip }), 'invalidlogin');
+    expect((await login(as('teacher'), { ip })).status).toBe(429);
+    expect((await consoleLogin(DEMO_PASSWORD)).status).toBe(429);
+  });
+
+  it('after 30 failed logins from one network (any usernames): 429 for its addresses, even with the right password', async () => {
     const ip = '10.99.0.1';
     for (let i = 0; i < 30; i++) expectRefused(await login(as(`nobody${i}`), { ip }), 'invalidlogin');
     const res = await login(as('student'), { ip });
     expect(res.status).toBe(429);
     expect(res.body.errorcode).toBe('toomanyattempts');
     expect(Number(res.headers.get('retry-after'))).toBeGreaterThan(0);
-    // Another address is not held up.
-    expectToken(await login(as('student'), { ip: '10.99.0.2' }));
+    // Its neighbours (the /24) are held up too; another network is not.
+    expect((await login(as('student'), { ip: '10.99.0.2' })).status).toBe(429);
+    expectToken(await login(as('student'), { ip: '10.99.1.2' }));
   });
 
   it(`keeps at most ${MAX_LOGIN_TOKENS} login tokens per user and service (the newest), and leaves other tokens alone`, async () => {

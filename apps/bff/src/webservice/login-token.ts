@@ -2,7 +2,7 @@ import { ipAllowed } from '@gatehouse/shared';
 import { and, desc, eq, inArray } from 'drizzle-orm';
 import { Hono } from 'hono';
 import type { Deps } from '../context';
-import { externalServices, externalServiceUsers, externalTokens, users } from '../db/schema';
+import { externalServices, externalServiceUsers, externalTokens, type UserRow, users } from '../db/schema';
 import { writeAudit } from '../features/audit/audit.service';
 import { issueToken } from '../features/tokens/tokens.service';
 import { checkPassword } from '../lib/password';
@@ -47,25 +47,34 @@ export function loginTokenRoutes(deps: Deps) {
         throw new LoginError('enablewsdescription', 'Web services must be enabled in Advanced features.');
       }
       const ip = c.get('actor').ip;
-      const wait = Math.max(deps.limits.loginByUser.retryAfter(username), deps.limits.loginByIp.retryAfter(ip));
-      if (wait > 0) {
-        c.header('Retry-After', String(wait));
+      // The console's failed-login limits (one set for both logins), checked before the slow hash.
+      const gate = await deps.limits.login.begin(username, ip);
+      if (!gate.ok) {
+        c.header('Retry-After', String(gate.retryAfter));
         throw new LoginError(
           'toomanyattempts',
-          `Too many failed logins. Try again in ${Math.ceil(wait / 60)} minute(s).`,
+          `Too many failed logins. Try again in ${Math.ceil(gate.retryAfter / 60)} minute(s).`,
           429,
         );
       }
       // Credentials: unknown, deleted, suspended, nologin and web-service-auth accounts all fail
-      // alike (the last use tokens an administrator made). Counted before the slow hash check.
-      deps.limits.loginByUser.fail(username);
-      deps.limits.loginByIp.fail(ip);
-      const user = db.select().from(users).where(eq(users.username, username)).get();
-      const usable = user && !user.deleted && !user.suspended && user.auth === 'manual';
-      const ok = await checkPassword(usable ? user.passwordHash : undefined, password);
-      if (!user || !ok) throw new LoginError('invalidlogin', 'Invalid login, please try again');
-      deps.limits.loginByUser.reset(username);
-      deps.limits.loginByIp.undo(ip);
+      // alike (the last use tokens an administrator made), after the same hash check.
+      let user: UserRow | undefined;
+      let ok = false;
+      try {
+        user = db.select().from(users).where(eq(users.username, username)).get();
+        const usable = user && !user.deleted && !user.suspended && user.auth === 'manual';
+        ok = await checkPassword(usable ? user?.passwordHash : undefined, password);
+      } catch (err) {
+        await gate.attempt.failed();
+        throw err;
+      }
+      if (!user || !ok) {
+        await gate.attempt.failed();
+        throw new LoginError('invalidlogin', 'Invalid login, please try again');
+      }
+      // The right password: not a failure. The address is known-good when the account may log in.
+      await gate.attempt.succeeded({ trusted: !user.isGuest && user.confirmed && !user.passwordExpired });
       if (deps.settings.flag('maintenance_enabled') && !deps.authz.has(user, 'moodle/site:maintenanceaccess')) {
         throw new LoginError('sitemaintenance', 'The site is undergoing maintenance and is currently not available');
       }

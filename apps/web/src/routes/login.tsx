@@ -1,6 +1,8 @@
-import { loginSchema } from '@gatehouse/shared';
+import { loginSchema, passwordSchema } from '@gatehouse/shared';
+import { useMutation } from '@tanstack/react-query';
 import { type FormEvent, useRef, useState } from 'react';
 import { Navigate, useLocation, useNavigate } from 'react-router';
+import { api, isApiError, unwrap } from '../api/client';
 import { Alert } from '../components/ui/alert';
 import { Button } from '../components/ui/button';
 import { TextField } from '../components/ui/form-field';
@@ -28,6 +30,15 @@ export default function LoginPage() {
   const [password, setPassword] = useState('');
   const [errors, setErrors] = useState<FieldErrors>({});
   const [message, setMessage] = useState<string | null>(null);
+  // An expired password (the server said so only because the password was right): choose a new one.
+  const [expired, setExpired] = useState<string | null>(null);
+  const [newPassword, setNewPassword] = useState('');
+  const [confirm, setConfirm] = useState('');
+  const change = useMutation({
+    mutationFn: (input: { username: string; password: string; newPassword: string }) =>
+      unwrap(api.auth['expired-password'].$post({ json: input })),
+    meta: { inlineErrors: true },
+  });
   const returnTo = safeReturnPath(location.state);
 
   if (me.isPending) return <Loading label="Loading Gatehouse…" />;
@@ -43,15 +54,56 @@ export default function LoginPage() {
       return;
     }
     setErrors({});
-    login.mutate(parsed.data, {
+    signIn(parsed.data);
+  }
+
+  function signIn(input: { username: string; password: string }) {
+    login.mutate(input, {
       onSuccess: () => {
         signOutIntent.explicit = false;
         navigate(returnTo, { replace: true });
       },
       onError: (err) => {
+        if (isApiError(err) && err.code === 'passwordexpired') {
+          setExpired(err.message);
+          setMessage(null);
+          requestAnimationFrame(() =>
+            formRef.current?.querySelector<HTMLElement>('input[name="newPassword"]')?.focus(),
+          );
+          return;
+        }
         const { fields, message: msg } = serverErrors(err, ['username', 'password']);
         setErrors(fields);
         setMessage(msg);
+      },
+    });
+  }
+
+  function onChange(e: FormEvent<HTMLFormElement>) {
+    e.preventDefault();
+    setMessage(null);
+    const parsed = passwordSchema.safeParse(newPassword);
+    const next: FieldErrors = {};
+    if (!parsed.success) next.newPassword = parsed.error.issues[0]?.message ?? 'Choose another password';
+    else if (confirm !== newPassword) next.confirm = 'The two passwords differ';
+    setErrors(next);
+    if (Object.keys(next).length) {
+      requestAnimationFrame(() => focusFirstError(formRef.current));
+      return;
+    }
+    const input = { username: username.trim(), password, newPassword };
+    change.mutate(input, {
+      onSuccess: () => {
+        setExpired(null);
+        setPassword(newPassword);
+        signIn({ username: input.username, password: newPassword });
+      },
+      onError: (err) => {
+        const { fields, message: msg } = serverErrors(err, ['newPassword']);
+        setErrors(fields);
+        setMessage(msg);
+        // Anything but a refused new password starts over from the login form.
+        if (!fields.newPassword) setExpired(null);
       },
     });
   }
@@ -64,43 +116,79 @@ export default function LoginPage() {
           <span className="text-2xl font-semibold tracking-tight">Gatehouse</span>
         </div>
         <div className="rounded-lg border border-slate-200 bg-white p-6 shadow-sm">
-          <h1 className="mb-4 text-xl font-semibold">Log in to Gatehouse</h1>
+          <h1 className="mb-4 text-xl font-semibold">{expired ? 'Choose a new password' : 'Log in to Gatehouse'}</h1>
           {message && (
             <Alert tone="error" className="mb-4">
               {message}
             </Alert>
           )}
-          {!message && returnTo !== '/' && (
+          {expired && (
+            <Alert tone="info" className="mb-4">
+              {expired}
+            </Alert>
+          )}
+          {!message && !expired && returnTo !== '/' && (
             <Alert tone="info" className="mb-4">
               Log in to continue to the page you asked for.
             </Alert>
           )}
-          <form ref={formRef} onSubmit={onSubmit} noValidate className="space-y-4">
-            <TextField
-              label="Username"
-              name="username"
-              autoComplete="username"
-              autoCapitalize="none"
-              spellCheck={false}
-              value={username}
-              onChange={(e) => setUsername(e.target.value)}
-              error={errors.username}
-              required
-            />
-            <TextField
-              label="Password"
-              name="password"
-              type="password"
-              autoComplete="current-password"
-              value={password}
-              onChange={(e) => setPassword(e.target.value)}
-              error={errors.password}
-              required
-            />
-            <Button type="submit" variant="primary" className="w-full" busy={login.isPending}>
-              Log in
-            </Button>
-          </form>
+          {expired ? (
+            <form ref={formRef} onSubmit={onChange} noValidate className="space-y-4">
+              <TextField
+                label="New password"
+                name="newPassword"
+                type="password"
+                autoComplete="new-password"
+                value={newPassword}
+                onChange={(e) => setNewPassword(e.target.value)}
+                error={errors.newPassword}
+                required
+              />
+              <TextField
+                label="New password again"
+                name="confirm"
+                type="password"
+                autoComplete="new-password"
+                value={confirm}
+                onChange={(e) => setConfirm(e.target.value)}
+                error={errors.confirm}
+                required
+              />
+              <Button type="submit" variant="primary" className="w-full" busy={change.isPending || login.isPending}>
+                Change password and log in
+              </Button>
+              <Button type="button" className="w-full" onClick={() => setExpired(null)}>
+                Back
+              </Button>
+            </form>
+          ) : (
+            <form ref={formRef} onSubmit={onSubmit} noValidate className="space-y-4">
+              <TextField
+                label="Username"
+                name="username"
+                autoComplete="username"
+                autoCapitalize="none"
+                spellCheck={false}
+                value={username}
+                onChange={(e) => setUsername(e.target.value)}
+                error={errors.username}
+                required
+              />
+              <TextField
+                label="Password"
+                name="password"
+                type="password"
+                autoComplete="current-password"
+                value={password}
+                onChange={(e) => setPassword(e.target.value)}
+                error={errors.password}
+                required
+              />
+              <Button type="submit" variant="primary" className="w-full" busy={login.isPending}>
+                Log in
+              </Button>
+            </form>
+          )}
         </div>
       </div>
     </main>

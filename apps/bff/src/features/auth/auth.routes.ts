@@ -1,15 +1,17 @@
-import { loginSchema, type MeDto } from '@gatehouse/shared';
+import { loginSchema, type MeDto, passwordSchema } from '@gatehouse/shared';
 import { eq } from 'drizzle-orm';
-import { Hono } from 'hono';
+import { type Context, Hono } from 'hono';
 import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
 import type { Deps } from '../../context';
-import { users } from '../../db/schema';
-import { HttpError } from '../../lib/http-error';
+import { type UserRow, users } from '../../db/schema';
+import { bestEffort } from '../../lib/disk';
+import { badRequest, HttpError } from '../../lib/http-error';
 import { checkPassword } from '../../lib/password';
 import { validate } from '../../lib/validate';
 import type { AppEnv } from '../../types';
 import { writeAudit } from '../audit/audit.service';
-import { requireUser } from './guards';
+import { updateUser } from '../users/users.service';
+import { requireUser, SITE_MAINTENANCE } from './guards';
 import { cookieName, createSession, endSession, sessionHash } from './sessions';
 
 function meOf(deps: Deps, user: NonNullable<AppEnv['Variables']['user']>): MeDto {
@@ -24,71 +26,107 @@ function meOf(deps: Deps, user: NonNullable<AppEnv['Variables']['user']>): MeDto
 
 const INVALID = 'Invalid login, please try again';
 
+/** The login form again, with the new password for an expired one (the SPA builds it the same way). */
+const expiredPasswordSchema = loginSchema.extend({ newPassword: passwordSchema }).strict();
+
+/**
+ * Why an account may not sign in to the console whatever its password. Each is answered exactly
+ * as a wrong password is (as /login/token.php answers them): none is a state the user can act on,
+ * and telling it would confirm the password.
+ */
+function refusedState(user: UserRow): string | undefined {
+  if (user.deleted) return 'deleted';
+  if (user.isGuest) return 'guest account';
+  if (user.suspended) return 'suspended';
+  if (user.auth !== 'manual') return `auth ${user.auth}`;
+  if (!user.confirmed) return 'not confirmed';
+  return undefined;
+}
+
+/**
+ * Checks a console login's credentials under the failed-login limits and returns the user when
+ * the password is right and the account may sign in (its password may have expired: the caller
+ * decides). Every other outcome throws: 429 over a limit (with Retry-After), 401 invalidlogin for
+ * a wrong password, an unknown user or a refused account alike, 503 during maintenance for a user
+ * without maintenance access.
+ */
+async function verifyLogin(deps: Deps, c: Context<AppEnv>, username: string, password: string): Promise<UserRow> {
+  const { db } = deps.store;
+  const uname = username.toLowerCase();
+  const ip = c.get('actor').ip;
+  const gate = await deps.limits.login.begin(uname, ip);
+  if (!gate.ok) {
+    c.header('Retry-After', String(gate.retryAfter));
+    throw new HttpError(
+      429,
+      'toomanyattempts',
+      `Too many failed logins. Try again in ${Math.ceil(gate.retryAfter / 60)} minute(s).`,
+    );
+  }
+  let user: UserRow | undefined;
+  let refusal: string | undefined;
+  let ok = false;
+  try {
+    user = db.select().from(users).where(eq(users.username, uname)).get();
+    refusal = user && refusedState(user);
+    // Unknown and refused accounts are checked against a dummy hash: the same time either way.
+    ok = await checkPassword(user && !refusal ? user.passwordHash : undefined, password);
+  } catch (err) {
+    await gate.attempt.failed();
+    throw err;
+  }
+  if (!user || !ok || refusal) {
+    // A refused account counts as a failure too, or the limits would tell its right password.
+    await gate.attempt.failed();
+    // Skipped (and logged) on a full disk, where every login would otherwise answer 500.
+    bestEffort(deps.log, `the audit row of a failed login for "${uname}"`, () =>
+      writeAudit(
+        db,
+        { id: null, username: uname, ip },
+        {
+          action: 'auth.login_failed',
+          targetType: 'user',
+          targetId: user?.id,
+          summary: `Failed login for "${uname}"${refusal ? ` (${refusal})` : ''}`,
+        },
+      ),
+    );
+    throw new HttpError(401, 'invalidlogin', INVALID);
+  }
+  await gate.attempt.succeeded({ trusted: true });
+  if (deps.settings.flag('maintenance_enabled') && !deps.authz.has(user, 'moodle/site:maintenanceaccess')) {
+    throw new HttpError(503, 'sitemaintenance', SITE_MAINTENANCE);
+  }
+  return user;
+}
+
 export function authRoutes(deps: Deps) {
   const { db } = deps.store;
   const name = cookieName(deps.env.cookieSecure);
   return new Hono<AppEnv>()
     .post('/login', validate('json', loginSchema), async (c) => {
       const { username, password } = c.req.valid('json');
-      const uname = username.toLowerCase();
       const ip = c.get('actor').ip;
-      const wait = Math.max(deps.limits.loginByUser.retryAfter(uname), deps.limits.loginByIp.retryAfter(ip));
-      if (wait > 0) {
-        c.header('Retry-After', String(wait));
-        throw new HttpError(
-          429,
-          'toomanyattempts',
-          `Too many failed logins. Try again in ${Math.ceil(wait / 60)} minute(s).`,
-        );
+      const user = await verifyLogin(deps, c, username, password);
+      // The one state the user can act on: they choose a new password (POST /expired-password).
+      if (user.passwordExpired) {
+        throw new HttpError(403, 'passwordexpired', 'Your password has expired. Choose a new one to sign in.');
       }
-      // Counted before the (slow) password check, so parallel guesses cannot slip past the limit;
-      // taken back when the password is right.
-      deps.limits.loginByUser.fail(uname);
-      deps.limits.loginByIp.fail(ip);
-      const user = db.select().from(users).where(eq(users.username, uname)).get();
-      const ok = await checkPassword(user && !user.deleted ? user.passwordHash : undefined, password);
-      if (!user || !ok) {
+      // A new id at every login (no fixation): any session the browser presented is ended.
+      // On a full disk only the session is needed (createSession holds it in memory when the
+      // database refuses it); the other writes are skipped and logged.
+      const old = getCookie(c, name);
+      if (old) bestEffort(deps.log, 'ending the previous session', () => endSession(db, sessionHash(old)));
+      const id = createSession(deps, user.id, { ip, userAgent: c.req.header('user-agent') ?? '' });
+      bestEffort(deps.log, `the last login time of ${user.username}`, () =>
+        db.update(users).set({ lastlogin: deps.now() }).where(eq(users.id, user.id)).run(),
+      );
+      bestEffort(deps.log, `the audit row of ${user.username}'s login`, () =>
         writeAudit(
           db,
-          { id: null, username: uname, ip },
-          {
-            action: 'auth.login_failed',
-            targetType: 'user',
-            targetId: user?.id,
-            summary: `Failed login for "${uname}"`,
-          },
-        );
-        throw new HttpError(401, 'invalidlogin', INVALID);
-      }
-      if (user.isGuest) throw new HttpError(403, 'noguest', 'The guest account cannot sign in to the console');
-      if (user.suspended) throw new HttpError(403, 'suspended', 'Your account is suspended');
-      if (user.auth === 'nologin') throw new HttpError(403, 'nologin', 'This account may not sign in');
-      if (user.auth === 'webservice') {
-        throw new HttpError(
-          403,
-          'webserviceauth',
-          'This account uses web services authentication and cannot sign in to the console',
-        );
-      }
-      if (!user.confirmed) throw new HttpError(403, 'usernotconfirmed', 'Your account has not been confirmed yet');
-      if (user.passwordExpired) {
-        throw new HttpError(
-          403,
-          'passwordexpired',
-          'Your password has expired. Ask an administrator to set a new one.',
-        );
-      }
-      deps.limits.loginByUser.reset(uname);
-      deps.limits.loginByIp.undo(ip);
-      // A new id at every login (no fixation): any session the browser presented is ended.
-      const old = getCookie(c, name);
-      if (old) endSession(db, sessionHash(old));
-      const id = createSession(deps, user.id, { ip, userAgent: c.req.header('user-agent') ?? '' });
-      db.update(users).set({ lastlogin: deps.now() }).where(eq(users.id, user.id)).run();
-      writeAudit(
-        db,
-        { id: user.id, username: user.username, ip },
-        { action: 'auth.login', targetType: 'user', targetId: user.id, summary: `${user.username} signed in` },
+          { id: user.id, username: user.username, ip },
+          { action: 'auth.login', targetType: 'user', targetId: user.id, summary: `${user.username} signed in` },
+        ),
       );
       setCookie(c, name, id, {
         httpOnly: true,
@@ -99,17 +137,41 @@ export function authRoutes(deps: Deps) {
       });
       return c.json(meOf(deps, user), 200);
     })
+    .post('/expired-password', validate('json', expiredPasswordSchema), async (c) => {
+      // An expired password is changed with the current one, as Moodle asks at login; then the
+      // user signs in with the new one.
+      const { username, password, newPassword } = c.req.valid('json');
+      const user = await verifyLogin(deps, c, username, password);
+      if (!user.passwordExpired) {
+        throw new HttpError(409, 'passwordnotexpired', 'Your password has not expired: sign in with it');
+      }
+      if (newPassword === password) {
+        const msg = 'Choose a password different from the current one';
+        throw badRequest(msg, { newPassword: msg });
+      }
+      await updateUser(
+        deps,
+        user.id,
+        { password: newPassword, passwordExpired: false },
+        { id: user.id, username: user.username, ip: c.get('actor').ip },
+        { actorIsAdmin: user.siteAdmin },
+      );
+      return c.json({ ok: true as const }, 200);
+    })
     .post('/logout', async (c) => {
       const hash = c.get('sessionHash');
       const user = c.get('user');
-      if (hash) endSession(db, hash);
+      // A held session (full disk) ends in memory even when the database refuses the delete.
+      if (hash) bestEffort(deps.log, 'ending a session', () => endSession(db, hash));
       if (user)
-        writeAudit(db, c.get('actor'), {
-          action: 'auth.logout',
-          targetType: 'user',
-          targetId: user.id,
-          summary: `${user.username} signed out`,
-        });
+        bestEffort(deps.log, `the audit row of ${user.username}'s logout`, () =>
+          writeAudit(db, c.get('actor'), {
+            action: 'auth.logout',
+            targetType: 'user',
+            targetId: user.id,
+            summary: `${user.username} signed out`,
+          }),
+        );
       deleteCookie(c, name, { path: '/', secure: deps.env.cookieSecure });
       return c.json({ ok: true as const }, 200);
     })

@@ -6,7 +6,14 @@ import { forbidden, HttpError } from '../../lib/http-error';
 import type { AppEnv } from '../../types';
 import { cookieName, resolveSession } from './sessions';
 
-/** Loads the session user (if any) and records who acts, for the audit log. */
+export const SITE_MAINTENANCE = 'The site is undergoing maintenance and is currently not available';
+/** What a session may still do during maintenance without maintenance access: leave, or sign in as someone else. */
+const MAINTENANCE_OPEN = /^\/api\/auth\/(login|logout|expired-password)$/;
+
+/**
+ * Loads the session user (if any) and records who acts, for the audit log. During maintenance
+ * the session of a user without moodle/site:maintenanceaccess is refused (kept for later).
+ */
 export function sessionMiddleware(deps: Deps) {
   return createMiddleware<AppEnv>(async (c, next) => {
     const id = getCookie(c, cookieName(deps.env.cookieSecure));
@@ -15,6 +22,14 @@ export function sessionMiddleware(deps: Deps) {
     c.set('user', found?.user);
     c.set('sessionHash', found?.hash);
     c.set('actor', { id: found?.user.id ?? null, username: found?.user.username ?? 'anonymous', ip });
+    if (
+      found &&
+      deps.settings.flag('maintenance_enabled') &&
+      !deps.authz.has(found.user, 'moodle/site:maintenanceaccess') &&
+      !(c.req.method === 'POST' && MAINTENANCE_OPEN.test(c.req.path))
+    ) {
+      throw new HttpError(503, 'sitemaintenance', SITE_MAINTENANCE);
+    }
     await next();
   });
 }

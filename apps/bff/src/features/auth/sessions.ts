@@ -3,6 +3,8 @@ import { and, eq, lt, ne, or } from 'drizzle-orm';
 import type { Deps } from '../../context';
 import type { DbOrTx } from '../../db/client';
 import { sessions, type UserRow, users } from '../../db/schema';
+import { bestEffort, isDiskFull } from '../../lib/disk';
+import { dropHeldSession, dropHeldUserSessions, heldSessionRow, holdSession, touchSession } from './memory-sessions';
 
 export const sessionHash = (id: string) => createHash('sha256').update(id).digest('base64url');
 
@@ -15,17 +17,20 @@ export function cookieName(secure: boolean): string {
 export function createSession(deps: Deps, userId: number, meta: { ip: string; userAgent: string }): string {
   const id = randomBytes(32).toString('base64url');
   const now = deps.now();
-  deps.store.db
-    .insert(sessions)
-    .values({
-      idHash: sessionHash(id),
-      userId,
-      createdAt: now,
-      lastSeenAt: now,
-      ip: meta.ip,
-      userAgent: meta.userAgent.slice(0, 300),
-    })
-    .run();
+  const row = {
+    idHash: sessionHash(id),
+    userId,
+    createdAt: now,
+    lastSeenAt: now,
+    ip: meta.ip,
+    userAgent: meta.userAgent.slice(0, 300),
+  };
+  try {
+    deps.store.db.insert(sessions).values(row).run();
+  } catch (e) {
+    // A full disk must not lock anybody out: the session is held in memory meanwhile.
+    if (!isDiskFull(e) || !holdSession(deps, row)) throw e;
+  }
   return id;
 }
 
@@ -37,12 +42,13 @@ export function createSession(deps: Deps, userId: number, meta: { ip: string; us
  */
 export function resolveSession(deps: Deps, id: string): { user: UserRow; hash: string } | undefined {
   const hash = sessionHash(id);
-  const row = deps.store.db
-    .select()
-    .from(sessions)
-    .innerJoin(users, eq(users.id, sessions.userId))
-    .where(eq(sessions.idHash, hash))
-    .get();
+  const row =
+    deps.store.db
+      .select()
+      .from(sessions)
+      .innerJoin(users, eq(users.id, sessions.userId))
+      .where(eq(sessions.idHash, hash))
+      .get() ?? heldSessionRow(deps, hash);
   if (!row) return undefined;
   const now = deps.now();
   const idle = deps.env.GATEHOUSE_SESSION_IDLE_MINUTES * 60;
@@ -59,21 +65,22 @@ export function resolveSession(deps: Deps, id: string): { user: UserRow; hash: s
     u.passwordExpired ||
     u.isGuest;
   if (dead) {
-    deps.store.db.delete(sessions).where(eq(sessions.idHash, hash)).run();
+    bestEffort(deps.log, 'ending a dead session', () => endSession(deps.store.db, hash));
     return undefined;
   }
-  if (now - row.sessions.lastSeenAt >= 60) {
-    deps.store.db.update(sessions).set({ lastSeenAt: now }).where(eq(sessions.idHash, hash)).run();
-  }
+  // Skipped, not failed, when the disk is full: reading must not need a write.
+  if (now - row.sessions.lastSeenAt >= 60) touchSession(deps, hash, now);
   return { user: u, hash };
 }
 
 export function endSession(db: DbOrTx, hash: string): void {
+  dropHeldSession(hash);
   db.delete(sessions).where(eq(sessions.idHash, hash)).run();
 }
 
 /** Ends every session of a user, except one (the caller's own, when they change their own password). */
 export function endUserSessions(db: DbOrTx, userId: number, exceptHash?: string): void {
+  dropHeldUserSessions(userId, exceptHash);
   db.delete(sessions)
     .where(exceptHash ? and(eq(sessions.userId, userId), ne(sessions.idHash, exceptHash)) : eq(sessions.userId, userId))
     .run();
