@@ -17,6 +17,7 @@ type Access = 'public' | 'user' | (typeof CAPABILITY_NAMES)[number];
 const RULES: Record<string, Access> = {
   'POST /auth/login': 'public',
   'POST /auth/logout': 'public',
+  'POST /auth/expired-password': 'public',
   'GET /auth/me': 'user',
   'GET /settings': 'moodle/site:config',
   'PATCH /settings': 'moodle/site:config',
@@ -63,6 +64,7 @@ const RULES: Record<string, Access> = {
   'GET /mobile': 'moodle/site:config',
   'POST /mobile': 'moodle/site:config',
   'GET /docs/functions': 'moodle/site:config',
+  'GET /docs/openapi': 'moodle/site:config',
   'GET /docs/openapi.json': 'moodle/site:config',
   'GET /docs/openapi/services/:id': 'moodle/site:config',
   'POST /docs/try': 'user',
@@ -73,6 +75,7 @@ const RULES: Record<string, Access> = {
   'GET /hub/sites/:id': 'local/hub:manage',
   'PATCH /hub/sites/:id': 'local/hub:manage',
   'DELETE /hub/sites/:id': 'local/hub:manage',
+  'POST /hub/sites/bulk': 'local/hub:manage',
   'POST /hub/sites/:id/:action': 'local/hub:manage',
   'GET /hub/courses': 'local/hub:manage',
   'GET /hub/courses/:id': 'local/hub:manage',
