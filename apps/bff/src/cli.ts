@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import {
   isSettingName,
@@ -13,6 +14,7 @@ import { eq } from 'drizzle-orm';
 import { dbFile } from './boot';
 import { createDeps, type Deps } from './context';
 import { openStore } from './db/client';
+import { DataFolderError, lockDataFolder, secureDataFolder } from './db/data-folder';
 import { externalServices, users } from './db/schema';
 import { generatePassword, seedIfEmpty } from './db/seed';
 import { EnvError, loadEnv } from './env';
@@ -45,8 +47,10 @@ Works on the database in GATEHOUSE_DATA (default ./data); a running server sees 
   protocol enable|disable <rest|soap|xmlrpc|amf>
   mobile enable|disable             Enable web services for mobile devices (the whole cascade), or undo it
   mobile status                     which parts of "mobile enabled" hold
-  backup <file>                     online, consistent backup of the database (and the token secret)
-  restore <file> [--force]          restore a backup into GATEHOUSE_DATA (--force replaces a database)
+  backup <file>                     online, consistent backup of the database and the token secret,
+                                    written 0600: a backup is a secret, store it like a password
+  restore <file> [--force]          check a backup and restore it into GATEHOUSE_DATA (--force replaces
+                                    a database); refused while a server uses the data folder
 `;
 
 class CliError extends Error {}
@@ -284,17 +288,43 @@ async function main(argv: string[]) {
     const file = positionals[0];
     if (!file) fail(`Usage: ${cmd} <file>`);
     if (cmd === 'backup') {
+      if (existsSync(env.dataDir)) for (const note of secureDataFolder(env.dataDir)) console.error(note);
       const res = await backup(env.dataDir, file, env.GATEHOUSE_TOKEN_SECRET);
+      console.log(`Backed up ${res.pages} pages to ${res.file} (mode 0600, readable by you only).`);
       console.log(
-        `Backed up ${res.pages} pages to ${file}. It holds the token secret: keep it as safe as the data folder.`,
+        'This backup is a secret: it holds the token secret (the key every token is checked with) and every account. Store it like a password, where no one else can read it.',
       );
     } else {
-      const res = await restore(env.dataDir, file, { force: values.force });
-      console.log(`Restored ${file} into ${env.dataDir}: ${res.users} users, ${res.tokens} tokens.`);
+      const res = await restore(env.dataDir, file, {
+        force: values.force,
+        ...(env.GATEHOUSE_TOKEN_SECRET ? { tokenSecretFromEnv: env.GATEHOUSE_TOKEN_SECRET } : {}),
+      });
+      const what = (c: { users: number; tokens: number }) => `${c.users} users and ${c.tokens} tokens`;
+      console.log(
+        `Restored ${file} (backup made ${res.backupCreated}) into ${env.dataDir}: ${
+          res.before ? `replaced ${what(res.before)}` : 'there was no readable database before'
+        }, with ${what(res.after)}.`,
+      );
+      console.log(
+        `The token secret is the backup's: tokens created since the backup are gone, tokens deleted since are back. No console session was restored (${res.sessionsEnded} in the backup): everyone signs in again.`,
+      );
+      for (const w of res.warnings) console.log(`Warning: ${w}`);
     }
     return;
   }
-  const store = openStore(dbFile(env));
+  // The data folder as a server would find it, and its shared lock (a restore waits for the
+  // command to finish; the command waits, a while, for a restore to finish).
+  for (const note of secureDataFolder(env.dataDir)) console.error(note);
+  const lock = lockDataFolder(env.dataDir, 'shared', { waitMs: 30_000 });
+  // Waits for the server's write transactions instead of failing with "database is locked":
+  // a busy timeout on every statement, and transactions that keep trying to begin for a minute.
+  let store: ReturnType<typeof openStore>;
+  try {
+    store = openStore(dbFile(env), { busyTimeoutMs: 10_000, retryBusyForMs: 60_000, optimize: false });
+  } catch (err) {
+    lock.release();
+    throw err;
+  }
   try {
     await seedIfEmpty(store, {
       adminPassword: env.GATEHOUSE_ADMIN_PASSWORD,
@@ -312,11 +342,20 @@ async function main(argv: string[]) {
     else fail(`Unknown command "${cmd}".\n\n${HELP}`);
   } finally {
     store.sqlite.close();
+    lock.release();
   }
 }
 
 main(process.argv.slice(2)).catch((err) => {
-  if (err instanceof CliError || err instanceof EnvError || err instanceof BackupError) console.error(err.message);
+  if (
+    err instanceof CliError ||
+    err instanceof EnvError ||
+    err instanceof BackupError ||
+    err instanceof DataFolderError
+  )
+    console.error(err.message);
+  else if (String((err as { code?: unknown })?.code ?? '').startsWith('SQLITE_BUSY'))
+    console.error('The database stayed locked by other writers for too long: the command did not complete. Try again.');
   else if (err instanceof HttpError) console.error(err.message);
   else if (
     err instanceof Error &&

@@ -15,7 +15,8 @@ async function main() {
     }
     throw err;
   }
-  const { store, deps, app, seed } = await boot(env);
+  const { store, deps, app, seed, lock, notes } = await boot(env);
+  for (const note of notes) console.log(note);
   const url = `http://${env.HOST.includes(':') ? `[${env.HOST}]` : env.HOST}:${env.PORT}/`;
 
   if (seed.seeded) {
@@ -46,10 +47,25 @@ async function main() {
     process.exit(1);
   });
 
-  const sweep = setInterval(() => purgeExpiredSessions(deps), 10 * 60_000);
+  // A periodic write that fails (a full disk: SQLITE_FULL) is logged; thrown from a timer it
+  // would end the process, and with it every login.
+  const periodic = (what: string, job: () => unknown) => () => {
+    try {
+      job();
+    } catch (err) {
+      console.error(`${what} failed: ${err instanceof Error ? err.message : err}`);
+    }
+  };
+  const sweep = setInterval(
+    periodic('Purging expired sessions', () => purgeExpiredSessions(deps)),
+    10 * 60_000,
+  );
   sweep.unref();
   // Token usage (last access, calls, last error) is written at most once a minute.
-  const usageFlush = setInterval(() => deps.usage.flush(), 60_000);
+  const usageFlush = setInterval(
+    periodic('Writing token usage', () => deps.usage.flush()),
+    60_000,
+  );
   usageFlush.unref();
   // Keeps the query planner's statistics in step as tables grow (cheap when nothing moved).
   const optimize = setInterval(() => store.sqlite.pragma('optimize'), 3 * 3600_000);
@@ -68,6 +84,7 @@ async function main() {
     server.close(() => {
       deps.usage.flush();
       store.sqlite.close();
+      lock.release();
       process.exit(0);
     });
     if ('closeIdleConnections' in server) (server as { closeIdleConnections: () => void }).closeIdleConnections();

@@ -95,8 +95,9 @@ describe('backup and restore', () => {
     copy.close();
 
     const target = mkdtempSync(join(scratch, 'restored-'));
-    const counts = await restore(target, file, { force: false });
-    expect(counts.users).toBeGreaterThan(10);
+    const restored = await restore(target, file, { force: false });
+    expect(restored.before).toBeNull();
+    expect(restored.after.users).toBeGreaterThan(10);
     const store = openStore(join(target, 'gatehouse.db'));
     expect(store.sqlite.pragma('integrity_check', { simple: true })).toBe('ok');
     expect(
