@@ -276,6 +276,32 @@ export async function rawRequest(
   };
 }
 
+// ---- time on the event loop -----------------------------------------------------------------
+
+/**
+ * Runs `work` and measures the longest stretch the event loop was held while it ran (a 1 ms
+ * timer notes the gap between its ticks): what every other request on the server waits for,
+ * unlike the wall time, which also counts waiting.
+ */
+export async function eventLoopHeld<T>(work: () => Promise<T>): Promise<{ value: T; heldMs: number; wallMs: number }> {
+  const started = performance.now();
+  let last = started;
+  let held = 0;
+  const tick = () => {
+    const now = performance.now();
+    held = Math.max(held, now - last);
+    last = now;
+  };
+  const timer = setInterval(tick, 1);
+  try {
+    const value = await work();
+    tick();
+    return { value, heldMs: held, wallMs: performance.now() - started };
+  } finally {
+    clearInterval(timer);
+  }
+}
+
 // ---- response shapes --------------------------------------------------------------------------
 
 const STACK = /\n\s+at |node_modules|\.ts:\d+|\.js:\d+/;

@@ -14,6 +14,7 @@ import {
   formBody,
   hostileJson,
   invalidArgsFor,
+  invalidUtf8,
   isMoodleJsonError,
   makeWsSite,
   nastyString,
@@ -382,6 +383,26 @@ describe('REST: arbitrary bodies under any content type', () => {
           expectNothingChanged(`${type} with invalid UTF-8`);
         },
       ),
+      runs(100),
+    );
+  });
+
+  it('percent-encoded bytes that are not UTF-8 (%ff%fe), in a form body or the query string: the error shape, nothing written', async () => {
+    const percent = (bytes: Uint8Array) => [...bytes].map((b) => `%${b.toString(16).padStart(2, '0')}`).join('');
+    await fc.assert(
+      fc.asyncProperty(invalidUtf8, fc.constantFrom('body', 'query', 'key'), format, async (bad, where, fmt) => {
+        const field = where === 'key' ? `groups[0][na${percent(bad)}me]=x` : `groups[0][name]=${percent(bad)}`;
+        const fields = `${field}&groups[0][courseid]=2&groups[0][description]=d`;
+        const q = `${REST}?${query('core_group_create_groups', fmt, site.secret)}`;
+        const res = await rawRequest(site.t.app, 'POST', where === 'query' ? `${q}&${fields}` : q, {
+          headers: FORM,
+          body: where === 'query' ? '' : fields,
+        });
+        const out = restOutcome(res);
+        expect(out.error?.errorcode).toBe('invalidparameter');
+        expect(out.error?.message).toMatch(/not valid UTF-8/);
+        expectNothingChanged(`${where} with ${percent(bad)}`);
+      }),
       runs(100),
     );
   });

@@ -31,6 +31,29 @@ export function publicError(deps: Deps, e: MoodleException) {
 }
 
 /**
+ * The links of the access-check chain that need no body, for a protocol server to run before
+ * it reads one: web services and the protocol enabled, then, when the request carries a token
+ * (query string or Authorization header), the token's part of the chain. Returns the refusal
+ * (the chain's own, in its order), or undefined to go on; ProtocolDisabled propagates. runCall
+ * runs the whole chain again afterwards, from the caches.
+ */
+export function refusalBeforeBody(
+  deps: Deps,
+  protocol: Protocol,
+  token: string | undefined,
+  ip: string,
+): MoodleException | undefined {
+  try {
+    checkProtocol(deps, protocol);
+    if (token !== undefined) checkToken(deps, protocol, token, ip);
+    return undefined;
+  } catch (err) {
+    if (err instanceof AccessDenied) return err;
+    throw err;
+  }
+}
+
+/**
  * One web-service call, whatever the protocol: the access-check chain, parameter validation,
  * the function, and the return value cleaned against its description. ProtocolDisabled
  * propagates (the protocol answers 403 with an empty body); every other refusal is an outcome.
@@ -56,7 +79,7 @@ export async function runCall(deps: Deps, req: CallRequest): Promise<CallOutcome
       if (e instanceof ExternalValidationError) throw invalidParameter(e.message);
       throw e;
     }
-    const ctx = makeCallContext(deps, found.u, access.service);
+    const ctx = makeCallContext(deps, found.u, access.service, req.ip);
     const raw = await fn.execute(ctx, params);
     let value: unknown;
     try {

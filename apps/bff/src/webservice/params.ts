@@ -193,21 +193,53 @@ export async function readBodyLimited(req: RawRequest, maxBytes: number): Promis
   return concat(chunks, size);
 }
 
+const NOT_UTF8 = 'The request is not valid UTF-8';
+
+/** A percent-escape of a byte outside ASCII: only those can make a sequence that is not UTF-8. */
+const NON_ASCII_ESCAPE = /%[89a-f][0-9a-f]/i;
+/** A % that escapes nothing (URLSearchParams and PHP keep it as it is). */
+const BARE_PERCENT = /%(?![0-9a-f]{2})/gi;
+
+/**
+ * Refuses percent-encoded bytes that are not UTF-8 (`%ff%fe`): URLSearchParams would decode
+ * them to U+FFFD, which would then be stored. The fields are separated by ASCII (`&`, `=`), and
+ * no multi-byte sequence can hold an ASCII byte, so checking the whole text at once checks
+ * every name and value. decodeURIComponent refuses exactly what is not UTF-8 (stray or missing
+ * continuation bytes, overlongs, surrogates, past U+10FFFF); only text with a non-ASCII escape
+ * is checked at all.
+ */
+function checkPercentUtf8(encoded: string): void {
+  if (!encoded.includes('%') || !NON_ASCII_ESCAPE.test(encoded)) return;
+  try {
+    decodeURIComponent(encoded.replace(BARE_PERCENT, '%25'));
+  } catch {
+    throw new ParamsError(`${NOT_UTF8}: a percent-encoded field holds bytes that are not UTF-8`);
+  }
+}
+
+/** A form body's or query string's pairs, as PHP reads them, refusing bytes that are not UTF-8. */
+function formPairs(encoded: string): Iterable<[string, string]> {
+  checkPercentUtf8(encoded);
+  return new URLSearchParams(encoded).entries();
+}
+
 /** The query string's pairs, without parsing the whole URL again. */
-function queryPairs(url: string): [string, string][] {
+function queryPairs(url: string): Iterable<[string, string]> {
   const q = url.indexOf('?');
   if (q < 0) return [];
   const hash = url.indexOf('#', q);
+  const encoded = url.slice(q + 1, hash < 0 ? undefined : hash);
   try {
-    return [...new URLSearchParams(url.slice(q + 1, hash < 0 ? undefined : hash)).entries()];
-  } catch {
+    return formPairs(encoded);
+  } catch (e) {
+    if (e instanceof ParamsError) throw e;
     throw new ParamsError('The query string is malformed');
   }
 }
 
 export function decodeUtf8(bytes: Uint8Array): string {
   // isUtf8 (simdutf) then a plain decode: cheaper than a fatal TextDecoder on the call path.
-  if (!isUtf8(bytes)) throw new ParamsError('The request is not valid UTF-8');
+  if (!isUtf8(bytes)) throw new ParamsError(NOT_UTF8);
   return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8');
 }
 
@@ -232,7 +264,8 @@ export async function readParams(request: RawRequest, limits: ParamLimits = {}):
       }).formData();
     } catch (e) {
       if (e instanceof ParamsError) throw e;
-      throw new ParamsError('The multipart body is malformed');
+      // The form reader decodes text fields strictly: bytes that are not UTF-8 fail it too.
+      throw new ParamsError('The multipart body is malformed, or a text field in it is not valid UTF-8');
     }
     const pairs: [string, string][] = [];
     for (const [k, v] of form.entries()) if (typeof v === 'string') pairs.push([k, v]);
@@ -253,7 +286,7 @@ export async function readParams(request: RawRequest, limits: ParamLimits = {}):
     return mergeInto(params, json as Params);
   }
   // application/x-www-form-urlencoded, and bodies without a type, as PHP reads them.
-  return mergeInto(params, fromPairs(new URLSearchParams(body).entries(), limits));
+  return mergeInto(params, fromPairs(formPairs(body), limits));
 }
 
 function mergeInto(target: Params, source: Params): Params {

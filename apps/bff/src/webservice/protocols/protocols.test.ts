@@ -27,7 +27,12 @@ let courseId: number;
 const ADMIN = { id: null, username: 'test', ip: '' };
 
 beforeAll(async () => {
-  t = await makeTestApp();
+  // The server first, so that the site's public URL (GATEHOUSE_WWWROOT, which the WSDL's
+  // address is built from) can be the address it listens on.
+  server = serve({ fetch: (req, env) => t.app.fetch(req, env), port: 0, hostname: '127.0.0.1' });
+  await new Promise((r) => server.once('listening', r));
+  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  t = await makeTestApp({ env: { GATEHOUSE_WWWROOT: base } });
   const { deps } = t;
   teacherId = t.userId('teacher');
   const role = createRole(
@@ -68,9 +73,6 @@ beforeAll(async () => {
   secret = created.secret;
   tokenId = created.token.id;
   courseId = deps.store.db.select().from(courses).where(eq(courses.shortname, 'CS101')).get()!.id;
-  server = serve({ fetch: t.app.fetch, port: 0, hostname: '127.0.0.1' });
-  await new Promise((r) => server.once('listening', r));
-  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 });
 
 afterAll(() => {

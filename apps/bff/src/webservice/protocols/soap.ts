@@ -12,12 +12,13 @@ import {
   protocolRefused,
   tokenFrom,
 } from '../access';
-import { publicError, runCall } from '../call';
+import { publicError, refusalBeforeBody, runCall } from '../call';
 import { catalogue } from '../catalogue';
 import { MoodleException } from '../exceptions';
-import { DEFAULT_LIMITS, decodeUtf8, ParamsError, rawRequest, readBodyLimited } from '../params';
+import { decodeUtf8, ParamsError, rawRequest, readBodyLimited } from '../params';
 import type { ExternalFunction } from '../types';
-import { child, escapeXml, parseXml, XmlError, type XNode } from './xml';
+import { missingTokenRefusal } from './faults';
+import { child, escapeXml, MAX_ANONYMOUS_XML_BYTES, MAX_XML_BYTES, parseXml, XmlError, type XNode } from './xml';
 
 export const SOAP_NS = 'urn:gatehouse:webservice';
 const ENV = 'http://schemas.xmlsoap.org/soap/envelope/';
@@ -165,15 +166,21 @@ function xml(c: Context<AppEnv>, body: string, status: 200 | 413 | 500) {
   return c.body(body, status, { 'Content-Type': 'text/xml; charset=utf-8' });
 }
 
+/** Where SOAP clients send their calls: the public URL (GATEHOUSE_WWWROOT), never the request's Host. */
+function serviceAddress(deps: Deps, wstoken: string | null): string {
+  return `${deps.env.wwwroot}/webservice/soap/server.php${wstoken ? `?wstoken=${encodeURIComponent(wstoken)}` : ''}`;
+}
+
 /**
  * /webservice/soap/server.php: SOAP 1.1 document/literal. `?wsdl=1` returns the WSDL of the
- * token's service, generated from the catalogue; faults carry Moodle's error codes.
+ * token's service, generated from the catalogue; faults carry Moodle's error codes. The token
+ * (query string or Authorization header) is checked before the body is read; a body without
+ * one is read only up to MAX_ANONYMOUS_XML_BYTES.
  */
 export function soapRoutes(deps: Deps) {
   return new Hono<AppEnv>().all('/', async (c) => {
     if (protocolRefused(deps, 'soap')) return c.body(null, 403);
-    const url = new URL(c.req.url);
-    const query = url.searchParams;
+    const query = new URL(c.req.url).searchParams;
     const request = rawRequest(c);
     const token = tokenFrom(request.header('authorization'), query.get('wstoken') ?? undefined);
     const ip = c.get('actor').ip;
@@ -184,7 +191,7 @@ export function soapRoutes(deps: Deps) {
         const found = checkToken(deps, 'soap', token, ip);
         const service = checkService(deps, found.u, found.s, ip);
         const fns = service.functions.map((n) => catalogue.get(n)).filter((f): f is ExternalFunction => !!f);
-        const location = `${url.origin}${url.pathname}${query.get('wstoken') ? `?wstoken=${encodeURIComponent(query.get('wstoken') ?? '')}` : ''}`;
+        const location = serviceAddress(deps, query.get('wstoken'));
         return xml(c, buildWsdl(fns, location, `gatehouse_${service.shortname}`), 200);
       }
     } catch (err) {
@@ -197,7 +204,10 @@ export function soapRoutes(deps: Deps) {
     try {
       if (c.req.method !== 'POST')
         throw new SoapRequestError('SOAP calls are POST requests (or GET ?wsdl=1 for the WSDL)');
-      const root = parseXml(decodeUtf8(await readBodyLimited(request, DEFAULT_LIMITS.maxBytes)));
+      const refusal = refusalBeforeBody(deps, 'soap', token, ip);
+      if (refusal) return fault(refusal);
+      const limit = token === undefined ? MAX_ANONYMOUS_XML_BYTES : MAX_XML_BYTES;
+      const root = parseXml(decodeUtf8(await readBodyLimited(request, limit)));
       if (root.name !== 'Envelope') throw new SoapRequestError('The document is not a SOAP envelope');
       const body = child(root, 'Body');
       const op = body?.children[0];
@@ -206,7 +216,9 @@ export function soapRoutes(deps: Deps) {
       const fn = catalogue.get(functionName);
       args = fn ? decodeStruct(op, fn.parameters.keys) : {};
     } catch (err) {
+      if (err instanceof ProtocolDisabled) return c.body(null, 403);
       if (err instanceof ParamsError) {
+        if (err.status === 413 && token === undefined) return fault(missingTokenRefusal());
         return fault(
           new MoodleException('invalid_parameter_exception', 'invalidparameter', err.message),
           err.status === 413 ? 413 : 500,

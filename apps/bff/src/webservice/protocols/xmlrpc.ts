@@ -4,12 +4,12 @@ import { Hono } from 'hono';
 import type { Deps } from '../../context';
 import type { AppEnv } from '../../types';
 import { ProtocolDisabled, protocolRefused, tokenFrom } from '../access';
-import { publicError, runCall } from '../call';
+import { publicError, refusalBeforeBody, runCall } from '../call';
 import { catalogue } from '../catalogue';
 import { MoodleException } from '../exceptions';
-import { DEFAULT_LIMITS, decodeUtf8, ParamsError, rawRequest, readBodyLimited } from '../params';
-import { faultCode } from './faults';
-import { child, escapeXml, parseXml, XmlError, type XNode } from './xml';
+import { decodeUtf8, ParamsError, rawRequest, readBodyLimited } from '../params';
+import { faultCode, missingTokenRefusal } from './faults';
+import { child, escapeXml, MAX_ANONYMOUS_XML_BYTES, MAX_XML_BYTES, parseXml, XmlError, type XNode } from './xml';
 
 class RpcError extends Error {}
 
@@ -131,24 +131,30 @@ function reply(c: Context<AppEnv>, xml: string) {
   return c.body(xml, 200, { 'Content-Type': 'text/xml; charset=utf-8' });
 }
 
-/** /webservice/xmlrpc/server.php: a methodCall whose method name is the function name. */
+/**
+ * /webservice/xmlrpc/server.php: a methodCall whose method name is the function name. The
+ * token (query string or Authorization header) is checked before the body is read; a body
+ * without one is read only up to MAX_ANONYMOUS_XML_BYTES.
+ */
 export function xmlrpcRoutes(deps: Deps) {
   return new Hono<AppEnv>().all('/', async (c) => {
     if (protocolRefused(deps, 'xmlrpc')) return c.body(null, 403);
     const request = rawRequest(c);
+    const query = new URL(c.req.url).searchParams;
+    const token = tokenFrom(request.header('authorization'), query.get('wstoken') ?? undefined);
+    const ip = c.get('actor').ip;
+    const refuse = (e: MoodleException, status: 200 | 413 = 200) =>
+      c.body(faultXml(publicError(deps, e)), status, { 'Content-Type': 'text/xml; charset=utf-8' });
     const fault = (message: string, status: 200 | 413 = 200) =>
-      c.body(
-        faultXml(publicError(deps, new MoodleException('invalid_parameter_exception', 'invalidparameter', message))),
-        status,
-        {
-          'Content-Type': 'text/xml; charset=utf-8',
-        },
-      );
+      refuse(new MoodleException('invalid_parameter_exception', 'invalidparameter', message), status);
     let methodName = '';
     let args: unknown = {};
     try {
       if (c.req.method !== 'POST') throw new RpcError('XML-RPC calls are POST requests');
-      const text = decodeUtf8(await readBodyLimited(request, DEFAULT_LIMITS.maxBytes));
+      const refusal = refusalBeforeBody(deps, 'xmlrpc', token, ip);
+      if (refusal) return refuse(refusal);
+      const limit = token === undefined ? MAX_ANONYMOUS_XML_BYTES : MAX_XML_BYTES;
+      const text = decodeUtf8(await readBodyLimited(request, limit));
       const root = parseXml(text);
       if (root.name !== 'methodCall') throw new RpcError('The document is not an XML-RPC methodCall');
       methodName = child(root, 'methodName')?.text.trim() ?? '';
@@ -161,19 +167,16 @@ export function xmlrpcRoutes(deps: Deps) {
         });
       args = argumentsFor(methodName, values);
     } catch (err) {
-      if (err instanceof ParamsError) return fault(err.message, err.status === 413 ? 413 : 200);
+      if (err instanceof ProtocolDisabled) return c.body(null, 403);
+      if (err instanceof ParamsError) {
+        if (err.status === 413 && token === undefined) return refuse(missingTokenRefusal());
+        return fault(err.message, err.status === 413 ? 413 : 200);
+      }
       if (err instanceof XmlError || err instanceof RpcError) return fault(err.message);
       throw err;
     }
     try {
-      const query = new URL(c.req.url).searchParams;
-      const outcome = await runCall(deps, {
-        protocol: 'xmlrpc',
-        token: tokenFrom(request.header('authorization'), query.get('wstoken') ?? undefined),
-        functionName: methodName,
-        args,
-        ip: c.get('actor').ip,
-      });
+      const outcome = await runCall(deps, { protocol: 'xmlrpc', token, functionName: methodName, args, ip });
       if (!outcome.ok) return reply(c, faultXml(publicError(deps, outcome.error)));
       return reply(
         c,
