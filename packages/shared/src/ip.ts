@@ -79,3 +79,35 @@ export const ipRestrictionSchema = z
     }
     return entries.length ? entries.join(', ') : null;
   });
+
+/** The address as ipaddr.js reads it, an IPv4-mapped IPv6 address as its IPv4 one; undefined when it is none. */
+function parseForCounting(ip: string): ipaddr.IPv4 | ipaddr.IPv6 | undefined {
+  const a = ip.trim().split('%')[0] ?? '';
+  if (!(a.includes(':') ? ipaddr.IPv6.isValid(a) : ipaddr.IPv4.isValidFourPartDecimal(a))) return undefined;
+  return ipaddr.process(a);
+}
+
+const prefix64 = (a: ipaddr.IPv6) =>
+  `${a.parts
+    .slice(0, 4)
+    .map((p) => p.toString(16))
+    .join(':')}::/64`;
+
+/**
+ * The client an address stands for when counting attempts (logins, hub registrations): an IPv4
+ * address as it is, an IPv6 address by its /64, which one subscriber usually holds whole.
+ * Something that is not an address is a group of its own.
+ */
+export function clientKey(ip: string): string {
+  const a = parseForCounting(ip);
+  if (!a) return `?${ip.slice(0, 64)}`;
+  return a.kind() === 'ipv4' ? a.toString() : prefix64(a as ipaddr.IPv6);
+}
+
+/** The network of neighbours an address belongs to: an IPv4 /24, an IPv6 /64. */
+export function networkKey(ip: string): string {
+  const a = parseForCounting(ip);
+  if (!a) return `?${ip.slice(0, 64)}`;
+  if (a.kind() === 'ipv6') return prefix64(a as ipaddr.IPv6);
+  return `${(a as ipaddr.IPv4).octets.slice(0, 3).join('.')}.0/24`;
+}

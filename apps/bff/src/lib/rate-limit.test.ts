@@ -1,5 +1,6 @@
+import { clientKey as addressKey, networkKey } from '@gatehouse/shared';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { addressKey, type LoginLimitConfig, LoginLimiter, networkKey } from './rate-limit';
+import { type LoginLimitConfig, LoginLimiter } from './rate-limit';
 
 // The login limiter on its own (no password hashing), with rate-limiter-flexible's memory store.
 // The store reads Date.now() and sets timers, so time is moved with Vitest's fake timers.

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { isIPv4, isIPv6 } from 'node:net';
+import { clientKey, networkKey } from '@gatehouse/shared';
 import { type RateLimiterAbstract, RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
 
 /**
@@ -47,56 +47,6 @@ type LimiterOptions = ConstructorParameters<typeof RateLimiterMemory>[0];
 /** Makes one counter store; the next step (several nodes) passes RateLimiterPostgres here. */
 export type LimiterFactory = (opts: LimiterOptions & { keyPrefix: string }) => RateLimiterAbstract;
 export const memoryLimiters: LimiterFactory = (opts) => new RateLimiterMemory(opts);
-
-/** The 8 groups of an IPv6 address, or undefined when it is not one. */
-function ipv6Groups(ip: string): number[] | undefined {
-  let s = ip.split('%')[0] ?? '';
-  if (!isIPv6(s)) return undefined;
-  const quad = /(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(s);
-  if (quad) {
-    const [a, b, c, d] = quad.slice(1).map(Number) as [number, number, number, number];
-    s = `${s.slice(0, quad.index)}${((a << 8) | b).toString(16)}:${((c << 8) | d).toString(16)}`;
-  }
-  const [head = '', tail] = s.split('::');
-  const h = head ? head.split(':') : [];
-  const t = tail ? tail.split(':') : [];
-  const fill = tail === undefined ? [] : Array<string>(8 - h.length - t.length).fill('0');
-  const groups = [...h, ...fill, ...t].map((g) => Number.parseInt(g, 16));
-  return groups.length === 8 && groups.every((g) => g >= 0 && g <= 0xffff) ? groups : undefined;
-}
-
-/** IPv4 (including IPv4-mapped IPv6) as its four octets. */
-function ipv4Octets(ip: string): number[] | undefined {
-  if (isIPv4(ip)) return ip.split('.').map(Number);
-  const g = ipv6Groups(ip) ?? [];
-  if (g.length === 8 && g.slice(0, 5).every((x) => x === 0) && g[5] === 0xffff) {
-    return [(g[6] ?? 0) >> 8, (g[6] ?? 0) & 255, (g[7] ?? 0) >> 8, (g[7] ?? 0) & 255];
-  }
-  return undefined;
-}
-
-function v6Prefix64(g: number[]): string {
-  return `${g
-    .slice(0, 4)
-    .map((x) => x.toString(16))
-    .join(':')}::/64`;
-}
-
-/** One client: an IPv4 address, or an IPv6 /64 (what one subscriber is given). */
-export function addressKey(ip: string): string {
-  const v4 = ipv4Octets(ip);
-  if (v4) return v4.join('.');
-  const g = ipv6Groups(ip);
-  return g ? v6Prefix64(g) : `?${ip.slice(0, 64)}`;
-}
-
-/** One network of neighbours: an IPv4 /24, an IPv6 /64. */
-export function networkKey(ip: string): string {
-  const v4 = ipv4Octets(ip);
-  if (v4) return `${v4.slice(0, 3).join('.')}.0/24`;
-  const g = ipv6Groups(ip);
-  return g ? v6Prefix64(g) : `?${ip.slice(0, 64)}`;
-}
 
 const userKey = (username: string) =>
   createHash('sha256').update(username.trim().toLowerCase()).digest('base64url').slice(0, 22);
@@ -149,7 +99,7 @@ export class LoginLimiter {
    */
   async begin(username: string, ip: string): Promise<LoginGate> {
     const u = userKey(username);
-    const ua = `${u}|${addressKey(ip)}`;
+    const ua = `${u}|${clientKey(ip)}`;
     for (;;) {
       const trusted = (await this.knownGood.get(ua)) !== null;
       const parts: Part[] = [

@@ -1,4 +1,4 @@
-import { isIPv4, isIPv6 } from 'node:net';
+import { clientKey } from '@gatehouse/shared';
 import { RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
 import type { Deps } from '../../context';
 import { moodleError } from '../../webservice/exceptions';
@@ -46,27 +46,6 @@ function limiters(deps: Deps): HubLimiters {
   return l;
 }
 
-/**
- * The key an address is counted under: an IPv4 address as it is (an IPv4-mapped IPv6 address
- * as its IPv4 address), an IPv6 address by its /64, which one subscriber usually holds whole.
- */
-export function addressKey(ip: string): string {
-  const a = ip.trim().toLowerCase().replace(/%.*$/, '');
-  if (isIPv4(a)) return a;
-  if (!isIPv6(a)) return a || 'unknown';
-  const mapped = /^(?:0{0,4}:){0,5}:?ffff:(\d{1,3}(?:\.\d{1,3}){3})$/.exec(a);
-  if (mapped?.[1] && isIPv4(mapped[1])) return mapped[1];
-  const [head = '', tail] = a.split('::');
-  const groups = (s: string) => (s ? s.split(':').flatMap((g) => (g.includes('.') ? ['0', '0'] : [g])) : []);
-  const h = groups(head);
-  const t = tail === undefined ? [] : groups(tail);
-  const full = [...h, ...Array<string>(Math.max(0, 8 - h.length - t.length)).fill('0'), ...t];
-  return `${full
-    .slice(0, 4)
-    .map((g) => Number.parseInt(g, 16).toString(16))
-    .join(':')}::/64`;
-}
-
 const minutes = (ms: number) => Math.max(1, Math.ceil(ms / 60_000));
 
 /**
@@ -75,7 +54,7 @@ const minutes = (ms: number) => Math.max(1, Math.ceil(ms / 60_000));
  */
 export async function countAddressAttempt(deps: Deps, ip: string): Promise<void> {
   try {
-    await limiters(deps).perAddress.consume(addressKey(ip));
+    await limiters(deps).perAddress.consume(clientKey(ip));
   } catch (e) {
     if (!(e instanceof RateLimiterRes)) throw e;
     throw moodleError(
@@ -88,7 +67,7 @@ export async function countAddressAttempt(deps: Deps, ip: string): Promise<void>
 
 /** Seconds until the address may try again (0: it may now), without counting an attempt. */
 export async function addressRetryAfter(deps: Deps, ip: string): Promise<number> {
-  const res = await limiters(deps).perAddress.get(addressKey(ip));
+  const res = await limiters(deps).perAddress.get(clientKey(ip));
   if (!res || res.consumedPoints < HUB_REGISTRATION_LIMITS.perAddress) return 0;
   return Math.max(1, Math.ceil(res.msBeforeNext / 1000));
 }
