@@ -5,6 +5,7 @@ import {
   hubCourseBulkSchema,
   hubCourseUpdateSchema,
   hubSettingsPatchSchema,
+  hubSiteBulkSchema,
   hubSiteUpdateSchema,
   loginSchema,
   roleAssignSchema,
@@ -157,6 +158,7 @@ const BODY_ROUTES: BodyRoute[] = [
   { method: 'POST', path: () => '/api/docs/try', schema: tryItSchema },
   { method: 'PATCH', path: () => '/api/hub/settings', schema: hubSettingsPatchSchema },
   { method: 'PATCH', path: () => '/api/hub/sites/1', schema: hubSiteUpdateSchema },
+  { method: 'POST', path: () => '/api/hub/sites/bulk', schema: hubSiteBulkSchema },
   { method: 'POST', path: () => '/api/hub/courses/bulk', schema: hubCourseBulkSchema },
   { method: 'PATCH', path: () => '/api/hub/courses/1', schema: hubCourseUpdateSchema },
 ];
