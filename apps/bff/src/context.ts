@@ -4,6 +4,7 @@ import { Authz } from './features/roles/authz';
 import { SettingsService } from './features/settings/settings.service';
 import { loadServerSecret } from './features/tokens/server-secret';
 import { CountCache, Generation } from './lib/generation';
+import { InvalidationFeed } from './lib/invalidation';
 import { LoginLimiter } from './lib/rate-limit';
 import { createAccessMemos } from './webservice/access-cache';
 import { UsageRecorder } from './webservice/usage';
@@ -25,6 +26,8 @@ export interface Deps {
   access: ReturnType<typeof createAccessMemos>;
   /** The console lists' totals, per filter, until the database changes. */
   counts: CountCache;
+  /** What committed writes changed, for the caches that hold it (db/write.ts publishes). */
+  feed: InvalidationFeed;
   now: () => number;
   log: (msg: string) => void;
 }
@@ -43,6 +46,7 @@ export function createDeps(env: Env, store: Store, opts: { now?: () => number; t
     usage: new UsageRecorder(store.sqlite),
     access: createAccessMemos(gen),
     counts: new CountCache(store.sqlite, gen),
+    feed: new InvalidationFeed(),
     now,
     log: env.GATEHOUSE_LOG === 'silent' ? () => {} : (msg) => console.log(msg),
   };

@@ -1,0 +1,151 @@
+import { eq } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SYSTEM_ACTOR } from '../features/audit/audit.service';
+import { HttpError } from '../lib/http-error';
+import { type Invalidation, InvalidationFeed } from '../lib/invalidation';
+import { makeTestApp, type TestApp } from '../test/helpers';
+import { auditLog, config, externalServices } from './schema';
+import { WriteYieldedError, withWrite } from './write';
+
+let t: TestApp;
+beforeAll(async () => {
+  t = await makeTestApp({ demo: false });
+});
+afterAll(() => t.close());
+
+const setting = (name: string) => t.store.db.select().from(config).where(eq(config.name, name)).get()?.value;
+const audits = (targetId: string) => t.store.db.select().from(auditLog).where(eq(auditLog.targetId, targetId)).all();
+const heard = () => {
+  const seen: Invalidation[][] = [];
+  const stop = t.deps.feed.subscribe('*', (events) => seen.push([...events]));
+  return { seen, stop };
+};
+
+describe('withWrite', () => {
+  it('commits the rows with their audit rows, then publishes what it invalidated and moves the generation', async () => {
+    const { seen, stop } = heard();
+    const before = t.deps.gen.current;
+    const out = await withWrite(t.deps, async (tx, w) => {
+      tx.insert(config).values({ name: 'w_commit', value: '1' }).run();
+      w.audit(SYSTEM_ACTOR, { action: 'test.write', targetType: 'config', targetId: 'w_commit', summary: 'x' });
+      w.invalidate({ kind: 'settings' });
+      expect(seen).toEqual([]); // nothing is published before the commit
+      return 42;
+    });
+    stop();
+    expect(out).toBe(42);
+    expect(setting('w_commit')).toBe('1');
+    expect(audits('w_commit')).toHaveLength(1);
+    expect(seen).toEqual([[{ kind: 'settings' }]]);
+    expect(t.deps.gen.current).toBeGreaterThan(before);
+  });
+
+  it('rolls everything back when the write throws: no row, no audit row, nothing published', async () => {
+    const { seen, stop } = heard();
+    await expect(
+      withWrite(t.deps, async (tx, w) => {
+        tx.insert(config).values({ name: 'w_rollback', value: '1' }).run();
+        w.audit(SYSTEM_ACTOR, { action: 'test.write', targetType: 'config', targetId: 'w_rollback', summary: 'x' });
+        w.invalidate({ kind: 'settings' });
+        throw new Error('refused half-way');
+      }),
+    ).rejects.toThrow('refused half-way');
+    stop();
+    expect(setting('w_rollback')).toBeUndefined();
+    expect(audits('w_rollback')).toEqual([]);
+    expect(seen).toEqual([]);
+    expect(t.store.sqlite.inTransaction).toBe(false);
+  });
+
+  it('turns a unique-constraint violation into the console’s conflict, naming the column', async () => {
+    const existing = t.store.db.select().from(externalServices).get();
+    if (!existing) throw new Error('no service seeded');
+    const err = await withWrite(t.deps, async (tx) => {
+      tx.update(externalServices)
+        .set({ name: `${existing.name} copy` })
+        .where(eq(externalServices.id, -1))
+        .run();
+      tx.insert(externalServices)
+        .values({ ...existing, id: undefined, name: `${existing.name} (2)` } as typeof externalServices.$inferInsert)
+        .run();
+    }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(HttpError);
+    expect(err).toMatchObject({ status: 409, code: 'conflict', fields: { shortname: 'Already taken' } });
+  });
+
+  it('joins an outer write as a savepoint: a failed inner part goes, with its audit rows, and the rest commits', async () => {
+    await withWrite(t.deps, async (tx, w) => {
+      tx.insert(config).values({ name: 'w_outer', value: '1' }).run();
+      w.audit(SYSTEM_ACTOR, { action: 'test.write', targetType: 'config', targetId: 'w_outer', summary: 'x' });
+      await withWrite(t.deps, async (inner, w2) => {
+        inner.insert(config).values({ name: 'w_inner', value: '1' }).run();
+        w2.audit(SYSTEM_ACTOR, { action: 'test.write', targetType: 'config', targetId: 'w_inner', summary: 'x' });
+        throw new Error('inner refused');
+      }).catch(() => undefined);
+      await withWrite(t.deps, async (inner) => {
+        inner.insert(config).values({ name: 'w_inner_ok', value: '1' }).run();
+      });
+    });
+    expect(setting('w_outer')).toBe('1');
+    expect(setting('w_inner')).toBeUndefined();
+    expect(setting('w_inner_ok')).toBe('1');
+    expect(audits('w_outer')).toHaveLength(1);
+    expect(audits('w_inner')).toEqual([]);
+  });
+
+  it('runs concurrent writes one after the other, each seeing the last one’s commit', async () => {
+    await withWrite(t.deps, async (tx) => {
+      tx.insert(config).values({ name: 'w_counter', value: '0' }).run();
+    });
+    const bump = () =>
+      withWrite(t.deps, async (tx) => {
+        const v = Number(tx.select().from(config).where(eq(config.name, 'w_counter')).get()?.value);
+        await Promise.resolve(); // a database-only await: the transaction stays ours
+        tx.update(config)
+          .set({ value: String(v + 1) })
+          .where(eq(config.name, 'w_counter'))
+          .run();
+      });
+    await Promise.all(Array.from({ length: 20 }, bump));
+    expect(setting('w_counter')).toBe('20');
+  });
+
+  it('refuses, and rolls back, a write that let the event loop run while its transaction was open', async () => {
+    const err = await withWrite(t.deps, async (tx) => {
+      tx.insert(config).values({ name: 'w_yield', value: '1' }).run();
+      await new Promise((r) => setTimeout(r, 5));
+    }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(WriteYieldedError);
+    expect(setting('w_yield')).toBeUndefined();
+    // The queue goes on after a refused write.
+    await withWrite(t.deps, async (tx) => {
+      tx.insert(config).values({ name: 'w_after', value: '1' }).run();
+    });
+    expect(setting('w_after')).toBe('1');
+  });
+});
+
+describe('InvalidationFeed', () => {
+  it('tells each listener only its kinds, every listener an "all", and goes on past a listener that throws', () => {
+    const errors: unknown[] = [];
+    const feed = new InvalidationFeed((e) => errors.push(e));
+    const tokens: Invalidation[][] = [];
+    const everything: Invalidation[][] = [];
+    feed.subscribe('token', (e) => tokens.push([...e]));
+    feed.subscribe('settings', () => {
+      throw new Error('broken cache');
+    });
+    const stop = feed.subscribe('*', (e) => everything.push([...e]));
+    feed.publish([
+      { kind: 'token', id: 'abc' },
+      { kind: 'user', id: 3 },
+    ]);
+    feed.publish([{ kind: 'settings' }]);
+    feed.publish([{ kind: 'all' }]);
+    stop();
+    feed.publish([{ kind: 'token', id: 'def' }]);
+    expect(tokens).toEqual([[{ kind: 'token', id: 'abc' }], [{ kind: 'all' }], [{ kind: 'token', id: 'def' }]]);
+    expect(everything).toHaveLength(3);
+    expect(errors).toHaveLength(2);
+  });
+});
