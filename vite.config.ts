@@ -20,6 +20,23 @@ export default defineConfig({
           testTimeout: 20_000,
         },
       },
+      {
+        // The SPA's plain modules (no DOM): the QueryClient's handlers.
+        test: {
+          name: 'web',
+          root: './apps/web',
+          include: ['src/**/*.test.ts'],
+        },
+      },
+      {
+        // The root's own scripts, and the README's commands run as written.
+        test: {
+          name: 'scripts',
+          root: './scripts',
+          include: ['**/*.test.ts'],
+          testTimeout: 60_000,
+        },
+      },
     ],
   },
 });

@@ -9,6 +9,22 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 
+if (process.argv.includes('--help') || process.argv.includes('-h')) {
+  console.log(`Usage: npm run bench   (node bench/run.mjs)
+
+Builds, starts the server on a fresh data folder with generated data, drives it with autocannon
+and writes bench/results/latest.{md,json} (see BENCHMARKS.md). Takes several minutes.
+
+Environment:
+  BENCH_PORT=3310             port of the server under test
+  BENCH_SECONDS=5             length of each load run
+  BENCH_ROUNDS=3              side-by-side rounds per comparison
+  BENCH_USERS=100000          generated users
+  BENCH_LARGE_TOKENS=1000000  tokens in the large data set
+  BENCH_SKIP_BUILD=1          use the existing build`);
+  process.exit(0);
+}
+
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const resultsDir = join(root, 'bench', 'results');
 const tsx = join(root, 'apps', 'bff', 'node_modules', '.bin', 'tsx');

@@ -10,6 +10,19 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
+if (process.argv.includes('--help') || process.argv.includes('-h')) {
+  console.log(`Usage: npm run test:faults   (node scripts/faults.mjs)
+
+Starts the built server (apps/bff/dist) on a fresh data folder, puts it under a mixed load while
+killing it with SIGKILL several times, then checks that every acknowledged write is there, that
+nothing is half-written and that PRAGMA integrity_check is ok. Needs a build (npm start or npm test).
+
+Environment:
+  FAULTS_PORT=3320   port of the server under test
+  FAULTS_KILLS=5     how many times the server is killed`);
+  process.exit(0);
+}
+
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const require = createRequire(join(root, 'apps', 'bff', 'package.json'));
 const Database = require('better-sqlite3');

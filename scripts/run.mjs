@@ -74,7 +74,23 @@ function ensureTestPackages() {
   apt('install', '-y', '--no-install-recommends', ...missing);
 }
 
+const USAGE = `Usage: node scripts/run.mjs [start|test|setup]   (npm start, npm test, npm run setup)
+
+Bootstraps pnpm ${pnpmVersion} into .tools/ (no global install), installs the workspace and builds, then
+  start   serves Gatehouse (apps/bff/dist/index.js) on PORT (default 3000)
+  test    type-check, lint, unit/API tests, browser tests, fault test
+  setup   stops there
+Afterwards every step runs on its own with npm run <script> (package.json lists them).`;
+
 const command = process.argv[2] ?? 'start';
+if (process.argv.slice(2).some((a) => a === '--help' || a === '-h' || a === 'help')) {
+  console.log(USAGE);
+  process.exit(0);
+}
+if (!['start', 'test', 'setup'].includes(command)) {
+  console.error(`Unknown command "${command}". Use start, test or setup.\n\n${USAGE}`);
+  process.exit(2);
+}
 try {
   ensurePnpm();
   install();
@@ -98,9 +114,6 @@ try {
     step('Fault test (SIGKILL under load, then check every acknowledged write)');
     pnpm('run', 'test:faults');
     console.log('\nAll checks passed.');
-  } else {
-    console.error(`Unknown command "${command}". Use start, test or setup.`);
-    process.exit(2);
   }
 } catch (err) {
   console.error(`\n\u2716 ${err.message ?? err}`);
