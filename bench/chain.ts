@@ -12,6 +12,7 @@ const dataDir = process.argv[2];
 if (!dataDir) throw new Error('usage: chain.ts <dataDir>');
 const store = openStore(join(dataDir, 'gatehouse.db'));
 const deps = createDeps(loadEnv({ GATEHOUSE_DATA: dataDir, GATEHOUSE_LOG: 'silent' }), store);
+await deps.settings.ready();
 const token = readFileSync(join(dataDir, 'bench-token.txt'), 'utf8').trim();
 
 function once() {

@@ -37,7 +37,11 @@ if (!values.grow) {
   await seedIfEmpty(store, { adminPassword: 'Bench-pass-1', demo: true, demoPassword: 'Bench-pass-1' });
   syncBuiltinServices(store);
   const deps = createDeps(loadEnv({ GATEHOUSE_DATA: dataDir, GATEHOUSE_LOG: 'silent' }), store);
-  deps.settings.apply({ enablewebservices: '1', webserviceprotocols: 'rest,soap,xmlrpc', debug: 'none' }, SYSTEM_ACTOR);
+  await deps.settings.ready();
+  await deps.settings.apply(
+    { enablewebservices: '1', webserviceprotocols: 'rest,soap,xmlrpc', debug: 'none' },
+    SYSTEM_ACTOR,
+  );
   sqlite
     .prepare(
       `INSERT INTO external_services (name, shortname, enabled, restricted_users, download_files, upload_files, timecreated, timemodified)

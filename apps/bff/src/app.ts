@@ -7,7 +7,7 @@ import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { HTTPException } from 'hono/http-exception';
 import { secureHeaders } from 'hono/secure-headers';
-import type { Deps } from './context';
+import type { Deps } from './deps';
 import { auditRoutes } from './features/audit/audit.routes';
 import { authRoutes } from './features/auth/auth.routes';
 import { csrfGuard, sessionMiddleware } from './features/auth/guards';
@@ -22,6 +22,7 @@ import { securityKeyRoutes, tokenRoutes } from './features/tokens/tokens.routes'
 import { userRoutes } from './features/users/users.routes';
 import { DISK_FULL_MESSAGE, isDiskFull } from './lib/disk';
 import { HttpError } from './lib/http-error';
+import { REQUEST_ID_HEADER, requestIdFor, requestLog } from './lib/log';
 import { allowedOrigins, clientAddress } from './lib/public-url';
 import type { AppEnv } from './types';
 import { loginTokenRoutes } from './webservice/login-token';
@@ -84,7 +85,8 @@ export function createApp(deps: Deps) {
     }),
   );
 
-  // Who is calling, and whether another process changed the database since the last request.
+  // Who is calling (address and request id), and whether another process changed the database
+  // since the last request.
   app.use(async (c, next) => {
     let remote = '';
     try {
@@ -92,13 +94,29 @@ export function createApp(deps: Deps) {
     } catch {
       remote = '';
     }
-    const ip = clientAddress(remote, c.req.header('x-forwarded-for'), deps.env.trustedProxies);
+    const { trustedProxies } = deps.env;
+    const ip = clientAddress(remote, c.req.header('x-forwarded-for'), trustedProxies);
+    // Taken from a trusted proxy only; read only when there is one.
+    const reqId = requestIdFor(remote, trustedProxies ? c.req.header(REQUEST_ID_HEADER) : undefined, trustedProxies);
+    c.set('reqId', reqId);
     c.set('actor', { id: null, username: 'anonymous', ip });
     const started = performance.now();
     deps.gen.check();
+    // Settings as they are now (reloaded only when the database has changed since they were read).
+    const settingsReady = deps.settings.ready();
+    if (settingsReady) await settingsReady;
     await next();
     // How long the server spent on the request, for browsers' dev tools and the benchmark.
-    c.res.headers.set('Server-Timing', `app;dur=${(performance.now() - started).toFixed(2)}`);
+    const ms = performance.now() - started;
+    c.res.headers.set('Server-Timing', `app;dur=${ms.toFixed(2)}`);
+    c.res.headers.set(REQUEST_ID_HEADER, reqId);
+    // The access log is debug only: at info, a request that went well writes nothing.
+    if (deps.log.isLevelEnabled('debug')) {
+      requestLog(c, deps.log).debug(
+        { method: c.req.method, path: c.req.path, status: c.res.status, ms: Math.round(ms * 100) / 100 },
+        'request',
+      );
+    }
   });
 
   // For load balancers and the benchmark's ceiling: the cheapest route the server has.
@@ -143,9 +161,14 @@ export function createApp(deps: Deps) {
   }
 
   app.onError((err, c) => {
+    // Also for an error thrown before the middleware above could answer the id.
+    if (c.var.reqId) c.header(REQUEST_ID_HEADER, c.var.reqId);
     // A write the full disk refused (SQLITE_FULL): the transaction was rolled back.
     if (isDiskFull(err)) {
-      deps.log(`Disk full on ${c.req.method} ${c.req.path}: ${err.message}`);
+      requestLog(c, deps.log).warn(
+        { method: c.req.method, path: c.req.path, error: err.message },
+        'Disk full: a write was refused',
+      );
       return c.json({ error: { code: 'diskfull', message: DISK_FULL_MESSAGE } }, 503);
     }
     if (err instanceof HttpError) {
@@ -159,7 +182,8 @@ export function createApp(deps: Deps) {
       const status = err.status >= 400 && err.status < 500 ? err.status : 400;
       return c.json({ error: { code: 'invalid', message: err.message || 'Invalid request' } }, status);
     }
-    deps.log(`Unexpected error on ${c.req.method} ${c.req.path}: ${err.stack ?? err}`);
+    // The stack stays in the server's log; the client gets a generic message.
+    requestLog(c, deps.log).error({ method: c.req.method, path: c.req.path, err }, 'Unexpected error');
     return c.json(
       { error: { code: 'internal', message: 'Something went wrong on the server. It has been logged.' } },
       500,

@@ -6,15 +6,16 @@ import { lockDataFolder, secureDataFolder } from './db/data-folder';
 import { type SeedResult, seedIfEmpty } from './db/seed';
 import type { Env } from './env';
 import { syncBuiltinServices } from './features/services/builtin';
+import type { Log } from './lib/log';
 
 export const dbFile = (env: Env) => join(env.dataDir, 'gatehouse.db');
 
 /**
  * Secures the data folder (0700, files 0600; `notes` says what it tightened), takes the data
  * folder's shared lock (held until `lock.release()` or the process ends: a restore is refused
- * meanwhile), opens the store, migrates, seeds on first start, and builds the app.
+ * meanwhile), opens the store, migrates, seeds on first start, and builds the app, logging to `log`.
  */
-export async function boot(env: Env) {
+export async function boot(env: Env, log: Log) {
   const notes = secureDataFolder(env.dataDir);
   const lock = lockDataFolder(env.dataDir, 'shared', { waitMs: 10_000 });
   try {
@@ -24,8 +25,9 @@ export async function boot(env: Env) {
       demo: env.GATEHOUSE_SEED_DEMO === '1',
       demoPassword: env.GATEHOUSE_DEMO_PASSWORD,
     });
-    syncBuiltinServices(store);
-    const deps = createDeps(env, store);
+    const deps = createDeps(env, store, { log });
+    syncBuiltinServices(store, deps.catalogue);
+    await deps.settings.ready();
     const app = createApp(deps);
     return { store, deps, app, seed, lock, notes };
   } catch (err) {

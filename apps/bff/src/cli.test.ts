@@ -90,8 +90,10 @@ async function runAll<K extends string>(commands: Record<K, string[]>, width = 3
 }
 
 /** Sees what the CLI processes committed. */
-function fresh() {
+/** The test's own view of the data folder, after the CLI processes' commits. */
+async function fresh() {
   deps.gen.check();
+  await deps.settings.ready();
   return deps;
 }
 
@@ -125,8 +127,9 @@ beforeAll(async () => {
   // The data folder, seeded and with its server secret, before any CLI process opens it.
   store = openStore(join(dir, 'gatehouse.db'));
   await seedIfEmpty(store, { adminPassword: ADMIN_PASSWORD, demo: true, demoPassword: DEMO_PASSWORD });
-  syncBuiltinServices(store);
   deps = createDeps(loadEnv({ GATEHOUSE_DATA: dir, GATEHOUSE_LOG: 'silent' }), store);
+  syncBuiltinServices(store, deps.catalogue);
+  await deps.settings.ready();
   app = createApp(deps);
   const svc = createService(deps, serviceBody('CLI service', 'clisvc') as Parameters<typeof createService>[1], actor);
   addServiceFunctions(deps, svc.id, ['core_webservice_get_site_info'], actor);
@@ -136,7 +139,7 @@ beforeAll(async () => {
     actor,
   );
   assignRole(deps, role.id, userRow('student')!.id, actor);
-  deps.settings.apply({ webserviceprotocols: 'xmlrpc' }, SYSTEM_ACTOR);
+  await deps.settings.apply({ webserviceprotocols: 'xmlrpc' }, SYSTEM_ACTOR);
 }, 60_000);
 
 afterAll(() => {
@@ -199,10 +202,10 @@ describe('the gatehouse CLI', () => {
     });
   }, 90_000);
 
-  it('config set: a valid value is saved (and audited as the CLI)', () => {
+  it('config set: a valid value is saved (and audited as the CLI)', async () => {
     expect(r.setValid).toMatchObject({ code: 0, stderr: '' });
     expect(r.setValid.stdout.trim()).toBe('enablewebservices: "0" -> "1"');
-    expect(fresh().settings.get('enablewebservices')).toBe('1');
+    expect((await fresh()).settings.get('enablewebservices')).toBe('1');
     const audit = store.db
       .select()
       .from(auditLog)
@@ -211,12 +214,12 @@ describe('the gatehouse CLI', () => {
     expect(audit.map((a) => a.actorUsername)).toEqual(['cli']);
   });
 
-  it('config set: an invalid value exits 1 with the rule, and changes nothing', () => {
+  it('config set: an invalid value exits 1 with the rule, and changes nothing', async () => {
     expect(r.setInvalid.code).toBe(1);
     expect(r.setInvalid.stderr).toContain('Invalid value for tokenduration');
     expect(r.setInvalid.stderr).toContain('Between one minute and ten years');
     expect(r.setInvalid.stdout).toBe('');
-    expect(fresh().settings.get('tokenduration')).toBe(String(12 * 7 * 86400));
+    expect((await fresh()).settings.get('tokenduration')).toBe(String(12 * 7 * 86400));
   });
 
   it('config set: an unknown setting exits 1 and lists the known ones', () => {
@@ -271,10 +274,10 @@ describe('the gatehouse CLI', () => {
     expect(store.db.select().from(externalTokens).all()).toHaveLength(1);
   });
 
-  it('protocol enable: adds to webserviceprotocols in the usual order; an unknown protocol exits 1', () => {
+  it('protocol enable: adds to webserviceprotocols in the usual order; an unknown protocol exits 1', async () => {
     expect(r.protoEnable.code, r.protoEnable.stderr).toBe(0);
     expect(r.protoEnable.stdout).toContain('Protocol rest is enabled. Active protocols: rest, xmlrpc');
-    expect(fresh().settings.get('webserviceprotocols')).toBe('rest,xmlrpc');
+    expect((await fresh()).settings.get('webserviceprotocols')).toBe('rest,xmlrpc');
     expect(r.protoUnknown.code).toBe(1);
     expect(r.protoUnknown.stderr).toContain('Unknown protocol "carrierpigeon"');
   });
@@ -330,9 +333,9 @@ describe('the gatehouse CLI', () => {
       expect(r2.tokenList.stdout).not.toContain(secret.slice(7, -4));
     });
 
-    it('protocol disable; service disable', () => {
+    it('protocol disable; service disable', async () => {
       expect(r2.protoDisable.stdout).toContain('Protocol xmlrpc is disabled. Active protocols: rest');
-      expect(fresh().settings.get('webserviceprotocols')).toBe('rest');
+      expect((await fresh()).settings.get('webserviceprotocols')).toBe('rest');
       expect(r2.svcDisable).toMatchObject({ code: 0, stdout: 'Service moodle_mobile_app is disabled.\n' });
       expect(serviceRow('moodle_mobile_app')?.enabled).toBe(false);
     });

@@ -16,7 +16,7 @@ import { createDeps, type Deps } from './context';
 import { openStore } from './db/client';
 import { DataFolderError, lockDataFolder, secureDataFolder } from './db/data-folder';
 import { externalServices, users } from './db/schema';
-import { generatePassword, seedIfEmpty } from './db/seed';
+import { seedIfEmpty } from './db/seed';
 import { EnvError, loadEnv } from './env';
 import { CLI_ACTOR } from './features/audit/audit.service';
 import { BackupError, backup, restore } from './features/backup/backup';
@@ -26,9 +26,10 @@ import { updateService } from './features/services/services.service';
 import { createAdminToken, deleteToken, listTokens } from './features/tokens/tokens.service';
 import { createUser, updateUser } from './features/users/users.service';
 import { HttpError } from './lib/http-error';
+import { generatePassword } from './lib/password';
 import { fieldErrors } from './lib/validate';
 
-const HELP = `Usage: pnpm gatehouse <command>   (or: npm run gatehouse -- <command>)
+const HELP = `Usage: npm run gatehouse -- <command>
 
 Works on the database in GATEHOUSE_DATA (default ./data); a running server sees changes at once.
 
@@ -65,7 +66,7 @@ function describeZod(err: Parameters<typeof fieldErrors>[0]): string {
     .join('\n');
 }
 
-function configCommand(deps: Deps, args: string[]) {
+async function configCommand(deps: Deps, args: string[]) {
   const [sub, name, ...rest] = args;
   if (sub === 'get') {
     if (!name) {
@@ -81,7 +82,7 @@ function configCommand(deps: Deps, args: string[]) {
     if (!isSettingName(name)) fail(`Unknown setting "${name}". Known settings: ${SETTING_NAMES.join(', ')}`);
     const parsed = settingsPatchSchema.safeParse({ [name]: rest[0] });
     if (!parsed.success) fail(`Invalid value for ${name}: ${describeZod(parsed.error)}`);
-    const changes = deps.settings.apply(parsed.data, CLI_ACTOR);
+    const changes = await deps.settings.apply(parsed.data, CLI_ACTOR);
     console.log(
       changes.length ? `${name}: "${changes[0]?.from}" -> "${changes[0]?.to}"` : `${name} is already "${rest[0]}"`,
     );
@@ -243,7 +244,7 @@ function serviceCommand(deps: Deps, args: string[]) {
   console.log(`Service ${s.shortname} is ${sub}d.`);
 }
 
-function protocolCommand(deps: Deps, args: string[]) {
+async function protocolCommand(deps: Deps, args: string[]) {
   const [sub, name] = args;
   if ((sub !== 'enable' && sub !== 'disable') || !name) fail('Usage: protocol enable|disable <rest|soap|xmlrpc|amf>');
   if (!(PROTOCOLS as readonly string[]).includes(name))
@@ -251,13 +252,13 @@ function protocolCommand(deps: Deps, args: string[]) {
   const current = parseProtocols(deps.settings.get('webserviceprotocols'));
   const next = sub === 'enable' ? [...new Set([...current, name])] : current.filter((p) => p !== name);
   const ordered = PROTOCOLS.filter((p) => next.includes(p));
-  deps.settings.apply({ webserviceprotocols: ordered.join(',') }, CLI_ACTOR);
+  await deps.settings.apply({ webserviceprotocols: ordered.join(',') }, CLI_ACTOR);
   console.log(`Protocol ${name} is ${sub}d. Active protocols: ${ordered.join(', ') || 'none'}`);
   if (!deps.settings.flag('enablewebservices'))
     console.log('Note: web services are disabled (config set enablewebservices 1).');
 }
 
-function mobileCommand(deps: Deps, args: string[]) {
+async function mobileCommand(deps: Deps, args: string[]) {
   const [sub] = args;
   if (sub === 'status') {
     const s = mobileState(deps);
@@ -266,7 +267,7 @@ function mobileCommand(deps: Deps, args: string[]) {
     return;
   }
   if (sub !== 'enable' && sub !== 'disable') fail('Usage: mobile enable|disable|status');
-  const { changes, state } = setMobile(deps, sub === 'enable', CLI_ACTOR);
+  const { changes, state } = await setMobile(deps, sub === 'enable', CLI_ACTOR);
   if (!changes.length) console.log('Nothing to change.');
   for (const c of changes) console.log(`  ${c.kind} ${c.name}: ${c.from || '(empty)'} -> ${c.to || '(empty)'}`);
   console.log(`Mobile web services: ${state.enabled ? 'enabled' : 'not enabled'}`);
@@ -331,14 +332,15 @@ async function main(argv: string[]) {
       demo: env.GATEHOUSE_SEED_DEMO === '1',
       demoPassword: env.GATEHOUSE_DEMO_PASSWORD,
     });
-    syncBuiltinServices(store);
     const deps = createDeps({ ...env, GATEHOUSE_LOG: 'silent' }, store);
-    if (cmd === 'config') configCommand(deps, args);
+    syncBuiltinServices(store, deps.catalogue);
+    await deps.settings.ready();
+    if (cmd === 'config') await configCommand(deps, args);
     else if (cmd === 'user') await userCommand(deps, args);
     else if (cmd === 'token') tokenCommand(deps, args);
     else if (cmd === 'service') serviceCommand(deps, args);
-    else if (cmd === 'protocol') protocolCommand(deps, args);
-    else if (cmd === 'mobile') mobileCommand(deps, args);
+    else if (cmd === 'protocol') await protocolCommand(deps, args);
+    else if (cmd === 'mobile') await mobileCommand(deps, args);
     else fail(`Unknown command "${cmd}".\n\n${HELP}`);
   } finally {
     store.sqlite.close();

@@ -59,13 +59,17 @@ describe('loadEnv', () => {
     ['GATEHOUSE_SESSION_IDLE_MINUTES', '0', 'GATEHOUSE_SESSION_IDLE_MINUTES must be at least 1'],
     ['GATEHOUSE_SESSION_MAX_HOURS', 'forever', 'GATEHOUSE_SESSION_MAX_HOURS must be a number'],
     ['GATEHOUSE_SEED_DEMO', 'yes', 'GATEHOUSE_SEED_DEMO must be 0 or 1'],
-    ['GATEHOUSE_LOG', 'debug', 'GATEHOUSE_LOG must be silent or info'],
+    ['GATEHOUSE_LOG', 'verbose', 'GATEHOUSE_LOG must be silent, error, warn, info or debug'],
     ['HOST', '   ', 'HOST must not be empty'],
   ])('refuses %s=%j with an EnvError naming the variable', (name, value, message) => {
     const err = envError({ [name]: value });
     expect(err.message).toContain(`${name}: `);
     expect(err.message).toContain(message);
     expect(err.message.startsWith('Invalid configuration:')).toBe(true);
+  });
+
+  it.each(['silent', 'error', 'warn', 'info', 'debug'])('takes GATEHOUSE_LOG=%s', (level) => {
+    expect(loadEnv({ GATEHOUSE_LOG: level }).GATEHOUSE_LOG).toBe(level);
   });
 
   it('reports every invalid variable at once', () => {

@@ -39,7 +39,11 @@ const schema = z.object({
     .max(24 * 30, 'GATEHOUSE_SESSION_MAX_HOURS must be at most 30 days')
     .default(12),
   GATEHOUSE_SEED_DEMO: z.enum(['0', '1'], { message: 'GATEHOUSE_SEED_DEMO must be 0 or 1' }).default('1'),
-  GATEHOUSE_LOG: z.enum(['silent', 'info'], { message: 'GATEHOUSE_LOG must be silent or info' }).default('info'),
+  GATEHOUSE_LOG: z
+    .enum(['silent', 'error', 'warn', 'info', 'debug'], {
+      message: 'GATEHOUSE_LOG must be silent, error, warn, info or debug',
+    })
+    .default('info'),
   GATEHOUSE_WWWROOT: z
     .string()
     .trim()

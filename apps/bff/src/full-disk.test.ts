@@ -74,7 +74,7 @@ beforeAll(async () => {
   clock = makeClock();
   t = await makeTestApp({ now: clock.now });
   before = await signIn(t, 'admin');
-  t.deps.settings.apply({ enablewebservices: '1', webserviceprotocols: 'rest' }, SYSTEM_ACTOR);
+  await t.deps.settings.apply({ enablewebservices: '1', webserviceprotocols: 'rest' }, SYSTEM_ACTOR);
   const svc = createService(t.deps, serviceBody('Disk test', 'disktest'), SYSTEM_ACTOR);
   addServiceFunctions(t.deps, svc.id, ['core_webservice_get_site_info'], SYSTEM_ACTOR);
   token = createAdminToken(

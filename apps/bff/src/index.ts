@@ -3,6 +3,12 @@ import { boot } from './boot';
 import { DEMO_USERS } from './db/seed';
 import { EnvError, loadEnv } from './env';
 import { purgeExpiredSessions } from './features/auth/sessions';
+import { createLogger } from './lib/log';
+
+// What the server says goes two ways. The start banner (what was tightened in the data folder,
+// the first administrator's password, the address) and a start that fails are plain text for the
+// person who ran `npm start`, printed whatever GATEHOUSE_LOG says: the password is shown once
+// and must never sit in a log store. Everything after the start is a JSON line of the log.
 
 async function main() {
   let env: ReturnType<typeof loadEnv>;
@@ -15,7 +21,8 @@ async function main() {
     }
     throw err;
   }
-  const { store, deps, app, seed, lock, notes } = await boot(env);
+  const log = createLogger(env.GATEHOUSE_LOG);
+  const { store, deps, app, seed, lock, notes } = await boot(env, log);
   for (const note of notes) console.log(note);
   const url = `http://${env.HOST.includes(':') ? `[${env.HOST}]` : env.HOST}:${env.PORT}/`;
 
@@ -37,6 +44,7 @@ async function main() {
 
   const server = serve({ fetch: app.fetch, port: env.PORT, hostname: env.HOST }, () => {
     console.log(`Gatehouse is listening on ${url} (data in ${env.dataDir})`);
+    log.info({ url, dataDir: env.dataDir }, 'Gatehouse is listening');
   });
   server.on('error', (err: NodeJS.ErrnoException) => {
     console.error(
@@ -53,7 +61,7 @@ async function main() {
     try {
       job();
     } catch (err) {
-      console.error(`${what} failed: ${err instanceof Error ? err.message : err}`);
+      log.error({ job: what, err: err instanceof Error ? err : new Error(String(err)) }, `${what} failed`);
     }
   };
   const sweep = setInterval(
@@ -75,9 +83,9 @@ async function main() {
   const shutdown = (signal: string) => {
     if (stopping) return;
     stopping = true;
-    console.log(`${signal} received: finishing requests in flight, then closing the database.`);
+    log.info({ signal }, `${signal} received: finishing requests in flight, then closing the database`);
     const force = setTimeout(() => {
-      console.error('Shutdown took more than 10 s; exiting.');
+      log.error({ signal }, 'Shutdown took more than 10 s; exiting');
       process.exit(1);
     }, 10_000);
     force.unref();

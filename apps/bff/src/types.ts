@@ -7,5 +7,7 @@ export interface AppEnv {
     user: UserRow | undefined;
     sessionHash: string | undefined;
     actor: Actor;
+    /** This request's id (the X-Request-Id header), carried by every line logged while serving it. */
+    reqId: string;
   };
 }

@@ -11,7 +11,7 @@ function lazyScreen(path: string, load: () => Promise<{ default: ComponentType }
   return { path, lazy: async () => ({ Component: (await load()).default }) };
 }
 
-export const routes: RouteObject[] = [
+const routes: RouteObject[] = [
   {
     Component: RootLayout,
     ErrorBoundary: RouteError,

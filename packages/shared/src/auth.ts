@@ -6,7 +6,6 @@ export const loginSchema = z
     password: z.string().min(1, 'Enter your password').max(200),
   })
   .strict();
-export type LoginInput = z.infer<typeof loginSchema>;
 
 export interface MeDto {
   id: number;

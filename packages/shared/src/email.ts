@@ -18,10 +18,10 @@ const LOCAL = /^[A-Za-z0-9_'+-]+(\.[A-Za-z0-9_'+-]+)*$/;
 const LABEL = /^[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?$/;
 const TOP_LABEL = /^([A-Za-z]{2,63}|xn--[A-Za-z0-9-]{1,59})$/;
 
-export const EMAIL_MAX_LENGTH = 254;
+const EMAIL_MAX_LENGTH = 254;
 
 /** What a form says next to an address that is refused. */
-export const EMAIL_MESSAGE = 'Enter a valid email address';
+const EMAIL_MESSAGE = 'Enter a valid email address';
 
 /** The rule in full, for error details (web services) and hints. */
 export const EMAIL_RULE =

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 
 /** The one error shape of the console API. */
-export const apiErrorSchema = z.object({
+const apiErrorSchema = z.object({
   error: z.object({
     code: z.string(),
     message: z.string(),

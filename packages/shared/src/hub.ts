@@ -86,8 +86,7 @@ export const hubCountrySchema = z
 
 const emailOrEmpty = emailOrEmptySchema;
 
-export const HUB_TEXT_RULE =
-  'Plain text only: no HTML tags such as <b> or <a href="…"> (the hub sends this to sites as text)';
+const HUB_TEXT_RULE = 'Plain text only: no HTML tags such as <b> or <a href="…"> (the hub sends this to sites as text)';
 
 /**
  * A field the hub's functions return as PARAM_TEXT (hub_get_info, hub_get_courses, and the
@@ -99,7 +98,7 @@ const hubText = (max: number, required?: string) =>
     .max(max, `At most ${max} characters`)
     .refine((v) => cleanScalar('text', v) !== undefined, HUB_TEXT_RULE);
 
-export const hubUrlSchema = z
+const hubUrlSchema = z
   .string()
   .trim()
   .max(255, 'At most 255 characters')

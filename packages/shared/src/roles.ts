@@ -1,14 +1,14 @@
 import { z } from 'zod';
 import { CAPABILITY_NAMES } from './capabilities';
 
-export const PERMISSIONS = ['allow', 'prohibit'] as const;
+const PERMISSIONS = ['allow', 'prohibit'] as const;
 export type Permission = (typeof PERMISSIONS)[number];
 /** `notset` in a patch removes the permission from the role. */
-export const permissionPatchSchema = z.enum(['allow', 'prohibit', 'notset']);
+const permissionPatchSchema = z.enum(['allow', 'prohibit', 'notset']);
 
 const capabilityName = z.string().refine((c) => CAPABILITY_NAMES.includes(c), { message: 'Unknown capability' });
 
-export const roleFieldsSchema = z.object({
+const roleFieldsSchema = z.object({
   shortname: z
     .string()
     .trim()

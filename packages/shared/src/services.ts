@@ -8,7 +8,7 @@ const capabilityOrNull = z
   .nullable()
   .refine((c) => c === null || CAPABILITY_NAMES.includes(c), { message: 'Choose a capability from the list' });
 
-export const serviceFieldsSchema = z.object({
+const serviceFieldsSchema = z.object({
   name: z.string().trim().min(1, 'Name is required').max(200, 'At most 200 characters'),
   shortname: z
     .string()

@@ -10,7 +10,7 @@ export const PROTOCOL_LABELS: Record<Protocol, string> = {
   amf: 'AMF protocol',
 };
 
-export const DEBUG_LEVELS = ['none', 'normal', 'developer'] as const;
+const DEBUG_LEVELS = ['none', 'normal', 'developer'] as const;
 export type DebugLevel = (typeof DEBUG_LEVELS)[number];
 
 const bool01 = z.enum(['0', '1'], { message: 'Must be 0 or 1' });
@@ -19,9 +19,9 @@ const bool01 = z.enum(['0', '1'], { message: 'Must be 0 or 1' });
  * The largest byte count a size setting may hold: XML-RPC's `int` is 32 bits, and site info
  * reports both `userquota` and `usermaxuploadfilesize` as ints on every protocol.
  */
-export const MAX_SIZE_SETTING = 2_147_483_647;
+const MAX_SIZE_SETTING = 2_147_483_647;
 /** Moodle's default `userquota`: 100 MB. */
-export const DEFAULT_USERQUOTA = 104_857_600;
+const DEFAULT_USERQUOTA = 104_857_600;
 
 const byteCount = z
   .string()

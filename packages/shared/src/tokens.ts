@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { ipRestrictionSchema } from './ip';
 import { pageQuerySchema } from './paging';
 
-export const TOKEN_STATUSES = [
+const TOKEN_STATUSES = [
   'valid',
   'expired',
   'iprestricted',
@@ -38,7 +38,7 @@ export const tokenListQuerySchema = pageQuerySchema.extend({
 });
 export type TokenListQuery = z.input<typeof tokenListQuerySchema>;
 
-export const tokenNameSchema = z.string().trim().max(100, 'At most 100 characters');
+const tokenNameSchema = z.string().trim().max(100, 'At most 100 characters');
 
 export const tokenCreateSchema = z
   .object({

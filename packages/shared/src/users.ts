@@ -9,7 +9,7 @@ export const AUTH_LABELS: Record<(typeof AUTH_METHODS)[number], string> = {
   webservice: 'Web services authentication',
 };
 
-export const usernameSchema = z
+const usernameSchema = z
   .string()
   .trim()
   .toLowerCase()
@@ -26,7 +26,7 @@ export const passwordSchema = z
 const nameField = (label: string) =>
   z.string().trim().min(1, `${label} is required`).max(100, 'At most 100 characters');
 
-export const userFieldsSchema = z.object({
+const userFieldsSchema = z.object({
   username: usernameSchema,
   firstname: nameField('First name'),
   lastname: nameField('Last name'),

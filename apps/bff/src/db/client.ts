@@ -11,6 +11,8 @@ export type Db = BetterSQLite3Database<typeof schema>;
 export interface Store {
   db: Db;
   sqlite: Database.Database;
+  /** BEGIN IMMEDIATE, waiting for the write lock as this store was opened to (see StoreOptions). */
+  beginWrite: () => void;
 }
 
 /** Migrations live in src/db/migrations; found from the source tree and from the bundled dist/. */
@@ -40,6 +42,36 @@ export interface StoreOptions {
 
 const isBusy = (err: unknown) => String((err as { code?: unknown })?.code ?? '').startsWith('SQLITE_BUSY');
 const pause = (ms: number) => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+
+/**
+ * BEGIN IMMEDIATE on its own (for withWrite), waiting for the write lock the same way as the
+ * transactions below: through the busy timeout, or by polling every few milliseconds for up to
+ * `retryForMs` (the CLI).
+ */
+function writeBegin(sqlite: Database.Database, busyTimeoutMs: number, retryForMs: number): () => void {
+  const begin = sqlite.prepare('BEGIN IMMEDIATE');
+  return () => {
+    if (retryForMs <= 0) {
+      begin.run();
+      return;
+    }
+    const deadline = Date.now() + retryForMs;
+    sqlite.pragma('busy_timeout = 0');
+    try {
+      for (;;) {
+        try {
+          begin.run();
+          return;
+        } catch (err) {
+          if (!isBusy(err) || Date.now() >= deadline) throw err;
+          pause(1 + Math.random() * 3);
+        }
+      }
+    } finally {
+      sqlite.pragma(`busy_timeout = ${busyTimeoutMs}`);
+    }
+  };
+}
 
 /**
  * Every top-level transaction begins IMMEDIATE (takes the write lock first): a DEFERRED one
@@ -104,7 +136,7 @@ export function openStore(file: string, opts: StoreOptions = {}): Store {
   // work, SQLite's recommendation at open); the server repeats `PRAGMA optimize` every few hours.
   if (opts.optimize !== false) sqlite.pragma('optimize=0x10002');
   if (file !== ':memory:') narrowSideFiles(file);
-  return { db, sqlite };
+  return { db, sqlite, beginWrite: writeBegin(sqlite, busyTimeoutMs, opts.retryBusyForMs ?? 0) };
 }
 
 export type Tx = Parameters<Parameters<Db['transaction']>[0]>[0];

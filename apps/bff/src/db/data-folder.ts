@@ -20,7 +20,7 @@ import Database from 'better-sqlite3';
  * of whoever started the process; a folder left open by an earlier version (or by hand) is
  * tightened at start, and the start says what it changed.
  */
-export const DIR_MODE = 0o700;
+const DIR_MODE = 0o700;
 export const FILE_MODE = 0o600;
 export const LOCK_FILE = 'gatehouse.lock';
 

@@ -161,7 +161,7 @@ function courseSeeds(now: number): CourseSeed[] {
  * forum. Does nothing when it exists. Part of the demo data, and callable on its own when the
  * demo data is turned off: site notes and the front page's contents need it.
  */
-export function seedSiteCourse(tx: Tx | Db, now: number): void {
+function seedSiteCourse(tx: Tx | Db, now: number): void {
   if (tx.select({ id: courses.id }).from(courses).where(eq(courses.id, 1)).get()) return;
   insertCourse(tx, now, {
     key: 'site',

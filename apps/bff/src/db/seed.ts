@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { count } from 'drizzle-orm';
-import { hashPassword } from '../lib/password';
+import { generatePassword, hashPassword } from '../lib/password';
 import type { Store } from './client';
 import { config, roleAssignments, roleCapabilities, roles, users } from './schema';
 import { seedCatalogueDemo } from './seed-catalogue';
@@ -117,11 +117,6 @@ export const DEMO_USERS: DemoUser[] = [
     auth: 'webservice',
   },
 ];
-
-export function generatePassword(): string {
-  // 18 random bytes in base64url, plus a fixed tail so it always meets the password rule.
-  return `${randomBytes(18).toString('base64url')}-9`;
-}
 
 export interface SeedResult {
   seeded: boolean;

@@ -5,7 +5,7 @@ import { HttpError } from '../lib/http-error';
 import { type Invalidation, InvalidationFeed } from '../lib/invalidation';
 import { makeTestApp, type TestApp } from '../test/helpers';
 import { auditLog, config, externalServices } from './schema';
-import { WriteYieldedError, withWrite } from './write';
+import { WriteQueueTimeoutError, WriteYieldedError, withWrite } from './write';
 
 let t: TestApp;
 beforeAll(async () => {
@@ -73,24 +73,43 @@ describe('withWrite', () => {
     expect(err).toMatchObject({ status: 409, code: 'conflict', fields: { shortname: 'Already taken' } });
   });
 
-  it('joins an outer write as a savepoint: a failed inner part goes, with its audit rows, and the rest commits', async () => {
+  it('runs a part of a write in a savepoint: a failed part goes, with its audit rows and events, and the rest commits', async () => {
+    const { seen, stop } = heard();
     await withWrite(t.deps, async (tx, w) => {
       tx.insert(config).values({ name: 'w_outer', value: '1' }).run();
       w.audit(SYSTEM_ACTOR, { action: 'test.write', targetType: 'config', targetId: 'w_outer', summary: 'x' });
-      await withWrite(t.deps, async (inner, w2) => {
-        inner.insert(config).values({ name: 'w_inner', value: '1' }).run();
-        w2.audit(SYSTEM_ACTOR, { action: 'test.write', targetType: 'config', targetId: 'w_inner', summary: 'x' });
-        throw new Error('inner refused');
-      }).catch(() => undefined);
-      await withWrite(t.deps, async (inner) => {
-        inner.insert(config).values({ name: 'w_inner_ok', value: '1' }).run();
+      await w
+        .savepoint(async () => {
+          tx.insert(config).values({ name: 'w_inner', value: '1' }).run();
+          w.audit(SYSTEM_ACTOR, { action: 'test.write', targetType: 'config', targetId: 'w_inner', summary: 'x' });
+          w.invalidate({ kind: 'token', id: 'gone' });
+          throw new Error('inner refused');
+        })
+        .catch(() => undefined);
+      await w.savepoint(async () => {
+        tx.insert(config).values({ name: 'w_inner_ok', value: '1' }).run();
+        w.invalidate({ kind: 'settings' });
       });
     });
+    stop();
     expect(setting('w_outer')).toBe('1');
     expect(setting('w_inner')).toBeUndefined();
     expect(setting('w_inner_ok')).toBe('1');
     expect(audits('w_outer')).toHaveLength(1);
     expect(audits('w_inner')).toEqual([]);
+    expect(seen).toEqual([[{ kind: 'settings' }]]);
+  });
+
+  it('refuses a withWrite inside another (it would wait for itself) with a clear error, and rolls the outer back', async () => {
+    let inner: unknown;
+    const outer = await withWrite(t.deps, async (tx) => {
+      tx.insert(config).values({ name: 'w_nested_outer', value: '1' }).run();
+      inner = await withWrite(t.deps, async () => undefined, { waitMs: 1 }).catch((e: unknown) => e);
+    }).catch((e: unknown) => e);
+    expect(inner).toBeInstanceOf(WriteQueueTimeoutError);
+    // Waiting for the timer let the event loop run while the outer transaction was open.
+    expect(outer).toBeInstanceOf(WriteYieldedError);
+    expect(setting('w_nested_outer')).toBeUndefined();
   });
 
   it('runs concurrent writes one after the other, each seeing the last one’s commit', async () => {

@@ -1,4 +1,3 @@
-import { AsyncLocalStorage } from 'node:async_hooks';
 import { HttpError } from '../lib/http-error';
 import type { Invalidation, InvalidationFeed } from '../lib/invalidation';
 import type { Db, DbOrTx, Store } from './client';
@@ -12,7 +11,10 @@ import { auditLog } from './schema';
 //   database generation moves too, for the caches that still follow it.
 // - A unique-constraint violation becomes the console's `conflict`, in this one place.
 // - Writes are queued, one at a time per store, so an async `fn` never shares its transaction.
-//   A `withWrite` inside another joins it as a savepoint.
+//   A part of a write that may fail on its own runs in `w.savepoint(…)`. A function that is part
+//   of a larger write takes `(tx, w)` from its caller; calling `withWrite` inside a write would
+//   wait for itself, so a write that waits too long for the queue is refused with a clear error.
+//   (No AsyncLocalStorage: on Node 20 one use of it slows every later request of the process.)
 // - On SQLite (one connection, synchronous driver), `fn` must not wait for anything but the
 //   database: slow work (password hashing, network) goes before the write. A write that lets the
 //   event loop run other requests while its transaction is open is rolled back with an error,
@@ -29,7 +31,7 @@ export interface WriteActor {
   ip: string;
 }
 
-export interface AuditEvent {
+interface AuditEvent {
   action: string;
   targetType: string;
   targetId?: string | number | null;
@@ -43,6 +45,8 @@ export interface WriteScope {
   audit(actor: WriteActor, event: AuditEvent): void;
   /** Names something the write changed; published to the caches after the commit. */
   invalidate(...events: Invalidation[]): void;
+  /** Runs part of the write in a savepoint: if it throws, only its rows, audit rows and events go. */
+  savepoint<T>(fn: () => Promise<T> | T): Promise<T>;
 }
 
 export interface WriteDeps {
@@ -52,38 +56,80 @@ export interface WriteDeps {
   now: () => number;
 }
 
-interface Open {
-  tx: Db;
-  scope: Scope;
-  depth: number;
-}
+let savepoints = 0;
 
 class Scope implements WriteScope {
   readonly audits: { actor: WriteActor; event: AuditEvent }[] = [];
   readonly events: Invalidation[] = [];
+  constructor(private readonly store: Store) {}
   audit(actor: WriteActor, event: AuditEvent): void {
     this.audits.push({ actor, event });
   }
   invalidate(...events: Invalidation[]): void {
     this.events.push(...events);
   }
+  async savepoint<T>(fn: () => Promise<T> | T): Promise<T> {
+    const { sqlite } = this.store;
+    const name = `gh_write_${++savepoints}`;
+    const audits = this.audits.length;
+    const events = this.events.length;
+    sqlite.exec(`SAVEPOINT ${name}`);
+    try {
+      const result = await fn();
+      sqlite.exec(`RELEASE ${name}`);
+      return result;
+    } catch (err) {
+      sqlite.exec(`ROLLBACK TO ${name}`);
+      sqlite.exec(`RELEASE ${name}`);
+      this.audits.length = audits;
+      this.events.length = events;
+      throw conflictFrom(err);
+    }
+  }
 }
 
-const open = new AsyncLocalStorage<Open>();
 /** The tail of each store's queue of writes. */
 const queues = new WeakMap<Store, Promise<unknown>>();
 
-/** The write lock is taken in order: each write waits for the one before it. */
-function enqueue<T>(store: Store, run: () => Promise<T>): Promise<T> {
-  const before = queues.get(store) ?? Promise.resolve();
-  const result = before.then(run, run);
-  queues.set(
-    store,
-    result.then(
-      () => undefined,
-      () => undefined,
-    ),
-  );
+export class WriteQueueTimeoutError extends Error {
+  constructor(ms: number) {
+    super(
+      `A write waited ${ms} ms for the one before it: is withWrite called inside another write? Pass (tx, w) down instead`,
+    );
+  }
+}
+
+/**
+ * The write lock is taken in order: each write waits for the one before it, for so long. A
+ * write's place in the queue is taken before it starts, so a write started from inside it
+ * waits behind it (and is refused after the wait) instead of joining its transaction.
+ */
+function enqueue<T>(store: Store, waitMs: number, run: () => Promise<T>): Promise<T> {
+  const before = queues.get(store);
+  let done!: () => void;
+  const mine = new Promise<void>((resolve) => {
+    done = resolve;
+  });
+  queues.set(store, mine);
+  void mine.then(() => {
+    if (queues.get(store) === mine) queues.delete(store);
+  });
+  if (!before) {
+    const result = run();
+    result.then(done, done);
+    return result;
+  }
+  let timer: NodeJS.Timeout | undefined;
+  const turn = new Promise<void>((resolve, reject) => {
+    timer = setTimeout(() => reject(new WriteQueueTimeoutError(waitMs)), waitMs);
+    void before.then(() => {
+      clearTimeout(timer);
+      resolve();
+    });
+  });
+  const result = turn.then(run);
+  // A write refused for waiting too long still holds its place until the one before it is done.
+  result.then(done, () => void before.then(done));
   return result;
 }
 
@@ -132,27 +178,27 @@ function writeAudits(tx: DbOrTx, scope: Scope, now: number): void {
   scope.audits.length = 0;
 }
 
-let savepoints = 0;
-
 /** Runs `fn` as one write: its rows, its audit rows, then (after the commit) its invalidations. */
-export function withWrite<T>(deps: WriteDeps, fn: (tx: Db, w: WriteScope) => Promise<T> | T): Promise<T> {
-  const outer = open.getStore();
-  if (outer) return nested(deps, outer, fn);
-  return enqueue(deps.store, () => transaction(deps, fn));
+export function withWrite<T>(
+  deps: WriteDeps,
+  fn: (tx: Db, w: WriteScope) => Promise<T> | T,
+  opts: { waitMs?: number } = {},
+): Promise<T> {
+  return enqueue(deps.store, opts.waitMs ?? 10_000, () => transaction(deps, fn));
 }
 
 async function transaction<T>(deps: WriteDeps, fn: (tx: Db, w: WriteScope) => Promise<T> | T): Promise<T> {
   const { sqlite, db } = deps.store;
-  const scope = new Scope();
+  const scope = new Scope(deps.store);
   // A macrotask that runs before the commit means the event loop ran while the transaction was
   // open: other requests may have read (or written) through it.
   let yielded = false;
   const sentinel = setImmediate(() => {
     yielded = true;
   });
-  sqlite.exec('BEGIN IMMEDIATE');
   try {
-    const result = await open.run({ tx: db, scope, depth: 0 }, () => fn(db, scope));
+    deps.store.beginWrite();
+    const result = await fn(db, scope);
     if (yielded) throw new WriteYieldedError();
     writeAudits(db, scope, deps.now());
     sqlite.exec('COMMIT');
@@ -163,26 +209,8 @@ async function transaction<T>(deps: WriteDeps, fn: (tx: Db, w: WriteScope) => Pr
   } catch (err) {
     clearImmediate(sentinel);
     if (sqlite.inTransaction) sqlite.exec('ROLLBACK');
-    throw conflictFrom(err);
-  }
-}
-
-async function nested<T>(deps: WriteDeps, outer: Open, fn: (tx: Db, w: WriteScope) => Promise<T> | T): Promise<T> {
-  const { sqlite } = deps.store;
-  const name = `gh_write_${++savepoints}`;
-  const audits = outer.scope.audits.length;
-  const events = outer.scope.events.length;
-  sqlite.exec(`SAVEPOINT ${name}`);
-  try {
-    const result = await open.run({ ...outer, depth: outer.depth + 1 }, () => fn(outer.tx, outer.scope));
-    sqlite.exec(`RELEASE ${name}`);
-    return result;
-  } catch (err) {
-    sqlite.exec(`ROLLBACK TO ${name}`);
-    sqlite.exec(`RELEASE ${name}`);
-    // What the failed part recorded goes with it.
-    outer.scope.audits.length = audits;
-    outer.scope.events.length = events;
+    // Caches may have been filled from rows the rollback took back.
+    deps.gen.bump();
     throw conflictFrom(err);
   }
 }

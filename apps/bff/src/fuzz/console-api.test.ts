@@ -78,7 +78,7 @@ beforeAll(async () => {
   );
   addAuthorisedUsers(t.deps, restricted.id, [student], SYSTEM_ACTOR);
   // Documentation on, so that the key documentation routes get as far as their id.
-  t.deps.settings.apply({ enablewsdocumentation: '1' }, SYSTEM_ACTOR);
+  await t.deps.settings.apply({ enablewsdocumentation: '1' }, SYSTEM_ACTOR);
   // Security keys are created on first visit: made now, so that later visits change nothing.
   const ensured = await admin.post('/api/me/keys/ensure');
   expect(ensured.status).toBe(200);

@@ -34,7 +34,7 @@ let proto: string;
 beforeAll(async () => {
   site = await makeWsSite();
   // The mobile service on, so that service=moodle_mobile_app gets as far as it can.
-  site.t.deps.settings.apply({ enablemobilewebservice: '1' }, { id: null, username: 'system', ip: '' });
+  await site.t.deps.settings.apply({ enablemobilewebservice: '1' }, { id: null, username: 'system', ip: '' });
   before = fingerprint(site.t.store);
   writes = writeCount(site.t.store);
   proto = protoSnapshot();

@@ -28,7 +28,7 @@ beforeAll(async () => {
     .prepare('SELECT id FROM courses WHERE id > 1 ORDER BY id LIMIT 1')
     .pluck()
     .get() as number;
-  site.t.deps.settings.apply({ debug: 'developer' }, SYSTEM_ACTOR);
+  await site.t.deps.settings.apply({ debug: 'developer' }, SYSTEM_ACTOR);
 });
 afterAll(() => site?.t.close());
 

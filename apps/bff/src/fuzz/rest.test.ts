@@ -1,7 +1,8 @@
 import { validateParameters } from '@gatehouse/shared';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { catalogue } from '../webservice/catalogue';
+import { createCatalogue } from '../webservice/catalogue';
+import { FUNCTIONS } from '../webservice/functions';
 import { fromPairs } from '../webservice/params';
 import {
   DANGEROUS_KEYS,
@@ -30,6 +31,8 @@ import {
   withInvalidUtf8,
   writeCount,
 } from './fuzz-helpers';
+
+const catalogue = createCatalogue(FUNCTIONS);
 
 // /webservice/rest/server.php fed with random and hostile input. Whatever arrives: never a 500,
 // never an exception out of app.request, always Moodle's REST error shape (JSON or XML) or a

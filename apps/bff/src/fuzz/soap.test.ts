@@ -1,7 +1,8 @@
 import { type ExternalDescription, validateParameters } from '@gatehouse/shared';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { catalogue } from '../webservice/catalogue';
+import { createCatalogue } from '../webservice/catalogue';
+import { FUNCTIONS } from '../webservice/functions';
 import { decodeElement } from '../webservice/protocols/soap';
 import { MAX_XML_BYTES, parseXml } from '../webservice/protocols/xml';
 import {
@@ -25,6 +26,8 @@ import {
   writeCount,
 } from './fuzz-helpers';
 import { breakage, classicAttacks, esc, serialize, XML_DECL, type XmlPart, xmlTree } from './xml-arbitraries';
+
+const catalogue = createCatalogue(FUNCTIONS);
 
 // /webservice/soap/server.php fed with generated and hostile XML. SOAP 1.1 answers a fault with
 // HTTP 500, so the property is: whenever the status is 500 (or 413) the body is a well-formed

@@ -36,7 +36,7 @@ export function serialize(p: XmlPart): string {
 }
 
 /** Element names: the protocols' own, the catalogue's, prefixed ones, and dangerous ones. */
-export function elementName(extra: readonly string[] = []): fc.Arbitrary<string> {
+function elementName(extra: readonly string[] = []): fc.Arbitrary<string> {
   return fc.oneof(
     fc.constantFrom(
       'methodCall',

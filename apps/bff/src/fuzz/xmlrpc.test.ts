@@ -1,7 +1,8 @@
 import { validateParameters } from '@gatehouse/shared';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { catalogue } from '../webservice/catalogue';
+import { createCatalogue } from '../webservice/catalogue';
+import { FUNCTIONS } from '../webservice/functions';
 import { MAX_XML_BYTES, parseXml } from '../webservice/protocols/xml';
 import { argumentsFor, decodeValue } from '../webservice/protocols/xmlrpc';
 import {
@@ -25,6 +26,8 @@ import {
   writeCount,
 } from './fuzz-helpers';
 import { breakage, classicAttacks, esc, serialize, XML_DECL, xmlTree } from './xml-arbitraries';
+
+const catalogue = createCatalogue(FUNCTIONS);
 
 // /webservice/xmlrpc/server.php fed with generated and hostile XML. Whatever arrives: HTTP 200
 // (413 for an oversized body) with a well-formed methodResponse that is either a fault carrying
@@ -121,7 +124,7 @@ function wouldRun(doc: string): boolean {
     if (!fn) return false;
     const params = root.children.find((c) => c.name === 'params')?.children ?? [];
     const values = params.map((p) => decodeValue(p.children.find((c) => c.name === 'value')!));
-    validateParameters(fn.parameters, argumentsFor(name, values));
+    validateParameters(fn.parameters, argumentsFor(catalogue, name, values));
     return true;
   } catch {
     return false;

@@ -45,7 +45,7 @@ describe('disk-full errors', () => {
 
   it('bestEffort skips and logs a disk-full write, and throws every other error', () => {
     const logged: string[] = [];
-    const log = (m: string) => logged.push(m);
+    const log = { warn: (_fields: object, m: string) => logged.push(m) };
     expect(bestEffort(log, 'an audit row', () => 7)).toBe(7);
     expect(
       bestEffort(log, 'an audit row', () => {

@@ -1,7 +1,8 @@
 import { statfsSync } from 'node:fs';
+import type { Log } from './log';
 
 /** Free and total bytes of the file system that holds the data folder. */
-export interface DiskSpace {
+interface DiskSpace {
   /** Bytes an unprivileged process may still write (statfs `bavail`, not `bfree`). */
   free: number;
   total: number;
@@ -79,12 +80,12 @@ export const DISK_FULL_MESSAGE =
  * is thrown as usual. Only outside a transaction: SQLite may roll back the whole transaction on
  * SQLITE_FULL.
  */
-export function bestEffort<T>(log: (msg: string) => void, what: string, write: () => T): T | undefined {
+export function bestEffort<T>(log: Pick<Log, 'warn'>, what: string, write: () => T): T | undefined {
   try {
     return write();
   } catch (e) {
     if (!isDiskFull(e)) throw e;
-    log(`Disk full: skipped ${what}`);
+    log.warn({ skipped: what }, `Disk full: skipped ${what}`);
     return undefined;
   }
 }

@@ -1,8 +1,15 @@
+import { randomBytes } from 'node:crypto';
 import { hash, type Options, verify } from '@node-rs/argon2';
 
 // Argon2id, OWASP's first choice of memory-hard password hash (19 MiB, 2 passes).
 // algorithm 2 is Algorithm.Argon2id (a const enum, which verbatimModuleSyntax cannot import).
 const options: Options = { algorithm: 2 as Options['algorithm'], memoryCost: 19_456, timeCost: 2, parallelism: 1 };
+
+/** A random password for an account created without one (the admin's on first start, the CLI's, the API's). */
+export function generatePassword(): string {
+  // 18 random bytes in base64url, plus a fixed tail so it always meets the password rule.
+  return `${randomBytes(18).toString('base64url')}-9`;
+}
 
 export function hashPassword(password: string): Promise<string> {
   return hash(password, options);

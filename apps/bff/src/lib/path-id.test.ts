@@ -12,7 +12,7 @@ afterAll(() => t.close());
 it('reads a path id from decimal digits only, so one row answers to one spelling', async () => {
   const id = t.userId('teacher');
   expect((await admin.get(`/api/users/${id}`)).status).toBe(200);
-  for (const spelling of [`0x${id.toString(16)}`, `${id}e0`, `+${id}`, `${id}.0`, `0${id}`, '%20' + id]) {
+  for (const spelling of [`0x${id.toString(16)}`, `${id}e0`, `+${id}`, `${id}.0`, `0${id}`, `%20${id}`]) {
     const res = await admin.get(`/api/users/${spelling}`);
     expect(res.status, spelling).toBe(400);
     expect(res.body.error.code, spelling).toBe('invalid');

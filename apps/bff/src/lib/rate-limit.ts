@@ -19,7 +19,7 @@ import { type RateLimiterAbstract, RateLimiterMemory, RateLimiterRes } from 'rat
  * attacker cannot push an existing lockout out by filling the store. Keys are hashes of the
  * username, so a huge username costs no memory.
  */
-export interface LoginLimitRule {
+interface LoginLimitRule {
   /** Failures allowed in the window. */
   points: number;
   /** The window, in seconds, from its first failure. */
@@ -34,7 +34,7 @@ export interface LoginLimitConfig {
   knownGoodSec: number;
 }
 
-export const LOGIN_LIMITS: LoginLimitConfig = {
+const LOGIN_LIMITS: LoginLimitConfig = {
   userAddress: { points: 5, durationSec: 15 * 60 },
   user: { points: 50, durationSec: 24 * 3600 },
   network: { points: 30, durationSec: 15 * 60 },
@@ -46,7 +46,7 @@ export const LOGIN_LIMITS: LoginLimitConfig = {
 type LimiterOptions = ConstructorParameters<typeof RateLimiterMemory>[0];
 /** Makes one counter store; the next step (several nodes) passes RateLimiterPostgres here. */
 export type LimiterFactory = (opts: LimiterOptions & { keyPrefix: string }) => RateLimiterAbstract;
-export const memoryLimiters: LimiterFactory = (opts) => new RateLimiterMemory(opts);
+const memoryLimiters: LimiterFactory = (opts) => new RateLimiterMemory(opts);
 
 const userKey = (username: string) =>
   createHash('sha256').update(username.trim().toLowerCase()).digest('base64url').slice(0, 22);

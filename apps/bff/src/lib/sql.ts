@@ -2,7 +2,7 @@ import { type AnyColumn, inArray, type SQL, sql } from 'drizzle-orm';
 import type { Db } from '../db/client';
 
 /** Escapes LIKE's wildcards so that user input matches literally (with ESCAPE '\'). */
-export function escapeLike(v: string): string {
+function escapeLike(v: string): string {
   return v.replace(/[\\%_]/g, (m) => `\\${m}`);
 }
 
@@ -17,7 +17,7 @@ export function startsWith(col: AnyColumn, v: string): SQL {
 }
 
 /** The shortest search the trigram indexes can answer; shorter ones fall back to `LIKE`. */
-export const SEARCH_MIN_CHARS = 3;
+const SEARCH_MIN_CHARS = 3;
 /** From this many matching rows on, a search is "broad": see `searchCondition`. */
 export const BROAD_SEARCH_ROWS = 2000;
 

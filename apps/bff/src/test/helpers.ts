@@ -61,8 +61,9 @@ export async function makeTestApp(opts: MakeTestAppOptions = {}): Promise<TestAp
   if (opts.seed !== false) {
     await seedIfEmpty(store, { adminPassword: ADMIN_PASSWORD, demo: opts.demo ?? true, demoPassword: DEMO_PASSWORD });
   }
-  syncBuiltinServices(store);
   const deps = createDeps(env, store, opts.now ? { now: opts.now } : {});
+  syncBuiltinServices(store, deps.catalogue);
+  await deps.settings.ready();
   const app = createApp(deps);
   let closed = false;
   return {

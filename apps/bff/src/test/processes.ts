@@ -51,7 +51,7 @@ export async function buildBundles(): Promise<Bundles> {
 }
 
 /** The environment of a child: this one's, without any GATEHOUSE_* variable or NODE_OPTIONS, plus `extra`. */
-export function childEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
+function childEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
   for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('GATEHOUSE_') && k !== 'NODE_OPTIONS') env[k] = v;
   return { ...env, GATEHOUSE_LOG: 'silent', ...extra };
@@ -63,7 +63,7 @@ export interface SpawnOptions {
   umask?: string;
 }
 
-export function spawnNode(script: string, args: string[], opts: SpawnOptions): ChildProcess {
+function spawnNode(script: string, args: string[], opts: SpawnOptions): ChildProcess {
   const argv = [script, ...args];
   const env = childEnv(opts.env);
   if (opts.umask !== undefined) {
@@ -92,7 +92,7 @@ export function runNode(script: string, args: string[], opts: SpawnOptions): Pro
   });
 }
 
-export function freePort(): Promise<number> {
+function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const srv = createServer();
     srv.once('error', reject);

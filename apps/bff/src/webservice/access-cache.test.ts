@@ -14,7 +14,7 @@ let serviceId: number;
 
 beforeAll(async () => {
   t = await makeTestApp();
-  t.deps.settings.apply({ enablewebservices: '1', webserviceprotocols: 'rest' }, SYSTEM_ACTOR);
+  await t.deps.settings.apply({ enablewebservices: '1', webserviceprotocols: 'rest' }, SYSTEM_ACTOR);
   const svc = createService(
     t.deps,
     {

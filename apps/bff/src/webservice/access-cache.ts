@@ -8,7 +8,7 @@ import type { Generation } from '../lib/generation';
  * on the very next call. Sizes are capped so that a flood of distinct tokens cannot grow it
  * without bound; unknown tokens are never cached.
  */
-export class AccessCache {
+class AccessCache {
   private at = -1;
   private readonly maps: Map<unknown, unknown>[] = [];
 

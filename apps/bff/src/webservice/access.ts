@@ -1,10 +1,9 @@
 import { ipAllowed, type Protocol } from '@gatehouse/shared';
 import { and, eq } from 'drizzle-orm';
-import type { Deps } from '../context';
 import { externalServices, externalServiceUsers, externalTokens, type UserRow, users } from '../db/schema';
-import { serviceFunctionNames } from '../features/services/services.service';
+import type { Deps } from '../deps';
+import { serviceFunctionNames } from '../features/services/service-capabilities';
 import { hashesEqual, hashToken, TOKEN_PATTERN, tokenLooksValid } from '../features/tokens/token-secret';
-import { catalogue } from './catalogue';
 import { MoodleException } from './exceptions';
 import type { CallService, ExternalFunction } from './types';
 
@@ -16,7 +15,7 @@ export class ProtocolDisabled extends Error {}
  * own reason code (kept with the token's last error and shown in debug info); the exception
  * class, Moodle error code and message are Moodle's, so Moodle clients react as they would.
  */
-export const ACCESS_FAILURES = {
+const ACCESS_FAILURES = {
   webservicesdisabled: [
     'webservice_access_exception',
     'accessexception',
@@ -154,7 +153,7 @@ function lookupToken(deps: Deps, token: string) {
  */
 export type TokenRef = string | { id: number; ownerId: number };
 
-function findToken(deps: Deps, ref: TokenRef | undefined) {
+export function findToken(deps: Deps, ref: TokenRef | undefined) {
   if (ref === undefined) return undefined;
   if (typeof ref === 'string') return lookupToken(deps, ref);
   const row = tokenQuery(deps).where(eq(externalTokens.id, ref.id)).get();
@@ -235,7 +234,7 @@ export function checkFunction(
   functionName: string,
   ip: string,
 ): { fn: ExternalFunction; service: CallService } {
-  const fn = catalogue.get(functionName);
+  const fn = deps.catalogue.get(functionName);
   if (!fn) throw new AccessDenied('functionnotfound', `function ${functionName || '(none)'}`);
   if (!serviceFunctions(deps, found.s.id).set.has(fn.name))
     throw new AccessDenied('functionnotinservice', `function ${fn.name}()`);

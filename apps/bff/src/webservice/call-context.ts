@@ -1,5 +1,5 @@
-import type { Deps } from '../context';
 import type { UserRow } from '../db/schema';
+import type { Deps } from '../deps';
 import { requiredCapability } from './exceptions';
 import type { CallContext, CallService } from './types';
 

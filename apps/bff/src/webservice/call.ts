@@ -1,6 +1,6 @@
 import { cleanReturnValue, ExternalValidationError, type Protocol, validateParameters } from '@gatehouse/shared';
-import type { Deps } from '../context';
-import { AccessDenied, checkFunction, checkProtocol, checkToken, type TokenRef } from './access';
+import type { Deps } from '../deps';
+import { AccessDenied, checkFunction, checkProtocol, checkToken, findToken, type TokenRef } from './access';
 import { makeCallContext } from './call-context';
 import { invalidParameter, invalidResponse, MoodleException } from './exceptions';
 import type { ExternalFunction } from './types';
@@ -13,6 +13,8 @@ export interface CallRequest {
   /** Raw arguments, before validation. */
   args: unknown;
   ip: string;
+  /** The request's id (X-Request-Id), for the line a refused or failed call logs. */
+  reqId?: string;
 }
 
 export type CallOutcome =
@@ -30,6 +32,37 @@ export function publicError(deps: Deps, e: MoodleException) {
   };
 }
 
+/** The longest function name a refusal's log line repeats (the name is the client's). */
+const MAX_LOGGED_NAME = 200;
+
+/**
+ * One line at info for a call the access-check chain refused: its reason code, and whose token
+ * it was by id (never the secret). Only refusals log; a call that goes through writes nothing.
+ */
+function logRefusal(
+  deps: Deps,
+  req: Pick<CallRequest, 'protocol' | 'token' | 'ip' | 'reqId'> & { functionName?: string },
+  err: AccessDenied,
+  found?: { t: { id: number }; u: { id: number } },
+): void {
+  if (!deps.log.isLevelEnabled('info')) return;
+  // A token-level refusal (expired, suspended user, …) found the token first: read it again (from
+  // the cache) to name it. A token that was not found has nothing to name.
+  const who = found ?? (err.reason === 'invalidtoken' ? undefined : findToken(deps, req.token));
+  deps.log.info(
+    {
+      reqId: req.reqId,
+      protocol: req.protocol,
+      function: req.functionName?.slice(0, MAX_LOGGED_NAME),
+      reason: err.reason,
+      tokenId: who?.t.id,
+      userId: who?.u.id,
+      ip: req.ip,
+    },
+    'Web-service call refused',
+  );
+}
+
 /**
  * The links of the access-check chain that need no body, for a protocol server to run before
  * it reads one: web services and the protocol enabled, then, when the request carries a token
@@ -42,14 +75,16 @@ export function refusalBeforeBody(
   protocol: Protocol,
   token: string | undefined,
   ip: string,
+  reqId?: string,
 ): MoodleException | undefined {
   try {
     checkProtocol(deps, protocol);
     if (token !== undefined) checkToken(deps, protocol, token, ip);
     return undefined;
   } catch (err) {
-    if (err instanceof AccessDenied) return err;
-    throw err;
+    if (!(err instanceof AccessDenied)) throw err;
+    logRefusal(deps, { protocol, token, ip, reqId }, err);
+    return err;
   }
 }
 
@@ -62,13 +97,15 @@ export async function runCall(deps: Deps, req: CallRequest): Promise<CallOutcome
   try {
     checkProtocol(deps, req.protocol);
   } catch (err) {
-    if (err instanceof AccessDenied) return { ok: false, error: err };
-    throw err;
+    if (!(err instanceof AccessDenied)) throw err;
+    logRefusal(deps, req, err);
+    return { ok: false, error: err };
   }
+  let found: ReturnType<typeof checkToken> | undefined;
   let tokenId: number | undefined;
   let fn: ExternalFunction | undefined;
   try {
-    const found = checkToken(deps, req.protocol, req.token, req.ip);
+    found = checkToken(deps, req.protocol, req.token, req.ip);
     tokenId = found.t.id;
     const access = checkFunction(deps, found, req.functionName, req.ip);
     fn = access.fn;
@@ -99,9 +136,16 @@ export async function runCall(deps: Deps, req: CallRequest): Promise<CallOutcome
             'unexpectederror',
             'An unexpected error occurred. It has been logged.',
           );
-    if (!(err instanceof MoodleException)) {
-      deps.log(
-        `Unexpected error in ${req.functionName}: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`,
+    if (err instanceof AccessDenied) logRefusal(deps, req, err, found);
+    else if (!(err instanceof MoodleException)) {
+      deps.log.error(
+        {
+          reqId: req.reqId,
+          protocol: req.protocol,
+          function: fn?.name,
+          err: err instanceof Error ? err : new Error(String(err)),
+        },
+        'Unexpected error in a web-service function',
       );
     }
     if (tokenId !== undefined) {

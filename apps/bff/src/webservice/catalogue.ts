@@ -1,22 +1,15 @@
-import { FUNCTIONS } from './functions';
-import type { ExternalFunction } from './types';
+import type { Catalogue, ExternalFunction } from '../deps';
 
-// Built on first use rather than at import: some functions (the hub's) use services that read
-// the catalogue, so this module can be evaluated while the function list is still loading.
-let byName: Map<string, ExternalFunction> | undefined;
-function index(): Map<string, ExternalFunction> {
-  if (!byName) {
-    byName = new Map(FUNCTIONS.map((f) => [f.name, f]));
-    if (byName.size !== FUNCTIONS.length) throw new Error('Two external functions share a name');
-  }
-  return byName;
+/**
+ * The function catalogue over a list of functions, by name. Built once, in the composition root
+ * (context.ts), and reached through `deps.catalogue`: no module imports the function list itself.
+ */
+export function createCatalogue(functions: readonly ExternalFunction[]): Catalogue {
+  const byName = new Map(functions.map((f) => [f.name, f]));
+  if (byName.size !== functions.length) throw new Error('Two external functions share a name');
+  return {
+    all: functions,
+    get: (name) => byName.get(name),
+    has: (name) => byName.has(name),
+  };
 }
-
-/** The function catalogue: code, not data. */
-export const catalogue = {
-  get all(): readonly ExternalFunction[] {
-    return FUNCTIONS;
-  },
-  get: (name: string): ExternalFunction | undefined => index().get(name),
-  has: (name: string): boolean => index().has(name),
-};

@@ -162,8 +162,8 @@ beforeAll(async () => {
 });
 afterAll(() => t?.close());
 
-beforeEach(() => {
-  t.deps.settings.apply(
+beforeEach(async () => {
+  await t.deps.settings.apply(
     {
       enablewebservices: '1',
       webserviceprotocols: 'rest',
@@ -208,13 +208,13 @@ describe('success', () => {
   });
 
   it('tokens made here expire after the tokenduration setting', async () => {
-    t.deps.settings.apply({ tokenduration: '3600' }, SYSTEM_ACTOR);
+    await t.deps.settings.apply({ tokenduration: '3600' }, SYSTEM_ACTOR);
     const before = now();
     const token = expectToken(await login(as('student')));
     const row = rowOf(token)!;
     expect(row.validUntil).toBeGreaterThanOrEqual(before + 3600);
     expect(row.validUntil).toBeLessThanOrEqual(now() + 3600 + 1);
-    t.deps.settings.apply({ tokenduration: String(12 * 7 * 86400) }, SYSTEM_ACTOR);
+    await t.deps.settings.apply({ tokenduration: String(12 * 7 * 86400) }, SYSTEM_ACTOR);
     const later = rowOf(expectToken(await login(as('student'))))!;
     expect(later.validUntil! - now()).toBeGreaterThan(12 * 7 * 86400 - 5);
   });
@@ -222,7 +222,7 @@ describe('success', () => {
 
 describe('refusals, in Moodle order', () => {
   it('web services disabled: enablewsdescription (checked before the credentials)', async () => {
-    t.deps.settings.apply({ enablewebservices: '0' }, SYSTEM_ACTOR);
+    await t.deps.settings.apply({ enablewebservices: '0' }, SYSTEM_ACTOR);
     expectRefused(await login(as('student')), 'enablewsdescription');
     expectRefused(await login(as('student', 'login_svc', 'wrong-password')), 'enablewsdescription');
   });
@@ -252,7 +252,7 @@ describe('refusals, in Moodle order', () => {
   });
 
   it('maintenance mode: sitemaintenance, unless the user has moodle/site:maintenanceaccess', async () => {
-    t.deps.settings.apply({ maintenance_enabled: '1' }, SYSTEM_ACTOR);
+    await t.deps.settings.apply({ maintenance_enabled: '1' }, SYSTEM_ACTOR);
     expectRefused(await login(as('student')), 'sitemaintenance');
     // Maintenance comes before the unconfirmed check.
     expectRefused(await login(as('unconfirmed')), 'sitemaintenance');

@@ -1,15 +1,15 @@
 import { ipAllowed } from '@gatehouse/shared';
 import { and, desc, eq, inArray } from 'drizzle-orm';
 import { Hono } from 'hono';
-import type { Deps } from '../context';
 import { externalServices, externalServiceUsers, externalTokens, type UserRow, users } from '../db/schema';
+import type { Deps } from '../deps';
 import { writeAudit } from '../features/audit/audit.service';
+import { MOBILE_SERVICE } from '../features/services/builtin';
 import { issueToken } from '../features/tokens/tokens.service';
 import { checkPassword } from '../lib/password';
 import type { AppEnv } from '../types';
 import { ParamsError, rawRequest, readParams } from './params';
 
-export const MOBILE_SERVICE = 'moodle_mobile_app';
 /** Logins that each mint a token would pile them up: keep this many per user and service. */
 export const MAX_LOGIN_TOKENS = 20;
 

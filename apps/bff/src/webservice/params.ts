@@ -32,7 +32,7 @@ export interface ParamLimits {
 export const DEFAULT_LIMITS = { maxBytes: 4 * 1024 * 1024, maxDepth: 32, maxParams: 20_000 } as const;
 
 /** Splits `a[b][0][]` into ['a', 'b', '0', '']; a malformed key is taken literally, as PHP does. */
-export function splitKey(key: string): string[] {
+function splitKey(key: string): string[] {
   const open = key.indexOf('[');
   if (open <= 0) return [key];
   const parts = [key.slice(0, open)];

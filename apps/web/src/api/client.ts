@@ -7,7 +7,7 @@ import { type ClientResponse, hc } from 'hono/client';
  * imported from @gatehouse/shared (whose zod schemas would then land in the initial bundle);
  * the `satisfies` keeps it equal to the shared constant.
  */
-export const CSRF_HEADER = 'x-gatehouse-csrf' satisfies typeof Shared.CSRF_HEADER;
+const CSRF_HEADER = 'x-gatehouse-csrf' satisfies typeof Shared.CSRF_HEADER;
 
 /** The console API's one error shape, as a thrown Error. */
 export class ApiError extends Error {
@@ -26,7 +26,6 @@ export class ApiError extends Error {
 
 export const isApiError = (e: unknown): e is ApiError => e instanceof ApiError;
 export const isUnauthenticated = (e: unknown) => isApiError(e) && e.status === 401 && e.code === 'unauthenticated';
-export const isForbidden = (e: unknown) => isApiError(e) && e.status === 403;
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 

@@ -9,7 +9,8 @@ import { Loading } from '../components/ui/loading';
 import { Pagination } from '../components/ui/pagination';
 import { QueryError } from '../components/ui/query-error';
 import { RowTh, Table, TBody, Td, THead, Th } from '../components/ui/table';
-import { type AuditFilters, auditActionsQueryOptions, auditListQueryOptions } from '../features/audit/queries';
+import type { AuditFilters } from '../features/audit/keys';
+import { auditActionsQueryOptions, auditListQueryOptions } from '../features/audit/queries';
 import { dateInputToUnix, formatTime } from '../lib/format';
 
 const PER_PAGE = 50;

@@ -12,13 +12,8 @@ import { Loading } from '../components/ui/loading';
 import { Pagination } from '../components/ui/pagination';
 import { QueryError } from '../components/ui/query-error';
 import { ariaSort, RowTh, SortButton, Table, TBody, Td, THead, Th } from '../components/ui/table';
-import {
-  type TokenListFilters,
-  type TokenSort,
-  tokenListQueryOptions,
-  tokenServicesQueryOptions,
-  useDeleteToken,
-} from '../features/tokens/queries';
+import type { TokenListFilters, TokenSort } from '../features/tokens/keys';
+import { tokenListQueryOptions, tokenServicesQueryOptions, useDeleteToken } from '../features/tokens/queries';
 import { TokenStatusBadges } from '../features/tokens/token-status';
 import { formatTime } from '../lib/format';
 import { useDebouncedValue } from '../lib/use-debounced-value';

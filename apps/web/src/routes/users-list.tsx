@@ -14,7 +14,8 @@ import { ariaSort, RowTh, SortButton, Table, TBody, Td, THead, Th } from '../com
 import { can } from '../features/auth/capabilities';
 import { useCurrentUser } from '../features/auth/queries';
 import { DeleteUserDialog } from '../features/users/delete-user-dialog';
-import { type UserListFilters, type UserSort, type UserStatus, userListQueryOptions } from '../features/users/queries';
+import type { UserListFilters, UserSort, UserStatus } from '../features/users/keys';
+import { userListQueryOptions } from '../features/users/queries';
 import { UserStatusBadges } from '../features/users/user-status-badges';
 import { formatTime, fullName } from '../lib/format';
 import { useDebouncedValue } from '../lib/use-debounced-value';

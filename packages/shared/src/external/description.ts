@@ -4,7 +4,7 @@
 // OpenAPI and the WSDL are all derived from these descriptions.
 
 /** Scalar parameter types, with Moodle's PARAM_* names in lower case. */
-export const PARAM_TYPES = [
+const PARAM_TYPES = [
   'int',
   'float',
   'bool',
@@ -26,7 +26,7 @@ export const PARAM_TYPES = [
 export type ParamType = (typeof PARAM_TYPES)[number];
 
 /** Moodle's VALUE_REQUIRED / VALUE_OPTIONAL / VALUE_DEFAULT. */
-export type Presence = 'required' | 'optional' | 'default';
+type Presence = 'required' | 'optional' | 'default';
 
 interface Base {
   desc: string;

@@ -4,12 +4,12 @@ import type { ExternalDescription, ExternalSingle } from './description';
 // console's test client and the tests that run those examples against the server.
 
 const XML_ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' };
-export function xmlText(v: string): string {
+function xmlText(v: string): string {
   return v.replace(/[&<>"]/g, (c) => XML_ESCAPES[c] ?? c);
 }
 
 /** PHP bracket notation: { groups: [{ courseid: 2 }] } → [['groups[0][courseid]', '2']]. */
-export function toBracketPairs(value: unknown, prefix = ''): [string, string][] {
+function toBracketPairs(value: unknown, prefix = ''): [string, string][] {
   if (value === null || value === undefined) return [];
   if (typeof value === 'object') {
     const entries = Array.isArray(value)

@@ -1,5 +1,5 @@
 import { isEmail } from '../email';
-import type { ExternalDescription, ExternalValue, ParamType } from './description';
+import type { ExternalDescription, ParamType } from './description';
 
 /**
  * A value that does not match its description. `path` names where, as Moodle prints it
@@ -223,9 +223,4 @@ export function validateParameters<T = unknown>(desc: ExternalDescription, input
 export function cleanReturnValue<T = unknown>(desc: ExternalDescription | null, input: unknown): T {
   if (desc === null) return null as T;
   return walk('response', desc, input, []) as T;
-}
-
-/** A short human label for a scalar's type, for documentation and forms. */
-export function typeLabel(d: ExternalValue): string {
-  return d.allowNull ? `${d.type} | null` : d.type;
 }

@@ -1,6 +1,6 @@
 import { auditQuerySchema } from '@gatehouse/shared';
 import { Hono } from 'hono';
-import type { Deps } from '../../context';
+import type { Deps } from '../../deps';
 import { validate } from '../../lib/validate';
 import type { AppEnv } from '../../types';
 import { requireCap } from '../auth/guards';

@@ -2,10 +2,11 @@ import { loginSchema, type MeDto, passwordSchema } from '@gatehouse/shared';
 import { eq } from 'drizzle-orm';
 import { type Context, Hono } from 'hono';
 import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
-import type { Deps } from '../../context';
 import { type UserRow, users } from '../../db/schema';
+import type { Deps } from '../../deps';
 import { bestEffort } from '../../lib/disk';
 import { badRequest, HttpError } from '../../lib/http-error';
+import { requestLog } from '../../lib/log';
 import { checkPassword } from '../../lib/password';
 import { validate } from '../../lib/validate';
 import type { AppEnv } from '../../types';
@@ -79,7 +80,7 @@ async function verifyLogin(deps: Deps, c: Context<AppEnv>, username: string, pas
     // A refused account counts as a failure too, or the limits would tell its right password.
     await gate.attempt.failed();
     // Skipped (and logged) on a full disk, where every login would otherwise answer 500.
-    bestEffort(deps.log, `the audit row of a failed login for "${uname}"`, () =>
+    bestEffort(requestLog(c, deps.log), 'the audit row of a failed login', () =>
       writeAudit(
         db,
         { id: null, username: uname, ip },
@@ -116,12 +117,13 @@ export function authRoutes(deps: Deps) {
       // On a full disk only the session is needed (createSession holds it in memory when the
       // database refuses it); the other writes are skipped and logged.
       const old = getCookie(c, name);
-      if (old) bestEffort(deps.log, 'ending the previous session', () => endSession(db, sessionHash(old)));
+      if (old)
+        bestEffort(requestLog(c, deps.log), 'ending the previous session', () => endSession(db, sessionHash(old)));
       const id = createSession(deps, user.id, { ip, userAgent: c.req.header('user-agent') ?? '' });
-      bestEffort(deps.log, `the last login time of ${user.username}`, () =>
+      bestEffort(requestLog(c, deps.log), `the last login time of ${user.username}`, () =>
         db.update(users).set({ lastlogin: deps.now() }).where(eq(users.id, user.id)).run(),
       );
-      bestEffort(deps.log, `the audit row of ${user.username}'s login`, () =>
+      bestEffort(requestLog(c, deps.log), `the audit row of ${user.username}'s login`, () =>
         writeAudit(
           db,
           { id: user.id, username: user.username, ip },
@@ -162,9 +164,9 @@ export function authRoutes(deps: Deps) {
       const hash = c.get('sessionHash');
       const user = c.get('user');
       // A held session (full disk) ends in memory even when the database refuses the delete.
-      if (hash) bestEffort(deps.log, 'ending a session', () => endSession(db, hash));
+      if (hash) bestEffort(requestLog(c, deps.log), 'ending a session', () => endSession(db, hash));
       if (user)
-        bestEffort(deps.log, `the audit row of ${user.username}'s logout`, () =>
+        bestEffort(requestLog(c, deps.log), `the audit row of ${user.username}'s logout`, () =>
           writeAudit(db, c.get('actor'), {
             action: 'auth.logout',
             targetType: 'user',

@@ -1,7 +1,7 @@
 import { CSRF_HEADER } from '@gatehouse/shared';
 import { getCookie } from 'hono/cookie';
 import { createMiddleware } from 'hono/factory';
-import type { Deps } from '../../context';
+import type { Deps } from '../../deps';
 import { forbidden, HttpError } from '../../lib/http-error';
 import type { AppEnv } from '../../types';
 import { cookieName, resolveSession } from './sessions';
@@ -82,10 +82,3 @@ export function requireCap(deps: Deps, capability: string) {
     await next();
   });
 }
-
-export const requireSiteAdmin = createMiddleware<AppEnv>(async (c, next) => {
-  const user = c.get('user');
-  if (!user) throw new HttpError(401, 'unauthenticated', 'You are not signed in');
-  if (!user.siteAdmin) throw forbidden('Only site administrators can do this');
-  await next();
-});

@@ -13,7 +13,7 @@ const ip = () => `10.${120 + Math.floor(ipn / 250)}.${ipn++ % 250}.1`;
 
 beforeAll(async () => {
   t = await makeTestApp();
-  t.deps.settings.apply({ enablewebservices: '1' }, SYSTEM_ACTOR);
+  await t.deps.settings.apply({ enablewebservices: '1' }, SYSTEM_ACTOR);
 });
 afterAll(() => t.close());
 

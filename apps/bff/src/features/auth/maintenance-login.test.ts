@@ -36,7 +36,7 @@ afterEach(() => maintenance(false));
 
 describe('maintenance mode and the console', () => {
   it('refuses to sign in a user without maintenance access (503 sitemaintenance); a wrong password is still just invalidlogin', async () => {
-    maintenance(true);
+    await maintenance(true);
     const res = await fresh().tryLogin('student', DEMO_PASSWORD);
     expect(res.status).toBe(503);
     expect(errorOf(res)).toEqual({ code: 'sitemaintenance', message: MESSAGE });
@@ -49,13 +49,13 @@ describe('maintenance mode and the console', () => {
   });
 
   it('signs in users with moodle/site:maintenanceaccess and site administrators', async () => {
-    maintenance(true);
+    await maintenance(true);
     expect((await fresh().tryLogin('manager', DEMO_PASSWORD)).status).toBe(200);
     expect((await fresh().tryLogin('admin', ADMIN_PASSWORD)).status).toBe(200);
   });
 
   it('refuses the existing sessions of other users with the same message, keeps them for later, and lets them sign out', async () => {
-    maintenance(true);
+    await maintenance(true);
     for (const path of ['/api/auth/me', '/api/me/keys']) {
       const res = await student.get(path);
       expect(res.status, path).toBe(503);
@@ -63,7 +63,7 @@ describe('maintenance mode and the console', () => {
     }
     expect((await manager.get('/api/auth/me')).status).toBe(200);
     expect((await teacher.post('/api/auth/logout')).status).toBe(200);
-    maintenance(false);
+    await maintenance(false);
     expect((await student.get('/api/auth/me')).status).toBe(200);
     expect((await teacher.get('/api/auth/me')).status).toBe(401);
   });

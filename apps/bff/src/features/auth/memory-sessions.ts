@@ -1,6 +1,6 @@
 import { eq } from 'drizzle-orm';
-import type { Deps } from '../../context';
 import { sessions, type UserRow, users } from '../../db/schema';
+import type { Deps } from '../../deps';
 import { bestEffort } from '../../lib/disk';
 
 // Sessions that could not be written because the disk (or the database's page limit) is full.
@@ -11,7 +11,7 @@ import { bestEffort } from '../../lib/disk';
 type SessionRow = typeof sessions.$inferSelect;
 
 /** At most this many held sessions (each a few hundred bytes); past it a login answers 503. */
-export const MAX_HELD_SESSIONS = 10_000;
+const MAX_HELD_SESSIONS = 10_000;
 
 const held = new Map<string, SessionRow>();
 
@@ -30,7 +30,7 @@ export function holdSession(deps: Deps, row: SessionRow): boolean {
     if (held.size >= MAX_HELD_SESSIONS) return false;
   }
   held.set(row.idHash, { ...row });
-  deps.log(`Disk full: the session of user ${row.userId} is kept in memory until the database takes it`);
+  deps.log.warn({ userId: row.userId }, 'Disk full: a session is kept in memory until the database takes it');
   return true;
 }
 

@@ -1,8 +1,8 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { and, eq, lt, ne, or } from 'drizzle-orm';
-import type { Deps } from '../../context';
 import type { DbOrTx } from '../../db/client';
 import { sessions, type UserRow, users } from '../../db/schema';
+import type { Deps } from '../../deps';
 import { bestEffort, isDiskFull } from '../../lib/disk';
 import { dropHeldSession, dropHeldUserSessions, heldSessionRow, holdSession, touchSession } from './memory-sessions';
 

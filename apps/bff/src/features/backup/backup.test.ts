@@ -23,7 +23,7 @@ const scratch = mkdtempSync(join(tmpdir(), 'gatehouse-backup-test-'));
 
 beforeAll(async () => {
   t = await makeTestApp();
-  t.deps.settings.apply({ enablewebservices: '1', webserviceprotocols: 'rest' }, SYSTEM_ACTOR);
+  await t.deps.settings.apply({ enablewebservices: '1', webserviceprotocols: 'rest' }, SYSTEM_ACTOR);
   const svc = createService(
     t.deps,
     {
@@ -105,6 +105,7 @@ describe('backup and restore', () => {
     ).toBe(0);
     // The token made before the backup works against the restored data: the secret came along.
     const deps = createDeps(loadEnv({ GATEHOUSE_DATA: target, GATEHOUSE_LOG: 'silent' }), store);
+    await deps.settings.ready();
     const app = createApp(deps);
     const call = await app.request(
       `/webservice/rest/server.php?wsfunction=core_webservice_get_site_info&moodlewsrestformat=json&wstoken=${secret}`,

@@ -101,7 +101,7 @@ export async function backup(
 // ---------------------------------------------------------------------------------------------
 // Restore
 
-export interface Counts {
+interface Counts {
   users: number;
   tokens: number;
 }

@@ -2,15 +2,15 @@ import { and, eq } from 'drizzle-orm';
 import type { Context } from 'hono';
 import { Hono } from 'hono';
 import { z } from 'zod';
-import type { Deps } from '../../context';
 import { externalServices, externalTokens } from '../../db/schema';
+import type { Deps } from '../../deps';
 import { HttpError, notFound } from '../../lib/http-error';
 import { idParam, validate } from '../../lib/validate';
 import type { AppEnv } from '../../types';
 import { publicError, runCall } from '../../webservice/call';
-import { catalogue } from '../../webservice/catalogue';
 import { requireCap, requireUser } from '../auth/guards';
-import { loadService, serviceFunctionNames } from '../services/services.service';
+import { serviceFunctionNames } from '../services/service-capabilities';
+import { loadService } from '../services/services.service';
 import { adminDocs, keyDocs, openApiDocuments, openApiFilename, serviceCatalogueFunctions } from './docs.service';
 import { buildOpenApi, markdownText } from './openapi';
 
@@ -45,7 +45,7 @@ export function docsRoutes(deps: Deps) {
           title: 'Gatehouse web services: all functions',
           description: 'Every function of the catalogue over the REST protocol.',
           baseUrl: deps.env.wwwroot,
-          functions: catalogue.all,
+          functions: deps.catalogue.all,
         }),
         openApiFilename(null),
       ),
@@ -72,6 +72,7 @@ export function docsRoutes(deps: Deps) {
         functionName: body.function,
         args: body.args,
         ip: c.get('actor').ip,
+        reqId: c.var.reqId,
       });
       return c.json(
         outcome.ok

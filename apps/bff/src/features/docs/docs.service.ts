@@ -5,10 +5,10 @@ import {
   parseProtocols,
   validateParameters,
 } from '@gatehouse/shared';
-import type { Deps } from '../../context';
-import { catalogue } from '../../webservice/catalogue';
+import type { Deps } from '../../deps';
 import type { ExternalFunction } from '../../webservice/types';
-import { functionSummary, listServices, serviceFunctionNames } from '../services/services.service';
+import { serviceFunctionNames } from '../services/service-capabilities';
+import { functionSummary, listServices } from '../services/services.service';
 import { exampleArgs } from './examples';
 
 /** An error the function really gives for bad input, from the real validator. */
@@ -28,7 +28,7 @@ function errorExample(f: ExternalFunction) {
   };
 }
 
-export function functionDoc(f: ExternalFunction, baseUrl: string, protocols: readonly Protocol[]) {
+function functionDoc(f: ExternalFunction, baseUrl: string, protocols: readonly Protocol[]) {
   const args = exampleArgs(f.name, f.parameters);
   const all = curlExamples(baseUrl, f.name, f.parameters, args);
   const examples = {
@@ -45,7 +45,6 @@ export function functionDoc(f: ExternalFunction, baseUrl: string, protocols: rea
     errorExample: errorExample(f),
   };
 }
-export type FunctionDoc = ReturnType<typeof functionDoc>;
 
 /** The admin's documentation: every function, examples for every protocol Gatehouse speaks. */
 export function adminDocs(deps: Deps, baseUrl: string) {
@@ -54,14 +53,14 @@ export function adminDocs(deps: Deps, baseUrl: string) {
     baseUrl,
     protocols,
     enabledProtocols: parseProtocols(deps.settings.get('webserviceprotocols')),
-    functions: catalogue.all.map((f) => functionDoc(f, baseUrl, protocols)),
+    functions: deps.catalogue.all.map((f) => functionDoc(f, baseUrl, protocols)),
   };
 }
 
 /** A user's documentation for one key: its service's functions, the enabled protocols only. */
 export function keyDocs(deps: Deps, baseUrl: string, functionNames: readonly string[]) {
   const protocols = parseProtocols(deps.settings.get('webserviceprotocols')).filter((p) => p !== 'amf');
-  const fns = functionNames.map((n) => catalogue.get(n)).filter((f): f is ExternalFunction => !!f);
+  const fns = functionNames.map((n) => deps.catalogue.get(n)).filter((f): f is ExternalFunction => !!f);
   return {
     baseUrl,
     protocols,
@@ -82,7 +81,7 @@ export function openApiFilename(shortname: string | null): string {
 /** The functions of a service that the catalogue knows, as its OpenAPI document lists them. */
 export function serviceCatalogueFunctions(deps: Deps, serviceId: number): ExternalFunction[] {
   return serviceFunctionNames(deps.store.db, serviceId)
-    .map((n) => catalogue.get(n))
+    .map((n) => deps.catalogue.get(n))
     .filter((f): f is ExternalFunction => !!f);
 }
 
@@ -96,7 +95,7 @@ export function openApiDocuments(deps: Deps) {
   return {
     baseUrl: deps.env.wwwroot,
     all: {
-      functionCount: catalogue.all.length,
+      functionCount: deps.catalogue.all.length,
       href: '/api/docs/openapi.json?download=1',
       filename: openApiFilename(null),
     },
@@ -116,4 +115,3 @@ export function openApiDocuments(deps: Deps) {
     }),
   };
 }
-export type OpenApiDocuments = ReturnType<typeof openApiDocuments>;

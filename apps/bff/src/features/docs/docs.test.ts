@@ -7,7 +7,8 @@ import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { externalServiceFunctions, externalServices, hubSites, roleCapabilities, roles } from '../../db/schema';
 import { type Client, makeTestApp } from '../../test/helpers';
-import { catalogue } from '../../webservice/catalogue';
+import { createCatalogue } from '../../webservice/catalogue';
+import { FUNCTIONS } from '../../webservice/functions';
 import { SYSTEM_ACTOR } from '../audit/audit.service';
 import { publishCourses } from '../hub/hub-courses.service';
 import { registerSite } from '../hub/hub-registration';
@@ -16,13 +17,15 @@ import { siteOfUser } from '../hub/hub-sites.service';
 import { updateRole } from '../roles/roles.service';
 import { createAdminToken } from '../tokens/tokens.service';
 
+const catalogue = createCatalogue(FUNCTIONS);
+
 const run = promisify(execFile);
 const ADMIN = { id: null, username: 'test', ip: '' };
 
 /** A site with web services on, every protocol on, and an admin token on a service holding every function. */
 async function siteWithEverything() {
   const t = await makeTestApp({ env: { GATEHOUSE_SEED_DEMO: '0' } });
-  t.deps.settings.apply(
+  await t.deps.settings.apply(
     { enablewebservices: '1', webserviceprotocols: 'rest,soap,xmlrpc', debug: 'developer', enablewsdocumentation: '1' },
     SYSTEM_ACTOR,
   );
@@ -257,7 +260,7 @@ describe('user documentation and Try it', () => {
   afterAll(() => site.close());
 
   it("shows the key's owner the documentation of the key's service, with the enabled protocols only", async () => {
-    site.t.deps.settings.apply({ webserviceprotocols: 'rest' }, SYSTEM_ACTOR);
+    await site.t.deps.settings.apply({ webserviceprotocols: 'rest' }, SYSTEM_ACTOR);
     const res = await owner.get(`/api/me/keys/${keyId}/docs`);
     expect(res.status).toBe(200);
     expect(res.body.service.shortname).toBe('everything');
@@ -265,7 +268,7 @@ describe('user documentation and Try it', () => {
     expect(Object.keys(res.body.functions[0].examples).sort()).toEqual(['restForm', 'restJson']);
     const openapi = await owner.get(`/api/me/keys/${keyId}/openapi.json`);
     expect((await new Validator().validate(openapi.body)).valid).toBe(true);
-    site.t.deps.settings.apply({ webserviceprotocols: 'rest,soap,xmlrpc' }, SYSTEM_ACTOR);
+    await site.t.deps.settings.apply({ webserviceprotocols: 'rest,soap,xmlrpc' }, SYSTEM_ACTOR);
   });
 
   it('refuses anyone but the owner, and everyone when documentation is disabled', async () => {
@@ -274,11 +277,11 @@ describe('user documentation and Try it', () => {
     expect((await other.get(`/api/me/keys/${keyId}/docs`)).status).toBe(404);
     expect((await other.get(`/api/me/keys/${keyId}/openapi.json`)).status).toBe(404);
     expect((await site.admin.get(`/api/me/keys/${keyId}/docs`)).status).toBe(404);
-    site.t.deps.settings.apply({ enablewsdocumentation: '0' }, SYSTEM_ACTOR);
+    await site.t.deps.settings.apply({ enablewsdocumentation: '0' }, SYSTEM_ACTOR);
     const off = await owner.get(`/api/me/keys/${keyId}/docs`);
     expect(off.status).toBe(403);
     expect(off.body.error.code).toBe('docsdisabled');
-    site.t.deps.settings.apply({ enablewsdocumentation: '1' }, SYSTEM_ACTOR);
+    await site.t.deps.settings.apply({ enablewsdocumentation: '1' }, SYSTEM_ACTOR);
     expect((await site.t.client().get(`/api/me/keys/${keyId}/docs`)).status).toBe(401);
   });
 

@@ -1,7 +1,10 @@
 import { Validator } from '@seriousme/openapi-schema-validator';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Client, makeTestApp, type TestApp } from '../../test/helpers';
-import { catalogue } from '../../webservice/catalogue';
+import { createCatalogue } from '../../webservice/catalogue';
+import { FUNCTIONS } from '../../webservice/functions';
+
+const catalogue = createCatalogue(FUNCTIONS);
 
 // Site administration > Plugins > Web services > API documentation > OpenAPI documents: the page
 // lists the documents the viewer may download. A service name is chosen by an administrator and

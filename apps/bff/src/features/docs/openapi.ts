@@ -26,7 +26,7 @@ export function markdownText(s: string): string {
 }
 
 /** JSON Schema (2020-12, as OpenAPI 3.1 uses it) for a description. */
-export function toSchema(desc: ExternalDescription): Schema {
+function toSchema(desc: ExternalDescription): Schema {
   const base: Schema = desc.desc ? { description: desc.desc } : {};
   if (desc.presence === 'default' && desc.default !== undefined && desc.default !== null) base.default = desc.default;
   if (desc.kind === 'value') {

@@ -43,7 +43,7 @@ export const HUB_PASSWORD_KEY = 'hub_password_hash';
  */
 export const HUB_PUBLIC_TOKEN_KEY = 'hub_public_token';
 
-export const HUB_DEFAULTS: HubConfig = {
+const HUB_DEFAULTS: HubConfig = {
   name: 'Gatehouse hub',
   description: '',
   enabled: false,

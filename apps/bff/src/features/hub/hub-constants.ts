@@ -1,5 +1,4 @@
-// Names the hub gives to what it creates. No imports: the function catalogue reads these while
-// it is being built.
+// Names the hub gives to what it creates, for the hub's set-up, its services and its functions.
 
 export const HUB_COMPONENT = 'local_hub';
 

@@ -13,9 +13,9 @@ import {
   hubSearchQuerySchema,
 } from '@gatehouse/shared';
 import { and, asc, count, desc, eq, gt, gte, inArray, lte, type SQL } from 'drizzle-orm';
-import type { Deps } from '../../context';
 import type { DbOrTx } from '../../db/client';
 import { type HubCourseRow, type HubSiteRow, hubCourses, hubSites } from '../../db/schema';
+import type { Deps } from '../../deps';
 import { HttpError, notFound } from '../../lib/http-error';
 import { invalidParameter, moodleError } from '../../webservice/exceptions';
 import { type Actor, writeAudit } from '../audit/audit.service';
@@ -232,7 +232,7 @@ export interface CourseSearch {
 }
 
 /** The search conditions: visible courses of visible sites, unless a site asks for its own. */
-export function searchConditions(s: CourseSearch): SQL[] {
+function searchConditions(s: CourseSearch): SQL[] {
   const where: SQL[] = keywordsCondition(s.search, KEYWORD_FIELDS);
   if (s.ownSiteId !== undefined) where.push(eq(hubCourses.siteId, s.ownSiteId));
   else where.push(eq(hubCourses.visible, true), eq(hubSites.visible, true));

@@ -1,6 +1,6 @@
 import { clientKey } from '@gatehouse/shared';
 import { RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
-import type { Deps } from '../../context';
+import type { Deps } from '../../deps';
 import { moodleError } from '../../webservice/exceptions';
 
 // Anonymous registration with the hub, limited: every attempt from one client address counts

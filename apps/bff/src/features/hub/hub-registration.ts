@@ -1,14 +1,15 @@
 import { EMAIL_RULE, hubCountrySchema, hubLanguageSchema, isEmail } from '@gatehouse/shared';
 import { and, eq, ne } from 'drizzle-orm';
-import type { Deps } from '../../context';
 import { type HubSiteRow, hubCourses, hubSites, roles, users } from '../../db/schema';
+import type { Deps } from '../../deps';
 import { verifyPassword } from '../../lib/password';
 import { invalidParameter, moodleError } from '../../webservice/exceptions';
 import { type Actor, writeAudit } from '../audit/audit.service';
 import { issueToken } from '../tokens/tokens.service';
 import { HUB_PASSWORD_KEY, readConfigValue, readHubConfig } from './hub-config';
+import { HUB_ROLE, HUB_SERVICE } from './hub-constants';
 import { countAddressAttempt, reserveHubRegistration } from './hub-limits';
-import { ensureAssignment, HUB_ROLE, HUB_SERVICE, hubService, unusablePassword } from './hub-setup';
+import { ensureAssignment, hubService, unusablePassword } from './hub-setup';
 import { normaliseSiteUrl, removeSiteAccess, siteByUrl } from './hub-sites.service';
 
 // What registered sites do through the hub's web-service functions: register, update their

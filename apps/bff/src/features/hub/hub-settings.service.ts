@@ -6,8 +6,8 @@ import {
   parseProtocols,
 } from '@gatehouse/shared';
 import { count } from 'drizzle-orm';
-import type { Deps } from '../../context';
 import { hubCourses, hubSites } from '../../db/schema';
+import type { Deps } from '../../deps';
 import { HttpError } from '../../lib/http-error';
 import { hashPassword } from '../../lib/password';
 import { type Actor, writeAudit } from '../audit/audit.service';
@@ -24,7 +24,7 @@ import {
 import { seedHubDemo } from './hub-demo';
 import { disableHubServices, ensureHubStructure, type HubCreated } from './hub-setup';
 
-export const PUBLIC_TOKEN_PATH = '/local/hub/publictoken.php';
+const PUBLIC_TOKEN_PATH = '/local/hub/publictoken.php';
 
 const LABELS: Record<keyof HubConfig, string> = {
   name: 'hub name',

@@ -1,6 +1,5 @@
 import { randomBytes } from 'node:crypto';
 import { and, eq, inArray } from 'drizzle-orm';
-import type { Deps } from '../../context';
 import type { Tx } from '../../db/client';
 import {
   externalServiceFunctions,
@@ -12,15 +11,13 @@ import {
   type UserRow,
   users,
 } from '../../db/schema';
+import type { Catalogue, Deps } from '../../deps';
 import { HttpError } from '../../lib/http-error';
-import { catalogue } from '../../webservice/catalogue';
 import { type Actor, writeAudit } from '../audit/audit.service';
 import { hashToken } from '../tokens/token-secret';
 import { issueToken } from '../tokens/tokens.service';
 import { HUB_PUBLIC_TOKEN_KEY, readConfigValue, writeConfigValue } from './hub-config';
 import { HUB_COMPONENT, HUB_ROLE, HUB_SERVICE, HUB_USER } from './hub-constants';
-
-export { HUB_COMPONENT, HUB_ROLE, HUB_SERVICE, HUB_USER };
 
 // What enabling the hub creates, after the seed's "Important things about roles, users and web
 // services": one role per kind of caller (hub directory, registered sites, public sites), the
@@ -31,7 +28,7 @@ const PROTOCOL_CAPS = ['webservice/xmlrpc:use', 'webservice/rest:use'];
 
 const NOTE = 'Created by the hub: never delete or modify it.';
 
-export const HUB_ROLES = [
+const HUB_ROLES = [
   {
     shortname: HUB_ROLE.directory,
     name: 'Hub directory',
@@ -60,13 +57,13 @@ export const HUB_ROLES = [
   },
 ] as const;
 
-export const HUB_SERVICES = [
+const HUB_SERVICES = [
   { shortname: HUB_SERVICE.directory, name: 'Hub directory' },
   { shortname: HUB_SERVICE.registered, name: 'Registered sites' },
   { shortname: HUB_SERVICE.public, name: 'Public sites' },
 ] as const;
 
-export const HUB_USERS = [
+const HUB_USERS = [
   {
     username: HUB_USER.directory,
     firstname: 'Hub',
@@ -168,11 +165,11 @@ function ensureUsers(tx: Tx, roleIds: Map<string, number>, now: number, created:
 }
 
 /** The hub's functions for a service, from the catalogue (each function names its services). */
-export function hubServiceFunctions(shortname: string): string[] {
+function hubServiceFunctions(catalogue: Catalogue, shortname: string): string[] {
   return catalogue.all.filter((f) => f.services?.includes(shortname)).map((f) => f.name);
 }
 
-function ensureServices(tx: Tx, now: number, created: HubCreated) {
+function ensureServices(tx: Tx, catalogue: Catalogue, now: number, created: HubCreated) {
   const out = new Map<string, typeof externalServices.$inferSelect>();
   for (const def of HUB_SERVICES) {
     let s = tx.select().from(externalServices).where(eq(externalServices.shortname, def.shortname)).get();
@@ -207,7 +204,7 @@ function ensureServices(tx: Tx, now: number, created: HubCreated) {
         .get();
     }
     const serviceId = s.id;
-    const wanted = hubServiceFunctions(def.shortname);
+    const wanted = hubServiceFunctions(catalogue, def.shortname);
     // Kept in step with the catalogue, as the built-in services are.
     tx.delete(externalServiceFunctions).where(eq(externalServiceFunctions.serviceId, serviceId)).run();
     if (wanted.length) {
@@ -239,7 +236,7 @@ export function ensureHubStructure(deps: Deps, tx: Tx, actor: Actor): HubCreated
   const created: HubCreated = { roles: 0, users: 0, services: 0, tokens: 0 };
   const roleIds = ensureRoles(tx, created);
   const hubUsers = ensureUsers(tx, roleIds, now, created);
-  const services = ensureServices(tx, now, created);
+  const services = ensureServices(tx, deps.catalogue, now, created);
 
   for (const def of HUB_USERS) {
     const user = hubUsers.get(def.username)!;

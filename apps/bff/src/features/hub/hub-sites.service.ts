@@ -13,14 +13,14 @@ import {
   hubSiteUpdateSchema,
 } from '@gatehouse/shared';
 import { and, asc, count, desc, eq, inArray, ne, or, type SQL, sql } from 'drizzle-orm';
-import type { Deps } from '../../context';
 import type { DbOrTx, Tx } from '../../db/client';
 import { type HubSiteRow, hubCourses, hubOutbox, hubSites, roleAssignments, users } from '../../db/schema';
+import type { Deps } from '../../deps';
 import { conflict, HttpError, notFound } from '../../lib/http-error';
 import { contains } from '../../lib/sql';
 import { type Actor, writeAudit } from '../audit/audit.service';
 import { endUserSessions } from '../auth/sessions';
-import { deleteTokensOf } from '../tokens/tokens.service';
+import { deleteTokensOf } from '../tokens/tokens-of';
 import { hubUrl, readHubConfig } from './hub-config';
 
 /**
@@ -272,12 +272,7 @@ export function updateSiteSettings(deps: Deps, id: number, input: HubSiteUpdate,
 }
 
 /** The message the hub sends a site's contact when the administrator removes the site. */
-export function siteRemovedMessage(
-  deps: Deps,
-  db: DbOrTx,
-  site: HubSiteRow,
-  courses: { count: number; deleted: boolean },
-) {
+function siteRemovedMessage(deps: Deps, db: DbOrTx, site: HubSiteRow, courses: { count: number; deleted: boolean }) {
   const hub = readHubConfig(db);
   const url = hubUrl(deps.env);
   const subject = `Your site "${site.name}" was removed from the hub "${hub.name}"`;

@@ -14,7 +14,7 @@ import {
 import { type Context, Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { z } from 'zod';
-import type { Deps } from '../../context';
+import type { Deps } from '../../deps';
 import { HttpError } from '../../lib/http-error';
 import { verifyPassword } from '../../lib/password';
 import { idParam, validate } from '../../lib/validate';

@@ -1,6 +1,6 @@
 import { Hono } from 'hono';
 import { z } from 'zod';
-import type { Deps } from '../../context';
+import type { Deps } from '../../deps';
 import { validate } from '../../lib/validate';
 import type { AppEnv } from '../../types';
 import { requireCap } from '../auth/guards';
@@ -14,7 +14,7 @@ export function mobileRoutes(deps: Deps) {
   const guard = requireCap(deps, 'moodle/site:config');
   return new Hono<AppEnv>()
     .get('/', guard, (c) => c.json(mobileState(deps), 200))
-    .post('/', guard, validate('json', mobileToggleSchema), (c) =>
-      c.json(setMobile(deps, c.req.valid('json').enabled, c.get('actor')), 200),
+    .post('/', guard, validate('json', mobileToggleSchema), async (c) =>
+      c.json(await setMobile(deps, c.req.valid('json').enabled, c.get('actor')), 200),
     );
 }

@@ -1,19 +1,20 @@
 import { PROTOCOLS, type Protocol, parseProtocols } from '@gatehouse/shared';
 import { and, eq, ne } from 'drizzle-orm';
-import type { Deps } from '../../context';
-import type { Tx } from '../../db/client';
+import type { DbOrTx } from '../../db/client';
 import { externalServices, roleCapabilities } from '../../db/schema';
+import { withWrite } from '../../db/write';
+import type { Deps } from '../../deps';
 import { HttpError } from '../../lib/http-error';
-import { MOBILE_SERVICE } from '../../webservice/login-token';
 import { type Actor, writeAudit } from '../audit/audit.service';
 import { AUTHENTICATED_ROLE } from '../roles/authz';
+import { MOBILE_SERVICE } from '../services/builtin';
 
 const MOBILE_PROTOCOLS: Protocol[] = ['xmlrpc', 'rest'];
 const MOBILE_CAPS = ['webservice/xmlrpc:use', 'webservice/rest:use'] as const;
 
-export type MobilePartKey = 'webservices' | 'service' | 'xmlrpc' | 'rest' | 'cap_xmlrpc' | 'cap_rest';
+type MobilePartKey = 'webservices' | 'service' | 'xmlrpc' | 'rest' | 'cap_xmlrpc' | 'cap_rest';
 
-export interface MobilePart {
+interface MobilePart {
   key: MobilePartKey;
   label: string;
   ok: boolean;
@@ -36,7 +37,7 @@ export interface MobileState {
   otherEnabledServices: string[];
 }
 
-function mobileService(deps: Deps, db: Tx | Deps['store']['db'] = deps.store.db) {
+function mobileService(deps: Deps, db: DbOrTx = deps.store.db) {
   const s = db.select().from(externalServices).where(eq(externalServices.shortname, MOBILE_SERVICE)).get();
   if (!s) throw new HttpError(500, 'internal', 'The built-in mobile service is missing');
   return s;
@@ -86,7 +87,7 @@ export function mobileState(deps: Deps): MobileState {
   };
 }
 
-function setCapability(deps: Deps, tx: Tx, actor: Actor, cap: string, allow: boolean, changes: MobileChange[]) {
+function setCapability(deps: Deps, tx: DbOrTx, actor: Actor, cap: string, allow: boolean, changes: MobileChange[]) {
   const role = deps.authz.roleByShortname(AUTHENTICATED_ROLE);
   if (!role) throw new HttpError(500, 'internal', 'The Authenticated user role is missing');
   const current = role.caps.get(cap) ?? 'notset';
@@ -121,74 +122,71 @@ function setCapability(deps: Deps, tx: Tx, actor: Actor, cap: string, allow: boo
  * protocol capabilities for Authenticated user; disabling turns the mobile service off and, if it
  * was the only enabled service, undoes the rest. One transaction; every part audited.
  */
-export function setMobile(deps: Deps, enable: boolean, actor: Actor): { changes: MobileChange[]; state: MobileState } {
+export async function setMobile(
+  deps: Deps,
+  enable: boolean,
+  actor: Actor,
+): Promise<{ changes: MobileChange[]; state: MobileState }> {
   const changes: MobileChange[] = [];
-  try {
-    deps.store.db.transaction((tx) => {
-      const s = mobileService(deps, tx);
-      const protocols = parseProtocols(deps.settings.get('webserviceprotocols'));
-      const settingChange = (patch: Parameters<Deps['settings']['apply']>[0]) => {
-        for (const c of deps.settings.apply(patch, actor, tx)) {
-          changes.push({
-            kind: c.name === 'webserviceprotocols' ? 'protocol' : 'setting',
-            name: c.name,
-            from: c.from,
-            to: c.to,
-          });
-        }
-      };
-      const setService = (enabled: boolean) => {
-        if (s.enabled === enabled) return;
-        tx.update(externalServices)
-          .set({ enabled, timemodified: deps.now() })
-          .where(eq(externalServices.id, s.id))
-          .run();
-        writeAudit(tx, actor, {
-          action: 'mobile.service',
-          targetType: 'service',
-          targetId: s.id,
-          summary: `${enabled ? 'Enabled' : 'Disabled'} the service ${s.name}`,
-        });
+  await withWrite(deps, async (tx, w) => {
+    const s = mobileService(deps, tx);
+    const protocols = parseProtocols(deps.settings.get('webserviceprotocols'));
+    const settingChange = async (patch: Parameters<Deps['settings']['apply']>[0]) => {
+      for (const c of await deps.settings.applyIn(tx, w, patch, actor)) {
         changes.push({
-          kind: 'service',
-          name: s.name,
-          from: s.enabled ? 'enabled' : 'disabled',
-          to: enabled ? 'enabled' : 'disabled',
+          kind: c.name === 'webserviceprotocols' ? 'protocol' : 'setting',
+          name: c.name,
+          from: c.from,
+          to: c.to,
         });
-      };
-      if (enable) {
-        const withMobile = PROTOCOLS.filter((p) => protocols.includes(p) || MOBILE_PROTOCOLS.includes(p));
-        settingChange({
-          enablewebservices: '1',
-          enablemobilewebservice: '1',
-          webserviceprotocols: withMobile.join(','),
-        });
-        setService(true);
-        for (const cap of MOBILE_CAPS) setCapability(deps, tx, actor, cap, true, changes);
-      } else {
-        const onlyEnabled =
-          tx
-            .select({ id: externalServices.id })
-            .from(externalServices)
-            .where(and(eq(externalServices.enabled, true), ne(externalServices.id, s.id)))
-            .all().length === 0;
-        setService(false);
-        if (onlyEnabled) {
-          const without = protocols.filter((p) => !MOBILE_PROTOCOLS.includes(p));
-          settingChange({
-            enablemobilewebservice: '0',
-            enablewebservices: '0',
-            webserviceprotocols: without.join(','),
-          });
-          for (const cap of MOBILE_CAPS) setCapability(deps, tx, actor, cap, false, changes);
-        } else {
-          settingChange({ enablemobilewebservice: '0' });
-        }
       }
-    });
-  } finally {
-    // Caches may have been filled mid-transaction: whatever happened, they reload from what committed.
-    deps.gen.bump();
-  }
+    };
+    const setService = (enabled: boolean) => {
+      if (s.enabled === enabled) return;
+      tx.update(externalServices).set({ enabled, timemodified: deps.now() }).where(eq(externalServices.id, s.id)).run();
+      writeAudit(tx, actor, {
+        action: 'mobile.service',
+        targetType: 'service',
+        targetId: s.id,
+        summary: `${enabled ? 'Enabled' : 'Disabled'} the service ${s.name}`,
+      });
+      changes.push({
+        kind: 'service',
+        name: s.name,
+        from: s.enabled ? 'enabled' : 'disabled',
+        to: enabled ? 'enabled' : 'disabled',
+      });
+    };
+    if (enable) {
+      const withMobile = PROTOCOLS.filter((p) => protocols.includes(p) || MOBILE_PROTOCOLS.includes(p));
+      await settingChange({
+        enablewebservices: '1',
+        enablemobilewebservice: '1',
+        webserviceprotocols: withMobile.join(','),
+      });
+      setService(true);
+      for (const cap of MOBILE_CAPS) setCapability(deps, tx, actor, cap, true, changes);
+    } else {
+      const onlyEnabled =
+        tx
+          .select({ id: externalServices.id })
+          .from(externalServices)
+          .where(and(eq(externalServices.enabled, true), ne(externalServices.id, s.id)))
+          .all().length === 0;
+      setService(false);
+      if (onlyEnabled) {
+        const without = protocols.filter((p) => !MOBILE_PROTOCOLS.includes(p));
+        await settingChange({
+          enablemobilewebservice: '0',
+          enablewebservices: '0',
+          webserviceprotocols: without.join(','),
+        });
+        for (const cap of MOBILE_CAPS) setCapability(deps, tx, actor, cap, false, changes);
+      } else {
+        await settingChange({ enablemobilewebservice: '0' });
+      }
+    }
+  });
+  await deps.settings.ready();
   return { changes, state: mobileState(deps) };
 }

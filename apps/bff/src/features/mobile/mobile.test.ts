@@ -44,7 +44,7 @@ describe('enabling mobile web services', () => {
   });
   it('keeps protocols that were already on', async () => {
     await toggle(false);
-    t.deps.settings.apply({ webserviceprotocols: 'soap' }, SYSTEM_ACTOR);
+    await t.deps.settings.apply({ webserviceprotocols: 'soap' }, SYSTEM_ACTOR);
     await toggle(true);
     expect(protocols().sort()).toEqual(['rest', 'soap', 'xmlrpc']);
   });
@@ -53,7 +53,7 @@ describe('enabling mobile web services', () => {
 describe('disabling when Mobile web services is the only enabled service', () => {
   beforeEach(async () => {
     await toggle(true);
-    t.deps.settings.apply({ webserviceprotocols: 'rest,soap,xmlrpc' }, SYSTEM_ACTOR);
+    await t.deps.settings.apply({ webserviceprotocols: 'rest,soap,xmlrpc' }, SYSTEM_ACTOR);
     const res = await toggle(false);
     expect(res.status).toBe(200);
   });
@@ -119,7 +119,7 @@ describe('the console view of the toggle', () => {
 
   it('reads as off when a part was changed elsewhere, names it, and repairs it', async () => {
     await toggle(true);
-    t.deps.settings.apply({ webserviceprotocols: 'xmlrpc' }, SYSTEM_ACTOR);
+    await t.deps.settings.apply({ webserviceprotocols: 'xmlrpc' }, SYSTEM_ACTOR);
     const state = (await admin.get('/api/mobile')).body;
     expect(state.enabled).toBe(false);
     expect(state.setting).toBe(true);

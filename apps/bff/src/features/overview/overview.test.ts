@@ -52,7 +52,7 @@ describe('Overview', () => {
   it('follows the live state of each step', async () => {
     expect((await step('system', 'Enable web services')).done).toBe(false);
     expect((await step('system', 'Enable protocols')).done).toBe(false);
-    t.deps.settings.apply(
+    await t.deps.settings.apply(
       { enablewebservices: '1', webserviceprotocols: 'rest', enablewsdocumentation: '1' },
       SYSTEM_ACTOR,
     );

@@ -1,7 +1,6 @@
 import { PROTOCOLS, parseProtocols } from '@gatehouse/shared';
 import { and, count, eq, isNotNull } from 'drizzle-orm';
 import { Hono } from 'hono';
-import type { Deps } from '../../context';
 import {
   externalServiceFunctions,
   externalServices,
@@ -10,10 +9,11 @@ import {
   roleCapabilities,
   users,
 } from '../../db/schema';
+import type { Deps } from '../../deps';
 import type { AppEnv } from '../../types';
 import { requireCap } from '../auth/guards';
 
-export interface OverviewStep {
+interface OverviewStep {
   title: string;
   description: string;
   done: boolean;
@@ -26,7 +26,7 @@ export interface OverviewStep {
  * Plugins > Web services > Overview: Moodle's two checklists, each step with a live status
  * read from the settings and the store, and the page that fixes it.
  */
-export function overview(deps: Deps) {
+function overview(deps: Deps) {
   const { db } = deps.store;
   const n = (q: { get: () => { n: number } | undefined }) => q.get()?.n ?? 0;
   const wsOn = deps.settings.flag('enablewebservices');

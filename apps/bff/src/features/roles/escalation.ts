@@ -1,6 +1,6 @@
 import type { Permission } from '@gatehouse/shared';
-import type { Deps } from '../../context';
 import type { UserRow } from '../../db/schema';
+import type { Deps } from '../../deps';
 import { HttpError } from '../../lib/http-error';
 import { AUTHENTICATED_ROLE, GUEST_ROLE } from './authz';
 
@@ -20,7 +20,7 @@ function list(caps: string[]): string {
 const refuse = (message: string, fields?: Record<string, string>) => new HttpError(403, 'forbidden', message, fields);
 
 /** The capabilities the target holds and the actor does not. */
-export function capabilitiesBeyond(deps: Deps, actor: UserRow, target: UserRow): string[] {
+function capabilitiesBeyond(deps: Deps, actor: UserRow, target: UserRow): string[] {
   const held = new Set(deps.authz.capabilitiesOf(actor));
   return deps.authz.capabilitiesOf(target).filter((c) => !held.has(c));
 }

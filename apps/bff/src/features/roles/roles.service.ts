@@ -1,8 +1,8 @@
 import type { Permission, RoleCreate, RoleDto, RoleUpdate } from '@gatehouse/shared';
 import { roleCreateSchema } from '@gatehouse/shared';
 import { and, asc, count, eq } from 'drizzle-orm';
-import type { Deps } from '../../context';
 import { roleAssignments, roleCapabilities, roles, type UserRow, users } from '../../db/schema';
+import type { Deps } from '../../deps';
 import { conflict, forbidden, HttpError, notFound } from '../../lib/http-error';
 import { type Actor, writeAudit } from '../audit/audit.service';
 import { toUserDto } from '../users/users.service';

@@ -1,12 +1,15 @@
 import { and, eq, inArray } from 'drizzle-orm';
 import type { Store } from '../../db/client';
 import { externalServiceFunctions, externalServices } from '../../db/schema';
-import { catalogue } from '../../webservice/catalogue';
+import type { Catalogue } from '../../deps';
+
+/** The built-in mobile service's short name, as Moodle names it. */
+export const MOBILE_SERVICE = 'moodle_mobile_app';
 
 /** Built-in services: defined by code, created on first start, their function lists kept in step with the catalogue. */
-export const BUILTIN_SERVICES = [
+const BUILTIN_SERVICES = [
   {
-    shortname: 'moodle_mobile_app',
+    shortname: MOBILE_SERVICE,
     name: 'Mobile web services',
     component: 'moodle',
     enabled: false,
@@ -17,7 +20,7 @@ export const BUILTIN_SERVICES = [
   },
 ] as const;
 
-export function syncBuiltinServices(store: Store, now = Math.floor(Date.now() / 1000)): void {
+export function syncBuiltinServices(store: Store, catalogue: Catalogue, now = Math.floor(Date.now() / 1000)): void {
   store.db.transaction((tx) => {
     for (const def of BUILTIN_SERVICES) {
       let row = tx.select().from(externalServices).where(eq(externalServices.shortname, def.shortname)).get();

@@ -7,10 +7,9 @@ import {
 } from '@gatehouse/shared';
 import { Hono } from 'hono';
 import { z } from 'zod';
-import type { Deps } from '../../context';
+import type { Deps } from '../../deps';
 import { idParam, pathId, validate } from '../../lib/validate';
 import type { AppEnv } from '../../types';
-import { catalogue } from '../../webservice/catalogue';
 import { requireCap } from '../auth/guards';
 import {
   addAuthorisedUsers,
@@ -34,7 +33,7 @@ const fnParam = idParam.extend({ name: z.string().min(1).max(200) });
 export function serviceRoutes(deps: Deps) {
   const guard = requireCap(deps, 'moodle/site:config');
   return new Hono<AppEnv>()
-    .get('/functions', guard, (c) => c.json(catalogue.all.map(functionSummary), 200))
+    .get('/functions', guard, (c) => c.json(deps.catalogue.all.map(functionSummary), 200))
     .get('/', guard, (c) => c.json(listServices(deps), 200))
     .post('/', guard, validate('json', serviceCreateSchema), (c) =>
       c.json(createService(deps, c.req.valid('json'), c.get('actor')), 201),

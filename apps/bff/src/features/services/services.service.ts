@@ -8,14 +8,13 @@ import type {
 } from '@gatehouse/shared';
 import { authorisedUserUpdateSchema } from '@gatehouse/shared';
 import { and, asc, count, eq, inArray } from 'drizzle-orm';
-import type { Deps } from '../../context';
-import type { DbOrTx } from '../../db/client';
 import { externalServiceFunctions, externalServices, externalServiceUsers, users } from '../../db/schema';
+import type { Deps } from '../../deps';
 import { conflict, HttpError, notFound } from '../../lib/http-error';
-import { catalogue } from '../../webservice/catalogue';
 import type { ExternalFunction } from '../../webservice/types';
 import { type Actor, writeAudit } from '../audit/audit.service';
-import { countTokensByService, deleteTokensOf } from '../tokens/tokens.service';
+import { countTokensByService, deleteTokensOf } from '../tokens/tokens-of';
+import { missingCapabilities, serviceFunctionNames } from './service-capabilities';
 
 type ServiceRow = typeof externalServices.$inferSelect;
 
@@ -187,20 +186,10 @@ export function deleteService(deps: Deps, id: number, actor: Actor): { tokensDel
 
 // ---- functions of a service ----------------------------------------------------------------
 
-export function serviceFunctionNames(db: DbOrTx, serviceId: number): string[] {
-  return db
-    .select({ name: externalServiceFunctions.functionName })
-    .from(externalServiceFunctions)
-    .where(eq(externalServiceFunctions.serviceId, serviceId))
-    .orderBy(asc(externalServiceFunctions.functionName))
-    .all()
-    .map((r) => r.name);
-}
-
 export function listServiceFunctions(deps: Deps, serviceId: number): (FunctionSummaryDto & { missing: boolean })[] {
   loadService(deps, serviceId);
   return serviceFunctionNames(deps.store.db, serviceId).map((name) => {
-    const f = catalogue.get(name);
+    const f = deps.catalogue.get(name);
     if (!f) {
       return {
         name,
@@ -233,12 +222,12 @@ export function addServiceFunctions(
   const s = loadService(deps, serviceId);
   assertFunctionsEditable(s);
   const unique = [...new Set(names)];
-  const unknown = unique.filter((n) => !catalogue.has(n));
+  const unknown = unique.filter((n) => !deps.catalogue.has(n));
   if (unknown.length)
     throw new HttpError(400, 'invalid', `Unknown function(s): ${unknown.join(', ')}`, {
       functions: 'Unknown function',
     });
-  const deprecated = unique.filter((n) => catalogue.get(n)?.deprecated);
+  const deprecated = unique.filter((n) => deps.catalogue.get(n)?.deprecated);
   if (deprecated.length) {
     throw new HttpError(
       400,
@@ -267,7 +256,7 @@ export function addServiceFunctions(
     });
   });
   deps.gen.bump();
-  return unique.map((n) => functionSummary(catalogue.get(n)!));
+  return unique.map((n) => functionSummary(deps.catalogue.get(n)!));
 }
 
 export function removeServiceFunction(deps: Deps, serviceId: number, name: string, actor: Actor): void {
@@ -294,26 +283,6 @@ export function removeServiceFunction(deps: Deps, serviceId: number, name: strin
 }
 
 // ---- authorised users ----------------------------------------------------------------------
-
-/** The capabilities a user lacks to call every function of a service (and its required capability). */
-/** The capabilities a service's user needs: its required one and its functions'. */
-export function neededCapabilities(deps: Deps, s: ServiceRow): string[] {
-  const needed = new Set<string>();
-  if (s.requiredCapability) needed.add(s.requiredCapability);
-  for (const name of serviceFunctionNames(deps.store.db, s.id)) {
-    for (const c of catalogue.get(name)?.capabilities ?? []) needed.add(c);
-  }
-  return [...needed].sort();
-}
-
-export function missingCapabilities(
-  deps: Deps,
-  s: ServiceRow,
-  user: Parameters<Deps['authz']['has']>[0],
-  needed: string[] = neededCapabilities(deps, s),
-): string[] {
-  return needed.filter((c) => !deps.authz.has(user, c));
-}
 
 export function listAuthorisedUsers(deps: Deps, serviceId: number): AuthorisedUserDto[] {
   const s = loadService(deps, serviceId);

@@ -2,10 +2,13 @@ import { and, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { auditLog, externalServices, externalServiceUsers, externalTokens } from '../../db/schema';
 import { type Client, errorOf, makeTestApp, serviceBody, signIn, type TestApp } from '../../test/helpers';
-import { catalogue } from '../../webservice/catalogue';
+import { createCatalogue } from '../../webservice/catalogue';
+import { FUNCTIONS } from '../../webservice/functions';
 import type { Actor } from '../audit/audit.service';
 import { createAdminToken } from '../tokens/tokens.service';
 import { createUser, deleteUser } from '../users/users.service';
+
+const catalogue = createCatalogue(FUNCTIONS);
 
 // External services, their functions and their authorised users, through the console API as a
 // site administrator (and refused to a manager, who lacks moodle/site:config).

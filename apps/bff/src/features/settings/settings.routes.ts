@@ -1,6 +1,6 @@
 import { settingsPatchSchema } from '@gatehouse/shared';
 import { Hono } from 'hono';
-import type { Deps } from '../../context';
+import type { Deps } from '../../deps';
 import { validate } from '../../lib/validate';
 import type { AppEnv } from '../../types';
 import { requireCap } from '../auth/guards';
@@ -9,8 +9,8 @@ export function settingsRoutes(deps: Deps) {
   const guard = requireCap(deps, 'moodle/site:config');
   return new Hono<AppEnv>()
     .get('/', guard, (c) => c.json(deps.settings.all(), 200))
-    .patch('/', guard, validate('json', settingsPatchSchema), (c) => {
-      const changes = deps.settings.apply(c.req.valid('json'), c.get('actor'));
+    .patch('/', guard, validate('json', settingsPatchSchema), async (c) => {
+      const changes = await deps.settings.apply(c.req.valid('json'), c.get('actor'));
       return c.json({ settings: deps.settings.all(), changes }, 200);
     });
 }

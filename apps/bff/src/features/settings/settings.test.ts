@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openStore } from '../../db/client';
 import { auditLog, config } from '../../db/schema';
 import { Generation } from '../../lib/generation';
+import { InvalidationFeed } from '../../lib/invalidation';
 import { type Client, errorOf, makeTestApp, signIn, type TestApp } from '../../test/helpers';
 import { CLI_ACTOR } from '../audit/audit.service';
 import { SettingsService } from './settings.service';
@@ -206,8 +207,10 @@ describe('writes from another connection', () => {
     expect((await admin.get('/api/settings')).body.enablemobilewebservice).toBe('0');
     const store2 = openStore(t.dbFile);
     try {
-      const svc = new SettingsService(store2.db, new Generation(store2.sqlite));
-      const changes = svc.apply({ enablemobilewebservice: '1' }, CLI_ACTOR);
+      const gen = new Generation(store2.sqlite);
+      const svc = new SettingsService({ store: store2, gen, feed: new InvalidationFeed(), now: () => 0 });
+      await svc.ready();
+      const changes = await svc.apply({ enablemobilewebservice: '1' }, CLI_ACTOR);
       expect(changes).toEqual([{ name: 'enablemobilewebservice', from: '0', to: '1' }]);
     } finally {
       store2.sqlite.close();

@@ -98,7 +98,7 @@ beforeAll(async () => {
     actor,
     true,
   ).token.id;
-  t.deps.settings.apply({ tokenduration: '7200' }, SYSTEM_ACTOR);
+  await t.deps.settings.apply({ tokenduration: '7200' }, SYSTEM_ACTOR);
   [student, student2, manager, teacher, admin] = await Promise.all([
     signIn(t, 'student'),
     signIn(t, 'student2'),
@@ -137,9 +137,9 @@ describe('listing own keys', () => {
 
   it('documentationEnabled follows the enablewsdocumentation setting', async () => {
     expect((await student.get('/api/me/keys')).body.documentationEnabled).toBe(false);
-    t.deps.settings.apply({ enablewsdocumentation: '1' }, SYSTEM_ACTOR);
+    await t.deps.settings.apply({ enablewsdocumentation: '1' }, SYSTEM_ACTOR);
     expect((await student.get('/api/me/keys')).body.documentationEnabled).toBe(true);
-    t.deps.settings.apply({ enablewsdocumentation: '0' }, SYSTEM_ACTOR);
+    await t.deps.settings.apply({ enablewsdocumentation: '0' }, SYSTEM_ACTOR);
     expect((await student.get('/api/me/keys')).body.documentationEnabled).toBe(false);
   });
 });
@@ -156,8 +156,8 @@ describe('keys made on opening the page', () => {
   });
 
   describe('with web services enabled', () => {
-    beforeAll(() => {
-      t.deps.settings.apply({ enablewebservices: '1' }, SYSTEM_ACTOR);
+    beforeAll(async () => {
+      await t.deps.settings.apply({ enablewebservices: '1' }, SYSTEM_ACTOR);
     });
 
     it('a user with createtoken gets one key per enabled, unprotected service they may use and do not hold a key for', async () => {
@@ -257,8 +257,8 @@ describe('keys made on opening the page', () => {
 
   describe('resetting a key', () => {
     let alphaKey: { id: number; secret: string };
-    beforeAll(() => {
-      t.deps.settings.apply({ enablewebservices: '1', webserviceprotocols: 'rest' }, SYSTEM_ACTOR);
+    beforeAll(async () => {
+      await t.deps.settings.apply({ enablewebservices: '1', webserviceprotocols: 'rest' }, SYSTEM_ACTOR);
       const c = created.find((x) => x.service === 'Alpha open')!;
       alphaKey = { id: c.id, secret: c.secret };
     });

@@ -1,14 +1,14 @@
 import type { SecurityKeysDto } from '@gatehouse/shared';
 import { and, asc, eq } from 'drizzle-orm';
-import type { Deps } from '../../context';
 import { externalServices, externalServiceUsers, externalTokens, type UserRow } from '../../db/schema';
+import type { Deps } from '../../deps';
 import { HttpError, notFound } from '../../lib/http-error';
 import { type Actor, writeAudit } from '../audit/audit.service';
 import { generateToken, hashToken, tokenStub } from './token-secret';
 import { generatedTokenName, getTokenDto, issueToken, userUnavailableReason } from './tokens.service';
 
 /** The services a user may use through a token they create themselves. */
-export function servicesUsableBy(deps: Deps, user: UserRow) {
+function servicesUsableBy(deps: Deps, user: UserRow) {
   const now = deps.now();
   const { db } = deps.store;
   return db

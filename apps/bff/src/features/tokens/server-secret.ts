@@ -3,7 +3,7 @@ import { chmodSync, existsSync, linkSync, readFileSync, renameSync, unlinkSync, 
 import { join } from 'node:path';
 import { ensurePrivateDir, FILE_MODE, giveToFolderOwner } from '../../db/data-folder';
 
-export const SECRET_FILE = 'token-secret.key';
+const SECRET_FILE = 'token-secret.key';
 const MIN_BYTES = 32;
 
 /**

@@ -1,8 +1,8 @@
 import { tokenCreateSchema, tokenListQuerySchema } from '@gatehouse/shared';
 import { asc, eq } from 'drizzle-orm';
 import { Hono } from 'hono';
-import type { Deps } from '../../context';
 import { externalServices } from '../../db/schema';
+import type { Deps } from '../../deps';
 import { idParam, validate } from '../../lib/validate';
 import type { AppEnv } from '../../types';
 import { requireCap, requireUser } from '../auth/guards';

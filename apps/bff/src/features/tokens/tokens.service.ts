@@ -2,7 +2,6 @@ import type { TokenCreate, TokenDto, TokenListQuery, TokenStatus } from '@gateho
 import { tokenCreateSchema, tokenListQuerySchema } from '@gatehouse/shared';
 import { type AnyColumn, and, asc, count, desc, eq, gte, inArray, isNull, lte, or, type SQL, sql } from 'drizzle-orm';
 import { alias } from 'drizzle-orm/sqlite-core';
-import type { Deps } from '../../context';
 import type { DbOrTx } from '../../db/client';
 import {
   externalServices,
@@ -12,17 +11,18 @@ import {
   type UserRow,
   users,
 } from '../../db/schema';
+import type { Deps } from '../../deps';
 import { HttpError, notFound } from '../../lib/http-error';
 import { contains, searchCondition } from '../../lib/sql';
 import { type Actor, writeAudit } from '../audit/audit.service';
 import { assertNotStronger } from '../roles/escalation';
-import { missingCapabilities, neededCapabilities } from '../services/services.service';
+import { missingCapabilities, neededCapabilities } from '../services/service-capabilities';
 import { generateToken, hashToken, tokenStub } from './token-secret';
 
 type ServiceRow = typeof externalServices.$inferSelect;
 const creators = alias(users, 'creators');
 
-export const DEFAULT_ADMIN_TOKEN_DAYS = 30;
+const DEFAULT_ADMIN_TOKEN_DAYS = 30;
 
 /** Why a user cannot hold a token, or undefined when they can. */
 export function userUnavailableReason(u: UserRow): string | undefined {
@@ -41,7 +41,7 @@ function authorisationOf(db: DbOrTx, serviceId: number, userId: number) {
     .get();
 }
 
-export function tokenStatuses(
+function tokenStatuses(
   deps: Deps,
   t: Pick<TokenRow, 'validUntil' | 'ipRestriction'>,
   u: UserRow,
@@ -335,28 +335,4 @@ export function deleteToken(deps: Deps, id: number, actor: Actor, opts: { ownerI
     });
   });
   deps.gen.bump();
-}
-
-/** Deletes the tokens of a user, a service, or a user on a service; returns how many went. */
-export function deleteTokensOf(db: DbOrTx, where: { serviceId?: number; userId?: number }): number {
-  const conds: SQL[] = [];
-  if (where.serviceId !== undefined) conds.push(eq(externalTokens.serviceId, where.serviceId));
-  if (where.userId !== undefined) conds.push(eq(externalTokens.userId, where.userId));
-  if (!conds.length) throw new Error('deleteTokensOf needs a user or a service');
-  return db
-    .delete(externalTokens)
-    .where(and(...conds))
-    .run().changes;
-}
-
-export function countTokensByService(db: DbOrTx): Map<number, number> {
-  return new Map(
-    db
-      .select({ serviceId: externalTokens.serviceId, n: count() })
-      .from(externalTokens)
-      .where(eq(externalTokens.hidden, false))
-      .groupBy(externalTokens.serviceId)
-      .all()
-      .map((r) => [r.serviceId, r.n]),
-  );
 }

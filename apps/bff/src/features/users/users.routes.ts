@@ -1,6 +1,6 @@
 import { userCreateSchema, userListQuerySchema, userUpdateSchema } from '@gatehouse/shared';
 import { Hono } from 'hono';
-import type { Deps } from '../../context';
+import type { Deps } from '../../deps';
 import { idParam, validate } from '../../lib/validate';
 import type { AppEnv } from '../../types';
 import { requireCap } from '../auth/guards';

@@ -1,15 +1,15 @@
 import type { UserCreate, UserDto, UserListQuery, UserUpdate } from '@gatehouse/shared';
 import { userListQuerySchema } from '@gatehouse/shared';
 import { and, asc, count, desc, eq, inArray, or, type SQL } from 'drizzle-orm';
-import type { Deps } from '../../context';
 import { roleAssignments, type UserRow, users } from '../../db/schema';
+import type { Deps } from '../../deps';
 import { conflict, forbidden, HttpError, notFound } from '../../lib/http-error';
 import { hashPassword } from '../../lib/password';
 import { contains, searchCondition } from '../../lib/sql';
 import { type Actor, writeAudit } from '../audit/audit.service';
 import { endUserSessions } from '../auth/sessions';
 import { assertNotStronger } from '../roles/escalation';
-import { deleteTokensOf } from '../tokens/tokens.service';
+import { deleteTokensOf } from '../tokens/tokens-of';
 
 export function toUserDto(u: UserRow): UserDto {
   const { passwordHash: _omit, ...rest } = u;

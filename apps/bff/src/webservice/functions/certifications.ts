@@ -31,15 +31,7 @@ function jsonList<T>(text: string): T[] {
 
 // ---- tool_mucertify_get_certifications ------------------------------------------------------
 
-export const SEARCH_FIELDS = [
-  'id',
-  'contextid',
-  'fullname',
-  'idnumber',
-  'publicaccess',
-  'archived',
-  'tenantid',
-] as const;
+const SEARCH_FIELDS = ['id', 'contextid', 'fullname', 'idnumber', 'publicaccess', 'archived', 'tenantid'] as const;
 type SearchField = (typeof SEARCH_FIELDS)[number];
 
 function intValue(field: string, v: string): number {
@@ -95,7 +87,7 @@ function searchConditions(fieldvalues: { field: string; value: string | null }[]
   return where;
 }
 
-export const getCertifications = defineFunction({
+const getCertifications = defineFunction({
   name: 'tool_mucertify_get_certifications',
   component: 'tool_mucertify',
   description:
@@ -171,7 +163,7 @@ export const getCertifications = defineFunction({
 
 // ---- tool_mucertify_get_certification_assignments -------------------------------------------
 
-export const getCertificationAssignments = defineFunction({
+const getCertificationAssignments = defineFunction({
   name: 'tool_mucertify_get_certification_assignments',
   component: 'tool_mucertify',
   description: 'Returns a list of assignments for a given certification, optionally filtered by user.',
@@ -254,7 +246,7 @@ export const getCertificationAssignments = defineFunction({
 
 // ---- tool_mucertify_get_certification_periods -----------------------------------------------
 
-export const getCertificationPeriods = defineFunction({
+const getCertificationPeriods = defineFunction({
   name: 'tool_mucertify_get_certification_periods',
   component: 'tool_mucertify',
   description:

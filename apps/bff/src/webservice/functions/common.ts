@@ -38,14 +38,12 @@ export function profileImageUrl(ctx: CallContext, userId: number, size: 'f1' | '
 // Moodle; user and course contexts live in their own ranges (level x 1,000,000 + instance id),
 // which stay inside XML-RPC's 32-bit integers.
 
-export const CONTEXT_SYSTEM = 10;
-export const CONTEXT_USER = 30;
-export const CONTEXT_COURSE = 50;
-export const SYSTEM_CONTEXT_ID = 1;
+const CONTEXT_USER = 30;
+const CONTEXT_COURSE = 50;
+const SYSTEM_CONTEXT_ID = 1;
 const RANGE = 1_000_000;
 
 export const userContextId = (userId: number): number => CONTEXT_USER * RANGE + userId;
-export const courseContextId = (courseId: number): number => CONTEXT_COURSE * RANGE + courseId;
 
 export type ContextRef = { level: 'system'; instanceid: 0 } | { level: 'user' | 'course'; instanceid: number };
 

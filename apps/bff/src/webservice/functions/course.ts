@@ -9,13 +9,13 @@ import { actorOf, requireCourse, SITEID, siteUrl, validateFormat } from './commo
 type CourseRow = typeof courses.$inferSelect;
 
 /** Course formats that can be chosen for a new course ('site' is the front page's own). */
-export const COURSE_FORMATS = ['topics', 'weeks', 'social', 'singleactivity'] as const;
+const COURSE_FORMATS = ['topics', 'weeks', 'social', 'singleactivity'] as const;
 /** Moodle's default maximum number of sections (moodlecourse | maxsections). */
-export const MAX_SECTIONS = 52;
+const MAX_SECTIONS = 52;
 
 // ---- core_course_get_courses -----------------------------------------------------------------
 
-export const getCourses = defineFunction({
+const getCourses = defineFunction({
   name: 'core_course_get_courses',
   component: 'core_course',
   description: 'Return course details. Without ids, every course except the front page (site) course.',
@@ -93,7 +93,7 @@ export const getCourses = defineFunction({
 
 // ---- core_course_create_courses --------------------------------------------------------------
 
-export const createCourses = defineFunction({
+const createCourses = defineFunction({
   name: 'core_course_create_courses',
   component: 'core_course',
   description:
@@ -305,7 +305,7 @@ function parseOptions(options: { name: string; value: string }[]) {
   return out;
 }
 
-export const getContents = defineFunction({
+const getContents = defineFunction({
   name: 'core_course_get_contents',
   component: 'core_course',
   description:

@@ -4,7 +4,7 @@ import { courses, enrolments, users } from '../../db/schema';
 import { defineFunction } from '../types';
 import { requireUser } from './common';
 
-export const getUsersCourses = defineFunction({
+const getUsersCourses = defineFunction({
   name: 'core_enrol_get_users_courses',
   component: 'core_enrol',
   description:

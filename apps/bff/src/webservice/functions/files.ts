@@ -16,7 +16,7 @@ import { parseContextId, siteUrl, userContextId } from './common';
 export const SERVER_MAX_UPLOAD_BYTES = Math.floor((DEFAULT_LIMITS.maxBytes - 64 * 1024) / 4) * 3;
 
 /** Moodle's USER_CAN_IGNORE_FILE_SIZE_LIMITS. */
-export const USER_CAN_IGNORE_FILE_SIZE_LIMITS = -1;
+const USER_CAN_IGNORE_FILE_SIZE_LIMITS = -1;
 
 export interface UploadLimits {
   /** The largest file this user may upload now, in bytes (the server's limit for those who may ignore maxbytes). */
@@ -73,7 +73,7 @@ const MIME: Record<string, string> = {
   pptx: 'application/vnd.openxmlformats-officedocument.presentationml.presentation',
 };
 
-export function mimetypeOf(filename: string): string {
+function mimetypeOf(filename: string): string {
   const ext = filename.includes('.') ? filename.slice(filename.lastIndexOf('.') + 1).toLowerCase() : '';
   return MIME[ext] ?? 'application/octet-stream';
 }
@@ -129,7 +129,7 @@ const noDiskSpace = (debuginfo: string) =>
     { debuginfo },
   );
 
-export const upload = defineFunction({
+const upload = defineFunction({
   name: 'core_files_upload',
   component: 'core_files',
   description: `Upload a file (base64 encoded) into the caller's own private or draft file area. The file may be at most the site's maximum size (maxbytes; the server takes at most ${SERVER_MAX_UPLOAD_BYTES} bytes), and all the caller's files together at most their quota (userquota). The token's service must allow file uploads.`,

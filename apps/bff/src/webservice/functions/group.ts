@@ -125,7 +125,7 @@ export function createGroupsImpl(ctx: CallContext, { groups: list }: CreateGroup
 export const CREATE_DESCRIPTION =
   'Creates new groups. Group names must be unique within their course. All groups of the call are created, or none of them.';
 
-export const createGroups = defineFunction({
+const createGroups = defineFunction({
   name: 'core_group_create_groups',
   component: 'core_group',
   description: CREATE_DESCRIPTION,
@@ -136,7 +136,7 @@ export const createGroups = defineFunction({
   execute: (ctx, params) => createGroupsImpl(ctx, params),
 });
 
-export const getCourseGroups = defineFunction({
+const getCourseGroups = defineFunction({
   name: 'core_group_get_course_groups',
   component: 'core_group',
   description: 'Returns all groups in specified course.',
@@ -160,7 +160,7 @@ export const getCourseGroups = defineFunction({
   },
 });
 
-export const deleteGroups = defineFunction({
+const deleteGroups = defineFunction({
   name: 'core_group_delete_groups',
   component: 'core_group',
   description: 'Deletes all specified groups. Ids of groups that do not exist are ignored, as Moodle does.',

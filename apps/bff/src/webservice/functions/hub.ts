@@ -97,7 +97,7 @@ const siteInfoKeys = {
   moodlerelease: value('text', 'moodle release', { optional: true }),
 };
 
-export const hubGetInfo = defineFunction({
+const hubGetInfo = defineFunction({
   name: 'hub_get_info',
   component: HUB_COMPONENT,
   description:
@@ -143,7 +143,7 @@ export const hubGetInfo = defineFunction({
   },
 });
 
-export const hubRegisterSite = defineFunction({
+const hubRegisterSite = defineFunction({
   name: 'hub_register_site',
   component: HUB_COMPONENT,
   description:
@@ -168,7 +168,7 @@ export const hubRegisterSite = defineFunction({
   },
 });
 
-export const hubUpdateSiteInfo = defineFunction({
+const hubUpdateSiteInfo = defineFunction({
   name: 'hub_update_site_info',
   component: HUB_COMPONENT,
   description: 'Updates the information of the calling registered site (a new URL must not belong to another site).',
@@ -209,7 +209,7 @@ const courseKeys = {
   screenshotsids: value('text', 'screenshotsids', { optional: true }),
 };
 
-export const hubRegisterCourses = defineFunction({
+const hubRegisterCourses = defineFunction({
   name: 'hub_register_courses',
   component: HUB_COMPONENT,
   description:
@@ -254,7 +254,7 @@ const courseReturn = single(
   'course info',
 );
 
-export const hubGetCourses = defineFunction({
+const hubGetCourses = defineFunction({
   name: 'hub_get_courses',
   component: HUB_COMPONENT,
   description:
@@ -344,7 +344,7 @@ export const hubGetCourses = defineFunction({
   },
 });
 
-export const hubUnregisterCourses = defineFunction({
+const hubUnregisterCourses = defineFunction({
   name: 'hub_unregister_courses',
   component: HUB_COMPONENT,
   description:
@@ -363,7 +363,7 @@ export const hubUnregisterCourses = defineFunction({
   },
 });
 
-export const hubUnregisterSite = defineFunction({
+const hubUnregisterSite = defineFunction({
   name: 'hub_unregister_site',
   component: HUB_COMPONENT,
   description:

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { certifications, courses, groups, hubCourses, hubSites, users } from '../../db/schema';
 import { SYSTEM_ACTOR } from '../../features/audit/audit.service';
 import { applyHubSettings } from '../../features/hub/hub-settings.service';
-import { catalogue } from '../catalogue';
+import { createCatalogue } from '../catalogue';
 import { FUNCTIONS } from './index';
 import { type CatalogueTest, callFunction, makeCatalogueTest } from './test-helpers';
 
@@ -15,11 +15,20 @@ function values(d: ExternalDescription, path = ''): [string, ExternalDescription
   return Object.entries(d.keys).flatMap(([k, sub]) => values(sub, path ? `${path}.${k}` : k));
 }
 
+const catalogue = createCatalogue(FUNCTIONS);
+
 describe('the catalogue', () => {
   it('has unique names, and the catalogue module serves them all', () => {
     const names = FUNCTIONS.map((f) => f.name);
     expect(new Set(names).size).toBe(names.length);
     expect(catalogue.all.map((f) => f.name)).toEqual(names);
+    for (const f of FUNCTIONS) expect(catalogue.get(f.name)).toBe(f);
+  });
+
+  it('refuses two functions that share a name', () => {
+    expect(() => createCatalogue([...FUNCTIONS, ...FUNCTIONS.slice(0, 1)])).toThrow(
+      'Two external functions share a name',
+    );
   });
 
   it('ships the functions of the specification', () => {

@@ -5,7 +5,7 @@ import { CREATE_DESCRIPTION, createGroupsImpl, createGroupsParameters, groupRetu
 // a service, but stay callable through the services that already hold them.
 
 /** The pre-2.2 name of core_group_create_groups: same parameters, same behaviour. */
-export const legacyCreateGroups = defineFunction({
+const legacyCreateGroups = defineFunction({
   name: 'moodle_group_create_groups',
   component: 'core_group',
   description: `DEPRECATED: this deprecated function will be removed in a future version. This function has been renamed as core_group_create_groups(). ${CREATE_DESCRIPTION}`,

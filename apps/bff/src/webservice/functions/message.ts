@@ -6,7 +6,7 @@ import { invalidParameter, moodleError } from '../exceptions';
 import { defineFunction } from '../types';
 import { formatText, fullname, requireUser, TEXT_FORMATS } from './common';
 
-export const sendInstantMessages = defineFunction({
+const sendInstantMessages = defineFunction({
   name: 'core_message_send_instant_messages',
   component: 'core_message',
   description:
@@ -82,7 +82,7 @@ export const sendInstantMessages = defineFunction({
 
 const TYPES = ['notifications', 'conversations', 'both'] as const;
 
-export const getMessages = defineFunction({
+const getMessages = defineFunction({
   name: 'core_message_get_messages',
   component: 'core_message',
   description:

@@ -7,7 +7,7 @@ import { SITEID, TEXT_FORMATS } from './common';
 const STATES = ['personal', 'course', 'site'] as const;
 type State = (typeof STATES)[number];
 
-export const createNotes = defineFunction({
+const createNotes = defineFunction({
   name: 'core_notes_create_notes',
   component: 'core_notes',
   description:

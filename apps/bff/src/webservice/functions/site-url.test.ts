@@ -14,7 +14,7 @@ let token: string;
 
 beforeAll(async () => {
   t = await makeTestApp({ env: { GATEHOUSE_WWWROOT: WWWROOT } });
-  t.deps.settings.apply({ enablewebservices: '1', webserviceprotocols: 'rest' }, SYSTEM_ACTOR);
+  await t.deps.settings.apply({ enablewebservices: '1', webserviceprotocols: 'rest' }, SYSTEM_ACTOR);
   const svc = createService(t.deps, serviceBody('URL test', 'urltest', { uploadFiles: true }), SYSTEM_ACTOR);
   addServiceFunctions(
     t.deps,

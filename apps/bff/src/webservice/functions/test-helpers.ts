@@ -1,13 +1,13 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { cleanReturnValue, ExternalValidationError, validateParameters } from '@gatehouse/shared';
 import { and, eq, sql } from 'drizzle-orm';
 import { createDeps, type Deps } from '../../context';
 import { openStore } from '../../db/client';
 import {
   certifications,
   courses,
+  externalServiceFunctions,
   files,
   messages,
   notes,
@@ -19,18 +19,34 @@ import {
 import { seedIfEmpty } from '../../db/seed';
 import { seedCatalogueDemo } from '../../db/seed-catalogue';
 import { loadEnv } from '../../env';
-import { makeCallContext } from '../call-context';
-import { invalidParameter, invalidResponse, MoodleException } from '../exceptions';
-import type { CallService } from '../types';
+import { SYSTEM_ACTOR } from '../../features/audit/audit.service';
+import { AUTHENTICATED_ROLE, GUEST_ROLE } from '../../features/roles/authz';
+import { addServiceFunctions, createService, loadService } from '../../features/services/services.service';
+import { issueToken } from '../../features/tokens/tokens.service';
+import { runCall } from '../call';
+import { MoodleException } from '../exceptions';
 import { FUNCTIONS } from './index';
+
+type ServiceRow = Awaited<ReturnType<typeof loadService>>;
 
 /** The fixed clock of the catalogue tests (2025-06-15T12:00:00Z): seeded dates are relative to it. */
 export const NOW = 1_749_988_800;
 export const DAY = 86_400;
 
+/**
+ * A test's description of the service its calls go through; the first call with it makes a real
+ * service like it.
+ */
+export interface TestService {
+  shortname: string;
+  name: string;
+  downloadFiles: boolean;
+  uploadFiles: boolean;
+  functions: readonly string[];
+}
+
 /** A service holding every function, with downloads and uploads allowed. */
-export const ALL_FUNCTIONS_SERVICE: CallService = {
-  id: 0,
+export const ALL_FUNCTIONS_SERVICE: TestService = {
   shortname: 'catalogue_tests',
   name: 'Catalogue tests',
   downloadFiles: true,
@@ -90,6 +106,7 @@ export async function makeCatalogueTest(): Promise<CatalogueTest> {
     seedCatalogueDemo(tx, NOW, ids);
   });
   const deps = createDeps(env, store, { now: () => NOW });
+  await deps.settings.ready();
   let closed = false;
   return {
     deps,
@@ -110,37 +127,133 @@ function userRow(deps: Deps, username: string): UserRow {
   return u;
 }
 
+/** The protocol the calls go through (the REST server's own entry point into the pipeline). */
+const PROTOCOL = 'rest';
+const CALLER_IP = '127.0.0.1';
+
+interface Site {
+  /** The real service made for each service description a test used. */
+  services: Map<string, { row: ServiceRow; tokens: Map<number, string> }>;
+}
+const sites = new WeakMap<Deps, Site>();
+
 /**
- * Calls a catalogue function as the protocol servers do, minus the access checks: parameters
- * validated against the description (a mismatch is invalid_parameter_exception), the function
- * run with a call context for `user`, and the result cleaned against the return description
- * (a mismatch is invalid_response_exception).
+ * What a client needs before its first call, as an administrator sets it up: web services and
+ * the REST protocol on, and the protocol's use capability for the automatic roles (Authenticated
+ * user and Guest; administrators pass every check, the hub's roles hold it already). Once per
+ * site: a test that turns any of this off afterwards gets the refusal a client would.
+ */
+async function siteOf(deps: Deps): Promise<Site> {
+  let site = sites.get(deps);
+  if (site) return site;
+  await deps.settings.ready();
+  await deps.settings.apply(
+    {
+      enablewebservices: '1',
+      webserviceprotocols: [...new Set([...deps.settings.protocols(), PROTOCOL])].join(','),
+    },
+    SYSTEM_ACTOR,
+  );
+  for (const role of [AUTHENTICATED_ROLE, GUEST_ROLE])
+    setRoleCapability(deps, role, `webservice/${PROTOCOL}:use`, 'allow');
+  site = { services: new Map() };
+  sites.set(deps, site);
+  return site;
+}
+
+/**
+ * The real service for a test's description of one, made (with the console's service code) on
+ * first use. A variant of a description (`{ ...ALL_FUNCTIONS_SERVICE, uploadFiles: false }`) is a
+ * service of its own, under a numbered shortname and name (both are unique on a site).
+ */
+async function serviceFor(deps: Deps, site: Site, spec: TestService) {
+  const key = JSON.stringify([spec.shortname, spec.name, spec.downloadFiles, spec.uploadFiles, spec.functions]);
+  let entry = site.services.get(key);
+  if (entry) return entry;
+  // Numbered only when the test made another variant of it before.
+  const n = [...site.services.values()].filter((e) => e.row.shortname.startsWith(spec.shortname)).length;
+  const created = await createService(
+    deps,
+    {
+      name: n ? `${spec.name} (${n + 1})` : spec.name,
+      shortname: n ? `${spec.shortname}_${n + 1}` : spec.shortname,
+      enabled: true,
+      restrictedUsers: false,
+      requiredCapability: null,
+      downloadFiles: spec.downloadFiles,
+      uploadFiles: spec.uploadFiles,
+    },
+    SYSTEM_ACTOR,
+  );
+  // The console adds no deprecated function to a service, but a service may still hold one (added
+  // before the deprecation, as on an upgraded Moodle site), and a client may call it then.
+  const deprecated = spec.functions.filter((f) => deps.catalogue.get(f)?.deprecated);
+  if (deprecated.length) {
+    deps.store.db
+      .insert(externalServiceFunctions)
+      .values(deprecated.map((functionName) => ({ serviceId: created.id, functionName })))
+      .run();
+  }
+  // Then the others as the console adds them (which also invalidates what the checks cached).
+  const current = spec.functions.filter((f) => !deps.catalogue.get(f)?.deprecated);
+  if (current.length) await addServiceFunctions(deps, created.id, current, SYSTEM_ACTOR);
+  entry = { row: await loadService(deps, created.id), tokens: new Map() };
+  site.services.set(key, entry);
+  return entry;
+}
+
+/**
+ * The token a client of `user` holds for the service, made on first use. Written with the
+ * token service's own primitive, without the console's rules on who may hold one (the guest
+ * account and the hub's site users get one too): the call pipeline is what these tests are about.
+ */
+async function tokenFor(
+  deps: Deps,
+  service: { row: ServiceRow; tokens: Map<number, string> },
+  user: UserRow,
+): Promise<string> {
+  let secret = service.tokens.get(user.id);
+  if (secret === undefined) {
+    secret = (
+      await issueToken(deps, deps.store.db, {
+        user,
+        service: service.row,
+        name: `${service.row.shortname} for ${user.username}`,
+        ipRestriction: null,
+        validUntil: null,
+        creatorId: null,
+        origin: 'admin',
+      })
+    ).secret;
+    service.tokens.set(user.id, secret);
+  }
+  return secret;
+}
+
+/**
+ * Calls a catalogue function as a client does, through the real call pipeline (`runCall`, where
+ * every protocol server hands its decoded request): a token of `user` for a real service like
+ * `service`, the whole access-check chain, parameter validation (a mismatch is
+ * invalid_parameter_exception), the function with its call context, and the result cleaned
+ * against the return description (a mismatch is invalid_response_exception). Resolves to the
+ * cleaned value; rejects with the MoodleException a client would be sent.
  */
 export async function callFunction(
   deps: Deps,
   name: string,
   user: UserRow | string,
   args: unknown,
-  service: CallService = ALL_FUNCTIONS_SERVICE,
+  service: TestService = ALL_FUNCTIONS_SERVICE,
   // biome-ignore lint/suspicious/noExplicitAny: tests read the cleaned result field by field
 ): Promise<any> {
-  const fn = FUNCTIONS.find((f) => f.name === name);
-  if (!fn) throw new Error(`No function ${name}`);
+  const site = await siteOf(deps);
   const u = typeof user === 'string' ? userRow(deps, user) : user;
-  let params: unknown;
-  try {
-    params = validateParameters(fn.parameters, args ?? {});
-  } catch (e) {
-    if (e instanceof ExternalValidationError) throw invalidParameter(e.message);
-    throw e;
-  }
-  const raw = await fn.execute(makeCallContext(deps, u, service), params);
-  try {
-    return cleanReturnValue(fn.returns, raw);
-  } catch (e) {
-    if (e instanceof ExternalValidationError) throw invalidResponse(e.message);
-    throw e;
-  }
+  const token = await tokenFor(deps, await serviceFor(deps, site, service), u);
+  // As the request middleware does before a protocol server runs: settings as of now.
+  await deps.settings.ready();
+  const outcome = await runCall(deps, { protocol: PROTOCOL, token, functionName: name, args, ip: CALLER_IP });
+  if (!outcome.ok) throw outcome.error;
+  return outcome.value;
 }
 
 /** The MoodleException a call ends with; fails when the call succeeds or throws something else. */
@@ -149,7 +262,7 @@ export async function callError(
   name: string,
   user: UserRow | string,
   args: unknown,
-  service?: CallService,
+  service?: TestService,
 ): Promise<MoodleException> {
   let result: unknown;
   try {

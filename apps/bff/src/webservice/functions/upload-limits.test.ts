@@ -17,10 +17,13 @@ beforeAll(async () => {
 });
 afterAll(() => t.close());
 
-const set = (patch: { maxbytes?: string; userquota?: string }) => t.deps.settings.apply(patch, SYSTEM_ACTOR);
+/** Applies site settings, as the settings screen does (the write completes before the next call). */
+const set = async (patch: { maxbytes?: string; userquota?: string }) => {
+  await t.deps.settings.apply(patch, SYSTEM_ACTOR);
+};
 
-afterEach(() => {
-  set({ maxbytes: '0', userquota: '104857600' });
+afterEach(async () => {
+  await set({ maxbytes: '0', userquota: '104857600' });
   setRoleCapability(t.deps, 'student', 'moodle/user:ignoreuserquota', null);
   setRoleCapability(t.deps, 'student', 'moodle/course:ignorefilesizelimits', null);
   setDiskProbe(t.deps, statfsProbe(t.deps.env.dataDir));
@@ -62,14 +65,14 @@ describe('core_webservice_get_site_info: userquota and usermaxuploadfilesize', (
   });
 
   it('follows the settings, and never reports more than the server takes', async () => {
-    set({ maxbytes: '1000', userquota: '5000' });
+    await set({ maxbytes: '1000', userquota: '5000' });
     expect(await siteInfo('student')).toMatchObject({ userquota: 5000, usermaxuploadfilesize: 1000 });
-    set({ maxbytes: '2147483647' });
+    await set({ maxbytes: '2147483647' });
     expect((await siteInfo('student')).usermaxuploadfilesize).toBe(SERVER_MAX_UPLOAD_BYTES);
   });
 
   it('reports 0 and -1 to users who may ignore the quota and the size limit (site administrators hold both)', async () => {
-    set({ maxbytes: '1000', userquota: '5000' });
+    await set({ maxbytes: '1000', userquota: '5000' });
     expect(await siteInfo('admin')).toMatchObject({ userquota: 0, usermaxuploadfilesize: -1 });
     setRoleCapability(t.deps, 'student', 'moodle/user:ignoreuserquota', 'allow');
     expect(await siteInfo('student')).toMatchObject({ userquota: 0, usermaxuploadfilesize: 1000 });
@@ -80,7 +83,7 @@ describe('core_webservice_get_site_info: userquota and usermaxuploadfilesize', (
 
 describe('core_files_upload: maxbytes', () => {
   it('refuses a file over maxbytes with file_exception maxbytes and stores nothing; one at the limit is stored', async () => {
-    set({ maxbytes: '1000' });
+    await set({ maxbytes: '1000' });
     const before = filesOf('student');
     const e = await callError(t.deps, 'core_files_upload', 'student', upload('student', 'big.bin', 1001));
     expect(e).toMatchObject({
@@ -104,7 +107,7 @@ describe('core_files_upload: maxbytes', () => {
 
   it("holds the server's limit when maxbytes is 0 or larger", async () => {
     for (const maxbytes of ['0', '2147483647']) {
-      set({ maxbytes });
+      await set({ maxbytes });
       const e = await callError(
         t.deps,
         'core_files_upload',
@@ -117,7 +120,7 @@ describe('core_files_upload: maxbytes', () => {
   });
 
   it("lets a holder of moodle/course:ignorefilesizelimits pass maxbytes, but not the server's limit", async () => {
-    set({ maxbytes: '1000' });
+    await set({ maxbytes: '1000' });
     setRoleCapability(t.deps, 'student', 'moodle/course:ignorefilesizelimits', 'allow');
     await callFunction(t.deps, 'core_files_upload', 'student', upload('student', 'ok.bin', 5000));
     const e = await callError(
@@ -135,7 +138,7 @@ describe('core_files_upload: userquota', () => {
   it('refuses the upload that would pass the quota with file_exception userquotalimit and stores nothing', async () => {
     // The student already stores study-plan.txt (50 bytes).
     expect(filesOf('student')).toEqual([{ filename: 'study-plan.txt', filearea: 'private', filesize: 50 }]);
-    set({ userquota: '1050' });
+    await set({ userquota: '1050' });
     await callFunction(t.deps, 'core_files_upload', 'student', upload('student', 'a.bin', 600));
     const before = filesOf('student');
     const e = await callError(t.deps, 'core_files_upload', 'student', upload('student', 'b.bin', 401));
@@ -153,7 +156,7 @@ describe('core_files_upload: userquota', () => {
   });
 
   it('counts draft files too (they stay until replaced), and a replaced draft only once', async () => {
-    set({ userquota: '1050' });
+    await set({ userquota: '1050' });
     const first = await callFunction(
       t.deps,
       'core_files_upload',
@@ -186,7 +189,7 @@ describe('core_files_upload: userquota', () => {
   });
 
   it("is each user's own: another user's files do not count", async () => {
-    set({ userquota: '1000' });
+    await set({ userquota: '1000' });
     await callFunction(t.deps, 'core_files_upload', 'student2', upload('student2', 'x.bin', 1000));
     const e = await callError(t.deps, 'core_files_upload', 'student2', upload('student2', 'y.bin', 1));
     expect(e.errorcode).toBe('userquotalimit');
@@ -194,7 +197,7 @@ describe('core_files_upload: userquota', () => {
   });
 
   it('does not bind a holder of moodle/user:ignoreuserquota, nor a site administrator', async () => {
-    set({ userquota: '100' });
+    await set({ userquota: '100' });
     setRoleCapability(t.deps, 'student', 'moodle/user:ignoreuserquota', 'allow');
     await callFunction(t.deps, 'core_files_upload', 'student', upload('student', 'c.bin', 2000));
     await callFunction(t.deps, 'core_files_upload', 'admin', upload('admin', 'c.bin', 2000));
@@ -202,7 +205,7 @@ describe('core_files_upload: userquota', () => {
   });
 
   it('with a quota of 0, nothing can be stored (as in Moodle)', async () => {
-    set({ userquota: '0' });
+    await set({ userquota: '0' });
     const e = await callError(t.deps, 'core_files_upload', 'student2', upload('student2', 'z.bin', 1));
     expect(e.errorcode).toBe('userquotalimit');
   });

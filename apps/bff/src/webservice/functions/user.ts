@@ -1,12 +1,12 @@
 import { AUTH_METHODS, cleanScalar, multiple, passwordSchema, single, value } from '@gatehouse/shared';
 import { and, eq, inArray } from 'drizzle-orm';
 import { type UserRow, users } from '../../db/schema';
-import { generatePassword } from '../../db/seed';
 import { writeAudit } from '../../features/audit/audit.service';
 import { endUserSessions } from '../../features/auth/sessions';
 import { assertNotStronger } from '../../features/roles/escalation';
+import { deleteUser } from '../../features/users/users.service';
 import { HttpError } from '../../lib/http-error';
-import { hashPassword } from '../../lib/password';
+import { generatePassword, hashPassword } from '../../lib/password';
 import { invalidParameter, type MoodleException, missingRecord, moodleError } from '../exceptions';
 import { type CallContext, defineFunction } from '../types';
 import { actorOf, fullname, profileImageUrl } from './common';
@@ -53,7 +53,7 @@ function usernameTaken(ctx: CallContext, username: string, exceptId?: number): b
 
 // ---- core_user_create_users ------------------------------------------------------------------
 
-export const createUsers = defineFunction({
+const createUsers = defineFunction({
   name: 'core_user_create_users',
   component: 'core_user',
   description: 'Create users. All users of the call are created, or none of them.',
@@ -179,7 +179,7 @@ const userDescription = single({
   profileimageurl: value('url', 'User image profile URL - big version'),
 });
 
-export const getUsersByField = defineFunction({
+const getUsersByField = defineFunction({
   name: 'core_user_get_users_by_field',
   component: 'core_user',
   description:
@@ -260,7 +260,7 @@ export const getUsersByField = defineFunction({
 
 // ---- core_user_update_users ------------------------------------------------------------------
 
-export const updateUsers = defineFunction({
+const updateUsers = defineFunction({
   name: 'core_user_update_users',
   component: 'core_user',
   description:
@@ -399,7 +399,7 @@ function deleteError(e: HttpError): MoodleException {
   }
 }
 
-export const deleteUsers = defineFunction({
+const deleteUsers = defineFunction({
   name: 'core_user_delete_users',
   component: 'core_user',
   description:
@@ -412,8 +412,6 @@ export const deleteUsers = defineFunction({
   returns: null,
   async execute(ctx, { userids }) {
     ctx.requireCapability('moodle/user:delete', 'Delete users');
-    // Loaded on use: the users service reaches the token and service modules, which import the catalogue.
-    const { deleteUser } = await import('../../features/users/users.service');
     const actor = actorOf(ctx);
     try {
       // deleteUser runs its own transaction; inside this one it becomes a savepoint, so one

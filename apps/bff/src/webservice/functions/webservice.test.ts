@@ -15,12 +15,12 @@ beforeAll(async () => {
 afterAll(() => t.close());
 
 const mobile = {
-  id: 7,
   shortname: 'moodle_mobile_app',
   name: 'Mobile web services',
   downloadFiles: true,
   uploadFiles: false,
-  functions: ['core_webservice_get_site_info', 'core_enrol_get_users_courses'],
+  // In name order, as the service lists them.
+  functions: ['core_enrol_get_users_courses', 'core_webservice_get_site_info'],
 };
 
 describe('core_webservice_get_site_info', () => {
@@ -42,9 +42,11 @@ describe('core_webservice_get_site_info', () => {
       userissiteadmin: false,
       siteid: 1,
     });
+    // The service's functions by name, as Moodle lists them (webservice/lib.php,
+    // webservice::get_external_functions: ORDER BY f.name ASC).
     expect(info.functions).toEqual([
-      { name: 'core_webservice_get_site_info', version: info.version },
       { name: 'core_enrol_get_users_courses', version: info.version },
+      { name: 'core_webservice_get_site_info', version: info.version },
     ]);
     expect(info.userpictureurl).toMatch(/^http:\/\/localhost:3000\/pluginfile\.php\/\d+\/user\/icon\/f1$/);
   });

@@ -3,7 +3,7 @@ import { defineFunction } from '../types';
 import { fullname, profileImageUrl, RELEASE, SITE_NAME, SITEID, siteUrl, VERSION } from './common';
 import { uploadLimits } from './files';
 
-export const getSiteInfo = defineFunction({
+const getSiteInfo = defineFunction({
   name: 'core_webservice_get_site_info',
   component: 'core_webservice',
   description:

@@ -1,5 +1,5 @@
 import { Hono } from 'hono';
-import type { Deps } from '../../context';
+import type { Deps } from '../../deps';
 import type { AppEnv } from '../../types';
 import { protocolRefused } from '../access';
 

@@ -80,8 +80,8 @@ afterAll(() => {
   t?.close();
 });
 
-beforeEach(() => {
-  t.deps.settings.apply(
+beforeEach(async () => {
+  await t.deps.settings.apply(
     { enablewebservices: '1', webserviceprotocols: 'rest,soap,xmlrpc', debug: 'normal', maintenance_enabled: '0' },
     SYSTEM_ACTOR,
   );
@@ -231,7 +231,7 @@ describe('REST', () => {
   });
 
   it('leaves out debuginfo when debugging is none', async () => {
-    t.deps.settings.apply({ debug: 'none' }, SYSTEM_ACTOR);
+    await t.deps.settings.apply({ debug: 'none' }, SYSTEM_ACTOR);
     const res = await rest('core_group_create_groups', 'groups[0][courseid]=abc', { format: 'json' });
     const err = JSON.parse(res.text);
     expect(err.errorcode).toBe('invalidparameter');
@@ -454,8 +454,8 @@ interface Case {
   name: string;
   reason: string;
   errorcode: string;
-  arrange: () => void;
-  restore: () => void;
+  arrange: () => unknown;
+  restore: () => unknown;
   fn?: string;
   token?: () => string;
 }
@@ -608,19 +608,19 @@ const CASES: Case[] = [
 
 describe.each(['rest', 'xmlrpc', 'soap'] as const)('access-check chain over %s', (protocol) => {
   it.each(CASES)('refuses: $name', async (c) => {
-    c.arrange();
+    await c.arrange();
     try {
       const out = await outcomeOf(protocol, c.fn, c.token?.() ?? secret);
       expect(out).toMatchObject({ errorcode: c.errorcode });
       if ('debuginfo' in out) expect(out.debuginfo).toContain(`[${c.reason}]`);
     } finally {
-      c.restore();
+      await c.restore();
     }
   });
 
   it('answers 403 with an empty body when the protocol is disabled', async () => {
     const others = ['rest', 'xmlrpc', 'soap'].filter((p) => p !== protocol).join(',');
-    t.deps.settings.apply({ webserviceprotocols: others }, SYSTEM_ACTOR);
+    await t.deps.settings.apply({ webserviceprotocols: others }, SYSTEM_ACTOR);
     expect(await outcomeOf(protocol)).toEqual({ forbidden: true });
   });
 
@@ -702,7 +702,7 @@ describe('usage statistics', () => {
 describe('AMF', () => {
   it('answers 403 when disabled and a clear "not supported yet" when enabled', async () => {
     expect((await fetch(`${base}/webservice/amf/server.php`, { method: 'POST' })).status).toBe(403);
-    t.deps.settings.apply({ webserviceprotocols: 'rest,amf' }, SYSTEM_ACTOR);
+    await t.deps.settings.apply({ webserviceprotocols: 'rest,amf' }, SYSTEM_ACTOR);
     const res = await fetch(`${base}/webservice/amf/server.php`, { method: 'POST' });
     expect(res.status).toBe(501);
     expect(((await res.json()) as { errorcode: string }).errorcode).toBe('amfnotsupported');

@@ -1,7 +1,7 @@
 import type { ExternalDescription } from '@gatehouse/shared';
 import type { Context } from 'hono';
 import { Hono } from 'hono';
-import type { Deps } from '../../context';
+import type { Deps } from '../../deps';
 import type { AppEnv } from '../../types';
 import { ProtocolDisabled, protocolRefused, tokenFrom } from '../access';
 import { publicError, runCall } from '../call';
@@ -23,7 +23,7 @@ const SERVER_PARAMS = new Set([
 ]);
 
 /** Moodle's REST XML: RESPONSE, MULTIPLE, SINGLE, KEY name, VALUE (null="null"), driven by the description. */
-export function xmlize(value: unknown, desc: ExternalDescription | null): string {
+function xmlize(value: unknown, desc: ExternalDescription | null): string {
   if (desc === null) return '';
   if (desc.kind === 'value') {
     if (value === null || value === undefined) return '<VALUE null="null"/>\n';
@@ -42,11 +42,11 @@ export function xmlize(value: unknown, desc: ExternalDescription | null): string
 
 const XML_HEAD = '<?xml version="1.0" encoding="UTF-8" ?>\n';
 
-export function restXmlResponse(value: unknown, desc: ExternalDescription | null): string {
+function restXmlResponse(value: unknown, desc: ExternalDescription | null): string {
   return `${XML_HEAD}<RESPONSE>\n${xmlize(value, desc)}</RESPONSE>\n`;
 }
 
-export function restXmlError(e: ReturnType<typeof publicError>): string {
+function restXmlError(e: ReturnType<typeof publicError>): string {
   return `${XML_HEAD}<EXCEPTION class="${escapeXml(e.exception)}">\n<ERRORCODE>${escapeXml(e.errorcode)}</ERRORCODE>\n<MESSAGE>${escapeXml(
     e.message,
   )}</MESSAGE>\n${e.debuginfo ? `<DEBUGINFO>${escapeXml(e.debuginfo)}</DEBUGINFO>\n` : ''}</EXCEPTION>\n`;
@@ -108,6 +108,7 @@ export function restRoutes(deps: Deps) {
         functionName: pathFunction ?? (typeof params.wsfunction === 'string' ? params.wsfunction : ''),
         args,
         ip: c.get('actor').ip,
+        reqId: c.var.reqId,
       });
       if (outcome.ok) return send(c, format, { value: outcome.value, desc: outcome.fn.returns });
       return send(c, format, { error: publicError(deps, outcome.error) });

@@ -1,7 +1,7 @@
 import type { ExternalDescription } from '@gatehouse/shared';
 import type { Context } from 'hono';
 import { Hono } from 'hono';
-import type { Deps } from '../../context';
+import type { Deps } from '../../deps';
 import type { AppEnv } from '../../types';
 import {
   AccessDenied,
@@ -13,14 +13,13 @@ import {
   tokenFrom,
 } from '../access';
 import { publicError, refusalBeforeBody, runCall } from '../call';
-import { catalogue } from '../catalogue';
 import { MoodleException } from '../exceptions';
 import { decodeUtf8, ParamsError, rawRequest, readBodyLimited } from '../params';
 import type { ExternalFunction } from '../types';
 import { missingTokenRefusal } from './faults';
 import { child, escapeXml, MAX_ANONYMOUS_XML_BYTES, MAX_XML_BYTES, parseXml, XmlError, type XNode } from './xml';
 
-export const SOAP_NS = 'urn:gatehouse:webservice';
+const SOAP_NS = 'urn:gatehouse:webservice';
 const ENV = 'http://schemas.xmlsoap.org/soap/envelope/';
 const XSI = 'http://www.w3.org/2001/XMLSchema-instance';
 
@@ -56,7 +55,7 @@ function xsdElement(name: string, desc: ExternalDescription, input: boolean, occ
 }
 
 /** WSDL 1.1, SOAP 1.1 document/literal (wrapped), for the functions of one service. */
-export function buildWsdl(functions: readonly ExternalFunction[], location: string, serviceName: string): string {
+function buildWsdl(functions: readonly ExternalFunction[], location: string, serviceName: string): string {
   const elements = functions
     .map((f) => {
       const params = Object.entries(f.parameters.keys)
@@ -147,13 +146,13 @@ function envelope(body: string): string {
   return `<?xml version="1.0" encoding="UTF-8"?>\n<SOAP-ENV:Envelope xmlns:SOAP-ENV="${ENV}" xmlns:xsi="${XSI}"><SOAP-ENV:Body>${body}</SOAP-ENV:Body></SOAP-ENV:Envelope>\n`;
 }
 
-export function soapResponse(fn: ExternalFunction, value: unknown): string {
+function soapResponse(fn: ExternalFunction, value: unknown): string {
   const ret = fn.returns ? encodeElement('return', value, fn.returns) : '';
   return envelope(`<${fn.name}Response xmlns="${SOAP_NS}">${ret}</${fn.name}Response>`);
 }
 
 /** A SOAP 1.1 fault: the Moodle error code as faultcode, the message as faultstring, all of it in detail. */
-export function soapFault(e: ReturnType<typeof publicError>): string {
+function soapFault(e: ReturnType<typeof publicError>): string {
   const detail = `<exception xmlns="${SOAP_NS}"><exception>${escapeXml(e.exception)}</exception><errorcode>${escapeXml(
     e.errorcode,
   )}</errorcode><message>${escapeXml(e.message)}</message>${e.debuginfo ? `<debuginfo>${escapeXml(e.debuginfo)}</debuginfo>` : ''}</exception>`;
@@ -190,7 +189,7 @@ export function soapRoutes(deps: Deps) {
         checkProtocol(deps, 'soap');
         const found = checkToken(deps, 'soap', token, ip);
         const service = checkService(deps, found.u, found.s, ip);
-        const fns = service.functions.map((n) => catalogue.get(n)).filter((f): f is ExternalFunction => !!f);
+        const fns = service.functions.map((n) => deps.catalogue.get(n)).filter((f): f is ExternalFunction => !!f);
         const location = serviceAddress(deps, query.get('wstoken'));
         return xml(c, buildWsdl(fns, location, `gatehouse_${service.shortname}`), 200);
       }
@@ -204,7 +203,7 @@ export function soapRoutes(deps: Deps) {
     try {
       if (c.req.method !== 'POST')
         throw new SoapRequestError('SOAP calls are POST requests (or GET ?wsdl=1 for the WSDL)');
-      const refusal = refusalBeforeBody(deps, 'soap', token, ip);
+      const refusal = refusalBeforeBody(deps, 'soap', token, ip, c.var.reqId);
       if (refusal) return fault(refusal);
       const limit = token === undefined ? MAX_ANONYMOUS_XML_BYTES : MAX_XML_BYTES;
       const root = parseXml(decodeUtf8(await readBodyLimited(request, limit)));
@@ -213,7 +212,7 @@ export function soapRoutes(deps: Deps) {
       const op = body?.children[0];
       if (!op) throw new SoapRequestError('The SOAP body holds no operation');
       functionName = op.name;
-      const fn = catalogue.get(functionName);
+      const fn = deps.catalogue.get(functionName);
       args = fn ? decodeStruct(op, fn.parameters.keys) : {};
     } catch (err) {
       if (err instanceof ProtocolDisabled) return c.body(null, 403);
@@ -230,7 +229,7 @@ export function soapRoutes(deps: Deps) {
       throw err;
     }
     try {
-      const outcome = await runCall(deps, { protocol: 'soap', token, functionName, args, ip });
+      const outcome = await runCall(deps, { protocol: 'soap', token, functionName, args, ip, reqId: c.var.reqId });
       if (!outcome.ok) return fault(outcome.error);
       return xml(c, soapResponse(outcome.fn, outcome.value), 200);
     } catch (err) {

@@ -26,8 +26,8 @@ beforeAll(async () => {
   site = await makeWsSite();
 });
 afterAll(() => site?.t.close());
-afterEach(() => {
-  site.t.deps.settings.apply({ enablewebservices: '1' }, SYSTEM_ACTOR);
+afterEach(async () => {
+  await site.t.deps.settings.apply({ enablewebservices: '1' }, SYSTEM_ACTOR);
   site.t.store.db.update(externalTokens).set({ validUntil: null }).where(eq(externalTokens.id, site.tokenId)).run();
   site.t.deps.gen.bump();
 });
@@ -153,7 +153,7 @@ describe.each(['xmlrpc', 'soap'] as const)('%s: the token before the body', (pro
   });
 
   it('answers "web services disabled" first, without reading the body', async () => {
-    site.t.deps.settings.apply({ enablewebservices: '0' }, SYSTEM_ACTOR);
+    await site.t.deps.settings.apply({ enablewebservices: '0' }, SYSTEM_ACTOR);
     const res = await send(protocol, call(protocol, manyAttributes()), { token: site.secret });
     expect(faultOf(protocol, res).debuginfo).toContain('[webservicesdisabled]');
     expect(res.read).toBe(0);
@@ -249,7 +249,7 @@ describe('SOAP: the WSDL’s address comes from GATEHOUSE_WWWROOT, never from th
   it('serves a WSDL whose soap:address is under wwwroot, whatever Host the request forged', async () => {
     const t = await makeTestApp({ env: { GATEHOUSE_WWWROOT: 'https://moodle.example.org/gatehouse' } });
     try {
-      t.deps.settings.apply({ enablewebservices: '1', webserviceprotocols: 'soap' }, SYSTEM_ACTOR);
+      await t.deps.settings.apply({ enablewebservices: '1', webserviceprotocols: 'soap' }, SYSTEM_ACTOR);
       const svc = createService(
         t.deps,
         {

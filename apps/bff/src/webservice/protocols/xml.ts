@@ -10,7 +10,7 @@ export interface XNode {
 
 export class XmlError extends Error {}
 
-export const MAX_XML_DEPTH = 64;
+const MAX_XML_DEPTH = 64;
 
 /**
  * The largest XML-RPC or SOAP body of a call that carries a token (query string or Bearer
@@ -44,7 +44,7 @@ export interface XmlLimits {
   maxDepth: number;
 }
 
-export const XML_LIMITS: XmlLimits = {
+const XML_LIMITS: XmlLimits = {
   maxNodes: 25_000,
   maxAttributes: 25_000,
   maxAttributesPerElement: 32,
@@ -100,7 +100,7 @@ function malformed(text: string, at: number, what: string): XmlError {
  * `<` to the next with indexOf, so text costs next to nothing; markup it cannot read is refused
  * as malformed, so nothing after it goes uncounted.
  */
-export function checkXmlShape(text: string, limits: XmlLimits = XML_LIMITS): void {
+function checkXmlShape(text: string, limits: XmlLimits = XML_LIMITS): void {
   const n = text.length;
   let nodes = 0;
   let attributes = 0;

@@ -1,11 +1,10 @@
 import type { ExternalDescription } from '@gatehouse/shared';
 import type { Context } from 'hono';
 import { Hono } from 'hono';
-import type { Deps } from '../../context';
+import type { Catalogue, Deps } from '../../deps';
 import type { AppEnv } from '../../types';
 import { ProtocolDisabled, protocolRefused, tokenFrom } from '../access';
 import { publicError, refusalBeforeBody, runCall } from '../call';
-import { catalogue } from '../catalogue';
 import { MoodleException } from '../exceptions';
 import { decodeUtf8, ParamsError, rawRequest, readBodyLimited } from '../params';
 import { faultCode, missingTokenRefusal } from './faults';
@@ -61,7 +60,7 @@ export function decodeValue(v: XNode): unknown {
 }
 
 /** Encodes a return value as an XML-RPC <value>, typed after the description. */
-export function encodeValue(value: unknown, desc: ExternalDescription | null): string {
+function encodeValue(value: unknown, desc: ExternalDescription | null): string {
   if (value === null || value === undefined || desc === null) return '<value><nil/></value>';
   if (desc.kind === 'value') {
     switch (desc.type) {
@@ -95,7 +94,7 @@ function member(name: string, value: string): string {
   return `<member><name>${name}</name>${value}</member>`;
 }
 
-export function faultXml(e: ReturnType<typeof publicError>): string {
+function faultXml(e: ReturnType<typeof publicError>): string {
   const str = (s: string) => `<value><string>${escapeXml(s)}</string></value>`;
   return `${HEAD}<methodResponse><fault><value><struct>${member('faultCode', `<value><int>${faultCode(e)}</int></value>`)}${member(
     'faultString',
@@ -109,7 +108,7 @@ export function faultXml(e: ReturnType<typeof publicError>): string {
  * Maps the call's parameters to the function's arguments: one struct of named arguments (the
  * usual form), or positional values in the order the function declares its parameters.
  */
-export function argumentsFor(functionName: string, values: unknown[]): unknown {
+export function argumentsFor(catalogue: Catalogue, functionName: string, values: unknown[]): unknown {
   const fn = catalogue.get(functionName);
   if (!fn) return {};
   const keys = Object.keys(fn.parameters.keys);
@@ -151,7 +150,7 @@ export function xmlrpcRoutes(deps: Deps) {
     let args: unknown = {};
     try {
       if (c.req.method !== 'POST') throw new RpcError('XML-RPC calls are POST requests');
-      const refusal = refusalBeforeBody(deps, 'xmlrpc', token, ip);
+      const refusal = refusalBeforeBody(deps, 'xmlrpc', token, ip, c.var.reqId);
       if (refusal) return refuse(refusal);
       const limit = token === undefined ? MAX_ANONYMOUS_XML_BYTES : MAX_XML_BYTES;
       const text = decodeUtf8(await readBodyLimited(request, limit));
@@ -165,7 +164,7 @@ export function xmlrpcRoutes(deps: Deps) {
           if (!v) throw new RpcError('A param needs a value');
           return decodeValue(v);
         });
-      args = argumentsFor(methodName, values);
+      args = argumentsFor(deps.catalogue, methodName, values);
     } catch (err) {
       if (err instanceof ProtocolDisabled) return c.body(null, 403);
       if (err instanceof ParamsError) {
@@ -176,7 +175,14 @@ export function xmlrpcRoutes(deps: Deps) {
       throw err;
     }
     try {
-      const outcome = await runCall(deps, { protocol: 'xmlrpc', token, functionName: methodName, args, ip });
+      const outcome = await runCall(deps, {
+        protocol: 'xmlrpc',
+        token,
+        functionName: methodName,
+        args,
+        ip,
+        reqId: c.var.reqId,
+      });
       if (!outcome.ok) return reply(c, faultXml(publicError(deps, outcome.error)));
       return reply(
         c,

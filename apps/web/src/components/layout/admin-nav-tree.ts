@@ -1,7 +1,7 @@
 import type { MeDto } from '@gatehouse/shared';
 import { can } from '../../features/auth/capabilities';
 
-export interface NavLeaf {
+interface NavLeaf {
   label: string;
   to: string;
   /** The capability the page needs; the BFF checks it again on every call. */
@@ -16,7 +16,7 @@ export type NavNode = NavLeaf | NavGroup;
 export const isGroup = (n: NavNode): n is NavGroup => 'children' in n;
 
 /** Moodle's Site administration tree, as far as Gatehouse has it. */
-export const ADMIN_NAV: NavNode[] = [
+const ADMIN_NAV: NavNode[] = [
   { label: 'Advanced features', to: '/admin/advanced-features', cap: 'moodle/site:config' },
   {
     label: 'Users',

@@ -6,7 +6,7 @@ import { Button } from './button';
 type CopyState = 'idle' | 'copied' | 'failed';
 
 /** A Copy button with its own "Copied" status. */
-export function CopyButton({ text, className }: { text: string; className?: string }) {
+function CopyButton({ text, className }: { text: string; className?: string }) {
   const [state, setState] = useState<CopyState>('idle');
 
   useEffect(() => {

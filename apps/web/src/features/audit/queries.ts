@@ -1,22 +1,6 @@
 import { keepPreviousData, queryOptions } from '@tanstack/react-query';
 import { api, unwrap } from '../../api/client';
-
-export interface AuditFilters {
-  actor?: string;
-  action?: string;
-  search?: string;
-  from?: number;
-  to?: number;
-  page: number;
-  perPage: number;
-}
-
-export const auditKeys = {
-  all: ['audit'] as const,
-  lists: () => [...auditKeys.all, 'list'] as const,
-  list: (filters: AuditFilters) => [...auditKeys.lists(), filters] as const,
-  actions: () => [...auditKeys.all, 'actions'] as const,
-};
+import { type AuditFilters, auditKeys } from './keys';
 
 const str = (v: number | string | undefined) => (v === undefined || v === '' ? undefined : String(v));
 

@@ -1,14 +1,10 @@
 import type { MeDto } from '@gatehouse/shared';
 import { queryOptions, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { api, isApiError, unwrap } from '../../api/client';
-
-export const authKeys = {
-  all: ['auth'] as const,
-  me: () => [...authKeys.all, 'me'] as const,
-};
+import { authKeys } from './keys';
 
 /** The signed-in user, or null when nobody is signed in. */
-export const meQueryOptions = queryOptions({
+const meQueryOptions = queryOptions({
   queryKey: authKeys.me(),
   queryFn: async (): Promise<MeDto | null> => {
     try {

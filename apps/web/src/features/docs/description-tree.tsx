@@ -2,7 +2,7 @@ import type { ExternalDescription, ExternalSingle } from '@gatehouse/shared';
 import { Badge } from '../../components/ui/badge';
 
 /** "int", "object", "list of object", "list of list of int". */
-export function typeLabel(d: ExternalDescription): string {
+function typeLabel(d: ExternalDescription): string {
   if (d.kind === 'value') return d.type;
   if (d.kind === 'single') return 'object';
   return `list of ${typeLabel(d.content)}`;

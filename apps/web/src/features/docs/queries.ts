@@ -1,13 +1,13 @@
 import { queryOptions } from '@tanstack/react-query';
 import { api, unwrap } from '../../api/client';
-import { serviceKeys } from '../services/queries';
+import { serviceKeys } from '../services/keys';
 
 /**
  * The OpenAPI documents page: every document the administrator may download (all functions, and
  * one per service) with its download link and the functions it holds. Kept under the services'
  * keys: it is made of services, so a change to a service (a rename, a function added) refreshes it.
  */
-export const openApiDocumentKeys = {
+const openApiDocumentKeys = {
   list: () => [...serviceKeys.all, 'openapi-documents'] as const,
 };
 

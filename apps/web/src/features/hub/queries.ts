@@ -14,14 +14,14 @@ import type {
 import { keepPreviousData, queryOptions, useMutation, useQueryClient } from '@tanstack/react-query';
 import { api, unwrap } from '../../api/client';
 import { dateInputToUnix } from '../../lib/format';
-import { roleKeys } from '../roles/queries';
-import { serviceKeys } from '../services/queries';
-import { tokenKeys } from '../tokens/queries';
-import { userKeys } from '../users/queries';
+import { roleKeys } from '../roles/keys';
+import { serviceKeys } from '../services/keys';
+import { tokenKeys } from '../tokens/keys';
+import { userKeys } from '../users/keys';
 
 export type HubSiteSort = (typeof HUB_SITE_SORTS)[number];
 export type HubCourseSort = (typeof HUB_COURSE_SORTS)[number];
-export type SortDir = 'asc' | 'desc';
+type SortDir = 'asc' | 'desc';
 
 export interface HubSiteFilters {
   search: string;
@@ -55,7 +55,7 @@ export interface HubCourseFilters {
   perPage: number;
 }
 
-export const hubKeys = {
+const hubKeys = {
   all: ['hub'] as const,
   settings: () => [...hubKeys.all, 'settings'] as const,
   sites: () => [...hubKeys.all, 'sites'] as const,
@@ -85,14 +85,11 @@ export function useSaveHubSettings() {
   const qc = useQueryClient();
   return useMutation({
     mutationFn: (patch: HubSettingsPatch) => unwrap(api.hub.settings.$patch({ json: patch })),
-    meta: { inlineErrors: true },
-    onSuccess: (res) => {
-      qc.setQueryData(hubKeys.settings(), res.settings);
-      void qc.invalidateQueries({ queryKey: hubKeys.all });
-      for (const key of [roleKeys.all, userKeys.all, serviceKeys.all, tokenKeys.all]) {
-        void qc.invalidateQueries({ queryKey: key });
-      }
+    meta: {
+      inlineErrors: true,
+      invalidates: [hubKeys.all, roleKeys.all, userKeys.all, serviceKeys.all, tokenKeys.all],
     },
+    onSuccess: (res) => qc.setQueryData(hubKeys.settings(), res.settings),
   });
 }
 
@@ -147,12 +144,9 @@ export function useHubSiteAction() {
   return useMutation({
     mutationFn: ({ id, action }: { id: number; action: HubSiteAction }) =>
       unwrap(api.hub.sites[':id'][':action'].$post({ param: { id: String(id), action } })),
-    onSuccess: (site) => {
-      qc.setQueryData(hubKeys.site(site.id), site);
-      void qc.invalidateQueries({ queryKey: hubKeys.sites() });
-      // A site's trust and visibility show on its courses too.
-      void qc.invalidateQueries({ queryKey: hubKeys.courses() });
-    },
+    // A site's trust and visibility show on its courses too.
+    meta: { invalidates: [hubKeys.sites(), hubKeys.courses()] },
+    onSuccess: (site) => qc.setQueryData(hubKeys.site(site.id), site),
   });
 }
 
@@ -161,12 +155,8 @@ export function useUpdateHubSite(id: number) {
   return useMutation({
     mutationFn: (patch: HubSiteUpdate) =>
       unwrap(api.hub.sites[':id'].$patch({ param: { id: String(id) }, json: patch })),
-    meta: { inlineErrors: true },
-    onSuccess: (site) => {
-      qc.setQueryData(hubKeys.site(id), site);
-      void qc.invalidateQueries({ queryKey: hubKeys.sites() });
-      void qc.invalidateQueries({ queryKey: hubKeys.courses() });
-    },
+    meta: { inlineErrors: true, invalidates: [hubKeys.sites(), hubKeys.courses()] },
+    onSuccess: (site) => qc.setQueryData(hubKeys.site(id), site),
   });
 }
 
@@ -177,13 +167,9 @@ export function useDeleteHubSite() {
       unwrap(
         api.hub.sites[':id'].$delete({ param: { id: String(id) }, query: { withCourses: withCourses ? '1' : '0' } }),
       ),
-    meta: { inlineErrors: true },
-    onSuccess: (_res, { id }) => {
-      qc.removeQueries({ queryKey: hubKeys.site(id) });
-      void qc.invalidateQueries({ queryKey: hubKeys.all });
-      // The site's own hub user and token went with it.
-      void qc.invalidateQueries({ queryKey: userKeys.all });
-    },
+    // The site's own hub user and token went with it.
+    meta: { inlineErrors: true, invalidates: [hubKeys.all, userKeys.all] },
+    onSuccess: (_res, { id }) => qc.removeQueries({ queryKey: hubKeys.site(id) }),
   });
 }
 
@@ -192,12 +178,10 @@ export function useDeleteHubSites() {
   const qc = useQueryClient();
   return useMutation({
     mutationFn: (input: HubSiteBulk) => unwrap(api.hub.sites.bulk.$post({ json: input })),
-    meta: { inlineErrors: true },
+    // The sites' own hub users and tokens went with them.
+    meta: { inlineErrors: true, invalidates: [hubKeys.all, userKeys.all] },
     onSuccess: (_res, input) => {
       for (const id of input.ids) qc.removeQueries({ queryKey: hubKeys.site(id) });
-      void qc.invalidateQueries({ queryKey: hubKeys.all });
-      // The sites' own hub users and tokens went with them.
-      void qc.invalidateQueries({ queryKey: userKeys.all });
     },
   });
 }
@@ -241,22 +225,20 @@ export const hubCourseQueryOptions = (id: number) =>
     queryFn: () => unwrap(api.hub.courses[':id'].$get({ param: { id: String(id) } })),
   });
 
-const afterCourseChange = (qc: ReturnType<typeof useQueryClient>) => {
-  void qc.invalidateQueries({ queryKey: hubKeys.courses() });
+const afterCourseChange = [
+  hubKeys.courses(),
   // The sites' "published" statistics count the courses.
-  void qc.invalidateQueries({ queryKey: hubKeys.sites() });
-  void qc.invalidateQueries({ queryKey: hubKeys.settings() });
-};
+  hubKeys.sites(),
+  hubKeys.settings(),
+];
 
 export function useHubCourseVisibility() {
   const qc = useQueryClient();
   return useMutation({
     mutationFn: ({ id, action }: { id: number; action: 'show' | 'hide' }) =>
       unwrap(api.hub.courses[':id'][':action'].$post({ param: { id: String(id), action } })),
-    onSuccess: (course) => {
-      qc.setQueryData(hubKeys.course(course.id), course);
-      afterCourseChange(qc);
-    },
+    meta: { invalidates: afterCourseChange },
+    onSuccess: (course) => qc.setQueryData(hubKeys.course(course.id), course),
   });
 }
 
@@ -265,11 +247,8 @@ export function useUpdateHubCourse(id: number) {
   return useMutation({
     mutationFn: (patch: HubCourseUpdate) =>
       unwrap(api.hub.courses[':id'].$patch({ param: { id: String(id) }, json: patch })),
-    meta: { inlineErrors: true },
-    onSuccess: (course) => {
-      qc.setQueryData(hubKeys.course(id), course);
-      afterCourseChange(qc);
-    },
+    meta: { inlineErrors: true, invalidates: afterCourseChange },
+    onSuccess: (course) => qc.setQueryData(hubKeys.course(id), course),
   });
 }
 
@@ -277,11 +256,8 @@ export function useDeleteHubCourse() {
   const qc = useQueryClient();
   return useMutation({
     mutationFn: (id: number) => unwrap(api.hub.courses[':id'].$delete({ param: { id: String(id) } })),
-    meta: { inlineErrors: true },
-    onSuccess: (_res, id) => {
-      qc.removeQueries({ queryKey: hubKeys.course(id) });
-      afterCourseChange(qc);
-    },
+    meta: { inlineErrors: true, invalidates: afterCourseChange },
+    onSuccess: (_res, id) => qc.removeQueries({ queryKey: hubKeys.course(id) }),
   });
 }
 
@@ -289,10 +265,9 @@ export function useHubCourseBulk() {
   const qc = useQueryClient();
   return useMutation({
     mutationFn: (input: HubCourseBulk) => unwrap(api.hub.courses.bulk.$post({ json: input })),
-    meta: { inlineErrors: true },
+    meta: { inlineErrors: true, invalidates: afterCourseChange },
     onSuccess: (_res, input) => {
       if (input.action === 'delete') for (const id of input.ids) qc.removeQueries({ queryKey: hubKeys.course(id) });
-      afterCourseChange(qc);
     },
   });
 }

@@ -27,7 +27,7 @@ function value(c: MobileChange, v: string): string {
 }
 
 /** Exactly what a mobile toggle changed: each setting, service, protocol and capability, from → to. */
-export function MobileChangesList({ changes }: { changes: MobileChange[] }) {
+function MobileChangesList({ changes }: { changes: MobileChange[] }) {
   if (changes.length === 0) {
     return <p>Nothing changed: every part already had the value the toggle sets.</p>;
   }

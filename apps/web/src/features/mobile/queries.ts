@@ -1,14 +1,11 @@
 import { queryOptions, useMutation, useQueryClient } from '@tanstack/react-query';
 import { api, unwrap } from '../../api/client';
-import { authKeys } from '../auth/queries';
-import { roleKeys } from '../roles/queries';
-import { serviceKeys } from '../services/queries';
-import { settingsKeys } from '../settings/queries';
-import { tokenKeys } from '../tokens/queries';
-
-export const mobileKeys = {
-  all: ['mobile'] as const,
-};
+import { authKeys } from '../auth/keys';
+import { roleKeys } from '../roles/keys';
+import { serviceKeys } from '../services/keys';
+import { settingsKeys } from '../settings/keys';
+import { tokenKeys } from '../tokens/keys';
+import { mobileKeys } from './keys';
 
 export const mobileQueryOptions = queryOptions({
   queryKey: mobileKeys.all,
@@ -31,14 +28,10 @@ export function useSetMobile() {
   const qc = useQueryClient();
   return useMutation({
     mutationFn: (enabled: boolean) => unwrap(api.mobile.$post({ json: { enabled } })),
-    meta: { inlineErrors: true },
-    onSuccess: (res) => {
-      qc.setQueryData(mobileKeys.all, res.state);
-      void qc.invalidateQueries({ queryKey: settingsKeys.all });
-      void qc.invalidateQueries({ queryKey: serviceKeys.all });
-      void qc.invalidateQueries({ queryKey: tokenKeys.all });
-      void qc.invalidateQueries({ queryKey: roleKeys.all });
-      void qc.invalidateQueries({ queryKey: authKeys.me() });
+    meta: {
+      inlineErrors: true,
+      invalidates: [settingsKeys.all, serviceKeys.all, tokenKeys.all, roleKeys.all, authKeys.me()],
     },
+    onSuccess: (res) => qc.setQueryData(mobileKeys.all, res.state),
   });
 }

@@ -1,7 +1,7 @@
 import { queryOptions } from '@tanstack/react-query';
 import { api, unwrap } from '../../api/client';
 
-export const overviewKeys = {
+const overviewKeys = {
   all: ['overview'] as const,
 };
 

@@ -1,19 +1,9 @@
 import type { AuthorisedUserUpdate, ServiceCreate, ServiceUpdate } from '@gatehouse/shared';
-import { queryOptions, useMutation, useQueryClient } from '@tanstack/react-query';
+import { type Query, queryOptions, useMutation, useQueryClient } from '@tanstack/react-query';
 import { api, unwrap } from '../../api/client';
-import { mobileKeys } from '../mobile/queries';
-import { tokenKeys } from '../tokens/queries';
-
-export const serviceKeys = {
-  all: ['services'] as const,
-  lists: () => [...serviceKeys.all, 'list'] as const,
-  details: () => [...serviceKeys.all, 'detail'] as const,
-  detail: (id: number) => [...serviceKeys.details(), id] as const,
-  functions: (id: number) => [...serviceKeys.detail(id), 'functions'] as const,
-  users: (id: number) => [...serviceKeys.detail(id), 'users'] as const,
-  /** The whole function catalogue: code, not data, so it never goes stale. */
-  catalogue: () => [...serviceKeys.all, 'catalogue'] as const,
-};
+import { mobileKeys } from '../mobile/keys';
+import { tokenKeys } from '../tokens/keys';
+import { serviceKeys } from './keys';
 
 export const serviceListQueryOptions = queryOptions({
   queryKey: serviceKeys.lists(),
@@ -44,24 +34,20 @@ export const functionCatalogueQueryOptions = queryOptions({
   staleTime: Number.POSITIVE_INFINITY,
 });
 
-type QC = ReturnType<typeof useQueryClient>;
-
 /** A service's name, state, functions and users decide token statuses and the mobile checklist. */
-function afterServiceChange(qc: QC) {
-  void qc.invalidateQueries({ queryKey: serviceKeys.all, predicate: (q) => q.queryKey[1] !== 'catalogue' });
-  void qc.invalidateQueries({ queryKey: tokenKeys.all });
-  void qc.invalidateQueries({ queryKey: mobileKeys.all });
-}
+const afterServiceChange = [
+  // Every service query but the function catalogue, which is code.
+  { queryKey: serviceKeys.all, predicate: (q: Query) => q.queryKey[1] !== 'catalogue' },
+  tokenKeys.all,
+  mobileKeys.all,
+];
 
 export function useCreateService() {
   const qc = useQueryClient();
   return useMutation({
     mutationFn: (input: ServiceCreate) => unwrap(api.services.$post({ json: input })),
-    meta: { inlineErrors: true },
-    onSuccess: (s) => {
-      qc.setQueryData(serviceKeys.detail(s.id), s);
-      afterServiceChange(qc);
-    },
+    meta: { inlineErrors: true, invalidates: afterServiceChange },
+    onSuccess: (s) => qc.setQueryData(serviceKeys.detail(s.id), s),
   });
 }
 
@@ -70,11 +56,8 @@ export function useUpdateService(id: number) {
   return useMutation({
     mutationFn: (patch: ServiceUpdate) =>
       unwrap(api.services[':id'].$patch({ param: { id: String(id) }, json: patch })),
-    meta: { inlineErrors: true },
-    onSuccess: (s) => {
-      qc.setQueryData(serviceKeys.detail(id), s);
-      afterServiceChange(qc);
-    },
+    meta: { inlineErrors: true, invalidates: afterServiceChange },
+    onSuccess: (s) => qc.setQueryData(serviceKeys.detail(id), s),
   });
 }
 
@@ -82,46 +65,36 @@ export function useDeleteService() {
   const qc = useQueryClient();
   return useMutation({
     mutationFn: (id: number) => unwrap(api.services[':id'].$delete({ param: { id: String(id) } })),
-    meta: { inlineErrors: true },
-    onSuccess: (_res, id) => {
-      qc.removeQueries({ queryKey: serviceKeys.detail(id) });
-      afterServiceChange(qc);
-    },
+    meta: { inlineErrors: true, invalidates: afterServiceChange },
+    onSuccess: (_res, id) => qc.removeQueries({ queryKey: serviceKeys.detail(id) }),
   });
 }
 
 export function useAddServiceFunctions(id: number) {
-  const qc = useQueryClient();
   return useMutation({
     mutationFn: (functions: string[]) =>
       unwrap(api.services[':id'].functions.$post({ param: { id: String(id) }, json: { functions } })),
-    meta: { inlineErrors: true },
-    onSuccess: () => afterServiceChange(qc),
+    meta: { inlineErrors: true, invalidates: afterServiceChange },
   });
 }
 
 export function useRemoveServiceFunction(id: number) {
-  const qc = useQueryClient();
   return useMutation({
     mutationFn: (name: string) =>
       unwrap(api.services[':id'].functions[':name'].$delete({ param: { id: String(id), name } })),
-    meta: { inlineErrors: true },
-    onSuccess: () => afterServiceChange(qc),
+    meta: { inlineErrors: true, invalidates: afterServiceChange },
   });
 }
 
 export function useAddAuthorisedUsers(id: number) {
-  const qc = useQueryClient();
   return useMutation({
     mutationFn: (userIds: number[]) =>
       unwrap(api.services[':id'].users.$post({ param: { id: String(id) }, json: { userIds } })),
-    meta: { inlineErrors: true },
-    onSuccess: () => afterServiceChange(qc),
+    meta: { inlineErrors: true, invalidates: afterServiceChange },
   });
 }
 
 export function useUpdateAuthorisedUser(id: number, userId: number) {
-  const qc = useQueryClient();
   return useMutation({
     mutationFn: (patch: AuthorisedUserUpdate) =>
       unwrap(
@@ -130,17 +103,14 @@ export function useUpdateAuthorisedUser(id: number, userId: number) {
           json: patch,
         }),
       ),
-    meta: { inlineErrors: true },
-    onSuccess: () => afterServiceChange(qc),
+    meta: { inlineErrors: true, invalidates: afterServiceChange },
   });
 }
 
 export function useRemoveAuthorisedUser(id: number) {
-  const qc = useQueryClient();
   return useMutation({
     mutationFn: (userId: number) =>
       unwrap(api.services[':id'].users[':userId'].$delete({ param: { id: String(id), userId: String(userId) } })),
-    meta: { inlineErrors: true },
-    onSuccess: () => afterServiceChange(qc),
+    meta: { inlineErrors: true, invalidates: afterServiceChange },
   });
 }

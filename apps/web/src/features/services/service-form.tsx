@@ -27,7 +27,7 @@ const FIELDS = [
   'uploadFiles',
 ] as const;
 
-export const EMPTY_SERVICE: ServiceFormValues = {
+const EMPTY_SERVICE: ServiceFormValues = {
   name: '',
   shortname: '',
   enabled: false,
@@ -37,7 +37,7 @@ export const EMPTY_SERVICE: ServiceFormValues = {
   uploadFiles: false,
 };
 
-export function serviceValuesOf(s: ServiceDto): ServiceFormValues {
+function serviceValuesOf(s: ServiceDto): ServiceFormValues {
   return {
     name: s.name,
     shortname: s.shortname,

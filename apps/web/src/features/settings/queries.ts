@@ -1,11 +1,8 @@
 import type { SettingsPatch } from '@gatehouse/shared';
 import { queryOptions, useMutation, useQueryClient } from '@tanstack/react-query';
 import { api, unwrap } from '../../api/client';
-import { mobileKeys } from '../mobile/queries';
-
-export const settingsKeys = {
-  all: ['settings'] as const,
-};
+import { mobileKeys } from '../mobile/keys';
+import { settingsKeys } from './keys';
 
 export const settingsQueryOptions = queryOptions({
   queryKey: settingsKeys.all,
@@ -17,11 +14,8 @@ export function useUpdateSettings() {
   const qc = useQueryClient();
   return useMutation({
     mutationFn: (patch: SettingsPatch) => unwrap(api.settings.$patch({ json: patch })),
-    meta: { inlineErrors: true },
-    onSuccess: (res) => {
-      qc.setQueryData(settingsKeys.all, res.settings);
-      // The mobile checklist reads web services and the protocols.
-      void qc.invalidateQueries({ queryKey: mobileKeys.all });
-    },
+    // The mobile checklist reads web services and the protocols.
+    meta: { inlineErrors: true, invalidates: [mobileKeys.all] },
+    onSuccess: (res) => qc.setQueryData(settingsKeys.all, res.settings),
   });
 }

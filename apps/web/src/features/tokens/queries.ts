@@ -1,36 +1,9 @@
-import type { TOKEN_SORTS, TokenCreate } from '@gatehouse/shared';
+import type { TokenCreate } from '@gatehouse/shared';
 import { keepPreviousData, queryOptions, useMutation, useQueryClient } from '@tanstack/react-query';
 import { api, unwrap } from '../../api/client';
 import { dateInputToUnix } from '../../lib/format';
-import { serviceKeys } from '../services/queries';
-
-export type TokenSort = (typeof TOKEN_SORTS)[number];
-
-export interface TokenListFilters {
-  name: string;
-  user: string;
-  /** 0: every service. */
-  serviceId: number;
-  /** Date inputs' values ("2024-05-01"), or ''. */
-  validUntilBefore: string;
-  validUntilAfter: string;
-  sort: TokenSort;
-  dir: 'asc' | 'desc';
-  page: number;
-  perPage: number;
-}
-
-export const tokenKeys = {
-  all: ['tokens'] as const,
-  lists: () => [...tokenKeys.all, 'list'] as const,
-  list: (filters: TokenListFilters) => [...tokenKeys.lists(), filters] as const,
-  services: () => [...tokenKeys.all, 'services'] as const,
-};
-
-/** Preferences > Security keys: the signed-in user's own keys (never their secrets). */
-export const securityKeyKeys = {
-  all: ['security-keys'] as const,
-};
+import { serviceKeys } from '../services/keys';
+import { securityKeyKeys, type TokenListFilters, tokenKeys } from './keys';
 
 const optionalString = (v: number | undefined) => (v === undefined ? undefined : String(v));
 
@@ -63,33 +36,29 @@ export const tokenServicesQueryOptions = queryOptions({
   queryFn: () => unwrap(api.tokens.services.$get()),
 });
 
-function afterTokenChange(qc: ReturnType<typeof useQueryClient>) {
-  void qc.invalidateQueries({ queryKey: tokenKeys.all });
+const afterTokenChange = [
+  tokenKeys.all,
   // Services show how many tokens each holds.
-  void qc.invalidateQueries({ queryKey: serviceKeys.lists() });
-  void qc.invalidateQueries({ queryKey: securityKeyKeys.all });
-}
+  serviceKeys.lists(),
+  securityKeyKeys.all,
+];
 
 /**
  * Creates a token. The answer holds the secret: the mutation is dropped from the cache at once
  * (gcTime 0) and the screen keeps the secret in its own state only.
  */
 export function useCreateToken() {
-  const qc = useQueryClient();
   return useMutation({
     mutationFn: (input: TokenCreate) => unwrap(api.tokens.$post({ json: input })),
-    meta: { inlineErrors: true },
+    meta: { inlineErrors: true, invalidates: afterTokenChange },
     gcTime: 0,
-    onSuccess: () => afterTokenChange(qc),
   });
 }
 
 export function useDeleteToken() {
-  const qc = useQueryClient();
   return useMutation({
     mutationFn: (id: number) => unwrap(api.tokens[':id'].$delete({ param: { id: String(id) } })),
-    meta: { inlineErrors: true },
-    onSuccess: () => afterTokenChange(qc),
+    meta: { inlineErrors: true, invalidates: afterTokenChange },
   });
 }
 
@@ -118,14 +87,9 @@ export function useEnsureKeys() {
 }
 
 export function useResetKey() {
-  const qc = useQueryClient();
   return useMutation({
     mutationFn: (id: number) => unwrap(api.me.keys[':id'].reset.$post({ param: { id: String(id) } })),
-    meta: { inlineErrors: true },
+    meta: { inlineErrors: true, invalidates: [securityKeyKeys.all, tokenKeys.all] },
     gcTime: 0,
-    onSuccess: () => {
-      void qc.invalidateQueries({ queryKey: securityKeyKeys.all });
-      void qc.invalidateQueries({ queryKey: tokenKeys.all });
-    },
   });
 }

@@ -6,7 +6,8 @@ import { Loading } from '../../components/ui/loading';
 import { QueryError } from '../../components/ui/query-error';
 import { fullName } from '../../lib/format';
 import { useDebouncedValue } from '../../lib/use-debounced-value';
-import { type UserStatus, userListQueryOptions } from './queries';
+import type { UserStatus } from './keys';
+import { userListQueryOptions } from './queries';
 import { UserStatusBadges } from './user-status-badges';
 
 /** Finds users with the server-side search and offers an action on each result. */

@@ -55,7 +55,7 @@ export function initialDraft(desc: ExternalDescription): Draft {
 }
 
 /** A draft holding a given value (a default, or example arguments); missing parts start as in initialDraft. */
-export function draftFromValue(desc: ExternalDescription, value: unknown): Draft {
+function draftFromValue(desc: ExternalDescription, value: unknown): Draft {
   switch (desc.kind) {
     case 'value':
       if (desc.type === 'bool') {
@@ -88,7 +88,7 @@ export function draftFromValue(desc: ExternalDescription, value: unknown): Draft
 }
 
 /** The draft as arguments: undefined means "leave this key out" (the server then applies its default). */
-export function draftToArgs(desc: ExternalDescription, draft: Draft): unknown {
+function draftToArgs(desc: ExternalDescription, draft: Draft): unknown {
   if (desc.kind === 'value' && draft.kind === 'value') return scalarOf(desc, draft);
   if (desc.kind === 'single' && draft.kind === 'single') return singleOf(desc, draft);
   if (desc.kind === 'multiple' && draft.kind === 'multiple') return multipleOf(desc, draft);

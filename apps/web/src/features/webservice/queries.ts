@@ -1,10 +1,10 @@
 import type { ExternalDescription, ExternalSingle, FunctionSummaryDto, Protocol } from '@gatehouse/shared';
-import { queryOptions, useMutation, useQueryClient } from '@tanstack/react-query';
+import { queryOptions, useMutation } from '@tanstack/react-query';
 import { api, unwrap } from '../../api/client';
-import { securityKeyKeys } from '../tokens/queries';
+import { securityKeyKeys } from '../tokens/keys';
 
 /** Moodle's error shape, as a protocol server answers a failed call. */
-export interface WsError {
+interface WsError {
   exception: string;
   errorcode: string;
   message: string;
@@ -49,7 +49,7 @@ export type TryItResult = { ok: true; response: unknown } | { ok: false; respons
 /** An OpenAPI 3.1 document, as JSON. */
 export type OpenApiDocument = Record<string, unknown>;
 
-export const docsKeys = {
+const docsKeys = {
   all: ['docs'] as const,
   functions: () => [...docsKeys.all, 'functions'] as const,
   /** A service's OpenAPI document, or every function's (null). */
@@ -96,13 +96,11 @@ export const keyOpenApiQueryOptions = (keyId: number) =>
  * browser never holds a secret. Nothing is cached: the answer stays in the calling screen.
  */
 export function useTryIt() {
-  const qc = useQueryClient();
   return useMutation({
     mutationFn: async (input: { keyId: number; function: string; args: Record<string, unknown> }) =>
       (await unwrap(api.docs.try.$post({ json: input }))) as TryItResult,
-    meta: { inlineErrors: true },
-    gcTime: 0,
     // The key's last access and call count change.
-    onSuccess: () => void qc.invalidateQueries({ queryKey: securityKeyKeys.all }),
+    meta: { inlineErrors: true, invalidates: [securityKeyKeys.all] },
+    gcTime: 0,
   });
 }

@@ -64,7 +64,7 @@ export function buildRequest(
   };
 }
 
-export const TOKEN_MASK = '••••••••';
+const TOKEN_MASK = '••••••••';
 
 /** The text with the token (raw or URL-encoded) replaced by a mask, for showing a request. */
 export function maskToken(text: string, token: string): string {

@@ -1,0 +1,6 @@
+// The query keys of this feature, general to specific, for its queries and for the mutations
+// (of any feature) that invalidate them. No imports from other features.
+
+export const settingsKeys = {
+  all: ['settings'] as const,
+};
