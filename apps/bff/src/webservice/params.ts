@@ -107,21 +107,25 @@ export interface RawRequest {
   header(name: string): string | undefined;
 }
 
+/** A RawRequest as one object per request (a method, not a closure). */
+class ContextRequest implements RawRequest {
+  constructor(
+    readonly raw: Request,
+    readonly incoming: IncomingMessage | undefined,
+  ) {}
+
+  header(name: string): string | undefined {
+    const { incoming } = this;
+    if (!incoming) return this.raw.headers.get(name) ?? undefined;
+    const v = incoming.headers[name];
+    return Array.isArray(v) ? v.join(', ') : v;
+  }
+}
+
 /** The request of a Hono context, with the Node IncomingMessage when there is one. */
 export function rawRequest(c: Context): RawRequest {
   const bound = (c.env as Partial<HttpBindings> | undefined)?.incoming;
-  const incoming = bound instanceof IncomingMessage ? bound : undefined;
-  const raw = c.req.raw;
-  return {
-    raw,
-    incoming,
-    header: incoming
-      ? (name) => {
-          const v = incoming.headers[name];
-          return Array.isArray(v) ? v.join(', ') : v;
-        }
-      : (name) => raw.headers.get(name) ?? undefined,
-  };
+  return new ContextRequest(c.req.raw, bound instanceof IncomingMessage ? bound : undefined);
 }
 
 function tooLarge(maxBytes: number) {

@@ -1,19 +1,29 @@
-import { Hono } from 'hono';
-import type { Deps } from '../../deps';
+import type { Context } from 'hono';
 import type { AppEnv } from '../../types';
-import { protocolRefused } from '../access';
+import type { ProtocolAdapter } from './route';
 
-/** AMF keeps its row on Manage protocols; until it is built an enabled AMF says so plainly. */
-export function amfRoutes(deps: Deps) {
-  return new Hono<AppEnv>().all('/', (c) => {
-    if (protocolRefused(deps, 'amf') || !deps.settings.flag('enablewebservices')) return c.body(null, 403);
-    return c.json(
-      {
-        exception: 'moodle_exception',
-        errorcode: 'amfnotsupported',
-        message: 'The AMF protocol is not supported yet. Use REST, XML-RPC or SOAP.',
-      },
-      501,
-    );
-  });
-}
+const notSupported = (c: Context<AppEnv>) =>
+  c.json(
+    {
+      exception: 'moodle_exception',
+      errorcode: 'amfnotsupported',
+      message: 'The AMF protocol is not supported yet. Use REST, XML-RPC or SOAP.',
+    },
+    501,
+  );
+
+/**
+ * AMF keeps its row on Manage protocols; until it is built an enabled AMF says so plainly (501),
+ * before reading anything. With web services off it answers 403, as a disabled protocol does.
+ * The codec's other methods are never reached: `answer` answers every request.
+ */
+export const amf: ProtocolAdapter<undefined> = {
+  protocol: 'amf',
+  maxBytes: 0,
+  status: { refused: 200, invalid: 400 },
+  answer: (deps, c) => (deps.settings.flag('enablewebservices') ? notSupported(c) : c.body(null, 403)),
+  read: () => Promise.resolve(undefined),
+  decode: () => undefined,
+  encodeResult: notSupported,
+  encodeError: notSupported,
+};

@@ -49,7 +49,7 @@ beforeAll(async () => {
     ADMIN,
   );
   assignRole(deps, role.id, teacherId, ADMIN);
-  const svc = createService(
+  const svc = await createService(
     deps,
     {
       name: 'Test service',
@@ -63,13 +63,13 @@ beforeAll(async () => {
     ADMIN,
   );
   serviceId = svc.id;
-  addServiceFunctions(
+  await addServiceFunctions(
     deps,
     serviceId,
     ['core_webservice_get_site_info', 'core_group_create_groups', 'core_group_get_course_groups'],
     ADMIN,
   );
-  const created = createAdminToken(deps, { userId: teacherId, serviceId, validUntil: null }, ADMIN, true);
+  const created = await createAdminToken(deps, { userId: teacherId, serviceId, validUntil: null }, ADMIN, true);
   secret = created.secret;
   tokenId = created.token.id;
   courseId = deps.store.db.select().from(courses).where(eq(courses.shortname, 'CS101')).get()!.id;
@@ -457,7 +457,7 @@ interface Case {
   arrange: () => unknown;
   restore: () => unknown;
   fn?: string;
-  token?: () => string;
+  token?: () => string | Promise<string>;
 }
 
 const CASES: Case[] = [
@@ -538,10 +538,11 @@ const CASES: Case[] = [
     errorcode: 'accessexception',
     arrange: () => {},
     restore: () => {},
-    token: () => {
+    token: async () => {
       // student2 has no protocol capability: a token of their own.
-      return createAdminToken(t.deps, { userId: t.userId('student2'), serviceId, validUntil: null }, ADMIN, true)
-        .secret;
+      return (
+        await createAdminToken(t.deps, { userId: t.userId('student2'), serviceId, validUntil: null }, ADMIN, true)
+      ).secret;
     },
   },
   {
@@ -610,7 +611,7 @@ describe.each(['rest', 'xmlrpc', 'soap'] as const)('access-check chain over %s',
   it.each(CASES)('refuses: $name', async (c) => {
     await c.arrange();
     try {
-      const out = await outcomeOf(protocol, c.fn, c.token?.() ?? secret);
+      const out = await outcomeOf(protocol, c.fn, (await c.token?.()) ?? secret);
       expect(out).toMatchObject({ errorcode: c.errorcode });
       if ('debuginfo' in out) expect(out.debuginfo).toContain(`[${c.reason}]`);
     } finally {
@@ -628,11 +629,8 @@ describe.each(['rest', 'xmlrpc', 'soap'] as const)('access-check chain over %s',
     const out = await outcomeOf(protocol, 'core_group_get_course_groups');
     // teacher holds moodle/course:managegroups; the parameter courseid is missing here, so:
     expect(out).toMatchObject({ errorcode: 'invalidparameter' });
-    const student = createAdminToken(
-      t.deps,
-      { userId: t.userId('student'), serviceId, validUntil: null },
-      ADMIN,
-      true,
+    const student = (
+      await createAdminToken(t.deps, { userId: t.userId('student'), serviceId, validUntil: null }, ADMIN, true)
     ).secret;
     t.deps.gen.bump();
     const role = t.deps.authz.roleByShortname('wsuser')!;

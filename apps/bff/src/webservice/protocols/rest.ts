@@ -1,13 +1,9 @@
 import type { ExternalDescription } from '@gatehouse/shared';
 import type { Context } from 'hono';
-import { Hono } from 'hono';
-import type { Deps } from '../../deps';
 import type { AppEnv } from '../../types';
-import { ProtocolDisabled, protocolRefused, tokenFrom } from '../access';
-import { publicError, runCall } from '../call';
-import { MoodleException } from '../exceptions';
-import { ParamsError, rawRequest, readParams } from '../params';
-import { scalarText } from './scalar';
+import { tokenFrom } from '../access';
+import { DEFAULT_LIMITS, type Params, type RawRequest, readParams } from '../params';
+import type { ProtocolAdapter, PublicError } from './route';
 import { escapeXml } from './xml';
 
 /** Parameters that belong to the REST server, not to the function. */
@@ -21,6 +17,14 @@ const SERVER_PARAMS = new Set([
   'moodlewssettinglang',
   'moodlewssettingtimezone',
 ]);
+
+type Format = 'json' | 'xml';
+
+/** A scalar as text: booleans as 1/0, as Moodle's REST XML writes them. */
+function scalarText(v: unknown): string {
+  if (typeof v === 'boolean') return v ? '1' : '0';
+  return String(v);
+}
 
 /** Moodle's REST XML: RESPONSE, MULTIPLE, SINGLE, KEY name, VALUE (null="null"), driven by the description. */
 function xmlize(value: unknown, desc: ExternalDescription | null): string {
@@ -42,80 +46,64 @@ function xmlize(value: unknown, desc: ExternalDescription | null): string {
 
 const XML_HEAD = '<?xml version="1.0" encoding="UTF-8" ?>\n';
 
-function restXmlResponse(value: unknown, desc: ExternalDescription | null): string {
-  return `${XML_HEAD}<RESPONSE>\n${xmlize(value, desc)}</RESPONSE>\n`;
-}
-
-function restXmlError(e: ReturnType<typeof publicError>): string {
+function restXmlError(e: PublicError): string {
   return `${XML_HEAD}<EXCEPTION class="${escapeXml(e.exception)}">\n<ERRORCODE>${escapeXml(e.errorcode)}</ERRORCODE>\n<MESSAGE>${escapeXml(
     e.message,
   )}</MESSAGE>\n${e.debuginfo ? `<DEBUGINFO>${escapeXml(e.debuginfo)}</DEBUGINFO>\n` : ''}</EXCEPTION>\n`;
 }
 
-function send(
-  c: Context<AppEnv>,
-  format: 'json' | 'xml',
-  body: { value: unknown; desc: ExternalDescription | null } | { error: ReturnType<typeof publicError> },
-  status: 200 | 400 | 413 = 200,
-) {
-  if (format === 'json') {
-    return c.body('error' in body ? JSON.stringify(body.error) : JSON.stringify(body.value ?? null), status, {
-      'Content-Type': 'application/json; charset=utf-8',
-    });
-  }
-  return c.body('error' in body ? restXmlError(body.error) : restXmlResponse(body.value, body.desc), status, {
-    'Content-Type': 'application/xml; charset=utf-8',
-  });
+function json(c: Context<AppEnv>, body: string, status: 200 | 400 | 413 | 500) {
+  return c.body(body, status, { 'Content-Type': 'application/json; charset=utf-8' });
 }
+
+function xml(c: Context<AppEnv>, body: string, status: 200 | 400 | 413 | 500) {
+  return c.body(body, status, { 'Content-Type': 'application/xml; charset=utf-8' });
+}
+
+/** Parameters read through the REST server's own reader (readParams, with its limits). */
+const readRestParams = (request: RawRequest) => readParams(request);
 
 /**
  * /webservice/rest/server.php: wstoken (or Authorization: Bearer), wsfunction,
  * moodlewsrestformat=xml|json (xml by default); arguments as PHP bracket fields in the query
- * or a form body, or as a JSON body. Function errors answer HTTP 200 in Moodle's shapes.
+ * or a form body, or as a JSON body. Function errors answer HTTP 200 in Moodle's shapes; a
+ * request whose parameters cannot be read answers 400 (413 when too large).
  *
  * /webservice/rest/server.php/<function> is the same endpoint with the function in the path
  * (JSON by default): one path per function, which is what the OpenAPI documents describe.
  */
-export function restRoutes(deps: Deps) {
-  const handle = async (c: Context<AppEnv>, pathFunction?: string) => {
-    if (protocolRefused(deps, 'rest')) return c.body(null, 403);
-    const defaultFormat = pathFunction ? 'json' : 'xml';
-    const request = rawRequest(c);
-    let params: Record<string, unknown>;
-    try {
-      params = await readParams(request);
-    } catch (err) {
-      if (!(err instanceof ParamsError)) throw err;
-      // The parameters could not be read: the query string alone says which format to answer in.
-      const requested = c.req.query('moodlewsrestformat');
-      const queryFormat = requested === 'json' || requested === 'xml' ? requested : defaultFormat;
-      const error = publicError(
-        deps,
-        new MoodleException('invalid_parameter_exception', 'invalidparameter', err.message),
-      );
-      return send(c, queryFormat, { error }, err.status);
-    }
-    const format =
-      params.moodlewsrestformat === 'json' || params.moodlewsrestformat === 'xml'
-        ? params.moodlewsrestformat
-        : defaultFormat;
+export const rest: ProtocolAdapter<Params, Format> = {
+  protocol: 'rest',
+  functionInPath: true,
+  // The token may come in the body, so the whole request is read (readParams' limits).
+  maxBytes: DEFAULT_LIMITS.maxBytes,
+  status: { refused: 200, invalid: 400 },
+  read: readRestParams,
+  decode(_deps, _c, request, params, call) {
+    const inPath = call.functionName !== '';
+    const requested = params.moodlewsrestformat;
+    const format: Format = requested === 'json' || requested === 'xml' ? requested : inPath ? 'json' : 'xml';
     const args: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(params)) if (!SERVER_PARAMS.has(k)) args[k] = v;
-    try {
-      const outcome = await runCall(deps, {
-        protocol: 'rest',
-        token: tokenFrom(request.header('authorization'), params.wstoken),
-        functionName: pathFunction ?? (typeof params.wsfunction === 'string' ? params.wsfunction : ''),
-        args,
-        ip: c.get('actor').ip,
-        reqId: c.var.reqId,
-      });
-      if (outcome.ok) return send(c, format, { value: outcome.value, desc: outcome.fn.returns });
-      return send(c, format, { error: publicError(deps, outcome.error) });
-    } catch (err) {
-      if (err instanceof ProtocolDisabled) return c.body(null, 403);
-      throw err;
-    }
-  };
-  return new Hono<AppEnv>().all('/', (c) => handle(c)).all('/:wsfunction', (c) => handle(c, c.req.param('wsfunction')));
+    // readParams builds null-prototype objects: every key for..in sees is the request's own.
+    for (const k in params) if (!SERVER_PARAMS.has(k)) args[k] = params[k];
+    call.token = tokenFrom(request.header('authorization'), params.wstoken);
+    if (!inPath) call.functionName = typeof params.wsfunction === 'string' ? params.wsfunction : '';
+    call.args = args;
+    return format;
+  },
+  encodeResult(c, format, fn, value) {
+    if (format === 'json') return json(c, JSON.stringify(value ?? null), 200);
+    return xml(c, `${XML_HEAD}<RESPONSE>\n${xmlize(value, fn.returns)}</RESPONSE>\n`, 200);
+  },
+  encodeError(c, format, error, status) {
+    // A request whose parameters could not be read: the query string alone says which format to answer in.
+    const answerIn = format ?? queryFormat(c);
+    return answerIn === 'json' ? json(c, JSON.stringify(error), status) : xml(c, restXmlError(error), status);
+  },
+};
+
+function queryFormat(c: Context<AppEnv>): Format {
+  const requested = c.req.query('moodlewsrestformat');
+  if (requested === 'json' || requested === 'xml') return requested;
+  return c.req.param('wsfunction') ? 'json' : 'xml';
 }

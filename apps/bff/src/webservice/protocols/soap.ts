@@ -1,29 +1,14 @@
-import type { ExternalDescription } from '@gatehouse/shared';
+import { type ExternalDescription, PARAM_PATTERNS, xsdPattern } from '@gatehouse/shared';
 import type { Context } from 'hono';
-import { Hono } from 'hono';
 import type { Deps } from '../../deps';
 import type { AppEnv } from '../../types';
-import {
-  AccessDenied,
-  checkProtocol,
-  checkService,
-  checkToken,
-  ProtocolDisabled,
-  protocolRefused,
-  tokenFrom,
-} from '../access';
-import { publicError, refusalBeforeBody, runCall } from '../call';
-import { MoodleException } from '../exceptions';
-import { decodeUtf8, ParamsError, rawRequest, readBodyLimited } from '../params';
+import { checkProtocol, checkService, checkToken } from '../access';
+import { readBodyLimited } from '../params';
 import type { ExternalFunction } from '../types';
-import { missingTokenRefusal } from './faults';
-import { child, escapeXml, MAX_ANONYMOUS_XML_BYTES, MAX_XML_BYTES, parseXml, XmlError, type XNode } from './xml';
+import { type ErrorStatus, type ProtocolAdapter, ProtocolRequestError, type PublicError } from './route';
+import { child, escapeXml, MAX_ANONYMOUS_XML_BYTES, MAX_XML_BYTES, NS, parseXmlBody, type XNode } from './xml';
 
-const SOAP_NS = 'urn:gatehouse:webservice';
-const ENV = 'http://schemas.xmlsoap.org/soap/envelope/';
-const XSI = 'http://www.w3.org/2001/XMLSchema-instance';
-
-class SoapRequestError extends Error {}
+class SoapRequestError extends ProtocolRequestError {}
 
 // ---- WSDL ------------------------------------------------------------------------------------
 
@@ -31,8 +16,17 @@ function xsdType(desc: ExternalDescription & { kind: 'value' }): string {
   if (desc.type === 'int') return 'xsd:long';
   if (desc.type === 'float') return 'xsd:double';
   if (desc.type === 'bool') return 'xsd:boolean';
+  if (PARAM_PATTERNS[desc.type]) return `tns:PARAM_${desc.type.toUpperCase()}`;
   return 'xsd:string';
 }
+
+/** The string types with a pattern, as simple types with the validator's own patterns (PARAM_PATTERNS). */
+const PATTERN_TYPES = Object.entries(PARAM_PATTERNS)
+  .map(
+    ([type, re]) =>
+      `<xsd:simpleType name="PARAM_${type.toUpperCase()}"><xsd:restriction base="xsd:string"><xsd:pattern value="${escapeXml(xsdPattern(re))}"/></xsd:restriction></xsd:simpleType>`,
+  )
+  .join('');
 
 /** An element declaration for a described value; `input` marks optional and defaulted keys as minOccurs=0. */
 function xsdElement(name: string, desc: ExternalDescription, input: boolean, occurs = ''): string {
@@ -80,19 +74,20 @@ function buildWsdl(functions: readonly ExternalFunction[], location: string, ser
   const bindings = functions
     .map(
       (f) =>
-        `<operation name="${f.name}"><soap:operation soapAction="${SOAP_NS}#${f.name}" style="document"/><input><soap:body use="literal"/></input><output><soap:body use="literal"/></output></operation>`,
+        `<operation name="${f.name}"><soap:operation soapAction="${NS.gatehouse}#${f.name}" style="document"/><input><soap:body use="literal"/></input><output><soap:body use="literal"/></output></operation>`,
     )
     .join('\n');
   return `<?xml version="1.0" encoding="UTF-8"?>
-<definitions xmlns="http://schemas.xmlsoap.org/wsdl/" xmlns:soap="http://schemas.xmlsoap.org/wsdl/soap/" xmlns:xsd="http://www.w3.org/2001/XMLSchema" xmlns:tns="${SOAP_NS}" targetNamespace="${SOAP_NS}" name="${escapeXml(serviceName)}">
-<types><xsd:schema targetNamespace="${SOAP_NS}" elementFormDefault="qualified">
+<definitions xmlns="${NS.wsdl}" xmlns:soap="${NS.wsdlSoap}" xmlns:xsd="${NS.xsd}" xmlns:tns="${NS.gatehouse}" targetNamespace="${NS.gatehouse}" name="${escapeXml(serviceName)}">
+<types><xsd:schema targetNamespace="${NS.gatehouse}" elementFormDefault="qualified">
+${PATTERN_TYPES}
 ${elements}
 </xsd:schema></types>
 ${messages}
 <portType name="GatehousePortType">
 ${ops}
 </portType>
-<binding name="GatehouseBinding" type="tns:GatehousePortType"><soap:binding style="document" transport="http://schemas.xmlsoap.org/soap/http"/>
+<binding name="GatehouseBinding" type="tns:GatehousePortType"><soap:binding style="document" transport="${NS.soapHttp}"/>
 ${bindings}
 </binding>
 <service name="GatehouseService"><port name="GatehousePort" binding="tns:GatehouseBinding"><soap:address location="${escapeXml(location)}"/></port></service>
@@ -129,8 +124,7 @@ function encodeElement(name: string, value: unknown, desc: ExternalDescription):
   if (value === undefined) return '';
   if (value === null) return `<${name} xsi:nil="true"/>`;
   if (desc.kind === 'value') {
-    const text = typeof value === 'boolean' ? String(value) : String(value);
-    return `<${name}>${escapeXml(text)}</${name}>`;
+    return `<${name}>${escapeXml(String(value))}</${name}>`;
   }
   if (desc.kind === 'multiple') {
     const items = Array.isArray(value) ? value : [];
@@ -143,17 +137,17 @@ function encodeElement(name: string, value: unknown, desc: ExternalDescription):
 }
 
 function envelope(body: string): string {
-  return `<?xml version="1.0" encoding="UTF-8"?>\n<SOAP-ENV:Envelope xmlns:SOAP-ENV="${ENV}" xmlns:xsi="${XSI}"><SOAP-ENV:Body>${body}</SOAP-ENV:Body></SOAP-ENV:Envelope>\n`;
+  return `<?xml version="1.0" encoding="UTF-8"?>\n<SOAP-ENV:Envelope xmlns:SOAP-ENV="${NS.soapEnvelope}" xmlns:xsi="${NS.xsi}"><SOAP-ENV:Body>${body}</SOAP-ENV:Body></SOAP-ENV:Envelope>\n`;
 }
 
 function soapResponse(fn: ExternalFunction, value: unknown): string {
   const ret = fn.returns ? encodeElement('return', value, fn.returns) : '';
-  return envelope(`<${fn.name}Response xmlns="${SOAP_NS}">${ret}</${fn.name}Response>`);
+  return envelope(`<${fn.name}Response xmlns="${NS.gatehouse}">${ret}</${fn.name}Response>`);
 }
 
 /** A SOAP 1.1 fault: the Moodle error code as faultcode, the message as faultstring, all of it in detail. */
-function soapFault(e: ReturnType<typeof publicError>): string {
-  const detail = `<exception xmlns="${SOAP_NS}"><exception>${escapeXml(e.exception)}</exception><errorcode>${escapeXml(
+function soapFault(e: PublicError): string {
+  const detail = `<exception xmlns="${NS.gatehouse}"><exception>${escapeXml(e.exception)}</exception><errorcode>${escapeXml(
     e.errorcode,
   )}</errorcode><message>${escapeXml(e.message)}</message>${e.debuginfo ? `<debuginfo>${escapeXml(e.debuginfo)}</debuginfo>` : ''}</exception>`;
   return envelope(
@@ -161,7 +155,7 @@ function soapFault(e: ReturnType<typeof publicError>): string {
   );
 }
 
-function xml(c: Context<AppEnv>, body: string, status: 200 | 413 | 500) {
+function xml(c: Context<AppEnv>, body: string, status: ErrorStatus) {
   return c.body(body, status, { 'Content-Type': 'text/xml; charset=utf-8' });
 }
 
@@ -172,69 +166,40 @@ function serviceAddress(deps: Deps, wstoken: string | null): string {
 
 /**
  * /webservice/soap/server.php: SOAP 1.1 document/literal. `?wsdl=1` returns the WSDL of the
- * token's service, generated from the catalogue; faults carry Moodle's error codes. The token
- * (query string or Authorization header) is checked before the body is read; a body without
- * one is read only up to MAX_ANONYMOUS_XML_BYTES.
+ * token's service, generated from the catalogue; faults carry Moodle's error codes (HTTP 500,
+ * 413 for a body over the limit). The token (query string or Authorization header) is checked
+ * before the body is read; a body without one is read only up to MAX_ANONYMOUS_XML_BYTES.
  */
-export function soapRoutes(deps: Deps) {
-  return new Hono<AppEnv>().all('/', async (c) => {
-    if (protocolRefused(deps, 'soap')) return c.body(null, 403);
-    const query = new URL(c.req.url).searchParams;
-    const request = rawRequest(c);
-    const token = tokenFrom(request.header('authorization'), query.get('wstoken') ?? undefined);
-    const ip = c.get('actor').ip;
-    const fault = (e: MoodleException, status: 413 | 500 = 500) => xml(c, soapFault(publicError(deps, e)), status);
-    try {
-      if (query.has('wsdl') && (c.req.method === 'GET' || c.req.method === 'HEAD')) {
-        checkProtocol(deps, 'soap');
-        const found = checkToken(deps, 'soap', token, ip);
-        const service = checkService(deps, found.u, found.s, ip);
-        const fns = service.functions.map((n) => deps.catalogue.get(n)).filter((f): f is ExternalFunction => !!f);
-        const location = serviceAddress(deps, query.get('wstoken'));
-        return xml(c, buildWsdl(fns, location, `gatehouse_${service.shortname}`), 200);
-      }
-    } catch (err) {
-      if (err instanceof ProtocolDisabled) return c.body(null, 403);
-      if (err instanceof AccessDenied) return fault(err);
-      throw err;
-    }
-    let functionName = '';
-    let args: unknown = {};
-    try {
-      if (c.req.method !== 'POST')
-        throw new SoapRequestError('SOAP calls are POST requests (or GET ?wsdl=1 for the WSDL)');
-      const refusal = refusalBeforeBody(deps, 'soap', token, ip, c.var.reqId);
-      if (refusal) return fault(refusal);
-      const limit = token === undefined ? MAX_ANONYMOUS_XML_BYTES : MAX_XML_BYTES;
-      const root = parseXml(decodeUtf8(await readBodyLimited(request, limit)));
-      if (root.name !== 'Envelope') throw new SoapRequestError('The document is not a SOAP envelope');
-      const body = child(root, 'Body');
-      const op = body?.children[0];
-      if (!op) throw new SoapRequestError('The SOAP body holds no operation');
-      functionName = op.name;
-      const fn = deps.catalogue.get(functionName);
-      args = fn ? decodeStruct(op, fn.parameters.keys) : {};
-    } catch (err) {
-      if (err instanceof ProtocolDisabled) return c.body(null, 403);
-      if (err instanceof ParamsError) {
-        if (err.status === 413 && token === undefined) return fault(missingTokenRefusal());
-        return fault(
-          new MoodleException('invalid_parameter_exception', 'invalidparameter', err.message),
-          err.status === 413 ? 413 : 500,
-        );
-      }
-      if (err instanceof XmlError || err instanceof SoapRequestError) {
-        return fault(new MoodleException('invalid_parameter_exception', 'invalidparameter', err.message));
-      }
-      throw err;
-    }
-    try {
-      const outcome = await runCall(deps, { protocol: 'soap', token, functionName, args, ip, reqId: c.var.reqId });
-      if (!outcome.ok) return fault(outcome.error);
-      return xml(c, soapResponse(outcome.fn, outcome.value), 200);
-    } catch (err) {
-      if (err instanceof ProtocolDisabled) return c.body(null, 403);
-      throw err;
-    }
-  });
-}
+export const soap: ProtocolAdapter<Uint8Array> = {
+  protocol: 'soap',
+  maxBytes: MAX_XML_BYTES,
+  maxAnonymousBytes: MAX_ANONYMOUS_XML_BYTES,
+  postOnly: 'SOAP calls are POST requests (or GET ?wsdl=1 for the WSDL)',
+  status: { refused: 500, invalid: 500 },
+  answer(deps, c, call, query) {
+    if (!query?.has('wsdl') || (c.req.method !== 'GET' && c.req.method !== 'HEAD')) return undefined;
+    checkProtocol(deps, 'soap');
+    const found = checkToken(deps, 'soap', call.token, call.ip);
+    const service = checkService(deps, found.u, found.s, call.ip);
+    const fns = service.functions.map((n) => deps.catalogue.get(n)).filter((f): f is ExternalFunction => !!f);
+    const location = serviceAddress(deps, query.get('wstoken'));
+    return xml(c, buildWsdl(fns, location, `gatehouse_${service.shortname}`), 200);
+  },
+  read: readBodyLimited,
+  decode(deps, _c, _request, body, call) {
+    const root = parseXmlBody(body);
+    if (root.name !== 'Envelope') throw new SoapRequestError('The document is not a SOAP envelope');
+    const op = child(root, 'Body')?.children[0];
+    if (!op) throw new SoapRequestError('The SOAP body holds no operation');
+    call.functionName = op.name;
+    const fn = deps.catalogue.get(op.name);
+    call.args = fn ? decodeStruct(op, fn.parameters.keys) : {};
+    return undefined;
+  },
+  encodeResult(c, _state, fn, value) {
+    return xml(c, soapResponse(fn, value), 200);
+  },
+  encodeError(c, _state, error, status) {
+    return xml(c, soapFault(error), status);
+  },
+};

@@ -250,7 +250,7 @@ describe('SOAP: the WSDL’s address comes from GATEHOUSE_WWWROOT, never from th
     const t = await makeTestApp({ env: { GATEHOUSE_WWWROOT: 'https://moodle.example.org/gatehouse' } });
     try {
       await t.deps.settings.apply({ enablewebservices: '1', webserviceprotocols: 'soap' }, SYSTEM_ACTOR);
-      const svc = createService(
+      const svc = await createService(
         t.deps,
         {
           name: 'WSDL service',
@@ -263,8 +263,8 @@ describe('SOAP: the WSDL’s address comes from GATEHOUSE_WWWROOT, never from th
         },
         SYSTEM_ACTOR,
       );
-      addServiceFunctions(t.deps, svc.id, ['core_webservice_get_site_info'], SYSTEM_ACTOR);
-      const { secret } = createAdminToken(
+      await addServiceFunctions(t.deps, svc.id, ['core_webservice_get_site_info'], SYSTEM_ACTOR);
+      const { secret } = await createAdminToken(
         t.deps,
         { userId: t.userId('admin'), serviceId: svc.id, validUntil: null },
         SYSTEM_ACTOR,

@@ -1,16 +1,12 @@
 import type { ExternalDescription } from '@gatehouse/shared';
 import type { Context } from 'hono';
-import { Hono } from 'hono';
-import type { Catalogue, Deps } from '../../deps';
+import type { Catalogue } from '../../deps';
 import type { AppEnv } from '../../types';
-import { ProtocolDisabled, protocolRefused, tokenFrom } from '../access';
-import { publicError, refusalBeforeBody, runCall } from '../call';
-import { MoodleException } from '../exceptions';
-import { decodeUtf8, ParamsError, rawRequest, readBodyLimited } from '../params';
-import { faultCode, missingTokenRefusal } from './faults';
-import { child, escapeXml, MAX_ANONYMOUS_XML_BYTES, MAX_XML_BYTES, parseXml, XmlError, type XNode } from './xml';
+import { readBodyLimited } from '../params';
+import { type ErrorStatus, type ProtocolAdapter, ProtocolRequestError, type PublicError } from './route';
+import { child, escapeXml, MAX_ANONYMOUS_XML_BYTES, MAX_XML_BYTES, parseXmlBody, type XNode } from './xml';
 
-class RpcError extends Error {}
+class RpcError extends ProtocolRequestError {}
 
 /** Decodes an XML-RPC <value>. */
 export function decodeValue(v: XNode): unknown {
@@ -94,7 +90,21 @@ function member(name: string, value: string): string {
   return `<member><name>${name}</name>${value}</member>`;
 }
 
-function faultXml(e: ReturnType<typeof publicError>): string {
+/** A numeric fault code (XML-RPC needs one), stable per kind of error. */
+function faultCode(e: PublicError): number {
+  if (
+    e.exception === 'webservice_access_exception' ||
+    e.errorcode === 'invalidtoken' ||
+    e.errorcode === 'nopermissions'
+  )
+    return 403;
+  if (e.errorcode === 'invalidparameter') return 400;
+  if (e.errorcode === 'invalidrecord') return 404;
+  if (e.errorcode === 'sitemaintenance') return 503;
+  return 500;
+}
+
+function faultXml(e: PublicError): string {
   const str = (s: string) => `<value><string>${escapeXml(s)}</string></value>`;
   return `${HEAD}<methodResponse><fault><value><struct>${member('faultCode', `<value><int>${faultCode(e)}</int></value>`)}${member(
     'faultString',
@@ -126,71 +136,46 @@ export function argumentsFor(catalogue: Catalogue, functionName: string, values:
   return out;
 }
 
-function reply(c: Context<AppEnv>, xml: string) {
-  return c.body(xml, 200, { 'Content-Type': 'text/xml; charset=utf-8' });
+function reply(c: Context<AppEnv>, xml: string, status: ErrorStatus) {
+  return c.body(xml, status, { 'Content-Type': 'text/xml; charset=utf-8' });
 }
 
 /**
  * /webservice/xmlrpc/server.php: a methodCall whose method name is the function name. The
  * token (query string or Authorization header) is checked before the body is read; a body
- * without one is read only up to MAX_ANONYMOUS_XML_BYTES.
+ * without one is read only up to MAX_ANONYMOUS_XML_BYTES. Every error is a fault with HTTP 200
+ * (413 for a body over the limit).
  */
-export function xmlrpcRoutes(deps: Deps) {
-  return new Hono<AppEnv>().all('/', async (c) => {
-    if (protocolRefused(deps, 'xmlrpc')) return c.body(null, 403);
-    const request = rawRequest(c);
-    const query = new URL(c.req.url).searchParams;
-    const token = tokenFrom(request.header('authorization'), query.get('wstoken') ?? undefined);
-    const ip = c.get('actor').ip;
-    const refuse = (e: MoodleException, status: 200 | 413 = 200) =>
-      c.body(faultXml(publicError(deps, e)), status, { 'Content-Type': 'text/xml; charset=utf-8' });
-    const fault = (message: string, status: 200 | 413 = 200) =>
-      refuse(new MoodleException('invalid_parameter_exception', 'invalidparameter', message), status);
-    let methodName = '';
-    let args: unknown = {};
-    try {
-      if (c.req.method !== 'POST') throw new RpcError('XML-RPC calls are POST requests');
-      const refusal = refusalBeforeBody(deps, 'xmlrpc', token, ip, c.var.reqId);
-      if (refusal) return refuse(refusal);
-      const limit = token === undefined ? MAX_ANONYMOUS_XML_BYTES : MAX_XML_BYTES;
-      const text = decodeUtf8(await readBodyLimited(request, limit));
-      const root = parseXml(text);
-      if (root.name !== 'methodCall') throw new RpcError('The document is not an XML-RPC methodCall');
-      methodName = child(root, 'methodName')?.text.trim() ?? '';
-      const values = (child(root, 'params')?.children ?? [])
-        .filter((p) => p.name === 'param')
-        .map((p) => {
-          const v = child(p, 'value');
-          if (!v) throw new RpcError('A param needs a value');
-          return decodeValue(v);
-        });
-      args = argumentsFor(deps.catalogue, methodName, values);
-    } catch (err) {
-      if (err instanceof ProtocolDisabled) return c.body(null, 403);
-      if (err instanceof ParamsError) {
-        if (err.status === 413 && token === undefined) return refuse(missingTokenRefusal());
-        return fault(err.message, err.status === 413 ? 413 : 200);
-      }
-      if (err instanceof XmlError || err instanceof RpcError) return fault(err.message);
-      throw err;
-    }
-    try {
-      const outcome = await runCall(deps, {
-        protocol: 'xmlrpc',
-        token,
-        functionName: methodName,
-        args,
-        ip,
-        reqId: c.var.reqId,
+export const xmlrpc: ProtocolAdapter<Uint8Array> = {
+  protocol: 'xmlrpc',
+  maxBytes: MAX_XML_BYTES,
+  maxAnonymousBytes: MAX_ANONYMOUS_XML_BYTES,
+  postOnly: 'XML-RPC calls are POST requests',
+  status: { refused: 200, invalid: 200 },
+  read: readBodyLimited,
+  decode(deps, _c, _request, body, call) {
+    const root = parseXmlBody(body);
+    if (root.name !== 'methodCall') throw new RpcError('The document is not an XML-RPC methodCall');
+    const methodName = child(root, 'methodName')?.text.trim() ?? '';
+    const values = (child(root, 'params')?.children ?? [])
+      .filter((p) => p.name === 'param')
+      .map((p) => {
+        const v = child(p, 'value');
+        if (!v) throw new RpcError('A param needs a value');
+        return decodeValue(v);
       });
-      if (!outcome.ok) return reply(c, faultXml(publicError(deps, outcome.error)));
-      return reply(
-        c,
-        `${HEAD}<methodResponse><params><param>${encodeValue(outcome.value, outcome.fn.returns)}</param></params></methodResponse>\n`,
-      );
-    } catch (err) {
-      if (err instanceof ProtocolDisabled) return c.body(null, 403);
-      throw err;
-    }
-  });
-}
+    call.functionName = methodName;
+    call.args = argumentsFor(deps.catalogue, methodName, values);
+    return undefined;
+  },
+  encodeResult(c, _state, fn, value) {
+    return reply(
+      c,
+      `${HEAD}<methodResponse><params><param>${encodeValue(value, fn.returns)}</param></params></methodResponse>\n`,
+      200,
+    );
+  },
+  encodeError(c, _state, error, status) {
+    return reply(c, faultXml(error), status);
+  },
+};

@@ -1,0 +1,166 @@
+import type { Protocol } from '@gatehouse/shared';
+import type { Context } from 'hono';
+import { Hono } from 'hono';
+import type { Deps } from '../../deps';
+import type { AppEnv } from '../../types';
+import { AccessDenied, ProtocolDisabled, protocolRefused, tokenFrom } from '../access';
+import { type CallRequest, publicError, refusalBeforeBody, runCall } from '../call';
+import { MoodleException } from '../exceptions';
+import { ParamsError, type RawRequest, rawRequest } from '../params';
+import type { ExternalFunction } from '../types';
+
+/** An error as a client may see it (publicError): what an adapter encodes. */
+export type PublicError = ReturnType<typeof publicError>;
+
+/** The HTTP statuses a protocol answers an error with. */
+export type ErrorStatus = 200 | 400 | 413 | 500;
+
+/**
+ * A request the protocol cannot read as a call (an XML-RPC document that is not a methodCall, a
+ * SOAP body without an operation, malformed XML, …): answered as invalidparameter in the
+ * protocol's own shape, with the adapter's `status.invalid`.
+ */
+export class ProtocolRequestError extends Error {}
+
+/**
+ * One protocol as a codec: how a request becomes a call and how the outcome is written. The
+ * route (protocolRoute) does the rest, the same way for every protocol. Adapters are plain
+ * objects built once; their methods get what they need as arguments, so a call allocates
+ * nothing for them.
+ */
+export interface ProtocolAdapter<Input, State = undefined> {
+  readonly protocol: Protocol;
+  /** Also mounted at `/<function>` below the endpoint (REST): the call's function is the path's. */
+  readonly functionInPath?: boolean;
+  /** The largest body `read` takes. */
+  readonly maxBytes: number;
+  /**
+   * Set when the protocol takes its token from outside the body only (the query string's
+   * wstoken, or an Authorization: Bearer header): the route reads the token and runs the
+   * token's part of the access-check chain before it reads the body, and reads the body of a
+   * request without a token only up to this many bytes (a larger one is refused as having no
+   * token: no token is no token found).
+   */
+  readonly maxAnonymousBytes?: number;
+  /** Set when only POST requests are calls: any other method is refused with this message, before the body. */
+  readonly postOnly?: string;
+  /** The HTTP status of an error answer: a refused or failed call, and a request that cannot be read. */
+  readonly status: { readonly refused: 200 | 500; readonly invalid: 200 | 400 | 500 };
+  /**
+   * Answers a request that is not a call, before the body is read (SOAP's WSDL), or returns
+   * undefined to go on. `query` is the query string when the token comes first. May throw an
+   * AccessDenied (answered as a refusal) or ProtocolDisabled (403).
+   */
+  answer?(deps: Deps, c: Context<AppEnv>, call: CallRequest, query: URLSearchParams | undefined): Response | undefined;
+  /** Reads the request within `maxBytes`; a ParamsError refuses it (413 when it is too large). */
+  read(request: RawRequest, maxBytes: number): Promise<Input>;
+  /**
+   * Fills in the call from what `read` returned: its arguments and function (already set when
+   * it came in the path), and its token when the protocol takes it from the body. Returns what
+   * the encoders need to know of the request (REST's format). Throws a ProtocolRequestError or a
+   * ParamsError for a request that is not a call.
+   */
+  decode(deps: Deps, c: Context<AppEnv>, request: RawRequest, input: Input, call: CallRequest): State;
+  /** The answer to a call that went through: the function's cleaned return value. */
+  encodeResult(c: Context<AppEnv>, state: State, fn: ExternalFunction, value: unknown): Response;
+  /** The answer to an error; `state` is undefined when the request was not decoded. */
+  encodeError(c: Context<AppEnv>, state: State | undefined, error: PublicError, status: ErrorStatus): Response;
+}
+
+function invalidParameter(message: string): MoodleException {
+  return new MoodleException('invalid_parameter_exception', 'invalidparameter', message);
+}
+
+/**
+ * The answer to a body over maxAnonymousBytes that came without a token: the chain's own
+ * refusal (no token is no token found), given without reading the body.
+ */
+function missingTokenRefusal(maxAnonymousBytes: number): AccessDenied {
+  return new AccessDenied(
+    'invalidtoken',
+    `no token in the query string (wstoken) or an Authorization: Bearer header; without one a body over ${maxAnonymousBytes} bytes is not read`,
+  );
+}
+
+/**
+ * A web-service protocol endpoint: the refusal of a disabled protocol (403, empty body, as
+ * Moodle answers), the token before the body where the protocol allows it, the body read within
+ * the limits, the call through the pipeline (runCall), and every error in the protocol's own
+ * shape. The adapter only decodes and encodes.
+ */
+export function protocolRoute<Input, State>(deps: Deps, adapter: ProtocolAdapter<Input, State>) {
+  const { protocol, maxBytes, maxAnonymousBytes, postOnly, status } = adapter;
+  const tokenFirst = maxAnonymousBytes !== undefined;
+
+  /** The answer to an error thrown before the call: a refusal, or a request that cannot be read. */
+  const failed = (c: Context<AppEnv>, err: unknown, token: string | undefined): Response => {
+    if (err instanceof ProtocolDisabled) return c.body(null, 403);
+    if (err instanceof AccessDenied) return adapter.encodeError(c, undefined, publicError(deps, err), status.refused);
+    if (err instanceof ParamsError) {
+      if (err.status !== 413) {
+        return adapter.encodeError(c, undefined, publicError(deps, invalidParameter(err.message)), status.invalid);
+      }
+      if (tokenFirst && token === undefined) {
+        return adapter.encodeError(
+          c,
+          undefined,
+          publicError(deps, missingTokenRefusal(maxAnonymousBytes)),
+          status.refused,
+        );
+      }
+      return adapter.encodeError(c, undefined, publicError(deps, invalidParameter(err.message)), 413);
+    }
+    if (err instanceof ProtocolRequestError) {
+      return adapter.encodeError(c, undefined, publicError(deps, invalidParameter(err.message)), status.invalid);
+    }
+    throw err;
+  };
+
+  /** One request; `functionName` is the path's (functionInPath), or empty. */
+  const handle = async (c: Context<AppEnv>, functionName: string): Promise<Response> => {
+    if (protocolRefused(deps, protocol)) return c.body(null, 403);
+    const request = rawRequest(c);
+    let query: URLSearchParams | undefined;
+    let token: string | undefined;
+    if (tokenFirst) {
+      query = new URL(c.req.url).searchParams;
+      token = tokenFrom(request.header('authorization'), query.get('wstoken') ?? undefined);
+    }
+    const call: CallRequest = {
+      protocol,
+      token,
+      functionName,
+      args: undefined,
+      ip: c.get('actor').ip,
+      reqId: c.var.reqId,
+    };
+    let state: State;
+    try {
+      if (adapter.answer) {
+        const answer = adapter.answer(deps, c, call, query);
+        if (answer) return answer;
+      }
+      if (postOnly !== undefined && c.req.method !== 'POST') throw new ProtocolRequestError(postOnly);
+      if (tokenFirst) {
+        const refusal = refusalBeforeBody(deps, protocol, token, call.ip, call.reqId);
+        if (refusal) return adapter.encodeError(c, undefined, publicError(deps, refusal), status.refused);
+      }
+      const input = await adapter.read(request, tokenFirst && token === undefined ? maxAnonymousBytes : maxBytes);
+      state = adapter.decode(deps, c, request, input, call);
+    } catch (err) {
+      return failed(c, err, token);
+    }
+    try {
+      const outcome = await runCall(deps, call);
+      if (outcome.ok) return adapter.encodeResult(c, state, outcome.fn, outcome.value);
+      return adapter.encodeError(c, state, publicError(deps, outcome.error), status.refused);
+    } catch (err) {
+      // Only when the protocol was switched off during the call: answered as it would be before.
+      if (err instanceof ProtocolDisabled) return c.body(null, 403);
+      throw err;
+    }
+  };
+
+  const app = new Hono<AppEnv>().all('/', (c) => handle(c, ''));
+  return adapter.functionInPath ? app.all('/:wsfunction', (c) => handle(c, c.req.param('wsfunction') ?? '')) : app;
+}
