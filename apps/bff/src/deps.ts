@@ -73,13 +73,31 @@ export interface CallContext {
   hasCapability(capability: string): boolean;
 }
 
+/**
+ * How one of a function's capabilities is checked, as Moodle checks it.
+ * - 'call': in the system context, whatever the arguments. The call pipeline checks it, after
+ *   the parameters are validated and before `execute`, and refuses with
+ *   required_capability_exception ("… permissions to do that (what)", the capability in debuginfo).
+ * - 'function': in the context of the records the call names (a course, a category, a user, a
+ *   certification) or only for some arguments. The function checks it itself; `where` says when.
+ */
+export type CapabilityCheck =
+  | { capability: string; checkedBy: 'call'; what: string }
+  | { capability: string; checkedBy: 'function'; where: string };
+
 export interface ExternalFunction {
   name: string;
   component: string;
   description: string;
   type: 'read' | 'write';
-  /** Capabilities the function checks, as documented (the code checks them itself). */
+  /** Every capability the function needs, as documented (Moodle's services.php `capabilities`). */
   capabilities: readonly string[];
+  /** How each of `capabilities` is checked, in the same order. */
+  capabilityChecks: readonly CapabilityCheck[];
+  /** The checks the call pipeline makes before `execute` (the 'call' ones), in order. */
+  requiredCapabilities: readonly { capability: string; what: string }[];
+  /** Example arguments for the documentation (made up from the parameters when absent). */
+  example?: Record<string, unknown>;
   parameters: ExternalSingle;
   returns: ExternalDescription | null;
   deprecated?: { since: string; replacedBy?: string };

@@ -1,6 +1,7 @@
 export * from './audit';
 export * from './auth';
 export * from './capabilities';
+export * from './docs';
 export * from './email';
 export * from './errors';
 export * from './external';

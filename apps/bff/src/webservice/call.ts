@@ -2,7 +2,7 @@ import { cleanReturnValue, ExternalValidationError, type Protocol, validateParam
 import type { Deps } from '../deps';
 import { AccessDenied, checkFunction, checkProtocol, checkToken, findToken, type TokenRef } from './access';
 import { makeCallContext } from './call-context';
-import { invalidParameter, invalidResponse, MoodleException } from './exceptions';
+import { invalidParameter, invalidResponse, MoodleException, requiredCapability } from './exceptions';
 import type { ExternalFunction } from './types';
 
 export interface CallRequest {
@@ -90,8 +90,9 @@ export function refusalBeforeBody(
 
 /**
  * One web-service call, whatever the protocol: the access-check chain, parameter validation,
- * the function, and the return value cleaned against its description. ProtocolDisabled
- * propagates (the protocol answers 403 with an empty body); every other refusal is an outcome.
+ * the capabilities the function requires for any call, the function, and the return value
+ * cleaned against its description. ProtocolDisabled propagates (the protocol answers 403 with
+ * an empty body); every other refusal is an outcome.
  */
 export async function runCall(deps: Deps, req: CallRequest): Promise<CallOutcome> {
   try {
@@ -115,6 +116,12 @@ export async function runCall(deps: Deps, req: CallRequest): Promise<CallOutcome
     } catch (e) {
       if (e instanceof ExternalValidationError) throw invalidParameter(e.message);
       throw e;
+    }
+    // The capabilities the function's description requires for any call, where the function's
+    // own first check used to be (Moodle: after the parameters, in the system context). Those
+    // that depend on the records a call names stay in the function.
+    for (const r of fn.requiredCapabilities) {
+      if (!deps.authz.has(found.u, r.capability)) throw requiredCapability(r.capability, r.what);
     }
     const ctx = makeCallContext(deps, found.u, access.service, req.ip);
     const raw = await fn.execute(ctx, params);

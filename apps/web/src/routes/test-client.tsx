@@ -1,4 +1,4 @@
-import { parseProtocols, type Settings } from '@gatehouse/shared';
+import { type FunctionDocDto, parseProtocols, type Settings } from '@gatehouse/shared';
 import { useQuery } from '@tanstack/react-query';
 import { type FormEvent, useMemo, useRef, useState } from 'react';
 import { Link } from 'react-router';
@@ -12,7 +12,7 @@ import { QueryError } from '../components/ui/query-error';
 import { SettingsLoader } from '../features/settings/settings-loader';
 import { argsDraftFrom, argsOf, type Draft, initialArgsDraft } from '../features/webservice/params-draft';
 import { ParamsForm } from '../features/webservice/params-form';
-import { type FunctionDoc, functionDocsQueryOptions } from '../features/webservice/queries';
+import { functionDocsQueryOptions } from '../features/webservice/queries';
 import {
   type BuiltRequest,
   buildRequest,
@@ -91,7 +91,7 @@ function FunctionPicker({
   value,
   onChange,
 }: {
-  functions: FunctionDoc[];
+  functions: FunctionDocDto[];
   value: string;
   onChange: (name: string) => void;
 }) {
@@ -103,7 +103,7 @@ function FunctionPicker({
       )
     : functions;
   const groups = useMemo(() => {
-    const m = new Map<string, FunctionDoc[]>();
+    const m = new Map<string, FunctionDocDto[]>();
     for (const f of shown) m.set(f.component, [...(m.get(f.component) ?? []), f]);
     return [...m.entries()];
   }, [shown]);
@@ -135,7 +135,7 @@ function FunctionPicker({
   );
 }
 
-function TestClient({ settings, functions }: { settings: Settings; functions: FunctionDoc[] }) {
+function TestClient({ settings, functions }: { settings: Settings; functions: FunctionDocDto[] }) {
   const enabledProtocols = parseProtocols(settings.webserviceprotocols);
   const webservicesOn = settings.enablewebservices === '1';
   const available = TEST_PROTOCOLS.filter((p) => enabledProtocols.includes(PROTOCOL_OF[p]));

@@ -4,7 +4,7 @@
 // OpenAPI and the WSDL are all derived from these descriptions.
 
 /** Scalar parameter types, with Moodle's PARAM_* names in lower case. */
-const PARAM_TYPES = [
+export const PARAM_TYPES = [
   'int',
   'float',
   'bool',
@@ -132,4 +132,21 @@ type OptionalKeys<K> = { [P in keyof K]: K[P] extends { presence: 'optional' } ?
 type Simplify<T> = { [P in keyof T]: T[P] } & {};
 type InferKeys<K extends Record<string, ExternalDescription>> = Simplify<
   { [P in Exclude<keyof K, OptionalKeys<K>>]: Infer<K[P]> } & { [P in OptionalKeys<K>]?: Infer<K[P]> }
+>;
+
+/**
+ * What a client may send for a description (example arguments, say): Infer's types, where a
+ * defaulted key may be left out too (validation fills it in).
+ */
+export type InferInput<D> = D extends ExternalValue
+  ? Infer<D>
+  : D extends ExternalSingle
+    ? InferInputKeys<D['keys']>
+    : D extends ExternalMultiple
+      ? InferInput<D['content']>[]
+      : never;
+
+type LeftOutKeys<K> = { [P in keyof K]: K[P] extends { presence: 'optional' | 'default' } ? P : never }[keyof K];
+type InferInputKeys<K extends Record<string, ExternalDescription>> = Simplify<
+  { [P in Exclude<keyof K, LeftOutKeys<K>>]: InferInput<K[P]> } & { [P in LeftOutKeys<K>]?: InferInput<K[P]> }
 >;

@@ -19,7 +19,14 @@ export class ExternalValidationError extends Error {
   }
 }
 
-const PATTERNS: Partial<Record<ParamType, RegExp>> = {
+/**
+ * The patterns of the string types that have one, as the validator applies them (Moodle's
+ * PARAM_ALPHA, PARAM_ALPHAEXT, PARAM_LANG, …). One list for everything that describes a value:
+ * the validator, the OpenAPI documents (`pattern`) and the SOAP WSDL (`xsd:pattern`). Each is
+ * anchored (^…$), has no flags and uses only syntax that JSON Schema (ECMA-262, `u` flag) and, with
+ * the anchors dropped, XML Schema read alike ([0-9], not \d: XML Schema's \d is any Unicode digit).
+ */
+export const PARAM_PATTERNS: Readonly<Partial<Record<ParamType, RegExp>>> = {
   alpha: /^[a-zA-Z]*$/,
   alphanum: /^[a-zA-Z0-9]*$/,
   alphanumext: /^[a-zA-Z0-9_-]*$/,
@@ -28,9 +35,14 @@ const PATTERNS: Partial<Record<ParamType, RegExp>> = {
   lang: /^([a-z]{2,3}(_[a-z0-9]+)*)?$/,
   plugin: /^[a-z][a-z0-9_]*$/,
   component: /^[a-z][a-z0-9]*(_[a-z0-9]+)*$/,
-  sequence: /^(\d+(,\d+)*)?$/,
+  sequence: /^([0-9]+(,[0-9]+)*)?$/,
   // email: the strict rule of ../email (isEmail), or empty, checked in cleanScalar.
 };
+
+/** A pattern as XML Schema writes it: XSD patterns match the whole value, and ^ and $ are plain characters there. */
+export function xsdPattern(re: RegExp): string {
+  return re.source.replace(/^\^/, '').replace(/\$$/, '');
+}
 
 const INT = /^-?(0|[1-9]\d*)$/;
 const FLOAT = /^-?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/;
@@ -105,7 +117,7 @@ export function cleanScalar(type: ParamType, v: unknown): number | boolean | str
       if ((type === 'text' || type === 'notags') && TAG.test(s)) return undefined;
       if (type === 'url' && !isUrl(s)) return undefined;
       if (type === 'email' && s !== '' && !isEmail(s)) return undefined;
-      const pattern = PATTERNS[type];
+      const pattern = PARAM_PATTERNS[type];
       if (pattern && !pattern.test(s)) return undefined;
       return s;
     }

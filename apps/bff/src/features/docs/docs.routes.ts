@@ -1,17 +1,22 @@
-import { and, eq } from 'drizzle-orm';
+import type { KeyDocsDto, OpenApiDocumentDto, TryItResultDto } from '@gatehouse/shared';
 import type { Context } from 'hono';
 import { Hono } from 'hono';
 import { z } from 'zod';
-import { externalServices, externalTokens } from '../../db/schema';
 import type { Deps } from '../../deps';
-import { HttpError, notFound } from '../../lib/http-error';
 import { idParam, validate } from '../../lib/validate';
 import type { AppEnv } from '../../types';
 import { publicError, runCall } from '../../webservice/call';
 import { requireCap, requireUser } from '../auth/guards';
 import { serviceFunctionNames } from '../services/service-capabilities';
 import { loadService } from '../services/services.service';
-import { adminDocs, keyDocs, openApiDocuments, openApiFilename, serviceCatalogueFunctions } from './docs.service';
+import {
+  adminDocs,
+  keyDocs,
+  openApiDocuments,
+  openApiFilename,
+  ownKeyForDocs,
+  serviceCatalogueFunctions,
+} from './docs.service';
 import { buildOpenApi, markdownText } from './openapi';
 
 export const tryItSchema = z
@@ -22,9 +27,9 @@ export const tryItSchema = z
   })
   .strict();
 
-function sendOpenApi(c: Context<AppEnv>, doc: unknown, filename: string) {
+function sendOpenApi(c: Context<AppEnv>, doc: OpenApiDocumentDto, filename: string) {
   if (c.req.query('download')) c.header('Content-Disposition', `attachment; filename="${filename}"`);
-  return c.json(doc as Record<string, unknown>, 200);
+  return c.json(doc, 200);
 }
 
 /**
@@ -37,7 +42,7 @@ export function docsRoutes(deps: Deps) {
   const guard = requireCap(deps, 'moodle/site:config');
   return new Hono<AppEnv>()
     .get('/functions', guard, (c) => c.json(adminDocs(deps, deps.env.wwwroot), 200))
-    .get('/openapi', guard, (c) => c.json(openApiDocuments(deps), 200))
+    .get('/openapi', guard, async (c) => c.json(await openApiDocuments(deps), 200))
     .get('/openapi.json', guard, (c) =>
       sendOpenApi(
         c,
@@ -50,15 +55,15 @@ export function docsRoutes(deps: Deps) {
         openApiFilename(null),
       ),
     )
-    .get('/openapi/services/:id', guard, validate('param', idParam), (c) => {
-      const s = loadService(deps, c.req.valid('param').id);
+    .get('/openapi/services/:id', guard, validate('param', idParam), async (c) => {
+      const s = await loadService(deps, c.req.valid('param').id);
       return sendOpenApi(
         c,
         buildOpenApi({
           title: `Gatehouse web services: ${s.name}`,
           description: `The functions of the service ${markdownText(s.name)} (${markdownText(s.shortname)}).`,
           baseUrl: deps.env.wwwroot,
-          functions: serviceCatalogueFunctions(deps, s.id),
+          functions: await serviceCatalogueFunctions(deps, s.id),
         }),
         openApiFilename(s.shortname),
       );
@@ -75,9 +80,9 @@ export function docsRoutes(deps: Deps) {
         reqId: c.var.reqId,
       });
       return c.json(
-        outcome.ok
+        (outcome.ok
           ? { ok: true as const, response: outcome.value }
-          : { ok: false as const, response: publicError(deps, outcome.error) },
+          : { ok: false as const, response: publicError(deps, outcome.error) }) satisfies TryItResultDto,
         200,
       );
     });
@@ -85,42 +90,29 @@ export function docsRoutes(deps: Deps) {
 
 /** Preferences > Security keys > Documentation: only the key's owner, only when documentation is enabled. */
 export function keyDocsRoutes(deps: Deps) {
-  const ownKey = (c: Context<AppEnv>, id: number) => {
-    if (!deps.settings.flag('enablewsdocumentation')) {
-      throw new HttpError(403, 'docsdisabled', 'Web services documentation is not enabled on this site');
-    }
-    const user = c.get('user')!;
-    const row = deps.store.db
-      .select({ t: externalTokens, s: externalServices })
-      .from(externalTokens)
-      .innerJoin(externalServices, eq(externalServices.id, externalTokens.serviceId))
-      .where(and(eq(externalTokens.id, id), eq(externalTokens.userId, user.id), eq(externalTokens.hidden, false)))
-      .get();
-    if (!row) throw notFound('Security key');
-    return row;
-  };
+  const ownKey = (c: Context<AppEnv>, id: number) => ownKeyForDocs(deps, c.get('user')!.id, id);
   return new Hono<AppEnv>()
     .use(requireUser)
-    .get('/:id/docs', validate('param', idParam), (c) => {
-      const { t, s } = ownKey(c, c.req.valid('param').id);
+    .get('/:id/docs', validate('param', idParam), async (c) => {
+      const { key, service: s } = await ownKey(c, c.req.valid('param').id);
       return c.json(
         {
-          key: { id: t.id, name: t.name, stub: t.stub },
-          service: { id: s.id, name: s.name, shortname: s.shortname },
-          ...keyDocs(deps, deps.env.wwwroot, serviceFunctionNames(deps.store.db, s.id)),
-        },
+          key,
+          service: s,
+          ...keyDocs(deps, deps.env.wwwroot, await serviceFunctionNames(deps.store.db, s.id)),
+        } satisfies KeyDocsDto,
         200,
       );
     })
-    .get('/:id/openapi.json', validate('param', idParam), (c) => {
-      const { s } = ownKey(c, c.req.valid('param').id);
+    .get('/:id/openapi.json', validate('param', idParam), async (c) => {
+      const { service: s } = await ownKey(c, c.req.valid('param').id);
       return sendOpenApi(
         c,
         buildOpenApi({
           title: `Gatehouse web services: ${s.name}`,
           description: `The functions your key for ${markdownText(s.name)} can call.`,
           baseUrl: deps.env.wwwroot,
-          functions: serviceCatalogueFunctions(deps, s.id),
+          functions: await serviceCatalogueFunctions(deps, s.id),
         }),
         openApiFilename(s.shortname),
       );

@@ -1,18 +1,24 @@
 import {
   curlExamples,
   ExternalValidationError,
+  type FunctionDocDto,
+  type FunctionDocsDto,
+  type OpenApiDocumentsDto,
   type Protocol,
   parseProtocols,
   validateParameters,
+  type WsErrorDto,
 } from '@gatehouse/shared';
 import type { Deps } from '../../deps';
+import { HttpError, notFound } from '../../lib/http-error';
 import type { ExternalFunction } from '../../webservice/types';
 import { serviceFunctionNames } from '../services/service-capabilities';
 import { functionSummary, listServices } from '../services/services.service';
+import { findOwnKey } from './docs.repo';
 import { exampleArgs } from './examples';
 
 /** An error the function really gives for bad input, from the real validator. */
-function errorExample(f: ExternalFunction) {
+function errorExample(f: ExternalFunction): WsErrorDto {
   const hasRequired = Object.values(f.parameters.keys).some((d) => d.presence === 'required');
   let debuginfo = '';
   try {
@@ -28,8 +34,8 @@ function errorExample(f: ExternalFunction) {
   };
 }
 
-function functionDoc(f: ExternalFunction, baseUrl: string, protocols: readonly Protocol[]) {
-  const args = exampleArgs(f.name, f.parameters);
+function functionDoc(f: ExternalFunction, baseUrl: string, protocols: readonly Protocol[]): FunctionDocDto {
+  const args = exampleArgs(f);
   const all = curlExamples(baseUrl, f.name, f.parameters, args);
   const examples = {
     ...(protocols.includes('rest') ? { restForm: all.restForm, restJson: all.restJson } : {}),
@@ -47,7 +53,7 @@ function functionDoc(f: ExternalFunction, baseUrl: string, protocols: readonly P
 }
 
 /** The admin's documentation: every function, examples for every protocol Gatehouse speaks. */
-export function adminDocs(deps: Deps, baseUrl: string) {
+export function adminDocs(deps: Deps, baseUrl: string): FunctionDocsDto {
   const protocols: Protocol[] = ['rest', 'xmlrpc', 'soap'];
   return {
     baseUrl,
@@ -58,7 +64,7 @@ export function adminDocs(deps: Deps, baseUrl: string) {
 }
 
 /** A user's documentation for one key: its service's functions, the enabled protocols only. */
-export function keyDocs(deps: Deps, baseUrl: string, functionNames: readonly string[]) {
+export function keyDocs(deps: Deps, baseUrl: string, functionNames: readonly string[]): FunctionDocsDto {
   const protocols = parseProtocols(deps.settings.get('webserviceprotocols')).filter((p) => p !== 'amf');
   const fns = functionNames.map((n) => deps.catalogue.get(n)).filter((f): f is ExternalFunction => !!f);
   return {
@@ -79,8 +85,8 @@ export function openApiFilename(shortname: string | null): string {
 }
 
 /** The functions of a service that the catalogue knows, as its OpenAPI document lists them. */
-export function serviceCatalogueFunctions(deps: Deps, serviceId: number): ExternalFunction[] {
-  return serviceFunctionNames(deps.store.db, serviceId)
+export async function serviceCatalogueFunctions(deps: Deps, serviceId: number): Promise<ExternalFunction[]> {
+  return (await serviceFunctionNames(deps.store.db, serviceId))
     .map((n) => deps.catalogue.get(n))
     .filter((f): f is ExternalFunction => !!f);
 }
@@ -90,8 +96,8 @@ export function serviceCatalogueFunctions(deps: Deps, serviceId: number): Extern
  * download, everything and one per service, with its download link and the functions it holds.
  * Names are data: the SPA renders them as text.
  */
-export function openApiDocuments(deps: Deps) {
-  const { builtin, custom } = listServices(deps);
+export async function openApiDocuments(deps: Deps) {
+  const { builtin, custom } = await listServices(deps);
   return {
     baseUrl: deps.env.wwwroot,
     all: {
@@ -99,19 +105,35 @@ export function openApiDocuments(deps: Deps) {
       href: '/api/docs/openapi.json?download=1',
       filename: openApiFilename(null),
     },
-    services: [...builtin, ...custom].map((s) => {
-      const functions = serviceCatalogueFunctions(deps, s.id).map((f) => f.name);
-      return {
-        id: s.id,
-        name: s.name,
-        shortname: s.shortname,
-        enabled: s.enabled,
-        builtin: s.builtin,
-        functionCount: functions.length,
-        functions,
-        href: `/api/docs/openapi/services/${s.id}?download=1`,
-        filename: openApiFilename(s.shortname),
-      };
-    }),
-  };
+    services: await Promise.all(
+      [...builtin, ...custom].map(async (s) => {
+        const functions = (await serviceCatalogueFunctions(deps, s.id)).map((f) => f.name);
+        return {
+          id: s.id,
+          name: s.name,
+          shortname: s.shortname,
+          enabled: s.enabled,
+          builtin: s.builtin,
+          functionCount: functions.length,
+          functions,
+          href: `/api/docs/openapi/services/${s.id}?download=1`,
+          filename: openApiFilename(s.shortname),
+        };
+      }),
+    ),
+  } satisfies OpenApiDocumentsDto;
+}
+
+/**
+ * Preferences > Security keys > Documentation: the user's own visible key, with its service.
+ * Refused while documentation is disabled (before anything is read); another user's key, or a
+ * hidden one, is not found.
+ */
+export async function ownKeyForDocs(deps: Deps, userId: number, keyId: number) {
+  if (!deps.settings.flag('enablewsdocumentation')) {
+    throw new HttpError(403, 'docsdisabled', 'Web services documentation is not enabled on this site');
+  }
+  const row = await findOwnKey(deps.store.db, keyId, userId);
+  if (!row) throw notFound('Security key');
+  return row;
 }

@@ -49,7 +49,7 @@ async function siteWithEverything() {
     .values(catalogue.all.map((f) => ({ serviceId: svc.id, functionName: f.name })))
     .run();
   t.deps.gen.bump();
-  const { secret } = createAdminToken(
+  const { secret } = await createAdminToken(
     t.deps,
     { userId: t.userId('admin'), serviceId: svc.id, validUntil: null },
     ADMIN,
@@ -57,7 +57,7 @@ async function siteWithEverything() {
   );
   // The hub's site functions are called by a registered site with its own token: a public hub,
   // the site of the hub_update_site_info example, and its course 1 (hub_unregister_courses).
-  applyHubSettings(t.deps, { enabled: true, privacy: 'public' }, SYSTEM_ACTOR);
+  await applyHubSettings(t.deps, { enabled: true, privacy: 'public' }, SYSTEM_ACTOR);
   const hubSite = await registerSite(
     t.deps,
     {
@@ -75,7 +75,7 @@ async function siteWithEverything() {
     SYSTEM_ACTOR,
   );
   const siteRow = t.store.db.select().from(hubSites).where(eq(hubSites.id, hubSite.siteid)).get()!;
-  publishCourses(
+  await publishCourses(
     t.deps,
     siteRow,
     [
@@ -101,7 +101,7 @@ async function siteWithEverything() {
     ],
     SYSTEM_ACTOR,
   );
-  if (!siteOfUser(t.store.db, siteRow.userId!)) throw new Error('The hub site was not registered');
+  if (!(await siteOfUser(t.store.db, siteRow.userId!))) throw new Error('The hub site was not registered');
   // The hub's roles allow XML-RPC and REST, as Moodle's hub does; SOAP too here, for its examples.
   const registered = t.store.db.select().from(roles).where(eq(roles.shortname, 'hubregisteredsite')).get()!;
   t.store.db
@@ -244,7 +244,7 @@ describe('user documentation and Try it', () => {
   let keyId: number;
   beforeAll(async () => {
     site = await siteWithEverything();
-    const created = createAdminToken(
+    const created = await createAdminToken(
       site.t.deps,
       { userId: site.t.userId('manager'), serviceId: site.serviceId, validUntil: null },
       ADMIN,

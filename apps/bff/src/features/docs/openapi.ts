@@ -1,17 +1,14 @@
-import type { ExternalDescription } from '@gatehouse/shared';
+import { type ExternalDescription, type OpenApiDocumentDto, PARAM_PATTERNS, type ParamType } from '@gatehouse/shared';
 import type { ExternalFunction } from '../../webservice/types';
 import { exampleArgs } from './examples';
 
 type Schema = Record<string, unknown>;
 
-const STRING_FORMATS: Partial<Record<string, Schema>> = {
+/** What JSON Schema says of a string type beyond `string`: the validator's own pattern, or a format. */
+const STRING_FORMATS: Partial<Record<ParamType, Schema>> = {
   email: { format: 'email' },
   url: { format: 'uri' },
-  alpha: { pattern: '^[a-zA-Z]*$' },
-  alphanum: { pattern: '^[a-zA-Z0-9]*$' },
-  alphanumext: { pattern: '^[a-zA-Z0-9_-]*$' },
-  username: { pattern: '^[a-z0-9_.@-]*$' },
-  sequence: { pattern: '^(\\d+(,\\d+)*)?$' },
+  ...Object.fromEntries(Object.entries(PARAM_PATTERNS).map(([type, re]) => [type, { pattern: re.source }])),
 };
 
 /**
@@ -70,7 +67,7 @@ export function buildOpenApi(opts: {
   description: string;
   baseUrl: string;
   functions: readonly ExternalFunction[];
-}) {
+}): OpenApiDocumentDto {
   const paths: Record<string, unknown> = {};
   for (const f of opts.functions) {
     const params = toSchema(f.parameters);
@@ -90,7 +87,7 @@ export function buildOpenApi(opts: {
         requestBody: {
           required: true,
           content: {
-            'application/json': { schema: params, example: exampleArgs(f.name, f.parameters) },
+            'application/json': { schema: params, example: exampleArgs(f) },
             'application/x-www-form-urlencoded': {
               schema: {
                 type: 'object',

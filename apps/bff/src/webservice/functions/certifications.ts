@@ -1,8 +1,8 @@
-import { multiple, single, value } from '@gatehouse/shared';
+import { type Infer, multiple, single, value } from '@gatehouse/shared';
 import { and, asc, eq, inArray, isNotNull, isNull, type SQL } from 'drizzle-orm';
 import { certificationAssignments, certificationPeriods, certifications } from '../../db/schema';
 import { invalidParameter, missingRecord } from '../exceptions';
-import { type CallContext, defineFunction } from '../types';
+import { type CallContext, defineFunction, perRecord } from '../types';
 import { requireUser } from './common';
 
 // The certifications plugin's web services (tool_mucertify), with the parameters and return
@@ -46,7 +46,20 @@ function boolValue(field: string, v: string): boolean {
   throw invalidParameter(`Invalid value for field ${field}: ${v} (0 or 1)`);
 }
 
-function searchConditions(fieldvalues: { field: string; value: string | null }[]): SQL[] {
+const getCertificationsParameters = single({
+  fieldvalues: multiple(
+    single({
+      field: value(
+        'alpha',
+        'The name of the field to be searched by. Accepted fields: id, contextid, fullname, idnumber, publicaccess, archived, tenantid',
+      ),
+      value: value('raw', 'Value of the field to be searched, NULL allowed only for tenantid', { allowNull: true }),
+    }),
+    'List of field/value pairs to filter by',
+  ),
+});
+
+function searchConditions(fieldvalues: Infer<typeof getCertificationsParameters>['fieldvalues']): SQL[] {
   const seen = new Set<string>();
   const where: SQL[] = [];
   for (const { field, value: v } of fieldvalues) {
@@ -93,19 +106,9 @@ const getCertifications = defineFunction({
   description:
     'Returns a list of certifications matching the given search parameters (all of them when no field is given; several fields must all match).',
   type: 'read',
-  capabilities: [CAP],
-  parameters: single({
-    fieldvalues: multiple(
-      single({
-        field: value(
-          'alpha',
-          'The name of the field to be searched by. Accepted fields: id, contextid, fullname, idnumber, publicaccess, archived, tenantid',
-        ),
-        value: value('raw', 'Value of the field to be searched, NULL allowed only for tenantid', { allowNull: true }),
-      }),
-      'List of field/value pairs to filter by',
-    ),
-  }),
+  capabilities: [perRecord(CAP, 'in the context of each certification')],
+  example: { fieldvalues: [{ field: 'archived', value: '0' }] },
+  parameters: getCertificationsParameters,
   returns: multiple(
     single({
       id: value('int', 'Certification id'),
@@ -132,6 +135,8 @@ const getCertifications = defineFunction({
     'List of certifications',
   ),
   execute(ctx, { fieldvalues }) {
+    // Moodle checks this per record, in its context (see capabilities); Gatehouse's roles hold
+    // site-wide, so one check up front gives every record the same answer.
     ctx.requireCapability(CAP, CAP_NAME);
     const where = searchConditions(fieldvalues);
     const rows = ctx.deps.store.db
@@ -168,7 +173,8 @@ const getCertificationAssignments = defineFunction({
   component: 'tool_mucertify',
   description: 'Returns a list of assignments for a given certification, optionally filtered by user.',
   type: 'read',
-  capabilities: [CAP],
+  capabilities: [perRecord(CAP, 'in the context of the certification')],
+  example: { certificationid: 1 },
   parameters: single({
     certificationid: value('int', 'Certification id'),
     userids: multiple(
@@ -199,6 +205,8 @@ const getCertificationAssignments = defineFunction({
     'List of certification assignments',
   ),
   execute(ctx, { certificationid, userids }) {
+    // Moodle checks this per record, in its context (see capabilities); Gatehouse's roles hold
+    // site-wide, so one check up front gives every record the same answer.
     ctx.requireCapability(CAP, CAP_NAME);
     const certification = requireCertification(ctx, certificationid);
     const db = ctx.deps.store.db;
@@ -252,7 +260,8 @@ const getCertificationPeriods = defineFunction({
   description:
     'Returns the list of certification periods for a given certification and user, ordered by timewindowstart.',
   type: 'read',
-  capabilities: [CAP],
+  capabilities: [perRecord(CAP, 'in the context of the certification')],
+  example: { certificationid: 1, userid: 5 },
   parameters: single({
     certificationid: value('int', 'Certification id'),
     userid: value('int', 'User id'),
@@ -292,6 +301,8 @@ const getCertificationPeriods = defineFunction({
     'List of certification periods',
   ),
   execute(ctx, { certificationid, userid }) {
+    // Moodle checks this per record, in its context (see capabilities); Gatehouse's roles hold
+    // site-wide, so one check up front gives every record the same answer.
     ctx.requireCapability(CAP, CAP_NAME);
     const certification = requireCertification(ctx, certificationid);
     const db = ctx.deps.store.db;

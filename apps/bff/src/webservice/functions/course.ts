@@ -1,9 +1,9 @@
-import { multiple, single, value } from '@gatehouse/shared';
+import { type Infer, multiple, single, value } from '@gatehouse/shared';
 import { and, asc, count, eq, inArray, ne } from 'drizzle-orm';
 import { courseModules, courseSections, courses, enrolments } from '../../db/schema';
-import { writeAudit } from '../../features/audit/audit.service';
+import { writeAudit } from '../../db/write';
 import { moodleError } from '../exceptions';
-import { type CallContext, defineFunction } from '../types';
+import { type CallContext, defineFunction, perRecord } from '../types';
 import { actorOf, requireCourse, SITEID, siteUrl, validateFormat } from './common';
 
 type CourseRow = typeof courses.$inferSelect;
@@ -20,7 +20,8 @@ const getCourses = defineFunction({
   component: 'core_course',
   description: 'Return course details. Without ids, every course except the front page (site) course.',
   type: 'read',
-  capabilities: ['moodle/course:view'],
+  capabilities: [perRecord('moodle/course:view', 'in the context of each course')],
+  example: { options: { ids: [2] } },
   parameters: single({
     options: single(
       {
@@ -56,6 +57,8 @@ const getCourses = defineFunction({
     'course',
   ),
   execute(ctx, { options }) {
+    // Moodle checks this per record, in its context (see capabilities); Gatehouse's roles hold
+    // site-wide, so one check up front gives every record the same answer.
     ctx.requireCapability('moodle/course:view', 'View courses without participation');
     const db = ctx.deps.store.db;
     const ids = options.ids ?? [];
@@ -99,7 +102,8 @@ const createCourses = defineFunction({
   description:
     'Create new courses, each with its sections 0..numsections. Short names (and non-empty ID numbers) must be unique. All courses of the call are created, or none of them.',
   type: 'write',
-  capabilities: ['moodle/course:create'],
+  capabilities: [perRecord('moodle/course:create', "in the context of each course's category")],
+  example: { courses: [{ fullname: 'Example course', shortname: 'EX101', categoryid: 1 }] },
   parameters: single({
     courses: multiple(
       single({
@@ -126,6 +130,8 @@ const createCourses = defineFunction({
     }),
   ),
   execute(ctx, { courses: list }) {
+    // Moodle checks this per record, in its context (see capabilities); Gatehouse's roles hold
+    // site-wide, so one check up front gives every record the same answer.
     ctx.requireCapability('moodle/course:create', 'Create courses');
     const db = ctx.deps.store.db;
     const actor = actorOf(ctx);
@@ -267,7 +273,22 @@ const OPTION_NAMES = [
 ] as const;
 type OptionName = (typeof OPTION_NAMES)[number];
 
-function parseOptions(options: { name: string; value: string }[]) {
+const getContentsParameters = single({
+  courseid: value('int', 'course id'),
+  options: multiple(
+    single({
+      name: value(
+        'alpha',
+        'The expected keys (value format) are: excludemodules (bool), excludecontents (bool), sectionid (int), sectionnumber (int), cmid (int), modname (string), modid (int)',
+      ),
+      value: value('raw', 'the value of the option, this param is personaly validated in the external function.'),
+    }),
+    'Options, used since Moodle 2.9',
+    { default: [] },
+  ),
+});
+
+function parseOptions(options: Infer<typeof getContentsParameters>['options']) {
   const out: { excludemodules: boolean; sectionid?: number; sectionnumber?: number; cmid?: number; modname?: string } =
     {
       excludemodules: false,
@@ -311,22 +332,12 @@ const getContents = defineFunction({
   description:
     'Get course contents: its sections and their activities. Open to users enrolled in the course and to holders of moodle/course:view; hidden sections and activities only to those who may update the course.',
   type: 'read',
-  capabilities: ['moodle/course:view'],
+  capabilities: [
+    perRecord('moodle/course:view', 'in the context of the course, when the caller is not enrolled in it'),
+  ],
+  example: { courseid: 2 },
   services: ['moodle_mobile_app'],
-  parameters: single({
-    courseid: value('int', 'course id'),
-    options: multiple(
-      single({
-        name: value(
-          'alpha',
-          'The expected keys (value format) are: excludemodules (bool), excludecontents (bool), sectionid (int), sectionnumber (int), cmid (int), modname (string), modid (int)',
-        ),
-        value: value('raw', 'the value of the option, this param is personaly validated in the external function.'),
-      }),
-      'Options, used since Moodle 2.9',
-      { default: [] },
-    ),
-  }),
+  parameters: getContentsParameters,
   returns: multiple(
     single({
       id: value('int', 'Section ID'),

@@ -1,7 +1,7 @@
 import { multiple, single, value } from '@gatehouse/shared';
 import { and, asc, count, eq, inArray } from 'drizzle-orm';
 import { courses, enrolments, users } from '../../db/schema';
-import { defineFunction } from '../types';
+import { defineFunction, perRecord } from '../types';
 import { requireUser } from './common';
 
 const getUsersCourses = defineFunction({
@@ -10,7 +10,8 @@ const getUsersCourses = defineFunction({
   description:
     "Get the list of courses where a user is enrolled in. Your own courses always; someone else's need moodle/course:viewparticipants. Hidden courses are listed only for those who may view them.",
   type: 'read',
-  capabilities: ['moodle/course:viewparticipants'],
+  capabilities: [perRecord('moodle/course:viewparticipants', "for another user's courses")],
+  example: { userid: 5 },
   services: ['moodle_mobile_app'],
   parameters: single({
     userid: value('int', 'user id'),

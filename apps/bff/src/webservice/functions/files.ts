@@ -5,7 +5,7 @@ import { files } from '../../db/schema';
 import { diskProbeOf, isDiskFull, LowDiskSpaceError, requireFreeSpace } from '../../lib/disk';
 import { invalidParameter, MoodleException, missingRecord, moodleError } from '../exceptions';
 import { DEFAULT_LIMITS } from '../params';
-import { type CallContext, defineFunction } from '../types';
+import { type CallContext, defineFunction, perRecord } from '../types';
 import { parseContextId, siteUrl, userContextId } from './common';
 
 /**
@@ -134,7 +134,17 @@ const upload = defineFunction({
   component: 'core_files',
   description: `Upload a file (base64 encoded) into the caller's own private or draft file area. The file may be at most the site's maximum size (maxbytes; the server takes at most ${SERVER_MAX_UPLOAD_BYTES} bytes), and all the caller's files together at most their quota (userquota). The token's service must allow file uploads.`,
   type: 'write',
-  capabilities: ['moodle/user:manageownfiles'],
+  capabilities: [perRecord('moodle/user:manageownfiles', 'in the context of the user whose private files are written')],
+  example: {
+    component: 'user',
+    filearea: 'private',
+    itemid: 0,
+    filepath: '/',
+    filename: 'hello.txt',
+    filecontent: 'SGVsbG8sIHdvcmxkIQ==',
+    contextlevel: 'user',
+    instanceid: 2,
+  },
   services: ['moodle_mobile_app'],
   parameters: single({
     contextid: value('int', 'context id', { default: 0 }),
@@ -160,6 +170,8 @@ const upload = defineFunction({
     url: value('text', 'file download url (with a token added, for web service clients)'),
   }),
   execute(ctx, p) {
+    // Moodle checks this per record, in its context (see capabilities); Gatehouse's roles hold
+    // site-wide, so one check up front gives every record the same answer.
     ctx.requireCapability('moodle/user:manageownfiles', 'Manage files in own private file areas');
     if (!ctx.service.uploadFiles) {
       throw moodleError(

@@ -1,9 +1,9 @@
-import { multiple, single, value } from '@gatehouse/shared';
+import { type Infer, multiple, single, value } from '@gatehouse/shared';
 import { and, asc, eq, inArray } from 'drizzle-orm';
 import { groups } from '../../db/schema';
-import { writeAudit } from '../../features/audit/audit.service';
+import { writeAudit } from '../../db/write';
 import { invalidParameter, moodleError } from '../exceptions';
-import { type CallContext, defineFunction } from '../types';
+import { type CallContext, defineFunction, perRecord } from '../types';
 import { actorOf, requireCourse, validateFormat } from './common';
 
 const groupFields = {
@@ -46,19 +46,16 @@ export const createGroupsParameters = single({
   ),
 });
 
-type CreateGroupsInput = {
-  groups: {
-    courseid: number;
-    name: string;
-    description: string;
-    descriptionformat: number;
-    enrolmentkey?: string;
-    idnumber?: string;
-  }[];
-};
+/**
+ * Moodle checks moodle/course:managegroups per group, in its course's context. Gatehouse's roles
+ * hold for the whole site, so the one check up front gives every group the same answer.
+ */
+export const CREATE_CAPABILITIES = [
+  perRecord('moodle/course:managegroups', 'in the context of the course of each group'),
+];
 
 /** Creates the groups of a call in one transaction: all of them, or none. */
-export function createGroupsImpl(ctx: CallContext, { groups: list }: CreateGroupsInput) {
+export function createGroupsImpl(ctx: CallContext, { groups: list }: Infer<typeof createGroupsParameters>) {
   ctx.requireCapability('moodle/course:managegroups', 'Manage groups');
   const actor = actorOf(ctx);
   const now = ctx.now;
@@ -130,7 +127,8 @@ const createGroups = defineFunction({
   component: 'core_group',
   description: CREATE_DESCRIPTION,
   type: 'write',
-  capabilities: ['moodle/course:managegroups'],
+  capabilities: CREATE_CAPABILITIES,
+  example: { groups: [{ courseid: 2, name: 'Example group', description: 'Made from the API documentation' }] },
   parameters: createGroupsParameters,
   returns: groupReturn,
   execute: (ctx, params) => createGroupsImpl(ctx, params),
@@ -141,12 +139,15 @@ const getCourseGroups = defineFunction({
   component: 'core_group',
   description: 'Returns all groups in specified course.',
   type: 'read',
-  capabilities: ['moodle/course:managegroups'],
+  capabilities: [perRecord('moodle/course:managegroups', 'in the context of the course')],
+  example: { courseid: 2 },
   parameters: single({
     courseid: value('int', 'id of course'),
   }),
   returns: groupReturn,
   execute(ctx, { courseid }) {
+    // Moodle checks this per record, in its context (see capabilities); Gatehouse's roles hold
+    // site-wide, so one check up front gives every record the same answer.
     ctx.requireCapability('moodle/course:managegroups', 'Manage groups');
     const db = ctx.deps.store.db;
     requireCourse(db, courseid);
@@ -165,12 +166,15 @@ const deleteGroups = defineFunction({
   component: 'core_group',
   description: 'Deletes all specified groups. Ids of groups that do not exist are ignored, as Moodle does.',
   type: 'write',
-  capabilities: ['moodle/course:managegroups'],
+  capabilities: [perRecord('moodle/course:managegroups', 'in the context of the course of each group')],
+  example: { groupids: [1] },
   parameters: single({
     groupids: multiple(value('int', 'Group ID')),
   }),
   returns: null,
   execute(ctx, { groupids }) {
+    // Moodle checks this per record, in its context (see capabilities); Gatehouse's roles hold
+    // site-wide, so one check up front gives every record the same answer.
     ctx.requireCapability('moodle/course:managegroups', 'Manage groups');
     if (!groupids.length) return null;
     const actor = actorOf(ctx);

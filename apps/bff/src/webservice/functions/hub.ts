@@ -3,16 +3,11 @@ import { count, eq } from 'drizzle-orm';
 import { hubSites } from '../../db/schema';
 import { hubUrl, readHubConfig } from '../../features/hub/hub-config';
 import { HUB_COMPONENT, HUB_SERVICE } from '../../features/hub/hub-constants';
-import {
-  type CourseInput,
-  publishCourses,
-  searchCourses,
-  unpublishCourses,
-} from '../../features/hub/hub-courses.service';
-import { registerSite, type SiteInfo, unregisterSite, updateSiteInfo } from '../../features/hub/hub-registration';
+import { publishCourses, searchCourses, unpublishCourses } from '../../features/hub/hub-courses.service';
+import { registerSite, unregisterSite, updateSiteInfo } from '../../features/hub/hub-registration';
 import { siteOfUser } from '../../features/hub/hub-sites.service';
 import { MoodleException, moodleError } from '../exceptions';
-import { type CallContext, defineFunction } from '../types';
+import { always, type CallContext, defineFunction } from '../types';
 import { actorOf } from './common';
 
 // The community hub's functions (Moodle's local_hub), in the hub's three services:
@@ -22,8 +17,8 @@ import { actorOf } from './common';
 const { directory: DIRECTORY, registered: REGISTERED, public: PUBLIC } = HUB_SERVICE;
 
 /** The registered site that is calling (by the user its token belongs to). */
-function callerSite(ctx: CallContext) {
-  const site = siteOfUser(ctx.deps.store.db, ctx.user.id);
+async function callerSite(ctx: CallContext) {
+  const site = await siteOfUser(ctx.deps.store.db, ctx.user.id);
   if (!site) {
     throw moodleError('sitenotregistered', 'This token does not belong to a site registered with this hub');
   }
@@ -36,9 +31,9 @@ function callerSite(ctx: CallContext) {
  * Moodle's hub refuses its public token ('publichub') when the hub is private. Registering is
  * the one thing the public token still does there, and it needs the hub password.
  */
-function refusePublicOnPrivateHub(ctx: CallContext) {
+async function refusePublicOnPrivateHub(ctx: CallContext) {
   if (ctx.service.shortname !== PUBLIC) return;
-  if (readHubConfig(ctx.deps.store.db).privacy !== 'private') return;
+  if ((await readHubConfig(ctx.deps.store.db)).privacy !== 'private') return;
   throw new MoodleException(
     'webservice_access_exception',
     'accessexception',
@@ -103,7 +98,8 @@ const hubGetInfo = defineFunction({
   description:
     'Returns the hub information: name, description, contact, privacy, language, address, whether it is enabled, and how many sites and visible courses it lists.',
   type: 'read',
-  capabilities: ['local/hub:viewinfo'],
+  capabilities: [always('local/hub:viewinfo', 'View hub information')],
+  example: {},
   services: [DIRECTORY, REGISTERED, PUBLIC],
   parameters: single({}),
   returns: single(
@@ -121,13 +117,12 @@ const hubGetInfo = defineFunction({
     },
     'hub information',
   ),
-  execute(ctx) {
-    ctx.requireCapability('local/hub:viewinfo', 'View hub information');
-    refusePublicOnPrivateHub(ctx);
+  async execute(ctx) {
+    await refusePublicOnPrivateHub(ctx);
     const { db } = ctx.deps.store;
-    const hub = readHubConfig(db);
+    const hub = await readHubConfig(db);
     const sites = db.select({ n: count() }).from(hubSites).where(eq(hubSites.visible, true)).get()?.n ?? 0;
-    const courses = searchCourses(db, {}, { from: 0, num: 0 }).total;
+    const courses = (await searchCourses(db, {}, { from: 0, num: 0 })).total;
     return {
       name: textOut(hub.name),
       description: textOut(hub.description),
@@ -149,7 +144,21 @@ const hubRegisterSite = defineFunction({
   description:
     "Registers the calling site with the hub (called with the hub's public token). A private hub requires its password (error wronghubpassword); a URL can register once (error sitealreadyregistered). Returns the new site's id and its own token for the Registered sites service: keep it, it is shown only once.",
   type: 'write',
-  capabilities: ['local/hub:updateinfo'],
+  capabilities: [always('local/hub:updateinfo', 'Register a site with the hub')],
+  example: {
+    siteinfo: {
+      name: 'Example site',
+      url: 'https://moodle.example.org',
+      description: 'A Moodle site that publishes its courses',
+      contactname: 'Ada Admin',
+      contactemail: 'admin@moodle.example.org',
+      language: 'en',
+      countrycode: 'NZ',
+      courses: 12,
+      users: 340,
+    },
+    password: 'The hub password',
+  },
   services: [PUBLIC],
   parameters: single({
     siteinfo: single(siteInfoKeys, 'site info'),
@@ -163,8 +172,7 @@ const hubRegisterSite = defineFunction({
     'registration',
   ),
   execute(ctx, { siteinfo, password }) {
-    ctx.requireCapability('local/hub:updateinfo', 'Register a site with the hub');
-    return registerSite(ctx.deps, siteinfo as SiteInfo, password, { ...actorOf(ctx), ip: ctx.ip ?? '' });
+    return registerSite(ctx.deps, siteinfo, password, { ...actorOf(ctx), ip: ctx.ip ?? '' });
   },
 });
 
@@ -173,13 +181,25 @@ const hubUpdateSiteInfo = defineFunction({
   component: HUB_COMPONENT,
   description: 'Updates the information of the calling registered site (a new URL must not belong to another site).',
   type: 'write',
-  capabilities: ['local/hub:updateinfo'],
+  capabilities: [always('local/hub:updateinfo', 'Update the hub information of a registered site')],
+  example: {
+    siteinfo: {
+      name: 'Example college',
+      url: 'https://moodle.example.edu',
+      description: 'Updated description',
+      contactname: 'Ada Admin',
+      contactemail: 'admin@moodle.example.edu',
+      language: 'en',
+      countrycode: 'NZ',
+      courses: 13,
+      users: 352,
+    },
+  },
   services: [REGISTERED],
   parameters: single({ siteinfo: single(siteInfoKeys, 'site info') }),
   returns: value('bool', '1 if all went well'),
-  execute(ctx, { siteinfo }) {
-    ctx.requireCapability('local/hub:updateinfo', 'Update the hub information of a registered site');
-    updateSiteInfo(ctx.deps, callerSite(ctx), siteinfo as SiteInfo, actorOf(ctx));
+  async execute(ctx, { siteinfo }) {
+    await updateSiteInfo(ctx.deps, await callerSite(ctx), siteinfo, actorOf(ctx));
     return true;
   },
 });
@@ -215,14 +235,33 @@ const hubRegisterCourses = defineFunction({
   description:
     "Publishes courses of the calling site on the hub, all of them or none. A trusted site's courses are visible at once; the others wait for the hub administrator. A site publishes at most its maximum of courses per day (error maxcoursesperday).",
   type: 'write',
-  capabilities: ['local/hub:registercourse'],
+  capabilities: [always('local/hub:registercourse', 'Publish courses on the hub')],
+  example: {
+    courses: [
+      {
+        sitecourseid: 2,
+        fullname: 'Introduction to Computer Science',
+        shortname: 'CS101',
+        description: 'Algorithms, data and programs',
+        language: 'en',
+        publishername: 'Ada Admin',
+        publisheremail: 'admin@moodle.example.edu',
+        creatorname: 'Terry Teacher',
+        licenceshortname: 'cc-sa',
+        subject: '0613',
+        audience: 'students',
+        educationallevel: 'tertiary',
+        enrollable: true,
+        courseurl: 'https://moodle.example.edu/course/view.php?id=2',
+      },
+    ],
+  },
   services: [REGISTERED],
   parameters: single({ courses: multiple(single(courseKeys, 'course info'), 'courses to publish') }),
   returns: multiple(value('int', 'new id from the course directory table')),
-  execute(ctx, { courses }) {
-    ctx.requireCapability('local/hub:registercourse', 'Publish courses on the hub');
-    const site = callerSite(ctx);
-    return publishCourses(ctx.deps, site, courses as CourseInput[], actorOf(ctx));
+  async execute(ctx, { courses }) {
+    const site = await callerSite(ctx);
+    return publishCourses(ctx.deps, site, courses, actorOf(ctx));
   },
 });
 
@@ -260,7 +299,8 @@ const hubGetCourses = defineFunction({
   description:
     "Searches the hub's visible courses of visible sites by keywords and options; courses of prioritised sites come first. A registered site can ask for all of its own courses, hidden ones included (allsitecourses = 1).",
   type: 'read',
-  capabilities: ['local/hub:view'],
+  capabilities: [always('local/hub:view', 'View the hub')],
+  example: { search: 'computer science', downloadable: true, enrollable: true },
   services: [REGISTERED, PUBLIC],
   parameters: single({
     search: value('text', 'string to search', { default: '' }),
@@ -291,12 +331,11 @@ const hubGetCourses = defineFunction({
     ),
   }),
   returns: multiple(courseReturn),
-  execute(ctx, { search, downloadable, enrollable, options }) {
-    ctx.requireCapability('local/hub:view', 'View the hub');
-    refusePublicOnPrivateHub(ctx);
-    const site = siteOfUser(ctx.deps.store.db, ctx.user.id);
+  async execute(ctx, { search, downloadable, enrollable, options }) {
+    await refusePublicOnPrivateHub(ctx);
+    const site = await siteOfUser(ctx.deps.store.db, ctx.user.id);
     const own = site && options.allsitecourses === 1 ? site.id : undefined;
-    const { rows } = searchCourses(
+    const { rows } = await searchCourses(
       ctx.deps.store.db,
       {
         search,
@@ -350,15 +389,15 @@ const hubUnregisterCourses = defineFunction({
   description:
     "Removes courses of the calling site from the hub, all of them or none; another site's course is refused (error coursenotfound).",
   type: 'write',
-  capabilities: ['local/hub:unregistercourse'],
+  capabilities: [always('local/hub:unregistercourse', 'Unpublish courses from the hub')],
+  example: { courseids: [1] },
   services: [REGISTERED],
   parameters: single({
     courseids: multiple(value('int', 'the id of the course to unregister'), 'hub course ids'),
   }),
   returns: value('int', '1 for successful'),
-  execute(ctx, { courseids }) {
-    ctx.requireCapability('local/hub:unregistercourse', 'Unpublish courses from the hub');
-    unpublishCourses(ctx.deps, callerSite(ctx), courseids, actorOf(ctx));
+  async execute(ctx, { courseids }) {
+    await unpublishCourses(ctx.deps, await callerSite(ctx), courseids, actorOf(ctx));
     return 1;
   },
 });
@@ -369,13 +408,13 @@ const hubUnregisterSite = defineFunction({
   description:
     'Unregisters the calling site: its courses are removed from the hub, its hub user is deleted and its token stops working.',
   type: 'write',
-  capabilities: ['local/hub:updateinfo'],
+  capabilities: [always('local/hub:updateinfo', 'Unregister a site from the hub')],
+  example: {},
   services: [REGISTERED],
   parameters: single({}),
   returns: value('bool', '1 if all went well'),
-  execute(ctx) {
-    ctx.requireCapability('local/hub:updateinfo', 'Unregister a site from the hub');
-    unregisterSite(ctx.deps, callerSite(ctx), actorOf(ctx));
+  async execute(ctx) {
+    await unregisterSite(ctx.deps, await callerSite(ctx), actorOf(ctx));
     return true;
   },
 });

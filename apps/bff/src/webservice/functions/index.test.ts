@@ -168,8 +168,8 @@ describe('every function against the demo data', () => {
     tool_mucertify_get_certification_assignments: () => ({ certificationid: certification('FAW') }),
     tool_mucertify_get_certification_periods: () => ({ certificationid: certification('FAW'), userid: t.ids.student }),
     hub_get_info: () => ({}),
-    hub_register_site: () => {
-      applyHubSettings(t.deps, { enabled: true, privacy: 'public' }, SYSTEM_ACTOR);
+    hub_register_site: async () => {
+      await applyHubSettings(t.deps, { enabled: true, privacy: 'public' }, SYSTEM_ACTOR);
       return { siteinfo: { name: 'Smoke site', url: 'https://smoke.example' } };
     },
     hub_update_site_info: () => ({ siteinfo: { name: 'Smoke site (renamed)', url: 'https://smoke.example' } }),
@@ -212,7 +212,7 @@ describe('every function against the demo data', () => {
   });
 
   it.each(FUNCTIONS.map((f) => [f.name, f] as const))('%s returns what it describes', async (name, f) => {
-    const args = CALLS[name]?.();
+    const args = await CALLS[name]?.();
     validateParameters(f.parameters, args);
     const out = await callFunction(t.deps, name, CALLERS[name]?.() ?? 'admin', args);
     if (f.returns === null) expect(out).toBeNull();

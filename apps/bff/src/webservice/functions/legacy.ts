@@ -1,5 +1,11 @@
 import { defineFunction } from '../types';
-import { CREATE_DESCRIPTION, createGroupsImpl, createGroupsParameters, groupReturn } from './group';
+import {
+  CREATE_CAPABILITIES,
+  CREATE_DESCRIPTION,
+  createGroupsImpl,
+  createGroupsParameters,
+  groupReturn,
+} from './group';
 
 // Functions kept under their old names for old clients. Deprecated functions cannot be added to
 // a service, but stay callable through the services that already hold them.
@@ -10,7 +16,10 @@ const legacyCreateGroups = defineFunction({
   component: 'core_group',
   description: `DEPRECATED: this deprecated function will be removed in a future version. This function has been renamed as core_group_create_groups(). ${CREATE_DESCRIPTION}`,
   type: 'write',
-  capabilities: ['moodle/course:managegroups'],
+  capabilities: CREATE_CAPABILITIES,
+  example: {
+    groups: [{ courseid: 2, name: 'Legacy example group', description: 'Made with the deprecated function' }],
+  },
   deprecated: { since: '2.2', replacedBy: 'core_group_create_groups' },
   parameters: createGroupsParameters,
   returns: groupReturn,

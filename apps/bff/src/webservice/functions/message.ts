@@ -3,7 +3,7 @@ import { and, asc, desc, eq, inArray, isNotNull, isNull, type SQL } from 'drizzl
 import { alias } from 'drizzle-orm/sqlite-core';
 import { messages, users } from '../../db/schema';
 import { invalidParameter, moodleError } from '../exceptions';
-import { defineFunction } from '../types';
+import { always, defineFunction } from '../types';
 import { formatText, fullname, requireUser, TEXT_FORMATS } from './common';
 
 const sendInstantMessages = defineFunction({
@@ -12,7 +12,8 @@ const sendInstantMessages = defineFunction({
   description:
     'Send instant messages. Each message succeeds or fails on its own: a failed one has msgid -1 and an error message (e.g. an unknown or deleted recipient).',
   type: 'write',
-  capabilities: ['moodle/site:sendmessage'],
+  capabilities: [always('moodle/site:sendmessage', 'Send messages to any user')],
+  example: { messages: [{ touserid: 5, text: 'Hello from the API documentation' }] },
   services: ['moodle_mobile_app'],
   parameters: single({
     messages: multiple(
@@ -41,7 +42,6 @@ const sendInstantMessages = defineFunction({
     }),
   ),
   execute(ctx, { messages: list }) {
-    ctx.requireCapability('moodle/site:sendmessage', 'Send messages to any user');
     const db = ctx.deps.store.db;
     const ids = [...new Set(list.map((m) => m.touserid))];
     const recipients = new Set(
@@ -89,6 +89,7 @@ const getMessages = defineFunction({
     'Retrieve a list of messages sent and received by a user (conversations, notifications or both). Only your own messages, unless you are a site administrator.',
   type: 'read',
   capabilities: [],
+  example: { useridto: 2, read: false },
   services: ['moodle_mobile_app'],
   parameters: single({
     useridto: value('int', 'the user id who received the message, 0 for any user'),

@@ -1,7 +1,7 @@
 import { multiple, single, value } from '@gatehouse/shared';
 import { and, eq, inArray } from 'drizzle-orm';
 import { courses, notes, users } from '../../db/schema';
-import { defineFunction } from '../types';
+import { defineFunction, perRecord } from '../types';
 import { SITEID, TEXT_FORMATS } from './common';
 
 const STATES = ['personal', 'course', 'site'] as const;
@@ -13,7 +13,8 @@ const createNotes = defineFunction({
   description:
     'Create notes about users. Each note succeeds or fails on its own: a failed one has noteid -1 and an error message. Site notes are stored on the site course.',
   type: 'write',
-  capabilities: ['moodle/notes:manage'],
+  capabilities: [perRecord('moodle/notes:manage', 'in the context of the course of each note')],
+  example: { notes: [{ userid: 5, publishstate: 'personal', courseid: 2, text: 'Works well in groups.' }] },
   services: ['moodle_mobile_app'],
   parameters: single({
     notes: multiple(
@@ -44,6 +45,8 @@ const createNotes = defineFunction({
     }),
   ),
   execute(ctx, { notes: list }) {
+    // Moodle checks this per record, in its context (see capabilities); Gatehouse's roles hold
+    // site-wide, so one check up front gives every record the same answer.
     ctx.requireCapability('moodle/notes:manage', 'Manage notes');
     const db = ctx.deps.store.db;
     const courseIds = [...new Set([SITEID, ...list.map((n) => n.courseid)])];

@@ -15,18 +15,20 @@ let token: string;
 beforeAll(async () => {
   t = await makeTestApp({ env: { GATEHOUSE_WWWROOT: WWWROOT } });
   await t.deps.settings.apply({ enablewebservices: '1', webserviceprotocols: 'rest' }, SYSTEM_ACTOR);
-  const svc = createService(t.deps, serviceBody('URL test', 'urltest', { uploadFiles: true }), SYSTEM_ACTOR);
-  addServiceFunctions(
+  const svc = await createService(t.deps, serviceBody('URL test', 'urltest', { uploadFiles: true }), SYSTEM_ACTOR);
+  await addServiceFunctions(
     t.deps,
     svc.id,
     ['core_webservice_get_site_info', 'core_files_upload', 'core_course_get_contents', 'core_user_get_users_by_field'],
     SYSTEM_ACTOR,
   );
-  token = createAdminToken(
-    t.deps,
-    { userId: t.userId('admin'), serviceId: svc.id, validUntil: null },
-    SYSTEM_ACTOR,
-    true,
+  token = (
+    await createAdminToken(
+      t.deps,
+      { userId: t.userId('admin'), serviceId: svc.id, validUntil: null },
+      SYSTEM_ACTOR,
+      true,
+    )
   ).secret;
 });
 afterAll(() => t.close());

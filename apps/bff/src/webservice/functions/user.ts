@@ -1,14 +1,14 @@
 import { AUTH_METHODS, cleanScalar, multiple, passwordSchema, single, value } from '@gatehouse/shared';
 import { and, eq, inArray } from 'drizzle-orm';
 import { type UserRow, users } from '../../db/schema';
-import { writeAudit } from '../../features/audit/audit.service';
-import { endUserSessions } from '../../features/auth/sessions';
+import { withWrite, writeAudit } from '../../db/write';
+import { endUserSessionsIn } from '../../features/auth/sessions';
 import { assertNotStronger } from '../../features/roles/escalation';
-import { deleteUser } from '../../features/users/users.service';
+import { deleteUserIn } from '../../features/users/users.service';
 import { HttpError } from '../../lib/http-error';
 import { generatePassword, hashPassword } from '../../lib/password';
 import { invalidParameter, type MoodleException, missingRecord, moodleError } from '../exceptions';
-import { type CallContext, defineFunction } from '../types';
+import { always, type CallContext, defineFunction, perRecord } from '../types';
 import { actorOf, fullname, profileImageUrl } from './common';
 
 type Auth = (typeof AUTH_METHODS)[number];
@@ -58,7 +58,18 @@ const createUsers = defineFunction({
   component: 'core_user',
   description: 'Create users. All users of the call are created, or none of them.',
   type: 'write',
-  capabilities: ['moodle/user:create'],
+  capabilities: [always('moodle/user:create', 'Create users')],
+  example: {
+    users: [
+      {
+        username: 'jdoe',
+        password: 'Secret-pass-1',
+        firstname: 'Jane',
+        lastname: 'Doe',
+        email: 'jane.doe@example.com',
+      },
+    ],
+  },
   parameters: single({
     users: multiple(
       single({
@@ -84,7 +95,6 @@ const createUsers = defineFunction({
     }),
   ),
   async execute(ctx, { users: list }) {
-    ctx.requireCapability('moodle/user:create', 'Create users');
     const seen = new Set<string>();
     const prepared = list.map((u) => {
       const username = checkUsername(u.username);
@@ -185,7 +195,8 @@ const getUsersByField = defineFunction({
   description:
     "Retrieve users' information for a specified unique field. Deleted users are left out; emails match exactly, as stored. Without moodle/user:viewdetails a user may only look themselves up, and gets only their own record.",
   type: 'read',
-  capabilities: ['moodle/user:viewdetails'],
+  capabilities: [perRecord('moodle/user:viewdetails', "for other users' records")],
+  example: { field: 'username', values: ['student'] },
   services: ['moodle_mobile_app'],
   parameters: single({
     field: value('alpha', "the search field can be 'id' or 'idnumber' or 'username' or 'email'"),
@@ -266,7 +277,8 @@ const updateUsers = defineFunction({
   description:
     'Update users. Site administrators can only be edited by site administrators; deleted, protected and guest users cannot be edited. All users of the call are updated, or none of them.',
   type: 'write',
-  capabilities: ['moodle/user:update'],
+  capabilities: [always('moodle/user:update', 'Update user profiles')],
+  example: { users: [{ id: 5, firstname: 'Samuel' }] },
   parameters: single({
     users: multiple(
       single({
@@ -285,7 +297,6 @@ const updateUsers = defineFunction({
   }),
   returns: null,
   async execute(ctx, { users: list }) {
-    ctx.requireCapability('moodle/user:update', 'Update user profiles');
     const db = ctx.deps.store.db;
     const seenIds = new Set<number>();
     const plans = list.map((u) => {
@@ -337,13 +348,13 @@ const updateUsers = defineFunction({
       plans.map((p) => (p.password !== undefined ? hashPassword(p.password) : undefined)),
     );
     const actor = actorOf(ctx);
-    db.transaction((tx) => {
-      plans.forEach(({ existing, patch }, i) => {
+    await withWrite(ctx.deps, async (tx, w) => {
+      for (const [i, { existing, patch }] of plans.entries()) {
         const changed = Object.fromEntries(
           Object.entries(patch).filter(([k, v]) => existing[k as keyof UserRow] !== v),
         ) as typeof patch;
         const passwordHash = hashes[i];
-        if (!Object.keys(changed).length && !passwordHash) return;
+        if (!Object.keys(changed).length && !passwordHash) continue;
         if (
           changed.username &&
           tx.select({ id: users.id }).from(users).where(eq(users.username, changed.username)).get()
@@ -354,7 +365,7 @@ const updateUsers = defineFunction({
           .set({ ...changed, ...(passwordHash ? { passwordHash } : {}), timemodified: ctx.now })
           .where(eq(users.id, existing.id))
           .run();
-        if (passwordHash || changed.suspended || changed.auth === 'nologin') endUserSessions(tx, existing.id);
+        if (passwordHash || changed.suspended || changed.auth === 'nologin') await endUserSessionsIn(tx, existing.id);
         const fields = Object.keys(changed);
         if (passwordHash) fields.push('password');
         writeAudit(
@@ -369,9 +380,9 @@ const updateUsers = defineFunction({
           },
           ctx.now,
         );
-      });
+        w.invalidate({ kind: 'user', id: existing.id });
+      }
     });
-    if (plans.length) ctx.deps.gen.bump();
     return null;
   },
 });
@@ -405,26 +416,22 @@ const deleteUsers = defineFunction({
   description:
     'Delete users. The users are marked deleted, as the console does, and lose their sessions and roles. Site administrators, yourself, the guest account and protected users cannot be deleted. All users of the call are deleted, or none of them.',
   type: 'write',
-  capabilities: ['moodle/user:delete'],
+  capabilities: [always('moodle/user:delete', 'Delete users')],
+  example: { userids: [6] },
   parameters: single({
     userids: multiple(value('int', 'user ID')),
   }),
   returns: null,
   async execute(ctx, { userids }) {
-    ctx.requireCapability('moodle/user:delete', 'Delete users');
     const actor = actorOf(ctx);
     try {
-      // deleteUser runs its own transaction; inside this one it becomes a savepoint, so one
-      // refused user undoes the whole call.
-      ctx.deps.store.db.transaction(() => {
-        for (const id of new Set(userids)) deleteUser(ctx.deps, id, actor, ctx.user);
+      // One write for every user of the call: one refused user undoes the whole call.
+      await withWrite(ctx.deps, async (tx, w) => {
+        for (const id of new Set(userids)) await deleteUserIn(tx, w, ctx.deps, id, actor, ctx.user);
       });
     } catch (e) {
       if (e instanceof HttpError) throw deleteError(e);
       throw e;
-    } finally {
-      // deleteUser moves the generation; after a rollback the caches must reload too.
-      ctx.deps.gen.bump();
     }
     return null;
   },

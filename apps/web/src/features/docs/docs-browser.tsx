@@ -1,3 +1,4 @@
+import type { FunctionDocDto, FunctionDocsDto } from '@gatehouse/shared';
 import { useDeferredValue, useEffect, useMemo, useRef, useState } from 'react';
 import { flushSync } from 'react-dom';
 import { useLocation, useNavigate } from 'react-router';
@@ -7,7 +8,6 @@ import { EmptyState } from '../../components/ui/empty-state';
 import { TextField } from '../../components/ui/form-field';
 import { cn } from '../../lib/cn';
 import { plural } from '../../lib/format';
-import type { FunctionDoc, FunctionDocs } from '../webservice/queries';
 import { FunctionBadges, FunctionDetails, type FunctionHref } from './function-doc';
 import type { FixedKey } from './try-it';
 
@@ -22,7 +22,7 @@ function Chevron({ open }: { open: boolean }) {
   );
 }
 
-function matches(fn: FunctionDoc, term: string): boolean {
+function matches(fn: FunctionDocDto, term: string): boolean {
   return (
     fn.name.toLowerCase().includes(term) ||
     fn.description.toLowerCase().includes(term) ||
@@ -40,12 +40,12 @@ function FunctionEntry({
   fixedKey,
   forPrint,
 }: {
-  fn: FunctionDoc;
+  fn: FunctionDocDto;
   open: boolean;
   onToggle: () => void;
   href: FunctionHref;
   known: ReadonlySet<string>;
-  docs: FunctionDocs;
+  docs: FunctionDocsDto;
   fixedKey?: FixedKey;
   forPrint: boolean;
 }) {
@@ -101,7 +101,7 @@ export function DocsBrowser({
   selected,
   fixedKey,
 }: {
-  docs: FunctionDocs;
+  docs: FunctionDocsDto;
   basePath: string;
   /** The function named in the URL. */
   selected?: string;
@@ -129,7 +129,7 @@ export function DocsBrowser({
     [docs.functions, term, expandAll],
   );
   const groups = useMemo(() => {
-    const m = new Map<string, FunctionDoc[]>();
+    const m = new Map<string, FunctionDocDto[]>();
     for (const f of shown) m.set(f.component, [...(m.get(f.component) ?? []), f]);
     return [...m.entries()].sort(([a], [b]) => a.localeCompare(b));
   }, [shown]);

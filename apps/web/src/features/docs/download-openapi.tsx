@@ -1,9 +1,9 @@
+import type { OpenApiDocumentDto } from '@gatehouse/shared';
 import { type FetchQueryOptions, type QueryKey, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { Button, type ButtonVariant } from '../../components/ui/button';
 import { downloadJson } from '../../lib/download';
 import { toast } from '../../lib/toast';
-import type { OpenApiDocument } from '../webservice/queries';
 
 /**
  * Downloads an OpenAPI document as a file. It is fetched with the console session (and kept in
@@ -17,7 +17,7 @@ export function DownloadOpenApiButton<TKey extends QueryKey>({
 }: {
   label: string;
   filename: string;
-  query: FetchQueryOptions<OpenApiDocument, Error, OpenApiDocument, TKey>;
+  query: FetchQueryOptions<OpenApiDocumentDto, Error, OpenApiDocumentDto, TKey>;
   variant?: ButtonVariant;
 }) {
   const qc = useQueryClient();

@@ -1,4 +1,4 @@
-import type { Protocol } from '@gatehouse/shared';
+import type { FunctionDocDto, FunctionExamplesDto, Protocol } from '@gatehouse/shared';
 import { type ReactNode, useId } from 'react';
 import { Link } from 'react-router';
 import { Alert } from '../../components/ui/alert';
@@ -6,11 +6,10 @@ import { Badge } from '../../components/ui/badge';
 import { CodeBlock } from '../../components/ui/code-block';
 import { type TabItem, Tabs } from '../../components/ui/tabs';
 import { cn } from '../../lib/cn';
-import type { FunctionDoc, FunctionExamples } from '../webservice/queries';
 import { ArgumentsTree, ResponseTree } from './description-tree';
 import { type FixedKey, TryIt } from './try-it';
 
-const EXAMPLES: { id: keyof FunctionExamples; label: string; protocol: Protocol; note: string }[] = [
+const EXAMPLES: { id: keyof FunctionExamplesDto; label: string; protocol: Protocol; note: string }[] = [
   {
     id: 'restForm',
     label: 'REST (form)',
@@ -42,7 +41,7 @@ function DocSection({ title, children, className }: { title: string; children: R
   );
 }
 
-function Examples({ fn, enabledProtocols }: { fn: FunctionDoc; enabledProtocols?: Protocol[] }) {
+function Examples({ fn, enabledProtocols }: { fn: FunctionDocDto; enabledProtocols?: Protocol[] }) {
   const tabs: TabItem[] = EXAMPLES.flatMap((ex) => {
     const code = fn.examples?.[ex.id];
     if (!code) return [];
@@ -72,7 +71,7 @@ function Examples({ fn, enabledProtocols }: { fn: FunctionDoc; enabledProtocols?
 }
 
 /** Badges shown with a function's name: read / write and deprecated. */
-export function FunctionBadges({ fn }: { fn: FunctionDoc }) {
+export function FunctionBadges({ fn }: { fn: FunctionDocDto }) {
   return (
     <span className="flex flex-wrap items-center gap-1">
       <Badge tone={fn.type === 'write' ? 'amber' : 'gray'}>{fn.type === 'write' ? 'Write' : 'Read'}</Badge>
@@ -90,7 +89,7 @@ export function FunctionDetails({
   fixedKey,
   withTryIt = true,
 }: {
-  fn: FunctionDoc;
+  fn: FunctionDocDto;
   href: FunctionHref;
   /** Functions documented on this page, for "use X instead" links. */
   known: ReadonlySet<string>;

@@ -1,10 +1,10 @@
+import type { OpenApiDocumentsDto } from '@gatehouse/shared';
 import { type ReactNode, useId } from 'react';
 import { Link } from 'react-router';
 import { Badge } from '../../components/ui/badge';
 import { buttonClasses } from '../../components/ui/button';
 import { CodeBlock } from '../../components/ui/code-block';
 import { plural } from '../../lib/format';
-import type { OpenApiDocuments, OpenApiServiceDocument } from './queries';
 
 const DOCS = '/admin/webservice/documentation';
 
@@ -33,7 +33,7 @@ function Card({ titleId, children }: { titleId: string; children: ReactNode }) {
 }
 
 /** Every function of the catalogue, in one document. */
-export function AllFunctionsDocument({ all }: { all: OpenApiDocuments['all'] }) {
+export function AllFunctionsDocument({ all }: { all: OpenApiDocumentsDto['all'] }) {
   const titleId = useId();
   return (
     <Card titleId={titleId}>
@@ -59,7 +59,7 @@ export function AllFunctionsDocument({ all }: { all: OpenApiDocuments['all'] }) 
 }
 
 /** One service's document, with links to its functions in the console's API documentation. */
-export function ServiceDocument({ service }: { service: OpenApiServiceDocument }) {
+export function ServiceDocument({ service }: { service: OpenApiDocumentsDto['services'][number] }) {
   const titleId = useId();
   return (
     <Card titleId={titleId}>

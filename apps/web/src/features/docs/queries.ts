@@ -1,3 +1,4 @@
+import type { OpenApiDocumentsDto } from '@gatehouse/shared';
 import { queryOptions } from '@tanstack/react-query';
 import { api, unwrap } from '../../api/client';
 import { serviceKeys } from '../services/keys';
@@ -11,11 +12,8 @@ const openApiDocumentKeys = {
   list: () => [...serviceKeys.all, 'openapi-documents'] as const,
 };
 
-const fetchOpenApiDocuments = () => unwrap(api.docs.openapi.$get());
-
-/** What the page lists. Names are data: render them as text (React children), never as markup. */
-export type OpenApiDocuments = Awaited<ReturnType<typeof fetchOpenApiDocuments>>;
-export type OpenApiServiceDocument = OpenApiDocuments['services'][number];
+/** What the page lists (the shared DTO). Names are data: render them as text (React children), never as markup. */
+const fetchOpenApiDocuments = async (): Promise<OpenApiDocumentsDto> => unwrap(api.docs.openapi.$get());
 
 export const openApiDocumentsQueryOptions = queryOptions({
   queryKey: openApiDocumentKeys.list(),

@@ -1,4 +1,4 @@
-import type { TokenDto } from '@gatehouse/shared';
+import type { FunctionDocDto, TokenDto, TryItResultDto } from '@gatehouse/shared';
 import { useQueries, useQuery } from '@tanstack/react-query';
 import { type FormEvent, useCallback, useEffect, useId, useState } from 'react';
 import { Link } from 'react-router';
@@ -14,7 +14,7 @@ import { serviceFunctionsQueryOptions } from '../services/queries';
 import { securityKeysQueryOptions } from '../tokens/queries';
 import { argsDraftFrom, argsOf, type Draft, initialArgsDraft } from '../webservice/params-draft';
 import { ParamsForm } from '../webservice/params-form';
-import { type FunctionDoc, type TryItResult, useTryIt } from '../webservice/queries';
+import { useTryIt } from '../webservice/queries';
 
 /** The key Try it runs with, when the page is about one key. */
 export interface FixedKey {
@@ -24,7 +24,7 @@ export interface FixedKey {
   service: string;
 }
 
-function ResultView({ result }: { result: TryItResult }) {
+function ResultView({ result }: { result: TryItResultDto }) {
   const titleId = useId();
   return (
     <section aria-labelledby={titleId} className="mt-4">
@@ -65,7 +65,7 @@ function keyLabel(k: TokenDto, inService: boolean | undefined): string {
 }
 
 /** The user's own keys, those whose service offers the function first. */
-function useKeyChoices(fn: FunctionDoc) {
+function useKeyChoices(fn: FunctionDocDto) {
   const me = useCurrentUser();
   const keys = useQuery(securityKeysQueryOptions);
   const list = keys.data?.keys ?? [];
@@ -113,7 +113,15 @@ function NoKeys() {
   );
 }
 
-function KeySelect({ fn, value, onChange }: { fn: FunctionDoc; value: number | ''; onChange: (id: number) => void }) {
+function KeySelect({
+  fn,
+  value,
+  onChange,
+}: {
+  fn: FunctionDocDto;
+  value: number | '';
+  onChange: (id: number) => void;
+}) {
   const { query, keys, inService } = useKeyChoices(fn);
   const best = keys[0];
   const bestFits = best !== undefined && inService(best) === true && best.statuses.includes('valid');
@@ -157,11 +165,11 @@ function KeySelect({ fn, value, onChange }: { fn: FunctionDoc; value: number | '
  * Try it: call the function with one of the user's own keys, through the BFF (which holds the
  * key: no token is typed, shown or stored here), with arguments from the generated form.
  */
-export function TryIt({ fn, fixedKey }: { fn: FunctionDoc; fixedKey?: FixedKey }) {
+export function TryIt({ fn, fixedKey }: { fn: FunctionDocDto; fixedKey?: FixedKey }) {
   const [draft, setDraft] = useState<Draft>(() => initialArgsDraft(fn.parameters));
   const [keyId, setKeyId] = useState<number | ''>(fixedKey?.id ?? '');
   const [keyError, setKeyError] = useState('');
-  const [result, setResult] = useState<TryItResult | null>(null);
+  const [result, setResult] = useState<TryItResultDto | null>(null);
   const tryIt = useTryIt();
   const chooseKey = useCallback((id: number) => {
     setKeyId(id);
