@@ -35,8 +35,8 @@ const now = Math.floor(Date.now() / 1000);
 
 if (!values.grow) {
   await seedIfEmpty(store, { adminPassword: 'Bench-pass-1', demo: true, demoPassword: 'Bench-pass-1' });
-  syncBuiltinServices(store);
   const deps = createDeps(loadEnv({ GATEHOUSE_DATA: dataDir, GATEHOUSE_LOG: 'silent' }), store);
+  await syncBuiltinServices(deps);
   await deps.settings.ready();
   await deps.settings.apply(
     { enablewebservices: '1', webserviceprotocols: 'rest,soap,xmlrpc', debug: 'none' },

@@ -26,10 +26,11 @@ import { REQUEST_ID_HEADER, requestIdFor, requestLog } from './lib/log';
 import { allowedOrigins, clientAddress } from './lib/public-url';
 import type { AppEnv } from './types';
 import { loginTokenRoutes } from './webservice/login-token';
-import { amfRoutes } from './webservice/protocols/amf';
-import { restRoutes } from './webservice/protocols/rest';
-import { soapRoutes } from './webservice/protocols/soap';
-import { xmlrpcRoutes } from './webservice/protocols/xmlrpc';
+import { amf } from './webservice/protocols/amf';
+import { rest } from './webservice/protocols/rest';
+import { protocolRoute } from './webservice/protocols/route';
+import { soap } from './webservice/protocols/soap';
+import { xmlrpc } from './webservice/protocols/xmlrpc';
 
 /** The console API. Chained so that its type carries every route for the SPA's typed client. */
 export function createApi(deps: Deps) {
@@ -138,10 +139,11 @@ export function createApp(deps: Deps) {
 
   app.route('/login/token.php', loginTokenRoutes(deps));
   app.route('/local/hub/publictoken.php', hubPublicTokenRoutes(deps));
-  app.route('/webservice/rest/server.php', restRoutes(deps));
-  app.route('/webservice/xmlrpc/server.php', xmlrpcRoutes(deps));
-  app.route('/webservice/soap/server.php', soapRoutes(deps));
-  app.route('/webservice/amf/server.php', amfRoutes(deps));
+  // The protocol servers: one pipeline (protocols/route.ts), each protocol a codec.
+  app.route('/webservice/rest/server.php', protocolRoute(deps, rest));
+  app.route('/webservice/xmlrpc/server.php', protocolRoute(deps, xmlrpc));
+  app.route('/webservice/soap/server.php', protocolRoute(deps, soap));
+  app.route('/webservice/amf/server.php', protocolRoute(deps, amf));
 
   const dist = webDist();
   if (dist) {

@@ -26,7 +26,7 @@ export async function boot(env: Env, log: Log) {
       demoPassword: env.GATEHOUSE_DEMO_PASSWORD,
     });
     const deps = createDeps(env, store, { log });
-    syncBuiltinServices(store, deps.catalogue);
+    await syncBuiltinServices(deps);
     await deps.settings.ready();
     const app = createApp(deps);
     return { store, deps, app, seed, lock, notes };

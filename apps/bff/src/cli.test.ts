@@ -128,11 +128,15 @@ beforeAll(async () => {
   store = openStore(join(dir, 'gatehouse.db'));
   await seedIfEmpty(store, { adminPassword: ADMIN_PASSWORD, demo: true, demoPassword: DEMO_PASSWORD });
   deps = createDeps(loadEnv({ GATEHOUSE_DATA: dir, GATEHOUSE_LOG: 'silent' }), store);
-  syncBuiltinServices(store, deps.catalogue);
+  await syncBuiltinServices(deps);
   await deps.settings.ready();
   app = createApp(deps);
-  const svc = createService(deps, serviceBody('CLI service', 'clisvc') as Parameters<typeof createService>[1], actor);
-  addServiceFunctions(deps, svc.id, ['core_webservice_get_site_info'], actor);
+  const svc = await createService(
+    deps,
+    serviceBody('CLI service', 'clisvc') as Parameters<typeof createService>[1],
+    actor,
+  );
+  await addServiceFunctions(deps, svc.id, ['core_webservice_get_site_info'], actor);
   const role = createRole(
     deps,
     { shortname: 'restuser', name: 'REST user', capabilities: { 'webservice/rest:use': 'allow' } },

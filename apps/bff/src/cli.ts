@@ -15,14 +15,14 @@ import { dbFile } from './boot';
 import { createDeps, type Deps } from './context';
 import { openStore } from './db/client';
 import { DataFolderError, lockDataFolder, secureDataFolder } from './db/data-folder';
-import { externalServices, users } from './db/schema';
+import { users } from './db/schema';
 import { seedIfEmpty } from './db/seed';
 import { EnvError, loadEnv } from './env';
 import { CLI_ACTOR } from './features/audit/audit.service';
 import { BackupError, backup, restore } from './features/backup/backup';
 import { mobileState, setMobile } from './features/mobile/mobile.service';
 import { syncBuiltinServices } from './features/services/builtin';
-import { updateService } from './features/services/services.service';
+import { serviceByShortname, updateService } from './features/services/services.service';
 import { createAdminToken, deleteToken, listTokens } from './features/tokens/tokens.service';
 import { createUser, updateUser } from './features/users/users.service';
 import { HttpError } from './lib/http-error';
@@ -148,8 +148,8 @@ function lookupUser(deps: Deps, username: string) {
   return user;
 }
 
-function lookupService(deps: Deps, shortname: string) {
-  const s = deps.store.db.select().from(externalServices).where(eq(externalServices.shortname, shortname)).get();
+async function lookupService(deps: Deps, shortname: string) {
+  const s = await serviceByShortname(deps, shortname);
   if (!s) fail(`No service "${shortname}"`);
   return s;
 }
@@ -162,7 +162,7 @@ function parseDate(value: string): number | null {
   return Math.floor(ms / 1000);
 }
 
-function tokenCommand(deps: Deps, args: string[]) {
+async function tokenCommand(deps: Deps, args: string[]) {
   const [sub, ...rest] = args;
   const { values, positionals } = parseArgs({
     args: rest,
@@ -179,7 +179,7 @@ function tokenCommand(deps: Deps, args: string[]) {
     if (!values.user || !values.service)
       fail('Usage: token create --user U --service S [--name N] [--valid-until ISO|never] [--ip LIST]');
     const user = lookupUser(deps, values.user);
-    const service = lookupService(deps, values.service);
+    const service = await lookupService(deps, values.service);
     const parsed = tokenCreateSchema.safeParse({
       userId: user.id,
       serviceId: service.id,
@@ -188,7 +188,7 @@ function tokenCommand(deps: Deps, args: string[]) {
       ...(values['valid-until'] !== undefined ? { validUntil: parseDate(values['valid-until']) } : {}),
     });
     if (!parsed.success) fail(describeZod(parsed.error));
-    const created = createAdminToken(deps, parsed.data, CLI_ACTOR, true);
+    const created = await createAdminToken(deps, parsed.data, CLI_ACTOR, true);
     const until = created.token.validUntil ? new Date(created.token.validUntil * 1000).toISOString() : 'never expires';
     console.log(
       `Created token ${created.token.id} "${created.token.name}" for ${user.username} on ${service.shortname} (valid until ${until}).`,
@@ -198,10 +198,10 @@ function tokenCommand(deps: Deps, args: string[]) {
     return;
   }
   if (sub === 'list') {
-    const serviceId = values.service ? lookupService(deps, values.service).id : undefined;
+    const serviceId = values.service ? (await lookupService(deps, values.service)).id : undefined;
     let page = 1;
     for (;;) {
-      const res = listTokens(deps, {
+      const res = await listTokens(deps, {
         page,
         perPage: 200,
         ...(values.user ? { user: values.user } : {}),
@@ -229,18 +229,18 @@ function tokenCommand(deps: Deps, args: string[]) {
   if (sub === 'delete') {
     const id = Number(positionals[0]);
     if (!Number.isInteger(id) || id <= 0) fail('Usage: token delete <id>');
-    deleteToken(deps, id, CLI_ACTOR);
+    await deleteToken(deps, id, CLI_ACTOR);
     console.log(`Deleted token ${id}.`);
     return;
   }
   fail('Usage: token create ... | token list | token delete <id>');
 }
 
-function serviceCommand(deps: Deps, args: string[]) {
+async function serviceCommand(deps: Deps, args: string[]) {
   const [sub, shortname] = args;
   if ((sub !== 'enable' && sub !== 'disable') || !shortname) fail('Usage: service enable|disable <shortname>');
-  const s = lookupService(deps, shortname);
-  updateService(deps, s.id, { enabled: sub === 'enable' }, CLI_ACTOR);
+  const s = await lookupService(deps, shortname);
+  await updateService(deps, s.id, { enabled: sub === 'enable' }, CLI_ACTOR);
   console.log(`Service ${s.shortname} is ${sub}d.`);
 }
 
@@ -333,12 +333,12 @@ async function main(argv: string[]) {
       demoPassword: env.GATEHOUSE_DEMO_PASSWORD,
     });
     const deps = createDeps({ ...env, GATEHOUSE_LOG: 'silent' }, store);
-    syncBuiltinServices(store, deps.catalogue);
+    await syncBuiltinServices(deps);
     await deps.settings.ready();
     if (cmd === 'config') await configCommand(deps, args);
     else if (cmd === 'user') await userCommand(deps, args);
-    else if (cmd === 'token') tokenCommand(deps, args);
-    else if (cmd === 'service') serviceCommand(deps, args);
+    else if (cmd === 'token') await tokenCommand(deps, args);
+    else if (cmd === 'service') await serviceCommand(deps, args);
     else if (cmd === 'protocol') await protocolCommand(deps, args);
     else if (cmd === 'mobile') await mobileCommand(deps, args);
     else fail(`Unknown command "${cmd}".\n\n${HELP}`);

@@ -75,13 +75,15 @@ beforeAll(async () => {
   t = await makeTestApp({ now: clock.now });
   before = await signIn(t, 'admin');
   await t.deps.settings.apply({ enablewebservices: '1', webserviceprotocols: 'rest' }, SYSTEM_ACTOR);
-  const svc = createService(t.deps, serviceBody('Disk test', 'disktest'), SYSTEM_ACTOR);
-  addServiceFunctions(t.deps, svc.id, ['core_webservice_get_site_info'], SYSTEM_ACTOR);
-  token = createAdminToken(
-    t.deps,
-    { userId: t.userId('admin'), serviceId: svc.id, validUntil: null },
-    SYSTEM_ACTOR,
-    true,
+  const svc = await createService(t.deps, serviceBody('Disk test', 'disktest'), SYSTEM_ACTOR);
+  await addServiceFunctions(t.deps, svc.id, ['core_webservice_get_site_info'], SYSTEM_ACTOR);
+  token = (
+    await createAdminToken(
+      t.deps,
+      { userId: t.userId('admin'), serviceId: svc.id, validUntil: null },
+      SYSTEM_ACTOR,
+      true,
+    )
   ).secret;
   fillDatabase(t.store.sqlite, t.userId('admin'));
 });

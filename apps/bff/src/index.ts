@@ -57,9 +57,9 @@ async function main() {
 
   // A periodic write that fails (a full disk: SQLITE_FULL) is logged; thrown from a timer it
   // would end the process, and with it every login.
-  const periodic = (what: string, job: () => unknown) => () => {
+  const periodic = (what: string, job: () => unknown) => async () => {
     try {
-      job();
+      await job();
     } catch (err) {
       log.error({ job: what, err: err instanceof Error ? err : new Error(String(err)) }, `${what} failed`);
     }

@@ -49,14 +49,16 @@ describe('with GATEHOUSE_WWWROOT and GATEHOUSE_TRUSTED_PROXIES set', () => {
       SYSTEM_ACTOR,
     );
     assignRole(t.deps, role.id, t.userId('teacher'), SYSTEM_ACTOR);
-    const svc = createService(t.deps, serviceBody('Proxy test', 'proxytest') as never, SYSTEM_ACTOR);
-    addServiceFunctions(t.deps, svc.id, ['core_webservice_get_site_info'], SYSTEM_ACTOR);
+    const svc = await createService(t.deps, serviceBody('Proxy test', 'proxytest') as never, SYSTEM_ACTOR);
+    await addServiceFunctions(t.deps, svc.id, ['core_webservice_get_site_info'], SYSTEM_ACTOR);
     await t.deps.settings.apply({ enablewebservices: '1', webserviceprotocols: 'rest', debug: 'normal' }, SYSTEM_ACTOR);
-    secret = createAdminToken(
-      t.deps,
-      { userId: t.userId('teacher'), serviceId: svc.id, validUntil: null, ipRestriction: '203.0.113.0/24' },
-      SYSTEM_ACTOR,
-      true,
+    secret = (
+      await createAdminToken(
+        t.deps,
+        { userId: t.userId('teacher'), serviceId: svc.id, validUntil: null, ipRestriction: '203.0.113.0/24' },
+        SYSTEM_ACTOR,
+        true,
+      )
     ).secret;
   });
   afterAll(() => t.close());

@@ -158,11 +158,14 @@ function conflictFrom(err: unknown): unknown {
   );
 }
 
-function writeAudits(tx: DbOrTx, scope: Scope, now: number): void {
-  if (!scope.audits.length) return;
+// ---- the audit log: the one place that writes its rows -------------------------------------
+
+/** Inserts audit rows, all at `now`: the only insert into audit_log. */
+function insertAudits(tx: DbOrTx, entries: readonly { actor: WriteActor; event: AuditEvent }[], now: number): void {
+  if (!entries.length) return;
   tx.insert(auditLog)
     .values(
-      scope.audits.map(({ actor, event }) => ({
+      entries.map(({ actor, event }) => ({
         time: now,
         actorId: actor.id,
         actorUsername: actor.username,
@@ -175,7 +178,25 @@ function writeAudits(tx: DbOrTx, scope: Scope, now: number): void {
       })),
     )
     .run();
+}
+
+function writeAudits(tx: DbOrTx, scope: Scope, now: number): void {
+  insertAudits(tx, scope.audits, now);
   scope.audits.length = 0;
+}
+
+/**
+ * Writes one audit row now, through the caller's database or transaction. For synchronous
+ * legacy transactions only (`db.transaction(() => …)`, which cannot await a withWrite); new
+ * code uses `w.audit(…)` inside `withWrite`. Goes away with the last legacy transaction.
+ */
+export function writeAudit(
+  db: DbOrTx,
+  actor: WriteActor,
+  event: AuditEvent,
+  now = Math.floor(Date.now() / 1000),
+): void {
+  insertAudits(db, [{ actor, event }], now);
 }
 
 /** Runs `fn` as one write: its rows, its audit rows, then (after the commit) its invalidations. */

@@ -63,7 +63,7 @@ beforeAll(async () => {
   const { t } = site;
   admin = await signIn(t, 'admin');
   const student = t.userId('student');
-  const restricted = createService(
+  const restricted = await createService(
     t.deps,
     {
       name: 'Restricted fuzz service',
@@ -76,7 +76,7 @@ beforeAll(async () => {
     },
     SYSTEM_ACTOR,
   );
-  addAuthorisedUsers(t.deps, restricted.id, [student], SYSTEM_ACTOR);
+  await addAuthorisedUsers(t.deps, restricted.id, [student], SYSTEM_ACTOR);
   // Documentation on, so that the key documentation routes get as far as their id.
   await t.deps.settings.apply({ enablewsdocumentation: '1' }, SYSTEM_ACTOR);
   // Security keys are created on first visit: made now, so that later visits change nothing.

@@ -222,7 +222,7 @@ export async function makeWsSite(): Promise<WsSite> {
     { enablewebservices: '1', webserviceprotocols: 'rest,soap,xmlrpc,amf', debug: 'developer' },
     SYSTEM_ACTOR,
   );
-  const svc = createService(
+  const svc = await createService(
     t.deps,
     {
       name: 'Fuzz service',
@@ -235,8 +235,8 @@ export async function makeWsSite(): Promise<WsSite> {
     },
     SYSTEM_ACTOR,
   );
-  addServiceFunctions(t.deps, svc.id, [...WRITE_FUNCTIONS, ...READ_FUNCTIONS], SYSTEM_ACTOR);
-  const created = createAdminToken(
+  await addServiceFunctions(t.deps, svc.id, [...WRITE_FUNCTIONS, ...READ_FUNCTIONS], SYSTEM_ACTOR);
+  const created = await createAdminToken(
     t.deps,
     { userId: t.userId('admin'), serviceId: svc.id, validUntil: null },
     SYSTEM_ACTOR,

@@ -87,4 +87,14 @@ export class CountCache {
     }
     return n;
   }
+
+  /** `get` for a count a repository reads asynchronously; not kept when a write came in meanwhile. */
+  async getAsync(key: string, count: () => Promise<number>): Promise<number> {
+    const stamp = `${this.gen.current}:${this.changes.get()}`;
+    const cached = stamp === this.stamp ? this.counts.get(key) : undefined;
+    if (cached !== undefined) return cached;
+    const n = await count();
+    if (`${this.gen.current}:${this.changes.get()}` !== stamp) return n;
+    return this.get(key, () => n);
+  }
 }

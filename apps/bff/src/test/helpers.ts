@@ -62,7 +62,7 @@ export async function makeTestApp(opts: MakeTestAppOptions = {}): Promise<TestAp
     await seedIfEmpty(store, { adminPassword: ADMIN_PASSWORD, demo: opts.demo ?? true, demoPassword: DEMO_PASSWORD });
   }
   const deps = createDeps(env, store, opts.now ? { now: opts.now } : {});
-  syncBuiltinServices(store, deps.catalogue);
+  await syncBuiltinServices(deps);
   await deps.settings.ready();
   const app = createApp(deps);
   let closed = false;

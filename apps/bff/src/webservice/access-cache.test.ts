@@ -15,7 +15,7 @@ let serviceId: number;
 beforeAll(async () => {
   t = await makeTestApp();
   await t.deps.settings.apply({ enablewebservices: '1', webserviceprotocols: 'rest' }, SYSTEM_ACTOR);
-  const svc = createService(
+  const svc = await createService(
     t.deps,
     {
       name: 'Cache',
@@ -29,7 +29,7 @@ beforeAll(async () => {
     SYSTEM_ACTOR,
   );
   serviceId = svc.id;
-  addServiceFunctions(t.deps, serviceId, ['core_webservice_get_site_info'], SYSTEM_ACTOR);
+  await addServiceFunctions(t.deps, serviceId, ['core_webservice_get_site_info'], SYSTEM_ACTOR);
   admin = t.client();
   await admin.login('admin', 'Admin-pass-1');
 });
@@ -50,7 +50,7 @@ function newToken() {
 
 describe('revocation with a warm cache', () => {
   it('refuses a token deleted in the console on the very next call', async () => {
-    const { secret, token } = newToken();
+    const { secret, token } = await newToken();
     expect((await call(secret)).username).toBe('admin');
     expect((await call(secret)).username).toBe('admin');
     expect((await admin.delete(`/api/tokens/${token.id}`)).status).toBe(200);
@@ -58,7 +58,7 @@ describe('revocation with a warm cache', () => {
   });
 
   it('refuses a token deleted by another process on the very next call', async () => {
-    const { secret, token } = newToken();
+    const { secret, token } = await newToken();
     expect((await call(secret)).username).toBe('admin');
     const other = new Database(t.dbFile);
     other.prepare('DELETE FROM external_tokens WHERE id = ?').run(token.id);
@@ -67,7 +67,7 @@ describe('revocation with a warm cache', () => {
   });
 
   it('follows a service disabled and a function removed elsewhere at once', async () => {
-    const { secret } = newToken();
+    const { secret } = await newToken();
     expect((await call(secret)).username).toBe('admin');
     const other = new Database(t.dbFile);
     other.prepare('UPDATE external_services SET enabled = 0 WHERE id = ?').run(serviceId);

@@ -1,8 +1,14 @@
 import { ipAllowed, type Protocol } from '@gatehouse/shared';
-import { and, eq } from 'drizzle-orm';
-import { externalServices, externalServiceUsers, externalTokens, type UserRow, users } from '../db/schema';
+import { and, asc, eq } from 'drizzle-orm';
+import {
+  externalServiceFunctions,
+  externalServices,
+  externalServiceUsers,
+  externalTokens,
+  type UserRow,
+  users,
+} from '../db/schema';
 import type { Deps } from '../deps';
-import { serviceFunctionNames } from '../features/services/service-capabilities';
 import { hashesEqual, hashToken, TOKEN_PATTERN, tokenLooksValid } from '../features/tokens/token-secret';
 import { MoodleException } from './exceptions';
 import type { CallService, ExternalFunction } from './types';
@@ -162,7 +168,14 @@ export function findToken(deps: Deps, ref: TokenRef | undefined) {
 
 function serviceFunctions(deps: Deps, serviceId: number) {
   return deps.access.functions(serviceId, () => {
-    const list = serviceFunctionNames(deps.store.db, serviceId);
+    // Read here, synchronously, as the rest of the chain (services.repo.ts has the async read).
+    const list = deps.store.db
+      .select({ name: externalServiceFunctions.functionName })
+      .from(externalServiceFunctions)
+      .where(eq(externalServiceFunctions.serviceId, serviceId))
+      .orderBy(asc(externalServiceFunctions.functionName))
+      .all()
+      .map((r) => r.name);
     return { list, set: new Set(list) };
   })!;
 }

@@ -93,13 +93,13 @@ const rowOf = (token: string) =>
     .where(eq(externalTokens.tokenHash, hashToken(t.deps.tokenSecret, token)))
     .get();
 
-function mkService(shortname: string, extra: Record<string, unknown> = {}) {
-  const s = createService(
+async function mkService(shortname: string, extra: Record<string, unknown> = {}) {
+  const s = await createService(
     t.deps,
     serviceBody(`Service ${shortname}`, shortname, extra) as Parameters<typeof createService>[1],
     actor,
   );
-  addServiceFunctions(t.deps, s.id, ['core_webservice_get_site_info'], actor);
+  await addServiceFunctions(t.deps, s.id, ['core_webservice_get_site_info'], actor);
   sid[shortname] = s.id;
   return s.id;
 }
@@ -123,18 +123,18 @@ beforeAll(async () => {
   );
   for (const u of ['student', 'student2']) assignRole(t.deps, role.id, t.userId(u), actor);
   const student = t.userId('student');
-  mkService('login_svc');
-  mkService('off_svc', { enabled: false });
-  mkService('cap_svc', { requiredCapability: 'moodle/course:create' });
-  mkService('restricted_svc', { restrictedUsers: true });
-  mkService('timed_svc', { restrictedUsers: true });
-  mkService('ip_svc', { restrictedUsers: true });
-  mkService('protected_svc');
+  await mkService('login_svc');
+  await mkService('off_svc', { enabled: false });
+  await mkService('cap_svc', { requiredCapability: 'moodle/course:create' });
+  await mkService('restricted_svc', { restrictedUsers: true });
+  await mkService('timed_svc', { restrictedUsers: true });
+  await mkService('ip_svc', { restrictedUsers: true });
+  await mkService('protected_svc');
   t.store.db.update(externalServices).set({ protected: true }).where(eq(externalServices.id, sid.protected_svc!)).run();
-  addAuthorisedUsers(t.deps, sid.timed_svc!, [student], actor);
-  updateAuthorisedUser(t.deps, sid.timed_svc!, student, { validUntil: now() - 60 }, actor);
-  addAuthorisedUsers(t.deps, sid.ip_svc!, [student], actor);
-  updateAuthorisedUser(t.deps, sid.ip_svc!, student, { ipRestriction: '192.0.2.0/24, 2001:db8::/32' }, actor);
+  await addAuthorisedUsers(t.deps, sid.timed_svc!, [student], actor);
+  await updateAuthorisedUser(t.deps, sid.timed_svc!, student, { validUntil: now() - 60 }, actor);
+  await addAuthorisedUsers(t.deps, sid.ip_svc!, [student], actor);
+  await updateAuthorisedUser(t.deps, sid.ip_svc!, student, { ipRestriction: '192.0.2.0/24, 2001:db8::/32' }, actor);
   // The guest account has an unusable password; give it one to reach the guest check.
   t.store.db
     .update(users)
@@ -158,7 +158,7 @@ beforeAll(async () => {
     actor,
     true,
   );
-  deleteUser(t.deps, gone.id, actor);
+  await deleteUser(t.deps, gone.id, actor);
 });
 afterAll(() => t?.close());
 
@@ -414,7 +414,7 @@ describe('limits', () => {
   it(`keeps at most ${MAX_LOGIN_TOKENS} login tokens per user and service (the newest), and leaves other tokens alone`, async () => {
     expect(MAX_LOGIN_TOKENS).toBe(20);
     const student = t.userId('student');
-    const adminMade = createAdminToken(t.deps, { userId: student, serviceId: sid.login_svc! }, actor, true);
+    const adminMade = await createAdminToken(t.deps, { userId: student, serviceId: sid.login_svc! }, actor, true);
     const elsewhere = expectToken(await login(as('student', 'ip_svc'), { ip: '192.0.2.8' }));
     const tokens: string[] = [];
     for (let i = 0; i < 22; i++) tokens.push(expectToken(await login(as('student'))));

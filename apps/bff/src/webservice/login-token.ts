@@ -1,11 +1,10 @@
 import { ipAllowed } from '@gatehouse/shared';
-import { and, desc, eq, inArray } from 'drizzle-orm';
+import { and, eq } from 'drizzle-orm';
 import { Hono } from 'hono';
-import { externalServices, externalServiceUsers, externalTokens, type UserRow, users } from '../db/schema';
+import { externalServices, externalServiceUsers, type UserRow, users } from '../db/schema';
 import type { Deps } from '../deps';
-import { writeAudit } from '../features/audit/audit.service';
 import { MOBILE_SERVICE } from '../features/services/builtin';
-import { issueToken } from '../features/tokens/tokens.service';
+import { issueLoginToken } from '../features/tokens/tokens.service';
 import { checkPassword } from '../lib/password';
 import type { AppEnv } from '../types';
 import { ParamsError, rawRequest, readParams } from './params';
@@ -122,45 +121,7 @@ export function loginTokenRoutes(deps: Deps) {
           `No permission to create web service token for the service ${service.shortname}.`,
         );
       }
-      const now = deps.now();
-      const secret = db.transaction((tx) => {
-        const t = issueToken(deps, tx, {
-          user,
-          service,
-          name: `${service.shortname} login ${new Date(now * 1000).toISOString().slice(0, 16).replace('T', ' ')}`,
-          ipRestriction: null,
-          validUntil: now + Number(deps.settings.get('tokenduration')),
-          creatorId: user.id,
-          origin: 'login',
-        });
-        const older = tx
-          .select({ id: externalTokens.id })
-          .from(externalTokens)
-          .where(
-            and(
-              eq(externalTokens.userId, user.id),
-              eq(externalTokens.serviceId, service.id),
-              eq(externalTokens.origin, 'login'),
-            ),
-          )
-          .orderBy(desc(externalTokens.id))
-          .all()
-          .slice(MAX_LOGIN_TOKENS)
-          .map((r) => r.id);
-        if (older.length) tx.delete(externalTokens).where(inArray(externalTokens.id, older)).run();
-        writeAudit(
-          tx,
-          { id: user.id, username: user.username, ip },
-          {
-            action: 'token.login',
-            targetType: 'token',
-            targetId: t.id,
-            summary: `${user.username} obtained a token for ${service.shortname} through /login/token.php`,
-          },
-        );
-        return t.secret;
-      });
-      deps.gen.bump();
+      const secret = await issueLoginToken(deps, { user, service, ip }, MAX_LOGIN_TOKENS);
       return c.json({ token: secret, privatetoken: null }, 200);
     } catch (err) {
       if (err instanceof LoginError) return c.json({ error: err.message, errorcode: err.errorcode }, err.status);

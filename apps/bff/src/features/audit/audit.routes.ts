@@ -9,8 +9,8 @@ import { auditActions, listAudit } from './audit.service';
 export function auditRoutes(deps: Deps) {
   const guard = requireCap(deps, 'moodle/site:viewreports');
   return new Hono<AppEnv>()
-    .get('/', guard, validate('query', auditQuerySchema), (c) =>
-      c.json(listAudit(deps.store.db, c.req.valid('query')), 200),
+    .get('/', guard, validate('query', auditQuerySchema), async (c) =>
+      c.json(await listAudit(deps.store.db, c.req.valid('query')), 200),
     )
-    .get('/actions', guard, (c) => c.json(auditActions(deps.store.db), 200));
+    .get('/actions', guard, async (c) => c.json(await auditActions(deps.store.db), 200));
 }

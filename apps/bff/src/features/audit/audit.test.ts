@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { auditLog } from '../../db/schema';
+import { writeAudit } from '../../db/write';
 import { type Client, errorOf, makeTestApp, signIn, type TestApp } from '../../test/helpers';
-import { writeAudit } from './audit.service';
 
 type Entry = {
   id: number;

@@ -1,19 +1,17 @@
 import { loginSchema, type MeDto, passwordSchema } from '@gatehouse/shared';
-import { eq } from 'drizzle-orm';
 import { type Context, Hono } from 'hono';
 import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
-import { type UserRow, users } from '../../db/schema';
 import type { Deps } from '../../deps';
-import { bestEffort } from '../../lib/disk';
 import { badRequest, HttpError } from '../../lib/http-error';
 import { requestLog } from '../../lib/log';
 import { checkPassword } from '../../lib/password';
 import { validate } from '../../lib/validate';
 import type { AppEnv } from '../../types';
-import { writeAudit } from '../audit/audit.service';
-import { updateUser } from '../users/users.service';
+import type { UserRow } from '../users/users.repo';
+import { findUserByUsername, updateUser } from '../users/users.service';
+import { recordFailedLogin, signIn, signOut } from './auth.service';
 import { requireUser, SITE_MAINTENANCE } from './guards';
-import { cookieName, createSession, endSession, sessionHash } from './sessions';
+import { cookieName } from './sessions';
 
 function meOf(deps: Deps, user: NonNullable<AppEnv['Variables']['user']>): MeDto {
   return {
@@ -52,7 +50,6 @@ function refusedState(user: UserRow): string | undefined {
  * without maintenance access.
  */
 async function verifyLogin(deps: Deps, c: Context<AppEnv>, username: string, password: string): Promise<UserRow> {
-  const { db } = deps.store;
   const uname = username.toLowerCase();
   const ip = c.get('actor').ip;
   const gate = await deps.limits.login.begin(uname, ip);
@@ -68,7 +65,7 @@ async function verifyLogin(deps: Deps, c: Context<AppEnv>, username: string, pas
   let refusal: string | undefined;
   let ok = false;
   try {
-    user = db.select().from(users).where(eq(users.username, uname)).get();
+    user = await findUserByUsername(deps, uname);
     refusal = user && refusedState(user);
     // Unknown and refused accounts are checked against a dummy hash: the same time either way.
     ok = await checkPassword(user && !refusal ? user.passwordHash : undefined, password);
@@ -80,17 +77,11 @@ async function verifyLogin(deps: Deps, c: Context<AppEnv>, username: string, pas
     // A refused account counts as a failure too, or the limits would tell its right password.
     await gate.attempt.failed();
     // Skipped (and logged) on a full disk, where every login would otherwise answer 500.
-    bestEffort(requestLog(c, deps.log), 'the audit row of a failed login', () =>
-      writeAudit(
-        db,
-        { id: null, username: uname, ip },
-        {
-          action: 'auth.login_failed',
-          targetType: 'user',
-          targetId: user?.id,
-          summary: `Failed login for "${uname}"${refusal ? ` (${refusal})` : ''}`,
-        },
-      ),
+    await recordFailedLogin(
+      deps,
+      requestLog(c, deps.log),
+      { id: null, username: uname, ip },
+      { targetId: user?.id, summary: `Failed login for "${uname}"${refusal ? ` (${refusal})` : ''}` },
     );
     throw new HttpError(401, 'invalidlogin', INVALID);
   }
@@ -102,7 +93,6 @@ async function verifyLogin(deps: Deps, c: Context<AppEnv>, username: string, pas
 }
 
 export function authRoutes(deps: Deps) {
-  const { db } = deps.store;
   const name = cookieName(deps.env.cookieSecure);
   return new Hono<AppEnv>()
     .post('/login', validate('json', loginSchema), async (c) => {
@@ -114,21 +104,14 @@ export function authRoutes(deps: Deps) {
         throw new HttpError(403, 'passwordexpired', 'Your password has expired. Choose a new one to sign in.');
       }
       // A new id at every login (no fixation): any session the browser presented is ended.
-      // On a full disk only the session is needed (createSession holds it in memory when the
-      // database refuses it); the other writes are skipped and logged.
-      const old = getCookie(c, name);
-      if (old)
-        bestEffort(requestLog(c, deps.log), 'ending the previous session', () => endSession(db, sessionHash(old)));
-      const id = createSession(deps, user.id, { ip, userAgent: c.req.header('user-agent') ?? '' });
-      bestEffort(requestLog(c, deps.log), `the last login time of ${user.username}`, () =>
-        db.update(users).set({ lastlogin: deps.now() }).where(eq(users.id, user.id)).run(),
-      );
-      bestEffort(requestLog(c, deps.log), `the audit row of ${user.username}'s login`, () =>
-        writeAudit(
-          db,
-          { id: user.id, username: user.username, ip },
-          { action: 'auth.login', targetType: 'user', targetId: user.id, summary: `${user.username} signed in` },
-        ),
+      // On a full disk only the session is needed (signIn holds it in memory when the database
+      // refuses it); the other writes are skipped and logged.
+      const id = await signIn(
+        deps,
+        requestLog(c, deps.log),
+        user,
+        { ip, userAgent: c.req.header('user-agent') ?? '' },
+        getCookie(c, name),
       );
       setCookie(c, name, id, {
         httpOnly: true,
@@ -161,19 +144,11 @@ export function authRoutes(deps: Deps) {
       return c.json({ ok: true as const }, 200);
     })
     .post('/logout', async (c) => {
-      const hash = c.get('sessionHash');
-      const user = c.get('user');
-      // A held session (full disk) ends in memory even when the database refuses the delete.
-      if (hash) bestEffort(requestLog(c, deps.log), 'ending a session', () => endSession(db, hash));
-      if (user)
-        bestEffort(requestLog(c, deps.log), `the audit row of ${user.username}'s logout`, () =>
-          writeAudit(db, c.get('actor'), {
-            action: 'auth.logout',
-            targetType: 'user',
-            targetId: user.id,
-            summary: `${user.username} signed out`,
-          }),
-        );
+      // On a full disk the session still ends (in memory, when it was held); the audit row is skipped.
+      await signOut(deps, requestLog(c, deps.log), c.get('actor'), {
+        hash: c.get('sessionHash'),
+        user: c.get('user'),
+      });
       deleteCookie(c, name, { path: '/', secure: deps.env.cookieSecure });
       return c.json({ ok: true as const }, 200);
     })

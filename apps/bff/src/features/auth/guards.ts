@@ -17,7 +17,7 @@ const MAINTENANCE_OPEN = /^\/api\/auth\/(login|logout|expired-password)$/;
 export function sessionMiddleware(deps: Deps) {
   return createMiddleware<AppEnv>(async (c, next) => {
     const id = getCookie(c, cookieName(deps.env.cookieSecure));
-    const found = id ? resolveSession(deps, id) : undefined;
+    const found = id ? await resolveSession(deps, id) : undefined;
     const ip = c.get('actor')?.ip ?? '';
     c.set('user', found?.user);
     c.set('sessionHash', found?.hash);

@@ -1,14 +1,10 @@
-import { eq } from 'drizzle-orm';
-import { sessions, type UserRow, users } from '../../db/schema';
 import type { Deps } from '../../deps';
-import { bestEffort } from '../../lib/disk';
+import type { SessionRow } from './sessions.repo';
 
 // Sessions that could not be written because the disk (or the database's page limit) is full.
 // A login must not depend on free disk space: the session is kept here, in this process, until
 // the database takes it again (on the session's next last-seen update, at most once a minute) or
 // until it ends. It is known to this node only, and lost at a restart (the user signs in again).
-
-type SessionRow = typeof sessions.$inferSelect;
 
 /** At most this many held sessions (each a few hundred bytes); past it a login answers 503. */
 const MAX_HELD_SESSIONS = 10_000;
@@ -34,36 +30,14 @@ export function holdSession(deps: Deps, row: SessionRow): boolean {
   return true;
 }
 
-/** A held session with its user, in the shape resolveSession reads from the database. */
-export function heldSessionRow(deps: Deps, hash: string): { sessions: SessionRow; users: UserRow } | undefined {
-  const s = held.get(hash);
-  if (!s) return undefined;
-  const u = deps.store.db.select().from(users).where(eq(users.id, s.userId)).get();
-  if (!u) {
-    held.delete(hash);
-    return undefined;
-  }
-  return { sessions: { ...s }, users: u };
+/** The held session with this hash (the live object: its last-seen time is updated in place). */
+export function heldSession(hash: string): SessionRow | undefined {
+  return held.get(hash);
 }
 
-/**
- * Writes a session's last-seen time: in the database (skipped when the disk is full), or for a
- * held session in memory, after trying to move it into the database.
- */
-export function touchSession(deps: Deps, hash: string, now: number): void {
-  const s = held.get(hash);
-  if (!s) {
-    bestEffort(deps.log, 'a session last-seen update', () =>
-      deps.store.db.update(sessions).set({ lastSeenAt: now }).where(eq(sessions.idHash, hash)).run(),
-    );
-    return;
-  }
-  s.lastSeenAt = now;
-  const stored = bestEffort(deps.log, 'moving a held session into the database', () => {
-    deps.store.db.insert(sessions).values(s).onConflictDoNothing().run();
-    return true;
-  });
-  if (stored) held.delete(hash);
+/** Forgets a held session the database has taken, unless it was ended or replaced meanwhile. */
+export function releaseHeldSession(s: SessionRow): void {
+  if (held.get(s.idHash) === s) held.delete(s.idHash);
 }
 
 export function dropHeldSession(hash: string): void {

@@ -24,7 +24,7 @@ const scratch = mkdtempSync(join(tmpdir(), 'gatehouse-backup-test-'));
 beforeAll(async () => {
   t = await makeTestApp();
   await t.deps.settings.apply({ enablewebservices: '1', webserviceprotocols: 'rest' }, SYSTEM_ACTOR);
-  const svc = createService(
+  const svc = await createService(
     t.deps,
     {
       name: 'Busy',
@@ -37,12 +37,19 @@ beforeAll(async () => {
     },
     SYSTEM_ACTOR,
   );
-  addServiceFunctions(t.deps, svc.id, ['core_group_create_groups', 'core_webservice_get_site_info'], SYSTEM_ACTOR);
-  secret = createAdminToken(
+  await addServiceFunctions(
     t.deps,
-    { userId: t.userId('admin'), serviceId: svc.id, validUntil: null },
+    svc.id,
+    ['core_group_create_groups', 'core_webservice_get_site_info'],
     SYSTEM_ACTOR,
-    true,
+  );
+  secret = (
+    await createAdminToken(
+      t.deps,
+      { userId: t.userId('admin'), serviceId: svc.id, validUntil: null },
+      SYSTEM_ACTOR,
+      true,
+    )
   ).secret;
   server = serve({ fetch: t.app.fetch, port: 0, hostname: '127.0.0.1' });
   await new Promise((r) => server.once('listening', r));

@@ -1,9 +1,7 @@
 import { HUB_DEFAULT_MAX_COURSES_PER_DAY, HUB_PRIVACY, type HubPrivacy } from '@gatehouse/shared';
-import { eq } from 'drizzle-orm';
 import type { DbOrTx } from '../../db/client';
-import { config } from '../../db/schema';
 import type { Env } from '../../env';
-import { startsWith } from '../../lib/sql';
+import { hubConfigRows, hubConfigValue } from './hub-config.repo';
 
 // The hub's settings live in the config table as `hub_*` rows. They are not site settings
 // (SETTING_DEFS): the console's /api/settings and the CLI's `config` neither show nor change
@@ -54,19 +52,8 @@ const HUB_DEFAULTS: HubConfig = {
   maxCoursesPerDay: HUB_DEFAULT_MAX_COURSES_PER_DAY,
 };
 
-function rows(db: DbOrTx): Map<string, string> {
-  return new Map(
-    db
-      .select()
-      .from(config)
-      .where(startsWith(config.name, 'hub_'))
-      .all()
-      .map((r) => [r.name, r.value]),
-  );
-}
-
-export function readHubConfig(db: DbOrTx): HubConfig {
-  const r = rows(db);
+export async function readHubConfig(db: DbOrTx): Promise<HubConfig> {
+  const r = await hubConfigRows(db);
   const get = (k: keyof HubConfig) => r.get(HUB_CONFIG_KEYS[k]);
   const privacy = get('privacy');
   const max = Number(get('maxCoursesPerDay'));
@@ -85,16 +72,9 @@ export function readHubConfig(db: DbOrTx): HubConfig {
   };
 }
 
-export function readConfigValue(db: DbOrTx, name: string): string | undefined {
-  return db.select().from(config).where(eq(config.name, name)).get()?.value;
-}
-
-export function writeConfigValue(db: DbOrTx, name: string, value: string | null): void {
-  if (value === null) {
-    db.delete(config).where(eq(config.name, name)).run();
-    return;
-  }
-  db.insert(config).values({ name, value }).onConflictDoUpdate({ target: config.name, set: { value } }).run();
+/** The argon2 hash of the hub password, when one is set. */
+export function hubPasswordHash(db: DbOrTx): Promise<string | undefined> {
+  return hubConfigValue(db, HUB_PASSWORD_KEY);
 }
 
 export function configValueOf(k: keyof HubConfig, v: HubConfig[keyof HubConfig]): string {

@@ -12,28 +12,33 @@ import {
   hubLanguageSchema,
   hubSearchQuerySchema,
 } from '@gatehouse/shared';
-import { and, asc, count, desc, eq, gt, gte, inArray, lte, type SQL } from 'drizzle-orm';
 import type { DbOrTx } from '../../db/client';
-import { type HubCourseRow, type HubSiteRow, hubCourses, hubSites } from '../../db/schema';
+import { type WriteActor, withWrite } from '../../db/write';
 import type { Deps } from '../../deps';
 import { HttpError, notFound } from '../../lib/http-error';
 import { invalidParameter, moodleError } from '../../webservice/exceptions';
-import { type Actor, writeAudit } from '../audit/audit.service';
 import { readHubConfig } from './hub-config';
-import { effectiveMaxPerDay, keywordsCondition } from './hub-sites.service';
+import {
+  type CourseSearch,
+  countCourses,
+  countCoursesPublishedSince,
+  countSearchedCourses,
+  courseById,
+  courseIdsOfSite,
+  coursesByIds,
+  courseViewById,
+  deleteCourses,
+  enrollableCourseOfSite,
+  type HubCourseRow,
+  insertCourse,
+  listCourseViews,
+  searchCourseRows,
+  updateCourseRow,
+} from './hub-courses.repo';
+import type { HubSiteRow } from './hub-sites.repo';
+import { effectiveMaxPerDay } from './hub-sites.service';
 
 const DAY = 86_400;
-
-const KEYWORD_FIELDS = [
-  hubCourses.fullname,
-  hubCourses.shortname,
-  hubCourses.description,
-  hubCourses.creatorName,
-  hubCourses.publisherName,
-  hubCourses.contributorNames,
-  hubCourses.coverage,
-  hubCourses.subject,
-];
 
 // ---- publishing (hub_register_courses, hub_unregister_courses) --------------------------------
 
@@ -106,40 +111,25 @@ function cleanCourse(c: CourseInput, i: number) {
  * publication counts towards the site's maximum per day (its own, or the hub's default), over
  * the last 24 hours.
  */
-export function publishCourses(deps: Deps, site: HubSiteRow, list: CourseInput[], actor: Actor): number[] {
+export async function publishCourses(
+  deps: Deps,
+  site: HubSiteRow,
+  list: CourseInput[],
+  actor: WriteActor,
+): Promise<number[]> {
   const cleaned = list.map(cleanCourse);
   const now = deps.now();
   const visible = site.trusted || site.prioritised;
-  return deps.store.db.transaction((tx) => {
-    const max = effectiveMaxPerDay(tx, site);
-    const recent =
-      tx
-        .select({ n: count() })
-        .from(hubCourses)
-        .where(and(eq(hubCourses.siteId, site.id), gt(hubCourses.timePublished, now - DAY)))
-        .get()?.n ?? 0;
+  return withWrite(deps, async (tx, w) => {
+    const max = await effectiveMaxPerDay(tx, site);
+    const recent = await countCoursesPublishedSince(tx, site.id, now - DAY);
     let added = 0;
     const ids: number[] = [];
     for (const c of cleaned) {
-      const existing = c.enrollable
-        ? tx
-            .select()
-            .from(hubCourses)
-            .where(
-              and(
-                eq(hubCourses.siteId, site.id),
-                eq(hubCourses.siteCourseId, c.siteCourseId),
-                eq(hubCourses.enrollable, true),
-              ),
-            )
-            .get()
-        : undefined;
+      const existing = c.enrollable ? await enrollableCourseOfSite(tx, site.id, c.siteCourseId) : undefined;
       if (existing) {
         // Changed content from a site that is not trusted goes back to review.
-        tx.update(hubCourses)
-          .set({ ...c, visible, timeModified: now })
-          .where(eq(hubCourses.id, existing.id))
-          .run();
+        await updateCourseRow(tx, existing.id, { ...c, visible, timeModified: now });
         ids.push(existing.id);
         continue;
       }
@@ -150,45 +140,29 @@ export function publishCourses(deps: Deps, site: HubSiteRow, list: CourseInput[]
           `${recent} course(s) published in the last 24 hours`,
         );
       }
-      const row = tx
-        .insert(hubCourses)
-        .values({ ...c, siteId: site.id, visible, timePublished: now, timeModified: now })
-        .returning({ id: hubCourses.id })
-        .get();
+      ids.push(await insertCourse(tx, { ...c, siteId: site.id, visible, timePublished: now, timeModified: now }));
       added++;
-      ids.push(row.id);
     }
-    writeAudit(
-      tx,
-      actor,
-      {
-        action: 'hub.course.publish',
-        targetType: 'hubsite',
-        targetId: site.id,
-        summary: `The site ${site.name} published ${cleaned.length} course(s) (web service): ${cleaned
-          .map((c) => c.fullname)
-          .join(', ')}${visible ? '' : ' (hidden until the administrator makes them visible)'}`,
-        details: { ids, visible },
-      },
-      now,
-    );
+    w.audit(actor, {
+      action: 'hub.course.publish',
+      targetType: 'hubsite',
+      targetId: site.id,
+      summary: `The site ${site.name} published ${cleaned.length} course(s) (web service): ${cleaned
+        .map((c) => c.fullname)
+        .join(', ')}${visible ? '' : ' (hidden until the administrator makes them visible)'}`,
+      details: { ids, visible },
+    });
+    w.invalidate({ kind: 'hub' });
     return ids;
   });
 }
 
 /** hub_unregister_courses: only the calling site's own courses; all of them, or none. */
-export function unpublishCourses(deps: Deps, site: HubSiteRow, ids: number[], actor: Actor): void {
+export async function unpublishCourses(deps: Deps, site: HubSiteRow, ids: number[], actor: WriteActor): Promise<void> {
   const unique = [...new Set(ids)];
   if (!unique.length) return;
-  deps.store.db.transaction((tx) => {
-    const own = new Set(
-      tx
-        .select({ id: hubCourses.id })
-        .from(hubCourses)
-        .where(and(eq(hubCourses.siteId, site.id), inArray(hubCourses.id, unique)))
-        .all()
-        .map((r) => r.id),
-    );
+  await withWrite(deps, async (tx, w) => {
+    const own = new Set(await courseIdsOfSite(tx, site.id, unique));
     const foreign = unique.filter((id) => !own.has(id));
     if (foreign.length) {
       throw moodleError(
@@ -197,81 +171,33 @@ export function unpublishCourses(deps: Deps, site: HubSiteRow, ids: number[], ac
         `course id(s) ${foreign.join(', ')}`,
       );
     }
-    tx.delete(hubCourses).where(inArray(hubCourses.id, unique)).run();
-    writeAudit(
-      tx,
-      actor,
-      {
-        action: 'hub.course.unpublish',
-        targetType: 'hubsite',
-        targetId: site.id,
-        summary: `The site ${site.name} removed ${unique.length} course(s) from the hub (web service)`,
-        details: { ids: unique },
-      },
-      deps.now(),
-    );
+    await deleteCourses(tx, unique);
+    w.audit(actor, {
+      action: 'hub.course.unpublish',
+      targetType: 'hubsite',
+      targetId: site.id,
+      summary: `The site ${site.name} removed ${unique.length} course(s) from the hub (web service)`,
+      details: { ids: unique },
+    });
+    w.invalidate({ kind: 'hub' });
   });
 }
 
 // ---- searching -------------------------------------------------------------------------------
 
-export interface CourseSearch {
-  search?: string;
-  /** Restrict to one site's courses, hidden ones included (a site asking for its own). */
-  ownSiteId?: number;
-  ids?: number[];
-  sitecourseids?: number[];
-  language?: string;
-  subject?: string;
-  audience?: string;
-  educationallevel?: string;
-  licenceshortname?: string;
-  coverage?: string;
-  /** undefined: both kinds. */
-  enrollable?: boolean;
-}
-
-/** The search conditions: visible courses of visible sites, unless a site asks for its own. */
-function searchConditions(s: CourseSearch): SQL[] {
-  const where: SQL[] = keywordsCondition(s.search, KEYWORD_FIELDS);
-  if (s.ownSiteId !== undefined) where.push(eq(hubCourses.siteId, s.ownSiteId));
-  else where.push(eq(hubCourses.visible, true), eq(hubSites.visible, true));
-  if (s.ids?.length) where.push(inArray(hubCourses.id, s.ids));
-  if (s.sitecourseids?.length) where.push(inArray(hubCourses.siteCourseId, s.sitecourseids));
-  if (s.language) where.push(eq(hubCourses.language, s.language));
-  if (s.subject) where.push(eq(hubCourses.subject, s.subject));
-  if (s.audience) where.push(eq(hubCourses.audience, s.audience));
-  if (s.educationallevel) where.push(eq(hubCourses.educationalLevel, s.educationallevel));
-  if (s.licenceshortname) where.push(eq(hubCourses.licence, s.licenceshortname));
-  if (s.coverage) where.push(eq(hubCourses.coverage, s.coverage));
-  if (s.enrollable !== undefined) where.push(eq(hubCourses.enrollable, s.enrollable));
-  return where;
-}
-
-/** Prioritised sites' courses first, then the most recently changed. */
-const SEARCH_ORDER = [desc(hubSites.prioritised), desc(hubCourses.timeModified), desc(hubCourses.id)];
-
-export function searchCourses(db: DbOrTx, s: CourseSearch, limit: { from: number; num: number }) {
-  const cond = and(...searchConditions(s));
-  const rows = db
-    .select({ c: hubCourses, s: hubSites })
-    .from(hubCourses)
-    .innerJoin(hubSites, eq(hubSites.id, hubCourses.siteId))
-    .where(cond)
-    .orderBy(...SEARCH_ORDER)
-    .limit(limit.num)
-    .offset(limit.from)
-    .all();
-  const total =
-    db.select({ n: count() }).from(hubCourses).innerJoin(hubSites, eq(hubSites.id, hubCourses.siteId)).where(cond).get()
-      ?.n ?? 0;
+/** A page of the search (visible courses of visible sites, unless a site asks for its own) and its total. */
+export async function searchCourses(db: DbOrTx, s: CourseSearch, limit: { from: number; num: number }) {
+  const [rows, total] = await Promise.all([
+    searchCourseRows(db, s, { limit: limit.num, offset: limit.from }),
+    countSearchedCourses(db, s),
+  ]);
   return { rows, total };
 }
 
 /** The visitors' search of the hub's front page. */
-export function visitorSearch(deps: Deps, input: unknown): HubSearchResultDto {
+export async function visitorSearch(deps: Deps, input: unknown): Promise<HubSearchResultDto> {
   const q = hubSearchQuerySchema.parse(input);
-  const hub = readHubConfig(deps.store.db);
+  const hub = await readHubConfig(deps.store.db);
   if (!hub.enabled || hub.privacy === 'private') {
     throw new HttpError(
       404,
@@ -281,7 +207,7 @@ export function visitorSearch(deps: Deps, input: unknown): HubSearchResultDto {
         : 'There is no hub on this site (the hub is not enabled)',
     );
   }
-  const { rows, total } = searchCourses(
+  const { rows, total } = await searchCourses(
     deps.store.db,
     { search: q.q },
     { from: (q.page - 1) * q.perPage, num: q.perPage },
@@ -346,64 +272,49 @@ function toDto(c: HubCourseRow, s: HubSiteRow | null): HubCourseDto {
   };
 }
 
-const SORTS = {
-  fullname: [hubCourses.fullname],
-  site: [hubSites.name, hubCourses.fullname],
-  language: [hubCourses.language, hubCourses.fullname],
-  visible: [hubCourses.visible, hubCourses.fullname],
-  timepublished: [hubCourses.timePublished],
-  timemodified: [hubCourses.timeModified],
-} as const;
-
-export function listCourses(deps: Deps, input: HubCourseListQuery) {
+export async function listCourses(deps: Deps, input: HubCourseListQuery) {
   const q = hubCourseListQuerySchema.parse(input);
   const { db } = deps.store;
-  const where: SQL[] = keywordsCondition(q.search, KEYWORD_FIELDS);
-  if (q.siteId) where.push(eq(hubCourses.siteId, q.siteId));
-  if (q.visibility !== 'all') where.push(eq(hubCourses.visible, q.visibility === 'visible'));
-  if (q.language) where.push(eq(hubCourses.language, q.language));
-  if (q.subject) where.push(eq(hubCourses.subject, q.subject));
-  if (q.audience) where.push(eq(hubCourses.audience, q.audience));
-  if (q.educationalLevel) where.push(eq(hubCourses.educationalLevel, q.educationalLevel));
-  if (q.licence) where.push(eq(hubCourses.licence, q.licence));
-  if (q.type) where.push(eq(hubCourses.enrollable, q.type === 'enrollable'));
-  if (q.modifiedFrom !== undefined) where.push(gte(hubCourses.timeModified, q.modifiedFrom));
-  if (q.modifiedTo !== undefined) where.push(lte(hubCourses.timeModified, q.modifiedTo));
-  const cond = where.length ? and(...where) : undefined;
-  const dir = q.dir === 'desc' ? desc : asc;
-  const rows = db
-    .select({ c: hubCourses, s: hubSites })
-    .from(hubCourses)
-    .leftJoin(hubSites, eq(hubSites.id, hubCourses.siteId))
-    .where(cond)
-    .orderBy(...SORTS[q.sort].map((c) => dir(c)), dir(hubCourses.id))
-    .limit(q.perPage)
-    .offset((q.page - 1) * q.perPage)
-    .all();
-  const total = db.select({ n: count() }).from(hubCourses).where(cond).get()?.n ?? 0;
+  const filter = {
+    search: q.search,
+    siteId: q.siteId,
+    visible: q.visibility === 'all' ? undefined : q.visibility === 'visible',
+    language: q.language,
+    subject: q.subject,
+    audience: q.audience,
+    educationalLevel: q.educationalLevel,
+    licence: q.licence,
+    enrollable: q.type ? q.type === 'enrollable' : undefined,
+    modifiedFrom: q.modifiedFrom,
+    modifiedTo: q.modifiedTo,
+  };
+  const [rows, total] = await Promise.all([
+    listCourseViews(db, filter, q, { limit: q.perPage, offset: (q.page - 1) * q.perPage }),
+    countCourses(db, filter),
+  ]);
   return { items: rows.map((r) => toDto(r.c, r.s)), total, page: q.page, perPage: q.perPage };
 }
 
-export function getCourseDto(deps: Deps, id: number): HubCourseDto {
-  const r = deps.store.db
-    .select({ c: hubCourses, s: hubSites })
-    .from(hubCourses)
-    .leftJoin(hubSites, eq(hubSites.id, hubCourses.siteId))
-    .where(eq(hubCourses.id, id))
-    .get();
+export async function getCourseDto(deps: Deps, id: number): Promise<HubCourseDto> {
+  const r = await courseViewById(deps.store.db, id);
   if (!r) throw notFound('Course');
   return toDto(r.c, r.s);
 }
 
-function loadCourse(deps: Deps, id: number): HubCourseRow {
-  const c = deps.store.db.select().from(hubCourses).where(eq(hubCourses.id, id)).get();
+async function loadCourse(db: DbOrTx, id: number): Promise<HubCourseRow> {
+  const c = await courseById(db, id);
   if (!c) throw notFound('Course');
   return c;
 }
 
-export function updateCourse(deps: Deps, id: number, input: HubCourseUpdate, actor: Actor): HubCourseDto {
+export async function updateCourse(
+  deps: Deps,
+  id: number,
+  input: HubCourseUpdate,
+  actor: WriteActor,
+): Promise<HubCourseDto> {
   const patch = hubCourseUpdateSchema.parse(input);
-  const c = loadCourse(deps, id);
+  const c = await loadCourse(deps.store.db, id);
   const next = { ...c, ...patch };
   if (next.enrollable && !next.courseUrl) {
     const msg = 'An enrollable course needs its course URL';
@@ -411,57 +322,50 @@ export function updateCourse(deps: Deps, id: number, input: HubCourseUpdate, act
   }
   const changed = Object.fromEntries(Object.entries(patch).filter(([k, v]) => c[k as keyof HubCourseRow] !== v));
   if (!Object.keys(changed).length) return getCourseDto(deps, id);
-  deps.store.db.transaction((tx) => {
-    tx.update(hubCourses)
-      .set({ ...changed, timeModified: deps.now() })
-      .where(eq(hubCourses.id, id))
-      .run();
-    writeAudit(
-      tx,
-      actor,
-      {
-        action: 'hub.course.update',
-        targetType: 'hubcourse',
-        targetId: id,
-        summary: `Updated the hub course ${next.fullname}: ${Object.keys(changed).join(', ')}`,
-        details: { changed },
-      },
-      deps.now(),
-    );
+  await withWrite(deps, async (tx, w) => {
+    await updateCourseRow(tx, id, { ...changed, timeModified: deps.now() });
+    w.audit(actor, {
+      action: 'hub.course.update',
+      targetType: 'hubcourse',
+      targetId: id,
+      summary: `Updated the hub course ${next.fullname}: ${Object.keys(changed).join(', ')}`,
+      details: { changed },
+    });
+    w.invalidate({ kind: 'hub' });
   });
   return getCourseDto(deps, id);
 }
 
-/** Show, hide or delete courses, in one transaction, one audit row per course. */
-export function courseAction(deps: Deps, ids: number[], action: HubCourseBulk['action'], actor: Actor) {
+/** Show, hide or delete courses, in one write, one audit row per course. */
+export async function courseAction(
+  deps: Deps,
+  ids: number[],
+  action: HubCourseBulk['action'],
+  actor: WriteActor,
+): Promise<{ changed: number; action: HubCourseBulk['action']; ids: number[] }> {
   const unique = [...new Set(ids)];
-  const now = deps.now();
-  return deps.store.db.transaction((tx) => {
-    const found = tx.select().from(hubCourses).where(inArray(hubCourses.id, unique)).all();
+  return withWrite(deps, async (tx, w) => {
+    const found = await coursesByIds(tx, unique);
     const missing = unique.filter((id) => !found.some((c) => c.id === id));
     if (missing.length) throw new HttpError(404, 'notfound', `Course(s) not found: ${missing.join(', ')}`);
     let changed = 0;
     for (const c of found) {
       if (action === 'delete') {
-        tx.delete(hubCourses).where(eq(hubCourses.id, c.id)).run();
+        await deleteCourses(tx, [c.id]);
       } else {
         const visible = action === 'show';
         if (c.visible === visible) continue;
-        tx.update(hubCourses).set({ visible }).where(eq(hubCourses.id, c.id)).run();
+        await updateCourseRow(tx, c.id, { visible });
       }
       changed++;
-      writeAudit(
-        tx,
-        actor,
-        {
-          action: `hub.course.${action}`,
-          targetType: 'hubcourse',
-          targetId: c.id,
-          summary: `${action === 'delete' ? 'Deleted' : action === 'show' ? 'Made visible' : 'Hid'} the hub course ${c.fullname}`,
-        },
-        now,
-      );
+      w.audit(actor, {
+        action: `hub.course.${action}`,
+        targetType: 'hubcourse',
+        targetId: c.id,
+        summary: `${action === 'delete' ? 'Deleted' : action === 'show' ? 'Made visible' : 'Hid'} the hub course ${c.fullname}`,
+      });
     }
+    if (changed) w.invalidate({ kind: 'hub' });
     return { changed, action, ids: unique };
   });
 }

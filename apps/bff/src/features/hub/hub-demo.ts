@@ -1,13 +1,13 @@
-import { count } from 'drizzle-orm';
-import type { Tx } from '../../db/client';
-import { hubCourses, hubSites } from '../../db/schema';
+import type { DbOrTx } from '../../db/client';
+import { insertCourses, type NewHubCourse } from './hub-courses.repo';
+import { countSites, insertSite, type NewHubSite } from './hub-sites.repo';
 
 // Demo data for the hub screens: sites in each state (prioritised, trusted, untrusted, hidden)
 // and courses in several states. Demo sites never registered, so they have no user or token.
 
 const DAY = 86_400;
 
-type DemoCourse = Omit<typeof hubCourses.$inferInsert, 'siteId' | 'timePublished' | 'timeModified'> & {
+type DemoCourse = Omit<NewHubCourse, 'siteId' | 'timePublished' | 'timeModified'> & {
   daysAgo: number;
 };
 
@@ -28,7 +28,7 @@ const course = (c: Partial<DemoCourse> & Pick<DemoCourse, 'siteCourseId' | 'full
 });
 
 const DEMO: {
-  site: Omit<typeof hubSites.$inferInsert, 'timeRegistered' | 'timeModified'>;
+  site: Omit<NewHubSite, 'timeRegistered' | 'timeModified'>;
   courses: DemoCourse[];
 }[] = [
   {
@@ -195,24 +195,19 @@ const DEMO: {
 ];
 
 /** Seeds the demo hub sites and courses, once: only while the hub has no site at all. */
-export function seedHubDemo(tx: Tx, now: number): boolean {
-  if ((tx.select({ n: count() }).from(hubSites).get()?.n ?? 0) > 0) return false;
+export async function seedHubDemo(tx: DbOrTx, now: number): Promise<boolean> {
+  if ((await countSites(tx)) > 0) return false;
   for (const d of DEMO) {
-    const site = tx
-      .insert(hubSites)
-      .values({ ...d.site, timeRegistered: now - 60 * DAY, timeModified: now - 60 * DAY })
-      .returning({ id: hubSites.id })
-      .get();
-    tx.insert(hubCourses)
-      .values(
-        d.courses.map(({ daysAgo, ...c }) => ({
-          ...c,
-          siteId: site.id,
-          timePublished: now - daysAgo * DAY,
-          timeModified: now - daysAgo * DAY,
-        })),
-      )
-      .run();
+    const site = await insertSite(tx, { ...d.site, timeRegistered: now - 60 * DAY, timeModified: now - 60 * DAY });
+    await insertCourses(
+      tx,
+      d.courses.map(({ daysAgo, ...c }) => ({
+        ...c,
+        siteId: site.id,
+        timePublished: now - daysAgo * DAY,
+        timeModified: now - daysAgo * DAY,
+      })),
+    );
   }
   return true;
 }

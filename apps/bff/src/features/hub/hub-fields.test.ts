@@ -2,7 +2,8 @@ import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { config, hubCourses, hubSites } from '../../db/schema';
 import { type Client, errorOf, makeTestApp, signIn, type TestApp } from '../../test/helpers';
-import { HUB_CONFIG_KEYS, writeConfigValue } from './hub-config';
+import { HUB_CONFIG_KEYS } from './hub-config';
+import { putHubConfigValue } from './hub-config.repo';
 import { courseInfo, enableHub, rpc, siteInfo } from './hub-rpc.test-helpers';
 
 // What an administrator types into the hub's console forms is what the hub's functions return:
@@ -118,8 +119,8 @@ describe('console input follows the return types', () => {
   });
 
   it('what was stored before these checks is returned cleaned, never an invalid_response_exception', async () => {
-    writeConfigValue(t.store.db, HUB_CONFIG_KEYS.name, '<b>Bold</b> hub');
-    writeConfigValue(t.store.db, HUB_CONFIG_KEYS.contactEmail, 'a@b.example?bcc=victim@evil.example');
+    await putHubConfigValue(t.store.db, HUB_CONFIG_KEYS.name, '<b>Bold</b> hub');
+    await putHubConfigValue(t.store.db, HUB_CONFIG_KEYS.contactEmail, 'a@b.example?bcc=victim@evil.example');
     t.store.db
       .update(hubCourses)
       .set({ fullname: 'Old <i>markup</i>', publisherEmail: 'a?bcc=x@b.example' })

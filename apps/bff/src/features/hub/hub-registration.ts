@@ -1,16 +1,19 @@
 import { EMAIL_RULE, hubCountrySchema, hubLanguageSchema, isEmail } from '@gatehouse/shared';
-import { and, eq, ne } from 'drizzle-orm';
-import { type HubSiteRow, hubCourses, hubSites, roles, users } from '../../db/schema';
+import type { DbOrTx } from '../../db/client';
+import { type WriteActor, withWrite } from '../../db/write';
 import type { Deps } from '../../deps';
 import { verifyPassword } from '../../lib/password';
 import { invalidParameter, moodleError } from '../../webservice/exceptions';
-import { type Actor, writeAudit } from '../audit/audit.service';
+import { ensureRoleAssignment, findRoleByShortname } from '../roles/roles.repo';
 import { issueToken } from '../tokens/tokens.service';
-import { HUB_PASSWORD_KEY, readConfigValue, readHubConfig } from './hub-config';
+import { insertUser, userIdByUsername } from '../users/users.repo';
+import { hubPasswordHash, readHubConfig } from './hub-config';
 import { HUB_ROLE, HUB_SERVICE } from './hub-constants';
+import { deleteCoursesOfSite } from './hub-courses.repo';
 import { countAddressAttempt, reserveHubRegistration } from './hub-limits';
-import { ensureAssignment, hubService, unusablePassword } from './hub-setup';
-import { normaliseSiteUrl, removeSiteAccess, siteByUrl } from './hub-sites.service';
+import { hubService, unusablePassword } from './hub-setup';
+import { deleteSiteRow, type HubSiteRow, insertSite, otherSiteHasUrl, siteByUrl, updateSite } from './hub-sites.repo';
+import { normaliseSiteUrl, removeSiteAccessIn } from './hub-sites.service';
 
 // What registered sites do through the hub's web-service functions: register, update their
 // information, leave. Errors are Moodle exceptions, as the functions report them.
@@ -54,11 +57,9 @@ function cleanSiteInfo(info: SiteInfo) {
   };
 }
 
-function freeUsername(tx: Parameters<Parameters<Deps['store']['db']['transaction']>[0]>[0], base: string): string {
+async function freeUsername(db: DbOrTx, base: string): Promise<string> {
   let name = base;
-  for (let i = 2; tx.select({ id: users.id }).from(users).where(eq(users.username, name)).get(); i++) {
-    name = `${base}_${i}`;
-  }
+  for (let i = 2; (await userIdByUsername(db, name)) !== undefined; i++) name = `${base}_${i}`;
   return name;
 }
 
@@ -73,11 +74,10 @@ export async function registerSite(
   deps: Deps,
   info: SiteInfo,
   password: string,
-  actor: Actor,
+  actor: WriteActor,
   ip: string = actor.ip,
 ): Promise<{ siteid: number; token: string }> {
-  const { db } = deps.store;
-  const hub = readHubConfig(db);
+  const hub = await readHubConfig(deps.store.db);
   if (!hub.enabled) throw moodleError('hubdisabled', 'The hub is not enabled');
   await countAddressAttempt(deps, ip);
   const place = await reserveHubRegistration(deps);
@@ -94,11 +94,10 @@ async function register(
   privacy: string,
   info: SiteInfo,
   password: string,
-  actor: Actor,
+  actor: WriteActor,
 ): Promise<{ siteid: number; token: string }> {
-  const { db } = deps.store;
   if (privacy === 'private') {
-    const hash = readConfigValue(db, HUB_PASSWORD_KEY);
+    const hash = await hubPasswordHash(deps.store.db);
     if (!hash || password.length > 200 || !(await verifyPassword(hash, password))) {
       throw moodleError(
         'wronghubpassword',
@@ -109,36 +108,35 @@ async function register(
   }
   const values = cleanSiteInfo(info);
   const now = deps.now();
-  const result = db.transaction((tx) => {
-    if (siteByUrl(tx, values.url)) {
+  return withWrite(deps, async (tx, w) => {
+    if (await siteByUrl(tx, values.url)) {
       throw moodleError('sitealreadyregistered', 'This site is already registered on this hub', values.url);
     }
-    const role = tx.select().from(roles).where(eq(roles.shortname, HUB_ROLE.registered)).get();
-    const service = hubService(tx, HUB_SERVICE.registered);
+    const role = await findRoleByShortname(tx, HUB_ROLE.registered);
+    const service = await hubService(tx, HUB_SERVICE.registered);
     if (!role || !service) throw moodleError('hubdisabled', 'The hub is not set up: enable it again');
-    const site = tx
-      .insert(hubSites)
-      .values({ ...values, trusted: false, prioritised: false, visible: true, timeRegistered: now, timeModified: now })
-      .returning()
-      .get();
-    const user = tx
-      .insert(users)
-      .values({
-        username: freeUsername(tx, `hub_site_${site.id}`),
-        firstname: values.name.slice(0, 100),
-        lastname: '(hub site)',
-        email: values.contactEmail,
-        passwordHash: unusablePassword(),
-        auth: 'webservice',
-        protected: true,
-        timecreated: now,
-        timemodified: now,
-      })
-      .returning()
-      .get();
-    ensureAssignment(tx, role.id, user.id, now);
-    tx.update(hubSites).set({ userId: user.id }).where(eq(hubSites.id, site.id)).run();
-    const token = issueToken(deps, tx, {
+    const site = await insertSite(tx, {
+      ...values,
+      trusted: false,
+      prioritised: false,
+      visible: true,
+      timeRegistered: now,
+      timeModified: now,
+    });
+    const user = await insertUser(tx, {
+      username: await freeUsername(tx, `hub_site_${site.id}`),
+      firstname: values.name.slice(0, 100),
+      lastname: '(hub site)',
+      email: values.contactEmail,
+      passwordHash: unusablePassword(),
+      auth: 'webservice',
+      protected: true,
+      timecreated: now,
+      timemodified: now,
+    });
+    await ensureRoleAssignment(tx, role.id, user.id, now);
+    await updateSite(tx, site.id, { userId: user.id });
+    const token = await issueToken(deps, tx, w, {
       user,
       service,
       name: `Hub site ${values.url}`,
@@ -148,37 +146,24 @@ async function register(
       origin: 'hub',
       hidden: true,
     });
-    writeAudit(
-      tx,
-      actor,
-      {
-        action: 'hub.site.register',
-        targetType: 'hubsite',
-        targetId: site.id,
-        summary: `The site ${values.name} (${values.url}) registered with the hub (web service); user ${user.username}`,
-        details: { url: values.url, userId: user.id, tokenId: token.id },
-      },
-      now,
-    );
+    w.audit(actor, {
+      action: 'hub.site.register',
+      targetType: 'hubsite',
+      targetId: site.id,
+      summary: `The site ${values.name} (${values.url}) registered with the hub (web service); user ${user.username}`,
+      details: { url: values.url, userId: user.id, tokenId: token.id },
+    });
+    w.invalidate({ kind: 'hub' }, { kind: 'user', id: user.id }, { kind: 'roles' });
     return { siteid: site.id, token: token.secret };
   });
-  deps.gen.bump();
-  return result;
 }
 
 /** hub_update_site_info: the calling site's information; a new URL must still be unique. */
-export function updateSiteInfo(deps: Deps, site: HubSiteRow, info: SiteInfo, actor: Actor): void {
+export async function updateSiteInfo(deps: Deps, site: HubSiteRow, info: SiteInfo, actor: WriteActor): Promise<void> {
   const values = cleanSiteInfo(info);
   const now = deps.now();
-  deps.store.db.transaction((tx) => {
-    if (
-      values.url !== site.url &&
-      tx
-        .select({ id: hubSites.id })
-        .from(hubSites)
-        .where(and(eq(hubSites.url, values.url), ne(hubSites.id, site.id)))
-        .get()
-    ) {
+  await withWrite(deps, async (tx, w) => {
+    if (values.url !== site.url && (await otherSiteHasUrl(tx, values.url, site.id))) {
       throw moodleError(
         'sitealreadyregistered',
         'Another site with this URL is already registered on this hub',
@@ -186,44 +171,32 @@ export function updateSiteInfo(deps: Deps, site: HubSiteRow, info: SiteInfo, act
       );
     }
     const changed = Object.keys(values).filter((k) => site[k as keyof HubSiteRow] !== values[k as keyof typeof values]);
-    tx.update(hubSites)
-      .set({ ...values, timeModified: now })
-      .where(eq(hubSites.id, site.id))
-      .run();
-    writeAudit(
-      tx,
-      actor,
-      {
-        action: 'hub.site.updateinfo',
-        targetType: 'hubsite',
-        targetId: site.id,
-        summary: `The site ${values.name} updated its hub information (web service)${changed.length ? `: ${changed.join(', ')}` : ''}`,
-        details: { changed },
-      },
-      now,
-    );
+    await updateSite(tx, site.id, { ...values, timeModified: now });
+    w.audit(actor, {
+      action: 'hub.site.updateinfo',
+      targetType: 'hubsite',
+      targetId: site.id,
+      summary: `The site ${values.name} updated its hub information (web service)${changed.length ? `: ${changed.join(', ')}` : ''}`,
+      details: { changed },
+    });
+    w.invalidate({ kind: 'hub' });
   });
 }
 
 /** hub_unregister_site: the calling site leaves with its courses; its user and token go. */
-export function unregisterSite(deps: Deps, site: HubSiteRow, actor: Actor): void {
+export async function unregisterSite(deps: Deps, site: HubSiteRow, actor: WriteActor): Promise<void> {
   const now = deps.now();
-  deps.store.db.transaction((tx) => {
-    const courses = tx.delete(hubCourses).where(eq(hubCourses.siteId, site.id)).run().changes;
-    const tokens = removeSiteAccess(tx, site, now);
-    tx.delete(hubSites).where(eq(hubSites.id, site.id)).run();
-    writeAudit(
-      tx,
-      actor,
-      {
-        action: 'hub.site.unregister',
-        targetType: 'hubsite',
-        targetId: site.id,
-        summary: `The site ${site.name} (${site.url}) unregistered from the hub with its ${courses} course(s) (web service)`,
-        details: { courses, tokensDeleted: tokens },
-      },
-      now,
-    );
+  await withWrite(deps, async (tx, w) => {
+    const courses = await deleteCoursesOfSite(tx, site.id);
+    const tokens = await removeSiteAccessIn(tx, w, site, now);
+    await deleteSiteRow(tx, site.id);
+    w.audit(actor, {
+      action: 'hub.site.unregister',
+      targetType: 'hubsite',
+      targetId: site.id,
+      summary: `The site ${site.name} (${site.url}) unregistered from the hub with its ${courses} course(s) (web service)`,
+      details: { courses, tokensDeleted: tokens },
+    });
+    w.invalidate({ kind: 'hub' });
   });
-  deps.gen.bump();
 }

@@ -1,23 +1,36 @@
 import { randomBytes } from 'node:crypto';
-import { and, eq, inArray } from 'drizzle-orm';
-import type { Tx } from '../../db/client';
-import {
-  externalServiceFunctions,
-  externalServices,
-  externalTokens,
-  roleAssignments,
-  roleCapabilities,
-  roles,
-  type UserRow,
-  users,
-} from '../../db/schema';
+import type { DbOrTx } from '../../db/client';
+import type { WriteActor, WriteScope } from '../../db/write';
 import type { Catalogue, Deps } from '../../deps';
 import { HttpError } from '../../lib/http-error';
-import { type Actor, writeAudit } from '../audit/audit.service';
+import {
+  ensureRoleAssignment,
+  findRoleByName,
+  findRoleByShortname,
+  insertRole,
+  maxRoleSortorder,
+  setAllowedCapabilities,
+} from '../roles/roles.repo';
+import {
+  deleteServiceFunctions,
+  findServiceByShortname,
+  functionNamesOf,
+  insertService,
+  insertServiceFunctions,
+  listServiceRows,
+  type ServiceRow,
+  serviceIdWith,
+  updateServiceRow,
+} from '../services/services.repo';
 import { hashToken } from '../tokens/token-secret';
+import { deleteTokensById } from '../tokens/tokens.repo';
 import { issueToken } from '../tokens/tokens.service';
-import { HUB_PUBLIC_TOKEN_KEY, readConfigValue, writeConfigValue } from './hub-config';
+import { invalidateTokens } from '../tokens/tokens-of';
+import { findUserByUsername, insertUser, type UserRow } from '../users/users.repo';
+import { HUB_PUBLIC_TOKEN_KEY } from './hub-config';
+import { hubConfigValue, putHubConfigValue } from './hub-config.repo';
 import { HUB_COMPONENT, HUB_ROLE, HUB_SERVICE, HUB_USER } from './hub-constants';
+import { hubTokenIdWithHash, hubTokensOf } from './hub-tokens.repo';
 
 // What enabling the hub creates, after the seed's "Important things about roles, users and web
 // services": one role per kind of caller (hub directory, registered sites, public sites), the
@@ -94,71 +107,56 @@ function refuseClash(what: string, detail: string): never {
   throw new HttpError(409, 'conflict', `The hub cannot be enabled: ${what} ${detail}. Rename it first.`);
 }
 
-function ensureRoles(tx: Tx, created: HubCreated): Map<string, number> {
+async function ensureRoles(tx: DbOrTx, created: HubCreated): Promise<Map<string, number>> {
   const ids = new Map<string, number>();
   for (const def of HUB_ROLES) {
-    let row = tx.select().from(roles).where(eq(roles.shortname, def.shortname)).get();
+    let row = await findRoleByShortname(tx, def.shortname);
     if (row && !row.protected) refuseClash('a role with the short name', `"${def.shortname}" already exists`);
     if (!row) {
-      const sameName = tx.select().from(roles).where(eq(roles.name, def.name)).get();
-      if (sameName) refuseClash('a role named', `"${def.name}" already exists`);
-      const max = tx
-        .select({ n: roles.sortorder })
-        .from(roles)
-        .all()
-        .reduce((m, r) => Math.max(m, r.n), 0);
-      row = tx
-        .insert(roles)
-        .values({
-          shortname: def.shortname,
-          name: def.name,
-          description: def.description,
-          sortorder: max + 1,
-          protected: true,
-        })
-        .returning()
-        .get();
+      if (await findRoleByName(tx, def.name)) refuseClash('a role named', `"${def.name}" already exists`);
+      row = await insertRole(tx, {
+        shortname: def.shortname,
+        name: def.name,
+        description: def.description,
+        sortorder: (await maxRoleSortorder(tx)) + 1,
+        protected: true,
+      });
       created.roles++;
     }
     // The role's capabilities are exactly the hub's (nobody else can change a protected role).
-    tx.delete(roleCapabilities).where(eq(roleCapabilities.roleId, row.id)).run();
-    tx.insert(roleCapabilities)
-      .values(def.caps.map((capability) => ({ roleId: row.id, capability, permission: 'allow' as const })))
-      .run();
+    await setAllowedCapabilities(tx, row.id, def.caps);
     ids.set(def.shortname, row.id);
   }
   return ids;
 }
 
-/** Gives a user a role unless they hold it. */
-export function ensureAssignment(tx: Tx, roleId: number, userId: number, now: number): void {
-  tx.insert(roleAssignments).values({ roleId, userId, timecreated: now }).onConflictDoNothing().run();
-}
-
-function ensureUsers(tx: Tx, roleIds: Map<string, number>, now: number, created: HubCreated) {
+async function ensureUsers(
+  tx: DbOrTx,
+  roleIds: Map<string, number>,
+  now: number,
+  created: HubCreated,
+): Promise<Map<string, UserRow>> {
   const out = new Map<string, UserRow>();
   for (const def of HUB_USERS) {
-    let u = tx.select().from(users).where(eq(users.username, def.username)).get();
+    let u = await findUserByUsername(tx, def.username);
     if (u && !u.protected) refuseClash('a user named', `"${def.username}" already exists`);
     if (!u) {
-      u = tx
-        .insert(users)
-        .values({
-          username: def.username,
-          firstname: def.firstname,
-          lastname: def.lastname,
-          email: '',
-          passwordHash: unusablePassword(),
-          auth: 'webservice',
-          protected: true,
-          timecreated: now,
-          timemodified: now,
-        })
-        .returning()
-        .get();
+      u = await insertUser(tx, {
+        username: def.username,
+        firstname: def.firstname,
+        lastname: def.lastname,
+        email: '',
+        passwordHash: unusablePassword(),
+        auth: 'webservice',
+        protected: true,
+        timecreated: now,
+        timemodified: now,
+      });
       created.users++;
     }
-    ensureAssignment(tx, roleIds.get(def.role)!, u.id, now);
+    const roleId = roleIds.get(def.role);
+    if (roleId === undefined) throw new Error(`The hub role ${def.role} is missing`);
+    await ensureRoleAssignment(tx, roleId, u.id, now);
     out.set(def.username, u);
   }
   return out;
@@ -169,176 +167,144 @@ function hubServiceFunctions(catalogue: Catalogue, shortname: string): string[] 
   return catalogue.all.filter((f) => f.services?.includes(shortname)).map((f) => f.name);
 }
 
-function ensureServices(tx: Tx, catalogue: Catalogue, now: number, created: HubCreated) {
-  const out = new Map<string, typeof externalServices.$inferSelect>();
+async function ensureServices(
+  tx: DbOrTx,
+  catalogue: Catalogue,
+  now: number,
+  created: HubCreated,
+): Promise<Map<string, ServiceRow>> {
+  const out = new Map<string, ServiceRow>();
   for (const def of HUB_SERVICES) {
-    let s = tx.select().from(externalServices).where(eq(externalServices.shortname, def.shortname)).get();
+    let s = await findServiceByShortname(tx, def.shortname);
     if (s && s.component !== HUB_COMPONENT) refuseClash('a service with the short name', `"${def.shortname}" exists`);
     if (!s) {
-      const sameName = tx.select().from(externalServices).where(eq(externalServices.name, def.name)).get();
-      if (sameName) refuseClash('a service named', `"${def.name}" already exists`);
-      s = tx
-        .insert(externalServices)
-        .values({
-          name: def.name,
-          shortname: def.shortname,
-          enabled: true,
-          restrictedUsers: false,
-          requiredCapability: null,
-          downloadFiles: false,
-          uploadFiles: false,
-          component: HUB_COMPONENT,
-          protected: true,
-          timecreated: now,
-          timemodified: now,
-        })
-        .returning()
-        .get();
+      if ((await serviceIdWith(tx, 'name', def.name)) !== undefined) {
+        refuseClash('a service named', `"${def.name}" already exists`);
+      }
+      s = await insertService(tx, {
+        name: def.name,
+        shortname: def.shortname,
+        enabled: true,
+        restrictedUsers: false,
+        requiredCapability: null,
+        downloadFiles: false,
+        uploadFiles: false,
+        component: HUB_COMPONENT,
+        protected: true,
+        timecreated: now,
+        timemodified: now,
+      });
       created.services++;
     } else if (!s.enabled || !s.protected) {
-      s = tx
-        .update(externalServices)
-        .set({ enabled: true, protected: true, timemodified: now })
-        .where(eq(externalServices.id, s.id))
-        .returning()
-        .get();
+      await updateServiceRow(tx, s.id, { enabled: true, protected: true, timemodified: now });
+      s = { ...s, enabled: true, protected: true, timemodified: now };
     }
     const serviceId = s.id;
-    const wanted = hubServiceFunctions(catalogue, def.shortname);
     // Kept in step with the catalogue, as the built-in services are.
-    tx.delete(externalServiceFunctions).where(eq(externalServiceFunctions.serviceId, serviceId)).run();
-    if (wanted.length) {
-      tx.insert(externalServiceFunctions)
-        .values(wanted.map((functionName) => ({ serviceId, functionName })))
-        .run();
-    }
+    await deleteServiceFunctions(tx, serviceId, await functionNamesOf(tx, serviceId));
+    await insertServiceFunctions(tx, serviceId, hubServiceFunctions(catalogue, def.shortname));
     out.set(def.shortname, s);
   }
   return out;
 }
 
-function hubTokens(tx: Tx, userId: number, serviceId: number) {
-  return tx
-    .select()
-    .from(externalTokens)
-    .where(
-      and(eq(externalTokens.userId, userId), eq(externalTokens.serviceId, serviceId), eq(externalTokens.origin, 'hub')),
-    )
-    .all();
-}
-
 /**
  * Creates whatever of the hub's roles, users, services and tokens is missing, in the caller's
- * transaction, and re-enables its services. Running it again creates nothing new.
+ * write, and re-enables its services. Running it again creates nothing new.
  */
-export function ensureHubStructure(deps: Deps, tx: Tx, actor: Actor): HubCreated {
+export async function ensureHubStructureIn(
+  deps: Deps,
+  tx: DbOrTx,
+  w: WriteScope,
+  actor: WriteActor,
+): Promise<HubCreated> {
   const now = deps.now();
   const created: HubCreated = { roles: 0, users: 0, services: 0, tokens: 0 };
-  const roleIds = ensureRoles(tx, created);
-  const hubUsers = ensureUsers(tx, roleIds, now, created);
-  const services = ensureServices(tx, deps.catalogue, now, created);
+  const roleIds = await ensureRoles(tx, created);
+  const hubUsers = await ensureUsers(tx, roleIds, now, created);
+  const services = await ensureServices(tx, deps.catalogue, now, created);
+  w.invalidate(
+    { kind: 'roles' },
+    ...[...hubUsers.values()].map((u) => ({ kind: 'user' as const, id: u.id })),
+    ...[...services.values()].map((s) => ({ kind: 'service' as const, id: s.id })),
+  );
 
   for (const def of HUB_USERS) {
-    const user = hubUsers.get(def.username)!;
-    const service = services.get(def.service)!;
-    const existing = hubTokens(tx, user.id, service.id);
+    const user = hubUsers.get(def.username);
+    const service = services.get(def.service);
+    if (!user || !service) throw new Error(`The hub's ${def.username} user or ${def.service} service is missing`);
+    const existing = await hubTokensOf(tx, user.id, service.id);
+    const issue = async (name: string) => {
+      const t = await issueToken(deps, tx, w, {
+        user,
+        service,
+        name,
+        ipRestriction: null,
+        validUntil: null,
+        creatorId: null,
+        origin: 'hub',
+        hidden: true,
+      });
+      created.tokens++;
+      return t;
+    };
     if (def.username === HUB_USER.public) {
       // The public token's secret is published, so it is kept: reuse it while it still matches.
-      const secret = readConfigValue(tx, HUB_PUBLIC_TOKEN_KEY);
+      const secret = await hubConfigValue(tx, HUB_PUBLIC_TOKEN_KEY);
       const hash = secret ? hashToken(deps.tokenSecret, secret) : undefined;
       if (existing.length === 1 && existing[0]?.tokenHash === hash) continue;
-      if (existing.length) {
-        tx.delete(externalTokens)
-          .where(
-            inArray(
-              externalTokens.id,
-              existing.map((t) => t.id),
-            ),
-          )
-          .run();
-      }
-      const t = issueToken(deps, tx, {
-        user,
-        service,
-        name: 'Hub public token',
-        ipRestriction: null,
-        validUntil: null,
-        creatorId: null,
-        origin: 'hub',
-        hidden: true,
-      });
-      writeConfigValue(tx, HUB_PUBLIC_TOKEN_KEY, t.secret);
-      created.tokens++;
+      invalidateTokens(
+        w,
+        await deleteTokensById(
+          tx,
+          existing.map((t) => t.id),
+        ),
+      );
+      const t = await issue('Hub public token');
+      await putHubConfigValue(tx, HUB_PUBLIC_TOKEN_KEY, t.secret);
     } else if (!existing.length) {
       // The hub directory's token: hash-only, like every other token.
-      issueToken(deps, tx, {
-        user,
-        service,
-        name: 'Hub directory token',
-        ipRestriction: null,
-        validUntil: null,
-        creatorId: null,
-        origin: 'hub',
-        hidden: true,
-      });
-      created.tokens++;
+      await issue('Hub directory token');
     }
   }
-  writeAudit(
-    tx,
-    actor,
-    {
-      action: 'hub.enable',
-      targetType: 'hub',
-      summary: `Enabled the hub: created ${created.roles} role(s), ${created.users} user(s), ${created.services} service(s) and ${created.tokens} token(s); its services are enabled`,
-      details: { ...created },
-    },
-    now,
-  );
+  w.audit(actor, {
+    action: 'hub.enable',
+    targetType: 'hub',
+    summary: `Enabled the hub: created ${created.roles} role(s), ${created.users} user(s), ${created.services} service(s) and ${created.tokens} token(s); its services are enabled`,
+    details: { ...created },
+  });
   return created;
 }
 
-/** Disabling the hub turns its services off; sites, courses, users and tokens are kept. */
-export function disableHubServices(deps: Deps, tx: Tx, actor: Actor): number {
-  const res = tx
-    .update(externalServices)
-    .set({ enabled: false, timemodified: deps.now() })
-    .where(and(eq(externalServices.component, HUB_COMPONENT), eq(externalServices.enabled, true)))
-    .run();
-  writeAudit(
-    tx,
-    actor,
-    {
-      action: 'hub.disable',
-      targetType: 'hub',
-      summary: `Disabled the hub: ${res.changes} hub service(s) disabled; sites and courses are kept`,
-      details: { servicesDisabled: res.changes },
-    },
-    deps.now(),
-  );
-  return res.changes;
+/** Disabling the hub turns its services off (in the caller's write); sites, courses, users and tokens are kept. */
+export async function disableHubServicesIn(deps: Deps, tx: DbOrTx, w: WriteScope, actor: WriteActor): Promise<number> {
+  const enabled = (await listServiceRows(tx)).filter((s) => s.component === HUB_COMPONENT && s.enabled);
+  for (const s of enabled) {
+    await updateServiceRow(tx, s.id, { enabled: false, timemodified: deps.now() });
+    w.invalidate({ kind: 'service', id: s.id });
+  }
+  w.audit(actor, {
+    action: 'hub.disable',
+    targetType: 'hub',
+    summary: `Disabled the hub: ${enabled.length} hub service(s) disabled; sites and courses are kept`,
+    details: { servicesDisabled: enabled.length },
+  });
+  return enabled.length;
 }
 
-export function hubService(db: Tx | Deps['store']['db'], shortname: string) {
-  return db
-    .select()
-    .from(externalServices)
-    .where(and(eq(externalServices.shortname, shortname), eq(externalServices.component, HUB_COMPONENT)))
-    .get();
+/** One of the hub's services, by short name (a service of that name that is not the hub's is not). */
+export async function hubService(db: DbOrTx, shortname: string): Promise<ServiceRow | undefined> {
+  const s = await findServiceByShortname(db, shortname);
+  return s?.component === HUB_COMPONENT ? s : undefined;
 }
 
 /**
  * The public token's secret, for /local/hub/publictoken.php: only while the hub is enabled and
  * the stored secret still matches the token the hub holds.
  */
-export function publicTokenSecret(deps: Deps): string | undefined {
+export async function publicTokenSecret(deps: Deps): Promise<string | undefined> {
   const { db } = deps.store;
-  const secret = readConfigValue(db, HUB_PUBLIC_TOKEN_KEY);
+  const secret = await hubConfigValue(db, HUB_PUBLIC_TOKEN_KEY);
   if (!secret) return undefined;
-  const row = db
-    .select({ id: externalTokens.id })
-    .from(externalTokens)
-    .where(and(eq(externalTokens.tokenHash, hashToken(deps.tokenSecret, secret)), eq(externalTokens.origin, 'hub')))
-    .get();
-  return row ? secret : undefined;
+  return (await hubTokenIdWithHash(db, hashToken(deps.tokenSecret, secret))) === undefined ? undefined : secret;
 }

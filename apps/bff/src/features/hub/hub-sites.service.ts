@@ -12,16 +12,33 @@ import {
   hubSiteListQuerySchema,
   hubSiteUpdateSchema,
 } from '@gatehouse/shared';
-import { and, asc, count, desc, eq, inArray, ne, or, type SQL, sql } from 'drizzle-orm';
-import type { DbOrTx, Tx } from '../../db/client';
-import { type HubSiteRow, hubCourses, hubOutbox, hubSites, roleAssignments, users } from '../../db/schema';
+import type { DbOrTx } from '../../db/client';
+import { type WriteActor, type WriteScope, withWrite } from '../../db/write';
 import type { Deps } from '../../deps';
 import { conflict, HttpError, notFound } from '../../lib/http-error';
-import { contains } from '../../lib/sql';
-import { type Actor, writeAudit } from '../audit/audit.service';
-import { endUserSessions } from '../auth/sessions';
+import { endUserSessionsIn } from '../auth/sessions';
 import { deleteTokensOf } from '../tokens/tokens-of';
+import { deleteRoleAssignmentsOf, markUserDeleted } from '../users/users.repo';
 import { hubUrl, readHubConfig } from './hub-config';
+import { countCoursesOfSite, deleteCoursesOfSite } from './hub-courses.repo';
+import {
+  countOutboxMessages,
+  countSites,
+  deleteSiteRow,
+  type HubSiteRow,
+  insertOutboxMessage,
+  listOutboxMessages,
+  listSiteViews,
+  otherSiteHasUrl,
+  type SiteView,
+  siteById,
+  sitesByIds,
+  siteViewById,
+  updateSite,
+} from './hub-sites.repo';
+
+// The registered site a hub user belongs to, for the hub's web-service functions.
+export { siteOfUser } from './hub-sites.repo';
 
 /**
  * A site address in one form, so that every spelling of one site is the same site:
@@ -56,63 +73,28 @@ export function normaliseSiteUrl(raw: string): string | undefined {
   return `${u.protocol}//${host}${port}${path}`;
 }
 
-export function siteOfUser(db: DbOrTx, userId: number): HubSiteRow | undefined {
-  return db.select().from(hubSites).where(eq(hubSites.userId, userId)).get();
-}
-
-export function siteByUrl(db: DbOrTx, url: string): HubSiteRow | undefined {
-  return db.select().from(hubSites).where(eq(hubSites.url, url)).get();
-}
-
 /** The daily maximum that applies to a site: its own, or the hub's default. */
-export function effectiveMaxPerDay(db: DbOrTx, site: Pick<HubSiteRow, 'maxCoursesPerDay'>): number {
-  return site.maxCoursesPerDay ?? readHubConfig(db).maxCoursesPerDay;
+export async function effectiveMaxPerDay(db: DbOrTx, site: Pick<HubSiteRow, 'maxCoursesPerDay'>): Promise<number> {
+  return site.maxCoursesPerDay ?? (await readHubConfig(db)).maxCoursesPerDay;
 }
 
 /**
- * Takes away what a site used to reach the hub: its user is deleted (soft, as the console
- * deletes users: the row stays, marked deleted, without roles) and its tokens go.
+ * Takes away what a site used to reach the hub, in the caller's write: its user is deleted
+ * (soft, as the console deletes users: the row stays, marked deleted, without roles or
+ * sessions) and its tokens go. Returns how many tokens went.
  */
-export function removeSiteAccess(tx: Tx, site: HubSiteRow, now: number): number {
+export async function removeSiteAccessIn(tx: DbOrTx, w: WriteScope, site: HubSiteRow, now: number): Promise<number> {
   if (site.userId === null) return 0;
-  tx.update(users).set({ deleted: true, suspended: true, timemodified: now }).where(eq(users.id, site.userId)).run();
-  endUserSessions(tx, site.userId);
-  tx.delete(roleAssignments).where(eq(roleAssignments.userId, site.userId)).run();
-  return deleteTokensOf(tx, { userId: site.userId });
+  await markUserDeleted(tx, site.userId, now);
+  await endUserSessionsIn(tx, site.userId);
+  await deleteRoleAssignmentsOf(tx, site.userId);
+  w.invalidate({ kind: 'user', id: site.userId }, { kind: 'roles' });
+  return deleteTokensOf(tx, w, { userId: site.userId });
 }
 
 // ---- the console: Manage sites ---------------------------------------------------------------
 
-const published = sql<number>`(SELECT count(*) FROM hub_courses c WHERE c.site_id = ${hubSites.id})`;
-const publishedVisible = sql<number>`(SELECT count(*) FROM hub_courses c WHERE c.site_id = ${hubSites.id} AND c.visible = 1)`;
-
-const SORTS = {
-  name: [hubSites.name],
-  url: [hubSites.url],
-  language: [hubSites.language, hubSites.name],
-  country: [hubSites.country, hubSites.name],
-  trusted: [hubSites.trusted, hubSites.name],
-  prioritised: [hubSites.prioritised, hubSites.name],
-  visible: [hubSites.visible, hubSites.name],
-  courses: [published],
-  timeregistered: [hubSites.timeRegistered],
-} as const;
-
-function siteQuery(db: DbOrTx) {
-  return db
-    .select({
-      s: hubSites,
-      userProtected: users.protected,
-      published: published.mapWith(Number),
-      publishedVisible: publishedVisible.mapWith(Number),
-    })
-    .from(hubSites)
-    .leftJoin(users, eq(users.id, hubSites.userId));
-}
-
-type SiteQueryRow = Awaited<ReturnType<ReturnType<typeof siteQuery>['all']>>[number];
-
-function toDto(row: SiteQueryRow, defaultMax: number): HubSiteDto {
+function toDto(row: SiteView, defaultMax: number): HubSiteDto {
   const s = row.s;
   return {
     id: s.id,
@@ -142,46 +124,31 @@ function toDto(row: SiteQueryRow, defaultMax: number): HubSiteDto {
   };
 }
 
-/** Keywords: every word must appear in one of the fields. */
-export function keywordsCondition(text: string | undefined, fields: Parameters<typeof contains>[0][]): SQL[] {
-  const words = (text ?? '').split(/\s+/).filter(Boolean).slice(0, 10);
-  return words.map((w) => or(...fields.map((f) => contains(f, w))) as SQL);
-}
-
-export function listSites(deps: Deps, input: HubSiteListQuery) {
+export async function listSites(deps: Deps, input: HubSiteListQuery) {
   const q = hubSiteListQuerySchema.parse(input);
   const { db } = deps.store;
-  const where: SQL[] = keywordsCondition(q.search, [
-    hubSites.name,
-    hubSites.url,
-    hubSites.description,
-    hubSites.contactName,
-    hubSites.contactEmail,
+  const filter = {
+    search: q.search,
+    trusted: q.trusted ? q.trusted === 'yes' : undefined,
+    language: q.language,
+    country: q.country,
+  };
+  const [rows, total, hub] = await Promise.all([
+    listSiteViews(db, filter, q, { limit: q.perPage, offset: (q.page - 1) * q.perPage }),
+    countSites(db, filter),
+    readHubConfig(db),
   ]);
-  if (q.trusted) where.push(eq(hubSites.trusted, q.trusted === 'yes'));
-  if (q.language) where.push(eq(hubSites.language, q.language));
-  if (q.country) where.push(eq(hubSites.country, q.country));
-  const cond = where.length ? and(...where) : undefined;
-  const dir = q.dir === 'desc' ? desc : asc;
-  const rows = siteQuery(db)
-    .where(cond)
-    .orderBy(...SORTS[q.sort].map((c) => dir(c)), dir(hubSites.id))
-    .limit(q.perPage)
-    .offset((q.page - 1) * q.perPage)
-    .all();
-  const total = db.select({ n: count() }).from(hubSites).where(cond).get()?.n ?? 0;
-  const defaultMax = readHubConfig(db).maxCoursesPerDay;
-  return { items: rows.map((r) => toDto(r, defaultMax)), total, page: q.page, perPage: q.perPage };
+  return { items: rows.map((r) => toDto(r, hub.maxCoursesPerDay)), total, page: q.page, perPage: q.perPage };
 }
 
-export function getSiteDto(deps: Deps, id: number): HubSiteDto {
-  const row = siteQuery(deps.store.db).where(eq(hubSites.id, id)).get();
+export async function getSiteDto(deps: Deps, id: number): Promise<HubSiteDto> {
+  const row = await siteViewById(deps.store.db, id);
   if (!row) throw notFound('Site');
-  return toDto(row, readHubConfig(deps.store.db).maxCoursesPerDay);
+  return toDto(row, (await readHubConfig(deps.store.db)).maxCoursesPerDay);
 }
 
-function loadSite(deps: Deps, id: number): HubSiteRow {
-  const s = deps.store.db.select().from(hubSites).where(eq(hubSites.id, id)).get();
+async function loadSite(db: DbOrTx, id: number): Promise<HubSiteRow> {
+  const s = await siteById(db, id);
   if (!s) throw notFound('Site');
   return s;
 }
@@ -206,74 +173,72 @@ const ACTION_WORDS: Record<HubSiteAction, string> = {
   hide: 'Hid',
 };
 
-export function siteAction(deps: Deps, id: number, action: HubSiteAction, actor: Actor): HubSiteDto {
-  const s = loadSite(deps, id);
+export async function siteAction(
+  deps: Deps,
+  id: number,
+  action: HubSiteAction,
+  actor: WriteActor,
+): Promise<HubSiteDto> {
+  const s = await loadSite(deps.store.db, id);
   const set = ACTIONS[action](s);
   const changed = Object.entries(set).filter(([k, v]) => s[k as keyof HubSiteRow] !== v);
   if (changed.length) {
-    deps.store.db.transaction((tx) => {
-      tx.update(hubSites)
-        .set({ ...set, timeModified: deps.now() })
-        .where(eq(hubSites.id, id))
-        .run();
-      writeAudit(
-        tx,
-        actor,
-        {
-          action: `hub.site.${action}`,
-          targetType: 'hubsite',
-          targetId: id,
-          summary: `${ACTION_WORDS[action]} the hub site ${s.name} (${s.url})`,
-          details: Object.fromEntries(changed),
-        },
-        deps.now(),
-      );
+    await withWrite(deps, async (tx, w) => {
+      await updateSite(tx, id, { ...set, timeModified: deps.now() });
+      w.audit(actor, {
+        action: `hub.site.${action}`,
+        targetType: 'hubsite',
+        targetId: id,
+        summary: `${ACTION_WORDS[action]} the hub site ${s.name} (${s.url})`,
+        details: Object.fromEntries(changed),
+      });
+      w.invalidate({ kind: 'hub' });
     });
   }
   return getSiteDto(deps, id);
 }
 
-export function updateSiteSettings(deps: Deps, id: number, input: HubSiteUpdate, actor: Actor): HubSiteDto {
+export async function updateSiteSettings(
+  deps: Deps,
+  id: number,
+  input: HubSiteUpdate,
+  actor: WriteActor,
+): Promise<HubSiteDto> {
   const patch = hubSiteUpdateSchema.parse(input);
-  const s = loadSite(deps, id);
+  const s = await loadSite(deps.store.db, id);
   const set: Partial<HubSiteRow> = { ...patch };
   if (patch.url !== undefined) {
     const url = normaliseSiteUrl(patch.url);
     if (!url) throw new HttpError(400, 'invalid', 'url: An http:// or https:// address', { url: 'Invalid address' });
-    const other = deps.store.db
-      .select({ id: hubSites.id })
-      .from(hubSites)
-      .where(and(eq(hubSites.url, url), ne(hubSites.id, id)))
-      .get();
-    if (other) throw conflict('Another registered site has this URL', { url: 'Another registered site has this URL' });
+    if (await otherSiteHasUrl(deps.store.db, url, id)) {
+      throw conflict('Another registered site has this URL', { url: 'Another registered site has this URL' });
+    }
     set.url = url;
   }
   const changed = Object.fromEntries(Object.entries(set).filter(([k, v]) => s[k as keyof HubSiteRow] !== v));
   if (!Object.keys(changed).length) return getSiteDto(deps, id);
-  deps.store.db.transaction((tx) => {
-    tx.update(hubSites)
-      .set({ ...changed, timeModified: deps.now() })
-      .where(eq(hubSites.id, id))
-      .run();
-    writeAudit(
-      tx,
-      actor,
-      {
-        action: 'hub.site.update',
-        targetType: 'hubsite',
-        targetId: id,
-        summary: `Updated the hub site ${s.name}: ${Object.keys(changed).join(', ')}`,
-        details: { changed },
-      },
-      deps.now(),
-    );
+  await withWrite(deps, async (tx, w) => {
+    await updateSite(tx, id, { ...changed, timeModified: deps.now() });
+    w.audit(actor, {
+      action: 'hub.site.update',
+      targetType: 'hubsite',
+      targetId: id,
+      summary: `Updated the hub site ${s.name}: ${Object.keys(changed).join(', ')}`,
+      details: { changed },
+    });
+    w.invalidate({ kind: 'hub' });
   });
   return getSiteDto(deps, id);
 }
 
 /** The message the hub sends a site's contact when the administrator removes the site. */
-function siteRemovedMessage(deps: Deps, db: DbOrTx, site: HubSiteRow, courses: { count: number; deleted: boolean }) {
-  const hub = readHubConfig(db);
+async function siteRemovedMessage(
+  deps: Deps,
+  db: DbOrTx,
+  site: HubSiteRow,
+  courses: { count: number; deleted: boolean },
+) {
+  const hub = await readHubConfig(db);
   const url = hubUrl(deps.env);
   const subject = `Your site "${site.name}" was removed from the hub "${hub.name}"`;
   const coursesLine =
@@ -298,42 +263,42 @@ function siteRemovedMessage(deps: Deps, db: DbOrTx, site: HubSiteRow, courses: {
 }
 
 /**
- * Deletes one site in the caller's transaction: with its courses when asked (otherwise they
- * stay, without a site, for the administrator to handle); its user and token go; the message to
- * the site's contact is written to the outbox; audited.
+ * Deletes one site in the caller's write: with its courses when asked (otherwise they stay,
+ * without a site, for the administrator to handle); its user and token go; the message to the
+ * site's contact is written to the outbox; audited.
  */
-function deleteSiteIn(deps: Deps, tx: Tx, s: HubSiteRow, withCourses: boolean, actor: Actor, now: number) {
-  const courseCount = tx.select({ n: count() }).from(hubCourses).where(eq(hubCourses.siteId, s.id)).get()?.n ?? 0;
-  if (withCourses) tx.delete(hubCourses).where(eq(hubCourses.siteId, s.id)).run();
-  const tokensDeleted = removeSiteAccess(tx, s, now);
-  tx.delete(hubSites).where(eq(hubSites.id, s.id)).run();
-  const msg = siteRemovedMessage(deps, tx, s, { count: courseCount, deleted: withCourses });
-  const message = tx
-    .insert(hubOutbox)
-    .values({
-      time: now,
-      kind: 'siteremoved',
-      siteId: s.id,
-      siteName: s.name,
-      siteUrl: s.url,
-      toName: s.contactName,
-      toEmail: s.contactEmail,
-      ...msg,
-    })
-    .returning()
-    .get();
-  writeAudit(
-    tx,
-    actor,
-    {
-      action: 'hub.site.delete',
-      targetType: 'hubsite',
-      targetId: s.id,
-      summary: `Deleted the hub site ${s.name} (${s.url}) ${withCourses ? `and its ${courseCount} course(s)` : `keeping its ${courseCount} course(s)`}; message to ${s.contactEmail || 'no address'} written to the outbox`,
-      details: { withCourses, courses: courseCount, tokensDeleted, outboxId: message.id },
-    },
-    now,
-  );
+async function deleteSiteIn(
+  deps: Deps,
+  tx: DbOrTx,
+  w: WriteScope,
+  s: HubSiteRow,
+  withCourses: boolean,
+  actor: WriteActor,
+  now: number,
+) {
+  const courseCount = await countCoursesOfSite(tx, s.id);
+  if (withCourses) await deleteCoursesOfSite(tx, s.id);
+  const tokensDeleted = await removeSiteAccessIn(tx, w, s, now);
+  await deleteSiteRow(tx, s.id);
+  const msg = await siteRemovedMessage(deps, tx, s, { count: courseCount, deleted: withCourses });
+  const message = await insertOutboxMessage(tx, {
+    time: now,
+    kind: 'siteremoved',
+    siteId: s.id,
+    siteName: s.name,
+    siteUrl: s.url,
+    toName: s.contactName,
+    toEmail: s.contactEmail,
+    ...msg,
+  });
+  w.audit(actor, {
+    action: 'hub.site.delete',
+    targetType: 'hubsite',
+    targetId: s.id,
+    summary: `Deleted the hub site ${s.name} (${s.url}) ${withCourses ? `and its ${courseCount} course(s)` : `keeping its ${courseCount} course(s)`}; message to ${s.contactEmail || 'no address'} written to the outbox`,
+    details: { withCourses, courses: courseCount, tokensDeleted, outboxId: message.id },
+  });
+  w.invalidate({ kind: 'hub' });
   return {
     coursesDeleted: withCourses ? courseCount : 0,
     coursesKept: withCourses ? 0 : courseCount,
@@ -342,30 +307,29 @@ function deleteSiteIn(deps: Deps, tx: Tx, s: HubSiteRow, withCourses: boolean, a
 }
 
 /** Manage sites > Delete: one site (see deleteSiteIn). */
-export function deleteSite(deps: Deps, id: number, withCourses: boolean, actor: Actor) {
-  const s = loadSite(deps, id);
-  const result = deps.store.db.transaction((tx) => deleteSiteIn(deps, tx, s, withCourses, actor, deps.now()));
-  deps.gen.bump();
-  return result;
+export async function deleteSite(deps: Deps, id: number, withCourses: boolean, actor: WriteActor) {
+  return withWrite(deps, async (tx, w) => {
+    const s = await loadSite(tx, id);
+    return deleteSiteIn(deps, tx, w, s, withCourses, actor, deps.now());
+  });
 }
 
 /**
  * Manage sites > With selected sites > Delete: each site as Delete does it, all in one
- * transaction, so either every site goes or none does (an unknown id: 404, nothing deleted).
+ * write, so either every site goes or none does (an unknown id: 404, nothing deleted).
  */
-export function deleteSites(deps: Deps, input: HubSiteBulk, actor: Actor): HubSiteBulkDeleteDto {
+export async function deleteSites(deps: Deps, input: HubSiteBulk, actor: WriteActor): Promise<HubSiteBulkDeleteDto> {
   const { ids, withCourses } = hubSiteBulkSchema.parse(input);
   const now = deps.now();
-  const result = deps.store.db.transaction((tx) => {
-    const found = tx.select().from(hubSites).where(inArray(hubSites.id, ids)).all();
-    const byId = new Map(found.map((s) => [s.id, s]));
+  return withWrite(deps, async (tx, w) => {
+    const byId = new Map((await sitesByIds(tx, ids)).map((s) => [s.id, s]));
     const missing = ids.filter((id) => !byId.has(id));
     if (missing.length) {
       throw new HttpError(404, 'notfound', `No such site: ${missing.join(', ')}. Nothing was deleted.`);
     }
     const out: HubSiteBulkDeleteDto = { deleted: 0, coursesDeleted: 0, coursesKept: 0, messages: [] };
     for (const id of ids) {
-      const r = deleteSiteIn(deps, tx, byId.get(id) as HubSiteRow, withCourses, actor, now);
+      const r = await deleteSiteIn(deps, tx, w, byId.get(id) as HubSiteRow, withCourses, actor, now);
       out.deleted++;
       out.coursesDeleted += r.coursesDeleted;
       out.coursesKept += r.coursesKept;
@@ -373,21 +337,14 @@ export function deleteSites(deps: Deps, input: HubSiteBulk, actor: Actor): HubSi
     }
     return out;
   });
-  deps.gen.bump();
-  return result;
 }
 
-export function listOutbox(deps: Deps, input: unknown) {
+export async function listOutbox(deps: Deps, input: unknown) {
   const q = hubOutboxQuerySchema.parse(input);
   const { db } = deps.store;
-  const dir = q.dir === 'asc' ? asc : desc;
-  const items: HubOutboxMessageDto[] = db
-    .select()
-    .from(hubOutbox)
-    .orderBy(dir(hubOutbox.time), dir(hubOutbox.id))
-    .limit(q.perPage)
-    .offset((q.page - 1) * q.perPage)
-    .all();
-  const total = db.select({ n: count() }).from(hubOutbox).get()?.n ?? 0;
-  return { items, total, page: q.page, perPage: q.perPage };
+  const [items, total] = await Promise.all([
+    listOutboxMessages(db, q.dir, { limit: q.perPage, offset: (q.page - 1) * q.perPage }),
+    countOutboxMessages(db),
+  ]);
+  return { items: items as HubOutboxMessageDto[], total, page: q.page, perPage: q.perPage };
 }

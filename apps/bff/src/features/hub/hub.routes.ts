@@ -21,7 +21,7 @@ import { idParam, validate } from '../../lib/validate';
 import type { AppEnv } from '../../types';
 import { MoodleException } from '../../webservice/exceptions';
 import { requireCap } from '../auth/guards';
-import { HUB_PASSWORD_KEY, readConfigValue, readHubConfig } from './hub-config';
+import { hubPasswordHash, readHubConfig } from './hub-config';
 import { courseAction, getCourseDto, listCourses, updateCourse, visitorSearch } from './hub-courses.service';
 import { addressRetryAfter, countAddressAttempt } from './hub-limits';
 import { hubSettingsDto, saveHubSettings } from './hub-settings.service';
@@ -47,62 +47,67 @@ export function hubRoutes(deps: Deps) {
   const manage = requireCap(deps, 'local/hub:manage');
   return (
     new Hono<AppEnv>()
-      .get('/settings', manage, (c) => c.json(hubSettingsDto(deps), 200))
+      .get('/settings', manage, async (c) => c.json(await hubSettingsDto(deps), 200))
       .patch('/settings', manage, validate('json', hubSettingsPatchSchema), async (c) =>
         c.json(await saveHubSettings(deps, c.req.valid('json'), c.get('actor')), 200),
       )
       // ---- Manage sites
-      .get('/sites', manage, validate('query', hubSiteListQuerySchema), (c) =>
-        c.json(listSites(deps, c.req.valid('query')), 200),
+      .get('/sites', manage, validate('query', hubSiteListQuerySchema), async (c) =>
+        c.json(await listSites(deps, c.req.valid('query')), 200),
       )
-      .post('/sites/bulk', manage, validate('json', hubSiteBulkSchema), (c) =>
-        c.json(deleteSites(deps, c.req.valid('json'), c.get('actor')), 200),
+      .post('/sites/bulk', manage, validate('json', hubSiteBulkSchema), async (c) =>
+        c.json(await deleteSites(deps, c.req.valid('json'), c.get('actor')), 200),
       )
-      .get('/sites/:id', manage, validate('param', idParam), (c) =>
-        c.json(getSiteDto(deps, c.req.valid('param').id), 200),
+      .get('/sites/:id', manage, validate('param', idParam), async (c) =>
+        c.json(await getSiteDto(deps, c.req.valid('param').id), 200),
       )
-      .patch('/sites/:id', manage, validate('param', idParam), validate('json', hubSiteUpdateSchema), (c) =>
-        c.json(updateSiteSettings(deps, c.req.valid('param').id, c.req.valid('json'), c.get('actor')), 200),
+      .patch('/sites/:id', manage, validate('param', idParam), validate('json', hubSiteUpdateSchema), async (c) =>
+        c.json(await updateSiteSettings(deps, c.req.valid('param').id, c.req.valid('json'), c.get('actor')), 200),
       )
-      .post('/sites/:id/:action', manage, validate('param', siteActionParam), (c) => {
+      .post('/sites/:id/:action', manage, validate('param', siteActionParam), async (c) => {
         const p = c.req.valid('param');
-        return c.json(siteAction(deps, p.id, p.action, c.get('actor')), 200);
+        return c.json(await siteAction(deps, p.id, p.action, c.get('actor')), 200);
       })
-      .delete('/sites/:id', manage, validate('param', idParam), validate('query', hubSiteDeleteQuerySchema), (c) =>
-        c.json(
-          deleteSite(deps, c.req.valid('param').id, c.req.valid('query').withCourses === '1', c.get('actor')),
-          200,
-        ),
+      .delete(
+        '/sites/:id',
+        manage,
+        validate('param', idParam),
+        validate('query', hubSiteDeleteQuerySchema),
+        async (c) =>
+          c.json(
+            await deleteSite(deps, c.req.valid('param').id, c.req.valid('query').withCourses === '1', c.get('actor')),
+            200,
+          ),
       )
-      .get('/outbox', manage, validate('query', hubOutboxQuerySchema), (c) =>
-        c.json(listOutbox(deps, c.req.valid('query')), 200),
+      .get('/outbox', manage, validate('query', hubOutboxQuerySchema), async (c) =>
+        c.json(await listOutbox(deps, c.req.valid('query')), 200),
       )
       // ---- Manage courses
-      .get('/courses', manage, validate('query', hubCourseListQuerySchema), (c) =>
-        c.json(listCourses(deps, c.req.valid('query')), 200),
+      .get('/courses', manage, validate('query', hubCourseListQuerySchema), async (c) =>
+        c.json(await listCourses(deps, c.req.valid('query')), 200),
       )
-      .post('/courses/bulk', manage, validate('json', hubCourseBulkSchema), (c) => {
+      .post('/courses/bulk', manage, validate('json', hubCourseBulkSchema), async (c) => {
         const b = c.req.valid('json');
-        return c.json(courseAction(deps, b.ids, b.action, c.get('actor')), 200);
+        return c.json(await courseAction(deps, b.ids, b.action, c.get('actor')), 200);
       })
-      .get('/courses/:id', manage, validate('param', idParam), (c) =>
-        c.json(getCourseDto(deps, c.req.valid('param').id), 200),
+      .get('/courses/:id', manage, validate('param', idParam), async (c) =>
+        c.json(await getCourseDto(deps, c.req.valid('param').id), 200),
       )
-      .patch('/courses/:id', manage, validate('param', idParam), validate('json', hubCourseUpdateSchema), (c) =>
-        c.json(updateCourse(deps, c.req.valid('param').id, c.req.valid('json'), c.get('actor')), 200),
+      .patch('/courses/:id', manage, validate('param', idParam), validate('json', hubCourseUpdateSchema), async (c) =>
+        c.json(await updateCourse(deps, c.req.valid('param').id, c.req.valid('json'), c.get('actor')), 200),
       )
-      .post('/courses/:id/:action', manage, validate('param', courseActionParam), (c) => {
+      .post('/courses/:id/:action', manage, validate('param', courseActionParam), async (c) => {
         const p = c.req.valid('param');
-        courseAction(deps, [p.id], p.action, c.get('actor'));
-        return c.json(getCourseDto(deps, p.id), 200);
+        await courseAction(deps, [p.id], p.action, c.get('actor'));
+        return c.json(await getCourseDto(deps, p.id), 200);
       })
-      .delete('/courses/:id', manage, validate('param', idParam), (c) => {
-        courseAction(deps, [c.req.valid('param').id], 'delete', c.get('actor'));
+      .delete('/courses/:id', manage, validate('param', idParam), async (c) => {
+        await courseAction(deps, [c.req.valid('param').id], 'delete', c.get('actor'));
         return c.json({ ok: true as const }, 200);
       })
       // ---- The hub's front page search: anyone, when the hub is public
-      .get('/search', validate('query', hubSearchQuerySchema), (c) =>
-        c.json(visitorSearch(deps, c.req.valid('query')), 200),
+      .get('/search', validate('query', hubSearchQuerySchema), async (c) =>
+        c.json(await visitorSearch(deps, c.req.valid('query')), 200),
       )
   );
 }
@@ -134,24 +139,24 @@ async function postedPassword(c: Context<AppEnv>): Promise<string> {
  * tries are limited per address, as registrations are.
  */
 export function hubPublicTokenRoutes(deps: Deps) {
-  const answer = (c: Context<AppEnv>) => {
-    const token = publicTokenSecret(deps);
+  const answer = async (c: Context<AppEnv>) => {
+    const token = await publicTokenSecret(deps);
     if (!token) {
       throw new HttpError(503, 'nopublictoken', 'The hub has no public token: disable and enable the hub again');
     }
     c.header('Cache-Control', 'no-store');
     return c.json({ token }, 200);
   };
-  const hubOn = () => {
-    const hub = readHubConfig(deps.store.db);
+  const hubOn = async () => {
+    const hub = await readHubConfig(deps.store.db);
     if (!hub.enabled) {
       throw new HttpError(404, 'hubdisabled', 'There is no hub on this site (the hub is not enabled)');
     }
     return hub;
   };
   return new Hono<AppEnv>()
-    .get('/', (c) => {
-      if (hubOn().privacy === 'private') {
+    .get('/', async (c) => {
+      if ((await hubOn()).privacy === 'private') {
         throw new HttpError(
           403,
           'hubprivate',
@@ -169,7 +174,7 @@ export function hubPublicTokenRoutes(deps: Deps) {
         },
       }),
       async (c) => {
-        if (hubOn().privacy !== 'private') return answer(c);
+        if ((await hubOn()).privacy !== 'private') return answer(c);
         const ip = c.get('actor').ip;
         const password = await postedPassword(c);
         try {
@@ -179,7 +184,7 @@ export function hubPublicTokenRoutes(deps: Deps) {
           c.header('Retry-After', String(await addressRetryAfter(deps, ip)));
           throw new HttpError(429, 'toomanyattempts', 'Too many attempts from your address: try again later');
         }
-        const hash = readConfigValue(deps.store.db, HUB_PASSWORD_KEY);
+        const hash = await hubPasswordHash(deps.store.db);
         if (!password || password.length > 200 || !hash || !(await verifyPassword(hash, password))) {
           throw new HttpError(403, 'wronghubpassword', 'Wrong hub password');
         }

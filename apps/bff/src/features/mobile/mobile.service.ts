@@ -2,10 +2,10 @@ import { PROTOCOLS, type Protocol, parseProtocols } from '@gatehouse/shared';
 import { and, eq, ne } from 'drizzle-orm';
 import type { DbOrTx } from '../../db/client';
 import { externalServices, roleCapabilities } from '../../db/schema';
-import { withWrite } from '../../db/write';
+import { withWrite, writeAudit } from '../../db/write';
 import type { Deps } from '../../deps';
 import { HttpError } from '../../lib/http-error';
-import { type Actor, writeAudit } from '../audit/audit.service';
+import type { Actor } from '../audit/audit.service';
 import { AUTHENTICATED_ROLE } from '../roles/authz';
 import { MOBILE_SERVICE } from '../services/builtin';
 

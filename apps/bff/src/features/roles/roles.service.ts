@@ -2,9 +2,10 @@ import type { Permission, RoleCreate, RoleDto, RoleUpdate } from '@gatehouse/sha
 import { roleCreateSchema } from '@gatehouse/shared';
 import { and, asc, count, eq } from 'drizzle-orm';
 import { roleAssignments, roleCapabilities, roles, type UserRow, users } from '../../db/schema';
+import { writeAudit } from '../../db/write';
 import type { Deps } from '../../deps';
 import { conflict, forbidden, HttpError, notFound } from '../../lib/http-error';
-import { type Actor, writeAudit } from '../audit/audit.service';
+import type { Actor } from '../audit/audit.service';
 import { toUserDto } from '../users/users.service';
 import { AUTHENTICATED_ROLE, GUEST_ROLE } from './authz';
 import { assertMayDefineRole, assertMayLiftProhibits, type CapabilityChange } from './escalation';

@@ -1,7 +1,12 @@
-import { and, eq, inArray } from 'drizzle-orm';
-import type { Store } from '../../db/client';
-import { externalServiceFunctions, externalServices } from '../../db/schema';
+import { type WriteDeps, withWrite } from '../../db/write';
 import type { Catalogue } from '../../deps';
+import {
+  deleteServiceFunctions,
+  findServiceByShortname,
+  functionNamesOf,
+  insertService,
+  insertServiceFunctions,
+} from './services.repo';
 
 /** The built-in mobile service's short name, as Moodle names it. */
 export const MOBILE_SERVICE = 'moodle_mobile_app';
@@ -20,43 +25,24 @@ const BUILTIN_SERVICES = [
   },
 ] as const;
 
-export function syncBuiltinServices(store: Store, catalogue: Catalogue, now = Math.floor(Date.now() / 1000)): void {
-  store.db.transaction((tx) => {
+/** Creates the built-in services that are missing and gives each the catalogue's functions for it (at start). */
+export async function syncBuiltinServices(deps: WriteDeps & { catalogue: Catalogue }): Promise<void> {
+  await withWrite(deps, async (tx, w) => {
+    const now = deps.now();
     for (const def of BUILTIN_SERVICES) {
-      let row = tx.select().from(externalServices).where(eq(externalServices.shortname, def.shortname)).get();
+      let row = await findServiceByShortname(tx, def.shortname);
       if (!row) {
-        row = tx
-          .insert(externalServices)
-          .values({ ...def, timecreated: now, timemodified: now })
-          .returning()
-          .get();
+        row = await insertService(tx, { ...def, timecreated: now, timemodified: now });
+        w.invalidate({ kind: 'service', id: row.id });
       }
-      const wanted = new Set(catalogue.all.filter((f) => f.services?.includes(def.shortname)).map((f) => f.name));
-      const have = new Set(
-        tx
-          .select({ n: externalServiceFunctions.functionName })
-          .from(externalServiceFunctions)
-          .where(eq(externalServiceFunctions.serviceId, row.id))
-          .all()
-          .map((r) => r.n),
-      );
       const serviceId = row.id;
+      const wanted = new Set(deps.catalogue.all.filter((f) => f.services?.includes(def.shortname)).map((f) => f.name));
+      const have = new Set(await functionNamesOf(tx, serviceId));
       const missing = [...wanted].filter((n) => !have.has(n));
-      if (missing.length)
-        tx.insert(externalServiceFunctions)
-          .values(missing.map((functionName) => ({ serviceId, functionName })))
-          .run();
       const extra = [...have].filter((n) => !wanted.has(n));
-      if (extra.length) {
-        tx.delete(externalServiceFunctions)
-          .where(
-            and(
-              eq(externalServiceFunctions.serviceId, serviceId),
-              inArray(externalServiceFunctions.functionName, extra),
-            ),
-          )
-          .run();
-      }
+      await insertServiceFunctions(tx, serviceId, missing);
+      await deleteServiceFunctions(tx, serviceId, extra);
+      if (missing.length || extra.length) w.invalidate({ kind: 'service', id: serviceId });
     }
   });
 }

@@ -34,33 +34,38 @@ export function serviceRoutes(deps: Deps) {
   const guard = requireCap(deps, 'moodle/site:config');
   return new Hono<AppEnv>()
     .get('/functions', guard, (c) => c.json(deps.catalogue.all.map(functionSummary), 200))
-    .get('/', guard, (c) => c.json(listServices(deps), 200))
-    .post('/', guard, validate('json', serviceCreateSchema), (c) =>
-      c.json(createService(deps, c.req.valid('json'), c.get('actor')), 201),
+    .get('/', guard, async (c) => c.json(await listServices(deps), 200))
+    .post('/', guard, validate('json', serviceCreateSchema), async (c) =>
+      c.json(await createService(deps, c.req.valid('json'), c.get('actor')), 201),
     )
-    .get('/:id', guard, validate('param', idParam), (c) => c.json(getService(deps, c.req.valid('param').id), 200))
-    .patch('/:id', guard, validate('param', idParam), validate('json', serviceUpdateSchema), (c) =>
-      c.json(updateService(deps, c.req.valid('param').id, c.req.valid('json'), c.get('actor')), 200),
+    .get('/:id', guard, validate('param', idParam), async (c) =>
+      c.json(await getService(deps, c.req.valid('param').id), 200),
     )
-    .delete('/:id', guard, validate('param', idParam), (c) =>
-      c.json(deleteService(deps, c.req.valid('param').id, c.get('actor')), 200),
+    .patch('/:id', guard, validate('param', idParam), validate('json', serviceUpdateSchema), async (c) =>
+      c.json(await updateService(deps, c.req.valid('param').id, c.req.valid('json'), c.get('actor')), 200),
     )
-    .get('/:id/functions', guard, validate('param', idParam), (c) =>
-      c.json(listServiceFunctions(deps, c.req.valid('param').id), 200),
+    .delete('/:id', guard, validate('param', idParam), async (c) =>
+      c.json(await deleteService(deps, c.req.valid('param').id, c.get('actor')), 200),
     )
-    .post('/:id/functions', guard, validate('param', idParam), validate('json', serviceFunctionsAddSchema), (c) =>
-      c.json(addServiceFunctions(deps, c.req.valid('param').id, c.req.valid('json').functions, c.get('actor')), 201),
+    .get('/:id/functions', guard, validate('param', idParam), async (c) =>
+      c.json(await listServiceFunctions(deps, c.req.valid('param').id), 200),
     )
-    .delete('/:id/functions/:name', guard, validate('param', fnParam), (c) => {
+    .post('/:id/functions', guard, validate('param', idParam), validate('json', serviceFunctionsAddSchema), async (c) =>
+      c.json(
+        await addServiceFunctions(deps, c.req.valid('param').id, c.req.valid('json').functions, c.get('actor')),
+        201,
+      ),
+    )
+    .delete('/:id/functions/:name', guard, validate('param', fnParam), async (c) => {
       const p = c.req.valid('param');
-      removeServiceFunction(deps, p.id, p.name, c.get('actor'));
+      await removeServiceFunction(deps, p.id, p.name, c.get('actor'));
       return c.json({ ok: true as const }, 200);
     })
-    .get('/:id/users', guard, validate('param', idParam), (c) =>
-      c.json(listAuthorisedUsers(deps, c.req.valid('param').id), 200),
+    .get('/:id/users', guard, validate('param', idParam), async (c) =>
+      c.json(await listAuthorisedUsers(deps, c.req.valid('param').id), 200),
     )
-    .post('/:id/users', guard, validate('param', idParam), validate('json', authorisedUsersAddSchema), (c) => {
-      addAuthorisedUsers(deps, c.req.valid('param').id, c.req.valid('json').userIds, c.get('actor'));
+    .post('/:id/users', guard, validate('param', idParam), validate('json', authorisedUsersAddSchema), async (c) => {
+      await addAuthorisedUsers(deps, c.req.valid('param').id, c.req.valid('json').userIds, c.get('actor'));
       return c.json({ ok: true as const }, 201);
     })
     .patch(
@@ -68,14 +73,14 @@ export function serviceRoutes(deps: Deps) {
       guard,
       validate('param', userParam),
       validate('json', authorisedUserUpdateSchema),
-      (c) => {
+      async (c) => {
         const p = c.req.valid('param');
-        updateAuthorisedUser(deps, p.id, p.userId, c.req.valid('json'), c.get('actor'));
-        return c.json(listAuthorisedUsers(deps, p.id).find((a) => a.user.id === p.userId) ?? null, 200);
+        await updateAuthorisedUser(deps, p.id, p.userId, c.req.valid('json'), c.get('actor'));
+        return c.json((await listAuthorisedUsers(deps, p.id)).find((a) => a.user.id === p.userId) ?? null, 200);
       },
     )
-    .delete('/:id/users/:userId', guard, validate('param', userParam), (c) => {
+    .delete('/:id/users/:userId', guard, validate('param', userParam), async (c) => {
       const p = c.req.valid('param');
-      return c.json(removeAuthorisedUser(deps, p.id, p.userId, c.get('actor')), 200);
+      return c.json(await removeAuthorisedUser(deps, p.id, p.userId, c.get('actor')), 200);
     });
 }

@@ -350,8 +350,8 @@ describe('deleting a service', () => {
     const student = t.userId('student');
     const teacher = t.userId('teacher');
     expect((await admin.post(`/api/services/${id}/users`, { userIds: [student, teacher] })).status).toBe(201);
-    createAdminToken(t.deps, { userId: student, serviceId: id }, actor, true);
-    createAdminToken(t.deps, { userId: teacher, serviceId: id }, actor, true);
+    await createAdminToken(t.deps, { userId: student, serviceId: id }, actor, true);
+    await createAdminToken(t.deps, { userId: teacher, serviceId: id }, actor, true);
     expect((await admin.get(`/api/services/${id}`)).body).toMatchObject({
       tokenCount: 2,
       authorisedCount: 2,
@@ -576,7 +576,7 @@ describe('authorised users', () => {
         actor,
         true,
       );
-      deleteUser(t.deps, u.id, actor);
+      await deleteUser(t.deps, u.id, actor);
       deletedId = u.id;
     });
 
@@ -667,9 +667,9 @@ describe('authorised users', () => {
   });
 
   it("removing a user deletes that user's tokens for this service only (audited); then 404", async () => {
-    const onThis = createAdminToken(t.deps, { userId: student, serviceId: restricted }, actor, true);
-    const onOther = createAdminToken(t.deps, { userId: student, serviceId: other }, actor, true);
-    const teachers = createAdminToken(t.deps, { userId: teacher, serviceId: restricted }, actor, true);
+    const onThis = await createAdminToken(t.deps, { userId: student, serviceId: restricted }, actor, true);
+    const onOther = await createAdminToken(t.deps, { userId: student, serviceId: other }, actor, true);
+    const teachers = await createAdminToken(t.deps, { userId: teacher, serviceId: restricted }, actor, true);
     const res = await admin.delete(`/api/services/${restricted}/users/${student}`);
     expect(res.status).toBe(200);
     expect(res.body).toEqual({ tokensDeleted: 1 });

@@ -1,6 +1,7 @@
 import { and, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { auditLog, externalServices, externalTokens, users } from '../../db/schema';
+import { withWrite } from '../../db/write';
 import { type Client, errorOf, makeTestApp, restCall, serviceBody, signIn, type TestApp } from '../../test/helpers';
 import { type Actor, SYSTEM_ACTOR } from '../audit/audit.service';
 import { assignRole, createRole } from '../roles/roles.service';
@@ -30,9 +31,9 @@ let studentHeldKey: number;
 let studentHiddenKey: number;
 let teacherKey: number;
 
-function mkService(key: string, name: string, extra: Record<string, unknown> = {}) {
-  const s = createService(t.deps, serviceBody(name, key, extra) as Parameters<typeof createService>[1], actor);
-  addServiceFunctions(t.deps, s.id, ['core_webservice_get_site_info'], actor);
+async function mkService(key: string, name: string, extra: Record<string, unknown> = {}) {
+  const s = await createService(t.deps, serviceBody(name, key, extra) as Parameters<typeof createService>[1], actor);
+  await addServiceFunctions(t.deps, s.id, ['core_webservice_get_site_info'], actor);
   sid[key] = s.id;
   return s.id;
 }
@@ -43,24 +44,24 @@ beforeAll(async () => {
   t = await makeTestApp();
   actor = { id: t.userId('admin'), username: 'admin', ip: '' };
   const studentId = t.userId('student');
-  mkService('alpha_open', 'Alpha open');
-  mkService('bravo_restricted', 'Bravo restricted', { restrictedUsers: true });
-  mkService('charlie_restricted', 'Charlie restricted', { restrictedUsers: true });
-  mkService('delta_disabled', 'Delta disabled', { enabled: false });
-  mkService('echo_capability', 'Echo needs site config', { requiredCapability: 'moodle/site:config' });
-  mkService('foxtrot_expired', 'Foxtrot authorisation expired', { restrictedUsers: true });
-  mkService('golf_held', 'Golf already held');
-  mkService('hotel_protected', 'Hotel protected');
-  mkService('india_capability', 'India needs own files', { requiredCapability: 'moodle/user:manageownfiles' });
+  await mkService('alpha_open', 'Alpha open');
+  await mkService('bravo_restricted', 'Bravo restricted', { restrictedUsers: true });
+  await mkService('charlie_restricted', 'Charlie restricted', { restrictedUsers: true });
+  await mkService('delta_disabled', 'Delta disabled', { enabled: false });
+  await mkService('echo_capability', 'Echo needs site config', { requiredCapability: 'moodle/site:config' });
+  await mkService('foxtrot_expired', 'Foxtrot authorisation expired', { restrictedUsers: true });
+  await mkService('golf_held', 'Golf already held');
+  await mkService('hotel_protected', 'Hotel protected');
+  await mkService('india_capability', 'India needs own files', { requiredCapability: 'moodle/user:manageownfiles' });
   t.store.db
     .update(externalServices)
     .set({ protected: true })
     .where(eq(externalServices.id, sid.hotel_protected!))
     .run();
-  addAuthorisedUsers(t.deps, sid.bravo_restricted!, [studentId], actor);
-  addAuthorisedUsers(t.deps, sid.charlie_restricted!, [t.userId('teacher')], actor);
-  addAuthorisedUsers(t.deps, sid.foxtrot_expired!, [studentId], actor);
-  updateAuthorisedUser(t.deps, sid.foxtrot_expired!, studentId, { validUntil: now() - 3600 }, actor);
+  await addAuthorisedUsers(t.deps, sid.bravo_restricted!, [studentId], actor);
+  await addAuthorisedUsers(t.deps, sid.charlie_restricted!, [t.userId('teacher')], actor);
+  await addAuthorisedUsers(t.deps, sid.foxtrot_expired!, [studentId], actor);
+  await updateAuthorisedUser(t.deps, sid.foxtrot_expired!, studentId, { validUntil: now() - 3600 }, actor);
   // The student may create tokens and use REST.
   const role = createRole(
     t.deps,
@@ -74,29 +75,37 @@ beforeAll(async () => {
   assignRole(t.deps, role.id, studentId, actor);
   assignRole(t.deps, role.id, t.userId('student2'), actor);
   // A key the student already holds (made by an administrator), a hidden one, and the teacher's.
-  studentHeldKey = createAdminToken(
-    t.deps,
-    { userId: studentId, serviceId: sid.golf_held!, name: 'Held by student' },
-    actor,
-    true,
+  studentHeldKey = (
+    await createAdminToken(
+      t.deps,
+      { userId: studentId, serviceId: sid.golf_held!, name: 'Held by student' },
+      actor,
+      true,
+    )
   ).token.id;
   const studentRow = t.store.db.select().from(users).where(eq(users.id, studentId)).get()!;
   const alpha = t.store.db.select().from(externalServices).where(eq(externalServices.id, sid.alpha_open!)).get()!;
-  studentHiddenKey = issueToken(t.deps, t.store.db, {
-    user: studentRow,
-    service: alpha,
-    name: 'Hidden hub key',
-    ipRestriction: null,
-    validUntil: null,
-    creatorId: null,
-    origin: 'hub',
-    hidden: true,
-  }).id;
-  teacherKey = createAdminToken(
-    t.deps,
-    { userId: t.userId('teacher'), serviceId: sid.alpha_open!, name: 'Teacher key' },
-    actor,
-    true,
+  studentHiddenKey = (
+    await withWrite(t.deps, (tx, w) =>
+      issueToken(t.deps, tx, w, {
+        user: studentRow,
+        service: alpha,
+        name: 'Hidden hub key',
+        ipRestriction: null,
+        validUntil: null,
+        creatorId: null,
+        origin: 'hub',
+        hidden: true,
+      }),
+    )
+  ).id;
+  teacherKey = (
+    await createAdminToken(
+      t.deps,
+      { userId: t.userId('teacher'), serviceId: sid.alpha_open!, name: 'Teacher key' },
+      actor,
+      true,
+    )
   ).token.id;
   await t.deps.settings.apply({ tokenduration: '7200' }, SYSTEM_ACTOR);
   [student, student2, manager, teacher, admin] = await Promise.all([
@@ -227,8 +236,8 @@ describe('keys made on opening the page', () => {
         .set({ protected: false })
         .where(eq(externalServices.id, sid.hotel_protected!))
         .run();
-      addAuthorisedUsers(t.deps, sid.bravo_restricted!, [adminId], actor);
-      addAuthorisedUsers(t.deps, sid.charlie_restricted!, [adminId], actor);
+      await addAuthorisedUsers(t.deps, sid.bravo_restricted!, [adminId], actor);
+      await addAuthorisedUsers(t.deps, sid.charlie_restricted!, [adminId], actor);
       try {
         const res = await admin.post('/api/me/keys/ensure');
         expect(res.status).toBe(200);

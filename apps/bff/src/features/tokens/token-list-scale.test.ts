@@ -14,16 +14,20 @@ let admin: Client;
 let actor: Actor;
 let serviceId: number;
 
-const issue = (name: string, username: string) =>
-  issueToken(t.deps, t.store.db, {
-    user: t.store.sqlite.prepare('SELECT * FROM users WHERE username = ?').get(username) as never,
-    service: t.store.sqlite.prepare('SELECT * FROM external_services WHERE id = ?').get(serviceId) as never,
-    name,
-    ipRestriction: null,
-    validUntil: null,
-    creatorId: null,
-    origin: 'admin',
-  }).id;
+// Straight through the server's connection, outside any write: no cache hears of these.
+const unnoticed = { invalidate() {} };
+const issue = async (name: string, username: string) =>
+  (
+    await issueToken(t.deps, t.store.db, unnoticed, {
+      user: t.store.sqlite.prepare('SELECT * FROM users WHERE username = ?').get(username) as never,
+      service: t.store.sqlite.prepare('SELECT * FROM external_services WHERE id = ?').get(serviceId) as never,
+      name,
+      ipRestriction: null,
+      validUntil: null,
+      creatorId: null,
+      origin: 'admin',
+    })
+  ).id;
 
 async function list(query: string) {
   const res = await admin.get(`/api/tokens?${query}`);
@@ -35,12 +39,16 @@ beforeAll(async () => {
   t = await makeTestApp();
   admin = await signIn(t, 'admin');
   actor = { id: t.userId('admin'), username: 'admin', ip: '' };
-  const s = createService(t.deps, serviceBody('Scale', 'scale_svc') as Parameters<typeof createService>[1], actor);
-  addServiceFunctions(t.deps, s.id, ['core_webservice_get_site_info'], actor);
+  const s = await createService(
+    t.deps,
+    serviceBody('Scale', 'scale_svc') as Parameters<typeof createService>[1],
+    actor,
+  );
+  await addServiceFunctions(t.deps, s.id, ['core_webservice_get_site_info'], actor);
   serviceId = s.id;
-  issue('SRCH say "hi"* OR NEAR(x) {name}: -y', 'student');
-  issue('SRCH Ünïcode café', 'teacher');
-  issue('SRCH plain', 'student2');
+  await issue('SRCH say "hi"* OR NEAR(x) {name}: -y', 'student');
+  await issue('SRCH Ünïcode café', 'teacher');
+  await issue('SRCH plain', 'student2');
 });
 afterAll(() => t?.close());
 
@@ -67,7 +75,7 @@ describe('searching by name', () => {
   });
 
   it('follows deletions', async () => {
-    const id = issue('SRCH doomed', 'student');
+    const id = await issue('SRCH doomed', 'student');
     expect((await list('name=doomed')).total).toBe(1);
     expect((await admin.delete(`/api/tokens/${id}`)).status).toBe(200);
     expect((await list('name=doomed')).total).toBe(0);
@@ -90,7 +98,7 @@ describe('totals', () => {
   it('count writes the console never made: on this connection, and from another process', async () => {
     const before = (await list('name=SRCH')).total;
     // Straight into the database through the server's own connection (no cache notice).
-    issue('SRCH raw', 'student');
+    await issue('SRCH raw', 'student');
     expect((await list('name=SRCH')).total).toBe(before + 1);
     // Another process (here: another connection to the same file), as the CLI would.
     const other = new Database(t.dbFile);
@@ -102,8 +110,9 @@ describe('totals', () => {
 });
 
 describe('paging', () => {
-  beforeAll(() => {
-    for (let i = 0; i < 23; i++) issue(`PG ${String(i).padStart(2, '0')}`, ['student', 'teacher', 'manager'][i % 3]!);
+  beforeAll(async () => {
+    for (let i = 0; i < 23; i++)
+      await issue(`PG ${String(i).padStart(2, '0')}`, ['student', 'teacher', 'manager'][i % 3]!);
   });
 
   it.each(['name', 'user', 'service', 'timecreated', 'validuntil', 'lastaccess'])(

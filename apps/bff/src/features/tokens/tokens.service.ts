@@ -1,26 +1,26 @@
 import type { TokenCreate, TokenDto, TokenListQuery, TokenStatus } from '@gatehouse/shared';
 import { tokenCreateSchema, tokenListQuerySchema } from '@gatehouse/shared';
-import { type AnyColumn, and, asc, count, desc, eq, gte, inArray, isNull, lte, or, type SQL, sql } from 'drizzle-orm';
-import { alias } from 'drizzle-orm/sqlite-core';
 import type { DbOrTx } from '../../db/client';
-import {
-  externalServices,
-  externalServiceUsers,
-  externalTokens,
-  type TokenRow,
-  type UserRow,
-  users,
-} from '../../db/schema';
+import { type WriteScope, withWrite } from '../../db/write';
 import type { Deps } from '../../deps';
 import { HttpError, notFound } from '../../lib/http-error';
-import { contains, searchCondition } from '../../lib/sql';
-import { type Actor, writeAudit } from '../audit/audit.service';
+import type { Actor } from '../audit/audit.service';
 import { assertNotStronger } from '../roles/escalation';
 import { missingCapabilities, neededCapabilities } from '../services/service-capabilities';
+import { findAuthorisation, findService, listUnprotectedServices, type ServiceRow } from '../services/services.repo';
 import { generateToken, hashToken, tokenStub } from './token-secret';
-
-type ServiceRow = typeof externalServices.$inferSelect;
-const creators = alias(users, 'creators');
+import {
+  deleteTokensById,
+  findToken,
+  findTokenWithParties,
+  findUser,
+  insertToken,
+  type TokenRow,
+  tokenIdsNewestFirst,
+  tokenPage,
+  type UserRow,
+} from './tokens.repo';
+import { invalidateTokens } from './tokens-of';
 
 const DEFAULT_ADMIN_TOKEN_DAYS = 30;
 
@@ -33,46 +33,38 @@ export function userUnavailableReason(u: UserRow): string | undefined {
   return undefined;
 }
 
-function authorisationOf(db: DbOrTx, serviceId: number, userId: number) {
-  return db
-    .select()
-    .from(externalServiceUsers)
-    .where(and(eq(externalServiceUsers.serviceId, serviceId), eq(externalServiceUsers.userId, userId)))
-    .get();
-}
-
-function tokenStatuses(
+async function tokenStatuses(
   deps: Deps,
   t: Pick<TokenRow, 'validUntil' | 'ipRestriction'>,
   u: UserRow,
   s: ServiceRow,
   needed?: string[],
-): { statuses: TokenStatus[]; missing: string[] } {
+): Promise<{ statuses: TokenStatus[]; missing: string[] }> {
   const now = deps.now();
   const statuses: TokenStatus[] = [];
   if (t.validUntil !== null && t.validUntil < now) statuses.push('expired');
   if (userUnavailableReason(u) || u.auth === 'nologin' || u.passwordExpired) statuses.push('userunavailable');
   if (!s.enabled) statuses.push('servicedisabled');
   if (s.restrictedUsers) {
-    const a = authorisationOf(deps.store.db, s.id, u.id);
+    const a = await findAuthorisation(deps.store.db, s.id, u.id);
     if (!a || (a.validUntil !== null && a.validUntil < now)) statuses.push('usernotauthorised');
   }
-  const missing = missingCapabilities(deps, s, u, needed);
+  const missing = await missingCapabilities(deps, s, u, needed);
   if (missing.length) statuses.push('missingcapabilities');
   if (t.ipRestriction) statuses.push('iprestricted');
   if (!statuses.some((x) => x !== 'iprestricted')) statuses.unshift('valid');
   return { statuses, missing };
 }
 
-function toDto(
+async function toDto(
   deps: Deps,
   t: TokenRow,
   u: UserRow,
   s: ServiceRow,
   creator: UserRow | null,
   needed?: string[],
-): TokenDto {
-  const { statuses, missing } = tokenStatuses(deps, t, u, s, needed);
+): Promise<TokenDto> {
+  const { statuses, missing } = await tokenStatuses(deps, t, u, s, needed);
   // Usage not yet written to the database (it is flushed once a minute) counts too.
   const pending = deps.usage.peek(t.id);
   return {
@@ -95,109 +87,40 @@ function toDto(
   };
 }
 
-const SORTS: Record<string, AnyColumn[]> = {
-  name: [externalTokens.name],
-  // The user's and service's ids keep one user's (one service's) tokens together, which lets the
-  // database walk users (services) in order rather than sort every token.
-  user: [users.lastname, users.firstname, users.id],
-  service: [externalServices.name, externalServices.id],
-  validuntil: [externalTokens.validUntil],
-  lastaccess: [externalTokens.lastAccess],
-  timecreated: [externalTokens.timecreated],
-};
-
-function baseQuery(db: DbOrTx) {
-  return db
-    .select({ t: externalTokens, u: users, s: externalServices, c: creators })
-    .from(externalTokens)
-    .innerJoin(users, eq(users.id, externalTokens.userId))
-    .innerJoin(externalServices, eq(externalServices.id, externalTokens.serviceId))
-    .leftJoin(creators, eq(creators.id, externalTokens.creatorId));
-}
-
 /**
- * Manage tokens: every token but the hidden ones, filtered, sorted and paged in the database.
- * Name and user searches use the trigram indexes; a page's ids come from one index-only query
- * (however deep the page) and only those rows are joined; the total is cached per filter until
- * the database changes.
+ * Manage tokens: every token but the hidden ones, filtered, sorted and paged in the database
+ * (tokens.repo.ts says how it stays fast at a million rows); the total is cached per filter
+ * until the database changes.
  */
-export function listTokens(deps: Deps, input: TokenListQuery) {
+export async function listTokens(deps: Deps, input: TokenListQuery) {
   const q = tokenListQuerySchema.parse(input);
   const { db } = deps.store;
-  const where: SQL[] = [];
-  const name = q.name
-    ? searchCondition(
-        db,
-        externalTokens.id,
-        'external_tokens_search',
-        ['name'],
-        q.name,
-        contains(externalTokens.name, q.name),
-      )
-    : undefined;
-  const user = q.user
-    ? searchCondition(
-        db,
-        users.id,
-        'users_search',
-        ['username', 'firstname', 'lastname'],
-        q.user,
-        or(
-          contains(users.username, q.user),
-          contains(users.firstname, q.user),
-          contains(users.lastname, q.user),
-        ) as SQL,
-      )
-    : undefined;
-  // A selective search drives the query with its matching ids: `+hidden` keeps the planner from
-  // walking an index that leads with `hidden` (every row) instead.
-  where.push(
-    name?.selective || user?.selective ? sql`+${externalTokens.hidden} = 0` : eq(externalTokens.hidden, false),
-  );
-  if (name) where.push(name.where);
-  if (user) {
-    const ids = db.select({ id: users.id }).from(users).where(user.where);
-    // Many matching users: walk the list's order and check each token's user (`+` keeps the
-    // planner off the user index, which would fetch and sort every token of every match).
-    where.push(user.selective ? inArray(externalTokens.userId, ids) : sql`+${externalTokens.userId} IN ${ids}`);
-  }
-  if (q.serviceId) where.push(eq(externalTokens.serviceId, q.serviceId));
-  if (q.validUntilBefore !== undefined) where.push(lte(externalTokens.validUntil, q.validUntilBefore));
-  if (q.validUntilAfter !== undefined) {
-    where.push(or(isNull(externalTokens.validUntil), gte(externalTokens.validUntil, q.validUntilAfter)) as SQL);
-  }
-  const cond = and(...where);
-  const dir = q.dir === 'desc' ? desc : asc;
-  let ids = db.select({ id: externalTokens.id }).from(externalTokens).$dynamic();
-  if (q.sort === 'user') ids = ids.innerJoin(users, eq(users.id, externalTokens.userId));
-  if (q.sort === 'service') ids = ids.innerJoin(externalServices, eq(externalServices.id, externalTokens.serviceId));
-  const pageIds = ids
-    .where(cond)
-    .orderBy(...(SORTS[q.sort] ?? []).map((c) => dir(c)), dir(externalTokens.id))
-    .limit(q.perPage)
-    .offset((q.page - 1) * q.perPage)
-    .all()
-    .map((r) => r.id);
-  const byId = new Map(
-    (pageIds.length ? baseQuery(db).where(inArray(externalTokens.id, pageIds)).all() : []).map((r) => [r.t.id, r]),
-  );
+  const page = await tokenPage(db, q);
   const key = JSON.stringify(['tokens', q.name, q.user, q.serviceId, q.validUntilBefore, q.validUntilAfter]);
-  const total = deps.counts.get(key, () => db.select({ n: count() }).from(externalTokens).where(cond).get()?.n ?? 0);
+  const total = await deps.counts.getAsync(key, page.count);
   // A page's tokens share a handful of services: their needed capabilities are read once.
   const needed = new Map<number, string[]>();
-  const items = pageIds.flatMap((id) => {
-    const r = byId.get(id);
-    if (!r) return [];
-    if (!needed.has(r.s.id)) needed.set(r.s.id, neededCapabilities(deps, r.s));
-    return [toDto(deps, r.t, r.u, r.s, r.c, needed.get(r.s.id))];
-  });
+  const items: TokenDto[] = [];
+  for (const r of page.rows) {
+    let caps = needed.get(r.s.id);
+    if (!caps) {
+      caps = await neededCapabilities(deps, r.s);
+      needed.set(r.s.id, caps);
+    }
+    items.push(await toDto(deps, r.t, r.u, r.s, r.c, caps));
+  }
   return { items, total, page: q.page, perPage: q.perPage };
 }
 
-export function getTokenDto(deps: Deps, id: number): TokenDto {
-  const r = baseQuery(deps.store.db).where(eq(externalTokens.id, id)).get();
+export async function getTokenDto(deps: Deps, id: number): Promise<TokenDto> {
+  const r = await findTokenWithParties(deps.store.db, id);
   if (!r || r.t.hidden) throw notFound('Token');
   return toDto(deps, r.t, r.u, r.s, r.c);
+}
+
+/** The services Manage tokens offers (every one but the hub's). */
+export function tokenServices(deps: Deps) {
+  return listUnprotectedServices(deps.store.db);
 }
 
 export interface IssueTokenInput {
@@ -211,27 +134,33 @@ export interface IssueTokenInput {
   hidden?: boolean;
 }
 
-/** Writes a new token and returns its id and secret. The secret exists only in this return value. */
-export function issueToken(deps: Deps, db: DbOrTx, input: IssueTokenInput): { id: number; secret: string } {
+/**
+ * Writes a new token, as part of the caller's write, and returns its id and secret. The secret
+ * exists only in this return value.
+ */
+export async function issueToken(
+  deps: Deps,
+  tx: DbOrTx,
+  w: Pick<WriteScope, 'invalidate'>,
+  input: IssueTokenInput,
+): Promise<{ id: number; secret: string }> {
   const secret = generateToken();
-  const row = db
-    .insert(externalTokens)
-    .values({
-      tokenHash: hashToken(deps.tokenSecret, secret),
-      stub: tokenStub(secret),
-      name: input.name,
-      userId: input.user.id,
-      serviceId: input.service.id,
-      ipRestriction: input.ipRestriction,
-      validUntil: input.validUntil,
-      creatorId: input.creatorId,
-      origin: input.origin,
-      hidden: input.hidden ?? false,
-      timecreated: deps.now(),
-    })
-    .returning({ id: externalTokens.id })
-    .get();
-  return { id: row.id, secret };
+  const tokenHash = hashToken(deps.tokenSecret, secret);
+  const id = await insertToken(tx, {
+    tokenHash,
+    stub: tokenStub(secret),
+    name: input.name,
+    userId: input.user.id,
+    serviceId: input.service.id,
+    ipRestriction: input.ipRestriction,
+    validUntil: input.validUntil,
+    creatorId: input.creatorId,
+    origin: input.origin,
+    hidden: input.hidden ?? false,
+    timecreated: deps.now(),
+  });
+  w.invalidate({ kind: 'token', id: tokenHash });
+  return { id, secret };
 }
 
 export function generatedTokenName(service: ServiceRow, user: UserRow, now: number): string {
@@ -245,50 +174,60 @@ export function generatedTokenName(service: ServiceRow, user: UserRow, now: numb
  * console user (undefined for trusted callers such as the CLI): a token for another user is
  * refused when that user holds a capability `by` lacks, since its secret lets `by` act as them.
  */
-export function createAdminToken(deps: Deps, input: TokenCreate, actor: Actor, actorIsAdmin: boolean, by?: UserRow) {
+export async function createAdminToken(
+  deps: Deps,
+  input: TokenCreate,
+  actor: Actor,
+  actorIsAdmin: boolean,
+  by?: UserRow,
+): Promise<{ token: TokenDto; secret: string }> {
   const data = tokenCreateSchema.parse(input);
-  const { db } = deps.store;
-  const user = db.select().from(users).where(eq(users.id, data.userId)).get();
-  if (!user) throw new HttpError(400, 'invalid', 'Choose an existing user', { userId: 'No such user' });
-  // The hub's users hold only the tokens the hub makes for them (hidden ones), whoever asks.
-  if (user.protected) {
-    throw new HttpError(403, 'protected', `${user.username} is a protected hub user: only the hub makes its tokens`, {
-      userId: 'This user is protected',
-    });
-  }
-  const unavailable = userUnavailableReason(user);
-  if (unavailable)
-    throw new HttpError(400, 'invaliduser', `${unavailable}: no token can be created for this user`, {
-      userId: unavailable,
-    });
-  if (user.siteAdmin && !actorIsAdmin) {
-    throw new HttpError(403, 'forbidden', 'Only site administrators can create a token for a site administrator', {
-      userId: 'Only site administrators can create a token for a site administrator',
-    });
-  }
-  assertNotStronger(deps, by, user, 'create a token for', 'userId');
-  const service = db.select().from(externalServices).where(eq(externalServices.id, data.serviceId)).get();
-  if (!service) throw new HttpError(400, 'invalid', 'Choose an existing service', { serviceId: 'No such service' });
-  if (service.protected) {
-    throw new HttpError(403, 'protected', `Tokens for the protected service "${service.name}" are managed by the hub`, {
-      serviceId: 'This service is protected',
-    });
-  }
-  if (service.restrictedUsers) {
-    const a = authorisationOf(db, service.id, user.id);
-    if (!a) {
-      const msg = `${user.username} is not an authorised user of "${service.name}". Authorise them first in Site administration > Plugins > Web services > External services > Authorised users.`;
-      throw new HttpError(400, 'usernotauthorised', msg, { userId: msg });
+  const created = await withWrite(deps, async (tx, w) => {
+    const user = await findUser(tx, data.userId);
+    if (!user) throw new HttpError(400, 'invalid', 'Choose an existing user', { userId: 'No such user' });
+    // The hub's users hold only the tokens the hub makes for them (hidden ones), whoever asks.
+    if (user.protected) {
+      throw new HttpError(403, 'protected', `${user.username} is a protected hub user: only the hub makes its tokens`, {
+        userId: 'This user is protected',
+      });
     }
-  }
-  const now = deps.now();
-  const validUntil = data.validUntil === undefined ? now + DEFAULT_ADMIN_TOKEN_DAYS * 86400 : data.validUntil;
-  if (validUntil !== null && validUntil <= now) {
-    throw new HttpError(400, 'invalid', 'Valid until must be in the future', { validUntil: 'Must be in the future' });
-  }
-  const name = data.name?.trim() || generatedTokenName(service, user, now);
-  const created = db.transaction((tx) => {
-    const t = issueToken(deps, tx, {
+    const unavailable = userUnavailableReason(user);
+    if (unavailable)
+      throw new HttpError(400, 'invaliduser', `${unavailable}: no token can be created for this user`, {
+        userId: unavailable,
+      });
+    if (user.siteAdmin && !actorIsAdmin) {
+      throw new HttpError(403, 'forbidden', 'Only site administrators can create a token for a site administrator', {
+        userId: 'Only site administrators can create a token for a site administrator',
+      });
+    }
+    assertNotStronger(deps, by, user, 'create a token for', 'userId');
+    const service = await findService(tx, data.serviceId);
+    if (!service) throw new HttpError(400, 'invalid', 'Choose an existing service', { serviceId: 'No such service' });
+    if (service.protected) {
+      throw new HttpError(
+        403,
+        'protected',
+        `Tokens for the protected service "${service.name}" are managed by the hub`,
+        {
+          serviceId: 'This service is protected',
+        },
+      );
+    }
+    if (service.restrictedUsers) {
+      const a = await findAuthorisation(tx, service.id, user.id);
+      if (!a) {
+        const msg = `${user.username} is not an authorised user of "${service.name}". Authorise them first in Site administration > Plugins > Web services > External services > Authorised users.`;
+        throw new HttpError(400, 'usernotauthorised', msg, { userId: msg });
+      }
+    }
+    const now = deps.now();
+    const validUntil = data.validUntil === undefined ? now + DEFAULT_ADMIN_TOKEN_DAYS * 86400 : data.validUntil;
+    if (validUntil !== null && validUntil <= now) {
+      throw new HttpError(400, 'invalid', 'Valid until must be in the future', { validUntil: 'Must be in the future' });
+    }
+    const name = data.name?.trim() || generatedTokenName(service, user, now);
+    const t = await issueToken(deps, tx, w, {
       user,
       service,
       name,
@@ -297,7 +236,7 @@ export function createAdminToken(deps: Deps, input: TokenCreate, actor: Actor, a
       creatorId: actor.id,
       origin: 'admin',
     });
-    writeAudit(tx, actor, {
+    w.audit(actor, {
       action: 'token.create',
       targetType: 'token',
       targetId: t.id,
@@ -306,27 +245,30 @@ export function createAdminToken(deps: Deps, input: TokenCreate, actor: Actor, a
     });
     return t;
   });
-  deps.gen.bump();
-  return { token: getTokenDto(deps, created.id), secret: created.secret };
+  return { token: await getTokenDto(deps, created.id), secret: created.secret };
 }
 
 /**
  * Deletes a token. `opts.by` is the signed-in console user (undefined for trusted callers): they
  * may delete another user's token only when that user holds no capability they lack.
  */
-export function deleteToken(deps: Deps, id: number, actor: Actor, opts: { ownerId?: number; by?: UserRow } = {}): void {
-  const { db } = deps.store;
-  const t = db.select().from(externalTokens).where(eq(externalTokens.id, id)).get();
-  if (!t || (opts.ownerId !== undefined && (t.hidden || t.userId !== opts.ownerId))) throw notFound('Token');
-  // Hidden tokens are the hub's own: never listed, and refused by name rather than "not found".
-  if (t.hidden) throw new HttpError(403, 'protected', 'This token belongs to the hub and cannot be deleted');
-  if (opts.by) {
-    const owner = db.select().from(users).where(eq(users.id, t.userId)).get();
-    if (owner) assertNotStronger(deps, opts.by, owner, 'delete a token of');
-  }
-  db.transaction((tx) => {
-    tx.delete(externalTokens).where(eq(externalTokens.id, id)).run();
-    writeAudit(tx, actor, {
+export async function deleteToken(
+  deps: Deps,
+  id: number,
+  actor: Actor,
+  opts: { ownerId?: number; by?: UserRow } = {},
+): Promise<void> {
+  await withWrite(deps, async (tx, w) => {
+    const t = await findToken(tx, id);
+    if (!t || (opts.ownerId !== undefined && (t.hidden || t.userId !== opts.ownerId))) throw notFound('Token');
+    // Hidden tokens are the hub's own: never listed, and refused by name rather than "not found".
+    if (t.hidden) throw new HttpError(403, 'protected', 'This token belongs to the hub and cannot be deleted');
+    if (opts.by) {
+      const owner = await findUser(tx, t.userId);
+      if (owner) assertNotStronger(deps, opts.by, owner, 'delete a token of');
+    }
+    invalidateTokens(w, await deleteTokensById(tx, [id]));
+    w.audit(actor, {
       action: 'token.delete',
       targetType: 'token',
       targetId: id,
@@ -334,5 +276,41 @@ export function deleteToken(deps: Deps, id: number, actor: Actor, opts: { ownerI
       details: { userId: t.userId, serviceId: t.serviceId },
     });
   });
-  deps.gen.bump();
+}
+
+/**
+ * /login/token.php's token: a new one for the user on the service, keeping only the newest
+ * `keep` login tokens of theirs there, as one audited write. The caller has checked the
+ * password (before: the hash is slow) and every rule of the endpoint.
+ */
+export async function issueLoginToken(
+  deps: Deps,
+  input: { user: UserRow; service: ServiceRow; ip: string },
+  keep: number,
+): Promise<string> {
+  const { user, service, ip } = input;
+  const now = deps.now();
+  return withWrite(deps, async (tx, w) => {
+    const t = await issueToken(deps, tx, w, {
+      user,
+      service,
+      name: `${service.shortname} login ${new Date(now * 1000).toISOString().slice(0, 16).replace('T', ' ')}`,
+      ipRestriction: null,
+      validUntil: now + Number(deps.settings.get('tokenduration')),
+      creatorId: user.id,
+      origin: 'login',
+    });
+    const older = (await tokenIdsNewestFirst(tx, user.id, service.id, 'login')).slice(keep);
+    invalidateTokens(w, await deleteTokensById(tx, older));
+    w.audit(
+      { id: user.id, username: user.username, ip },
+      {
+        action: 'token.login',
+        targetType: 'token',
+        targetId: t.id,
+        summary: `${user.username} obtained a token for ${service.shortname} through /login/token.php`,
+      },
+    );
+    return t.secret;
+  });
 }

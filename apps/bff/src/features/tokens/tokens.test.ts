@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { and, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { auditLog, externalServices, externalTokens, users } from '../../db/schema';
+import { withWrite } from '../../db/write';
 import { type Client, errorOf, makeTestApp, serviceBody, signIn, type TestApp } from '../../test/helpers';
 import type { Actor } from '../audit/audit.service';
 import {
@@ -32,14 +33,18 @@ const ids: Record<string, number> = {};
 /** Every secret this file sees: none of them may be found at rest. */
 const secrets: string[] = [];
 
-function mkService(
+async function mkService(
   name: string,
   shortname: string,
   extra: Record<string, unknown> = {},
   functions: string[] = ['core_webservice_get_site_info'],
 ) {
-  const s = createService(t.deps, serviceBody(name, shortname, extra) as Parameters<typeof createService>[1], actor);
-  if (functions.length) addServiceFunctions(t.deps, s.id, functions, actor);
+  const s = await createService(
+    t.deps,
+    serviceBody(name, shortname, extra) as Parameters<typeof createService>[1],
+    actor,
+  );
+  if (functions.length) await addServiceFunctions(t.deps, s.id, functions, actor);
   return s.id;
 }
 
@@ -81,9 +86,9 @@ beforeAll(async () => {
   ]) {
     ids[u] = t.userId(u);
   }
-  openId = mkService('Open service', 'open_svc');
-  restrictedId = mkService('Restricted service', 'restricted_svc', { restrictedUsers: true });
-  groupsId = mkService('Groups service', 'groups_svc', {}, ['core_group_create_groups']);
+  openId = await mkService('Open service', 'open_svc');
+  restrictedId = await mkService('Restricted service', 'restricted_svc', { restrictedUsers: true });
+  groupsId = await mkService('Groups service', 'groups_svc', {}, ['core_group_create_groups']);
 });
 afterAll(() => t?.close());
 
@@ -226,7 +231,7 @@ describe('creating a token', () => {
       expect(err.message).toContain('Authorised users');
       expect(err.message).toContain('Restricted service');
       expect(countTokens()).toBe(before);
-      addAuthorisedUsers(t.deps, restrictedId, [ids.student2!], actor);
+      await addAuthorisedUsers(t.deps, restrictedId, [ids.student2!], actor);
       const ok = await mkToken(admin, { userId: ids.student2, serviceId: restrictedId });
       expect(ok.token.statuses).toEqual(['valid']);
     });
@@ -401,16 +406,16 @@ describe('token statuses', () => {
   });
 
   it('usernotauthorised: the authorisation expired', async () => {
-    const sid = mkService('Status auth expiry', 'status_auth_expiry', { restrictedUsers: true });
-    addAuthorisedUsers(t.deps, sid, [ids.teacher!], actor);
+    const sid = await mkService('Status auth expiry', 'status_auth_expiry', { restrictedUsers: true });
+    await addAuthorisedUsers(t.deps, sid, [ids.teacher!], actor);
     const { token } = await mkToken(admin, { userId: ids.teacher, serviceId: sid });
     expect((await statusOf(token.id)).statuses).toEqual(['valid']);
-    updateAuthorisedUser(t.deps, sid, ids.teacher!, { validUntil: now() - 60 }, actor);
+    await updateAuthorisedUser(t.deps, sid, ids.teacher!, { validUntil: now() - 60 }, actor);
     expect((await statusOf(token.id)).statuses).toEqual(['usernotauthorised']);
   });
 
   it('usernotauthorised: the service became restricted and the user is not on it', async () => {
-    const sid = mkService('Status became restricted', 'status_became_restricted');
+    const sid = await mkService('Status became restricted', 'status_became_restricted');
     const { token } = await mkToken(admin, { userId: ids.teacher, serviceId: sid });
     expect((await admin.patch(`/api/services/${sid}`, { restrictedUsers: true })).status).toBe(200);
     expect((await statusOf(token.id)).statuses).toEqual(['usernotauthorised']);
@@ -434,14 +439,14 @@ describe('token statuses', () => {
   });
 
   it('servicedisabled', async () => {
-    const sid = mkService('Status disabled', 'status_disabled');
+    const sid = await mkService('Status disabled', 'status_disabled');
     const { token } = await mkToken(admin, { userId: ids.teacher, serviceId: sid });
     expect((await admin.patch(`/api/services/${sid}`, { enabled: false })).status).toBe(200);
     expect((await statusOf(token.id)).statuses).toEqual(['servicedisabled']);
   });
 
   it('several at once', async () => {
-    const sid = mkService('Status many', 'status_many', {}, ['core_group_create_groups']);
+    const sid = await mkService('Status many', 'status_many', {}, ['core_group_create_groups']);
     const { token } = await mkToken(admin, { userId: ids.student, serviceId: sid, ipRestriction: '10.0.0.1' });
     t.store.db.update(externalServices).set({ enabled: false }).where(eq(externalServices.id, sid)).run();
     t.store.db
@@ -481,16 +486,18 @@ describe('deleting tokens', () => {
   it('hidden tokens are never listed, cannot be fetched, and cannot be deleted (403 protected)', async () => {
     const userRow = t.store.db.select().from(users).where(eq(users.id, ids.teacher!)).get()!;
     const serviceRow = t.store.db.select().from(externalServices).where(eq(externalServices.id, openId)).get()!;
-    const hidden = issueToken(t.deps, t.store.db, {
-      user: userRow,
-      service: serviceRow,
-      name: 'Hub internal token',
-      ipRestriction: null,
-      validUntil: null,
-      creatorId: null,
-      origin: 'hub',
-      hidden: true,
-    });
+    const hidden = await withWrite(t.deps, (tx, w) =>
+      issueToken(t.deps, tx, w, {
+        user: userRow,
+        service: serviceRow,
+        name: 'Hub internal token',
+        ipRestriction: null,
+        validUntil: null,
+        creatorId: null,
+        origin: 'hub',
+        hidden: true,
+      }),
+    );
     secrets.push(hidden.secret);
     const all = await admin.get('/api/tokens?perPage=200');
     expect(all.body.items.map((x: { id: number }) => x.id)).not.toContain(hidden.id);
@@ -538,7 +545,7 @@ describe('deleting tokens', () => {
   });
 
   it("deleting a service removes its tokens, and no one else's", async () => {
-    const sid = mkService('Short-lived', 'short_lived');
+    const sid = await mkService('Short-lived', 'short_lived');
     const a = await mkToken(admin, { userId: ids.teacher, serviceId: sid });
     await mkToken(admin, { userId: ids.student, serviceId: sid });
     const elsewhere = tokenRows({ serviceId: openId }).length;
@@ -550,8 +557,8 @@ describe('deleting tokens', () => {
   });
 
   it('removing an authorised user removes their tokens for that service, not their others', async () => {
-    const sid = mkService('Authorised only', 'authorised_only', { restrictedUsers: true });
-    addAuthorisedUsers(t.deps, sid, [ids.teacher!, ids.student!], actor);
+    const sid = await mkService('Authorised only', 'authorised_only', { restrictedUsers: true });
+    await addAuthorisedUsers(t.deps, sid, [ids.teacher!, ids.student!], actor);
     const gone = await mkToken(admin, { userId: ids.teacher, serviceId: sid });
     const kept = await mkToken(admin, { userId: ids.teacher, serviceId: openId });
     const other = await mkToken(admin, { userId: ids.student, serviceId: sid });

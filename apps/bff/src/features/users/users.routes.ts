@@ -8,15 +8,15 @@ import { createUser, deleteUser, getUser, listUsers, toUserDto, updateUser } fro
 
 export function userRoutes(deps: Deps) {
   return new Hono<AppEnv>()
-    .get('/', requireCap(deps, 'moodle/user:viewdetails'), validate('query', userListQuerySchema), (c) =>
-      c.json(listUsers(deps, c.req.valid('query')), 200),
+    .get('/', requireCap(deps, 'moodle/user:viewdetails'), validate('query', userListQuerySchema), async (c) =>
+      c.json(await listUsers(deps, c.req.valid('query')), 200),
     )
     .post('/', requireCap(deps, 'moodle/user:create'), validate('json', userCreateSchema), async (c) => {
       const user = await createUser(deps, c.req.valid('json'), c.get('actor'), !!c.get('user')?.siteAdmin);
       return c.json(toUserDto(user), 201);
     })
-    .get('/:id', requireCap(deps, 'moodle/user:viewdetails'), validate('param', idParam), (c) =>
-      c.json(toUserDto(getUser(deps, c.req.valid('param').id)), 200),
+    .get('/:id', requireCap(deps, 'moodle/user:viewdetails'), validate('param', idParam), async (c) =>
+      c.json(toUserDto(await getUser(deps, c.req.valid('param').id)), 200),
     )
     .patch(
       '/:id',
@@ -32,11 +32,11 @@ export function userRoutes(deps: Deps) {
         return c.json(toUserDto(user), 200);
       },
     )
-    .delete('/:id', requireCap(deps, 'moodle/user:delete'), validate('param', idParam), (c) =>
-      c.json(toUserDto(deleteUser(deps, c.req.valid('param').id, c.get('actor'), c.get('user'))), 200),
+    .delete('/:id', requireCap(deps, 'moodle/user:delete'), validate('param', idParam), async (c) =>
+      c.json(toUserDto(await deleteUser(deps, c.req.valid('param').id, c.get('actor'), c.get('user'))), 200),
     )
-    .get('/:id/capabilities', requireCap(deps, 'moodle/role:review'), validate('param', idParam), (c) => {
-      const user = getUser(deps, c.req.valid('param').id);
+    .get('/:id/capabilities', requireCap(deps, 'moodle/role:review'), validate('param', idParam), async (c) => {
+      const user = await getUser(deps, c.req.valid('param').id);
       return c.json(
         {
           user: toUserDto(user),

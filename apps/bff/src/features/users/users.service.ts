@@ -1,113 +1,87 @@
 import type { UserCreate, UserDto, UserListQuery, UserUpdate } from '@gatehouse/shared';
 import { userListQuerySchema } from '@gatehouse/shared';
-import { and, asc, count, desc, eq, inArray, or, type SQL } from 'drizzle-orm';
-import { roleAssignments, type UserRow, users } from '../../db/schema';
+import type { DbOrTx } from '../../db/client';
+import { type WriteScope, withWrite } from '../../db/write';
 import type { Deps } from '../../deps';
 import { conflict, forbidden, HttpError, notFound } from '../../lib/http-error';
 import { hashPassword } from '../../lib/password';
-import { contains, searchCondition } from '../../lib/sql';
-import { type Actor, writeAudit } from '../audit/audit.service';
-import { endUserSessions } from '../auth/sessions';
+import type { Actor } from '../audit/audit.service';
+import { endUserSessionsIn } from '../auth/sessions';
 import { assertNotStronger } from '../roles/escalation';
 import { deleteTokensOf } from '../tokens/tokens-of';
+import {
+  deleteRoleAssignmentsOf,
+  findUserByUsername as findByUsername,
+  findUser,
+  insertUser,
+  markUserDeleted,
+  selectUsers,
+  type UserRow,
+  updateUserRow,
+  userIdByUsername,
+} from './users.repo';
 
 export function toUserDto(u: UserRow): UserDto {
   const { passwordHash: _omit, ...rest } = u;
   return rest;
 }
 
-const SORTS = {
-  username: [users.username],
-  firstname: [users.firstname, users.lastname],
-  lastname: [users.lastname, users.firstname],
-  email: [users.email],
-  timecreated: [users.timecreated],
-  lastlogin: [users.lastlogin],
-} as const;
-
-export function listUsers(deps: Deps, input: UserListQuery) {
+export async function listUsers(deps: Deps, input: UserListQuery) {
   const q = userListQuerySchema.parse(input);
-  const where: SQL[] = [];
   const status = q.status ?? 'active';
-  if (status !== 'deleted' && status !== 'all') where.push(eq(users.deleted, false));
-  if (status === 'deleted') where.push(eq(users.deleted, true));
-  if (status === 'suspended') where.push(eq(users.suspended, true));
-  if (status === 'unconfirmed') where.push(eq(users.confirmed, false));
-  const { db } = deps.store;
-  if (q.search) {
-    const s = q.search;
-    const like = or(
-      contains(users.username, s),
-      contains(users.firstname, s),
-      contains(users.lastname, s),
-      contains(users.email, s),
-    ) as SQL;
-    where.push(
-      searchCondition(db, users.id, 'users_search', ['username', 'firstname', 'lastname', 'email'], s, like).where,
-    );
-  }
-  const cond = where.length ? and(...where) : undefined;
-  const dir = q.dir === 'desc' ? desc : asc;
-  // The page's ids from the index alone, then only those rows (a deep OFFSET skips index
-  // entries, not table rows).
-  const pageIds = db
-    .select({ id: users.id })
-    .from(users)
-    .where(cond)
-    .orderBy(...SORTS[q.sort].map((c) => dir(c)), dir(users.id))
-    .limit(q.perPage)
-    .offset((q.page - 1) * q.perPage)
-    .all()
-    .map((r) => r.id);
-  const byId = new Map(
-    (pageIds.length ? db.select().from(users).where(inArray(users.id, pageIds)).all() : []).map((u) => [u.id, u]),
-  );
-  const key = JSON.stringify(['users', status, q.search]);
-  const total = deps.counts.get(key, () => db.select({ n: count() }).from(users).where(cond).get()?.n ?? 0);
-  const items = pageIds.flatMap((id) => {
-    const u = byId.get(id);
-    return u ? [toUserDto(u)] : [];
+  const selected = await selectUsers(deps.store.db, { status, search: q.search });
+  const rows = await selected.page({
+    sort: q.sort,
+    dir: q.dir === 'desc' ? 'desc' : 'asc',
+    limit: q.perPage,
+    offset: (q.page - 1) * q.perPage,
   });
-  return { items, total, page: q.page, perPage: q.perPage };
+  const key = JSON.stringify(['users', status, q.search]);
+  const total = await deps.counts.getAsync(key, () => selected.count());
+  return { items: rows.map(toUserDto), total, page: q.page, perPage: q.perPage };
 }
 
-export function getUser(deps: Deps, id: number): UserRow {
-  const u = deps.store.db.select().from(users).where(eq(users.id, id)).get();
+export async function getUser(deps: Deps, id: number): Promise<UserRow> {
+  const u = await findUser(deps.store.db, id);
   if (!u) throw notFound('User');
   return u;
 }
 
-function usernameTaken(deps: Deps, username: string, exceptId?: number): boolean {
-  const row = deps.store.db.select({ id: users.id }).from(users).where(eq(users.username, username)).get();
-  return !!row && row.id !== exceptId;
+/** The user with this username (stored in lower case), deleted or not. */
+export function findUserByUsername(deps: Deps, username: string): Promise<UserRow | undefined> {
+  return findByUsername(deps.store.db, username.toLowerCase());
 }
+
+async function usernameTaken(db: DbOrTx, username: string, exceptId?: number): Promise<boolean> {
+  const id = await userIdByUsername(db, username);
+  return id !== undefined && id !== exceptId;
+}
+
+const usernameConflict = () =>
+  conflict('This username is already taken', { username: 'This username is already taken' });
 
 export async function createUser(deps: Deps, input: UserCreate, actor: Actor, actorIsAdmin: boolean): Promise<UserRow> {
   if (input.siteAdmin && !actorIsAdmin)
     throw forbidden('Only site administrators can make a user a site administrator');
-  if (usernameTaken(deps, input.username)) {
-    throw conflict('This username is already taken', { username: 'This username is already taken' });
-  }
+  if (await usernameTaken(deps.store.db, input.username)) throw usernameConflict();
+  // Hashing takes a while: before the write, which may wait for nothing but the database.
   const passwordHash = await hashPassword(input.password);
   const now = deps.now();
   const { password: _p, ...fields } = input;
-  const row = deps.store.db.transaction((tx) => {
-    const created = tx
-      .insert(users)
-      .values({ ...fields, passwordHash, timecreated: now, timemodified: now })
-      .returning()
-      .get();
-    writeAudit(tx, actor, {
+  return withWrite(deps, async (tx, w) => {
+    // Taken while the password was hashed: answered as before the hash.
+    if (await usernameTaken(tx, fields.username)) throw usernameConflict();
+    const created = await insertUser(tx, { ...fields, passwordHash, timecreated: now, timemodified: now });
+    w.audit(actor, {
       action: 'user.create',
       targetType: 'user',
       targetId: created.id,
       summary: `Created user ${created.username}`,
       details: { ...fields },
     });
+    w.invalidate({ kind: 'user', id: created.id });
     return created;
   });
-  deps.gen.bump();
-  return row;
 }
 
 export async function updateUser(
@@ -121,7 +95,7 @@ export async function updateUser(
    */
   ctx: { actorIsAdmin: boolean; sessionHash?: string; by?: UserRow },
 ): Promise<UserRow> {
-  const user = getUser(deps, id);
+  const user = await getUser(deps, id);
   if (user.deleted) throw new HttpError(409, 'deleted', 'This user is deleted and cannot be edited');
   if (user.protected) throw new HttpError(403, 'protected', 'This user is protected and cannot be modified');
   if (patch.siteAdmin !== undefined && patch.siteAdmin !== user.siteAdmin && !ctx.actorIsAdmin) {
@@ -145,29 +119,31 @@ export async function updateUser(
     if (patch.passwordExpired === true && !user.passwordExpired)
       throw new HttpError(409, 'self', 'You cannot expire your own password');
   }
-  if (patch.username !== undefined && usernameTaken(deps, patch.username, id)) {
-    throw conflict('This username is already taken', { username: 'This username is already taken' });
+  if (patch.username !== undefined && (await usernameTaken(deps.store.db, patch.username, id))) {
+    throw usernameConflict();
   }
   const { password, ...fields } = patch;
   const changed = Object.fromEntries(
     Object.entries(fields).filter(([k, v]) => user[k as keyof UserRow] !== v),
   ) as Partial<UserRow>;
+  // Hashing takes a while: before the write, which may wait for nothing but the database.
   const passwordHash = password !== undefined ? await hashPassword(password) : undefined;
   if (!Object.keys(changed).length && !passwordHash) return user;
-  // The password hash took a while: the target may have grown stronger (or become a site
-  // administrator) meanwhile. Checked again right before the write (nothing awaited between).
-  if (ctx.by) {
-    const now = getUser(deps, id);
-    if (now.siteAdmin && !ctx.actorIsAdmin) throw forbidden('Only site administrators can edit a site administrator');
-    assertNotStronger(deps, ctx.by, now, 'change');
-  }
-  const row = deps.store.db.transaction((tx) => {
-    const updated = tx
-      .update(users)
-      .set({ ...changed, ...(passwordHash ? { passwordHash } : {}), timemodified: deps.now() })
-      .where(eq(users.id, id))
-      .returning()
-      .get();
+  return withWrite(deps, async (tx, w) => {
+    // The password hash took a while: the target may have grown stronger (or become a site
+    // administrator), or the username been taken, meanwhile. Checked again inside the write.
+    if (ctx.by) {
+      const now = await findUser(tx, id);
+      if (!now) throw notFound('User');
+      if (now.siteAdmin && !ctx.actorIsAdmin) throw forbidden('Only site administrators can edit a site administrator');
+      assertNotStronger(deps, ctx.by, now, 'change');
+    }
+    if (changed.username !== undefined && (await usernameTaken(tx, changed.username, id))) throw usernameConflict();
+    const updated = await updateUserRow(tx, id, {
+      ...changed,
+      ...(passwordHash ? { passwordHash } : {}),
+      timemodified: deps.now(),
+    });
     // A new password, and every flag that blocks a console login (suspended, not confirmed, an
     // expired password, an auth method other than manual), end the user's console sessions.
     if (
@@ -178,26 +154,38 @@ export async function updateUser(
       changed.auth === 'nologin' ||
       changed.auth === 'webservice'
     ) {
-      endUserSessions(tx, id, id === actor.id ? ctx.sessionHash : undefined);
+      await endUserSessionsIn(tx, id, id === actor.id ? ctx.sessionHash : undefined);
     }
     const fieldsChanged = Object.keys(changed);
     if (passwordHash) fieldsChanged.push('password');
-    writeAudit(tx, actor, {
+    w.audit(actor, {
       action: 'user.update',
       targetType: 'user',
       targetId: id,
       summary: `Updated user ${updated.username}: ${fieldsChanged.join(', ')}`,
       details: { changed },
     });
+    w.invalidate({ kind: 'user', id });
     return updated;
   });
-  deps.gen.bump();
-  return row;
 }
 
-/** Soft delete, as Moodle does: the row stays, marked deleted; sessions and role assignments go. */
-export function deleteUser(deps: Deps, id: number, actor: Actor, by?: UserRow): UserRow {
-  const user = getUser(deps, id);
+/** Soft delete, as Moodle does: the row stays, marked deleted; sessions, role assignments and tokens go. */
+export function deleteUser(deps: Deps, id: number, actor: Actor, by?: UserRow): Promise<UserRow> {
+  return withWrite(deps, (tx, w) => deleteUserIn(tx, w, deps, id, actor, by));
+}
+
+/** `deleteUser` as part of the caller's write (several users deleted all or none). */
+export async function deleteUserIn(
+  tx: DbOrTx,
+  w: WriteScope,
+  deps: Deps,
+  id: number,
+  actor: Actor,
+  by?: UserRow,
+): Promise<UserRow> {
+  const user = await findUser(tx, id);
+  if (!user) throw notFound('User');
   if (user.deleted) throw new HttpError(409, 'deleted', 'This user is already deleted');
   if (user.protected) throw new HttpError(403, 'protected', 'This user is protected and cannot be deleted');
   if (user.isGuest) throw new HttpError(409, 'guest', 'The guest account cannot be deleted');
@@ -210,25 +198,17 @@ export function deleteUser(deps: Deps, id: number, actor: Actor, by?: UserRow): 
     );
   }
   assertNotStronger(deps, by, user, 'delete');
-  const row = deps.store.db.transaction((tx) => {
-    const updated = tx
-      .update(users)
-      .set({ deleted: true, suspended: true, timemodified: deps.now() })
-      .where(eq(users.id, id))
-      .returning()
-      .get();
-    endUserSessions(tx, id);
-    tx.delete(roleAssignments).where(eq(roleAssignments.userId, id)).run();
-    const tokensDeleted = deleteTokensOf(tx, { userId: id });
-    writeAudit(tx, actor, {
-      action: 'user.delete',
-      targetType: 'user',
-      targetId: id,
-      summary: `Deleted user ${user.username} and their ${tokensDeleted} token(s)`,
-      details: { tokensDeleted },
-    });
-    return updated;
+  const updated = await markUserDeleted(tx, id, deps.now());
+  await endUserSessionsIn(tx, id);
+  await deleteRoleAssignmentsOf(tx, id);
+  const tokensDeleted = await deleteTokensOf(tx, w, { userId: id });
+  w.audit(actor, {
+    action: 'user.delete',
+    targetType: 'user',
+    targetId: id,
+    summary: `Deleted user ${user.username} and their ${tokensDeleted} token(s)`,
+    details: { tokensDeleted },
   });
-  deps.gen.bump();
-  return row;
+  w.invalidate({ kind: 'user', id }, { kind: 'roles' });
+  return updated;
 }

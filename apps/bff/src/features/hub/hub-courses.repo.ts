@@ -1,0 +1,239 @@
+import type { HUB_COURSE_SORTS } from '@gatehouse/shared';
+import { and, asc, count, desc, eq, gt, gte, inArray, lte, type SQL } from 'drizzle-orm';
+import type { DbOrTx } from '../../db/client';
+import { type HubCourseRow, type HubSiteRow, hubCourses, hubSites } from '../../db/schema';
+import { keywordsCondition, type RowPage } from './hub-sites.repo';
+
+// The courses published on the hub (hub_courses), with the site that published them.
+
+export type { HubCourseRow };
+export type NewHubCourse = typeof hubCourses.$inferInsert;
+
+const KEYWORD_COLUMNS = [
+  hubCourses.fullname,
+  hubCourses.shortname,
+  hubCourses.description,
+  hubCourses.creatorName,
+  hubCourses.publisherName,
+  hubCourses.contributorNames,
+  hubCourses.coverage,
+  hubCourses.subject,
+];
+
+export async function courseById(db: DbOrTx, id: number): Promise<HubCourseRow | undefined> {
+  return db.select().from(hubCourses).where(eq(hubCourses.id, id)).get();
+}
+
+export async function coursesByIds(db: DbOrTx, ids: number[]): Promise<HubCourseRow[]> {
+  return db.select().from(hubCourses).where(inArray(hubCourses.id, ids)).all();
+}
+
+/** Of these course ids, those the site published. */
+export async function courseIdsOfSite(db: DbOrTx, siteId: number, ids: number[]): Promise<number[]> {
+  return db
+    .select({ id: hubCourses.id })
+    .from(hubCourses)
+    .where(and(eq(hubCourses.siteId, siteId), inArray(hubCourses.id, ids)))
+    .all()
+    .map((r) => r.id);
+}
+
+/** The enrollable course a site published for one of its courses, if any. */
+export async function enrollableCourseOfSite(
+  db: DbOrTx,
+  siteId: number,
+  siteCourseId: number,
+): Promise<HubCourseRow | undefined> {
+  return db
+    .select()
+    .from(hubCourses)
+    .where(
+      and(eq(hubCourses.siteId, siteId), eq(hubCourses.siteCourseId, siteCourseId), eq(hubCourses.enrollable, true)),
+    )
+    .get();
+}
+
+/** How many courses a site published after `since` (Unix seconds). */
+export async function countCoursesPublishedSince(db: DbOrTx, siteId: number, since: number): Promise<number> {
+  return (
+    db
+      .select({ n: count() })
+      .from(hubCourses)
+      .where(and(eq(hubCourses.siteId, siteId), gt(hubCourses.timePublished, since)))
+      .get()?.n ?? 0
+  );
+}
+
+export async function countCoursesOfSite(db: DbOrTx, siteId: number): Promise<number> {
+  return db.select({ n: count() }).from(hubCourses).where(eq(hubCourses.siteId, siteId)).get()?.n ?? 0;
+}
+
+export async function insertCourse(tx: DbOrTx, values: NewHubCourse): Promise<number> {
+  return tx.insert(hubCourses).values(values).returning({ id: hubCourses.id }).get().id;
+}
+
+export async function insertCourses(tx: DbOrTx, values: NewHubCourse[]): Promise<void> {
+  if (values.length) tx.insert(hubCourses).values(values).run();
+}
+
+export async function updateCourseRow(tx: DbOrTx, id: number, set: Partial<NewHubCourse>): Promise<void> {
+  tx.update(hubCourses).set(set).where(eq(hubCourses.id, id)).run();
+}
+
+export async function deleteCourses(tx: DbOrTx, ids: number[]): Promise<void> {
+  if (ids.length) tx.delete(hubCourses).where(inArray(hubCourses.id, ids)).run();
+}
+
+/** Deletes a site's courses; returns how many went. */
+export async function deleteCoursesOfSite(tx: DbOrTx, siteId: number): Promise<number> {
+  return tx.delete(hubCourses).where(eq(hubCourses.siteId, siteId)).run().changes;
+}
+
+// ---- the search (hub_get_courses, the visitors' search) --------------------------------------
+
+/** What a search asks for: every field narrows it. */
+export interface CourseSearch {
+  search?: string;
+  /** Restrict to one site's courses, hidden ones included (a site asking for its own). */
+  ownSiteId?: number;
+  ids?: number[];
+  sitecourseids?: number[];
+  language?: string;
+  subject?: string;
+  audience?: string;
+  educationallevel?: string;
+  licenceshortname?: string;
+  coverage?: string;
+  /** undefined: both kinds. */
+  enrollable?: boolean;
+}
+
+/** The search conditions: visible courses of visible sites, unless a site asks for its own. */
+function searchCondition(s: CourseSearch): SQL | undefined {
+  const where: SQL[] = keywordsCondition(s.search, KEYWORD_COLUMNS);
+  if (s.ownSiteId !== undefined) where.push(eq(hubCourses.siteId, s.ownSiteId));
+  else where.push(eq(hubCourses.visible, true), eq(hubSites.visible, true));
+  if (s.ids?.length) where.push(inArray(hubCourses.id, s.ids));
+  if (s.sitecourseids?.length) where.push(inArray(hubCourses.siteCourseId, s.sitecourseids));
+  if (s.language) where.push(eq(hubCourses.language, s.language));
+  if (s.subject) where.push(eq(hubCourses.subject, s.subject));
+  if (s.audience) where.push(eq(hubCourses.audience, s.audience));
+  if (s.educationallevel) where.push(eq(hubCourses.educationalLevel, s.educationallevel));
+  if (s.licenceshortname) where.push(eq(hubCourses.licence, s.licenceshortname));
+  if (s.coverage) where.push(eq(hubCourses.coverage, s.coverage));
+  if (s.enrollable !== undefined) where.push(eq(hubCourses.enrollable, s.enrollable));
+  return and(...where);
+}
+
+/** Prioritised sites' courses first, then the most recently changed. */
+const SEARCH_ORDER = [desc(hubSites.prioritised), desc(hubCourses.timeModified), desc(hubCourses.id)];
+
+export async function searchCourseRows(
+  db: DbOrTx,
+  s: CourseSearch,
+  page: RowPage,
+): Promise<{ c: HubCourseRow; s: HubSiteRow }[]> {
+  return db
+    .select({ c: hubCourses, s: hubSites })
+    .from(hubCourses)
+    .innerJoin(hubSites, eq(hubSites.id, hubCourses.siteId))
+    .where(searchCondition(s))
+    .orderBy(...SEARCH_ORDER)
+    .limit(page.limit)
+    .offset(page.offset)
+    .all();
+}
+
+export async function countSearchedCourses(db: DbOrTx, s: CourseSearch): Promise<number> {
+  return (
+    db
+      .select({ n: count() })
+      .from(hubCourses)
+      .innerJoin(hubSites, eq(hubSites.id, hubCourses.siteId))
+      .where(searchCondition(s))
+      .get()?.n ?? 0
+  );
+}
+
+// ---- Manage courses --------------------------------------------------------------------------
+
+/** Which courses: every field narrows the list. */
+export interface CourseFilter {
+  search?: string;
+  siteId?: number;
+  visible?: boolean;
+  language?: string;
+  subject?: string;
+  audience?: string;
+  educationalLevel?: string;
+  licence?: string;
+  enrollable?: boolean;
+  /** Changed from / up to (inclusive, Unix seconds). */
+  modifiedFrom?: number;
+  modifiedTo?: number;
+}
+
+export interface CourseOrder {
+  sort: (typeof HUB_COURSE_SORTS)[number];
+  dir: 'asc' | 'desc';
+}
+
+/** A course with the site that published it (none when the site was deleted without it). */
+export interface CourseView {
+  c: HubCourseRow;
+  s: HubSiteRow | null;
+}
+
+const SORTS = {
+  fullname: [hubCourses.fullname],
+  site: [hubSites.name, hubCourses.fullname],
+  language: [hubCourses.language, hubCourses.fullname],
+  visible: [hubCourses.visible, hubCourses.fullname],
+  timepublished: [hubCourses.timePublished],
+  timemodified: [hubCourses.timeModified],
+} as const satisfies Record<CourseOrder['sort'], unknown>;
+
+function courseCondition(f: CourseFilter): SQL | undefined {
+  const where: SQL[] = keywordsCondition(f.search, KEYWORD_COLUMNS);
+  if (f.siteId) where.push(eq(hubCourses.siteId, f.siteId));
+  if (f.visible !== undefined) where.push(eq(hubCourses.visible, f.visible));
+  if (f.language) where.push(eq(hubCourses.language, f.language));
+  if (f.subject) where.push(eq(hubCourses.subject, f.subject));
+  if (f.audience) where.push(eq(hubCourses.audience, f.audience));
+  if (f.educationalLevel) where.push(eq(hubCourses.educationalLevel, f.educationalLevel));
+  if (f.licence) where.push(eq(hubCourses.licence, f.licence));
+  if (f.enrollable !== undefined) where.push(eq(hubCourses.enrollable, f.enrollable));
+  if (f.modifiedFrom !== undefined) where.push(gte(hubCourses.timeModified, f.modifiedFrom));
+  if (f.modifiedTo !== undefined) where.push(lte(hubCourses.timeModified, f.modifiedTo));
+  return where.length ? and(...where) : undefined;
+}
+
+function courseViews(db: DbOrTx) {
+  return db
+    .select({ c: hubCourses, s: hubSites })
+    .from(hubCourses)
+    .leftJoin(hubSites, eq(hubSites.id, hubCourses.siteId));
+}
+
+export async function listCourseViews(
+  db: DbOrTx,
+  f: CourseFilter,
+  order: CourseOrder,
+  page: RowPage,
+): Promise<CourseView[]> {
+  const dir = order.dir === 'desc' ? desc : asc;
+  return courseViews(db)
+    .where(courseCondition(f))
+    .orderBy(...SORTS[order.sort].map((c) => dir(c)), dir(hubCourses.id))
+    .limit(page.limit)
+    .offset(page.offset)
+    .all();
+}
+
+export async function courseViewById(db: DbOrTx, id: number): Promise<CourseView | undefined> {
+  return courseViews(db).where(eq(hubCourses.id, id)).get();
+}
+
+export async function countCourses(db: DbOrTx, f: CourseFilter = {}): Promise<number> {
+  return db.select({ n: count() }).from(hubCourses).where(courseCondition(f)).get()?.n ?? 0;
+}

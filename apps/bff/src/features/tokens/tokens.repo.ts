@@ -1,0 +1,236 @@
+import { type AnyColumn, and, asc, count, desc, eq, gte, inArray, isNull, lte, or, type SQL, sql } from 'drizzle-orm';
+import { alias } from 'drizzle-orm/sqlite-core';
+import type { DbOrTx } from '../../db/client';
+import { externalServices, externalTokens, type TokenRow, type UserRow, users } from '../../db/schema';
+import { contains, searchCondition } from '../../lib/sql';
+import type { ServiceRow } from '../services/services.repo';
+
+// The tokens' table (external_tokens). Reads take the database, writes the transaction of the
+// caller's withWrite; the rules (who may hold a token, what it may do) are in tokens.service.ts.
+
+export type { TokenRow, UserRow };
+
+type TokenInsert = typeof externalTokens.$inferInsert;
+
+/** A token with its owner, its service and (when known) the user who made it. */
+export interface TokenWithParties {
+  t: TokenRow;
+  u: UserRow;
+  s: ServiceRow;
+  c: UserRow | null;
+}
+
+/** Manage tokens' filters, sort and page, as validated. */
+export interface TokenPageQuery {
+  page: number;
+  perPage: number;
+  sort: string;
+  dir: 'asc' | 'desc';
+  name?: string;
+  user?: string;
+  serviceId?: number;
+  validUntilBefore?: number;
+  validUntilAfter?: number;
+}
+
+const creators = alias(users, 'creators');
+
+const SORTS: Record<string, AnyColumn[]> = {
+  name: [externalTokens.name],
+  // The user's and service's ids keep one user's (one service's) tokens together, which lets the
+  // database walk users (services) in order rather than sort every token.
+  user: [users.lastname, users.firstname, users.id],
+  service: [externalServices.name, externalServices.id],
+  validuntil: [externalTokens.validUntil],
+  lastaccess: [externalTokens.lastAccess],
+  timecreated: [externalTokens.timecreated],
+};
+
+function baseQuery(db: DbOrTx) {
+  return db
+    .select({ t: externalTokens, u: users, s: externalServices, c: creators })
+    .from(externalTokens)
+    .innerJoin(users, eq(users.id, externalTokens.userId))
+    .innerJoin(externalServices, eq(externalServices.id, externalTokens.serviceId))
+    .leftJoin(creators, eq(creators.id, externalTokens.creatorId));
+}
+
+/**
+ * One page of Manage tokens (every token but the hidden ones), filtered and sorted, with a way
+ * to count the whole filtered list. Name and user searches use the trigram indexes; the page's
+ * ids come from one index-only query (however deep the page) and only those rows are joined.
+ * `count` reads the total with the same conditions: the caller caches it per filter.
+ */
+export async function tokenPage(
+  db: DbOrTx,
+  q: TokenPageQuery,
+): Promise<{ rows: TokenWithParties[]; count: () => Promise<number> }> {
+  const where: SQL[] = [];
+  const name = q.name
+    ? searchCondition(
+        db,
+        externalTokens.id,
+        'external_tokens_search',
+        ['name'],
+        q.name,
+        contains(externalTokens.name, q.name),
+      )
+    : undefined;
+  const user = q.user
+    ? searchCondition(
+        db,
+        users.id,
+        'users_search',
+        ['username', 'firstname', 'lastname'],
+        q.user,
+        or(
+          contains(users.username, q.user),
+          contains(users.firstname, q.user),
+          contains(users.lastname, q.user),
+        ) as SQL,
+      )
+    : undefined;
+  // A selective search drives the query with its matching ids: `+hidden` keeps the planner from
+  // walking an index that leads with `hidden` (every row) instead.
+  where.push(
+    name?.selective || user?.selective ? sql`+${externalTokens.hidden} = 0` : eq(externalTokens.hidden, false),
+  );
+  if (name) where.push(name.where);
+  if (user) {
+    const ids = db.select({ id: users.id }).from(users).where(user.where);
+    // Many matching users: walk the list's order and check each token's user (`+` keeps the
+    // planner off the user index, which would fetch and sort every token of every match).
+    where.push(user.selective ? inArray(externalTokens.userId, ids) : sql`+${externalTokens.userId} IN ${ids}`);
+  }
+  if (q.serviceId) where.push(eq(externalTokens.serviceId, q.serviceId));
+  if (q.validUntilBefore !== undefined) where.push(lte(externalTokens.validUntil, q.validUntilBefore));
+  if (q.validUntilAfter !== undefined) {
+    where.push(or(isNull(externalTokens.validUntil), gte(externalTokens.validUntil, q.validUntilAfter)) as SQL);
+  }
+  const cond = and(...where);
+  const dir = q.dir === 'desc' ? desc : asc;
+  let ids = db.select({ id: externalTokens.id }).from(externalTokens).$dynamic();
+  if (q.sort === 'user') ids = ids.innerJoin(users, eq(users.id, externalTokens.userId));
+  if (q.sort === 'service') ids = ids.innerJoin(externalServices, eq(externalServices.id, externalTokens.serviceId));
+  const pageIds = ids
+    .where(cond)
+    .orderBy(...(SORTS[q.sort] ?? []).map((c) => dir(c)), dir(externalTokens.id))
+    .limit(q.perPage)
+    .offset((q.page - 1) * q.perPage)
+    .all()
+    .map((r) => r.id);
+  const byId = new Map(
+    (pageIds.length ? baseQuery(db).where(inArray(externalTokens.id, pageIds)).all() : []).map((r) => [r.t.id, r]),
+  );
+  const rows = pageIds.flatMap((id) => {
+    const r = byId.get(id);
+    return r ? [r] : [];
+  });
+  const countAll = async () => db.select({ n: count() }).from(externalTokens).where(cond).get()?.n ?? 0;
+  return { rows, count: countAll };
+}
+
+/** A token with its owner, service and creator (hidden ones too: the caller decides). */
+export async function findTokenWithParties(db: DbOrTx, id: number): Promise<TokenWithParties | undefined> {
+  return baseQuery(db).where(eq(externalTokens.id, id)).get();
+}
+
+export async function findToken(db: DbOrTx, id: number): Promise<TokenRow | undefined> {
+  return db.select().from(externalTokens).where(eq(externalTokens.id, id)).get();
+}
+
+/** The ids of a user's own visible tokens (their security keys), oldest first. */
+export async function visibleTokenIdsOf(db: DbOrTx, userId: number): Promise<number[]> {
+  return db
+    .select({ id: externalTokens.id })
+    .from(externalTokens)
+    .where(and(eq(externalTokens.userId, userId), eq(externalTokens.hidden, false)))
+    .orderBy(asc(externalTokens.id))
+    .all()
+    .map((r) => r.id);
+}
+
+/** The services a user holds a visible token for. */
+export async function serviceIdsWithVisibleTokensOf(db: DbOrTx, userId: number): Promise<Set<number>> {
+  return new Set(
+    db
+      .select({ serviceId: externalTokens.serviceId })
+      .from(externalTokens)
+      .where(and(eq(externalTokens.userId, userId), eq(externalTokens.hidden, false)))
+      .all()
+      .map((r) => r.serviceId),
+  );
+}
+
+/** A user's tokens of one origin for one service, newest first. */
+export async function tokenIdsNewestFirst(
+  db: DbOrTx,
+  userId: number,
+  serviceId: number,
+  origin: TokenRow['origin'],
+): Promise<number[]> {
+  return db
+    .select({ id: externalTokens.id })
+    .from(externalTokens)
+    .where(
+      and(
+        eq(externalTokens.userId, userId),
+        eq(externalTokens.serviceId, serviceId),
+        eq(externalTokens.origin, origin),
+      ),
+    )
+    .orderBy(desc(externalTokens.id))
+    .all()
+    .map((r) => r.id);
+}
+
+/** Visible tokens per service id. */
+export async function countVisibleTokensByService(db: DbOrTx): Promise<Map<number, number>> {
+  return new Map(
+    db
+      .select({ serviceId: externalTokens.serviceId, n: count() })
+      .from(externalTokens)
+      .where(eq(externalTokens.hidden, false))
+      .groupBy(externalTokens.serviceId)
+      .all()
+      .map((r) => [r.serviceId, r.n]),
+  );
+}
+
+export async function insertToken(tx: DbOrTx, values: TokenInsert): Promise<number> {
+  return tx.insert(externalTokens).values(values).returning({ id: externalTokens.id }).get().id;
+}
+
+export async function updateToken(tx: DbOrTx, id: number, set: Partial<TokenInsert>): Promise<void> {
+  tx.update(externalTokens).set(set).where(eq(externalTokens.id, id)).run();
+}
+
+/** Deletes tokens by id; returns the hashes of those that were there. */
+export async function deleteTokensById(tx: DbOrTx, ids: readonly number[]): Promise<string[]> {
+  if (!ids.length) return [];
+  return tx
+    .delete(externalTokens)
+    .where(inArray(externalTokens.id, [...ids]))
+    .returning({ hash: externalTokens.tokenHash })
+    .all()
+    .map((r) => r.hash);
+}
+
+/** Deletes the tokens of a user, a service, or a user on a service; returns their hashes. */
+export async function deleteTokensWhere(tx: DbOrTx, where: { serviceId?: number; userId?: number }): Promise<string[]> {
+  const conds: SQL[] = [];
+  if (where.serviceId !== undefined) conds.push(eq(externalTokens.serviceId, where.serviceId));
+  if (where.userId !== undefined) conds.push(eq(externalTokens.userId, where.userId));
+  if (!conds.length) throw new Error('deleteTokensWhere needs a user or a service');
+  return tx
+    .delete(externalTokens)
+    .where(and(...conds))
+    .returning({ hash: externalTokens.tokenHash })
+    .all()
+    .map((r) => r.hash);
+}
+
+/** The account with this id, for the token rules (owner, creator). */
+export async function findUser(db: DbOrTx, id: number): Promise<UserRow | undefined> {
+  return db.select().from(users).where(eq(users.id, id)).get();
+}

@@ -1,0 +1,125 @@
+import type { USER_STATUSES } from '@gatehouse/shared';
+import { and, asc, count, desc, eq, inArray, or, type SQL } from 'drizzle-orm';
+import type { Db, DbOrTx } from '../../db/client';
+import { roleAssignments, type UserRow, users } from '../../db/schema';
+import { contains, searchCondition } from '../../lib/sql';
+
+// The users table (and, when a user is deleted, their role assignments). Users are never
+// removed: a deleted user keeps their row, marked deleted.
+
+export type { UserRow };
+export type NewUserRow = typeof users.$inferInsert;
+
+export async function findUser(db: DbOrTx, id: number): Promise<UserRow | undefined> {
+  return db.select().from(users).where(eq(users.id, id)).get();
+}
+
+/** Usernames are stored in lower case: `username` must be too. */
+export async function findUserByUsername(db: DbOrTx, username: string): Promise<UserRow | undefined> {
+  return db.select().from(users).where(eq(users.username, username)).get();
+}
+
+export async function userIdByUsername(db: DbOrTx, username: string): Promise<number | undefined> {
+  return db.select({ id: users.id }).from(users).where(eq(users.username, username)).get()?.id;
+}
+
+/** Which users a list shows: by status, and containing `search` in a name or the email. */
+export interface UserFilter {
+  status: (typeof USER_STATUSES)[number];
+  search?: string;
+}
+
+const SORTS = {
+  username: [users.username],
+  firstname: [users.firstname, users.lastname],
+  lastname: [users.lastname, users.firstname],
+  email: [users.email],
+  timecreated: [users.timecreated],
+  lastlogin: [users.lastlogin],
+} as const;
+
+export type UserSort = keyof typeof SORTS;
+
+function condition(db: Db, f: UserFilter): SQL | undefined {
+  const where: SQL[] = [];
+  if (f.status !== 'deleted' && f.status !== 'all') where.push(eq(users.deleted, false));
+  if (f.status === 'deleted') where.push(eq(users.deleted, true));
+  if (f.status === 'suspended') where.push(eq(users.suspended, true));
+  if (f.status === 'unconfirmed') where.push(eq(users.confirmed, false));
+  if (f.search) {
+    const s = f.search;
+    const like = or(
+      contains(users.username, s),
+      contains(users.firstname, s),
+      contains(users.lastname, s),
+      contains(users.email, s),
+    ) as SQL;
+    where.push(
+      searchCondition(db, users.id, 'users_search', ['username', 'firstname', 'lastname', 'email'], s, like).where,
+    );
+  }
+  return where.length ? and(...where) : undefined;
+}
+
+/**
+ * The users a filter selects: a page of them in order, and how many there are. The filter's
+ * condition (a search's trigram lookup) is worked out once, for both.
+ */
+export async function selectUsers(db: Db, f: UserFilter) {
+  const where = condition(db, f);
+  return {
+    async page(p: { sort: UserSort; dir: 'asc' | 'desc'; limit: number; offset: number }): Promise<UserRow[]> {
+      const dir = p.dir === 'desc' ? desc : asc;
+      // The page's ids from the index alone, then only those rows (a deep OFFSET skips index
+      // entries, not table rows).
+      const pageIds = db
+        .select({ id: users.id })
+        .from(users)
+        .where(where)
+        .orderBy(...SORTS[p.sort].map((c) => dir(c)), dir(users.id))
+        .limit(p.limit)
+        .offset(p.offset)
+        .all()
+        .map((r) => r.id);
+      if (!pageIds.length) return [];
+      const byId = new Map(
+        db
+          .select()
+          .from(users)
+          .where(inArray(users.id, pageIds))
+          .all()
+          .map((u) => [u.id, u]),
+      );
+      return pageIds.flatMap((id) => byId.get(id) ?? []);
+    },
+    async count(): Promise<number> {
+      return db.select({ n: count() }).from(users).where(where).get()?.n ?? 0;
+    },
+  };
+}
+
+export async function insertUser(tx: DbOrTx, row: NewUserRow): Promise<UserRow> {
+  return tx.insert(users).values(row).returning().get();
+}
+
+export async function updateUserRow(tx: DbOrTx, id: number, set: Partial<NewUserRow>): Promise<UserRow> {
+  return tx.update(users).set(set).where(eq(users.id, id)).returning().get();
+}
+
+export async function setLastLogin(tx: DbOrTx, id: number, time: number): Promise<void> {
+  tx.update(users).set({ lastlogin: time }).where(eq(users.id, id)).run();
+}
+
+/** Marks a user deleted (and suspended, as Moodle does). */
+export async function markUserDeleted(tx: DbOrTx, id: number, time: number): Promise<UserRow> {
+  return tx
+    .update(users)
+    .set({ deleted: true, suspended: true, timemodified: time })
+    .where(eq(users.id, id))
+    .returning()
+    .get();
+}
+
+export async function deleteRoleAssignmentsOf(tx: DbOrTx, userId: number): Promise<void> {
+  tx.delete(roleAssignments).where(eq(roleAssignments.userId, userId)).run();
+}
