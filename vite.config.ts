@@ -34,7 +34,8 @@ export default defineConfig({
           name: 'scripts',
           root: './scripts',
           include: ['**/*.test.ts'],
-          testTimeout: 60_000,
+          // Some cases start the real servers (npm run serve / dev) while the rest of the suite runs.
+          testTimeout: 180_000,
         },
       },
     ],

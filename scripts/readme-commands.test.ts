@@ -150,7 +150,16 @@ async function startsUntil(script: string, args: string[], extra: Record<string,
   const { output, exited, closed } = collect(child);
   try {
     await new Promise<void>((resolve, reject) => {
-      const check = () => ready.every((r) => r.test(output())) && resolve();
+      // Within the test's own timeout, so that the servers are always stopped below.
+      const timer = setTimeout(
+        () => reject(new Error(`npm ${npmArgs(script, args).join(' ')} did not start in 150 s:\n${output()}`)),
+        150_000,
+      );
+      const check = () => {
+        if (!ready.every((r) => r.test(output()))) return;
+        clearTimeout(timer);
+        resolve();
+      };
       child.stdout?.on('data', check);
       child.stderr?.on('data', check);
       exited.then(
@@ -241,7 +250,8 @@ const PROBES: Record<string, Probe> = {
       'dev',
       ['--port', String(vitePort)], // reaches both: Vite takes it, the BFF reads PORT only
       { PORT: String(port), GATEHOUSE_DATA: join(tempDir('readme-dev'), 'data'), GATEHOUSE_SEED_DEMO: '0' },
-      [new RegExp(`Gatehouse is listening on http://127\\.0\\.0\\.1:${port}/`), new RegExp(`Local:.*:${vitePort}/`)],
+      // Vite moves to the next port when the chosen one was taken meanwhile (other tests run at once).
+      [new RegExp(`Gatehouse is listening on http://127\\.0\\.0\\.1:${port}/`), /Local:\s+http:\/\/\S+:\d+\//],
     );
   },
 };
