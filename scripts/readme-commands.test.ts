@@ -155,8 +155,11 @@ async function startsUntil(script: string, args: string[], extra: Record<string,
         () => reject(new Error(`npm ${npmArgs(script, args).join(' ')} did not start in 150 s:\n${output()}`)),
         150_000,
       );
+      // Colours are stripped: with CI set, Vite (picocolors) colours its port even into a pipe.
+      // biome-ignore lint/suspicious/noControlCharactersInRegex: the escape sequences are what is removed
+      const plain = () => output().replace(/\x1b\[[0-9;]*m/g, '');
       const check = () => {
-        if (!ready.every((r) => r.test(output()))) return;
+        if (!ready.every((r) => r.test(plain()))) return;
         clearTimeout(timer);
         resolve();
       };
