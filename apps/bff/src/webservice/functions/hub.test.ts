@@ -5,6 +5,7 @@ import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import xmlrpc from 'xmlrpc';
 import { externalTokens, hubCourses, hubSites, users } from '../../db/schema';
+import { courseInfo, siteInfo } from '../../features/hub/hub-rpc.test-helpers';
 import { type Client, makeClock, makeTestApp, signIn, type TestApp } from '../../test/helpers';
 
 // A site registering with the hub the way a Moodle site does: over XML-RPC, with the `xmlrpc`
@@ -52,41 +53,9 @@ async function errorcodeOf(fn: string, params: unknown[], token: string): Promis
   return text.match(/<name>errorcode<\/name><value><string>([^<]*)</)?.[1];
 }
 
-const siteInfo = (name: string, url: string, extra: Record<string, unknown> = {}) => ({
-  name,
-  url,
-  description: `${name}, a Moodle site`,
-  contactname: `${name} admin`,
-  contactemail: 'admin@site.example',
-  language: 'en',
-  countrycode: 'NZ',
-  courses: 12,
-  users: 340,
-  moodlerelease: '4.5 (Build: 20250101)',
-  ...extra,
-});
-
-const course = (sitecourseid: number, fullname: string, extra: Record<string, unknown> = {}) => ({
-  sitecourseid,
-  fullname,
-  shortname: `C${sitecourseid}`,
-  description: `About ${fullname}`,
-  language: 'en',
-  publishername: 'Pat Publisher',
-  publisheremail: 'pat@site.example',
-  contributornames: '',
-  coverage: '',
-  creatorname: 'Cora Creator',
-  licenceshortname: 'cc-sa',
-  subject: '0111',
-  audience: 'educators',
-  educationallevel: 'tertiary',
-  creatornotes: '',
-  creatornotesformat: 1,
-  demourl: `https://site.example/demo/${sitecourseid}`,
-  enrollable: false,
-  ...extra,
-});
+/** A course as hub_register_courses takes it, with a demo URL. */
+const course = (sitecourseid: number, fullname: string, extra: Record<string, unknown> = {}) =>
+  courseInfo(sitecourseid, fullname, { demourl: `https://site.example/demo/${sitecourseid}`, ...extra });
 
 const courseRow = (id: number) => t.store.db.select().from(hubCourses).where(eq(hubCourses.id, id)).get();
 
