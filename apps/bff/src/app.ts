@@ -21,7 +21,8 @@ import { settingsRoutes } from './features/settings/settings.routes';
 import { securityKeyRoutes, tokenRoutes } from './features/tokens/tokens.routes';
 import { userRoutes } from './features/users/users.routes';
 import { DISK_FULL_MESSAGE, isDiskFull } from './lib/disk';
-import { HttpError } from './lib/http-error';
+import { DomainError } from './lib/errors';
+import { errorBody, httpStatusOf } from './lib/http-status';
 import { REQUEST_ID_HEADER, requestIdFor, requestLog } from './lib/log';
 import { allowedOrigins, clientAddress } from './lib/public-url';
 import type { AppEnv } from './types';
@@ -128,13 +129,13 @@ export function createApp(deps: Deps) {
     bodyLimit({
       maxSize: 1024 * 1024,
       onError: () => {
-        throw new HttpError(413, 'toolarge', 'The request body is too large');
+        throw new DomainError('toolarge', 'The request body is too large');
       },
     }),
   );
   app.route('/api', createApi(deps));
   app.all('/api/*', () => {
-    throw new HttpError(404, 'notfound', 'No such API route');
+    throw new DomainError('notfound', 'No such API route');
   });
 
   app.route('/login/token.php', loginTokenRoutes(deps));
@@ -173,11 +174,8 @@ export function createApp(deps: Deps) {
       );
       return c.json({ error: { code: 'diskfull', message: DISK_FULL_MESSAGE } }, 503);
     }
-    if (err instanceof HttpError) {
-      return c.json(
-        { error: { code: err.code, message: err.message, ...(err.fields ? { fields: err.fields } : {}) } },
-        err.status,
-      );
+    if (err instanceof DomainError) {
+      return c.json(errorBody(err), httpStatusOf(err));
     }
     if (err instanceof HTTPException) {
       // Hono's own refusals (a malformed JSON body, for one) in the API's error shape.

@@ -25,7 +25,7 @@ import { syncBuiltinServices } from './features/services/builtin';
 import { serviceByShortname, updateService } from './features/services/services.service';
 import { createAdminToken, deleteToken, listTokens } from './features/tokens/tokens.service';
 import { createUser, updateUser } from './features/users/users.service';
-import { HttpError } from './lib/http-error';
+import { DomainError } from './lib/errors';
 import { generatePassword } from './lib/password';
 import { fieldErrors } from './lib/validate';
 
@@ -358,7 +358,7 @@ main(process.argv.slice(2)).catch((err) => {
     console.error(err.message);
   else if (String((err as { code?: unknown })?.code ?? '').startsWith('SQLITE_BUSY'))
     console.error('The database stayed locked by other writers for too long: the command did not complete. Try again.');
-  else if (err instanceof HttpError) console.error(err.message);
+  else if (err instanceof DomainError) console.error(err.message);
   else if (
     err instanceof Error &&
     err.name === 'TypeError' &&

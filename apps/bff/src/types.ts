@@ -1,4 +1,7 @@
 import type { UserRow } from './db/schema';
+
+export type { UserRow };
+
 import type { Actor } from './features/audit/audit.service';
 
 export interface AppEnv {
@@ -10,4 +13,9 @@ export interface AppEnv {
     /** This request's id (the X-Request-Id header), carried by every line logged while serving it. */
     reqId: string;
   };
+}
+
+/** The env of a route behind `requireUser` / `requireCap`: the user is there. */
+export interface SignedInEnv {
+  Variables: { user: UserRow };
 }

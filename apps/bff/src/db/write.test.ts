@@ -1,7 +1,8 @@
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SYSTEM_ACTOR } from '../features/audit/audit.service';
-import { HttpError } from '../lib/http-error';
+import { DomainError } from '../lib/errors';
+import { httpStatusOf } from '../lib/http-status';
 import { type Invalidation, InvalidationFeed } from '../lib/invalidation';
 import { makeTestApp, type TestApp } from '../test/helpers';
 import { auditLog, config, externalServices } from './schema';
@@ -69,8 +70,9 @@ describe('withWrite', () => {
         .values({ ...existing, id: undefined, name: `${existing.name} (2)` } as typeof externalServices.$inferInsert)
         .run();
     }).catch((e: unknown) => e);
-    expect(err).toBeInstanceOf(HttpError);
-    expect(err).toMatchObject({ status: 409, code: 'conflict', fields: { shortname: 'Already taken' } });
+    expect(err).toBeInstanceOf(DomainError);
+    expect(err).toMatchObject({ code: 'conflict', fields: { shortname: 'Already taken' } });
+    expect(httpStatusOf(err as DomainError)).toBe(409);
   });
 
   it('runs a part of a write in a savepoint: a failed part goes, with its audit rows and events, and the rest commits', async () => {

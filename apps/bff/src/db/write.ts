@@ -1,4 +1,4 @@
-import { HttpError } from '../lib/http-error';
+import { DomainError } from '../lib/errors';
 import type { Invalidation, InvalidationFeed } from '../lib/invalidation';
 import type { Db, DbOrTx, Store } from './client';
 import { auditLog } from './schema';
@@ -150,8 +150,7 @@ function conflictFrom(err: unknown): unknown {
   const message = String((err as Error).message ?? '');
   // "UNIQUE constraint failed: external_services.shortname" names the column.
   const column = /constraint failed: \w+\.(\w+)/.exec(message)?.[1];
-  return new HttpError(
-    409,
+  return new DomainError(
     'conflict',
     column ? `Another record already has this ${column}` : 'Another record already has these values',
     column ? { [column]: 'Already taken' } : undefined,

@@ -4,7 +4,7 @@ import type { ValidationTargets } from 'hono';
 import { every } from 'hono/combine';
 import { createMiddleware } from 'hono/factory';
 import { z } from 'zod';
-import { HttpError } from './http-error';
+import { DomainError } from './errors';
 
 /** Turns zod issues into the API's field map: dotted path to the first message for it. */
 export function fieldErrors(error: z.core.$ZodError): Record<string, string> {
@@ -52,23 +52,23 @@ const utf8 = new TextDecoder('utf-8', { fatal: true });
 const jsonBody = createMiddleware(async (c, next) => {
   const type = (c.req.header('content-type') ?? '').split(';')[0]?.trim().toLowerCase();
   if (type !== 'application/json')
-    throw new HttpError(400, 'invalid', 'Send a JSON body (Content-Type: application/json)');
+    throw new DomainError('invalid', 'Send a JSON body (Content-Type: application/json)');
   let text: string;
   try {
     text = utf8.decode(await c.req.arrayBuffer());
   } catch {
-    throw new HttpError(400, 'invalid', 'The request body is not valid UTF-8');
+    throw new DomainError('invalid', 'The request body is not valid UTF-8');
   }
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);
   } catch {
-    throw new HttpError(400, 'invalid', 'Malformed JSON in request body');
+    throw new DomainError('invalid', 'Malformed JSON in request body');
   }
   const problem = inspectJson(parsed);
   if (problem === 'deep')
-    throw new HttpError(400, 'invalid', `The JSON body is nested too deeply (at most ${MAX_JSON_DEPTH} levels)`);
-  if (problem === 'surrogate') throw new HttpError(400, 'invalid', 'The request holds text that is not valid Unicode');
+    throw new DomainError('invalid', `The JSON body is nested too deeply (at most ${MAX_JSON_DEPTH} levels)`);
+  if (problem === 'surrogate') throw new DomainError('invalid', 'The request holds text that is not valid Unicode');
   await next();
 });
 
@@ -79,7 +79,7 @@ export function validate<T extends z.ZodType, Target extends keyof ValidationTar
       const fields = fieldErrors(result.error);
       const first = Object.entries(fields)[0];
       const message = first ? (first[0] === '_' ? first[1] : `${first[0]}: ${first[1]}`) : 'Invalid request';
-      throw new HttpError(400, 'invalid', message, fields);
+      throw new DomainError('invalid', message, fields);
     }
   });
   if (target !== 'json') return check;

@@ -167,18 +167,22 @@ export function findToken(deps: Deps, ref: TokenRef | undefined) {
 }
 
 function serviceFunctions(deps: Deps, serviceId: number) {
-  return deps.access.functions(serviceId, () => {
-    // Read here, synchronously, as the rest of the chain (services.repo.ts has the async read).
-    const list = deps.store.db
-      .select({ name: externalServiceFunctions.functionName })
-      .from(externalServiceFunctions)
-      .where(eq(externalServiceFunctions.serviceId, serviceId))
-      .orderBy(asc(externalServiceFunctions.functionName))
-      .all()
-      .map((r) => r.name);
-    return { list, set: new Set(list) };
-  })!;
+  return (
+    deps.access.functions(serviceId, () => {
+      // Read here, synchronously, as the rest of the chain (services.repo.ts has the async read).
+      const list = deps.store.db
+        .select({ name: externalServiceFunctions.functionName })
+        .from(externalServiceFunctions)
+        .where(eq(externalServiceFunctions.serviceId, serviceId))
+        .orderBy(asc(externalServiceFunctions.functionName))
+        .all()
+        .map((r) => r.name);
+      return { list, set: new Set(list) };
+    }) ?? NO_FUNCTIONS
+  );
 }
+
+const NO_FUNCTIONS: { list: string[]; set: ReadonlySet<string> } = { list: [], set: new Set() };
 
 /**
  * The token part of the chain (token found → … → protocol use capability), shared by every

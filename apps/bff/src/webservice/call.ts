@@ -1,8 +1,15 @@
 import { cleanReturnValue, ExternalValidationError, type Protocol, validateParameters } from '@gatehouse/shared';
 import type { Deps } from '../deps';
+import { DomainError } from '../lib/errors';
 import { AccessDenied, checkFunction, checkProtocol, checkToken, findToken, type TokenRef } from './access';
 import { makeCallContext } from './call-context';
-import { invalidParameter, invalidResponse, MoodleException, requiredCapability } from './exceptions';
+import {
+  invalidParameter,
+  invalidResponse,
+  MoodleException,
+  moodleExceptionOf,
+  requiredCapability,
+} from './exceptions';
 import type { ExternalFunction } from './types';
 
 export interface CallRequest {
@@ -138,13 +145,15 @@ export async function runCall(deps: Deps, req: CallRequest): Promise<CallOutcome
     const error =
       err instanceof MoodleException
         ? err
-        : new MoodleException(
-            'moodle_exception',
-            'unexpectederror',
-            'An unexpected error occurred. It has been logged.',
-          );
+        : err instanceof DomainError
+          ? moodleExceptionOf(err)
+          : new MoodleException(
+              'moodle_exception',
+              'unexpectederror',
+              'An unexpected error occurred. It has been logged.',
+            );
     if (err instanceof AccessDenied) logRefusal(deps, req, err, found);
-    else if (!(err instanceof MoodleException)) {
+    else if (!(err instanceof MoodleException) && !(err instanceof DomainError)) {
       deps.log.error(
         {
           reqId: req.reqId,

@@ -1,3 +1,5 @@
+import type { DomainError, ErrorCode } from '../lib/errors';
+
 /**
  * An error as Moodle's web services report it: the exception class name, an error code, a
  * message, and debug information that is only shown when the debugging level allows.
@@ -39,3 +41,51 @@ export const missingRecord = (table: string, debuginfo?: string) =>
 
 export const moodleError = (errorcode: string, message: string, debuginfo?: string) =>
   new MoodleException('moodle_exception', errorcode, message, debuginfo);
+
+/**
+ * The Moodle protocols' one table from a domain error's code (a rule of a feature service that a
+ * function called) to Moodle's exception: the error code Moodle uses for the same refusal.
+ * A function that knows better (the record, Moodle's own message) maps the error itself.
+ */
+const MOODLE_ERRORCODE: Record<ErrorCode, string> = {
+  invalid: 'invalidparameter',
+  invaliduser: 'invaliduser',
+  deprecated: 'invalidparameter',
+  toolarge: 'maxbytes',
+  conflict: 'conflict',
+  automatic: 'automatic',
+  builtin: 'builtin',
+  deleted: 'invalidrecord',
+  frozen: 'frozen',
+  guest: 'guestsarenotallowed',
+  self: 'self',
+  siteadmin: 'useradminodelete',
+  notrestricted: 'notrestricted',
+  passwordnotexpired: 'passwordnotexpired',
+  unauthenticated: 'requireloginerror',
+  invalidlogin: 'invalidlogin',
+  usernotauthorised: 'usernotauthorised',
+  forbidden: 'nopermissions',
+  protected: 'protecteduser',
+  notresettable: 'nopermissions',
+  hubprivate: 'hubprivate',
+  csrf: 'invalidsesskey',
+  passwordexpired: 'passwordexpired',
+  wronghubpassword: 'wronghubpassword',
+  docsdisabled: 'nopermissions',
+  toomanyattempts: 'toomanyattempts',
+  notfound: 'invalidrecord',
+  hubdisabled: 'hubdisabled',
+  hubnotpublic: 'hubnotpublic',
+  sitemaintenance: 'sitemaintenance',
+  nopublictoken: 'nopublictoken',
+  diskfull: 'diskfull',
+  internal: 'unexpectederror',
+};
+
+export function moodleExceptionOf(err: DomainError): MoodleException {
+  const errorcode = MOODLE_ERRORCODE[err.code];
+  if (errorcode === 'invalidparameter') return invalidParameter(err.message);
+  if (errorcode === 'invalidrecord') return new MoodleException('dml_missing_record_exception', errorcode, err.message);
+  return moodleError(errorcode, err.message);
+}

@@ -30,6 +30,7 @@ function Pre({ children, label }: { children: string; label: string }) {
   return (
     <section
       aria-label={label}
+      // biome-ignore lint/a11y/noNoninteractiveTabindex: a scrollable region must take focus so that keyboard users can scroll it (axe: scrollable-region-focusable)
       tabIndex={0}
       className="max-h-[28rem] overflow-auto rounded-md border border-slate-200 bg-slate-950 p-4 focus-visible:outline-2 focus-visible:outline-blue-600"
     >

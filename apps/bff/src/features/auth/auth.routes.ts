@@ -2,7 +2,7 @@ import { loginSchema, type MeDto, passwordSchema } from '@gatehouse/shared';
 import { type Context, Hono } from 'hono';
 import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
 import type { Deps } from '../../deps';
-import { badRequest, HttpError } from '../../lib/http-error';
+import { badRequest, DomainError } from '../../lib/errors';
 import { requestLog } from '../../lib/log';
 import { checkPassword } from '../../lib/password';
 import { validate } from '../../lib/validate';
@@ -55,8 +55,7 @@ async function verifyLogin(deps: Deps, c: Context<AppEnv>, username: string, pas
   const gate = await deps.limits.login.begin(uname, ip);
   if (!gate.ok) {
     c.header('Retry-After', String(gate.retryAfter));
-    throw new HttpError(
-      429,
+    throw new DomainError(
       'toomanyattempts',
       `Too many failed logins. Try again in ${Math.ceil(gate.retryAfter / 60)} minute(s).`,
     );
@@ -83,11 +82,11 @@ async function verifyLogin(deps: Deps, c: Context<AppEnv>, username: string, pas
       { id: null, username: uname, ip },
       { targetId: user?.id, summary: `Failed login for "${uname}"${refusal ? ` (${refusal})` : ''}` },
     );
-    throw new HttpError(401, 'invalidlogin', INVALID);
+    throw new DomainError('invalidlogin', INVALID);
   }
   await gate.attempt.succeeded({ trusted: true });
   if (deps.settings.flag('maintenance_enabled') && !deps.authz.has(user, 'moodle/site:maintenanceaccess')) {
-    throw new HttpError(503, 'sitemaintenance', SITE_MAINTENANCE);
+    throw new DomainError('sitemaintenance', SITE_MAINTENANCE);
   }
   return user;
 }
@@ -101,7 +100,7 @@ export function authRoutes(deps: Deps) {
       const user = await verifyLogin(deps, c, username, password);
       // The one state the user can act on: they choose a new password (POST /expired-password).
       if (user.passwordExpired) {
-        throw new HttpError(403, 'passwordexpired', 'Your password has expired. Choose a new one to sign in.');
+        throw new DomainError('passwordexpired', 'Your password has expired. Choose a new one to sign in.');
       }
       // A new id at every login (no fixation): any session the browser presented is ended.
       // On a full disk only the session is needed (signIn holds it in memory when the database
@@ -128,7 +127,7 @@ export function authRoutes(deps: Deps) {
       const { username, password, newPassword } = c.req.valid('json');
       const user = await verifyLogin(deps, c, username, password);
       if (!user.passwordExpired) {
-        throw new HttpError(409, 'passwordnotexpired', 'Your password has not expired: sign in with it');
+        throw new DomainError('passwordnotexpired', 'Your password has not expired: sign in with it');
       }
       if (newPassword === password) {
         const msg = 'Choose a password different from the current one';
@@ -152,5 +151,5 @@ export function authRoutes(deps: Deps) {
       deleteCookie(c, name, { path: '/', secure: deps.env.cookieSecure });
       return c.json({ ok: true as const }, 200);
     })
-    .get('/me', requireUser, (c) => c.json(meOf(deps, c.get('user')!), 200));
+    .get('/me', requireUser, (c) => c.json(meOf(deps, c.get('user')), 200));
 }

@@ -2,8 +2,8 @@ import { CSRF_HEADER } from '@gatehouse/shared';
 import { getCookie } from 'hono/cookie';
 import { createMiddleware } from 'hono/factory';
 import type { Deps } from '../../deps';
-import { forbidden, HttpError } from '../../lib/http-error';
-import type { AppEnv } from '../../types';
+import { DomainError, forbidden } from '../../lib/errors';
+import type { AppEnv, SignedInEnv, UserRow } from '../../types';
 import { cookieName, resolveSession } from './sessions';
 
 export const SITE_MAINTENANCE = 'The site is undergoing maintenance and is currently not available';
@@ -28,7 +28,7 @@ export function sessionMiddleware(deps: Deps) {
       !deps.authz.has(found.user, 'moodle/site:maintenanceaccess') &&
       !(c.req.method === 'POST' && MAINTENANCE_OPEN.test(c.req.path))
     ) {
-      throw new HttpError(503, 'sitemaintenance', SITE_MAINTENANCE);
+      throw new DomainError('sitemaintenance', SITE_MAINTENANCE);
     }
     await next();
   });
@@ -48,34 +48,37 @@ export function csrfGuard(origins: Set<string>) {
     if (!SAFE_METHODS.has(c.req.method)) {
       const site = c.req.header('sec-fetch-site');
       if (site && site !== 'same-origin' && site !== 'none') {
-        throw new HttpError(403, 'csrf', 'Cross-site request refused');
+        throw new DomainError('csrf', 'Cross-site request refused');
       }
       const origin = c.req.header('origin');
       if (origin !== undefined && !origins.has(origin)) {
-        throw new HttpError(
-          403,
+        throw new DomainError(
           'csrf',
           `Cross-site request refused: the page's origin ${origin.slice(0, 200)} is not this site's address (GATEHOUSE_WWWROOT)`,
         );
       }
       if (c.req.header(CSRF_HEADER) !== '1') {
-        throw new HttpError(403, 'csrf', `Missing the ${CSRF_HEADER} header: request refused`);
+        throw new DomainError('csrf', `Missing the ${CSRF_HEADER} header: request refused`);
       }
     }
     await next();
   });
 }
 
-export const requireUser = createMiddleware<AppEnv>(async (c, next) => {
-  if (!c.get('user')) throw new HttpError(401, 'unauthenticated', 'You are not signed in');
+/**
+ * Route guard: a signed-in user. Routes behind it read `c.get('user')` as a `UserRow` (the env
+ * type below narrows it), so no handler needs a non-null assertion.
+ */
+export const requireUser = createMiddleware<SignedInEnv>(async (c, next) => {
+  if (!(c.get('user') as UserRow | undefined)) throw new DomainError('unauthenticated', 'You are not signed in');
   await next();
 });
 
 /** Route guard: the signed-in user must hold the capability (site admins hold all). */
 export function requireCap(deps: Deps, capability: string) {
-  return createMiddleware<AppEnv>(async (c, next) => {
-    const user = c.get('user');
-    if (!user) throw new HttpError(401, 'unauthenticated', 'You are not signed in');
+  return createMiddleware<SignedInEnv>(async (c, next) => {
+    const user = c.get('user') as UserRow | undefined;
+    if (!user) throw new DomainError('unauthenticated', 'You are not signed in');
     if (!deps.authz.has(user, capability)) {
       throw forbidden(`You need the capability ${capability} to do this`);
     }

@@ -206,8 +206,8 @@ function verify(copy: Database.Database, file: string): { secret: Buffer; create
     );
   }
   const broken = copy.pragma('foreign_key_check') as { table: string; rowid: number; parent: string }[];
-  if (broken.length) {
-    const first = broken[0]!;
+  const first = broken[0];
+  if (first) {
     refuse(
       `${broken.length} row(s) break a foreign key (the first: ${first.table} row ${first.rowid}, no such ${first.parent})`,
     );

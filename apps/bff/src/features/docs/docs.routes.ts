@@ -4,7 +4,7 @@ import { Hono } from 'hono';
 import { z } from 'zod';
 import type { Deps } from '../../deps';
 import { idParam, validate } from '../../lib/validate';
-import type { AppEnv } from '../../types';
+import type { AppEnv, SignedInEnv } from '../../types';
 import { publicError, runCall } from '../../webservice/call';
 import { requireCap, requireUser } from '../auth/guards';
 import { serviceFunctionNames } from '../services/service-capabilities';
@@ -27,7 +27,7 @@ export const tryItSchema = z
   })
   .strict();
 
-function sendOpenApi(c: Context<AppEnv>, doc: OpenApiDocumentDto, filename: string) {
+function sendOpenApi(c: Context, doc: OpenApiDocumentDto, filename: string) {
   if (c.req.query('download')) c.header('Content-Disposition', `attachment; filename="${filename}"`);
   return c.json(doc, 200);
 }
@@ -70,7 +70,7 @@ export function docsRoutes(deps: Deps) {
     })
     .post('/try', requireUser, validate('json', tryItSchema), async (c) => {
       const body = c.req.valid('json');
-      const user = c.get('user')!;
+      const user = c.get('user');
       const outcome = await runCall(deps, {
         protocol: 'rest',
         token: { id: body.keyId, ownerId: user.id },
@@ -90,7 +90,7 @@ export function docsRoutes(deps: Deps) {
 
 /** Preferences > Security keys > Documentation: only the key's owner, only when documentation is enabled. */
 export function keyDocsRoutes(deps: Deps) {
-  const ownKey = (c: Context<AppEnv>, id: number) => ownKeyForDocs(deps, c.get('user')!.id, id);
+  const ownKey = (c: Context<AppEnv & SignedInEnv>, id: number) => ownKeyForDocs(deps, c.get('user').id, id);
   return new Hono<AppEnv>()
     .use(requireUser)
     .get('/:id/docs', validate('param', idParam), async (c) => {

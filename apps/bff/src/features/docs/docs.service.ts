@@ -10,7 +10,7 @@ import {
   type WsErrorDto,
 } from '@gatehouse/shared';
 import type { Deps } from '../../deps';
-import { HttpError, notFound } from '../../lib/http-error';
+import { DomainError, notFound } from '../../lib/errors';
 import type { ExternalFunction } from '../../webservice/types';
 import { serviceFunctionNames } from '../services/service-capabilities';
 import { functionSummary, listServices } from '../services/services.service';
@@ -131,7 +131,7 @@ export async function openApiDocuments(deps: Deps) {
  */
 export async function ownKeyForDocs(deps: Deps, userId: number, keyId: number) {
   if (!deps.settings.flag('enablewsdocumentation')) {
-    throw new HttpError(403, 'docsdisabled', 'Web services documentation is not enabled on this site');
+    throw new DomainError('docsdisabled', 'Web services documentation is not enabled on this site');
   }
   const row = await findOwnKey(deps.store.db, keyId, userId);
   if (!row) throw notFound('Security key');

@@ -15,7 +15,7 @@ import {
 import type { DbOrTx } from '../../db/client';
 import { type WriteActor, withWrite } from '../../db/write';
 import type { Deps } from '../../deps';
-import { HttpError, notFound } from '../../lib/http-error';
+import { DomainError, notFound } from '../../lib/errors';
 import { invalidParameter, moodleError } from '../../webservice/exceptions';
 import { readHubConfig } from './hub-config';
 import {
@@ -199,8 +199,7 @@ export async function visitorSearch(deps: Deps, input: unknown): Promise<HubSear
   const q = hubSearchQuerySchema.parse(input);
   const hub = await readHubConfig(deps.store.db);
   if (!hub.enabled || hub.privacy === 'private') {
-    throw new HttpError(
-      404,
+    throw new DomainError(
       'hubnotpublic',
       hub.enabled
         ? 'This hub is private: its courses cannot be searched here'
@@ -318,7 +317,7 @@ export async function updateCourse(
   const next = { ...c, ...patch };
   if (next.enrollable && !next.courseUrl) {
     const msg = 'An enrollable course needs its course URL';
-    throw new HttpError(400, 'invalid', msg, { courseUrl: msg });
+    throw new DomainError('invalid', msg, { courseUrl: msg });
   }
   const changed = Object.fromEntries(Object.entries(patch).filter(([k, v]) => c[k as keyof HubCourseRow] !== v));
   if (!Object.keys(changed).length) return getCourseDto(deps, id);
@@ -347,7 +346,7 @@ export async function courseAction(
   return withWrite(deps, async (tx, w) => {
     const found = await coursesByIds(tx, unique);
     const missing = unique.filter((id) => !found.some((c) => c.id === id));
-    if (missing.length) throw new HttpError(404, 'notfound', `Course(s) not found: ${missing.join(', ')}`);
+    if (missing.length) throw new DomainError('notfound', `Course(s) not found: ${missing.join(', ')}`);
     let changed = 0;
     for (const c of found) {
       if (action === 'delete') {

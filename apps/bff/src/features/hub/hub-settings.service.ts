@@ -7,7 +7,7 @@ import {
 } from '@gatehouse/shared';
 import { type WriteActor, withWrite } from '../../db/write';
 import type { Deps } from '../../deps';
-import { HttpError } from '../../lib/http-error';
+import { DomainError } from '../../lib/errors';
 import { hashPassword } from '../../lib/password';
 import {
   configValueOf,
@@ -80,7 +80,7 @@ export async function applyHubSettings(
     const hasPassword = passwordHash === undefined ? hadPassword : passwordHash !== null;
     if (next.enabled && next.privacy === 'private' && !hasPassword) {
       const msg = 'A private hub needs a password: registering sites must give it';
-      throw new HttpError(400, 'invalid', msg, { password: msg });
+      throw new DomainError('invalid', msg, { password: msg });
     }
     let changed = false;
     for (const key of Object.keys(HUB_CONFIG_KEYS) as (keyof HubConfig)[]) {

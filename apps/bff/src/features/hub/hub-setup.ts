@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { DbOrTx } from '../../db/client';
 import type { WriteActor, WriteScope } from '../../db/write';
 import type { Catalogue, Deps } from '../../deps';
-import { HttpError } from '../../lib/http-error';
+import { DomainError } from '../../lib/errors';
 import {
   ensureRoleAssignment,
   findRoleByName,
@@ -104,7 +104,7 @@ export interface HubCreated {
 export const unusablePassword = () => `!${randomBytes(16).toString('hex')}`;
 
 function refuseClash(what: string, detail: string): never {
-  throw new HttpError(409, 'conflict', `The hub cannot be enabled: ${what} ${detail}. Rename it first.`);
+  throw new DomainError('conflict', `The hub cannot be enabled: ${what} ${detail}. Rename it first.`);
 }
 
 async function ensureRoles(tx: DbOrTx, created: HubCreated): Promise<Map<string, number>> {

@@ -15,7 +15,7 @@ import {
 import type { DbOrTx } from '../../db/client';
 import { type WriteActor, type WriteScope, withWrite } from '../../db/write';
 import type { Deps } from '../../deps';
-import { conflict, HttpError, notFound } from '../../lib/http-error';
+import { conflict, DomainError, notFound } from '../../lib/errors';
 import { endUserSessionsIn } from '../auth/sessions';
 import { deleteTokensOf } from '../tokens/tokens-of';
 import { deleteRoleAssignmentsOf, markUserDeleted } from '../users/users.repo';
@@ -209,7 +209,7 @@ export async function updateSiteSettings(
   const set: Partial<HubSiteRow> = { ...patch };
   if (patch.url !== undefined) {
     const url = normaliseSiteUrl(patch.url);
-    if (!url) throw new HttpError(400, 'invalid', 'url: An http:// or https:// address', { url: 'Invalid address' });
+    if (!url) throw new DomainError('invalid', 'url: An http:// or https:// address', { url: 'Invalid address' });
     if (await otherSiteHasUrl(deps.store.db, url, id)) {
       throw conflict('Another registered site has this URL', { url: 'Another registered site has this URL' });
     }
@@ -325,7 +325,7 @@ export async function deleteSites(deps: Deps, input: HubSiteBulk, actor: WriteAc
     const byId = new Map((await sitesByIds(tx, ids)).map((s) => [s.id, s]));
     const missing = ids.filter((id) => !byId.has(id));
     if (missing.length) {
-      throw new HttpError(404, 'notfound', `No such site: ${missing.join(', ')}. Nothing was deleted.`);
+      throw new DomainError('notfound', `No such site: ${missing.join(', ')}. Nothing was deleted.`);
     }
     const out: HubSiteBulkDeleteDto = { deleted: 0, coursesDeleted: 0, coursesKept: 0, messages: [] };
     for (const id of ids) {

@@ -15,7 +15,7 @@ import { type Context, Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { z } from 'zod';
 import type { Deps } from '../../deps';
-import { HttpError } from '../../lib/http-error';
+import { DomainError } from '../../lib/errors';
 import { verifyPassword } from '../../lib/password';
 import { idParam, validate } from '../../lib/validate';
 import type { AppEnv } from '../../types';
@@ -125,7 +125,7 @@ async function postedPassword(c: Context<AppEnv>): Promise<string> {
       return typeof body.password === 'string' ? body.password : '';
     }
   } catch {
-    throw new HttpError(400, 'invalid', 'Send the hub password as a form field or JSON member "password"');
+    throw new DomainError('invalid', 'Send the hub password as a form field or JSON member "password"');
   }
   return '';
 }
@@ -142,7 +142,7 @@ export function hubPublicTokenRoutes(deps: Deps) {
   const answer = async (c: Context<AppEnv>) => {
     const token = await publicTokenSecret(deps);
     if (!token) {
-      throw new HttpError(503, 'nopublictoken', 'The hub has no public token: disable and enable the hub again');
+      throw new DomainError('nopublictoken', 'The hub has no public token: disable and enable the hub again');
     }
     c.header('Cache-Control', 'no-store');
     return c.json({ token }, 200);
@@ -150,15 +150,14 @@ export function hubPublicTokenRoutes(deps: Deps) {
   const hubOn = async () => {
     const hub = await readHubConfig(deps.store.db);
     if (!hub.enabled) {
-      throw new HttpError(404, 'hubdisabled', 'There is no hub on this site (the hub is not enabled)');
+      throw new DomainError('hubdisabled', 'There is no hub on this site (the hub is not enabled)');
     }
     return hub;
   };
   return new Hono<AppEnv>()
     .get('/', async (c) => {
       if ((await hubOn()).privacy === 'private') {
-        throw new HttpError(
-          403,
+        throw new DomainError(
           'hubprivate',
           'This hub is private: it publishes no public token. A site that has the hub password sends it (POST password=…) to get the token it registers with.',
         );
@@ -170,7 +169,7 @@ export function hubPublicTokenRoutes(deps: Deps) {
       bodyLimit({
         maxSize: 4096,
         onError: () => {
-          throw new HttpError(413, 'toolarge', 'The request body is too large');
+          throw new DomainError('toolarge', 'The request body is too large');
         },
       }),
       async (c) => {
@@ -182,11 +181,11 @@ export function hubPublicTokenRoutes(deps: Deps) {
         } catch (e) {
           if (!(e instanceof MoodleException)) throw e;
           c.header('Retry-After', String(await addressRetryAfter(deps, ip)));
-          throw new HttpError(429, 'toomanyattempts', 'Too many attempts from your address: try again later');
+          throw new DomainError('toomanyattempts', 'Too many attempts from your address: try again later');
         }
         const hash = await hubPasswordHash(deps.store.db);
         if (!password || password.length > 200 || !hash || !(await verifyPassword(hash, password))) {
-          throw new HttpError(403, 'wronghubpassword', 'Wrong hub password');
+          throw new DomainError('wronghubpassword', 'Wrong hub password');
         }
         return answer(c);
       },

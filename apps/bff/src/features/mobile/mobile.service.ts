@@ -4,7 +4,7 @@ import type { DbOrTx } from '../../db/client';
 import { externalServices, roleCapabilities } from '../../db/schema';
 import { withWrite, writeAudit } from '../../db/write';
 import type { Deps } from '../../deps';
-import { HttpError } from '../../lib/http-error';
+import { DomainError } from '../../lib/errors';
 import type { Actor } from '../audit/audit.service';
 import { AUTHENTICATED_ROLE } from '../roles/authz';
 import { MOBILE_SERVICE } from '../services/builtin';
@@ -39,7 +39,7 @@ export interface MobileState {
 
 function mobileService(deps: Deps, db: DbOrTx = deps.store.db) {
   const s = db.select().from(externalServices).where(eq(externalServices.shortname, MOBILE_SERVICE)).get();
-  if (!s) throw new HttpError(500, 'internal', 'The built-in mobile service is missing');
+  if (!s) throw new DomainError('internal', 'The built-in mobile service is missing');
   return s;
 }
 
@@ -89,7 +89,7 @@ export function mobileState(deps: Deps): MobileState {
 
 function setCapability(deps: Deps, tx: DbOrTx, actor: Actor, cap: string, allow: boolean, changes: MobileChange[]) {
   const role = deps.authz.roleByShortname(AUTHENTICATED_ROLE);
-  if (!role) throw new HttpError(500, 'internal', 'The Authenticated user role is missing');
+  if (!role) throw new DomainError('internal', 'The Authenticated user role is missing');
   const current = role.caps.get(cap) ?? 'notset';
   const target = allow ? 'allow' : 'notset';
   if (current === target) return;

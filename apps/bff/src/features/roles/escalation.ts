@@ -1,7 +1,7 @@
 import type { Permission } from '@gatehouse/shared';
 import type { UserRow } from '../../db/schema';
 import type { Deps } from '../../deps';
-import { HttpError } from '../../lib/http-error';
+import { DomainError } from '../../lib/errors';
 import { AUTHENTICATED_ROLE, GUEST_ROLE } from './authz';
 
 // The no-escalation rules of the console: a user who is not a site administrator can never use
@@ -17,7 +17,7 @@ function list(caps: string[]): string {
   return `${caps.slice(0, LISTED).join(', ')} and ${caps.length - LISTED} more`;
 }
 
-const refuse = (message: string, fields?: Record<string, string>) => new HttpError(403, 'forbidden', message, fields);
+const refuse = (message: string, fields?: Record<string, string>) => new DomainError('forbidden', message, fields);
 
 /** The capabilities the target holds and the actor does not. */
 function capabilitiesBeyond(deps: Deps, actor: UserRow, target: UserRow): string[] {

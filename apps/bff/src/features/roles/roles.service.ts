@@ -4,7 +4,7 @@ import { and, asc, count, eq } from 'drizzle-orm';
 import { roleAssignments, roleCapabilities, roles, type UserRow, users } from '../../db/schema';
 import { writeAudit } from '../../db/write';
 import type { Deps } from '../../deps';
-import { conflict, forbidden, HttpError, notFound } from '../../lib/http-error';
+import { conflict, DomainError, forbidden, notFound } from '../../lib/errors';
 import type { Actor } from '../audit/audit.service';
 import { toUserDto } from '../users/users.service';
 import { AUTHENTICATED_ROLE, GUEST_ROLE } from './authz';
@@ -110,7 +110,7 @@ export function createRole(deps: Deps, input: RoleCreate, actor: Actor, by?: Use
  */
 export function updateRole(deps: Deps, id: number, patch: RoleUpdate, actor: Actor, by?: UserRow): RoleDto {
   const role = loadRole(deps, id);
-  if (role.protected) throw new HttpError(403, 'protected', 'This role is protected and cannot be modified');
+  if (role.protected) throw new DomainError('protected', 'This role is protected and cannot be modified');
   const before = getRole(deps, id).capabilities;
   const capChanges = Object.entries(patch.capabilities ?? {}).filter(([cap, p]) => (before[cap] ?? 'notset') !== p);
   assertMayDefineRole(
@@ -156,9 +156,9 @@ export function updateRole(deps: Deps, id: number, patch: RoleUpdate, actor: Act
 
 export function deleteRole(deps: Deps, id: number, actor: Actor, by?: UserRow): void {
   const role = loadRole(deps, id);
-  if (role.protected) throw new HttpError(403, 'protected', 'This role is protected and cannot be deleted');
+  if (role.protected) throw new DomainError('protected', 'This role is protected and cannot be deleted');
   if (isAutomatic(role.shortname)) {
-    throw new HttpError(409, 'automatic', `The ${role.name} role is given automatically and cannot be deleted`);
+    throw new DomainError('automatic', `The ${role.name} role is given automatically and cannot be deleted`);
   }
   assertMayLiftProhibits(deps, by, getRole(deps, id).capabilities, 'delete');
   deps.store.db.transaction((tx) => {
@@ -199,8 +199,7 @@ function assertNoEscalation(deps: Deps, roleId: number, assigner: UserRow | unde
     .filter(([c, p]) => p === 'allow' && !deps.authz.has(assigner, c))
     .map(([c]) => c);
   if (beyond.length) {
-    throw new HttpError(
-      403,
+    throw new DomainError(
       'forbidden',
       `You cannot assign a role that allows capabilities you do not have: ${beyond.join(', ')}`,
     );
@@ -213,11 +212,11 @@ function assertNoEscalation(deps: Deps, roleId: number, assigner: UserRow | unde
  */
 function refuseProtectedAssignment(deps: Deps, role: typeof roles.$inferSelect, userId: number): void {
   if (role.protected) {
-    throw new HttpError(403, 'protected', `The role ${role.name} is protected: it cannot be assigned or unassigned`);
+    throw new DomainError('protected', `The role ${role.name} is protected: it cannot be assigned or unassigned`);
   }
   const user = deps.store.db.select().from(users).where(eq(users.id, userId)).get();
   if (user?.protected) {
-    throw new HttpError(403, 'protected', `The user ${user.username} is protected: their roles cannot be changed`);
+    throw new DomainError('protected', `The user ${user.username} is protected: their roles cannot be changed`);
   }
 }
 
@@ -234,12 +233,12 @@ export function assignRole(deps: Deps, roleId: number, userId: number, actor: Ac
   refuseSiteAdminTarget(deps, userId, assigner);
   assertNoEscalation(deps, roleId, assigner);
   if (isAutomatic(role.shortname)) {
-    throw new HttpError(409, 'automatic', `The ${role.name} role is given automatically and cannot be assigned`);
+    throw new DomainError('automatic', `The ${role.name} role is given automatically and cannot be assigned`);
   }
   const user = deps.store.db.select().from(users).where(eq(users.id, userId)).get();
   if (!user) throw notFound('User');
-  if (user.deleted) throw new HttpError(409, 'deleted', 'A deleted user cannot be given a role');
-  if (user.isGuest) throw new HttpError(409, 'guest', 'The guest account cannot be given a role');
+  if (user.deleted) throw new DomainError('deleted', 'A deleted user cannot be given a role');
+  if (user.isGuest) throw new DomainError('guest', 'The guest account cannot be given a role');
   const exists = deps.store.db
     .select()
     .from(roleAssignments)

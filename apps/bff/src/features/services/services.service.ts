@@ -10,7 +10,7 @@ import { authorisedUserUpdateSchema } from '@gatehouse/shared';
 import type { DbOrTx } from '../../db/client';
 import { withWrite } from '../../db/write';
 import type { Deps } from '../../deps';
-import { conflict, HttpError, notFound } from '../../lib/http-error';
+import { conflict, DomainError, notFound } from '../../lib/errors';
 import type { ExternalFunction } from '../../webservice/types';
 import type { Actor } from '../audit/audit.service';
 import { countTokensByService, deleteTokensOf } from '../tokens/tokens-of';
@@ -107,7 +107,7 @@ async function assertUnique(db: DbOrTx, field: 'name' | 'shortname', v: string, 
 
 function assertNotProtected(s: ServiceRow) {
   if (s.protected)
-    throw new HttpError(403, 'protected', `The service "${s.name}" is protected and cannot be modified or deleted`);
+    throw new DomainError('protected', `The service "${s.name}" is protected and cannot be modified or deleted`);
 }
 
 export async function createService(deps: Deps, input: ServiceCreate, actor: Actor): Promise<ServiceDto> {
@@ -141,7 +141,7 @@ export async function updateService(deps: Deps, id: number, patch: ServiceUpdate
     const s = await loadService(deps, id, tx);
     assertNotProtected(s);
     if (patch.shortname !== undefined && patch.shortname !== s.shortname) {
-      throw new HttpError(409, 'frozen', 'The short name cannot be changed after the service is created', {
+      throw new DomainError('frozen', 'The short name cannot be changed after the service is created', {
         shortname: 'The short name cannot be changed after the service is created',
       });
     }
@@ -149,7 +149,7 @@ export async function updateService(deps: Deps, id: number, patch: ServiceUpdate
       for (const f of BUILTIN_FROZEN) {
         if (patch[f] !== undefined && patch[f] !== s[f]) {
           const msg = `The ${FROZEN_LABEL[f]} of a built-in service cannot be changed`;
-          throw new HttpError(409, 'frozen', msg, { [f]: msg });
+          throw new DomainError('frozen', msg, { [f]: msg });
         }
       }
     }
@@ -178,7 +178,7 @@ export async function deleteService(deps: Deps, id: number, actor: Actor): Promi
   const tokensDeleted = await withWrite(deps, async (tx, w) => {
     const s = await loadService(deps, id, tx);
     assertNotProtected(s);
-    if (s.component !== null) throw new HttpError(409, 'builtin', `The built-in service "${s.name}" cannot be deleted`);
+    if (s.component !== null) throw new DomainError('builtin', `The built-in service "${s.name}" cannot be deleted`);
     const n = await deleteTokensOf(tx, w, { serviceId: id });
     await deleteServiceRow(tx, id);
     w.audit(actor, {
@@ -222,7 +222,7 @@ export async function listServiceFunctions(
 function assertFunctionsEditable(s: ServiceRow) {
   assertNotProtected(s);
   if (s.component !== null) {
-    throw new HttpError(409, 'builtin', `The functions of the built-in service "${s.name}" cannot be changed`);
+    throw new DomainError('builtin', `The functions of the built-in service "${s.name}" cannot be changed`);
   }
 }
 
@@ -238,13 +238,12 @@ export async function addServiceFunctions(
     assertFunctionsEditable(s);
     const unknown = unique.filter((n) => !deps.catalogue.has(n));
     if (unknown.length)
-      throw new HttpError(400, 'invalid', `Unknown function(s): ${unknown.join(', ')}`, {
+      throw new DomainError('invalid', `Unknown function(s): ${unknown.join(', ')}`, {
         functions: 'Unknown function',
       });
     const deprecated = unique.filter((n) => deps.catalogue.get(n)?.deprecated);
     if (deprecated.length) {
-      throw new HttpError(
-        400,
+      throw new DomainError(
         'deprecated',
         `Deprecated functions cannot be added to a service: ${deprecated.join(', ')}`,
         {
@@ -267,7 +266,10 @@ export async function addServiceFunctions(
     });
     w.invalidate({ kind: 'service', id: serviceId });
   });
-  return unique.map((n) => functionSummary(deps.catalogue.get(n)!));
+  return unique.flatMap((n) => {
+    const fn = deps.catalogue.get(n);
+    return fn ? [functionSummary(fn)] : [];
+  });
 }
 
 export async function removeServiceFunction(deps: Deps, serviceId: number, name: string, actor: Actor): Promise<void> {
@@ -324,8 +326,7 @@ export async function addAuthorisedUsers(
     const s = await loadService(deps, serviceId, tx);
     assertNotProtected(s);
     if (!s.restrictedUsers) {
-      throw new HttpError(
-        409,
+      throw new DomainError(
         'notrestricted',
         `The service "${s.name}" is open to all users: set "Authorised users only" first`,
       );
@@ -341,7 +342,7 @@ export async function addAuthorisedUsers(
       else if (!u.confirmed) problems.push(`${u.username} is not confirmed`);
     }
     if (problems.length)
-      throw new HttpError(400, 'invaliduser', `These users cannot be authorised: ${problems.join('; ')}`);
+      throw new DomainError('invaliduser', `These users cannot be authorised: ${problems.join('; ')}`);
     const existing = await authorisedAmong(tx, serviceId, ids);
     const toAdd = found.filter((u) => !existing.has(u.id));
     if (!toAdd.length) throw conflict('These users are already authorised');

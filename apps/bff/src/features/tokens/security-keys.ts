@@ -2,7 +2,7 @@ import type { SecurityKeysDto, TokenDto } from '@gatehouse/shared';
 import type { DbOrTx } from '../../db/client';
 import { withWrite } from '../../db/write';
 import type { Deps } from '../../deps';
-import { HttpError, notFound } from '../../lib/http-error';
+import { DomainError, notFound } from '../../lib/errors';
 import type { Actor } from '../audit/audit.service';
 import { findAuthorisation, listEnabledUnprotectedServices, type ServiceRow } from '../services/services.repo';
 import { generateToken, hashToken, tokenStub } from './token-secret';
@@ -92,8 +92,7 @@ export async function resetOwnKey(
     // As in Moodle, only keys the user made themselves can be reset: a key an administrator made
     // carries the administrator's choices (IP restriction, expiry) and stays as it is.
     if (t.creatorId !== user.id) {
-      throw new HttpError(
-        403,
+      throw new DomainError(
         'notresettable',
         'This key was created by an administrator and cannot be reset here; ask them for a new one',
       );
@@ -102,7 +101,7 @@ export async function resetOwnKey(
     const duration = Number(deps.settings.get('tokenduration'));
     const secret = generateToken();
     const validUntil = t.validUntil !== null && t.validUntil < now ? now + duration : t.validUntil;
-    if (userUnavailableReason(user)) throw new HttpError(403, 'forbidden', 'Your account cannot hold security keys');
+    if (userUnavailableReason(user)) throw new DomainError('forbidden', 'Your account cannot hold security keys');
     const tokenHash = hashToken(deps.tokenSecret, secret);
     await updateToken(tx, id, {
       tokenHash,

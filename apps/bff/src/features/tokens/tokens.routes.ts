@@ -2,7 +2,7 @@ import { tokenCreateSchema, tokenListQuerySchema } from '@gatehouse/shared';
 import { Hono } from 'hono';
 import type { Deps } from '../../deps';
 import { idParam, validate } from '../../lib/validate';
-import type { AppEnv } from '../../types';
+import type { AppEnv, UserRow } from '../../types';
 import { requireCap, requireUser } from '../auth/guards';
 import { ensureOwnKeys, listOwnKeys, resetOwnKey } from './security-keys';
 import { createAdminToken, deleteToken, getTokenDto, listTokens, tokenServices } from './tokens.service';
@@ -32,19 +32,18 @@ export function tokenRoutes(deps: Deps) {
 
 /** Preferences > Security keys: every signed-in user, their own keys only. */
 export function securityKeyRoutes(deps: Deps) {
-  const page = async (
-    c: { get: (k: 'user') => AppEnv['Variables']['user'] },
-    created: { id: number; secret: string; service: string }[],
-  ) => ({
-    keys: await listOwnKeys(deps, c.get('user')!),
+  const page = async (user: UserRow, created: { id: number; secret: string; service: string }[]) => ({
+    keys: await listOwnKeys(deps, user),
     documentationEnabled: deps.settings.flag('enablewsdocumentation'),
     created,
   });
   return new Hono<AppEnv>()
     .use(requireUser)
-    .get('/', async (c) => c.json(await page(c, []), 200))
-    .post('/ensure', async (c) => c.json(await page(c, await ensureOwnKeys(deps, c.get('user')!, c.get('actor'))), 200))
+    .get('/', async (c) => c.json(await page(c.get('user'), []), 200))
+    .post('/ensure', async (c) =>
+      c.json(await page(c.get('user'), await ensureOwnKeys(deps, c.get('user'), c.get('actor'))), 200),
+    )
     .post('/:id/reset', validate('param', idParam), async (c) =>
-      c.json(await resetOwnKey(deps, c.get('user')!, c.req.valid('param').id, c.get('actor')), 200),
+      c.json(await resetOwnKey(deps, c.get('user'), c.req.valid('param').id, c.get('actor')), 200),
     );
 }

@@ -3,7 +3,7 @@ import { tokenCreateSchema, tokenListQuerySchema } from '@gatehouse/shared';
 import type { DbOrTx } from '../../db/client';
 import { type WriteScope, withWrite } from '../../db/write';
 import type { Deps } from '../../deps';
-import { HttpError, notFound } from '../../lib/http-error';
+import { DomainError, notFound } from '../../lib/errors';
 import type { Actor } from '../audit/audit.service';
 import { assertNotStronger } from '../roles/escalation';
 import { missingCapabilities, neededCapabilities } from '../services/service-capabilities';
@@ -184,47 +184,42 @@ export async function createAdminToken(
   const data = tokenCreateSchema.parse(input);
   const created = await withWrite(deps, async (tx, w) => {
     const user = await findUser(tx, data.userId);
-    if (!user) throw new HttpError(400, 'invalid', 'Choose an existing user', { userId: 'No such user' });
+    if (!user) throw new DomainError('invalid', 'Choose an existing user', { userId: 'No such user' });
     // The hub's users hold only the tokens the hub makes for them (hidden ones), whoever asks.
     if (user.protected) {
-      throw new HttpError(403, 'protected', `${user.username} is a protected hub user: only the hub makes its tokens`, {
+      throw new DomainError('protected', `${user.username} is a protected hub user: only the hub makes its tokens`, {
         userId: 'This user is protected',
       });
     }
     const unavailable = userUnavailableReason(user);
     if (unavailable)
-      throw new HttpError(400, 'invaliduser', `${unavailable}: no token can be created for this user`, {
+      throw new DomainError('invaliduser', `${unavailable}: no token can be created for this user`, {
         userId: unavailable,
       });
     if (user.siteAdmin && !actorIsAdmin) {
-      throw new HttpError(403, 'forbidden', 'Only site administrators can create a token for a site administrator', {
+      throw new DomainError('forbidden', 'Only site administrators can create a token for a site administrator', {
         userId: 'Only site administrators can create a token for a site administrator',
       });
     }
     assertNotStronger(deps, by, user, 'create a token for', 'userId');
     const service = await findService(tx, data.serviceId);
-    if (!service) throw new HttpError(400, 'invalid', 'Choose an existing service', { serviceId: 'No such service' });
+    if (!service) throw new DomainError('invalid', 'Choose an existing service', { serviceId: 'No such service' });
     if (service.protected) {
-      throw new HttpError(
-        403,
-        'protected',
-        `Tokens for the protected service "${service.name}" are managed by the hub`,
-        {
-          serviceId: 'This service is protected',
-        },
-      );
+      throw new DomainError('protected', `Tokens for the protected service "${service.name}" are managed by the hub`, {
+        serviceId: 'This service is protected',
+      });
     }
     if (service.restrictedUsers) {
       const a = await findAuthorisation(tx, service.id, user.id);
       if (!a) {
         const msg = `${user.username} is not an authorised user of "${service.name}". Authorise them first in Site administration > Plugins > Web services > External services > Authorised users.`;
-        throw new HttpError(400, 'usernotauthorised', msg, { userId: msg });
+        throw new DomainError('usernotauthorised', msg, { userId: msg });
       }
     }
     const now = deps.now();
     const validUntil = data.validUntil === undefined ? now + DEFAULT_ADMIN_TOKEN_DAYS * 86400 : data.validUntil;
     if (validUntil !== null && validUntil <= now) {
-      throw new HttpError(400, 'invalid', 'Valid until must be in the future', { validUntil: 'Must be in the future' });
+      throw new DomainError('invalid', 'Valid until must be in the future', { validUntil: 'Must be in the future' });
     }
     const name = data.name?.trim() || generatedTokenName(service, user, now);
     const t = await issueToken(deps, tx, w, {
@@ -262,7 +257,7 @@ export async function deleteToken(
     const t = await findToken(tx, id);
     if (!t || (opts.ownerId !== undefined && (t.hidden || t.userId !== opts.ownerId))) throw notFound('Token');
     // Hidden tokens are the hub's own: never listed, and refused by name rather than "not found".
-    if (t.hidden) throw new HttpError(403, 'protected', 'This token belongs to the hub and cannot be deleted');
+    if (t.hidden) throw new DomainError('protected', 'This token belongs to the hub and cannot be deleted');
     if (opts.by) {
       const owner = await findUser(tx, t.userId);
       if (owner) assertNotStronger(deps, opts.by, owner, 'delete a token of');

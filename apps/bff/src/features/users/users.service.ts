@@ -3,7 +3,7 @@ import { userListQuerySchema } from '@gatehouse/shared';
 import type { DbOrTx } from '../../db/client';
 import { type WriteScope, withWrite } from '../../db/write';
 import type { Deps } from '../../deps';
-import { conflict, forbidden, HttpError, notFound } from '../../lib/http-error';
+import { conflict, DomainError, forbidden, notFound } from '../../lib/errors';
 import { hashPassword } from '../../lib/password';
 import type { Actor } from '../audit/audit.service';
 import { endUserSessionsIn } from '../auth/sessions';
@@ -96,8 +96,8 @@ export async function updateUser(
   ctx: { actorIsAdmin: boolean; sessionHash?: string; by?: UserRow },
 ): Promise<UserRow> {
   const user = await getUser(deps, id);
-  if (user.deleted) throw new HttpError(409, 'deleted', 'This user is deleted and cannot be edited');
-  if (user.protected) throw new HttpError(403, 'protected', 'This user is protected and cannot be modified');
+  if (user.deleted) throw new DomainError('deleted', 'This user is deleted and cannot be edited');
+  if (user.protected) throw new DomainError('protected', 'This user is protected and cannot be modified');
   if (patch.siteAdmin !== undefined && patch.siteAdmin !== user.siteAdmin && !ctx.actorIsAdmin) {
     throw forbidden('Only site administrators can grant or remove site administration');
   }
@@ -106,18 +106,17 @@ export async function updateUser(
   // their account over (or locking them out): nothing of a stronger user's account is changed.
   assertNotStronger(deps, ctx.by, user, 'change');
   if (user.isGuest && (patch.siteAdmin || patch.username !== undefined)) {
-    throw new HttpError(409, 'guest', 'The guest account cannot be renamed or made a site administrator');
+    throw new DomainError('guest', 'The guest account cannot be renamed or made a site administrator');
   }
   if (id === actor.id) {
-    if (patch.siteAdmin === false) throw new HttpError(409, 'self', 'You cannot remove your own site administration');
-    if (patch.suspended === true) throw new HttpError(409, 'self', 'You cannot suspend yourself');
-    if (patch.auth === 'nologin')
-      throw new HttpError(409, 'self', 'You cannot set your own authentication to No login');
+    if (patch.siteAdmin === false) throw new DomainError('self', 'You cannot remove your own site administration');
+    if (patch.suspended === true) throw new DomainError('self', 'You cannot suspend yourself');
+    if (patch.auth === 'nologin') throw new DomainError('self', 'You cannot set your own authentication to No login');
     // Both block a console login, so both would end the session making the change.
     if (patch.auth === 'webservice' && user.auth !== 'webservice')
-      throw new HttpError(409, 'self', 'You cannot set your own authentication to Web services');
+      throw new DomainError('self', 'You cannot set your own authentication to Web services');
     if (patch.passwordExpired === true && !user.passwordExpired)
-      throw new HttpError(409, 'self', 'You cannot expire your own password');
+      throw new DomainError('self', 'You cannot expire your own password');
   }
   if (patch.username !== undefined && (await usernameTaken(deps.store.db, patch.username, id))) {
     throw usernameConflict();
@@ -186,16 +185,12 @@ export async function deleteUserIn(
 ): Promise<UserRow> {
   const user = await findUser(tx, id);
   if (!user) throw notFound('User');
-  if (user.deleted) throw new HttpError(409, 'deleted', 'This user is already deleted');
-  if (user.protected) throw new HttpError(403, 'protected', 'This user is protected and cannot be deleted');
-  if (user.isGuest) throw new HttpError(409, 'guest', 'The guest account cannot be deleted');
-  if (id === actor.id) throw new HttpError(409, 'self', 'You cannot delete yourself');
+  if (user.deleted) throw new DomainError('deleted', 'This user is already deleted');
+  if (user.protected) throw new DomainError('protected', 'This user is protected and cannot be deleted');
+  if (user.isGuest) throw new DomainError('guest', 'The guest account cannot be deleted');
+  if (id === actor.id) throw new DomainError('self', 'You cannot delete yourself');
   if (user.siteAdmin) {
-    throw new HttpError(
-      409,
-      'siteadmin',
-      'Site administrators cannot be deleted: remove their site administration first',
-    );
+    throw new DomainError('siteadmin', 'Site administrators cannot be deleted: remove their site administration first');
   }
   assertNotStronger(deps, by, user, 'delete');
   const updated = await markUserDeleted(tx, id, deps.now());

@@ -5,7 +5,7 @@ import { withWrite, writeAudit } from '../../db/write';
 import { endUserSessionsIn } from '../../features/auth/sessions';
 import { assertNotStronger } from '../../features/roles/escalation';
 import { deleteUserIn } from '../../features/users/users.service';
-import { HttpError } from '../../lib/http-error';
+import { DomainError } from '../../lib/errors';
 import { generatePassword, hashPassword } from '../../lib/password';
 import { invalidParameter, type MoodleException, missingRecord, moodleError } from '../exceptions';
 import { always, type CallContext, defineFunction, perRecord } from '../types';
@@ -318,7 +318,7 @@ const updateUsers = defineFunction({
       try {
         assertNotStronger(ctx.deps, ctx.user, existing, 'change');
       } catch (e) {
-        if (e instanceof HttpError) throw moodleError('nopermissions', e.message);
+        if (e instanceof DomainError) throw moodleError('nopermissions', e.message);
         throw e;
       }
       const patch: Partial<Pick<UserRow, 'username' | 'auth' | 'suspended' | 'firstname' | 'lastname' | 'email'>> = {};
@@ -390,7 +390,7 @@ const updateUsers = defineFunction({
 // ---- core_user_delete_users ------------------------------------------------------------------
 
 /** The console's rules for deleting users, reported as Moodle reports them. */
-function deleteError(e: HttpError): MoodleException {
+function deleteError(e: DomainError): MoodleException {
   switch (e.code) {
     case 'notfound':
     case 'deleted':
@@ -430,7 +430,7 @@ const deleteUsers = defineFunction({
         for (const id of new Set(userids)) await deleteUserIn(tx, w, ctx.deps, id, actor, ctx.user);
       });
     } catch (e) {
-      if (e instanceof HttpError) throw deleteError(e);
+      if (e instanceof DomainError) throw deleteError(e);
       throw e;
     }
     return null;

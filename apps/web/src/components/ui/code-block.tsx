@@ -44,13 +44,14 @@ export function CodeBlock({
   className?: string;
 }) {
   return (
-    <div role="group" aria-label={label} className={cn('min-w-0', className)}>
+    <figure aria-label={label} className={cn('m-0 min-w-0', className)}>
       {copy && (
         <div className="mb-1 flex justify-end">
           <CopyButton text={code} />
         </div>
       )}
       <pre
+        // biome-ignore lint/a11y/noNoninteractiveTabindex: a scrollable region must take focus so that keyboard users can scroll it (axe: scrollable-region-focusable)
         tabIndex={0}
         className={cn(
           'max-h-[28rem] overflow-auto rounded-md border border-slate-800 bg-slate-950 p-4 font-mono text-xs leading-relaxed whitespace-pre text-slate-100',
@@ -60,6 +61,6 @@ export function CodeBlock({
       >
         <code>{code}</code>
       </pre>
-    </div>
+    </figure>
   );
 }
