@@ -10,12 +10,10 @@ import {
   userCreateSchema,
   userUpdateSchema,
 } from '@gatehouse/shared';
-import { eq } from 'drizzle-orm';
 import { dbFile } from './boot';
 import { createDeps, type Deps } from './context';
 import { openStore } from './db/client';
 import { DataFolderError, lockDataFolder, secureDataFolder } from './db/data-folder';
-import { users } from './db/schema';
 import { seedIfEmpty } from './db/seed';
 import { EnvError, loadEnv } from './env';
 import { CLI_ACTOR } from './features/audit/audit.service';
@@ -24,7 +22,7 @@ import { mobileState, setMobile } from './features/mobile/mobile.service';
 import { syncBuiltinServices } from './features/services/builtin';
 import { serviceByShortname, updateService } from './features/services/services.service';
 import { createAdminToken, deleteToken, listTokens } from './features/tokens/tokens.service';
-import { createUser, updateUser } from './features/users/users.service';
+import { createUser, findUserByUsername, updateUser } from './features/users/users.service';
 import { DomainError } from './lib/errors';
 import { generatePassword } from './lib/password';
 import { fieldErrors } from './lib/validate';
@@ -128,8 +126,7 @@ async function userCommand(deps: Deps, args: string[]) {
   if (sub === 'password') {
     const username = positionals[0] ?? values.username;
     if (!username) fail('Usage: user password <username> [--password P]');
-    const user = deps.store.db.select().from(users).where(eq(users.username, username.toLowerCase())).get();
-    if (!user || user.deleted) fail(`No user "${username}"`);
+    const user = await lookupUser(deps, username);
     const password = values.password ?? generatePassword();
     const parsed = userUpdateSchema.safeParse({ password });
     if (!parsed.success) fail(describeZod(parsed.error));
@@ -142,8 +139,8 @@ async function userCommand(deps: Deps, args: string[]) {
   fail('Usage: user create ... | user password <username> [--password P]');
 }
 
-function lookupUser(deps: Deps, username: string) {
-  const user = deps.store.db.select().from(users).where(eq(users.username, username.toLowerCase())).get();
+async function lookupUser(deps: Deps, username: string) {
+  const user = await findUserByUsername(deps, username.toLowerCase());
   if (!user || user.deleted) fail(`No user "${username}"`);
   return user;
 }
@@ -178,7 +175,7 @@ async function tokenCommand(deps: Deps, args: string[]) {
   if (sub === 'create') {
     if (!values.user || !values.service)
       fail('Usage: token create --user U --service S [--name N] [--valid-until ISO|never] [--ip LIST]');
-    const user = lookupUser(deps, values.user);
+    const user = await lookupUser(deps, values.user);
     const service = await lookupService(deps, values.service);
     const parsed = tokenCreateSchema.safeParse({
       userId: user.id,
@@ -261,7 +258,7 @@ async function protocolCommand(deps: Deps, args: string[]) {
 async function mobileCommand(deps: Deps, args: string[]) {
   const [sub] = args;
   if (sub === 'status') {
-    const s = mobileState(deps);
+    const s = await mobileState(deps);
     console.log(`Mobile web services: ${s.enabled ? 'enabled' : 'not enabled'}`);
     for (const p of s.parts) console.log(`  [${p.ok ? 'x' : ' '}] ${p.label}`);
     return;

@@ -1,6 +1,6 @@
 import type { ExternalDescription, ExternalSingle } from '@gatehouse/shared';
 import type { Store } from './db/client';
-import type { UserRow } from './db/schema';
+import type { UserRow } from './db/rows';
 import type { Env } from './env';
 import type { Authz } from './features/roles/authz';
 import type { SettingsService } from './features/settings/settings.service';

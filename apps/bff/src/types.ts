@@ -1,4 +1,4 @@
-import type { UserRow } from './db/schema';
+import type { UserRow } from './db/rows';
 
 export type { UserRow };
 

@@ -1,7 +1,7 @@
 import { and, asc, count, desc, eq, gte, lte, or, type SQL } from 'drizzle-orm';
 import type { DbOrTx } from '../../db/client';
 import { auditLog } from '../../db/schema';
-import { contains, startsWith } from '../../lib/sql';
+import { contains, startsWith } from '../../db/sql';
 
 // Reading the audit log. Its rows are written in one place, db/write.ts (withWrite's `w.audit`,
 // and `writeAudit` for the legacy synchronous transactions).

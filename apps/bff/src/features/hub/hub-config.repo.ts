@@ -1,7 +1,7 @@
 import { eq } from 'drizzle-orm';
 import type { DbOrTx } from '../../db/client';
 import { config } from '../../db/schema';
-import { startsWith } from '../../lib/sql';
+import { startsWith } from '../../db/sql';
 
 // The hub's rows of the config table (`hub_*`): its settings, its password hash and the secret
 // of its public token (see hub-config.ts for what each one means).

@@ -2,7 +2,7 @@ import type { HUB_SITE_SORTS } from '@gatehouse/shared';
 import { and, asc, count, desc, eq, inArray, ne, or, type SQL, sql } from 'drizzle-orm';
 import type { DbOrTx } from '../../db/client';
 import { type HubSiteRow, hubOutbox, hubSites, users } from '../../db/schema';
-import { contains } from '../../lib/sql';
+import { contains } from '../../db/sql';
 
 // The sites registered with the hub (hub_sites) and the messages the hub sends their contacts
 // (hub_outbox).

@@ -13,7 +13,7 @@ export const mobileToggleSchema = z
 export function mobileRoutes(deps: Deps) {
   const guard = requireCap(deps, 'moodle/site:config');
   return new Hono<AppEnv>()
-    .get('/', guard, (c) => c.json(mobileState(deps), 200))
+    .get('/', guard, async (c) => c.json(await mobileState(deps), 200))
     .post('/', guard, validate('json', mobileToggleSchema), async (c) =>
       c.json(await setMobile(deps, c.req.valid('json').enabled, c.get('actor')), 200),
     );

@@ -1,13 +1,13 @@
 import { PROTOCOLS, type Protocol, parseProtocols } from '@gatehouse/shared';
-import { and, eq, ne } from 'drizzle-orm';
 import type { DbOrTx } from '../../db/client';
-import { externalServices, roleCapabilities } from '../../db/schema';
-import { withWrite, writeAudit } from '../../db/write';
+import { type WriteScope, withWrite } from '../../db/write';
 import type { Deps } from '../../deps';
 import { DomainError } from '../../lib/errors';
 import type { Actor } from '../audit/audit.service';
 import { AUTHENTICATED_ROLE } from '../roles/authz';
 import { MOBILE_SERVICE } from '../services/builtin';
+import { findServiceByShortname, listServiceRows, updateServiceRow } from '../services/services.repo';
+import { putRoleCapability } from './mobile.repo';
 
 const MOBILE_PROTOCOLS: Protocol[] = ['xmlrpc', 'rest'];
 const MOBILE_CAPS = ['webservice/xmlrpc:use', 'webservice/rest:use'] as const;
@@ -37,8 +37,8 @@ export interface MobileState {
   otherEnabledServices: string[];
 }
 
-function mobileService(deps: Deps, db: DbOrTx = deps.store.db) {
-  const s = db.select().from(externalServices).where(eq(externalServices.shortname, MOBILE_SERVICE)).get();
+async function mobileService(db: DbOrTx) {
+  const s = await findServiceByShortname(db, MOBILE_SERVICE);
   if (!s) throw new DomainError('internal', 'The built-in mobile service is missing');
   return s;
 }
@@ -48,8 +48,13 @@ function authenticatedCap(deps: Deps, cap: string): boolean {
   return role?.caps.get(cap) === 'allow';
 }
 
-export function mobileState(deps: Deps): MobileState {
-  const s = mobileService(deps);
+/** The names of the enabled services other than the mobile one (there are few services). */
+async function otherEnabledServices(db: DbOrTx, mobileId: number): Promise<string[]> {
+  return (await listServiceRows(db)).filter((r) => r.enabled && r.id !== mobileId).map((r) => r.name);
+}
+
+export async function mobileState(deps: Deps): Promise<MobileState> {
+  const s = await mobileService(deps.store.db);
   const protocols = parseProtocols(deps.settings.get('webserviceprotocols'));
   const parts: MobilePart[] = [
     {
@@ -71,12 +76,7 @@ export function mobileState(deps: Deps): MobileState {
       ok: authenticatedCap(deps, 'webservice/rest:use'),
     },
   ];
-  const others = deps.store.db
-    .select({ name: externalServices.name })
-    .from(externalServices)
-    .where(and(eq(externalServices.enabled, true), ne(externalServices.shortname, MOBILE_SERVICE)))
-    .all()
-    .map((r) => r.name);
+  const others = await otherEnabledServices(deps.store.db, s.id);
   const missing = parts.filter((p) => !p.ok);
   return {
     enabled: missing.length === 0,
@@ -87,26 +87,23 @@ export function mobileState(deps: Deps): MobileState {
   };
 }
 
-function setCapability(deps: Deps, tx: DbOrTx, actor: Actor, cap: string, allow: boolean, changes: MobileChange[]) {
+async function setCapability(
+  deps: Deps,
+  tx: DbOrTx,
+  w: WriteScope,
+  actor: Actor,
+  cap: string,
+  allow: boolean,
+  changes: MobileChange[],
+) {
   const role = deps.authz.roleByShortname(AUTHENTICATED_ROLE);
   if (!role) throw new DomainError('internal', 'The Authenticated user role is missing');
   const current = role.caps.get(cap) ?? 'notset';
   const target = allow ? 'allow' : 'notset';
   if (current === target) return;
-  if (allow) {
-    tx.insert(roleCapabilities)
-      .values({ roleId: role.id, capability: cap, permission: 'allow' })
-      .onConflictDoUpdate({
-        target: [roleCapabilities.roleId, roleCapabilities.capability],
-        set: { permission: 'allow' },
-      })
-      .run();
-  } else {
-    tx.delete(roleCapabilities)
-      .where(and(eq(roleCapabilities.roleId, role.id), eq(roleCapabilities.capability, cap)))
-      .run();
-  }
-  writeAudit(tx, actor, {
+  await putRoleCapability(tx, role.id, cap, allow ? 'allow' : null);
+  w.invalidate({ kind: 'roles', id: role.id });
+  w.audit(actor, {
     action: 'mobile.capability',
     targetType: 'role',
     targetId: role.id,
@@ -129,7 +126,7 @@ export async function setMobile(
 ): Promise<{ changes: MobileChange[]; state: MobileState }> {
   const changes: MobileChange[] = [];
   await withWrite(deps, async (tx, w) => {
-    const s = mobileService(deps, tx);
+    const s = await mobileService(tx);
     const protocols = parseProtocols(deps.settings.get('webserviceprotocols'));
     const settingChange = async (patch: Parameters<Deps['settings']['apply']>[0]) => {
       for (const c of await deps.settings.applyIn(tx, w, patch, actor)) {
@@ -141,10 +138,11 @@ export async function setMobile(
         });
       }
     };
-    const setService = (enabled: boolean) => {
+    const setService = async (enabled: boolean) => {
       if (s.enabled === enabled) return;
-      tx.update(externalServices).set({ enabled, timemodified: deps.now() }).where(eq(externalServices.id, s.id)).run();
-      writeAudit(tx, actor, {
+      await updateServiceRow(tx, s.id, { enabled, timemodified: deps.now() });
+      w.invalidate({ kind: 'service', id: s.id });
+      w.audit(actor, {
         action: 'mobile.service',
         targetType: 'service',
         targetId: s.id,
@@ -164,16 +162,11 @@ export async function setMobile(
         enablemobilewebservice: '1',
         webserviceprotocols: withMobile.join(','),
       });
-      setService(true);
-      for (const cap of MOBILE_CAPS) setCapability(deps, tx, actor, cap, true, changes);
+      await setService(true);
+      for (const cap of MOBILE_CAPS) await setCapability(deps, tx, w, actor, cap, true, changes);
     } else {
-      const onlyEnabled =
-        tx
-          .select({ id: externalServices.id })
-          .from(externalServices)
-          .where(and(eq(externalServices.enabled, true), ne(externalServices.id, s.id)))
-          .all().length === 0;
-      setService(false);
+      const onlyEnabled = (await otherEnabledServices(tx, s.id)).length === 0;
+      await setService(false);
       if (onlyEnabled) {
         const without = protocols.filter((p) => !MOBILE_PROTOCOLS.includes(p));
         await settingChange({
@@ -181,12 +174,12 @@ export async function setMobile(
           enablewebservices: '0',
           webserviceprotocols: without.join(','),
         });
-        for (const cap of MOBILE_CAPS) setCapability(deps, tx, actor, cap, false, changes);
+        for (const cap of MOBILE_CAPS) await setCapability(deps, tx, w, actor, cap, false, changes);
       } else {
         await settingChange({ enablemobilewebservice: '0' });
       }
     }
   });
   await deps.settings.ready();
-  return { changes, state: mobileState(deps) };
+  return { changes, state: await mobileState(deps) };
 }

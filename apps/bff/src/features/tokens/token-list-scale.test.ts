@@ -1,6 +1,6 @@
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BROAD_SEARCH_ROWS } from '../../lib/sql';
+import { BROAD_SEARCH_ROWS } from '../../db/sql';
 import { type Client, makeTestApp, serviceBody, signIn, type TestApp } from '../../test/helpers';
 import type { Actor } from '../audit/audit.service';
 import { addServiceFunctions, createService } from '../services/services.service';

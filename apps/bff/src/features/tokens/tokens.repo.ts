@@ -2,7 +2,7 @@ import { type AnyColumn, and, asc, count, desc, eq, gte, inArray, isNull, lte, o
 import { alias } from 'drizzle-orm/sqlite-core';
 import type { DbOrTx } from '../../db/client';
 import { externalServices, externalTokens, type TokenRow, type UserRow, users } from '../../db/schema';
-import { contains, searchCondition } from '../../lib/sql';
+import { contains, searchCondition } from '../../db/sql';
 import type { ServiceRow } from '../services/services.repo';
 
 // The tokens' table (external_tokens). Reads take the database, writes the transaction of the

@@ -2,7 +2,7 @@ import type { USER_STATUSES } from '@gatehouse/shared';
 import { and, asc, count, desc, eq, inArray, or, type SQL } from 'drizzle-orm';
 import type { Db, DbOrTx } from '../../db/client';
 import { roleAssignments, type UserRow, users } from '../../db/schema';
-import { contains, searchCondition } from '../../lib/sql';
+import { contains, searchCondition } from '../../db/sql';
 
 // The users table (and, when a user is deleted, their role assignments). Users are never
 // removed: a deleted user keeps their row, marked deleted.

@@ -1,5 +1,5 @@
 import { type AnyColumn, inArray, type SQL, sql } from 'drizzle-orm';
-import type { Db } from '../db/client';
+import type { Db } from './client';
 
 /** Escapes LIKE's wildcards so that user input matches literally (with ESCAPE '\'). */
 function escapeLike(v: string): string {
