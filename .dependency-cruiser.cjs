@@ -26,36 +26,6 @@ const TEST = [
 /** The modules that start something: the only ones that may import the composition root. */
 const ENTRY_POINTS = '^apps/bff/src/(app|boot|cli|index)\\.ts$';
 
-/**
- * Modules that still touch the database outside a repository. This list shrinks to empty as
- * issue 15 item 1 gives each feature its repository (`*.repo.ts`): remove a path as soon as
- * its module no longer imports drizzle-orm or db/schema (row types included: take them from
- * db/ or from the feature's repository). One path per line, sorted; never add one.
- */
-// biome-ignore format: one path per line, so that removing one merges cleanly
-const DATABASE_OFFENDERS = [
-  'apps/bff/src/features/roles/authz.ts',
-  'apps/bff/src/features/roles/escalation.ts',
-  'apps/bff/src/features/roles/roles.service.ts',
-  'apps/bff/src/webservice/access-cache.ts',
-  'apps/bff/src/webservice/access.ts',
-  'apps/bff/src/webservice/call-context.ts',
-  'apps/bff/src/webservice/functions/certifications.ts',
-  'apps/bff/src/webservice/functions/common.ts',
-  'apps/bff/src/webservice/functions/course.ts',
-  'apps/bff/src/webservice/functions/enrol.ts',
-  'apps/bff/src/webservice/functions/files.ts',
-  'apps/bff/src/webservice/functions/group.ts',
-  'apps/bff/src/webservice/functions/hub.ts',
-  'apps/bff/src/webservice/functions/message.ts',
-  'apps/bff/src/webservice/functions/notes.ts',
-  'apps/bff/src/webservice/functions/user.ts',
-  'apps/bff/src/webservice/login-token.ts',
-];
-
-/** A path as a regular expression that matches it alone. */
-const exactly = (path) => `^${path.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`;
-
 module.exports = {
   forbidden: [
     // ---- both apps ---------------------------------------------------------------------------
@@ -228,11 +198,11 @@ module.exports = {
       name: 'only-repositories-touch-the-database',
       comment:
         'drizzle-orm and db/schema belong to db/ and the repositories (*.repo.ts); everything else ' +
-        'calls a repository. DATABASE_OFFENDERS lists the modules not moved yet.',
+        'calls a repository.',
       severity: 'error',
       from: {
         path: BFF,
-        pathNot: ['^apps/bff/src/db/', '\\.repo\\.ts$', ...TEST, ...DATABASE_OFFENDERS.map(exactly)],
+        pathNot: ['^apps/bff/src/db/', '\\.repo\\.ts$', ...TEST],
       },
       to: { path: ['/node_modules/drizzle-orm/', '^apps/bff/src/db/schema(/|\\.ts$)'] },
     },

@@ -38,6 +38,7 @@ if (!values.grow) {
   const deps = createDeps(loadEnv({ GATEHOUSE_DATA: dataDir, GATEHOUSE_LOG: 'silent' }), store);
   await syncBuiltinServices(deps);
   await deps.settings.ready();
+  await deps.authz.ready();
   await deps.settings.apply(
     { enablewebservices: '1', webserviceprotocols: 'rest,soap,xmlrpc', debug: 'none' },
     SYSTEM_ACTOR,

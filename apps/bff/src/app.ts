@@ -104,9 +104,11 @@ export function createApp(deps: Deps) {
     c.set('actor', { id: null, username: 'anonymous', ip });
     const started = performance.now();
     deps.gen.check();
-    // Settings as they are now (reloaded only when the database has changed since they were read).
+    // Settings and roles as they are now (reloaded only when the database has changed since they were read).
     const settingsReady = deps.settings.ready();
     if (settingsReady) await settingsReady;
+    const authzReady = deps.authz.ready();
+    if (authzReady) await authzReady;
     await next();
     // How long the server spent on the request, for browsers' dev tools and the benchmark.
     const ms = performance.now() - started;

@@ -147,12 +147,12 @@ beforeAll(async () => {
       siteAdmin: false,
     });
     expect(created.status).toBe(201);
-    const role = createRole(
+    const role = await createRole(
       t.deps,
       { shortname: `only${i}`, name: `Only ${cap}`, capabilities: { [cap]: 'allow' } },
       SYSTEM_ACTOR,
     );
-    assignRole(t.deps, role.id, created.body.id, SYSTEM_ACTOR);
+    await assignRole(t.deps, role.id, created.body.id, SYSTEM_ACTOR);
     const client = t.client();
     await client.login(username, 'Holder-pass-1');
     holders.set(cap, client);

@@ -28,6 +28,7 @@ export async function boot(env: Env, log: Log) {
     const deps = createDeps(env, store, { log });
     await syncBuiltinServices(deps);
     await deps.settings.ready();
+    await deps.authz.ready();
     const app = createApp(deps);
     return { store, deps, app, seed, lock, notes };
   } catch (err) {

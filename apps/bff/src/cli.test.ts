@@ -94,6 +94,7 @@ async function runAll<K extends string>(commands: Record<K, string[]>, width = 3
 async function fresh() {
   deps.gen.check();
   await deps.settings.ready();
+  await deps.authz.ready();
   return deps;
 }
 
@@ -130,6 +131,7 @@ beforeAll(async () => {
   deps = createDeps(loadEnv({ GATEHOUSE_DATA: dir, GATEHOUSE_LOG: 'silent' }), store);
   await syncBuiltinServices(deps);
   await deps.settings.ready();
+  await deps.authz.ready();
   app = createApp(deps);
   const svc = await createService(
     deps,
@@ -137,12 +139,12 @@ beforeAll(async () => {
     actor,
   );
   await addServiceFunctions(deps, svc.id, ['core_webservice_get_site_info'], actor);
-  const role = createRole(
+  const role = await createRole(
     deps,
     { shortname: 'restuser', name: 'REST user', capabilities: { 'webservice/rest:use': 'allow' } },
     actor,
   );
-  assignRole(deps, role.id, userRow('student')!.id, actor);
+  await assignRole(deps, role.id, userRow('student')!.id, actor);
   await deps.settings.apply({ webserviceprotocols: 'xmlrpc' }, SYSTEM_ACTOR);
 }, 60_000);
 

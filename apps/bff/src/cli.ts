@@ -332,6 +332,7 @@ async function main(argv: string[]) {
     const deps = createDeps({ ...env, GATEHOUSE_LOG: 'silent' }, store);
     await syncBuiltinServices(deps);
     await deps.settings.ready();
+    await deps.authz.ready();
     if (cmd === 'config') await configCommand(deps, args);
     else if (cmd === 'user') await userCommand(deps, args);
     else if (cmd === 'token') await tokenCommand(deps, args);

@@ -41,7 +41,7 @@ export function createDeps(env: Env, store: Store, opts: CreateDepsOptions = {})
     limits: { login: new LoginLimiter() },
     tokenSecret: opts.tokenSecret ?? loadServerSecret(env.dataDir, env.GATEHOUSE_TOKEN_SECRET),
     usage: new UsageRecorder(store.sqlite),
-    access: createAccessMemos(gen),
+    access: createAccessMemos(gen, feed),
     counts: new CountCache(store.sqlite, gen),
     feed,
     catalogue,

@@ -29,7 +29,7 @@ export interface Deps {
   tokenSecret: Buffer;
   /** Per-token usage, written at most once a minute. */
   usage: UsageRecorder;
-  /** What the access-check chain reads, cached until the next database generation. */
+  /** What the access-check chain reads, cached until a write names it (webservice/access-cache.ts). */
   access: ReturnType<typeof createAccessMemos>;
   /** The console lists' totals, per filter, until the database changes. */
   counts: CountCache;

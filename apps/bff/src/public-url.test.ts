@@ -43,12 +43,12 @@ describe('with GATEHOUSE_WWWROOT and GATEHOUSE_TRUSTED_PROXIES set', () => {
     t = await makeTestApp({
       env: { GATEHOUSE_WWWROOT: 'https://learn.example.org/moodle', GATEHOUSE_TRUSTED_PROXIES: '10.0.0.1' },
     });
-    const role = createRole(
+    const role = await createRole(
       t.deps,
       { shortname: 'wsuser', name: 'WS user', capabilities: { 'webservice/rest:use': 'allow' } },
       SYSTEM_ACTOR,
     );
-    assignRole(t.deps, role.id, t.userId('teacher'), SYSTEM_ACTOR);
+    await assignRole(t.deps, role.id, t.userId('teacher'), SYSTEM_ACTOR);
     const svc = await createService(t.deps, serviceBody('Proxy test', 'proxytest') as never, SYSTEM_ACTOR);
     await addServiceFunctions(t.deps, svc.id, ['core_webservice_get_site_info'], SYSTEM_ACTOR);
     await t.deps.settings.apply({ enablewebservices: '1', webserviceprotocols: 'rest', debug: 'normal' }, SYSTEM_ACTOR);

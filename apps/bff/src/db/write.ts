@@ -7,8 +7,11 @@ import { auditLog } from './schema';
 //
 // - Everything `fn` does through `tx` commits together with the audit rows it adds (`w.audit`),
 //   or none of it does.
-// - After the commit, what it invalidated (`w.invalidate`) is published to the caches; the
-//   database generation moves too, for the caches that still follow it.
+// - After the commit, what it invalidated (`w.invalidate`) is published on the feed: the
+//   access-check caches drop just those keys, so a write that changes a token, a user or a
+//   service must name it. The database generation moves too, for the caches that still follow
+//   it (settings, roles, list counts); a rolled-back write moves it as an unpublished change,
+//   which drops every cache.
 // - A unique-constraint violation becomes the console's `conflict`, in this one place.
 // - Writes are queued, one at a time per store, so an async `fn` never shares its transaction.
 //   A part of a write that may fail on its own runs in `w.savepoint(…)`. A function that is part
@@ -52,7 +55,7 @@ export interface WriteScope {
 export interface WriteDeps {
   store: Store;
   feed: InvalidationFeed;
-  gen: { bump(): void };
+  gen: { bump(published?: boolean): void };
   now: () => number;
 }
 
@@ -223,13 +226,14 @@ async function transaction<T>(deps: WriteDeps, fn: (tx: Db, w: WriteScope) => Pr
     writeAudits(db, scope, deps.now());
     sqlite.exec('COMMIT');
     clearImmediate(sentinel);
-    deps.gen.bump();
+    // Published: the events describe the change (a write that names nothing changed nothing cached).
+    deps.gen.bump(true);
     deps.feed.publish(scope.events);
     return result;
   } catch (err) {
     clearImmediate(sentinel);
     if (sqlite.inTransaction) sqlite.exec('ROLLBACK');
-    // Caches may have been filled from rows the rollback took back.
+    // Caches may have been filled from rows the rollback took back: every cache drops everything.
     deps.gen.bump();
     throw conflictFrom(err);
   }

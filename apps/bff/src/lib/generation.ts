@@ -4,9 +4,15 @@ import type Database from 'better-sqlite3';
  * A counter that moves whenever the database may have changed: on this process's own writes
  * (`bump`) and on commits by any other connection (the CLI, another server), which SQLite's
  * `PRAGMA data_version` reveals cheaply. Caches remember the generation they were filled at.
+ *
+ * `unpublished` moves only for the changes that no invalidation event describes: another
+ * process's commits, a write rolled back, a legacy write that bumps by hand. The caches that
+ * follow the invalidation feed (the access-check chain's) drop just the keys an event names,
+ * and everything when `unpublished` moves.
  */
 export class Generation {
   private value = 0;
+  private unpublishedValue = 0;
   private lastDataVersion: number;
   private readonly stmt: Database.Statement;
 
@@ -21,16 +27,27 @@ export class Generation {
     if (v !== this.lastDataVersion) {
       this.lastDataVersion = v;
       this.value++;
+      this.unpublishedValue++;
     }
     return this.value;
   }
 
-  bump(): void {
+  /**
+   * Something changed. `published`: a committed write whose changes the invalidation events it
+   * publishes right after describe (withWrite), so the feed's caches need not drop the rest.
+   */
+  bump(published = false): void {
     this.value++;
+    if (!published) this.unpublishedValue++;
   }
 
   get current(): number {
     return this.value;
+  }
+
+  /** Moves on the changes no invalidation event describes (see the class). */
+  get unpublished(): number {
+    return this.unpublishedValue;
   }
 }
 

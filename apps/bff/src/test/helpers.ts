@@ -64,6 +64,7 @@ export async function makeTestApp(opts: MakeTestAppOptions = {}): Promise<TestAp
   const deps = createDeps(env, store, opts.now ? { now: opts.now } : {});
   await syncBuiltinServices(deps);
   await deps.settings.ready();
+  await deps.authz.ready();
   const app = createApp(deps);
   let closed = false;
   return {

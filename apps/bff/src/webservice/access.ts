@@ -1,15 +1,10 @@
 import { ipAllowed, type Protocol } from '@gatehouse/shared';
-import { and, asc, eq } from 'drizzle-orm';
-import {
-  externalServiceFunctions,
-  externalServices,
-  externalServiceUsers,
-  externalTokens,
-  type UserRow,
-  users,
-} from '../db/schema';
 import type { Deps } from '../deps';
+import { findAuthorisation, functionNamesOf } from '../features/services/services.repo';
 import { hashesEqual, hashToken, TOKEN_PATTERN, tokenLooksValid } from '../features/tokens/token-secret';
+import { findTokenWithParties } from '../features/tokens/tokens.repo';
+import { findTokenByHash, type TokenParties } from './access.repo';
+import type { ServiceFunctions, TokenAccess } from './access-cache';
 import { MoodleException } from './exceptions';
 import type { CallService, ExternalFunction } from './types';
 
@@ -134,62 +129,74 @@ export function checkProtocol(deps: Deps, protocol: Protocol): void {
   if (!deps.settings.protocols().includes(protocol)) throw new ProtocolDisabled();
 }
 
-function tokenQuery(deps: Deps) {
-  return deps.store.db
-    .select({ t: externalTokens, u: users, s: externalServices })
-    .from(externalTokens)
-    .innerJoin(users, eq(users.id, externalTokens.userId))
-    .innerJoin(externalServices, eq(externalServices.id, externalTokens.serviceId));
-}
-
-function lookupToken(deps: Deps, token: string) {
-  if (!TOKEN_PATTERN.test(token)) return undefined;
-  const hash = hashToken(deps.tokenSecret, token);
-  // The checksum spares the database a read for a mistyped or made-up token; a token already in
-  // the cache was read (and so checked) before, so a warm call skips it.
-  const row = deps.access.token(hash, () =>
-    tokenLooksValid(token) ? tokenQuery(deps).where(eq(externalTokens.tokenHash, hash)).get() : undefined,
-  );
-  return row && hashesEqual(row.t.tokenHash, hash) ? row : undefined;
-}
-
 /**
  * A token the caller already holds by id, not by secret: the console's "Try it", which runs a
  * signed-in user's own key through the same chain without the browser ever seeing the secret.
  */
 export type TokenRef = string | { id: number; ownerId: number };
 
-export function findToken(deps: Deps, ref: TokenRef | undefined) {
+// The chain reads its state (TokenAccess) through the cache, which holds it until a write names
+// it: `cachedToken(deps, ref) ?? (await loadToken(deps, ref))`, so that a warm call awaits
+// nothing, then the checks below, which are synchronous.
+
+/** A token's access from the cache, or undefined when it must be read (loadToken). */
+export function cachedToken(deps: Deps, ref: TokenRef | undefined): TokenAccess | undefined {
+  if (typeof ref !== 'string' || !TOKEN_PATTERN.test(ref)) return undefined;
+  const hash = hashToken(deps.tokenSecret, ref);
+  const hit = deps.access.token(hash);
+  return hit && hashesEqual(hit.t.tokenHash, hash) ? hit : undefined;
+}
+
+/**
+ * A token's access read from the database (and cached, for a secret): undefined when there is
+ * no such token, or a Try-it key is not the owner's own visible one.
+ */
+export async function loadToken(deps: Deps, ref: TokenRef | undefined): Promise<TokenAccess | undefined> {
   if (ref === undefined) return undefined;
-  if (typeof ref === 'string') return lookupToken(deps, ref);
-  const row = tokenQuery(deps).where(eq(externalTokens.id, ref.id)).get();
-  return row && row.t.userId === ref.ownerId && !row.t.hidden ? row : undefined;
+  const stamp = deps.access.stamp();
+  if (typeof ref !== 'string') {
+    const row = await findTokenWithParties(deps.store.db, ref.id);
+    return row && row.t.userId === ref.ownerId && !row.t.hidden ? accessOf(deps, row, stamp) : undefined;
+  }
+  // The checksum spares the database a read for a mistyped or made-up token; a token in the
+  // cache was read (and so checked) before, so a warm call skips it.
+  if (!TOKEN_PATTERN.test(ref) || !tokenLooksValid(ref)) return undefined;
+  const hash = hashToken(deps.tokenSecret, ref);
+  const row = await findTokenByHash(deps.store.db, hash);
+  if (!row || !hashesEqual(row.t.tokenHash, hash)) return undefined;
+  const access = await accessOf(deps, row, stamp);
+  deps.access.keepToken(hash, access, stamp);
+  return access;
 }
 
-function serviceFunctions(deps: Deps, serviceId: number) {
-  return (
-    deps.access.functions(serviceId, () => {
-      // Read here, synchronously, as the rest of the chain (services.repo.ts has the async read).
-      const list = deps.store.db
-        .select({ name: externalServiceFunctions.functionName })
-        .from(externalServiceFunctions)
-        .where(eq(externalServiceFunctions.serviceId, serviceId))
-        .orderBy(asc(externalServiceFunctions.functionName))
-        .all()
-        .map((r) => r.name);
-      return { list, set: new Set(list) };
-    }) ?? NO_FUNCTIONS
-  );
+/** The rest of a token's access: its service's functions and, on a restricted service, the owner's authorisation. */
+async function accessOf(deps: Deps, { t, u, s }: TokenParties, stamp: number): Promise<TokenAccess> {
+  const functions = deps.access.serviceFunctions(s.id) ?? (await loadFunctions(deps, s.id, stamp));
+  const authorisation = s.restrictedUsers ? ((await findAuthorisation(deps.store.db, s.id, u.id)) ?? null) : null;
+  const service: CallService = {
+    id: s.id,
+    shortname: s.shortname,
+    name: s.name,
+    downloadFiles: s.downloadFiles,
+    uploadFiles: s.uploadFiles,
+    functions: functions.list,
+  };
+  return { t, u, s, functions, authorisation, service };
 }
 
-const NO_FUNCTIONS: { list: string[]; set: ReadonlySet<string> } = { list: [], set: new Set() };
+async function loadFunctions(deps: Deps, serviceId: number, stamp: number): Promise<ServiceFunctions> {
+  const list = await functionNamesOf(deps.store.db, serviceId);
+  const functions = { list, set: new Set(list) };
+  deps.access.keepFunctions(serviceId, functions, stamp);
+  return functions;
+}
 
 /**
  * The token part of the chain (token found → … → protocol use capability), shared by every
- * protocol and by the WSDL, which is generated per token.
+ * protocol and by the WSDL, which is generated per token. `found` is what cachedToken or
+ * loadToken found for the request's token.
  */
-export function checkToken(deps: Deps, protocol: Protocol, token: TokenRef | undefined, ip: string) {
-  const found = findToken(deps, token);
+export function checkToken(deps: Deps, protocol: Protocol, found: TokenAccess | undefined, ip: string): TokenAccess {
   if (!found) throw new AccessDenied('invalidtoken');
   const { t, u } = found;
   const now = deps.now();
@@ -210,50 +217,30 @@ export function checkToken(deps: Deps, protocol: Protocol, token: TokenRef | und
 }
 
 /** The service part of the chain, for a function (or for every function, when building a WSDL). */
-export function checkService(
-  deps: Deps,
-  user: UserRow,
-  s: typeof externalServices.$inferSelect,
-  ip: string,
-): CallService {
+export function checkService(deps: Deps, found: TokenAccess, ip: string): CallService {
+  const { u: user, s } = found;
   if (!s.enabled) throw new AccessDenied('servicedisabled', `service ${s.shortname}`);
   if (s.requiredCapability && !deps.authz.has(user, s.requiredCapability)) {
     throw new AccessDenied('servicecapability', `missing capability: ${s.requiredCapability}`);
   }
   if (s.restrictedUsers) {
-    const a = deps.access.authorisation(
-      `${s.id}:${user.id}`,
-      () =>
-        deps.store.db
-          .select()
-          .from(externalServiceUsers)
-          .where(and(eq(externalServiceUsers.serviceId, s.id), eq(externalServiceUsers.userId, user.id)))
-          .get() ?? null,
-    );
+    const a = found.authorisation;
     if (!a) throw new AccessDenied('usernotauthorised', `service ${s.shortname}`);
     if (a.validUntil !== null && a.validUntil < deps.now()) throw new AccessDenied('authorisationexpired');
     if (!ipAllowed(a.ipRestriction, ip)) throw new AccessDenied('authorisationiprestricted', `IP ${ip || 'unknown'}`);
   }
-  return {
-    id: s.id,
-    shortname: s.shortname,
-    name: s.name,
-    downloadFiles: s.downloadFiles,
-    uploadFiles: s.uploadFiles,
-    functions: serviceFunctions(deps, s.id).list,
-  };
+  return found.service;
 }
 
 /** The function part of the chain: it exists, it is in the token's service, and the service lets the user in. */
 export function checkFunction(
   deps: Deps,
-  found: { u: UserRow; s: typeof externalServices.$inferSelect },
+  found: TokenAccess,
   functionName: string,
   ip: string,
 ): { fn: ExternalFunction; service: CallService } {
   const fn = deps.catalogue.get(functionName);
   if (!fn) throw new AccessDenied('functionnotfound', `function ${functionName || '(none)'}`);
-  if (!serviceFunctions(deps, found.s.id).set.has(fn.name))
-    throw new AccessDenied('functionnotinservice', `function ${fn.name}()`);
-  return { fn, service: checkService(deps, found.u, found.s, ip) };
+  if (!found.functions.set.has(fn.name)) throw new AccessDenied('functionnotinservice', `function ${fn.name}()`);
+  return { fn, service: checkService(deps, found, ip) };
 }

@@ -1,4 +1,4 @@
-import type { UserRow } from '../db/schema';
+import type { UserRow } from '../db/rows';
 import type { Deps } from '../deps';
 import { requiredCapability } from './exceptions';
 import type { CallContext, CallService } from './types';

@@ -1,7 +1,16 @@
 import { cleanReturnValue, ExternalValidationError, type Protocol, validateParameters } from '@gatehouse/shared';
 import type { Deps } from '../deps';
 import { DomainError } from '../lib/errors';
-import { AccessDenied, checkFunction, checkProtocol, checkToken, findToken, type TokenRef } from './access';
+import {
+  AccessDenied,
+  cachedToken,
+  checkFunction,
+  checkProtocol,
+  checkToken,
+  loadToken,
+  type TokenRef,
+} from './access';
+import type { TokenAccess } from './access-cache';
 import { makeCallContext } from './call-context';
 import {
   invalidParameter,
@@ -53,17 +62,15 @@ function logRefusal(
   found?: { t: { id: number }; u: { id: number } },
 ): void {
   if (!deps.log.isLevelEnabled('info')) return;
-  // A token-level refusal (expired, suspended user, …) found the token first: read it again (from
-  // the cache) to name it. A token that was not found has nothing to name.
-  const who = found ?? (err.reason === 'invalidtoken' ? undefined : findToken(deps, req.token));
+  // A token-level refusal (expired, suspended user, …) found the token first: it is named.
   deps.log.info(
     {
       reqId: req.reqId,
       protocol: req.protocol,
       function: req.functionName?.slice(0, MAX_LOGGED_NAME),
       reason: err.reason,
-      tokenId: who?.t.id,
-      userId: who?.u.id,
+      tokenId: found?.t.id,
+      userId: found?.u.id,
       ip: req.ip,
     },
     'Web-service call refused',
@@ -71,10 +78,26 @@ function logRefusal(
 }
 
 /**
+ * logRefusal for a refusal made before the token was looked at (web services off): the token
+ * is looked up to name it, from the cache or else the database (a promise then).
+ */
+function logEarlyRefusal(
+  deps: Deps,
+  req: Pick<CallRequest, 'protocol' | 'token' | 'ip' | 'reqId'> & { functionName?: string },
+  err: AccessDenied,
+): void | Promise<void> {
+  if (!deps.log.isLevelEnabled('info') || req.token === undefined) return logRefusal(deps, req, err);
+  const hit = cachedToken(deps, req.token);
+  if (hit) return logRefusal(deps, req, err, hit);
+  return loadToken(deps, req.token).then((found) => logRefusal(deps, req, err, found));
+}
+
+/**
  * The links of the access-check chain that need no body, for a protocol server to run before
  * it reads one: web services and the protocol enabled, then, when the request carries a token
  * (query string or Authorization header), the token's part of the chain. Returns the refusal
- * (the chain's own, in its order), or undefined to go on; ProtocolDisabled propagates. runCall
+ * (the chain's own, in its order), or undefined to go on; ProtocolDisabled propagates. A
+ * promise only when the token is not in the cache (so a warm call awaits nothing). runCall
  * runs the whole chain again afterwards, from the caches.
  */
 export function refusalBeforeBody(
@@ -83,14 +106,34 @@ export function refusalBeforeBody(
   token: string | undefined,
   ip: string,
   reqId?: string,
-): MoodleException | undefined {
+): MoodleException | undefined | Promise<MoodleException | undefined> {
   try {
     checkProtocol(deps, protocol);
-    if (token !== undefined) checkToken(deps, protocol, token, ip);
+  } catch (err) {
+    if (!(err instanceof AccessDenied)) throw err;
+    const logged = logEarlyRefusal(deps, { protocol, token, ip, reqId }, err);
+    return logged instanceof Promise ? logged.then(() => err) : err;
+  }
+  if (token === undefined) return undefined;
+  const hit = cachedToken(deps, token);
+  if (hit) return tokenRefusal(deps, protocol, token, hit, ip, reqId);
+  return loadToken(deps, token).then((found) => tokenRefusal(deps, protocol, token, found, ip, reqId));
+}
+
+function tokenRefusal(
+  deps: Deps,
+  protocol: Protocol,
+  token: string,
+  found: TokenAccess | undefined,
+  ip: string,
+  reqId: string | undefined,
+): MoodleException | undefined {
+  try {
+    checkToken(deps, protocol, found, ip);
     return undefined;
   } catch (err) {
     if (!(err instanceof AccessDenied)) throw err;
-    logRefusal(deps, { protocol, token, ip, reqId }, err);
+    logRefusal(deps, { protocol, token, ip, reqId }, err, found);
     return err;
   }
 }
@@ -106,16 +149,18 @@ export async function runCall(deps: Deps, req: CallRequest): Promise<CallOutcome
     checkProtocol(deps, req.protocol);
   } catch (err) {
     if (!(err instanceof AccessDenied)) throw err;
-    logRefusal(deps, req, err);
+    await logEarlyRefusal(deps, req, err);
     return { ok: false, error: err };
   }
-  let found: ReturnType<typeof checkToken> | undefined;
+  let found: TokenAccess | undefined;
   let tokenId: number | undefined;
   let fn: ExternalFunction | undefined;
   try {
-    found = checkToken(deps, req.protocol, req.token, req.ip);
-    tokenId = found.t.id;
-    const access = checkFunction(deps, found, req.functionName, req.ip);
+    // From the cache (no await) on a warm call.
+    found = cachedToken(deps, req.token) ?? (await loadToken(deps, req.token));
+    const held = checkToken(deps, req.protocol, found, req.ip);
+    tokenId = held.t.id;
+    const access = checkFunction(deps, held, req.functionName, req.ip);
     fn = access.fn;
     let params: unknown;
     try {
@@ -128,9 +173,9 @@ export async function runCall(deps: Deps, req: CallRequest): Promise<CallOutcome
     // own first check used to be (Moodle: after the parameters, in the system context). Those
     // that depend on the records a call names stay in the function.
     for (const r of fn.requiredCapabilities) {
-      if (!deps.authz.has(found.u, r.capability)) throw requiredCapability(r.capability, r.what);
+      if (!deps.authz.has(held.u, r.capability)) throw requiredCapability(r.capability, r.what);
     }
-    const ctx = makeCallContext(deps, found.u, access.service, req.ip);
+    const ctx = makeCallContext(deps, held.u, access.service, req.ip);
     const raw = await fn.execute(ctx, params);
     let value: unknown;
     try {

@@ -112,7 +112,7 @@ function setMobile(enabled: boolean) {
 beforeAll(async () => {
   t = await makeTestApp();
   actor = { id: t.userId('admin'), username: 'admin', ip: '' };
-  const role = createRole(
+  const role = await createRole(
     t.deps,
     {
       shortname: 'wsmaker',
@@ -121,7 +121,7 @@ beforeAll(async () => {
     },
     actor,
   );
-  for (const u of ['student', 'student2']) assignRole(t.deps, role.id, t.userId(u), actor);
+  for (const u of ['student', 'student2']) await assignRole(t.deps, role.id, t.userId(u), actor);
   const student = t.userId('student');
   await mkService('login_svc');
   await mkService('off_svc', { enabled: false });
@@ -343,12 +343,12 @@ describe('the mobile service', () => {
   });
 
   it('but not a user whose createmobiletoken is prohibited', async () => {
-    const role = createRole(
+    const role = await createRole(
       t.deps,
       { shortname: 'nomobile', name: 'No mobile', capabilities: { 'moodle/webservice:createmobiletoken': 'prohibit' } },
       actor,
     );
-    assignRole(t.deps, role.id, t.userId('teacher'), actor);
+    await assignRole(t.deps, role.id, t.userId('teacher'), actor);
     expectRefused(await login(as('teacher', 'moodle_mobile_app')), 'cannotcreatetoken');
   });
 });

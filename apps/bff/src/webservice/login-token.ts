@@ -1,10 +1,10 @@
 import { ipAllowed } from '@gatehouse/shared';
-import { and, eq } from 'drizzle-orm';
 import { Hono } from 'hono';
-import { externalServices, externalServiceUsers, type UserRow, users } from '../db/schema';
 import type { Deps } from '../deps';
 import { MOBILE_SERVICE } from '../features/services/builtin';
+import { findAuthorisation, findServiceByShortname } from '../features/services/services.repo';
 import { issueLoginToken } from '../features/tokens/tokens.service';
+import { findUserByUsername, type UserRow } from '../features/users/users.repo';
 import { checkPassword } from '../lib/password';
 import type { AppEnv } from '../types';
 import { ParamsError, rawRequest, readParams } from './params';
@@ -61,7 +61,7 @@ export function loginTokenRoutes(deps: Deps) {
       let user: UserRow | undefined;
       let ok = false;
       try {
-        user = db.select().from(users).where(eq(users.username, username)).get();
+        user = await findUserByUsername(db, username);
         const usable = user && !user.deleted && !user.suspended && user.auth === 'manual';
         ok = await checkPassword(usable ? user?.passwordHash : undefined, password);
       } catch (err) {
@@ -81,12 +81,8 @@ export function loginTokenRoutes(deps: Deps) {
       if (!user.confirmed) throw new LoginError('usernotconfirmed', `Could not confirm ${user.username}`);
       if (user.passwordExpired)
         throw new LoginError('passwordisexpired', 'Your password has expired. Please change it now.');
-      const service = db
-        .select()
-        .from(externalServices)
-        .where(and(eq(externalServices.shortname, serviceName), eq(externalServices.enabled, true)))
-        .get();
-      if (!service || service.protected) {
+      const service = await findServiceByShortname(db, serviceName);
+      if (!service?.enabled || service.protected) {
         throw new LoginError(
           'servicenotavailable',
           "Web service is not available (it doesn't exist or might be disabled)",
@@ -96,11 +92,7 @@ export function loginTokenRoutes(deps: Deps) {
         throw new LoginError('missingrequiredcapability', `The capability ${service.requiredCapability} is required.`);
       }
       if (service.restrictedUsers) {
-        const a = db
-          .select()
-          .from(externalServiceUsers)
-          .where(and(eq(externalServiceUsers.serviceId, service.id), eq(externalServiceUsers.userId, user.id)))
-          .get();
+        const a = await findAuthorisation(db, service.id, user.id);
         if (!a) {
           throw new LoginError(
             'usernotallowed',

@@ -113,6 +113,7 @@ describe('backup and restore', () => {
     // The token made before the backup works against the restored data: the secret came along.
     const deps = createDeps(loadEnv({ GATEHOUSE_DATA: target, GATEHOUSE_LOG: 'silent' }), store);
     await deps.settings.ready();
+    await deps.authz.ready();
     const app = createApp(deps);
     const call = await app.request(
       `/webservice/rest/server.php?wsfunction=core_webservice_get_site_info&moodlewsrestformat=json&wstoken=${secret}`,

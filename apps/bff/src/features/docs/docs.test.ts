@@ -253,7 +253,7 @@ describe('user documentation and Try it', () => {
     keyId = created.token.id;
     // Try it goes through the REST chain, so the key's owner needs the REST use capability.
     const manager = site.t.deps.authz.roleByShortname('manager')!;
-    updateRole(site.t.deps, manager.id, { capabilities: { 'webservice/rest:use': 'allow' } }, ADMIN);
+    await updateRole(site.t.deps, manager.id, { capabilities: { 'webservice/rest:use': 'allow' } }, ADMIN);
     owner = site.t.client();
     await owner.login('manager', 'Demo-pass-1');
   });

@@ -144,6 +144,11 @@ export async function countSites(db: DbOrTx, f: SiteFilter = {}): Promise<number
   return db.select({ n: count() }).from(hubSites).where(siteCondition(f)).get()?.n ?? 0;
 }
 
+/** How many sites the hub lists (visible ones), as hub_get_info reports it. */
+export async function countVisibleSites(db: DbOrTx): Promise<number> {
+  return db.select({ n: count() }).from(hubSites).where(eq(hubSites.visible, true)).get()?.n ?? 0;
+}
+
 // ---- the outbox -----------------------------------------------------------------------------
 
 export async function insertOutboxMessage(tx: DbOrTx, values: NewHubOutboxMessage): Promise<HubOutboxRow> {

@@ -5,9 +5,9 @@ import type { Deps } from '../../deps';
 import { DomainError } from '../../lib/errors';
 import type { Actor } from '../audit/audit.service';
 import { AUTHENTICATED_ROLE } from '../roles/authz';
+import { putRolePermission } from '../roles/roles.repo';
 import { MOBILE_SERVICE } from '../services/builtin';
 import { findServiceByShortname, listServiceRows, updateServiceRow } from '../services/services.repo';
-import { putRoleCapability } from './mobile.repo';
 
 const MOBILE_PROTOCOLS: Protocol[] = ['xmlrpc', 'rest'];
 const MOBILE_CAPS = ['webservice/xmlrpc:use', 'webservice/rest:use'] as const;
@@ -101,7 +101,7 @@ async function setCapability(
   const current = role.caps.get(cap) ?? 'notset';
   const target = allow ? 'allow' : 'notset';
   if (current === target) return;
-  await putRoleCapability(tx, role.id, cap, allow ? 'allow' : null);
+  await putRolePermission(tx, role.id, cap, allow ? 'allow' : null);
   w.invalidate({ kind: 'roles', id: role.id });
   w.audit(actor, {
     action: 'mobile.capability',
@@ -181,5 +181,6 @@ export async function setMobile(
     }
   });
   await deps.settings.ready();
+  await deps.authz.ready();
   return { changes, state: await mobileState(deps) };
 }

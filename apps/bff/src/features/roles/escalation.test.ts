@@ -35,12 +35,12 @@ async function userWith(username: string, caps: Record<string, Perm>) {
     siteAdmin: false,
   });
   if (created.status !== 201) throw new Error(created.text);
-  const role = createRole(
+  const role = await createRole(
     t.deps,
     { shortname: `own_${username}`, name: `Own role of ${username}`, capabilities: caps },
     SYSTEM_ACTOR,
   );
-  assignRole(t.deps, role.id, created.body.id, SYSTEM_ACTOR);
+  await assignRole(t.deps, role.id, created.body.id, SYSTEM_ACTOR);
   const client = t.client();
   await client.login(username, PASSWORD);
   return { client, roleId: role.id, userId: created.body.id as number };
@@ -87,10 +87,12 @@ beforeAll(async () => {
     'moodle/role:review': 'allow',
     'moodle/site:config': 'allow',
   });
-  blockerId = createRole(
-    t.deps,
-    { shortname: 'blocker', name: 'Blocker', capabilities: { 'moodle/user:delete': 'prohibit' } },
-    SYSTEM_ACTOR,
+  blockerId = (
+    await createRole(
+      t.deps,
+      { shortname: 'blocker', name: 'Blocker', capabilities: { 'moodle/user:delete': 'prohibit' } },
+      SYSTEM_ACTOR,
+    )
   ).id;
 });
 afterAll(() => t?.close());
@@ -249,7 +251,7 @@ describe('editing a role is not an escalation', () => {
       capabilities: Object.fromEntries(CAPABILITY_NAMES.map((c) => [c, 'allow'])),
     });
     expect(made.status, made.text).toBe(201);
-    const prohibiting = createRole(
+    const prohibiting = await createRole(
       t.deps,
       { shortname: 'blocker2', name: 'Blocker 2', capabilities: { 'moodle/site:config': 'prohibit' } },
       SYSTEM_ACTOR,
@@ -264,12 +266,12 @@ describe('taking a role away is not an escalation either', () => {
       'moodle/role:assign': 'allow',
       'moodle/user:delete': 'allow',
     });
-    const noDelete = createRole(
+    const noDelete = await createRole(
       t.deps,
       { shortname: 'nodelete', name: 'No delete', capabilities: { 'moodle/user:delete': 'prohibit' } },
       SYSTEM_ACTOR,
     );
-    assignRole(t.deps, noDelete.id, deleter.userId, SYSTEM_ACTOR);
+    await assignRole(t.deps, noDelete.id, deleter.userId, SYSTEM_ACTOR);
     expect(t.deps.authz.has(userRow('wouldbedeleter'), 'moodle/user:delete')).toBe(false);
     await expectRefused(
       () => deleter.client.delete(`/api/roles/${noDelete.id}/assignments/${deleter.userId}`),
@@ -286,7 +288,7 @@ describe("only site administrators change a site administrator's roles", () => {
       () => manager.post(`/api/roles/${roleIds.editingteacher}/assignments`, { userId: aid }),
       /site administrator/,
     );
-    assignRole(t.deps, roleIds.student!, aid, SYSTEM_ACTOR);
+    await assignRole(t.deps, roleIds.student!, aid, SYSTEM_ACTOR);
     await expectRefused(() => manager.delete(`/api/roles/${roleIds.student}/assignments/${aid}`), /site administrator/);
   });
 

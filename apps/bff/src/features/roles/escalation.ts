@@ -1,5 +1,5 @@
 import type { Permission } from '@gatehouse/shared';
-import type { UserRow } from '../../db/schema';
+import type { UserRow } from '../../db/rows';
 import type { Deps } from '../../deps';
 import { DomainError } from '../../lib/errors';
 import { AUTHENTICATED_ROLE, GUEST_ROLE } from './authz';

@@ -63,7 +63,7 @@ beforeAll(async () => {
   await addAuthorisedUsers(t.deps, sid.foxtrot_expired!, [studentId], actor);
   await updateAuthorisedUser(t.deps, sid.foxtrot_expired!, studentId, { validUntil: now() - 3600 }, actor);
   // The student may create tokens and use REST.
-  const role = createRole(
+  const role = await createRole(
     t.deps,
     {
       shortname: 'keymaker',
@@ -72,8 +72,8 @@ beforeAll(async () => {
     },
     actor,
   );
-  assignRole(t.deps, role.id, studentId, actor);
-  assignRole(t.deps, role.id, t.userId('student2'), actor);
+  await assignRole(t.deps, role.id, studentId, actor);
+  await assignRole(t.deps, role.id, t.userId('student2'), actor);
   // A key the student already holds (made by an administrator), a hidden one, and the teacher's.
   studentHeldKey = (
     await createAdminToken(

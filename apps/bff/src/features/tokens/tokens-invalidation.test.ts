@@ -43,12 +43,12 @@ beforeAll(async () => {
   t = await makeTestApp();
   actor = { id: t.userId('admin'), username: 'admin', ip: '' };
   // The student may make their own keys and log in through /login/token.php.
-  const role = createRole(
+  const role = await createRole(
     t.deps,
     { shortname: 'keymaker', name: 'Key maker', capabilities: { 'moodle/webservice:createtoken': 'allow' } },
     actor,
   );
-  assignRole(t.deps, role.id, t.userId('student'), actor);
+  await assignRole(t.deps, role.id, t.userId('student'), actor);
   await t.deps.settings.apply({ enablewebservices: '1', webserviceprotocols: 'rest' }, SYSTEM_ACTOR);
   [admin, student] = await Promise.all([signIn(t, 'admin'), signIn(t, 'student')]);
   t.deps.feed.subscribe('*', (events) => heard.push(...events));

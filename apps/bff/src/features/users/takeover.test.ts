@@ -32,7 +32,7 @@ async function makeUser(username: string, roleId?: number): Promise<number> {
     siteAdmin: false,
   });
   if (created.status !== 201) throw new Error(created.text);
-  if (roleId !== undefined) assignRole(t.deps, roleId, created.body.id, SYSTEM_ACTOR);
+  if (roleId !== undefined) await assignRole(t.deps, roleId, created.body.id, SYSTEM_ACTOR);
   return created.body.id;
 }
 
@@ -78,7 +78,7 @@ beforeAll(async () => {
   serviceId = svc.body.id;
   managerRoleId = t.deps.authz.roleByShortname('manager')!.id;
   // "strong" holds one capability the manager lacks: moodle/site:config.
-  const configRole = createRole(
+  const configRole = await createRole(
     t.deps,
     { shortname: 'configurer', name: 'Configurer', capabilities: { 'moodle/site:config': 'allow' } },
     SYSTEM_ACTOR,
@@ -146,13 +146,13 @@ describe('a manager cannot take over a user stronger than they are', () => {
   });
 
   it('a prohibit on the manager counts: a user with what the manager is prohibited is stronger', async () => {
-    const limited = createRole(
+    const limited = await createRole(
       t.deps,
       { shortname: 'nonotes', name: 'No notes', capabilities: { 'moodle/notes:view': 'prohibit' } },
       SYSTEM_ACTOR,
     );
     const limitedId = await makeUser('limitedmanager', managerRoleId);
-    assignRole(t.deps, limited.id, limitedId, SYSTEM_ACTOR);
+    await assignRole(t.deps, limited.id, limitedId, SYSTEM_ACTOR);
     const c = t.client();
     await c.login('limitedmanager', PASSWORD);
     // The teacher holds moodle/notes:view.

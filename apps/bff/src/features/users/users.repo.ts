@@ -123,3 +123,17 @@ export async function markUserDeleted(tx: DbOrTx, id: number, time: number): Pro
 export async function deleteRoleAssignmentsOf(tx: DbOrTx, userId: number): Promise<void> {
   tx.delete(roleAssignments).where(eq(roleAssignments.userId, userId)).run();
 }
+
+/** The users, not deleted, whose id, username or email is one of `values`, in id order (for the web services). */
+export async function activeUsersBy(
+  db: DbOrTx,
+  by: { field: 'id'; values: number[] } | { field: 'username' | 'email'; values: string[] },
+): Promise<UserRow[]> {
+  const match = by.field === 'id' ? inArray(users.id, by.values) : inArray(users[by.field], by.values);
+  return db
+    .select()
+    .from(users)
+    .where(and(match, eq(users.deleted, false)))
+    .orderBy(users.id)
+    .all();
+}

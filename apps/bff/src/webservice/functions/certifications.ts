@@ -1,6 +1,13 @@
 import { type Infer, multiple, single, value } from '@gatehouse/shared';
-import { and, asc, eq, inArray, isNotNull, isNull, type SQL } from 'drizzle-orm';
-import { certificationAssignments, certificationPeriods, certifications } from '../../db/schema';
+import {
+  type CertificationFilter,
+  type CertificationRow,
+  certifiedUserIds,
+  findCertification,
+  listAssignments,
+  listCertifications,
+  listPeriods,
+} from '../../features/certifications/certifications.repo';
 import { invalidParameter, missingRecord } from '../exceptions';
 import { type CallContext, defineFunction, perRecord } from '../types';
 import { requireUser } from './common';
@@ -12,10 +19,8 @@ import { requireUser } from './common';
 const CAP = 'tool/mucertify:view';
 const CAP_NAME = 'View certifications';
 
-type CertificationRow = typeof certifications.$inferSelect;
-
-function requireCertification(ctx: CallContext, id: number): CertificationRow {
-  const c = ctx.deps.store.db.select().from(certifications).where(eq(certifications.id, id)).get();
+async function requireCertification(ctx: CallContext, id: number): Promise<CertificationRow> {
+  const c = await findCertification(ctx.deps.store.db, id);
   if (!c) throw missingRecord('tool_mucertify_certification', `No certification with id ${id}`);
   return c;
 }
@@ -59,45 +64,37 @@ const getCertificationsParameters = single({
   ),
 });
 
-function searchConditions(fieldvalues: Infer<typeof getCertificationsParameters>['fieldvalues']): SQL[] {
-  const seen = new Set<string>();
-  const where: SQL[] = [];
+/** The search as a filter, checked field by field in the order given. */
+function searchFilter(fieldvalues: Infer<typeof getCertificationsParameters>['fieldvalues']): CertificationFilter {
+  const filter: CertificationFilter = {};
   for (const { field, value: v } of fieldvalues) {
     if (!(SEARCH_FIELDS as readonly string[]).includes(field)) {
       throw invalidParameter(`Invalid field name: ${field} (accepted: ${SEARCH_FIELDS.join(', ')})`);
     }
-    if (seen.has(field)) throw invalidParameter(`Invalid duplicate field name: ${field}`);
-    seen.add(field);
+    if (field in filter) throw invalidParameter(`Invalid duplicate field name: ${field}`);
     const f = field as SearchField;
     if (f === 'tenantid') {
       // NULL, empty or 0 means certifications outside any tenant.
-      if (v === null || v.trim() === '' || v.trim() === '0') where.push(isNull(certifications.tenantid));
-      else where.push(eq(certifications.tenantid, intValue(f, v)));
+      filter.tenantid = v === null || v.trim() === '' || v.trim() === '0' ? null : intValue(f, v);
       continue;
     }
     if (v === null) throw invalidParameter(`Field value cannot be NULL: ${field}`);
     switch (f) {
       case 'id':
-        where.push(eq(certifications.id, intValue(f, v)));
-        break;
       case 'contextid':
-        where.push(eq(certifications.contextid, intValue(f, v)));
+        filter[f] = intValue(f, v);
         break;
       case 'fullname':
-        where.push(eq(certifications.fullname, v));
-        break;
       case 'idnumber':
-        where.push(eq(certifications.idnumber, v));
+        filter[f] = v;
         break;
       case 'publicaccess':
-        where.push(eq(certifications.publicaccess, boolValue(f, v)));
-        break;
       case 'archived':
-        where.push(eq(certifications.archived, boolValue(f, v)));
+        filter[f] = boolValue(f, v);
         break;
     }
   }
-  return where;
+  return filter;
 }
 
 const getCertifications = defineFunction({
@@ -134,17 +131,11 @@ const getCertifications = defineFunction({
     }),
     'List of certifications',
   ),
-  execute(ctx, { fieldvalues }) {
+  async execute(ctx, { fieldvalues }) {
     // Moodle checks this per record, in its context (see capabilities); Gatehouse's roles hold
     // site-wide, so one check up front gives every record the same answer.
     ctx.requireCapability(CAP, CAP_NAME);
-    const where = searchConditions(fieldvalues);
-    const rows = ctx.deps.store.db
-      .select()
-      .from(certifications)
-      .where(where.length ? and(...where) : undefined)
-      .orderBy(asc(certifications.id))
-      .all();
+    const rows = await listCertifications(ctx.deps.store.db, searchFilter(fieldvalues));
     return rows.map((c) => ({
       id: c.id,
       contextid: c.contextid,
@@ -204,35 +195,15 @@ const getCertificationAssignments = defineFunction({
     }),
     'List of certification assignments',
   ),
-  execute(ctx, { certificationid, userids }) {
+  async execute(ctx, { certificationid, userids }) {
     // Moodle checks this per record, in its context (see capabilities); Gatehouse's roles hold
     // site-wide, so one check up front gives every record the same answer.
     ctx.requireCapability(CAP, CAP_NAME);
-    const certification = requireCertification(ctx, certificationid);
+    const certification = await requireCertification(ctx, certificationid);
     const db = ctx.deps.store.db;
-    const where: SQL[] = [eq(certificationAssignments.certificationId, certification.id)];
-    if (userids?.length) where.push(inArray(certificationAssignments.userId, userids));
-    const rows = db
-      .select()
-      .from(certificationAssignments)
-      .where(and(...where))
-      .orderBy(asc(certificationAssignments.id))
-      .all();
+    const rows = await listAssignments(db, certification.id, userids);
     // A user with a certified, not revoked period keeps the assignment: it can be archived, not deleted.
-    const certified = new Set(
-      db
-        .select({ userId: certificationPeriods.userId })
-        .from(certificationPeriods)
-        .where(
-          and(
-            eq(certificationPeriods.certificationId, certification.id),
-            isNotNull(certificationPeriods.timecertified),
-            isNull(certificationPeriods.timerevoked),
-          ),
-        )
-        .all()
-        .map((r) => r.userId),
-    );
+    const certified = new Set(await certifiedUserIds(db, certification.id));
     return rows.map((a) => ({
       id: a.id,
       certificationid: a.certificationId,
@@ -300,35 +271,29 @@ const getCertificationPeriods = defineFunction({
     }),
     'List of certification periods',
   ),
-  execute(ctx, { certificationid, userid }) {
+  async execute(ctx, { certificationid, userid }) {
     // Moodle checks this per record, in its context (see capabilities); Gatehouse's roles hold
     // site-wide, so one check up front gives every record the same answer.
     ctx.requireCapability(CAP, CAP_NAME);
-    const certification = requireCertification(ctx, certificationid);
+    const certification = await requireCertification(ctx, certificationid);
     const db = ctx.deps.store.db;
-    const user = requireUser(db, userid);
-    return db
-      .select()
-      .from(certificationPeriods)
-      .where(and(eq(certificationPeriods.certificationId, certification.id), eq(certificationPeriods.userId, user.id)))
-      .orderBy(asc(certificationPeriods.timewindowstart), asc(certificationPeriods.id))
-      .all()
-      .map((p) => ({
-        id: p.id,
-        certificationid: p.certificationId,
-        userid: p.userId,
-        programid: p.programid,
-        timewindowstart: p.timewindowstart,
-        timewindowdue: p.timewindowdue,
-        timewindowend: p.timewindowend,
-        allocationid: p.allocationid,
-        timecertified: p.timecertified,
-        timefrom: p.timefrom,
-        timeuntil: p.timeuntil,
-        timerevoked: p.timerevoked,
-        evidencejson: p.evidencejson,
-        recertifiable: p.recertifiable,
-      }));
+    const user = await requireUser(db, userid);
+    return (await listPeriods(db, certification.id, user.id)).map((p) => ({
+      id: p.id,
+      certificationid: p.certificationId,
+      userid: p.userId,
+      programid: p.programid,
+      timewindowstart: p.timewindowstart,
+      timewindowdue: p.timewindowdue,
+      timewindowend: p.timewindowend,
+      allocationid: p.allocationid,
+      timecertified: p.timecertified,
+      timefrom: p.timefrom,
+      timeuntil: p.timeuntil,
+      timerevoked: p.timerevoked,
+      evidencejson: p.evidencejson,
+      recertifiable: p.recertifiable,
+    }));
   },
 });
 

@@ -1,7 +1,7 @@
-import { and, eq } from 'drizzle-orm';
 import type { DbOrTx } from '../../db/client';
-import { courses, type UserRow, users } from '../../db/schema';
 import type { Actor } from '../../features/audit/audit.service';
+import { type CourseRow, findCourse } from '../../features/courses/courses.repo';
+import { findUser, type UserRow } from '../../features/users/users.repo';
 import { missingRecord, moodleError } from '../exceptions';
 import type { CallContext } from '../types';
 
@@ -82,18 +82,15 @@ export function formatText(text: string, format: number): string {
 // ---- records ---------------------------------------------------------------------------------
 
 /** A user that is not deleted, or dml_missing_record_exception. */
-export function requireUser(db: DbOrTx, id: number): UserRow {
-  const u = db
-    .select()
-    .from(users)
-    .where(and(eq(users.id, id), eq(users.deleted, false)))
-    .get();
-  if (!u) throw missingRecord('user', `No user with id ${id}`);
+export async function requireUser(db: DbOrTx, id: number): Promise<UserRow> {
+  const u = await findUser(db, id);
+  if (!u || u.deleted) throw missingRecord('user', `No user with id ${id}`);
   return u;
 }
 
-export function requireCourse(db: DbOrTx, id: number) {
-  const c = db.select().from(courses).where(eq(courses.id, id)).get();
+/** A course, or dml_missing_record_exception. */
+export async function requireCourse(db: DbOrTx, id: number): Promise<CourseRow> {
+  const c = await findCourse(db, id);
   if (!c) throw missingRecord('course', `No course with id ${id}`);
   return c;
 }

@@ -1,12 +1,21 @@
 import { type Infer, multiple, single, value } from '@gatehouse/shared';
-import { and, asc, count, eq, inArray, ne } from 'drizzle-orm';
-import { courseModules, courseSections, courses, enrolments } from '../../db/schema';
-import { writeAudit } from '../../db/write';
+import { withWrite } from '../../db/write';
+import {
+  type CourseRow,
+  courseIdByIdnumber,
+  courseIdByShortname,
+  coursesByIds,
+  coursesExcept,
+  insertCourse,
+  insertSections,
+  modulesOf,
+  sectionCountsByCourse,
+  sectionsOf,
+} from '../../features/courses/courses.repo';
+import { findEnrolment } from '../../features/enrolments/enrolments.repo';
 import { moodleError } from '../exceptions';
 import { type CallContext, defineFunction, perRecord } from '../types';
 import { actorOf, requireCourse, SITEID, siteUrl, validateFormat } from './common';
-
-type CourseRow = typeof courses.$inferSelect;
 
 /** Course formats that can be chosen for a new course ('site' is the front page's own). */
 const COURSE_FORMATS = ['topics', 'weeks', 'social', 'singleactivity'] as const;
@@ -56,23 +65,14 @@ const getCourses = defineFunction({
     }),
     'course',
   ),
-  execute(ctx, { options }) {
+  async execute(ctx, { options }) {
     // Moodle checks this per record, in its context (see capabilities); Gatehouse's roles hold
     // site-wide, so one check up front gives every record the same answer.
     ctx.requireCapability('moodle/course:view', 'View courses without participation');
     const db = ctx.deps.store.db;
     const ids = options.ids ?? [];
-    const rows = ids.length
-      ? db.select().from(courses).where(inArray(courses.id, ids)).orderBy(asc(courses.id)).all()
-      : db.select().from(courses).where(ne(courses.id, SITEID)).orderBy(asc(courses.id)).all();
-    const sectionCounts = new Map(
-      db
-        .select({ courseId: courseSections.courseId, n: count() })
-        .from(courseSections)
-        .groupBy(courseSections.courseId)
-        .all()
-        .map((r) => [r.courseId, r.n]),
-    );
+    const rows = ids.length ? await coursesByIds(db, ids) : await coursesExcept(db, SITEID);
+    const sectionCounts = await sectionCountsByCourse(db);
     return rows.map((c) => ({
       id: c.id,
       shortname: c.shortname,
@@ -133,11 +133,14 @@ const createCourses = defineFunction({
     // Moodle checks this per record, in its context (see capabilities); Gatehouse's roles hold
     // site-wide, so one check up front gives every record the same answer.
     ctx.requireCapability('moodle/course:create', 'Create courses');
-    const db = ctx.deps.store.db;
     const actor = actorOf(ctx);
     const now = ctx.now;
-    const created = db.transaction((tx) =>
-      list.map((c) => {
+    if (!list.length) return [];
+    // One write: the first course refused undoes the call. Each course is checked in turn, as
+    // Moodle does, so the error is the first refused course's (against the courses before it).
+    return withWrite(ctx.deps, async (tx, w) => {
+      const created: { id: number; shortname: string }[] = [];
+      for (const c of list) {
         const fullname = c.fullname.trim();
         const shortname = c.shortname.trim();
         if (!fullname) throw moodleError('errorinvalidparam', 'Invalid parameter: fullname (empty)');
@@ -166,50 +169,39 @@ const createCourses = defineFunction({
         if (enddate && enddate < startdate) {
           throw moodleError('enddatebeforestartdate', 'The course end date must be after the start date.');
         }
-        if (tx.select({ id: courses.id }).from(courses).where(eq(courses.shortname, shortname)).get()) {
+        if ((await courseIdByShortname(tx, shortname)) !== undefined) {
           throw moodleError('shortnametaken', `Short name is already used for another course (${shortname})`);
         }
         const idnumber = (c.idnumber ?? '').trim();
-        if (idnumber && tx.select({ id: courses.id }).from(courses).where(eq(courses.idnumber, idnumber)).get()) {
+        if (idnumber && (await courseIdByIdnumber(tx, idnumber)) !== undefined) {
           throw moodleError('courseidnumbertaken', `ID number is already used for another course (${idnumber})`);
         }
-        const row = tx
-          .insert(courses)
-          .values({
-            fullname,
-            shortname,
-            idnumber,
-            categoryid: c.categoryid,
-            summary: c.summary ?? '',
-            summaryformat: validateFormat(c.summaryformat),
-            format: c.format,
-            visible: (c.visible ?? 1) === 1,
-            lang: c.lang ?? '',
-            startdate,
-            enddate,
-            timecreated: now,
-            timemodified: now,
-          })
-          .returning({ id: courses.id, shortname: courses.shortname })
-          .get();
-        tx.insert(courseSections)
-          .values(Array.from({ length: numsections + 1 }, (_, section) => ({ courseId: row.id, section })))
-          .run();
-        writeAudit(
-          tx,
-          actor,
-          {
-            action: 'course.create',
-            targetType: 'course',
-            targetId: row.id,
-            summary: `Created course ${row.shortname} (web service)`,
-          },
-          now,
-        );
-        return row;
-      }),
-    );
-    return created;
+        const row = await insertCourse(tx, {
+          fullname,
+          shortname,
+          idnumber,
+          categoryid: c.categoryid,
+          summary: c.summary ?? '',
+          summaryformat: validateFormat(c.summaryformat),
+          format: c.format,
+          visible: (c.visible ?? 1) === 1,
+          lang: c.lang ?? '',
+          startdate,
+          enddate,
+          timecreated: now,
+          timemodified: now,
+        });
+        await insertSections(tx, row.id, numsections);
+        w.audit(actor, {
+          action: 'course.create',
+          targetType: 'course',
+          targetId: row.id,
+          summary: `Created course ${row.shortname} (web service)`,
+        });
+        created.push(row);
+      }
+      return created;
+    });
   },
 });
 
@@ -239,14 +231,10 @@ function sectionName(course: CourseRow, section: { section: number; name: string
 }
 
 /** Whether the caller may open the course: the site course always, others when enrolled or with moodle/course:view. */
-function requireCourseAccess(ctx: CallContext, course: CourseRow): void {
+async function requireCourseAccess(ctx: CallContext, course: CourseRow): Promise<void> {
   if (course.id === SITEID) return;
   const canView = ctx.hasCapability('moodle/course:view');
-  const enrolled = ctx.deps.store.db
-    .select({ role: enrolments.role })
-    .from(enrolments)
-    .where(and(eq(enrolments.courseId, course.id), eq(enrolments.userId, ctx.user.id)))
-    .get();
+  const enrolled = await findEnrolment(ctx.deps.store.db, course.id, ctx.user.id);
   if (!enrolled && !canView) {
     throw moodleError(
       'requireloginerror',
@@ -382,25 +370,15 @@ const getContents = defineFunction({
       ),
     }),
   ),
-  execute(ctx, { courseid, options }) {
+  async execute(ctx, { courseid, options }) {
     const db = ctx.deps.store.db;
-    const course = requireCourse(db, courseid);
+    const course = await requireCourse(db, courseid);
     const opts = parseOptions(options);
-    requireCourseAccess(ctx, course);
+    await requireCourseAccess(ctx, course);
     const canUpdate = ctx.hasCapability('moodle/course:update');
     const base = siteUrl(ctx);
-    const sections = db
-      .select()
-      .from(courseSections)
-      .where(eq(courseSections.courseId, course.id))
-      .orderBy(asc(courseSections.section))
-      .all();
-    const modules = db
-      .select()
-      .from(courseModules)
-      .where(eq(courseModules.courseId, course.id))
-      .orderBy(asc(courseModules.position), asc(courseModules.id))
-      .all();
+    const sections = await sectionsOf(db, course.id);
+    const modules = await modulesOf(db, course.id);
     return sections
       .filter((s) => s.visible || canUpdate)
       .filter((s) => opts.sectionid === undefined || s.id === opts.sectionid)

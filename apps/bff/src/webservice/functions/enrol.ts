@@ -1,6 +1,5 @@
 import { multiple, single, value } from '@gatehouse/shared';
-import { and, asc, count, eq, inArray } from 'drizzle-orm';
-import { courses, enrolments, users } from '../../db/schema';
+import { coursesOfUser, enrolledCounts } from '../../features/enrolments/enrolments.repo';
 import { defineFunction, perRecord } from '../types';
 import { requireUser } from './common';
 
@@ -35,37 +34,22 @@ const getUsersCourses = defineFunction({
       enddate: value('int', 'Timestamp when the course end', { optional: true }),
     }),
   ),
-  execute(ctx, { userid }) {
+  async execute(ctx, { userid }) {
     if (userid !== ctx.user.id) {
       ctx.requireCapability('moodle/course:viewparticipants', 'View participants');
     }
     const db = ctx.deps.store.db;
-    const user = requireUser(db, userid);
-    const rows = db
-      .select({ course: courses, role: enrolments.role })
-      .from(enrolments)
-      .innerJoin(courses, eq(courses.id, enrolments.courseId))
-      .where(eq(enrolments.userId, user.id))
-      .orderBy(asc(courses.fullname), asc(courses.id))
-      .all();
+    const user = await requireUser(db, userid);
+    const rows = await coursesOfUser(db, user.id);
     // Moodle lists hidden courses to those who can see them: here, holders of moodle/course:view
     // and the course's teachers.
     const canViewHidden = ctx.hasCapability('moodle/course:view');
     const visible = rows.filter(
       (r) => r.course.visible || canViewHidden || (userid === ctx.user.id && r.role !== 'student'),
     );
-    const ids = visible.map((r) => r.course.id);
-    const counts = new Map(
-      ids.length
-        ? db
-            .select({ courseId: enrolments.courseId, n: count() })
-            .from(enrolments)
-            .innerJoin(users, eq(users.id, enrolments.userId))
-            .where(and(inArray(enrolments.courseId, ids), eq(users.deleted, false)))
-            .groupBy(enrolments.courseId)
-            .all()
-            .map((r) => [r.courseId, r.n])
-        : [],
+    const counts = await enrolledCounts(
+      db,
+      visible.map((r) => r.course.id),
     );
     return visible.map(({ course: c }) => ({
       id: c.id,

@@ -1,7 +1,7 @@
 import { randomInt } from 'node:crypto';
 import { SETTING_DEFS, single, value } from '@gatehouse/shared';
-import { and, eq, sql } from 'drizzle-orm';
-import { files } from '../../db/schema';
+import { withWrite } from '../../db/write';
+import { bytesOfUser, deleteFile, fileAt, insertFile } from '../../features/files/files.repo';
 import { diskProbeOf, isDiskFull, LowDiskSpaceError, requireFreeSpace } from '../../lib/disk';
 import { invalidParameter, MoodleException, missingRecord, moodleError } from '../exceptions';
 import { DEFAULT_LIMITS } from '../params';
@@ -169,7 +169,7 @@ const upload = defineFunction({
     filename: value('raw', 'file name'),
     url: value('text', 'file download url (with a token added, for web service clients)'),
   }),
-  execute(ctx, p) {
+  async execute(ctx, p) {
     // Moodle checks this per record, in its context (see capabilities); Gatehouse's roles hold
     // site-wide, so one check up front gives every record the same answer.
     ctx.requireCapability('moodle/user:manageownfiles', 'Manage files in own private file areas');
@@ -222,7 +222,6 @@ const upload = defineFunction({
     } else if (itemid < 0) {
       throw invalidParameter('Invalid draft item id');
     }
-    const db = ctx.deps.store.db;
     const userId = ctx.user.id;
     const contextid = userContextId(userId);
     const stored = content.toString('base64');
@@ -234,52 +233,34 @@ const upload = defineFunction({
       throw e;
     }
     try {
-      db.transaction((tx) => {
+      await withWrite(ctx.deps, async (tx) => {
         // Gatehouse stores no item id: a name is unique per area and path.
-        const existing = tx
-          .select({ id: files.id, size: files.filesize })
-          .from(files)
-          .where(
-            and(
-              eq(files.userId, userId),
-              eq(files.filearea, p.filearea),
-              eq(files.filepath, filepath),
-              eq(files.filename, filename),
-            ),
-          )
-          .get();
+        const existing = await fileAt(tx, { userId, filearea: p.filearea, filepath, filename });
         if (existing && p.filearea === 'private')
           throw fileException('filenameexist', `File name already exists: ${filename}`);
         if (limits.quota !== null) {
           // Counted over both areas: Gatehouse keeps draft files until they are replaced, so a
           // quota on the private area alone would leave the draft area unbounded. Checked in the
           // write's transaction, so two uploads at once cannot both take the last free bytes.
-          const used =
-            tx
-              .select({ total: sql<number>`coalesce(sum(${files.filesize}), 0)` })
-              .from(files)
-              .where(eq(files.userId, userId))
-              .get()?.total ?? 0;
+          const used = await bytesOfUser(tx, userId);
           const replaced = existing?.size ?? 0;
           if (used - replaced + content.length > limits.quota)
             throw overQuota(used - replaced, content.length, limits.quota);
         }
-        if (existing) tx.delete(files).where(eq(files.id, existing.id)).run();
-        tx.insert(files)
-          .values({
-            userId,
-            filearea: p.filearea,
-            filepath,
-            filename,
-            mimetype: mimetypeOf(filename),
-            filesize: content.length,
-            content: stored,
-            timecreated: ctx.now,
-          })
-          .run();
+        if (existing) await deleteFile(tx, existing.id);
+        await insertFile(tx, {
+          userId,
+          filearea: p.filearea,
+          filepath,
+          filename,
+          mimetype: mimetypeOf(filename),
+          filesize: content.length,
+          content: stored,
+          timecreated: ctx.now,
+        });
       });
     } catch (e) {
-      // SQLite ran out of room (the disk, or its page limit): the transaction is rolled back.
+      // SQLite ran out of room (the disk, or its page limit): the write is rolled back.
       if (isDiskFull(e)) throw noDiskSpace(`The database could not grow: ${(e as Error).message}`);
       throw e;
     }

@@ -1,7 +1,14 @@
 import { type Infer, multiple, single, value } from '@gatehouse/shared';
-import { and, asc, eq, inArray } from 'drizzle-orm';
-import { groups } from '../../db/schema';
-import { writeAudit } from '../../db/write';
+import { withWrite } from '../../db/write';
+import {
+  deleteGroup,
+  type GroupRow,
+  groupIdByIdnumber,
+  groupIdByName,
+  groupsByIds,
+  groupsOfCourse,
+  insertGroup,
+} from '../../features/groups/groups.repo';
 import { invalidParameter, moodleError } from '../exceptions';
 import { type CallContext, defineFunction, perRecord } from '../types';
 import { actorOf, requireCourse, validateFormat } from './common';
@@ -17,8 +24,6 @@ const groupFields = {
 };
 
 export const groupReturn = multiple(single(groupFields, 'group'));
-
-type GroupRow = typeof groups.$inferSelect;
 
 const toGroup = (g: GroupRow) => ({
   id: g.id,
@@ -54,24 +59,21 @@ export const CREATE_CAPABILITIES = [
   perRecord('moodle/course:managegroups', 'in the context of the course of each group'),
 ];
 
-/** Creates the groups of a call in one transaction: all of them, or none. */
-export function createGroupsImpl(ctx: CallContext, { groups: list }: Infer<typeof createGroupsParameters>) {
+/** Creates the groups of a call in one write: all of them, or none. */
+export async function createGroupsImpl(ctx: CallContext, { groups: list }: Infer<typeof createGroupsParameters>) {
   ctx.requireCapability('moodle/course:managegroups', 'Manage groups');
   const actor = actorOf(ctx);
   const now = ctx.now;
-  return ctx.deps.store.db.transaction((tx) =>
-    list.map((g) => {
+  if (!list.length) return [];
+  // Each group is checked in turn, as Moodle does: the error is the first refused group's.
+  return withWrite(ctx.deps, async (tx, w) => {
+    const created: ReturnType<typeof toGroup>[] = [];
+    for (const g of list) {
       const name = g.name.trim();
       if (!name) throw invalidParameter('Invalid group name');
       if (name.length > 254) throw invalidParameter('The group name is longer than 254 characters');
-      requireCourse(tx, g.courseid);
-      if (
-        tx
-          .select({ id: groups.id })
-          .from(groups)
-          .where(and(eq(groups.courseId, g.courseid), eq(groups.name, name)))
-          .get()
-      ) {
+      await requireCourse(tx, g.courseid);
+      if ((await groupIdByName(tx, g.courseid, name)) !== undefined) {
         throw moodleError(
           'groupexistforcourse',
           'Group with the same name already exists in the course',
@@ -79,44 +81,29 @@ export function createGroupsImpl(ctx: CallContext, { groups: list }: Infer<typeo
         );
       }
       const idnumber = (g.idnumber ?? '').trim();
-      if (
-        idnumber &&
-        tx
-          .select({ id: groups.id })
-          .from(groups)
-          .where(and(eq(groups.courseId, g.courseid), eq(groups.idnumber, idnumber)))
-          .get()
-      ) {
+      if (idnumber && (await groupIdByIdnumber(tx, g.courseid, idnumber)) !== undefined) {
         throw moodleError('idnumbertaken', `ID number is already used for another group in the course (${idnumber})`);
       }
-      const row = tx
-        .insert(groups)
-        .values({
-          courseId: g.courseid,
-          name,
-          description: g.description,
-          descriptionformat: validateFormat(g.descriptionformat),
-          enrolmentkey: g.enrolmentkey ?? '',
-          idnumber,
-          timecreated: now,
-          timemodified: now,
-        })
-        .returning()
-        .get();
-      writeAudit(
-        tx,
-        actor,
-        {
-          action: 'group.create',
-          targetType: 'group',
-          targetId: row.id,
-          summary: `Created group ${row.name} in course ${row.courseId} (web service)`,
-        },
-        now,
-      );
-      return toGroup(row);
-    }),
-  );
+      const row = await insertGroup(tx, {
+        courseId: g.courseid,
+        name,
+        description: g.description,
+        descriptionformat: validateFormat(g.descriptionformat),
+        enrolmentkey: g.enrolmentkey ?? '',
+        idnumber,
+        timecreated: now,
+        timemodified: now,
+      });
+      w.audit(actor, {
+        action: 'group.create',
+        targetType: 'group',
+        targetId: row.id,
+        summary: `Created group ${row.name} in course ${row.courseId} (web service)`,
+      });
+      created.push(toGroup(row));
+    }
+    return created;
+  });
 }
 
 export const CREATE_DESCRIPTION =
@@ -145,19 +132,13 @@ const getCourseGroups = defineFunction({
     courseid: value('int', 'id of course'),
   }),
   returns: groupReturn,
-  execute(ctx, { courseid }) {
+  async execute(ctx, { courseid }) {
     // Moodle checks this per record, in its context (see capabilities); Gatehouse's roles hold
     // site-wide, so one check up front gives every record the same answer.
     ctx.requireCapability('moodle/course:managegroups', 'Manage groups');
     const db = ctx.deps.store.db;
-    requireCourse(db, courseid);
-    return db
-      .select()
-      .from(groups)
-      .where(eq(groups.courseId, courseid))
-      .orderBy(asc(groups.name), asc(groups.id))
-      .all()
-      .map(toGroup);
+    await requireCourse(db, courseid);
+    return (await groupsOfCourse(db, courseid)).map(toGroup);
   },
 });
 
@@ -172,27 +153,21 @@ const deleteGroups = defineFunction({
     groupids: multiple(value('int', 'Group ID')),
   }),
   returns: null,
-  execute(ctx, { groupids }) {
+  async execute(ctx, { groupids }) {
     // Moodle checks this per record, in its context (see capabilities); Gatehouse's roles hold
     // site-wide, so one check up front gives every record the same answer.
     ctx.requireCapability('moodle/course:managegroups', 'Manage groups');
     if (!groupids.length) return null;
     const actor = actorOf(ctx);
-    ctx.deps.store.db.transaction((tx) => {
-      const found = tx.select().from(groups).where(inArray(groups.id, groupids)).all();
-      for (const g of found) {
-        tx.delete(groups).where(eq(groups.id, g.id)).run();
-        writeAudit(
-          tx,
-          actor,
-          {
-            action: 'group.delete',
-            targetType: 'group',
-            targetId: g.id,
-            summary: `Deleted group ${g.name} from course ${g.courseId} (web service)`,
-          },
-          ctx.now,
-        );
+    await withWrite(ctx.deps, async (tx, w) => {
+      for (const g of await groupsByIds(tx, groupids)) {
+        await deleteGroup(tx, g.id);
+        w.audit(actor, {
+          action: 'group.delete',
+          targetType: 'group',
+          targetId: g.id,
+          summary: `Deleted group ${g.name} from course ${g.courseId} (web service)`,
+        });
       }
     });
     return null;

@@ -1,10 +1,9 @@
 import { cleanScalar, isEmail, multiple, single, value } from '@gatehouse/shared';
-import { count, eq } from 'drizzle-orm';
-import { hubSites } from '../../db/schema';
 import { hubUrl, readHubConfig } from '../../features/hub/hub-config';
 import { HUB_COMPONENT, HUB_SERVICE } from '../../features/hub/hub-constants';
 import { publishCourses, searchCourses, unpublishCourses } from '../../features/hub/hub-courses.service';
 import { registerSite, unregisterSite, updateSiteInfo } from '../../features/hub/hub-registration';
+import { countVisibleSites } from '../../features/hub/hub-sites.repo';
 import { siteOfUser } from '../../features/hub/hub-sites.service';
 import { MoodleException, moodleError } from '../exceptions';
 import { always, type CallContext, defineFunction } from '../types';
@@ -121,7 +120,7 @@ const hubGetInfo = defineFunction({
     await refusePublicOnPrivateHub(ctx);
     const { db } = ctx.deps.store;
     const hub = await readHubConfig(db);
-    const sites = db.select({ n: count() }).from(hubSites).where(eq(hubSites.visible, true)).get()?.n ?? 0;
+    const sites = await countVisibleSites(db);
     const courses = (await searchCourses(db, {}, { from: 0, num: 0 })).total;
     return {
       name: textOut(hub.name),

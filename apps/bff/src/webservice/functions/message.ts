@@ -1,7 +1,7 @@
 import { multiple, single, value } from '@gatehouse/shared';
-import { and, asc, desc, eq, inArray, isNotNull, isNull, type SQL } from 'drizzle-orm';
-import { alias } from 'drizzle-orm/sqlite-core';
-import { messages, users } from '../../db/schema';
+import { withWrite } from '../../db/write';
+import { insertMessage, listMessages } from '../../features/messages/messages.repo';
+import { activeUsersBy, findUser } from '../../features/users/users.repo';
 import { invalidParameter, moodleError } from '../exceptions';
 import { always, defineFunction } from '../types';
 import { formatText, fullname, requireUser, TEXT_FORMATS } from './common';
@@ -42,40 +42,37 @@ const sendInstantMessages = defineFunction({
     }),
   ),
   execute(ctx, { messages: list }) {
-    const db = ctx.deps.store.db;
+    if (!list.length) return [];
     const ids = [...new Set(list.map((m) => m.touserid))];
-    const recipients = new Set(
-      ids.length
-        ? db
-            .select({ id: users.id })
-            .from(users)
-            .where(and(inArray(users.id, ids), eq(users.deleted, false), eq(users.isGuest, false)))
-            .all()
-            .map((r) => r.id)
-        : [],
-    );
-    return list.map((m) => {
-      const result: { msgid: number; clientmsgid?: string; errormessage?: string } = { msgid: -1 };
-      if (m.clientmsgid !== undefined) result.clientmsgid = m.clientmsgid;
-      let error: string | undefined;
-      if (!recipients.has(m.touserid)) error = `There is no user with the id ${m.touserid}`;
-      else if (!m.text.trim()) error = 'The message is empty';
-      else if (!(TEXT_FORMATS as readonly number[]).includes(m.textformat))
-        error = `Format not supported: ${m.textformat}`;
-      if (error) return { ...result, errormessage: error };
-      const row = db
-        .insert(messages)
-        .values({
+    // One write: the recipients are checked against the rows the messages are inserted with.
+    return withWrite(ctx.deps, async (tx) => {
+      const recipients = new Set(
+        (await activeUsersBy(tx, { field: 'id', values: ids })).filter((u) => !u.isGuest).map((u) => u.id),
+      );
+      const results: { msgid: number; clientmsgid?: string; errormessage?: string }[] = [];
+      for (const m of list) {
+        const result: { msgid: number; clientmsgid?: string; errormessage?: string } = { msgid: -1 };
+        if (m.clientmsgid !== undefined) result.clientmsgid = m.clientmsgid;
+        let error: string | undefined;
+        if (!recipients.has(m.touserid)) error = `There is no user with the id ${m.touserid}`;
+        else if (!m.text.trim()) error = 'The message is empty';
+        else if (!(TEXT_FORMATS as readonly number[]).includes(m.textformat))
+          error = `Format not supported: ${m.textformat}`;
+        if (error) {
+          results.push({ ...result, errormessage: error });
+          continue;
+        }
+        const msgid = await insertMessage(tx, {
           userIdFrom: ctx.user.id,
           userIdTo: m.touserid,
           text: m.text,
           textformat: m.textformat,
           clientMsgId: m.clientmsgid ?? null,
           timecreated: ctx.now,
-        })
-        .returning({ id: messages.id })
-        .get();
-      return { ...result, msgid: row.id };
+        });
+        results.push({ ...result, msgid });
+      }
+      return results;
     });
   },
 });
@@ -144,16 +141,15 @@ const getMessages = defineFunction({
       { optional: true },
     ),
   }),
-  execute(ctx, p) {
+  async execute(ctx, p) {
     if (!(TYPES as readonly string[]).includes(p.type)) {
       throw invalidParameter(`invalid type ${p.type} allowed values are ${TYPES.join(',')}`);
     }
     if (p.limitfrom < 0 || p.limitnum < 0) throw invalidParameter('limitfrom and limitnum cannot be negative');
     const db = ctx.deps.store.db;
-    if (p.useridto !== 0) requireUser(db, p.useridto);
-    if (p.useridfrom !== 0) {
-      const exists = db.select({ id: users.id }).from(users).where(eq(users.id, p.useridfrom)).get();
-      if (!exists) throw moodleError('invaliduser', `Invalid user: ${p.useridfrom}`);
+    if (p.useridto !== 0) await requireUser(db, p.useridto);
+    if (p.useridfrom !== 0 && !(await findUser(db, p.useridfrom))) {
+      throw moodleError('invaliduser', `Invalid user: ${p.useridfrom}`);
     }
     // The caller must be the sender or the receiver, or a privileged user.
     if (p.useridto !== ctx.user.id && p.useridfrom !== ctx.user.id && !ctx.user.siteAdmin) {
@@ -161,28 +157,14 @@ const getMessages = defineFunction({
     }
     // Gatehouse has conversations only: no notifications are stored.
     if (p.type === 'notifications') return { messages: [], warnings: [] };
-    const where: SQL[] = [p.read ? isNotNull(messages.timeread) : isNull(messages.timeread)];
-    if (p.useridto !== 0) where.push(eq(messages.userIdTo, p.useridto));
-    if (p.useridfrom !== 0) where.push(eq(messages.userIdFrom, p.useridfrom));
-    const from = alias(users, 'ufrom');
-    const to = alias(users, 'uto');
-    const dir = p.newestfirst ? desc : asc;
-    let q = db
-      .select({
-        m: messages,
-        from: { firstname: from.firstname, lastname: from.lastname },
-        to: { firstname: to.firstname, lastname: to.lastname },
-      })
-      .from(messages)
-      .innerJoin(from, eq(from.id, messages.userIdFrom))
-      .innerJoin(to, eq(to.id, messages.userIdTo))
-      .where(and(...where))
-      .orderBy(dir(messages.timecreated), dir(messages.id))
-      .$dynamic();
-    // SQLite needs a LIMIT before an OFFSET: "no limit" is the largest one.
-    if (p.limitnum > 0 || p.limitfrom > 0) q = q.limit(p.limitnum > 0 ? p.limitnum : Number.MAX_SAFE_INTEGER);
-    if (p.limitfrom > 0) q = q.offset(p.limitfrom);
-    const rows = q.all();
+    const rows = await listMessages(db, {
+      read: p.read,
+      to: p.useridto !== 0 ? p.useridto : undefined,
+      from: p.useridfrom !== 0 ? p.useridfrom : undefined,
+      newestFirst: p.newestfirst,
+      limit: p.limitnum,
+      offset: p.limitfrom,
+    });
     return {
       messages: rows.map(({ m, from: f, to: t }) => {
         const html = formatText(m.text, m.textformat);

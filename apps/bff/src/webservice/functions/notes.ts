@@ -1,6 +1,8 @@
 import { multiple, single, value } from '@gatehouse/shared';
-import { and, eq, inArray } from 'drizzle-orm';
-import { courses, notes, users } from '../../db/schema';
+import { withWrite } from '../../db/write';
+import { existingCourseIds } from '../../features/courses/courses.repo';
+import { insertNote } from '../../features/notes/notes.repo';
+import { activeUsersBy } from '../../features/users/users.repo';
 import { defineFunction, perRecord } from '../types';
 import { SITEID, TEXT_FORMATS } from './common';
 
@@ -48,43 +50,31 @@ const createNotes = defineFunction({
     // Moodle checks this per record, in its context (see capabilities); Gatehouse's roles hold
     // site-wide, so one check up front gives every record the same answer.
     ctx.requireCapability('moodle/notes:manage', 'Manage notes');
-    const db = ctx.deps.store.db;
+    if (!list.length) return [];
     const courseIds = [...new Set([SITEID, ...list.map((n) => n.courseid)])];
     const userIds = [...new Set(list.map((n) => n.userid))];
-    const knownCourses = new Set(
-      db
-        .select({ id: courses.id })
-        .from(courses)
-        .where(inArray(courses.id, courseIds))
-        .all()
-        .map((r) => r.id),
-    );
-    const knownUsers = new Set(
-      userIds.length
-        ? db
-            .select({ id: users.id })
-            .from(users)
-            .where(and(inArray(users.id, userIds), eq(users.deleted, false)))
-            .all()
-            .map((r) => r.id)
-        : [],
-    );
-    return list.map((n) => {
-      const base: { clientnoteid?: string; noteid: number } = { noteid: -1 };
-      if (n.clientnoteid !== undefined) base.clientnoteid = n.clientnoteid;
-      let error: string | undefined;
-      if (!knownCourses.has(n.courseid)) error = 'Invalid course id';
-      else if (n.publishstate === 'site' && !knownCourses.has(SITEID)) error = 'Invalid course id: no site course';
-      else if (!knownUsers.has(n.userid)) error = `Invalid user id: ${n.userid}`;
-      else if (!(STATES as readonly string[]).includes(n.publishstate)) {
-        error = `Invalid publish state: ${n.publishstate} (personal, course or site)`;
-      } else if (!(TEXT_FORMATS as readonly number[]).includes(n.format)) error = `Format not supported: ${n.format}`;
-      else if (!n.text.trim()) error = 'The note is empty';
-      if (error) return { ...base, errormessage: error };
-      const state = n.publishstate as State;
-      const row = db
-        .insert(notes)
-        .values({
+    // One write: the notes are checked against the rows they are inserted with.
+    return withWrite(ctx.deps, async (tx) => {
+      const knownCourses = new Set(await existingCourseIds(tx, courseIds));
+      const knownUsers = new Set((await activeUsersBy(tx, { field: 'id', values: userIds })).map((u) => u.id));
+      const results: { clientnoteid?: string; noteid: number; errormessage?: string }[] = [];
+      for (const n of list) {
+        const base: { clientnoteid?: string; noteid: number } = { noteid: -1 };
+        if (n.clientnoteid !== undefined) base.clientnoteid = n.clientnoteid;
+        let error: string | undefined;
+        if (!knownCourses.has(n.courseid)) error = 'Invalid course id';
+        else if (n.publishstate === 'site' && !knownCourses.has(SITEID)) error = 'Invalid course id: no site course';
+        else if (!knownUsers.has(n.userid)) error = `Invalid user id: ${n.userid}`;
+        else if (!(STATES as readonly string[]).includes(n.publishstate)) {
+          error = `Invalid publish state: ${n.publishstate} (personal, course or site)`;
+        } else if (!(TEXT_FORMATS as readonly number[]).includes(n.format)) error = `Format not supported: ${n.format}`;
+        else if (!n.text.trim()) error = 'The note is empty';
+        if (error) {
+          results.push({ ...base, errormessage: error });
+          continue;
+        }
+        const state = n.publishstate as State;
+        const noteid = await insertNote(tx, {
           courseId: state === 'site' ? SITEID : n.courseid,
           userId: n.userid,
           userModified: ctx.user.id,
@@ -93,10 +83,10 @@ const createNotes = defineFunction({
           publishstate: state,
           created: ctx.now,
           lastmodified: ctx.now,
-        })
-        .returning({ id: notes.id })
-        .get();
-      return { ...base, noteid: row.id };
+        });
+        results.push({ ...base, noteid });
+      }
+      return results;
     });
   },
 });

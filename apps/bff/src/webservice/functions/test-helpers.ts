@@ -107,6 +107,7 @@ export async function makeCatalogueTest(): Promise<CatalogueTest> {
   });
   const deps = createDeps(env, store, { now: () => NOW });
   await deps.settings.ready();
+  await deps.authz.ready();
   let closed = false;
   return {
     deps,
@@ -147,6 +148,7 @@ async function siteOf(deps: Deps): Promise<Site> {
   let site = sites.get(deps);
   if (site) return site;
   await deps.settings.ready();
+  await deps.authz.ready();
   await deps.settings.apply(
     {
       enablewebservices: '1',
@@ -258,6 +260,7 @@ export async function callFunction(
   const token = await tokenFor(deps, await serviceFor(deps, site, service), u);
   // As the request middleware does before a protocol server runs: settings as of now.
   await deps.settings.ready();
+  await deps.authz.ready();
   const outcome = await runCall(deps, { protocol: PROTOCOL, token, functionName: name, args, ip: CALLER_IP });
   if (!outcome.ok) throw outcome.error;
   return outcome.value;

@@ -1,9 +1,15 @@
 import { AUTH_METHODS, cleanScalar, multiple, passwordSchema, single, value } from '@gatehouse/shared';
-import { and, eq, inArray } from 'drizzle-orm';
-import { type UserRow, users } from '../../db/schema';
-import { withWrite, writeAudit } from '../../db/write';
+import { withWrite } from '../../db/write';
 import { endUserSessionsIn } from '../../features/auth/sessions';
 import { assertNotStronger } from '../../features/roles/escalation';
+import {
+  activeUsersBy,
+  findUser,
+  insertUser,
+  type UserRow,
+  updateUserRow,
+  userIdByUsername,
+} from '../../features/users/users.repo';
 import { deleteUserIn } from '../../features/users/users.service';
 import { DomainError } from '../../lib/errors';
 import { generatePassword, hashPassword } from '../../lib/password';
@@ -46,12 +52,23 @@ function checkUsername(v: string): string {
   return v;
 }
 
-function usernameTaken(ctx: CallContext, username: string, exceptId?: number): boolean {
-  const row = ctx.deps.store.db.select({ id: users.id }).from(users).where(eq(users.username, username)).get();
-  return !!row && row.id !== exceptId;
+async function usernameTaken(ctx: CallContext, username: string, exceptId?: number): Promise<boolean> {
+  const id = await userIdByUsername(ctx.deps.store.db, username);
+  return id !== undefined && id !== exceptId;
 }
 
 // ---- core_user_create_users ------------------------------------------------------------------
+
+/** A user of the call, checked: to be created with a hash of `password`. */
+interface NewUser {
+  username: string;
+  auth: Auth;
+  password: string;
+  firstname: string;
+  lastname: string;
+  email: string;
+  suspended: boolean;
+}
 
 const createUsers = defineFunction({
   name: 'core_user_create_users',
@@ -96,9 +113,10 @@ const createUsers = defineFunction({
   ),
   async execute(ctx, { users: list }) {
     const seen = new Set<string>();
-    const prepared = list.map((u) => {
+    const prepared: NewUser[] = [];
+    for (const u of list) {
       const username = checkUsername(u.username);
-      if (seen.has(username) || usernameTaken(ctx, username)) {
+      if (seen.has(username) || (await usernameTaken(ctx, username))) {
         throw moodleError('usernameexists', `Username already exists: ${username}`);
       }
       seen.add(username);
@@ -110,7 +128,7 @@ const createUsers = defineFunction({
       } else {
         checkPassword(u.password);
       }
-      return {
+      prepared.push({
         username,
         auth,
         password: u.password || generatePassword(),
@@ -118,39 +136,37 @@ const createUsers = defineFunction({
         lastname: checkName(u.lastname, 'lastname'),
         email: checkEmail(u.email),
         suspended: u.suspended ?? false,
-      };
-    });
+      });
+    }
+    if (!prepared.length) return [];
     const hashes = await Promise.all(prepared.map((p) => hashPassword(p.password)));
     const now = ctx.now;
     const actor = actorOf(ctx);
-    const created = ctx.deps.store.db.transaction((tx) =>
-      prepared.map(({ password: _p, ...fields }, i) => {
-        // Checked again inside the transaction: another call may have taken the name meanwhile.
-        if (tx.select({ id: users.id }).from(users).where(eq(users.username, fields.username)).get()) {
+    return withWrite(ctx.deps, async (tx, w) => {
+      const created: { id: number; username: string }[] = [];
+      for (const [i, { password: _p, ...fields }] of prepared.entries()) {
+        // Checked again inside the write: another call may have taken the name while the passwords were hashed.
+        if ((await userIdByUsername(tx, fields.username)) !== undefined) {
           throw moodleError('usernameexists', `Username already exists: ${fields.username}`);
         }
-        const row = tx
-          .insert(users)
-          .values({ ...fields, passwordHash: hashes[i] as string, timecreated: now, timemodified: now })
-          .returning({ id: users.id, username: users.username })
-          .get();
-        writeAudit(
-          tx,
-          actor,
-          {
-            action: 'user.create',
-            targetType: 'user',
-            targetId: row.id,
-            summary: `Created user ${row.username} (web service)`,
-            details: { ...fields },
-          },
-          now,
-        );
-        return row;
-      }),
-    );
-    if (created.length) ctx.deps.gen.bump();
-    return created;
+        const row = await insertUser(tx, {
+          ...fields,
+          passwordHash: hashes[i] as string,
+          timecreated: now,
+          timemodified: now,
+        });
+        w.audit(actor, {
+          action: 'user.create',
+          targetType: 'user',
+          targetId: row.id,
+          summary: `Created user ${row.username} (web service)`,
+          details: { ...fields },
+        });
+        w.invalidate({ kind: 'user', id: row.id });
+        created.push({ id: row.id, username: row.username });
+      }
+      return created;
+    });
   },
 });
 
@@ -203,7 +219,7 @@ const getUsersByField = defineFunction({
     values: multiple(value('raw', 'the value to match')),
   }),
   returns: multiple(userDescription),
-  execute(ctx, { field, values }) {
+  async execute(ctx, { field, values }) {
     if (!(SEARCH_FIELDS as readonly string[]).includes(field)) {
       throw invalidParameter(`The search field '${field}' is not supported, look at the web service documentation`);
     }
@@ -222,33 +238,12 @@ const getUsersByField = defineFunction({
     }
     // Gatehouse users have no ID number: a search by idnumber finds nobody.
     if (f === 'idnumber' || !cleaned.length) return [];
-    const db = ctx.deps.store.db;
-    const notDeleted = eq(users.deleted, false);
-    let rows: UserRow[];
-    if (f === 'id') {
-      rows = db
-        .select()
-        .from(users)
-        .where(and(inArray(users.id, cleaned as number[]), notDeleted))
-        .orderBy(users.id)
-        .all();
-    } else if (f === 'username') {
-      rows = db
-        .select()
-        .from(users)
-        .where(and(inArray(users.username, cleaned as string[]), notDeleted))
-        .orderBy(users.id)
-        .all();
-    } else {
-      // An exact match, as Moodle's $DB->get_records_list('user', 'email', ...) on PostgreSQL:
-      // Student@Example.com and student@example.com are two addresses.
-      rows = db
-        .select()
-        .from(users)
-        .where(and(inArray(users.email, cleaned as string[]), notDeleted))
-        .orderBy(users.id)
-        .all();
-    }
+    // By email, an exact match, as Moodle's $DB->get_records_list('user', 'email', ...) on
+    // PostgreSQL: Student@Example.com and student@example.com are two addresses.
+    let rows = await activeUsersBy(
+      ctx.deps.store.db,
+      f === 'id' ? { field: f, values: cleaned as number[] } : { field: f, values: cleaned as string[] },
+    );
     if (!seesOthers) rows = rows.filter((u) => u.id === me.id);
     return rows.map((u) => ({
       id: u.id,
@@ -270,6 +265,9 @@ const getUsersByField = defineFunction({
 });
 
 // ---- core_user_update_users ------------------------------------------------------------------
+
+/** What core_user_update_users changes of a user (a new password aside). */
+type UserPatch = Partial<Pick<UserRow, 'username' | 'auth' | 'suspended' | 'firstname' | 'lastname' | 'email'>>;
 
 const updateUsers = defineFunction({
   name: 'core_user_update_users',
@@ -297,12 +295,12 @@ const updateUsers = defineFunction({
   }),
   returns: null,
   async execute(ctx, { users: list }) {
-    const db = ctx.deps.store.db;
     const seenIds = new Set<number>();
-    const plans = list.map((u) => {
+    const plans: { existing: UserRow; patch: UserPatch; password: string | undefined }[] = [];
+    for (const u of list) {
       if (seenIds.has(u.id)) throw invalidParameter(`User ${u.id} appears twice in the call`);
       seenIds.add(u.id);
-      const existing = db.select().from(users).where(eq(users.id, u.id)).get();
+      const existing = await findUser(ctx.deps.store.db, u.id);
       if (!existing) throw missingRecord('user', `No user with id ${u.id}`);
       if (existing.deleted) throw moodleError('userdeleted', `This user account has been deleted: ${u.id}`);
       if (existing.protected)
@@ -321,10 +319,10 @@ const updateUsers = defineFunction({
         if (e instanceof DomainError) throw moodleError('nopermissions', e.message);
         throw e;
       }
-      const patch: Partial<Pick<UserRow, 'username' | 'auth' | 'suspended' | 'firstname' | 'lastname' | 'email'>> = {};
+      const patch: UserPatch = {};
       if (u.username !== undefined && u.username !== existing.username) {
         const username = checkUsername(u.username);
-        if (usernameTaken(ctx, username, u.id))
+        if (await usernameTaken(ctx, username, u.id))
           throw moodleError('usernameexists', `Username already exists: ${username}`);
         patch.username = username;
       }
@@ -339,8 +337,8 @@ const updateUsers = defineFunction({
         if (patch.auth === 'nologin')
           throw moodleError('cannotlockself', 'You cannot set your own authentication to No login');
       }
-      return { existing, patch, password: u.password };
-    });
+      plans.push({ existing, patch, password: u.password });
+    }
     const usernames = plans.map((p) => p.patch.username).filter((n): n is string => n !== undefined);
     if (new Set(usernames).size !== usernames.length)
       throw moodleError('usernameexists', 'Two users of the call get the same username');
@@ -355,31 +353,24 @@ const updateUsers = defineFunction({
         ) as typeof patch;
         const passwordHash = hashes[i];
         if (!Object.keys(changed).length && !passwordHash) continue;
-        if (
-          changed.username &&
-          tx.select({ id: users.id }).from(users).where(eq(users.username, changed.username)).get()
-        ) {
+        if (changed.username && (await userIdByUsername(tx, changed.username)) !== undefined) {
           throw moodleError('usernameexists', `Username already exists: ${changed.username}`);
         }
-        tx.update(users)
-          .set({ ...changed, ...(passwordHash ? { passwordHash } : {}), timemodified: ctx.now })
-          .where(eq(users.id, existing.id))
-          .run();
+        await updateUserRow(tx, existing.id, {
+          ...changed,
+          ...(passwordHash ? { passwordHash } : {}),
+          timemodified: ctx.now,
+        });
         if (passwordHash || changed.suspended || changed.auth === 'nologin') await endUserSessionsIn(tx, existing.id);
         const fields = Object.keys(changed);
         if (passwordHash) fields.push('password');
-        writeAudit(
-          tx,
-          actor,
-          {
-            action: 'user.update',
-            targetType: 'user',
-            targetId: existing.id,
-            summary: `Updated user ${changed.username ?? existing.username} (web service): ${fields.join(', ')}`,
-            details: { changed },
-          },
-          ctx.now,
-        );
+        w.audit(actor, {
+          action: 'user.update',
+          targetType: 'user',
+          targetId: existing.id,
+          summary: `Updated user ${changed.username ?? existing.username} (web service): ${fields.join(', ')}`,
+          details: { changed },
+        });
         w.invalidate({ kind: 'user', id: existing.id });
       }
     });

@@ -35,7 +35,7 @@ beforeAll(async () => {
   t = await makeTestApp({ env: { GATEHOUSE_WWWROOT: base } });
   const { deps } = t;
   teacherId = t.userId('teacher');
-  const role = createRole(
+  const role = await createRole(
     deps,
     {
       shortname: 'wsuser',
@@ -48,7 +48,7 @@ beforeAll(async () => {
     },
     ADMIN,
   );
-  assignRole(deps, role.id, teacherId, ADMIN);
+  await assignRole(deps, role.id, teacherId, ADMIN);
   const svc = await createService(
     deps,
     {
@@ -640,7 +640,7 @@ describe.each(['rest', 'xmlrpc', 'soap'] as const)('access-check chain over %s',
         .rolesOf({ id: studentId, siteAdmin: false, deleted: false, isGuest: false })
         .some((r) => r.id === role.id)
     ) {
-      assignRole(t.deps, role.id, studentId, ADMIN);
+      await assignRole(t.deps, role.id, studentId, ADMIN);
     }
     try {
       if (protocol === 'rest') {

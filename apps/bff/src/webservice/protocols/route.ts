@@ -51,7 +51,12 @@ export interface ProtocolAdapter<Input, State = undefined> {
    * undefined to go on. `query` is the query string when the token comes first. May throw an
    * AccessDenied (answered as a refusal) or ProtocolDisabled (403).
    */
-  answer?(deps: Deps, c: Context<AppEnv>, call: CallRequest, query: URLSearchParams | undefined): Response | undefined;
+  answer?(
+    deps: Deps,
+    c: Context<AppEnv>,
+    call: CallRequest,
+    query: URLSearchParams | undefined,
+  ): Response | Promise<Response> | undefined;
   /** Reads the request within `maxBytes`; a ParamsError refuses it (413 when it is too large). */
   read(request: RawRequest, maxBytes: number): Promise<Input>;
   /**
@@ -138,11 +143,13 @@ export function protocolRoute<Input, State>(deps: Deps, adapter: ProtocolAdapter
     try {
       if (adapter.answer) {
         const answer = adapter.answer(deps, c, call, query);
-        if (answer) return answer;
+        if (answer) return answer instanceof Promise ? await answer : answer;
       }
       if (postOnly !== undefined && c.req.method !== 'POST') throw new ProtocolRequestError(postOnly);
       if (tokenFirst) {
-        const refusal = refusalBeforeBody(deps, protocol, token, call.ip, call.reqId);
+        // A promise only when the token is not cached yet.
+        let refusal = refusalBeforeBody(deps, protocol, token, call.ip, call.reqId);
+        if (refusal instanceof Promise) refusal = await refusal;
         if (refusal) return adapter.encodeError(c, undefined, publicError(deps, refusal), status.refused);
       }
       const input = await adapter.read(request, tokenFirst && token === undefined ? maxAnonymousBytes : maxBytes);

@@ -2,7 +2,8 @@ import { type ExternalDescription, PARAM_PATTERNS, xsdPattern } from '@gatehouse
 import type { Context } from 'hono';
 import type { Deps } from '../../deps';
 import type { AppEnv } from '../../types';
-import { checkProtocol, checkService, checkToken } from '../access';
+import { cachedToken, checkProtocol, checkService, checkToken, loadToken } from '../access';
+import type { CallRequest } from '../call';
 import { readBodyLimited } from '../params';
 import type { ExternalFunction } from '../types';
 import { type ErrorStatus, type ProtocolAdapter, ProtocolRequestError, type PublicError } from './route';
@@ -164,6 +165,16 @@ function serviceAddress(deps: Deps, wstoken: string | null): string {
   return `${deps.env.wwwroot}/webservice/soap/server.php${wstoken ? `?wstoken=${encodeURIComponent(wstoken)}` : ''}`;
 }
 
+/** `?wsdl=1`: the WSDL of the token's service, after the token's and the service's part of the chain. */
+async function wsdlAnswer(deps: Deps, c: Context<AppEnv>, call: CallRequest, query: URLSearchParams) {
+  checkProtocol(deps, 'soap');
+  const found = checkToken(deps, 'soap', cachedToken(deps, call.token) ?? (await loadToken(deps, call.token)), call.ip);
+  const service = checkService(deps, found, call.ip);
+  const fns = service.functions.map((n) => deps.catalogue.get(n)).filter((f): f is ExternalFunction => !!f);
+  const location = serviceAddress(deps, query.get('wstoken'));
+  return xml(c, buildWsdl(fns, location, `gatehouse_${service.shortname}`), 200);
+}
+
 /**
  * /webservice/soap/server.php: SOAP 1.1 document/literal. `?wsdl=1` returns the WSDL of the
  * token's service, generated from the catalogue; faults carry Moodle's error codes (HTTP 500,
@@ -178,12 +189,7 @@ export const soap: ProtocolAdapter<Uint8Array> = {
   status: { refused: 500, invalid: 500 },
   answer(deps, c, call, query) {
     if (!query?.has('wsdl') || (c.req.method !== 'GET' && c.req.method !== 'HEAD')) return undefined;
-    checkProtocol(deps, 'soap');
-    const found = checkToken(deps, 'soap', call.token, call.ip);
-    const service = checkService(deps, found.u, found.s, call.ip);
-    const fns = service.functions.map((n) => deps.catalogue.get(n)).filter((f): f is ExternalFunction => !!f);
-    const location = serviceAddress(deps, query.get('wstoken'));
-    return xml(c, buildWsdl(fns, location, `gatehouse_${service.shortname}`), 200);
+    return wsdlAnswer(deps, c, call, query);
   },
   read: readBodyLimited,
   decode(deps, _c, _request, body, call) {

@@ -1,0 +1,11 @@
+import type { DbOrTx } from '../../db/client';
+import { notes } from '../../db/schema';
+
+// Notes about users (core_notes), kept in a course: site notes in the site course.
+
+type NewNoteRow = typeof notes.$inferInsert;
+
+/** Inserts a note; its id. */
+export async function insertNote(tx: DbOrTx, row: NewNoteRow): Promise<number> {
+  return tx.insert(notes).values(row).returning({ id: notes.id }).get().id;
+}
