@@ -187,20 +187,6 @@ function writeAudits(tx: DbOrTx, scope: Scope, now: number): void {
   scope.audits.length = 0;
 }
 
-/**
- * Writes one audit row now, through the caller's database or transaction. For synchronous
- * legacy transactions only (`db.transaction(() => …)`, which cannot await a withWrite); new
- * code uses `w.audit(…)` inside `withWrite`. Goes away with the last legacy transaction.
- */
-export function writeAudit(
-  db: DbOrTx,
-  actor: WriteActor,
-  event: AuditEvent,
-  now = Math.floor(Date.now() / 1000),
-): void {
-  insertAudits(db, [{ actor, event }], now);
-}
-
 /** Runs `fn` as one write: its rows, its audit rows, then (after the commit) its invalidations. */
 export function withWrite<T>(
   deps: WriteDeps,

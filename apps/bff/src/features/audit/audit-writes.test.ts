@@ -1,9 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { withWrite, writeAudit } from '../../db/write';
+import { withWrite } from '../../db/write';
 import { type Client, makeTestApp, signIn, type TestApp } from '../../test/helpers';
 
-// Audit rows have one writer (db/write.ts): withWrite's `w.audit` for new code, `writeAudit` for
-// the legacy synchronous transactions. Both give the log the same entries.
+// Audit rows have one writer: withWrite's `w.audit` (db/write.ts), committed with the change.
 
 let t: TestApp;
 let admin: Client;
@@ -30,13 +29,13 @@ const event = (action: string) => ({
 });
 
 describe('writing the audit log', () => {
-  it('gives the same entry through withWrite and through the legacy writeAudit', async () => {
+  it('gives the entry through withWrite, every field as written', async () => {
     await withWrite(t.deps, async (_tx, w) => {
       w.audit(actor, event('test.same'));
     });
-    t.store.db.transaction((tx) => writeAudit(tx, actor, event('test.same')));
-    const [legacy, scoped] = await entries('test.same');
-    const expected = {
+    const [scoped] = await entries('test.same');
+    const { id: _c, time: _d, ...scopedFields } = scoped!;
+    expect(scopedFields).toEqual({
       actorId: 42,
       actorUsername: 'auditor',
       action: 'test.same',
@@ -45,28 +44,14 @@ describe('writing the audit log', () => {
       summary: 'Did test.same',
       details: { nested: { a: [1, 'two'] }, flag: true },
       ip: '192.0.2.9',
-    };
-    const { id: _a, time: _b, ...legacyFields } = legacy!;
-    const { id: _c, time: _d, ...scopedFields } = scoped!;
-    expect(legacyFields).toEqual(expected);
-    expect(scopedFields).toEqual(expected);
+    });
   });
 
   it('records an event without a target or details as null and {}', async () => {
-    t.store.db.transaction((tx) =>
-      writeAudit(tx, actor, { action: 'test.bare', targetType: 'thing', summary: 'Bare' }),
-    );
+    await withWrite(t.deps, async (_tx, w) => {
+      w.audit(actor, { action: 'test.bare', targetType: 'thing', summary: 'Bare' });
+    });
     expect(await entries('test.bare')).toMatchObject([{ targetId: null, details: {} }]);
-  });
-
-  it('writes a legacy entry inside its transaction: rolled back with it', async () => {
-    expect(() =>
-      t.store.db.transaction((tx) => {
-        writeAudit(tx, actor, event('test.rolledback'));
-        throw new Error('the change fails');
-      }),
-    ).toThrow('the change fails');
-    expect(await entries('test.rolledback')).toEqual([]);
   });
 
   it('drops the audit rows of a withWrite that fails', async () => {
@@ -79,8 +64,10 @@ describe('writing the audit log', () => {
     expect(await entries('test.failed')).toEqual([]);
   });
 
-  it('takes the time the legacy caller gives', async () => {
-    t.store.db.transaction((tx) => writeAudit(tx, actor, event('test.timed'), 1_234_567));
+  it('stamps the entries with the time of the commit', async () => {
+    await withWrite({ ...t.deps, now: () => 1_234_567 }, async (_tx, w) => {
+      w.audit(actor, event('test.timed'));
+    });
     expect((await entries('test.timed'))[0]!.time).toBe(1_234_567);
   });
 });

@@ -3,8 +3,7 @@ import type { DbOrTx } from '../../db/client';
 import { auditLog } from '../../db/schema';
 import { contains, startsWith } from '../../db/sql';
 
-// Reading the audit log. Its rows are written in one place, db/write.ts (withWrite's `w.audit`,
-// and `writeAudit` for the legacy synchronous transactions).
+// Reading the audit log. Its rows are written in one place, db/write.ts (withWrite's `w.audit`).
 
 export type AuditRow = typeof auditLog.$inferSelect;
 

@@ -3,8 +3,8 @@ import { auditQuerySchema } from '@gatehouse/shared';
 import type { Db } from '../../db/client';
 import { countAuditEntries, listAuditActions, listAuditEntries } from './audit.repo';
 
-// The audit log. Writes add their rows with withWrite's `w.audit(actor, event)` (db/write.ts,
-// which also keeps `writeAudit` for the legacy synchronous transactions); this feature reads it.
+// The audit log. Writes add their rows with withWrite's `w.audit(actor, event)` (db/write.ts);
+// this feature reads it.
 
 /** Who did something: a console user, or the command-line tool, or the system itself. */
 export interface Actor {

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { auditLog } from '../../db/schema';
-import { writeAudit } from '../../db/write';
+import { withWrite } from '../../db/write';
 import { type Client, errorOf, makeTestApp, signIn, type TestApp } from '../../test/helpers';
 
 type Entry = {
@@ -35,12 +35,12 @@ const seeded = [
 beforeAll(async () => {
   t = await makeTestApp();
   for (const e of seeded) {
-    writeAudit(
-      t.store.db,
-      { id: null, username: e.actor, ip: '192.0.2.1' },
-      { action: e.action, targetType: 'x', targetId: e.target, summary: e.summary, details: { n: e.time } },
-      e.time,
-    );
+    await withWrite({ ...t.deps, now: () => e.time }, async (_tx, w) => {
+      w.audit(
+        { id: null, username: e.actor, ip: '192.0.2.1' },
+        { action: e.action, targetType: 'x', targetId: e.target, summary: e.summary, details: { n: e.time } },
+      );
+    });
   }
   [admin, manager] = await Promise.all([signIn(t, 'admin'), signIn(t, 'manager')]);
   // Real entries from the API as well.

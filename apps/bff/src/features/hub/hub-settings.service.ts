@@ -114,6 +114,8 @@ export async function applyHubSettings(
     }
     if (!next.enabled && current.enabled) await disableHubServicesIn(deps, tx, w, actor);
   });
+  // The roles the hub's structure wrote, as the caller reads them next (outside a request too).
+  await deps.authz.ready();
   return { settings: await hubSettingsDto(deps), created };
 }
 

@@ -240,6 +240,26 @@ function refuseSiteAdminTarget(user: UserRow | undefined, assigner: UserRow | un
   if (user?.siteAdmin) throw forbidden('Only site administrators can change the roles of a site administrator');
 }
 
+/**
+ * The role and the user of an assignment being given (or, `removing`, taken away), after the
+ * checks both share: protected roles and users, site administrators, and escalation.
+ */
+async function assignmentParties(
+  deps: Deps,
+  tx: DbOrTx,
+  roleId: number,
+  userId: number,
+  assigner: UserRow | undefined,
+  removing: boolean,
+) {
+  const role = await loadRole(tx, roleId);
+  const user = await findUser(tx, userId);
+  refuseProtectedAssignment(role, user);
+  refuseSiteAdminTarget(user, assigner);
+  assertNoEscalation(deps, await capabilitiesOf(tx, roleId), assigner, removing);
+  return { role, user };
+}
+
 export async function assignRole(
   deps: Deps,
   roleId: number,
@@ -248,11 +268,7 @@ export async function assignRole(
   assigner?: UserRow,
 ): Promise<void> {
   await withWrite(deps, async (tx, w) => {
-    const role = await loadRole(tx, roleId);
-    const user = await findUser(tx, userId);
-    refuseProtectedAssignment(role, user);
-    refuseSiteAdminTarget(user, assigner);
-    assertNoEscalation(deps, await capabilitiesOf(tx, roleId), assigner);
+    const { role, user } = await assignmentParties(deps, tx, roleId, userId, assigner, false);
     if (isAutomatic(role.shortname)) {
       throw new DomainError('automatic', `The ${role.name} role is given automatically and cannot be assigned`);
     }
@@ -282,11 +298,7 @@ export async function unassignRole(
   assigner?: UserRow,
 ): Promise<void> {
   await withWrite(deps, async (tx, w) => {
-    const role = await loadRole(tx, roleId);
-    const user = await findUser(tx, userId);
-    refuseProtectedAssignment(role, user);
-    refuseSiteAdminTarget(user, assigner);
-    assertNoEscalation(deps, await capabilitiesOf(tx, roleId), assigner, true);
+    const { role, user } = await assignmentParties(deps, tx, roleId, userId, assigner, true);
     if (!(await deleteRoleAssignment(tx, roleId, userId))) throw notFound('Role assignment');
     w.audit(actor, {
       action: 'role.unassign',
