@@ -3,10 +3,11 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { getConnInfo } from '@hono/node-server/conninfo';
 import { serveStatic } from '@hono/node-server/serve-static';
-import { Hono } from 'hono';
+import { type Context, Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { HTTPException } from 'hono/http-exception';
 import { secureHeaders } from 'hono/secure-headers';
+import { getPath } from 'hono/utils/url';
 import type { Deps } from './deps';
 import { auditRoutes } from './features/audit/audit.routes';
 import { authRoutes } from './features/auth/auth.routes';
@@ -26,10 +27,13 @@ import { errorBody, httpStatusOf } from './lib/http-status';
 import { REQUEST_ID_HEADER, requestIdFor, requestLog } from './lib/log';
 import { allowedOrigins, clientAddress } from './lib/public-url';
 import type { AppEnv } from './types';
-import { loginTokenRoutes } from './webservice/login-token';
+import { ajaxRoutes } from './webservice/ajax';
+import { moodleCors } from './webservice/cors';
+import { fileRoutes } from './webservice/files/routes';
+import { loginNotFound, loginTokenRoutes } from './webservice/login-token';
 import { amf } from './webservice/protocols/amf';
 import { rest } from './webservice/protocols/rest';
-import { protocolRoute } from './webservice/protocols/route';
+import { protocolNotFound, protocolRoute, webserviceNotFound } from './webservice/protocols/route';
 import { soap } from './webservice/protocols/soap';
 import { xmlrpc } from './webservice/protocols/xmlrpc';
 
@@ -62,9 +66,29 @@ function webDist(): string | undefined {
   return undefined;
 }
 
+/**
+ * The request's path with repeated slashes merged, as the web servers in front of Moodle do
+ * (Apache, nginx's merge_slashes): `//login/token.php`, what a client builds from a wwwroot
+ * typed with a trailing slash, reaches login/token.php. Only a path that has `//` is rewritten.
+ */
+function mergedSlashesPath(request: Request): string {
+  const path = getPath(request);
+  return path.includes('//') ? path.replace(/\/{2,}/g, '/') : path;
+}
+
+/**
+ * A path in Moodle's script space (`/webservice/…`, `/login/…`, any `….php`): never the
+ * console's SPA shell, so that a script that does not exist answers a 404 a client can read.
+ */
+const isMoodleScriptPath = (path: string) =>
+  path === '/webservice' ||
+  path.startsWith('/webservice/') ||
+  (path.startsWith('/login/') && path.length > 7) ||
+  path.includes('.php');
+
 /** Builds the whole application (no listen), so tests can drive it with app.request(). */
 export function createApp(deps: Deps) {
-  const app = new Hono<AppEnv>();
+  const app = new Hono<AppEnv>({ getPath: mergedSlashesPath });
 
   app.use(
     secureHeaders({
@@ -84,6 +108,9 @@ export function createApp(deps: Deps) {
       xFrameOptions: 'DENY',
       crossOriginEmbedderPolicy: false,
       strictTransportSecurity: deps.env.cookieSecure ? 'max-age=31536000; includeSubDomains' : false,
+      // A header a route set itself stays: the web-service endpoints' Cross-Origin-Resource-Policy
+      // (webservice/cors.ts) is cross-origin, the rest of the site's same-origin.
+      overwrite: false,
     }),
   );
 
@@ -140,13 +167,31 @@ export function createApp(deps: Deps) {
     throw new DomainError('notfound', 'No such API route');
   });
 
+  // Moodle's CORS (webservice/cors.ts): login/token.php and the REST and XML-RPC servers, as
+  // Moodle sends it (the SOAP server sends none), with their 404s; never /api.
+  const cors = moodleCors();
+  app.use('/login/token.php', cors);
+  app.use('/webservice/rest/*', cors);
+  app.use('/webservice/xmlrpc/*', cors);
   app.route('/login/token.php', loginTokenRoutes(deps));
   app.route('/local/hub/publictoken.php', hubPublicTokenRoutes(deps));
+  // The Moodle app's AJAX entry points and the local_mobile probe (webservice/ajax.ts).
+  app.route('/', ajaxRoutes(deps));
   // The protocol servers: one pipeline (protocols/route.ts), each protocol a codec.
   app.route('/webservice/rest/server.php', protocolRoute(deps, rest));
   app.route('/webservice/xmlrpc/server.php', protocolRoute(deps, xmlrpc));
   app.route('/webservice/soap/server.php', protocolRoute(deps, soap));
   app.route('/webservice/amf/server.php', protocolRoute(deps, amf));
+  // Moodle's file scripts: upload.php, pluginfile.php, draftfile.php, tokenpluginfile.php (webservice/files).
+  app.route('/', fileRoutes(deps));
+  // Anything else in a protocol's folder (/webservice/rest/nosuch.php, /webservice/xmlrpc/x):
+  // a 404 in that protocol's shape.
+  app.all('/webservice/rest/*', protocolNotFound(deps, rest));
+  app.all('/webservice/xmlrpc/*', protocolNotFound(deps, xmlrpc));
+  app.all('/webservice/soap/*', protocolNotFound(deps, soap));
+  /** A Moodle script that does not exist: login/token.php's shape under /login, Moodle's exception elsewhere. */
+  const moodleScriptNotFound = (c: Context<AppEnv>) =>
+    c.req.path.startsWith('/login/') ? loginNotFound(deps, c) : webserviceNotFound(deps, c);
 
   const dist = webDist();
   if (dist) {
@@ -158,8 +203,9 @@ export function createApp(deps: Deps) {
     app.use('/*', serveStatic({ root: dist }));
     // A missing asset is a 404, never the SPA's shell under a year-long immutable cache header.
     app.all('/assets/*', (c) => c.text('Not found', 404));
-    // Client-side routes: every other GET gets the SPA shell.
+    // Client-side routes: every other GET gets the SPA shell; Moodle's script paths get a 404.
     app.get('*', (c) => {
+      if (isMoodleScriptPath(c.req.path)) return moodleScriptNotFound(c);
       c.header('Cache-Control', 'no-cache');
       return c.html(index);
     });
@@ -191,6 +237,10 @@ export function createApp(deps: Deps) {
       500,
     );
   });
-  app.notFound((c) => c.json({ error: { code: 'notfound', message: 'Not found' } }, 404));
+  app.notFound((c) =>
+    isMoodleScriptPath(c.req.path)
+      ? moodleScriptNotFound(c)
+      : c.json({ error: { code: 'notfound', message: 'Not found' } }, 404),
+  );
   return app;
 }

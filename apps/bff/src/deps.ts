@@ -103,5 +103,9 @@ export interface ExternalFunction {
   deprecated?: { since: string; replacedBy?: string };
   /** Built-in services this function ships in, by shortname. */
   services?: readonly string[];
+  /** Callable through lib/ajax/service.php (Moodle's services.php `ajax`). */
+  ajax?: boolean;
+  /** False for the functions Moodle runs without a login (services.php `loginrequired`); true when absent. */
+  loginRequired?: boolean;
   execute(ctx: CallContext, params: unknown): unknown;
 }

@@ -357,12 +357,14 @@ export function seedCatalogueDemo(tx: Tx | Db, now: number, userIds: Record<stri
       .run();
   }
 
-  // A private file of the student.
+  // A private file of the student (its content in the row's legacy column: moved into the file
+  // store, GATEHOUSE_DATA/filedir, the first time the files are used, as an upgraded site's are).
   const studentId = uid('student');
   if (studentId !== undefined) {
     const content = Buffer.from('Week 1: variables\nWeek 2: loops\nWeek 3: functions\n', 'utf8');
     tx.insert(files)
       .values({
+        contextid: 30_000_000 + studentId,
         userId: studentId,
         filearea: 'private',
         filepath: '/',
@@ -371,6 +373,7 @@ export function seedCatalogueDemo(tx: Tx | Db, now: number, userIds: Record<stri
         filesize: content.length,
         content: content.toString('base64'),
         timecreated: now - 20 * DAY,
+        timemodified: now - 20 * DAY,
       })
       .run();
   }

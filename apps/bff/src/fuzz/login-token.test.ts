@@ -23,7 +23,8 @@ import {
 } from './fuzz-helpers';
 
 // /login/token.php and /webservice/amf/server.php fed with random and hostile input. The token
-// endpoint answers HTTP 200 (429 when rate limited) with exactly {error, errorcode}; no token is
+// endpoint answers HTTP 200 (429 when rate limited) with exactly Moodle's {error, errorcode,
+// stacktrace, debuginfo, reproductionlink} (no stack trace, whatever the debugging); no token is
 // issued and nothing is written. AMF is not built: 501 in Moodle's JSON error shape.
 
 let site: WsSite;
@@ -48,7 +49,14 @@ function loginOutcome(res: RawResponse): { error: string; errorcode: string } {
   expect(res.type).toMatch(/^application\/json/);
   expectNoStack(res.text);
   const body = JSON.parse(res.text) as Record<string, unknown>;
-  expect(Object.keys(body).sort(), res.text.slice(0, 300)).toEqual(['error', 'errorcode']);
+  expect(Object.keys(body), res.text.slice(0, 300)).toEqual([
+    'error',
+    'errorcode',
+    'stacktrace',
+    'debuginfo',
+    'reproductionlink',
+  ]);
+  expect(body.stacktrace).toBeNull();
   expect(typeof body.error).toBe('string');
   expect(typeof body.errorcode).toBe('string');
   if (res.status === 429) expect(body.errorcode).toBe('toomanyattempts');

@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createCatalogue } from '../webservice/catalogue';
 import { FUNCTIONS } from '../webservice/functions';
 import { decodeElement } from '../webservice/protocols/soap';
+import { decodeRpcArgs } from '../webservice/protocols/soap-encoded';
 import { MAX_XML_BYTES, parseXml } from '../webservice/protocols/xml';
 import {
   expectNoPollution,
@@ -48,8 +49,10 @@ beforeAll(async () => {
 afterAll(() => site?.t.close());
 
 const ENV = 'http://schemas.xmlsoap.org/soap/envelope/';
-const url = (token: string | undefined = site.secret, extra = '') =>
-  `/webservice/soap/server.php?${token === undefined ? '' : new URLSearchParams({ wstoken: token })}${extra}`;
+// The document/literal opt-in (`style=document`), whose faults carry Moodle's error in their
+// detail; Moodle's RPC/encoded contract, the default, is fuzzed at the end of this file.
+const url = (token: string | undefined = site.secret, extra = '', style = 'style=document') =>
+  `/webservice/soap/server.php?${token === undefined ? '' : `${new URLSearchParams({ wstoken: token })}&`}${style}${extra}`;
 
 type Fault = { faultcode: string; faultstring: string; errorcode: string; exception: string; message: string };
 
@@ -267,5 +270,205 @@ describe('SOAP: the classic attacks and huge documents', () => {
     expect(over.status).toBe(413);
     expect(soapOutcome(over).fault?.errorcode).toBe('invalidparameter');
     expectNothingChanged('huge documents');
+  });
+});
+
+// ---- Moodle's contract: RPC/encoded, the default ----------------------------------------------
+
+const ENC = 'http://schemas.xmlsoap.org/soap/encoding/';
+/** How PHP's SoapClient opens an RPC/encoded call (the namespace is the endpoint, as Moodle's WSDL says). */
+const rpcEnvelope = (inner: string) =>
+  `${XML_DECL}<SOAP-ENV:Envelope xmlns:SOAP-ENV="${ENV}" xmlns:ns1="http://localhost:3000/webservice/soap/server.php?wstoken=x" xmlns:ns2="http://xml.apache.org/xml-soap" xmlns:SOAP-ENC="${ENC}" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xmlns:xsd="http://www.w3.org/2001/XMLSchema" SOAP-ENV:encodingStyle="${ENC}"><SOAP-ENV:Body>${inner}</SOAP-ENV:Body></SOAP-ENV:Envelope>`;
+
+const postRpc = (body: string, token?: string) =>
+  rawRequest(site.t.app, 'POST', url(token, '', ''), { headers: { 'content-type': 'text/xml; charset=utf-8' }, body });
+
+/**
+ * Checks an answer in Moodle's shapes: a call's answer (200), a refusal before the call (Moodle's
+ * send_error: 200, faultcode MOODLE:error), or a fault during the call (500, or 413: faultcode
+ * Receiver, the error code as faultactor and after "| ERRORCODE: ").
+ */
+function moodleOutcome(res: RawResponse): { errorcode?: string; refused?: true; ok?: true } {
+  expect([200, 413, 500], `status ${res.status}: ${res.text.slice(0, 300)}`).toContain(res.status);
+  expectNoStack(res.text);
+  const doc = parseXmlResponse(res.text);
+  const env = doc['SOAP-ENV:Envelope'] as Record<string, unknown> | undefined;
+  expect(env, res.text.slice(0, 300)).toBeTypeOf('object');
+  const body = env?.['SOAP-ENV:Body'] as Record<string, unknown>;
+  const f = body?.['SOAP-ENV:Fault'] as Record<string, unknown> | undefined;
+  if (!f) {
+    expect(res.status).toBe(200);
+    expect(res.type).toMatch(/^text\/xml/);
+    expect(
+      Object.keys(body).some((k) => /^ns1:.*Response$/.test(k)),
+      res.text.slice(0, 300),
+    ).toBe(true);
+    return { ok: true };
+  }
+  if (f.faultcode === 'MOODLE:error') {
+    expect(res.status).toBe(200);
+    expect(res.type).toMatch(/^application\/xml/);
+    expect(typeof f.faultstring).toBe('string');
+    return { refused: true };
+  }
+  expect([500, 413]).toContain(res.status);
+  expect(res.type).toMatch(/^text\/xml/);
+  expect(f.faultcode).toBe('Receiver');
+  const actor = String(f.faultactor);
+  expect(String(f.faultstring).endsWith(` | ERRORCODE: ${actor}`), String(f.faultstring)).toBe(true);
+  return { errorcode: actor };
+}
+
+/** Whether the server would call the function with this RPC/encoded envelope. */
+function wouldRunRpc(doc: string): boolean {
+  try {
+    const root = parseXml(doc);
+    const body = root.children.find((c) => c.name === 'Body');
+    const op = body?.children[0];
+    const fn = op && catalogue.get(op.name);
+    if (!fn || !op || !body) return false;
+    validateParameters(fn.parameters, decodeRpcArgs(op, body, fn.parameters));
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+const XSI_TYPES = [
+  'xsd:string',
+  'xsd:int',
+  'xsd:boolean',
+  'xsd:float',
+  'SOAP-ENC:Struct',
+  'ns2:Map',
+  'apache:Map',
+  'x:',
+];
+
+/** Values as PHP's ext/soap writes them (typed scalars, SOAP-ENC:Arrays, Apache maps, nil), and near misses. */
+const encoded: fc.Arbitrary<string> = fc.letrec<{ v: string }>((tie) => ({
+  v: fc.oneof(
+    { depthSize: 'small', withCrossShrink: true },
+    fc.tuple(fc.constantFrom(...XSI_TYPES), nastyString).map(([t, x]) => `<v xsi:type="${t}">${esc(x)}</v>`),
+    fc.constant('<v xsi:nil="true"/>'),
+    fc.constantFrom('<v href="#r1"/>', '<v href="#nope"/>', '<v href="x"/>', '<v id="r1" href="#r1"/>'),
+    fc
+      .array(tie('v'), { maxLength: 4 })
+      .map(
+        (items) =>
+          `<v SOAP-ENC:arrayType="xsd:ur-type[${items.length}]" xsi:type="SOAP-ENC:Array">${items.map((i) => i.replace(/^<v/, '<item').replace(/<\/v>$/, '</item>')).join('')}</v>`,
+      ),
+    fc.array(fc.tuple(fc.constantFrom(...KEY_NAMES, 'item', 'key', '__proto__', ''), tie('v')), { maxLength: 4 }).map(
+      (entries) =>
+        `<v xsi:type="ns2:Map">${entries
+          .map(
+            ([k, x]) =>
+              `<item><key xsi:type="xsd:string">${esc(k)}</key>${x
+                .replace(/^<v/, '<value')
+                .replace(/<\/v>$/, '</value>')
+                .replace(/^<value([^>]*)\/>$/, '<value$1/>')}</item>`,
+          )
+          .join('')}</v>`,
+    ),
+  ),
+})).v;
+
+/** Renames the outer element of a generated value. */
+const named = (name: string, v: string) =>
+  v.startsWith('<v') ? `<${name}${v.slice(2).replace(/<\/v>$/, `</${name}>`)}` : v;
+
+describe("SOAP RPC/encoded (Moodle's contract): generated XML", () => {
+  it("operations with PHP-encoded parts (arrays, maps, references, nil), whole or broken: Moodle's answers, nothing written", async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.constantFrom<string>(...WRITE_FUNCTIONS, ...READ_FUNCTIONS, 'nope', '__proto__'),
+        fc.array(fc.tuple(fc.constantFrom(...KEY_NAMES, 'param0', 'param1', 'param9'), encoded), { maxLength: 4 }),
+        breakage,
+        fc.constantFrom<'valid' | 'none' | 'garbage'>('valid', 'valid', 'none', 'garbage'),
+        async (fn, parts, brk, tok) => {
+          const doc = brk(rpcEnvelope(`<ns1:${fn}>${parts.map(([k, v]) => named(k, v)).join('')}</ns1:${fn}>`));
+          const token = tok === 'valid' ? site.secret : tok === 'garbage' ? 'gh_nope' : undefined;
+          const res = await postRpc(doc, token);
+          const out = moodleOutcome(res);
+          if (out.ok) expect(wouldRunRpc(doc), `an unexpected success for ${doc.slice(0, 300)}`).toBe(true);
+          // A wrong token is refused before the body; no token at all once the body is read (a
+          // function the hub answers without one may still run): both as Moodle's send_error.
+          if (tok === 'garbage') expect(out.refused, res.text.slice(0, 300)).toBe(true);
+          expect(out.errorcode).not.toBe('invalidtoken');
+          expectNothingChanged(doc.slice(0, 200));
+        },
+      ),
+      runs(200),
+    );
+  });
+
+  it('write functions with wrong types as PHP sends them (ns2:Map items): invalidparameter, nothing written', async () => {
+    const toEncoded = (name: string, v: unknown): string => {
+      if (v === null || v === undefined) return `<${name} xsi:nil="true"/>`;
+      if (Array.isArray(v))
+        return `<${name} SOAP-ENC:arrayType="xsd:ur-type[${v.length}]" xsi:type="SOAP-ENC:Array">${v.map((x) => toEncoded('item', x)).join('')}</${name}>`;
+      if (typeof v === 'object')
+        return `<${name} xsi:type="ns2:Map">${Object.entries(v as Record<string, unknown>)
+          .map(([k, x]) => `<item><key xsi:type="xsd:string">${esc(k)}</key>${toEncoded('value', x)}</item>`)
+          .join('')}</${name}>`;
+      return `<${name} xsi:type="xsd:string">${esc(String(v))}</${name}>`;
+    };
+    const wrongCall = fc
+      .constantFrom(...WRITE_FUNCTIONS)
+      .chain((fn) => invalidArgsFor(catalogue.get(fn)!.parameters).map((a) => ({ fn, ...a })));
+    await fc.assert(
+      fc.asyncProperty(wrongCall, async ({ fn, args }) => {
+        // Arguments that are not a structure at all go as the first positional part.
+        const parts =
+          args && typeof args === 'object' && !Array.isArray(args)
+            ? Object.entries(args as Record<string, unknown>).map(([k, v]) => toEncoded(k, v))
+            : [toEncoded('param0', args)];
+        const doc = rpcEnvelope(`<ns1:${fn}>${parts.join('')}</ns1:${fn}>`);
+        fc.pre(!wouldRunRpc(doc));
+        const res = await postRpc(doc, site.secret);
+        expect(moodleOutcome(res).errorcode, res.text.slice(0, 300)).toBe('invalidparameter');
+        expect(res.status).toBe(500);
+        expectNothingChanged(doc.slice(0, 200));
+      }),
+      runs(150),
+    );
+  });
+
+  it('multi-references that loop or fan out exponentially: one fault, quickly, nothing written', async () => {
+    // Each level refers to the one below twice: 2^40 visits if references were followed blindly.
+    const levels = Array.from(
+      { length: 40 },
+      (_, i) => `<r id="l${i}" xsi:type="SOAP-ENC:Array"><item href="#l${i + 1}"/><item href="#l${i + 1}"/></r>`,
+    ).join('');
+    for (const [what, inner] of [
+      [
+        'a reference to itself',
+        '<ns1:core_webservice_get_site_info><serviceshortnames id="a" href="#a"/></ns1:core_webservice_get_site_info>',
+      ],
+      [
+        'a loop of two',
+        '<ns1:core_webservice_get_site_info><serviceshortnames href="#b"/></ns1:core_webservice_get_site_info><x id="b" xsi:type="SOAP-ENC:Array"><item href="#c"/></x><y id="c" xsi:type="SOAP-ENC:Array"><item href="#b"/></y>',
+      ],
+      [
+        'an exponential fan-out',
+        `<ns1:core_group_create_groups><groups href="#l0"/></ns1:core_group_create_groups>${levels}<r id="l40" xsi:type="ns2:Map"/>`,
+      ],
+    ] as const) {
+      const res = await postRpc(rpcEnvelope(inner), site.secret);
+      expect(moodleOutcome(res).errorcode, what).toBe('invalidparameter');
+      expectNothingChanged(what);
+    }
+  });
+
+  it("hostile bodies without a token or with a wrong one: Moodle's refusal (200, MOODLE:error), unread", async () => {
+    for (const token of [undefined, 'gh_nope']) {
+      const res = await postRpc(
+        rpcEnvelope(`<ns1:core_group_create_groups>${'<a>'.repeat(10)}</ns1:core_group_create_groups>`),
+        token,
+      );
+      const out = moodleOutcome(res);
+      if (token !== undefined) expect(out.refused).toBe(true);
+      expectNothingChanged(`token ${token}`);
+    }
   });
 });

@@ -1,10 +1,11 @@
 import { validateParameters } from '@gatehouse/shared';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { splitFaultString } from '../test/xmlrpc-faults';
 import { createCatalogue } from '../webservice/catalogue';
 import { FUNCTIONS } from '../webservice/functions';
 import { MAX_XML_BYTES, parseXml } from '../webservice/protocols/xml';
-import { argumentsFor, decodeValue } from '../webservice/protocols/xmlrpc';
+import { argumentsFor, decodeValue, moodleFaultCode } from '../webservice/protocols/xmlrpc';
 import {
   expectNoPollution,
   expectNoStack,
@@ -30,8 +31,9 @@ import { breakage, classicAttacks, esc, serialize, XML_DECL, xmlTree } from './x
 const catalogue = createCatalogue(FUNCTIONS);
 
 // /webservice/xmlrpc/server.php fed with generated and hostile XML. Whatever arrives: HTTP 200
-// (413 for an oversized body) with a well-formed methodResponse that is either a fault carrying
-// faultCode, faultString, errorcode and exception, or a read function's answer; nothing written.
+// (413 for an oversized body) with a well-formed methodResponse that is either Moodle's fault
+// (faultCode and faultString, the error code at faultString's end) or a read function's answer;
+// nothing written.
 
 let site: WsSite;
 let before: Fingerprint;
@@ -49,7 +51,7 @@ afterAll(() => site?.t.close());
 const url = (token: string | undefined = site.secret) =>
   `/webservice/xmlrpc/server.php${token === undefined ? '' : `?${new URLSearchParams({ wstoken: token })}`}`;
 
-type Fault = { faultCode: number; faultString: string; errorcode: string; exception: string; debuginfo?: string };
+type Fault = { faultCode: number; faultString: string; errorcode: string; debuginfo: string };
 
 function memberValue(v: Record<string, unknown>): unknown {
   if ('int' in v) return Number(v.int);
@@ -57,7 +59,7 @@ function memberValue(v: Record<string, unknown>): unknown {
   return undefined;
 }
 
-/** Checks an XML-RPC answer and returns its fault, if it is one. */
+/** Checks an XML-RPC answer and returns its fault (Moodle's: faultCode and faultString only), if it is one. */
 function xmlrpcOutcome(res: RawResponse): { fault?: Fault; ok?: true } {
   expect([200, 413], `status ${res.status}: ${res.text.slice(0, 300)}`).toContain(res.status);
   expect(res.type).toMatch(/^text\/xml/);
@@ -69,12 +71,17 @@ function xmlrpcOutcome(res: RawResponse): { fault?: Fault; ok?: true } {
     const members = (
       ((mr.fault as Record<string, unknown>).value as Record<string, unknown>).struct as Record<string, unknown>
     ).member as { name: string; value: Record<string, unknown> }[];
-    const f = Object.fromEntries(members.map((m) => [m.name, memberValue(m.value)])) as Fault;
+    expect(members.map((m) => m.name)).toEqual(['faultCode', 'faultString']);
+    const f = Object.fromEntries(members.map((m) => [m.name, memberValue(m.value)])) as {
+      faultCode: number;
+      faultString: string;
+    };
     expect(Number.isInteger(f.faultCode), 'faultCode').toBe(true);
     expect(typeof f.faultString).toBe('string');
-    expect(typeof f.errorcode).toBe('string');
-    expect(typeof f.exception).toBe('string');
-    return { fault: f };
+    const { errorcode, debuginfo } = splitFaultString(f.faultString);
+    expect(errorcode, f.faultString).toMatch(/^[a-z_]+$/);
+    expect(f.faultCode).toBe(moodleFaultCode(errorcode));
+    return { fault: { ...f, errorcode, debuginfo } };
   }
   expect(res.status).toBe(200);
   expect(mr && 'params' in mr, res.text.slice(0, 300)).toBe(true);
@@ -210,7 +217,8 @@ describe('XML-RPC: generated XML trees', () => {
         const res = await post(doc);
         const out = xmlrpcOutcome(res);
         expect(out.fault?.errorcode, res.text.slice(0, 300)).toBe('invalidparameter');
-        expect(out.fault?.faultCode).toBe(400);
+        // Moodle's code for invalidparameter: base_convert(md5('invalidparameter'), 16, 10), 8 digits.
+        expect(out.fault?.faultCode).toBe(29039061);
         expectNothingChanged(doc.slice(0, 200));
       }),
       runs(150),

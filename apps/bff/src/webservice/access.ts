@@ -1,11 +1,11 @@
-import { ipAllowed, type Protocol } from '@gatehouse/shared';
+import { ipRestrictionAllows, type Protocol } from '@gatehouse/shared';
 import type { Deps } from '../deps';
 import { findAuthorisation, functionNamesOf } from '../features/services/services.repo';
 import { hashesEqual, hashToken, TOKEN_PATTERN, tokenLooksValid } from '../features/tokens/token-secret';
 import { findTokenWithParties } from '../features/tokens/tokens.repo';
 import { findTokenByHash, type TokenParties } from './access.repo';
 import type { ServiceFunctions, TokenAccess } from './access-cache';
-import { MoodleException } from './exceptions';
+import { invalidParameter, MoodleException } from './exceptions';
 import type { CallService, ExternalFunction } from './types';
 
 /** Thrown when the protocol is disabled: the server answers 403 with an empty body, as Moodle does. */
@@ -39,7 +39,12 @@ const ACCESS_FAILURES = {
     'sitemaintenance',
     'The site is undergoing maintenance and is currently not available',
   ],
-  usernotconfirmed: ['moodle_exception', 'usernotconfirmed', 'User is not confirmed'],
+  // webservice/lib.php authenticate_user(): moodle_exception('wsaccessuserunconfirmed', 'webservice', '', $user->username).
+  usernotconfirmed: [
+    'moodle_exception',
+    'wsaccessuserunconfirmed',
+    'Refused web service access for unconfirmed username: {$a}',
+  ],
   usersuspended: ['webservice_access_exception', 'accessexception', 'Refused web service access for a suspended user'],
   passwordexpired: [
     'webservice_access_exception',
@@ -100,8 +105,11 @@ export class AccessDenied extends MoodleException {
   constructor(
     readonly reason: AccessFailure,
     detail?: string,
+    /** What Moodle's message names ({$a}: a username). */
+    a?: string,
   ) {
-    const [cls, code, text] = ACCESS_FAILURES[reason];
+    const [cls, code, template] = ACCESS_FAILURES[reason];
+    const text = a === undefined ? template : template.replace('{$a}', a);
     // Moodle's access exception says only "Access control exception"; the reason is debug info.
     const message = cls === 'webservice_access_exception' ? 'Access control exception' : text;
     super(cls, code, message, `${text}${detail ? ` (${detail})` : ''} [${reason}]`);
@@ -196,21 +204,27 @@ async function loadFunctions(deps: Deps, serviceId: number, stamp: number): Prom
  * protocol and by the WSDL, which is generated per token. `found` is what cachedToken or
  * loadToken found for the request's token.
  */
-export function checkToken(deps: Deps, protocol: Protocol, found: TokenAccess | undefined, ip: string): TokenAccess {
+export function checkToken(
+  deps: Deps,
+  /** null for the file scripts (upload.php, pluginfile.php), which no protocol capability guards, as in Moodle. */
+  protocol: Protocol | null,
+  found: TokenAccess | undefined,
+  ip: string,
+): TokenAccess {
   if (!found) throw new AccessDenied('invalidtoken');
   const { t, u } = found;
   const now = deps.now();
   if (t.validUntil !== null && t.validUntil < now) throw new AccessDenied('tokenexpired');
-  if (!ipAllowed(t.ipRestriction, ip)) throw new AccessDenied('tokeniprestricted', `IP ${ip || 'unknown'}`);
+  if (!ipRestrictionAllows(t.ipRestriction, ip)) throw new AccessDenied('tokeniprestricted', `IP ${ip || 'unknown'}`);
   if (u.deleted) throw new AccessDenied('userdeleted', `username ${u.username}`);
   if (deps.settings.flag('maintenance_enabled') && !deps.authz.has(u, 'moodle/site:maintenanceaccess')) {
     throw new AccessDenied('sitemaintenance');
   }
-  if (!u.confirmed) throw new AccessDenied('usernotconfirmed', `username ${u.username}`);
+  if (!u.confirmed) throw new AccessDenied('usernotconfirmed', undefined, u.username);
   if (u.suspended) throw new AccessDenied('usersuspended', `username ${u.username}`);
   if (u.passwordExpired) throw new AccessDenied('passwordexpired', `username ${u.username}`);
   if (u.auth === 'nologin') throw new AccessDenied('nologin', `username ${u.username}`);
-  if (!deps.authz.has(u, `webservice/${protocol}:use`)) {
+  if (protocol !== null && !deps.authz.has(u, `webservice/${protocol}:use`)) {
     throw new AccessDenied('protocolcapability', `missing capability: webservice/${protocol}:use`);
   }
   return found;
@@ -227,7 +241,8 @@ export function checkService(deps: Deps, found: TokenAccess, ip: string): CallSe
     const a = found.authorisation;
     if (!a) throw new AccessDenied('usernotauthorised', `service ${s.shortname}`);
     if (a.validUntil !== null && a.validUntil < deps.now()) throw new AccessDenied('authorisationexpired');
-    if (!ipAllowed(a.ipRestriction, ip)) throw new AccessDenied('authorisationiprestricted', `IP ${ip || 'unknown'}`);
+    if (!ipRestrictionAllows(a.ipRestriction, ip))
+      throw new AccessDenied('authorisationiprestricted', `IP ${ip || 'unknown'}`);
   }
   return found.service;
 }
@@ -239,8 +254,10 @@ export function checkFunction(
   functionName: string,
   ip: string,
 ): { fn: ExternalFunction; service: CallService } {
+  // webservice/lib.php load_function_info(): `if (empty($this->functionname))`, so "0" too.
+  if (functionName === '' || functionName === '0') throw invalidParameter('Missing function name');
   const fn = deps.catalogue.get(functionName);
-  if (!fn) throw new AccessDenied('functionnotfound', `function ${functionName || '(none)'}`);
+  if (!fn) throw new AccessDenied('functionnotfound', `function ${functionName}`);
   if (!found.functions.set.has(fn.name)) throw new AccessDenied('functionnotinservice', `function ${fn.name}()`);
   return { fn, service: checkService(deps, found, ip) };
 }

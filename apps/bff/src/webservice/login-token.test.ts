@@ -71,11 +71,16 @@ const as = (
   service,
 });
 
-/** Moodle's refusal: HTTP 200, {"error", "errorcode"} and nothing else. */
+/**
+ * Moodle's refusal (core_renderer_ajax::fatal_error): HTTP 200, {"error", "errorcode",
+ * "stacktrace", "debuginfo", "reproductionlink"} in that order, the last three null when
+ * debugging is not at developer level.
+ */
 function expectRefused(res: LoginResponse, errorcode: string) {
   expect(res.body.errorcode, res.text).toBe(errorcode);
   expect(res.status).toBe(200);
-  expect(Object.keys(res.body).sort()).toEqual(['error', 'errorcode']);
+  expect(Object.keys(res.body)).toEqual(['error', 'errorcode', 'stacktrace', 'debuginfo', 'reproductionlink']);
+  expect(res.body).toMatchObject({ stacktrace: null, debuginfo: null, reproductionlink: null });
   expect(typeof res.body.error).toBe('string');
   expect(res.body.error.length).toBeGreaterThan(5);
 }
@@ -361,7 +366,7 @@ describe('limits', () => {
     const res = await login(as('student2'), { ip });
     expect(res.status).toBe(429);
     expect(res.body.errorcode).toBe('toomanyattempts');
-    expect(Object.keys(res.body).sort()).toEqual(['error', 'errorcode']);
+    expect(Object.keys(res.body)).toEqual(['error', 'errorcode', 'stacktrace', 'debuginfo', 'reproductionlink']);
     const retry = Number(res.headers.get('retry-after'));
     expect(Number.isInteger(retry)).toBe(true);
     expect(retry).toBeGreaterThan(0);

@@ -1,5 +1,5 @@
-import { ipAllowed } from '@gatehouse/shared';
-import { Hono } from 'hono';
+import { ipRestrictionAllows } from '@gatehouse/shared';
+import { type Context, Hono } from 'hono';
 import type { Deps } from '../deps';
 import { MOBILE_SERVICE } from '../features/services/builtin';
 import { findAuthorisation, findServiceByShortname } from '../features/services/services.repo';
@@ -9,8 +9,59 @@ import { checkPassword } from '../lib/password';
 import type { AppEnv } from '../types';
 import { ParamsError, rawRequest, readParams } from './params';
 
-/** Logins that each mint a token would pile them up: keep this many per user and service. */
+/**
+ * Logins that each mint a token would pile them up: keep this many per user and service (the
+ * ones used most recently). Moodle hands back the user's existing token instead; Gatehouse
+ * stores only hashes, so it cannot, and each login issues a new one.
+ */
 export const MAX_LOGIN_TOKENS = 20;
+
+/**
+ * JSON as PHP's json_encode writes it by default: "/" as "\/" and every character outside
+ * ASCII as a \u escape (lowercase hex, UTF-16 units), so the bytes are Moodle's.
+ */
+export function phpJson(value: unknown): string {
+  return JSON.stringify(value).replace(/[/\u0080-\uffff]/g, (ch) =>
+    ch === '/' ? '\\/' : `\\u${ch.charCodeAt(0).toString(16).padStart(4, '0')}`,
+  );
+}
+
+/**
+ * An error as Moodle's AJAX scripts answer it (lib/outputrenderers.php, core_renderer_ajax::
+ * fatal_error, through lib/setuplib.php's default_exception_handler and get_exception_info):
+ * {"error", "errorcode", "stacktrace", "debuginfo", "reproductionlink"}, the last three null
+ * unless debugging is at developer level. There debuginfo is the exception's with
+ * "\nError code: <errorcode>" appended (get_exception_info) and reproductionlink the site's
+ * address; the stack trace stays null (no stack trace leaves the server).
+ */
+function loginErrorBody(deps: Deps, errorcode: string, message: string): string {
+  const developer = deps.settings.get('debug') === 'developer';
+  return phpJson({
+    error: message,
+    errorcode,
+    stacktrace: null,
+    // No refusal here carries debug information of its own: what Moodle appends is all there is.
+    debuginfo: developer ? `\nError code: ${errorcode}` : null,
+    reproductionlink: developer ? `${deps.env.wwwroot}/` : null,
+  });
+}
+
+function loginJson(c: Context<AppEnv>, body: string, status: 200 | 404 | 429) {
+  return c.body(body, status, { 'Content-Type': 'application/json; charset=utf-8' });
+}
+
+/** A script under /login/ that does not exist: a 404 in login/token.php's error shape. */
+export function loginNotFound(deps: Deps, c: Context<AppEnv>): Response {
+  return loginJson(c, loginErrorBody(deps, 'filenotfound', 'Sorry, the requested file could not be found'), 404);
+}
+
+/** PHP's (int) of a request parameter (optional_param(…, PARAM_INT)): "1", " 2", "1e3" are not 0; "abc" is. */
+function phpInt(value: unknown): number {
+  if (typeof value === 'number') return Math.trunc(value) || 0;
+  if (typeof value !== 'string') return 0;
+  const m = /^[ \t\n\r\v\f]*([+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?)/.exec(value);
+  return m ? Math.trunc(Number(m[1])) || 0 : 0;
+}
 
 class LoginError extends Error {
   constructor(
@@ -24,8 +75,9 @@ class LoginError extends Error {
 
 /**
  * POST /login/token.php: Moodle's token endpoint. Same parameters, the same checks in the same
- * order, the same answers ({"token", "privatetoken"} or {"error", "errorcode"}), and HTTP 200
- * for refusals as Moodle does, except 429 when failed logins are rate limited.
+ * order, the same answers ({"token", "privatetoken"}, {"appsitecheck": "ok"} or Moodle's error
+ * shape, loginErrorBody), and HTTP 200 for refusals as Moodle does, except 429 when failed
+ * logins are rate limited.
  */
 export function loginTokenRoutes(deps: Deps) {
   const { db } = deps.store;
@@ -33,6 +85,11 @@ export function loginTokenRoutes(deps: Deps) {
     try {
       if (c.req.method !== 'POST' && c.req.method !== 'GET') throw new LoginError('invalidrequest', 'Use POST');
       const params = await readParams(rawRequest(c), { maxDepth: 2 });
+      if (!deps.settings.flag('enablewebservices')) {
+        throw new LoginError('enablewsdescription', 'Web services must be enabled in Advanced features.');
+      }
+      // The mobile app's site check: the site is there and its web services are on. Nothing else.
+      if (phpInt(params.appsitecheck) !== 0) return loginJson(c, '{"appsitecheck":"ok"}', 200);
       const str = (k: string) => (typeof params[k] === 'string' ? (params[k] as string) : '');
       const username = str('username').trim().toLowerCase();
       const password = str('password');
@@ -42,9 +99,6 @@ export function loginTokenRoutes(deps: Deps) {
       }
       if (!/^[a-zA-Z0-9_-]+$/.test(serviceName))
         throw new LoginError('invalidparameter', 'Invalid parameter value detected');
-      if (!deps.settings.flag('enablewebservices')) {
-        throw new LoginError('enablewsdescription', 'Web services must be enabled in Advanced features.');
-      }
       const ip = c.get('actor').ip;
       // The console's failed-login limits (one set for both logins), checked before the slow hash.
       const gate = await deps.limits.login.begin(username, ip);
@@ -101,7 +155,7 @@ export function loginTokenRoutes(deps: Deps) {
         }
         if (a.validUntil !== null && a.validUntil < deps.now())
           throw new LoginError('invalidtimedtoken', 'Invalid token - token expired');
-        if (!ipAllowed(a.ipRestriction, ip))
+        if (!ipRestrictionAllows(a.ipRestriction, ip))
           throw new LoginError('invalidiptoken', 'Invalid token - your IP is not supported');
       }
       const mayCreate =
@@ -114,10 +168,10 @@ export function loginTokenRoutes(deps: Deps) {
         );
       }
       const secret = await issueLoginToken(deps, { user, service, ip }, MAX_LOGIN_TOKENS);
-      return c.json({ token: secret, privatetoken: null }, 200);
+      return loginJson(c, phpJson({ token: secret, privatetoken: null }), 200);
     } catch (err) {
-      if (err instanceof LoginError) return c.json({ error: err.message, errorcode: err.errorcode }, err.status);
-      if (err instanceof ParamsError) return c.json({ error: err.message, errorcode: 'invalidparameter' }, 200);
+      if (err instanceof LoginError) return loginJson(c, loginErrorBody(deps, err.errorcode, err.message), err.status);
+      if (err instanceof ParamsError) return loginJson(c, loginErrorBody(deps, 'invalidparameter', err.message), 200);
       throw err;
     }
   });

@@ -89,7 +89,8 @@ describe.each([
     protocol: 'soap',
     type: 'text/xml',
     over: 256 * KiB,
-    answer: 500,
+    // Moodle's refusal before the call (send_error): HTTP 200, "Invalid token - token not found".
+    answer: 200,
     next: `${XML_DECL}<SOAP-ENV:Envelope xmlns:SOAP-ENV="http://schemas.xmlsoap.org/soap/envelope/"><SOAP-ENV:Body><core_webservice_get_site_info xmlns="urn:gatehouse:webservice"/></SOAP-ENV:Body></SOAP-ENV:Envelope>`,
   },
 ])('$protocol under the Node server', ({ protocol, type, over, answer, next: nextBody }) => {
@@ -100,11 +101,11 @@ describe.each([
       const path = `/webservice/${protocol}/server.php${protocol === 'rest' ? '?moodlewsrestformat=json' : ''}`;
       const refused = await send(agent, path, type, chunksOf(over));
       expect(refused.status, refused.text.slice(0, 300)).toBe(answer);
-      expect(refused.text).toMatch(protocol === 'rest' ? /too large/ : /invalidtoken/);
+      expect(refused.text).toMatch(protocol === 'rest' ? /too large/ : /invalidtoken|Invalid token/);
       // The next request goes out on the same connection, and is answered on it.
       const next = await send(agent, path, type, [Buffer.from(nextBody)]);
       expect(next.reusedSocket).toBe(true);
-      expect(next.text).toContain('invalidtoken');
+      expect(next.text).toMatch(/invalidtoken|Invalid token/);
       expect(connections - before).toBe(1);
     } finally {
       agent.destroy();

@@ -6,6 +6,7 @@
  */
 import { isUtf8 } from 'node:buffer';
 import { IncomingMessage } from 'node:http';
+import { PHP_KEY_ORDER } from '@gatehouse/shared';
 import type { HttpBindings } from '@hono/node-server';
 import type { Context } from 'hono';
 
@@ -50,12 +51,60 @@ function node(): Params {
   return Object.create(null) as Params;
 }
 
-/** Builds nested parameters from flat bracket-notation pairs. */
+/**
+ * A canonical array index ("0", "7", not "07" or "-1"): the keys JavaScript enumerates first,
+ * in ascending order, whatever order they were set in. PHP reads the same keys as integers and
+ * keeps them in insertion order.
+ */
+function indexOf(k: string): number {
+  const n = k.length;
+  if (n === 0 || n > 10) return -1;
+  const c = k.charCodeAt(0);
+  if (c < 48 || c > 57 || (c === 48 && n > 1)) return -1;
+  for (let i = 1; i < n; i++) {
+    const d = k.charCodeAt(i);
+    if (d < 48 || d > 57) return -1;
+  }
+  const v = Number(k);
+  return v < 4294967295 ? v : -1;
+}
+
+/** What fromPairs knows of a node's keys, for PHP's next index and its key order. */
+interface KeyState {
+  /** PHP's next free index for `a[]`: one past the largest integer key so far (0 at first). */
+  next: number;
+  /** A key that is not an index has been set: an index set after it is out of JavaScript's order. */
+  named: boolean;
+  /** Every key in insertion order, once that order is not JavaScript's. */
+  order?: string[];
+}
+
+/** Notes a key new to a nested node, before it is set. */
+function added(states: Map<Params, KeyState>, cur: Params, k: string): void {
+  const index = indexOf(k);
+  let st = states.get(cur);
+  if (!st) {
+    st = { next: 0, named: false };
+    states.set(cur, st);
+  }
+  if (st.order) st.order.push(k);
+  else if (index < 0) st.named = true;
+  else if (st.named || index < st.next - 1) st.order = [...Object.keys(cur), k];
+  if (index >= st.next) st.next = index + 1;
+}
+
+/**
+ * Builds nested parameters from flat bracket-notation pairs, as PHP builds $_GET and $_POST:
+ * `a[]` appends at one past the largest integer key, and where keys were set out of
+ * JavaScript's enumeration order (`values[2]=b&values[0]=a`) the node records PHP's order
+ * under PHP_KEY_ORDER, which the validator follows for a list.
+ */
 export function fromPairs(pairs: Iterable<[string, string]>, limits: ParamLimits = {}): Params {
   const maxDepth = limits.maxDepth ?? DEFAULT_LIMITS.maxDepth;
   const maxParams = limits.maxParams ?? DEFAULT_LIMITS.maxParams;
   const root = node();
-  const nextIndex = new WeakMap<Params, number>();
+  // Only nested nodes: the top level is a single structure, read by name.
+  const states = new Map<Params, KeyState>();
   let n = 0;
   for (const [key, value] of pairs) {
     if (++n > maxParams) throw new ParamsError(`Too many parameters (at most ${maxParams})`);
@@ -65,19 +114,15 @@ export function fromPairs(pairs: Iterable<[string, string]>, limits: ParamLimits
     for (let i = 0; i < path.length; i++) {
       let k = path[i] as string;
       const last = i === path.length - 1;
-      if (k === '' && i > 0) {
-        // a[]=x appends, like PHP; the next free index is remembered per node (O(1) a append).
-        let next = nextIndex.get(cur) ?? 0;
-        while (Object.hasOwn(cur, String(next))) next++;
-        nextIndex.set(cur, next + 1);
-        k = String(next);
-      }
+      // a[]=x appends, like PHP (O(1): the next index is remembered per node).
+      if (k === '' && i > 0) k = String(states.get(cur)?.next ?? 0);
+      const existing = cur[k];
+      if (existing === undefined && cur !== root) added(states, cur, k);
       if (last) {
-        if (typeof cur[k] === 'object' && cur[k] !== null)
+        if (typeof existing === 'object' && existing !== null)
           throw new ParamsError(`Parameter "${key}" conflicts with another parameter`);
         cur[k] = value;
       } else {
-        const existing = cur[k];
         if (existing === undefined) cur[k] = node();
         else if (typeof existing !== 'object' || existing === null) {
           throw new ParamsError(`Parameter "${key}" conflicts with another parameter`);
@@ -85,6 +130,9 @@ export function fromPairs(pairs: Iterable<[string, string]>, limits: ParamLimits
         cur = cur[k] as Params;
       }
     }
+  }
+  for (const [obj, st] of states) {
+    if (st.order) Object.defineProperty(obj, PHP_KEY_ORDER, { value: st.order });
   }
   return root;
 }

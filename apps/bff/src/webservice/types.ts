@@ -44,6 +44,8 @@ export function defineFunction<P extends ExternalSingle, R extends ExternalDescr
   example?: InferInput<P>;
   deprecated?: { since: string; replacedBy?: string };
   services?: readonly string[];
+  ajax?: boolean;
+  loginRequired?: boolean;
   execute(ctx: CallContext, params: Infer<P>): Returned<R> | Promise<Returned<R>>;
 }): ExternalFunction {
   const { capabilities: checks, ...rest } = def;

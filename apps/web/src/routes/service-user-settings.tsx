@@ -90,7 +90,7 @@ function SettingsForm({ service, authorised }: { service: ServiceDto; authorised
             autoComplete="off"
             spellCheck={false}
             placeholder="192.168.1.10, 10.0.0.0/8, 2001:db8::/32"
-            hint="Calls are accepted only from these addresses: IPv4 or IPv6 addresses and CIDR ranges, separated by commas. Leave empty for no restriction."
+            hint="Calls are accepted only from these addresses, separated by commas: IPv4 or IPv6 addresses, CIDR ranges (10.0.0.0/8), ranges in the last group (192.168.1.1-50) or partial addresses (10.0. for 10.0.*.*), as in Moodle. Leave empty for no restriction."
           />
           <ValidUntilField
             value={validUntil}

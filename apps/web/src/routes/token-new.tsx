@@ -245,7 +245,7 @@ function CreateTokenForm({ onCreated }: { onCreated: (c: TokenCreatedDto) => voi
               autoComplete="off"
               spellCheck={false}
               placeholder="192.168.1.10, 10.0.0.0/8"
-              hint="IPv4 or IPv6 addresses and CIDR ranges, separated by commas. Leave empty for no restriction."
+              hint="IPv4 or IPv6 addresses, CIDR ranges (10.0.0.0/8), ranges in the last group (192.168.1.1-50) or partial addresses (10.0. for 10.0.*.*), separated by commas, as in Moodle. Leave empty for no restriction."
             />
             <ValidUntilField
               value={validUntil}

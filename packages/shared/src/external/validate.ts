@@ -130,14 +130,29 @@ function isPlainObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
-/** Arrays may arrive as objects with keys 0..n-1 (PHP-style bracket forms): both are lists. */
+/**
+ * The order in which a PHP array's keys were inserted, where it differs from the order
+ * JavaScript enumerates an object's keys (integer keys first, ascending): set, not enumerable,
+ * by the protocol readers that build PHP arrays (`values[2]=b&values[0]=a`) on the objects
+ * they make.
+ */
+export const PHP_KEY_ORDER: unique symbol = Symbol.for('gatehouse.phpKeyOrder');
+
+/** The keys of an object in PHP's order: insertion order when a reader recorded it. */
+function keysOf(v: Record<string, unknown>): string[] {
+  const order = (v as { [PHP_KEY_ORDER]?: string[] })[PHP_KEY_ORDER];
+  return Array.isArray(order) ? order : Object.keys(v);
+}
+
+/**
+ * A list as Moodle's validate_parameters reads a multiple structure: any PHP array, its values
+ * in order and its keys dropped (`foreach ($params as $param) $result[] = …`). So an object from
+ * bracket fields with gaps (`values[0]=a&values[2]=b`, what http_build_query(array_filter(…))
+ * sends), starting at 1, or with string keys, is a list too.
+ */
 function asList(v: unknown): unknown[] | undefined {
   if (Array.isArray(v)) return v;
-  if (isPlainObject(v)) {
-    const keys = Object.keys(v);
-    for (let i = 0; i < keys.length; i++) if (keys[i] !== String(i)) return undefined;
-    return keys.map((k) => v[k]);
-  }
+  if (isPlainObject(v)) return keysOf(v).map((k) => v[k]);
   return undefined;
 }
 
@@ -207,7 +222,7 @@ function walk(kind: 'parameter' | 'response', desc: ExternalDescription, input: 
     path.pop();
   }
   if (kind === 'parameter') {
-    const unknown = Object.keys(obj).filter((k) => !Object.hasOwn(desc.keys, k));
+    const unknown = keysOf(obj).filter((k) => !Object.hasOwn(desc.keys, k));
     if (unknown.length)
       throw new ExternalValidationError(
         kind,

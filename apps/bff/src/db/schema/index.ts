@@ -2,6 +2,7 @@ export * from './audit';
 export * from './certifications';
 export * from './config';
 export * from './courses';
+export * from './files';
 export * from './hub';
 export * from './messaging';
 export * from './roles';

@@ -43,22 +43,3 @@ export const notes = sqliteTable(
   },
   (t) => [index('notes_user_idx').on(t.userId)],
 );
-
-/** Files in users' private file areas. */
-export const files = sqliteTable(
-  'files',
-  {
-    id: integer('id').primaryKey({ autoIncrement: true }),
-    userId: integer('user_id')
-      .notNull()
-      .references(() => users.id, { onDelete: 'cascade' }),
-    filearea: text('filearea').notNull().default('private'),
-    filepath: text('filepath').notNull().default('/'),
-    filename: text('filename').notNull(),
-    mimetype: text('mimetype').notNull().default('application/octet-stream'),
-    filesize: integer('filesize').notNull(),
-    content: text('content', { mode: 'text' }).notNull(),
-    timecreated: integer('timecreated').notNull(),
-  },
-  (t) => [index('files_user_idx').on(t.userId, t.filearea, t.filepath, t.filename)],
-);

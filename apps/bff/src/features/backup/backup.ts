@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, linkSync, readdirSync, renameSync, rmdirSync, statSync, unlinkSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import Database from 'better-sqlite3';
@@ -11,18 +11,24 @@ import {
   LOCK_FILE,
   lockDataFolder,
 } from '../../db/data-folder';
+import { CONTENT_HASH, DataFolderFileStore, fileStoreFor, pinContent } from '../files/file-store';
 import { loadServerSecret, parseServerSecret, replaceServerSecret } from '../tokens/server-secret';
 
 /**
  * Online, consistent backups with SQLite's backup API (the server keeps serving meanwhile),
  * and restores that check the file before they touch anything. A backup also carries the
  * server secret tokens are hashed under, without which no restored token would work: a backup
- * is a secret, as sensitive as the data folder itself, and is written 0600.
+ * is a secret, as sensitive as the data folder itself, and is written 0600. It carries the
+ * stored files' content too (the file store, GATEHOUSE_DATA/filedir), in a table of its own in
+ * chunks of 1 MiB: every content a row of the backed-up database uses, and nothing else.
  */
 export class BackupError extends Error {}
 
 const META = '_gatehouse_backup';
 const META_SQL = `CREATE TABLE ${META} (name TEXT PRIMARY KEY, value TEXT NOT NULL)`;
+const FILEDIR = '_gatehouse_backup_filedir';
+const FILEDIR_SQL = `CREATE TABLE ${FILEDIR} (contenthash TEXT NOT NULL, seq INTEGER NOT NULL, data BLOB NOT NULL, PRIMARY KEY (contenthash, seq)) WITHOUT ROWID`;
+const CHUNK = 1024 * 1024;
 const DB_FILE = 'gatehouse.db';
 
 const tmpSuffix = () => `${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
@@ -60,7 +66,11 @@ export async function backup(
   // Written beside the target, 0600 from its creation, and linked into place when complete:
   // never readable by others, never half-written under the final name.
   const tmp = join(folder, `.${basename(target)}.${tmpSuffix()}`);
+  // From before the snapshot until the content is copied, no content is removed from the file
+  // store (removals wait for the next sweep), so every content the snapshot's rows use is there.
+  let pin: { release: () => void } | undefined;
   try {
+    pin = pinContent(dataDir);
     ensurePrivateFile(tmp);
     const store = openStore(source);
     let pages: number;
@@ -77,10 +87,13 @@ export async function backup(
       copy
         .prepare(`INSERT INTO ${META} (name, value) VALUES ('token_secret', ?), ('created', ?)`)
         .run(secret, new Date().toISOString());
+      await copyContent(copy, dataDir);
       copy.pragma('journal_mode = DELETE');
     } finally {
       copy.close();
     }
+    pin.release();
+    pin = undefined;
     ensurePrivateFile(tmp);
     try {
       linkSync(tmp, target);
@@ -93,8 +106,46 @@ export async function backup(
     }
     return { pages, file: target };
   } finally {
+    pin?.release();
     removeQuietly(tmp);
     lock.release();
+  }
+}
+
+/** The content of every file the backup's rows use, streamed from the file store into the backup in chunks. */
+async function copyContent(copy: Database.Database, dataDir: string): Promise<void> {
+  copy.exec(FILEDIR_SQL);
+  const store = fileStoreFor(dataDir);
+  const hashes = copy
+    .prepare('SELECT DISTINCT contenthash FROM files WHERE contenthash IS NOT NULL ORDER BY contenthash')
+    .pluck()
+    .all() as string[];
+  const insert = copy.prepare(`INSERT INTO ${FILEDIR} (contenthash, seq, data) VALUES (?, ?, ?)`);
+  for (const hash of hashes) {
+    if (!CONTENT_HASH.test(hash) || store.size(hash) === undefined) {
+      throw new BackupError(
+        `The file store has no content ${hash}, which a stored file uses: the data folder's filedir is damaged`,
+      );
+    }
+    let seq = 0;
+    let pending: Buffer[] = [];
+    let pendingBytes = 0;
+    const flush = () => {
+      insert.run(hash, seq++, Buffer.concat(pending));
+      pending = [];
+      pendingBytes = 0;
+    };
+    for await (const chunk of store.read(hash)) {
+      let buf = chunk as Buffer;
+      while (buf.length) {
+        const take = Math.min(buf.length, CHUNK - pendingBytes);
+        pending.push(buf.subarray(0, take));
+        pendingBytes += take;
+        buf = buf.subarray(take);
+        if (pendingBytes === CHUNK) flush();
+      }
+    }
+    if (pendingBytes > 0 || seq === 0) flush();
   }
 }
 
@@ -140,6 +191,7 @@ function expectedState() {
     const fresh = openStore(':memory:', { optimize: false });
     try {
       fresh.sqlite.exec(META_SQL);
+      fresh.sqlite.exec(FILEDIR_SQL);
       expected = {
         schema: new Map(schemaRows(fresh.sqlite).map((r) => [r.name, r])),
         journal: journal(fresh.sqlite),
@@ -213,6 +265,8 @@ function verify(copy: Database.Database, file: string): { secret: Buffer; create
     );
   }
 
+  verifyContent(copy, refuse);
+
   const meta = copy.prepare(`SELECT name, value FROM ${META}`).raw().all() as [string, string][];
   const values = new Map(meta);
   if (meta.some(([name]) => name !== 'token_secret' && name !== 'created'))
@@ -231,6 +285,78 @@ function verify(copy: Database.Database, file: string): { secret: Buffer; create
     refuse('its creation time is missing or not an ISO 8601 time');
   }
   return { secret: secret as Buffer, created };
+}
+
+/**
+ * The files' content: every content hash a row uses is there, in chunks numbered from 0, and
+ * hashes (SHA-1) to its name with the size its rows give; there is no content no row uses.
+ * Read a chunk at a time.
+ */
+function verifyContent(copy: Database.Database, refuse: (why: string) => never): void {
+  const sizes = new Map<string, number>();
+  for (const [hash, size] of copy
+    .prepare('SELECT contenthash, filesize FROM files WHERE contenthash IS NOT NULL')
+    .raw()
+    .iterate() as Iterable<[unknown, number]>) {
+    if (typeof hash !== 'string' || !CONTENT_HASH.test(hash))
+      refuse(`a file has the content hash ${String(hash)}, which is not a SHA-1`);
+    const seen = sizes.get(hash);
+    if (seen !== undefined && seen !== size) refuse(`files with the content ${hash} give it different sizes`);
+    sizes.set(hash, size);
+  }
+  let current: string | null = null;
+  let sha1 = createHash('sha1');
+  let next = 0;
+  let bytes = 0;
+  const done = new Set<string>();
+  const finish = () => {
+    if (current === null) return;
+    if (sha1.digest('hex') !== current) refuse(`the stored content ${current} does not hash to its name`);
+    if (bytes !== sizes.get(current))
+      refuse(`the stored content ${current} is ${bytes} bytes, its files say ${sizes.get(current)}`);
+    done.add(current);
+  };
+  for (const [hash, seq, data] of copy
+    .prepare(`SELECT contenthash, seq, data FROM ${FILEDIR} ORDER BY contenthash, seq`)
+    .raw()
+    .iterate() as Iterable<[unknown, unknown, unknown]>) {
+    if (hash !== current) {
+      finish();
+      if (typeof hash !== 'string' || !sizes.has(hash)) refuse(`it holds content (${String(hash)}) that no file uses`);
+      current = hash as string;
+      sha1 = createHash('sha1');
+      next = 0;
+      bytes = 0;
+    }
+    if (seq !== next++ || !(data instanceof Uint8Array))
+      refuse(`the stored content ${current} has a missing or damaged chunk`);
+    sha1.update(data as Uint8Array);
+    bytes += (data as Uint8Array).length;
+  }
+  finish();
+  for (const hash of sizes.keys()) {
+    if (!done.has(hash)) refuse(`it has no content for ${hash}, which a file uses`);
+  }
+}
+
+/** Writes the backup's content into the data folder's file store (what is there already stays). */
+function restoreContent(copy: Database.Database, dataDir: string): number {
+  const store = new DataFolderFileStore(dataDir);
+  const hashes = copy.prepare(`SELECT DISTINCT contenthash FROM ${FILEDIR}`).pluck().all() as string[];
+  const chunks = copy.prepare(`SELECT data FROM ${FILEDIR} WHERE contenthash = ? ORDER BY seq`).pluck();
+  for (const hash of hashes) {
+    store.writeVerified(hash, chunks.iterate(hash) as Iterable<Uint8Array>);
+  }
+  return hashes.length;
+}
+
+/** Removes the content that no row of the restored database uses (the data folder's files from before). */
+function removeUnusedContent(db: Database.Database, dataDir: string): void {
+  const store = new DataFolderFileStore(dataDir);
+  const used = new Set(
+    db.prepare('SELECT DISTINCT contenthash FROM files WHERE contenthash IS NOT NULL').pluck().all() as string[],
+  );
+  for (const h of [...store.hashes()]) if (!used.has(h)) store.delete(h);
 }
 
 function countsOf(db: Database.Database): Counts {
@@ -302,7 +428,11 @@ export async function restore(
     let sessionsEnded = 0;
     try {
       checked = verify(copy, file);
+      // The content first: the database that follows names only content that is then in place.
+      restoreContent(copy, dataDir);
       copy.exec(`DROP TABLE ${META}`);
+      copy.exec(`DROP TABLE ${FILEDIR}`);
+      copy.exec('VACUUM');
       // Console sessions are not restored: one ended since the backup (a sign-out, a password
       // change, a suspension) must not come back to life. Everyone signs in again.
       sessionsEnded = copy.prepare('DELETE FROM sessions').run().changes;
@@ -324,6 +454,7 @@ export async function restore(
     let after: Counts;
     try {
       after = countsOf(restored.sqlite);
+      removeUnusedContent(restored.sqlite, dataDir);
     } finally {
       restored.sqlite.close();
     }

@@ -153,7 +153,8 @@ describe('the documents the server hands out', () => {
   });
 
   it("declares the validator's patterns as XML Schema types, and the values use them (WSDL)", async () => {
-    const res = await site.t.app.request(`/webservice/soap/server.php?wsdl=1&wstoken=${site.secret}`);
+    // The document/literal WSDL (the opt-in style) declares the patterns; Moodle's RPC/encoded one has none.
+    const res = await site.t.app.request(`/webservice/soap/server.php?wsdl=1&wstoken=${site.secret}&style=document`);
     expect(res.status).toBe(200);
     const wsdl = await res.text();
     for (const type of PATTERN_TYPES) {

@@ -1,51 +1,135 @@
-import { and, eq, sql } from 'drizzle-orm';
+import { and, eq, inArray, isNotNull, isNull, lt, sql } from 'drizzle-orm';
 import type { DbOrTx } from '../../db/client';
-import { files } from '../../db/schema';
+import { courseModules, files } from '../../db/schema';
 
-// The files of users' private and draft areas (the files table), as core_files_upload stores
-// them: a file's name is unique per user, area and path (Gatehouse stores no item id).
+// The files table: one row per stored file (Moodle's `files`), its content in the file store
+// under `contenthash`. No rules here: features/files/files.service.ts keeps them.
 
+export type FileRow = typeof files.$inferSelect;
 export type NewFileRow = typeof files.$inferInsert;
 
-/** Where a file lives: its user, area, path and name. */
+/** Where a file lives: Moodle's (contextid, component, filearea, itemid, filepath, filename). */
 export interface FilePlace {
-  userId: number;
+  contextid: number;
+  component: string;
   filearea: string;
+  itemid: number;
   filepath: string;
   filename: string;
 }
 
-/** The file at `place`, with its size in bytes. */
-export async function fileAt(db: DbOrTx, place: FilePlace): Promise<{ id: number; size: number } | undefined> {
-  return db
-    .select({ id: files.id, size: files.filesize })
-    .from(files)
-    .where(
-      and(
-        eq(files.userId, place.userId),
-        eq(files.filearea, place.filearea),
-        eq(files.filepath, place.filepath),
-        eq(files.filename, place.filename),
-      ),
-    )
-    .get();
+const at = (p: FilePlace) =>
+  and(
+    eq(files.contextid, p.contextid),
+    eq(files.component, p.component),
+    eq(files.filearea, p.filearea),
+    eq(files.itemid, p.itemid),
+    eq(files.filepath, p.filepath),
+    eq(files.filename, p.filename),
+  );
+
+/** The file at `place`. */
+export async function fileAt(db: DbOrTx, place: FilePlace): Promise<FileRow | undefined> {
+  return db.select().from(files).where(at(place)).get();
 }
 
-/** How many bytes a user's files take, over all their areas. */
+/** The files of an area in several contexts (course modules' contents), by context, path and name. */
+export async function filesInContexts(db: DbOrTx, contextids: readonly number[], filearea: string): Promise<FileRow[]> {
+  if (contextids.length === 0) return [];
+  return db
+    .select()
+    .from(files)
+    .where(and(inArray(files.contextid, [...contextids]), eq(files.filearea, filearea), isNotNull(files.contenthash)))
+    .orderBy(files.contextid, files.filepath, files.filename)
+    .all();
+}
+
+/** How many bytes a user's own files (private and draft areas) take. */
 export async function bytesOfUser(db: DbOrTx, userId: number): Promise<number> {
   return (
     db
       .select({ total: sql<number>`coalesce(sum(${files.filesize}), 0)` })
       .from(files)
-      .where(eq(files.userId, userId))
+      .where(and(eq(files.userId, userId), eq(files.component, 'user')))
       .get()?.total ?? 0
   );
 }
 
-export async function insertFile(tx: DbOrTx, row: NewFileRow): Promise<void> {
-  tx.insert(files).values(row).run();
+/** Whether a draft item id is in use in a user context. */
+export async function draftItemUsed(db: DbOrTx, contextid: number, itemid: number): Promise<boolean> {
+  return (
+    db
+      .select({ id: files.id })
+      .from(files)
+      .where(
+        and(
+          eq(files.contextid, contextid),
+          eq(files.component, 'user'),
+          eq(files.filearea, 'draft'),
+          eq(files.itemid, itemid),
+        ),
+      )
+      .limit(1)
+      .get() !== undefined
+  );
 }
 
-export async function deleteFile(tx: DbOrTx, id: number): Promise<void> {
-  tx.delete(files).where(eq(files.id, id)).run();
+export async function insertFile(tx: DbOrTx, row: NewFileRow): Promise<FileRow> {
+  return tx.insert(files).values(row).returning().get();
+}
+
+/** Deletes a file row; returns its content hash (null for a row still holding legacy content). */
+export async function deleteFile(tx: DbOrTx, id: number): Promise<{ contenthash: string | null } | undefined> {
+  return tx.delete(files).where(eq(files.id, id)).returning({ contenthash: files.contenthash }).get();
+}
+
+/** How many rows use a content hash. */
+export async function rowsUsing(db: DbOrTx, hash: string): Promise<number> {
+  return db.select({ n: sql<number>`count(*)` }).from(files).where(eq(files.contenthash, hash)).get()?.n ?? 0;
+}
+
+/** Every content hash a row uses. */
+export async function usedHashes(db: DbOrTx): Promise<Set<string>> {
+  const rows = db.selectDistinct({ h: files.contenthash }).from(files).where(isNotNull(files.contenthash)).all();
+  return new Set(rows.map((r) => r.h as string));
+}
+
+/** Rows written before the file store, their content still in the row (a few at a time). */
+export async function legacyRows(db: DbOrTx, limit: number): Promise<{ id: number; content: string }[]> {
+  return db
+    .select({ id: files.id, content: files.content })
+    .from(files)
+    .where(and(isNull(files.contenthash), isNotNull(files.content)))
+    .limit(limit)
+    .all() as { id: number; content: string }[];
+}
+
+export async function setContentHash(tx: DbOrTx, id: number, hash: string, size: number): Promise<void> {
+  tx.update(files).set({ contenthash: hash, content: null, filesize: size }).where(eq(files.id, id)).run();
+}
+
+/** Draft files older than `before` (Moodle purges draft areas after four days). */
+export async function staleDrafts(db: DbOrTx, before: number): Promise<{ id: number }[]> {
+  return db
+    .select({ id: files.id })
+    .from(files)
+    .where(and(eq(files.component, 'user'), eq(files.filearea, 'draft'), lt(files.timemodified, before)))
+    .all();
+}
+
+/** A course module by id, with what access to its files needs (read here: the courses repo has no lookup by id). */
+export async function moduleById(
+  db: DbOrTx,
+  cmid: number,
+): Promise<{ id: number; courseId: number; modname: string; visible: boolean } | undefined> {
+  return db
+    .select({
+      id: courseModules.id,
+      courseId: courseModules.courseId,
+      modname: courseModules.modname,
+      visible: courseModules.visible,
+    })
+    .from(courseModules)
+    .where(eq(courseModules.id, cmid))
+    .get();
 }

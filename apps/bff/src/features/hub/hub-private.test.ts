@@ -79,7 +79,7 @@ describe('a private hub', () => {
       ['hub_get_courses', [{ search: 'secret' }]],
     ] as const) {
       const r = await rpc(t, fn, [...args], leaked);
-      expect(r.fault, `${fn}: ${r.text}`).toMatchObject({ faultCode: 403, errorcode: 'accessexception' });
+      expect(r.fault, `${fn}: ${r.text}`).toMatchObject({ faultCode: 23000021, errorcode: 'accessexception' });
       expect(r.text).not.toContain('Secret syllabus');
       expect(r.text).not.toContain('Was public');
     }

@@ -1,6 +1,7 @@
 import { createRequire } from 'node:module';
 import { Readable } from 'node:stream';
 import type { Client, TestApp } from '../../test/helpers';
+import { splitFaultString } from '../../test/xmlrpc-faults';
 
 // Hub calls as a Moodle site makes them (XML-RPC, the token in the URL), sent through
 // app.request so that each call can come from its own client address. The body is the npm
@@ -17,7 +18,8 @@ const Deserializer = require('xmlrpc/lib/deserializer') as new () => {
 export interface RpcAnswer<T = unknown> {
   status: number;
   value?: T;
-  fault?: { faultCode: number; faultString: string; errorcode?: string; exception?: string };
+  /** Moodle's fault; errorcode is read from the end of faultString, where Moodle puts it. */
+  fault?: { faultCode: number; faultString: string; errorcode: string };
   text: string;
 }
 
@@ -46,8 +48,7 @@ export async function rpc<T = unknown>(
           fault: {
             faultCode: f.faultCode,
             faultString: f.faultString,
-            errorcode: text.match(/<name>errorcode<\/name><value><string>([^<]*)</)?.[1],
-            exception: text.match(/<name>exception<\/name><value><string>([^<]*)</)?.[1],
+            errorcode: splitFaultString(f.faultString).errorcode,
           },
         });
       } else if (err) reject(err);

@@ -13,15 +13,25 @@ const catalogue = createCatalogue(FUNCTIONS);
 // External services, their functions and their authorised users, through the console API as a
 // site administrator (and refused to a manager, who lacks moodle/site:config).
 
+// What both Moodle Mobile apps call (issue 16, section 6), the seed-era app's legacy names included.
 const MOBILE_FUNCTIONS = [
   'core_course_get_contents',
   'core_enrol_get_users_courses',
   'core_files_upload',
+  'core_get_component_strings',
   'core_message_get_messages',
   'core_message_send_instant_messages',
   'core_notes_create_notes',
   'core_user_get_users_by_field',
   'core_webservice_get_site_info',
+  'moodle_enrol_get_users_courses',
+  'moodle_message_send_instantmessages',
+  'moodle_notes_create_notes',
+  'moodle_webservice_get_siteinfo',
+  'tool_mobile_call_external_functions',
+  'tool_mobile_get_config',
+  'tool_mobile_get_plugins_supporting_mobile',
+  'tool_mobile_get_public_config',
 ];
 
 let t: TestApp;
@@ -130,6 +140,10 @@ describe('listing', () => {
     });
     expect(res.body.filter((f: { deprecated: boolean }) => f.deprecated).map((f: { name: string }) => f.name)).toEqual([
       'moodle_group_create_groups',
+      'moodle_webservice_get_siteinfo',
+      'moodle_enrol_get_users_courses',
+      'moodle_notes_create_notes',
+      'moodle_message_send_instantmessages',
     ]);
   });
 
@@ -599,7 +613,10 @@ describe('authorised users', () => {
     ['IPv6 addresses', '2001:db8::1, ::1', '2001:db8::1, ::1'],
     ['an IPv6 CIDR range', '2001:db8::/32', '2001:db8::/32'],
     ['a mix', '192.168.1.10, 10.0.0.0/8,2001:db8::/32 , fe80::1', '192.168.1.10, 10.0.0.0/8, 2001:db8::/32, fe80::1'],
-  ])('settings: IP restriction with %s is stored normalised', async (_label, input, stored) => {
+    // Every form Moodle's address_in_subnet reads, kept as typed.
+    ['ranges in the last group', '192.168.1.1-50,2001:DB8::1-ff', '192.168.1.1-50, 2001:DB8::1-ff'],
+    ['partial addresses', '10.0., 172.16', '10.0., 172.16'],
+  ])('settings: IP restriction with %s is stored with its entries as typed', async (_label, input, stored) => {
     const res = await admin.patch(`/api/services/${restricted}/users/${student}`, { ipRestriction: input });
     expect(res.status).toBe(200);
     expect(res.body).toMatchObject({ user: { id: student }, ipRestriction: stored });
@@ -611,7 +628,7 @@ describe('authorised users', () => {
     expect(row?.ipRestriction).toBe(stored);
   });
 
-  it.each([['not-an-ip'], ['300.1.2.3'], ['10.0.0.0/33'], ['2001:db8::/129'], ['10.0.0.1-20'], ['2001:db8:::1']])(
+  it.each([['not-an-ip'], ['300.1.2.3'], ['10.0.0.0/33'], ['2001:db8::/129'], ['10.0.0.50-20'], ['2001:db8::/32/4']])(
     'settings: refuses the entry %s (400, the entry named) and keeps the old value',
     async (bad) => {
       await admin.patch(`/api/services/${restricted}/users/${student}`, { ipRestriction: '10.9.9.9' });
@@ -628,14 +645,13 @@ describe('authorised users', () => {
   );
 
   it.each([
-    // Moodle reads "192.168" as the prefix 192.168.*.*; ipaddr.js reads it as 192.0.0.168. A
-    // leading zero is read as octal ("010.0.0.1" is 8.0.0.1). Either silently restricts to an
-    // address the administrator never wrote: such entries must be refused.
-    ['192.168'],
-    ['010.0.0.1'],
+    // ipaddr.js would read "3232235777" as 192.168.1.1 and "192.168/16" as 192.0.0.168/16;
+    // Moodle's address_in_subnet reads neither as anything, so they are refused. ("192.168" and
+    // "010.0.0.1" are read as Moodle reads them: the prefix 192.168.*.* and 10.0.0.1.)
     ['3232235777'],
     ['192.168/16'],
-  ])('settings: refuses the ambiguous IPv4 shorthand %s instead of reading it as another address', async (bad) => {
+    ['0x0a.0.0.1'],
+  ])('settings: refuses the IPv4 shorthand %s instead of reading it as another address', async (bad) => {
     const res = await admin.patch(`/api/services/${restricted}/users/${student}`, { ipRestriction: bad });
     expect(res.status).toBe(400);
     expect(errorOf(res).fields?.ipRestriction).toContain(bad);

@@ -162,15 +162,15 @@ export async function serviceIdsWithVisibleTokensOf(db: DbOrTx, userId: number):
   );
 }
 
-/** A user's tokens of one origin for one service, newest first. */
-export async function tokenIdsNewestFirst(
+/** A user's tokens of one origin for one service: id, last access and creation time, newest first. */
+export async function tokenUsesOf(
   db: DbOrTx,
   userId: number,
   serviceId: number,
   origin: TokenRow['origin'],
-): Promise<number[]> {
+): Promise<{ id: number; lastAccess: number | null; timecreated: number }[]> {
   return db
-    .select({ id: externalTokens.id })
+    .select({ id: externalTokens.id, lastAccess: externalTokens.lastAccess, timecreated: externalTokens.timecreated })
     .from(externalTokens)
     .where(
       and(
@@ -180,8 +180,7 @@ export async function tokenIdsNewestFirst(
       ),
     )
     .orderBy(desc(externalTokens.id))
-    .all()
-    .map((r) => r.id);
+    .all();
 }
 
 /** Visible tokens per service id. */

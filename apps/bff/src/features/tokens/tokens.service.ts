@@ -16,8 +16,8 @@ import {
   findUser,
   insertToken,
   type TokenRow,
-  tokenIdsNewestFirst,
   tokenPage,
+  tokenUsesOf,
   type UserRow,
 } from './tokens.repo';
 import { invalidateTokens } from './tokens-of';
@@ -132,6 +132,8 @@ export interface IssueTokenInput {
   creatorId: number | null;
   origin: TokenRow['origin'];
   hidden?: boolean;
+  /** Its last access to begin with (login/token.php sets it to the time of issue, as Moodle does). */
+  lastAccess?: number;
 }
 
 /**
@@ -158,6 +160,7 @@ export async function issueToken(
     origin: input.origin,
     hidden: input.hidden ?? false,
     timecreated: deps.now(),
+    lastAccess: input.lastAccess ?? null,
   });
   w.invalidate({ kind: 'token', id: tokenHash });
   return { id, secret };
@@ -294,9 +297,18 @@ export async function issueLoginToken(
       validUntil: now + Number(deps.settings.get('tokenduration')),
       creatorId: user.id,
       origin: 'login',
+      lastAccess: now,
     });
-    const older = (await tokenIdsNewestFirst(tx, user.id, service.id, 'login')).slice(keep);
-    invalidateTokens(w, await deleteTokensById(tx, older));
+    // Past the cap, the tokens used least recently end (the calls not yet written count too;
+    // one never used counts from its creation), not the oldest: an app still in use keeps its token.
+    const lastUse = (r: { id: number; lastAccess: number | null; timecreated: number }) =>
+      Math.max(r.lastAccess ?? r.timecreated, deps.usage.peek(r.id)?.lastAccess ?? 0);
+    const leastUsed = (await tokenUsesOf(tx, user.id, service.id, 'login'))
+      .map((r) => ({ id: r.id, used: lastUse(r) }))
+      .sort((a, b) => b.used - a.used || b.id - a.id)
+      .slice(keep)
+      .map((r) => r.id);
+    invalidateTokens(w, await deleteTokensById(tx, leastUsed));
     w.audit(
       { id: user.id, username: user.username, ip },
       {

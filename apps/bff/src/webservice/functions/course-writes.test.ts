@@ -67,13 +67,13 @@ describe('course and group writes', () => {
     expect(audits('course.create', 'RACE1')).toHaveLength(1);
   });
 
-  it('gives one of two simultaneous calls a group name, the other groupexistforcourse', async () => {
+  it('gives one of two simultaneous calls a group name, the other invalidparameter (the name is taken)', async () => {
     const cs = courseId('CS101') as number;
     const make = () =>
       callFunction(t.deps, 'core_group_create_groups', 'teacher', {
         groups: [{ courseid: cs, name: 'Race group', description: '' }],
       });
-    expect(await settle([make(), make()])).toEqual(['groupexistforcourse', 'ok']);
+    expect(await settle([make(), make()])).toEqual(['invalidparameter', 'ok']);
     const made = db()
       .select()
       .from(groups)

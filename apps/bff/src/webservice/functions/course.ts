@@ -13,6 +13,7 @@ import {
   sectionsOf,
 } from '../../features/courses/courses.repo';
 import { findEnrolment } from '../../features/enrolments/enrolments.repo';
+import { moduleContentsOf } from '../../features/files/files.service';
 import { moodleError } from '../exceptions';
 import { type CallContext, defineFunction, perRecord } from '../types';
 import { actorOf, requireCourse, SITEID, siteUrl, validateFormat } from './common';
@@ -286,6 +287,10 @@ function parseOptions(options: Infer<typeof getContentsParameters>['options']) {
     return Number(v);
   };
   for (const { name, value: v } of options) {
+    // The seed era's Moodle Mobile app sends options[0][name]=&options[0][value]= with every call:
+    // Moodle 2.2-2.8 ignored options, Moodle 2.9+ refuses an empty name. Gatehouse, serving that
+    // app, ignores an option with an empty name (a deliberate difference from 2.9+).
+    if (name === '') continue;
     if (!(OPTION_NAMES as readonly string[]).includes(name)) {
       throw moodleError('errorinvalidparam', `Invalid parameter: ${name} (options are ${OPTION_NAMES.join(', ')})`);
     }
@@ -379,6 +384,8 @@ const getContents = defineFunction({
     const base = siteUrl(ctx);
     const sections = await sectionsOf(db, course.id);
     const modules = await modulesOf(db, course.id);
+    // A module's stored files (a resource's, a page's index.html), with URLs that download with the token.
+    const files = await moduleContentsOf(ctx.deps, modules);
     return sections
       .filter((s) => s.visible || canUpdate)
       .filter((s) => opts.sectionid === undefined || s.id === opts.sectionid)
@@ -427,7 +434,9 @@ const getContents = defineFunction({
                         },
                       ],
                     }
-                  : {}),
+                  : files.has(m.id)
+                    ? { contents: files.get(m.id) }
+                    : {}),
               })),
       }));
   },

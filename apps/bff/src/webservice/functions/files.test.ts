@@ -1,3 +1,6 @@
+import { createHash } from 'node:crypto';
+import { readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
 import { and, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { files } from '../../db/schema';
@@ -54,7 +57,18 @@ describe('core_files_upload', () => {
       .where(and(eq(files.userId, t.ids.student as number), eq(files.filename, 'draft 1.txt')))
       .get();
     expect(row).toMatchObject({ filearea: 'private', filepath: '/essays/', mimetype: 'text/plain', filesize: 9 });
-    expect(Buffer.from(row?.content ?? '', 'base64').toString('utf8')).toBe('My essay\n');
+    // The content is in the file store, under its SHA-1, not in the row.
+    expect(row?.content).toBeNull();
+    expect(row?.contenthash).toBe(createHash('sha1').update('My essay\n').digest('hex'));
+    const stored = join(
+      t.deps.env.dataDir,
+      'filedir',
+      row?.contenthash?.slice(0, 2) ?? '',
+      row?.contenthash?.slice(2, 4) ?? '',
+      row?.contenthash ?? '',
+    );
+    expect(readFileSync(stored, 'utf8')).toBe('My essay\n');
+    expect(statSync(stored).mode & 0o777).toBe(0o600);
   });
 
   it('accepts the context by id and gives a draft upload a new item id', async () => {

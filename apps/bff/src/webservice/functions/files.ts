@@ -1,82 +1,24 @@
-import { randomInt } from 'node:crypto';
-import { SETTING_DEFS, single, value } from '@gatehouse/shared';
-import { withWrite } from '../../db/write';
-import { bytesOfUser, deleteFile, fileAt, insertFile } from '../../features/files/files.repo';
+import { single, value } from '@gatehouse/shared';
+import type { Staged } from '../../features/files/file-store';
+import { fileStoreOf, filesReady, storeFile, unusedDraftItemId } from '../../features/files/files.service';
+import { SERVER_MAX_UPLOAD_BYTES, type UploadLimits, uploadLimitsFor } from '../../features/files/limits';
+import { mimetypeOf } from '../../features/files/mimetypes';
 import { diskProbeOf, isDiskFull, LowDiskSpaceError, requireFreeSpace } from '../../lib/disk';
 import { invalidParameter, MoodleException, missingRecord, moodleError } from '../exceptions';
-import { DEFAULT_LIMITS } from '../params';
 import { type CallContext, defineFunction, perRecord } from '../types';
-import { parseContextId, siteUrl, userContextId } from './common';
+import { fullname, parseContextId, siteUrl, userContextId } from './common';
 
-/**
- * The largest file the server takes in one call whatever the settings say (Moodle's PHP
- * `upload_max_filesize`): its base64 form has to fit in a request body (4 MiB), with 64 KiB
- * left for the other parameters. 3,096,576 bytes.
- */
-export const SERVER_MAX_UPLOAD_BYTES = Math.floor((DEFAULT_LIMITS.maxBytes - 64 * 1024) / 4) * 3;
+export { SERVER_MAX_UPLOAD_BYTES } from '../../features/files/limits';
 
-/** Moodle's USER_CAN_IGNORE_FILE_SIZE_LIMITS. */
-const USER_CAN_IGNORE_FILE_SIZE_LIMITS = -1;
-
-export interface UploadLimits {
-  /** The largest file this user may upload now, in bytes (the server's limit for those who may ignore maxbytes). */
-  maxBytes: number;
-  /** As site info reports it (Moodle's get_user_max_upload_file_size): -1 when the user may ignore the limit. */
-  reportedMaxBytes: number;
-  /** The user's quota in bytes, or null when they hold moodle/user:ignoreuserquota. */
-  quota: number | null;
-}
-
-/**
- * The upload limits of the caller, as Moodle computes them: `maxbytes` (0 = the server's limit)
- * capped by the server's limit unless the user holds moodle/course:ignorefilesizelimits, and
- * `userquota` unless they hold moodle/user:ignoreuserquota (site administrators hold both).
- */
+/** The caller's upload limits (features/files/limits.ts). */
 export function uploadLimits(ctx: CallContext): UploadLimits {
-  const site = sizeSetting(ctx, 'maxbytes');
-  const max = site > 0 ? Math.min(site, SERVER_MAX_UPLOAD_BYTES) : SERVER_MAX_UPLOAD_BYTES;
-  const ignoreSize = ctx.hasCapability('moodle/course:ignorefilesizelimits');
-  return {
-    maxBytes: ignoreSize ? SERVER_MAX_UPLOAD_BYTES : max,
-    reportedMaxBytes: ignoreSize ? USER_CAN_IGNORE_FILE_SIZE_LIMITS : max,
-    quota: ctx.hasCapability('moodle/user:ignoreuserquota') ? null : sizeSetting(ctx, 'userquota'),
-  };
-}
-
-/** A size setting as a number; a value the rules refuse (written to the database by hand) counts as the default. */
-function sizeSetting(ctx: CallContext, name: 'maxbytes' | 'userquota'): number {
-  const def = SETTING_DEFS[name];
-  const v = ctx.deps.settings.get(name);
-  return Number(def.schema.safeParse(v).success ? v : def.default);
+  return uploadLimitsFor(ctx.deps, ctx.user);
 }
 
 const AREAS = ['private', 'draft'] as const;
 
-const MIME: Record<string, string> = {
-  txt: 'text/plain',
-  csv: 'text/csv',
-  html: 'text/html',
-  md: 'text/markdown',
-  pdf: 'application/pdf',
-  json: 'application/json',
-  zip: 'application/zip',
-  png: 'image/png',
-  jpg: 'image/jpeg',
-  jpeg: 'image/jpeg',
-  gif: 'image/gif',
-  svg: 'image/svg+xml',
-  mp3: 'audio/mpeg',
-  mp4: 'video/mp4',
-  doc: 'application/msword',
-  docx: 'application/vnd.openxmlformats-officedocument.wordprocessingml.document',
-  xlsx: 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet',
-  pptx: 'application/vnd.openxmlformats-officedocument.presentationml.presentation',
-};
-
-function mimetypeOf(filename: string): string {
-  const ext = filename.includes('.') ? filename.slice(filename.lastIndexOf('.') + 1).toLowerCase() : '';
-  return MIME[ext] ?? 'application/octet-stream';
-}
+/** What a stored file needs besides its content: its row, and the folders of the file store. */
+const ROW_BYTES = 4096;
 
 const codingError = (message: string) =>
   new MoodleException(
@@ -218,52 +160,57 @@ const upload = defineFunction({
     if (p.filearea === 'private') {
       if (itemid !== 0) throw invalidParameter('Files in the private area have item id 0');
     } else if (itemid === 0) {
-      itemid = randomInt(1, 1_000_000_000);
+      itemid = await unusedDraftItemId(ctx.deps, ctx.user.id);
     } else if (itemid < 0) {
       throw invalidParameter('Invalid draft item id');
     }
     const userId = ctx.user.id;
     const contextid = userContextId(userId);
-    const stored = content.toString('base64');
     try {
-      // The row is written twice (the WAL, then the database at the checkpoint).
-      requireFreeSpace(diskProbeOf(ctx.deps), 2 * stored.length);
+      // The content goes to the file store (GATEHOUSE_DATA/filedir), its row to the database.
+      requireFreeSpace(diskProbeOf(ctx.deps), content.length + ROW_BYTES);
     } catch (e) {
       if (e instanceof LowDiskSpaceError) throw noDiskSpace(e.message);
       throw e;
     }
+    const wait = filesReady(ctx.deps);
+    if (wait) await wait;
+    let staged: Staged;
     try {
-      await withWrite(ctx.deps, async (tx) => {
-        // Gatehouse stores no item id: a name is unique per area and path.
-        const existing = await fileAt(tx, { userId, filearea: p.filearea, filepath, filename });
-        if (existing && p.filearea === 'private')
-          throw fileException('filenameexist', `File name already exists: ${filename}`);
-        if (limits.quota !== null) {
-          // Counted over both areas: Gatehouse keeps draft files until they are replaced, so a
-          // quota on the private area alone would leave the draft area unbounded. Checked in the
-          // write's transaction, so two uploads at once cannot both take the last free bytes.
-          const used = await bytesOfUser(tx, userId);
-          const replaced = existing?.size ?? 0;
-          if (used - replaced + content.length > limits.quota)
-            throw overQuota(used - replaced, content.length, limits.quota);
-        }
-        if (existing) await deleteFile(tx, existing.id);
-        await insertFile(tx, {
+      staged = await fileStoreOf(ctx.deps).stage(
+        (async function* () {
+          yield content;
+        })(),
+      );
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOSPC')
+        throw noDiskSpace(`The file store is full: ${(e as Error).message}`);
+      throw e;
+    }
+    let outcome: Awaited<ReturnType<typeof storeFile>>;
+    try {
+      // A private file of that name is refused; a draft file of that name is replaced.
+      outcome = await storeFile(
+        ctx.deps,
+        staged,
+        {
+          place: { contextid, component: 'user', filearea: p.filearea, itemid, filepath, filename },
           userId,
-          filearea: p.filearea,
-          filepath,
-          filename,
           mimetype: mimetypeOf(filename),
-          filesize: content.length,
-          content: stored,
-          timecreated: ctx.now,
-        });
-      });
+          author: fullname(ctx.user),
+          license: 'unknown',
+          source: null,
+        },
+        { replace: p.filearea === 'draft', quota: limits.quota },
+      );
     } catch (e) {
       // SQLite ran out of room (the disk, or its page limit): the write is rolled back.
       if (isDiskFull(e)) throw noDiskSpace(`The database could not grow: ${(e as Error).message}`);
       throw e;
     }
+    if (!outcome.ok && outcome.reason === 'exists')
+      throw fileException('filenameexist', `File name already exists: ${filename}`);
+    if (!outcome.ok && outcome.reason === 'quota') throw overQuota(outcome.used, content.length, outcome.quota);
     const item = p.filearea === 'draft' ? `${itemid}` : '';
     const path = [contextid, 'user', p.filearea, item].filter((s) => s !== '').join('/');
     const url = `${siteUrl(ctx)}/webservice/pluginfile.php/${path}${encodeURI(filepath)}${encodeURIComponent(filename)}`;

@@ -68,11 +68,16 @@ describe('core_group_create_groups', () => {
     });
   });
 
-  it('reports a missing course', async () => {
+  it("reports a missing course with Moodle's context error", async () => {
     const e = await callError(t.deps, 'core_group_create_groups', 'teacher', {
       groups: [{ courseid: 9999, name: 'G', description: '' }],
     });
-    expect(e).toMatchObject({ exception: 'dml_missing_record_exception', errorcode: 'invalidrecord' });
+    // group/externallib.php create_groups(): validate_context() of context_course::instance(9999, IGNORE_MISSING).
+    expect(e).toMatchObject({ exception: 'moodle_exception', errorcode: 'errorcoursecontextnotvalid' });
+    expect(e.debuginfo).toBeUndefined();
+    expect(e.message).toBe(
+      'You cannot execute functions in the course context (course id:9999). The context error message was: Invalid parameter value detected',
+    );
   });
 
   it('rejects a duplicate name and creates none of the groups of the call', async () => {
@@ -83,10 +88,12 @@ describe('core_group_create_groups', () => {
         { courseid: cs, name: 'Group A', description: '' },
       ],
     });
+    // group/externallib.php: invalid_parameter_exception('Group with the same name already exists in the course').
     expect(e).toMatchObject({
-      exception: 'moodle_exception',
-      errorcode: 'groupexistforcourse',
-      message: 'Group with the same name already exists in the course',
+      exception: 'invalid_parameter_exception',
+      errorcode: 'invalidparameter',
+      message: 'Invalid parameter value detected',
+      debuginfo: 'Group with the same name already exists in the course',
     });
     expect(groupNames(cs)).not.toContain('Group D');
   });
@@ -138,7 +145,8 @@ describe('core_group_get_course_groups', () => {
 
   it('reports a missing course', async () => {
     const e = await callError(t.deps, 'core_group_get_course_groups', 'teacher', { courseid: 9999 });
-    expect(e.exception).toBe('dml_missing_record_exception');
+    expect(e).toMatchObject({ exception: 'moodle_exception', errorcode: 'errorcoursecontextnotvalid' });
+    expect(e.message).toContain('(course id:9999)');
   });
 });
 

@@ -1,5 +1,7 @@
 import { type Infer, multiple, single, value } from '@gatehouse/shared';
+import type { DbOrTx } from '../../db/client';
 import { withWrite } from '../../db/write';
+import { findCourse } from '../../features/courses/courses.repo';
 import {
   deleteGroup,
   type GroupRow,
@@ -11,7 +13,7 @@ import {
 } from '../../features/groups/groups.repo';
 import { invalidParameter, moodleError } from '../exceptions';
 import { type CallContext, defineFunction, perRecord } from '../types';
-import { actorOf, requireCourse, validateFormat } from './common';
+import { actorOf, validateFormat } from './common';
 
 const groupFields = {
   id: value('int', 'group record id'),
@@ -24,6 +26,20 @@ const groupFields = {
 };
 
 export const groupReturn = multiple(single(groupFields, 'group'));
+
+/**
+ * What group/externallib.php answers for a course that does not exist: context_course::instance
+ * (IGNORE_MISSING) gives false, validate_context(false) throws invalid_parameter_exception('Context
+ * does not exist'), and the function wraps that message in moodle_exception
+ * ('errorcoursecontextnotvalid', 'webservice', '', {message, courseid}).
+ */
+async function requireCourseContext(db: DbOrTx, courseid: number): Promise<void> {
+  if (await findCourse(db, courseid)) return;
+  throw moodleError(
+    'errorcoursecontextnotvalid',
+    `You cannot execute functions in the course context (course id:${courseid}). The context error message was: Invalid parameter value detected`,
+  );
+}
 
 const toGroup = (g: GroupRow) => ({
   id: g.id,
@@ -72,14 +88,12 @@ export async function createGroupsImpl(ctx: CallContext, { groups: list }: Infer
       const name = g.name.trim();
       if (!name) throw invalidParameter('Invalid group name');
       if (name.length > 254) throw invalidParameter('The group name is longer than 254 characters');
-      await requireCourse(tx, g.courseid);
+      // Moodle's order: the name, then the course's context, then the format, then the ID number.
       if ((await groupIdByName(tx, g.courseid, name)) !== undefined) {
-        throw moodleError(
-          'groupexistforcourse',
-          'Group with the same name already exists in the course',
-          `${name} in course ${g.courseid}`,
-        );
+        throw invalidParameter('Group with the same name already exists in the course');
       }
+      await requireCourseContext(tx, g.courseid);
+      const descriptionformat = validateFormat(g.descriptionformat);
       const idnumber = (g.idnumber ?? '').trim();
       if (idnumber && (await groupIdByIdnumber(tx, g.courseid, idnumber)) !== undefined) {
         throw moodleError('idnumbertaken', `ID number is already used for another group in the course (${idnumber})`);
@@ -88,7 +102,7 @@ export async function createGroupsImpl(ctx: CallContext, { groups: list }: Infer
         courseId: g.courseid,
         name,
         description: g.description,
-        descriptionformat: validateFormat(g.descriptionformat),
+        descriptionformat,
         enrolmentkey: g.enrolmentkey ?? '',
         idnumber,
         timecreated: now,
@@ -137,7 +151,7 @@ const getCourseGroups = defineFunction({
     // site-wide, so one check up front gives every record the same answer.
     ctx.requireCapability('moodle/course:managegroups', 'Manage groups');
     const db = ctx.deps.store.db;
-    await requireCourse(db, courseid);
+    await requireCourseContext(db, courseid);
     return (await groupsOfCourse(db, courseid)).map(toGroup);
   },
 });

@@ -6,7 +6,9 @@ import { FILES_FUNCTIONS } from './files';
 import { GROUP_FUNCTIONS } from './group';
 import { HUB_FUNCTIONS } from './hub';
 import { LEGACY_FUNCTIONS } from './legacy';
+import { LEGACY_MOBILE_FUNCTIONS } from './legacy-mobile';
 import { MESSAGE_FUNCTIONS } from './message';
+import { MOBILE_FUNCTIONS } from './mobile';
 import { NOTES_FUNCTIONS } from './notes';
 import { USER_FUNCTIONS } from './user';
 import { WEBSERVICE_FUNCTIONS } from './webservice';
@@ -23,5 +25,7 @@ export const FUNCTIONS: readonly ExternalFunction[] = [
   ...FILES_FUNCTIONS,
   ...CERTIFICATION_FUNCTIONS,
   ...HUB_FUNCTIONS,
+  ...MOBILE_FUNCTIONS,
   ...LEGACY_FUNCTIONS,
+  ...LEGACY_MOBILE_FUNCTIONS,
 ];

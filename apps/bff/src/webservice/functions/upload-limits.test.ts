@@ -2,6 +2,7 @@ import { eq, sql } from 'drizzle-orm';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { files } from '../../db/schema';
 import { SYSTEM_ACTOR } from '../../features/audit/audit.service';
+import { type FileStore, fileStoreFor, useFileStore } from '../../features/files/file-store';
 import { MIB, setDiskProbe, statfsProbe } from '../../lib/disk';
 import { SERVER_MAX_UPLOAD_BYTES } from './files';
 import { type CatalogueTest, callError, callFunction, makeCatalogueTest, setRoleCapability } from './test-helpers';
@@ -235,21 +236,34 @@ describe('core_files_upload: free disk space', () => {
         'The server is low on disk space, so the file was not stored. Ask the site administrator to free some space.',
     });
     expect(e.debuginfo).toMatch(
-      /^Not enough free disk space: \d+ bytes free, 2672 bytes needed plus a reserve of \d+ bytes/,
+      /^Not enough free disk space: \d+ bytes free, 5096 bytes needed plus a reserve of \d+ bytes/,
     );
     expect(filesOf('student')).toEqual(before);
   });
 
-  it('answers the same, and changes nothing, when SQLite itself cannot grow (SQLITE_FULL)', async () => {
-    const sqlite = t.deps.store.sqlite;
-    sqlite.pragma('wal_checkpoint(TRUNCATE)');
-    const pages = sqlite.pragma('page_count', { simple: true }) as number;
-    sqlite.pragma(`max_page_count = ${pages}`);
-    const before = filesOf('student');
-    // 200 KB of content needs new pages whatever free room the files table has left.
-    const e = await callError(t.deps, 'core_files_upload', 'student', upload('student', 'toobig.bin', 200_000));
-    expect(e).toMatchObject({ exception: 'file_exception', errorcode: 'storedfilecannotcreatefile' });
-    expect(e.debuginfo).toContain('database or disk is full');
-    expect(filesOf('student')).toEqual(before);
+  it('answers the same, and changes nothing, when the file store cannot write (ENOSPC)', async () => {
+    // The content goes to the file store (GATEHOUSE_DATA/filedir) now, not into SQLite: a store
+    // whose disk is full refuses the staging write.
+    const real = fileStoreFor(t.deps.env.dataDir);
+    const full: FileStore = {
+      ...real,
+      size: (h) => real.size(h),
+      read: (h, r) => real.read(h, r),
+      delete: (h) => real.delete(h),
+      hashes: () => real.hashes(),
+      stage: async () => {
+        throw Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' });
+      },
+    };
+    useFileStore(t.deps.env.dataDir, full);
+    try {
+      const before = filesOf('student');
+      const e = await callError(t.deps, 'core_files_upload', 'student', upload('student', 'toobig.bin', 200_000));
+      expect(e).toMatchObject({ exception: 'file_exception', errorcode: 'storedfilecannotcreatefile' });
+      expect(e.debuginfo).toContain('no space left on device');
+      expect(filesOf('student')).toEqual(before);
+    } finally {
+      useFileStore(t.deps.env.dataDir, real);
+    }
   });
 });

@@ -70,10 +70,12 @@ describe('core_user_create_users', () => {
         { username: 'student', password: 'Secret-pass-1', firstname: 'S', lastname: 'S', email: 's@example.com' },
       ],
     });
+    // user/externallib.php create_users(): invalid_parameter_exception('Username already exists: '.$user['username']).
     expect(e).toMatchObject({
-      exception: 'moodle_exception',
-      errorcode: 'usernameexists',
-      message: 'Username already exists: student',
+      exception: 'invalid_parameter_exception',
+      errorcode: 'invalidparameter',
+      message: 'Invalid parameter value detected',
+      debuginfo: 'Username already exists: student',
     });
     expect(row('newbie')).toBeUndefined();
   });
@@ -81,7 +83,7 @@ describe('core_user_create_users', () => {
   it('rejects the same username twice in one call', async () => {
     const u = { username: 'twin', createpassword: true, firstname: 'T', lastname: 'W', email: 't@example.com' };
     const e = await callError(t.deps, 'core_user_create_users', 'manager', { users: [u, u] });
-    expect(e.errorcode).toBe('usernameexists');
+    expect(e).toMatchObject({ errorcode: 'invalidparameter', debuginfo: 'Username already exists: twin' });
     expect(row('twin')).toBeUndefined();
   });
 
@@ -227,8 +229,13 @@ describe('core_user_get_users_by_field', () => {
       field: 'firstname',
       values: ['Sam'],
     });
-    expect(e1).toMatchObject({ exception: 'invalid_parameter_exception', errorcode: 'invalidparameter' });
-    expect(e1.debuginfo).toContain("The search field 'firstname' is not supported");
+    // user/externallib.php get_users_by_field(): coding_exception('invalid field parameter', …).
+    expect(e1).toMatchObject({
+      exception: 'coding_exception',
+      errorcode: 'codingerror',
+      message: 'Coding error detected, it must be fixed by a programmer: invalid field parameter',
+      debuginfo: "The search field 'firstname' is not supported, look at the web service documentation",
+    });
     const e2 = await callError(t.deps, 'core_user_get_users_by_field', 'manager', { field: 'id', values: ['12abc'] });
     expect(e2.exception).toBe('invalid_parameter_exception');
     const e3 = await callError(t.deps, 'core_user_get_users_by_field', 'manager', {

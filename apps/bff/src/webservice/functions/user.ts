@@ -13,7 +13,7 @@ import {
 import { deleteUserIn } from '../../features/users/users.service';
 import { DomainError } from '../../lib/errors';
 import { generatePassword, hashPassword } from '../../lib/password';
-import { invalidParameter, type MoodleException, missingRecord, moodleError } from '../exceptions';
+import { invalidParameter, MoodleException, missingRecord, moodleError } from '../exceptions';
 import { always, type CallContext, defineFunction, perRecord } from '../types';
 import { actorOf, fullname, profileImageUrl } from './common';
 
@@ -58,6 +58,13 @@ async function usernameTaken(ctx: CallContext, username: string, exceptId?: numb
 }
 
 // ---- core_user_create_users ------------------------------------------------------------------
+
+/**
+ * user/externallib.php create_users(): `throw new invalid_parameter_exception('Username already
+ * exists: '.$user['username'])`, also for the second of two equal usernames in one call (Moodle
+ * has created the first by then).
+ */
+const usernameExists = (username: string) => invalidParameter(`Username already exists: ${username}`);
 
 /** A user of the call, checked: to be created with a hash of `password`. */
 interface NewUser {
@@ -116,9 +123,7 @@ const createUsers = defineFunction({
     const prepared: NewUser[] = [];
     for (const u of list) {
       const username = checkUsername(u.username);
-      if (seen.has(username) || (await usernameTaken(ctx, username))) {
-        throw moodleError('usernameexists', `Username already exists: ${username}`);
-      }
+      if (seen.has(username) || (await usernameTaken(ctx, username))) throw usernameExists(username);
       seen.add(username);
       const auth = checkAuth(u.auth);
       if (u.password === undefined || u.password === '') {
@@ -146,9 +151,7 @@ const createUsers = defineFunction({
       const created: { id: number; username: string }[] = [];
       for (const [i, { password: _p, ...fields }] of prepared.entries()) {
         // Checked again inside the write: another call may have taken the name while the passwords were hashed.
-        if ((await userIdByUsername(tx, fields.username)) !== undefined) {
-          throw moodleError('usernameexists', `Username already exists: ${fields.username}`);
-        }
+        if ((await userIdByUsername(tx, fields.username)) !== undefined) throw usernameExists(fields.username);
         const row = await insertUser(tx, {
           ...fields,
           passwordHash: hashes[i] as string,
@@ -171,6 +174,15 @@ const createUsers = defineFunction({
 });
 
 // ---- core_user_get_users_by_field ------------------------------------------------------------
+
+/** Moodle's coding_exception($hint, $debuginfo): lang/en/debug.php codingerror. */
+const codingError = (hint: string, debuginfo: string) =>
+  new MoodleException(
+    'coding_exception',
+    'codingerror',
+    `Coding error detected, it must be fixed by a programmer: ${hint}`,
+    debuginfo,
+  );
 
 const SEARCH_FIELDS = ['id', 'idnumber', 'username', 'email'] as const;
 type SearchField = (typeof SEARCH_FIELDS)[number];
@@ -221,7 +233,11 @@ const getUsersByField = defineFunction({
   returns: multiple(userDescription),
   async execute(ctx, { field, values }) {
     if (!(SEARCH_FIELDS as readonly string[]).includes(field)) {
-      throw invalidParameter(`The search field '${field}' is not supported, look at the web service documentation`);
+      // user/externallib.php get_users_by_field(): throw new coding_exception('invalid field parameter', …).
+      throw codingError(
+        'invalid field parameter',
+        `The search field '${field}' is not supported, look at the web service documentation`,
+      );
     }
     const f = field as SearchField;
     const cleaned = cleanSearchValues(f, values);

@@ -1,4 +1,5 @@
 import { multiple, single, value } from '@gatehouse/shared';
+import { userPrivateAccessKey } from '../../features/files/user-key';
 import { defineFunction } from '../types';
 import { fullname, profileImageUrl, RELEASE, SITE_NAME, SITEID, siteUrl, VERSION } from './common';
 import { uploadLimits } from './files';
@@ -60,6 +61,7 @@ const getSiteInfo = defineFunction({
     userhomepage: value('int', 'the default home page for the user: 0 for the site home, 1 for dashboard', {
       optional: true,
     }),
+    userprivateaccesskey: value('alphanum', 'Private user access key for fetching files.', { optional: true }),
     siteid: value('int', 'Site course ID', { optional: true }),
     userissiteadmin: value('bool', 'Whether the user is a site admin or not', { optional: true }),
   }),
@@ -87,6 +89,8 @@ const getSiteInfo = defineFunction({
       userquota: limits.quota ?? 0,
       usermaxuploadfilesize: limits.reportedMaxBytes,
       userhomepage: 1,
+      // Moodle's get_user_key('core_files', $USER->id): the key of tokenpluginfile.php.
+      userprivateaccesskey: userPrivateAccessKey(ctx.deps.tokenSecret, u.id),
       siteid: SITEID,
       userissiteadmin: u.siteAdmin,
     };

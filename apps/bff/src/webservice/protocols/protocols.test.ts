@@ -10,6 +10,7 @@ import { assignRole, createRole } from '../../features/roles/roles.service';
 import { addServiceFunctions, createService } from '../../features/services/services.service';
 import { createAdminToken } from '../../features/tokens/tokens.service';
 import { makeTestApp, type TestApp } from '../../test/helpers';
+import { moodleFaultOf } from '../../test/xmlrpc-faults';
 
 // Every protocol, driven the way external systems drive it: REST with plain fetch (both formats,
 // both argument encodings), XML-RPC with the `xmlrpc` client from npm, SOAP with the `soap`
@@ -123,11 +124,11 @@ function xmlrpcCall(fn: string, params: unknown[], token = secret): Promise<unkn
 }
 
 async function soapClient(token = secret) {
-  return soap.createClientAsync(`${base}/webservice/soap/server.php?wsdl=1&wstoken=${token}`);
+  return soap.createClientAsync(`${base}/webservice/soap/server.php?wsdl=1&wstoken=${token}&style=document`);
 }
 
 async function soapRaw(fn: string, inner: string, token = secret) {
-  const res = await fetch(`${base}/webservice/soap/server.php?wstoken=${token}`, {
+  const res = await fetch(`${base}/webservice/soap/server.php?wstoken=${token}&style=document`, {
     method: 'POST',
     headers: { 'content-type': 'text/xml; charset=utf-8', soapaction: `urn:gatehouse:webservice#${fn}` },
     body: `<?xml version="1.0"?><soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/"><soap:Body><${fn} xmlns="urn:gatehouse:webservice">${inner}</${fn}></soap:Body></soap:Envelope>`,
@@ -321,20 +322,21 @@ describe('XML-RPC (xmlrpc client from npm)', () => {
     expect(list.map((g) => g.name)).toContain('XML-RPC group');
   });
 
-  it('answers a fault with the message, and the error code in the fault struct', async () => {
+  it("answers Moodle's fault: faultCode from the error code, faultString ending in | ERRORCODE: <code>", async () => {
+    // md5('invalidparameter') in base 10 as PHP's base_convert writes it, first 8 digits.
     await expect(
       xmlrpcCall('core_group_create_groups', [{ groups: [{ courseid: 'abc', name: 'x', description: '' }] }]),
     ).rejects.toMatchObject({
-      faultCode: 400,
-      faultString: 'Invalid parameter value detected',
+      faultCode: 29039061,
+      faultString: expect.stringMatching(
+        /^Invalid parameter value detected \| DEBUG INFO: .* \| ERRORCODE: invalidparameter$/,
+      ),
     });
     const raw = await fetch(`${base}/webservice/xmlrpc/server.php?wstoken=${secret}`, {
       method: 'POST',
       body: '<methodCall><methodName>x',
     });
-    const text = await raw.text();
-    expect(text).toContain('<fault>');
-    expect(text).toContain('<name>errorcode</name><value><string>invalidparameter</string></value>');
+    expect(moodleFaultOf(await raw.text())).toMatchObject({ faultCode: 29039061, errorcode: 'invalidparameter' });
   });
 
   it('refuses a DOCTYPE (no entity expansion) with a fault', async () => {
@@ -349,7 +351,9 @@ describe('XML-RPC (xmlrpc client from npm)', () => {
 
 // ---- SOAP -----------------------------------------------------------------------------------
 
-describe('SOAP (soap client from npm, reading the generated WSDL)', () => {
+// These drive the document/literal opt-in (`style=document`); Moodle's RPC/encoded contract, the
+// default, is tested in soap-moodle.test.ts.
+describe('SOAP document/literal (soap client from npm, reading the generated WSDL)', () => {
   it('serves a WSDL for the token’s service and calls functions through it', async () => {
     const client = await soapClient();
     const described = client.describe() as Record<string, Record<string, Record<string, unknown>>>;
@@ -382,13 +386,13 @@ describe('SOAP (soap client from npm, reading the generated WSDL)', () => {
   });
 
   it('refuses malformed XML and DOCTYPEs with a fault', async () => {
-    const malformed = await fetch(`${base}/webservice/soap/server.php?wstoken=${secret}`, {
+    const malformed = await fetch(`${base}/webservice/soap/server.php?wstoken=${secret}&style=document`, {
       method: 'POST',
       body: '<Envelope><Body>',
     });
     expect(malformed.status).toBe(500);
     expect(await malformed.text()).toContain('<faultcode>invalidparameter</faultcode>');
-    const xxe = await fetch(`${base}/webservice/soap/server.php?wstoken=${secret}`, {
+    const xxe = await fetch(`${base}/webservice/soap/server.php?wstoken=${secret}&style=document`, {
       method: 'POST',
       body: '<?xml version="1.0"?><!DOCTYPE x [<!ENTITY e SYSTEM "file:///etc/passwd">]><Envelope><Body><core_webservice_get_site_info>&e;</core_webservice_get_site_info></Body></Envelope>',
     });
@@ -416,9 +420,8 @@ async function outcomeOf(
   if (protocol === 'xmlrpc') {
     const res = await xmlrpcRaw(fn, token);
     if (res.status === 403 && res.text === '') return { forbidden: true };
-    const code = res.text.match(/<name>errorcode<\/name><value><string>([^<]*)</)?.[1] ?? 'none';
-    const debug = res.text.match(/<name>debuginfo<\/name><value><string>([^<]*)</)?.[1] ?? '';
-    return { errorcode: code, debuginfo: debug, status: res.status };
+    const fault = moodleFaultOf(res.text);
+    return { errorcode: fault?.errorcode ?? 'none', debuginfo: fault?.debuginfo ?? '', status: res.status };
   }
   const res = await soapRaw(fn, '', token);
   if (res.status === 403 && res.text === '') return { forbidden: true };
@@ -507,7 +510,7 @@ const CASES: Case[] = [
   {
     name: 'user is not confirmed',
     reason: 'usernotconfirmed',
-    errorcode: 'usernotconfirmed',
+    errorcode: 'wsaccessuserunconfirmed',
     arrange: () => setUser({ confirmed: false }),
     restore: () => setUser({ confirmed: true }),
   },
@@ -660,7 +663,9 @@ describe.each(['rest', 'xmlrpc', 'soap'] as const)('access-check chain over %s',
             student,
           ),
         ).rejects.toMatchObject({
-          faultCode: 403,
+          // Moodle's for nopermissions (the issue's example).
+          faultCode: 10340380,
+          faultString: expect.stringMatching(/ \| ERRORCODE: nopermissions$/),
         });
       } else {
         const res = await soapRaw(

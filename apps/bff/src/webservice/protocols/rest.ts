@@ -3,7 +3,7 @@ import type { Context } from 'hono';
 import type { AppEnv } from '../../types';
 import { tokenFrom } from '../access';
 import { DEFAULT_LIMITS, type Params, type RawRequest, readParams } from '../params';
-import type { ProtocolAdapter, PublicError } from './route';
+import type { ErrorStatus, ProtocolAdapter, PublicError } from './route';
 import { escapeXml } from './xml';
 
 /** Parameters that belong to the REST server, not to the function. */
@@ -52,11 +52,11 @@ function restXmlError(e: PublicError): string {
   )}</MESSAGE>\n${e.debuginfo ? `<DEBUGINFO>${escapeXml(e.debuginfo)}</DEBUGINFO>\n` : ''}</EXCEPTION>\n`;
 }
 
-function json(c: Context<AppEnv>, body: string, status: 200 | 400 | 413 | 500) {
+function json(c: Context<AppEnv>, body: string, status: ErrorStatus) {
   return c.body(body, status, { 'Content-Type': 'application/json; charset=utf-8' });
 }
 
-function xml(c: Context<AppEnv>, body: string, status: 200 | 400 | 413 | 500) {
+function xml(c: Context<AppEnv>, body: string, status: ErrorStatus) {
   return c.body(body, status, { 'Content-Type': 'application/xml; charset=utf-8' });
 }
 

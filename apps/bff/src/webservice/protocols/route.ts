@@ -12,8 +12,8 @@ import type { ExternalFunction } from '../types';
 /** An error as a client may see it (publicError): what an adapter encodes. */
 export type PublicError = ReturnType<typeof publicError>;
 
-/** The HTTP statuses a protocol answers an error with. */
-export type ErrorStatus = 200 | 400 | 413 | 500;
+/** The HTTP statuses a protocol answers an error with (404: no endpoint at that path). */
+export type ErrorStatus = 200 | 400 | 404 | 413 | 500;
 
 /**
  * A request the protocol cannot read as a call (an XML-RPC document that is not a methodCall, a
@@ -70,6 +70,37 @@ export interface ProtocolAdapter<Input, State = undefined> {
   encodeResult(c: Context<AppEnv>, state: State, fn: ExternalFunction, value: unknown): Response;
   /** The answer to an error; `state` is undefined when the request was not decoded. */
   encodeError(c: Context<AppEnv>, state: State | undefined, error: PublicError, status: ErrorStatus): Response;
+}
+
+/** The longest part of a client's path a not-found answer's debug information repeats. */
+const MAX_ECHOED_PATH = 200;
+
+/**
+ * Moodle's answer for a file or script that is not there (lang/en/error.php, filenotfound), with
+ * the path in the debug information (shown only when debugging is on).
+ */
+const fileNotFound = (path: string) =>
+  new MoodleException(
+    'moodle_exception',
+    'filenotfound',
+    'Sorry, the requested file could not be found',
+    `No web-service endpoint at ${path.slice(0, MAX_ECHOED_PATH)}`,
+  );
+
+/**
+ * The answer to a path in a protocol's folder that is no endpoint (/webservice/rest/nosuch.php,
+ * /webservice/xmlrpc/x): a 404 in the protocol's own shape (REST's exception in XML or JSON as
+ * moodlewsrestformat asks, an XML-RPC fault, a SOAP Fault), never the console's page.
+ */
+export function protocolNotFound<Input, State>(deps: Deps, adapter: ProtocolAdapter<Input, State>) {
+  return (c: Context<AppEnv>) => adapter.encodeError(c, undefined, publicError(deps, fileNotFound(c.req.path)), 404);
+}
+
+/** Any other Moodle script path that does not exist: Moodle's exception as JSON, 404. */
+export function webserviceNotFound(deps: Deps, c: Context<AppEnv>): Response {
+  return c.body(JSON.stringify(publicError(deps, fileNotFound(c.req.path))), 404, {
+    'Content-Type': 'application/json; charset=utf-8',
+  });
 }
 
 function invalidParameter(message: string): MoodleException {

@@ -1,104 +1,30 @@
-import { type ExternalDescription, PARAM_PATTERNS, xsdPattern } from '@gatehouse/shared';
+import type { ExternalDescription } from '@gatehouse/shared';
 import type { Context } from 'hono';
 import type { Deps } from '../../deps';
 import type { AppEnv } from '../../types';
-import { cachedToken, checkProtocol, checkService, checkToken, loadToken } from '../access';
+import { cachedToken, checkProtocol, checkService, checkToken, loadToken, type TokenRef } from '../access';
+import type { ServiceFunctions } from '../access-cache';
 import type { CallRequest } from '../call';
 import { readBodyLimited } from '../params';
 import type { ExternalFunction } from '../types';
-import { type ErrorStatus, type ProtocolAdapter, ProtocolRequestError, type PublicError } from './route';
+import type { ErrorStatus, ProtocolAdapter, PublicError } from './route';
+import { decodeRpcArgs, moodleFault, moodleSendError, rpcResponse, SoapRequestError } from './soap-encoded';
+import { buildDocumentWsdl, buildRpcWsdl, type PhpType, type RpcModel, rpcModel } from './soap-wsdl';
 import { child, escapeXml, MAX_ANONYMOUS_XML_BYTES, MAX_XML_BYTES, NS, parseXmlBody, type XNode } from './xml';
 
-class SoapRequestError extends ProtocolRequestError {}
+// SOAP 1.1 at /webservice/soap/server.php in two styles on one endpoint. By default Moodle's
+// contract: RPC/encoded, the WSDL as Moodle's wsdl.php writes it, answers and faults as PHP's
+// SoapServer writes them for Moodle (soap-encoded.ts). As an opt-in (`&style=document`),
+// Gatehouse's document/literal contract, which .NET and zeep prefer (below). A request to the
+// address of the document/literal WSDL (`style=document`) is read as document/literal; any other
+// one in the style its body is written in: document/literal when the body declares Gatehouse's
+// target namespace (urn:gatehouse:webservice, the one every document/literal operation is
+// qualified with), RPC/encoded otherwise (its namespace is the endpoint URL, or any URI a PHP
+// client without the WSDL was given).
 
-// ---- WSDL ------------------------------------------------------------------------------------
+// ---- document/literal ------------------------------------------------------------------------
 
-function xsdType(desc: ExternalDescription & { kind: 'value' }): string {
-  if (desc.type === 'int') return 'xsd:long';
-  if (desc.type === 'float') return 'xsd:double';
-  if (desc.type === 'bool') return 'xsd:boolean';
-  if (PARAM_PATTERNS[desc.type]) return `tns:PARAM_${desc.type.toUpperCase()}`;
-  return 'xsd:string';
-}
-
-/** The string types with a pattern, as simple types with the validator's own patterns (PARAM_PATTERNS). */
-const PATTERN_TYPES = Object.entries(PARAM_PATTERNS)
-  .map(
-    ([type, re]) =>
-      `<xsd:simpleType name="PARAM_${type.toUpperCase()}"><xsd:restriction base="xsd:string"><xsd:pattern value="${escapeXml(xsdPattern(re))}"/></xsd:restriction></xsd:simpleType>`,
-  )
-  .join('');
-
-/** An element declaration for a described value; `input` marks optional and defaulted keys as minOccurs=0. */
-function xsdElement(name: string, desc: ExternalDescription, input: boolean, occurs = ''): string {
-  const optional = desc.presence === 'optional' || (input && desc.presence === 'default');
-  const min = occurs || (optional ? ' minOccurs="0"' : '');
-  const doc = desc.desc
-    ? `<xsd:annotation><xsd:documentation>${escapeXml(desc.desc)}</xsd:documentation></xsd:annotation>`
-    : '';
-  if (desc.kind === 'value') {
-    const nillable = desc.allowNull ? ' nillable="true"' : '';
-    return `<xsd:element name="${name}" type="${xsdType(desc)}"${min}${nillable}>${doc}</xsd:element>`;
-  }
-  if (desc.kind === 'multiple') {
-    return `<xsd:element name="${name}"${min}>${doc}<xsd:complexType><xsd:sequence>${xsdElement('item', desc.content, input, ' minOccurs="0" maxOccurs="unbounded"')}</xsd:sequence></xsd:complexType></xsd:element>`;
-  }
-  const keys = Object.entries(desc.keys)
-    .map(([k, sub]) => xsdElement(k, sub, input))
-    .join('');
-  return `<xsd:element name="${name}"${min}>${doc}<xsd:complexType><xsd:sequence>${keys}</xsd:sequence></xsd:complexType></xsd:element>`;
-}
-
-/** WSDL 1.1, SOAP 1.1 document/literal (wrapped), for the functions of one service. */
-function buildWsdl(functions: readonly ExternalFunction[], location: string, serviceName: string): string {
-  const elements = functions
-    .map((f) => {
-      const params = Object.entries(f.parameters.keys)
-        .map(([k, d]) => xsdElement(k, d, true))
-        .join('');
-      const ret = f.returns ? xsdElement('return', f.returns, false) : '';
-      return `<xsd:element name="${f.name}"><xsd:complexType><xsd:sequence>${params}</xsd:sequence></xsd:complexType></xsd:element><xsd:element name="${f.name}Response"><xsd:complexType><xsd:sequence>${ret}</xsd:sequence></xsd:complexType></xsd:element>`;
-    })
-    .join('\n');
-  const messages = functions
-    .map(
-      (f) =>
-        `<message name="${f.name}Request"><part name="parameters" element="tns:${f.name}"/></message><message name="${f.name}Response"><part name="parameters" element="tns:${f.name}Response"/></message>`,
-    )
-    .join('\n');
-  const ops = functions
-    .map(
-      (f) =>
-        `<operation name="${f.name}"><documentation>${escapeXml(f.description)}</documentation><input message="tns:${f.name}Request"/><output message="tns:${f.name}Response"/></operation>`,
-    )
-    .join('\n');
-  const bindings = functions
-    .map(
-      (f) =>
-        `<operation name="${f.name}"><soap:operation soapAction="${NS.gatehouse}#${f.name}" style="document"/><input><soap:body use="literal"/></input><output><soap:body use="literal"/></output></operation>`,
-    )
-    .join('\n');
-  return `<?xml version="1.0" encoding="UTF-8"?>
-<definitions xmlns="${NS.wsdl}" xmlns:soap="${NS.wsdlSoap}" xmlns:xsd="${NS.xsd}" xmlns:tns="${NS.gatehouse}" targetNamespace="${NS.gatehouse}" name="${escapeXml(serviceName)}">
-<types><xsd:schema targetNamespace="${NS.gatehouse}" elementFormDefault="qualified">
-${PATTERN_TYPES}
-${elements}
-</xsd:schema></types>
-${messages}
-<portType name="GatehousePortType">
-${ops}
-</portType>
-<binding name="GatehouseBinding" type="tns:GatehousePortType"><soap:binding style="document" transport="${NS.soapHttp}"/>
-${bindings}
-</binding>
-<service name="GatehouseService"><port name="GatehousePort" binding="tns:GatehouseBinding"><soap:address location="${escapeXml(location)}"/></port></service>
-</definitions>
-`;
-}
-
-// ---- requests and responses ------------------------------------------------------------------
-
-/** Reads a function's arguments from the operation element, guided by the description. */
+/** Reads a function's arguments from a document/literal operation element, guided by the description. */
 export function decodeElement(node: XNode, desc: ExternalDescription): unknown {
   if (node.attrs.nil === 'true' || node.attrs.nil === '1') return null;
   if (desc.kind === 'value') {
@@ -141,13 +67,16 @@ function envelope(body: string): string {
   return `<?xml version="1.0" encoding="UTF-8"?>\n<SOAP-ENV:Envelope xmlns:SOAP-ENV="${NS.soapEnvelope}" xmlns:xsi="${NS.xsi}"><SOAP-ENV:Body>${body}</SOAP-ENV:Body></SOAP-ENV:Envelope>\n`;
 }
 
-function soapResponse(fn: ExternalFunction, value: unknown): string {
+function documentResponse(fn: ExternalFunction, value: unknown): string {
   const ret = fn.returns ? encodeElement('return', value, fn.returns) : '';
   return envelope(`<${fn.name}Response xmlns="${NS.gatehouse}">${ret}</${fn.name}Response>`);
 }
 
-/** A SOAP 1.1 fault: the Moodle error code as faultcode, the message as faultstring, all of it in detail. */
-function soapFault(e: PublicError): string {
+/**
+ * A document/literal fault (the `style=document` contract): the Moodle error code as faultcode,
+ * the message as faultstring, all of it in detail.
+ */
+function documentFault(e: PublicError): string {
   const detail = `<exception xmlns="${NS.gatehouse}"><exception>${escapeXml(e.exception)}</exception><errorcode>${escapeXml(
     e.errorcode,
   )}</errorcode><message>${escapeXml(e.message)}</message>${e.debuginfo ? `<debuginfo>${escapeXml(e.debuginfo)}</debuginfo>` : ''}</exception>`;
@@ -156,56 +85,166 @@ function soapFault(e: PublicError): string {
   );
 }
 
+/** A request's style, as decode found it: document/literal, or RPC/encoded with what its answer needs. */
+type SoapState = typeof DOCUMENT | RpcState;
+const DOCUMENT = { style: 'document' } as const;
+interface RpcState {
+  readonly style: 'rpc';
+  readonly deps: Deps;
+  readonly token: TokenRef | undefined;
+}
+
+// The target namespace as a namespace declaration's value, in either quotes. The parser keeps no
+// namespace declarations, so the body's bytes are searched (natively, once) instead.
+const GATEHOUSE_NS_DQ = Buffer.from(`"${NS.gatehouse}"`);
+const GATEHOUSE_NS_SQ = Buffer.from(`'${NS.gatehouse}'`);
+
+/** Whether a body declares Gatehouse's target namespace: a document/literal request. */
+function declaresGatehouse(body: Uint8Array): boolean {
+  const buf = Buffer.isBuffer(body) ? body : Buffer.from(body.buffer, body.byteOffset, body.byteLength);
+  return buf.indexOf(GATEHOUSE_NS_DQ) >= 0 || buf.indexOf(GATEHOUSE_NS_SQ) >= 0;
+}
+
+const xmlHeaders = { 'Content-Type': 'text/xml; charset=utf-8' };
+/** The headers of Moodle's own SOAP answers (webservice_soap_server::send_headers): the WSDL and send_error. */
+const moodleHeaders = {
+  'Content-Type': 'application/xml; charset=utf-8',
+  'Cache-Control': 'private, must-revalidate, pre-check=0, post-check=0, max-age=0',
+  Expires: 'Thu, 01 Jan 1970 00:00:00 GMT',
+  Pragma: 'no-cache',
+  'Accept-Ranges': 'none',
+  'Content-Disposition': 'inline; filename="response.xml"',
+};
+
 function xml(c: Context<AppEnv>, body: string, status: ErrorStatus) {
-  return c.body(body, status, { 'Content-Type': 'text/xml; charset=utf-8' });
+  return c.body(body, status, xmlHeaders);
 }
 
-/** Where SOAP clients send their calls: the public URL (GATEHOUSE_WWWROOT), never the request's Host. */
-function serviceAddress(deps: Deps, wstoken: string | null): string {
-  return `${deps.env.wwwroot}/webservice/soap/server.php${wstoken ? `?wstoken=${encodeURIComponent(wstoken)}` : ''}`;
+/** PHP's rawurlencode, as moodle_url writes the token into the endpoint URL. */
+function rawurlencode(s: string): string {
+  return encodeURIComponent(s).replace(/[!'()*]/g, (ch) => `%${ch.charCodeAt(0).toString(16).toUpperCase()}`);
 }
 
-/** `?wsdl=1`: the WSDL of the token's service, after the token's and the service's part of the chain. */
+/**
+ * Where SOAP clients send their calls, from the public URL (GATEHOUSE_WWWROOT), never the
+ * request's Host: Moodle's `server.php?wstoken=…` (also the RPC contract's namespace), without
+ * the query for a token sent in an Authorization header.
+ */
+function serviceAddress(deps: Deps, wstoken: string | null | undefined): string {
+  return `${deps.env.wwwroot}/webservice/soap/server.php${wstoken ? `?wstoken=${rawurlencode(wstoken)}` : ''}`;
+}
+
+const models = new WeakMap<ServiceFunctions, RpcModel>();
+const ownModels = new WeakMap<ExternalFunction, PhpType | null>();
+
+/** Moodle's model of a service's functions (struct class names depend on all of them), cached per function list. */
+function serviceModel(deps: Deps, functions: ServiceFunctions): RpcModel {
+  let model = models.get(functions);
+  if (!model) {
+    model = rpcModel(functions.list.map((n) => deps.catalogue.get(n)).filter((f): f is ExternalFunction => !!f));
+    models.set(functions, model);
+  }
+  return model;
+}
+
+/**
+ * How Moodle's WSDL types a function's return value. Only a structure's class name depends on
+ * the rest of the service (the classes are numbered across it), so only then is the token's
+ * service looked at; other returns are typed from the function alone.
+ */
+function returnType(state: RpcState, fn: ExternalFunction): PhpType | null {
+  if (fn.returns?.kind === 'single') {
+    const held = cachedToken(state.deps, state.token);
+    const method = held && serviceModel(state.deps, held.functions).byName.get(fn.name);
+    if (method) return method.returns;
+  }
+  let own = ownModels.get(fn);
+  if (own === undefined) {
+    own = rpcModel([fn]).methods[0]?.returns ?? null;
+    ownModels.set(fn, own);
+  }
+  return own;
+}
+
+const debugging = (deps: Deps) => deps.settings.get('debug') !== 'none';
+
+/**
+ * `?wsdl=1`: the WSDL of the token's service, after the token's and the service's part of the
+ * chain: Moodle's RPC/encoded one, or with `&style=document` Gatehouse's document/literal one
+ * (whose address carries `style=document`, so that refusals before a call is read answer in
+ * that style too).
+ */
 async function wsdlAnswer(deps: Deps, c: Context<AppEnv>, call: CallRequest, query: URLSearchParams) {
   checkProtocol(deps, 'soap');
   const found = checkToken(deps, 'soap', cachedToken(deps, call.token) ?? (await loadToken(deps, call.token)), call.ip);
   const service = checkService(deps, found, call.ip);
-  const fns = service.functions.map((n) => deps.catalogue.get(n)).filter((f): f is ExternalFunction => !!f);
-  const location = serviceAddress(deps, query.get('wstoken'));
-  return xml(c, buildWsdl(fns, location, `gatehouse_${service.shortname}`), 200);
+  const wstoken = query.get('wstoken');
+  if (query.get('style') === 'document') {
+    const fns = service.functions.map((n) => deps.catalogue.get(n)).filter((f): f is ExternalFunction => !!f);
+    const address = serviceAddress(deps, wstoken);
+    const location = `${address}${address.includes('?') ? '&' : '?'}style=document`;
+    return xml(c, buildDocumentWsdl(fns, location, `gatehouse_${service.shortname}`), 200);
+  }
+  return c.body(buildRpcWsdl(serviceModel(deps, found.functions), serviceAddress(deps, wstoken)), 200, moodleHeaders);
 }
 
 /**
- * /webservice/soap/server.php: SOAP 1.1 document/literal. `?wsdl=1` returns the WSDL of the
- * token's service, generated from the catalogue; faults carry Moodle's error codes (HTTP 500,
- * 413 for a body over the limit). The token (query string or Authorization header) is checked
- * before the body is read; a body without one is read only up to MAX_ANONYMOUS_XML_BYTES.
+ * /webservice/soap/server.php: SOAP 1.1, Moodle's RPC/encoded contract by default and
+ * document/literal as an opt-in, told apart by the request's body. `?wsdl=1` returns the WSDL
+ * of the token's service, generated from the catalogue. The token (query string or
+ * Authorization header) is checked before the body is read; a body without one is read only up
+ * to MAX_ANONYMOUS_XML_BYTES.
+ *
+ * HTTP statuses as Moodle's: a refusal before the call (the token's part of the chain, also for
+ * a WSDL request) is Moodle's send_error fault with 200; a fault during the call is 500 (413 for
+ * a body over the limit). The document/literal style answers every fault with 500 (or 413).
  */
-export const soap: ProtocolAdapter<Uint8Array> = {
+export const soap: ProtocolAdapter<Uint8Array, SoapState> = {
   protocol: 'soap',
   maxBytes: MAX_XML_BYTES,
   maxAnonymousBytes: MAX_ANONYMOUS_XML_BYTES,
   postOnly: 'SOAP calls are POST requests (or GET ?wsdl=1 for the WSDL)',
-  status: { refused: 500, invalid: 500 },
+  status: { refused: 200, invalid: 500 },
   answer(deps, c, call, query) {
     if (!query?.has('wsdl') || (c.req.method !== 'GET' && c.req.method !== 'HEAD')) return undefined;
     return wsdlAnswer(deps, c, call, query);
   },
   read: readBodyLimited,
-  decode(deps, _c, _request, body, call) {
+  decode(deps, c, _request, body, call) {
     const root = parseXmlBody(body);
     if (root.name !== 'Envelope') throw new SoapRequestError('The document is not a SOAP envelope');
-    const op = child(root, 'Body')?.children[0];
-    if (!op) throw new SoapRequestError('The SOAP body holds no operation');
+    const soapBody = child(root, 'Body');
+    const op = soapBody?.children[0];
+    if (!soapBody || !op) throw new SoapRequestError('The SOAP body holds no operation');
     call.functionName = op.name;
     const fn = deps.catalogue.get(op.name);
-    call.args = fn ? decodeStruct(op, fn.parameters.keys) : {};
-    return undefined;
+    if (c.req.query('style') === 'document' || declaresGatehouse(body)) {
+      call.args = fn ? decodeStruct(op, fn.parameters.keys) : {};
+      return DOCUMENT;
+    }
+    call.args = fn ? decodeRpcArgs(op, soapBody, fn.parameters) : {};
+    return { style: 'rpc', deps, token: call.token };
   },
-  encodeResult(c, _state, fn, value) {
-    return xml(c, soapResponse(fn, value), 200);
+  encodeResult(c, state, fn, value) {
+    if (state.style === 'document') return xml(c, documentResponse(fn, value), 200);
+    const namespace = serviceAddress(state.deps, c.req.query('wstoken'));
+    return xml(c, rpcResponse(fn.name, returnType(state, fn), value, namespace), 200);
   },
-  encodeError(c, _state, error, status) {
-    return xml(c, soapFault(error), status);
+  encodeError(c, state, error, status) {
+    // A refusal (200) is a 500 everywhere but before a call in Moodle's style; 404 and 413 stay.
+    const failed: ErrorStatus = status === 413 || status === 404 ? status : 500;
+    if (state?.style === 'document') return xml(c, documentFault(error), failed);
+    if (state) {
+      // A call without any token is refused by the chain after its body was read: still the
+      // token's part of the chain, which Moodle answers with send_error.
+      if (status === 200 && state.token === undefined && error.errorcode === 'invalidtoken')
+        return c.body(moodleSendError(error), 200, moodleHeaders);
+      return xml(c, moodleFault(error, debugging(state.deps)), failed);
+    }
+    // Not read as a call: a refusal before the body (status 200) or a body that is not a call.
+    if (c.req.query('style') === 'document') return xml(c, documentFault(error), failed);
+    if (status === 200) return c.body(moodleSendError(error), 200, moodleHeaders);
+    // What the request got wrong is Gatehouse's own finding: its message is always shown.
+    return xml(c, moodleFault(error, true), failed);
   },
 };

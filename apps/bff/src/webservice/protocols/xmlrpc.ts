@@ -1,10 +1,19 @@
+import { createHash } from 'node:crypto';
 import type { ExternalDescription } from '@gatehouse/shared';
 import type { Context } from 'hono';
 import type { Catalogue } from '../../deps';
 import type { AppEnv } from '../../types';
 import { readBodyLimited } from '../params';
 import { type ErrorStatus, type ProtocolAdapter, ProtocolRequestError, type PublicError } from './route';
-import { child, escapeXml, MAX_ANONYMOUS_XML_BYTES, MAX_XML_BYTES, parseXmlBody, type XNode } from './xml';
+import {
+  child,
+  escapeXml,
+  escapeXmlMarkup,
+  MAX_ANONYMOUS_XML_BYTES,
+  MAX_XML_BYTES,
+  parseXmlBody,
+  type XNode,
+} from './xml';
 
 class RpcError extends ProtocolRequestError {}
 
@@ -86,32 +95,77 @@ function encodeValue(value: unknown, desc: ExternalDescription | null): string {
 
 const HEAD = '<?xml version="1.0" encoding="UTF-8"?>\n';
 
-function member(name: string, value: string): string {
-  return `<member><name>${name}</name>${value}</member>`;
+/**
+ * PHP's base_convert($hex, 16, 10), as PHP computes it: digits accumulate in a 64-bit integer
+ * until the next would overflow it, then in a double (so the low digits of a large number are
+ * a double's, not the exact ones), and a double is written out by fmod and division by 10.
+ * Moodle's XML-RPC fault code is the first 8 digits of this for md5(errorcode).
+ */
+export function phpBaseConvertHexToDecimal(hex: string): string {
+  const LONG_MAX = 0x7fffffffffffffffn;
+  const cutoff = LONG_MAX / 16n;
+  const cutlim = LONG_MAX % 16n;
+  let num = 0n;
+  let fnum = 0;
+  let float = false;
+  for (const ch of hex) {
+    const c = Number.parseInt(ch, 16);
+    // PHP skips a character that is not a digit of the base.
+    if (Number.isNaN(c)) continue;
+    if (!float) {
+      const d = BigInt(c);
+      if (num < cutoff || (num === cutoff && d <= cutlim)) {
+        num = num * 16n + d;
+        continue;
+      }
+      fnum = Number(num);
+      float = true;
+    }
+    fnum = fnum * 16 + c;
+  }
+  if (!float) return num.toString(10);
+  // _php_math_zvaltobase: floor, then one digit per fmod(value, 10), dividing by 10 each time.
+  let value = Math.floor(fnum);
+  let out = '';
+  do {
+    out = String(Math.trunc(value % 10)) + out;
+    value /= 10;
+  } while (out.length < 64 && Math.abs(value) >= 1);
+  return out;
 }
 
-/** A numeric fault code (XML-RPC needs one), stable per kind of error. */
-function faultCode(e: PublicError): number {
-  if (
-    e.exception === 'webservice_access_exception' ||
-    e.errorcode === 'invalidtoken' ||
-    e.errorcode === 'nopermissions'
-  )
-    return 403;
-  if (e.errorcode === 'invalidparameter') return 400;
-  if (e.errorcode === 'invalidrecord') return 404;
-  if (e.errorcode === 'sitemaintenance') return 503;
-  return 500;
+/** Fault codes by error code: a handful of codes exist, each computed once. */
+const faultCodes = new Map<string, number>();
+
+/**
+ * Moodle's faultCode (webservice/xmlrpc/locallib.php, generate_error): the first 8 digits of
+ * base_convert(md5($errorcode), 16, 10) as an int, 404 when there is no error code.
+ */
+export function moodleFaultCode(errorcode: string): number {
+  if (!errorcode) return 404;
+  let code = faultCodes.get(errorcode);
+  if (code === undefined) {
+    code = Number(phpBaseConvertHexToDecimal(createHash('md5').update(errorcode).digest('hex')).slice(0, 8));
+    if (faultCodes.size < 1000) faultCodes.set(errorcode, code);
+  }
+  return code;
 }
 
+const FAULT_HEAD =
+  '<?xml version="1.0" encoding="UTF-8"?><methodResponse><fault><value><struct><member><name>faultCode</name><value><int>';
+const FAULT_STRING = '</int></value></member><member><name>faultString</name><value><string>';
+const FAULT_END = '</string></value></member></struct></value></fault></methodResponse>';
+
+/**
+ * Moodle's fault, byte for byte as PHP's xmlrpc_encode_request writes it with Moodle's options
+ * (encoding UTF-8, no white space, markup escaping): a struct of faultCode and faultString and
+ * nothing else. faultString is the message, then " | DEBUG INFO: <debuginfo>" when debugging
+ * shows it, then " | ERRORCODE: <errorcode>", where clients read the error code from.
+ */
 function faultXml(e: PublicError): string {
-  const str = (s: string) => `<value><string>${escapeXml(s)}</string></value>`;
-  return `${HEAD}<methodResponse><fault><value><struct>${member('faultCode', `<value><int>${faultCode(e)}</int></value>`)}${member(
-    'faultString',
-    str(e.message),
-  )}${member('errorcode', str(e.errorcode))}${member('exception', str(e.exception))}${
-    e.debuginfo ? member('debuginfo', str(e.debuginfo)) : ''
-  }</struct></value></fault></methodResponse>\n`;
+  const debug = e.debuginfo ? ` | DEBUG INFO: ${e.debuginfo}` : '';
+  const text = e.errorcode ? `${e.message}${debug} | ERRORCODE: ${e.errorcode}` : e.message;
+  return `${FAULT_HEAD}${moodleFaultCode(e.errorcode)}${FAULT_STRING}${escapeXmlMarkup(text)}${FAULT_END}`;
 }
 
 /**

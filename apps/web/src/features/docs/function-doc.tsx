@@ -23,7 +23,12 @@ const EXAMPLES: { id: keyof FunctionExamplesDto; label: string; protocol: Protoc
     note: 'The same call with the arguments as a JSON body.',
   },
   { id: 'xmlrpc', label: 'XML-RPC', protocol: 'xmlrpc', note: 'An XML-RPC methodCall with one struct of arguments.' },
-  { id: 'soap', label: 'SOAP', protocol: 'soap', note: 'A SOAP 1.1 document/literal envelope.' },
+  {
+    id: 'soap',
+    label: 'SOAP',
+    protocol: 'soap',
+    note: "A SOAP 1.1 document/literal envelope, the opt-in style that .NET and zeep prefer (its WSDL: /webservice/soap/server.php?wsdl=1&wstoken=YOUR_TOKEN&style=document). The default WSDL (?wsdl=1&wstoken=YOUR_TOKEN) is Moodle's RPC/encoded contract, for PHP's SoapClient and code written for Moodle (arrays as SOAP-ENC:Array, associative arrays as Apache maps, booleans as xsd:int, faults ending in | ERRORCODE: <code>). The endpoint takes both styles and answers each in its own.",
+  },
 ];
 
 /** Where a function's documentation is, for links between functions. */

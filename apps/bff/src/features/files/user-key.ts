@@ -1,0 +1,31 @@
+import { createHmac, timingSafeEqual } from 'node:crypto';
+
+// The key of tokenpluginfile.php: site info's `userprivateaccesskey`, Moodle's
+// get_user_key('core_files', $USER->id). Moodle stores a random key per user in
+// user_private_key; Gatehouse derives it from the server secret (HMAC-SHA-256 over the script and
+// the user id), so nothing secret is stored and the same key comes back on every call, as
+// Moodle's does. The user id follows the MAC so the key names its user without a lookup. A new
+// server secret (a token-secret rotation) changes every key. Letters and digits only
+// (PARAM_ALPHANUM, as Moodle's key is read).
+
+const MAC_HEX = 32;
+const KEY = /^([0-9a-f]{32})([1-9]\d{0,9})$/;
+
+function mac(secret: Buffer, userId: number): string {
+  return createHmac('sha256', secret).update(`core_files/${userId}`).digest('hex').slice(0, MAC_HEX);
+}
+
+/** The user's private access key for files. */
+export function userPrivateAccessKey(secret: Buffer, userId: number): string {
+  return `${mac(secret, userId)}${userId}`;
+}
+
+/** The user a key belongs to, or undefined for a key this server did not make. */
+export function userOfAccessKey(secret: Buffer, key: string): number | undefined {
+  const m = KEY.exec(key);
+  if (!m) return undefined;
+  const userId = Number(m[2]);
+  const want = Buffer.from(mac(secret, userId), 'hex');
+  const got = Buffer.from(m[1] as string, 'hex');
+  return timingSafeEqual(want, got) ? userId : undefined;
+}

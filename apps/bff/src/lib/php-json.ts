@@ -1,0 +1,20 @@
+// PHP's json_encode with its default flags, for the answers Moodle writes with it (lib/ajax/service.php,
+// tool_mobile_call_external_functions' `data` and `exception` strings): `/` is escaped as `\/`
+// (no JSON_UNESCAPED_SLASHES) and every character outside ASCII as a `\uXXXX` escape in lower-case
+// hex, UTF-16 code units (no JSON_UNESCAPED_UNICODE). The rest is JSON.stringify's: both write the
+// same escapes for quotes, backslashes and control characters (PHP writes \b \f \n \r \t and
+// \u00XX for the others, as JSON.stringify does).
+
+const PHP_ESCAPED = /[/\u0080-\uffff]/g;
+
+function escapeChar(ch: string): string {
+  if (ch === '/') return '\\/';
+  return `\\u${ch.charCodeAt(0).toString(16).padStart(4, '0')}`;
+}
+
+/** JSON text as PHP's json_encode($value) writes it. */
+export function phpJsonEncode(value: unknown): string {
+  const json = JSON.stringify(value) ?? 'null';
+  // `/` and non-ASCII characters only ever occur inside JSON strings, so the whole text can be rewritten.
+  return json.replace(PHP_ESCAPED, escapeChar);
+}

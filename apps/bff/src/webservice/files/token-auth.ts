@@ -1,0 +1,39 @@
+import type { Deps } from '../../deps';
+import { DomainError } from '../../lib/errors';
+import { AccessDenied, cachedToken, checkService, checkToken, loadToken } from '../access';
+import type { TokenAccess } from '../access-cache';
+import { MoodleException, moodleError, moodleExceptionOf } from '../exceptions';
+
+// The token check of Moodle's file scripts (webservice::authenticate_user): web services on,
+// the token found and valid, its user active, its service enabled and open to the user, as the
+// protocols check them, without a protocol's use capability (no protocol is involved).
+
+/** `Authorization: Bearer <token>`, which Gatehouse accepts beside Moodle's token parameter. */
+export function bearerToken(authorization: string | undefined): string | undefined {
+  const m = authorization?.match(/^Bearer\s+(\S+)\s*$/i);
+  return m ? m[1] : undefined;
+}
+
+/** The token's access, or Moodle's refusal (thrown). Counts as a use of the token (its last access). */
+export async function authenticate(deps: Deps, token: string | undefined, ip: string): Promise<TokenAccess> {
+  if (!deps.settings.flag('enablewebservices')) throw new AccessDenied('webservicesdisabled');
+  if (token === undefined || token === '') {
+    throw moodleError('missingparam', 'A required parameter (token) was missing');
+  }
+  const found = cachedToken(deps, token) ?? (await loadToken(deps, token));
+  const held = checkToken(deps, null, found, ip);
+  checkService(deps, held, ip);
+  deps.usage.record(held.t.id, deps.now());
+  return held;
+}
+
+/** Any error as the Moodle exception a client is shown (an unexpected one says no more than that). */
+export function toMoodle(err: unknown): MoodleException {
+  if (err instanceof MoodleException) return err;
+  if (err instanceof DomainError) return moodleExceptionOf(err);
+  return new MoodleException(
+    'moodle_exception',
+    'unexpectederror',
+    'An unexpected error occurred. It has been logged.',
+  );
+}
