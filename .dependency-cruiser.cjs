@@ -118,7 +118,8 @@ module.exports = {
         path: [
           '\\.routes\\.ts$',
           '^apps/bff/src/features/overview/overview\\.ts$',
-          '^apps/bff/src/webservice/login-token\\.ts$',
+          '^apps/bff/src/webservice/(ajax|login-token)\\.ts$',
+          '^apps/bff/src/webservice/files/routes\\.ts$',
           '^apps/bff/src/webservice/protocols/(amf|rest|soap|xmlrpc)\\.ts$',
         ],
       },
