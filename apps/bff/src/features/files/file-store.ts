@@ -95,8 +95,7 @@ export class DataFolderFileStore implements FileStore {
         size += chunk.length;
         if (opts.maxBytes !== undefined && size > opts.maxBytes) throw new ContentTooLarge(opts.maxBytes);
         sha1.update(chunk);
-        let off = 0;
-        while (off < chunk.length) off += writeSync(fd, chunk, off, chunk.length - off);
+        writeFully(fd, chunk);
       }
       fsyncSync(fd);
       ok = true;
@@ -179,8 +178,7 @@ export class DataFolderFileStore implements FileStore {
       fchmodSync(fd, FILE_MODE);
       for (const chunk of chunks) {
         sha1.update(chunk);
-        let off = 0;
-        while (off < chunk.length) off += writeSync(fd, chunk, off, chunk.length - off);
+        writeFully(fd, chunk);
       }
       fsyncSync(fd);
       ok = true;
@@ -291,4 +289,10 @@ export function fileStoreFor(dataDir: string): FileStore {
 /** Puts another implementation behind a data folder's files (a shared file system, an object store). */
 export function useFileStore(dataDir: string, store: FileStore): void {
   stores.set(dataDir, store);
+}
+
+/** Writes the whole chunk (writeSync may write less than asked). */
+function writeFully(fd: number, chunk: Uint8Array): void {
+  let off = 0;
+  while (off < chunk.length) off += writeSync(fd, chunk, off, chunk.length - off);
 }
