@@ -16,7 +16,42 @@ export const courses = sqliteTable('courses', {
   enddate: integer('enddate').notNull().default(0),
   timecreated: integer('timecreated').notNull(),
   timemodified: integer('timemodified').notNull(),
+  // Moodle's course settings (course table), with Moodle's defaults, for core_course_create_courses
+  // and the course lists.
+  sortorder: integer('sortorder').notNull().default(0),
+  showgrades: integer('showgrades').notNull().default(1),
+  newsitems: integer('newsitems').notNull().default(5),
+  maxbytes: integer('maxbytes').notNull().default(0),
+  showreports: integer('showreports').notNull().default(0),
+  /** 0 no groups, 1 separate, 2 visible. */
+  groupmode: integer('groupmode').notNull().default(0),
+  groupmodeforce: integer('groupmodeforce').notNull().default(0),
+  defaultgroupingid: integer('defaultgroupingid').notNull().default(0),
+  enablecompletion: integer('enablecompletion').notNull().default(0),
+  completionnotify: integer('completionnotify').notNull().default(0),
+  theme: text('theme').notNull().default(''),
+  calendartype: text('calendartype').notNull().default(''),
+  showactivitydates: integer('showactivitydates').notNull().default(1),
+  showcompletionconditions: integer('showcompletionconditions'),
+  relativedatesmode: integer('relativedatesmode').notNull().default(0),
+  marker: integer('marker').notNull().default(0),
 });
+
+/** Moodle's course_format_options: a course format's own settings (topics: hiddensections, coursedisplay). */
+export const courseFormatOptions = sqliteTable(
+  'course_format_options',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    courseId: integer('course_id')
+      .notNull()
+      .references(() => courses.id, { onDelete: 'cascade' }),
+    format: text('format').notNull(),
+    sectionId: integer('section_id').notNull().default(0),
+    name: text('name').notNull(),
+    value: text('value').notNull(),
+  },
+  (t) => [uniqueIndex('course_format_options_idx').on(t.courseId, t.format, t.sectionId, t.name)],
+);
 
 export const courseSections = sqliteTable(
   'course_sections',
@@ -49,6 +84,12 @@ export const courseModules = sqliteTable(
     url: text('url'),
     visible: integer('visible', { mode: 'boolean' }).notNull().default(true),
     position: integer('position').notNull().default(0),
+    /** A page's content (Moodle's page.content), served as the module's index.html. */
+    content: text('content').notNull().default(''),
+    contentformat: integer('contentformat').notNull().default(1),
+    /** Moodle's page.revision: part of the index.html URL, raised when the content changes. */
+    revision: integer('revision').notNull().default(1),
+    timemodified: integer('timemodified').notNull().default(0),
   },
   (t) => [index('course_modules_section_idx').on(t.sectionId, t.position)],
 );
@@ -81,6 +122,10 @@ export const groups = sqliteTable(
     description: text('description').notNull().default(''),
     descriptionformat: integer('descriptionformat').notNull().default(1),
     enrolmentkey: text('enrolmentkey').notNull().default(''),
+    /** Moodle 4.2's group visibility: 0 all, 1 members, 2 own membership, 3 none. */
+    visibility: integer('visibility').notNull().default(0),
+    /** Whether the group is offered in activities' group selectors (Moodle 4.2). */
+    participation: integer('participation', { mode: 'boolean' }).notNull().default(true),
     timecreated: integer('timecreated').notNull(),
     timemodified: integer('timemodified').notNull(),
   },
