@@ -31,6 +31,14 @@ export interface CallRequest {
   ip: string;
   /** The request's id (X-Request-Id), for the line a refused or failed call logs. */
   reqId?: string;
+  /**
+   * The token's access as refusalBeforeBody found it (before the body was read), and the access
+   * cache's stamp then. While the stamp has not moved nothing was dropped from the cache, so
+   * this is the entry a second lookup would find: the chain uses it instead of hashing the
+   * secret again (callAccess).
+   */
+  held?: TokenAccess;
+  heldStamp?: number;
 }
 
 export type CallOutcome =
@@ -98,15 +106,13 @@ function logEarlyRefusal(
  * (query string or Authorization header), the token's part of the chain. Returns the refusal
  * (the chain's own, in its order), or undefined to go on; ProtocolDisabled propagates. A
  * promise only when the token is not in the cache (so a warm call awaits nothing). runCall
- * runs the whole chain again afterwards, from the caches.
+ * runs the whole chain again afterwards, with the token's access found here (`call.held`).
  */
 export function refusalBeforeBody(
   deps: Deps,
-  protocol: Protocol,
-  token: string | undefined,
-  ip: string,
-  reqId?: string,
+  call: CallRequest,
 ): MoodleException | undefined | Promise<MoodleException | undefined> {
+  const { protocol, token, ip, reqId } = call;
   try {
     checkProtocol(deps, protocol);
   } catch (err) {
@@ -114,10 +120,31 @@ export function refusalBeforeBody(
     const logged = logEarlyRefusal(deps, { protocol, token, ip, reqId }, err);
     return logged instanceof Promise ? logged.then(() => err) : err;
   }
-  if (token === undefined) return undefined;
+  if (typeof token !== 'string') return undefined;
+  const stamp = deps.access.stamp();
   const hit = cachedToken(deps, token);
-  if (hit) return tokenRefusal(deps, protocol, token, hit, ip, reqId);
-  return loadToken(deps, token).then((found) => tokenRefusal(deps, protocol, token, found, ip, reqId));
+  if (hit) {
+    call.held = hit;
+    call.heldStamp = stamp;
+    return tokenRefusal(deps, protocol, token, hit, ip, reqId);
+  }
+  return loadToken(deps, token).then((found) => {
+    if (found) {
+      call.held = found;
+      call.heldStamp = stamp;
+    }
+    return tokenRefusal(deps, protocol, token, found, ip, reqId);
+  });
+}
+
+/**
+ * The token's access for a call, from the cache: what refusalBeforeBody found, while the
+ * cache's stamp has not moved since (nothing dropped: the same entry), else looked up again.
+ */
+export function callAccess(deps: Deps, call: CallRequest): TokenAccess | undefined {
+  const { held } = call;
+  if (held !== undefined && call.heldStamp === deps.access.stamp()) return held;
+  return cachedToken(deps, call.token);
 }
 
 function tokenRefusal(
@@ -157,7 +184,7 @@ export async function runCall(deps: Deps, req: CallRequest): Promise<CallOutcome
   let fn: ExternalFunction | undefined;
   try {
     // From the cache (no await) on a warm call.
-    found = cachedToken(deps, req.token) ?? (await loadToken(deps, req.token));
+    found = callAccess(deps, req) ?? (await loadToken(deps, req.token));
     const held = checkToken(deps, req.protocol, found, req.ip);
     tokenId = held.t.id;
     const access = checkFunction(deps, held, req.functionName, req.ip);

@@ -153,10 +153,14 @@ export interface RawRequest {
   incoming?: IncomingMessage;
   /** A request header (lower-case name), read without building a web `Headers` when possible. */
   header(name: string): string | undefined;
+  /** The query string's parameters, parsed once (from Node's request line when there is one). */
+  readonly query: URLSearchParams;
 }
 
 /** A RawRequest as one object per request (a method, not a closure). */
 class ContextRequest implements RawRequest {
+  #query: URLSearchParams | undefined;
+
   constructor(
     readonly raw: Request,
     readonly incoming: IncomingMessage | undefined,
@@ -167,6 +171,16 @@ class ContextRequest implements RawRequest {
     if (!incoming) return this.raw.headers.get(name) ?? undefined;
     const v = incoming.headers[name];
     return Array.isArray(v) ? v.join(', ') : v;
+  }
+
+  get query(): URLSearchParams {
+    if (this.#query) return this.#query;
+    // The request line's target (path and query) as the client sent it: no URL to build.
+    const target = this.incoming?.url ?? this.raw.url;
+    const q = target.indexOf('?');
+    const hash = target.indexOf('#', q);
+    this.#query = new URLSearchParams(q < 0 ? '' : target.slice(q + 1, hash < 0 ? undefined : hash));
+    return this.#query;
   }
 }
 
@@ -181,6 +195,8 @@ function tooLarge(maxBytes: number) {
 }
 
 function concat(chunks: Uint8Array[], size: number): Uint8Array<ArrayBuffer> {
+  // One chunk (most bodies): as it is, not copied. Node's stream hands out a new Buffer each time.
+  if (chunks.length === 1) return chunks[0] as Uint8Array<ArrayBuffer>;
   const out = new Uint8Array(size);
   let at = 0;
   for (const c of chunks) {

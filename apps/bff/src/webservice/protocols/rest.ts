@@ -4,7 +4,7 @@ import type { AppEnv } from '../../types';
 import { tokenFrom } from '../access';
 import { DEFAULT_LIMITS, type Params, type RawRequest, readParams } from '../params';
 import type { ErrorStatus, ProtocolAdapter, PublicError } from './route';
-import { escapeXml } from './xml';
+import { escapeXml, phpDouble } from './xml';
 
 /** Parameters that belong to the REST server, not to the function. */
 const SERVER_PARAMS = new Set([
@@ -20,31 +20,44 @@ const SERVER_PARAMS = new Set([
 
 type Format = 'json' | 'xml';
 
-/** A scalar as text: booleans as 1/0, as Moodle's REST XML writes them. */
-function scalarText(v: unknown): string {
-  if (typeof v === 'boolean') return v ? '1' : '0';
-  return String(v);
-}
-
-/** Moodle's REST XML: RESPONSE, MULTIPLE, SINGLE, KEY name, VALUE (null="null"), driven by the description. */
+/**
+ * Moodle's REST XML (webservice/rest/locallib.php, xmlize_result, Moodle 4.x): RESPONSE, then
+ * MULTIPLE / SINGLE / KEY name / VALUE driven by the description. Every key of a structure is
+ * written, in the description's order, one whose value is unset or null (isset) as
+ * `<VALUE null="null"/>`; a structure that is null has all its keys so; a list that is not one
+ * is an empty MULTIPLE. A value is htmlspecialchars((string)$value, ENT_COMPAT): booleans 1/0,
+ * floats with PHP's precision (phpDouble), & < > " escaped (and characters XML cannot carry
+ * dropped, where PHP would write them and break the document).
+ */
 function xmlize(value: unknown, desc: ExternalDescription | null): string {
   if (desc === null) return '';
   if (desc.kind === 'value') {
     if (value === null || value === undefined) return '<VALUE null="null"/>\n';
-    return `<VALUE>${escapeXml(scalarText(value))}</VALUE>\n`;
+    if (typeof value === 'string') return `<VALUE>${escapeXml(value)}</VALUE>\n`;
+    if (typeof value === 'boolean') return value ? '<VALUE>1</VALUE>\n' : '<VALUE>0</VALUE>\n';
+    if (typeof value === 'number' && desc.type === 'float') return `<VALUE>${phpDouble(value)}</VALUE>\n`;
+    return `<VALUE>${escapeXml(String(value))}</VALUE>\n`;
   }
   if (desc.kind === 'multiple') {
-    const items = Array.isArray(value) ? value : [];
-    return `<MULTIPLE>\n${items.map((v) => xmlize(v, desc.content)).join('')}</MULTIPLE>\n`;
+    let out = '<MULTIPLE>\n';
+    if (Array.isArray(value)) for (const v of value) out += xmlize(v, desc.content);
+    return `${out}</MULTIPLE>\n`;
   }
-  const obj = (value ?? {}) as Record<string, unknown>;
-  const keys = Object.entries(desc.keys)
-    .map(([k, sub]) => `<KEY name="${escapeXml(k)}">${xmlize(obj[k] ?? null, sub)}</KEY>\n`)
-    .join('');
-  return `<SINGLE>\n${keys}</SINGLE>\n`;
+  const obj = (value ?? EMPTY) as Record<string, unknown>;
+  let out = '<SINGLE>\n';
+  for (const k in desc.keys)
+    out += `<KEY name="${escapeXml(k)}">${xmlize(obj[k], desc.keys[k] as ExternalDescription)}</KEY>\n`;
+  return `${out}</SINGLE>\n`;
 }
 
+const EMPTY: Record<string, unknown> = Object.freeze(Object.create(null));
+
 const XML_HEAD = '<?xml version="1.0" encoding="UTF-8" ?>\n';
+
+/** A call's answer in REST's XML, byte for byte as Moodle's send_response writes it. */
+export function restXmlResult(value: unknown, returns: ExternalDescription | null): string {
+  return `${XML_HEAD}<RESPONSE>\n${xmlize(value, returns)}</RESPONSE>\n`;
+}
 
 function restXmlError(e: PublicError): string {
   return `${XML_HEAD}<EXCEPTION class="${escapeXml(e.exception)}">\n<ERRORCODE>${escapeXml(e.errorcode)}</ERRORCODE>\n<MESSAGE>${escapeXml(
@@ -93,7 +106,7 @@ export const rest: ProtocolAdapter<Params, Format> = {
   },
   encodeResult(c, format, fn, value) {
     if (format === 'json') return json(c, JSON.stringify(value ?? null), 200);
-    return xml(c, `${XML_HEAD}<RESPONSE>\n${xmlize(value, fn.returns)}</RESPONSE>\n`, 200);
+    return xml(c, restXmlResult(value, fn.returns), 200);
   },
   encodeError(c, format, error, status) {
     // A request whose parameters could not be read: the query string alone says which format to answer in.

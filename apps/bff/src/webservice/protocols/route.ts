@@ -159,7 +159,7 @@ export function protocolRoute<Input, State>(deps: Deps, adapter: ProtocolAdapter
     let query: URLSearchParams | undefined;
     let token: string | undefined;
     if (tokenFirst) {
-      query = new URL(c.req.url).searchParams;
+      query = request.query;
       token = tokenFrom(request.header('authorization'), query.get('wstoken') ?? undefined);
     }
     const call: CallRequest = {
@@ -169,6 +169,8 @@ export function protocolRoute<Input, State>(deps: Deps, adapter: ProtocolAdapter
       args: undefined,
       ip: c.get('actor').ip,
       reqId: c.var.reqId,
+      held: undefined,
+      heldStamp: undefined,
     };
     let state: State;
     try {
@@ -179,7 +181,7 @@ export function protocolRoute<Input, State>(deps: Deps, adapter: ProtocolAdapter
       if (postOnly !== undefined && c.req.method !== 'POST') throw new ProtocolRequestError(postOnly);
       if (tokenFirst) {
         // A promise only when the token is not cached yet.
-        let refusal = refusalBeforeBody(deps, protocol, token, call.ip, call.reqId);
+        let refusal = refusalBeforeBody(deps, call);
         if (refusal instanceof Promise) refusal = await refusal;
         if (refusal) return adapter.encodeError(c, undefined, publicError(deps, refusal), status.refused);
       }

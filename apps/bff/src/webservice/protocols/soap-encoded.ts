@@ -2,7 +2,7 @@ import type { ExternalDescription, ExternalSingle } from '@gatehouse/shared';
 import { ProtocolRequestError, type PublicError } from './route';
 import type { PhpType } from './soap-wsdl';
 import { libxmlAttr, libxmlText, SOAP_ENC } from './soap-wsdl';
-import { child, NS, type XNode } from './xml';
+import { child, NS, phpDouble, type XNode } from './xml';
 
 // SOAP 1.1 RPC/encoded as Moodle's server speaks it: Moodle's SoapServer is PHP's ext/soap reading
 // Moodle's WSDL (webservice/soap/classes/wsdl.php), so requests are decoded as ext/soap decodes
@@ -235,22 +235,6 @@ function phpLong(v: unknown): string {
   return Number.isNaN(n) ? '0' : String(n);
 }
 
-/** A float as php_gcvt writes it with PHP's default precision (14). */
-export function phpDouble(v: unknown): string {
-  const x = typeof v === 'number' ? v : Number(v);
-  if (Number.isNaN(x)) return 'NAN';
-  if (!Number.isFinite(x)) return x > 0 ? 'INF' : '-INF';
-  if (x === 0) return Object.is(x, -0) ? '-0' : '0';
-  const [mantissa, exp] = x.toExponential(13).split('e') as [string, string];
-  const e = Number(exp);
-  const digits = mantissa.replace(/\.?0+$/, '');
-  if (e < -4 || e >= 14) {
-    const m = digits.includes('.') ? digits : `${digits}.0`;
-    return `${m}E${e < 0 ? '-' : '+'}${Math.abs(e)}`;
-  }
-  return String(Number(x.toPrecision(14)));
-}
-
 const phpString = (v: unknown) => (typeof v === 'string' ? v : typeof v === 'boolean' ? (v ? '1' : '') : String(v));
 
 function element(name: string, attrs: string, content: string): string {
@@ -288,10 +272,10 @@ function guessed(name: string, v: unknown, desc: ExternalDescription | undefined
       const obj = v as Record<string, unknown>;
       const keys = desc?.kind === 'single' ? desc.keys : undefined;
       let items = '';
+      use(ns, XSI);
       for (const k in obj) {
         const value = obj[k];
         if (value === undefined) continue;
-        use(ns, XSI);
         const sub = keys && Object.hasOwn(keys, k) ? keys[k] : undefined;
         items += `<item><key xsi:type="xsd:string">${libxmlText(k)}</key>${guessed('value', value, sub, zkind(value, sub), ns)}</item>`;
       }

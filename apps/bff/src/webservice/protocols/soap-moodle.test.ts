@@ -5,8 +5,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { groups } from '../../db/schema';
 import { SYSTEM_ACTOR } from '../../features/audit/audit.service';
 import { type SoapSite, startSoapSite } from '../../test/soap-site';
-import { phpDouble, rpcResponse } from './soap-encoded';
+import { rpcResponse } from './soap-encoded';
 import { buildRpcWsdl, rpcModel, type WsdlFunction } from './soap-wsdl';
+import { phpDouble } from './xml';
 
 // Moodle's SOAP contract, the default at /webservice/soap/server.php: the WSDL as Moodle's
 // webservice/soap/classes/wsdl.php writes it (RPC/encoded, soap-enc:Array, xsd:int booleans,
@@ -397,6 +398,8 @@ describe("what PHP's SoapClient sends (ext/soap, RPC/encoded)", () => {
         '<item><key xsi:type="xsd:string">descriptionformat</key><value xsi:type="xsd:int">1</value></item>' +
         '<item><key xsi:type="xsd:string">enrolmentkey</key><value xsi:type="xsd:string"></value></item>' +
         '<item><key xsi:type="xsd:string">idnumber</key><value xsi:type="xsd:string"></value></item>' +
+        '<item><key xsi:type="xsd:string">visibility</key><value xsi:type="xsd:int">0</value></item>' +
+        '<item><key xsi:type="xsd:string">participation</key><value xsi:type="xsd:boolean">true</value></item>' +
         '</item></return></ns1:core_group_create_groupsResponse></SOAP-ENV:Body></SOAP-ENV:Envelope>\n',
     );
   });

@@ -98,8 +98,13 @@ export function libxmlAttr(s: string): string {
   return ATTR_SPECIAL.test(clean) ? clean.replace(/[&<>"\n\r\t]/g, (c) => ATTR_ESCAPES[c] ?? c) : clean;
 }
 
+// biome-ignore lint/suspicious/noControlCharactersInRegex: what libxmlText changes, in one test
+const TEXT_CHANGES = /[&<>\r\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]/;
+
 /** Element text as libxml writes it (quotes stay as they are). */
 export function libxmlText(s: string): string {
+  // Most text has nothing to change: one scan, and it is returned as it is.
+  if (!TEXT_CHANGES.test(s)) return s;
   const clean = HAS_INVALID.test(s) ? s.replace(INVALID_XML_CHARS, '') : s;
   return TEXT_SPECIAL.test(clean) ? clean.replace(/[&<>\r]/g, (c) => ATTR_ESCAPES[c] ?? c) : clean;
 }

@@ -2,9 +2,9 @@ import type { ExternalDescription } from '@gatehouse/shared';
 import type { Context } from 'hono';
 import type { Deps } from '../../deps';
 import type { AppEnv } from '../../types';
-import { cachedToken, checkProtocol, checkService, checkToken, loadToken, type TokenRef } from '../access';
+import { cachedToken, checkProtocol, checkService, checkToken, loadToken } from '../access';
 import type { ServiceFunctions } from '../access-cache';
-import type { CallRequest } from '../call';
+import { type CallRequest, callAccess } from '../call';
 import { readBodyLimited } from '../params';
 import type { ExternalFunction } from '../types';
 import type { ErrorStatus, ProtocolAdapter, PublicError } from './route';
@@ -50,17 +50,16 @@ function decodeStruct(node: XNode, keys: Record<string, ExternalDescription>): R
 function encodeElement(name: string, value: unknown, desc: ExternalDescription): string {
   if (value === undefined) return '';
   if (value === null) return `<${name} xsi:nil="true"/>`;
-  if (desc.kind === 'value') {
-    return `<${name}>${escapeXml(String(value))}</${name}>`;
-  }
+  if (desc.kind === 'value')
+    return `<${name}>${escapeXml(typeof value === 'string' ? value : String(value))}</${name}>`;
+  let inner = '';
   if (desc.kind === 'multiple') {
-    const items = Array.isArray(value) ? value : [];
-    return `<${name}>${items.map((v) => encodeElement('item', v, desc.content)).join('')}</${name}>`;
+    if (Array.isArray(value)) for (const v of value) inner += encodeElement('item', v, desc.content);
+  } else {
+    const obj = value as Record<string, unknown>;
+    for (const k in desc.keys) inner += encodeElement(k, obj[k], desc.keys[k] as ExternalDescription);
   }
-  const obj = value as Record<string, unknown>;
-  return `<${name}>${Object.entries(desc.keys)
-    .map(([k, sub]) => encodeElement(k, obj[k], sub))
-    .join('')}</${name}>`;
+  return `<${name}>${inner}</${name}>`;
 }
 
 function envelope(body: string): string {
@@ -91,7 +90,9 @@ const DOCUMENT = { style: 'document' } as const;
 interface RpcState {
   readonly style: 'rpc';
   readonly deps: Deps;
-  readonly token: TokenRef | undefined;
+  readonly call: CallRequest;
+  /** The query string's wstoken: the endpoint's address, the answer's namespace, carries it. */
+  readonly wstoken: string | null;
 }
 
 // The target namespace as a namespace declaration's value, in either quotes. The parser keeps no
@@ -120,8 +121,12 @@ function xml(c: Context<AppEnv>, body: string, status: ErrorStatus) {
   return c.body(body, status, xmlHeaders);
 }
 
+/** What rawurlencode leaves as it is (a token's characters, for one). */
+const UNRESERVED = /^[A-Za-z0-9_.~-]*$/;
+
 /** PHP's rawurlencode, as moodle_url writes the token into the endpoint URL. */
 function rawurlencode(s: string): string {
+  if (UNRESERVED.test(s)) return s;
   return encodeURIComponent(s).replace(/[!'()*]/g, (ch) => `%${ch.charCodeAt(0).toString(16).toUpperCase()}`);
 }
 
@@ -154,7 +159,7 @@ function serviceModel(deps: Deps, functions: ServiceFunctions): RpcModel {
  */
 function returnType(state: RpcState, fn: ExternalFunction): PhpType | null {
   if (fn.returns?.kind === 'single') {
-    const held = cachedToken(state.deps, state.token);
+    const held = callAccess(state.deps, state.call);
     const method = held && serviceModel(state.deps, held.functions).byName.get(fn.name);
     if (method) return method.returns;
   }
@@ -210,7 +215,7 @@ export const soap: ProtocolAdapter<Uint8Array, SoapState> = {
     return wsdlAnswer(deps, c, call, query);
   },
   read: readBodyLimited,
-  decode(deps, c, _request, body, call) {
+  decode(deps, _c, request, body, call) {
     const root = parseXmlBody(body);
     if (root.name !== 'Envelope') throw new SoapRequestError('The document is not a SOAP envelope');
     const soapBody = child(root, 'Body');
@@ -218,16 +223,17 @@ export const soap: ProtocolAdapter<Uint8Array, SoapState> = {
     if (!soapBody || !op) throw new SoapRequestError('The SOAP body holds no operation');
     call.functionName = op.name;
     const fn = deps.catalogue.get(op.name);
-    if (c.req.query('style') === 'document' || declaresGatehouse(body)) {
+    const { query } = request;
+    if (query.get('style') === 'document' || declaresGatehouse(body)) {
       call.args = fn ? decodeStruct(op, fn.parameters.keys) : {};
       return DOCUMENT;
     }
     call.args = fn ? decodeRpcArgs(op, soapBody, fn.parameters) : {};
-    return { style: 'rpc', deps, token: call.token };
+    return { style: 'rpc', deps, call, wstoken: query.get('wstoken') };
   },
   encodeResult(c, state, fn, value) {
     if (state.style === 'document') return xml(c, documentResponse(fn, value), 200);
-    const namespace = serviceAddress(state.deps, c.req.query('wstoken'));
+    const namespace = serviceAddress(state.deps, state.wstoken);
     return xml(c, rpcResponse(fn.name, returnType(state, fn), value, namespace), 200);
   },
   encodeError(c, state, error, status) {
@@ -237,7 +243,7 @@ export const soap: ProtocolAdapter<Uint8Array, SoapState> = {
     if (state) {
       // A call without any token is refused by the chain after its body was read: still the
       // token's part of the chain, which Moodle answers with send_error.
-      if (status === 200 && state.token === undefined && error.errorcode === 'invalidtoken')
+      if (status === 200 && state.call.token === undefined && error.errorcode === 'invalidtoken')
         return c.body(moodleSendError(error), 200, moodleHeaders);
       return xml(c, moodleFault(error, debugging(state.deps)), failed);
     }

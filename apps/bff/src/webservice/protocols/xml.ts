@@ -84,6 +84,28 @@ const NAME_START =
   ':A-Z_a-z\\u00C0-\\u00D6\\u00D8-\\u00F6\\u00F8-\\u02FF\\u0370-\\u037D\\u037F-\\u1FFF\\u200C\\u200D\\u2070-\\u218F\\u2C00-\\u2FEF\\u3001-\\uD7FF\\uF900-\\uFDCF\\uFDF0-\\uFFFD\\uD800-\\uDBFF\\uDC00-\\uDFFF';
 const XML_NAME = new RegExp(`^[${NAME_START}][${NAME_START}\\-.0-9\\u00B7\\u0300-\\u036F\\u203F\\u2040]*$`);
 
+/**
+ * Whether text[from, to) is a name of ASCII letters, digits and _ : - . (not starting with a
+ * digit, - or .): the usual case, checked without XML_NAME (which it is a part of).
+ */
+function isAsciiName(text: string, from: number, to: number): boolean {
+  if (from >= to) return false;
+  let c = text.charCodeAt(from);
+  if (!(((c >= 0x61 && c <= 0x7a) || (c >= 0x41 && c <= 0x5a) || c === 0x5f /* _ */ || c === 0x3a) /* : */))
+    return false;
+  for (let k = from + 1; k < to; k++) {
+    c = text.charCodeAt(k);
+    if (c >= 0x61 && c <= 0x7a) continue;
+    if (c >= 0x41 && c <= 0x5a) continue;
+    if ((c >= 0x30 && c <= 0x39) || c === 0x5f || c === 0x2d || c === 0x2e || c === 0x3a) continue;
+    return false;
+  }
+  return true;
+}
+
+/** The attributes of every element that has none (never written to). */
+const NO_ATTRIBUTES: Record<string, string> = Object.freeze({}) as Record<string, string>;
+
 /** The five entities XML predefines; a document may declare no others (no DOCTYPE). */
 const PREDEFINED: Record<string, string> = { lt: '<', gt: '>', amp: '&', quot: '"', apos: "'" };
 /** The longest reference read: &#x10FFFF; and the predefined ones are far shorter. */
@@ -186,7 +208,8 @@ export function parseXml(input: string, limits: XmlLimits = XML_LIMITS): XNode {
   };
   const name = (from: number, to: number, what: string) => {
     const s = text.slice(from, to);
-    if (!XML_NAME.test(s)) throw malformed(text, from, `${what} that is not an XML name: "${s.slice(0, 40)}"`);
+    if (!isAsciiName(text, from, to) && !XML_NAME.test(s))
+      throw malformed(text, from, `${what} that is not an XML name: "${s.slice(0, 40)}"`);
     return s;
   };
   let i = start;
@@ -240,12 +263,18 @@ export function parseXml(input: string, limits: XmlLimits = XML_LIMITS): XNode {
       const end = text.indexOf('>', lt + 2);
       if (end < 0) throw malformed(text, lt, 'a closing tag is never closed');
       const nameTo = nameEnd(lt + 2);
-      const closing = text.slice(lt + 2, nameTo);
-      if (skipSpace(nameTo) !== end) throw malformed(text, lt, `a malformed closing tag </${closing.slice(0, 40)}`);
+      if (skipSpace(nameTo) !== end)
+        throw malformed(text, lt, `a malformed closing tag </${text.slice(lt + 2, nameTo).slice(0, 40)}`);
       const expected = openNames.pop();
-      if (expected === undefined) throw malformed(text, lt, `</${closing.slice(0, 40)}> closes no open element`);
-      if (closing !== expected)
-        throw malformed(text, lt, `</${closing.slice(0, 40)}> where </${expected.slice(0, 40)}> was expected`);
+      if (expected === undefined)
+        throw malformed(text, lt, `</${text.slice(lt + 2, nameTo).slice(0, 40)}> closes no open element`);
+      // Compared in place: no slice of the name.
+      if (nameTo - lt - 2 !== expected.length || !text.startsWith(expected, lt + 2))
+        throw malformed(
+          text,
+          lt,
+          `</${text.slice(lt + 2, nameTo).slice(0, 40)}> where </${expected.slice(0, 40)}> was expected`,
+        );
       open.pop();
       openAt.pop();
       i = end + 1;
@@ -256,7 +285,8 @@ export function parseXml(input: string, limits: XmlLimits = XML_LIMITS): XNode {
     let j = nameEnd(lt + 1);
     const rawName = name(lt + 1, j, 'an element name');
     if (!open.length && root) throw malformed(text, lt, 'a second root element (a document has one)');
-    const attrs: Record<string, string> = {};
+    // Most elements have no attribute: they share one empty, frozen object.
+    let attrs = NO_ATTRIBUTES;
     let own = 0;
     let seen: string[] | undefined;
     let selfClosing = false;
@@ -299,7 +329,10 @@ export function parseXml(input: string, limits: XmlLimits = XML_LIMITS): XNode {
       const value = decodedText(text, j + 1, end);
       // Namespace declarations are dropped with the prefixes they declare; __proto__ is never a key.
       const local = localName(attrName);
-      if (attrName !== 'xmlns' && !attrName.startsWith('xmlns:') && local !== '__proto__') attrs[local] = value;
+      if (attrName !== 'xmlns' && !attrName.startsWith('xmlns:') && local !== '__proto__') {
+        if (attrs === NO_ATTRIBUTES) attrs = {};
+        attrs[local] = value;
+      }
       j = end + 1;
     }
     const el: XNode = { name: localName(rawName), attrs, children: [], text: '' };
@@ -365,4 +398,38 @@ const MARKUP_REFERENCE: Record<string, string> = { '&': '&#38;', '<': '&#60;', '
 export function escapeXmlMarkup(value: string): string {
   if (!NEEDS_MARKUP_ESCAPING.test(value)) return value;
   return value.replace(INVALID_XML_CHARS, '').replace(/[&<>"]/g, (ch) => MARKUP_REFERENCE[ch] ?? ch);
+}
+
+/**
+ * A float as PHP writes it where it converts with the `precision` setting (14 by default), not
+ * `serialize_precision`: php_gcvt(value, 14, '.', 'E'), as (string)$float, htmlspecialchars of a
+ * float (REST's XML), ext/soap's to_xml_double and xmlrpc-epi's "%.*G" do. Up to 14 significant
+ * digits, trailing zeros dropped; 1.0E+25 and 1.0E-5 style below 1e-4 and from 1e14 on.
+ */
+export function phpDouble(v: unknown): string {
+  const x = typeof v === 'number' ? v : Number(v);
+  if (Number.isNaN(x)) return 'NAN';
+  if (!Number.isFinite(x)) return x > 0 ? 'INF' : '-INF';
+  if (x === 0) return Object.is(x, -0) ? '-0' : '0';
+  const a = Math.abs(x);
+  const [mantissa, exp] = a.toExponential(13).split('e') as [string, string];
+  let digits = mantissa.replace('.', '');
+  let e = Number(exp);
+  // zend_dtoa rounds a tie to even, toExponential away from zero: a tie shows as a 5 in the 15th
+  // digit with nothing after it in the exact value (an integer like 123456789012345, say).
+  if (a.toExponential(14).charCodeAt(15) === 0x35) {
+    const [exact = ''] = a.toPrecision(100).split('e');
+    const sig = exact.replace('.', '').replace(/^0+/, '');
+    if (sig.charCodeAt(14) === 0x35 && /^0*$/.test(sig.slice(15)) && (sig.charCodeAt(13) - 0x30) % 2 === 0) {
+      digits = sig.slice(0, 14);
+      e = Number(a.toExponential(20).split('e')[1]);
+    }
+  }
+  digits = digits.replace(/0+$/, '');
+  const sign = x < 0 ? '-' : '';
+  if (e < -4 || e >= 14) return `${sign}${digits[0]}.${digits.slice(1) || '0'}E${e < 0 ? '-' : '+'}${Math.abs(e)}`;
+  if (e < 0) return `${sign}0.${'0'.repeat(-e - 1)}${digits}`;
+  const int = digits.slice(0, e + 1).padEnd(e + 1, '0');
+  const frac = digits.slice(e + 1);
+  return frac ? `${sign}${int}.${frac}` : `${sign}${int}`;
 }

@@ -7,11 +7,11 @@ import { readBodyLimited } from '../params';
 import { type ErrorStatus, type ProtocolAdapter, ProtocolRequestError, type PublicError } from './route';
 import {
   child,
-  escapeXml,
   escapeXmlMarkup,
   MAX_ANONYMOUS_XML_BYTES,
   MAX_XML_BYTES,
   parseXmlBody,
+  phpDouble,
   type XNode,
 } from './xml';
 
@@ -46,7 +46,8 @@ export function decodeValue(v: XNode): unknown {
       return null;
     case 'struct': {
       const out = Object.create(null) as Record<string, unknown>;
-      for (const m of typed.children.filter((c) => c.name === 'member')) {
+      for (const m of typed.children) {
+        if (m.name !== 'member') continue;
         const name = child(m, 'name');
         const value = child(m, 'value');
         if (!name || !value) throw new RpcError('A struct member needs a name and a value');
@@ -56,44 +57,81 @@ export function decodeValue(v: XNode): unknown {
       return out;
     }
     case 'array': {
-      const data = child(typed, 'data');
-      return (data?.children ?? []).filter((c) => c.name === 'value').map(decodeValue);
+      const out: unknown[] = [];
+      for (const c of child(typed, 'data')?.children ?? NO_NODES) if (c.name === 'value') out.push(decodeValue(c));
+      return out;
     }
     default:
       throw new RpcError(`Unknown XML-RPC type <${typed.name}>`);
   }
 }
 
-/** Encodes a return value as an XML-RPC <value>, typed after the description. */
-function encodeValue(value: unknown, desc: ExternalDescription | null): string {
-  if (value === null || value === undefined || desc === null) return '<value><nil/></value>';
+/**
+ * A return value as Moodle's XML-RPC server writes it: xmlrpc_encode_request(null, $values,
+ * ["encoding" => "UTF-8", "verbosity" => "no_white_space", "escaping" => ["markup"]]) of what
+ * clean_returnvalue made (webservice/xmlrpc/locallib.php, prepare_response), that is PHP's
+ * xmlrpc-epi (xml_to_xmlrpc.c, XMLRPC_to_xml_element_worker; xml_element.c):
+ * - the zval's type, which clean_returnvalue sets from the description: an int `<int>` ("%i"),
+ *   a float `<double>` ("%.*G" with PHP's precision, 14: phpDouble), a bool `<boolean>1/0`,
+ *   anything else `<string>`;
+ * - null as an empty string (xmlrpc-epi's xmlrpc_empty: "treat null value as empty string"),
+ *   and an element without content as `<x/>`: `<string/>`, `<struct/>`, `<array><data/></array>`;
+ * - a structure's members in the description's order, the keys left out that are unset; a
+ *   structure with none is an empty PHP array, which xmlrpc-epi writes as an array;
+ * - & < > " as decimal character references (markup escaping), all else as it is.
+ * Differences, on purpose: an int outside 32 bits is written as `<i8>` (xmlrpc-epi's "%i" of a
+ * C int would wrap it), and characters XML cannot carry are dropped rather than written.
+ */
+function encodeValue(value: unknown, desc: ExternalDescription): string {
   if (desc.kind === 'value') {
+    if (value === null || value === undefined) return '<value><string/></value>';
     switch (desc.type) {
       case 'int': {
         const n = Number(value);
-        return Math.abs(n) <= 2_147_483_647 ? `<value><int>${n}</int></value>` : `<value><i8>${n}</i8></value>`;
+        return n >= -2_147_483_648 && n <= 2_147_483_647
+          ? `<value><int>${n}</int></value>`
+          : `<value><i8>${n}</i8></value>`;
       }
       case 'float':
-        return `<value><double>${Number(value)}</double></value>`;
+        return `<value><double>${phpDouble(value)}</double></value>`;
       case 'bool':
-        return `<value><boolean>${value ? 1 : 0}</boolean></value>`;
-      default:
-        return `<value><string>${escapeXml(String(value))}</string></value>`;
+        return value ? '<value><boolean>1</boolean></value>' : '<value><boolean>0</boolean></value>';
+      default: {
+        const text = typeof value === 'string' ? value : String(value);
+        return text === '' ? '<value><string/></value>' : `<value><string>${escapeXmlMarkup(text)}</string></value>`;
+      }
     }
   }
   if (desc.kind === 'multiple') {
-    const items = Array.isArray(value) ? value : [];
-    return `<value><array><data>${items.map((v) => encodeValue(v, desc.content)).join('')}</data></array></value>`;
+    if (!Array.isArray(value) || value.length === 0) return EMPTY_ARRAY;
+    let items = '';
+    for (const v of value) items += encodeValue(v, desc.content);
+    return `<value><array><data>${items}</data></array></value>`;
   }
+  if (value === null || value === undefined) return EMPTY_ARRAY;
   const obj = value as Record<string, unknown>;
-  const members = Object.entries(desc.keys)
-    .filter(([k]) => obj[k] !== undefined)
-    .map(([k, sub]) => `<member><name>${escapeXml(k)}</name>${encodeValue(obj[k], sub)}</member>`)
-    .join('');
-  return `<value><struct>${members}</struct></value>`;
+  let members = '';
+  for (const k in desc.keys) {
+    const v = obj[k];
+    if (v === undefined) continue;
+    members += `<member><name>${escapeXmlMarkup(k)}</name>${encodeValue(v, desc.keys[k] as ExternalDescription)}</member>`;
+  }
+  return members === '' ? EMPTY_ARRAY : `<value><struct>${members}</struct></value>`;
 }
 
-const HEAD = '<?xml version="1.0" encoding="UTF-8"?>\n';
+const EMPTY_ARRAY = '<value><array><data/></array></value>';
+
+const RESULT_HEAD = '<?xml version="1.0" encoding="UTF-8"?><methodResponse><params><param>';
+const RESULT_TAIL = '</param></params></methodResponse>';
+
+/**
+ * A call's answer, byte for byte as Moodle's (see encodeValue). A function without a return
+ * description: Moodle sends an empty body, which most XML-RPC clients cannot read; Gatehouse
+ * answers `<nil/>` (the nil extension, which PHP's xmlrpc_decode reads as null too).
+ */
+export function xmlrpcResult(value: unknown, returns: ExternalDescription | null): string {
+  return `${RESULT_HEAD}${returns === null ? '<value><nil/></value>' : encodeValue(value, returns)}${RESULT_TAIL}`;
+}
 
 /**
  * PHP's base_convert($hex, 16, 10), as PHP computes it: digits accumulate in a 64-bit integer
@@ -168,6 +206,16 @@ function faultXml(e: PublicError): string {
   return `${FAULT_HEAD}${moodleFaultCode(e.errorcode)}${FAULT_STRING}${escapeXmlMarkup(text)}${FAULT_END}`;
 }
 
+const NO_NODES: readonly XNode[] = [];
+
+const isStruct = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** Whether every key of a struct (decodeValue's: no prototype) is one of the function's parameters. */
+function onlyDeclared(struct: Record<string, unknown>, declared: Record<string, unknown>): boolean {
+  for (const k in struct) if (!Object.hasOwn(declared, k)) return false;
+  return true;
+}
+
 /**
  * Maps the call's parameters to the function's arguments: one struct of named arguments (the
  * usual form), or positional values in the order the function declares its parameters.
@@ -175,12 +223,11 @@ function faultXml(e: PublicError): string {
 export function argumentsFor(catalogue: Catalogue, functionName: string, values: unknown[]): unknown {
   const fn = catalogue.get(functionName);
   if (!fn) return {};
-  const keys = Object.keys(fn.parameters.keys);
-  const first = values[0];
-  const isStruct = (v: unknown): v is Record<string, unknown> =>
-    typeof v === 'object' && v !== null && !Array.isArray(v);
   if (values.length === 0) return {};
-  if (values.length === 1 && isStruct(first) && Object.keys(first).every((k) => keys.includes(k))) return first;
+  const declared = fn.parameters.keys;
+  const first = values[0];
+  if (values.length === 1 && isStruct(first) && onlyDeclared(first, declared)) return first;
+  const keys = Object.keys(declared);
   if (values.length > keys.length)
     throw new RpcError(`${functionName} takes ${keys.length} parameter(s), ${values.length} given`);
   const out = Object.create(null) as Record<string, unknown>;
@@ -211,23 +258,19 @@ export const xmlrpc: ProtocolAdapter<Uint8Array> = {
     const root = parseXmlBody(body);
     if (root.name !== 'methodCall') throw new RpcError('The document is not an XML-RPC methodCall');
     const methodName = child(root, 'methodName')?.text.trim() ?? '';
-    const values = (child(root, 'params')?.children ?? [])
-      .filter((p) => p.name === 'param')
-      .map((p) => {
-        const v = child(p, 'value');
-        if (!v) throw new RpcError('A param needs a value');
-        return decodeValue(v);
-      });
+    const values: unknown[] = [];
+    for (const p of child(root, 'params')?.children ?? NO_NODES) {
+      if (p.name !== 'param') continue;
+      const v = child(p, 'value');
+      if (!v) throw new RpcError('A param needs a value');
+      values.push(decodeValue(v));
+    }
     call.functionName = methodName;
     call.args = argumentsFor(deps.catalogue, methodName, values);
     return undefined;
   },
   encodeResult(c, _state, fn, value) {
-    return reply(
-      c,
-      `${HEAD}<methodResponse><params><param>${encodeValue(value, fn.returns)}</param></params></methodResponse>\n`,
-      200,
-    );
+    return reply(c, xmlrpcResult(value, fn.returns), 200);
   },
   encodeError(c, _state, error, status) {
     return reply(c, faultXml(error), status);
