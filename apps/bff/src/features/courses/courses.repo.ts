@@ -1,6 +1,6 @@
-import { asc, count, eq, inArray, ne } from 'drizzle-orm';
+import { and, asc, eq, inArray, max } from 'drizzle-orm';
 import type { DbOrTx } from '../../db/client';
-import { courseModules, courseSections, courses } from '../../db/schema';
+import { courseFormatOptions, courseModules, courseSections, courses } from '../../db/schema';
 
 // Courses with their sections and activities (course modules). Courses are made by
 // core_course_create_courses and the seed; nothing removes one.
@@ -23,9 +23,9 @@ export async function coursesByIds(db: DbOrTx, ids: readonly number[]): Promise<
     .all();
 }
 
-/** Every course but one (the site course), by id. */
-export async function coursesExcept(db: DbOrTx, id: number): Promise<CourseRow[]> {
-  return db.select().from(courses).where(ne(courses.id, id)).orderBy(asc(courses.id)).all();
+/** Every course, the site course included, by id. */
+export async function allCourses(db: DbOrTx): Promise<CourseRow[]> {
+  return db.select().from(courses).orderBy(asc(courses.id)).all();
 }
 
 /** Which of these ids are courses. */
@@ -51,6 +51,47 @@ export async function insertCourse(tx: DbOrTx, row: NewCourseRow): Promise<{ id:
   return tx.insert(courses).values(row).returning({ id: courses.id, shortname: courses.shortname }).get();
 }
 
+// ---- course format options ------------------------------------------------------------------
+
+/** The stored course-level format options (section 0 rows) of these courses, by course id, for their format. */
+export async function formatOptionsOf(
+  db: DbOrTx,
+  courseIds: readonly number[],
+): Promise<Map<number, { format: string; name: string; value: string }[]>> {
+  const out = new Map<number, { format: string; name: string; value: string }[]>();
+  if (!courseIds.length) return out;
+  const rows = db
+    .select({
+      courseId: courseFormatOptions.courseId,
+      format: courseFormatOptions.format,
+      name: courseFormatOptions.name,
+      value: courseFormatOptions.value,
+    })
+    .from(courseFormatOptions)
+    .where(and(inArray(courseFormatOptions.courseId, [...courseIds]), eq(courseFormatOptions.sectionId, 0)))
+    .orderBy(asc(courseFormatOptions.id))
+    .all();
+  for (const r of rows) {
+    const list = out.get(r.courseId) ?? [];
+    list.push({ format: r.format, name: r.name, value: r.value });
+    out.set(r.courseId, list);
+  }
+  return out;
+}
+
+/** Stores a course's format options (course level: section 0). */
+export async function insertFormatOptions(
+  tx: DbOrTx,
+  courseId: number,
+  format: string,
+  options: readonly { name: string; value: string }[],
+): Promise<void> {
+  if (!options.length) return;
+  tx.insert(courseFormatOptions)
+    .values(options.map((o) => ({ courseId, format, sectionId: 0, name: o.name, value: o.value })))
+    .run();
+}
+
 // ---- sections and activities ------------------------------------------------------------------
 
 /** Sections 0..last of a course, with the defaults (no name, no summary, visible). */
@@ -60,15 +101,17 @@ export async function insertSections(tx: DbOrTx, courseId: number, last: number)
     .run();
 }
 
-/** How many sections each course has (courses without any are left out). */
-export async function sectionCountsByCourse(db: DbOrTx): Promise<Map<number, number>> {
+/** The highest section number of each of these courses (courses without sections are left out). */
+export async function lastSectionNumbers(db: DbOrTx, courseIds: readonly number[]): Promise<Map<number, number>> {
+  if (!courseIds.length) return new Map();
   return new Map(
     db
-      .select({ courseId: courseSections.courseId, n: count() })
+      .select({ courseId: courseSections.courseId, last: max(courseSections.section) })
       .from(courseSections)
+      .where(inArray(courseSections.courseId, [...courseIds]))
       .groupBy(courseSections.courseId)
       .all()
-      .map((r) => [r.courseId, r.n]),
+      .map((r) => [r.courseId, r.last ?? 0]),
   );
 }
 

@@ -1,6 +1,6 @@
-import { and, asc, count, eq, inArray } from 'drizzle-orm';
+import { and, asc, count, eq, inArray, like } from 'drizzle-orm';
 import type { DbOrTx } from '../../db/client';
-import { courses, enrolments, users } from '../../db/schema';
+import { courses, enrolments, userPreferences, users } from '../../db/schema';
 import type { CourseRow } from '../courses/courses.repo';
 
 // Course enrolments (manual enrolment only): who is in which course, with which role.
@@ -42,4 +42,31 @@ export async function enrolledCounts(db: DbOrTx, courseIds: readonly number[]): 
       .all()
       .map((r) => [r.courseId, r.n]),
   );
+}
+
+/** The ids of the courses a user is enrolled in. */
+export async function enrolledCourseIds(db: DbOrTx, userId: number): Promise<Set<number>> {
+  return new Set(
+    db
+      .select({ courseId: enrolments.courseId })
+      .from(enrolments)
+      .where(eq(enrolments.userId, userId))
+      .all()
+      .map((r) => r.courseId),
+  );
+}
+
+/** A user's block_myoverview_hidden_course_<id> preferences (courses hidden from the dashboard), by course id. */
+export async function hiddenCoursePreferences(db: DbOrTx, userId: number): Promise<Map<number, string>> {
+  const prefix = 'block_myoverview_hidden_course_';
+  const out = new Map<number, string>();
+  for (const r of db
+    .select({ name: userPreferences.name, value: userPreferences.value })
+    .from(userPreferences)
+    .where(and(eq(userPreferences.userId, userId), like(userPreferences.name, `${prefix}%`)))
+    .all()) {
+    const id = r.name.slice(prefix.length);
+    if (r.name.startsWith(prefix) && /^\d+$/.test(id)) out.set(Number(id), r.value);
+  }
+  return out;
 }

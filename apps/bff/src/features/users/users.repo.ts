@@ -1,7 +1,7 @@
 import type { USER_STATUSES } from '@gatehouse/shared';
 import { and, asc, count, desc, eq, inArray, or, type SQL } from 'drizzle-orm';
 import type { Db, DbOrTx } from '../../db/client';
-import { roleAssignments, type UserRow, users } from '../../db/schema';
+import { roleAssignments, type UserRow, userPreferences, users } from '../../db/schema';
 import { contains, searchCondition } from '../../db/sql';
 
 // The users table (and, when a user is deleted, their role assignments). Users are never
@@ -124,10 +124,10 @@ export async function deleteRoleAssignmentsOf(tx: DbOrTx, userId: number): Promi
   tx.delete(roleAssignments).where(eq(roleAssignments.userId, userId)).run();
 }
 
-/** The users, not deleted, whose id, username or email is one of `values`, in id order (for the web services). */
+/** The users, not deleted, whose id, username, email or ID number is one of `values`, in id order (for the web services). */
 export async function activeUsersBy(
   db: DbOrTx,
-  by: { field: 'id'; values: number[] } | { field: 'username' | 'email'; values: string[] },
+  by: { field: 'id'; values: number[] } | { field: 'username' | 'email' | 'idnumber'; values: string[] },
 ): Promise<UserRow[]> {
   const match = by.field === 'id' ? inArray(users.id, by.values) : inArray(users[by.field], by.values);
   return db
@@ -136,4 +136,24 @@ export async function activeUsersBy(
     .where(and(match, eq(users.deleted, false)))
     .orderBy(users.id)
     .all();
+}
+
+// ---- preferences (Moodle's user_preferences) ---------------------------------------------------
+
+/** A user's preferences, by name. */
+export async function preferencesOf(db: DbOrTx, userId: number): Promise<{ name: string; value: string }[]> {
+  return db
+    .select({ name: userPreferences.name, value: userPreferences.value })
+    .from(userPreferences)
+    .where(eq(userPreferences.userId, userId))
+    .orderBy(asc(userPreferences.name))
+    .all();
+}
+
+/** Sets one preference of a user (Moodle's set_user_preference): a new value replaces the old one. */
+export async function setPreference(tx: DbOrTx, userId: number, name: string, value: string): Promise<void> {
+  tx.insert(userPreferences)
+    .values({ userId, name, value })
+    .onConflictDoUpdate({ target: [userPreferences.userId, userPreferences.name], set: { value } })
+    .run();
 }

@@ -44,6 +44,7 @@ const SYSTEM_CONTEXT_ID = 1;
 const RANGE = 1_000_000;
 
 export const userContextId = (userId: number): number => CONTEXT_USER * RANGE + userId;
+export const courseContextId = (courseId: number): number => CONTEXT_COURSE * RANGE + courseId;
 
 export type ContextRef = { level: 'system'; instanceid: 0 } | { level: 'user' | 'course'; instanceid: number };
 

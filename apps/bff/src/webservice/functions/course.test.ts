@@ -13,28 +13,53 @@ const courseId = (shortname: string) =>
   t.deps.store.db.select({ id: courses.id }).from(courses).where(eq(courses.shortname, shortname)).get()?.id as number;
 
 describe('core_course_get_courses', () => {
-  it('lists every course but the site course', async () => {
+  it('lists every course, the site course first, as Moodle does', async () => {
     const out = await callFunction(t.deps, 'core_course_get_courses', 'manager', {});
-    expect(out.map((c: { shortname: string }) => c.shortname)).toEqual(['CS101', 'HIST201', 'SAFE100', 'DS200']);
-    expect(out[0]).toEqual({
+    expect(out.map((c: { shortname: string }) => c.shortname)).toEqual([
+      'gatehouse',
+      'CS101',
+      'HIST201',
+      'SAFE100',
+      'DS200',
+    ]);
+    expect(out[0]).toMatchObject({ id: 1, categoryid: 0, format: 'site', courseformatoptions: [] });
+    expect(out[1]).toEqual({
       id: courseId('CS101'),
       shortname: 'CS101',
       categoryid: 1,
+      categorysortorder: 0,
       fullname: 'Introduction to Programming',
       displayname: 'Introduction to Programming',
       idnumber: 'CS101-2025',
       summary: '<p>Variables, control flow and functions, taught in Python.</p>',
       summaryformat: 1,
       format: 'topics',
+      showgrades: 1,
+      newsitems: 5,
       startdate: NOW - 30 * DAY,
       enddate: NOW + 60 * DAY,
       numsections: 4,
+      maxbytes: 0,
+      showreports: 0,
       visible: 1,
+      hiddensections: 1,
+      groupmode: 0,
+      groupmodeforce: 0,
+      defaultgroupingid: 0,
       timecreated: NOW - 120 * DAY,
       timemodified: NOW - 7 * DAY,
+      enablecompletion: 0,
+      completionnotify: 0,
       lang: 'en',
+      forcetheme: '',
+      courseformatoptions: [
+        { name: 'hiddensections', value: '1' },
+        { name: 'coursedisplay', value: '0' },
+      ],
+      showactivitydates: true,
+      showcompletionconditions: null,
     });
-    expect(out[3]).toMatchObject({ shortname: 'DS200', visible: 0 });
+    expect(out[4]).toMatchObject({ shortname: 'DS200', visible: 0 });
   });
 
   it('returns the courses asked for by id, the site course included, unknown ids left out', async () => {

@@ -35,6 +35,8 @@ describe('core_group_create_groups', () => {
         descriptionformat: 1,
         enrolmentkey: '',
         idnumber: '',
+        visibility: 0,
+        participation: true,
       },
     ]);
     expect(groupNames(cs)).toEqual(['Group A', 'Group B', 'Group C']);

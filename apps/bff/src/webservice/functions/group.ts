@@ -15,17 +15,66 @@ import { invalidParameter, moodleError } from '../exceptions';
 import { type CallContext, defineFunction, perRecord } from '../types';
 import { actorOf, validateFormat } from './common';
 
-const groupFields = {
-  id: value('int', 'group record id'),
-  courseid: value('int', 'id of course'),
-  name: value('text', 'multilang compatible name, course unique'),
-  description: value('raw', 'group description text'),
-  descriptionformat: value('int', 'description format (1 = HTML, 0 = MOODLE, 2 = PLAIN or 4 = MARKDOWN)'),
-  enrolmentkey: value('raw', 'group enrol secret phrase'),
-  idnumber: value('raw', 'id number'),
-};
+const VISIBILITY_DESC =
+  'group visibility mode. 0 = Visible to all. 1 = Visible to members. 2 = See own membership. 3 = Membership is hidden.';
 
-export const groupReturn = multiple(single(groupFields, 'group'));
+/** Moodle's GROUPS_VISIBILITY_ALL, _MEMBERS, _OWN, _NONE. */
+const VISIBILITIES = [0, 1, 2, 3] as const;
+
+/** What a created group is returned as (create_groups_returns). */
+export const groupReturn = multiple(
+  single(
+    {
+      id: value('int', 'group record id'),
+      courseid: value('int', 'id of course'),
+      name: value('text', 'multilang compatible name, course unique'),
+      description: value('raw', 'group description text'),
+      descriptionformat: value('int', 'description format (1 = HTML, 0 = MOODLE, 2 = PLAIN, or 4 = MARKDOWN)'),
+      enrolmentkey: value('raw', 'group enrol secret phrase'),
+      idnumber: value('raw', 'id number'),
+      visibility: value('int', VISIBILITY_DESC),
+      participation: value('bool', 'participation mode'),
+      customfields: multiple(
+        single({
+          shortname: value('alphanumext', 'The shortname of the custom field'),
+          value: value('raw', 'The value of the custom field'),
+        }),
+        'Custom fields',
+        { optional: true },
+      ),
+    },
+    'group',
+  ),
+);
+
+/** A course's groups as get_course_groups returns them. */
+const courseGroupsReturn = multiple(
+  single(
+    {
+      id: value('int', 'group record id'),
+      courseid: value('int', 'id of course'),
+      name: value('text', 'group name'),
+      description: value('raw', 'group description text'),
+      descriptionformat: value('int', 'description format (1 = HTML, 0 = MOODLE, 2 = PLAIN, or 4 = MARKDOWN)'),
+      enrolmentkey: value('raw', 'group enrol secret phrase'),
+      idnumber: value('raw', 'id number'),
+      visibility: value('int', VISIBILITY_DESC),
+      participation: value('bool', 'participation mode'),
+      customfields: multiple(
+        single({
+          name: value('raw', 'The name of the custom field'),
+          shortname: value('alphanumext', 'The shortname of the custom field'),
+          type: value('component', 'The type of the custom field - text, checkbox...'),
+          valueraw: value('raw', 'The raw value of the custom field'),
+          value: value('raw', 'The value of the custom field'),
+        }),
+        'Custom fields',
+        { optional: true },
+      ),
+    },
+    'group',
+  ),
+);
 
 /**
  * What group/externallib.php answers for a course that does not exist: context_course::instance
@@ -49,6 +98,8 @@ const toGroup = (g: GroupRow) => ({
   descriptionformat: g.descriptionformat,
   enrolmentkey: g.enrolmentkey,
   idnumber: g.idnumber,
+  visibility: g.visibility,
+  participation: g.participation,
 });
 
 export const createGroupsParameters = single({
@@ -57,11 +108,25 @@ export const createGroupsParameters = single({
       courseid: value('int', 'id of course'),
       name: value('text', 'multilang compatible name, course unique'),
       description: value('raw', 'group description text'),
-      descriptionformat: value('int', 'description format (1 = HTML, 0 = MOODLE, 2 = PLAIN or 4 = MARKDOWN)', {
+      descriptionformat: value('int', 'description format (1 = HTML, 0 = MOODLE, 2 = PLAIN, or 4 = MARKDOWN)', {
         default: 1,
       }),
       enrolmentkey: value('raw', 'group enrol secret phrase', { optional: true }),
       idnumber: value('raw', 'id number', { optional: true }),
+      visibility: value('int', `${VISIBILITY_DESC} default: 0`, { default: 0 }),
+      participation: value(
+        'bool',
+        'activity participation enabled? Only for "all" and "members" visibility. Default true.',
+        { default: true },
+      ),
+      customfields: multiple(
+        single({
+          shortname: value('alphanumext', 'The shortname of the custom field'),
+          value: value('raw', 'The value of the custom field'),
+        }),
+        'Custom fields',
+        { optional: true },
+      ),
     }),
     'List of group object. A group has a courseid, a name, a description and an enrolment key.',
   ),
@@ -94,6 +159,9 @@ export async function createGroupsImpl(ctx: CallContext, { groups: list }: Infer
       }
       await requireCourseContext(tx, g.courseid);
       const descriptionformat = validateFormat(g.descriptionformat);
+      if (!(VISIBILITIES as readonly number[]).includes(g.visibility)) {
+        throw invalidParameter('Invalid group visibility');
+      }
       const idnumber = (g.idnumber ?? '').trim();
       if (idnumber && (await groupIdByIdnumber(tx, g.courseid, idnumber)) !== undefined) {
         throw moodleError('idnumbertaken', `ID number is already used for another group in the course (${idnumber})`);
@@ -105,6 +173,9 @@ export async function createGroupsImpl(ctx: CallContext, { groups: list }: Infer
         descriptionformat,
         enrolmentkey: g.enrolmentkey ?? '',
         idnumber,
+        visibility: g.visibility,
+        // groups_create_group: participation only for visibility all (0) and members (1).
+        participation: g.visibility <= 1 ? g.participation : false,
         timecreated: now,
         timemodified: now,
       });
@@ -121,7 +192,9 @@ export async function createGroupsImpl(ctx: CallContext, { groups: list }: Infer
 }
 
 export const CREATE_DESCRIPTION =
-  'Creates new groups. Group names must be unique within their course. All groups of the call are created, or none of them.';
+  'Creates new groups. Group names must be unique within their course. All groups of the call are created, or none of them. ' +
+  'visibility is 0 (visible to all), 1 (members), 2 (own membership) or 3 (hidden); participation is turned off for visibility 2 and 3, as Moodle does. ' +
+  'customfields is accepted and ignored, as Moodle with no group custom fields defined.';
 
 const createGroups = defineFunction({
   name: 'core_group_create_groups',
@@ -138,14 +211,15 @@ const createGroups = defineFunction({
 const getCourseGroups = defineFunction({
   name: 'core_group_get_course_groups',
   component: 'core_group',
-  description: 'Returns all groups in specified course.',
+  description:
+    'Returns all groups in specified course, with their visibility and participation. customfields is left out: Gatehouse has no group custom fields.',
   type: 'read',
   capabilities: [perRecord('moodle/course:managegroups', 'in the context of the course')],
   example: { courseid: 2 },
   parameters: single({
     courseid: value('int', 'id of course'),
   }),
-  returns: groupReturn,
+  returns: courseGroupsReturn,
   async execute(ctx, { courseid }) {
     // Moodle checks this per record, in its context (see capabilities); Gatehouse's roles hold
     // site-wide, so one check up front gives every record the same answer.

@@ -2,6 +2,7 @@ import type { ExternalFunction } from '../types';
 import { ENROL_FUNCTIONS } from './enrol';
 import { MESSAGE_FUNCTIONS } from './message';
 import { NOTES_FUNCTIONS } from './notes';
+import { PARTICIPANTS_FUNCTIONS } from './participants';
 import { WEBSERVICE_FUNCTIONS } from './webservice';
 
 // The pre-2.2 names the seed era's Moodle Mobile app (moodlehq/moodlemobile) calls, kept as
@@ -31,6 +32,11 @@ function legacyAlias(legacyName: string, fn: ExternalFunction): ExternalFunction
 export const LEGACY_MOBILE_FUNCTIONS: readonly ExternalFunction[] = [
   legacyAlias('moodle_webservice_get_siteinfo', current(WEBSERVICE_FUNCTIONS, 'core_webservice_get_site_info')),
   legacyAlias('moodle_enrol_get_users_courses', current(ENROL_FUNCTIONS, 'core_enrol_get_users_courses')),
+  legacyAlias('moodle_user_get_users_by_courseid', current(PARTICIPANTS_FUNCTIONS, 'core_enrol_get_enrolled_users')),
+  legacyAlias(
+    'moodle_user_get_course_participants_by_id',
+    current(PARTICIPANTS_FUNCTIONS, 'core_user_get_course_user_profiles'),
+  ),
   legacyAlias('moodle_notes_create_notes', current(NOTES_FUNCTIONS, 'core_notes_create_notes')),
   legacyAlias('moodle_message_send_instantmessages', current(MESSAGE_FUNCTIONS, 'core_message_send_instant_messages')),
 ];

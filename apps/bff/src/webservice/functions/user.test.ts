@@ -259,7 +259,8 @@ describe('core_user_update_users', () => {
         },
       ],
     });
-    expect(out).toBeNull();
+    // Moodle 4.x: {warnings: []} when every user was updated.
+    expect(out).toEqual({ warnings: [] });
     const u = row('student2');
     expect(u).toMatchObject({
       firstname: 'Sasha',
@@ -280,48 +281,89 @@ describe('core_user_update_users', () => {
   });
 
   it('refuses editing a site administrator unless the caller is one', async () => {
-    const e = await callError(t.deps, 'core_user_update_users', 'manager', {
+    const out = await callFunction(t.deps, 'core_user_update_users', 'manager', {
       users: [{ id: t.ids.admin, firstname: 'Evil' }],
     });
-    expect(e.errorcode).toBe('usernotupdatedadmin');
+    // user/externallib.php update_users(): moodle_exception('usernotupdatedadmin', '', '', null,
+    // 'Cannot update admin accounts'), caught and returned as a warning (lang/en/error.php's string).
+    expect(out).toEqual({
+      warnings: [
+        {
+          item: 'user',
+          itemid: t.ids.admin,
+          warningcode: 'usernotupdatedadmin',
+          message: 'Cannot update admin accounts',
+        },
+      ],
+    });
     expect(row('admin')?.firstname).toBe('Admin');
     await callFunction(t.deps, 'core_user_update_users', 'admin', { users: [{ id: t.ids.admin, firstname: 'Ada' }] });
     expect(row('admin')?.firstname).toBe('Ada');
   });
 
-  it('refuses deleted, protected, guest and unknown users', async () => {
+  it('refuses deleted, protected, guest and unknown users, each with its warning, and updates the others', async () => {
     t.deps.store.db.update(users).set({ protected: true }).where(eq(users.username, 'wsclient')).run();
     t.deps.store.db.update(users).set({ deleted: true }).where(eq(users.username, 'expired')).run();
-    const cases: [number, string, string][] = [
-      [t.ids.expired as number, 'moodle_exception', 'userdeleted'],
-      [t.ids.wsclient as number, 'moodle_exception', 'protecteduser'],
-      [t.ids.guest as number, 'moodle_exception', 'guestnoeditprofile'],
-      [99_999, 'dml_missing_record_exception', 'invalidrecord'],
-    ];
-    for (const [id, exception, errorcode] of cases) {
-      const e = await callError(t.deps, 'core_user_update_users', 'admin', { users: [{ id, firstname: 'Changed' }] });
-      expect([e.exception, e.errorcode]).toEqual([exception, errorcode]);
-    }
+    const out = await callFunction(t.deps, 'core_user_update_users', 'admin', {
+      users: [t.ids.expired, t.ids.wsclient, t.ids.guest, 99_999, t.ids.student2].map((id) => ({
+        id,
+        firstname: 'Changed',
+      })),
+    });
+    // Moodle 4.x's per-user moodle_exceptions: error.php has invaliduserid ('Invalid user id') but no
+    // usernotupdateddeleted / usernotupdatedguest string, so getMessage() is "error/<errorcode>".
+    expect(out).toEqual({
+      warnings: [
+        {
+          item: 'user',
+          itemid: t.ids.expired,
+          warningcode: 'usernotupdateddeleted',
+          message: 'error/usernotupdateddeleted',
+        },
+        {
+          item: 'user',
+          itemid: t.ids.wsclient,
+          warningcode: 'protecteduser',
+          message: 'This user is protected and cannot be modified: wsclient',
+        },
+        { item: 'user', itemid: t.ids.guest, warningcode: 'usernotupdatedguest', message: 'error/usernotupdatedguest' },
+        { item: 'user', itemid: 99_999, warningcode: 'invaliduserid', message: 'Invalid user id' },
+      ],
+    });
+    expect(row('student2')?.firstname).toBe('Changed');
+    expect(row('wsclient')?.firstname).not.toBe('Changed');
+    expect(row('guest')?.firstname).not.toBe('Changed');
     t.deps.store.db.update(users).set({ protected: false }).where(eq(users.username, 'wsclient')).run();
     t.deps.store.db.update(users).set({ deleted: false }).where(eq(users.username, 'expired')).run();
   });
 
-  it('rejects a taken username and changes none of the users of the call', async () => {
-    const e = await callError(t.deps, 'core_user_update_users', 'manager', {
+  it('refuses a taken username with a warning, and still updates the other users of the call', async () => {
+    const out = await callFunction(t.deps, 'core_user_update_users', 'manager', {
       users: [
         { id: t.ids.nologin, firstname: 'Nadia' },
         { id: t.ids.student, username: 'teacher' },
       ],
     });
-    expect(e).toMatchObject({ errorcode: 'usernameexists', message: 'Username already exists: teacher' });
-    expect(row('nologin')?.firstname).toBe('Nora');
+    expect(out).toEqual({
+      warnings: [
+        {
+          item: 'user',
+          itemid: t.ids.student,
+          warningcode: 'usernameexists',
+          message: 'This username already exists, choose another',
+        },
+      ],
+    });
+    expect(row('nologin')?.firstname).toBe('Nadia');
+    expect(row('student')?.username).toBe('student');
   });
 
   it('does not let a caller suspend themselves', async () => {
-    const e = await callError(t.deps, 'core_user_update_users', 'manager', {
+    const out = await callFunction(t.deps, 'core_user_update_users', 'manager', {
       users: [{ id: t.ids.manager, suspended: true }],
     });
-    expect(e.errorcode).toBe('cannotsuspendself');
+    expect(out.warnings.map((w: { warningcode: string }) => w.warningcode)).toEqual(['cannotsuspendself']);
+    expect(row('manager')?.suspended).toBe(false);
   });
 });
 
@@ -379,19 +421,20 @@ describe('a stronger user cannot be taken over through web services (issue 14, i
 
   it('refuses a manager updating (even renaming) a user who holds more', async () => {
     const before = row('teacher');
-    const e = await callError(t.deps, 'core_user_update_users', 'manager', {
+    const out = await callFunction(t.deps, 'core_user_update_users', 'manager', {
       users: [{ id: t.ids.teacher, password: 'Taken-over-1' }],
     });
-    expect([e.exception, e.errorcode]).toEqual(['moodle_exception', 'nopermissions']);
-    const e2 = await callError(t.deps, 'core_user_update_users', 'manager', {
+    expect(out.warnings).toMatchObject([{ item: 'user', itemid: t.ids.teacher, warningcode: 'nopermissions' }]);
+    // Per user, as Moodle 4.x: the weaker user of the call is updated, the stronger one is not.
+    const out2 = await callFunction(t.deps, 'core_user_update_users', 'manager', {
       users: [
         { id: t.ids.student, firstname: 'Fine' },
         { id: t.ids.teacher, firstname: 'Evil' },
       ],
     });
-    expect(e2.errorcode).toBe('nopermissions');
+    expect(out2.warnings).toMatchObject([{ itemid: t.ids.teacher, warningcode: 'nopermissions' }]);
     expect(row('teacher')).toEqual(before);
-    expect(row('student')?.firstname).not.toBe('Fine');
+    expect(row('student')?.firstname).toBe('Fine');
   });
 
   it('refuses a manager deleting a user who holds more, and deletes nobody', async () => {
