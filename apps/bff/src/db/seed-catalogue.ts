@@ -1,4 +1,4 @@
-import { eq } from 'drizzle-orm';
+import { and, eq } from 'drizzle-orm';
 import type { Db, Tx } from './client';
 import {
   certificationAssignments,
@@ -28,7 +28,26 @@ interface ModuleSeed {
   description?: string;
   url?: string;
   visible?: boolean;
+  /** A page's text (HTML), served as its index.html. */
+  content?: string;
 }
+
+/** The demo pages' texts, so that the Moodle app shows a page with something in it. */
+const PAGE_CONTENT = {
+  guide:
+    '<h2>How this course works</h2>\n<p>Each week has a short reading, an exercise and a quiz. Work through the sections in order: every exercise builds on the one before.</p>\n<ul>\n<li>Ask questions in the <strong>Announcements</strong> forum.</li>\n<li>Submit exercises before Friday at 17:00.</li>\n<li>The <em>Python cheat sheet</em> under <em>Getting started</em> lists the syntax you need.</li>\n</ul>',
+  python:
+    '<h2>Installing Python</h2>\n<ol>\n<li>Download Python 3 from <a href="https://www.python.org/downloads/">python.org</a>.</li>\n<li>Run the installer and tick <em>Add Python to PATH</em>.</li>\n<li>Open a terminal and type <code>python3 --version</code>.</li>\n</ol>\n<p>If the version starts with 3, you are ready for exercise 1.</p>',
+  fire: '<h2>Fire safety basics</h2>\n<p>If you discover a fire: raise the alarm, leave by the nearest exit and go to the assembly point. Never use the lifts.</p>\n<p>Know where the fire extinguishers and the exits on your floor are.</p>',
+} as const;
+
+/** The demo resource's file (Moodle's resource module: one file in mod_resource/content). */
+const CHEAT_SHEET = {
+  filename: 'python-cheat-sheet.txt',
+  mimetype: 'text/plain',
+  content:
+    'Python cheat sheet\n\nname = "Ada"            # a variable\nif x > 3: ...            # a condition\nfor i in range(10): ...  # a loop\ndef square(n): return n * n\n',
+} as const;
 
 interface SectionSeed {
   name?: string;
@@ -71,14 +90,14 @@ function courseSeeds(now: number): CourseSeed[] {
         {
           modules: [
             { modname: 'forum', name: 'Announcements', description: '<p>News from your teacher</p>' },
-            { modname: 'page', name: 'Course guide' },
+            { modname: 'page', name: 'Course guide', content: PAGE_CONTENT.guide },
           ],
         },
         {
           name: 'Getting started',
           summary: '<p>Install the tools and write your first program.</p>',
           modules: [
-            { modname: 'page', name: 'Installing Python' },
+            { modname: 'page', name: 'Installing Python', content: PAGE_CONTENT.python },
             { modname: 'url', name: 'Python documentation', url: 'https://docs.python.org/3/' },
           ],
         },
@@ -137,7 +156,10 @@ function courseSeeds(now: number): CourseSeed[] {
       enddate: 0,
       sections: [
         {},
-        { name: 'Fire safety', modules: [{ modname: 'page', name: 'Fire safety basics' }] },
+        {
+          name: 'Fire safety',
+          modules: [{ modname: 'page', name: 'Fire safety basics', content: PAGE_CONTENT.fire }],
+        },
         { name: 'First aid', modules: [{ modname: 'quiz', name: 'Safety check' }] },
       ],
     },
@@ -213,6 +235,8 @@ function insertCourse(tx: Tx | Db, now: number, c: CourseSeed): number {
           url: m.url ?? null,
           visible: m.visible ?? true,
           position,
+          content: m.content ?? '',
+          timemodified: now - 7 * DAY,
         })
         .run();
     });
@@ -228,6 +252,7 @@ export function seedCatalogueDemo(tx: Tx | Db, now: number, userIds: Record<stri
   const courseIds: Record<string, number> = { site: 1 };
   for (const c of courseSeeds(now)) courseIds[c.key] = insertCourse(tx, now, c);
   const cid = (key: string): number => courseIds[key] as number;
+  seedResource(tx, now, cid('cs101'), uid('teacher'));
 
   // Enrolments (the site course has none: everyone may see it).
   const enrol: [string, string, string][] = [
@@ -379,6 +404,51 @@ export function seedCatalogueDemo(tx: Tx | Db, now: number, userIds: Record<stri
   }
 
   seedCertifications(tx, now, uid);
+}
+
+/**
+ * A resource in CS101's "Getting started" with its file, added after every course so that the
+ * other activities keep their ids. The file's content is in the row's legacy column, moved into
+ * the file store when the files are first used (as the student's private file).
+ */
+function seedResource(tx: Tx | Db, now: number, courseId: number, teacherId: number | undefined): void {
+  const section = tx
+    .select({ id: courseSections.id })
+    .from(courseSections)
+    .where(and(eq(courseSections.courseId, courseId), eq(courseSections.section, 1)))
+    .get();
+  if (!section) return;
+  const cm = tx
+    .insert(courseModules)
+    .values({
+      courseId,
+      sectionId: section.id,
+      modname: 'resource',
+      name: 'Python cheat sheet',
+      description: '<p>The syntax of the course on one page.</p>',
+      position: 2,
+      timemodified: now - 7 * DAY,
+    })
+    .returning({ id: courseModules.id })
+    .get();
+  const content = Buffer.from(CHEAT_SHEET.content, 'utf8');
+  tx.insert(files)
+    .values({
+      // CONTEXT_MODULE (70) × 1,000,000 + the module id (features/files/contexts.ts).
+      contextid: 70_000_000 + cm.id,
+      component: 'mod_resource',
+      filearea: 'content',
+      filename: CHEAT_SHEET.filename,
+      userId: teacherId ?? null,
+      mimetype: CHEAT_SHEET.mimetype,
+      filesize: content.length,
+      content: content.toString('base64'),
+      author: 'Terry Teacher',
+      license: 'allrightsreserved',
+      timecreated: now - 7 * DAY,
+      timemodified: now - 7 * DAY,
+    })
+    .run();
 }
 
 /** Source ids: the plugin keeps assignment sources in their own table; here they are fixed numbers. */

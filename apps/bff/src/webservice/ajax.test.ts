@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { SYSTEM_ACTOR } from '../features/audit/audit.service';
 import { makeTestApp, type TestApp } from '../test/helpers';
+import { DISABLED_FEATURES } from './functions/mobile';
 
 // lib/ajax/service.php and lib/ajax/service-nologin.php as Moodle answers them
 // (lib/ajax/service.php, external_api::call_external_function, get_exception_info in
@@ -45,7 +46,7 @@ const PUBLIC_CONFIG =
   '"authinstructions":"","authnoneenabled":0,"enablewebservices":1,"enablemobilewebservice":1,' +
   '"maintenanceenabled":0,"maintenancemessage":"<div class=\\"text_to_html\\">This site is undergoing maintenance and is currently not available.<\\/div>",' +
   '"typeoflogin":1,"launchurl":"https:\\/\\/gh.example\\/admin\\/tool\\/mobile\\/launch.php","mobilecssurl":"",' +
-  '"tool_mobile_disabledfeatures":"","country":"","agedigitalconsentverification":false,"supportpage":"",' +
+  `"tool_mobile_disabledfeatures":"${DISABLED_FEATURES}","country":"","agedigitalconsentverification":false,"supportpage":"",` +
   '"supportavailability":0,"autolang":1,"lang":"en","langmenu":1,"langlist":"","locale":"",' +
   '"tool_mobile_minimumversion":"","tool_mobile_iosappid":"633359593","tool_mobile_androidappid":"com.moodle.moodlemobile",' +
   '"tool_mobile_setuplink":"https:\\/\\/download.moodle.org\\/mobile","tool_mobile_qrcodetype":0,"warnings":[],' +

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEMO_PASSWORD, type Json } from '../test/helpers';
 import { form, type MobileSite, startMobileSite } from '../test/mobile-site';
+import { DISABLED_FEATURES } from './functions/mobile';
 
 // The two Moodle Mobile apps' own call sequences, replayed against a listening Gatehouse site with
 // "Enable web services for mobile devices" on, as far as Gatehouse has the functions. What each
@@ -239,7 +240,7 @@ describe('the current app (moodlehq/moodleapp)', () => {
     const config = await maCall('tool_mobile_get_config', { section: '' });
     expect(config.settings.find((s: { name: string }) => s.name === 'tool_mobile_disabledfeatures')).toEqual({
       name: 'tool_mobile_disabledfeatures',
-      value: '',
+      value: DISABLED_FEATURES,
     });
     const plugins = await maCall('tool_mobile_get_plugins_supporting_mobile');
     expect(plugins).toEqual({ plugins: [], warnings: [] });

@@ -80,7 +80,15 @@ describe('backup and restore with files', () => {
     await restore(target, good, { force: true });
     const hashes = [...new DataFolderFileStore(target).hashes()].sort();
     expect(hashes).toEqual(
-      [sha1(big), sha1('small'), sha1('Week 1: variables\nWeek 2: loops\nWeek 3: functions\n')].sort(),
+      [
+        sha1(big),
+        sha1('small'),
+        // The demo data's files: the student's study plan and CS101's cheat sheet (a resource).
+        sha1('Week 1: variables\nWeek 2: loops\nWeek 3: functions\n'),
+        sha1(
+          'Python cheat sheet\n\nname = "Ada"            # a variable\nif x > 3: ...            # a condition\nfor i in range(10): ...  # a loop\ndef square(n): return n * n\n',
+        ),
+      ].sort(),
     );
     expect(readFileSync(contentPath(target, sha1(big))).equals(big)).toBe(true);
     expect(statSync(contentPath(target, sha1('small'))).mode & 0o777).toBe(0o600);

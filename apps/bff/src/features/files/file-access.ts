@@ -4,7 +4,8 @@ import { MoodleException } from '../../webservice/exceptions';
 import { findCourse } from '../courses/courses.repo';
 import { findEnrolment } from '../enrolments/enrolments.repo';
 import { fileContextOf } from './contexts';
-import { type FileRow, fileAt, moduleById } from './files.repo';
+import { type FileRow, fileAt, moduleById, pageContentOf } from './files.repo';
+import { pageIndexHtml } from './page-content';
 
 // Who may read which file, as Moodle's file_pluginfile (lib/filelib.php) and the plugins'
 // pluginfile callbacks decide it, for the areas Gatehouse stores:
@@ -13,7 +14,8 @@ import { type FileRow, fileAt, moduleById } from './files.repo';
 //   core_files_upload's answer points);
 // - user/icon: everyone (public user pictures), the stored picture or the default one;
 // - course/summary, course/overviewfiles: who may open the course;
-// - mod_*/content, mod_*/intro: who may open the course and see the activity.
+// - mod_*/content, mod_*/intro: who may open the course and see the activity;
+// - mod_page/content/index.html: the page's own text (page_pluginfile), the same access.
 // A file that does not exist, or that the user may not know of, is "not found" (Moodle's
 // send_file_not_found); a course the user may not open is require_login's refusal.
 
@@ -28,6 +30,8 @@ export type ResolvedFile =
       cacheability: 'private' | 'public';
     }
   | { kind: 'defaulticon'; size: 'f1' | 'f2' | 'f3' }
+  /** A page's index.html, made from its content (always downloaded, never cached, as page_pluginfile sends it). */
+  | { kind: 'page'; filename: string; html: string }
   | { kind: 'notfound' }
   | { kind: 'refused'; error: MoodleException };
 
@@ -106,6 +110,8 @@ export async function resolveFile(
   let courseId: number;
   let hiddenModule = false;
   let path: readonly string[];
+  /** index.html or index.htm when the URL names a page's own text. */
+  let pageIndex: string | undefined;
   if (context.level === 'course') {
     if (component !== 'course' || (filearea !== 'summary' && filearea !== 'overviewfiles')) return NOT_FOUND;
     courseId = context.courseId;
@@ -113,9 +119,10 @@ export async function resolveFile(
   } else if (context.level === 'module') {
     const cm = await moduleById(db, context.cmid);
     if (!cm || component !== `mod_${cm.modname}`) return NOT_FOUND;
-    if (filearea === 'content')
+    if (filearea === 'content') {
       path = rest.slice(1); // the revision, which only busts caches
-    else if (filearea === 'intro') path = rest;
+      if (cm.modname === 'page') pageIndex = pageIndexName(rest);
+    } else if (filearea === 'intro') path = rest;
     else return NOT_FOUND;
     courseId = cm.courseId;
     hiddenModule = !cm.visible;
@@ -127,7 +134,26 @@ export async function resolveFile(
   if (hiddenModule && !deps.authz.has(user, 'moodle/course:update')) {
     return { kind: 'refused', error: notAccessible('Activity is hidden') };
   }
-  return stored(await get(0, path), { force: false, lifetime: FILE_LIFETIME });
+  const file = await get(0, path);
+  if (pageIndex && !(rest.length > 1 && file) && context.level === 'module') {
+    const page = await pageContentOf(db, context.cmid);
+    if (!page) return NOT_FOUND;
+    return { kind: 'page', filename: pageIndex, html: pageIndexHtml(page.content, page.contentformat) };
+  }
+  return stored(file, { force: false, lifetime: FILE_LIFETIME });
+}
+
+/**
+ * Whether a mod_page content path names the page's own text: `index.html` (or `index.htm`) right
+ * after the file area, as page_export_contents writes the URL and page_pluginfile reads it; or,
+ * beside Moodle, after a revision number (`<revision>/index.html`), the form of the page's other
+ * files, unless a stored file of that name exists.
+ */
+function pageIndexName(rest: readonly string[]): string | undefined {
+  const isIndex = (s: string | undefined) => s === 'index.html' || s === 'index.htm';
+  if (rest.length === 1 && isIndex(rest[0])) return rest[0];
+  if (rest.length === 2 && /^\d{1,10}$/.test(rest[0] ?? '') && isIndex(rest[1])) return rest[1];
+  return undefined;
 }
 
 /** require_login($course): the site course for everyone; others when enrolled or holding moodle/course:view. */

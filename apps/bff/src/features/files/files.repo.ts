@@ -133,3 +133,15 @@ export async function moduleById(
     .where(eq(courseModules.id, cmid))
     .get();
 }
+
+/** A page module's content (Moodle's page.content and contentformat), served as its index.html. */
+export async function pageContentOf(
+  db: DbOrTx,
+  cmid: number,
+): Promise<{ content: string; contentformat: number } | undefined> {
+  return db
+    .select({ content: courseModules.content, contentformat: courseModules.contentformat })
+    .from(courseModules)
+    .where(and(eq(courseModules.id, cmid), eq(courseModules.modname, 'page')))
+    .get();
+}

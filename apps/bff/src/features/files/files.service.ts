@@ -244,6 +244,9 @@ export interface ModuleContent {
   userid: number;
   author: string;
   license: string;
+  /** resource_export_contents / page_export_contents: the file's type, and that it is stored here. */
+  mimetype: string;
+  isexternalfile: boolean;
 }
 
 /**
@@ -252,9 +255,12 @@ export interface ModuleContent {
  * make_webservice_pluginfile_url(…)->out(false) with forcedownload=1).
  */
 export async function moduleContentsOf(
-  deps: Pick<Deps, 'store' | 'env'>,
+  deps: Deps,
   modules: readonly { id: number; modname: string }[],
 ): Promise<Map<number, ModuleContent[]>> {
+  // Content written before the file store (the demo data's files) is listed once it is in the store.
+  const wait = filesReady(deps);
+  if (wait) await wait;
   const byContext = new Map(modules.map((m) => [moduleContext(m.id), m]));
   const rows = await filesInContexts(deps.store.db, [...byContext.keys()], 'content');
   const out = new Map<number, ModuleContent[]>();
@@ -275,6 +281,55 @@ export async function moduleContentsOf(
       userid: r.userId ?? 0,
       author: r.author ?? '',
       license: r.license ?? '',
+      mimetype: r.mimetype,
+      isexternalfile: false,
+    });
+    out.set(m.id, list);
+  }
+  return out;
+}
+
+/** A stored file as core_external\util::get_area_files lists it (external_files). */
+export interface AreaFile {
+  filename: string;
+  filepath: string;
+  filesize: number;
+  fileurl: string;
+  timemodified: number;
+  mimetype: string;
+  isexternalfile: boolean;
+}
+
+/**
+ * The files of one area of each module (`content`, `intro`), by module id, as
+ * util::get_area_files lists them: by path and name, each with its webservice/pluginfile.php URL
+ * (make_webservice_pluginfile_url, the item id in it when `itemidInUrl`).
+ */
+export async function moduleAreaFilesOf(
+  deps: Deps,
+  modules: readonly { id: number; modname: string }[],
+  filearea: 'content' | 'intro',
+  itemidInUrl: boolean,
+): Promise<Map<number, AreaFile[]>> {
+  const wait = filesReady(deps);
+  if (wait) await wait;
+  const byContext = new Map(modules.map((m) => [moduleContext(m.id), m]));
+  const rows = await filesInContexts(deps.store.db, [...byContext.keys()], filearea);
+  const out = new Map<number, AreaFile[]>();
+  for (const r of rows) {
+    const m = byContext.get(r.contextid);
+    if (!m || r.component !== `mod_${m.modname}`) continue;
+    const item = itemidInUrl ? `/${r.itemid}` : '';
+    const path = `${r.contextid}/${r.component}/${filearea}${item}${r.filepath}`;
+    const list = out.get(m.id) ?? [];
+    list.push({
+      filename: r.filename,
+      filepath: r.filepath,
+      filesize: r.filesize,
+      fileurl: `${deps.env.wwwroot}/webservice/pluginfile.php/${encodeURI(path)}${encodeURIComponent(r.filename)}`,
+      timemodified: r.timemodified,
+      mimetype: r.mimetype,
+      isexternalfile: false,
     });
     out.set(m.id, list);
   }

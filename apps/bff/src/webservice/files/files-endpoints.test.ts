@@ -287,7 +287,7 @@ describe('GET /webservice/pluginfile.php', () => {
         type: 'file',
         filename: 'reading.pdf',
         filesize: 21,
-        fileurl: `${s.base}/webservice/pluginfile.php/${moduleContext(hist)}/mod_resource/content/0/reading.pdf?forcedownload=1`,
+        fileurl: `${s.base}/webservice/pluginfile.php/${moduleContext(hist)}/mod_resource/content/1/reading.pdf?forcedownload=1`,
       }),
     ]);
     const viaUrl = await fetch(`${resource?.contents?.[0]?.fileurl}&token=${token}`);

@@ -171,3 +171,21 @@ export function sendDefaultPicture(c: Context<AppEnv>, deps: Deps, size: Picture
   h.set('Content-Security-Policy', FILE_CSP);
   return new Response(c.req.method === 'HEAD' ? null : new Uint8Array(png), { status: 200, headers: h });
 }
+
+/**
+ * A page's index.html as page_pluginfile sends it (send_file of a string, lifetime 0, forced
+ * download; readstring_accel's headers: Last-Modified now, Accept-Ranges none).
+ */
+export function sendPage(c: Context<AppEnv>, deps: Deps, filename: string, html: string): Response {
+  const body = Buffer.from(html, 'utf8');
+  const h = new Headers();
+  h.set('Content-Disposition', disposition('attachment', filename));
+  cacheHeaders(h, deps, 0, 'private');
+  h.set('Content-Type', 'text/html');
+  h.set('Last-Modified', httpDate(deps.now()));
+  h.set('Accept-Ranges', 'none');
+  h.set('Content-Length', String(body.length));
+  h.set('Content-Security-Policy', FILE_CSP);
+  h.set('X-Content-Type-Options', 'nosniff');
+  return new Response(c.req.method === 'HEAD' ? null : new Uint8Array(body), { status: 200, headers: h });
+}

@@ -70,6 +70,19 @@ describe('the catalogue', () => {
         'moodle_enrol_get_users_courses',
         'moodle_notes_create_notes',
         'moodle_message_send_instantmessages',
+        'core_enrol_get_enrolled_users',
+        'core_user_get_course_user_profiles',
+        'core_user_get_user_preferences',
+        'moodle_user_get_users_by_courseid',
+        'moodle_user_get_course_participants_by_id',
+        'core_course_get_enrolled_courses_by_timeline_classification',
+        'core_block_get_dashboard_blocks',
+        'core_course_get_user_navigation_options',
+        'core_course_get_user_administration_options',
+        'core_user_add_user_device',
+        'core_user_remove_user_device',
+        'mod_page_get_pages_by_courses',
+        'mod_resource_get_resources_by_courses',
       ].sort(),
     );
   });
@@ -220,10 +233,33 @@ describe('every function against the demo data', () => {
     moodle_message_send_instantmessages: () => ({
       messages: [{ touserid: t.ids.student, text: 'Hello from the old app' }],
     }),
+    core_course_get_enrolled_courses_by_timeline_classification: () => ({ classification: 'all' }),
+    core_block_get_dashboard_blocks: () => ({ returncontents: true }),
+    core_course_get_user_navigation_options: () => ({ courseids: [course('CS101')] }),
+    core_course_get_user_administration_options: () => ({ courseids: [course('CS101')] }),
+    core_user_add_user_device: () => ({
+      appid: 'com.moodle.moodlemobile',
+      name: 'Smoke',
+      model: 'Phone',
+      platform: 'Android',
+      version: '14',
+      pushid: 'smoke-push',
+      uuid: 'smoke-uuid',
+    }),
+    core_user_remove_user_device: () => ({ uuid: 'smoke-uuid' }),
+    mod_page_get_pages_by_courses: () => ({ courseids: [course('CS101')] }),
+    mod_resource_get_resources_by_courses: () => ({ courseids: [course('CS101')] }),
+    core_enrol_get_enrolled_users: () => ({ courseid: course('CS101') }),
+    core_user_get_course_user_profiles: () => ({ userlist: [{ userid: t.ids.student, courseid: course('CS101') }] }),
+    core_user_get_user_preferences: () => ({}),
+    moodle_user_get_users_by_courseid: () => ({ courseid: course('CS101') }),
+    moodle_user_get_course_participants_by_id: () => ({
+      userlist: [{ userid: t.ids.student, courseid: course('CS101') }],
+    }),
   };
 
-  /** Functions whose list is empty whatever the data: Gatehouse has no language packs. */
-  const EMPTY_BY_DESIGN = new Set(['core_get_component_strings']);
+  /** Functions whose list is empty whatever the data: Gatehouse has no language packs; a stored device has no warnings. */
+  const EMPTY_BY_DESIGN = new Set(['core_get_component_strings', 'core_user_add_user_device']);
 
   /** The functions a registered site calls run as the site's own user (registered just before). */
   const smokeSite = () =>

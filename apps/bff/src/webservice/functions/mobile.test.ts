@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { externalServiceFunctions, externalServices } from '../../db/schema';
 import { MOBILE_SERVICE, syncBuiltinServices } from '../../features/services/builtin';
 import { FUNCTIONS } from './index';
+import { DISABLED_FEATURES } from './mobile';
 import { type CatalogueTest, callError, callFunction, makeCatalogueTest, type TestService } from './test-helpers';
 
 let t: CatalogueTest;
@@ -30,7 +31,7 @@ describe('tool_mobile_get_config', () => {
       settings: [
         { name: 'tool_mobile_forcelogout', value: '0' },
         { name: 'tool_mobile_customlangstrings', value: '' },
-        { name: 'tool_mobile_disabledfeatures', value: '' },
+        { name: 'tool_mobile_disabledfeatures', value: DISABLED_FEATURES },
         { name: 'tool_mobile_showlogoinappheader', value: '0' },
         { name: 'tool_mobile_filetypeexclusionlist', value: '' },
         { name: 'tool_mobile_custommenuitems', value: '' },

@@ -26,6 +26,62 @@ const warnings = () =>
     { optional: true },
   );
 
+/**
+ * tool_mobile's disabledfeatures (feature ids of api::get_features_list): the app's screens that
+ * need functions Gatehouse does not have (messaging and notifications beyond sending, calendar,
+ * grades, badges, blogs, competencies, completion, tags, comments, ratings, global search,
+ * private files listing, policies and data privacy; the timeline, calendar, recent and starred
+ * blocks; the assignment, quiz and forum activities, which the app then offers to open in the
+ * browser). Sent in tool_mobile_get_public_config and tool_mobile_get_config, as Moodle sends the
+ * setting, so the app hides them instead of failing on a missing function.
+ */
+export const DISABLED_FEATURES = [
+  'NoDelegate_CoreComments',
+  'NoDelegate_CoreRating',
+  'NoDelegate_CoreTag',
+  'NoDelegate_GlobalSearch',
+  'CoreReportBuilderDelegate',
+  'CoreMainMenuDelegate_AddonMessages',
+  'CoreMainMenuDelegate_AddonNotifications',
+  'CoreMainMenuDelegate_AddonCalendar',
+  'CoreMainMenuDelegate_AddonBlog',
+  'CoreMainMenuDelegate_CoreTag',
+  'CoreUserDelegate_CoreGrades',
+  'CoreUserDelegate_AddonPrivateFiles',
+  'CoreUserDelegate_AddonBadges:account',
+  'CoreUserDelegate_AddonBlog:account',
+  'CoreUserDelegate_AddonCompetency',
+  'CoreUserDelegate_CorePolicy',
+  'CoreUserDelegate_CoreDataPrivacy',
+  'CoreCourseOptionsDelegate_CoreGrades',
+  'CoreCourseOptionsDelegate_AddonCompetency',
+  'CoreCourseOptionsDelegate_AddonNotes',
+  'CoreCourseOptionsDelegate_AddonCourseCompletion',
+  'CoreCourseOptionsDelegate_AddonBlog',
+  'CoreCourseOptionsDelegate_search',
+  'CoreCourseOptionsDelegate_CoreCourseOverview',
+  'CoreUserDelegate_CoreGrades:viewGrades',
+  'CoreUserDelegate_AddonCourseCompletion:viewCompletion',
+  'CoreUserDelegate_AddonBadges',
+  'CoreUserDelegate_AddonNotes:notes',
+  'CoreUserDelegate_AddonBlog:blogs',
+  'CoreUserDelegate_AddonCompetency:learningPlan',
+  'CoreUserDelegate_AddonMessages:sendMessage',
+  'AddonPrivateFilesPrivateFiles',
+  'AddonPrivateFilesSiteFiles',
+  'AddonPrivateFilesUpload',
+  'CoreBlockDelegate_AddonBlockTimeline',
+  'CoreBlockDelegate_AddonBlockCalendarMonth',
+  'CoreBlockDelegate_AddonBlockCalendarUpcoming',
+  'CoreBlockDelegate_AddonBlockRecentlyAccessedCourses',
+  'CoreBlockDelegate_AddonBlockRecentlyAccessedItems',
+  'CoreBlockDelegate_AddonBlockStarredCourses',
+  'CoreBlockDelegate_AddonBlockBadges',
+  'CoreCourseModuleDelegate_AddonModAssign',
+  'CoreCourseModuleDelegate_AddonModQuiz',
+  'CoreCourseModuleDelegate_AddonModForum',
+].join(',');
+
 /** tool_mobile\api::LOGIN_VIA_APP: the app's own login form, then login/token.php. */
 const LOGIN_VIA_APP = 1;
 /** tool_mobile\api::DEFAULT_IOS_APP_ID and DEFAULT_ANDROID_APP_ID. */
@@ -48,7 +104,7 @@ const getPublicConfig = defineFunction({
   name: 'tool_mobile_get_public_config',
   component: 'tool_mobile',
   description:
-    'Returns a list of the site public settings, those not requiring authentication. Needs no login: it is what the Moodle app asks first, through lib/ajax/service.php.',
+    "Returns a list of the site public settings, those not requiring authentication. Needs no login: it is what the Moodle app asks first, through lib/ajax/service.php. tool_mobile_disabledfeatures names the app's screens that need functions Gatehouse does not have, so that the app hides them.",
   type: 'read',
   capabilities: [],
   services: [MOBILE],
@@ -139,7 +195,7 @@ const getPublicConfig = defineFunction({
       typeoflogin: LOGIN_VIA_APP,
       launchurl: `${wwwroot}/admin/tool/mobile/launch.php`,
       mobilecssurl: '',
-      tool_mobile_disabledfeatures: '',
+      tool_mobile_disabledfeatures: DISABLED_FEATURES,
       country: '',
       agedigitalconsentverification: false,
       supportpage: '',
@@ -218,7 +274,7 @@ const getConfig = defineFunction({
   name: 'tool_mobile_get_config',
   component: 'tool_mobile',
   description:
-    'Returns a list of the site configurations, filtering by section. Settings Gatehouse does not have are given as Moodle answers with the feature off.',
+    "Returns a list of the site configurations, filtering by section. Settings Gatehouse does not have are given as Moodle answers with the feature off; tool_mobile_disabledfeatures (section mobileapp) names the app's screens Gatehouse cannot serve, as in tool_mobile_get_public_config.",
   type: 'read',
   capabilities: [],
   example: { section: 'mobileapp' },
@@ -269,7 +325,7 @@ const getConfig = defineFunction({
       out.push(
         ['tool_mobile_forcelogout', '0'],
         ['tool_mobile_customlangstrings', ''],
-        ['tool_mobile_disabledfeatures', ''],
+        ['tool_mobile_disabledfeatures', DISABLED_FEATURES],
         ['tool_mobile_showlogoinappheader', '0'],
         ['tool_mobile_filetypeexclusionlist', ''],
         ['tool_mobile_custommenuitems', ''],
