@@ -3,6 +3,7 @@ export * from './auth';
 export * from './capabilities';
 export * from './docs';
 export * from './email';
+export * from './endpoint-docs';
 export * from './errors';
 export * from './external';
 export * from './hub';

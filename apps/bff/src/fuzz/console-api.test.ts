@@ -20,7 +20,7 @@ import {
   userUpdateSchema,
 } from '@gatehouse/shared';
 import fc from 'fast-check';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { SYSTEM_ACTOR } from '../features/audit/audit.service';
 import { tryItSchema } from '../features/docs/docs.routes';
@@ -31,17 +31,11 @@ import { signIn } from '../test/helpers';
 import {
   DANGEROUS_KEYS,
   deepJson,
-  expectNoPollution,
   expectNoStack,
-  expectSameDb,
-  type Fingerprint,
-  fingerprint,
+  fuzzSite,
   hostileJson,
-  makeWsSite,
   nastyString,
-  protoSnapshot,
   runs,
-  type WsSite,
   wellFormed,
   writeCount,
 } from './fuzz-helpers';
@@ -52,49 +46,46 @@ import {
 // hostile path ids. Always 4xx in the API's one error shape { error: { code, message, fields? } },
 // never 5xx, nothing written, Object.prototype untouched, nothing logged as unexpected.
 
-let site: WsSite;
 let admin: Client;
-let before: Fingerprint;
-let proto: string;
 let ids: { student: number; teacher: number; role: number; service: number; restricted: number; token: number };
 
-beforeAll(async () => {
-  site = await makeWsSite();
-  const { t } = site;
-  admin = await signIn(t, 'admin');
-  const student = t.userId('student');
-  const restricted = await createService(
-    t.deps,
-    {
-      name: 'Restricted fuzz service',
-      shortname: 'fuzzrestricted',
-      enabled: true,
-      restrictedUsers: true,
-      requiredCapability: null,
-      downloadFiles: false,
-      uploadFiles: false,
-    },
-    SYSTEM_ACTOR,
-  );
-  await addAuthorisedUsers(t.deps, restricted.id, [student], SYSTEM_ACTOR);
-  // Documentation on, so that the key documentation routes get as far as their id.
-  await t.deps.settings.apply({ enablewsdocumentation: '1' }, SYSTEM_ACTOR);
-  // Security keys are created on first visit: made now, so that later visits change nothing.
-  const ensured = await admin.post('/api/me/keys/ensure');
-  expect(ensured.status).toBe(200);
-  const roles = (await admin.get('/api/roles')).body as { id: number; protected: boolean; automatic: boolean }[];
-  ids = {
-    student,
-    teacher: t.userId('teacher'),
-    role: roles.find((r) => !r.protected && !r.automatic)!.id,
-    service: site.serviceId,
-    restricted: restricted.id,
-    token: site.tokenId,
-  };
-  before = fingerprint(t.store);
-  proto = protoSnapshot();
+const fuzz = fuzzSite({
+  setup: async (site) => {
+    const { t } = site;
+    admin = await signIn(t, 'admin');
+    const student = t.userId('student');
+    const restricted = await createService(
+      t.deps,
+      {
+        name: 'Restricted fuzz service',
+        shortname: 'fuzzrestricted',
+        enabled: true,
+        restrictedUsers: true,
+        requiredCapability: null,
+        downloadFiles: false,
+        uploadFiles: false,
+      },
+      SYSTEM_ACTOR,
+    );
+    await addAuthorisedUsers(t.deps, restricted.id, [student], SYSTEM_ACTOR);
+    // Documentation on, so that the key documentation routes get as far as their id.
+    await t.deps.settings.apply({ enablewsdocumentation: '1' }, SYSTEM_ACTOR);
+    // Security keys are created on first visit: made now, so that later visits change nothing.
+    const ensured = await admin.post('/api/me/keys/ensure');
+    expect(ensured.status).toBe(200);
+    const roles = (await admin.get('/api/roles')).body as { id: number; protected: boolean; automatic: boolean }[];
+    ids = {
+      student,
+      teacher: t.userId('teacher'),
+      role: roles.find((r) => !r.protected && !r.automatic)!.id,
+      service: site.serviceId,
+      restricted: restricted.id,
+      token: site.tokenId,
+    };
+  },
+  countWrites: false,
 });
-afterAll(() => site?.t.close());
+const { expectNothingChanged } = fuzz;
 
 /** The API's one error shape, with a 4xx status; returns the error. */
 function apiError(res: TestResponse, what: string) {
@@ -117,12 +108,6 @@ function apiError(res: TestResponse, what: string) {
     for (const v of Object.values(e.fields as object)) expect(typeof v).toBe('string');
   }
   return e as { code: string; message: string; fields?: Record<string, string> };
-}
-
-function expectNothingChanged(what: string) {
-  expectSameDb(before, site.t.store, what);
-  expectNoPollution(proto);
-  expect(site.logged, 'unexpected errors logged').toEqual([]);
 }
 
 // ---- the routes -----------------------------------------------------------------------------
@@ -293,7 +278,7 @@ describe('console API: generated JSON bodies', () => {
     );
     await fc.assert(
       fc.asyncProperty(body, fc.ipV4(), async (b, ip) => {
-        const anon = site.t.client({ ip });
+        const anon = fuzz.site.t.client({ ip });
         const res = await anon.post('/api/auth/login', b);
         const e = apiError(res, 'login');
         // Refused by the schema, or (lone surrogates) by the JSON body check, or a failed login.
@@ -315,7 +300,7 @@ describe('console API: generated JSON bodies', () => {
           fc.string({ maxLength: 100 }),
         ),
         async (path, body) => {
-          const who = path === '/api/auth/logout' ? site.t.client() : admin;
+          const who = path === '/api/auth/logout' ? fuzz.site.t.client() : admin;
           const res = await who.request('POST', path, { body, headers: { 'content-type': 'application/json' } });
           expect(res.status, res.text.slice(0, 200)).toBe(200);
           expectNothingChanged(`POST ${path}`);
@@ -539,6 +524,6 @@ describe('console API: hostile path ids', () => {
 describe('console API: sanity of the set-up', () => {
   it('the admin session is still alive after the fuzzing', async () => {
     expect((await admin.get('/api/auth/me')).status).toBe(200);
-    expect(writeCount(site.t.store)).toBeGreaterThan(0);
+    expect(writeCount(fuzz.site.t.store)).toBeGreaterThan(0);
   });
 });

@@ -1,26 +1,12 @@
 import fc from 'fast-check';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { SYSTEM_ACTOR } from '../features/audit/audit.service';
 import { userContext } from '../features/files/contexts';
 import { fileStoreOf, filesReady } from '../features/files/files.service';
 import { userPrivateAccessKey } from '../features/files/user-key';
 import { addServiceFunctions, createService } from '../features/services/services.service';
 import { createAdminToken } from '../features/tokens/tokens.service';
-import {
-  expectNoPollution,
-  expectNoStack,
-  expectSameDb,
-  type Fingerprint,
-  fingerprint,
-  makeWsSite,
-  nastyString,
-  protoSnapshot,
-  type RawResponse,
-  rawRequest,
-  runs,
-  type WsSite,
-  writeCount,
-} from './fuzz-helpers';
+import { expectNoStack, fuzzSite, nastyString, type RawResponse, rawRequest, runs } from './fuzz-helpers';
 
 // The file scripts (webservice/pluginfile.php, draftfile.php, tokenpluginfile.php, pluginfile.php
 // and upload.php) fed with random and hostile paths, headers and bodies. A download never writes
@@ -28,45 +14,39 @@ import {
 // stack trace; an upload answers Moodle's JSON array or its error object, and whatever it stored
 // is whole: every row's content is in the file store with the row's size.
 
-let site: WsSite;
 let token: string;
-let before: Fingerprint;
-let writes: number;
-let proto: string;
 let ctx: number;
 
-beforeAll(async () => {
-  site = await makeWsSite();
-  const svc = await createService(
-    site.t.deps,
-    {
-      name: 'Fuzz files',
-      shortname: 'fuzzfiles',
-      enabled: true,
-      restrictedUsers: false,
-      requiredCapability: null,
-      downloadFiles: true,
-      uploadFiles: true,
-    },
-    SYSTEM_ACTOR,
-  );
-  await addServiceFunctions(site.t.deps, svc.id, ['core_webservice_get_site_info'], SYSTEM_ACTOR);
-  token = (
-    await createAdminToken(
+const fuzz = fuzzSite({
+  setup: async (site) => {
+    const svc = await createService(
       site.t.deps,
-      { userId: site.t.userId('student'), serviceId: svc.id, validUntil: null },
+      {
+        name: 'Fuzz files',
+        shortname: 'fuzzfiles',
+        enabled: true,
+        restrictedUsers: false,
+        requiredCapability: null,
+        downloadFiles: true,
+        uploadFiles: true,
+      },
       SYSTEM_ACTOR,
-      true,
-    )
-  ).secret;
-  ctx = userContext(site.t.userId('student'));
-  // The seeded file's content moves into the store at the first use: before the fingerprint.
-  await filesReady(site.t.deps);
-  before = fingerprint(site.t.store);
-  writes = writeCount(site.t.store);
-  proto = protoSnapshot();
+    );
+    await addServiceFunctions(site.t.deps, svc.id, ['core_webservice_get_site_info'], SYSTEM_ACTOR);
+    token = (
+      await createAdminToken(
+        site.t.deps,
+        { userId: site.t.userId('student'), serviceId: svc.id, validUntil: null },
+        SYSTEM_ACTOR,
+        true,
+      )
+    ).secret;
+    ctx = userContext(site.t.userId('student'));
+    // The seeded file's content moves into the store at the first use: before the fingerprint.
+    await filesReady(site.t.deps);
+  },
 });
-afterAll(() => site?.t.close());
+const { expectNothingChanged } = fuzz;
 
 const ERROR_KEYS = ['error', 'errorcode', 'stacktrace', 'debuginfo', 'reproductionlink'];
 
@@ -88,13 +68,6 @@ function downloadOutcome(res: RawResponse) {
     expect(b as number).toBeLessThan(size as number);
     expect(Number(res.headers.get('content-length'))).toBe((b as number) - (a as number) + 1);
   }
-}
-
-function expectNothingChanged(what: string) {
-  expectSameDb(before, site.t.store, what);
-  expect(writeCount(site.t.store), `rows written by ${what}`).toBe(writes);
-  expectNoPollution(proto);
-  expect(site.logged, 'unexpected errors logged').toEqual([]);
 }
 
 /** Path segments: real ones, near misses, traversal, encodings, hostile strings. */
@@ -143,7 +116,7 @@ const SCRIPTS = [
 
 describe('file downloads with random input', () => {
   it('random paths after each script: a file or the error object, nothing written', async () => {
-    const key = userPrivateAccessKey(site.t.deps.tokenSecret, site.t.userId('student'));
+    const key = userPrivateAccessKey(fuzz.site.t.deps.tokenSecret, fuzz.site.t.userId('student'));
     await fc.assert(
       fc.asyncProperty(
         fc.constantFrom(...SCRIPTS),
@@ -152,7 +125,7 @@ describe('file downloads with random input', () => {
         fc.boolean(),
         async (script, segs, query, bearer) => {
           const path = `${script.replace('KEY', key)}/${segs.join('/')}${query}`;
-          const res = await rawRequest(site.t.app, 'GET', path, {
+          const res = await rawRequest(fuzz.site.t.app, 'GET', path, {
             headers: bearer ? { authorization: `Bearer ${token}` } : {},
           });
           downloadOutcome(res);
@@ -192,7 +165,7 @@ describe('file downloads with random input', () => {
           put('if-none-match', inm);
           put('if-modified-since', ims);
           put('if-range', ifRange);
-          const res = await rawRequest(site.t.app, method, path, { headers });
+          const res = await rawRequest(fuzz.site.t.app, method, path, { headers });
           downloadOutcome(res);
           if (res.status === 200 && method === 'GET') expect(res.text.length).toBe(50);
         },
@@ -263,7 +236,7 @@ describe('upload.php with random input', () => {
           const headers: Record<string, string> = { 'content-type': `${type}${boundary}` };
           if (via === 'header') headers.authorization = `Bearer ${token}`;
           const res = await rawRequest(
-            site.t.app,
+            fuzz.site.t.app,
             'POST',
             `/webservice/upload.php${via === 'query' ? `?token=${token}` : ''}`,
             {
@@ -281,13 +254,12 @@ describe('upload.php with random input', () => {
       runs(150),
     );
     // Every row's content is in the store, with the row's size.
-    const store = fileStoreOf(site.t.deps);
-    const rows = site.t.store.sqlite.prepare('SELECT contenthash, filesize FROM files').all() as {
+    const store = fileStoreOf(fuzz.site.t.deps);
+    const rows = fuzz.site.t.store.sqlite.prepare('SELECT contenthash, filesize FROM files').all() as {
       contenthash: string;
       filesize: number;
     }[];
     for (const r of rows) expect(store.size(r.contenthash)).toBe(r.filesize);
-    expectNoPollution(proto);
-    expect(site.logged, 'unexpected errors logged').toEqual([]);
+    fuzz.expectNoPollutionOrErrors();
   });
 });

@@ -3,7 +3,7 @@ import type { ExternalDescription } from '@gatehouse/shared';
 import type Database from 'better-sqlite3';
 import fc from 'fast-check';
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
-import { expect } from 'vitest';
+import { afterAll, beforeAll, expect } from 'vitest';
 import type { Store } from '../db/client';
 import { SYSTEM_ACTOR } from '../features/audit/audit.service';
 import { addServiceFunctions, createService } from '../features/services/services.service';
@@ -12,8 +12,8 @@ import { createLogger } from '../lib/log';
 import { makeClock, makeTestApp, type TestApp } from '../test/helpers';
 
 // Shared pieces of the "bad input, generated" tests: a fingerprint of the whole database, a
-// tripwire on Object.prototype, a site set up for web-service calls, raw requests, and the
-// fast-check arbitraries for hostile input.
+// tripwire on Object.prototype, a site set up for web-service calls (with the baseline every
+// suite compares against: fuzzSite), raw requests, and the fast-check arbitraries for hostile input.
 
 // ---- runs ----------------------------------------------------------------------------------
 
@@ -243,6 +243,65 @@ export async function makeWsSite(): Promise<WsSite> {
     true,
   );
   return { t, secret: created.secret, tokenId: created.token.id, serviceId: svc.id, logged };
+}
+
+// ---- a suite's site and its baseline --------------------------------------------------------
+
+export interface FuzzSite {
+  /** The suite's site, made before its first test. */
+  readonly site: WsSite;
+  /**
+   * After a request that must change nothing: the database as the baseline was (and no row
+   * written at all, unless the suite opted out), the prototypes untouched, no unexpected error logged.
+   */
+  expectNothingChanged(what: string): void;
+  /** After requests that may write: the prototypes untouched and no unexpected error logged. */
+  expectNoPollutionOrErrors(): void;
+}
+
+/**
+ * The set-up every fuzz suite shares: before its tests, a site of makeWsSite, then the suite's own
+ * `setup` (more services, tokens, settings), then the baseline (the database fingerprint, the write
+ * count, the prototypes); after them, the site closed. `countWrites: false` for a suite whose
+ * requests legitimately write (a signed-in console request touches its session): the fingerprint
+ * still has to match.
+ */
+export function fuzzSite(
+  opts: { setup?: (site: WsSite) => Promise<void> | void; countWrites?: boolean } = {},
+): FuzzSite {
+  const countWrites = opts.countWrites ?? true;
+  let made: WsSite | undefined;
+  let before: Fingerprint;
+  let writes = 0;
+  let proto = '';
+  beforeAll(async () => {
+    made = await makeWsSite();
+    await opts.setup?.(made);
+    before = fingerprint(made.t.store);
+    writes = writeCount(made.t.store);
+    proto = protoSnapshot();
+  });
+  afterAll(() => made?.t.close());
+  const site = (): WsSite => {
+    if (!made) throw new Error('The fuzz site is made before the first test: use it inside a test or a hook');
+    return made;
+  };
+  return {
+    get site() {
+      return site();
+    },
+    expectNothingChanged(what: string) {
+      const s = site();
+      expectSameDb(before, s.t.store, what);
+      if (countWrites) expect(writeCount(s.t.store), `rows written by ${what}`).toBe(writes);
+      expectNoPollution(proto);
+      expect(s.logged, 'unexpected errors logged').toEqual([]);
+    },
+    expectNoPollutionOrErrors() {
+      expectNoPollution(proto);
+      expect(site().logged, 'unexpected errors logged').toEqual([]);
+    },
+  };
 }
 
 // ---- raw requests ---------------------------------------------------------------------------

@@ -1,25 +1,18 @@
 import fc from 'fast-check';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   DANGEROUS_KEYS,
   deepJson,
-  expectNoPollution,
   expectNoStack,
-  expectSameDb,
-  type Fingerprint,
-  fingerprint,
   formBody,
+  fuzzSite,
   hostileJson,
   isMoodleJsonError,
-  makeWsSite,
   nastyString,
-  protoSnapshot,
   type RawResponse,
   rawRequest,
   runs,
-  type WsSite,
   withInvalidUtf8,
-  writeCount,
 } from './fuzz-helpers';
 
 // /login/token.php and /webservice/amf/server.php fed with random and hostile input. The token
@@ -27,20 +20,13 @@ import {
 // stacktrace, debuginfo, reproductionlink} (no stack trace, whatever the debugging); no token is
 // issued and nothing is written. AMF is not built: 501 in Moodle's JSON error shape.
 
-let site: WsSite;
-let before: Fingerprint;
-let writes: number;
-let proto: string;
-
-beforeAll(async () => {
-  site = await makeWsSite();
-  // The mobile service on, so that service=moodle_mobile_app gets as far as it can.
-  await site.t.deps.settings.apply({ enablemobilewebservice: '1' }, { id: null, username: 'system', ip: '' });
-  before = fingerprint(site.t.store);
-  writes = writeCount(site.t.store);
-  proto = protoSnapshot();
+const fuzz = fuzzSite({
+  setup: async (site) => {
+    // The mobile service on, so that service=moodle_mobile_app gets as far as it can.
+    await site.t.deps.settings.apply({ enablemobilewebservice: '1' }, { id: null, username: 'system', ip: '' });
+  },
 });
-afterAll(() => site?.t.close());
+const { expectNothingChanged } = fuzz;
 
 const LOGIN = '/login/token.php';
 
@@ -61,13 +47,6 @@ function loginOutcome(res: RawResponse): { error: string; errorcode: string } {
   expect(typeof body.errorcode).toBe('string');
   if (res.status === 429) expect(body.errorcode).toBe('toomanyattempts');
   return body as { error: string; errorcode: string };
-}
-
-function expectNothingChanged(what: string) {
-  expectSameDb(before, site.t.store, what);
-  expect(writeCount(site.t.store), `rows written by ${what}`).toBe(writes);
-  expectNoPollution(proto);
-  expect(site.logged, 'unexpected errors logged').toEqual([]);
 }
 
 /** Values for the three fields: near misses of real ones, hostile strings, wrong types. */
@@ -106,7 +85,7 @@ describe('/login/token.php', () => {
           for (const [k, v] of Object.entries(fields)) if (v !== undefined) all[k] = v;
           let res: RawResponse;
           if (how === 'json') {
-            res = await rawRequest(site.t.app, 'POST', LOGIN, {
+            res = await rawRequest(fuzz.site.t.app, 'POST', LOGIN, {
               headers: { 'content-type': 'application/json' },
               body: JSON.stringify(all),
               ip,
@@ -118,12 +97,12 @@ describe('/login/token.php', () => {
             const q = formBody(pairs);
             res =
               how === 'form'
-                ? await rawRequest(site.t.app, 'POST', LOGIN, {
+                ? await rawRequest(fuzz.site.t.app, 'POST', LOGIN, {
                     headers: { 'content-type': 'application/x-www-form-urlencoded' },
                     body: q,
                     ip,
                   })
-                : await rawRequest(site.t.app, 'GET', `${LOGIN}?${q.length < 20_000 ? q : ''}`, { ip });
+                : await rawRequest(fuzz.site.t.app, 'GET', `${LOGIN}?${q.length < 20_000 ? q : ''}`, { ip });
           }
           loginOutcome(res);
           expectNothingChanged(`token.php ${JSON.stringify(all).slice(0, 200)}`);
@@ -164,7 +143,7 @@ describe('/login/token.php', () => {
         fc.constantFrom('POST', 'POST', 'PUT', 'DELETE', 'PATCH'),
         fc.ipV4(),
         async (b, type, method, ip) => {
-          const res = await rawRequest(site.t.app, method, LOGIN, {
+          const res = await rawRequest(fuzz.site.t.app, method, LOGIN, {
             headers: type ? { 'content-type': type } : {},
             body: b,
             ip,
@@ -178,14 +157,14 @@ describe('/login/token.php', () => {
   });
 
   it('a body over 4 MB and failed logins from one address past the rate limit: {error, errorcode}, nothing written', async () => {
-    const huge = await rawRequest(site.t.app, 'POST', LOGIN, {
+    const huge = await rawRequest(fuzz.site.t.app, 'POST', LOGIN, {
       headers: { 'content-type': 'application/x-www-form-urlencoded' },
       body: `username=admin&password=${'x'.repeat(4 * 1024 * 1024)}&service=moodle_mobile_app`,
     });
     expect(loginOutcome(huge).errorcode).toBe('invalidparameter');
     const codes = new Set<string>();
     for (let i = 0; i < 35; i++) {
-      const res = await rawRequest(site.t.app, 'POST', LOGIN, {
+      const res = await rawRequest(fuzz.site.t.app, 'POST', LOGIN, {
         headers: { 'content-type': 'application/x-www-form-urlencoded' },
         body: formBody([
           ['username', `nobody${i}`],
@@ -209,10 +188,15 @@ describe('/webservice/amf/server.php', () => {
         fc.oneof(fc.string({ maxLength: 200 }), fc.uint8Array({ maxLength: 200 })),
         fc.constantFrom('application/x-amf', 'application/json', 'text/xml', ''),
         async (method, body, type) => {
-          const res = await rawRequest(site.t.app, method, `/webservice/amf/server.php?wstoken=${site.secret}`, {
-            headers: type ? { 'content-type': type } : {},
-            body,
-          });
+          const res = await rawRequest(
+            fuzz.site.t.app,
+            method,
+            `/webservice/amf/server.php?wstoken=${fuzz.site.secret}`,
+            {
+              headers: type ? { 'content-type': type } : {},
+              body,
+            },
+          );
           expect(res.status).toBe(501);
           expect(isMoodleJsonError(JSON.parse(res.text))).toBe(true);
           expectNothingChanged(`AMF ${method}`);

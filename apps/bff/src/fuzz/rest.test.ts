@@ -1,35 +1,28 @@
 import { validateParameters } from '@gatehouse/shared';
 import fc from 'fast-check';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createCatalogue } from '../webservice/catalogue';
 import { FUNCTIONS } from '../webservice/functions';
 import { fromPairs } from '../webservice/params';
 import {
   DANGEROUS_KEYS,
   deepJson,
-  expectNoPollution,
   expectNoStack,
-  expectSameDb,
-  type Fingerprint,
-  fingerprint,
   formBody,
+  fuzzSite,
   hostileJson,
   invalidArgsFor,
   invalidUtf8,
   isMoodleJsonError,
-  makeWsSite,
   nastyString,
   parseXmlResponse,
-  protoSnapshot,
   type RawResponse,
   READ_FUNCTIONS,
   rawRequest,
   runs,
   toBracketPairs,
   WRITE_FUNCTIONS,
-  type WsSite,
   withInvalidUtf8,
-  writeCount,
 } from './fuzz-helpers';
 
 const catalogue = createCatalogue(FUNCTIONS);
@@ -39,18 +32,8 @@ const catalogue = createCatalogue(FUNCTIONS);
 // valid answer, nothing written to the database, Object.prototype untouched, nothing logged as
 // an unexpected error.
 
-let site: WsSite;
-let before: Fingerprint;
-let writes: number;
-let proto: string;
-
-beforeAll(async () => {
-  site = await makeWsSite();
-  before = fingerprint(site.t.store);
-  writes = writeCount(site.t.store);
-  proto = protoSnapshot();
-});
-afterAll(() => site?.t.close());
+const fuzz = fuzzSite();
+const { expectNothingChanged } = fuzz;
 
 const REST = '/webservice/rest/server.php';
 const SERVER_PARAMS = new Set(['wstoken', 'wsfunction', 'moodlewsrestformat']);
@@ -90,14 +73,6 @@ function restOutcome(res: RawResponse): Outcome {
   expect(res.status).toBe(200);
   expect(Object.keys(doc).filter((k) => k !== '?xml')).toEqual(['RESPONSE']);
   return { value: doc.RESPONSE };
-}
-
-/** After every request: the database, the prototypes and the log as they were. */
-function expectNothingChanged(what: string) {
-  expectSameDb(before, site.t.store, what);
-  expect(writeCount(site.t.store), `rows written by ${what}`).toBe(writes);
-  expectNoPollution(proto);
-  expect(site.logged, 'unexpected errors logged').toEqual([]);
 }
 
 /** The arguments the server hands to the function, as readParams and the REST server build them. */
@@ -201,12 +176,12 @@ describe('REST: form bodies with random bracket keys', () => {
           '&__proto__=x',
         ),
         async (fn, fmt, tok, pairs, where, rawQuery) => {
-          const token = tok === 'valid' ? site.secret : tok === 'garbage' ? 'gh_0000' : undefined;
+          const token = tok === 'valid' ? fuzz.site.secret : tok === 'garbage' ? 'gh_0000' : undefined;
           const body = formBody(pairs);
           // Huge values stay in the body: a URL that long is a test artefact, not an input.
           const inQuery = where !== 'body' && body.length < 20_000;
           const res = await rawRequest(
-            site.t.app,
+            fuzz.site.t.app,
             'POST',
             `${REST}?${query(fn, fmt, token)}${rawQuery}${inQuery ? `&${body}` : ''}`,
             { headers: FORM, body: where === 'query' && inQuery ? '' : body },
@@ -236,7 +211,7 @@ describe('REST: real write functions with wrong types, unknown keys and missing 
         const parsed = JSON.parse(text) as unknown;
         const isObject = typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed);
         fc.pre(!isObject || !validFor(fn, argsAsServerSees(parsed as Record<string, unknown>)));
-        const res = await rawRequest(site.t.app, 'POST', `${REST}?${query(fn, fmt, site.secret)}`, {
+        const res = await rawRequest(fuzz.site.t.app, 'POST', `${REST}?${query(fn, fmt, fuzz.site.secret)}`, {
           headers: JSONT,
           body: text,
         });
@@ -261,7 +236,7 @@ describe('REST: real write functions with wrong types, unknown keys and missing 
           serverArgs = undefined; // the server refuses these pairs before validation
         }
         fc.pre(!serverArgs || !validFor(fn, serverArgs));
-        const res = await rawRequest(site.t.app, 'POST', `${REST}?${query(fn, fmt, site.secret)}`, {
+        const res = await rawRequest(fuzz.site.t.app, 'POST', `${REST}?${query(fn, fmt, fuzz.site.secret)}`, {
           headers: FORM,
           body: formBody(pairs),
         });
@@ -280,8 +255,8 @@ describe('REST: real write functions with wrong types, unknown keys and missing 
         const parsed = JSON.parse(text) as unknown;
         const isObject = typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed);
         fc.pre(!isObject || !validFor(fn, argsAsServerSees(parsed as Record<string, unknown>)));
-        const res = await rawRequest(site.t.app, 'POST', `${REST}/${fn}`, {
-          headers: { ...JSONT, authorization: `Bearer ${site.secret}` },
+        const res = await rawRequest(fuzz.site.t.app, 'POST', `${REST}/${fn}`, {
+          headers: { ...JSONT, authorization: `Bearer ${fuzz.site.secret}` },
           body: text,
         });
         expect(res.type).toMatch(/json/);
@@ -345,7 +320,7 @@ describe('REST: arbitrary bodies under any content type', () => {
         contentType,
         fc.constantFrom('POST', 'PUT', 'PATCH', 'DELETE', 'GET'),
         async (fn, fmt, body, type, method) => {
-          const res = await rawRequest(site.t.app, method, `${REST}?${query(fn, fmt, site.secret)}`, {
+          const res = await rawRequest(fuzz.site.t.app, method, `${REST}?${query(fn, fmt, fuzz.site.secret)}`, {
             headers: type ? { 'content-type': type } : {},
             body,
           });
@@ -373,9 +348,9 @@ describe('REST: arbitrary bodies under any content type', () => {
         format,
         async ([type, body], fmt) => {
           const res = await rawRequest(
-            site.t.app,
+            fuzz.site.t.app,
             'POST',
-            `${REST}?${query('core_group_create_groups', fmt, site.secret)}`,
+            `${REST}?${query('core_group_create_groups', fmt, fuzz.site.secret)}`,
             {
               headers: { 'content-type': type },
               body,
@@ -396,8 +371,8 @@ describe('REST: arbitrary bodies under any content type', () => {
       fc.asyncProperty(invalidUtf8, fc.constantFrom('body', 'query', 'key'), format, async (bad, where, fmt) => {
         const field = where === 'key' ? `groups[0][na${percent(bad)}me]=x` : `groups[0][name]=${percent(bad)}`;
         const fields = `${field}&groups[0][courseid]=2&groups[0][description]=d`;
-        const q = `${REST}?${query('core_group_create_groups', fmt, site.secret)}`;
-        const res = await rawRequest(site.t.app, 'POST', where === 'query' ? `${q}&${fields}` : q, {
+        const q = `${REST}?${query('core_group_create_groups', fmt, fuzz.site.secret)}`;
+        const res = await rawRequest(fuzz.site.t.app, 'POST', where === 'query' ? `${q}&${fields}` : q, {
           headers: FORM,
           body: where === 'query' ? '' : fields,
         });
@@ -414,13 +389,13 @@ describe('REST: arbitrary bodies under any content type', () => {
     await fc.assert(
       fc.asyncProperty(
         nastyString,
-        fc.oneof(nastyString, fc.constantFrom(site?.secret ?? '', `${site?.secret ?? ''}x`, 'gh_', 'Bearer')),
+        fc.oneof(nastyString, fc.constantFrom(fuzz.site.secret ?? '', `${fuzz.site.secret ?? ''}x`, 'gh_', 'Bearer')),
         fc.option(
           fc.string({ unit: fc.integer({ min: 0x20, max: 0x7e }).map((c) => String.fromCharCode(c)), maxLength: 80 }),
         ),
         format,
         async (fn, token, auth, fmt) => {
-          const res = await rawRequest(site.t.app, 'POST', `${REST}?${query(fn, fmt, token)}`, {
+          const res = await rawRequest(fuzz.site.t.app, 'POST', `${REST}?${query(fn, fmt, token)}`, {
             headers: { ...FORM, ...(auth !== null ? { authorization: auth } : {}) },
             body: '',
           });
@@ -439,7 +414,7 @@ describe('REST: arbitrary bodies under any content type', () => {
 describe('REST: bodies near and over the 4 MB limit, and too many parameters', () => {
   it('answers each in the error shape with 400 or 413, nothing written', async () => {
     const MB4 = 4 * 1024 * 1024;
-    const q = `${REST}?${query('core_group_create_groups', 'json', site.secret)}`;
+    const q = `${REST}?${query('core_group_create_groups', 'json', fuzz.site.secret)}`;
     const cases: [string, Record<string, string>, string, number][] = [
       ['form just under 4 MB', FORM, `groups[0][name]=${'x'.repeat(MB4 - 100)}`, 200],
       ['form just over 4 MB', FORM, `groups[0][name]=${'x'.repeat(MB4)}`, 413],
@@ -451,7 +426,7 @@ describe('REST: bodies near and over the 4 MB limit, and too many parameters', (
       ['a conflicting key', FORM, 'groups[0]=1&groups[0][name]=x', 400],
     ];
     for (const [what, headers, body, status] of cases) {
-      const res = await rawRequest(site.t.app, 'POST', q, { headers, body });
+      const res = await rawRequest(fuzz.site.t.app, 'POST', q, { headers, body });
       expect(res.status, what).toBe(status);
       expect(restOutcome(res).error?.errorcode, what).toBe('invalidparameter');
       expectNothingChanged(what);

@@ -1,30 +1,23 @@
 import { type ExternalDescription, validateParameters } from '@gatehouse/shared';
 import fc from 'fast-check';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createCatalogue } from '../webservice/catalogue';
 import { FUNCTIONS } from '../webservice/functions';
 import { decodeElement } from '../webservice/protocols/soap';
 import { decodeRpcArgs } from '../webservice/protocols/soap-encoded';
 import { MAX_XML_BYTES, parseXml } from '../webservice/protocols/xml';
 import {
-  expectNoPollution,
   expectNoStack,
-  expectSameDb,
-  type Fingerprint,
-  fingerprint,
+  fuzzSite,
   invalidArgsFor,
-  makeWsSite,
   nastyString,
   parseXmlResponse,
-  protoSnapshot,
   type RawResponse,
   READ_FUNCTIONS,
   rawRequest,
   runs,
   WRITE_FUNCTIONS,
-  type WsSite,
   withInvalidUtf8,
-  writeCount,
 } from './fuzz-helpers';
 import { breakage, classicAttacks, esc, serialize, XML_DECL, type XmlPart, xmlTree } from './xml-arbitraries';
 
@@ -35,23 +28,13 @@ const catalogue = createCatalogue(FUNCTIONS);
 // SOAP Fault carrying Moodle's error in its detail; a 200 is a read function's answer (or the
 // WSDL); nothing is written, nothing is thrown.
 
-let site: WsSite;
-let before: Fingerprint;
-let writes: number;
-let proto: string;
-
-beforeAll(async () => {
-  site = await makeWsSite();
-  before = fingerprint(site.t.store);
-  writes = writeCount(site.t.store);
-  proto = protoSnapshot();
-});
-afterAll(() => site?.t.close());
+const fuzz = fuzzSite();
+const { expectNothingChanged } = fuzz;
 
 const ENV = 'http://schemas.xmlsoap.org/soap/envelope/';
 // The document/literal opt-in (`style=document`), whose faults carry Moodle's error in their
 // detail; Moodle's RPC/encoded contract, the default, is fuzzed at the end of this file.
-const url = (token: string | undefined = site.secret, extra = '', style = 'style=document') =>
+const url = (token: string | undefined = fuzz.site.secret, extra = '', style = 'style=document') =>
   `/webservice/soap/server.php?${token === undefined ? '' : `${new URLSearchParams({ wstoken: token })}&`}${style}${extra}`;
 
 type Fault = { faultcode: string; faultstring: string; errorcode: string; exception: string; message: string };
@@ -97,15 +80,8 @@ function soapOutcome(res: RawResponse): { fault?: Fault; ok?: true } {
   return { ok: true };
 }
 
-function expectNothingChanged(what: string) {
-  expectSameDb(before, site.t.store, what);
-  expect(writeCount(site.t.store), `rows written by ${what}`).toBe(writes);
-  expectNoPollution(proto);
-  expect(site.logged, 'unexpected errors logged').toEqual([]);
-}
-
 const post = (body: string | Uint8Array, token?: string, type = 'text/xml; charset=utf-8') =>
-  rawRequest(site.t.app, 'POST', url(token), { headers: { 'content-type': type, soapaction: '""' }, body });
+  rawRequest(fuzz.site.t.app, 'POST', url(token), { headers: { 'content-type': type, soapaction: '""' }, body });
 
 const envelope = (inner: string) =>
   `${XML_DECL}<SOAP-ENV:Envelope xmlns:SOAP-ENV="${ENV}" xmlns:ns1="urn:gatehouse:webservice" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"><SOAP-ENV:Body>${inner}</SOAP-ENV:Body></SOAP-ENV:Envelope>`;
@@ -160,7 +136,7 @@ describe('SOAP: generated XML', () => {
         fc.constantFrom<'valid' | 'none' | 'garbage'>('valid', 'valid', 'none', 'garbage'),
         async (op, children, brk, tok) => {
           const doc = brk(envelope(`<${op}>${children.map(serialize).join('')}</${op}>`));
-          const token = tok === 'valid' ? site.secret : tok === 'garbage' ? 'gh_nope' : undefined;
+          const token = tok === 'valid' ? fuzz.site.secret : tok === 'garbage' ? 'gh_nope' : undefined;
           const res = await post(doc, token);
           const out = soapOutcome(res);
           if (out.ok) expect(wouldRun(doc), `an unexpected success for ${doc.slice(0, 300)}`).toBe(true);
@@ -211,7 +187,7 @@ describe('SOAP: generated XML', () => {
         ),
         fc.constantFrom('text/xml', 'application/soap+xml', 'text/xml; charset=utf-16', 'application/json', ''),
         async (body, type) => {
-          const res = await post(body, site.secret, type);
+          const res = await post(body, fuzz.site.secret, type);
           expect(res.status).toBe(500);
           expect(soapOutcome(res).fault?.errorcode).toBe('invalidparameter');
           expectNothingChanged('invalid UTF-8');
@@ -224,7 +200,7 @@ describe('SOAP: generated XML', () => {
   it('WSDL and other GETs with hostile tokens and query strings: a WSDL or a Fault', async () => {
     await fc.assert(
       fc.asyncProperty(
-        fc.oneof(nastyString, fc.constantFrom(site.secret, `${site.secret}x`, '')),
+        fc.oneof(nastyString, fc.constantFrom(fuzz.site.secret, `${fuzz.site.secret}x`, '')),
         fc.array(fc.tuple(fc.constantFrom('wsdl', 'wstoken', 'wsdl[]', '__proto__', 'x'), nastyString), {
           maxLength: 3,
         }),
@@ -233,7 +209,7 @@ describe('SOAP: generated XML', () => {
         fc.constantFrom('GET', 'HEAD', 'PUT', 'DELETE'),
         async (token, extra, rawQuery, method) => {
           const q = extra.length ? `&${new URLSearchParams(extra)}` : '';
-          const res = await rawRequest(site.t.app, method, url(token, `&wsdl=1${q}${rawQuery}`));
+          const res = await rawRequest(fuzz.site.t.app, method, url(token, `&wsdl=1${q}${rawQuery}`));
           if (method === 'HEAD') expect([200, 500]).toContain(res.status);
           else soapOutcome(res);
           expectNothingChanged(`${method} ?wsdl`);
@@ -281,7 +257,10 @@ const rpcEnvelope = (inner: string) =>
   `${XML_DECL}<SOAP-ENV:Envelope xmlns:SOAP-ENV="${ENV}" xmlns:ns1="http://localhost:3000/webservice/soap/server.php?wstoken=x" xmlns:ns2="http://xml.apache.org/xml-soap" xmlns:SOAP-ENC="${ENC}" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xmlns:xsd="http://www.w3.org/2001/XMLSchema" SOAP-ENV:encodingStyle="${ENC}"><SOAP-ENV:Body>${inner}</SOAP-ENV:Body></SOAP-ENV:Envelope>`;
 
 const postRpc = (body: string, token?: string) =>
-  rawRequest(site.t.app, 'POST', url(token, '', ''), { headers: { 'content-type': 'text/xml; charset=utf-8' }, body });
+  rawRequest(fuzz.site.t.app, 'POST', url(token, '', ''), {
+    headers: { 'content-type': 'text/xml; charset=utf-8' },
+    body,
+  });
 
 /**
  * Checks an answer in Moodle's shapes: a call's answer (200), a refusal before the call (Moodle's
@@ -387,7 +366,7 @@ describe("SOAP RPC/encoded (Moodle's contract): generated XML", () => {
         fc.constantFrom<'valid' | 'none' | 'garbage'>('valid', 'valid', 'none', 'garbage'),
         async (fn, parts, brk, tok) => {
           const doc = brk(rpcEnvelope(`<ns1:${fn}>${parts.map(([k, v]) => named(k, v)).join('')}</ns1:${fn}>`));
-          const token = tok === 'valid' ? site.secret : tok === 'garbage' ? 'gh_nope' : undefined;
+          const token = tok === 'valid' ? fuzz.site.secret : tok === 'garbage' ? 'gh_nope' : undefined;
           const res = await postRpc(doc, token);
           const out = moodleOutcome(res);
           if (out.ok) expect(wouldRunRpc(doc), `an unexpected success for ${doc.slice(0, 300)}`).toBe(true);
@@ -425,7 +404,7 @@ describe("SOAP RPC/encoded (Moodle's contract): generated XML", () => {
             : [toEncoded('param0', args)];
         const doc = rpcEnvelope(`<ns1:${fn}>${parts.join('')}</ns1:${fn}>`);
         fc.pre(!wouldRunRpc(doc));
-        const res = await postRpc(doc, site.secret);
+        const res = await postRpc(doc, fuzz.site.secret);
         expect(moodleOutcome(res).errorcode, res.text.slice(0, 300)).toBe('invalidparameter');
         expect(res.status).toBe(500);
         expectNothingChanged(doc.slice(0, 200));
@@ -454,7 +433,7 @@ describe("SOAP RPC/encoded (Moodle's contract): generated XML", () => {
         `<ns1:core_group_create_groups><groups href="#l0"/></ns1:core_group_create_groups>${levels}<r id="l40" xsi:type="ns2:Map"/>`,
       ],
     ] as const) {
-      const res = await postRpc(rpcEnvelope(inner), site.secret);
+      const res = await postRpc(rpcEnvelope(inner), fuzz.site.secret);
       expect(moodleOutcome(res).errorcode, what).toBe('invalidparameter');
       expectNothingChanged(what);
     }

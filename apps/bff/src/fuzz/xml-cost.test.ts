@@ -1,20 +1,6 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { MAX_ANONYMOUS_XML_BYTES, MAX_XML_BYTES } from '../webservice/protocols/xml';
-import {
-  eventLoopHeld,
-  expectNoPollution,
-  expectNoStack,
-  expectSameDb,
-  type Fingerprint,
-  fingerprint,
-  makeWsSite,
-  parseXmlResponse,
-  protoSnapshot,
-  type RawResponse,
-  rawRequest,
-  type WsSite,
-  writeCount,
-} from './fuzz-helpers';
+import { eventLoopHeld, expectNoStack, fuzzSite, parseXmlResponse, type RawResponse, rawRequest } from './fuzz-helpers';
 import { XML_DECL } from './xml-arbitraries';
 
 // What a hostile XML body costs the server. Before the fix one 2 MB body of 200 000 attributes,
@@ -31,18 +17,8 @@ const REFUSED_BOUND_MS = 250;
 /** For the most the parser may be made to do within every cap (about 150-300 ms in practice). */
 const PARSED_BOUND_MS = 1000;
 
-let site: WsSite;
-let before: Fingerprint;
-let writes: number;
-let proto: string;
-
-beforeAll(async () => {
-  site = await makeWsSite();
-  before = fingerprint(site.t.store);
-  writes = writeCount(site.t.store);
-  proto = protoSnapshot();
-});
-afterAll(() => site?.t.close());
+const fuzz = fuzzSite();
+const { expectNothingChanged } = fuzz;
 
 type Protocol = 'xmlrpc' | 'soap';
 // SOAP here is the document/literal opt-in, whose faults name the error code as faultcode (the
@@ -129,13 +105,6 @@ function faultCode(protocol: Protocol, res: RawResponse): string {
   return String(fault.faultcode);
 }
 
-function expectNothingChanged(what: string) {
-  expectSameDb(before, site.t.store, what);
-  expect(writeCount(site.t.store), `rows written by ${what}`).toBe(writes);
-  expectNoPollution(proto);
-  expect(site.logged, 'unexpected errors logged').toEqual([]);
-}
-
 const TOKENS = [
   // Over 64 KiB without a token: refused unread.
   { name: 'no token', token: () => undefined, errorcodes: ['invalidtoken'], size: () => 2_000_000 },
@@ -147,7 +116,7 @@ const TOKENS = [
     size: () => MAX_ANONYMOUS_XML_BYTES,
   },
   { name: 'an unknown token', token: () => 'wrong-token', errorcodes: ['invalidtoken'], size: () => 2_000_000 },
-  { name: 'a valid token', token: () => site.secret, errorcodes: ['invalidparameter'], size: () => MAX_XML_BYTES },
+  { name: 'a valid token', token: () => fuzz.site.secret, errorcodes: ['invalidparameter'], size: () => MAX_XML_BYTES },
 ] as const;
 
 /** The longest hold seen per shape, for the report (SECURITY.md). */
@@ -167,7 +136,7 @@ describe.each(['xmlrpc', 'soap'] as const)('%s: hostile XML shapes cost little',
       const path = `/webservice/${protocol}/server.php${token === undefined ? `?${STYLE}` : `?wstoken=${token}&${STYLE}`}`;
       const send = () =>
         eventLoopHeld(() =>
-          rawRequest(site.t.app, 'POST', path, { headers: { 'content-type': 'text/xml; charset=utf-8' }, body }),
+          rawRequest(fuzz.site.t.app, 'POST', path, { headers: { 'content-type': 'text/xml; charset=utf-8' }, body }),
         );
       const what = `${shape.name} with ${who.name}`;
       const bound = shape.parsed && who.name === 'a valid token' ? PARSED_BOUND_MS : REFUSED_BOUND_MS;
@@ -186,7 +155,9 @@ describe.each(['xmlrpc', 'soap'] as const)('%s: hostile XML shapes cost little',
     const body = call(protocol, SHAPES[0]!.make(2 * MAX_XML_BYTES));
     const send = () =>
       eventLoopHeld(() =>
-        rawRequest(site.t.app, 'POST', `/webservice/${protocol}/server.php?wstoken=${site.secret}&${STYLE}`, { body }),
+        rawRequest(fuzz.site.t.app, 'POST', `/webservice/${protocol}/server.php?wstoken=${fuzz.site.secret}&${STYLE}`, {
+          body,
+        }),
       );
     let { value: res, heldMs } = await send();
     if (heldMs >= REFUSED_BOUND_MS) ({ value: res, heldMs } = await send());

@@ -1,30 +1,23 @@
 import { validateParameters } from '@gatehouse/shared';
 import fc from 'fast-check';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { splitFaultString } from '../test/xmlrpc-faults';
 import { createCatalogue } from '../webservice/catalogue';
 import { FUNCTIONS } from '../webservice/functions';
 import { MAX_XML_BYTES, parseXml } from '../webservice/protocols/xml';
 import { argumentsFor, decodeValue, moodleFaultCode } from '../webservice/protocols/xmlrpc';
 import {
-  expectNoPollution,
   expectNoStack,
-  expectSameDb,
-  type Fingerprint,
-  fingerprint,
+  fuzzSite,
   invalidArgsFor,
-  makeWsSite,
   nastyString,
   parseXmlResponse,
-  protoSnapshot,
   type RawResponse,
   READ_FUNCTIONS,
   rawRequest,
   runs,
   WRITE_FUNCTIONS,
-  type WsSite,
   withInvalidUtf8,
-  writeCount,
 } from './fuzz-helpers';
 import { breakage, classicAttacks, esc, serialize, XML_DECL, xmlTree } from './xml-arbitraries';
 
@@ -35,20 +28,10 @@ const catalogue = createCatalogue(FUNCTIONS);
 // (faultCode and faultString, the error code at faultString's end) or a read function's answer;
 // nothing written.
 
-let site: WsSite;
-let before: Fingerprint;
-let writes: number;
-let proto: string;
+const fuzz = fuzzSite();
+const { expectNothingChanged } = fuzz;
 
-beforeAll(async () => {
-  site = await makeWsSite();
-  before = fingerprint(site.t.store);
-  writes = writeCount(site.t.store);
-  proto = protoSnapshot();
-});
-afterAll(() => site?.t.close());
-
-const url = (token: string | undefined = site.secret) =>
+const url = (token: string | undefined = fuzz.site.secret) =>
   `/webservice/xmlrpc/server.php${token === undefined ? '' : `?${new URLSearchParams({ wstoken: token })}`}`;
 
 type Fault = { faultCode: number; faultString: string; errorcode: string; debuginfo: string };
@@ -88,15 +71,8 @@ function xmlrpcOutcome(res: RawResponse): { fault?: Fault; ok?: true } {
   return { ok: true };
 }
 
-function expectNothingChanged(what: string) {
-  expectSameDb(before, site.t.store, what);
-  expect(writeCount(site.t.store), `rows written by ${what}`).toBe(writes);
-  expectNoPollution(proto);
-  expect(site.logged, 'unexpected errors logged').toEqual([]);
-}
-
 const post = (body: string | Uint8Array, token?: string, type = 'text/xml') =>
-  rawRequest(site.t.app, 'POST', url(token), { headers: { 'content-type': type }, body });
+  rawRequest(fuzz.site.t.app, 'POST', url(token), { headers: { 'content-type': type }, body });
 
 // ---- encoding JSON-like values as XML-RPC ------------------------------------------------------
 
@@ -153,7 +129,7 @@ describe('XML-RPC: generated XML trees', () => {
           // Rooted at methodCall half of the time, so the server gets past the first check.
           const root = tree.kind === 'el' && tree.name.length % 2 ? { ...tree, name: 'methodCall' } : tree;
           const doc = brk(`${decl ? XML_DECL : ''}${serialize(root)}`);
-          const token = tok === 'valid' ? site.secret : tok === 'garbage' ? 'gh_nope' : undefined;
+          const token = tok === 'valid' ? fuzz.site.secret : tok === 'garbage' ? 'gh_nope' : undefined;
           const res = await post(doc, token);
           const out = xmlrpcOutcome(res);
           if (out.ok) expect(wouldRun(doc), `an unexpected success for ${doc.slice(0, 300)}`).toBe(true);
@@ -241,7 +217,7 @@ describe('XML-RPC: generated XML trees', () => {
           'multipart/form-data',
         ),
         async (body, type) => {
-          const res = await post(body, site.secret, type);
+          const res = await post(body, fuzz.site.secret, type);
           expect(xmlrpcOutcome(res).fault?.errorcode).toBe('invalidparameter');
           expectNothingChanged('invalid UTF-8');
         },
@@ -275,7 +251,7 @@ describe('XML-RPC: the classic attacks, huge documents and other methods', () =>
     expect(over.status).toBe(413);
     expect(xmlrpcOutcome(over).fault?.errorcode).toBe('invalidparameter');
     for (const method of ['GET', 'PUT', 'DELETE', 'PATCH']) {
-      const res = await rawRequest(site.t.app, method, url(), { body: 'x' });
+      const res = await rawRequest(fuzz.site.t.app, method, url(), { body: 'x' });
       expect(xmlrpcOutcome(res).fault, method).toBeDefined();
     }
     expectNothingChanged('huge documents');

@@ -8,6 +8,7 @@ import { Loading } from '../components/ui/loading';
 import { QueryError } from '../components/ui/query-error';
 import { DocsBrowser } from '../features/docs/docs-browser';
 import { DownloadOpenApiButton } from '../features/docs/download-openapi';
+import { EndpointGuide } from '../features/docs/endpoint-guide';
 import { functionDocsQueryOptions, openApiQueryOptions } from '../features/webservice/queries';
 
 const BASE = '/admin/webservice/documentation';
@@ -38,9 +39,16 @@ function Documentation({ selected }: { selected?: string }) {
             ).
           </>
         )}{' '}
-        Examples use <code>{q.data.baseUrl}</code> and a <code>YOUR_TOKEN</code> placeholder.
+        Examples use <code>{q.data.baseUrl}</code> and a <code>YOUR_TOKEN</code> placeholder. After the functions:{' '}
+        <a href="#endpoint-guide" className="font-medium underline">
+          the file endpoints, the two SOAP styles and the differences from Moodle
+        </a>
+        .
       </Alert>
       <DocsBrowser docs={q.data} basePath={BASE} selected={selected} />
+      <div id="endpoint-guide" className="mt-8 scroll-mt-4">
+        <EndpointGuide baseUrl={q.data.baseUrl} />
+      </div>
     </>
   );
 }

@@ -8,6 +8,7 @@ import { Loading } from '../components/ui/loading';
 import { QueryError } from '../components/ui/query-error';
 import { DocsBrowser } from '../features/docs/docs-browser';
 import { DownloadOpenApiButton } from '../features/docs/download-openapi';
+import { EndpointGuide } from '../features/docs/endpoint-guide';
 import { keyDocsQueryOptions, keyOpenApiQueryOptions } from '../features/webservice/queries';
 
 function KeyDocsError({ error, onRetry }: { error: Error; onRetry: () => void }) {
@@ -76,6 +77,9 @@ function KeyDocumentation({ keyId, selected }: { keyId: number; selected?: strin
           fixedKey={{ id: key.id, name: key.name, stub: key.stub, service: service.name }}
         />
       )}
+      <div className="mt-8">
+        <EndpointGuide baseUrl={q.data.baseUrl} />
+      </div>
     </>
   );
 }

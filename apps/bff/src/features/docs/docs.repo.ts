@@ -9,7 +9,13 @@ export async function findOwnKey(db: DbOrTx, keyId: number, userId: number) {
   return db
     .select({
       key: { id: externalTokens.id, name: externalTokens.name, stub: externalTokens.stub },
-      service: { id: externalServices.id, name: externalServices.name, shortname: externalServices.shortname },
+      service: {
+        id: externalServices.id,
+        name: externalServices.name,
+        shortname: externalServices.shortname,
+        downloadFiles: externalServices.downloadFiles,
+        uploadFiles: externalServices.uploadFiles,
+      },
     })
     .from(externalTokens)
     .innerJoin(externalServices, eq(externalServices.id, externalTokens.serviceId))

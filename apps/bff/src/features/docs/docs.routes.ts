@@ -17,7 +17,8 @@ import {
   ownKeyForDocs,
   serviceCatalogueFunctions,
 } from './docs.service';
-import { buildOpenApi, markdownText } from './openapi';
+import { markdownText } from './markdown';
+import { buildOpenApi } from './openapi';
 
 export const tryItSchema = z
   .object({
@@ -51,6 +52,7 @@ export function docsRoutes(deps: Deps) {
           description: 'Every function of the catalogue over the REST protocol.',
           baseUrl: deps.env.wwwroot,
           functions: deps.catalogue.all,
+          files: { download: true, upload: true },
         }),
         openApiFilename(null),
       ),
@@ -64,6 +66,7 @@ export function docsRoutes(deps: Deps) {
           description: `The functions of the service ${markdownText(s.name)} (${markdownText(s.shortname)}).`,
           baseUrl: deps.env.wwwroot,
           functions: await serviceCatalogueFunctions(deps, s.id),
+          files: { download: s.downloadFiles, upload: s.uploadFiles },
         }),
         openApiFilename(s.shortname),
       );
@@ -98,7 +101,7 @@ export function keyDocsRoutes(deps: Deps) {
       return c.json(
         {
           key,
-          service: s,
+          service: { id: s.id, name: s.name, shortname: s.shortname },
           ...keyDocs(deps, deps.env.wwwroot, await serviceFunctionNames(deps.store.db, s.id)),
         } satisfies KeyDocsDto,
         200,
@@ -113,6 +116,7 @@ export function keyDocsRoutes(deps: Deps) {
           description: `The functions your key for ${markdownText(s.name)} can call.`,
           baseUrl: deps.env.wwwroot,
           functions: await serviceCatalogueFunctions(deps, s.id),
+          files: { download: s.downloadFiles, upload: s.uploadFiles },
         }),
         openApiFilename(s.shortname),
       );

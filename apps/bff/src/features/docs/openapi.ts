@@ -1,6 +1,7 @@
 import { type ExternalDescription, type OpenApiDocumentDto, PARAM_PATTERNS, type ParamType } from '@gatehouse/shared';
 import type { ExternalFunction } from '../../webservice/types';
 import { exampleArgs } from './examples';
+import { type FileAccess, fileEndpointPaths, MOODLE_AJAX_ERROR, protocolNotes } from './openapi-files';
 
 type Schema = Record<string, unknown>;
 
@@ -10,17 +11,6 @@ const STRING_FORMATS: Partial<Record<ParamType, Schema>> = {
   url: { format: 'uri' },
   ...Object.fromEntries(Object.entries(PARAM_PATTERNS).map(([type, re]) => [type, { pattern: re.source }])),
 };
-
-/**
- * Text for a CommonMark field of an OpenAPI document (`description`): a tool that renders
- * Markdown shows it as typed and makes no element of it. Every character that could open raw
- * HTML, an autolink, a link, an image, code or emphasis is backslash-escaped (CommonMark 2.4),
- * and line breaks become spaces, so nothing can start a heading, a list or a table either.
- * Plain-text fields (`info.title`, `summary`) take the text as it is.
- */
-export function markdownText(s: string): string {
-  return s.replace(/\s+/g, ' ').replace(/[\\`*_[\]<>!&~]/g, (c) => `\\${c}`);
-}
 
 /** JSON Schema (2020-12, as OpenAPI 3.1 uses it) for a description. */
 function toSchema(desc: ExternalDescription): Schema {
@@ -61,12 +51,17 @@ const EXCEPTION_SCHEMA: Schema = {
   required: ['exception', 'errorcode', 'message'],
 };
 
-/** An OpenAPI 3.1 document for the REST endpoint, one operation per function. */
+/**
+ * An OpenAPI 3.1 document for the REST endpoint, one operation per function, and Moodle's file
+ * endpoints that the service's flags open (`files`). The description ends with the SOAP styles and
+ * the differences from Moodle.
+ */
 export function buildOpenApi(opts: {
   title: string;
   description: string;
   baseUrl: string;
   functions: readonly ExternalFunction[];
+  files: FileAccess;
 }): OpenApiDocumentDto {
   const paths: Record<string, unknown> = {};
   for (const f of opts.functions) {
@@ -115,9 +110,12 @@ export function buildOpenApi(opts: {
       },
     };
   }
+  const filePaths = fileEndpointPaths(opts.files);
+  Object.assign(paths, filePaths);
+  const withFiles = Object.keys(filePaths).length > 0;
   return {
     openapi: '3.1.0',
-    info: { title: opts.title, version: '1.0.0', description: opts.description },
+    info: { title: opts.title, version: '1.0.0', description: `${opts.description}\n\n${protocolNotes(opts.baseUrl)}` },
     servers: [{ url: opts.baseUrl }],
     security: [{ bearerToken: [] }, { wstoken: [] }],
     paths,
@@ -129,8 +127,19 @@ export function buildOpenApi(opts: {
           description: 'A web-service token (security key). Preferred: tokens in URLs end up in logs.',
         },
         wstoken: { type: 'apiKey', in: 'query', name: 'wstoken', description: "Moodle's way of passing the token." },
+        // Only in a document that lists the file endpoints (the service allows downloads or uploads).
+        ...(withFiles
+          ? {
+              fileToken: {
+                type: 'apiKey',
+                in: 'query',
+                name: 'token',
+                description: "The token as Moodle's file endpoints take it (token=, or a form field of upload.php).",
+              },
+            }
+          : {}),
       },
-      schemas: { MoodleException: EXCEPTION_SCHEMA },
+      schemas: { MoodleException: EXCEPTION_SCHEMA, MoodleAjaxError: MOODLE_AJAX_ERROR },
     },
   };
 }

@@ -1,7 +1,28 @@
-import type { ReactNode, TdHTMLAttributes, ThHTMLAttributes } from 'react';
+import { type ReactNode, type TdHTMLAttributes, type ThHTMLAttributes, useEffect, useRef, useState } from 'react';
 import { cn } from '../../lib/cn';
 
-/** A bordered data table with a caption (visually hidden unless `showCaption`). */
+/** Whether the element's content is wider than its box (so it scrolls sideways), kept current as either changes. */
+function useOverflowsX<T extends HTMLElement>() {
+  const ref = useRef<T>(null);
+  const [overflows, setOverflows] = useState(false);
+  useEffect(() => {
+    const el = ref.current;
+    if (!el || typeof ResizeObserver === 'undefined') return;
+    const check = () => setOverflows(el.scrollWidth > el.clientWidth + 1);
+    const observer = new ResizeObserver(check);
+    observer.observe(el);
+    if (el.firstElementChild) observer.observe(el.firstElementChild);
+    check();
+    return () => observer.disconnect();
+  }, []);
+  return { ref, overflows };
+}
+
+/**
+ * A bordered data table with a caption (visually hidden unless `showCaption`). When the table is
+ * wider than its box it scrolls inside it, and the box becomes a labelled region that takes the
+ * keyboard focus, so that it can be scrolled with the arrow keys.
+ */
 export function Table({
   caption,
   showCaption,
@@ -16,8 +37,16 @@ export function Table({
   children: ReactNode;
   className?: string;
 }) {
+  const { ref, overflows } = useOverflowsX<HTMLDivElement>();
   return (
-    <div className={cn('relative overflow-x-auto rounded-md border border-slate-200 bg-white', className)}>
+    <div
+      ref={ref}
+      {...(overflows ? { role: 'region', 'aria-label': caption, tabIndex: 0 } : {})}
+      className={cn(
+        'relative overflow-x-auto rounded-md border border-slate-200 bg-white focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-sky-600',
+        className,
+      )}
+    >
       <table className={cn('min-w-full divide-y divide-slate-200 text-left text-sm', fixed && 'table-fixed')}>
         <caption className={showCaption ? 'px-4 py-2 text-left font-medium text-slate-800' : 'sr-only'}>
           {caption}
