@@ -26,6 +26,7 @@ const FUNCTIONS = [
   'core_files_upload',
   'core_user_get_users_by_field',
   'core_course_get_contents',
+  'core_enrol_get_users_courses',
 ];
 
 export async function startFilesSite(opts: { env?: Record<string, string> } = {}): Promise<FilesSite> {

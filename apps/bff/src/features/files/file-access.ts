@@ -5,6 +5,7 @@ import { findCourse } from '../courses/courses.repo';
 import { findEnrolment } from '../enrolments/enrolments.repo';
 import { fileContextOf } from './contexts';
 import { type FileRow, fileAt, moduleById, pageContentOf } from './files.repo';
+import { generatedCourseSvg } from './generated-image';
 import { pageIndexHtml } from './page-content';
 
 // Who may read which file, as Moodle's file_pluginfile (lib/filelib.php) and the plugins'
@@ -32,6 +33,8 @@ export type ResolvedFile =
   | { kind: 'defaulticon'; size: 'f1' | 'f2' | 'f3' }
   /** A page's index.html, made from its content (always downloaded, never cached, as page_pluginfile sends it). */
   | { kind: 'page'; filename: string; html: string }
+  /** A course's generated image (course/generated/course.svg), as file_pluginfile sends it: cached for an hour. */
+  | { kind: 'generated'; filename: string; svg: string }
   | { kind: 'notfound' }
   | { kind: 'refused'; error: MoodleException };
 
@@ -113,6 +116,14 @@ export async function resolveFile(
   /** index.html or index.htm when the URL names a page's own text. */
   let pageIndex: string | undefined;
   if (context.level === 'course') {
+    if (component === 'course' && filearea === 'generated') {
+      // The URL core_enrol_get_users_courses gives a course without an image (get_generated_url_for_course).
+      const filename = rest[rest.length - 1] ?? '';
+      if (!filename.endsWith('.svg') || !(await findCourse(db, context.courseId))) return NOT_FOUND;
+      const refused = await courseRefusal(deps, user, context.courseId);
+      if (refused) return { kind: 'refused', error: refused };
+      return { kind: 'generated', filename, svg: generatedCourseSvg(context.courseId) };
+    }
     if (component !== 'course' || (filearea !== 'summary' && filearea !== 'overviewfiles')) return NOT_FOUND;
     courseId = context.courseId;
     path = rest;

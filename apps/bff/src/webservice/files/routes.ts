@@ -7,7 +7,7 @@ import type { AppEnv } from '../../types';
 import { AccessDenied } from '../access';
 import { moodleCors } from '../cors';
 import { MoodleException } from '../exceptions';
-import { ajaxError, FILE_EXPOSED_HEADERS, sendDefaultPicture, sendPage, sendStored } from './send';
+import { ajaxError, FILE_EXPOSED_HEADERS, sendDefaultPicture, sendGenerated, sendPage, sendStored } from './send';
 import { authenticate, bearerToken, toMoodle } from './token-auth';
 import { uploadPhp } from './upload';
 
@@ -79,6 +79,8 @@ async function serve(
       return sendStored(c, deps, r, forceDownload(c), notFound);
     case 'page':
       return sendPage(c, deps, r.filename, r.html);
+    case 'generated':
+      return sendGenerated(c, deps, r.filename, r.svg, forceDownload(c));
   }
 }
 

@@ -176,6 +176,19 @@ export function sendDefaultPicture(c: Context<AppEnv>, deps: Deps, size: Picture
  * A page's index.html as page_pluginfile sends it (send_file of a string, lifetime 0, forced
  * download; readstring_accel's headers: Last-Modified now, Accept-Ranges none).
  */
+/** A generated SVG (a course's image), cached for an hour as file_pluginfile's send_file($svg, …, 60 * 60) sends it. */
+export function sendGenerated(c: Context<AppEnv>, deps: Deps, filename: string, svg: string, force: boolean): Response {
+  const body = Buffer.from(svg, 'utf8');
+  const h = new Headers();
+  h.set('Content-Disposition', disposition(force ? 'attachment' : 'inline', filename));
+  cacheHeaders(h, deps, 3600, 'private');
+  h.set('Content-Type', 'image/svg+xml');
+  h.set('Content-Length', String(body.length));
+  h.set('Content-Security-Policy', FILE_CSP);
+  h.set('X-Content-Type-Options', 'nosniff');
+  return new Response(c.req.method === 'HEAD' ? null : new Uint8Array(body), { status: 200, headers: h });
+}
+
 export function sendPage(c: Context<AppEnv>, deps: Deps, filename: string, html: string): Response {
   const body = Buffer.from(html, 'utf8');
   const h = new Headers();

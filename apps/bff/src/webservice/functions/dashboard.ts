@@ -1,6 +1,7 @@
 import { multiple, single, value } from '@gatehouse/shared';
 import { type CourseRow, findCourse } from '../../features/courses/courses.repo';
 import { coursesOfUser, findEnrolment, hiddenCoursePreferences } from '../../features/enrolments/enrolments.repo';
+import { generatedCourseSvg } from '../../features/files/generated-image';
 import { findUser } from '../../features/users/users.repo';
 import { invalidParameter, MoodleException, missingRecord, moodleError } from '../exceptions';
 import { type CallContext, defineFunction } from '../types';
@@ -40,20 +41,6 @@ const codingError = (hint: string) =>
 
 // ---- the courses the caller is enrolled in ----------------------------------------------------
 
-/** Moodle's default course colours (core_admin | coursecolor1…10), as tool_mobile_get_config lists them. */
-const COURSE_COLORS = [
-  '#81ecec',
-  '#74b9ff',
-  '#a29bfe',
-  '#dfe6e9',
-  '#00b894',
-  '#0984e3',
-  '#b2bec3',
-  '#fdcb6e',
-  '#fd79a8',
-  '#6c5ce7',
-];
-
 /**
  * A course without an image gets one generated from its id, as core_renderer's
  * get_generated_image_for_id does: an SVG data URL in the course's colour
@@ -61,9 +48,7 @@ const COURSE_COLORS = [
  * that colour; Gatehouse a plain tile.
  */
 function generatedCourseImage(id: number): string {
-  const color = COURSE_COLORS[id % 10] as string;
-  const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="300" height="150"><rect width="300" height="150" fill="${color}"/></svg>`;
-  return `data:image/svg+xml;base64,${Buffer.from(svg).toString('base64')}`;
+  return `data:image/svg+xml;base64,${Buffer.from(generatedCourseSvg(id)).toString('base64')}`;
 }
 
 /** core_course\external\course_summary_exporter::get_read_structure(), in its order. */
