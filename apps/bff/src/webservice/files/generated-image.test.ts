@@ -69,7 +69,7 @@ describe("a course's generated image", () => {
       .get(...enrolled) as number | undefined;
     expect(other).toBeDefined();
     const res = await fetch(
-      withToken(`${s.base}/pluginfile.php/${50_000_000 + other}/course/generated/course.svg`, token),
+      withToken(`${s.base}/pluginfile.php/${50_000_000 + (other ?? 0)}/course/generated/course.svg`, token),
     );
     expect(await res.json()).toMatchObject({ errorcode: 'requireloginerror' });
     const missing = await fetch(withToken(`${s.base}/pluginfile.php/50999999/course/generated/course.svg`, token));
