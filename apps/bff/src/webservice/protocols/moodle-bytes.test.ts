@@ -259,3 +259,27 @@ describe('site info over the protocols', () => {
     expect(nulls).toBeGreaterThan(0);
   });
 });
+
+describe("REST JSON: Moodle's json_encode($validatedvalues)", () => {
+  it('escapes slashes as \\/ and every character outside ASCII as \\uXXXX (UTF-16, lower-case hex), in answers and errors', async () => {
+    // A user named as PHP would have to escape: json_encode('José 😀 a/b') is "Jos\u00e9 \ud83d\ude00 a\/b".
+    site.t.store.sqlite.prepare("UPDATE users SET firstname = 'José 😀 a/b' WHERE id = ?").run(site.t.userId('admin'));
+    site.t.deps.gen.bump(); // a write behind the caches' back: drop them
+    const res = await rawRequest(
+      site.t.app,
+      'GET',
+      `/webservice/rest/server.php?wstoken=${site.secret}&wsfunction=${INFO}&moodlewsrestformat=json`,
+    );
+    expect(res.text).toContain('"firstname":"Jos\\u00e9 \\ud83d\\ude00 a\\/b"');
+    expect(res.text).toMatch(/"siteurl":"http:\\\/\\\/[^"]+"/);
+    expect(res.text).not.toMatch(/[^\\]\//);
+    expect(res.text).not.toMatch(/[\u0080-\uffff]/);
+    const err = await rawRequest(
+      site.t.app,
+      'GET',
+      `/webservice/rest/server.php?wstoken=${site.secret}&wsfunction=no/such&moodlewsrestformat=json`,
+    );
+    expect(err.text).not.toMatch(/[^\\]\//);
+    expect(JSON.parse(err.text).exception).toBeTypeOf('string');
+  });
+});

@@ -1,5 +1,6 @@
 import type { ExternalDescription } from '@gatehouse/shared';
 import type { Context } from 'hono';
+import { phpJsonEncode } from '../../lib/php-json';
 import type { AppEnv } from '../../types';
 import { tokenFrom } from '../access';
 import { DEFAULT_LIMITS, type Params, type RawRequest, readParams } from '../params';
@@ -105,13 +106,14 @@ export const rest: ProtocolAdapter<Params, Format> = {
     return format;
   },
   encodeResult(c, format, fn, value) {
-    if (format === 'json') return json(c, JSON.stringify(value ?? null), 200);
+    // Moodle's REST server answers json_encode($validatedvalues): `\/` for slashes, `\uXXXX` outside ASCII.
+    if (format === 'json') return json(c, phpJsonEncode(value ?? null), 200);
     return xml(c, restXmlResult(value, fn.returns), 200);
   },
   encodeError(c, format, error, status) {
     // A request whose parameters could not be read: the query string alone says which format to answer in.
     const answerIn = format ?? queryFormat(c);
-    return answerIn === 'json' ? json(c, JSON.stringify(error), status) : xml(c, restXmlError(error), status);
+    return answerIn === 'json' ? json(c, phpJsonEncode(error), status) : xml(c, restXmlError(error), status);
   },
 };
 
