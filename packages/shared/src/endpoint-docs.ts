@@ -399,6 +399,32 @@ export const MOODLE_DIFFERENCES: readonly DifferenceDoc[] = [
       "Their parameters are accepted and ignored, and their values are those of a Moodle site with the feature off (each function's description says which).",
   },
   {
+    topic: 'Who sees whose profile',
+    moodle:
+      'core_enrol_get_enrolled_users and core_user_get_course_user_profiles list every course a user is in (enrolledcourses), and answer any participant of a course about another user.',
+    gatehouse:
+      "enrolledcourses lists only the courses the caller may open too, and a profile of a user who is not in the given course is left out unless the caller holds moodle/user:viewdetails. Capabilities are site-wide, so a per-course check is answered as Moodle's default roles would answer it.",
+  },
+  {
+    topic: 'XML-RPC values PHP cannot write',
+    moodle:
+      "PHP's xmlrpc extension wraps an integer beyond 32 bits to a wrong value and sends an empty body for a function without a return value.",
+    gatehouse:
+      'Such an integer is written as <i8>, a function without a return value answers <nil/>, and characters XML cannot carry are dropped.',
+  },
+  {
+    topic: 'Groupings and message files',
+    moodle: 'Courses have groupings (defaultgroupingid); messages may carry files.',
+    gatehouse:
+      'There are no groupings: defaultgroupingid other than 0 is refused with a message. Messages are text only, so no message function returns a file URL.',
+  },
+  {
+    topic: 'The Moodle app',
+    moodle: 'Every screen of the app has its functions.',
+    gatehouse:
+      'tool_mobile_disabledfeatures hides the screens Gatehouse has no functions for (conversations, notifications, calendar, grades, badges, blogs, competencies, private files, course notes, the timeline and starred blocks, the assignment, quiz and forum activities); the rest works unchanged.',
+  },
+  {
     topic: 'AMF',
     moodle: 'Moodle 2.x had an AMF protocol server.',
     gatehouse: 'Answers "not supported yet" (501).',
