@@ -6,6 +6,7 @@ import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import { afterAll, beforeAll, expect } from 'vitest';
 import type { Store } from '../db/client';
 import { SYSTEM_ACTOR } from '../features/audit/audit.service';
+import { filesReady } from '../features/files/files.service';
 import { addServiceFunctions, createService } from '../features/services/services.service';
 import { createAdminToken } from '../features/tokens/tokens.service';
 import { createLogger } from '../lib/log';
@@ -183,6 +184,8 @@ export const WRITE_FUNCTIONS = [
   'core_course_create_courses',
   'core_notes_create_notes',
   'core_message_send_instant_messages',
+  'core_user_add_user_device',
+  'core_user_remove_user_device',
   // The hub's, which a hub-site token calls (hub_unregister_site is left out: it takes no
   // arguments, so there is no invalid call of it to make).
   'hub_register_site',
@@ -194,6 +197,17 @@ export const WRITE_FUNCTIONS = [
 export const READ_FUNCTIONS = [
   'core_webservice_get_site_info',
   'core_group_get_course_groups',
+  // The Moodle app's (issue 16 §6).
+  'core_enrol_get_enrolled_users',
+  'core_user_get_course_user_profiles',
+  'core_user_get_user_preferences',
+  'core_course_get_enrolled_courses_by_timeline_classification',
+  'core_block_get_dashboard_blocks',
+  'core_course_get_user_navigation_options',
+  'core_course_get_user_administration_options',
+  'mod_page_get_pages_by_courses',
+  'mod_resource_get_resources_by_courses',
+  'tool_mobile_get_config',
   'hub_get_info',
   'hub_get_courses',
 ] as const;
@@ -242,6 +256,9 @@ export async function makeWsSite(): Promise<WsSite> {
     SYSTEM_ACTOR,
     true,
   );
+  // The seeded resource's file moves into the file store on first use (as on an upgraded site):
+  // done here, so that the baseline is taken after that one-time write.
+  await filesReady(t.deps);
   return { t, secret: created.secret, tokenId: created.token.id, serviceId: svc.id, logged };
 }
 
