@@ -1,5 +1,5 @@
 import { isEmail } from '../email';
-import type { ExternalDescription, ParamType } from './description';
+import type { ExternalDescription, ExternalMultiple, ExternalSingle, ExternalValue, ParamType } from './description';
 
 /**
  * A value that does not match its description. `path` names where, as Moodle prints it
@@ -156,81 +156,300 @@ function asList(v: unknown): unknown[] | undefined {
   return undefined;
 }
 
+type Clean = (v: unknown) => unknown;
+
 /**
- * Walks a value along its description. The path is one stack pushed and popped on the way
- * (copied only when there is an error to report), so a valid value costs no path allocations.
+ * A failure on its way up to validateParameters / cleanReturnValue: each structure it passes
+ * through adds its key or index (innermost first), so a valid value builds no path at all.
  */
-function walk(kind: 'parameter' | 'response', desc: ExternalDescription, input: unknown, path: Path): unknown {
-  if (desc.kind === 'value') {
-    if (input === null || input === undefined) {
-      if (desc.allowNull) return null;
-      throw new ExternalValidationError(
-        kind,
-        [...path],
-        `Invalid external api ${kind}: null is not allowed for "${desc.type}"`,
-      );
+class Fault {
+  readonly reversedPath: Path = [];
+  constructor(readonly reason: string) {}
+}
+
+function under(e: unknown, step: string | number): unknown {
+  if (e instanceof Fault) e.reversedPath.push(step);
+  return e;
+}
+
+const notArray = (v: unknown) => new Fault(`Only arrays accepted. The bad value is: '${show(v)}'`);
+
+/** The extra rule of a string type (beyond "no lone surrogate"), as cleanScalar applies it. */
+function stringRule(type: ParamType): ((s: string) => boolean) | undefined {
+  if (type === 'text' || type === 'notags') return (s) => !TAG.test(s);
+  if (type === 'url') return isUrl;
+  if (type === 'email') return (s) => s === '' || isEmail(s);
+  const pattern = PARAM_PATTERNS[type];
+  return pattern ? (s) => pattern.test(s) : undefined;
+}
+
+/**
+ * No lone surrogate: String.prototype.isWellFormed (ES2024, native) where there is one, else the
+ * two patterns cleanScalar tests.
+ */
+const wellFormed: (s: string) => boolean =
+  typeof (String.prototype as { isWellFormed?: unknown }).isWellFormed === 'function'
+    ? (s) => (s as unknown as { isWellFormed(): boolean }).isWellFormed()
+    : (s) => !(ANY_SURROGATE.test(s) && LONE_SURROGATE.test(s));
+
+/** A value's cleaner: cleanScalar for its one type, with the null and wrong-value errors. */
+function compileValue(kind: Kind, desc: ExternalValue): Clean {
+  const { type, allowNull } = desc;
+  const nullReason = `Invalid external api ${kind}: null is not allowed for "${type}"`;
+  const badBefore = `Invalid external api ${kind}: the value is "`;
+  const badAfter = `", the server was expecting "${type}" type`;
+  // What is not accepted as it is: null (where allowed) or an error.
+  const refuse = (v: unknown): null => {
+    if (v === null || v === undefined) {
+      if (allowNull) return null;
+      throw new Fault(nullReason);
     }
-    const cleaned = typeof input === 'object' ? undefined : cleanScalar(desc.type, input);
-    if (cleaned === undefined) {
-      throw new ExternalValidationError(
-        kind,
-        [...path],
-        `Invalid external api ${kind}: the value is "${show(input)}", the server was expecting "${desc.type}" type`,
-      );
+    throw new Fault(badBefore + show(v) + badAfter);
+  };
+  switch (type) {
+    case 'int':
+      return (v) => {
+        if (typeof v === 'number') {
+          if (Number.isSafeInteger(v)) return v;
+        } else if (typeof v === 'string' && INT.test(v)) {
+          const n = Number(v);
+          if (Number.isSafeInteger(n)) return n;
+        }
+        return refuse(v);
+      };
+    case 'float':
+      return (v) => {
+        if (typeof v === 'number') {
+          if (Number.isFinite(v)) return v;
+        } else if (typeof v === 'string' && FLOAT.test(v)) {
+          const n = Number(v);
+          if (Number.isFinite(n)) return n;
+        }
+        return refuse(v);
+      };
+    case 'bool':
+      return (v) => {
+        if (typeof v === 'boolean') return v;
+        if (v === 1 || v === '1' || v === 'true') return true;
+        if (v === 0 || v === '0' || v === 'false' || v === '') return false;
+        return refuse(v);
+      };
+    default: {
+      const rule = stringRule(type);
+      return (v) => {
+        let s: string;
+        if (typeof v === 'string') s = v;
+        else if (typeof v === 'number' && Number.isFinite(v)) s = String(v);
+        else return refuse(v);
+        if (!wellFormed(s)) return refuse(v);
+        if (rule !== undefined && !rule(s)) return refuse(v);
+        return s;
+      };
     }
-    return cleaned;
   }
-  if (desc.kind === 'multiple') {
-    const list = asList(input);
-    if (!list)
-      throw new ExternalValidationError(kind, [...path], `Only arrays accepted. The bad value is: '${show(input)}'`);
-    const out = new Array(list.length);
+}
+
+function compileMultiple(kind: Kind, desc: ExternalMultiple): Clean {
+  const item = compile(kind, desc.content);
+  return (v) => {
+    const list = asList(v);
+    if (list === undefined) throw notArray(v);
+    const out: unknown[] = [];
     for (let i = 0; i < list.length; i++) {
-      path.push(i);
-      out[i] = walk(kind, desc.content, list[i], path);
-      path.pop();
+      try {
+        out.push(item(list[i]));
+      } catch (e) {
+        throw under(e, i);
+      }
     }
     return out;
-  }
-  let obj: Record<string, unknown>;
-  if (isPlainObject(input)) obj = input;
-  // An empty list is how PHP-minded clients send an empty structure.
-  else if (Array.isArray(input) && input.length === 0) obj = {};
-  else throw new ExternalValidationError(kind, [...path], `Only arrays accepted. The bad value is: '${show(input)}'`);
-  const out: Record<string, unknown> = {};
-  for (const key in desc.keys) {
-    const sub = desc.keys[key] as ExternalDescription;
-    const v = Object.hasOwn(obj, key) ? obj[key] : undefined;
-    if (v === undefined) {
-      if (sub.presence === 'default') {
-        path.push(key);
-        out[key] = walk(kind, sub, sub.default, path);
-        path.pop();
-        continue;
-      }
-      if (sub.presence === 'optional') continue;
-      throw new ExternalValidationError(
-        kind,
-        [...path],
-        kind === 'parameter'
-          ? `Missing required key in single structure: ${key}`
-          : `Error in response - Missing following required key in a single structure: ${key}`,
-      );
+  };
+}
+
+/** Marks a default that has to be cleaned on each call (a structure: each call gets its own copy). */
+const PER_CALL: unique symbol = Symbol('per call');
+
+function compileSingle(kind: Kind, desc: ExternalSingle): Clean {
+  const plan = planSingle(kind, desc);
+  return generated(plan) ?? walkSingle(plan);
+}
+
+function planSingle(kind: Kind, desc: ExternalSingle) {
+  const keys = desc.keys;
+  const names: string[] = [];
+  for (const key in keys) names.push(key);
+  const subs = names.map((k) => compile(kind, keys[k] as ExternalDescription));
+  const presence = names.map((k) => (keys[k] as ExternalDescription).presence);
+  const defaults = names.map((k) => (keys[k] as ExternalDescription).default);
+  // A scalar default cleans to the same scalar on every call: cleaned once here. One that does
+  // not clean is cleaned (and reported, with its path) on each call that needs it.
+  const filled = names.map((_, i): unknown => {
+    if (presence[i] !== 'default') return PER_CALL;
+    try {
+      const r = (subs[i] as Clean)(defaults[i]);
+      return r === null || typeof r !== 'object' ? r : PER_CALL;
+    } catch {
+      return PER_CALL;
     }
-    path.push(key);
-    out[key] = walk(kind, sub, v, path);
-    path.pop();
-  }
-  if (kind === 'parameter') {
-    const unknown = keysOf(obj).filter((k) => !Object.hasOwn(desc.keys, k));
-    if (unknown.length)
-      throw new ExternalValidationError(
-        kind,
-        [...path],
-        `Unexpected keys (${unknown.join(', ')}) detected in parameter array.`,
-      );
-  }
+  });
+  const missing = names.map((k) =>
+    kind === 'parameter'
+      ? `Missing required key in single structure: ${k}`
+      : `Error in response - Missing following required key in a single structure: ${k}`,
+  );
+  const strict = kind === 'parameter';
+  return { keys, names, subs, presence, defaults, filled, missing, strict };
+}
+
+type Plan = ReturnType<typeof planSingle>;
+
+/** The cleaner of a structure, walking its plan: where code cannot be generated (a CSP without unsafe-eval). */
+function walkSingle({ keys, names, subs, presence, defaults, filled, missing, strict }: Plan): Clean {
+  const n = names.length;
+  return (v) => {
+    let obj: Record<string, unknown>;
+    if (isPlainObject(v)) obj = v;
+    // An empty list is how PHP-minded clients send an empty structure.
+    else if (Array.isArray(v) && v.length === 0) obj = {};
+    else throw notArray(v);
+    const out: Record<string, unknown> = {};
+    for (let i = 0; i < n; i++) {
+      const key = names[i] as string;
+      const x = Object.hasOwn(obj, key) ? obj[key] : undefined;
+      if (x === undefined) {
+        if (presence[i] === 'default') {
+          const f = filled[i];
+          if (f !== PER_CALL) out[key] = f;
+          else {
+            try {
+              out[key] = (subs[i] as Clean)(defaults[i]);
+            } catch (e) {
+              throw under(e, key);
+            }
+          }
+          continue;
+        }
+        if (presence[i] === 'optional') continue;
+        throw new Fault(missing[i] as string);
+      }
+      try {
+        out[key] = (subs[i] as Clean)(x);
+      } catch (e) {
+        throw under(e, key);
+      }
+    }
+    if (strict) unknownKeys(obj, keys);
+    return out;
+  };
+}
+
+/**
+ * The cleaner of a structure as generated code: one statement per key, with the key as a literal,
+ * so that each read and each store has its own inline cache (one hidden class each) where a loop
+ * over the keys shares one megamorphic site. What it does is walkSingle's, key for key.
+ */
+function generated({ keys, names, subs, presence, defaults, filled, missing, strict }: Plan): Clean | undefined {
+  const lines: string[] = [];
+  const consts: string[] = [];
+  names.forEach((name, i) => {
+    consts.push(`c${i} = subs[${i}], f${i} = filled[${i}], d${i} = defaults[${i}], m${i} = missing[${i}]`);
+    const k = JSON.stringify(name);
+    lines.push(`x = hasOwn(obj, ${k}) ? obj[${k}] : undefined;`);
+    let absent: string;
+    if (presence[i] === 'default')
+      absent =
+        filled[i] === PER_CALL
+          ? `try { out[${k}] = c${i}(d${i}); } catch (e) { throw under(e, ${k}); }`
+          : `out[${k}] = f${i};`;
+    else if (presence[i] === 'optional') absent = '';
+    else absent = `throw new Fault(m${i});`;
+    lines.push(
+      `if (x === undefined) { ${absent} } else { try { out[${k}] = c${i}(x); } catch (e) { throw under(e, ${k}); } }`,
+    );
+  });
+  const source = `"use strict";
+const { subs, filled, defaults, missing, keys, Fault, under, notArray, isPlainObject, hasOwn, isArray, unknownKeys } = args;
+${consts.length ? `const ${consts.join(',\n  ')};` : ''}
+return function clean(v) {
+  let obj;
+  if (isPlainObject(v)) obj = v;
+  else if (isArray(v) && v.length === 0) obj = {};
+  else throw notArray(v);
+  const out = {};
+  let x;
+  ${lines.join('\n  ')}
+  ${strict ? 'unknownKeys(obj, keys);' : ''}
   return out;
+};`;
+  let make: (args: unknown) => Clean;
+  try {
+    make = new Function('args', source) as (args: unknown) => Clean;
+  } catch {
+    return undefined;
+  }
+  return make({
+    subs: [...subs],
+    filled: [...filled],
+    defaults: [...defaults],
+    missing: [...missing],
+    keys,
+    Fault,
+    under,
+    notArray,
+    isPlainObject,
+    hasOwn: Object.hasOwn,
+    isArray: Array.isArray,
+    unknownKeys,
+  });
+}
+
+/** Moodle's error for keys a parameter structure does not describe (after its own keys). */
+function unknownKeys(obj: Record<string, unknown>, keys: Record<string, unknown>): void {
+  let unknown: string[] | undefined;
+  for (const k of keysOf(obj)) {
+    if (Object.hasOwn(keys, k)) continue;
+    if (unknown === undefined) unknown = [];
+    unknown.push(k);
+  }
+  if (unknown !== undefined) throw new Fault(`Unexpected keys (${unknown.join(', ')}) detected in parameter array.`);
+}
+
+type Kind = 'parameter' | 'response';
+
+/**
+ * Each description's cleaner, built once (on first use) per kind and kept with the description:
+ * the walk along the description (which keys, which presence, which scalar rule, the error texts)
+ * is done when compiling, so a call only checks and copies the value. Descriptions are built once
+ * and never changed; a changed one would keep its first cleaner.
+ */
+const compiled: Record<Kind, WeakMap<ExternalDescription, Clean>> = {
+  parameter: new WeakMap(),
+  response: new WeakMap(),
+};
+
+function compile(kind: Kind, desc: ExternalDescription): Clean {
+  const memo = compiled[kind];
+  let clean = memo.get(desc);
+  if (clean === undefined) {
+    clean =
+      desc.kind === 'value'
+        ? compileValue(kind, desc)
+        : desc.kind === 'multiple'
+          ? compileMultiple(kind, desc)
+          : compileSingle(kind, desc);
+    memo.set(desc, clean);
+  }
+  return clean;
+}
+
+function run(kind: Kind, desc: ExternalDescription, input: unknown): unknown {
+  const clean = compile(kind, desc);
+  try {
+    return clean(input);
+  } catch (e) {
+    if (e instanceof Fault) throw new ExternalValidationError(kind, e.reversedPath.reverse(), e.reason);
+    throw e;
+  }
 }
 
 /**
@@ -239,7 +458,7 @@ function walk(kind: 'parameter' | 'response', desc: ExternalDescription, input: 
  * would change when cleaned rejected. Throws ExternalValidationError naming the path.
  */
 export function validateParameters<T = unknown>(desc: ExternalDescription, input: unknown): T {
-  return walk('parameter', desc, input, []) as T;
+  return run('parameter', desc, input) as T;
 }
 
 /**
@@ -249,5 +468,5 @@ export function validateParameters<T = unknown>(desc: ExternalDescription, input
  */
 export function cleanReturnValue<T = unknown>(desc: ExternalDescription | null, input: unknown): T {
   if (desc === null) return null as T;
-  return walk('response', desc, input, []) as T;
+  return run('response', desc, input) as T;
 }
