@@ -6,7 +6,6 @@ import { serveStatic } from '@hono/node-server/serve-static';
 import { type Context, Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { HTTPException } from 'hono/http-exception';
-import { secureHeaders } from 'hono/secure-headers';
 import { getPath } from 'hono/utils/url';
 import type { Deps } from './deps';
 import { auditRoutes } from './features/audit/audit.routes';
@@ -26,6 +25,7 @@ import { DomainError } from './lib/errors';
 import { errorBody, httpStatusOf } from './lib/http-status';
 import { REQUEST_ID_HEADER, requestIdFor, requestLog } from './lib/log';
 import { allowedOrigins, clientAddress } from './lib/public-url';
+import { addMissingHeaders, type HeaderList, nodeResponse, ownHeaders, presetHeaders } from './lib/response-headers';
 import type { AppEnv } from './types';
 import { ajaxRoutes } from './webservice/ajax';
 import { moodleCors } from './webservice/cors';
@@ -86,51 +86,64 @@ const isMoodleScriptPath = (path: string) =>
   (path.startsWith('/login/') && path.length > 7) ||
   path.includes('.php');
 
+/**
+ * The site's secure headers, on every answer (what hono/secure-headers sent for these options,
+ * built once): a strict CSP, no framing, no sniffing, same-origin referrers and resources
+ * (webservice/cors.ts makes Moodle's endpoints' resources cross-origin), HSTS behind HTTPS.
+ */
+function siteHeaders(hsts: boolean): HeaderList {
+  return [
+    ['Cross-Origin-Resource-Policy', 'same-origin'],
+    ['Cross-Origin-Opener-Policy', 'same-origin'],
+    ['Origin-Agent-Cluster', '?1'],
+    ['Referrer-Policy', 'same-origin'],
+    ...(hsts ? [['Strict-Transport-Security', 'max-age=31536000; includeSubDomains'] as const] : []),
+    ['X-Content-Type-Options', 'nosniff'],
+    ['X-DNS-Prefetch-Control', 'off'],
+    ['X-Download-Options', 'noopen'],
+    ['X-Frame-Options', 'DENY'],
+    ['X-Permitted-Cross-Domain-Policies', 'none'],
+    ['X-XSS-Protection', '0'],
+    [
+      'Content-Security-Policy',
+      "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'",
+    ],
+  ];
+}
+
 /** Builds the whole application (no listen), so tests can drive it with app.request(). */
 export function createApp(deps: Deps) {
   const app = new Hono<AppEnv>({ getPath: mergedSlashesPath });
 
-  app.use(
-    secureHeaders({
-      contentSecurityPolicy: {
-        defaultSrc: ["'self'"],
-        scriptSrc: ["'self'"],
-        styleSrc: ["'self'"],
-        imgSrc: ["'self'", 'data:'],
-        connectSrc: ["'self'"],
-        fontSrc: ["'self'"],
-        objectSrc: ["'none'"],
-        baseUri: ["'self'"],
-        formAction: ["'self'"],
-        frameAncestors: ["'none'"],
-      },
-      referrerPolicy: 'same-origin',
-      xFrameOptions: 'DENY',
-      crossOriginEmbedderPolicy: false,
-      strictTransportSecurity: deps.env.cookieSecure ? 'max-age=31536000; includeSubDomains' : false,
-      // A header a route set itself stays: the web-service endpoints' Cross-Origin-Resource-Policy
-      // (webservice/cors.ts) is cross-origin, the rest of the site's same-origin.
-      overwrite: false,
-    }),
-  );
+  const headers = siteHeaders(deps.env.cookieSecure);
+  const { trustedProxies } = deps.env;
 
-  // Who is calling (address and request id), and whether another process changed the database
-  // since the last request.
+  // Every answer's own headers (secure headers, request id, Server-Timing: lib/response-headers.ts,
+  // set on the Node response before the route runs when there is one), who is calling (address
+  // and request id), and whether another process changed the database since the last request.
   app.use(async (c, next) => {
+    const out = nodeResponse(c);
     let remote = '';
     try {
       remote = getConnInfo(c).remote.address ?? '';
     } catch {
       remote = '';
     }
-    const { trustedProxies } = deps.env;
-    const ip = clientAddress(remote, c.req.header('x-forwarded-for'), trustedProxies);
-    // Taken from a trusted proxy only; read only when there is one.
+    // The proxy headers are read only when there are trusted proxies: reading a header builds
+    // the request's Headers, which a protocol call otherwise never needs.
+    const ip = trustedProxies ? clientAddress(remote, c.req.header('x-forwarded-for'), trustedProxies) : remote;
     const reqId = requestIdFor(remote, trustedProxies ? c.req.header(REQUEST_ID_HEADER) : undefined, trustedProxies);
     c.set('reqId', reqId);
     c.set('actor', { id: null, username: 'anonymous', ip });
+    if (out) {
+      presetHeaders(out, headers);
+      out.setHeader(REQUEST_ID_HEADER, reqId);
+    }
     const started = performance.now();
-    deps.gen.check();
+    // Through the Node server, at most once per event-loop turn (lib/generation.ts says why
+    // that is enough there); app.request callers may write and ask within one turn.
+    if (out) deps.gen.checkInTurn();
+    else deps.gen.check();
     // Settings and roles as they are now (reloaded only when the database has changed since they were read).
     const settingsReady = deps.settings.ready();
     if (settingsReady) await settingsReady;
@@ -139,8 +152,20 @@ export function createApp(deps: Deps) {
     await next();
     // How long the server spent on the request, for browsers' dev tools and the benchmark.
     const ms = performance.now() - started;
-    c.res.headers.set('Server-Timing', `app;dur=${ms.toFixed(2)}`);
-    c.res.headers.set(REQUEST_ID_HEADER, reqId);
+    const timing = `app;dur=${ms.toFixed(2)}`;
+    if (out) {
+      // As hono/secure-headers did (no route sets it); and the answer's headers become its own (see ownHeaders).
+      ownHeaders(c.res).delete('X-Powered-By');
+      if (!out.headersSent) out.setHeader('Server-Timing', timing);
+    } else {
+      // A header a route set itself stays: the web-service endpoints' Cross-Origin-Resource-Policy
+      // (webservice/cors.ts) is cross-origin, the rest of the site's same-origin.
+      const h = c.res.headers;
+      h.delete('X-Powered-By');
+      addMissingHeaders(h, headers);
+      h.set('Server-Timing', timing);
+      h.set(REQUEST_ID_HEADER, reqId);
+    }
     // The access log is debug only: at info, a request that went well writes nothing.
     if (deps.log.isLevelEnabled('debug')) {
       requestLog(c, deps.log).debug(

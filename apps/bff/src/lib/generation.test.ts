@@ -45,6 +45,36 @@ describe('Generation', () => {
   });
 });
 
+describe('Generation.checkInTurn', () => {
+  const nextTurn = () => new Promise((r) => setImmediate(r));
+
+  it("asks SQLite once per event-loop turn, and the next turn's first call sees what another connection committed", async () => {
+    const gen = new Generation(a);
+    b.prepare("INSERT INTO kv VALUES ('before', '1')").run();
+    // The first call of a turn checks.
+    expect(gen.checkInTurn()).toBe(1);
+    // Later calls of the same turn keep its answer...
+    b.prepare("INSERT INTO kv VALUES ('during', '1')").run();
+    expect(gen.checkInTurn()).toBe(1);
+    expect(gen.checkInTurn()).toBe(1);
+    // ...and the first of the next turn sees the commit.
+    await nextTurn();
+    expect(gen.checkInTurn()).toBe(2);
+    await nextTurn();
+    expect(gen.checkInTurn()).toBe(2);
+  });
+
+  it("leaves check() and this process's own bumps immediate", () => {
+    const gen = new Generation(a);
+    expect(gen.checkInTurn()).toBe(0);
+    gen.bump();
+    expect(gen.checkInTurn()).toBe(1);
+    b.prepare("INSERT INTO kv VALUES ('other', '1')").run();
+    expect(gen.checkInTurn()).toBe(1);
+    expect(gen.check()).toBe(2);
+  });
+});
+
 describe('GenerationCache', () => {
   it('loads once, and again only after the generation moves', () => {
     const gen = new Generation(a);

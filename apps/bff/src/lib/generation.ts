@@ -33,6 +33,29 @@ export class Generation {
   }
 
   /**
+   * `check()` at most once per event-loop turn, for the requests the Node server reads from its
+   * sockets: the first request of a turn asks SQLite, the others of that turn take its answer
+   * (the turn ends at the next setImmediate). No request misses a commit it could have waited
+   * for: the requests served in one turn are those whose sockets were readable when libuv
+   * polled, before that first check, so each was on its way before the check ran and a commit
+   * that the check did not see was not over when the request was sent; the first request of the
+   * next turn sees it. (With more than 1024 sockets readable at once, libuv polls again within
+   * the turn, and a request read then may see such a commit one turn late.) Not for app.request:
+   * an in-process caller writes and asks again within one turn, so it calls `check()`.
+   */
+  checkInTurn(): number {
+    if (this.checkedInTurn) return this.value;
+    this.checkedInTurn = true;
+    setImmediate(this.endTurn);
+    return this.check();
+  }
+
+  private checkedInTurn = false;
+  private readonly endTurn = () => {
+    this.checkedInTurn = false;
+  };
+
+  /**
    * Something changed. `published`: a committed write whose changes the invalidation events it
    * publishes right after describe (withWrite), so the feed's caches need not drop the rest.
    */

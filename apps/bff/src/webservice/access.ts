@@ -152,7 +152,10 @@ export function cachedToken(deps: Deps, ref: TokenRef | undefined): TokenAccess 
   if (typeof ref !== 'string' || !TOKEN_PATTERN.test(ref)) return undefined;
   const hash = hashToken(deps.tokenSecret, ref);
   const hit = deps.access.token(hash);
-  return hit && hashesEqual(hit.t.tokenHash, hash) ? hit : undefined;
+  // Found by the hash it was kept under (loadToken compared the stored hash in constant time
+  // before keeping it): this comparison only guards the cache's keying, and the lookup has
+  // already told equal from unequal.
+  return hit !== undefined && hit.t.tokenHash === hash ? hit : undefined;
 }
 
 /**
@@ -199,6 +202,14 @@ async function loadFunctions(deps: Deps, serviceId: number, stamp: number): Prom
   return functions;
 }
 
+/** Each protocol's use capability, named once rather than on every call. */
+const PROTOCOL_USE: Record<Protocol, string> = {
+  rest: 'webservice/rest:use',
+  xmlrpc: 'webservice/xmlrpc:use',
+  soap: 'webservice/soap:use',
+  amf: 'webservice/amf:use',
+};
+
 /**
  * The token part of the chain (token found → … → protocol use capability), shared by every
  * protocol and by the WSDL, which is generated per token. `found` is what cachedToken or
@@ -224,8 +235,8 @@ export function checkToken(
   if (u.suspended) throw new AccessDenied('usersuspended', `username ${u.username}`);
   if (u.passwordExpired) throw new AccessDenied('passwordexpired', `username ${u.username}`);
   if (u.auth === 'nologin') throw new AccessDenied('nologin', `username ${u.username}`);
-  if (protocol !== null && !deps.authz.has(u, `webservice/${protocol}:use`)) {
-    throw new AccessDenied('protocolcapability', `missing capability: webservice/${protocol}:use`);
+  if (protocol !== null && !deps.authz.has(u, PROTOCOL_USE[protocol])) {
+    throw new AccessDenied('protocolcapability', `missing capability: ${PROTOCOL_USE[protocol]}`);
   }
   return found;
 }

@@ -1,4 +1,5 @@
 import type { MiddlewareHandler } from 'hono';
+import { addMissingHeaders, type HeaderList, nodeResponse, presetHeaders } from '../lib/response-headers';
 import type { AppEnv } from '../types';
 
 // Cross-origin access to Moodle's web-service endpoints, as Moodle allows it: its REST and
@@ -41,6 +42,11 @@ export interface MoodleCorsOptions {
  */
 export function moodleCors(options: MoodleCorsOptions = {}): MiddlewareHandler<AppEnv> {
   const expose = options.exposeHeaders?.length ? options.exposeHeaders.join(', ') : undefined;
+  const headers: HeaderList = [
+    ['Access-Control-Allow-Origin', '*'],
+    ['Cross-Origin-Resource-Policy', 'cross-origin'],
+    ...(expose ? [['Access-Control-Expose-Headers', expose] as const] : []),
+  ];
   return async (c, next) => {
     if (c.req.method === 'OPTIONS') {
       return c.body(null, 204, {
@@ -51,10 +57,15 @@ export function moodleCors(options: MoodleCorsOptions = {}): MiddlewareHandler<A
         'Cross-Origin-Resource-Policy': 'cross-origin',
       });
     }
+    // On the Node response before the route runs when there is one, else on the answer after
+    // it (lib/response-headers.ts); over the site's same-origin resource policy either way.
+    const out = nodeResponse(c);
+    if (out) {
+      presetHeaders(out, headers);
+      await next();
+      return;
+    }
     await next();
-    const headers = c.res.headers;
-    headers.set('Access-Control-Allow-Origin', '*');
-    headers.set('Cross-Origin-Resource-Policy', 'cross-origin');
-    if (expose) headers.set('Access-Control-Expose-Headers', expose);
+    addMissingHeaders(c.res.headers, headers);
   };
 }
