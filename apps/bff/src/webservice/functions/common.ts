@@ -1,3 +1,4 @@
+import { multiple, single, value } from '@gatehouse/shared';
 import type { DbOrTx } from '../../db/client';
 import type { Actor } from '../../features/audit/audit.service';
 import { type CourseRow, findCourse } from '../../features/courses/courses.repo';
@@ -95,3 +96,16 @@ export async function requireCourse(db: DbOrTx, id: number): Promise<CourseRow> 
   if (!c) throw missingRecord('course', `No course with id ${id}`);
   return c;
 }
+
+/** Moodle's external_warnings() (lib/external/classes/external_warnings.php): an optional list. */
+export const externalWarnings = () =>
+  multiple(
+    single({
+      item: value('text', 'item', { optional: true }),
+      itemid: value('int', 'item id', { optional: true }),
+      warningcode: value('alphanum', 'the warning code can be used by the client app to implement specific behaviour'),
+      message: value('raw', 'untranslated english message to explain the warning'),
+    }),
+    'list of warnings',
+    { optional: true },
+  );

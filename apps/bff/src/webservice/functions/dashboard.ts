@@ -5,7 +5,7 @@ import { generatedCourseSvg } from '../../features/files/generated-image';
 import { findUser } from '../../features/users/users.repo';
 import { invalidParameter, MoodleException, missingRecord, moodleError } from '../exceptions';
 import { type CallContext, defineFunction } from '../types';
-import { SITEID, siteUrl } from './common';
+import { externalWarnings, SITEID, siteUrl } from './common';
 
 // What the Moodle app (moodlehq/moodleapp) asks for on its dashboard and course pages, beside the
 // course lists and contents: core_course_get_enrolled_courses_by_timeline_classification (the
@@ -16,19 +16,6 @@ import { SITEID, siteUrl } from './common';
 // completion, badges, blogs, grades, …) the answer is Moodle's with the feature off.
 
 const MOBILE = 'moodle_mobile_app';
-
-/** Moodle's external_warnings(). */
-const warnings = () =>
-  multiple(
-    single({
-      item: value('text', 'item', { optional: true }),
-      itemid: value('int', 'item id', { optional: true }),
-      warningcode: value('alphanum', 'the warning code can be used by the client app to implement specific behaviour'),
-      message: value('raw', 'untranslated english message to explain the warning'),
-    }),
-    'list of warnings',
-    { optional: true },
-  );
 
 type Warning = { item?: string; itemid?: number; warningcode: string; message: string };
 
@@ -386,7 +373,7 @@ const getDashboardBlocks = defineFunction({
   }),
   returns: single({
     blocks: multiple(blockStructure, 'List of blocks in the dashboard.'),
-    warnings: warnings(),
+    warnings: externalWarnings(),
   }),
   async execute(ctx, { userid, returncontents, mypage }) {
     if (userid !== 0 && userid !== ctx.user.id) {
@@ -438,7 +425,7 @@ const courseOptions = () =>
       }),
       'List of courses',
     ),
-    warnings: warnings(),
+    warnings: externalWarnings(),
   });
 
 type Options = [string, boolean][];

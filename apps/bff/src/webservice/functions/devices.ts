@@ -2,6 +2,7 @@ import { multiple, single, value } from '@gatehouse/shared';
 import { withWrite } from '../../db/write';
 import { deleteDevices, hasPushId, insertDevice, updateDevices } from '../../features/mobile/devices.repo';
 import { defineFunction } from '../types';
+import { externalWarnings } from './common';
 
 // The Moodle app's push registration (user/externallib.php add_user_device and
 // remove_user_device, user/lib.php user_remove_user_device). Gatehouse sends no push
@@ -9,19 +10,6 @@ import { defineFunction } from '../types';
 // Moodle stores them, for the app's registration to succeed and for a later push feature.
 
 const MOBILE = 'moodle_mobile_app';
-
-/** Moodle's external_warnings(), as a required list. */
-const warningList = () =>
-  multiple(
-    single({
-      item: value('text', 'item', { optional: true }),
-      itemid: value('int', 'item id', { optional: true }),
-      warningcode: value('alphanum', 'the warning code can be used by the client app to implement specific behaviour'),
-      message: value('raw', 'untranslated english message to explain the warning'),
-    }),
-    'list of warnings',
-    { optional: true },
-  );
 
 type Warning = { item?: string; itemid?: number; warningcode: string; message: string };
 
@@ -53,7 +41,7 @@ const addUserDevice = defineFunction({
     publickey: value('raw', 'the app generated public key', { default: null, allowNull: true }),
   }),
   // external_multiple_structure(new external_warnings()): a list of warning lists.
-  returns: multiple(warningList()),
+  returns: multiple(externalWarnings()),
   async execute(ctx, p) {
     const userId = ctx.user.id;
     return withWrite(ctx.deps, async (tx) => {
@@ -109,7 +97,7 @@ const removeUserDevice = defineFunction({
   }),
   returns: single({
     removed: value('bool', "True if removed, false if not removed because it doesn't exists"),
-    warnings: warningList(),
+    warnings: externalWarnings(),
   }),
   async execute(ctx, { uuid, appid }) {
     const removed = (await withWrite(ctx.deps, (tx) => deleteDevices(tx, ctx.user.id, uuid, appid))) > 0;

@@ -31,11 +31,37 @@ describe('core_message_send_instant_messages', () => {
         { touserid: t.ids.student2, text: '<b>See you</b>', textformat: 1 },
       ],
     });
+    // Moodle 4.x's answer: a sent message with its text (formatted), time, sender and conversation
+    // (null: no conversation record); candeletemessagesforallusers always written (its default).
+    const sent = {
+      timecreated: NOW,
+      conversationid: null,
+      useridfrom: t.ids.student,
+      candeletemessagesforallusers: false,
+    };
     expect(out).toEqual([
-      { msgid: expect.any(Number), clientmsgid: 'c-1' },
-      { msgid: -1, clientmsgid: 'c-2', errormessage: 'There is no user with the id 99999' },
-      { msgid: -1, errormessage: `There is no user with the id ${t.ids.nologin}` },
-      { msgid: expect.any(Number) },
+      { msgid: expect.any(Number), clientmsgid: 'c-1', text: 'Is the lab open on Friday?', ...sent },
+      {
+        msgid: -1,
+        clientmsgid: 'c-2',
+        errormessage: 'There is no user with the id 99999',
+        candeletemessagesforallusers: false,
+      },
+      {
+        msgid: -1,
+        errormessage: `There is no user with the id ${t.ids.nologin}`,
+        candeletemessagesforallusers: false,
+      },
+      { msgid: expect.any(Number), text: '<b>See you</b>', ...sent },
+    ]);
+    expect(Object.keys(out[0])).toEqual([
+      'msgid',
+      'clientmsgid',
+      'text',
+      'timecreated',
+      'conversationid',
+      'useridfrom',
+      'candeletemessagesforallusers',
     ]);
     const stored = t.deps.store.db.select().from(messages).where(eq(messages.id, out[0].msgid)).get();
     expect(stored).toMatchObject({
@@ -80,8 +106,8 @@ describe('core_message_send_instant_messages', () => {
       ],
     });
     expect(out).toEqual([
-      { msgid: -1, errormessage: 'The message is empty' },
-      { msgid: -1, errormessage: 'Format not supported: 7' },
+      { msgid: -1, errormessage: 'The message is empty', candeletemessagesforallusers: false },
+      { msgid: -1, errormessage: 'Format not supported: 7', candeletemessagesforallusers: false },
     ]);
   });
 });
@@ -120,7 +146,8 @@ describe('core_message_get_messages', () => {
       'Shall we work on the project together?',
       'Exercise 1 is due next Friday.',
     ]);
-    expect(unread.messages[0]).not.toHaveProperty('timeread');
+    // Moodle writes 0 for a message not read yet.
+    expect(unread.messages[0]?.timeread).toBe(0);
     const oldest = await callFunction(t.deps, 'core_message_get_messages', 'student', {
       useridto: t.ids.student,
       read: false,

@@ -4,13 +4,13 @@ import { insertMessage, listMessages } from '../../features/messages/messages.re
 import { activeUsersBy, findUser } from '../../features/users/users.repo';
 import { invalidParameter, moodleError } from '../exceptions';
 import { always, defineFunction } from '../types';
-import { formatText, fullname, requireUser, TEXT_FORMATS } from './common';
+import { externalWarnings, formatText, fullname, requireUser, TEXT_FORMATS } from './common';
 
 const sendInstantMessages = defineFunction({
   name: 'core_message_send_instant_messages',
   component: 'core_message',
   description:
-    'Send instant messages. Each message succeeds or fails on its own: a failed one has msgid -1 and an error message (e.g. an unknown or deleted recipient).',
+    'Send instant messages. Each message succeeds or fails on its own: a failed one has msgid -1 and an error message (e.g. an unknown or deleted recipient). A sent message is answered with its formatted text, timecreated and useridfrom as Moodle does; conversationid is null, because Gatehouse keeps no conversation records (Moodle writes null when the record is missing). candeletemessagesforallusers is true for site administrators (moodle/site:deleteanymessage).',
   type: 'write',
   capabilities: [always('moodle/site:sendmessage', 'Send messages to any user')],
   example: { messages: [{ touserid: 5, text: 'Hello from the API documentation' }] },
@@ -39,6 +39,13 @@ const sendInstantMessages = defineFunction({
       ),
       clientmsgid: value('alphanumext', 'your own id for the message', { optional: true }),
       errormessage: value('text', 'error message - if it failed', { optional: true }),
+      text: value('raw', 'The text of the message', { optional: true }),
+      timecreated: value('int', 'The timecreated timestamp for the message', { optional: true }),
+      conversationid: value('int', 'The conversation id for this message', { optional: true, allowNull: true }),
+      useridfrom: value('int', 'The user id who sent the message', { optional: true }),
+      candeletemessagesforallusers: value('bool', 'If the user can delete messages in the conversation for all users', {
+        default: false,
+      }),
     }),
   ),
   execute(ctx, { messages: list }) {
@@ -49,9 +56,20 @@ const sendInstantMessages = defineFunction({
       const recipients = new Set(
         (await activeUsersBy(tx, { field: 'id', values: ids })).filter((u) => !u.isGuest).map((u) => u.id),
       );
-      const results: { msgid: number; clientmsgid?: string; errormessage?: string }[] = [];
+      type Sent = {
+        msgid: number;
+        clientmsgid?: string;
+        errormessage?: string;
+        text?: string;
+        timecreated?: number;
+        conversationid?: number | null;
+        useridfrom?: number;
+        candeletemessagesforallusers: boolean;
+      };
+      const candelete = ctx.user.siteAdmin;
+      const results: Sent[] = [];
       for (const m of list) {
-        const result: { msgid: number; clientmsgid?: string; errormessage?: string } = { msgid: -1 };
+        const result: Sent = { msgid: -1, candeletemessagesforallusers: candelete };
         if (m.clientmsgid !== undefined) result.clientmsgid = m.clientmsgid;
         let error: string | undefined;
         if (!recipients.has(m.touserid)) error = `There is no user with the id ${m.touserid}`;
@@ -70,7 +88,14 @@ const sendInstantMessages = defineFunction({
           clientMsgId: m.clientmsgid ?? null,
           timecreated: ctx.now,
         });
-        results.push({ ...result, msgid });
+        results.push({
+          ...result,
+          msgid,
+          text: formatText(m.text, m.textformat),
+          timecreated: ctx.now,
+          conversationid: null,
+          useridfrom: ctx.user.id,
+        });
       }
       return results;
     });
@@ -111,35 +136,32 @@ const getMessages = defineFunction({
         id: value('int', 'Message id'),
         useridfrom: value('int', 'User from id'),
         useridto: value('int', 'User to id'),
-        subject: value('raw', 'The message subject'),
+        subject: value('text', 'The message subject'),
         text: value('raw', 'The message text formated'),
         fullmessage: value('raw', 'The message'),
         fullmessageformat: value('int', 'fullmessage format (1 = HTML, 0 = MOODLE, 2 = PLAIN or 4 = MARKDOWN)'),
         fullmessagehtml: value('raw', 'The message in html'),
         smallmessage: value('raw', 'The shorten message'),
         notification: value('int', 'Is a notification?'),
-        contexturl: value('text', 'Context URL'),
+        contexturl: value('raw', 'Context URL'),
         contexturlname: value('text', 'Context URL link name'),
         timecreated: value('int', 'Time created'),
-        timeread: value('int', 'Time read', { optional: true }),
+        timeread: value('int', 'Time read'),
         usertofullname: value('raw', 'User to full name'),
         userfromfullname: value('raw', 'User from full name'),
+        component: value('text', 'The component that generated the notification', { optional: true }),
+        eventtype: value('text', 'The type of notification', { optional: true }),
+        customdata: value(
+          'raw',
+          'Custom data to be passed to the message processor.\n                                The data here is serialised using json_encode().',
+          { optional: true },
+        ),
+        iconurl: value('url', 'URL for icon, only for notifications.', { optional: true }),
       }),
       'message',
     ),
-    warnings: multiple(
-      single({
-        item: value('text', 'item', { optional: true }),
-        itemid: value('int', 'item id', { optional: true }),
-        warningcode: value(
-          'alphanum',
-          'the warning code can be used by the client app to implement specific behaviour',
-        ),
-        message: value('text', 'untranslated english message to explain the warning'),
-      }),
-      'list of warnings',
-      { optional: true },
-    ),
+    // external_warnings(): its message is PARAM_RAW.
+    warnings: externalWarnings(),
   }),
   async execute(ctx, p) {
     if (!(TYPES as readonly string[]).includes(p.type)) {
@@ -182,7 +204,8 @@ const getMessages = defineFunction({
           contexturl: '',
           contexturlname: '',
           timecreated: m.timecreated,
-          ...(m.timeread !== null ? { timeread: m.timeread } : {}),
+          // Moodle writes 0 for a message not read yet.
+          timeread: m.timeread ?? 0,
           usertofullname: fullname(t),
           userfromfullname: fullname(f),
         };

@@ -4,7 +4,7 @@ import { phpJsonEncode } from '../../lib/php-json';
 import { developerDebugging, exceptionInfo } from '../exception-info';
 import { invokeFunction } from '../invoke';
 import { defineFunction } from '../types';
-import { SITE_NAME, SITEID, siteUrl } from './common';
+import { externalWarnings, SITE_NAME, SITEID, siteUrl } from './common';
 
 // The functions of Moodle's tool_mobile that the Moodle app needs to get past its first screens
 // (admin/tool/mobile/classes/external.php and classes/api.php), and core_get_component_strings,
@@ -12,19 +12,6 @@ import { SITE_NAME, SITEID, siteUrl } from './common';
 // such setting, the value is Moodle's default with the feature off.
 
 const MOBILE = 'moodle_mobile_app';
-
-/** Moodle's external_warnings(). */
-const warnings = () =>
-  multiple(
-    single({
-      item: value('text', 'item', { optional: true }),
-      itemid: value('int', 'item id', { optional: true }),
-      warningcode: value('alphanum', 'the warning code can be used by the client app to implement specific behaviour'),
-      message: value('raw', 'untranslated english message to explain the warning'),
-    }),
-    'list of warnings',
-    { optional: true },
-  );
 
 /**
  * tool_mobile's disabledfeatures (feature ids of api::get_features_list): the app's screens that
@@ -164,7 +151,7 @@ const getPublicConfig = defineFunction({
     tool_mobile_androidappid: value('notags', "Android app's unique identifier.", { optional: true }),
     tool_mobile_setuplink: value('url', 'App download page.', { optional: true }),
     tool_mobile_qrcodetype: value('int', 'QR login configuration.', { optional: true }),
-    warnings: warnings(),
+    warnings: externalWarnings(),
     showloginform: value('int', 'Display default login form.'),
     tool_mfa_enabled: value('bool', 'Whether MFA is enabled for the site.', { optional: true }),
     enableloginrecaptcha: value('bool', 'Whether login reCAPTCHA is enabled.', { optional: true }),
@@ -249,7 +236,7 @@ const getPluginsSupportingMobile = defineFunction({
         lang: value('raw', 'Language strings used by the handlers (JSON)', { optional: true }),
       }),
     ),
-    warnings: warnings(),
+    warnings: externalWarnings(),
   }),
   execute: () => ({ plugins: [], warnings: [] }),
 });
@@ -290,7 +277,7 @@ const getConfig = defineFunction({
       }),
       'Settings',
     ),
-    warnings: warnings(),
+    warnings: externalWarnings(),
   }),
   async execute(ctx, { section }) {
     const wwwroot = siteUrl(ctx);

@@ -5,7 +5,7 @@ import { moduleContext } from '../../features/files/contexts';
 import { type AreaFile, moduleAreaFilesOf } from '../../features/files/files.service';
 import { externalFormatText } from '../../features/files/page-content';
 import { type CallContext, defineFunction } from '../types';
-import { SITEID, siteUrl } from './common';
+import { externalWarnings, SITEID, siteUrl } from './common';
 
 // The activity functions the Moodle app needs to open a page and a resource: the app's page and
 // resource screens read the activity from mod_page_get_pages_by_courses and
@@ -17,19 +17,6 @@ import { SITEID, siteUrl } from './common';
 // those are Moodle's defaults.
 
 const MOBILE = 'moodle_mobile_app';
-
-/** Moodle's external_warnings(). */
-const warnings = () =>
-  multiple(
-    single({
-      item: value('text', 'item', { optional: true }),
-      itemid: value('int', 'item id', { optional: true }),
-      warningcode: value('alphanum', 'the warning code can be used by the client app to implement specific behaviour'),
-      message: value('raw', 'untranslated english message to explain the warning'),
-    }),
-    'list of warnings',
-    { optional: true },
-  );
 
 type Warning = { item?: string; itemid?: number; warningcode: string; message: string };
 
@@ -175,7 +162,7 @@ const getPagesByCourses = defineFunction({
         timemodified: value('int', 'Last time the page was modified'),
       }),
     ),
-    warnings: warnings(),
+    warnings: externalWarnings(),
   }),
   async execute(ctx, { courseids }) {
     const { found, warnings: warns } = await instancesIn(ctx, courseids, 'page');
@@ -236,7 +223,7 @@ const getResourcesByCourses = defineFunction({
         timemodified: value('int', 'Last time the resource was modified'),
       }),
     ),
-    warnings: warnings(),
+    warnings: externalWarnings(),
   }),
   async execute(ctx, { courseids }) {
     const { found, warnings: warns } = await instancesIn(ctx, courseids, 'resource');

@@ -18,7 +18,7 @@ import { DomainError } from '../../lib/errors';
 import { generatePassword, hashPassword } from '../../lib/password';
 import { invalidParameter, MoodleException, missingRecord, moodleError } from '../exceptions';
 import { always, type CallContext, defineFunction, perRecord } from '../types';
-import { actorOf } from './common';
+import { actorOf, externalWarnings } from './common';
 import { userDescription, userDetails, viewerOf } from './user-description';
 
 type Auth = (typeof AUTH_METHODS)[number];
@@ -433,16 +433,7 @@ type UserPatch = Partial<Pick<UserRow, 'username' | 'auth' | 'suspended' | 'firs
   ProfilePatch;
 
 /** external_warnings(): one per user that was not updated. */
-const warnings = multiple(
-  single({
-    item: value('text', 'item', { optional: true }),
-    itemid: value('int', 'item id', { optional: true }),
-    warningcode: value('alphanum', 'the warning code can be used by the client app to implement specific behaviour'),
-    message: value('raw', 'untranslated english message to explain the warning'),
-  }),
-  'list of warnings',
-  { optional: true },
-);
+const warnings = externalWarnings();
 
 /**
  * Moodle 4.x's refusals, as update_users throws them inside its per-user try: moodle_exception
