@@ -3,8 +3,8 @@
 // (coursecolor<id % 10 + 1>), get_generated_svg_for_id draws a pattern in it. Moodle's pattern is
 // core_geopattern's; Gatehouse draws a plain tile in the same colour.
 
-/** Boost's $coursecolor1 … $coursecolor10, in order. */
-const COURSE_COLORS = [
+/** Moodle's default course colours (admin/settings/appearance.php, core_admin | coursecolor1…10), in order. */
+export const COURSE_COLORS = [
   '#81ecec',
   '#74b9ff',
   '#a29bfe',

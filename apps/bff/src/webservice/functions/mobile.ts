@@ -1,5 +1,6 @@
 import { multiple, single, value } from '@gatehouse/shared';
 import { findCourse, sectionsOf } from '../../features/courses/courses.repo';
+import { COURSE_COLORS } from '../../features/files/generated-image';
 import { phpJsonEncode } from '../../lib/php-json';
 import { developerDebugging, exceptionInfo } from '../exception-info';
 import { invokeFunction } from '../invoke';
@@ -240,20 +241,6 @@ const getPluginsSupportingMobile = defineFunction({
   }),
   execute: () => ({ plugins: [], warnings: [] }),
 });
-
-/** Moodle's default course colours (admin/settings/appearance.php, core_admin | coursecolor1…10). */
-const COURSE_COLORS = [
-  '#81ecec',
-  '#74b9ff',
-  '#a29bfe',
-  '#dfe6e9',
-  '#00b894',
-  '#0984e3',
-  '#b2bec3',
-  '#fdcb6e',
-  '#fd79a8',
-  '#6c5ce7',
-];
 
 type SettingValue = string | null;
 
