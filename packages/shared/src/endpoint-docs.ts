@@ -399,6 +399,13 @@ export const MOODLE_DIFFERENCES: readonly DifferenceDoc[] = [
       "Their parameters are accepted and ignored, and their values are those of a Moodle site with the feature off (each function's description says which).",
   },
   {
+    topic: 'core_files_upload url',
+    moodle:
+      'The browser URL of the file (pluginfile.php, or draftfile.php for a draft), which needs a signed-in session.',
+    gatehouse:
+      'The web-service URL (webservice/pluginfile.php/…), which downloads with token= or Bearer as every other file URL a function returns.',
+  },
+  {
     topic: 'Who sees whose profile',
     moodle:
       'core_enrol_get_enrolled_users and core_user_get_course_user_profiles list every course a user is in (enrolledcourses), and answer any participant of a course about another user.',
