@@ -399,7 +399,7 @@ export const MOODLE_DIFFERENCES: readonly DifferenceDoc[] = [
       "Their parameters are accepted and ignored, and their values are those of a Moodle site with the feature off (each function's description says which).",
   },
   {
-    topic: 'core_files_upload url',
+    topic: 'Upload URLs (core_files_upload)',
     moodle:
       'The browser URL of the file (pluginfile.php, or draftfile.php for a draft), which needs a signed-in session.',
     gatehouse:
