@@ -1,5 +1,5 @@
 import type { USER_STATUSES } from '@gatehouse/shared';
-import { and, asc, count, desc, eq, inArray, or, type SQL } from 'drizzle-orm';
+import { and, asc, count, desc, eq, inArray, or, type SQL, sql } from 'drizzle-orm';
 import type { Db, DbOrTx } from '../../db/client';
 import { roleAssignments, type UserRow, userPreferences, users } from '../../db/schema';
 import { contains, searchCondition } from '../../db/sql';
@@ -106,8 +106,15 @@ export async function updateUserRow(tx: DbOrTx, id: number, set: Partial<NewUser
   return tx.update(users).set(set).where(eq(users.id, id)).returning().get();
 }
 
+/** A console sign-in: the last login, and the first access when there was none (Moodle's user_accesstime_log). */
 export async function setLastLogin(tx: DbOrTx, id: number, time: number): Promise<void> {
-  tx.update(users).set({ lastlogin: time }).where(eq(users.id, id)).run();
+  tx.update(users)
+    .set({
+      lastlogin: time,
+      firstaccess: sql`CASE WHEN ${users.firstaccess} = 0 THEN ${time} ELSE ${users.firstaccess} END`,
+    })
+    .where(eq(users.id, id))
+    .run();
 }
 
 /** Marks a user deleted (and suspended, as Moodle does). */
