@@ -68,6 +68,10 @@ describe('parseXml', () => {
         // The library renames elements named after Object.prototype's members (toString becomes
         // __toString) and refuses such attributes; parseXml keeps them (below).
         fc.pre(!RESERVED.test(doc));
+        // A quote inside a processing instruction throws the library off: it refuses some such
+        // documents (below) and reads others wrongly (it dropped the white space before
+        // `<?php "?>` in `<_><A><a><?php "?></a></A> <?php "?></_>`), so these are not compared.
+        fc.pre(!/<\?[^?]*["']/.test(doc));
         const ours = parseXml(doc);
         let theirs: XNode;
         try {
@@ -80,6 +84,11 @@ describe('parseXml', () => {
       }),
       { numRuns: 300 },
     );
+  });
+
+  it('keeps white space before a processing instruction as character data (where the library dropped it)', () => {
+    expect(parseXml('<_><A><a><?php "?></a></A> <?php "?></_>').text).toBe(' ');
+    expect(parseXml('<_><A/> <!--c--></_>').text).toBe(' ');
   });
 
   it('keeps names that are Object.prototype members as they are; an attribute named __proto__ is dropped', () => {
