@@ -187,22 +187,6 @@ function use(ns: Ns, which: number): void {
 /** A PHP value's type as ext/soap's get_array_type and guess_xml_convert see it. */
 type ZKind = 'null' | 'long' | 'double' | 'true' | 'false' | 'string' | 'map' | 'array';
 
-/** What clean_returnvalue makes of a described value in PHP: the zval type ext/soap then guesses from. */
-function zkind(v: unknown, desc: ExternalDescription | undefined): ZKind {
-  if (v === null || v === undefined) return 'null';
-  if (!desc) return typeof v === 'string' ? 'string' : typeof v === 'boolean' ? (v ? 'true' : 'false') : 'long';
-  if (desc.kind === 'value') {
-    if (desc.type === 'int') return 'long';
-    if (desc.type === 'float') return 'double';
-    if (desc.type === 'bool') return v ? 'true' : 'false';
-    return 'string';
-  }
-  if (desc.kind === 'multiple') return 'array';
-  // A structure is a PHP array with string keys (a map), unless it has no key at all.
-  for (const k in v as object) if ((v as Record<string, unknown>)[k] !== undefined) return 'map';
-  return 'array';
-}
-
 /** get_type_str for an encoder of that kind, declaring its namespace. */
 function typeName(kind: ZKind, ns: Ns): string {
   switch (kind) {
@@ -241,61 +225,178 @@ function element(name: string, attrs: string, content: string): string {
   return content ? `<${name}${attrs}>${content}</${name}>` : `<${name}${attrs}/>`;
 }
 
-function nil(name: string, ns: Ns): string {
-  use(ns, XSI);
-  return `<${name} xsi:nil="true"/>`;
+/**
+ * How a value is written where ext/soap has no WSDL type for it (items of a SOAP-ENC:Array,
+ * values of a map), for one description (or none): `kind` is what clean_returnvalue makes of the
+ * value in PHP, the zval type ext/soap then guesses from; `write` writes it typed by that kind.
+ * Built once per description (guessFor) with the description's decisions taken.
+ */
+interface Guess {
+  kind(v: unknown): ZKind;
+  write(t: Tags, v: unknown, kind: ZKind, ns: Ns): string;
 }
 
-/** A scalar with its xsi:type: the type's namespace, then xsi's (set_ns_and_type). */
-function scalar(name: string, type: string, text: string, ns: Ns): string {
-  use(ns, XSD);
-  use(ns, XSI);
-  return `<${name} xsi:type="${type}">${text}</${name}>`;
-}
+const guesses = new WeakMap<ExternalDescription, Guess>();
 
-/** A value ext/soap has no WSDL type for (items of a SOAP-ENC:Array, values of a map): typed by its zval. */
-function guessed(name: string, v: unknown, desc: ExternalDescription | undefined, kind: ZKind, ns: Ns): string {
-  switch (kind) {
-    case 'null':
-      return nil(name, ns);
-    case 'long':
-      return scalar(name, 'xsd:int', phpLong(v), ns);
-    case 'double':
-      return scalar(name, 'xsd:float', phpDouble(v), ns);
-    case 'true':
-    case 'false':
-      return scalar(name, 'xsd:boolean', kind, ns);
-    case 'string':
-      return scalar(name, 'xsd:string', libxmlText(phpString(v)), ns);
-    case 'map': {
-      // to_xml_map: the entries first, then the map's own type.
-      const obj = v as Record<string, unknown>;
-      const keys = desc?.kind === 'single' ? desc.keys : undefined;
-      let items = '';
-      use(ns, XSI);
-      for (const k in obj) {
-        const value = obj[k];
-        if (value === undefined) continue;
-        const sub = keys && Object.hasOwn(keys, k) ? keys[k] : undefined;
-        items += `<item><key xsi:type="xsd:string">${libxmlText(k)}</key>${guessed('value', value, sub, zkind(value, sub), ns)}</item>`;
-      }
-      use(ns, MAP);
-      use(ns, XSI);
-      return element(name, ' xsi:type="ns2:Map"', items);
-    }
-    default:
-      return array(name, Array.isArray(v) ? v : [], desc?.kind === 'multiple' ? desc.content : undefined, ns);
+function guessFor(desc: ExternalDescription | undefined): Guess {
+  if (desc === undefined) return UNDESCRIBED;
+  let g = guesses.get(desc);
+  if (g === undefined) {
+    g = makeGuess(desc);
+    guesses.set(desc, g);
   }
+  return g;
+}
+
+/** An item's or a map value's element (the only names ext/soap gives untyped values), its tags written in. */
+interface Tags {
+  readonly name: string;
+  /** Every kind but a map and an array (guessed's scalars). */
+  scalar(v: unknown, kind: ZKind, ns: Ns): string;
+}
+
+function tags(name: string): Tags {
+  const nilTag = `<${name} xsi:nil="true"/>`;
+  const close = `</${name}>`;
+  const long = `<${name} xsi:type="xsd:int">`;
+  const double = `<${name} xsi:type="xsd:float">`;
+  const bool = `<${name} xsi:type="xsd:boolean">`;
+  const string = `<${name} xsi:type="xsd:string">`;
+  return {
+    name,
+    scalar(v, kind, ns) {
+      if (kind === 'null') {
+        use(ns, XSI);
+        return nilTag;
+      }
+      use(ns, XSD);
+      use(ns, XSI);
+      switch (kind) {
+        case 'long':
+          return long + phpLong(v) + close;
+        case 'double':
+          return double + phpDouble(v) + close;
+        case 'true':
+        case 'false':
+          return bool + kind + close;
+        default:
+          return string + libxmlText(phpString(v)) + close;
+      }
+    },
+  };
+}
+
+const ITEM = tags('item');
+const VALUE = tags('value');
+
+/** to_xml_map: the entries first (each value guessed by its key's description, if any), then the map's own type. */
+function writeMap(name: string, obj: Record<string, unknown>, entry: (k: string) => Entry, ns: Ns): string {
+  let items = '';
+  use(ns, XSI);
+  for (const k in obj) {
+    const value = obj[k];
+    if (value === undefined) continue;
+    const e = entry(k);
+    items += `${e.head}${e.guess.write(VALUE, value, e.guess.kind(value), ns)}</item>`;
+  }
+  use(ns, MAP);
+  use(ns, XSI);
+  return element(name, ' xsi:type="ns2:Map"', items);
+}
+
+/** A map entry's opening (its key) and how its value is guessed. */
+interface Entry {
+  readonly head: string;
+  readonly guess: Guess;
+}
+
+const entryHead = (k: string) => `<item><key xsi:type="xsd:string">${libxmlText(k)}</key>`;
+/** An entry for a key no description names: made when met (its text is the data's). */
+const undescribedEntry = (k: string): Entry => ({ head: entryHead(k), guess: UNDESCRIBED });
+
+/** A value without a description: typed by its JavaScript type. */
+const UNDESCRIBED: Guess = {
+  kind: (v) =>
+    v === null || v === undefined
+      ? 'null'
+      : typeof v === 'string'
+        ? 'string'
+        : typeof v === 'boolean'
+          ? v
+            ? 'true'
+            : 'false'
+          : 'long',
+  write(t, v, kind, ns) {
+    if (kind === 'map') return writeMap(t.name, v as Record<string, unknown>, undescribedEntry, ns);
+    if (kind === 'array') return array(t.name, Array.isArray(v) ? v : [], UNDESCRIBED, ns);
+    return t.scalar(v, kind, ns);
+  },
+};
+
+function makeGuess(desc: ExternalDescription): Guess {
+  if (desc.kind === 'value') {
+    const t = desc.type;
+    const fixed: ZKind = t === 'int' ? 'long' : t === 'float' ? 'double' : t === 'bool' ? 'true' : 'string';
+    return {
+      kind:
+        t === 'bool'
+          ? (v) => (v === null || v === undefined ? 'null' : v ? 'true' : 'false')
+          : (v) => (v === null || v === undefined ? 'null' : fixed),
+      write: (t, v, kind, ns) => {
+        if (kind === 'map') return writeMap(t.name, v as Record<string, unknown>, undescribedEntry, ns);
+        if (kind === 'array') return array(t.name, Array.isArray(v) ? v : [], UNDESCRIBED, ns);
+        return t.scalar(v, kind, ns);
+      },
+    };
+  }
+  if (desc.kind === 'multiple') {
+    let content: Guess | undefined;
+    return {
+      kind: (v) => (v === null || v === undefined ? 'null' : 'array'),
+      write: (t, v, kind, ns) => {
+        if (kind === 'map') return writeMap(t.name, v as Record<string, unknown>, undescribedEntry, ns);
+        if (kind === 'array') {
+          content ??= guessFor(desc.content);
+          return array(t.name, Array.isArray(v) ? v : [], content, ns);
+        }
+        return t.scalar(v, kind, ns);
+      },
+    };
+  }
+  const keys = desc.keys;
+  const entries = new Map<string, Entry>();
+  const entry = (k: string): Entry => {
+    let e = entries.get(k);
+    if (e === undefined) {
+      if (!Object.hasOwn(keys, k)) return undescribedEntry(k);
+      e = { head: entryHead(k), guess: guessFor(keys[k]) };
+      entries.set(k, e);
+    }
+    return e;
+  };
+  return {
+    // A structure is a PHP array with string keys (a map), unless it has no key at all.
+    kind: (v) => {
+      if (v === null || v === undefined) return 'null';
+      for (const k in v as object) if ((v as Record<string, unknown>)[k] !== undefined) return 'map';
+      return 'array';
+    },
+    write: (t, v, kind, ns) => {
+      if (kind === 'map') return writeMap(t.name, v as Record<string, unknown>, entry, ns);
+      if (kind === 'array') return array(t.name, Array.isArray(v) ? v : [], UNDESCRIBED, ns);
+      return t.scalar(v, kind, ns);
+    },
+  };
 }
 
 /** to_xml_array for a soap-enc:Array without a declared item type: the items' common type, or ur-type. */
-function array(name: string, items: readonly unknown[], content: ExternalDescription | undefined, ns: Ns): string {
+function array(name: string, items: readonly unknown[], content: Guess, ns: Ns): string {
   const n = items.length;
   let kind: ZKind | undefined;
   let different = n === 0;
   const kinds = new Array<ZKind>(n);
   for (let i = 0; i < n; i++) {
-    const k = zkind(items[i], content);
+    const k = content.kind(items[i]);
     kinds[i] = k;
     if (kind === undefined) kind = k;
     else if (k !== kind) different = true;
@@ -304,41 +405,120 @@ function array(name: string, items: readonly unknown[], content: ExternalDescrip
   use(ns, ENC);
   if (different) use(ns, XSD);
   let out = '';
-  for (let i = 0; i < n; i++) out += guessed('item', items[i], content, kinds[i] as ZKind, ns);
+  for (let i = 0; i < n; i++) out += content.write(ITEM, items[i], kinds[i] as ZKind, ns);
   use(ns, XSI);
   return element(name, ` SOAP-ENC:arrayType="${itemType}[${n}]" xsi:type="SOAP-ENC:Array"`, out);
 }
 
-/** A value of a type Moodle's WSDL declares (a part, or a field of a struct class). */
-function modelled(name: string, p: PhpType, v: unknown, ns: Ns): string {
-  if (v === null || v === undefined) return nil(name, ns);
+/** A value of a type Moodle's WSDL declares, under one element name: its tags written in. */
+type Modelled = (v: unknown, ns: Ns) => string;
+
+/** Each struct class's writer of its fields, built once (on first use) per class. */
+const structFields = new WeakMap<PhpType, Modelled>();
+/** Each return type's writer of the `return` part. */
+const returnWriters = new WeakMap<PhpType, Modelled>();
+
+/** A value of a type Moodle's WSDL declares (a part, or a field of a struct class), under `name`. */
+function modelled(name: string, p: PhpType): Modelled {
+  const nilTag = `<${name} xsi:nil="true"/>`;
+  const nilOf = (ns: Ns) => {
+    use(ns, XSI);
+    return nilTag;
+  };
+  const close = `</${name}>`;
   switch (p.t) {
-    case 'int':
-      return scalar(name, 'xsd:int', phpLong(v), ns);
-    case 'double':
-      return scalar(name, 'xsd:double', phpDouble(v), ns);
-    case 'string':
-      return scalar(name, 'xsd:string', libxmlText(phpString(v)), ns);
-    case 'array':
-      return array(name, Array.isArray(v) ? v : [], p.desc.content, ns);
+    case 'int': {
+      const open = `<${name} xsi:type="xsd:int">`;
+      return (v, ns) => {
+        if (v === null || v === undefined) return nilOf(ns);
+        use(ns, XSD);
+        use(ns, XSI);
+        return open + phpLong(v) + close;
+      };
+    }
+    case 'double': {
+      const open = `<${name} xsi:type="xsd:double">`;
+      return (v, ns) => {
+        if (v === null || v === undefined) return nilOf(ns);
+        use(ns, XSD);
+        use(ns, XSI);
+        return open + phpDouble(v) + close;
+      };
+    }
+    case 'string': {
+      const open = `<${name} xsi:type="xsd:string">`;
+      return (v, ns) => {
+        if (v === null || v === undefined) return nilOf(ns);
+        use(ns, XSD);
+        use(ns, XSI);
+        return open + libxmlText(phpString(v)) + close;
+      };
+    }
+    case 'array': {
+      let content: Guess | undefined;
+      const desc = p.desc;
+      return (v, ns) => {
+        if (v === null || v === undefined) return nilOf(ns);
+        content ??= guessFor(desc.content);
+        return array(name, Array.isArray(v) ? v : [], content, ns);
+      };
+    }
     default: {
       // to_xml_object with the struct's model: every field, absent ones nil, then the type.
-      const obj = v as Record<string, unknown>;
-      let fields = '';
-      for (const [k, fp] of p.fields) fields += modelled(k, fp, obj[k], ns);
-      use(ns, XSI);
-      return element(name, ` xsi:type="ns1:${p.name}"`, fields);
+      const open = `<${name} xsi:type="ns1:${p.name}">`;
+      const empty = `<${name} xsi:type="ns1:${p.name}"/>`;
+      let fields: Modelled | undefined;
+      return (v, ns) => {
+        if (v === null || v === undefined) return nilOf(ns);
+        fields ??= fieldsOf(p);
+        const inner = fields(v, ns);
+        use(ns, XSI);
+        return inner ? open + inner + close : empty;
+      };
     }
   }
+}
+
+/** A struct class's fields in order, as generated code that reads each field by name. */
+function fieldsOf(p: PhpType & { t: 'struct' }): Modelled {
+  let w = structFields.get(p);
+  if (w !== undefined) return w;
+  const writers = p.fields.map(([k, fp]) => modelled(k, fp));
+  const lines = p.fields.map(([k], i) => `out += w[${i}](o[${JSON.stringify(k)}], ns);`);
+  try {
+    w = new Function(
+      'w',
+      `"use strict";\nreturn function fields(o, ns) {\n  let out = "";\n  ${lines.join('\n  ')}\n  return out;\n};`,
+    )(writers) as Modelled;
+  } catch {
+    const names = p.fields.map(([k]) => k);
+    w = (v, ns) => {
+      const obj = v as Record<string, unknown>;
+      let out = '';
+      for (let i = 0; i < names.length; i++) out += (writers[i] as Modelled)(obj[names[i] as string], ns);
+      return out;
+    };
+  }
+  structFields.set(p, w);
+  return w;
 }
 
 /**
  * The answer to a call, as PHP's SoapServer writes it for Moodle's WSDL: the response element
  * `ns1:{function}Response` in the endpoint's namespace with one `return` part typed per the WSDL.
+ * The writer of each return type is built once (modelled) and kept with the type.
  */
 export function rpcResponse(fnName: string, returns: PhpType | null, value: unknown, namespace: string): string {
   const ns: Ns = { used: 0, decls: '' };
-  const ret = returns ? modelled('return', returns, value, ns) : '';
+  let ret = '';
+  if (returns) {
+    let write = returnWriters.get(returns);
+    if (write === undefined) {
+      write = modelled('return', returns);
+      returnWriters.set(returns, write);
+    }
+    ret = write(value, ns);
+  }
   use(ns, XSD);
   use(ns, ENC);
   return `<?xml version="1.0" encoding="UTF-8"?>

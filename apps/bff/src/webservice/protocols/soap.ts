@@ -47,27 +47,105 @@ function decodeStruct(node: XNode, keys: Record<string, ExternalDescription>): R
   return out;
 }
 
-function encodeElement(name: string, value: unknown, desc: ExternalDescription): string {
-  if (value === undefined) return '';
-  if (value === null) return `<${name} xsi:nil="true"/>`;
-  if (desc.kind === 'value')
-    return `<${name}>${escapeXml(typeof value === 'string' ? value : String(value))}</${name}>`;
-  let inner = '';
-  if (desc.kind === 'multiple') {
-    if (Array.isArray(value)) for (const v of value) inner += encodeElement('item', v, desc.content);
-  } else {
-    const obj = value as Record<string, unknown>;
-    for (const k in desc.keys) inner += encodeElement(k, obj[k], desc.keys[k] as ExternalDescription);
+/** What an element holds for a value that is neither undefined nor null, by its description. */
+type Inner = (value: unknown) => string;
+
+/**
+ * Each description's encoder of an element's content, built once (on first use) and kept with the
+ * description: a structure's is generated code with its keys and their tags written in. An
+ * element's tags belong to where it appears (`return`, `item`, a key), so they are its parent's.
+ */
+const inners = new WeakMap<ExternalDescription, Inner>();
+
+function innerFor(desc: ExternalDescription): Inner {
+  let inner = inners.get(desc);
+  if (inner === undefined) {
+    inner =
+      desc.kind === 'value' ? valueInner : desc.kind === 'multiple' ? listInner(desc.content) : structInner(desc.keys);
+    inners.set(desc, inner);
   }
-  return `<${name}>${inner}</${name}>`;
+  return inner;
+}
+
+const valueInner: Inner = (value) => escapeXml(typeof value === 'string' ? value : String(value));
+
+function listInner(content: ExternalDescription): Inner {
+  let item: Inner | undefined;
+  return (value) => {
+    if (!Array.isArray(value)) return '';
+    item ??= innerFor(content);
+    let out = '';
+    for (let i = 0; i < value.length; i++) {
+      const v = value[i];
+      if (v === undefined) continue;
+      out += v === null ? '<item xsi:nil="true"/>' : `<item>${item(v)}</item>`;
+    }
+    return out;
+  };
+}
+
+function structInner(keys: Record<string, ExternalDescription>): Inner {
+  const names: string[] = [];
+  for (const k in keys) names.push(k);
+  const subs = names.map((k) => keys[k] as ExternalDescription);
+  // Sub-encoders are looked up on first use: a description may refer to itself through a list.
+  const encs: (Inner | undefined)[] = names.map(() => undefined);
+  const sub = (i: number): Inner => {
+    let e = encs[i];
+    if (e === undefined) {
+      e = innerFor(subs[i] as ExternalDescription);
+      encs[i] = e;
+    }
+    return e;
+  };
+  const opens = names.map((k) => `<${k}>`);
+  const closes = names.map((k) => `</${k}>`);
+  const nils = names.map((k) => `<${k} xsi:nil="true"/>`);
+  const lines = names.map(
+    (k, i) =>
+      `x = o[${JSON.stringify(k)}]; if (x !== undefined) out += x === null ? n[${i}] : a[${i}] + (e[${i}] ?? sub(${i}))(x) + z[${i}];`,
+  );
+  try {
+    const make = new Function(
+      'a',
+      'z',
+      'n',
+      'e',
+      'sub',
+      `"use strict";
+return function encode(o) {
+  let out = "";
+  let x;
+  ${lines.join('\n  ')}
+  return out;
+};`,
+    ) as (a: string[], z: string[], n: string[], e: (Inner | undefined)[], sub: (i: number) => Inner) => Inner;
+    return make(opens, closes, nils, encs, sub);
+  } catch {
+    return (value) => {
+      const obj = value as Record<string, unknown>;
+      let out = '';
+      for (let i = 0; i < names.length; i++) {
+        const x = obj[names[i] as string];
+        if (x !== undefined) out += x === null ? nils[i] : `${opens[i]}${sub(i)(x)}${closes[i]}`;
+      }
+      return out;
+    };
+  }
 }
 
 function envelope(body: string): string {
   return `<?xml version="1.0" encoding="UTF-8"?>\n<SOAP-ENV:Envelope xmlns:SOAP-ENV="${NS.soapEnvelope}" xmlns:xsi="${NS.xsi}"><SOAP-ENV:Body>${body}</SOAP-ENV:Body></SOAP-ENV:Envelope>\n`;
 }
 
-function documentResponse(fn: ExternalFunction, value: unknown): string {
-  const ret = fn.returns ? encodeElement('return', value, fn.returns) : '';
+/** A document/literal answer: the function's `{name}Response` element holding its `return`. */
+export function documentResponse(fn: Pick<ExternalFunction, 'name' | 'returns'>, value: unknown): string {
+  const ret =
+    !fn.returns || value === undefined
+      ? ''
+      : value === null
+        ? '<return xsi:nil="true"/>'
+        : `<return>${innerFor(fn.returns)(value)}</return>`;
   return envelope(`<${fn.name}Response xmlns="${NS.gatehouse}">${ret}</${fn.name}Response>`);
 }
 

@@ -82,41 +82,119 @@ export function decodeValue(v: XNode): unknown {
  * Differences, on purpose: an int outside 32 bits is written as `<i8>` (xmlrpc-epi's "%i" of a
  * C int would wrap it), and characters XML cannot carry are dropped rather than written.
  */
-function encodeValue(value: unknown, desc: ExternalDescription): string {
-  if (desc.kind === 'value') {
-    if (value === null || value === undefined) return '<value><string/></value>';
-    switch (desc.type) {
-      case 'int': {
+type Encode = (value: unknown) => string;
+
+/**
+ * Each description's encoder, built once (on first use) and kept with the description: the walk
+ * along the description (which type, which keys in which order, their escaped names) is done
+ * when compiling, so a call only writes the value. A structure's encoder is generated code that
+ * reads each key by name. Descriptions are built once and never changed.
+ */
+const encoders = new WeakMap<ExternalDescription, Encode>();
+
+function encoderFor(desc: ExternalDescription): Encode {
+  let encode = encoders.get(desc);
+  if (encode === undefined) {
+    encode =
+      desc.kind === 'value'
+        ? valueEncoder(desc.type)
+        : desc.kind === 'multiple'
+          ? listEncoder(desc)
+          : structEncoder(desc.keys);
+    encoders.set(desc, encode);
+  }
+  return encode;
+}
+
+const EMPTY_STRING = '<value><string/></value>';
+
+function valueEncoder(type: string): Encode {
+  switch (type) {
+    case 'int':
+      return (value) => {
+        if (value === null || value === undefined) return EMPTY_STRING;
         const n = Number(value);
         return n >= -2_147_483_648 && n <= 2_147_483_647
           ? `<value><int>${n}</int></value>`
           : `<value><i8>${n}</i8></value>`;
-      }
-      case 'float':
-        return `<value><double>${phpDouble(value)}</double></value>`;
-      case 'bool':
-        return value ? '<value><boolean>1</boolean></value>' : '<value><boolean>0</boolean></value>';
-      default: {
+      };
+    case 'float':
+      return (value) =>
+        value === null || value === undefined ? EMPTY_STRING : `<value><double>${phpDouble(value)}</double></value>`;
+    case 'bool':
+      return (value) =>
+        value === null || value === undefined
+          ? EMPTY_STRING
+          : value
+            ? '<value><boolean>1</boolean></value>'
+            : '<value><boolean>0</boolean></value>';
+    default:
+      return (value) => {
+        if (value === null || value === undefined) return EMPTY_STRING;
         const text = typeof value === 'string' ? value : String(value);
-        return text === '' ? '<value><string/></value>' : `<value><string>${escapeXmlMarkup(text)}</string></value>`;
-      }
-    }
+        return text === '' ? EMPTY_STRING : `<value><string>${escapeXmlMarkup(text)}</string></value>`;
+      };
   }
-  if (desc.kind === 'multiple') {
+}
+
+function listEncoder(desc: ExternalDescription & { kind: 'multiple' }): Encode {
+  let item: Encode | undefined;
+  return (value) => {
     if (!Array.isArray(value) || value.length === 0) return EMPTY_ARRAY;
-    let items = '';
-    for (const v of value) items += encodeValue(v, desc.content);
-    return `<value><array><data>${items}</data></array></value>`;
+    item ??= encoderFor(desc.content);
+    let items = '<value><array><data>';
+    for (let i = 0; i < value.length; i++) items += item(value[i]);
+    return `${items}</data></array></value>`;
+  };
+}
+
+function structEncoder(keys: Record<string, ExternalDescription>): Encode {
+  const names: string[] = [];
+  for (const k in keys) names.push(k);
+  const subs = names.map((k) => keys[k] as ExternalDescription);
+  // Sub-encoders are looked up on first use: a description may refer to itself through a list.
+  const encs: (Encode | undefined)[] = names.map(() => undefined);
+  const sub = (i: number): Encode => {
+    let e = encs[i];
+    if (e === undefined) {
+      e = encoderFor(subs[i] as ExternalDescription);
+      encs[i] = e;
+    }
+    return e;
+  };
+  const heads = names.map((k) => `<member><name>${escapeXmlMarkup(k)}</name>`);
+  const lines = names.map(
+    (k, i) =>
+      `x = o[${JSON.stringify(k)}]; if (x !== undefined) m += h[${i}] + (e[${i}] ?? sub(${i}))(x) + "</member>";`,
+  );
+  try {
+    const make = new Function(
+      'h',
+      'e',
+      'sub',
+      'EMPTY',
+      `"use strict";
+return function encode(o) {
+  if (o === null || o === undefined) return EMPTY;
+  let m = "";
+  let x;
+  ${lines.join('\n  ')}
+  return m === "" ? EMPTY : "<value><struct>" + m + "</struct></value>";
+};`,
+    ) as (h: string[], e: (Encode | undefined)[], sub: (i: number) => Encode, empty: string) => Encode;
+    return make(heads, encs, sub, EMPTY_ARRAY);
+  } catch {
+    return (value) => {
+      if (value === null || value === undefined) return EMPTY_ARRAY;
+      const obj = value as Record<string, unknown>;
+      let members = '';
+      for (let i = 0; i < names.length; i++) {
+        const v = obj[names[i] as string];
+        if (v !== undefined) members += `${heads[i]}${sub(i)(v)}</member>`;
+      }
+      return members === '' ? EMPTY_ARRAY : `<value><struct>${members}</struct></value>`;
+    };
   }
-  if (value === null || value === undefined) return EMPTY_ARRAY;
-  const obj = value as Record<string, unknown>;
-  let members = '';
-  for (const k in desc.keys) {
-    const v = obj[k];
-    if (v === undefined) continue;
-    members += `<member><name>${escapeXmlMarkup(k)}</name>${encodeValue(v, desc.keys[k] as ExternalDescription)}</member>`;
-  }
-  return members === '' ? EMPTY_ARRAY : `<value><struct>${members}</struct></value>`;
 }
 
 const EMPTY_ARRAY = '<value><array><data/></array></value>';
@@ -125,12 +203,12 @@ const RESULT_HEAD = '<?xml version="1.0" encoding="UTF-8"?><methodResponse><para
 const RESULT_TAIL = '</param></params></methodResponse>';
 
 /**
- * A call's answer, byte for byte as Moodle's (see encodeValue). A function without a return
+ * A call's answer, byte for byte as Moodle's (see encoderFor). A function without a return
  * description: Moodle sends an empty body, which most XML-RPC clients cannot read; Gatehouse
  * answers `<nil/>` (the nil extension, which PHP's xmlrpc_decode reads as null too).
  */
 export function xmlrpcResult(value: unknown, returns: ExternalDescription | null): string {
-  return `${RESULT_HEAD}${returns === null ? '<value><nil/></value>' : encodeValue(value, returns)}${RESULT_TAIL}`;
+  return `${RESULT_HEAD}${returns === null ? '<value><nil/></value>' : encoderFor(returns)(value)}${RESULT_TAIL}`;
 }
 
 /**
