@@ -235,15 +235,21 @@ describe('upload.php with random input', () => {
         async ({ boundary, body }, via, type) => {
           const headers: Record<string, string> = { 'content-type': `${type}${boundary}` };
           if (via === 'header') headers.authorization = `Bearer ${token}`;
-          const res = await rawRequest(
-            fuzz.site.t.app,
-            'POST',
-            `/webservice/upload.php${via === 'query' ? `?token=${token}` : ''}`,
-            {
+          // A watchdog well under the test's timeout, so that a request that never answers fails
+          // this property with its input (and fast-check's seed) rather than timing the test out.
+          let watchdog: ReturnType<typeof setTimeout> | undefined;
+          const res = await Promise.race([
+            rawRequest(fuzz.site.t.app, 'POST', `/webservice/upload.php${via === 'query' ? `?token=${token}` : ''}`, {
               headers,
               body: new Uint8Array(body),
-            },
-          );
+            }),
+            new Promise<never>((_, reject) => {
+              watchdog = setTimeout(
+                () => reject(new Error(`upload.php did not answer in 5 s (content-type ${headers['content-type']})`)),
+                5000,
+              );
+            }),
+          ]).finally(() => clearTimeout(watchdog));
           expect([200, 413], `status ${res.status}: ${res.text.slice(0, 300)}`).toContain(res.status);
           expect(res.type).toBe('application/json; charset=utf-8');
           expectNoStack(res.text);
@@ -251,7 +257,8 @@ describe('upload.php with random input', () => {
           if (!Array.isArray(out)) expect(Object.keys(out as object)).toEqual(ERROR_KEYS);
         },
       ),
-      runs(150),
+      // No shrinking: a shrink step of a hanging input would wait out the watchdog again.
+      { ...runs(150), endOnFailure: true },
     );
     // Every row's content is in the store, with the row's size.
     const store = fileStoreOf(fuzz.site.t.deps);
