@@ -3,9 +3,8 @@ import { serve } from '@hono/node-server';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SYSTEM_ACTOR } from './features/audit/audit.service';
-import { addServiceFunctions, createService } from './features/services/services.service';
 import { createAdminToken } from './features/tokens/tokens.service';
-import { makeTestApp, type TestApp } from './test/helpers';
+import { makeTestApp, makeWsService, type TestApp } from './test/helpers';
 
 // The headers every answer carries (the site's secure headers, the request id, Server-Timing,
 // Moodle's CORS on its web-service endpoints), the same whether the answer goes out through the
@@ -22,24 +21,15 @@ let tokenId: number;
 
 beforeAll(async () => {
   t = await makeTestApp();
-  await t.deps.settings.apply({ enablewebservices: '1', webserviceprotocols: 'rest,xmlrpc,soap' }, SYSTEM_ACTOR);
-  const svc = await createService(
-    t.deps,
-    {
-      name: 'Headers',
-      shortname: 'headers',
-      enabled: true,
-      restrictedUsers: false,
-      requiredCapability: null,
-      downloadFiles: false,
-      uploadFiles: false,
-    },
-    SYSTEM_ACTOR,
-  );
-  await addServiceFunctions(t.deps, svc.id, ['core_webservice_get_site_info'], SYSTEM_ACTOR);
+  const serviceId = await makeWsService(t, {
+    name: 'Headers',
+    shortname: 'headers',
+    protocols: 'rest,xmlrpc,soap',
+    functions: ['core_webservice_get_site_info'],
+  });
   const made = await createAdminToken(
     t.deps,
-    { userId: t.userId('admin'), serviceId: svc.id, validUntil: null },
+    { userId: t.userId('admin'), serviceId, validUntil: null },
     SYSTEM_ACTOR,
     true,
   );

@@ -9,7 +9,9 @@ import { openStore, type Store } from '../db/client';
 import { users } from '../db/schema';
 import { seedIfEmpty } from '../db/seed';
 import { loadEnv } from '../env';
+import { SYSTEM_ACTOR } from '../features/audit/audit.service';
 import { syncBuiltinServices } from '../features/services/builtin';
+import { addServiceFunctions, createService } from '../features/services/services.service';
 
 export const ADMIN_PASSWORD = 'Admin-pass-1';
 export const DEMO_PASSWORD = 'Demo-pass-1';
@@ -266,4 +268,30 @@ export async function restCall(
     // not JSON: left as text
   }
   return { status: res.status, body, text };
+}
+
+/**
+ * Web services on with `protocols`, and an enabled, unrestricted service without file access
+ * holding `functions`; its id.
+ */
+export async function makeWsService(
+  t: TestApp,
+  o: { name: string; shortname: string; protocols: string; functions: readonly string[] },
+): Promise<number> {
+  await t.deps.settings.apply({ enablewebservices: '1', webserviceprotocols: o.protocols }, SYSTEM_ACTOR);
+  const svc = await createService(
+    t.deps,
+    {
+      name: o.name,
+      shortname: o.shortname,
+      enabled: true,
+      restrictedUsers: false,
+      requiredCapability: null,
+      downloadFiles: false,
+      uploadFiles: false,
+    },
+    SYSTEM_ACTOR,
+  );
+  await addServiceFunctions(t.deps, svc.id, [...o.functions], SYSTEM_ACTOR);
+  return svc.id;
 }

@@ -1,9 +1,8 @@
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SYSTEM_ACTOR } from '../features/audit/audit.service';
-import { addServiceFunctions, createService } from '../features/services/services.service';
 import { createAdminToken } from '../features/tokens/tokens.service';
-import { type Client, makeTestApp, type TestApp } from '../test/helpers';
+import { type Client, makeTestApp, makeWsService, type TestApp } from '../test/helpers';
 
 // Revocation takes effect on the very next call while the cache is warm: from the console, and
 // from another process writing to the same database.
@@ -14,22 +13,12 @@ let serviceId: number;
 
 beforeAll(async () => {
   t = await makeTestApp();
-  await t.deps.settings.apply({ enablewebservices: '1', webserviceprotocols: 'rest' }, SYSTEM_ACTOR);
-  const svc = await createService(
-    t.deps,
-    {
-      name: 'Cache',
-      shortname: 'cache',
-      enabled: true,
-      restrictedUsers: false,
-      requiredCapability: null,
-      downloadFiles: false,
-      uploadFiles: false,
-    },
-    SYSTEM_ACTOR,
-  );
-  serviceId = svc.id;
-  await addServiceFunctions(t.deps, serviceId, ['core_webservice_get_site_info'], SYSTEM_ACTOR);
+  serviceId = await makeWsService(t, {
+    name: 'Cache',
+    shortname: 'cache',
+    protocols: 'rest',
+    functions: ['core_webservice_get_site_info'],
+  });
   admin = t.client();
   await admin.login('admin', 'Admin-pass-1');
 });
