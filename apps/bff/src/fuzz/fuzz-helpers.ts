@@ -675,3 +675,10 @@ export const wellFormed = (s: string) =>
   s.replace(/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g, '\uFFFD');
 
 export const formBody = (pairs: [string, string][]) => new URLSearchParams(pairs).toString();
+
+/**
+ * A string as the server receives it: request bodies go out as UTF-8, where a lone surrogate
+ * becomes U+FFFD. Oracles that predict the server's answer judge this text, not the original
+ * (the validator refuses a lone surrogate but takes U+FFFD).
+ */
+export const asSent = (s: string): string => Buffer.from(s, 'utf8').toString('utf8');

@@ -7,6 +7,7 @@ import { decodeElement } from '../webservice/protocols/soap';
 import { decodeRpcArgs } from '../webservice/protocols/soap-encoded';
 import { MAX_XML_BYTES, parseXml } from '../webservice/protocols/xml';
 import {
+  asSent,
   expectNoStack,
   fuzzSite,
   invalidArgsFor,
@@ -100,7 +101,7 @@ function toElements(name: string, v: unknown): string {
 /** Whether the server would call the function with this envelope (decoding as it does). */
 function wouldRun(doc: string): boolean {
   try {
-    const root = parseXml(doc);
+    const root = parseXml(asSent(doc));
     const op = root.children.find((c) => c.name === 'Body')?.children[0];
     const fn = op && catalogue.get(op.name);
     if (!fn || !op) return false;
@@ -301,7 +302,7 @@ function moodleOutcome(res: RawResponse): { errorcode?: string; refused?: true; 
 /** Whether the server would call the function with this RPC/encoded envelope. */
 function wouldRunRpc(doc: string): boolean {
   try {
-    const root = parseXml(doc);
+    const root = parseXml(asSent(doc));
     const body = root.children.find((c) => c.name === 'Body');
     const op = body?.children[0];
     const fn = op && catalogue.get(op.name);

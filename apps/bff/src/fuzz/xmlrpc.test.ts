@@ -7,6 +7,7 @@ import { FUNCTIONS } from '../webservice/functions';
 import { MAX_XML_BYTES, parseXml } from '../webservice/protocols/xml';
 import { argumentsFor, decodeValue, moodleFaultCode } from '../webservice/protocols/xmlrpc';
 import {
+  asSent,
   expectNoStack,
   fuzzSite,
   invalidArgsFor,
@@ -101,7 +102,7 @@ function methodCall(name: string, params: string[]): string {
 /** Whether the server would call the function with these arguments (decoding as it does). */
 function wouldRun(doc: string): boolean {
   try {
-    const root = parseXml(doc);
+    const root = parseXml(asSent(doc));
     const name = root.children.find((c) => c.name === 'methodName')?.text.trim() ?? '';
     const fn = catalogue.get(name);
     if (!fn) return false;
