@@ -30,6 +30,35 @@ export const hubSites = sqliteTable(
     moodleRelease: text('moodle_release').notNull().default(''),
     timeRegistered: integer('time_registered').notNull(),
     timeModified: integer('time_modified').notNull(),
+    // local_hub's registration (siteregistration.php): the site's secret (its `token`
+    // parameter), kept only as a SHA-256 hash, and the rest of hub_site_directory's fields.
+    /** SHA-256 (hex) of the secret the site registered with; null for sites made in the console or by hub_register_site. */
+    secretHash: text('secret_hash').unique(),
+    /** When the site first called the hub with its token (null: the registration is pending). */
+    timeConfirmed: integer('time_confirmed'),
+    /** Unregistered (hub_unregister_site): kept, with its courses, as local_hub keeps it; hidden from lists. */
+    deleted: integer('deleted', { mode: 'boolean' }).notNull().default(false),
+    contactPhone: text('contact_phone').notNull().default(''),
+    contactable: integer('contactable', { mode: 'boolean' }).notNull().default(false),
+    emailAlert: integer('email_alert', { mode: 'boolean' }).notNull().default(false),
+    imageUrl: text('image_url').notNull().default(''),
+    /** The site's own privacy (Moodle's notdisplayed, named, linked). */
+    privacy: text('privacy').notNull().default('named'),
+    street: text('street').notNull().default(''),
+    regionCode: text('region_code').notNull().default(''),
+    geolocation: text('geolocation').notNull().default(''),
+    /** Moodle's version number as the site sent it (a float such as 2017051500.03), as text. */
+    moodleVersion: text('moodle_version').notNull().default(''),
+    /** The address the last registration or update came from. */
+    ip: text('ip').notNull().default(''),
+    statEnrolments: integer('stat_enrolments').notNull().default(-1),
+    statPosts: integer('stat_posts').notNull().default(-1),
+    statQuestions: integer('stat_questions').notNull().default(-1),
+    statResources: integer('stat_resources').notNull().default(-1),
+    statParticipantAverage: integer('stat_participant_average').notNull().default(-1),
+    statModuleAverage: integer('stat_module_average').notNull().default(-1),
+    statBadges: integer('stat_badges').notNull().default(-1),
+    statIssuedBadges: integer('stat_issued_badges').notNull().default(-1),
   },
   (t) => [
     index('hub_sites_name_idx').on(t.name),
@@ -68,6 +97,10 @@ export const hubCourses = sqliteTable(
     visible: integer('visible', { mode: 'boolean' }).notNull().default(false),
     timePublished: integer('time_published').notNull(),
     timeModified: integer('time_modified').notNull(),
+    /** Unpublished (hub_unregister_courses): kept, as local_hub keeps it; in no list or search. */
+    deleted: integer('deleted', { mode: 'boolean' }).notNull().default(false),
+    /** The number of screenshots the site said it has (hub_register_courses' screenshots). */
+    screenshots: integer('screenshots').notNull().default(0),
   },
   (t) => [
     index('hub_courses_site_idx').on(t.siteId, t.siteCourseId),
@@ -76,6 +109,46 @@ export const hubCourses = sqliteTable(
     index('hub_courses_fullname_idx').on(t.fullname),
   ],
 );
+
+/** What a published course holds, as the site reported it (local_hub's hub_course_contents). */
+export const hubCourseContents = sqliteTable(
+  'hub_course_contents',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    courseId: integer('course_id')
+      .notNull()
+      .references(() => hubCourses.id, { onDelete: 'cascade' }),
+    /** activity or block */
+    moduleType: text('module_type').notNull(),
+    moduleName: text('module_name').notNull(),
+    contentCount: integer('content_count').notNull(),
+  },
+  (t) => [index('hub_course_contents_course_idx').on(t.courseId)],
+);
+
+/** A published course's outcomes (local_hub's hub_course_outcomes). */
+export const hubCourseOutcomes = sqliteTable(
+  'hub_course_outcomes',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    courseId: integer('course_id')
+      .notNull()
+      .references(() => hubCourses.id, { onDelete: 'cascade' }),
+    fullname: text('fullname').notNull(),
+  },
+  (t) => [index('hub_course_outcomes_course_idx').on(t.courseId)],
+);
+
+/**
+ * Site secrets the hub administrator marked stolen (local_hub's hub_stolen_site_secrets): a
+ * registration with one of them is refused. Kept as SHA-256 hashes.
+ */
+export const hubStolenSecrets = sqliteTable('hub_stolen_secrets', {
+  id: integer('id').primaryKey({ autoIncrement: true }),
+  secretHash: text('secret_hash').notNull().unique(),
+  siteUrl: text('site_url').notNull(),
+  timeBlocked: integer('time_blocked').notNull(),
+});
 
 /** Messages the hub sends to site contacts (kept here so the console can show them). */
 export const hubOutbox = sqliteTable(
