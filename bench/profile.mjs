@@ -81,7 +81,10 @@ const token = readFileSync(join(dataDir, 'bench-token.txt'), 'utf8').trim();
 
 const server = spawn(
   process.execPath,
-  [...(opts.prof ? ['--cpu-prof', `--cpu-prof-dir=${profDir}`] : []), join(outdir, 'index.js')],
+  [
+    ...(opts.prof ? ['--cpu-prof', '--cpu-prof-interval=100', `--cpu-prof-dir=${profDir}`] : []),
+    join(outdir, 'index.js'),
+  ],
   {
     env: { ...process.env, GATEHOUSE_DATA: dataDir, PORT: String(PORT), HOST: '127.0.0.1', GATEHOUSE_LOG: 'silent' },
     stdio: ['ignore', 'ignore', 'inherit'],
@@ -129,7 +132,8 @@ const TARGETS = {
   },
 };
 
-const targets = opts.targets.split(',').filter((t) => t !== 'bare');
+// Under --prof, bare may be profiled too (for its own split); otherwise it is the yardstick.
+const targets = opts.targets.split(',').filter((t) => opts.prof || t !== 'bare');
 for (const t of targets) {
   if (!TARGETS[t]) throw new Error(`no target ${t} (${Object.keys(TARGETS).join(', ')})`);
   const { path, method, headers, body } = TARGETS[t];

@@ -25,7 +25,14 @@ import { DomainError } from './lib/errors';
 import { errorBody, httpStatusOf } from './lib/http-status';
 import { REQUEST_ID_HEADER, requestIdFor, requestLog } from './lib/log';
 import { allowedOrigins, clientAddress } from './lib/public-url';
-import { addMissingHeaders, type HeaderList, nodeResponse, ownHeaders, presetHeaders } from './lib/response-headers';
+import {
+  addMissingHeaders,
+  answeredDirectly,
+  type HeaderList,
+  nodeResponse,
+  ownHeaders,
+  presetHeaders,
+} from './lib/response-headers';
 import type { AppEnv } from './types';
 import { ajaxRoutes } from './webservice/ajax';
 import { moodleCors } from './webservice/cors';
@@ -140,6 +147,7 @@ export function createApp(deps: Deps) {
       out.setHeader(REQUEST_ID_HEADER, reqId);
     }
     const started = performance.now();
+    c.set('started', started);
     // Through the Node server, at most once per event-loop turn (lib/generation.ts says why
     // that is enough there); app.request callers may write and ask within one turn.
     if (out) deps.gen.checkInTurn();
@@ -153,10 +161,14 @@ export function createApp(deps: Deps) {
     // How long the server spent on the request, for browsers' dev tools and the benchmark.
     const ms = performance.now() - started;
     const timing = `app;dur=${ms.toFixed(2)}`;
+    const direct = out !== undefined && answeredDirectly(c.res);
     if (out) {
-      // As hono/secure-headers did (no route sets it); and the answer's headers become its own (see ownHeaders).
-      ownHeaders(c.res).delete('X-Powered-By');
-      if (!out.headersSent) out.setHeader('Server-Timing', timing);
+      // An answer written straight to the Node response (textAnswer) carried its own Server-Timing.
+      if (!direct) {
+        // As hono/secure-headers did (no route sets it); and the answer's headers become its own (see ownHeaders).
+        ownHeaders(c.res).delete('X-Powered-By');
+        if (!out.headersSent) out.setHeader('Server-Timing', timing);
+      }
     } else {
       // A header a route set itself stays: the web-service endpoints' Cross-Origin-Resource-Policy
       // (webservice/cors.ts) is cross-origin, the rest of the site's same-origin.
@@ -169,7 +181,12 @@ export function createApp(deps: Deps) {
     // The access log is debug only: at info, a request that went well writes nothing.
     if (deps.log.isLevelEnabled('debug')) {
       requestLog(c, deps.log).debug(
-        { method: c.req.method, path: c.req.path, status: c.res.status, ms: Math.round(ms * 100) / 100 },
+        {
+          method: c.req.method,
+          path: c.req.path,
+          status: direct ? (c.env as { outgoing: { statusCode: number } }).outgoing.statusCode : c.res.status,
+          ms: Math.round(ms * 100) / 100,
+        },
         'request',
       );
     }

@@ -12,6 +12,8 @@ export interface AppEnv {
     actor: Actor;
     /** This request's id (the X-Request-Id header), carried by every line logged while serving it. */
     reqId: string;
+    /** When the site middleware began serving the request (performance.now()), for Server-Timing. */
+    started: number;
   };
 }
 

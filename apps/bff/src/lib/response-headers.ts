@@ -1,4 +1,6 @@
+import type { ServerResponse } from 'node:http';
 import type { HttpBindings } from '@hono/node-server';
+import { RESPONSE_ALREADY_SENT } from '@hono/node-server/utils/response';
 import type { Context } from 'hono';
 
 // Headers that middleware adds to every answer (the site's secure headers, the request id,
@@ -52,4 +54,35 @@ export function addMissingHeaders(headers: Headers, list: HeaderList): void {
  */
 export function ownHeaders(res: Response): Headers {
   return res.headers;
+}
+
+/** `Server-Timing` for an answer whose serving began at `started` (performance.now()). */
+export function serverTiming(started: number): string {
+  return `app;dur=${(performance.now() - started).toFixed(2)}`;
+}
+
+/** Whether the answer was written straight to the Node response (textAnswer): nothing is left to add to it. */
+export function answeredDirectly(res: Response): boolean {
+  return res === RESPONSE_ALREADY_SENT;
+}
+
+/**
+ * A text answer (a protocol's XML or JSON) with its status and Content-Type. Through the Node
+ * server it is written straight to the Node response, as one Buffer (encoded once, its length
+ * known: @hono/node-server would measure the string, then encode it again to write it), with the
+ * headers already set on it (presetHeaders) and `Server-Timing`; the route returns
+ * RESPONSE_ALREADY_SENT. Elsewhere (app.request) it is an ordinary answer, which the site
+ * middleware completes: the same status, headers and bytes either way (response-headers.test.ts).
+ */
+export function textAnswer(c: Context, body: string, status: number, contentType: string): Response {
+  const out = nodeResponse(c) as (NodeResponse & ServerResponse) | undefined;
+  if (!out) return c.body(body, status as 200, { 'Content-Type': contentType });
+  const started = c.get('started') as number | undefined;
+  const bytes = Buffer.from(body, 'utf8');
+  out.statusCode = status;
+  out.setHeader('Content-Type', contentType);
+  out.setHeader('Content-Length', bytes.length);
+  if (started !== undefined) out.setHeader('Server-Timing', serverTiming(started));
+  out.end(bytes);
+  return RESPONSE_ALREADY_SENT;
 }

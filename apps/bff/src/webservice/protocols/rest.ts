@@ -1,6 +1,7 @@
 import type { ExternalDescription } from '@gatehouse/shared';
 import type { Context } from 'hono';
 import { phpJsonEncode } from '../../lib/php-json';
+import { textAnswer } from '../../lib/response-headers';
 import type { AppEnv } from '../../types';
 import { tokenFrom } from '../access';
 import { DEFAULT_LIMITS, type Params, type RawRequest, readParams } from '../params';
@@ -67,11 +68,11 @@ function restXmlError(e: PublicError): string {
 }
 
 function json(c: Context<AppEnv>, body: string, status: ErrorStatus) {
-  return c.body(body, status, { 'Content-Type': 'application/json; charset=utf-8' });
+  return textAnswer(c, body, status, 'application/json; charset=utf-8');
 }
 
 function xml(c: Context<AppEnv>, body: string, status: ErrorStatus) {
-  return c.body(body, status, { 'Content-Type': 'application/xml; charset=utf-8' });
+  return textAnswer(c, body, status, 'application/xml; charset=utf-8');
 }
 
 /** Parameters read through the REST server's own reader (readParams, with its limits). */

@@ -1,6 +1,7 @@
 import type { ExternalDescription } from '@gatehouse/shared';
 import type { Context } from 'hono';
 import type { Deps } from '../../deps';
+import { textAnswer } from '../../lib/response-headers';
 import type { AppEnv } from '../../types';
 import { cachedToken, checkProtocol, checkService, checkToken, loadToken } from '../access';
 import type { ServiceFunctions } from '../access-cache';
@@ -184,7 +185,7 @@ function declaresGatehouse(body: Uint8Array): boolean {
   return buf.indexOf(GATEHOUSE_NS_DQ) >= 0 || buf.indexOf(GATEHOUSE_NS_SQ) >= 0;
 }
 
-const xmlHeaders = { 'Content-Type': 'text/xml; charset=utf-8' };
+const XML_TYPE = 'text/xml; charset=utf-8';
 /** The headers of Moodle's own SOAP answers (webservice_soap_server::send_headers): the WSDL and send_error. */
 const moodleHeaders = {
   'Content-Type': 'application/xml; charset=utf-8',
@@ -196,7 +197,7 @@ const moodleHeaders = {
 };
 
 function xml(c: Context<AppEnv>, body: string, status: ErrorStatus) {
-  return c.body(body, status, xmlHeaders);
+  return textAnswer(c, body, status, XML_TYPE);
 }
 
 /** What rawurlencode leaves as it is (a token's characters, for one). */

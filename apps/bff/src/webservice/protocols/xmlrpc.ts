@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import type { ExternalDescription } from '@gatehouse/shared';
 import type { Context } from 'hono';
 import type { Catalogue } from '../../deps';
+import { textAnswer } from '../../lib/response-headers';
 import type { AppEnv } from '../../types';
 import { readBodyLimited } from '../params';
 import { type ErrorStatus, type ProtocolAdapter, ProtocolRequestError, type PublicError } from './route';
@@ -316,7 +317,7 @@ export function argumentsFor(catalogue: Catalogue, functionName: string, values:
 }
 
 function reply(c: Context<AppEnv>, xml: string, status: ErrorStatus) {
-  return c.body(xml, status, { 'Content-Type': 'text/xml; charset=utf-8' });
+  return textAnswer(c, xml, status, 'text/xml; charset=utf-8');
 }
 
 /**
