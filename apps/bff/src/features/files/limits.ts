@@ -43,7 +43,14 @@ export function uploadLimitsFor(deps: Deps, user: UserRow): UploadLimits {
 
 /** A size setting as a number; a value the rules refuse (written to the database by hand) counts as the default. */
 function sizeSetting(deps: Deps, name: 'maxbytes' | 'userquota'): number {
-  const def = SETTING_DEFS[name];
   const v = deps.settings.get(name);
-  return Number(def.schema.safeParse(v).success ? v : def.default);
+  const last = parsedSizes[name];
+  if (last && last.raw === v) return last.bytes;
+  const def = SETTING_DEFS[name];
+  const bytes = Number(def.schema.safeParse(v).success ? v : def.default);
+  parsedSizes[name] = { raw: v, bytes };
+  return bytes;
 }
+
+/** The last value each size setting had and what it came to (site info reads both on every call). */
+const parsedSizes: Partial<Record<'maxbytes' | 'userquota', { raw: unknown; bytes: number }>> = {};

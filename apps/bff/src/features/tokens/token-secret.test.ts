@@ -158,6 +158,23 @@ describe('hashToken and hashesEqual', () => {
     );
   });
 
+  it('equals crypto.createHmac one after another for texts around and beyond the reused buffer (192 bytes), multi-byte ones too', () => {
+    const secret = randomBytes(32);
+    fc.assert(
+      fc.property(
+        fc.array(fc.string({ unit: fc.constantFrom('a', 'é', '€', '😀'), minLength: 40, maxLength: 260 }), {
+          minLength: 1,
+          maxLength: 6,
+        }),
+        (texts) => {
+          for (const text of texts)
+            expect(hashToken(secret, text)).toBe(createHmac('sha256', secret).update(text, 'utf8').digest('base64url'));
+        },
+      ),
+      { numRuns: 200 },
+    );
+  });
+
   // hashesEqual is the last check of a token lookup, and it is meant to take the same time
   // wherever two hashes differ (node:crypto's timingSafeEqual). That time is not observed here
   // (no timed tests); what is: it compares every character, so a hash right but for one

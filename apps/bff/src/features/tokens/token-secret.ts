@@ -49,7 +49,14 @@ export function tokenLooksValid(token: string): boolean {
   return check === checksum(body);
 }
 
-/** HMAC-SHA-256's padded keys (RFC 2104), made once per secret. */
+/** The longest token the scratch buffers take whole (longer ones, never issued, take the slow way). */
+const SCRATCH_MESSAGE = 192;
+
+/**
+ * HMAC-SHA-256's padded keys (RFC 2104), made once per secret, each at the start of a scratch
+ * buffer that the message (or the inner hash) is written after: a call then allocates only the
+ * two hashes' results. The buffers are used synchronously, so one per secret is enough.
+ */
 const pads = new WeakMap<Buffer, { inner: Buffer; outer: Buffer }>();
 
 function padsOf(secret: Buffer) {
@@ -59,7 +66,13 @@ function padsOf(secret: Buffer) {
     const key = secret.length > 64 ? (hash('sha256', secret, 'buffer') as Buffer) : secret;
     const block = Buffer.alloc(64);
     key.copy(block);
-    p = { inner: Buffer.from(block.map((b) => b ^ 0x36)), outer: Buffer.from(block.map((b) => b ^ 0x5c)) };
+    const inner = Buffer.alloc(64 + SCRATCH_MESSAGE);
+    const outer = Buffer.alloc(64 + 32);
+    for (let i = 0; i < 64; i++) {
+      inner[i] = (block[i] as number) ^ 0x36;
+      outer[i] = (block[i] as number) ^ 0x5c;
+    }
+    p = { inner, outer };
     pads.set(secret, p);
   }
   return p;
@@ -73,9 +86,15 @@ function padsOf(secret: Buffer) {
  */
 export function hashToken(secret: Buffer, token: string): string {
   const { inner, outer } = padsOf(secret);
-  const message = Buffer.from(token, 'utf8');
-  const innerHash = hash('sha256', Buffer.concat([inner, message], 64 + message.length), 'buffer') as Buffer;
-  return hash('sha256', Buffer.concat([outer, innerHash], 96), 'base64url') as string;
+  let innerHash: Buffer;
+  if (Buffer.byteLength(token, 'utf8') <= SCRATCH_MESSAGE) {
+    const n = inner.write(token, 64, 'utf8');
+    innerHash = hash('sha256', inner.subarray(0, 64 + n), 'buffer') as Buffer;
+  } else {
+    innerHash = hash('sha256', Buffer.concat([inner.subarray(0, 64), Buffer.from(token, 'utf8')]), 'buffer') as Buffer;
+  }
+  innerHash.copy(outer, 64);
+  return hash('sha256', outer, 'base64url') as string;
 }
 
 /** Constant-time comparison of two stored-form hashes. */
