@@ -1,3 +1,5 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { expect, type Page, test } from '@playwright/test';
 import { ADMIN_PASSWORD } from '../support/constants';
 import { login } from '../support/fixtures';
@@ -258,4 +260,145 @@ test('an admin sets up the hub, a site registers and publishes, the admin manage
   await expect(page.getByRole('row', { name: /Lycée du Lac/ })).toHaveCount(0);
   await expect(page.getByRole('row', { name: /Escuela Abierta/ })).toHaveCount(0);
   await expect(page.getByRole('row', { name: /Northwind Academy/ })).toHaveCount(1);
+});
+
+// ---- A Moodle site registers through siteregistration.php ------------------------------------
+
+/** PHP's rawurlencode(). */
+const rawurlencode = (s: string) =>
+  encodeURIComponent(s).replace(/[!'()*]/g, (ch) => `%${ch.charCodeAt(0).toString(16).toUpperCase()}`);
+
+/** moodle_url::get_query_string() with $escaped = false (lib/weblib.php): an empty value is the bare key. */
+const moodleQuery = (params: [string, string | number][]) =>
+  params.map(([k, v]) => (v === '' ? rawurlencode(k) : `${rawurlencode(k)}=${rawurlencode(String(v))}`)).join('&');
+
+/**
+ * An XML-RPC call as Moodle 3.1-3.3's webservice_xmlrpc_client sends it (webservice/xmlrpc/lib.php:
+ * xmlrpc_encode_request($functionname, array_values($params), array('encoding' => 'utf-8',
+ * 'escaping' => 'markup'))), here for a function without parameters: xmlrpc-epi writes <params/>.
+ */
+async function moodleSiteCall(fn: string, token: string): Promise<string> {
+  const res = await fetch(`${server().url}/local/hub/webservice/webservices.php?wstoken=${token}`, {
+    method: 'POST',
+    headers: { 'content-type': 'text/xml' },
+    body: `<?xml version="1.0" encoding="utf-8"?>\n<methodCall>\n<methodName>${fn}</methodName>\n<params/>\n</methodCall>\n`,
+  });
+  expect(res.status).toBe(200);
+  const text = await res.text();
+  expect(text, `${fn} answered a fault`).not.toContain('<fault>');
+  return text;
+}
+
+test('a Moodle site registers through siteregistration.php: pending, confirmed, then unregistered in Manage sites', async ({
+  page,
+}) => {
+  const url = server().url;
+  const NAME = 'Moa Ridge School';
+  const SECRET = 'Zx8Qw2Er4Ty6Ui8Op0As2Df4Gh6Jk8Lm127.0.0.1';
+
+  // The Moodle site: answers at its address, and its confirmregistration.php takes the token.
+  const tokens: string[] = [];
+  const site = createServer((req, res) => {
+    const u = new URL(req.url ?? '/', 'http://site');
+    if (u.pathname === '/moa/admin/registration/confirmregistration.php') {
+      tokens.push(u.searchParams.get('newtoken') ?? '');
+      res.writeHead(200, { 'content-type': 'text/html' }).end('<h1>Registration confirmed</h1>');
+    } else res.writeHead(200, { 'content-type': 'text/html' }).end('<h1>Moa Ridge</h1>');
+  });
+  await new Promise<void>((r) => site.listen(0, '127.0.0.1', r));
+  const siteUrl = `http://127.0.0.1:${(site.address() as AddressInfo).port}/moa`;
+  try {
+    await login(page, 'admin', ADMIN_PASSWORD, url);
+
+    // Hub settings: a site on this machine's own address may register only when allowed.
+    await page.goto(`${url}/admin`);
+    await openHubPage(page, 'Settings');
+    const local = page.getByRole('checkbox', { name: 'Sites on local addresses may register' });
+    await expect(local).not.toBeChecked();
+    await local.check();
+    await page.getByRole('button', { name: 'Save changes' }).click();
+    await expect(page.getByRole('status').filter({ hasText: 'Changes saved.' })).toBeVisible();
+    await expect(page.getByText('Moodle sites register', { exact: true })).toBeVisible();
+
+    // admin/registration/register.php's redirect (the form's fields in form order, then token and url).
+    const query = moodleQuery([
+      ['huburl', url],
+      ['hubname', ''],
+      ['password', ''],
+      ['name', NAME],
+      ['privacy', 'named'],
+      ['description', 'A rural school sharing its science units.'],
+      ['language', 'en'],
+      ['address', ''],
+      ['regioncode', '-'],
+      ['countrycode', 'NZ'],
+      ['geolocation', ''],
+      ['contactname', 'Mere Moa'],
+      ['contactphone', ''],
+      ['contactemail', 'mere@moa-ridge.example.nz'],
+      ['contactable', 1],
+      ['emailalert', 0],
+      ['imageurl', ''],
+      ['moodleversion', '2017051500.02'],
+      ['moodlerelease', '3.3+ (Build: 20170525)'],
+      ['courses', 4],
+      ['users', 120],
+      ['submitbutton', `Register with ${url}`],
+      ['enrolments', 150],
+      ['street', ''],
+      ['token', SECRET],
+      ['url', siteUrl],
+    ]);
+    // The administrator's browser goes to the hub and comes back to the site with the token.
+    await page.goto(`${url}/local/hub/siteregistration.php?${query}`);
+    await expect(page.getByRole('heading', { name: 'Registration confirmed' })).toBeVisible();
+    expect(page.url()).toMatch(/\/moa\/admin\/registration\/confirmregistration\.php\?newtoken=[A-Za-z0-9]+&url=/);
+    expect(tokens).toHaveLength(1);
+
+    // Manage sites: pending until the site calls the hub with its token.
+    await page.goto(`${url}/admin`);
+    await openHubPage(page, 'Manage sites');
+    await page.getByRole('combobox', { name: 'Registration' }).selectOption('pending');
+    await page.getByRole('button', { name: 'Search', exact: true }).click();
+    await expect(page).toHaveURL(/status=pending/);
+    const row = page.getByRole('row', { name: new RegExp(NAME) });
+    await expect(row).toContainText('Pending');
+    await expect(row).toContainText("Waiting for the site's first call with its token");
+
+    await moodleSiteCall('hub_get_info', tokens[0] as string);
+    await page.reload();
+    await expect(page.getByRole('row', { name: new RegExp(NAME) })).toHaveCount(0);
+    await page.getByRole('combobox', { name: 'Registration' }).selectOption('confirmed');
+    await page.getByRole('button', { name: 'Search', exact: true }).click();
+    await expect(page.getByRole('row', { name: new RegExp(NAME) })).toContainText('Confirmed');
+
+    // The site leaves (admin/registration/index.php: hub_unregister_site): hidden unless asked for.
+    await moodleSiteCall('hub_unregister_site', tokens[0] as string);
+    await page.getByRole('combobox', { name: 'Registration' }).selectOption('');
+    await page.getByRole('button', { name: 'Search', exact: true }).click();
+    await expect(page.getByRole('row', { name: new RegExp(NAME) })).toHaveCount(0);
+    await page.getByRole('combobox', { name: 'Registration' }).selectOption('unregistered');
+    await page.getByRole('button', { name: 'Search', exact: true }).click();
+    const gone = page.getByRole('row', { name: new RegExp(NAME) });
+    await expect(gone).toContainText('Unregistered');
+
+    // Its page shows what it sent, and its secret can be marked stolen (asks first).
+    await gone.getByRole('link', { name: `Settings of ${NAME}` }).click();
+    const registration = page.locator('section').filter({ has: page.getByRole('heading', { name: 'Registration' }) });
+    await expect(registration).toContainText('Unregistered');
+    await expect(registration).toContainText('3.3+ (Build: 20170525) (version 2017051500.02)');
+    await expect(registration).toContainText('Publish name');
+    await page.getByRole('button', { name: 'Mark the secret stolen' }).click();
+    const ask = page.getByRole('dialog', { name: `Mark the secret of ${NAME} stolen?` });
+    await ask.getByRole('button', { name: 'Mark stolen' }).click();
+    await expect(ask).toBeHidden();
+    await expect(page.getByText('registrations with it are refused')).toBeVisible();
+
+    // The same secret is refused from now on: local_hub's stolen-secret page, no redirect.
+    await page.goto(`${url}/local/hub/siteregistration.php?${query}`);
+    await expect(page.getByRole('heading', { name: 'Site secret stolen' })).toBeVisible();
+    expect(tokens).toHaveLength(1);
+  } finally {
+    await new Promise((r) => site.close(r));
+  }
 });

@@ -13,6 +13,9 @@ import { authRoutes } from './features/auth/auth.routes';
 import { csrfGuard, sessionMiddleware } from './features/auth/guards';
 import { docsRoutes, keyDocsRoutes } from './features/docs/docs.routes';
 import { hubPublicTokenRoutes, hubRoutes } from './features/hub/hub.routes';
+import { publicHubToken } from './features/hub/local-hub-access';
+import { localHubFileRoutes } from './features/hub/local-hub-files.routes';
+import { siteRegistrationRoutes } from './features/hub/site-registration';
 import { mobileRoutes } from './features/mobile/mobile.routes';
 import { overviewRoutes } from './features/overview/overview';
 import { roleRoutes } from './features/roles/roles.routes';
@@ -39,6 +42,7 @@ import { moodleCors } from './webservice/cors';
 import { fileRoutes } from './webservice/files/routes';
 import { loginNotFound, loginTokenRoutes } from './webservice/login-token';
 import { amf } from './webservice/protocols/amf';
+import { localHubWebservices } from './webservice/protocols/local-hub';
 import { rest } from './webservice/protocols/rest';
 import { protocolNotFound, protocolRoute, webserviceNotFound } from './webservice/protocols/route';
 import { soap } from './webservice/protocols/soap';
@@ -217,6 +221,8 @@ export function createApp(deps: Deps) {
   app.use('/webservice/xmlrpc/*', cors);
   app.route('/login/token.php', loginTokenRoutes(deps));
   app.route('/local/hub/publictoken.php', hubPublicTokenRoutes(deps));
+  app.route('/local/hub/siteregistration.php', siteRegistrationRoutes(deps));
+  app.route('/local/hub/webservice', localHubWebservices(deps, xmlrpc, publicHubToken, localHubFileRoutes(deps)));
   // The Moodle app's AJAX entry points and the local_mobile probe (webservice/ajax.ts).
   app.route('/', ajaxRoutes(deps));
   // The protocol servers: one pipeline (protocols/route.ts), each protocol a codec.

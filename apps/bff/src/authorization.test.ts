@@ -76,6 +76,7 @@ const RULES: Record<string, Access> = {
   'PATCH /hub/sites/:id': 'local/hub:manage',
   'DELETE /hub/sites/:id': 'local/hub:manage',
   'POST /hub/sites/bulk': 'local/hub:manage',
+  'POST /hub/sites/:id/secret-stolen': 'local/hub:manage',
   'POST /hub/sites/:id/:action': 'local/hub:manage',
   'GET /hub/courses': 'local/hub:manage',
   'GET /hub/courses/:id': 'local/hub:manage',

@@ -7,13 +7,40 @@ import { pageQuerySchema } from './paging';
 // they publish. Field vocabularies are Moodle's hub ones, so that a publishing site's values
 // (audience, educational level, licence) mean the same thing here.
 
-export const HUB_PRIVACY = ['private', 'public', 'publicsearch'] as const;
+/**
+ * The hub's privacy, with local_hub's values (HUBPRIVATE 'private', HUBALLOWPUBLICSEARCH
+ * 'public', HUBALLOWGLOBALSEARCH 'search', local/hub/lib.php).
+ */
+export const HUB_PRIVACY = ['private', 'public', 'search'] as const;
 export type HubPrivacy = (typeof HUB_PRIVACY)[number];
 export const HUB_PRIVACY_LABELS: Record<HubPrivacy, string> = {
   private: 'Private: sites need the hub password to register; no public token, no public search',
   public: 'Public: any site can register; visitors can search the courses',
-  publicsearch: 'Public, with global search: as public, and listed for searches across hubs',
+  search: 'Public, with global search: as public, and listed for searches across hubs',
 };
+
+/**
+ * A stored or sent privacy value in local_hub's names: Gatehouse called 'search'
+ * 'publicsearch' before it spoke local_hub's protocol, and still reads that name. Anything
+ * else is undefined.
+ */
+export function hubPrivacyOf(v: unknown): HubPrivacy | undefined {
+  if (v === 'publicsearch') return 'search';
+  return (HUB_PRIVACY as readonly unknown[]).includes(v) ? (v as HubPrivacy) : undefined;
+}
+
+/** A registered site's own privacy, as Moodle sites send it (admin/registration/lib.php HUB_SITE*PUBLISHED). */
+export const HUB_SITE_PRIVACY = ['notdisplayed', 'named', 'linked'] as const;
+export type HubSitePrivacy = (typeof HUB_SITE_PRIVACY)[number];
+export const HUB_SITE_PRIVACY_LABELS: Record<HubSitePrivacy, string> = {
+  notdisplayed: 'Not published',
+  named: 'Publish name',
+  linked: 'Link published',
+};
+
+/** Where a registration stands: pending until the site first calls the hub with its token; unregistered when it left. */
+const HUB_SITE_STATUSES = ['pending', 'confirmed', 'unregistered'] as const;
+export type HubSiteStatus = (typeof HUB_SITE_STATUSES)[number];
 
 export const HUB_AUDIENCES = ['educators', 'students', 'admins'] as const;
 export type HubAudience = (typeof HUB_AUDIENCES)[number];
@@ -134,12 +161,18 @@ export const hubSettingsPatchSchema = z
     name: hubText(255, 'The hub needs a name'),
     description: hubText(5000),
     enabled: z.boolean(),
-    privacy: z.enum(HUB_PRIVACY, { message: 'private, public or publicsearch' }),
+    privacy: z.preprocess((v) => hubPrivacyOf(v) ?? v, z.enum(HUB_PRIVACY, { message: 'private, public or search' })),
     password: z.string().min(1, 'Enter a password, or send null to remove it').max(200).nullable(),
     language: hubLanguageSchema,
     contactName: hubText(255),
     contactEmail: emailOrEmpty,
     maxCoursesPerDay: maxPerDay,
+    /**
+     * Let sites on loopback, private and link-local addresses (127.0.0.1, 10.x, 192.168.x,
+     * fe80::, ...) register: the hub checks that a registering site answers at its address,
+     * and refuses these by default so that registering cannot make the hub probe its own network.
+     */
+    allowLocalSites: z.boolean(),
   })
   .partial()
   .strict();
@@ -157,6 +190,8 @@ export interface HubSettingsDto {
   contactEmail: string;
   /** The default maximum of courses a site may publish per day (a site may have its own). */
   maxCoursesPerDay: number;
+  /** Whether sites on loopback, private and link-local addresses may register (off by default). */
+  allowLocalSites: boolean;
   /** The hub's address, as registering sites see it. */
   url: string;
   /** Where would-be registering sites fetch the hub's public token. */
@@ -184,6 +219,7 @@ export const HUB_SITE_SORTS = [
   'visible',
   'courses',
   'timeregistered',
+  'timeconfirmed',
 ] as const;
 
 export const hubSiteListQuerySchema = pageQuerySchema.extend({
@@ -191,6 +227,11 @@ export const hubSiteListQuerySchema = pageQuerySchema.extend({
   trusted: z.enum(['yes', 'no']).optional(),
   language: hubLanguageSchema.optional(),
   country: hubCountrySchema.optional(),
+  /**
+   * registered (the default): pending and confirmed sites; pending, confirmed or unregistered:
+   * only those; all: every site, unregistered ones included.
+   */
+  status: z.enum(['registered', 'pending', 'confirmed', 'unregistered', 'all']).default('registered'),
   sort: z.enum(HUB_SITE_SORTS).default('name'),
 });
 export type HubSiteListQuery = z.input<typeof hubSiteListQuerySchema>;
@@ -265,13 +306,39 @@ export interface HubSiteDto {
     /** As the site reported them (-1: the site keeps it private). */
     courses: number;
     users: number;
+    enrolments: number;
+    posts: number;
+    questions: number;
+    resources: number;
+    participantNumberAverage: number;
+    moduleNumberAverage: number;
+    badges: number;
+    issuedBadges: number;
     /** Courses published on this hub, and how many of them are visible. */
     published: number;
     publishedVisible: number;
   };
   moodleRelease: string;
+  /** Moodle's version number as the site sent it, e.g. 2017051500.03 ('' when not sent). */
+  moodleVersion: string;
   timeRegistered: number;
   timeModified: number;
+  /** Pending until the site first calls the hub with its token; unregistered once it left (or was deleted). */
+  status: HubSiteStatus;
+  /** When the site first called the hub with its token (null: pending). */
+  timeConfirmed: number | null;
+  /** Whether the site registered through siteregistration.php (with a secret the hub keeps hashed). */
+  hasSecret: boolean;
+  contactPhone: string;
+  contactable: boolean;
+  emailAlert: boolean;
+  imageUrl: string;
+  privacy: string;
+  street: string;
+  regionCode: string;
+  geolocation: string;
+  /** The address the last registration or update came from. */
+  ip: string;
 }
 
 // ---- courses ---------------------------------------------------------------------------------

@@ -57,7 +57,7 @@ export function ownHeaders(res: Response): Headers {
 }
 
 /** `Server-Timing` for an answer whose serving began at `started` (performance.now()). */
-export function serverTiming(started: number): string {
+function serverTiming(started: number): string {
   return `app;dur=${(performance.now() - started).toFixed(2)}`;
 }
 

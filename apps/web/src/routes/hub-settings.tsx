@@ -23,7 +23,7 @@ import { plural } from '../lib/format';
 const PRIVACY_OPTIONS: Record<HubPrivacy, string> = {
   private: 'Private',
   public: 'Public',
-  publicsearch: 'Public with global search',
+  search: 'Public with global search',
 };
 
 interface Values {
@@ -39,6 +39,7 @@ interface Values {
   contactEmail: string;
   /** The number input's text. */
   maxCoursesPerDay: string;
+  allowLocalSites: boolean;
 }
 
 const FIELDS = [
@@ -51,6 +52,7 @@ const FIELDS = [
   'contactName',
   'contactEmail',
   'maxCoursesPerDay',
+  'allowLocalSites',
 ] as const;
 
 const valuesOf = (s: HubSettingsDto): Values => ({
@@ -64,12 +66,22 @@ const valuesOf = (s: HubSettingsDto): Values => ({
   contactName: s.contactName,
   contactEmail: s.contactEmail,
   maxCoursesPerDay: String(s.maxCoursesPerDay),
+  allowLocalSites: s.allowLocalSites,
 });
 
 /** Only what changed; the password only when a new one is typed, or its removal asked. */
 function patchOf(values: Values, baseline: Values) {
   const patch: Record<string, unknown> = {};
-  for (const f of ['name', 'description', 'enabled', 'privacy', 'language', 'contactName', 'contactEmail'] as const) {
+  for (const f of [
+    'name',
+    'description',
+    'enabled',
+    'privacy',
+    'language',
+    'contactName',
+    'contactEmail',
+    'allowLocalSites',
+  ] as const) {
     if (values[f] !== baseline[f]) patch[f] = values[f];
   }
   if (values.maxCoursesPerDay.trim() !== baseline.maxCoursesPerDay) {
@@ -312,6 +324,15 @@ function HubSettingsForm({ settings }: { settings: HubSettingsDto }) {
             error={errors.maxCoursesPerDay}
             hint="How many courses a site may publish in 24 hours, unless the site has its own maximum."
           />
+          <CheckboxField
+            label="Sites on local addresses may register"
+            name="allowLocalSites"
+            className="sm:col-span-2"
+            checked={values.allowLocalSites}
+            onChange={(e) => set('allowLocalSites', e.target.checked)}
+            error={errors.allowLocalSites}
+            hint="Before it registers a site, the hub checks that the site answers at its address. Sites on loopback, private and link-local addresses (localhost, 10.x, 192.168.x, fe80::…) are refused unless this is on: registering must not make the hub probe its own network. Turn it on only for a hub inside a private network."
+          />
         </fieldset>
         <div className="flex items-center gap-3 border-t border-slate-200 bg-slate-50 px-5 py-3">
           <Button type="submit" variant="primary" busy={save.isPending}>
@@ -341,7 +362,18 @@ function About({ settings }: { settings: HubSettingsDto }) {
           <span className="block text-slate-600">
             {settings.privacy === 'private'
               ? "A private hub publishes no public token: a registering site sends the hub password here (POST password=…) to get it, then calls hub_register_site with it and the password. The token reads nothing else: the hub's information and courses stay private."
-              : "Registering sites fetch the hub's public token here, then call hub_register_site with it; anyone can search the hub's courses with it."}
+              : "Registering sites fetch the hub's public token here, then call hub_register_site with it; anyone can search the hub's courses with it."}{' '}
+            (A Gatehouse extension: Moodle sites register as below.)
+          </span>
+        </dd>
+        <dt className="font-medium text-slate-800">Moodle sites register</dt>
+        <dd>
+          <span className="font-mono text-xs break-all">{settings.url}</span>
+          <span className="block text-slate-600">
+            In the Moodle site (2.x to 3.3): Site administration › Server › Hubs, enter this address as a private hub
+            {settings.privacy === 'private' ? ' with the hub password' : ''}. The site's browser comes to{' '}
+            <span className="font-mono text-xs">/local/hub/siteregistration.php</span> and goes back with its token; the
+            site shows as pending in Manage sites until it first calls the hub.
           </span>
         </dd>
         <dt className="font-medium text-slate-800">Content</dt>

@@ -1,15 +1,22 @@
-import { type HubSiteDto, hubSiteUpdateSchema } from '@gatehouse/shared';
+import {
+  HUB_SITE_PRIVACY,
+  HUB_SITE_PRIVACY_LABELS,
+  type HubSiteDto,
+  type HubSitePrivacy,
+  hubSiteUpdateSchema,
+} from '@gatehouse/shared';
 import { useQuery } from '@tanstack/react-query';
 import { type FormEvent, useRef, useState } from 'react';
 import { Link, useParams } from 'react-router';
 import { Page } from '../components/layout/page';
 import { Alert } from '../components/ui/alert';
 import { Button, buttonClasses } from '../components/ui/button';
+import { ConfirmDialog } from '../components/ui/dialog';
 import { TextareaField, TextField } from '../components/ui/form-field';
 import { Loading } from '../components/ui/loading';
 import { QueryError } from '../components/ui/query-error';
 import { HUB_MANAGE_CAP, ProtectedMark, statistic } from '../features/hub/hub-parts';
-import { hubSiteQueryOptions, useUpdateHubSite } from '../features/hub/queries';
+import { hubSiteQueryOptions, useMarkHubSiteSecretStolen, useUpdateHubSite } from '../features/hub/queries';
 import { type FieldErrors, focusFirstError, serverErrors, zodFieldErrors } from '../lib/form-errors';
 import { formatTime } from '../lib/format';
 
@@ -203,6 +210,94 @@ function SiteForm({ site }: { site: HubSiteDto }) {
   );
 }
 
+const STATUS_TEXT: Record<HubSiteDto['status'], string> = {
+  pending: 'Pending: the site has not called the hub with its token yet',
+  confirmed: 'Confirmed',
+  unregistered: 'Unregistered: the site left the hub (its courses are kept)',
+};
+
+const yesNo = (v: boolean) => (v ? 'Yes' : 'No');
+
+/** What the site told the hub when it registered or last updated its information. */
+function Registration({ site: s }: { site: HubSiteDto }) {
+  const stolen = useMarkHubSiteSecretStolen();
+  const [asking, setAsking] = useState(false);
+  const [done, setDone] = useState(false);
+  const privacy = (HUB_SITE_PRIVACY as readonly string[]).includes(s.privacy)
+    ? HUB_SITE_PRIVACY_LABELS[s.privacy as HubSitePrivacy]
+    : s.privacy;
+  const st = s.statistics;
+  const rows: [string, string][] = [
+    ['Registration', STATUS_TEXT[s.status]],
+    ['Registered', formatTime(s.timeRegistered)],
+    ['Confirmed', s.timeConfirmed === null ? 'Not yet' : formatTime(s.timeConfirmed)],
+    ['Moodle', [s.moodleRelease, s.moodleVersion && `(version ${s.moodleVersion})`].filter(Boolean).join(' ') || '—'],
+    ['Site privacy', privacy],
+    ['Contact phone', s.contactPhone || '—'],
+    ['Address', [s.street, s.regionCode, s.country].filter(Boolean).join(', ') || '—'],
+    ['Geolocation', s.geolocation || '—'],
+    ['May be contacted', yesNo(s.contactable)],
+    ['Email alerts', yesNo(s.emailAlert)],
+    ['Last address', s.ip || '—'],
+    [
+      'Statistics',
+      `enrolments ${statistic(st.enrolments)} · posts ${statistic(st.posts)} · questions ${statistic(st.questions)} · resources ${statistic(st.resources)} · badges ${statistic(st.badges)} (issued ${statistic(st.issuedBadges)}) · participants per course ${statistic(st.participantNumberAverage)} · modules per course ${statistic(st.moduleNumberAverage)}`,
+    ],
+  ];
+  return (
+    <section aria-labelledby="registration-title" className="mt-8">
+      <h2 id="registration-title" className="mb-3 text-lg font-semibold text-slate-900 dark:text-slate-100">
+        Registration
+      </h2>
+      <dl className="grid gap-x-6 gap-y-2 rounded-md border border-slate-200 bg-white p-5 text-sm sm:grid-cols-[max-content_1fr]">
+        {rows.map(([k, v]) => (
+          <div key={k} className="contents">
+            <dt className="font-medium text-slate-800">{k}</dt>
+            <dd className="break-words text-slate-700">{v}</dd>
+          </div>
+        ))}
+      </dl>
+      {s.hasSecret && (
+        <div className="mt-4">
+          {done && (
+            <Alert tone="success" className="mb-3">
+              The site's secret is marked stolen: registrations with it are refused.
+            </Alert>
+          )}
+          <Button variant="danger" onClick={() => setAsking(true)}>
+            Mark the secret stolen
+          </Button>
+          <ConfirmDialog
+            open={asking}
+            title={`Mark the secret of ${s.name} stolen?`}
+            confirmLabel="Mark stolen"
+            busy={stolen.isPending}
+            error={stolen.error ? stolen.error.message : null}
+            onCancel={() => {
+              setAsking(false);
+              stolen.reset();
+            }}
+            onConfirm={() =>
+              stolen.mutate(s.id, {
+                onSuccess: () => {
+                  setAsking(false);
+                  setDone(true);
+                },
+              })
+            }
+          >
+            <p>
+              Every registration that brings this site's secret will be refused from now on, from this site or any copy
+              of it: the site must reset its registration (a new secret) and register again.
+            </p>
+            <p>The site's current registration and token are not changed.</p>
+          </ConfirmDialog>
+        </div>
+      )}
+    </section>
+  );
+}
+
 function EditSite({ id }: { id: number }) {
   const q = useQuery(hubSiteQueryOptions(id));
   if (q.isPending) return <Loading label="Loading site…" />;
@@ -232,6 +327,7 @@ function EditSite({ id }: { id: number }) {
         )}
       </p>
       <SiteForm key={s.id} site={s} />
+      <Registration site={s} />
     </>
   );
 }

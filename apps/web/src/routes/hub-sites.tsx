@@ -2,6 +2,7 @@ import {
   HUB_SITE_SORTS,
   type HubSiteAction,
   type HubSiteDto,
+  type HubSiteStatus,
   hubCountrySchema,
   hubLanguageSchema,
   mailtoHref,
@@ -37,6 +38,14 @@ import { formatTime, plural } from '../lib/format';
 
 const PER_PAGE = 20;
 const TRUSTED = ['', 'yes', 'no'] as const;
+const STATUSES = ['', 'pending', 'confirmed', 'unregistered', 'all'] as const;
+const STATUS_OPTIONS: Record<(typeof STATUSES)[number], string> = {
+  '': 'Registered (pending and confirmed)',
+  pending: 'Pending',
+  confirmed: 'Confirmed',
+  unregistered: 'Unregistered',
+  all: 'All, unregistered included',
+};
 
 /** The filters live in the URL, so Back, reload and shared links keep them. */
 function useSiteFilters(): [HubSiteFilters, (patch: Partial<HubSiteFilters>, replace?: boolean) => void, string] {
@@ -47,6 +56,7 @@ function useSiteFilters(): [HubSiteFilters, (patch: Partial<HubSiteFilters>, rep
     trusted: oneOf(TRUSTED, params.get('trusted'), ''),
     language: params.get('language') ?? '',
     country: params.get('country') ?? '',
+    status: oneOf(STATUSES, params.get('status'), ''),
     sort: oneOf(HUB_SITE_SORTS, params.get('sort'), 'name'),
     dir: params.get('dir') === 'desc' ? 'desc' : 'asc',
     page: Number.isInteger(page) && page > 0 ? page : 1,
@@ -59,6 +69,7 @@ function useSiteFilters(): [HubSiteFilters, (patch: Partial<HubSiteFilters>, rep
     if (next.trusted) p.set('trusted', next.trusted);
     if (next.language) p.set('language', next.language);
     if (next.country) p.set('country', next.country);
+    if (next.status) p.set('status', next.status);
     if (next.sort !== 'name') p.set('sort', next.sort);
     if (next.dir !== 'asc') p.set('dir', next.dir);
     if (next.page > 1) p.set('page', String(next.page));
@@ -67,7 +78,7 @@ function useSiteFilters(): [HubSiteFilters, (patch: Partial<HubSiteFilters>, rep
   return [filters, update, params.toString()];
 }
 
-type Draft = Pick<HubSiteFilters, 'search' | 'trusted' | 'language' | 'country'>;
+type Draft = Pick<HubSiteFilters, 'search' | 'trusted' | 'language' | 'country' | 'status'>;
 
 function SiteSearch({
   filters,
@@ -83,6 +94,7 @@ function SiteSearch({
     trusted: filters.trusted,
     language: filters.language,
     country: filters.country,
+    status: filters.status,
   };
   const [draft, setDraft] = useState<Draft>(initial);
   const [errors, setErrors] = useState<FieldErrors>({});
@@ -97,10 +109,10 @@ function SiteSearch({
     if (country && !hubCountrySchema.safeParse(country).success) next.country = 'A two-letter code such as FR';
     setErrors(next);
     if (Object.keys(next).length) return;
-    update({ search: draft.search.trim(), trusted: draft.trusted, language, country, page: 1 });
+    update({ search: draft.search.trim(), trusted: draft.trusted, language, country, status: draft.status, page: 1 });
   }
 
-  const filtered = filters.search || filters.trusted || filters.language || filters.country;
+  const filtered = filters.search || filters.trusted || filters.language || filters.country || filters.status;
   return (
     <search aria-label="Search sites">
       <form onSubmit={onSubmit} noValidate className="mb-4 flex flex-wrap items-end gap-4">
@@ -124,6 +136,19 @@ function SiteSearch({
           <option value="">Any</option>
           <option value="yes">Yes</option>
           <option value="no">No</option>
+        </SelectField>
+        <SelectField
+          label="Registration"
+          name="status"
+          value={draft.status}
+          onChange={(e) => set('status', oneOf(STATUSES, e.target.value, ''))}
+          className="w-64"
+        >
+          {STATUSES.map((v) => (
+            <option key={v} value={v}>
+              {STATUS_OPTIONS[v]}
+            </option>
+          ))}
         </SelectField>
         <TextField
           label="Language"
@@ -155,9 +180,9 @@ function SiteSearch({
           <Button
             variant="ghost"
             onClick={() => {
-              setDraft({ search: '', trusted: '', language: '', country: '' });
+              setDraft({ search: '', trusted: '', language: '', country: '', status: '' });
               setErrors({});
-              update({ search: '', trusted: '', language: '', country: '', page: 1 });
+              update({ search: '', trusted: '', language: '', country: '', status: '', page: 1 });
             }}
           >
             Clear filters
@@ -268,9 +293,7 @@ function SitesTable({
                 >
                   {s.url}
                 </a>
-                <span className="block text-xs font-normal text-slate-500">
-                  Registered {formatTime(s.timeRegistered)}
-                </span>
+                <SiteStatus site={s} />
               </RowTh>
               <Td className="max-w-80 min-w-56 align-top whitespace-normal">
                 {s.description ? (
@@ -387,6 +410,32 @@ function SitesDeletedAlert({ result }: { result: SitesDeleted }) {
   );
 }
 
+const STATUS_STYLE: Record<HubSiteStatus, string> = {
+  pending: 'bg-amber-100 text-amber-900 dark:bg-amber-900/40 dark:text-amber-100',
+  confirmed: 'bg-green-100 text-green-900 dark:bg-green-900/40 dark:text-green-100',
+  unregistered: 'bg-slate-200 text-slate-800 dark:bg-slate-700 dark:text-slate-100',
+};
+const STATUS_WORD: Record<HubSiteStatus, string> = {
+  pending: 'Pending',
+  confirmed: 'Confirmed',
+  unregistered: 'Unregistered',
+};
+
+/** Where the registration stands: pending until the site's first call with its token. */
+function SiteStatus({ site: s }: { site: HubSiteDto }) {
+  return (
+    <span className="mt-1 block text-xs font-normal text-slate-600">
+      <span className={`mr-1.5 inline-block rounded px-1.5 py-0.5 font-medium ${STATUS_STYLE[s.status]}`}>
+        {STATUS_WORD[s.status]}
+      </span>
+      Registered {formatTime(s.timeRegistered)}
+      {s.status === 'confirmed' && s.timeConfirmed !== null && <>, confirmed {formatTime(s.timeConfirmed)}</>}
+      {s.status === 'pending' && <span className="block">Waiting for the site's first call with its token</span>}
+      {s.status === 'unregistered' && <span className="block">The site left the hub; its courses are kept</span>}
+    </span>
+  );
+}
+
 /** Select all on this page, how many are selected, and what to do with them. */
 function SitesBulkBar({
   sites,
@@ -464,7 +513,7 @@ function SitesList() {
     );
   };
 
-  const anyFilter = filters.search || filters.trusted || filters.language || filters.country;
+  const anyFilter = filters.search || filters.trusted || filters.language || filters.country || filters.status;
   return (
     <>
       {deleted && <Deleted result={deleted} />}

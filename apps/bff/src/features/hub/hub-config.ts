@@ -1,4 +1,4 @@
-import { HUB_DEFAULT_MAX_COURSES_PER_DAY, HUB_PRIVACY, type HubPrivacy } from '@gatehouse/shared';
+import { HUB_DEFAULT_MAX_COURSES_PER_DAY, type HubPrivacy, hubPrivacyOf } from '@gatehouse/shared';
 import type { DbOrTx } from '../../db/client';
 import type { Env } from '../../env';
 import { hubConfigRows, hubConfigValue } from './hub-config.repo';
@@ -16,6 +16,8 @@ export interface HubConfig {
   contactName: string;
   contactEmail: string;
   maxCoursesPerDay: number;
+  /** Sites on loopback, private and link-local addresses may register (siteregistration.php's reachability check). */
+  allowLocalSites: boolean;
 }
 
 export const HUB_CONFIG_KEYS: Record<keyof HubConfig, string> = {
@@ -27,6 +29,7 @@ export const HUB_CONFIG_KEYS: Record<keyof HubConfig, string> = {
   contactName: 'hub_contactname',
   contactEmail: 'hub_contactemail',
   maxCoursesPerDay: 'hub_maxcoursesperday',
+  allowLocalSites: 'hub_allowlocalsites',
 };
 
 /** The argon2 hash of the hub password (private hubs). Never returned by any route. */
@@ -50,6 +53,7 @@ const HUB_DEFAULTS: HubConfig = {
   contactName: '',
   contactEmail: '',
   maxCoursesPerDay: HUB_DEFAULT_MAX_COURSES_PER_DAY,
+  allowLocalSites: false,
 };
 
 export async function readHubConfig(db: DbOrTx): Promise<HubConfig> {
@@ -61,14 +65,14 @@ export async function readHubConfig(db: DbOrTx): Promise<HubConfig> {
     name: get('name') ?? HUB_DEFAULTS.name,
     description: get('description') ?? HUB_DEFAULTS.description,
     enabled: get('enabled') === '1',
-    privacy: (HUB_PRIVACY as readonly string[]).includes(privacy ?? '')
-      ? (privacy as HubPrivacy)
-      : HUB_DEFAULTS.privacy,
+    // local_hub's names; 'publicsearch' (Gatehouse's name for 'search' before) still reads.
+    privacy: hubPrivacyOf(privacy) ?? HUB_DEFAULTS.privacy,
     language: get('language') ?? HUB_DEFAULTS.language,
     contactName: get('contactName') ?? HUB_DEFAULTS.contactName,
     contactEmail: get('contactEmail') ?? HUB_DEFAULTS.contactEmail,
     maxCoursesPerDay:
       Number.isInteger(max) && get('maxCoursesPerDay') !== undefined ? max : HUB_DEFAULTS.maxCoursesPerDay,
+    allowLocalSites: get('allowLocalSites') === '1',
   };
 }
 
@@ -78,7 +82,7 @@ export function hubPasswordHash(db: DbOrTx): Promise<string | undefined> {
 }
 
 export function configValueOf(k: keyof HubConfig, v: HubConfig[keyof HubConfig]): string {
-  if (k === 'enabled') return v ? '1' : '0';
+  if (k === 'enabled' || k === 'allowLocalSites') return v ? '1' : '0';
   return String(v);
 }
 

@@ -1,7 +1,14 @@
 import type { HUB_COURSE_SORTS } from '@gatehouse/shared';
 import { and, asc, count, desc, eq, gt, gte, inArray, lte, type SQL } from 'drizzle-orm';
 import type { DbOrTx } from '../../db/client';
-import { type HubCourseRow, type HubSiteRow, hubCourses, hubSites } from '../../db/schema';
+import {
+  type HubCourseRow,
+  type HubSiteRow,
+  hubCourseContents,
+  hubCourseOutcomes,
+  hubCourses,
+  hubSites,
+} from '../../db/schema';
 import { keywordsCondition, type RowPage } from './hub-sites.repo';
 
 // The courses published on the hub (hub_courses), with the site that published them.
@@ -28,16 +35,6 @@ export async function coursesByIds(db: DbOrTx, ids: number[]): Promise<HubCourse
   return db.select().from(hubCourses).where(inArray(hubCourses.id, ids)).all();
 }
 
-/** Of these course ids, those the site published. */
-export async function courseIdsOfSite(db: DbOrTx, siteId: number, ids: number[]): Promise<number[]> {
-  return db
-    .select({ id: hubCourses.id })
-    .from(hubCourses)
-    .where(and(eq(hubCourses.siteId, siteId), inArray(hubCourses.id, ids)))
-    .all()
-    .map((r) => r.id);
-}
-
 /** The enrollable course a site published for one of its courses, if any. */
 export async function enrollableCourseOfSite(
   db: DbOrTx,
@@ -48,9 +45,74 @@ export async function enrollableCourseOfSite(
     .select()
     .from(hubCourses)
     .where(
-      and(eq(hubCourses.siteId, siteId), eq(hubCourses.siteCourseId, siteCourseId), eq(hubCourses.enrollable, true)),
+      and(
+        eq(hubCourses.siteId, siteId),
+        eq(hubCourses.siteCourseId, siteCourseId),
+        eq(hubCourses.enrollable, true),
+        eq(hubCourses.deleted, false),
+      ),
     )
     .get();
+}
+
+/** Unpublished courses (hub_unregister_courses) are kept, marked deleted, as local_hub keeps them. */
+export async function markCoursesDeleted(tx: DbOrTx, ids: number[], now: number): Promise<void> {
+  if (ids.length)
+    tx.update(hubCourses).set({ deleted: true, timeModified: now }).where(inArray(hubCourses.id, ids)).run();
+}
+
+// ---- contents and outcomes (hub_course_contents, hub_course_outcomes) --------------------------
+
+export interface CourseContent {
+  moduleType: string;
+  moduleName: string;
+  contentCount: number;
+}
+
+export async function replaceCourseContents(tx: DbOrTx, courseId: number, rows: CourseContent[]): Promise<void> {
+  tx.delete(hubCourseContents).where(eq(hubCourseContents.courseId, courseId)).run();
+  if (rows.length)
+    tx.insert(hubCourseContents)
+      .values(rows.map((r) => ({ ...r, courseId })))
+      .run();
+}
+
+export async function replaceCourseOutcomes(tx: DbOrTx, courseId: number, fullnames: string[]): Promise<void> {
+  tx.delete(hubCourseOutcomes).where(eq(hubCourseOutcomes.courseId, courseId)).run();
+  if (fullnames.length)
+    tx.insert(hubCourseOutcomes)
+      .values(fullnames.map((fullname) => ({ courseId, fullname })))
+      .run();
+}
+
+export async function deleteCourseOutcomes(tx: DbOrTx, ids: number[]): Promise<void> {
+  if (ids.length) tx.delete(hubCourseOutcomes).where(inArray(hubCourseOutcomes.courseId, ids)).run();
+}
+
+/** The contents of these courses, most used first (local_hub: ORDER BY contentcount DESC). */
+export async function contentsOfCourses(db: DbOrTx, ids: number[]): Promise<(CourseContent & { courseId: number })[]> {
+  if (!ids.length) return [];
+  return db
+    .select({
+      courseId: hubCourseContents.courseId,
+      moduleType: hubCourseContents.moduleType,
+      moduleName: hubCourseContents.moduleName,
+      contentCount: hubCourseContents.contentCount,
+    })
+    .from(hubCourseContents)
+    .where(inArray(hubCourseContents.courseId, ids))
+    .orderBy(desc(hubCourseContents.contentCount), asc(hubCourseContents.id))
+    .all();
+}
+
+export async function outcomesOfCourses(db: DbOrTx, ids: number[]): Promise<{ courseId: number; fullname: string }[]> {
+  if (!ids.length) return [];
+  return db
+    .select({ courseId: hubCourseOutcomes.courseId, fullname: hubCourseOutcomes.fullname })
+    .from(hubCourseOutcomes)
+    .where(inArray(hubCourseOutcomes.courseId, ids))
+    .orderBy(asc(hubCourseOutcomes.id))
+    .all();
 }
 
 /** How many courses a site published after `since` (Unix seconds). */
@@ -61,6 +123,19 @@ export async function countCoursesPublishedSince(db: DbOrTx, siteId: number, sin
       .from(hubCourses)
       .where(and(eq(hubCourses.siteId, siteId), gt(hubCourses.timePublished, since)))
       .get()?.n ?? 0
+  );
+}
+
+/** When the site's oldest publication after `since` was made (local_hub's $oldestpublicationtime). */
+export async function oldestPublicationSince(db: DbOrTx, siteId: number, since: number): Promise<number | undefined> {
+  return (
+    db
+      .select({ t: hubCourses.timePublished })
+      .from(hubCourses)
+      .where(and(eq(hubCourses.siteId, siteId), gt(hubCourses.timePublished, since)))
+      .orderBy(asc(hubCourses.timePublished))
+      .limit(1)
+      .get()?.t ?? undefined
   );
 }
 
@@ -106,11 +181,14 @@ export interface CourseSearch {
   coverage?: string;
   /** undefined: both kinds. */
   enrollable?: boolean;
+  /** local_hub's options.orderby; any other value (or none) keeps the hub's own order. */
+  orderby?: string;
 }
 
 /** The search conditions: visible courses of visible sites, unless a site asks for its own. */
 function searchCondition(s: CourseSearch): SQL | undefined {
   const where: SQL[] = keywordsCondition(s.search, KEYWORD_COLUMNS);
+  where.push(eq(hubCourses.deleted, false));
   if (s.ownSiteId !== undefined) where.push(eq(hubCourses.siteId, s.ownSiteId));
   else where.push(eq(hubCourses.visible, true), eq(hubSites.visible, true));
   if (s.ids?.length) where.push(inArray(hubCourses.id, s.ids));
@@ -128,6 +206,17 @@ function searchCondition(s: CourseSearch): SQL | undefined {
 /** Prioritised sites' courses first, then the most recently changed. */
 const SEARCH_ORDER = [desc(hubSites.prioritised), desc(hubCourses.timeModified), desc(hubCourses.id)];
 
+/**
+ * local_hub's orderby values (externallib.php get_courses): newest, eldest, publisher, fullname.
+ * ratingaverage (ratingaverage DESC) has no ratings to sort by here: the hub's own order.
+ */
+const ORDER_BY: Record<string, SQL[]> = {
+  newest: [desc(hubCourses.timeModified), desc(hubCourses.id)],
+  eldest: [asc(hubCourses.timeModified), asc(hubCourses.id)],
+  publisher: [asc(hubCourses.publisherName), asc(hubCourses.id)],
+  fullname: [asc(hubCourses.fullname), asc(hubCourses.id)],
+};
+
 export async function searchCourseRows(
   db: DbOrTx,
   s: CourseSearch,
@@ -138,7 +227,9 @@ export async function searchCourseRows(
     .from(hubCourses)
     .innerJoin(hubSites, eq(hubSites.id, hubCourses.siteId))
     .where(searchCondition(s))
-    .orderBy(...SEARCH_ORDER)
+    .orderBy(
+      ...((s.orderby !== undefined && Object.hasOwn(ORDER_BY, s.orderby) && ORDER_BY[s.orderby]) || SEARCH_ORDER),
+    )
     .limit(page.limit)
     .offset(page.offset)
     .all();
@@ -195,6 +286,7 @@ const SORTS = {
 
 function courseCondition(f: CourseFilter): SQL | undefined {
   const where: SQL[] = keywordsCondition(f.search, KEYWORD_COLUMNS);
+  where.push(eq(hubCourses.deleted, false));
   if (f.siteId) where.push(eq(hubCourses.siteId, f.siteId));
   if (f.visible !== undefined) where.push(eq(hubCourses.visible, f.visible));
   if (f.language) where.push(eq(hubCourses.language, f.language));

@@ -24,23 +24,55 @@ import {
   countCoursesPublishedSince,
   countSearchedCourses,
   courseById,
-  courseIdsOfSite,
   coursesByIds,
   courseViewById,
+  deleteCourseOutcomes,
   deleteCourses,
   enrollableCourseOfSite,
   type HubCourseRow,
   insertCourse,
   listCourseViews,
+  markCoursesDeleted,
+  oldestPublicationSince,
+  replaceCourseContents,
+  replaceCourseOutcomes,
   searchCourseRows,
   updateCourseRow,
 } from './hub-courses.repo';
 import type { HubSiteRow } from './hub-sites.repo';
 import { effectiveMaxPerDay } from './hub-sites.service';
+import { deleteCourseFiles, MAX_SCREENSHOTS } from './local-hub-files';
 
 const DAY = 86_400;
 
 // ---- publishing (hub_register_courses, hub_unregister_courses) --------------------------------
+
+/** Moodle's format_time() (lib/moodlelib.php) with the English strings: "23 hours 59 mins", "1 day". */
+function formatTime(total: number): string {
+  const YEAR = 365 * DAY;
+  let secs = Math.abs(Math.trunc(total));
+  const years = Math.floor(secs / YEAR);
+  const remainder = secs - years * YEAR;
+  const days = Math.floor(remainder / DAY);
+  // Moodle takes the remainder of the days from the whole (as format_time does).
+  let rest = secs - days * DAY;
+  const hours = Math.floor(rest / 3600);
+  rest -= hours * 3600;
+  const mins = Math.floor(rest / 60);
+  secs = rest - mins * 60;
+  const part = (n: number, one: string, many: string) => (n ? `${n} ${n === 1 ? one : many}` : '');
+  const y = part(years, 'year', 'years');
+  const d = part(days, 'day', 'days');
+  const h = part(hours, 'hour', 'hours');
+  const m = part(mins, 'min', 'mins');
+  const s = part(secs, 'sec', 'secs');
+  if (years) return `${y} ${d}`.trim();
+  if (days) return `${d} ${h}`.trim();
+  if (hours) return `${h} ${m}`.trim();
+  if (mins) return `${m} ${s}`.trim();
+  if (secs) return s;
+  return 'now';
+}
 
 /** A course as a site publishes it: Moodle's hub course fields. */
 export interface CourseInput {
@@ -63,6 +95,12 @@ export interface CourseInput {
   demourl?: string;
   courseurl?: string;
   enrollable: boolean;
+  /** The number of screenshots the site has for the course (it uploads them after this call). */
+  screenshots?: number;
+  /** 1: delete the course's screenshot files (the number is not reset). */
+  deletescreenshots?: number;
+  contents?: { moduletype: string; modulename: string; contentcount: number }[];
+  outcomes?: { fullname: string }[];
 }
 
 function oneOf<T extends string>(list: readonly T[], v: string, path: string): T {
@@ -101,7 +139,24 @@ function cleanCourse(c: CourseInput, i: number) {
     courseUrl,
     demoUrl: (c.demourl ?? '').trim(),
     enrollable: c.enrollable,
+    ...(c.screenshots !== undefined ? { screenshots: Math.max(0, Math.min(MAX_SCREENSHOTS, c.screenshots)) } : {}),
   };
+}
+
+function cleanContents(c: CourseInput, i: number) {
+  const contents = (c.contents ?? []).map((x, j) => {
+    const at = `courses => ${i} => contents => ${j}`;
+    if (x.contentcount < 0) throw invalidParameter(`${at} => contentcount: 0 or more`);
+    return {
+      moduleType: x.moduletype.slice(0, 20),
+      moduleName: x.modulename.trim().slice(0, 100),
+      contentCount: x.contentcount,
+    };
+  });
+  if (contents.length > 500) throw invalidParameter(`courses => ${i} => contents: at most 500`);
+  const outcomes = (c.outcomes ?? []).map((o) => o.fullname.trim().slice(0, 255)).filter((o) => o !== '');
+  if (outcomes.length > 500) throw invalidParameter(`courses => ${i} => outcomes: at most 500`);
+  return { contents, outcomes };
 }
 
 /**
@@ -118,6 +173,7 @@ export async function publishCourses(
   actor: WriteActor,
 ): Promise<number[]> {
   const cleaned = list.map(cleanCourse);
+  const parts = list.map(cleanContents);
   const now = deps.now();
   const visible = site.trusted || site.prioritised;
   return withWrite(deps, async (tx, w) => {
@@ -125,22 +181,32 @@ export async function publishCourses(
     const recent = await countCoursesPublishedSince(tx, site.id, now - DAY);
     let added = 0;
     const ids: number[] = [];
-    for (const c of cleaned) {
+    for (const [i, c] of cleaned.entries()) {
+      const { contents, outcomes } = parts[i] as ReturnType<typeof cleanContents>;
       const existing = c.enrollable ? await enrollableCourseOfSite(tx, site.id, c.siteCourseId) : undefined;
       if (existing) {
         // Changed content from a site that is not trusted goes back to review.
         await updateCourseRow(tx, existing.id, { ...c, visible, timeModified: now });
+        await replaceCourseContents(tx, existing.id, contents);
+        await replaceCourseOutcomes(tx, existing.id, outcomes);
         ids.push(existing.id);
         continue;
       }
       if (recent + added + 1 > max) {
+        // local_hub's register_courses: errornopublication when the maximum is 0, else
+        // errormaxpublication with the time until the oldest publication of the day is a day old.
+        if (max <= 0) throw moodleError('errornopublication', 'The hub server is blocking all new publication.');
+        const oldest = (await oldestPublicationSince(tx, site.id, now - DAY)) ?? now;
         throw moodleError(
-          'maxcoursesperday',
-          `You cannot publish more than ${max} course(s) a day on this hub. Try again tomorrow.`,
+          'errormaxpublication',
+          `Sorry your site has published  more than ${max} courses today. You will be able to publish in: ${formatTime(DAY - (now - oldest))}.`,
           `${recent} course(s) published in the last 24 hours`,
         );
       }
-      ids.push(await insertCourse(tx, { ...c, siteId: site.id, visible, timePublished: now, timeModified: now }));
+      const id = await insertCourse(tx, { ...c, siteId: site.id, visible, timePublished: now, timeModified: now });
+      await replaceCourseContents(tx, id, contents);
+      await replaceCourseOutcomes(tx, id, outcomes);
+      ids.push(id);
       added++;
     }
     w.audit(actor, {
@@ -157,27 +223,35 @@ export async function publishCourses(
   });
 }
 
-/** hub_unregister_courses: only the calling site's own courses; all of them, or none. */
+/**
+ * hub_unregister_courses, as local_hub's unregister_course: the calling site's courses are marked
+ * deleted (kept, with their files, in no search or list) and lose their outcomes; an id the hub
+ * does not know (or an unpublished course) is ignored; another site's course refuses the call,
+ * all or none.
+ */
 export async function unpublishCourses(deps: Deps, site: HubSiteRow, ids: number[], actor: WriteActor): Promise<void> {
   const unique = [...new Set(ids)];
   if (!unique.length) return;
   await withWrite(deps, async (tx, w) => {
-    const own = new Set(await courseIdsOfSite(tx, site.id, unique));
-    const foreign = unique.filter((id) => !own.has(id));
+    const found = (await coursesByIds(tx, unique)).filter((c) => !c.deleted);
+    const foreign = found.filter((c) => c.siteId !== site.id).map((c) => c.id);
     if (foreign.length) {
       throw moodleError(
-        'coursenotfound',
-        'These courses are not published on this hub by your site',
+        'triedtounregisteracourseforwrongsite',
+        'You tried to unregister a course that another site published',
         `course id(s) ${foreign.join(', ')}`,
       );
     }
-    await deleteCourses(tx, unique);
+    const own = found.map((c) => c.id);
+    if (!own.length) return;
+    await markCoursesDeleted(tx, own, deps.now());
+    await deleteCourseOutcomes(tx, own);
     w.audit(actor, {
       action: 'hub.course.unpublish',
       targetType: 'hubsite',
       targetId: site.id,
-      summary: `The site ${site.name} removed ${unique.length} course(s) from the hub (web service)`,
-      details: { ids: unique },
+      summary: `The site ${site.name} removed ${own.length} course(s) from the hub (web service)`,
+      details: { ids: own },
     });
     w.invalidate({ kind: 'hub' });
   });
@@ -343,7 +417,7 @@ export async function courseAction(
   actor: WriteActor,
 ): Promise<{ changed: number; action: HubCourseBulk['action']; ids: number[] }> {
   const unique = [...new Set(ids)];
-  return withWrite(deps, async (tx, w) => {
+  const result = await withWrite(deps, async (tx, w) => {
     const found = await coursesByIds(tx, unique);
     const missing = unique.filter((id) => !found.some((c) => c.id === id));
     if (missing.length) throw new DomainError('notfound', `Course(s) not found: ${missing.join(', ')}`);
@@ -367,4 +441,7 @@ export async function courseAction(
     if (changed) w.invalidate({ kind: 'hub' });
     return { changed, action, ids: unique };
   });
+  // A deleted course's backup and screenshots go with it.
+  if (action === 'delete') await deleteCourseFiles(deps, unique);
+  return result;
 }

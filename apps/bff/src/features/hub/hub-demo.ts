@@ -198,7 +198,9 @@ const DEMO: {
 export async function seedHubDemo(tx: DbOrTx, now: number): Promise<boolean> {
   if ((await countSites(tx)) > 0) return false;
   for (const d of DEMO) {
-    const site = await insertSite(tx, { ...d.site, timeRegistered: now - 60 * DAY, timeModified: now - 60 * DAY });
+    // Demo sites are confirmed registrations (they have been calling the hub for two months).
+    const since = now - 60 * DAY;
+    const site = await insertSite(tx, { ...d.site, timeRegistered: since, timeModified: since, timeConfirmed: since });
     await insertCourses(
       tx,
       d.courses.map(({ daysAgo, ...c }) => ({

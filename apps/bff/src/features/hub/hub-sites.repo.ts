@@ -1,7 +1,7 @@
 import type { HUB_SITE_SORTS } from '@gatehouse/shared';
-import { and, asc, count, desc, eq, inArray, ne, or, type SQL, sql } from 'drizzle-orm';
+import { and, asc, count, desc, eq, inArray, isNotNull, isNull, ne, or, type SQL, sql } from 'drizzle-orm';
 import type { DbOrTx } from '../../db/client';
-import { type HubSiteRow, hubOutbox, hubSites, users } from '../../db/schema';
+import { type HubSiteRow, hubOutbox, hubSites, hubStolenSecrets, users } from '../../db/schema';
 import { contains } from '../../db/sql';
 
 // The sites registered with the hub (hub_sites) and the messages the hub sends their contacts
@@ -26,13 +26,67 @@ export async function sitesByIds(db: DbOrTx, ids: number[]): Promise<HubSiteRow[
   return db.select().from(hubSites).where(inArray(hubSites.id, ids)).all();
 }
 
+/** The site with this URL, unregistered (deleted) ones included: a URL is one row. */
 export async function siteByUrl(db: DbOrTx, url: string): Promise<HubSiteRow | undefined> {
   return db.select().from(hubSites).where(eq(hubSites.url, url)).get();
+}
+
+/** local_hub's get_site_by_url(): the registered (not deleted) site with this URL. */
+export async function liveSiteByUrl(db: DbOrTx, url: string): Promise<HubSiteRow | undefined> {
+  return db
+    .select()
+    .from(hubSites)
+    .where(and(eq(hubSites.url, url), eq(hubSites.deleted, false)))
+    .get();
+}
+
+/** local_hub's get_site_by_secret(): the registered (not deleted) site whose secret has this SHA-256 hash. */
+export async function liveSiteBySecretHash(db: DbOrTx, secretHash: string): Promise<HubSiteRow | undefined> {
+  return db
+    .select()
+    .from(hubSites)
+    .where(and(eq(hubSites.secretHash, secretHash), eq(hubSites.deleted, false)))
+    .get();
+}
+
+/** Unregistered sites give up their secret's hash when another registration brings it (secrets are unique). */
+export async function releaseSecretOfDeletedSites(tx: DbOrTx, secretHash: string, exceptId: number): Promise<void> {
+  tx.update(hubSites)
+    .set({ secretHash: null })
+    .where(and(eq(hubSites.secretHash, secretHash), eq(hubSites.deleted, true), ne(hubSites.id, exceptId)))
+    .run();
+}
+
+/** Marks the site confirmed (its first call with its token), once; whether it changed anything. */
+export async function markSiteConfirmed(tx: DbOrTx, id: number, now: number): Promise<boolean> {
+  const r = tx
+    .update(hubSites)
+    .set({ timeConfirmed: now })
+    .where(and(eq(hubSites.id, id), isNull(hubSites.timeConfirmed)))
+    .run();
+  return r.changes > 0;
 }
 
 /** The site a hub user belongs to (each registered site has its own user). */
 export async function siteOfUser(db: DbOrTx, userId: number): Promise<HubSiteRow | undefined> {
   return db.select().from(hubSites).where(eq(hubSites.userId, userId)).get();
+}
+
+// ---- stolen secrets (local_hub's hub_stolen_site_secrets) ---------------------------------
+
+export async function isSecretStolen(db: DbOrTx, secretHash: string): Promise<boolean> {
+  return !!db
+    .select({ id: hubStolenSecrets.id })
+    .from(hubStolenSecrets)
+    .where(eq(hubStolenSecrets.secretHash, secretHash))
+    .get();
+}
+
+export async function insertStolenSecret(tx: DbOrTx, secretHash: string, siteUrl: string, now: number): Promise<void> {
+  tx.insert(hubStolenSecrets)
+    .values({ secretHash, siteUrl, timeBlocked: now })
+    .onConflictDoNothing({ target: hubStolenSecrets.secretHash })
+    .run();
 }
 
 /** Whether a site other than `exceptId` has this URL. */
@@ -62,6 +116,8 @@ export async function deleteSiteRow(tx: DbOrTx, id: number): Promise<void> {
 export interface SiteFilter {
   /** Keywords, each in the name, URL, description or contact. */
   search?: string;
+  /** registered: pending and confirmed (not deleted); all: every site. Default: registered. */
+  status?: 'registered' | 'pending' | 'confirmed' | 'unregistered' | 'all';
   trusted?: boolean;
   language?: string;
   country?: string;
@@ -85,8 +141,8 @@ export interface SiteView {
   publishedVisible: number;
 }
 
-const published = sql<number>`(SELECT count(*) FROM hub_courses c WHERE c.site_id = ${hubSites.id})`;
-const publishedVisible = sql<number>`(SELECT count(*) FROM hub_courses c WHERE c.site_id = ${hubSites.id} AND c.visible = 1)`;
+const published = sql<number>`(SELECT count(*) FROM hub_courses c WHERE c.site_id = ${hubSites.id} AND c.deleted = 0)`;
+const publishedVisible = sql<number>`(SELECT count(*) FROM hub_courses c WHERE c.site_id = ${hubSites.id} AND c.deleted = 0 AND c.visible = 1)`;
 
 const SORTS = {
   name: [hubSites.name],
@@ -98,6 +154,7 @@ const SORTS = {
   visible: [hubSites.visible, hubSites.name],
   courses: [published],
   timeregistered: [hubSites.timeRegistered],
+  timeconfirmed: [hubSites.timeConfirmed, hubSites.name],
 } as const satisfies Record<SiteOrder['sort'], unknown>;
 
 function siteCondition(f: SiteFilter): SQL | undefined {
@@ -108,6 +165,22 @@ function siteCondition(f: SiteFilter): SQL | undefined {
     hubSites.contactName,
     hubSites.contactEmail,
   ]);
+  switch (f.status ?? 'registered') {
+    case 'registered':
+      where.push(eq(hubSites.deleted, false));
+      break;
+    case 'pending':
+      where.push(eq(hubSites.deleted, false), isNull(hubSites.timeConfirmed));
+      break;
+    case 'confirmed':
+      where.push(eq(hubSites.deleted, false), isNotNull(hubSites.timeConfirmed));
+      break;
+    case 'unregistered':
+      where.push(eq(hubSites.deleted, true));
+      break;
+    case 'all':
+      break;
+  }
   if (f.trusted !== undefined) where.push(eq(hubSites.trusted, f.trusted));
   if (f.language) where.push(eq(hubSites.language, f.language));
   if (f.country) where.push(eq(hubSites.country, f.country));
@@ -144,9 +217,15 @@ export async function countSites(db: DbOrTx, f: SiteFilter = {}): Promise<number
   return db.select({ n: count() }).from(hubSites).where(siteCondition(f)).get()?.n ?? 0;
 }
 
-/** How many sites the hub lists (visible ones), as hub_get_info reports it. */
+/** How many sites the hub lists (visible, registered ones), as hub_get_info reports it. */
 export async function countVisibleSites(db: DbOrTx): Promise<number> {
-  return db.select({ n: count() }).from(hubSites).where(eq(hubSites.visible, true)).get()?.n ?? 0;
+  return (
+    db
+      .select({ n: count() })
+      .from(hubSites)
+      .where(and(eq(hubSites.visible, true), eq(hubSites.deleted, false)))
+      .get()?.n ?? 0
+  );
 }
 
 // ---- the outbox -----------------------------------------------------------------------------

@@ -27,6 +27,7 @@ import {
   deleteSiteRow,
   type HubSiteRow,
   insertOutboxMessage,
+  insertStolenSecret,
   listOutboxMessages,
   listSiteViews,
   otherSiteHasUrl,
@@ -83,13 +84,30 @@ export async function effectiveMaxPerDay(db: DbOrTx, site: Pick<HubSiteRow, 'max
  * (soft, as the console deletes users: the row stays, marked deleted, without roles or
  * sessions) and its tokens go. Returns how many tokens went.
  */
-export async function removeSiteAccessIn(tx: DbOrTx, w: WriteScope, site: HubSiteRow, now: number): Promise<number> {
+async function removeSiteAccessIn(tx: DbOrTx, w: WriteScope, site: HubSiteRow, now: number): Promise<number> {
   if (site.userId === null) return 0;
   await markUserDeleted(tx, site.userId, now);
   await endUserSessionsIn(tx, site.userId);
   await deleteRoleAssignmentsOf(tx, site.userId);
   w.invalidate({ kind: 'user', id: site.userId }, { kind: 'roles' });
   return deleteTokensOf(tx, w, { userId: site.userId });
+}
+
+/**
+ * local_hub's unregister_site(), in the caller's write: the site stays, marked deleted, not
+ * visible, not trusted, not prioritised, with its courses; its user and token go (see
+ * removeSiteAccessIn). Returns how many tokens went.
+ */
+export async function unregisterSiteIn(tx: DbOrTx, w: WriteScope, site: HubSiteRow, now: number): Promise<number> {
+  const tokens = await removeSiteAccessIn(tx, w, site, now);
+  await updateSite(tx, site.id, {
+    deleted: true,
+    visible: false,
+    trusted: false,
+    prioritised: false,
+    timeModified: now,
+  });
+  return tokens;
 }
 
 // ---- the console: Manage sites ---------------------------------------------------------------
@@ -115,12 +133,33 @@ function toDto(row: SiteView, defaultMax: number): HubSiteDto {
     statistics: {
       courses: s.statCourses,
       users: s.statUsers,
+      enrolments: s.statEnrolments,
+      posts: s.statPosts,
+      questions: s.statQuestions,
+      resources: s.statResources,
+      participantNumberAverage: s.statParticipantAverage,
+      moduleNumberAverage: s.statModuleAverage,
+      badges: s.statBadges,
+      issuedBadges: s.statIssuedBadges,
       published: row.published,
       publishedVisible: row.publishedVisible,
     },
     moodleRelease: s.moodleRelease,
+    moodleVersion: s.moodleVersion,
     timeRegistered: s.timeRegistered,
     timeModified: s.timeModified,
+    status: s.deleted ? 'unregistered' : s.timeConfirmed === null ? 'pending' : 'confirmed',
+    timeConfirmed: s.timeConfirmed,
+    hasSecret: s.secretHash !== null,
+    contactPhone: s.contactPhone,
+    contactable: s.contactable,
+    emailAlert: s.emailAlert,
+    imageUrl: s.imageUrl,
+    privacy: s.privacy,
+    street: s.street,
+    regionCode: s.regionCode,
+    geolocation: s.geolocation,
+    ip: s.ip,
   };
 }
 
@@ -132,6 +171,7 @@ export async function listSites(deps: Deps, input: HubSiteListQuery) {
     trusted: q.trusted ? q.trusted === 'yes' : undefined,
     language: q.language,
     country: q.country,
+    status: q.status,
   };
   const [rows, total, hub] = await Promise.all([
     listSiteViews(db, filter, q, { limit: q.perPage, offset: (q.page - 1) * q.perPage }),
@@ -231,6 +271,14 @@ export async function updateSiteSettings(
   return getSiteDto(deps, id);
 }
 
+/**
+ * The page of the site's administration that resets its registration with this hub, as local_hub's
+ * delete_site() writes it: plain concatenation, the hub URL not encoded (Moodle's
+ * admin/registration/index.php reads huburl and unregistration; force is local_hub's).
+ */
+const unregisterPageLink = (siteUrl: string, hubUrl: string) =>
+  `${siteUrl}/admin/registration/index.php?huburl=${hubUrl}&force=1&unregistration=1`;
+
 /** The message the hub sends a site's contact when the administrator removes the site. */
 async function siteRemovedMessage(
   deps: Deps,
@@ -255,7 +303,9 @@ async function siteRemovedMessage(
     '',
     `Your site "${site.name}" (${site.url}) has been removed from the hub "${hub.name}" (${url}) by the hub administrator.`,
     coursesLine,
-    "The site's registration and its access key to the hub were cancelled: it can no longer publish courses there. To publish again, register the site with the hub again.",
+    "The site's registration and its access key to the hub were cancelled: it can no longer publish courses there.",
+    // local_hub's emailmessagesitedeleted, with the link its delete_site() builds.
+    `If you want to register again on this hub, you must first reset your registration on your server. Go to ${unregisterPageLink(site.url, url)}.`,
     '',
     signature,
   ].join('\n');
@@ -304,6 +354,31 @@ async function deleteSiteIn(
     coursesKept: withCourses ? 0 : courseCount,
     message: message as HubOutboxMessageDto,
   };
+}
+
+/**
+ * Manage sites > Mark the secret stolen (local_hub's marksecretstolen()): a registration with
+ * the site's secret is refused from now on (siteregistration.php shows the stolen-secret page).
+ */
+export async function markSecretStolen(deps: Deps, id: number, actor: WriteActor): Promise<HubSiteDto> {
+  await withWrite(deps, async (tx, w) => {
+    const s = await loadSite(tx, id);
+    if (s.secretHash === null) {
+      throw new DomainError(
+        'invalid',
+        'This site did not register with a secret (siteregistration.php): there is none to mark stolen',
+      );
+    }
+    await insertStolenSecret(tx, s.secretHash, s.url, deps.now());
+    w.audit(actor, {
+      action: 'hub.site.secretstolen',
+      targetType: 'hubsite',
+      targetId: id,
+      summary: `Marked the secret of the hub site ${s.name} (${s.url}) stolen: registrations with it are refused`,
+    });
+    w.invalidate({ kind: 'hub' });
+  });
+  return getSiteDto(deps, id);
 }
 
 /** Manage sites > Delete: one site (see deleteSiteIn). */

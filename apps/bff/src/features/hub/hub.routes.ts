@@ -32,6 +32,7 @@ import {
   getSiteDto,
   listOutbox,
   listSites,
+  markSecretStolen,
   siteAction,
   updateSiteSettings,
 } from './hub-sites.service';
@@ -63,6 +64,9 @@ export function hubRoutes(deps: Deps) {
       )
       .patch('/sites/:id', manage, validate('param', idParam), validate('json', hubSiteUpdateSchema), async (c) =>
         c.json(await updateSiteSettings(deps, c.req.valid('param').id, c.req.valid('json'), c.get('actor')), 200),
+      )
+      .post('/sites/:id/secret-stolen', manage, validate('param', idParam), async (c) =>
+        c.json(await markSecretStolen(deps, c.req.valid('param').id, c.get('actor')), 200),
       )
       .post('/sites/:id/:action', manage, validate('param', siteActionParam), async (c) => {
         const p = c.req.valid('param');

@@ -8,6 +8,7 @@ import { externalTokens, hubCourses, hubSites, users } from '../../db/schema';
 import { courseInfo, siteInfo } from '../../features/hub/hub-rpc.test-helpers';
 import { type Client, makeClock, makeTestApp, signIn, type TestApp } from '../../test/helpers';
 import { moodleFaultOf } from '../../test/xmlrpc-faults';
+import { moodleFaultCode } from '../protocols/xmlrpc';
 
 // A site registering with the hub the way a Moodle site does: over XML-RPC, with the `xmlrpc`
 // client from npm, against a real server. The seed's set-up comes first: web services on, the
@@ -57,7 +58,7 @@ async function errorcodeOf(fn: string, params: unknown[], token: string): Promis
 const ACCESSEXCEPTION = 23000021;
 const INVALIDPARAMETER = 29039061;
 const INVALIDTOKEN = 89159464;
-const MAXCOURSESPERDAY = 14493133;
+const ERRORMAXPUBLICATION = moodleFaultCode('errormaxpublication');
 /** faultString: the message, then (debug information and) the error code. */
 const faultMessage = (message: string) => expect.stringContaining(`${message} | `);
 
@@ -237,14 +238,18 @@ describe('registration over XML-RPC', () => {
     expect(t.store.db.select().from(hubCourses).all()).toHaveLength(before);
   });
 
-  it('the daily maximum refuses the call that goes over it (maxcoursesperday), all or none', async () => {
+  it("the daily maximum refuses the call that goes over it (local_hub's errormaxpublication), all or none", async () => {
     const set = await admin.patch(`/api/hub/sites/${siteA.siteid}`, { maxCoursesPerDay: 4 });
     expect(set.body.effectiveMaxCoursesPerDay).toBe(4);
     const args = [{ courses: [course(7, 'Geology'), course(8, 'History')] }];
     await expect(call('hub_register_courses', args, siteA.token)).rejects.toMatchObject({
-      faultString: faultMessage('You cannot publish more than 4 course(s) a day on this hub. Try again tomorrow.'),
+      // lang/en/local_hub.php errormaxpublication (two spaces as local_hub has them); the time by
+      // format_time(): the day's oldest publication was a minute before.
+      faultString: faultMessage(
+        'Sorry your site has published  more than 4 courses today. You will be able to publish in: 23 hours 59 mins.',
+      ),
     });
-    expect(await errorcodeOf('hub_register_courses', args, siteA.token)).toBe('maxcoursesperday');
+    expect(await errorcodeOf('hub_register_courses', args, siteA.token)).toBe('errormaxpublication');
     expect(t.store.db.select().from(hubCourses).where(eq(hubCourses.siteId, siteA.siteid)).all()).toHaveLength(3);
     // One more fits; publishing an enrollable course again updates it and does not count.
     expect(
@@ -269,7 +274,7 @@ describe('registration over XML-RPC', () => {
     await expect(
       call('hub_register_courses', [{ courses: [course(9, 'Italian')] }], siteA.token),
     ).rejects.toMatchObject({
-      faultCode: MAXCOURSESPERDAY,
+      faultCode: ERRORMAXPUBLICATION,
     });
     // A day later the site may publish again.
     clock.advance(DAY + 60);
@@ -296,30 +301,35 @@ describe('registration over XML-RPC', () => {
     const [bCourse] = await call<number[]>('hub_register_courses', [{ courses: [course(1, 'Zoology')] }], siteB.token);
     clock.advance(3600);
 
-    type Found = { id: number; fullname: string; sitecourseid?: number; visible?: boolean; publisheremail?: string };
-    const found = await call<Found[]>('hub_get_courses', ['', true, true, {}], publicToken);
-    // Geology was published once the site was trusted: visible at once.
-    expect(found.map((c) => c.fullname)).toEqual(['Zoology', 'Italian', 'Geology', 'Chemistry II']);
-    expect(found[0]).not.toHaveProperty('sitecourseid');
-    expect(found[0]).not.toHaveProperty('publisheremail');
+    type Found = { id: number; fullname: string; sitecourseid?: number; privacy?: number; publisheremail?: string };
+    type Result = { courses: Found[]; coursetotal: number };
+    // local_hub's answer: {courses, coursetotal}. The downloadable courses (Zoology, Italian,
+    // Geology) have no backup yet: left out of the courses, still in the total (externallib.php).
+    const found = await call<Result>('hub_get_courses', ['', true, true, {}], publicToken);
+    expect(found.courses.map((c) => c.fullname)).toEqual(['Chemistry II']);
+    expect(found.coursetotal).toBe(4);
+    expect(found.courses[0]).not.toHaveProperty('sitecourseid');
+    expect(found.courses[0]).not.toHaveProperty('publisheremail');
+    expect(found.courses[0]).not.toHaveProperty('privacy');
+    const downloadable = await call<Result>('hub_get_courses', ['', true, false, {}], publicToken);
+    expect(downloadable).toEqual({ courses: [], coursetotal: 3 });
+    // Neither kind: nothing (local_hub's enrollable = 4).
+    expect(await call<Result>('hub_get_courses', ['', false, false, {}], publicToken)).toEqual({
+      courses: [],
+      coursetotal: 0,
+    });
 
-    const searched = await call<Found[]>('hub_get_courses', [{ search: 'chemistry' }], siteA.token);
-    expect(searched.map((c) => c.fullname)).toEqual(['Chemistry II']);
-    // The site's own course comes with its site course id and publisher email.
-    expect(searched[0]).toMatchObject({ sitecourseid: 3, publisheremail: 'pat@site.example', visible: true });
-    const enrollable = await call<Found[]>('hub_get_courses', [{ downloadable: false, enrollable: true }], publicToken);
-    expect(enrollable.map((c) => c.fullname)).toEqual(['Chemistry II']);
-    const own = await call<Found[]>('hub_get_courses', [{ options: { allsitecourses: 1 } }], siteA.token);
-    expect(own.map((c) => c.fullname).sort()).toEqual(['Algebra', 'Biology', 'Chemistry II', 'Geology', 'Italian']);
-    expect(
-      own
-        .filter((c) => !c.visible)
-        .map((c) => c.fullname)
-        .sort(),
-    ).toEqual(['Algebra', 'Biology']);
+    const searched = await call<Result>('hub_get_courses', [{ search: 'chemistry' }], siteA.token);
+    expect(searched.courses.map((c) => c.fullname)).toEqual(['Chemistry II']);
+    // The site's own course comes with its site course id, publisher email and privacy (1: visible).
+    expect(searched.courses[0]).toMatchObject({ sitecourseid: 3, publisheremail: 'pat@site.example', privacy: 1 });
+    const own = await call<Result>('hub_get_courses', [{ options: { allsitecourses: 1 } }], siteA.token);
+    expect(own.coursetotal).toBe(5);
+    // Its own downloadable courses without a backup are left out of the list too.
+    expect(own.courses.map((c) => c.fullname)).toEqual(['Chemistry II']);
     // The public token is no site: allsitecourses is ignored.
-    const pub = await call<Found[]>('hub_get_courses', [{ options: { allsitecourses: 1 } }], publicToken);
-    expect(pub.map((c) => c.id)).toEqual(found.map((c) => c.id));
+    const pub = await call<Result>('hub_get_courses', [{ options: { allsitecourses: 1 } }], publicToken);
+    expect(pub).toEqual(found);
     expect(bCourse).toBeDefined();
     // Private again: the same search with the public token is refused.
     expect((await admin.patch('/api/hub/settings', { privacy: 'private' })).status).toBe(200);
@@ -331,30 +341,48 @@ describe('registration over XML-RPC', () => {
   it("hub_unregister_courses: only the site's own courses", async () => {
     const bCourse = t.store.db.select().from(hubCourses).where(eq(hubCourses.siteId, siteB.siteid)).get()!;
     const args = [{ courseids: [bCourse.id] }];
+    // local_hub's unregister_course: another site's course refuses the call.
     await expect(call('hub_unregister_courses', args, siteA.token)).rejects.toMatchObject({
-      faultString: faultMessage('These courses are not published on this hub by your site'),
+      faultString: faultMessage('You tried to unregister a course that another site published'),
     });
-    expect(await errorcodeOf('hub_unregister_courses', args, siteA.token)).toBe('coursenotfound');
-    expect(courseRow(bCourse.id)).toBeDefined();
+    expect(await errorcodeOf('hub_unregister_courses', args, siteA.token)).toBe('triedtounregisteracourseforwrongsite');
+    expect(courseRow(bCourse.id)).toMatchObject({ deleted: false });
     const own = t.store.db.select().from(hubCourses).where(eq(hubCourses.siteId, siteA.siteid)).all();
     const algebra = own.find((c) => c.fullname === 'Algebra')!;
+    // An id the hub does not know is ignored; the course is kept, marked deleted.
+    expect(await call('hub_unregister_courses', [{ courseids: [algebra.id, 999_999] }], siteA.token)).toBe(1);
+    expect(courseRow(algebra.id)).toMatchObject({ deleted: true });
+    const left = await call<{ coursetotal: number }>(
+      'hub_get_courses',
+      [{ options: { allsitecourses: 1 } }],
+      siteA.token,
+    );
+    expect(left.coursetotal).toBe(4);
+    // Unpublished already: ignored again.
     expect(await call('hub_unregister_courses', [{ courseids: [algebra.id] }], siteA.token)).toBe(1);
-    expect(courseRow(algebra.id)).toBeUndefined();
   });
 
-  it('hub_unregister_site: courses, user and token go; the token is then refused (invalidtoken)', async () => {
-    const row = t.store.db.select().from(hubSites).where(eq(hubSites.id, siteA.siteid)).get()!;
-    expect(await call('hub_unregister_site', [{}], siteA.token)).toBe(true);
-    expect(t.store.db.select().from(hubSites).where(eq(hubSites.id, siteA.siteid)).get()).toBeUndefined();
-    expect(t.store.db.select().from(hubCourses).where(eq(hubCourses.siteId, siteA.siteid)).all()).toEqual([]);
-    expect(t.store.db.select().from(users).where(eq(users.id, row.userId!)).get()).toMatchObject({ deleted: true });
+  it('hub_unregister_site: the site is kept, marked deleted, with its courses; the token is then refused (invalidtoken)', async () => {
+    const before = t.store.db.select().from(hubCourses).where(eq(hubCourses.siteId, siteA.siteid)).all();
+    expect(await call('hub_unregister_site', [{}], siteA.token)).toBe(1);
+    expect(t.store.db.select().from(hubSites).where(eq(hubSites.id, siteA.siteid)).get()).toMatchObject({
+      deleted: true,
+      visible: false,
+      trusted: false,
+    });
+    expect(t.store.db.select().from(hubCourses).where(eq(hubCourses.siteId, siteA.siteid)).all()).toEqual(before);
     await expect(call('hub_get_info', [{}], siteA.token)).rejects.toMatchObject({
       faultCode: INVALIDTOKEN,
       faultString: faultMessage('Invalid token - token not found'),
     });
     expect(await errorcodeOf('hub_get_info', [{}], siteA.token)).toBe('invalidtoken');
     // Site B is untouched.
-    expect(await call('hub_get_info', [{}], siteB.token)).toMatchObject({ sites: 1, courses: 1 });
+    expect(await call('hub_get_info', [{}], siteB.token)).toMatchObject({
+      sites: 1,
+      courses: 1,
+      enrollablecourses: 0,
+      downloadablecourses: 1,
+    });
   });
 });
 
@@ -381,6 +409,6 @@ describe('what the hub needs from the site', () => {
     await expect(call('hub_get_courses', [{}], publicToken)).rejects.toMatchObject({ faultCode: ACCESSEXCEPTION });
     expect(await errorcodeOf('hub_get_courses', [{}], siteB.token)).toBe('accessexception');
     await admin.patch('/api/hub/settings', { enabled: true });
-    expect(await call('hub_get_info', [{}], siteB.token)).toMatchObject({ enabled: true });
+    expect(await call('hub_get_info', [{}], siteB.token)).toMatchObject({ name: 'Test hub' });
   });
 });

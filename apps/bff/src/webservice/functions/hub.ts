@@ -1,10 +1,14 @@
+import { randomBytes } from 'node:crypto';
 import { cleanScalar, isEmail, multiple, single, value } from '@gatehouse/shared';
 import { hubUrl, readHubConfig } from '../../features/hub/hub-config';
 import { HUB_COMPONENT, HUB_SERVICE } from '../../features/hub/hub-constants';
+import { contentsOfCourses, outcomesOfCourses } from '../../features/hub/hub-courses.repo';
 import { publishCourses, searchCourses, unpublishCourses } from '../../features/hub/hub-courses.service';
-import { registerSite, unregisterSite, updateSiteInfo } from '../../features/hub/hub-registration';
+import { confirmSiteByUser, registerSite, unregisterSite, updateSiteInfo } from '../../features/hub/hub-registration';
 import { countVisibleSites } from '../../features/hub/hub-sites.repo';
-import { siteOfUser } from '../../features/hub/hub-sites.service';
+import { normaliseSiteUrl, siteOfUser } from '../../features/hub/hub-sites.service';
+import { backupSizes, deleteScreenshots, hubLogoExists } from '../../features/hub/local-hub-files';
+import { isRemoteSiteValid } from '../../features/hub/site-registration-reachability';
 import { MoodleException, moodleError } from '../exceptions';
 import { always, type CallContext, defineFunction } from '../types';
 import { actorOf } from './common';
@@ -15,11 +19,23 @@ import { actorOf } from './common';
 
 const { directory: DIRECTORY, registered: REGISTERED, public: PUBLIC } = HUB_SERVICE;
 
-/** The registered site that is calling (by the user its token belongs to). */
-async function callerSite(ctx: CallContext) {
+/**
+ * The registered site that is calling (by the user its token belongs to), or undefined for the
+ * directory's and the public token. Its first call with its token confirms its registration.
+ */
+async function siteOfCaller(ctx: CallContext) {
   const site = await siteOfUser(ctx.deps.store.db, ctx.user.id);
+  if (site && site.timeConfirmed === null && !site.deleted) {
+    await confirmSiteByUser(ctx.deps, ctx.user.id, actorOf(ctx));
+  }
+  return site && !site.deleted ? site : undefined;
+}
+
+/** The registered site that is calling; local_hub's noexistingcommunication for any other caller. */
+async function callerSite(ctx: CallContext) {
+  const site = await siteOfCaller(ctx);
   if (!site) {
-    throw moodleError('sitenotregistered', 'This token does not belong to a site registered with this hub');
+    throw moodleError('noexistingcommunication', 'This token does not belong to a site registered with this hub');
   }
   return site;
 }
@@ -57,6 +73,9 @@ function textOut(v: string): string {
 /** A stored address as PARAM_EMAIL returns it: one valid address, or '' (as Moodle cleans one). */
 const emailOut = (v: string) => (v === '' || isEmail(v) ? v : '');
 
+// local_hub's siteinfo (externallib.php, update_site_info_parameters), as a Moodle site's
+// registration_manager::get_site_info builds it. The fields a site of every version sends have
+// defaults here too, so that hub_register_site (Gatehouse's) takes the short form it always took.
 const siteInfoKeys = {
   name: value('text', 'site name'),
   url: value('url', 'site url'),
@@ -67,8 +86,8 @@ const siteInfoKeys = {
   imageurl: value('url', 'site logo url', { optional: true }),
   privacy: value('alpha', 'site privacy', { optional: true }),
   language: value('alphanumext', 'site main language', { default: 'en' }),
-  users: value('float', '-1 if private info, otherwise number of users', { default: -1 }),
-  courses: value('float', '-1 if private info, otherwise number of courses', { default: -1 }),
+  users: value('float', '-1 if private info, otherwise, number of users', { default: -1 }),
+  courses: value('float', '-1 if private info, otherwise, number of courses', { default: -1 }),
   street: value('text', 'physical address', { optional: true }),
   regioncode: value('alphanumext', 'ISO 3166-2 region code', { optional: true }),
   countrycode: value('alphanumext', 'ISO 3166 country code', { default: '' }),
@@ -84,18 +103,28 @@ const siteInfoKeys = {
   participantnumberaverage: value('float', '-1 if private info, otherwise average number of participants', {
     optional: true,
   }),
-  modulenumberaverage: value('float', '-1 if private info, otherwise average number of course modules', {
+  modulenumberaverage: value('float', '-1 if private info, otherwise verage number of course modules', {
     optional: true,
   }),
-  moodleversion: value('int', 'moodle version', { optional: true }),
+  moodleversion: value('float', 'moodle version', { optional: true }),
   moodlerelease: value('text', 'moodle release', { optional: true }),
+  badges: value('int', '-1 if private info, otherwise number of badges.', { optional: true }),
+  issuedbadges: value('int', '-1 if private info, otherwise number of issued badges.', { optional: true }),
+  // Moodle 3.1–3.3 send these too (registration lib get_site_info; the typo is Moodle's); not kept.
+  mobileservicesenabled: value('int', '1 if the mobile services are enabled', { optional: true }),
+  mobilenotificacionsenabled: value('bool', '1 if the mobile notifications are configured', { optional: true }),
+  registereduserdevices: value('int', 'number of registered user devices', { optional: true }),
+  registeredactiveuserdevices: value('int', 'number of active user devices', { optional: true }),
 };
+
+/** Whether the caller may read the hub's contact details: local_hub's local/hub:viewinfo, the hub directory's. */
+const viewsInfo = (ctx: CallContext) => ctx.service.shortname === DIRECTORY;
 
 const hubGetInfo = defineFunction({
   name: 'hub_get_info',
   component: HUB_COMPONENT,
   description:
-    'Returns the hub information: name, description, contact, privacy, language, address, whether it is enabled, and how many sites and visible courses it lists.',
+    "Returns the hub information as local_hub's hub_get_info: name, description, whether it has a logo, language, address, and how many sites and visible courses it lists; the contact details and the privacy only to the hub directory. imgurl (a Gatehouse addition, which Moodle 3.x's course publication page shows) is the hub logo's address.",
   type: 'read',
   capabilities: [always('local/hub:viewinfo', 'View hub information')],
   example: {},
@@ -105,34 +134,49 @@ const hubGetInfo = defineFunction({
     {
       name: value('text', 'hub name'),
       description: value('text', 'hub description'),
-      contactname: value('text', 'hub server administrator name'),
-      contactemail: value('email', 'hub server administrator email'),
-      privacy: value('alpha', 'hub privacy: private, public or publicsearch'),
+      contactname: value('text', 'hub server administrator name', { optional: true }),
+      contactemail: value('email', 'hub server administrator email', { optional: true }),
+      hublogo: value('int', 'does a hub logo exist'),
+      privacy: value('alpha', 'hub privacy', { optional: true }),
       language: value('alphanumext', 'hub main language'),
       url: value('url', 'hub url'),
-      enabled: value('bool', '1 when the hub is enabled'),
-      sites: value('int', 'number of visible registered sites on this hub'),
-      courses: value('int', 'number of visible courses from visible sites on this hub'),
+      imgurl: value('url', 'hub logo url (Gatehouse)', { optional: true }),
+      sites: value('float', 'number of registered sites on this hub', { optional: true }),
+      courses: value('float', 'number total of courses from all registered sites on this hub', { optional: true }),
+      enrollablecourses: value('int', 'number total of visible enrollable courses on this hub', { optional: true }),
+      downloadablecourses: value('int', 'number total of visible downloadable courses on this hub', {
+        optional: true,
+      }),
     },
     'hub information',
   ),
   async execute(ctx) {
     await refusePublicOnPrivateHub(ctx);
+    await siteOfCaller(ctx);
     const { db } = ctx.deps.store;
     const hub = await readHubConfig(db);
-    const sites = await countVisibleSites(db);
-    const courses = (await searchCourses(db, {}, { from: 0, num: 0 })).total;
+    const all = { from: 0, num: 0 };
+    const [sites, enrollable, downloadable, logo] = await Promise.all([
+      countVisibleSites(db),
+      searchCourses(db, { enrollable: true }, all),
+      searchCourses(db, { enrollable: false }, all),
+      hubLogoExists(ctx.deps),
+    ]);
+    const url = hubUrl(ctx.deps.env);
     return {
       name: textOut(hub.name),
       description: textOut(hub.description),
-      contactname: textOut(hub.contactName),
-      contactemail: emailOut(hub.contactEmail),
-      privacy: hub.privacy,
+      ...(viewsInfo(ctx)
+        ? { contactname: textOut(hub.contactName), contactemail: emailOut(hub.contactEmail), privacy: hub.privacy }
+        : {}),
+      hublogo: logo ? 1 : 0,
       language: hub.language,
-      url: hubUrl(ctx.deps.env),
-      enabled: hub.enabled,
+      url,
+      imgurl: `${url}/local/hub/webservice/download.php?filetype=hubscreenshot`,
       sites,
-      courses,
+      courses: enrollable.total + downloadable.total,
+      enrollablecourses: enrollable.total,
+      downloadablecourses: downloadable.total,
     };
   },
 });
@@ -141,7 +185,7 @@ const hubRegisterSite = defineFunction({
   name: 'hub_register_site',
   component: HUB_COMPONENT,
   description:
-    "Registers the calling site with the hub (called with the hub's public token). A private hub requires its password (error wronghubpassword); a URL can register once (error sitealreadyregistered). Returns the new site's id and its own token for the Registered sites service: keep it, it is shown only once.",
+    "A Gatehouse extension, not a local_hub function: Moodle sites register through the browser at /local/hub/siteregistration.php (admin/registration/register.php). This registers the calling site with the hub over web services instead (called with the hub's public token from /local/hub/publictoken.php). A private hub requires its password (error wronghubpassword); a URL can register once (error sitealreadyregistered). Returns the new site's id and its own token for the Registered sites service: keep it, it is shown only once.",
   type: 'write',
   capabilities: [always('local/hub:updateinfo', 'Register a site with the hub')],
   example: {
@@ -178,7 +222,8 @@ const hubRegisterSite = defineFunction({
 const hubUpdateSiteInfo = defineFunction({
   name: 'hub_update_site_info',
   component: HUB_COMPONENT,
-  description: 'Updates the information of the calling registered site (a new URL must not belong to another site).',
+  description:
+    "Updates the information of the calling registered site, every field of local_hub's siteinfo (a new URL must not belong to another site); the site's first call with its token confirms its registration.",
   type: 'write',
   capabilities: [always('local/hub:updateinfo', 'Update the hub information of a registered site')],
   example: {
@@ -198,7 +243,16 @@ const hubUpdateSiteInfo = defineFunction({
   parameters: single({ siteinfo: single(siteInfoKeys, 'site info') }),
   returns: value('bool', '1 if all went well'),
   async execute(ctx, { siteinfo }) {
-    await updateSiteInfo(ctx.deps, await callerSite(ctx), siteinfo, actorOf(ctx));
+    const site = await callerSite(ctx);
+    // local_hub: is_remote_site_valid($siteinfo['url']) or cannotregisternotavailablesite; here
+    // only for a new URL (the hub reached the registered one when the site registered).
+    if (normaliseSiteUrl(siteinfo.url) !== site.url) {
+      const hub = await readHubConfig(ctx.deps.store.db);
+      if (!(await isRemoteSiteValid(siteinfo.url, { allowLocal: hub.allowLocalSites }))) {
+        throw moodleError('cannotregisternotavailablesite', 'This hub cannot access your web site.', siteinfo.url);
+      }
+    }
+    await updateSiteInfo(ctx.deps, site, siteinfo, actorOf(ctx), ctx.ip ?? '');
     return true;
   },
 });
@@ -214,17 +268,32 @@ const courseKeys = {
   contributornames: value('text', 'contributor names', { default: '' }),
   coverage: value('text', 'coverage', { default: '' }),
   creatorname: value('text', 'creator name', { default: '' }),
-  licenceshortname: value('alphanumext', 'licence short name (cc, cc-sa, allrightsreserved, ...)', {
-    default: 'unknown',
-  }),
+  licenceshortname: value('alphanumext', 'licence short name', { default: 'unknown' }),
   subject: value('alphanum', 'subject', { default: '' }),
-  audience: value('alpha', 'audience: educators, students or admins'),
-  educationallevel: value('alpha', 'educational level: primary, secondary, tertiary, government, ...'),
+  audience: value('alpha', 'audience'),
+  educationallevel: value('alpha', 'educational level'),
   creatornotes: value('raw', 'creator notes', { default: '' }),
   creatornotesformat: value('int', 'notes format', { default: 1 }),
   demourl: value('url', 'demo URL', { optional: true }),
-  courseurl: value('url', 'course URL (required for an enrollable course)', { optional: true }),
-  enrollable: value('bool', 'is the course enrollable (otherwise downloadable)', { default: false }),
+  courseurl: value('url', 'course URL', { optional: true }),
+  enrollable: value('bool', 'is the course enrollable', { default: false }),
+  screenshots: value('int', 'the number of screenhots', { optional: true }),
+  deletescreenshots: value(
+    'int',
+    'ask to delete all the existing screenshot files (it does not reset the screenshot number)',
+    { default: 0 },
+  ),
+  contents: multiple(
+    single({
+      moduletype: value('alpha', 'the type of module (activity/block)'),
+      modulename: value('text', 'the name of the module (forum, resource etc)'),
+      contentcount: value('int', 'how many time the module is used in the course'),
+    }),
+    'contents',
+    { optional: true },
+  ),
+  outcomes: multiple(single({ fullname: value('text', 'the outcome fullname') }), 'outcomes', { optional: true }),
+  // Moodle 2.0's publication form sent it; not kept.
   screenshotsids: value('text', 'screenshotsids', { optional: true }),
 };
 
@@ -232,7 +301,7 @@ const hubRegisterCourses = defineFunction({
   name: 'hub_register_courses',
   component: HUB_COMPONENT,
   description:
-    "Publishes courses of the calling site on the hub, all of them or none. A trusted site's courses are visible at once; the others wait for the hub administrator. A site publishes at most its maximum of courses per day (error maxcoursesperday).",
+    "Publishes courses of the calling site on the hub, all of them or none, and returns their hub ids (the site then uploads their screenshots and, for a downloadable course, its backup to /local/hub/webservice/upload.php with its token: stricter than local_hub, upload.php takes files only for the token's own site's courses, a backup only as a .mbz archive of a downloadable course, once, and screenshots 1 to 10 only as PNG, JPEG, GIF or WebP images). An enrollable course published again is updated in place; a downloadable one is a new course each time. A trusted site's courses are visible at once; the others wait for the hub administrator. A site publishes at most its maximum of courses per day over the last 24 hours (local_hub's errormaxpublication; errornopublication when the hub takes none).",
   type: 'write',
   capabilities: [always('local/hub:registercourse', 'Publish courses on the hub')],
   example: {
@@ -252,15 +321,19 @@ const hubRegisterCourses = defineFunction({
         educationallevel: 'tertiary',
         enrollable: true,
         courseurl: 'https://moodle.example.edu/course/view.php?id=2',
+        contents: [{ moduletype: 'activity', modulename: 'forum', contentcount: 2 }],
       },
     ],
   },
   services: [REGISTERED],
-  parameters: single({ courses: multiple(single(courseKeys, 'course info'), 'courses to publish') }),
+  parameters: single({ courses: multiple(single(courseKeys), 'courses to publish') }),
   returns: multiple(value('int', 'new id from the course directory table')),
   async execute(ctx, { courses }) {
     const site = await callerSite(ctx);
-    return publishCourses(ctx.deps, site, courses, actorOf(ctx));
+    const ids = await publishCourses(ctx.deps, site, courses, actorOf(ctx));
+    const drop = ids.filter((_, i) => courses[i]?.deletescreenshots);
+    if (drop.length) await deleteScreenshots(ctx.deps, drop);
+    return ids;
   },
 });
 
@@ -272,9 +345,9 @@ const courseReturn = single(
     description: value('text', 'course description'),
     language: value('alphanumext', 'course language'),
     publishername: value('text', 'publisher name'),
-    publisheremail: value('email', 'publisher email (own courses only)', { optional: true }),
-    sitecourseid: value('int', 'course id on the site (own courses only)', { optional: true }),
-    visible: value('bool', 'whether the course is visible on the hub (own courses only)', { optional: true }),
+    publisheremail: value('email', 'publisher email', { optional: true }),
+    privacy: value('int', 'privacy: published or not', { optional: true }),
+    sitecourseid: value('int', 'course id on the site', { optional: true }),
     contributornames: value('text', 'contributor names', { optional: true }),
     coverage: value('text', 'coverage', { optional: true }),
     creatorname: value('text', 'creator name'),
@@ -286,25 +359,78 @@ const courseReturn = single(
     creatornotesformat: value('int', 'notes format'),
     demourl: value('url', 'demo URL', { optional: true }),
     courseurl: value('url', 'course URL', { optional: true }),
+    backupsize: value('int', 'course backup size in bytes', { optional: true }),
     enrollable: value('bool', 'is the course enrollable'),
-    timemodified: value('int', 'last change on the hub'),
+    screenshots: value('int', 'total number of screenshots'),
+    timemodified: value('int', 'time of last modification - timestamp'),
+    contents: multiple(
+      single({
+        moduletype: value('alpha', 'the type of module (activity/block)'),
+        modulename: value('text', 'the name of the module (forum, resource etc)'),
+        contentcount: value('int', 'how many time the module is used in the course'),
+      }),
+      'contents',
+      { optional: true },
+    ),
+    rating: single(
+      {
+        aggregate: value('float', 'Rating average', { optional: true }),
+        scaleid: value('int', 'Rating scale'),
+        count: value('int', 'Rating count'),
+      },
+      'rating',
+      { optional: true },
+    ),
+    comments: multiple(
+      single({
+        comment: value('text', 'the comment'),
+        commentator: value('text', 'the name of commentator'),
+        date: value('int', 'date of the comment'),
+      }),
+      'contents',
+      { optional: true },
+    ),
+    outcomes: multiple(single({ fullname: value('text', 'the outcome fullname') }), 'outcomes', { optional: true }),
   },
   'course info',
 );
+
+/** local_hub's HUB_MAXWSCOURSESRESULT: the default of its maxwscourseresult setting, courses per call. */
+const HUB_MAX_WS_COURSES = 25;
+/** allsitecourses: a site's own courses, all of them (local_hub: no limit). */
+const ALL_COURSES = 1_000_000;
+/** local_hub's HUB_COURSE_RATING_SCALE. */
+const RATING_SCALE = 10;
+
+/** Moodle's sesskey(): ten random letters and digits (random_string). */
+function sesskey(): string {
+  const chars = 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789';
+  return [...randomBytes(10)].map((b) => chars[b % chars.length]).join('');
+}
+
+function groupBy<T extends { courseId: number }>(rows: T[]): Map<number, T[]> {
+  const out = new Map<number, T[]>();
+  for (const r of rows) {
+    const list = out.get(r.courseId);
+    if (list) list.push(r);
+    else out.set(r.courseId, [r]);
+  }
+  return out;
+}
 
 const hubGetCourses = defineFunction({
   name: 'hub_get_courses',
   component: HUB_COMPONENT,
   description:
-    "Searches the hub's visible courses of visible sites by keywords and options; courses of prioritised sites come first. A registered site can ask for all of its own courses, hidden ones included (allsitecourses = 1).",
+    "Searches the hub's visible courses of visible sites, as local_hub's hub_get_courses: keywords, the kind (downloadable, enrollable: neither finds nothing), options (orderby newest, eldest, publisher, fullname or ratingaverage; givememore, the position to start from, in pages of 25). A registered site can ask for all of its own courses, hidden ones included (allsitecourses = 1; no paging). A downloadable course is listed only once its backup is uploaded. Returns the courses and the total the search found.",
   type: 'read',
   capabilities: [always('local/hub:view', 'View the hub')],
-  example: { search: 'computer science', downloadable: true, enrollable: true },
+  example: { search: 'computer science', downloadable: true, enrollable: true, options: { orderby: 'newest' } },
   services: [REGISTERED, PUBLIC],
   parameters: single({
     search: value('text', 'string to search', { default: '' }),
-    downloadable: value('bool', 'include downloadable courses', { default: true }),
-    enrollable: value('bool', 'include enrollable courses', { default: true }),
+    downloadable: value('bool', 'course can be downloadable', { default: true }),
+    enrollable: value('bool', 'course can be enrollable', { default: true }),
     options: single(
       {
         ids: multiple(value('int', 'id of a course in the hub course directory'), 'ids of course', { optional: true }),
@@ -317,44 +443,72 @@ const hubGetCourses = defineFunction({
         audience: value('alpha', 'audience', { optional: true }),
         educationallevel: value('alpha', 'educational level', { optional: true }),
         language: value('alphanumext', 'language', { optional: true }),
+        orderby: value('alpha', 'orderby method: newest, eldest, publisher, fullname, ratingaverage', {
+          optional: true,
+        }),
+        givememore: value('int', 'next range of result - range size being set by the hub server ', {
+          optional: true,
+        }),
         allsitecourses: value(
           'int',
-          "1: all the calling site's own courses, visible or not (ignored for callers that are not registered sites)",
+          'if 1 return all not visible and visible courses whose siteid is the site matching token. Only courses of this site are returned. givememore parameter is ignored if this param = 1. In case of public token access, this param option is ignored',
           { default: 0 },
         ),
-        limitfrom: value('int', 'return courses from this position', { default: 0 }),
-        limitnum: value('int', 'at most this many courses (1 to 500)', { default: 100 }),
       },
-      'search options',
+      'course info',
       { default: {} },
     ),
   }),
-  returns: multiple(courseReturn),
+  returns: single(
+    {
+      courses: multiple(courseReturn),
+      coursetotal: value('int', 'total number of courses'),
+    },
+    'courses result',
+  ),
   async execute(ctx, { search, downloadable, enrollable, options }) {
     await refusePublicOnPrivateHub(ctx);
-    const site = await siteOfUser(ctx.deps.store.db, ctx.user.id);
+    const { deps } = ctx;
+    const site = await siteOfCaller(ctx);
+    // Neither kind: local_hub's `enrollable = 4`, nothing.
+    if (!downloadable && !enrollable) return { courses: [], coursetotal: 0 };
     const own = site && options.allsitecourses === 1 ? site.id : undefined;
-    const { rows } = await searchCourses(
-      ctx.deps.store.db,
+    const from = own !== undefined ? 0 : Math.max(0, options.givememore ?? 0);
+    const { rows, total } = await searchCourses(
+      deps.store.db,
       {
         search,
         ownSiteId: own,
         ids: options.ids,
         sitecourseids: options.sitecourseids,
-        coverage: options.coverage,
+        // local_hub takes the coverage option and filters nothing with it (the community block
+        // sends 'all' when left empty).
         licenceshortname: options.licenceshortname,
         subject: options.subject,
         audience: options.audience,
         educationallevel: options.educationallevel,
         language: options.language,
-        // Both or neither: no filter on the kind.
-        enrollable: enrollable === downloadable ? undefined : enrollable,
+        orderby: options.orderby,
+        // Both: no filter on the kind.
+        enrollable: enrollable && downloadable ? undefined : enrollable,
       },
-      { from: Math.max(0, options.limitfrom), num: Math.min(500, Math.max(1, options.limitnum)) },
+      { from, num: own !== undefined ? ALL_COURSES : HUB_MAX_WS_COURSES },
     );
-    return rows.map(({ c }) => {
+    const ids = rows.map(({ c }) => c.id);
+    const [sizes, contents, outcomes] = await Promise.all([
+      backupSizes(deps, ids),
+      contentsOfCourses(deps.store.db, ids).then(groupBy),
+      outcomesOfCourses(deps.store.db, ids).then(groupBy),
+    ]);
+    const hub = hubUrl(deps.env);
+    const key = sesskey();
+    const courses = [];
+    for (const { c } of rows) {
+      const backupsize = sizes.get(c.id);
+      // A downloadable course without its backup is left out (local_hub; coursetotal stays).
+      if (!c.enrollable && backupsize === undefined) continue;
       const mine = !!site && c.siteId === site.id;
-      return {
+      courses.push({
         id: c.id,
         fullname: textOut(c.fullname),
         shortname: textOut(c.shortname),
@@ -362,7 +516,7 @@ const hubGetCourses = defineFunction({
         language: c.language,
         publishername: textOut(c.publisherName),
         ...(mine
-          ? { publisheremail: emailOut(c.publisherEmail), sitecourseid: c.siteCourseId, visible: c.visible }
+          ? { publisheremail: emailOut(c.publisherEmail), privacy: c.visible ? 1 : 0, sitecourseid: c.siteCourseId }
           : {}),
         contributornames: textOut(c.contributorNames),
         coverage: textOut(c.coverage),
@@ -373,12 +527,25 @@ const hubGetCourses = defineFunction({
         educationallevel: c.educationalLevel,
         creatornotes: c.creatorNotes,
         creatornotesformat: c.creatorNotesFormat,
-        ...(c.demoUrl ? { demourl: c.demoUrl } : {}),
-        ...(c.courseUrl ? { courseurl: c.courseUrl } : {}),
+        // local_hub: the course URL, else the demo URL, else the hub's front page for the course.
+        ...(c.courseUrl
+          ? { courseurl: c.courseUrl }
+          : { demourl: c.demoUrl || `${hub}/?sesskey=${key}&redirectcourseid=${c.id}` }),
+        ...(backupsize !== undefined && !c.enrollable ? { backupsize } : {}),
         enrollable: c.enrollable,
+        screenshots: c.screenshots,
         timemodified: c.timeModified,
-      };
-    });
+        contents: (contents.get(c.id) ?? []).map((x) => ({
+          moduletype: x.moduleType,
+          modulename: textOut(x.moduleName),
+          contentcount: x.contentCount,
+        })),
+        rating: { scaleid: RATING_SCALE, count: 0 },
+        comments: [],
+        outcomes: (outcomes.get(c.id) ?? []).map((o) => ({ fullname: textOut(o.fullname) })),
+      });
+    }
+    return { courses, coursetotal: total };
   },
 });
 
@@ -386,7 +553,7 @@ const hubUnregisterCourses = defineFunction({
   name: 'hub_unregister_courses',
   component: HUB_COMPONENT,
   description:
-    "Removes courses of the calling site from the hub, all of them or none; another site's course is refused (error coursenotfound).",
+    "Unpublishes courses of the calling site, as local_hub: they are kept, marked deleted, and leave every search and list; an id the hub does not know is ignored; another site's course refuses the call, all or none (error triedtounregisteracourseforwrongsite).",
   type: 'write',
   capabilities: [always('local/hub:unregistercourse', 'Unpublish courses from the hub')],
   example: { courseids: [1] },
@@ -394,7 +561,7 @@ const hubUnregisterCourses = defineFunction({
   parameters: single({
     courseids: multiple(value('int', 'the id of the course to unregister'), 'hub course ids'),
   }),
-  returns: value('int', '1 for successful'),
+  returns: value('int', '1 for successfull'),
   async execute(ctx, { courseids }) {
     await unpublishCourses(ctx.deps, await callerSite(ctx), courseids, actorOf(ctx));
     return 1;
@@ -405,16 +572,18 @@ const hubUnregisterSite = defineFunction({
   name: 'hub_unregister_site',
   component: HUB_COMPONENT,
   description:
-    'Unregisters the calling site: its courses are removed from the hub, its hub user is deleted and its token stops working.',
+    'Unregisters the calling site, as local_hub: the site is kept, marked deleted (hidden, not trusted), with its courses; its token stops working. Moodle 2.x–3.3 send no parameter; Moodle 3.4+ send the url list, which is not needed (the token names the site).',
   type: 'write',
   capabilities: [always('local/hub:updateinfo', 'Unregister a site from the hub')],
   example: {},
   services: [REGISTERED],
-  parameters: single({}),
-  returns: value('bool', '1 if all went well'),
+  parameters: single({
+    url: multiple(value('url', 'the site url'), 'the site url (Moodle 3.4+)', { optional: true }),
+  }),
+  returns: value('int', '1 for successfull'),
   async execute(ctx) {
     await unregisterSite(ctx.deps, await callerSite(ctx), actorOf(ctx));
-    return true;
+    return 1;
   },
 });
 

@@ -29,6 +29,8 @@ export interface HubSiteFilters {
   trusted: '' | 'yes' | 'no';
   language: string;
   country: string;
+  /** '': registered (pending and confirmed); unregistered sites only with 'unregistered' or 'all'. */
+  status: '' | 'pending' | 'confirmed' | 'unregistered' | 'all';
   sort: HubSiteSort;
   dir: SortDir;
   page: number;
@@ -106,6 +108,7 @@ export const hubSiteListQueryOptions = (f: HubSiteFilters) =>
             trusted: f.trusted || undefined,
             language: orUndefined(f.language),
             country: orUndefined(f.country),
+            status: f.status || undefined,
             sort: f.sort,
             dir: f.dir,
             page: String(f.page),
@@ -146,6 +149,16 @@ export function useHubSiteAction() {
       unwrap(api.hub.sites[':id'][':action'].$post({ param: { id: String(id), action } })),
     // A site's trust and visibility show on its courses too.
     meta: { invalidates: [hubKeys.sites(), hubKeys.courses()] },
+    onSuccess: (site) => qc.setQueryData(hubKeys.site(site.id), site),
+  });
+}
+
+/** Manage sites > Mark the secret stolen: registrations with the site's secret are refused from now on. */
+export function useMarkHubSiteSecretStolen() {
+  const qc = useQueryClient();
+  return useMutation({
+    mutationFn: (id: number) => unwrap(api.hub.sites[':id']['secret-stolen'].$post({ param: { id: String(id) } })),
+    meta: { inlineErrors: true, invalidates: [hubKeys.sites()] },
     onSuccess: (site) => qc.setQueryData(hubKeys.site(site.id), site),
   });
 }
