@@ -129,6 +129,28 @@ describe('parseXml', () => {
     expect(root).toEqual({ name: 'a', attrs: { t: '<AB' }, children: [], text: 'x & <y> "\' é😀<b>&amp;</b>\nz\n' });
   });
 
+  // PHP's xmlrpc extension escapes each byte of non-ASCII text by default (Moodle 2.x–3.2's
+  // webservice_xmlrpc_client sets only 'encoding' => 'utf-8'; 3.3 adds 'escaping' => 'markup'),
+  // and PHP's server reads the bytes back: so does Gatehouse, where they make well-formed UTF-8.
+  it.each([
+    ['Universit&#195;&#169;', 'Université'],
+    ['&#xC3;&#xA9;t&#xE9;', 'été'],
+    ['&#226;&#130;&#172; 5', '€ 5'],
+    ['&#240;&#159;&#152;&#128;', '😀'],
+    ['&#195;&#169;&#195;', 'éÃ'],
+    ['&#233;', 'é'],
+    ['&#195; &#169;', 'Ã ©'],
+    ['&#195;&#40;', 'Ã('],
+    ['&#192;&#175;', 'À¯'],
+    ['&#237;&#160;&#128;', 'í\u00a0\u0080'],
+    ['&#226;&#130;', 'â\u0082'],
+  ])('reads %j as %j (byte references that make UTF-8, as PHP sends them)', (text, expected) => {
+    expect(parseXml(`<a b="${text}">${text}</a>`)).toMatchObject({
+      attrs: { b: JSON.parse(`"${expected}"`) },
+      text: JSON.parse(`"${expected}"`),
+    });
+  });
+
   it.each([
     ['<a>&foo;</a>', /undefined entity &foo;/],
     ['<a>AT&T</a>', /a & that starts no reference/],

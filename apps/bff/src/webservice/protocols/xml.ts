@@ -150,11 +150,45 @@ function decodedText(doc: string, from: number, to: number): string {
       throw malformed(doc, from + amp, 'a & that starts no reference (write &amp;)');
     const ch = referenced(raw.slice(amp + 1, semi));
     if (typeof ch !== 'string') throw malformed(doc, from + amp, ch.error.slice(0, 80));
-    out += raw.slice(at, amp) + ch;
-    at = semi + 1;
+    const bytes = ch.length === 1 ? utf8ByReferences(raw, ch.charCodeAt(0), semi + 1) : undefined;
+    out += raw.slice(at, amp) + (bytes ? bytes.text : ch);
+    at = bytes ? bytes.end : semi + 1;
     amp = raw.indexOf('&', at);
   }
   return out + raw.slice(at);
+}
+
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
+const BYTE_REFERENCE = /^&#(?:(1[2-9][0-9]|2[0-4][0-9]|25[0-5])|x([89a-fA-F][0-9a-fA-F]));/;
+
+/**
+ * PHP's xmlrpc extension (Moodle 2.x–3.2's XML-RPC client, and local_hub's sites) escapes text by
+ * default byte by byte: é, UTF-8 C3 A9, goes out as `&#195;&#169;`, and PHP's own server reads
+ * it back as those bytes. A reference to a UTF-8 lead byte (C2–F4) followed at once by references
+ * to the continuation bytes its sequence needs, which together are well-formed UTF-8, is read as
+ * that one character, as Moodle's server reads it; anything else (`&#233;` alone, say) is read
+ * as XML says, one character a reference. Returns the character and where the text goes on.
+ */
+function utf8ByReferences(raw: string, lead: number, after: number): { text: string; end: number } | undefined {
+  const need =
+    lead >= 0xc2 && lead <= 0xdf ? 1 : lead >= 0xe0 && lead <= 0xef ? 2 : lead >= 0xf0 && lead <= 0xf4 ? 3 : 0;
+  if (need === 0 || raw.charCodeAt(after) !== 0x26 /* & */) return undefined;
+  const bytes = new Uint8Array(need + 1);
+  bytes[0] = lead;
+  let at = after;
+  for (let i = 1; i <= need; i++) {
+    const m = BYTE_REFERENCE.exec(raw.slice(at, at + 7));
+    if (!m) return undefined;
+    const b = m[1] !== undefined ? Number(m[1]) : Number.parseInt(m[2] as string, 16);
+    if (b < 0x80 || b > 0xbf) return undefined;
+    bytes[i] = b;
+    at += m[0].length;
+  }
+  try {
+    return { text: strictUtf8.decode(bytes), end: at };
+  } catch {
+    return undefined;
+  }
 }
 
 /** An element name without its namespace prefix; an attribute's the same way. */

@@ -130,6 +130,53 @@ describe('faults through the npm xmlrpc client, against the real server', () => 
     );
   });
 
+  it("text PHP's xmlrpc extension escaped byte by byte (Moodle 3.1–3.2's client: 'encoding' => 'utf-8' only) arrives as typed", async () => {
+    // webservice/xmlrpc/lib.php (3.1): xmlrpc_encode_request($functionname, array_values($params),
+    // array('encoding' => 'utf-8')): verbosity pretty, escaping markup|non-ascii|non-print, so é is &#195;&#169;.
+    const body = [
+      '<?xml version="1.0" encoding="utf-8"?>',
+      '<methodCall>',
+      '<methodName>core_group_create_groups</methodName>',
+      '<params>',
+      ' <param>',
+      '  <value>',
+      '   <array>',
+      '    <data>',
+      '     <value>',
+      '      <struct>',
+      '       <member>',
+      '        <name>courseid</name>',
+      '        <value>',
+      `         <int>${courseId}</int>`,
+      '        </value>',
+      '       </member>',
+      '       <member>',
+      '        <name>name</name>',
+      '        <value>',
+      '         <string>Universit&#195;&#169; &#226;&#130;&#172; &#233;</string>',
+      '        </value>',
+      '       </member>',
+      '       <member>',
+      '        <name>description</name>',
+      '        <value>',
+      '         <string></string>',
+      '        </value>',
+      '       </member>',
+      '      </struct>',
+      '     </value>',
+      '    </data>',
+      '   </array>',
+      '  </value>',
+      ' </param>',
+      '</params>',
+      '</methodCall>',
+      '',
+    ].join('\n');
+    const res = await raw(secret, body);
+    expect(res.status).toBe(200);
+    expect(res.text).toContain('<name>name</name><value><string>Université € é</string></value>');
+  });
+
   it('a capability the caller lacks: nopermissions, 10340380', async () => {
     const err = (await call(studentToken, 'core_group_create_groups', [
       { groups: [{ courseid: courseId, name: 'no', description: '' }] },
