@@ -1,6 +1,8 @@
+import { createHash } from 'node:crypto';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { expect, type Page, test } from '@playwright/test';
+import { gzipSync } from 'node:zlib';
+import { expect, type Locator, type Page, test } from '@playwright/test';
 import { ADMIN_PASSWORD } from '../support/constants';
 import { login } from '../support/fixtures';
 import { useOwnServer } from '../support/own-server';
@@ -401,4 +403,222 @@ test('a Moodle site registers through siteregistration.php: pending, confirmed, 
   } finally {
     await new Promise((r) => site.close(r));
   }
+});
+
+// ---- A published course's screenshots and backup in the console and the visitors' search ------
+
+/** A 300 × 200 PNG, as a site's course screenshot. */
+const SCREENSHOT_PNG = Buffer.from(
+  'iVBORw0KGgoAAAANSUhEUgAAASwAAADICAIAAADdvUsCAAAACXBIWXMAAAPoAAAD6AG1e1JrAAABsUlEQVR42u3TQQ0AAAjEsNOCSTyhEhk8aFIFS5aaBg5FAjAhmBAwIZgQMCGYEDAhmBAwIZgQMCGYEDAhmBAwIZgQMCGYEDAhmBAwIZgQMCGYEDAhmBAwIZgQMCGYEDAhmBAwIZgQMCGYEDAhmBAwIZgQMCGYEDAhmBAwIZgQMCGYEDAhmBAwIZgQMCGYEDAhmBAwIZgQMCGYEDAhmBAwIZgQTKgCmBBMCJgQTAiYEEwImBBMCJgQTAiYEEwImBBMCJgQTAiYEEwImBBMCJgQTAiYEEwImBBMCJgQTAiYEEwImBBMCJgQTAiYEEwImBBMCJgQTAiYEEwImBBMCJgQTAiYEEwImBBMCJgQTAiYEEwImBBMCJgQTAiYEEwImBBMCJgQTAgmVAFMCCYETAgmBEwIJgRMCCYETAgmBEwIJgRMCCYETAgmBEwIJgRMCCYETAgmBEwIJgRMCCYETAgmBEwIJgRMCCYETAgmBEwIJgRMCCYETAgmBEwIJgRMCCYETAgmBEwIJgRMCCYETAgmBEwIJgRMCCYETAgmBEwIJgRMCCYETAgmBBMCJgQTAiaEnxYKkMhqz/3cuAAAAABJRU5ErkJggg==',
+  'base64',
+);
+
+/**
+ * An XML-RPC call as Moodle 3.1–3.3's webservice_xmlrpc_client sends it to
+ * {hub}/local/hub/webservice/webservices.php?wstoken=… (webservice/xmlrpc/lib.php:
+ * xmlrpc_encode_request($functionname, array_values($params), …)): the parameters positional,
+ * one <param> each (xmlrpc-epi's whitespace left out: the parser ignores it).
+ */
+async function localHubCall(fn: string, params: unknown[], token: string): Promise<string> {
+  const body = `<?xml version="1.0" encoding="utf-8"?>\n<methodCall>\n<methodName>${fn}</methodName>\n<params>${params
+    .map((p) => `<param>${xmlrpcValue(p)}</param>`)
+    .join('')}</params>\n</methodCall>\n`;
+  const res = await fetch(`${server().url}/local/hub/webservice/webservices.php?wstoken=${token}`, {
+    method: 'POST',
+    headers: { 'content-type': 'text/xml; charset=utf-8', 'user-agent': 'Moodle XML-RPC Client/1.0' },
+    body,
+  });
+  expect(res.status).toBe(200);
+  const text = await res.text();
+  expect(text, `${fn} answered a fault`).not.toContain('<fault>');
+  return text;
+}
+
+/**
+ * POST {hub}/local/hub/webservice/upload.php as Moodle's curl class posts an array with a stored
+ * file (lib/filelib.php curl::post, the file part named by the pool file's content hash, sent
+ * as application/octet-stream), the fields in the order the site's script lists them.
+ */
+async function curlUpload(fields: [string, string | Buffer][]): Promise<void> {
+  const boundary = '------------------------fedcba9876543210';
+  const chunks: Buffer[] = [];
+  for (const [name, v] of fields) {
+    chunks.push(
+      typeof v === 'string'
+        ? Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="${name}"\r\n\r\n${v}\r\n`)
+        : Buffer.concat([
+            Buffer.from(
+              `--${boundary}\r\nContent-Disposition: form-data; name="${name}"; filename="${createHash('sha1').update(v).digest('hex')}"\r\nContent-Type: application/octet-stream\r\n\r\n`,
+            ),
+            v,
+            Buffer.from('\r\n'),
+          ]),
+    );
+  }
+  chunks.push(Buffer.from(`--${boundary}--\r\n`));
+  const res = await fetch(`${server().url}/local/hub/webservice/upload.php`, {
+    method: 'POST',
+    headers: { 'content-type': `multipart/form-data; boundary=${boundary}`, accept: '*/*' },
+    body: new Uint8Array(Buffer.concat(chunks)),
+  });
+  expect(res.status, await res.clone().text()).toBe(200);
+}
+
+/** The image has loaded, at this natural width. */
+async function expectLoaded(img: Locator, width: number) {
+  await expect(img).toBeVisible();
+  await expect.poll(() => img.evaluate((el: HTMLImageElement) => el.complete && el.naturalWidth)).toBe(width);
+}
+
+test("a course's screenshot and backup, uploaded as a Moodle site does, in Manage courses and the visitors' search", async ({
+  page,
+  browser,
+}) => {
+  const url = server().url;
+  const SHOTS = 'Tuatara field studies';
+  const SHOTS_SITE = 'Tuatara Bay School';
+  const backup = gzipSync(Buffer.from('moodle_backup.xml and the course, as a .mbz'));
+
+  await server().cli('config', 'set', 'enablewebservices', '1');
+  await server().cli('protocol', 'enable', 'xmlrpc');
+  await login(page, 'admin', ADMIN_PASSWORD, url);
+  await page.goto(`${url}/admin`);
+  await openHubPage(page, 'Settings');
+  await page.getByRole('checkbox', { name: 'Enabled' }).check();
+  await page.getByRole('textbox', { name: 'Hub name' }).fill('Kiwi hub');
+  await page.getByRole('combobox', { name: 'Privacy' }).selectOption('public');
+  await page.getByRole('textbox', { name: 'Contact email' }).fill('hub@kiwi.example.nz');
+  await page.getByRole('button', { name: 'Save changes' }).click();
+  await expect(
+    page
+      .getByRole('status')
+      .filter({ hasText: /Changes saved|The hub is enabled|No changes to save/ })
+      .first(),
+  ).toBeVisible();
+
+  // The site registers (the public token, hub_register_site) and publishes over webservices.php
+  // as course/publish/metadata.php does: hub_register_courses(array($courseinfo)), positional.
+  const { token: publicToken } = (await (await fetch(`${url}/local/hub/publictoken.php`)).json()) as { token: string };
+  const registered = await xmlrpcCall(
+    'hub_register_site',
+    {
+      siteinfo: {
+        name: SHOTS_SITE,
+        url: 'https://tuatara-bay.example.nz',
+        description: 'A coastal school.',
+        contactname: 'Tama Tuatara',
+        contactemail: 'tama@tuatara-bay.example.nz',
+        language: 'en',
+        countrycode: 'NZ',
+        courses: 3,
+        users: 90,
+      },
+      password: '',
+    },
+    publicToken,
+  );
+  const siteToken = registered.match(/<name>token<\/name><value><string>([^<]+)</)?.[1] as string;
+  expect(siteToken, registered).toBeTruthy();
+  const ids = await localHubCall(
+    'hub_register_courses',
+    [[{ ...course(7, SHOTS), shortname: 'TUATARA7', demourl: '', screenshots: 1 }]],
+    siteToken,
+  );
+  const courseId = ids.match(/<int>(\d+)<\/int>/)?.[1] as string;
+  expect(courseId, ids).toBeTruthy();
+  // metadata.php: filetype, file, courseid, filename, screenshotnumber, token; backup.php: filetype, courseid, file, token.
+  await curlUpload([
+    ['filetype', 'screenshot'],
+    ['file', SCREENSHOT_PNG],
+    ['courseid', courseId],
+    ['filename', 'tuatara.png'],
+    ['screenshotnumber', '1'],
+    ['token', siteToken],
+  ]);
+  await curlUpload([
+    ['filetype', 'backup'],
+    ['courseid', courseId],
+    ['file', backup],
+    ['token', siteToken],
+  ]);
+
+  // Manage courses: the course waits, hidden; its screenshot and backup are there all the same.
+  await openHubPage(page, 'Manage courses');
+  await page.getByRole('combobox', { name: 'Site' }).selectOption({ label: SHOTS_SITE });
+  await page.getByRole('button', { name: 'Search', exact: true }).click();
+  const row = page.getByRole('row', { name: new RegExp(SHOTS) });
+  await expect(row).toContainText('Hidden');
+  const thumb = row.getByRole('button', { name: `Screenshot 1 of ${SHOTS}` });
+  await expectLoaded(thumb.locator('img'), 150);
+  const backupLink = row.getByRole('link', { name: `Download the course backup of ${SHOTS} (${backup.length} bytes)` });
+  await expect(backupLink).toHaveAttribute('href', `/api/hub/courses/${courseId}/backup`);
+  const got = await page.request.get(`${url}/api/hub/courses/${courseId}/backup`);
+  expect(Buffer.from(await got.body()).equals(backup)).toBe(true);
+  // The keyboard opens the larger view; Escape closes it and focus comes back.
+  await thumb.focus();
+  await page.keyboard.press('Enter');
+  const viewer = page.getByRole('dialog', { name: `Screenshot 1 of ${SHOTS}` });
+  await expectLoaded(viewer.getByRole('img', { name: `Screenshot 1 of ${SHOTS}` }), 300);
+  await page.keyboard.press('Escape');
+  await expect(viewer).toBeHidden();
+  await expect(thumb).toBeFocused();
+  await row.getByRole('button', { name: `Show ${SHOTS}` }).click();
+  await expect(row.getByRole('button', { name: `Hide ${SHOTS}` })).toBeVisible();
+
+  // The visitors' search, on a phone: the thumbnail from download.php, the backup offered.
+  const visitor = await browser.newContext({ viewport: { width: 390, height: 844 } });
+  const anon = await visitor.newPage();
+  await anon.goto(`${url}/hub?q=tuatara`);
+  const result = anon.getByRole('article').filter({ hasText: SHOTS });
+  await expect(result).toBeVisible();
+  const visitorThumb = result.getByRole('button', { name: `Screenshot 1 of ${SHOTS}` }).locator('img');
+  await expect(visitorThumb).toHaveAttribute(
+    'src',
+    `/local/hub/webservice/download.php?courseid=${courseId}&filetype=screenshot&screenshotnumber=1`,
+  );
+  await expectLoaded(visitorThumb, 150);
+  const offered = result.getByRole('link', { name: `Download the course backup of ${SHOTS} (${backup.length} bytes)` });
+  await expect(offered).toHaveAttribute(
+    'href',
+    `/local/hub/webservice/download.php?courseid=${courseId}&filetype=backup`,
+  );
+  const fromHub = await anon.request.get(
+    `${url}/local/hub/webservice/download.php?courseid=${courseId}&filetype=backup`,
+  );
+  expect(Buffer.from(await fromHub.body()).equals(backup)).toBe(true);
+  expect(await anon.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+  await result.getByRole('button', { name: `Screenshot 1 of ${SHOTS}` }).click();
+  const larger = anon.getByRole('dialog', { name: `Screenshot 1 of ${SHOTS}` });
+  await expectLoaded(larger.getByRole('img', { name: `Screenshot 1 of ${SHOTS}` }), 300);
+  await larger.getByRole('button', { name: 'Close' }).click();
+  await expect(larger).toBeHidden();
+
+  // Course settings: the administrator deletes the screenshot, then the backup (asked first).
+  await page.getByRole('link', { name: `Settings of ${SHOTS}` }).click();
+  const files = page.getByRole('region', { name: 'Screenshots and backup' });
+  await expectLoaded(files.getByRole('button', { name: `Screenshot 1 of ${SHOTS}` }).locator('img'), 150);
+  await files.getByRole('button', { name: 'Delete screenshot 1' }).click();
+  const ask = page.getByRole('dialog', { name: 'Delete screenshots' });
+  await expect(ask).toContainText(`Delete screenshot 1 of ${SHOTS}?`);
+  await ask.getByRole('button', { name: 'Cancel' }).click();
+  await expect(ask).toBeHidden();
+  await expect(files.getByRole('button', { name: `Screenshot 1 of ${SHOTS}` })).toBeVisible();
+  await files.getByRole('button', { name: 'Delete screenshot 1' }).click();
+  await ask.getByRole('button', { name: 'Delete', exact: true }).click();
+  await expect(ask).toBeHidden();
+  await expect(files.getByRole('status').filter({ hasText: `Deleted screenshot 1 of ${SHOTS}.` })).toBeVisible();
+  await expect(files).toContainText('The site has uploaded no screenshots for this course.');
+  await files.getByRole('button', { name: 'Delete backup' }).click();
+  const askBackup = page.getByRole('dialog', { name: 'Delete backup' });
+  await expect(askBackup).toContainText(`(${backup.length} bytes)`);
+  await askBackup.getByRole('button', { name: 'Delete', exact: true }).click();
+  await expect(askBackup).toBeHidden();
+  await expect(files).toContainText('No backup: the site has not uploaded one');
+
+  // The visitors' search no longer shows or offers them.
+  await anon.reload();
+  await expect(result).toBeVisible();
+  await expect(result.getByRole('button', { name: `Screenshot 1 of ${SHOTS}` })).toHaveCount(0);
+  await expect(result.getByRole('link', { name: /Download the course backup/ })).toHaveCount(0);
+  await visitor.close();
 });

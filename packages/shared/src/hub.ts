@@ -98,6 +98,11 @@ export const HUB_LICENCE_LABELS: Record<HubLicence, string> = {
 /** Used when a site has no maximum of its own and the hub settings were never saved. */
 export const HUB_DEFAULT_MAX_COURSES_PER_DAY = 20;
 
+/** local_hub's HUB_MAXWSCOURSESRESULT: the default of its maxwscourseresult setting (courses per hub_get_courses call). */
+export const HUB_DEFAULT_MAX_WS_COURSE_RESULT = 25;
+/** Gatehouse's upper bound on maxwscourseresult, so that one call's answer stays bounded (local_hub has none). */
+export const HUB_MAX_WS_COURSE_RESULT = 1000;
+
 export const hubLanguageSchema = z
   .string()
   .trim()
@@ -168,6 +173,16 @@ export const hubSettingsPatchSchema = z
     contactEmail: emailOrEmpty,
     maxCoursesPerDay: maxPerDay,
     /**
+     * local_hub's maxwscourseresult: how many courses one hub_get_courses call returns (the
+     * community block's page; givememore is the offset). At least 1, as local_hub's
+     * maxwscourseresultempty ("Maximum course result must be > 0").
+     */
+    maxWsCourseResult: z
+      .number({ message: 'A whole number of at least 1' })
+      .int('A whole number of at least 1')
+      .min(1, 'Maximum course result must be > 0: a search must return at least one course per call')
+      .max(HUB_MAX_WS_COURSE_RESULT, `At most ${HUB_MAX_WS_COURSE_RESULT}`),
+    /**
      * Let sites on loopback, private and link-local addresses (127.0.0.1, 10.x, 192.168.x,
      * fe80::, ...) register: the hub checks that a registering site answers at its address,
      * and refuses these by default so that registering cannot make the hub probe its own network.
@@ -190,6 +205,8 @@ export interface HubSettingsDto {
   contactEmail: string;
   /** The default maximum of courses a site may publish per day (a site may have its own). */
   maxCoursesPerDay: number;
+  /** Courses per hub_get_courses call (local_hub's maxwscourseresult, default 25). */
+  maxWsCourseResult: number;
   /** Whether sites on loopback, private and link-local addresses may register (off by default). */
   allowLocalSites: boolean;
   /** The hub's address, as registering sites see it. */
@@ -426,6 +443,10 @@ export interface HubCourseDto {
   visible: boolean;
   timePublished: number;
   timeModified: number;
+  /** The numbers (1 to 10, ascending) of the screenshots the hub holds for the course. */
+  screenshots: number[];
+  /** The size in bytes of the course's backup (.mbz), or null when the hub has none. */
+  backupSize: number | null;
 }
 
 // ---- visitors' search and the outbox ---------------------------------------------------------
@@ -453,6 +474,10 @@ export interface HubSearchCourseDto {
   demoUrl: string;
   timeModified: number;
   site: { name: string; url: string; prioritised: boolean };
+  /** The numbers (1 to 10, ascending) of the course's screenshots, for download.php's screenshotnumber. */
+  screenshots: number[];
+  /** The size in bytes of a downloadable course's backup, or null (none, or an enrollable course). */
+  backupSize: number | null;
 }
 
 export interface HubSearchResultDto {

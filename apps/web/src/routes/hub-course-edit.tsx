@@ -15,11 +15,21 @@ import { Page } from '../components/layout/page';
 import { Alert } from '../components/ui/alert';
 import { Badge } from '../components/ui/badge';
 import { Button, buttonClasses } from '../components/ui/button';
+import { ConfirmDialog } from '../components/ui/dialog';
 import { SelectField, TextareaField, TextField } from '../components/ui/form-field';
 import { Loading } from '../components/ui/loading';
 import { QueryError } from '../components/ui/query-error';
+import { BackupLink, ScreenshotThumbnails } from '../features/hub/course-files';
+import { formatBytes } from '../features/hub/file-size';
 import { HUB_MANAGE_CAP } from '../features/hub/hub-parts';
-import { hubCourseQueryOptions, useUpdateHubCourse } from '../features/hub/queries';
+import {
+  consoleBackupUrl,
+  consoleScreenshotUrl,
+  type HubCourseFile,
+  hubCourseQueryOptions,
+  useDeleteHubCourseFile,
+  useUpdateHubCourse,
+} from '../features/hub/queries';
 import { type FieldErrors, focusFirstError, serverErrors, zodFieldErrors } from '../lib/form-errors';
 import { formatTime } from '../lib/format';
 
@@ -222,6 +232,114 @@ function CourseForm({ course }: { course: HubCourseDto }) {
   );
 }
 
+const fileLabel = (what: HubCourseFile) =>
+  'backup' in what
+    ? 'the course backup'
+    : what.screenshot === 'all'
+      ? 'all the screenshots'
+      : `screenshot ${what.screenshot}`;
+
+/** The course's screenshots and backup as upload.php stored them; the administrator may delete them. */
+function CourseFiles({ course }: { course: HubCourseDto }) {
+  const del = useDeleteHubCourseFile(course.id);
+  const [confirm, setConfirm] = useState<HubCourseFile | null>(null);
+  const [flash, setFlash] = useState<string | null>(null);
+  const close = () => {
+    del.reset();
+    setConfirm(null);
+  };
+  const ask = (what: HubCourseFile) => {
+    setFlash(null);
+    setConfirm(what);
+  };
+  return (
+    <section aria-labelledby="hub-course-files" className="mb-6 rounded-md border border-slate-200 bg-white p-5">
+      <h2 id="hub-course-files" className="text-base font-semibold text-slate-900">
+        Screenshots and backup
+      </h2>
+      {flash && (
+        <Alert tone="success" className="mt-3">
+          {flash}
+        </Alert>
+      )}
+      {course.screenshots.length === 0 ? (
+        <p className="mt-2 text-sm text-slate-600">The site has uploaded no screenshots for this course.</p>
+      ) : (
+        <>
+          <p className="mt-1 text-sm text-slate-600">
+            {course.screenshots.length === 1 ? '1 screenshot' : `${course.screenshots.length} screenshots`}. Choose one
+            to see it larger.
+          </p>
+          <ScreenshotThumbnails
+            className="mt-3"
+            courseName={course.fullname}
+            numbers={course.screenshots}
+            url={(n, size) => consoleScreenshotUrl(course.id, n, size)}
+            actions={(n) => (
+              <Button size="sm" variant="ghost" className="text-red-700" onClick={() => ask({ screenshot: n })}>
+                Delete<span className="sr-only"> screenshot {n}</span>
+              </Button>
+            )}
+          />
+          {course.screenshots.length > 1 && (
+            <Button size="sm" className="mt-3" onClick={() => ask({ screenshot: 'all' })}>
+              Delete all screenshots
+            </Button>
+          )}
+        </>
+      )}
+      <div className="mt-4 border-t border-slate-200 pt-4 text-sm">
+        {course.enrollable ? (
+          <p className="text-slate-600">An enrollable course has no backup on the hub: visitors enrol on the site.</p>
+        ) : course.backupSize === null ? (
+          <p className="text-slate-600">
+            No backup: the site has not uploaded one, so sites' searches leave this downloadable course out.
+          </p>
+        ) : (
+          <div className="flex flex-wrap items-center gap-3">
+            <BackupLink href={consoleBackupUrl(course.id)} size={course.backupSize} courseName={course.fullname} />
+            <Button size="sm" variant="ghost" className="text-red-700" onClick={() => ask({ backup: true })}>
+              Delete backup
+            </Button>
+          </div>
+        )}
+      </div>
+      <ConfirmDialog
+        open={confirm !== null}
+        title={confirm && 'backup' in confirm ? 'Delete backup' : 'Delete screenshots'}
+        confirmLabel="Delete"
+        busy={del.isPending}
+        error={del.error?.message}
+        onCancel={close}
+        onConfirm={() => {
+          if (!confirm) return;
+          del.mutate(confirm, {
+            onSuccess: () => {
+              const label = fileLabel(confirm);
+              setFlash(`Deleted ${label} of ${course.fullname}.`);
+              close();
+            },
+          });
+        }}
+      >
+        {confirm && (
+          <>
+            <p>
+              Delete {fileLabel(confirm)} of <strong>{course.fullname}</strong>
+              {'backup' in confirm && course.backupSize !== null ? ` (${formatBytes(course.backupSize)})` : ''}?
+            </p>
+            <p>
+              {'backup' in confirm
+                ? "Visitors and sites can no longer download the course, and sites' searches leave it out until the site uploads a backup again."
+                : 'It disappears from the hub at once. This cannot be undone: only the site can upload screenshots again.'}
+            </p>
+          </>
+        )}
+      </ConfirmDialog>
+    </section>
+  );
+}
+
 function EditCourse({ id }: { id: number }) {
   const q = useQuery(hubCourseQueryOptions(id));
   if (q.isPending) return <Loading label="Loading course…" />;
@@ -249,6 +367,7 @@ function EditCourse({ id }: { id: number }) {
         {c.enrollable ? <Badge tone="purple">Enrollable</Badge> : <Badge>Downloadable</Badge>}
         {c.visible ? <Badge tone="green">Visible</Badge> : <Badge>Hidden</Badge>}
       </p>
+      <CourseFiles course={c} />
       <CourseForm key={c.id} course={c} />
     </>
   );

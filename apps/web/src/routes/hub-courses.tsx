@@ -23,8 +23,11 @@ import { Loading } from '../components/ui/loading';
 import { Pagination } from '../components/ui/pagination';
 import { QueryError } from '../components/ui/query-error';
 import { ariaSort, RowTh, SortButton, Table, TBody, Td, THead, Th } from '../components/ui/table';
+import { BackupLink, ScreenshotThumbnails } from '../features/hub/course-files';
 import { audienceLabel, HUB_MANAGE_CAP, levelLabel, licenceLabel, oneOf, YesNo } from '../features/hub/hub-parts';
 import {
+  consoleBackupUrl,
+  consoleScreenshotUrl,
   type HubCourseFilters,
   type HubCourseSort,
   hubCourseListQueryOptions,
@@ -365,7 +368,24 @@ function CoursesTable({
                 <span className="block text-xs font-normal text-slate-500">{c.shortname}</span>
                 <span className="mt-1 flex flex-wrap gap-1">
                   {c.enrollable ? <Badge tone="purple">Enrollable</Badge> : <Badge tone="gray">Downloadable</Badge>}
+                  {!c.enrollable && c.backupSize === null && <Badge tone="amber">No backup</Badge>}
                 </span>
+                <ScreenshotThumbnails
+                  small
+                  limit={3}
+                  className="mt-2"
+                  courseName={c.fullname}
+                  numbers={c.screenshots}
+                  url={(n, size) => consoleScreenshotUrl(c.id, n, size)}
+                />
+                {c.backupSize !== null && (
+                  <BackupLink
+                    className="mt-1 text-xs font-normal"
+                    href={consoleBackupUrl(c.id)}
+                    size={c.backupSize}
+                    courseName={c.fullname}
+                  />
+                )}
               </RowTh>
               <Td className="max-w-56 align-top">
                 {c.site ? (

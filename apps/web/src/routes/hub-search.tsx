@@ -9,8 +9,9 @@ import { Button } from '../components/ui/button';
 import { EmptyState } from '../components/ui/empty-state';
 import { Loading } from '../components/ui/loading';
 import { Pagination } from '../components/ui/pagination';
+import { BackupLink, ScreenshotThumbnails } from '../features/hub/course-files';
 import { audienceLabel, levelLabel, licenceLabel } from '../features/hub/hub-parts';
-import { hubSearchQueryOptions } from '../features/hub/queries';
+import { hubBackupUrl, hubScreenshotUrl, hubSearchQueryOptions } from '../features/hub/queries';
 import { formatTime, plural } from '../lib/format';
 import { useDocumentTitle } from '../lib/use-document-title';
 
@@ -38,6 +39,12 @@ function CourseResult({ course }: { course: HubSearchCourseDto }) {
       ) : (
         <p className="mt-2 text-sm text-slate-500">No description.</p>
       )}
+      <ScreenshotThumbnails
+        className="mt-3"
+        courseName={course.fullname}
+        numbers={course.screenshots}
+        url={(n, size) => hubScreenshotUrl(course.id, n, size)}
+      />
       <dl className="mt-3 grid gap-x-6 gap-y-1 text-sm text-slate-600 sm:grid-cols-[max-content_1fr]">
         <dt className="font-medium text-slate-700">Site</dt>
         <dd>
@@ -74,6 +81,11 @@ function CourseResult({ course }: { course: HubSearchCourseDto }) {
         <dt className="font-medium text-slate-700">Last modified</dt>
         <dd>{formatTime(course.timeModified)}</dd>
       </dl>
+      {!course.enrollable && course.backupSize !== null && (
+        <p className="mt-3 text-sm">
+          <BackupLink href={hubBackupUrl(course.id)} size={course.backupSize} courseName={course.fullname} />
+        </p>
+      )}
       {course.demoUrl && course.enrollable && (
         <p className="mt-3 text-sm">
           <a href={course.demoUrl} target="_blank" rel="noopener noreferrer" className="text-blue-700 hover:underline">

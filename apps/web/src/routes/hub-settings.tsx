@@ -1,4 +1,5 @@
 import {
+  HUB_MAX_WS_COURSE_RESULT,
   HUB_PRIVACY,
   HUB_PRIVACY_LABELS,
   type HubPrivacy,
@@ -39,6 +40,8 @@ interface Values {
   contactEmail: string;
   /** The number input's text. */
   maxCoursesPerDay: string;
+  /** The number input's text. */
+  maxWsCourseResult: string;
   allowLocalSites: boolean;
 }
 
@@ -52,6 +55,7 @@ const FIELDS = [
   'contactName',
   'contactEmail',
   'maxCoursesPerDay',
+  'maxWsCourseResult',
   'allowLocalSites',
 ] as const;
 
@@ -66,6 +70,7 @@ const valuesOf = (s: HubSettingsDto): Values => ({
   contactName: s.contactName,
   contactEmail: s.contactEmail,
   maxCoursesPerDay: String(s.maxCoursesPerDay),
+  maxWsCourseResult: String(s.maxWsCourseResult),
   allowLocalSites: s.allowLocalSites,
 });
 
@@ -84,9 +89,9 @@ function patchOf(values: Values, baseline: Values) {
   ] as const) {
     if (values[f] !== baseline[f]) patch[f] = values[f];
   }
-  if (values.maxCoursesPerDay.trim() !== baseline.maxCoursesPerDay) {
-    const text = values.maxCoursesPerDay.trim();
-    patch.maxCoursesPerDay = /^-?\d+$/.test(text) ? Number(text) : Number.NaN;
+  for (const f of ['maxCoursesPerDay', 'maxWsCourseResult'] as const) {
+    const text = values[f].trim();
+    if (text !== baseline[f]) patch[f] = /^-?\d+$/.test(text) ? Number(text) : Number.NaN;
   }
   if (values.removePassword) patch.password = null;
   else if (values.password) patch.password = values.password;
@@ -323,6 +328,18 @@ function HubSettingsForm({ settings }: { settings: HubSettingsDto }) {
             onChange={(e) => set('maxCoursesPerDay', e.target.value)}
             error={errors.maxCoursesPerDay}
             hint="How many courses a site may publish in 24 hours, unless the site has its own maximum."
+          />
+          <TextField
+            label="Maximum courses returned per search"
+            name="maxWsCourseResult"
+            type="number"
+            inputMode="numeric"
+            min={1}
+            max={HUB_MAX_WS_COURSE_RESULT}
+            value={values.maxWsCourseResult}
+            onChange={(e) => set('maxWsCourseResult', e.target.value)}
+            error={errors.maxWsCourseResult}
+            hint="How many courses one search from a site's community block returns (maxwscourseresult); the site asks for more in pages of this size."
           />
           <CheckboxField
             label="Sites on local addresses may register"

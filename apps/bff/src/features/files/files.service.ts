@@ -95,7 +95,7 @@ function removeAll(store: FileStore, hashes: readonly string[]): void {
 }
 
 /** Content that no row uses is removed, unless a backup pins the store (then the next sweep does). */
-async function releaseContent(deps: Deps, hashes: readonly (string | null | undefined)[]): Promise<void> {
+export async function releaseContent(deps: Deps, hashes: readonly (string | null | undefined)[]): Promise<void> {
   const candidates = [...new Set(hashes.filter((h): h is string => typeof h === 'string'))];
   if (candidates.length === 0) return;
   const store = fileStoreOf(deps);

@@ -1,4 +1,10 @@
-import { HUB_DEFAULT_MAX_COURSES_PER_DAY, type HubPrivacy, hubPrivacyOf } from '@gatehouse/shared';
+import {
+  HUB_DEFAULT_MAX_COURSES_PER_DAY,
+  HUB_DEFAULT_MAX_WS_COURSE_RESULT,
+  HUB_MAX_WS_COURSE_RESULT,
+  type HubPrivacy,
+  hubPrivacyOf,
+} from '@gatehouse/shared';
 import type { DbOrTx } from '../../db/client';
 import type { Env } from '../../env';
 import { hubConfigRows, hubConfigValue } from './hub-config.repo';
@@ -16,6 +22,8 @@ export interface HubConfig {
   contactName: string;
   contactEmail: string;
   maxCoursesPerDay: number;
+  /** Courses per hub_get_courses call (local_hub's maxwscourseresult). */
+  maxWsCourseResult: number;
   /** Sites on loopback, private and link-local addresses may register (siteregistration.php's reachability check). */
   allowLocalSites: boolean;
 }
@@ -29,6 +37,7 @@ export const HUB_CONFIG_KEYS: Record<keyof HubConfig, string> = {
   contactName: 'hub_contactname',
   contactEmail: 'hub_contactemail',
   maxCoursesPerDay: 'hub_maxcoursesperday',
+  maxWsCourseResult: 'hub_maxwscourseresult',
   allowLocalSites: 'hub_allowlocalsites',
 };
 
@@ -53,8 +62,17 @@ const HUB_DEFAULTS: HubConfig = {
   contactName: '',
   contactEmail: '',
   maxCoursesPerDay: HUB_DEFAULT_MAX_COURSES_PER_DAY,
+  maxWsCourseResult: HUB_DEFAULT_MAX_WS_COURSE_RESULT,
   allowLocalSites: false,
 };
+
+/** A stored maxwscourseresult, or the default when it is missing or not a whole number in 1..HUB_MAX_WS_COURSE_RESULT. */
+function maxWsCourseResultOf(v: string | undefined): number {
+  const n = Number(v);
+  return v !== undefined && Number.isInteger(n) && n >= 1 && n <= HUB_MAX_WS_COURSE_RESULT
+    ? n
+    : HUB_DEFAULT_MAX_WS_COURSE_RESULT;
+}
 
 export async function readHubConfig(db: DbOrTx): Promise<HubConfig> {
   const r = await hubConfigRows(db);
@@ -72,6 +90,7 @@ export async function readHubConfig(db: DbOrTx): Promise<HubConfig> {
     contactEmail: get('contactEmail') ?? HUB_DEFAULTS.contactEmail,
     maxCoursesPerDay:
       Number.isInteger(max) && get('maxCoursesPerDay') !== undefined ? max : HUB_DEFAULTS.maxCoursesPerDay,
+    maxWsCourseResult: maxWsCourseResultOf(get('maxWsCourseResult')),
     allowLocalSites: get('allowLocalSites') === '1',
   };
 }

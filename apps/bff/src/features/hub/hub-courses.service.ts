@@ -18,6 +18,7 @@ import type { Deps } from '../../deps';
 import { DomainError, notFound } from '../../lib/errors';
 import { invalidParameter, moodleError } from '../../webservice/exceptions';
 import { readHubConfig } from './hub-config';
+import { type CourseFiles, courseFilesOf, filesOf } from './hub-course-files';
 import {
   type CourseSearch,
   countCourses,
@@ -285,6 +286,10 @@ export async function visitorSearch(deps: Deps, input: unknown): Promise<HubSear
     { search: q.q },
     { from: (q.page - 1) * q.perPage, num: q.perPage },
   );
+  const files = await courseFilesOf(
+    deps.store.db,
+    rows.map(({ c }) => c.id),
+  );
   return {
     hub: { name: hub.name, description: hub.description, language: hub.language },
     items: rows.map(({ c, s }) => ({
@@ -304,6 +309,9 @@ export async function visitorSearch(deps: Deps, input: unknown): Promise<HubSear
       demoUrl: c.demoUrl,
       timeModified: c.timeModified,
       site: { name: s.name, url: s.url, prioritised: s.prioritised },
+      screenshots: filesOf(files, c.id).screenshots,
+      // download.php sends the backup of a downloadable course only.
+      backupSize: c.enrollable ? null : filesOf(files, c.id).backupSize,
     })),
     total,
     page: q.page,
@@ -313,7 +321,7 @@ export async function visitorSearch(deps: Deps, input: unknown): Promise<HubSear
 
 // ---- the console: Manage courses -------------------------------------------------------------
 
-function toDto(c: HubCourseRow, s: HubSiteRow | null): HubCourseDto {
+function toDto(c: HubCourseRow, s: HubSiteRow | null, f: CourseFiles): HubCourseDto {
   return {
     id: c.id,
     site: s
@@ -342,6 +350,8 @@ function toDto(c: HubCourseRow, s: HubSiteRow | null): HubCourseDto {
     visible: c.visible,
     timePublished: c.timePublished,
     timeModified: c.timeModified,
+    screenshots: f.screenshots,
+    backupSize: f.backupSize,
   };
 }
 
@@ -365,13 +375,17 @@ export async function listCourses(deps: Deps, input: HubCourseListQuery) {
     listCourseViews(db, filter, q, { limit: q.perPage, offset: (q.page - 1) * q.perPage }),
     countCourses(db, filter),
   ]);
-  return { items: rows.map((r) => toDto(r.c, r.s)), total, page: q.page, perPage: q.perPage };
+  const files = await courseFilesOf(
+    db,
+    rows.map((r) => r.c.id),
+  );
+  return { items: rows.map((r) => toDto(r.c, r.s, filesOf(files, r.c.id))), total, page: q.page, perPage: q.perPage };
 }
 
 export async function getCourseDto(deps: Deps, id: number): Promise<HubCourseDto> {
   const r = await courseViewById(deps.store.db, id);
   if (!r) throw notFound('Course');
-  return toDto(r.c, r.s);
+  return toDto(r.c, r.s, filesOf(await courseFilesOf(deps.store.db, [id]), id));
 }
 
 async function loadCourse(db: DbOrTx, id: number): Promise<HubCourseRow> {

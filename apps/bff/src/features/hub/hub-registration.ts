@@ -15,6 +15,7 @@ import { countAddressAttempt, reserveHubRegistration } from './hub-limits';
 import { hubService, unusablePassword } from './hub-setup';
 import {
   type HubSiteRow,
+  insertOutboxMessage,
   insertSite,
   markSiteConfirmed,
   otherSiteHasUrl,
@@ -395,9 +396,57 @@ async function confirmSite(deps: Deps, site: HubSiteRow, actor: WriteActor): Pro
 }
 
 /**
- * hub_update_site_info: the calling site's information, every field of local_hub's siteinfo
- * (statistics, badges, moodleversion as a float, address, contact, privacy); a new URL must
- * still be unique. `ip` is the address the call came from (local_hub keeps getremoteaddr()).
+ * local_hub's register_site() in update mode refuses a new URL that another site has
+ * (urlalreadyexist). Here a row of an unregistered site counts too: the hub keeps it, with its
+ * courses, and the URL is unique among all rows, so the hub administrator deletes that site
+ * first (what urlalreadyexist's text asks the site to have done).
+ */
+export async function assertUrlFreeFor(deps: Deps, db: DbOrTx, site: HubSiteRow, url: string): Promise<void> {
+  if (url !== site.url && (await otherSiteHasUrl(db, url, site.id))) {
+    throw moodleError('urlalreadyexist', URL_ALREADY_EXISTS(hubUrl(deps.env)));
+  }
+}
+
+/** A language code as Moodle's get_list_of_languages() names it, in English ('en' → 'English'); the code when unknown. */
+function languageName(code: string): string {
+  try {
+    return new Intl.DisplayNames(['en'], { type: 'language', fallback: 'none' }).of(code.replace(/_/g, '-')) ?? code;
+  } catch {
+    return code;
+  }
+}
+
+/**
+ * The message local_hub's register_site() sends the hub administrator when a site's name or URL
+ * changed (lang/en/local_hub.php emailtitlesiteurlchanged / emailmessagesiteurlchanged, with
+ * the same $emailinfo), to the hub's contact. The manage-sites address is Gatehouse's page.
+ */
+function siteChangedMessage(
+  deps: Deps,
+  hub: { contactName: string; contactEmail: string },
+  before: HubSiteRow,
+  values: SiteValues,
+) {
+  const huburl = hubUrl(deps.env);
+  return {
+    kind: 'siteurlchanged',
+    siteId: before.id,
+    siteName: values.name,
+    siteUrl: values.url,
+    toName: hub.contactName,
+    toEmail: hub.contactEmail,
+    subject: `${values.name} site has changed his name or url (please check it).`,
+    body: `${values.name} site has been updated. (previous name: ${before.name})\nIts new url ${values.url} has been updated from (${before.url}).\n\nName: ${values.name}\nURL: ${values.url}\nAdmin: ${values.contactName} (${values.contactEmail})\nLanguage: ${languageName(values.language)}\n\nTo manage registered sites, go to: ${huburl}/admin/hub/sites`,
+  };
+}
+
+/**
+ * hub_update_site_info: local_hub's register_site() in update mode. The calling site's
+ * information, every field of local_hub's siteinfo (statistics, badges, moodleversion as a
+ * float, address, contact, privacy); `ip` is the address the call came from (local_hub keeps
+ * getremoteaddr()). A new URL another site has is refused (urlalreadyexist); a changed name or
+ * URL makes the site not visible until the hub administrator checks it (Manage sites > Show),
+ * and the administrator is sent local_hub's message (written to the outbox), in the same write.
  */
 export async function updateSiteInfo(
   deps: Deps,
@@ -406,24 +455,32 @@ export async function updateSiteInfo(
   actor: WriteActor,
   ip: string = actor.ip,
 ): Promise<void> {
-  const values = { ...cleanSiteInfo(info), ip: ip.slice(0, 45) };
+  const cleaned = cleanSiteInfo(info);
+  const values = { ...cleaned, ip: ip.slice(0, 45) };
   const now = deps.now();
   await withWrite(deps, async (tx, w) => {
-    if (values.url !== site.url && (await otherSiteHasUrl(tx, values.url, site.id))) {
-      throw moodleError(
-        'sitealreadyregistered',
-        'Another site with this URL is already registered on this hub',
-        values.url,
-      );
-    }
+    await assertUrlFreeFor(deps, tx, site, values.url);
+    const renamedOrMoved = values.url !== site.url || values.name !== site.name;
     const changed = Object.keys(values).filter((k) => site[k as keyof HubSiteRow] !== values[k as keyof typeof values]);
-    await updateSite(tx, site.id, { ...values, timeModified: now });
+    await updateSite(tx, site.id, { ...values, ...(renamedOrMoved ? { visible: false } : {}), timeModified: now });
+    let outboxId: number | undefined;
+    if (renamedOrMoved) {
+      const hub = await readHubConfig(tx);
+      outboxId = (await insertOutboxMessage(tx, { time: now, ...siteChangedMessage(deps, hub, site, cleaned) })).id;
+    }
     w.audit(actor, {
       action: 'hub.site.updateinfo',
       targetType: 'hubsite',
       targetId: site.id,
-      summary: `The site ${values.name} updated its hub information (web service)${changed.length ? `: ${changed.join(', ')}` : ''}`,
-      details: { changed },
+      summary: `The site ${values.name} updated its hub information (web service)${changed.length ? `: ${changed.join(', ')}` : ''}${
+        renamedOrMoved
+          ? `; its ${[values.name !== site.name ? 'name' : '', values.url !== site.url ? 'URL' : ''].filter(Boolean).join(' and ')} changed, so it is hidden until the hub administrator checks it (message written to the outbox)`
+          : ''
+      }`,
+      details: {
+        changed,
+        ...(renamedOrMoved ? { hidden: true, outboxId, from: { name: site.name, url: site.url } } : {}),
+      },
     });
     w.invalidate({ kind: 'hub' });
   });

@@ -35,6 +35,7 @@ const LABELS: Record<keyof HubConfig, string> = {
   contactName: 'hub contact name',
   contactEmail: 'hub contact email',
   maxCoursesPerDay: 'hub maximum courses published per day',
+  maxWsCourseResult: 'hub maximum courses returned per search call',
   allowLocalSites: 'hub setting "sites on local addresses may register"',
 };
 

@@ -56,6 +56,7 @@ describe('hub settings', () => {
       contactName: '',
       contactEmail: '',
       maxCoursesPerDay: 20,
+      maxWsCourseResult: 25,
       checks: { webservices: false, xmlrpc: false },
       counts: { sites: 0, courses: 0 },
     });

@@ -37,6 +37,7 @@ import {
   siteViewById,
   updateSite,
 } from './hub-sites.repo';
+import { deleteSiteCourseFilesIn, releaseHubContent } from './local-hub-files';
 
 // The registered site a hub user belongs to, for the hub's web-service functions.
 export { siteOfUser } from './hub-sites.repo';
@@ -327,6 +328,8 @@ async function deleteSiteIn(
   now: number,
 ) {
   const courseCount = await countCoursesOfSite(tx, s.id);
+  // The courses' backups and screenshots go with them, in this write (their content once it commits).
+  const fileHashes = withCourses ? await deleteSiteCourseFilesIn(tx, s.id) : [];
   if (withCourses) await deleteCoursesOfSite(tx, s.id);
   const tokensDeleted = await removeSiteAccessIn(tx, w, s, now);
   await deleteSiteRow(tx, s.id);
@@ -346,13 +349,14 @@ async function deleteSiteIn(
     targetType: 'hubsite',
     targetId: s.id,
     summary: `Deleted the hub site ${s.name} (${s.url}) ${withCourses ? `and its ${courseCount} course(s)` : `keeping its ${courseCount} course(s)`}; message to ${s.contactEmail || 'no address'} written to the outbox`,
-    details: { withCourses, courses: courseCount, tokensDeleted, outboxId: message.id },
+    details: { withCourses, courses: courseCount, files: fileHashes.length, tokensDeleted, outboxId: message.id },
   });
   w.invalidate({ kind: 'hub' });
   return {
     coursesDeleted: withCourses ? courseCount : 0,
     coursesKept: withCourses ? 0 : courseCount,
     message: message as HubOutboxMessageDto,
+    fileHashes,
   };
 }
 
@@ -383,10 +387,12 @@ export async function markSecretStolen(deps: Deps, id: number, actor: WriteActor
 
 /** Manage sites > Delete: one site (see deleteSiteIn). */
 export async function deleteSite(deps: Deps, id: number, withCourses: boolean, actor: WriteActor) {
-  return withWrite(deps, async (tx, w) => {
+  const { fileHashes, ...out } = await withWrite(deps, async (tx, w) => {
     const s = await loadSite(tx, id);
     return deleteSiteIn(deps, tx, w, s, withCourses, actor, deps.now());
   });
+  await releaseHubContent(deps, fileHashes);
+  return out;
 }
 
 /**
@@ -396,7 +402,8 @@ export async function deleteSite(deps: Deps, id: number, withCourses: boolean, a
 export async function deleteSites(deps: Deps, input: HubSiteBulk, actor: WriteActor): Promise<HubSiteBulkDeleteDto> {
   const { ids, withCourses } = hubSiteBulkSchema.parse(input);
   const now = deps.now();
-  return withWrite(deps, async (tx, w) => {
+  const fileHashes: (string | null)[] = [];
+  const out = await withWrite(deps, async (tx, w) => {
     const byId = new Map((await sitesByIds(tx, ids)).map((s) => [s.id, s]));
     const missing = ids.filter((id) => !byId.has(id));
     if (missing.length) {
@@ -409,9 +416,12 @@ export async function deleteSites(deps: Deps, input: HubSiteBulk, actor: WriteAc
       out.coursesDeleted += r.coursesDeleted;
       out.coursesKept += r.coursesKept;
       out.messages.push(r.message);
+      fileHashes.push(...r.fileHashes);
     }
     return out;
   });
+  await releaseHubContent(deps, fileHashes);
+  return out;
 }
 
 export async function listOutbox(deps: Deps, input: unknown) {

@@ -22,6 +22,7 @@ import type { AppEnv } from '../../types';
 import { MoodleException } from '../../webservice/exceptions';
 import { requireCap } from '../auth/guards';
 import { hubPasswordHash, readHubConfig } from './hub-config';
+import { type ConsoleHubFile, consoleBackup, consoleScreenshot, deleteCourseFile, streamOf } from './hub-course-files';
 import { courseAction, getCourseDto, listCourses, updateCourse, visitorSearch } from './hub-courses.service';
 import { addressRetryAfter, countAddressAttempt } from './hub-limits';
 import { hubSettingsDto, saveHubSettings } from './hub-settings.service';
@@ -39,6 +40,37 @@ import {
 
 const siteActionParam = idParam.extend({ action: z.enum(HUB_SITE_ACTIONS) });
 const courseActionParam = idParam.extend({ action: z.enum(['show', 'hide']) });
+const screenshotParam = idParam.extend({
+  number: z.coerce
+    .number({ message: 'A screenshot number, 1 to 10' })
+    .int()
+    .min(1)
+    .max(10, 'A screenshot number, 1 to 10'),
+});
+const screenshotQuery = z.object({ size: z.enum(['thumbnail', 'original']).default('thumbnail') });
+
+/**
+ * A course's file as Manage courses shows it: never cached without asking (an administrator may
+ * delete it, or the site replace it), revalidated by its content hash; sandboxed, never sniffed.
+ */
+function sendCourseFile(ifNoneMatch: string | undefined, deps: Deps, f: ConsoleHubFile): Response {
+  const h = new Headers({
+    'Content-Type': f.mimetype,
+    'X-Content-Type-Options': 'nosniff',
+    'Content-Security-Policy': "sandbox; default-src 'none'",
+    'Cache-Control': 'private, no-cache',
+    ETag: `"${f.hash}${f.kind === 'image' ? '-150' : ''}"`,
+  });
+  if (ifNoneMatch === h.get('ETag')) return new Response(null, { status: 304, headers: h });
+  if (f.kind === 'image') {
+    h.set('Content-Disposition', 'inline; filename="thumbnail"');
+    h.set('Content-Length', String(f.body.length));
+    return new Response(new Uint8Array(f.body), { status: 200, headers: h });
+  }
+  h.set('Content-Disposition', `${f.attachment ? 'attachment' : 'inline'}; filename="${f.filename}"`);
+  h.set('Content-Length', String(f.size));
+  return new Response(f.size === 0 ? '' : streamOf(deps, f.hash), { status: 200, headers: h });
+}
 
 /**
  * Site administration > Hub: settings, Manage sites, Manage courses (local/hub:manage, which
@@ -100,6 +132,39 @@ export function hubRoutes(deps: Deps) {
       .patch('/courses/:id', manage, validate('param', idParam), validate('json', hubCourseUpdateSchema), async (c) =>
         c.json(await updateCourse(deps, c.req.valid('param').id, c.req.valid('json'), c.get('actor')), 200),
       )
+      // A course's screenshots and backup (upload.php stores them), hidden courses too.
+      .get(
+        '/courses/:id/screenshots/:number',
+        manage,
+        validate('param', screenshotParam),
+        validate('query', screenshotQuery),
+        async (c) => {
+          const p = c.req.valid('param');
+          return sendCourseFile(
+            c.req.header('if-none-match'),
+            deps,
+            await consoleScreenshot(deps, p.id, p.number, c.req.valid('query').size),
+          );
+        },
+      )
+      .delete('/courses/:id/screenshots/:number', manage, validate('param', screenshotParam), async (c) => {
+        const p = c.req.valid('param');
+        await deleteCourseFile(deps, p.id, { screenshot: p.number }, c.get('actor'));
+        return c.json(await getCourseDto(deps, p.id), 200);
+      })
+      .delete('/courses/:id/screenshots', manage, validate('param', idParam), async (c) => {
+        const { id } = c.req.valid('param');
+        await deleteCourseFile(deps, id, { screenshot: 'all' }, c.get('actor'));
+        return c.json(await getCourseDto(deps, id), 200);
+      })
+      .get('/courses/:id/backup', manage, validate('param', idParam), async (c) =>
+        sendCourseFile(c.req.header('if-none-match'), deps, await consoleBackup(deps, c.req.valid('param').id)),
+      )
+      .delete('/courses/:id/backup', manage, validate('param', idParam), async (c) => {
+        const { id } = c.req.valid('param');
+        await deleteCourseFile(deps, id, { backup: true }, c.get('actor'));
+        return c.json(await getCourseDto(deps, id), 200);
+      })
       .post('/courses/:id/:action', manage, validate('param', courseActionParam), async (c) => {
         const p = c.req.valid('param');
         await courseAction(deps, [p.id], p.action, c.get('actor'));

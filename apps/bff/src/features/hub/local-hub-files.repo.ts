@@ -1,6 +1,6 @@
 import { and, eq, inArray } from 'drizzle-orm';
 import type { DbOrTx } from '../../db/client';
-import { externalTokens, files, type HubSiteRow, hubSites } from '../../db/schema';
+import { externalTokens, files, type HubSiteRow, hubCourses, hubSites } from '../../db/schema';
 
 // What the hub's file scripts read: the site a hub token belongs to, and the hub's files (the
 // files table, component local_hub, in the system context, item = the hub course id).
@@ -56,6 +56,29 @@ export async function hubFilesOf(
         eq(files.component, component),
         eq(files.filearea, filearea),
         inArray(files.itemid, [...courseIds]),
+      ),
+    )
+    .all();
+}
+
+/** The files of these hub areas that belong to the courses of one site (deleted courses included). */
+export async function hubFilesOfSite(
+  db: DbOrTx,
+  contextid: number,
+  component: string,
+  fileareas: readonly string[],
+  siteId: number,
+): Promise<HubFileRow[]> {
+  return db
+    .select(hubFileColumns)
+    .from(files)
+    .innerJoin(hubCourses, eq(hubCourses.id, files.itemid))
+    .where(
+      and(
+        eq(files.contextid, contextid),
+        eq(files.component, component),
+        inArray(files.filearea, [...fileareas]),
+        eq(hubCourses.siteId, siteId),
       ),
     )
     .all();

@@ -12,11 +12,17 @@ import { type HubDownload, HubFileError, hubDownload, hubUpload } from './local-
 
 const CSP = "sandbox; default-src 'none'";
 
-function refusal(c: Context<AppEnv>, err: unknown): Response {
+/**
+ * A refusal as plain text. An upload refused before its body was read to the end (over a limit,
+ * too many at once) closes the connection, so that the rest of the body is not read either.
+ */
+function refusal(c: Context<AppEnv>, err: unknown, upload = false): Response {
   if (err instanceof HubFileError) {
     return c.body(`${err.message}\n`, err.status, {
       'Content-Type': 'text/plain; charset=utf-8',
       'Cache-Control': 'no-store',
+      ...(err.retryAfter !== undefined ? { 'Retry-After': String(err.retryAfter) } : {}),
+      ...(upload ? { Connection: 'close' } : {}),
     });
   }
   throw err;
@@ -51,7 +57,7 @@ export function localHubFileRoutes(deps: Deps) {
         // local_hub's upload.php writes nothing.
         return c.body(null, 200);
       } catch (err) {
-        return refusal(c, err);
+        return refusal(c, err, true);
       }
     })
     .get('/download.php', async (c) => {

@@ -2,15 +2,27 @@ import { Readable, Transform } from 'node:stream';
 import busboy from 'busboy';
 import type { Context } from 'hono';
 import sharp from 'sharp';
+import type { DbOrTx } from '../../db/client';
 import type { Deps } from '../../deps';
 import type { AppEnv } from '../../types';
 import { ContentTooLarge, type Staged } from '../files/file-store';
-import { deleteFiles, type FilePlace, fileStoreOf, filesReady, findFile, storeFile } from '../files/files.service';
+import { deleteFile } from '../files/files.repo';
+import {
+  deleteFiles,
+  type FilePlace,
+  fileStoreOf,
+  filesReady,
+  findFile,
+  releaseContent,
+  storeFile,
+} from '../files/files.service';
 import { readHubConfig } from './hub-config';
 import { HUB_COMPONENT } from './hub-constants';
 import { courseById } from './hub-courses.repo';
 import { siteOfToken } from './local-hub-access';
-import { hubFilesOf } from './local-hub-files.repo';
+import { hubFilesOf, hubFilesOfSite } from './local-hub-files.repo';
+import { cachedImage } from './local-hub-image-cache';
+import { startUpload } from './local-hub-upload-limits';
 
 // The hub's files (local_hub keeps them in {dataroot}/hub/{level1}/{courseid}/): here rows of the
 // files table in the system context, component local_hub, item = the hub course id, their
@@ -52,6 +64,24 @@ export async function deleteCourseFiles(deps: Deps, courseIds: readonly number[]
   );
 }
 
+/**
+ * In the caller's write (a site deleted with its courses): the rows of the backups and
+ * screenshots of the site's courses go; returns their content hashes, which the caller hands to
+ * releaseHubContent once the write has committed (content is removed only by a later write that
+ * finds no row using it: files.service's ordering rule).
+ */
+export async function deleteSiteCourseFilesIn(tx: DbOrTx, siteId: number): Promise<(string | null)[]> {
+  const rows = await hubFilesOfSite(tx, SYSTEM_CONTEXT, HUB_COMPONENT, [HUB_BACKUP_AREA, HUB_SCREENSHOT_AREA], siteId);
+  const hashes: (string | null)[] = [];
+  for (const r of rows) hashes.push((await deleteFile(tx, r.id))?.contenthash ?? null);
+  return hashes;
+}
+
+/** After the write that deleted hub file rows: the content no row uses any more leaves the file store. */
+export function releaseHubContent(deps: Deps, hashes: readonly (string | null)[]): Promise<void> {
+  return releaseContent(deps, hashes);
+}
+
 /** hub_register_courses' deletescreenshots: the courses' screenshot files go (their number stays). */
 export async function deleteScreenshots(deps: Deps, courseIds: readonly number[]): Promise<void> {
   const rows = await hubFilesOf(deps.store.db, SYSTEM_CONTEXT, HUB_COMPONENT, HUB_SCREENSHOT_AREA, courseIds);
@@ -75,8 +105,10 @@ const MAX_IMAGE_SIDE = 2000;
 /** A refused upload or download: its HTTP status and a plain message (never a stack). */
 export class HubFileError extends Error {
   constructor(
-    readonly status: 400 | 403 | 404 | 409 | 413,
+    readonly status: 400 | 403 | 404 | 409 | 413 | 429,
     message: string,
+    /** Seconds after which the sender may try again (429). */
+    readonly retryAfter?: number,
   ) {
     super(message);
   }
@@ -129,17 +161,24 @@ async function readAll(r: Readable): Promise<Buffer> {
 
 interface UploadPart {
   staged?: Staged;
-  tooBig?: boolean;
   /** The first bytes (a backup's signature), or the whole file (a screenshot, at most 1 MB), as it came. */
   head: Buffer;
 }
 
-/** Passes the part through to the store, keeping its first `keep` bytes. */
-function keeping(keep: number, into: (b: Buffer) => void): Transform {
+/**
+ * What the body may hold besides the file: the text fields (busboy takes at most 20 of 8 KiB)
+ * and the multipart framing, with room for the chunks the parser has not reached yet. Past it
+ * (a long preamble or epilogue, say) the upload is refused while it streams.
+ */
+const MAX_NON_FILE_BYTES = 1024 * 1024;
+
+/** Passes the part through to the store, keeping its first `keep` bytes and counting them all. */
+function keeping(keep: number, into: (b: Buffer) => void, count: (n: number) => void): Transform {
   const chunks: Buffer[] = [];
   let kept = 0;
   return new Transform({
     transform(chunk: Buffer, _enc, done) {
+      count(chunk.length);
       if (kept < keep) {
         const part = chunk.subarray(0, keep - kept);
         chunks.push(part);
@@ -154,9 +193,21 @@ function keeping(keep: number, into: (b: Buffer) => void): Transform {
   });
 }
 
+const interrupted = () => new HubFileError(400, 'The upload was interrupted before its end: nothing was kept');
+
+const tooLarge = (screenshot: boolean) =>
+  new HubFileError(
+    413,
+    screenshot
+      ? `A screenshot is at most ${HUB_MAX_SCREENSHOT_BYTES} bytes`
+      : `A course backup is at most ${HUB_MAX_BACKUP_BYTES} bytes`,
+  );
+
 /**
  * Reads upload.php's multipart body as curl sends it (the fields in any order; the `file` part
  * streamed into the file store's staging area, within the limit of the file type named before it).
+ * Any failure (a file or a body over its limit, a malformed body, the sender going away) stops
+ * reading at once and leaves nothing staged: the staging file is removed before this returns.
  */
 async function readUpload(
   c: Context<AppEnv>,
@@ -169,7 +220,8 @@ async function readUpload(
   try {
     parser = busboy({
       headers: Object.fromEntries(c.req.raw.headers.entries()),
-      limits: { files: 1, fields: 20, fieldSize: 8 * 1024, parts: 21, fileSize: HUB_MAX_BACKUP_BYTES },
+      // One byte past the largest file, so that the store's limit (maxBytes) sees it and refuses.
+      limits: { files: 1, fields: 20, fieldSize: 8 * 1024, parts: 21, fileSize: HUB_MAX_BACKUP_BYTES + 1 },
     });
   } catch {
     throw new HubFileError(400, 'upload.php takes a multipart/form-data body (filetype, courseid, token and file)');
@@ -177,42 +229,91 @@ async function readUpload(
   let part: UploadPart | undefined;
   const store = fileStoreOf(deps);
   let staging: Promise<void> | undefined;
-  await new Promise<void>((resolve, reject) => {
-    parser.on('field', (name, value) => fields.set(name, value));
-    parser.on('file', (field, stream) => {
-      if (field !== 'file' || part) {
-        stream.resume();
-        return;
-      }
-      const p: UploadPart = { head: Buffer.alloc(0) };
-      part = p;
-      const screenshot = fields.get('filetype') === 'screenshot';
-      const max = screenshot ? HUB_MAX_SCREENSHOT_BYTES : HUB_MAX_BACKUP_BYTES;
-      const kept = stream.pipe(
-        keeping(screenshot ? HUB_MAX_SCREENSHOT_BYTES : 16, (b) => {
-          p.head = b;
-        }),
+  let failure: unknown;
+  const source = Readable.fromWeb(body as import('node:stream/web').ReadableStream<Uint8Array>);
+  try {
+    await new Promise<void>((resolve, reject) => {
+      const fail = (err: unknown) => {
+        if (failure !== undefined) return;
+        failure = err;
+        reject(err);
+        // Stop reading: the file part (and with it the staging) ends with the error, and the
+        // rest of the body is left unread (the refusal closes the connection).
+        parser.destroy(err instanceof Error ? err : new Error(String(err)));
+        source.pause();
+      };
+      let total = 0;
+      let fileBytes = 0;
+      parser.on('field', (name, value) => fields.set(name, value));
+      parser.on('file', (field, stream) => {
+        if (field !== 'file' || part) {
+          stream.resume();
+          return;
+        }
+        const p: UploadPart = { head: Buffer.alloc(0) };
+        part = p;
+        const screenshot = fields.get('filetype') === 'screenshot';
+        const max = screenshot ? HUB_MAX_SCREENSHOT_BYTES : HUB_MAX_BACKUP_BYTES;
+        const kept = stream.pipe(
+          keeping(
+            screenshot ? HUB_MAX_SCREENSHOT_BYTES : 16,
+            (b) => {
+              p.head = b;
+            },
+            (n) => {
+              fileBytes += n;
+            },
+          ),
+        );
+        stream.on('error', (err) => kept.destroy(err));
+        staging = store.stage(kept, { maxBytes: max }).then(
+          (staged) => {
+            p.staged = staged;
+            if (failure !== undefined) staged.discard();
+          },
+          (err) =>
+            fail(
+              err instanceof ContentTooLarge
+                ? tooLarge(screenshot)
+                : // A file system error (ENOSPC, EIO…) is the server's; anything else, the body's end.
+                  /^E[A-Z]+$/.test(String((err as NodeJS.ErrnoException)?.code ?? ''))
+                  ? err
+                  : interrupted(),
+            ),
+        );
+      });
+      parser.on('close', resolve);
+      parser.on('error', () =>
+        fail(new HubFileError(400, 'upload.php takes a multipart/form-data body (filetype, courseid, token and file)')),
       );
-      stream.on('error', (err) => kept.destroy(err));
-      staging = store.stage(kept, { maxBytes: max }).then(
-        (staged) => {
-          p.staged = staged;
-        },
-        (err) => {
-          kept.resume();
-          if (err instanceof ContentTooLarge) p.tooBig = true;
-          else throw err;
-        },
-      );
+      // The body goes to the parser as it comes (with backpressure), counted: past the file's
+      // own limit and what the fields may take, it is refused without reading further.
+      source.on('data', (chunk: Buffer) => {
+        total += chunk.length;
+        if (total - fileBytes > MAX_NON_FILE_BYTES) {
+          fail(tooLarge(fields.get('filetype') === 'screenshot'));
+          return;
+        }
+        if (failure === undefined && !parser.write(chunk)) {
+          source.pause();
+          parser.once('drain', () => source.resume());
+        }
+      });
+      source.on('end', () => {
+        if (failure === undefined) parser.end();
+      });
+      source.on('error', () => fail(interrupted()));
     });
-    parser.on('close', resolve);
-    parser.on('error', reject);
-    const source = Readable.fromWeb(body as import('node:stream/web').ReadableStream<Uint8Array>);
-    source.on('error', reject);
-    source.pipe(parser);
-  });
-  if (staging) await staging;
-  return part;
+    if (staging) await staging;
+    // The staging may fail after the body ended (the file was over its limit).
+    if (failure !== undefined) throw failure;
+    return part;
+  } catch (e) {
+    // Whatever was staged goes; the staging of a file cut short has removed its own file.
+    if (staging) await staging.catch(() => {});
+    (part as UploadPart | undefined)?.staged?.discard();
+    throw e;
+  }
 }
 
 /**
@@ -233,20 +334,15 @@ export async function hubUpload(c: Context<AppEnv>, deps: Deps): Promise<void> {
   // Refused before the body is read: no hub, or a body larger than any upload.
   const hub = await readHubConfig(deps.store.db);
   if (!hub.enabled) throw new HubFileError(404, 'There is no hub on this site (the hub is not enabled)');
-  if (Number(c.req.header('content-length') ?? 0) > HUB_MAX_BACKUP_BYTES + 64 * 1024) {
-    throw new HubFileError(413, `A course backup is at most ${HUB_MAX_BACKUP_BYTES} bytes`);
+  if (Number(c.req.header('content-length') ?? 0) > HUB_MAX_BACKUP_BYTES + MAX_NON_FILE_BYTES) {
+    throw tooLarge(false);
   }
+  // The token comes after the file: what the address may ask for is bounded before reading it.
+  const place = await startUpload(deps, c.get('actor').ip);
+  if (!('done' in place)) throw new HubFileError(429, place.message, place.retryAfter);
   let part: UploadPart | undefined;
   try {
     part = await readUpload(c, deps, fields);
-    if (part?.tooBig) {
-      throw new HubFileError(
-        413,
-        fields.get('filetype') === 'screenshot'
-          ? `A screenshot is at most ${HUB_MAX_SCREENSHOT_BYTES} bytes`
-          : `A course backup is at most ${HUB_MAX_BACKUP_BYTES} bytes`,
-      );
-    }
     const found = await siteOfToken(deps, phpAlphanum(fields.get('token')));
     if (!found) throw new HubFileError(403, 'The token is not the token of a site registered with this hub');
     const courseId = phpInt(fields.get('courseid'), 0);
@@ -296,6 +392,7 @@ export async function hubUpload(c: Context<AppEnv>, deps: Deps): Promise<void> {
     );
   } finally {
     part?.staged?.discard();
+    place.done();
   }
 }
 
@@ -398,11 +495,16 @@ export async function hubDownload(deps: Deps, q: Record<string, string>): Promis
       `Wrong image size: the width or the height must be ${HUB_IMAGE_SIZE} (or imagewidth=original), each at most ${MAX_IMAGE_SIDE}`,
     );
   }
-  const source = await readAll(fileStoreOf(deps).read(row.contenthash));
-  const type = imageTypeOf(source.subarray(0, 16)) ?? 'png';
-  const out = sharp(source).resize(width, height, { fit: 'inside' });
-  const body = await (type === 'jpeg' ? out.jpeg() : type === 'webp' ? out.webp() : out.png()).toBuffer();
-  return { kind: 'image', body, mimetype: IMAGE_FORMATS[type === 'gif' ? 'png' : type] as string, filename: 'image' };
+  const hash = row.contenthash;
+  // The community block lists courses with their first screenshot at 150 × 150: made once, then kept.
+  const image = await cachedImage(deps, `screenshot/${courseId}/${number}/${width}x${height}/${hash}`, async () => {
+    const source = await readAll(fileStoreOf(deps).read(hash));
+    const type = imageTypeOf(source.subarray(0, 16)) ?? 'png';
+    const out = sharp(source).resize(width, height, { fit: 'inside' });
+    const body = await (type === 'jpeg' ? out.jpeg() : type === 'webp' ? out.webp() : out.png()).toBuffer();
+    return { body, mimetype: IMAGE_FORMATS[type === 'gif' ? 'png' : type] as string };
+  });
+  return { kind: 'image', ...image, filename: 'image' };
 }
 
 const escapeXml = (s: string) =>
@@ -411,13 +513,19 @@ const escapeXml = (s: string) =>
 /** The hub's logo at 150 × 150 (hublogo_150x150), or one made from the hub's name. */
 async function hubLogo(deps: Deps, name: string): Promise<HubDownload> {
   const row = await findFile(deps, hubPlace(HUB_LOGO_AREA, 0, 'hublogo'));
-  if (row?.contenthash && fileStoreOf(deps).size(row.contenthash) !== undefined) {
-    const source = await readAll(fileStoreOf(deps).read(row.contenthash));
-    const body = await sharp(source).resize(HUB_IMAGE_SIZE, HUB_IMAGE_SIZE, { fit: 'inside' }).png().toBuffer();
-    return { kind: 'image', body, mimetype: 'image/png', filename: 'image' };
+  const hash = row?.contenthash;
+  if (hash && fileStoreOf(deps).size(hash) !== undefined) {
+    const image = await cachedImage(deps, `hublogo/${hash}`, async () => {
+      const source = await readAll(fileStoreOf(deps).read(hash));
+      const body = await sharp(source).resize(HUB_IMAGE_SIZE, HUB_IMAGE_SIZE, { fit: 'inside' }).png().toBuffer();
+      return { body, mimetype: 'image/png' };
+    });
+    return { kind: 'image', ...image, filename: 'image' };
   }
   const initial = escapeXml([...(name.trim() || 'Hub')][0]?.toUpperCase() ?? 'H');
-  const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="${HUB_IMAGE_SIZE}" height="${HUB_IMAGE_SIZE}"><rect width="100%" height="100%" fill="#1f5f8b"/><text x="50%" y="50%" dy=".35em" text-anchor="middle" font-family="sans-serif" font-size="80" fill="#ffffff">${initial}</text></svg>`;
-  const body = await sharp(Buffer.from(svg)).png().toBuffer();
-  return { kind: 'image', body, mimetype: 'image/png', filename: 'image' };
+  const image = await cachedImage(deps, `hubinitial/${initial}`, async () => {
+    const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="${HUB_IMAGE_SIZE}" height="${HUB_IMAGE_SIZE}"><rect width="100%" height="100%" fill="#1f5f8b"/><text x="50%" y="50%" dy=".35em" text-anchor="middle" font-family="sans-serif" font-size="80" fill="#ffffff">${initial}</text></svg>`;
+    return { body: await sharp(Buffer.from(svg)).png().toBuffer(), mimetype: 'image/png' };
+  });
+  return { kind: 'image', ...image, filename: 'image' };
 }

@@ -119,7 +119,10 @@ describe('hub_update_site_info', () => {
       moodleVersion: '2017051500.03',
       ip: '198.51.100.7',
       timeConfirmed: expect.any(Number),
+      // A new name (Lakeside → Lakeside college): hidden until the hub administrator checks it (local_hub's register_site).
+      visible: false,
     });
+    expect((await admin.post(`/api/hub/sites/${site.siteid}/show`)).status).toBe(200);
   });
 
   it('a new URL the hub cannot reach is refused (cannotregisternotavailablesite), and nothing changes', async () => {

@@ -170,7 +170,10 @@ describe('registration over XML-RPC', () => {
       name: 'Site A (renamed)',
       country: 'AU',
       statUsers: 400,
+      // Renamed: hidden until the hub administrator checks it (local_hub's register_site in update mode).
+      visible: false,
     });
+    expect((await admin.post(`/api/hub/sites/${siteA.siteid}/show`)).status).toBe(200);
     // The public token cannot do this: hub_update_site_info is not in the Public sites service.
     await expect(
       call('hub_update_site_info', [{ siteinfo: siteInfo('X', 'https://x.example') }], publicToken),

@@ -1,10 +1,16 @@
 import { randomBytes } from 'node:crypto';
 import { cleanScalar, isEmail, multiple, single, value } from '@gatehouse/shared';
-import { hubUrl, readHubConfig } from '../../features/hub/hub-config';
+import { type HubConfig, hubUrl, readHubConfig } from '../../features/hub/hub-config';
 import { HUB_COMPONENT, HUB_SERVICE } from '../../features/hub/hub-constants';
 import { contentsOfCourses, outcomesOfCourses } from '../../features/hub/hub-courses.repo';
 import { publishCourses, searchCourses, unpublishCourses } from '../../features/hub/hub-courses.service';
-import { confirmSiteByUser, registerSite, unregisterSite, updateSiteInfo } from '../../features/hub/hub-registration';
+import {
+  assertUrlFreeFor,
+  confirmSiteByUser,
+  registerSite,
+  unregisterSite,
+  updateSiteInfo,
+} from '../../features/hub/hub-registration';
 import { countVisibleSites } from '../../features/hub/hub-sites.repo';
 import { normaliseSiteUrl, siteOfUser } from '../../features/hub/hub-sites.service';
 import { backupSizes, deleteScreenshots, hubLogoExists } from '../../features/hub/local-hub-files';
@@ -46,9 +52,9 @@ async function callerSite(ctx: CallContext) {
  * Moodle's hub refuses its public token ('publichub') when the hub is private. Registering is
  * the one thing the public token still does there, and it needs the hub password.
  */
-async function refusePublicOnPrivateHub(ctx: CallContext) {
+async function refusePublicOnPrivateHub(ctx: CallContext, hub?: HubConfig) {
   if (ctx.service.shortname !== PUBLIC) return;
-  if ((await readHubConfig(ctx.deps.store.db)).privacy !== 'private') return;
+  if ((hub ?? (await readHubConfig(ctx.deps.store.db))).privacy !== 'private') return;
   throw new MoodleException(
     'webservice_access_exception',
     'accessexception',
@@ -223,7 +229,7 @@ const hubUpdateSiteInfo = defineFunction({
   name: 'hub_update_site_info',
   component: HUB_COMPONENT,
   description:
-    "Updates the information of the calling registered site, every field of local_hub's siteinfo (a new URL must not belong to another site); the site's first call with its token confirms its registration.",
+    "Updates the information of the calling registered site, every field of local_hub's siteinfo, as local_hub's register_site in update mode: a new URL must not belong to another site (urlalreadyexist) and must answer (cannotregisternotavailablesite); a changed name or URL hides the site until the hub administrator checks it, and the administrator is told. The site's first call with its token confirms its registration.",
   type: 'write',
   capabilities: [always('local/hub:updateinfo', 'Update the hub information of a registered site')],
   example: {
@@ -245,8 +251,11 @@ const hubUpdateSiteInfo = defineFunction({
   async execute(ctx, { siteinfo }) {
     const site = await callerSite(ctx);
     // local_hub: is_remote_site_valid($siteinfo['url']) or cannotregisternotavailablesite; here
-    // only for a new URL (the hub reached the registered one when the site registered).
-    if (normaliseSiteUrl(siteinfo.url) !== site.url) {
+    // only for a new URL (the hub reached the registered one when the site registered), and
+    // only once the URL is known to be free (urlalreadyexist), so that a taken URL is not probed.
+    const url = normaliseSiteUrl(siteinfo.url);
+    if (url !== site.url) {
+      if (url) await assertUrlFreeFor(ctx.deps, ctx.deps.store.db, site, url);
       const hub = await readHubConfig(ctx.deps.store.db);
       if (!(await isRemoteSiteValid(siteinfo.url, { allowLocal: hub.allowLocalSites }))) {
         throw moodleError('cannotregisternotavailablesite', 'This hub cannot access your web site.', siteinfo.url);
@@ -395,8 +404,6 @@ const courseReturn = single(
   'course info',
 );
 
-/** local_hub's HUB_MAXWSCOURSESRESULT: the default of its maxwscourseresult setting, courses per call. */
-const HUB_MAX_WS_COURSES = 25;
 /** allsitecourses: a site's own courses, all of them (local_hub: no limit). */
 const ALL_COURSES = 1_000_000;
 /** local_hub's HUB_COURSE_RATING_SCALE. */
@@ -422,7 +429,7 @@ const hubGetCourses = defineFunction({
   name: 'hub_get_courses',
   component: HUB_COMPONENT,
   description:
-    "Searches the hub's visible courses of visible sites, as local_hub's hub_get_courses: keywords, the kind (downloadable, enrollable: neither finds nothing), options (orderby newest, eldest, publisher, fullname or ratingaverage; givememore, the position to start from, in pages of 25). A registered site can ask for all of its own courses, hidden ones included (allsitecourses = 1; no paging). A downloadable course is listed only once its backup is uploaded. Returns the courses and the total the search found.",
+    "Searches the hub's visible courses of visible sites, as local_hub's hub_get_courses: keywords, the kind (downloadable, enrollable: neither finds nothing), options (orderby newest, eldest, publisher, fullname or ratingaverage; givememore, the position to start from, in pages of the hub's maxwscourseresult setting, 25 by default). A registered site can ask for all of its own courses, hidden ones included (allsitecourses = 1; no paging). A downloadable course is listed only once its backup is uploaded. Returns the courses and the total the search found.",
   type: 'read',
   capabilities: [always('local/hub:view', 'View the hub')],
   example: { search: 'computer science', downloadable: true, enrollable: true, options: { orderby: 'newest' } },
@@ -467,8 +474,9 @@ const hubGetCourses = defineFunction({
     'courses result',
   ),
   async execute(ctx, { search, downloadable, enrollable, options }) {
-    await refusePublicOnPrivateHub(ctx);
     const { deps } = ctx;
+    const hubConfig = await readHubConfig(deps.store.db);
+    await refusePublicOnPrivateHub(ctx, hubConfig);
     const site = await siteOfCaller(ctx);
     // Neither kind: local_hub's `enrollable = 4`, nothing.
     if (!downloadable && !enrollable) return { courses: [], coursetotal: 0 };
@@ -492,7 +500,8 @@ const hubGetCourses = defineFunction({
         // Both: no filter on the kind.
         enrollable: enrollable && downloadable ? undefined : enrollable,
       },
-      { from, num: own !== undefined ? ALL_COURSES : HUB_MAX_WS_COURSES },
+      // local_hub: a page of maxwscourseresult courses from givememore (an offset).
+      { from, num: own !== undefined ? ALL_COURSES : hubConfig.maxWsCourseResult },
     );
     const ids = rows.map(({ c }) => c.id);
     const [sizes, contents, outcomes] = await Promise.all([

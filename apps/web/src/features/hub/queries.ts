@@ -285,6 +285,46 @@ export function useHubCourseBulk() {
   });
 }
 
+// ---- a course's screenshots and backup -------------------------------------------------------
+
+/** A screenshot as Manage courses shows it (hidden courses too): fitted inside 150 × 150, or as stored. */
+export const consoleScreenshotUrl = (courseId: number, n: number, size: 'thumbnail' | 'original') =>
+  `/api/hub/courses/${courseId}/screenshots/${n}${size === 'original' ? '?size=original' : ''}`;
+
+export const consoleBackupUrl = (courseId: number) => `/api/hub/courses/${courseId}/backup`;
+
+/**
+ * download.php as the community block links to it (blocks/community/renderer.php): the screenshot
+ * at 150 × 150 at most, or imagewidth=original; a downloadable course's backup.
+ */
+export const hubScreenshotUrl = (courseId: number, n: number, size: 'thumbnail' | 'original') =>
+  `/local/hub/webservice/download.php?courseid=${courseId}&filetype=screenshot&screenshotnumber=${n}${
+    size === 'original' ? '&imagewidth=original' : ''
+  }`;
+
+export const hubBackupUrl = (courseId: number) =>
+  `/local/hub/webservice/download.php?courseid=${courseId}&filetype=backup`;
+
+export type HubCourseFile = { screenshot: number } | { screenshot: 'all' } | { backup: true };
+
+/** Deletes a course's screenshot (one, or all) or its backup; answers the course as it is now. */
+export function useDeleteHubCourseFile(id: number) {
+  const qc = useQueryClient();
+  return useMutation({
+    mutationFn: (what: HubCourseFile) => {
+      const param = { id: String(id) };
+      if ('backup' in what) return unwrap(api.hub.courses[':id'].backup.$delete({ param }));
+      if (what.screenshot === 'all') return unwrap(api.hub.courses[':id'].screenshots.$delete({ param }));
+      return unwrap(
+        api.hub.courses[':id'].screenshots[':number'].$delete({ param: { ...param, number: String(what.screenshot) } }),
+      );
+    },
+    // The visitors' search shows the screenshots and offers the backup too.
+    meta: { inlineErrors: true, invalidates: [hubKeys.courses(), [...hubKeys.all, 'search']] },
+    onSuccess: (course) => qc.setQueryData(hubKeys.course(id), course),
+  });
+}
+
 // ---- the visitors' search --------------------------------------------------------------------
 
 export const hubSearchQueryOptions = (q: string, page: number) =>
