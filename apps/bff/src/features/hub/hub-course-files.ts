@@ -4,8 +4,16 @@ import type { DbOrTx } from '../../db/client';
 import { type WriteActor, withWrite } from '../../db/write';
 import type { Deps } from '../../deps';
 import { DomainError, notFound } from '../../lib/errors';
-import { deleteFiles, type FilePlace, type FileRow, fileStoreOf, filesReady, findFile } from '../files/files.service';
-import { HUB_COMPONENT } from './hub-constants';
+import { deleteFiles, type FileRow, fileStoreOf, filesReady, findFile } from '../files/files.service';
+import {
+  HUB_BACKUP_AREA as BACKUP_AREA,
+  HUB_BACKUP_FILENAME as BACKUP_FILENAME,
+  HUB_COMPONENT,
+  hubScreenshotFilename,
+  hubPlace as place,
+  HUB_SCREENSHOT_AREA as SCREENSHOT_AREA,
+  HUB_FILES_CONTEXT as SYSTEM_CONTEXT,
+} from './hub-constants';
 import { courseById, type HubCourseRow } from './hub-courses.repo';
 import { hubFilesOf } from './local-hub-files.repo';
 
@@ -15,10 +23,6 @@ import { hubFilesOf } from './local-hub-files.repo';
 // and deleting them.
 
 /** The places local-hub-files.ts stores the hub's files at: the system context, local_hub, item = course. */
-const SYSTEM_CONTEXT = 1;
-const BACKUP_AREA = 'backup';
-const SCREENSHOT_AREA = 'screenshot';
-const BACKUP_FILENAME = 'backup.mbz';
 /** local_hub's MAXSCREENSHOTSNUMBER. */
 const MAX_SCREENSHOT = 10;
 /** local_hub's HUB_SITEIMAGEWIDTH / HEIGHT: the thumbnails' box. */
@@ -72,17 +76,8 @@ async function loadCourse(db: DbOrTx, id: number): Promise<HubCourseRow> {
   return c;
 }
 
-const place = (filearea: string, itemid: number, filename: string): FilePlace => ({
-  contextid: SYSTEM_CONTEXT,
-  component: HUB_COMPONENT,
-  filearea,
-  itemid,
-  filepath: '/',
-  filename,
-});
-
 const screenshotRow = (deps: Deps, courseId: number, number: number): Promise<FileRow | undefined> =>
-  findFile(deps, place(SCREENSHOT_AREA, courseId, `screenshot_${number}`));
+  findFile(deps, place(SCREENSHOT_AREA, courseId, hubScreenshotFilename(number)));
 
 const backupRow = (deps: Deps, courseId: number): Promise<FileRow | undefined> =>
   findFile(deps, place(BACKUP_AREA, courseId, BACKUP_FILENAME));
@@ -120,7 +115,7 @@ export async function consoleScreenshot(
       hash: row.contenthash,
       size: bytes,
       mimetype,
-      filename: `screenshot_${number}`,
+      filename: hubScreenshotFilename(number),
       attachment: false,
     };
   }

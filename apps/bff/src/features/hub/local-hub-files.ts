@@ -7,17 +7,17 @@ import type { Deps } from '../../deps';
 import type { AppEnv } from '../../types';
 import { ContentTooLarge, type Staged } from '../files/file-store';
 import { deleteFile } from '../files/files.repo';
-import {
-  deleteFiles,
-  type FilePlace,
-  fileStoreOf,
-  filesReady,
-  findFile,
-  releaseContent,
-  storeFile,
-} from '../files/files.service';
+import { deleteFiles, fileStoreOf, filesReady, findFile, releaseContent, storeFile } from '../files/files.service';
 import { readHubConfig } from './hub-config';
-import { HUB_COMPONENT } from './hub-constants';
+import {
+  HUB_BACKUP_FILENAME as BACKUP_FILENAME,
+  HUB_BACKUP_AREA,
+  HUB_COMPONENT,
+  HUB_SCREENSHOT_AREA,
+  hubPlace,
+  HUB_FILES_CONTEXT as SYSTEM_CONTEXT,
+  hubScreenshotFilename as screenshotFilename,
+} from './hub-constants';
 import { courseById } from './hub-courses.repo';
 import { siteOfToken } from './local-hub-access';
 import { hubFilesOf, hubFilesOfSite } from './local-hub-files.repo';
@@ -30,12 +30,7 @@ import { startUpload } from './local-hub-upload-limits';
 // screenshots 1 to 10 (screenshot_<n>, filearea screenshot); the hub's logo is hublogo/0/hublogo.
 
 /** Moodle's system context id. */
-const SYSTEM_CONTEXT = 1;
-const HUB_BACKUP_AREA = 'backup';
-const HUB_SCREENSHOT_AREA = 'screenshot';
 const HUB_LOGO_AREA = 'hublogo';
-const BACKUP_FILENAME = 'backup.mbz';
-const screenshotFilename = (n: number) => `screenshot_${n}`;
 
 /** The size of each of these courses' backup, for those that have one (hub_get_courses' backupsize). */
 export async function backupSizes(deps: Deps, courseIds: readonly number[]): Promise<Map<number, number>> {
@@ -407,15 +402,6 @@ async function isDecodableImage(buf: Buffer, type: string): Promise<boolean> {
     return false;
   }
 }
-
-const hubPlace = (filearea: string, itemid: number, filename: string): FilePlace => ({
-  contextid: SYSTEM_CONTEXT,
-  component: HUB_COMPONENT,
-  filearea,
-  itemid,
-  filepath: '/',
-  filename,
-});
 
 // ---- download.php ------------------------------------------------------------------------------
 

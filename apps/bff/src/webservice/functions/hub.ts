@@ -23,6 +23,18 @@ import { actorOf } from './common';
 // Hub directory (hub_get_info), Registered sites (what a registered site does with its own
 // token) and Public sites (what any site does with the hub's public token).
 
+/** A course's contents as local_hub's register_courses takes and get_courses returns them. */
+const courseContents = () =>
+  multiple(
+    single({
+      moduletype: value('alpha', 'the type of module (activity/block)'),
+      modulename: value('text', 'the name of the module (forum, resource etc)'),
+      contentcount: value('int', 'how many time the module is used in the course'),
+    }),
+    'contents',
+    { optional: true },
+  );
+
 const { directory: DIRECTORY, registered: REGISTERED, public: PUBLIC } = HUB_SERVICE;
 
 /**
@@ -292,15 +304,7 @@ const courseKeys = {
     'ask to delete all the existing screenshot files (it does not reset the screenshot number)',
     { default: 0 },
   ),
-  contents: multiple(
-    single({
-      moduletype: value('alpha', 'the type of module (activity/block)'),
-      modulename: value('text', 'the name of the module (forum, resource etc)'),
-      contentcount: value('int', 'how many time the module is used in the course'),
-    }),
-    'contents',
-    { optional: true },
-  ),
+  contents: courseContents(),
   outcomes: multiple(single({ fullname: value('text', 'the outcome fullname') }), 'outcomes', { optional: true }),
   // Moodle 2.0's publication form sent it; not kept.
   screenshotsids: value('text', 'screenshotsids', { optional: true }),
@@ -372,15 +376,7 @@ const courseReturn = single(
     enrollable: value('bool', 'is the course enrollable'),
     screenshots: value('int', 'total number of screenshots'),
     timemodified: value('int', 'time of last modification - timestamp'),
-    contents: multiple(
-      single({
-        moduletype: value('alpha', 'the type of module (activity/block)'),
-        modulename: value('text', 'the name of the module (forum, resource etc)'),
-        contentcount: value('int', 'how many time the module is used in the course'),
-      }),
-      'contents',
-      { optional: true },
-    ),
+    contents: courseContents(),
     rating: single(
       {
         aggregate: value('float', 'Rating average', { optional: true }),
