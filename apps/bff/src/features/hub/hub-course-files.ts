@@ -4,7 +4,8 @@ import type { DbOrTx } from '../../db/client';
 import { type WriteActor, withWrite } from '../../db/write';
 import type { Deps } from '../../deps';
 import { DomainError, notFound } from '../../lib/errors';
-import { deleteFiles, type FileRow, fileStoreOf, filesReady, findFile } from '../files/files.service';
+import { deleteFile } from '../files/files.repo';
+import { type FileRow, fileStoreOf, filesReady, findFile, releaseContent } from '../files/files.service';
 import {
   HUB_BACKUP_AREA as BACKUP_AREA,
   HUB_BACKUP_FILENAME as BACKUP_FILENAME,
@@ -200,11 +201,11 @@ export async function deleteCourseFile(
     rows = [row];
     summary = `Deleted screenshot ${what.screenshot} of the hub course ${course.fullname}`;
   }
-  await deleteFiles(
-    deps,
-    rows.map((r) => r.id),
-  );
-  await withWrite(deps, async (_tx, w) => {
+  // The rows and the audit line in one write; the contents leave the store after it commits
+  // (a content another row still uses stays).
+  const released = await withWrite(deps, async (tx, w) => {
+    const hashes: (string | null)[] = [];
+    for (const r of rows) hashes.push((await deleteFile(tx, r.id))?.contenthash ?? null);
     w.audit(actor, {
       action: 'backup' in what ? 'hub.course.backup.delete' : 'hub.course.screenshot.delete',
       targetType: 'hubcourse',
@@ -213,6 +214,8 @@ export async function deleteCourseFile(
       details: { files: rows.map((r) => r.filename) },
     });
     w.invalidate({ kind: 'hub' });
+    return hashes;
   });
+  await releaseContent(deps, released);
   return filesOf(await courseFilesOf(db, [courseId]), courseId);
 }
