@@ -42,7 +42,7 @@ import {
 } from './hub-courses.repo';
 import type { HubSiteRow } from './hub-sites.repo';
 import { effectiveMaxPerDay } from './hub-sites.service';
-import { deleteCourseFiles, MAX_SCREENSHOTS } from './local-hub-files';
+import { deleteCourseFilesIn, MAX_SCREENSHOTS, releaseHubContent } from './local-hub-files';
 
 const DAY = 86_400;
 
@@ -431,6 +431,7 @@ export async function courseAction(
   actor: WriteActor,
 ): Promise<{ changed: number; action: HubCourseBulk['action']; ids: number[] }> {
   const unique = [...new Set(ids)];
+  let released: (string | null)[] = [];
   const result = await withWrite(deps, async (tx, w) => {
     const found = await coursesByIds(tx, unique);
     const missing = unique.filter((id) => !found.some((c) => c.id === id));
@@ -438,6 +439,8 @@ export async function courseAction(
     let changed = 0;
     for (const c of found) {
       if (action === 'delete') {
+        // A deleted course's backup and screenshots go with it, in the same write.
+        released = released.concat(await deleteCourseFilesIn(tx, [c.id]));
         await deleteCourses(tx, [c.id]);
       } else {
         const visible = action === 'show';
@@ -455,7 +458,7 @@ export async function courseAction(
     if (changed) w.invalidate({ kind: 'hub' });
     return { changed, action, ids: unique };
   });
-  // A deleted course's backup and screenshots go with it.
-  if (action === 'delete') await deleteCourseFiles(deps, unique);
+  // Their contents leave the file store once the write has committed.
+  await releaseHubContent(deps, released);
   return result;
 }

@@ -46,17 +46,15 @@ export async function hubLogoExists(deps: Deps): Promise<boolean> {
 /** local_hub's MAXSCREENSHOTSNUMBER: screenshots 1 to 10 a course. */
 export const MAX_SCREENSHOTS = 10;
 
-/** The backups and screenshots of these hub courses (a course the administrator deleted). */
-export async function deleteCourseFiles(deps: Deps, courseIds: readonly number[]): Promise<void> {
-  const { db } = deps.store;
+/** In the caller's write: the rows of these hub courses' backups and screenshots go; returns their content hashes for releaseHubContent after the commit. */
+export async function deleteCourseFilesIn(tx: DbOrTx, courseIds: readonly number[]): Promise<(string | null)[]> {
   const rows = [
-    ...(await hubFilesOf(db, SYSTEM_CONTEXT, HUB_COMPONENT, HUB_BACKUP_AREA, courseIds)),
-    ...(await hubFilesOf(db, SYSTEM_CONTEXT, HUB_COMPONENT, HUB_SCREENSHOT_AREA, courseIds)),
+    ...(await hubFilesOf(tx, SYSTEM_CONTEXT, HUB_COMPONENT, HUB_BACKUP_AREA, courseIds)),
+    ...(await hubFilesOf(tx, SYSTEM_CONTEXT, HUB_COMPONENT, HUB_SCREENSHOT_AREA, courseIds)),
   ];
-  await deleteFiles(
-    deps,
-    rows.map((r) => r.id),
-  );
+  const hashes: (string | null)[] = [];
+  for (const r of rows) hashes.push((await deleteFile(tx, r.id))?.contenthash ?? null);
+  return hashes;
 }
 
 /**
