@@ -432,6 +432,23 @@ export const MOODLE_DIFFERENCES: readonly DifferenceDoc[] = [
       'tool_mobile_disabledfeatures hides the screens Gatehouse has no functions for (conversations, notifications, calendar, grades, badges, blogs, competencies, private files, course notes, the timeline and starred blocks, the assignment, quiz and forum activities); the rest works unchanged.',
   },
   {
+    topic: 'Hub registration',
+    moodle: 'local_hub hands a site that registers again, or moves, the token it already had.',
+    gatehouse:
+      'Stores only a hash of each token, so it issues a new one, and the old one stops working. The site must answer at a public address (unless the hub allows sites on local addresses).',
+  },
+  {
+    topic: 'Hub uploads (upload.php)',
+    moodle: 'local_hub takes a file for any course id from any registered site and always answers an empty 200.',
+    gatehouse:
+      "Takes files only for the token's own site's courses, only images that decode (PNG, JPEG, GIF, WebP) and zip or gzip backups, at most 2 uploads at a time and 120 an hour per address, and answers a refusal with a 4xx and a message (sites ignore the answer either way).",
+  },
+  {
+    topic: 'Hub course ratings and comments',
+    moodle: 'local_hub keeps ratings and comments of courses.',
+    gatehouse: 'Has neither: hub_get_courses answers no rating and empty comments.',
+  },
+  {
     topic: 'AMF',
     moodle: 'Moodle 2.x had an AMF protocol server.',
     gatehouse: 'Answers "not supported yet" (501).',
