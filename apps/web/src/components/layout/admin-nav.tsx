@@ -1,3 +1,4 @@
+import { useId } from 'react';
 import { Link, NavLink } from 'react-router';
 import { cn } from '../../lib/cn';
 import { isGroup, type NavNode } from './admin-nav-tree';
@@ -36,9 +37,10 @@ function Nodes({ nodes, depth }: { nodes: NavNode[]; depth: number }) {
 
 /** The left-hand "Site administration" tree. */
 export function AdminNav({ nodes }: { nodes: NavNode[] }) {
+  const headingId = useId();
   return (
-    <nav aria-labelledby="admin-nav-heading" className="px-3 py-6">
-      <h2 id="admin-nav-heading" className="mb-2 px-2">
+    <nav aria-labelledby={headingId} className="px-3 py-6">
+      <h2 id={headingId} className="mb-2 px-2">
         <Link to="/admin" className="text-sm font-semibold text-slate-900 hover:underline">
           Site administration
         </Link>
@@ -55,9 +57,10 @@ const PREFERENCES_NAV: NavNode[] = [
 
 /** Every user's own pages (Moodle's Preferences). */
 export function PreferencesNav() {
+  const headingId = useId();
   return (
-    <nav aria-labelledby="preferences-nav-heading" className="px-3 pb-6">
-      <h2 id="preferences-nav-heading" className="mb-2 px-2">
+    <nav aria-labelledby={headingId} className="px-3 pb-6">
+      <h2 id={headingId} className="mb-2 px-2">
         <Link to="/preferences" className="text-sm font-semibold text-slate-900 hover:underline">
           Preferences
         </Link>

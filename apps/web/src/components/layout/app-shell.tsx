@@ -1,3 +1,4 @@
+import { useEffect, useRef, useState } from 'react';
 import { Link, Navigate, Outlet, useLocation, useNavigate } from 'react-router';
 import { signOutIntent, useLogout, useMe } from '../../features/auth/queries';
 import { Alert } from '../ui/alert';
@@ -5,6 +6,68 @@ import { Button } from '../ui/button';
 import { Loading } from '../ui/loading';
 import { AdminNav, PreferencesNav } from './admin-nav';
 import { visibleNav } from './admin-nav-tree';
+import { NavDrawer } from './nav-drawer';
+
+/** Below this width the navigation is a drawer behind the header's menu button (Tailwind's `lg`). */
+const WIDE = '(min-width: 64rem)';
+
+/** The drawer's state: open or closed, closed on a route change and when the window grows wide. */
+function useMenu() {
+  const location = useLocation();
+  const [open, setOpen] = useState(false);
+  const button = useRef<HTMLButtonElement>(null);
+  // Where the focus goes once the drawer has closed: back to the menu button, or, after a
+  // navigation from the drawer, to the new page's heading.
+  const focusOnClose = useRef<'button' | 'page'>('button');
+
+  // Every navigation (a new history entry, even to the same page) closes it.
+  const lastKey = useRef(location.key);
+  useEffect(() => {
+    if (lastKey.current === location.key) return;
+    lastKey.current = location.key;
+    focusOnClose.current = 'page';
+    setOpen(false);
+  }, [location.key]);
+
+  useEffect(() => {
+    if (!open || typeof window.matchMedia !== 'function') return;
+    const wide = window.matchMedia(WIDE);
+    const onChange = () => {
+      if (wide.matches) setOpen(false);
+    };
+    wide.addEventListener('change', onChange);
+    return () => wide.removeEventListener('change', onChange);
+  }, [open]);
+
+  return {
+    open,
+    button,
+    toggle: () => {
+      focusOnClose.current = 'button';
+      setOpen((o) => !o);
+    },
+    close: () => {
+      focusOnClose.current = 'button';
+      setOpen(false);
+    },
+    onClosed: () => {
+      if (focusOnClose.current === 'page') {
+        (document.querySelector<HTMLElement>('main h1') ?? document.getElementById('main'))?.focus();
+      } else {
+        button.current?.focus();
+      }
+      focusOnClose.current = 'button';
+    },
+  };
+}
+
+function MenuIcon() {
+  return (
+    <svg aria-hidden="true" viewBox="0 0 20 20" className="size-5" fill="none" stroke="currentColor" strokeWidth="1.8">
+      <path d="M3 5h14M3 10h14M3 15h14" strokeLinecap="round" />
+    </svg>
+  );
+}
 
 function SkipLink() {
   return (
@@ -23,6 +86,7 @@ export function AppShell() {
   const location = useLocation();
   const navigate = useNavigate();
   const logout = useLogout();
+  const menu = useMenu();
 
   if (me.isPending) {
     return (
@@ -54,37 +118,57 @@ export function AppShell() {
     <div className="flex min-h-screen flex-col">
       <SkipLink />
       <header className="border-b border-slate-800 bg-slate-900 text-white print:hidden">
-        <div className="flex h-14 items-center justify-between gap-4 px-4">
-          <Link to="/" className="flex items-center gap-2 text-lg font-semibold tracking-tight">
-            <img src="/favicon.svg" alt="" className="size-7" />
-            Gatehouse
-          </Link>
-          <div className="flex items-center gap-4 text-sm">
-            <Link to="/preferences" className="rounded px-2 py-1 text-slate-200 hover:bg-slate-800 hover:text-white">
+        <div className="flex h-14 flex-nowrap items-center justify-between gap-2 px-2 whitespace-nowrap sm:gap-4 sm:px-4">
+          <div className="flex min-w-0 items-center gap-1 sm:gap-2">
+            <button
+              ref={menu.button}
+              type="button"
+              aria-expanded={menu.open}
+              aria-controls="nav-drawer"
+              onClick={menu.toggle}
+              className="inline-flex shrink-0 items-center gap-1.5 rounded-md px-2 py-1.5 text-sm text-slate-100 hover:bg-slate-800 focus-visible:outline-white lg:hidden"
+            >
+              <MenuIcon />
+              Menu
+            </button>
+            <Link to="/" className="flex min-w-0 items-center gap-2 text-lg font-semibold tracking-tight">
+              <img src="/favicon.svg" alt="" className="size-7 shrink-0" />
+              <span className="truncate">Gatehouse</span>
+            </Link>
+          </div>
+          <div className="flex shrink-0 items-center gap-2 text-sm sm:gap-4">
+            <Link
+              to="/preferences"
+              className="hidden rounded px-2 py-1 text-slate-200 hover:bg-slate-800 hover:text-white sm:inline-block"
+            >
               Preferences
             </Link>
             <Link
               to="/preferences/keys"
-              className="rounded px-2 py-1 text-slate-200 hover:bg-slate-800 hover:text-white"
+              className="hidden rounded px-2 py-1 text-slate-200 hover:bg-slate-800 hover:text-white sm:inline-block"
             >
               Security keys
             </Link>
-            <span className="hidden text-slate-300 sm:inline">
+            <span className="hidden max-w-64 truncate text-slate-300 lg:inline">
               Signed in as <span className="font-medium text-white">{me.data.fullname || me.data.username}</span>
             </span>
             <button
               type="button"
               onClick={() => logout.mutate(undefined, { onSettled: () => navigate('/login', { replace: true }) })}
               disabled={logout.isPending}
-              className="rounded-md border border-slate-600 px-3 py-1 text-slate-100 hover:bg-slate-800 focus-visible:outline-white"
+              className="shrink-0 rounded-md border border-slate-600 px-3 py-1 text-slate-100 hover:bg-slate-800 focus-visible:outline-white"
             >
               Log out
             </button>
           </div>
         </div>
       </header>
+      <NavDrawer id="nav-drawer" open={menu.open} onClose={menu.close} onClosed={menu.onClosed}>
+        {nav.length > 0 ? <AdminNav nodes={nav} /> : <div className="h-6" />}
+        <PreferencesNav />
+      </NavDrawer>
       <div className="flex flex-1">
-        <aside className="w-60 shrink-0 border-r border-slate-200 bg-white print:hidden">
+        <aside className="hidden w-60 shrink-0 border-r border-slate-200 bg-white lg:block print:hidden">
           {nav.length > 0 ? <AdminNav nodes={nav} /> : <div className="h-6" />}
           <PreferencesNav />
         </aside>

@@ -38,7 +38,7 @@ export function Page({
   }, []);
 
   return (
-    <div className="mx-auto max-w-7xl px-6 py-8 print:max-w-none print:p-0">
+    <div className="mx-auto max-w-7xl px-4 py-6 sm:px-6 sm:py-8 print:max-w-none print:p-0">
       {back && (
         <p className="mb-3 text-sm print:hidden">
           <Link to={back.to} className="text-blue-700 hover:underline">
@@ -48,12 +48,16 @@ export function Page({
       )}
       <div className="flex flex-wrap items-start justify-between gap-4 border-b border-slate-200 pb-4">
         <div className="min-w-0">
-          <h1 ref={heading} tabIndex={-1} className="text-2xl font-semibold text-slate-900 focus:outline-none">
+          <h1
+            ref={heading}
+            tabIndex={-1}
+            className="text-2xl font-semibold break-words text-slate-900 focus:outline-none"
+          >
             {title}
           </h1>
           {description && <div className="mt-1 max-w-3xl text-sm text-slate-600">{description}</div>}
         </div>
-        {allowed && actions && <div className="flex shrink-0 gap-2 print:hidden">{actions}</div>}
+        {allowed && actions && <div className="flex max-w-full flex-wrap gap-2 print:hidden">{actions}</div>}
       </div>
       <div className="mt-6">{allowed ? children : <NoPermission />}</div>
     </div>
