@@ -50,6 +50,7 @@ const routes: RouteObject[] = [
           lazyScreen('admin/webservice/services/:id/users/:userId', () => import('./routes/service-user-settings')),
           lazyScreen('admin/webservice/tokens', () => import('./routes/tokens-list')),
           lazyScreen('admin/webservice/tokens/new', () => import('./routes/token-new')),
+          lazyScreen('admin/webservice/tokens/:id', () => import('./routes/token-page')),
           lazyScreen('admin/webservice/mobile', () => import('./routes/mobile')),
           lazyScreen('admin/webservice/testclient', () => import('./routes/test-client')),
           lazyScreen('admin/maintenance', () => import('./routes/maintenance')),

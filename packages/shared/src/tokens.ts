@@ -52,6 +52,50 @@ export const tokenCreateSchema = z
   .strict();
 export type TokenCreate = z.input<typeof tokenCreateSchema>;
 
+/** Edit a token: its name, expiry and IP restriction, validated as the create form does; only the fields sent change. */
+export const tokenUpdateSchema = z
+  .object({
+    name: tokenNameSchema.min(1, 'Enter a name').optional(),
+    ipRestriction: ipRestrictionSchema.optional(),
+    /** Unix seconds; null for no expiry. */
+    validUntil: z.number().int().positive().nullable().optional(),
+  })
+  .strict()
+  .refine((v) => v.name !== undefined || v.ipRestriction !== undefined || v.validUntil !== undefined, {
+    message: 'Nothing to change',
+  });
+export type TokenUpdate = z.input<typeof tokenUpdateSchema>;
+
+/** The most tokens one bulk revoke names by id (a page of the list at most). */
+export const TOKEN_REVOKE_MAX_IDS = 200;
+
+/**
+ * Bulk revoke: the tokens named by id, or every token of a user, of a service, or of a user on a
+ * service. `dryRun` only counts them (for the confirmation that says how many).
+ */
+export const tokenRevokeSchema = z
+  .object({
+    ids: z
+      .array(z.number().int().positive())
+      .min(1, 'Select at least one token')
+      .max(TOKEN_REVOKE_MAX_IDS, `At most ${TOKEN_REVOKE_MAX_IDS} tokens at once`)
+      .optional(),
+    userId: z.number().int().positive().optional(),
+    serviceId: z.number().int().positive().optional(),
+    dryRun: z.boolean().optional(),
+  })
+  .strict()
+  .refine((v) => (v.ids !== undefined) !== (v.userId !== undefined || v.serviceId !== undefined), {
+    message: 'Name the tokens by id, or by user and/or service (not both)',
+  });
+export type TokenRevoke = z.input<typeof tokenRevokeSchema>;
+
+export interface TokenRevokeResultDto {
+  /** How many tokens were revoked (or, with dryRun, would be). */
+  count: number;
+  dryRun: boolean;
+}
+
 export interface TokenDto {
   id: number;
   name: string;
@@ -69,6 +113,26 @@ export interface TokenDto {
   lastErrorAt: number | null;
   statuses: TokenStatus[];
   missingCapabilities: string[];
+}
+
+/** Why the access-check chain would refuse, as its reason code and Moodle's message for it. */
+export interface TokenRefusalDto {
+  reason: string;
+  message: string;
+}
+
+/**
+ * What a token may do, as the access-check chain decides it right now, for a caller whose
+ * address the IP restrictions allow (they are shown separately: the caller's address decides).
+ */
+export interface TokenAccessDto {
+  /** Per protocol: refused before any function (token, owner, protocol use capability), or null. */
+  protocols: { protocol: string; enabled: boolean; refusal: TokenRefusalDto | null }[];
+  /** Every function of the token's service: null when the chain lets a call through, else why not. */
+  functions: { name: string; refusal: TokenRefusalDto | null; missingCapabilities: string[] }[];
+  /** The token's IP restriction and, on a restricted service, the owner's authorisation's. */
+  ipRestriction: string | null;
+  authorisationIpRestriction: string | null;
 }
 
 /** A token with its secret: returned once, right after creation or reset, and never again. */

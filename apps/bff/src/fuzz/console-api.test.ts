@@ -16,6 +16,8 @@ import {
   serviceUpdateSchema,
   settingsPatchSchema,
   tokenCreateSchema,
+  tokenRevokeSchema,
+  tokenUpdateSchema,
   userCreateSchema,
   userUpdateSchema,
 } from '@gatehouse/shared';
@@ -139,6 +141,8 @@ const BODY_ROUTES: BodyRoute[] = [
     schema: authorisedUserUpdateSchema,
   },
   { method: 'POST', path: () => '/api/tokens', schema: tokenCreateSchema },
+  { method: 'PATCH', path: () => `/api/tokens/${ids.token}`, schema: tokenUpdateSchema },
+  { method: 'POST', path: () => '/api/tokens/revoke', schema: tokenRevokeSchema },
   { method: 'POST', path: () => '/api/mobile', schema: mobileToggleSchema },
   { method: 'POST', path: () => '/api/docs/try', schema: tryItSchema },
   { method: 'PATCH', path: () => '/api/hub/settings', schema: hubSettingsPatchSchema },

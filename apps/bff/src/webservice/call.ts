@@ -12,14 +12,12 @@ import {
 } from './access';
 import type { TokenAccess } from './access-cache';
 import { makeCallContext } from './call-context';
-import {
-  invalidParameter,
-  invalidResponse,
-  MoodleException,
-  moodleExceptionOf,
-  requiredCapability,
-} from './exceptions';
+import { invalidParameter, invalidResponse, MoodleException, moodleExceptionOf } from './exceptions';
+import { checkRequiredCapabilities } from './token-access';
 import type { ExternalFunction } from './types';
+
+/** A token page's "what may it call, and why not" (console routes reach the chain through this module only). */
+export { explainTokenAccess } from './token-access';
 
 export interface CallRequest {
   protocol: Protocol;
@@ -199,9 +197,7 @@ export async function runCall(deps: Deps, req: CallRequest): Promise<CallOutcome
     // The capabilities the function's description requires for any call, where the function's
     // own first check used to be (Moodle: after the parameters, in the system context). Those
     // that depend on the records a call names stay in the function.
-    for (const r of fn.requiredCapabilities) {
-      if (!deps.authz.has(held.u, r.capability)) throw requiredCapability(r.capability, r.what);
-    }
+    checkRequiredCapabilities(deps, held.u, fn);
     const ctx = makeCallContext(deps, held.u, access.service, req.ip);
     const raw = await fn.execute(ctx, params);
     let value: unknown;

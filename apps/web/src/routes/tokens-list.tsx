@@ -1,7 +1,7 @@
-import { TOKEN_SORTS, type TokenDto } from '@gatehouse/shared';
+import { TOKEN_REVOKE_MAX_IDS, TOKEN_SORTS, type TokenDto } from '@gatehouse/shared';
 import { useQuery } from '@tanstack/react-query';
 import { useEffect, useState } from 'react';
-import { Link, useNavigate, useSearchParams } from 'react-router';
+import { Link, useLocation, useNavigate, useSearchParams } from 'react-router';
 import { Page } from '../components/layout/page';
 import { Alert } from '../components/ui/alert';
 import { Button } from '../components/ui/button';
@@ -13,9 +13,15 @@ import { Pagination } from '../components/ui/pagination';
 import { QueryError } from '../components/ui/query-error';
 import { ariaSort, RowTh, SortButton, Table, TBody, Td, THead, Th } from '../components/ui/table';
 import type { TokenListFilters, TokenSort } from '../features/tokens/keys';
-import { tokenListQueryOptions, tokenServicesQueryOptions, useDeleteToken } from '../features/tokens/queries';
+import {
+  tokenListQueryOptions,
+  tokenServicesQueryOptions,
+  useCountRevoke,
+  useDeleteToken,
+  useRevokeTokens,
+} from '../features/tokens/queries';
 import { TokenStatusBadges } from '../features/tokens/token-status';
-import { formatTime } from '../lib/format';
+import { formatTime, plural } from '../lib/format';
 import { useDebouncedValue } from '../lib/use-debounced-value';
 
 const PER_PAGE = 25;
@@ -182,16 +188,34 @@ function TokensTable({
   onSort,
   onDelete,
   dim,
+  selected,
+  onSelect,
 }: {
   tokens: TokenDto[];
   filters: TokenListFilters;
   onSort: (s: TokenSort) => void;
   onDelete: (t: TokenDto) => void;
   dim: boolean;
+  selected: ReadonlySet<number>;
+  onSelect: (ids: number[], on: boolean) => void;
 }) {
+  const all = tokens.length > 0 && tokens.every((t) => selected.has(t.id));
   return (
     <Table caption="Tokens" className={dim ? 'opacity-60' : undefined}>
       <THead>
+        <Th className="w-8">
+          <input
+            type="checkbox"
+            aria-label="Select every token on this page"
+            checked={all}
+            onChange={(e) =>
+              onSelect(
+                tokens.map((t) => t.id),
+                e.target.checked,
+              )
+            }
+          />
+        </Th>
         <Th aria-sort={ariaSort(filters.sort === 'name', filters.dir)}>
           <Sortable label="Name" sort="name" filters={filters} onSort={onSort} />
         </Th>
@@ -219,8 +243,18 @@ function TokensTable({
       <TBody>
         {tokens.map((t) => (
           <tr key={t.id} className="align-top hover:bg-slate-50">
+            <Td className="align-top">
+              <input
+                type="checkbox"
+                aria-label={`Select token ${t.name}`}
+                checked={selected.has(t.id)}
+                onChange={(e) => onSelect([t.id], e.target.checked)}
+              />
+            </Td>
             <RowTh className="max-w-64 min-w-44 align-top">
-              <span className="break-words">{t.name}</span>
+              <Link to={`/admin/webservice/tokens/${t.id}`} className="break-words text-blue-700 hover:underline">
+                {t.name}
+              </Link>
               <span className="mt-0.5 block font-mono text-xs font-normal text-slate-500">{t.stub}</span>
               <span className="block text-xs font-normal text-slate-500">Created {formatTime(t.timecreated)}</span>
             </RowTh>
@@ -274,7 +308,30 @@ function TokensList() {
   const q = useQuery(tokenListQueryOptions(filters));
   const del = useDeleteToken();
   const [toDelete, setToDelete] = useState<TokenDto | null>(null);
-  const [flash, setFlash] = useState<string | null>(null);
+  const location = useLocation();
+  const [flash, setFlash] = useState<string | null>((location.state as { flash?: string } | null)?.flash ?? null);
+  const [selected, setSelected] = useState<ReadonlySet<number>>(new Set());
+  const countRevoke = useCountRevoke();
+  const revoke = useRevokeTokens();
+  const [toRevoke, setToRevoke] = useState<{
+    what: string;
+    sel: { ids?: number[]; serviceId?: number };
+    count: number;
+  } | null>(null);
+  const onSelect = (ids: number[], on: boolean) =>
+    setSelected((prev) => {
+      const next = new Set(prev);
+      for (const id of ids) {
+        if (on) next.add(id);
+        else next.delete(id);
+      }
+      return next;
+    });
+  const serviceName = useQuery(tokenServicesQueryOptions).data?.find((s) => s.id === filters.serviceId)?.name;
+  const closeRevoke = () => {
+    revoke.reset();
+    setToRevoke(null);
+  };
 
   const onSort = (sort: TokenSort) =>
     update({ sort, dir: filters.sort === sort && filters.dir === 'asc' ? 'desc' : 'asc', page: 1 });
@@ -293,6 +350,53 @@ function TokensList() {
         </Alert>
       )}
       <Filters filters={filters} update={update} updating={q.isFetching && !q.isPending} />
+      {countRevoke.error && (
+        <Alert tone="error" className="mb-4">
+          {countRevoke.error.message}
+        </Alert>
+      )}
+      <div className="mb-3 flex flex-wrap items-center gap-2" role="toolbar" aria-label="Bulk actions">
+        <Button
+          size="sm"
+          variant="danger"
+          disabled={selected.size === 0 || selected.size > TOKEN_REVOKE_MAX_IDS}
+          onClick={() =>
+            setToRevoke({ what: 'the selected tokens', sel: { ids: [...selected] }, count: selected.size })
+          }
+        >
+          Revoke selected ({selected.size})
+        </Button>
+        {selected.size > TOKEN_REVOKE_MAX_IDS && (
+          <span className="text-xs text-red-700">At most {TOKEN_REVOKE_MAX_IDS} tokens at once.</span>
+        )}
+        {selected.size > 0 && (
+          <Button size="sm" variant="ghost" onClick={() => setSelected(new Set())}>
+            Clear selection
+          </Button>
+        )}
+        {filters.serviceId > 0 && serviceName && (
+          <Button
+            size="sm"
+            busy={countRevoke.isPending}
+            onClick={() =>
+              countRevoke.mutate(
+                { serviceId: filters.serviceId },
+                {
+                  onSuccess: (r) =>
+                    setToRevoke({
+                      what: `every token of the service ${serviceName}`,
+                      sel: { serviceId: filters.serviceId },
+                      count: r.count,
+                    }),
+                },
+              )
+            }
+          >
+            Revoke all tokens of {serviceName}…
+          </Button>
+        )}
+        <span className="text-xs text-slate-500">All tokens of a user: open one of their tokens.</span>
+      </div>
       {q.isPending ? (
         <Loading label="Loading tokens…" />
       ) : q.isError ? (
@@ -311,6 +415,8 @@ function TokensList() {
             onSort={onSort}
             onDelete={setToDelete}
             dim={q.isPlaceholderData}
+            selected={selected}
+            onSelect={onSelect}
           />
           <Pagination
             page={filters.page}
@@ -321,6 +427,34 @@ function TokensList() {
           />
         </>
       )}
+
+      <ConfirmDialog
+        open={toRevoke !== null}
+        title="Revoke tokens"
+        confirmLabel={toRevoke ? `Revoke ${plural(toRevoke.count, 'token')}` : 'Revoke'}
+        busy={revoke.isPending}
+        error={revoke.error?.message}
+        onCancel={closeRevoke}
+        onConfirm={() => {
+          if (!toRevoke) return;
+          revoke.mutate(toRevoke.sel, {
+            onSuccess: (r) => {
+              setFlash(`Revoked ${plural(r.count, 'token')}.`);
+              setSelected(new Set());
+              closeRevoke();
+            },
+          });
+        }}
+      >
+        {toRevoke && (
+          <>
+            <p>
+              Revoke {toRevoke.what}: <strong>{plural(toRevoke.count, 'token')}</strong>?
+            </p>
+            <p>Every client using them stops working at once. This cannot be undone.</p>
+          </>
+        )}
+      </ConfirmDialog>
 
       <ConfirmDialog
         open={toDelete !== null}

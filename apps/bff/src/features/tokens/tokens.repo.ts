@@ -233,3 +233,53 @@ export async function deleteTokensWhere(tx: DbOrTx, where: { serviceId?: number;
 export async function findUser(db: DbOrTx, id: number): Promise<UserRow | undefined> {
   return db.select().from(users).where(eq(users.id, id)).get();
 }
+
+/** Which tokens a bulk revoke names: by id, or by user and/or service (visible ones only). */
+export interface TokenSelection {
+  ids?: readonly number[];
+  userId?: number;
+  serviceId?: number;
+}
+
+function visibleWhere(sel: TokenSelection): SQL {
+  const conds: SQL[] = [eq(externalTokens.hidden, false)];
+  if (sel.ids !== undefined) conds.push(inArray(externalTokens.id, [...sel.ids]));
+  if (sel.userId !== undefined) conds.push(eq(externalTokens.userId, sel.userId));
+  if (sel.serviceId !== undefined) conds.push(eq(externalTokens.serviceId, sel.serviceId));
+  if (conds.length === 1) throw new Error('A token selection needs ids, a user or a service');
+  return and(...conds) as SQL;
+}
+
+/** The tokens with these ids (hidden ones too: the caller decides), id, owner and visibility. */
+export async function tokensByIds(
+  db: DbOrTx,
+  ids: readonly number[],
+): Promise<{ id: number; userId: number; hidden: boolean }[]> {
+  if (!ids.length) return [];
+  return db
+    .select({ id: externalTokens.id, userId: externalTokens.userId, hidden: externalTokens.hidden })
+    .from(externalTokens)
+    .where(inArray(externalTokens.id, [...ids]))
+    .all();
+}
+
+/** How many visible tokens a selection names. */
+export async function countVisibleTokens(db: DbOrTx, sel: TokenSelection): Promise<number> {
+  return db.select({ n: count() }).from(externalTokens).where(visibleWhere(sel)).get()?.n ?? 0;
+}
+
+/** The owners of the visible tokens a selection names. */
+export async function ownersOfVisibleTokens(db: DbOrTx, sel: TokenSelection): Promise<UserRow[]> {
+  const ids = db.selectDistinct({ id: externalTokens.userId }).from(externalTokens).where(visibleWhere(sel));
+  return db.select().from(users).where(inArray(users.id, ids)).all();
+}
+
+/** Deletes the visible tokens a selection names; returns their hashes. */
+export async function deleteVisibleTokens(tx: DbOrTx, sel: TokenSelection): Promise<string[]> {
+  return tx
+    .delete(externalTokens)
+    .where(visibleWhere(sel))
+    .returning({ hash: externalTokens.tokenHash })
+    .all()
+    .map((r) => r.hash);
+}

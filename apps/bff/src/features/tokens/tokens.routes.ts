@@ -1,11 +1,22 @@
-import { tokenCreateSchema, tokenListQuerySchema } from '@gatehouse/shared';
+import { tokenCreateSchema, tokenListQuerySchema, tokenRevokeSchema, tokenUpdateSchema } from '@gatehouse/shared';
 import { Hono } from 'hono';
 import type { Deps } from '../../deps';
+import { notFound } from '../../lib/errors';
 import { idParam, validate } from '../../lib/validate';
 import type { AppEnv, UserRow } from '../../types';
+import { explainTokenAccess } from '../../webservice/call';
 import { requireCap, requireUser } from '../auth/guards';
 import { ensureOwnKeys, listOwnKeys, resetOwnKey } from './security-keys';
-import { createAdminToken, deleteToken, getTokenDto, listTokens, tokenServices } from './tokens.service';
+import {
+  createAdminToken,
+  deleteToken,
+  getTokenDto,
+  listTokens,
+  regenerateToken,
+  revokeTokens,
+  tokenServices,
+  updateTokenSettings,
+} from './tokens.service';
 
 /** Manage tokens (administrators and holders of moodle/webservice:managealltokens). */
 export function tokenRoutes(deps: Deps) {
@@ -21,8 +32,26 @@ export function tokenRoutes(deps: Deps) {
         201,
       ),
     )
+    .post('/revoke', guard, validate('json', tokenRevokeSchema), async (c) =>
+      c.json(await revokeTokens(deps, c.req.valid('json'), c.get('actor'), c.get('user')), 200),
+    )
     .get('/:id', guard, validate('param', idParam), async (c) =>
       c.json(await getTokenDto(deps, c.req.valid('param').id), 200),
+    )
+    .get('/:id/access', guard, validate('param', idParam), async (c) => {
+      const token = await getTokenDto(deps, c.req.valid('param').id);
+      const access = await explainTokenAccess(deps, token.id, token.user.id);
+      if (!access) throw notFound('Token');
+      return c.json(access, 200);
+    })
+    .patch('/:id', guard, validate('param', idParam), validate('json', tokenUpdateSchema), async (c) =>
+      c.json(
+        await updateTokenSettings(deps, c.req.valid('param').id, c.req.valid('json'), c.get('actor'), c.get('user')),
+        200,
+      ),
+    )
+    .post('/:id/regenerate', guard, validate('param', idParam), async (c) =>
+      c.json(await regenerateToken(deps, c.req.valid('param').id, c.get('actor'), c.get('user')), 200),
     )
     .delete('/:id', guard, validate('param', idParam), async (c) => {
       await deleteToken(deps, c.req.valid('param').id, c.get('actor'), { by: c.get('user') });

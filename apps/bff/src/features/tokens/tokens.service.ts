@@ -1,5 +1,13 @@
-import type { TokenCreate, TokenDto, TokenListQuery, TokenStatus } from '@gatehouse/shared';
-import { tokenCreateSchema, tokenListQuerySchema } from '@gatehouse/shared';
+import type {
+  TokenCreate,
+  TokenDto,
+  TokenListQuery,
+  TokenRevoke,
+  TokenRevokeResultDto,
+  TokenStatus,
+  TokenUpdate,
+} from '@gatehouse/shared';
+import { tokenCreateSchema, tokenListQuerySchema, tokenRevokeSchema, tokenUpdateSchema } from '@gatehouse/shared';
 import type { DbOrTx } from '../../db/client';
 import { type WriteScope, withWrite } from '../../db/write';
 import type { Deps } from '../../deps';
@@ -10,15 +18,21 @@ import { missingCapabilities, neededCapabilities } from '../services/service-cap
 import { findAuthorisation, findService, listUnprotectedServices, type ServiceRow } from '../services/services.repo';
 import { generateToken, hashToken, tokenStub } from './token-secret';
 import {
+  countVisibleTokens,
   deleteTokensById,
+  deleteVisibleTokens,
   findToken,
   findTokenWithParties,
   findUser,
   insertToken,
+  ownersOfVisibleTokens,
   type TokenRow,
+  type TokenSelection,
   tokenPage,
+  tokensByIds,
   tokenUsesOf,
   type UserRow,
+  updateToken,
 } from './tokens.repo';
 import { invalidateTokens } from './tokens-of';
 
@@ -320,4 +334,144 @@ export async function issueLoginToken(
     );
     return t.secret;
   });
+}
+
+/**
+ * The token a console user may change: visible (the hub's own are refused by name), and owned by
+ * someone holding no capability `by` lacks (its secret lets `by` act as them), as for delete.
+ */
+async function changeableToken(deps: Deps, tx: DbOrTx, id: number, doing: string, by?: UserRow) {
+  const t = await findToken(tx, id);
+  if (!t) throw notFound('Token');
+  if (t.hidden) throw new DomainError('protected', 'This token belongs to the hub and cannot be changed');
+  const owner = await findUser(tx, t.userId);
+  if (!owner) throw notFound('Token');
+  assertNotStronger(deps, by, owner, doing);
+  return { t, owner };
+}
+
+function assertFuture(deps: Deps, validUntil: number | null | undefined): void {
+  if (validUntil !== undefined && validUntil !== null && validUntil <= deps.now()) {
+    throw new DomainError('invalid', 'Valid until must be in the future', { validUntil: 'Must be in the future' });
+  }
+}
+
+/** Edit a token: name, valid until and IP restriction (only the fields sent); the access cache drops it. */
+export async function updateTokenSettings(
+  deps: Deps,
+  id: number,
+  input: TokenUpdate,
+  actor: Actor,
+  by?: UserRow,
+): Promise<TokenDto> {
+  const data = tokenUpdateSchema.parse(input);
+  assertFuture(deps, data.validUntil);
+  await withWrite(deps, async (tx, w) => {
+    const { t } = await changeableToken(deps, tx, id, 'change a token of', by);
+    const set: Partial<Pick<TokenRow, 'name' | 'validUntil' | 'ipRestriction'>> = {};
+    if (data.name !== undefined) set.name = data.name;
+    if (data.validUntil !== undefined) set.validUntil = data.validUntil;
+    if (data.ipRestriction !== undefined) set.ipRestriction = data.ipRestriction;
+    const before = { name: t.name, validUntil: t.validUntil, ipRestriction: t.ipRestriction };
+    await updateToken(tx, id, set);
+    w.invalidate({ kind: 'token', id: t.tokenHash });
+    w.audit(actor, {
+      action: 'token.update',
+      targetType: 'token',
+      targetId: id,
+      summary: `Edited token "${set.name ?? t.name}" (${t.stub})`,
+      details: { before, after: { ...before, ...set } },
+    });
+  });
+  return getTokenDto(deps, id);
+}
+
+/**
+ * Regenerate: a new secret for the same token (same id, settings and usage); the old secret stops
+ * at once (its hash is dropped from the access cache). The new secret exists only in the result.
+ */
+export async function regenerateToken(
+  deps: Deps,
+  id: number,
+  actor: Actor,
+  by?: UserRow,
+): Promise<{ token: TokenDto; secret: string }> {
+  const secret = generateToken();
+  const tokenHash = hashToken(deps.tokenSecret, secret);
+  await withWrite(deps, async (tx, w) => {
+    const { t, owner } = await changeableToken(deps, tx, id, 'regenerate a token of', by);
+    const unavailable = userUnavailableReason(owner);
+    if (unavailable) throw new DomainError('invaliduser', `${unavailable}: the token cannot be regenerated`);
+    await updateToken(tx, id, { tokenHash, stub: tokenStub(secret) });
+    w.invalidate({ kind: 'token', id: t.tokenHash }, { kind: 'token', id: tokenHash });
+    w.audit(actor, {
+      action: 'token.regenerate',
+      targetType: 'token',
+      targetId: id,
+      summary: `Regenerated the secret of token "${t.name}" (${t.stub} is now ${tokenStub(secret)})`,
+      details: { userId: t.userId, serviceId: t.serviceId },
+    });
+  });
+  return { token: await getTokenDto(deps, id), secret };
+}
+
+/**
+ * Bulk revoke: the tokens named by id, or every visible token of a user, a service, or a user
+ * on a service; `dryRun` only counts them. Refused as a whole (nothing changes) when a named
+ * token is missing or the hub's, or when an owner holds a capability `by` lacks.
+ */
+export async function revokeTokens(
+  deps: Deps,
+  input: TokenRevoke,
+  actor: Actor,
+  by?: UserRow,
+): Promise<TokenRevokeResultDto> {
+  const data = tokenRevokeSchema.parse(input);
+  const sel: TokenSelection = data.ids
+    ? { ids: [...new Set(data.ids)] }
+    : { userId: data.userId, serviceId: data.serviceId };
+  const dryRun = data.dryRun ?? false;
+  const run = async (tx: DbOrTx, w?: Pick<WriteScope, 'invalidate' | 'audit'>) => {
+    let owners: UserRow[];
+    let what: string;
+    if (sel.ids) {
+      const found = await tokensByIds(tx, sel.ids);
+      const missing = sel.ids.filter((i) => !found.some((f) => f.id === i));
+      if (missing.length) {
+        throw new DomainError('notfound', `No such token: ${missing.join(', ')}`, { ids: 'Some tokens are gone' });
+      }
+      if (found.some((f) => f.hidden)) {
+        throw new DomainError('protected', 'Tokens of the hub cannot be revoked', { ids: 'Includes a hub token' });
+      }
+      owners = by && !by.siteAdmin ? await ownersOfVisibleTokens(tx, sel) : [];
+      what = 'selected';
+    } else {
+      const parts: string[] = [];
+      if (sel.userId !== undefined) {
+        const u = await findUser(tx, sel.userId);
+        if (!u) throw new DomainError('invalid', 'Choose an existing user', { userId: 'No such user' });
+        parts.push(`of ${u.username}`);
+      }
+      if (sel.serviceId !== undefined) {
+        const s = await findService(tx, sel.serviceId);
+        if (!s) throw new DomainError('invalid', 'Choose an existing service', { serviceId: 'No such service' });
+        parts.push(`on ${s.name}`);
+      }
+      owners = by && !by.siteAdmin ? await ownersOfVisibleTokens(tx, sel) : [];
+      what = parts.join(' ');
+    }
+    for (const o of owners) assertNotStronger(deps, by, o, 'revoke a token of');
+    if (!w) return { count: await countVisibleTokens(tx, sel), dryRun: true };
+    const hashes = await deleteVisibleTokens(tx, sel);
+    invalidateTokens(w, hashes);
+    w.audit(actor, {
+      action: 'token.revoke',
+      targetType: 'token',
+      targetId: null,
+      summary: `Revoked ${hashes.length} ${hashes.length === 1 ? 'token' : 'tokens'} (${what})`,
+      details: { ...sel, count: hashes.length },
+    });
+    return { count: hashes.length, dryRun: false };
+  };
+  return dryRun ? run(deps.store.db) : withWrite(deps, (tx, w) => run(tx, w));
 }

@@ -24,6 +24,10 @@ export const tokenKeys = {
   lists: () => [...tokenKeys.all, 'list'] as const,
   list: (filters: TokenListFilters) => [...tokenKeys.lists(), filters] as const,
   services: () => [...tokenKeys.all, 'services'] as const,
+  details: () => [...tokenKeys.all, 'detail'] as const,
+  detail: (id: number) => [...tokenKeys.details(), id] as const,
+  /** What the token may call, as the access-check chain decides it. */
+  access: (id: number) => [...tokenKeys.detail(id), 'access'] as const,
 };
 
 /** Preferences > Security keys: the signed-in user's own keys (never their secrets). */

@@ -1,4 +1,4 @@
-import type { TokenCreate } from '@gatehouse/shared';
+import type { TokenCreate, TokenRevoke, TokenUpdate } from '@gatehouse/shared';
 import { keepPreviousData, queryOptions, useMutation, useQueryClient } from '@tanstack/react-query';
 import { api, unwrap } from '../../api/client';
 import { dateInputToUnix } from '../../lib/format';
@@ -59,6 +59,61 @@ export function useDeleteToken() {
   return useMutation({
     mutationFn: (id: number) => unwrap(api.tokens[':id'].$delete({ param: { id: String(id) } })),
     meta: { inlineErrors: true, invalidates: afterTokenChange },
+  });
+}
+
+/** One token, for its page. */
+export const tokenQueryOptions = (id: number) =>
+  queryOptions({
+    queryKey: tokenKeys.detail(id),
+    queryFn: () => unwrap(api.tokens[':id'].$get({ param: { id: String(id) } })),
+  });
+
+/** What the token may call right now, and why not. */
+export const tokenAccessQueryOptions = (id: number) =>
+  queryOptions({
+    queryKey: tokenKeys.access(id),
+    queryFn: () => unwrap(api.tokens[':id'].access.$get({ param: { id: String(id) } })),
+  });
+
+export function useUpdateToken(id: number) {
+  return useMutation({
+    mutationFn: (input: TokenUpdate) => unwrap(api.tokens[':id'].$patch({ param: { id: String(id) }, json: input })),
+    meta: { inlineErrors: true, invalidates: afterTokenChange },
+  });
+}
+
+/** A new secret for the token: like creation, the answer is dropped from the cache at once. */
+export function useRegenerateToken(id: number) {
+  return useMutation({
+    mutationFn: () => unwrap(api.tokens[':id'].regenerate.$post({ param: { id: String(id) } })),
+    meta: { inlineErrors: true, invalidates: afterTokenChange },
+    gcTime: 0,
+  });
+}
+
+/** How many tokens a bulk revoke would end (for its confirmation). */
+export function useCountRevoke() {
+  return useMutation({
+    mutationFn: (input: Omit<TokenRevoke, 'dryRun'>) =>
+      unwrap(api.tokens.revoke.$post({ json: { ...input, dryRun: true } })),
+    meta: { inlineErrors: true },
+  });
+}
+
+export function useRevokeTokens() {
+  return useMutation({
+    mutationFn: (input: Omit<TokenRevoke, 'dryRun'>) => unwrap(api.tokens.revoke.$post({ json: input })),
+    // A revoked token's page is left at once: its details go stale without a refetch (a 404).
+    meta: {
+      inlineErrors: true,
+      invalidates: [
+        tokenKeys.lists(),
+        { queryKey: tokenKeys.details(), refetchType: 'none' },
+        serviceKeys.lists(),
+        securityKeyKeys.all,
+      ],
+    },
   });
 }
 
