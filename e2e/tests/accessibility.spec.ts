@@ -87,8 +87,8 @@ test('the OpenAPI documents page: no serious axe violations from phone to wide, 
   // The console has one palette: under a dark preference the page must stay as legible as in light.
   for (const colorScheme of ['light', 'dark'] as const) {
     await page.emulateMedia({ colorScheme });
-    // 600 px gives the page a 360 px column beside the shell's fixed 240 px navigation: a phone's
-    // width for the page's own content (the shell itself does not yet collapse on a phone).
+    // A narrow window (below 1024 px the navigation is a drawer behind the Menu button) and a laptop;
+    // narrow-screens.spec.ts walks every screen at 360 px.
     for (const width of [600, 1280]) {
       await page.setViewportSize({ width, height: 800 });
       for (const path of ['/admin/webservice/openapi', '/admin/webservice/openapi/1']) {

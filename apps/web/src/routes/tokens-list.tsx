@@ -1,6 +1,6 @@
 import { TOKEN_REVOKE_MAX_IDS, TOKEN_SORTS, type TokenDto } from '@gatehouse/shared';
 import { useQuery } from '@tanstack/react-query';
-import { useEffect, useState } from 'react';
+import { Fragment, useEffect, useState } from 'react';
 import { Link, useLocation, useNavigate, useSearchParams } from 'react-router';
 import { Page } from '../components/layout/page';
 import { Alert } from '../components/ui/alert';
@@ -267,7 +267,20 @@ function TokensTable({
             <Td className="align-top">{t.service.name}</Td>
             <Td className="align-top">
               {t.ipRestriction ? (
-                <span className="font-mono text-xs break-all">{t.ipRestriction}</span>
+                // As typed; lines break after a comma rather than inside an address (one too long still wraps).
+                <span className="font-mono text-xs break-words">
+                  {t.ipRestriction.split(',').map((part, i) => (
+                    // biome-ignore lint/suspicious/noArrayIndexKey: the parts of one string, in order
+                    <Fragment key={i}>
+                      {i > 0 && (
+                        <>
+                          ,<wbr />
+                        </>
+                      )}
+                      {part}
+                    </Fragment>
+                  ))}
+                </span>
               ) : (
                 <span className="text-slate-500">None</span>
               )}
