@@ -169,6 +169,18 @@ test('an admin sets up the hub, a site registers and publishes, the admin manage
   await expect(page.getByRole('button', { name: `Untrust ${SITE}` })).toBeVisible();
   await page.getByRole('button', { name: `Prioritise ${SITE}` }).click();
   await expect(page.getByRole('button', { name: `Unprioritise ${SITE}` })).toBeVisible();
+  // A prioritised site is always trusted: untrusting it ends its priority too, and the message says so.
+  await page.getByRole('button', { name: `Untrust ${SITE}` }).click();
+  await expect(
+    page.getByRole('status').filter({ hasText: `${SITE} is no longer trusted, nor prioritised` }),
+  ).toBeVisible();
+  await page.getByRole('combobox', { name: 'Trusted' }).selectOption('no');
+  await page.getByRole('button', { name: 'Search', exact: true }).click();
+  await page.getByRole('button', { name: `Prioritise ${SITE}` }).click();
+  await expect(page.getByRole('status').filter({ hasText: `${SITE} is prioritised` })).toBeVisible();
+  await page.getByRole('combobox', { name: 'Trusted' }).selectOption('yes');
+  await page.getByRole('button', { name: 'Search', exact: true }).click();
+  await expect(page.getByRole('button', { name: `Unprioritise ${SITE}` })).toBeVisible();
 
   // Manage courses: the site's two courses wait, hidden (the site was not trusted then).
   await openHubPage(page, 'Manage courses');

@@ -507,7 +507,13 @@ function SitesList() {
     action.mutate(
       { id: site.id, action: act },
       {
-        onSuccess: (s) => setFlash(SUCCESS[act](s.name)),
+        // A prioritised site is always trusted: untrusting it ends its priority too, which the message says.
+        onSuccess: (s) =>
+          setFlash(
+            act === 'untrust' && site.prioritised
+              ? `${s.name} is no longer trusted, nor prioritised: the courses it publishes wait for you to make them visible.`
+              : SUCCESS[act](s.name),
+          ),
         onSettled: () => setBusyId(null),
       },
     );

@@ -4,7 +4,7 @@ import { type ReactNode, useState } from 'react';
 import { TextField } from '../../components/ui/form-field';
 import { Loading } from '../../components/ui/loading';
 import { QueryError } from '../../components/ui/query-error';
-import { fullName } from '../../lib/format';
+import { fullName, plural } from '../../lib/format';
 import { useDebouncedValue } from '../../lib/use-debounced-value';
 import type { UserStatus } from './keys';
 import { userListQueryOptions } from './queries';
@@ -48,7 +48,7 @@ export function UserPicker({
         ) : (
           <>
             <p role="status" className="sr-only">
-              {q.data.total} users found
+              {plural(q.data.total, 'user')} found
             </p>
             <ul
               aria-label="Matching users"
