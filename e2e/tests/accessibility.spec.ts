@@ -84,7 +84,7 @@ test('the OpenAPI documents page: no serious axe violations from phone to wide, 
   const url = server().url;
   await login(page, 'admin', ADMIN_PASSWORD, url);
   const found: string[] = [];
-  // The console has one palette: under a dark preference the page must stay as legible as in light.
+  // Under a dark preference the console turns dark (index.css): the page must stay as legible as in light.
   for (const colorScheme of ['light', 'dark'] as const) {
     await page.emulateMedia({ colorScheme });
     // A narrow window (below 1024 px the navigation is a drawer behind the Menu button) and a laptop;

@@ -1,7 +1,7 @@
 import type { MeDto } from '@gatehouse/shared';
 import { can } from '../../features/auth/capabilities';
 
-interface NavLeaf {
+export interface NavLeaf {
   label: string;
   to: string;
   /** The capability the page needs; the BFF checks it again on every call. */
@@ -70,6 +70,55 @@ const ADMIN_NAV: NavNode[] = [
     children: [{ label: 'Audit log', to: '/admin/audit', cap: 'moodle/site:viewreports' }],
   },
 ];
+
+/** Every user's own pages (Moodle's Preferences), under the Preferences page itself. */
+export const PREFERENCES_NAV: NavLeaf[] = [{ label: 'Security keys', to: '/preferences/keys', cap: '' }];
+
+/** The admin tree's pages, each with the labels of the groups above it, in the tree's order. */
+export function navLeaves(nodes: NavNode[] = ADMIN_NAV, groups: string[] = []): { leaf: NavLeaf; groups: string[] }[] {
+  return nodes.flatMap((n) => (isGroup(n) ? navLeaves(n.children, [...groups, n.label]) : [{ leaf: n, groups }]));
+}
+
+/** One step of a breadcrumb trail: a page (with its address) or a group of the tree (none). */
+export interface Crumb {
+  label: string;
+  to?: string;
+}
+
+const ROOTS = [
+  { label: 'Site administration', to: '/admin', leaves: () => navLeaves() },
+  { label: 'Preferences', to: '/preferences', leaves: () => navLeaves(PREFERENCES_NAV) },
+];
+
+const isUnder = (path: string, to: string) => path === to || path.startsWith(`${to}/`);
+
+/** The deepest page of the tree whose address the path is, or is below. */
+function deepestLeaf(leaves: { leaf: NavLeaf; groups: string[] }[], path: string) {
+  let best: { leaf: NavLeaf; groups: string[] } | undefined;
+  for (const l of leaves) if (isUnder(path, l.leaf.to) && (!best || l.leaf.to.length > best.leaf.to.length)) best = l;
+  return best;
+}
+
+/**
+ * The breadcrumb trail above a page, without the page itself (Moodle's navbar): the root (Site
+ * administration or Preferences), the tree's groups and page the address falls under, then the
+ * page's parent when it is not in the tree (e.g. a service's Authorised users). A page at the top
+ * of the tree or outside it has none.
+ */
+export function breadcrumbTrail(pathname: string, parent?: { to: string; label: string }): Crumb[] {
+  const path = pathname.replace(/\/+$/, '') || '/';
+  const root = ROOTS.find((r) => isUnder(path, r.to));
+  if (!root || path === root.to) return [];
+  const trail: Crumb[] = [{ label: root.label, to: root.to }];
+  const leaves = root.leaves();
+  const found = deepestLeaf(leaves, path) ?? (parent ? deepestLeaf(leaves, parent.to) : undefined);
+  if (found) {
+    for (const g of found.groups) trail.push({ label: g });
+    if (found.leaf.to !== path) trail.push({ label: found.leaf.label, to: found.leaf.to });
+  }
+  if (parent && parent.to !== path && !trail.some((c) => c.to === parent.to)) trail.push(parent);
+  return trail;
+}
 
 /** The tree without the pages the user may not open, and without groups left empty. */
 export function visibleNav(me: MeDto | null | undefined, nodes: NavNode[] = ADMIN_NAV): NavNode[] {

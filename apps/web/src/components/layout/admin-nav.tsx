@@ -1,7 +1,7 @@
 import { useId } from 'react';
 import { Link, NavLink } from 'react-router';
 import { cn } from '../../lib/cn';
-import { isGroup, type NavNode } from './admin-nav-tree';
+import { isGroup, type NavNode, PREFERENCES_NAV } from './admin-nav-tree';
 
 function Nodes({ nodes, depth }: { nodes: NavNode[]; depth: number }) {
   return (
@@ -50,10 +50,7 @@ export function AdminNav({ nodes }: { nodes: NavNode[] }) {
   );
 }
 
-const PREFERENCES_NAV: NavNode[] = [
-  { label: 'Preferences', to: '/preferences', cap: '' },
-  { label: 'Security keys', to: '/preferences/keys', cap: '' },
-];
+const PREFERENCES_LINKS: NavNode[] = [{ label: 'Preferences', to: '/preferences', cap: '' }, ...PREFERENCES_NAV];
 
 /** Every user's own pages (Moodle's Preferences). */
 export function PreferencesNav() {
@@ -65,7 +62,7 @@ export function PreferencesNav() {
           Preferences
         </Link>
       </h2>
-      <Nodes nodes={PREFERENCES_NAV} depth={0} />
+      <Nodes nodes={PREFERENCES_LINKS} depth={0} />
     </nav>
   );
 }

@@ -6,7 +6,10 @@ import { Button } from '../ui/button';
 import { Loading } from '../ui/loading';
 import { AdminNav, PreferencesNav } from './admin-nav';
 import { visibleNav } from './admin-nav-tree';
+import { AdminSearch } from './admin-search';
 import { NavDrawer } from './nav-drawer';
+import { StatusBanner } from './status-banner';
+import { ThemeSelect } from './theme-select';
 
 /** Below this width the navigation is a drawer behind the header's menu button (Tailwind's `lg`). */
 const WIDE = '(min-width: 64rem)';
@@ -117,7 +120,8 @@ export function AppShell() {
   return (
     <div className="flex min-h-screen flex-col">
       <SkipLink />
-      <header className="border-b border-slate-800 bg-slate-900 text-white print:hidden">
+      {/* Dark in both themes: it keeps the original palette (index.css). */}
+      <header className="original-palette border-b border-slate-800 bg-slate-900 text-white print:hidden">
         <div className="flex h-14 flex-nowrap items-center justify-between gap-2 px-2 whitespace-nowrap sm:gap-4 sm:px-4">
           <div className="flex min-w-0 items-center gap-1 sm:gap-2">
             <button
@@ -149,6 +153,7 @@ export function AppShell() {
             >
               Security keys
             </Link>
+            <ThemeSelect />
             <span className="hidden max-w-64 truncate text-slate-300 lg:inline">
               Signed in as <span className="font-medium text-white">{me.data.fullname || me.data.username}</span>
             </span>
@@ -163,12 +168,15 @@ export function AppShell() {
           </div>
         </div>
       </header>
+      <StatusBanner />
       <NavDrawer id="nav-drawer" open={menu.open} onClose={menu.close} onClosed={menu.onClosed}>
+        {nav.length > 0 && <AdminSearch />}
         {nav.length > 0 ? <AdminNav nodes={nav} /> : <div className="h-6" />}
         <PreferencesNav />
       </NavDrawer>
       <div className="flex flex-1">
         <aside className="hidden w-60 shrink-0 border-r border-slate-200 bg-white lg:block print:hidden">
+          {nav.length > 0 && <AdminSearch />}
           {nav.length > 0 ? <AdminNav nodes={nav} /> : <div className="h-6" />}
           <PreferencesNav />
         </aside>

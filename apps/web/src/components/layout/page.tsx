@@ -1,16 +1,35 @@
-import { type ReactNode, useEffect, useRef } from 'react';
-import { Link } from 'react-router';
+import { createContext, type ReactNode, useContext, useEffect, useRef, useState } from 'react';
 import { can } from '../../features/auth/capabilities';
 import { useCurrentUser } from '../../features/auth/queries';
 import { useDocumentTitle } from '../../lib/use-document-title';
 import { NoPermission } from '../ui/no-permission';
+import { Breadcrumbs } from './breadcrumbs';
+
+/** Lets a screen's content name the thing the page shows once it has loaded it (usePageSubject). */
+const SubjectContext = createContext<(subject: string | undefined) => void>(() => {});
 
 /**
- * One screen: its single h1, an optional description and actions, and its content, or a
- * "no permission" state when the user lacks the capability (the BFF refuses anyway).
+ * Names the thing the page edits or shows ("Group sync" on Edit service), from a component inside
+ * the page that has loaded it: the heading, the document title and the breadcrumbs then carry it.
+ */
+export function usePageSubject(subject: string | undefined) {
+  const set = useContext(SubjectContext);
+  useEffect(() => {
+    set(subject || undefined);
+    return () => set(undefined);
+  }, [set, subject]);
+}
+
+/**
+ * One screen: breadcrumbs, its single h1, an optional description and actions, and its content,
+ * or a "no permission" state when the user lacks the capability (the BFF refuses anyway). With a
+ * subject (the prop, or usePageSubject inside), the h1 and the document title are "title: subject"
+ * and the breadcrumbs end with the subject; `back` is the page's parent in the breadcrumbs when the
+ * navigation tree does not have it.
  */
 export function Page({
   title,
+  subject: subjectProp,
   cap,
   description,
   actions,
@@ -18,6 +37,8 @@ export function Page({
   children,
 }: {
   title: string;
+  /** The name of the thing the page edits or shows, when the page has it at hand. */
+  subject?: string | undefined;
   /** Any one of these is enough. */
   cap?: string | string[];
   description?: ReactNode;
@@ -25,7 +46,10 @@ export function Page({
   back?: { to: string; label: string };
   children: ReactNode;
 }) {
-  useDocumentTitle(title);
+  const [hookedSubject, setHookedSubject] = useState<string>();
+  const subject = subjectProp || hookedSubject;
+  const fullTitle = subject ? `${title}: ${subject}` : title;
+  useDocumentTitle(fullTitle);
   const me = useCurrentUser();
   const caps = cap === undefined ? [] : Array.isArray(cap) ? cap : [cap];
   const allowed = caps.length === 0 || caps.some((c) => can(me, c));
@@ -39,13 +63,7 @@ export function Page({
 
   return (
     <div className="mx-auto max-w-7xl px-4 py-6 sm:px-6 sm:py-8 print:max-w-none print:p-0">
-      {back && (
-        <p className="mb-3 text-sm print:hidden">
-          <Link to={back.to} className="text-blue-700 hover:underline">
-            ← {back.label}
-          </Link>
-        </p>
-      )}
+      <Breadcrumbs current={subject ?? title} parent={back} />
       <div className="flex flex-wrap items-start justify-between gap-4 border-b border-slate-200 pb-4">
         <div className="min-w-0">
           <h1
@@ -53,13 +71,15 @@ export function Page({
             tabIndex={-1}
             className="text-2xl font-semibold break-words text-slate-900 focus:outline-none"
           >
-            {title}
+            {fullTitle}
           </h1>
           {description && <div className="mt-1 max-w-3xl text-sm text-slate-600">{description}</div>}
         </div>
         {allowed && actions && <div className="flex max-w-full flex-wrap gap-2 print:hidden">{actions}</div>}
       </div>
-      <div className="mt-6">{allowed ? children : <NoPermission />}</div>
+      <SubjectContext.Provider value={setHookedSubject}>
+        <div className="mt-6">{allowed ? children : <NoPermission />}</div>
+      </SubjectContext.Provider>
     </div>
   );
 }

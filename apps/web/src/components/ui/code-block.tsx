@@ -54,7 +54,8 @@ export function CodeBlock({
         // biome-ignore lint/a11y/noNoninteractiveTabindex: a scrollable region must take focus so that keyboard users can scroll it (axe: scrollable-region-focusable)
         tabIndex={0}
         className={cn(
-          'max-h-[28rem] overflow-auto rounded-md border border-slate-800 bg-slate-950 p-4 font-mono text-xs leading-relaxed whitespace-pre text-slate-100',
+          // Dark in both themes: it keeps the original palette (index.css).
+          'original-palette max-h-[28rem] overflow-auto rounded-md border border-slate-800 bg-slate-950 p-4 font-mono text-xs leading-relaxed whitespace-pre text-slate-100',
           'focus-visible:outline-2 focus-visible:outline-blue-600',
           'print:max-h-none print:overflow-visible print:border-slate-300 print:bg-white print:break-all print:whitespace-pre-wrap print:text-slate-900',
         )}

@@ -64,7 +64,7 @@ export function Dialog({
         if (open) onClose();
       }}
       className={cn(
-        'm-auto max-w-[calc(100vw-2rem)] rounded-lg border border-slate-200 bg-white p-0 text-slate-900 shadow-xl backdrop:bg-slate-900/40',
+        'm-auto max-w-[calc(100vw-2rem)] rounded-lg border border-slate-200 bg-white p-0 text-slate-900 shadow-xl backdrop:bg-black/40',
         wide ? 'w-[48rem]' : 'w-[32rem]',
       )}
     >
