@@ -22,6 +22,7 @@ import { roleRoutes } from './features/roles/roles.routes';
 import { serviceRoutes } from './features/services/services.routes';
 import { settingsRoutes } from './features/settings/settings.routes';
 import { securityKeyRoutes, tokenRoutes } from './features/tokens/tokens.routes';
+import { usageRoutes } from './features/usage/usage.routes';
 import { userRoutes } from './features/users/users.routes';
 import { DISK_FULL_MESSAGE, isDiskFull } from './lib/disk';
 import { DomainError } from './lib/errors';
@@ -65,7 +66,8 @@ export function createApi(deps: Deps) {
     .route('/mobile', mobileRoutes(deps))
     .route('/docs', docsRoutes(deps))
     .route('/overview', overviewRoutes(deps))
-    .route('/hub', hubRoutes(deps));
+    .route('/hub', hubRoutes(deps))
+    .route('/', usageRoutes(deps));
 }
 export type ApiType = ReturnType<typeof createApi>;
 

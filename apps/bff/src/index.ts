@@ -3,6 +3,7 @@ import { boot } from './boot';
 import { DEMO_USERS } from './db/seed';
 import { EnvError, loadEnv } from './env';
 import { purgeExpiredSessions } from './features/auth/sessions';
+import { flushUsage } from './features/usage/usage.service';
 import { createLogger } from './lib/log';
 
 // What the server says goes two ways. The start banner (what was tightened in the data folder,
@@ -69,9 +70,10 @@ async function main() {
     10 * 60_000,
   );
   sweep.unref();
-  // Token usage (last access, calls, last error) is written at most once a minute.
+  // Token usage (last access and address, calls, last error, the calls per hour) is written at
+  // most once a minute, with the audit rows of first refusals; once an hour the buckets roll up.
   const usageFlush = setInterval(
-    periodic('Writing token usage', () => deps.usage.flush()),
+    periodic('Writing token usage', () => flushUsage(deps)),
     60_000,
   );
   usageFlush.unref();
@@ -90,10 +92,15 @@ async function main() {
     }, 10_000);
     force.unref();
     server.close(() => {
-      deps.usage.flush();
-      store.sqlite.close();
-      lock.release();
-      process.exit(0);
+      const close = () => {
+        store.sqlite.close();
+        lock.release();
+        process.exit(0);
+      };
+      flushUsage(deps).then(close, (err) => {
+        log.error({ err: err instanceof Error ? err : new Error(String(err)) }, 'Writing token usage failed');
+        close();
+      });
     });
     if ('closeIdleConnections' in server) (server as { closeIdleConnections: () => void }).closeIdleConnections();
   };

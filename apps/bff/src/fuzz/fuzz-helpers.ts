@@ -47,7 +47,7 @@ const EXCLUDED_COLUMNS: Record<string, readonly string[]> = {
   // records its last error, by design (SPEC §4). They are gathered in memory and only written by
   // deps.usage.flush(), which these tests never call; left out so that a flush (by a future
   // timer, say) cannot make a refused call look like a write.
-  external_tokens: ['calls', 'last_access', 'last_error', 'last_error_at'],
+  external_tokens: ['calls', 'last_access', 'last_error', 'last_error_at', 'last_ip'],
   // A session's last-seen time: written (at most once a minute) whenever a signed-in request
   // arrives, whatever the request then turns out to be (sessions.ts resolveSession).
   sessions: ['last_seen_at'],
@@ -59,7 +59,10 @@ const EXCLUDED_COLUMNS: Record<string, readonly string[]> = {
  * in sqlite_sequence. Only those rows, and that one counter, are left out.
  */
 const EXCLUDED_ROWS: Record<string, string> = {
-  audit_log: "action <> 'auth.login_failed'",
+  // The usage flush's audit row for a token's first refusal of a reason (features/usage) too.
+  audit_log: "action NOT IN ('auth.login_failed', 'webservice.refused')",
+  // The calls per hour and per day (refused ones included), written by the same usage flush.
+  usage_buckets: '0',
   sqlite_sequence: "name <> 'audit_log'",
 };
 

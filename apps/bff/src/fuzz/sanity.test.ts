@@ -58,7 +58,15 @@ describe('the database fingerprint', () => {
     const before = fingerprint(site.t.store);
     const writes = writeCount(site.t.store);
     // Token usage columns (flushed from memory by deps.usage.flush()).
-    site.t.deps.usage.record(site.tokenId, 123, 'invalidparameter: x');
+    site.t.deps.usage.recordRefusal(
+      { t: { id: site.tokenId, serviceId: 1 }, u: { id: 1, username: 'x' } },
+      123,
+      '192.0.2.1',
+      'invalidparameter',
+      'invalidparameter: x',
+      'core_x',
+      'rest',
+    );
     site.t.deps.usage.flush();
     expect(fingerprint(site.t.store).digest).toBe(before.digest);
     expect(writeCount(site.t.store)).toBeGreaterThan(writes);

@@ -84,18 +84,47 @@ function logRefusal(
 }
 
 /**
- * logRefusal for a refusal made before the token was looked at (web services off): the token
- * is looked up to name it, from the cache or else the database (a promise then).
+ * Counts a refused call in the token's usage (and the site's), or in the site's only when the
+ * request's token matches none.
  */
-function logEarlyRefusal(
+function countRefusal(
+  deps: Deps,
+  req: Pick<CallRequest, 'protocol' | 'ip'> & { functionName?: string },
+  err: MoodleException,
+  reason: string,
+  found: TokenAccess | undefined,
+): void {
+  if (found === undefined) deps.usage.recordUnknown(deps.now(), reason);
+  else {
+    deps.usage.recordRefusal(
+      found,
+      deps.now(),
+      req.ip,
+      reason,
+      `${reason}: ${err.debuginfo ?? err.message}`,
+      req.functionName ?? '',
+      req.protocol,
+    );
+  }
+}
+
+/**
+ * A refusal made before the token was looked at (web services off), counted and logged: the
+ * token is looked up to name it, from the cache or else the database (a promise then).
+ */
+function noteEarlyRefusal(
   deps: Deps,
   req: Pick<CallRequest, 'protocol' | 'token' | 'ip' | 'reqId'> & { functionName?: string },
   err: AccessDenied,
 ): void | Promise<void> {
-  if (!deps.log.isLevelEnabled('info') || req.token === undefined) return logRefusal(deps, req, err);
+  const note = (found: TokenAccess | undefined) => {
+    countRefusal(deps, req, err, err.reason, found);
+    logRefusal(deps, req, err, found);
+  };
+  if (req.token === undefined) return note(undefined);
   const hit = cachedToken(deps, req.token);
-  if (hit) return logRefusal(deps, req, err, hit);
-  return loadToken(deps, req.token).then((found) => logRefusal(deps, req, err, found));
+  if (hit) return note(hit);
+  return loadToken(deps, req.token).then(note);
 }
 
 /**
@@ -115,8 +144,8 @@ export function refusalBeforeBody(
     checkProtocol(deps, protocol);
   } catch (err) {
     if (!(err instanceof AccessDenied)) throw err;
-    const logged = logEarlyRefusal(deps, { protocol, token, ip, reqId }, err);
-    return logged instanceof Promise ? logged.then(() => err) : err;
+    const noted = noteEarlyRefusal(deps, { protocol, token, ip, reqId, functionName: call.functionName }, err);
+    return noted instanceof Promise ? noted.then(() => err) : err;
   }
   if (typeof token !== 'string') return undefined;
   const stamp = deps.access.stamp();
@@ -124,14 +153,14 @@ export function refusalBeforeBody(
   if (hit) {
     call.held = hit;
     call.heldStamp = stamp;
-    return tokenRefusal(deps, protocol, token, hit, ip, reqId);
+    return tokenRefusal(deps, call, hit);
   }
   return loadToken(deps, token).then((found) => {
     if (found) {
       call.held = found;
       call.heldStamp = stamp;
     }
-    return tokenRefusal(deps, protocol, token, found, ip, reqId);
+    return tokenRefusal(deps, call, found);
   });
 }
 
@@ -145,20 +174,14 @@ export function callAccess(deps: Deps, call: CallRequest): TokenAccess | undefin
   return cachedToken(deps, call.token);
 }
 
-function tokenRefusal(
-  deps: Deps,
-  protocol: Protocol,
-  token: string,
-  found: TokenAccess | undefined,
-  ip: string,
-  reqId: string | undefined,
-): MoodleException | undefined {
+function tokenRefusal(deps: Deps, call: CallRequest, found: TokenAccess | undefined): MoodleException | undefined {
   try {
-    checkToken(deps, protocol, found, ip);
+    checkToken(deps, call.protocol, found, call.ip);
     return undefined;
   } catch (err) {
     if (!(err instanceof AccessDenied)) throw err;
-    logRefusal(deps, { protocol, token, ip, reqId }, err, found);
+    countRefusal(deps, call, err, err.reason, found);
+    logRefusal(deps, call, err, found);
     return err;
   }
 }
@@ -174,17 +197,15 @@ export async function runCall(deps: Deps, req: CallRequest): Promise<CallOutcome
     checkProtocol(deps, req.protocol);
   } catch (err) {
     if (!(err instanceof AccessDenied)) throw err;
-    await logEarlyRefusal(deps, req, err);
+    await noteEarlyRefusal(deps, req, err);
     return { ok: false, error: err };
   }
   let found: TokenAccess | undefined;
-  let tokenId: number | undefined;
   let fn: ExternalFunction | undefined;
   try {
     // From the cache (no await) on a warm call.
     found = callAccess(deps, req) ?? (await loadToken(deps, req.token));
     const held = checkToken(deps, req.protocol, found, req.ip);
-    tokenId = held.t.id;
     const access = checkFunction(deps, held, req.functionName, req.ip);
     fn = access.fn;
     let params: unknown;
@@ -207,7 +228,7 @@ export async function runCall(deps: Deps, req: CallRequest): Promise<CallOutcome
       if (e instanceof ExternalValidationError) throw invalidResponse(e.message);
       throw e;
     }
-    deps.usage.record(tokenId, deps.now());
+    deps.usage.record(held.t.id, held.t.serviceId, deps.now(), req.ip);
     return { ok: true, fn, value };
   } catch (err) {
     const error =
@@ -232,10 +253,8 @@ export async function runCall(deps: Deps, req: CallRequest): Promise<CallOutcome
         'Unexpected error in a web-service function',
       );
     }
-    if (tokenId !== undefined) {
-      const reason = err instanceof AccessDenied ? err.reason : error.errorcode;
-      deps.usage.record(tokenId, deps.now(), `${reason}: ${error.debuginfo ?? error.message}`);
-    }
+    // Every refusal counts: before the function (the chain, the parameters) as in it.
+    countRefusal(deps, req, error, err instanceof AccessDenied ? err.reason : error.errorcode, found);
     return { ok: false, fn, error };
   }
 }

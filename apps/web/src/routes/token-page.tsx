@@ -28,6 +28,7 @@ import {
 } from '../features/tokens/queries';
 import { TokenStatusBadges } from '../features/tokens/token-status';
 import { ValidUntilField, type ValidUntilValue, validUntilOf } from '../features/tokens/valid-until-field';
+import { UsageChart } from '../features/usage/usage-chart';
 import { type FieldErrors, focusFirstError, serverErrors, zodFieldErrors } from '../lib/form-errors';
 import { formatTime, plural, unixToDateTimeInput } from '../lib/format';
 
@@ -66,7 +67,9 @@ function Facts({ token: t }: { token: TokenDto }) {
         {t.ipRestriction ? <span className="font-mono text-xs break-all">{t.ipRestriction}</span> : none()}
       </Fact>
       <Fact label="Last access">{formatTime(t.lastAccess)}</Fact>
-      <Fact label="Last address">{none('Not recorded')}</Fact>
+      <Fact label="Last address">
+        {t.lastIp ? <span className="font-mono text-xs break-all">{t.lastIp}</span> : none('Never')}
+      </Fact>
       <Fact label="Calls">
         <span className="tabular-nums">{t.calls}</span>
       </Fact>
@@ -361,6 +364,7 @@ function TokenScreen({ id }: { id: number }) {
   return (
     <div className="space-y-8">
       <Facts token={t} />
+      <UsageChart subject={{ kind: 'token', id }} title="Calls" />
       <Section title="What it may call">
         <AccessReport id={id} />
       </Section>

@@ -1,4 +1,4 @@
-import { index, integer, sqliteTable, text } from 'drizzle-orm/sqlite-core';
+import { index, integer, primaryKey, sqliteTable, text } from 'drizzle-orm/sqlite-core';
 import { externalServices } from './services';
 import { users } from './users';
 
@@ -31,6 +31,8 @@ export const externalTokens = sqliteTable(
     calls: integer('calls').notNull().default(0),
     lastError: text('last_error'),
     lastErrorAt: integer('last_error_at'),
+    /** The client address of the latest call (written by the usage flush, as last_access). */
+    lastIp: text('last_ip'),
   },
   (t) => [
     // With `hidden`, Manage tokens sorted by user or service walks users (services) in order and
@@ -47,3 +49,32 @@ export const externalTokens = sqliteTable(
 );
 
 export type TokenRow = typeof externalTokens.$inferSelect;
+
+/**
+ * Web-service calls counted per hour (kept ~48 h) and per day (kept 90 days), per token, per
+ * service and for the whole site, split by outcome: `ok` or the refusal's reason code. Written
+ * by the usage flush as upserts, one row per bucket (never a row per call); only tokens and
+ * services that were called have rows. Days are UTC days.
+ */
+export const usageBuckets = sqliteTable(
+  'usage_buckets',
+  {
+    /** 0 the site, 1 a service, 2 a token. */
+    scope: integer('scope').notNull(),
+    /** The service's or token's id; 0 for the site. */
+    scopeId: integer('scope_id').notNull(),
+    /** The bucket's length in seconds: 3600 (hourly) or 86400 (daily). */
+    period: integer('period').notNull(),
+    /** Unix seconds of the bucket's start (a multiple of its period). */
+    start: integer('start').notNull(),
+    /** `ok`, or the refusal's reason code (tokenexpired, protocolcapability, invalidparameter, …). */
+    reason: text('reason').notNull(),
+    calls: integer('calls').notNull(),
+  },
+  (t) => [
+    // The read queries: one scope's buckets of one period from a start on.
+    primaryKey({ columns: [t.scope, t.scopeId, t.period, t.start, t.reason] }),
+    // The roll-up (hourly buckets older than ~48 h) and the expiry (older than 90 days).
+    index('usage_buckets_age_idx').on(t.period, t.start),
+  ],
+);
