@@ -293,6 +293,14 @@ for (const [name, path] of [
   log(`list ${name}`);
   results.lists[name] = await serverTimes(cookie, path);
 }
+// Previous / Next (keyset, issue 18): how the console walks the list; a deep page as cheap as the first.
+for (const sort of ['user', 'service', 'timecreated']) {
+  const at = await fetch(`${base}/api/tokens?sort=${sort}&dir=asc&page=${deep}&perPage=25`, { headers: { cookie } });
+  const { next } = await at.json();
+  const name = `tokens: sorted by ${sort}, Next from page ${deep} (keyset)`;
+  log(`list ${name}`);
+  results.lists[name] = await serverTimes(cookie, `/api/tokens?sort=${sort}&dir=asc&perPage=25&cursor=${next}`);
+}
 await stopServer(server);
 log(`access-check chain in process (${LARGE_TOKENS} tokens)`);
 results.chainLarge = chain();

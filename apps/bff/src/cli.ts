@@ -196,10 +196,10 @@ async function tokenCommand(deps: Deps, args: string[]) {
   }
   if (sub === 'list') {
     const serviceId = values.service ? (await lookupService(deps, values.service)).id : undefined;
-    let page = 1;
+    let cursor: string | undefined;
     for (;;) {
       const res = await listTokens(deps, {
-        page,
+        cursor,
         perPage: 200,
         ...(values.user ? { user: values.user } : {}),
         ...(serviceId ? { serviceId } : {}),
@@ -218,8 +218,8 @@ async function tokenCommand(deps: Deps, args: string[]) {
           ].join('\t'),
         );
       }
-      if (page * 200 >= res.total) break;
-      page++;
+      if (!res.next) break;
+      cursor = res.next;
     }
     return;
   }

@@ -1,7 +1,7 @@
 import { z } from 'zod';
-import { pageQuerySchema } from './paging';
+import { cursorPageQuerySchema } from './paging';
 
-export const auditQuerySchema = pageQuerySchema.extend({
+export const auditQuerySchema = cursorPageQuerySchema.extend({
   actor: z.string().trim().max(100).optional(),
   action: z.string().trim().max(100).optional(),
   search: z.string().trim().max(200).optional(),
@@ -22,4 +22,8 @@ export interface AuditEntryDto {
   summary: string;
   details: Record<string, unknown>;
   ip: string;
+  /** The actor's full name now (null when the actor is the CLI or the system, or is gone). */
+  actorName: string | null;
+  /** The target's name now (user's full name, service, token, role, hub site…), or null when gone/unknown. */
+  targetName: string | null;
 }

@@ -47,3 +47,40 @@ export function dateTimeInputToUnix(value: string): number | undefined {
 export function plural(n: number, one: string, many = `${one}s`): string {
   return `${n} ${n === 1 ? one : many}`;
 }
+
+const relative = new Intl.RelativeTimeFormat('en', { numeric: 'always' });
+const UNITS: [Intl.RelativeTimeFormatUnit, number][] = [
+  ['year', 365 * 86400],
+  ['month', 30 * 86400],
+  ['week', 7 * 86400],
+  ['day', 86400],
+  ['hour', 3600],
+  ['minute', 60],
+];
+
+/**
+ * Unix seconds relative to `now` (unix seconds): "in 2 days", "3 days ago", "in 5 hours": the
+ * largest unit that fits once, rounded to the nearest (a token made to last 2 days "expires in 2
+ * days" a minute later, not "in 1 day"); weeks only from two of them and months from two of
+ * those, so near dates stay in days.
+ */
+export function relativeTime(seconds: number, now: number): string {
+  const diff = seconds - now;
+  const abs = Math.abs(diff);
+  for (const [unit, size] of UNITS) {
+    const min = unit === 'week' || unit === 'month' ? 2 * size : size;
+    if (abs >= min) return relative.format(Math.sign(diff) * Math.round(abs / size), unit);
+  }
+  return diff > 0 ? 'in less than a minute' : 'less than a minute ago';
+}
+
+/** "expires in 2 days" / "expired 3 days ago" / "no expiry". */
+export function expiryText(validUntil: number | null, now: number): string {
+  if (validUntil === null) return 'no expiry';
+  return validUntil > now ? `expires ${relativeTime(validUntil, now)}` : `expired ${relativeTime(validUntil, now)}`;
+}
+
+/** Unix seconds → ISO 8601 in UTC ("2024-05-01T13:30:00Z"), for the exact time on hover. */
+export function isoTime(seconds: number): string {
+  return new Date(seconds * 1000).toISOString().replace('.000Z', 'Z');
+}

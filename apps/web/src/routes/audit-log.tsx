@@ -1,97 +1,154 @@
+import { type AuditEntryDto, auditQuerySchema } from '@gatehouse/shared';
 import { useQuery } from '@tanstack/react-query';
-import { type FormEvent, useState } from 'react';
-import { useSearchParams } from 'react-router';
+import { Link } from 'react-router';
 import { Page } from '../components/layout/page';
-import { Button } from '../components/ui/button';
-import { EmptyState } from '../components/ui/empty-state';
+import { type Column, DataTable } from '../components/list/data-table';
+import { ListBody } from '../components/list/list-body';
+import { Pager } from '../components/list/pager';
+import { SearchField } from '../components/list/search-field';
+import { Time } from '../components/list/time';
+import { useListQuery } from '../components/list/use-list-query';
+import { Button, buttonClasses } from '../components/ui/button';
 import { SelectField, TextField } from '../components/ui/form-field';
-import { Loading } from '../components/ui/loading';
-import { Pagination } from '../components/ui/pagination';
-import { QueryError } from '../components/ui/query-error';
-import { RowTh, Table, TBody, Td, THead, Th } from '../components/ui/table';
-import type { AuditFilters } from '../features/audit/keys';
-import { auditActionsQueryOptions, auditListQueryOptions } from '../features/audit/queries';
-import { dateInputToUnix, formatTime } from '../lib/format';
+import { auditActionsQueryOptions, auditExportUrl, auditListQueryOptions } from '../features/audit/queries';
+import { dateInputToUnix } from '../lib/format';
 
-const PER_PAGE = 50;
+const pad = (n: number) => String(n).padStart(2, '0');
+/** Unix seconds → a date input's value (local day), or ''. */
+const toDateInput = (seconds: number | undefined) => {
+  if (seconds === undefined) return '';
+  const d = new Date(seconds * 1000);
+  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}`;
+};
 
-interface FormState {
-  actor: string;
-  action: string;
-  search: string;
-  from: string;
-  to: string;
+/** Where the console shows a target, when it has a page. */
+function targetHref(e: AuditEntryDto): string | undefined {
+  if (!e.targetId || !/^\d+$/.test(e.targetId) || !e.targetName) return undefined;
+  switch (e.targetType) {
+    case 'user':
+      return `/admin/users/${e.targetId}`;
+    case 'service':
+      return `/admin/webservice/services/${e.targetId}`;
+    case 'token':
+      return `/admin/webservice/tokens/${e.targetId}`;
+    case 'role':
+      return `/admin/roles/${e.targetId}`;
+    default:
+      return undefined;
+  }
 }
 
-const FORM_KEYS = ['actor', 'action', 'search', 'from', 'to'] as const;
+const TARGET_TYPES: Record<string, string> = {
+  user: 'User',
+  service: 'Service',
+  token: 'Token',
+  role: 'Role',
+  hubsite: 'Hub site',
+  hubcourse: 'Hub course',
+  config: 'Setting',
+};
 
-function formFromParams(params: URLSearchParams): FormState {
-  return {
-    actor: params.get('actor') ?? '',
-    action: params.get('action') ?? '',
-    search: params.get('search') ?? '',
-    from: params.get('from') ?? '',
-    to: params.get('to') ?? '',
-  };
-}
+const columns: Column<AuditEntryDto>[] = [
+  {
+    id: 'time',
+    header: 'Time',
+    rowHeader: true,
+    className: 'font-normal whitespace-nowrap text-slate-700',
+    cell: (e) => <Time seconds={e.time} />,
+  },
+  {
+    id: 'user',
+    header: 'User',
+    cell: (e) =>
+      e.actorName ? (
+        <>
+          {e.actorId ? (
+            <Link to={`/admin/users/${e.actorId}`} className="text-blue-700 hover:underline">
+              {e.actorName}
+            </Link>
+          ) : (
+            e.actorName
+          )}
+          <span className="block text-xs text-slate-500">{e.actorUsername}</span>
+        </>
+      ) : (
+        e.actorUsername
+      ),
+  },
+  { id: 'action', header: 'Action', cell: (e) => <code className="text-xs">{e.action}</code> },
+  {
+    id: 'target',
+    header: 'Target',
+    cell: (e) => {
+      if (!e.targetId) return <span className="text-slate-500">—</span>;
+      const href = targetHref(e);
+      const type = TARGET_TYPES[e.targetType] ?? e.targetType;
+      return (
+        <>
+          <span className="block text-xs text-slate-500">{type}</span>
+          {href ? (
+            <Link to={href} className="text-blue-700 hover:underline">
+              {e.targetName}
+            </Link>
+          ) : (
+            (e.targetName ?? <span className="font-mono text-xs">{e.targetId}</span>)
+          )}
+        </>
+      );
+    },
+  },
+  {
+    id: 'summary',
+    header: 'Summary',
+    className: 'max-w-xl',
+    cell: (e) => (
+      <>
+        {e.summary}
+        {Object.keys(e.details).length > 0 && (
+          <details className="mt-1 text-xs text-slate-600">
+            <summary className="cursor-pointer">Details</summary>
+            <pre className="mt-1 overflow-x-auto rounded bg-slate-50 p-2 whitespace-pre-wrap">
+              {JSON.stringify(e.details, null, 2)}
+            </pre>
+          </details>
+        )}
+      </>
+    ),
+  },
+  { id: 'ip', header: 'IP address', className: 'whitespace-nowrap', cell: (e) => e.ip || '—' },
+];
 
 function AuditLog() {
-  const [params, setParams] = useSearchParams();
-  const applied = formFromParams(params);
-  const [form, setForm] = useState<FormState>(applied);
-  const [dateError, setDateError] = useState<string | undefined>();
-  const page = Math.max(1, Number(params.get('page')) || 1);
-
-  const filters: AuditFilters = {
-    actor: applied.actor || undefined,
-    action: applied.action || undefined,
-    search: applied.search || undefined,
-    from: dateInputToUnix(applied.from),
-    to: dateInputToUnix(applied.to, true),
-    page,
-    perPage: PER_PAGE,
-  };
+  const [filters, update] = useListQuery(auditQuerySchema);
   const q = useQuery(auditListQueryOptions(filters));
   const actions = useQuery(auditActionsQueryOptions);
-
-  function apply(next: FormState, nextPage = 1) {
-    const p = new URLSearchParams();
-    for (const k of FORM_KEYS) if (next[k].trim()) p.set(k, next[k].trim());
-    if (nextPage > 1) p.set('page', String(nextPage));
-    setParams(p);
-  }
-
-  function onSubmit(e: FormEvent) {
-    e.preventDefault();
-    if (form.from && form.to && form.from > form.to) {
-      setDateError('The end date is before the start date');
-      return;
-    }
-    setDateError(undefined);
-    apply(form);
-  }
-
-  const set = (k: keyof FormState, v: string) => setForm((f) => ({ ...f, [k]: v }));
-  const anyFilter = FORM_KEYS.some((k) => applied[k]);
+  const anyFilter = !!(filters.actor || filters.action || filters.search || filters.from || filters.to);
+  const dateError =
+    filters.from !== undefined && filters.to !== undefined && filters.from > filters.to
+      ? 'The end date is before the start date'
+      : undefined;
 
   return (
     <>
       <search aria-label="Filter the audit log">
-        <form onSubmit={onSubmit} noValidate className="mb-6 rounded-md border border-slate-200 bg-white p-4">
+        <form
+          onSubmit={(e) => e.preventDefault()}
+          noValidate
+          className="mb-6 rounded-md border border-slate-200 bg-white p-4"
+        >
           <div className="grid gap-4 sm:grid-cols-2 lg:grid-cols-5">
-            <TextField
+            <SearchField
               label="User"
               name="actor"
-              value={form.actor}
-              onChange={(e) => set('actor', e.target.value)}
+              value={filters.actor ?? ''}
+              onSearch={(actor) => update({ actor }, true)}
               placeholder="Username"
-              autoComplete="off"
             />
             <SelectField
               label="Action"
               name="action"
-              value={form.action}
-              onChange={(e) => set('action', e.target.value)}
+              value={filters.action ?? ''}
+              onChange={(e) => update({ action: e.target.value || undefined })}
             >
               <option value="">All actions</option>
               {(actions.data ?? []).map((a) => (
@@ -100,43 +157,38 @@ function AuditLog() {
                 </option>
               ))}
             </SelectField>
-            <TextField
+            <SearchField
               label="Search"
               name="search"
-              type="search"
-              value={form.search}
-              onChange={(e) => set('search', e.target.value)}
+              value={filters.search ?? ''}
+              onSearch={(search) => update({ search }, true)}
               placeholder="Text in the summary"
-              autoComplete="off"
             />
             <TextField
               label="From"
               name="from"
               type="date"
-              value={form.from}
-              onChange={(e) => set('from', e.target.value)}
+              value={toDateInput(filters.from)}
+              onChange={(e) => update({ from: dateInputToUnix(e.target.value) }, true)}
             />
             <TextField
               label="To"
               name="to"
               type="date"
-              value={form.to}
-              onChange={(e) => set('to', e.target.value)}
+              value={toDateInput(filters.to)}
+              onChange={(e) => update({ to: dateInputToUnix(e.target.value, true) }, true)}
               error={dateError}
             />
           </div>
-          <div className="mt-4 flex gap-2">
-            <Button type="submit" variant="primary">
-              Apply filters
-            </Button>
+          <div className="mt-4 flex flex-wrap gap-2">
+            <a href={auditExportUrl(filters)} download className={buttonClasses('secondary', 'md')}>
+              Export CSV<span className="sr-only"> (the entries these filters select)</span>
+            </a>
             {anyFilter && (
               <Button
-                onClick={() => {
-                  const empty = { actor: '', action: '', search: '', from: '', to: '' };
-                  setForm(empty);
-                  setDateError(undefined);
-                  apply(empty);
-                }}
+                onClick={() =>
+                  update({ actor: undefined, action: undefined, search: undefined, from: undefined, to: undefined })
+                }
               >
                 Clear filters
               </Button>
@@ -145,57 +197,27 @@ function AuditLog() {
         </form>
       </search>
 
-      {q.isPending ? (
-        <Loading label="Loading the audit log…" />
-      ) : q.isError ? (
-        <QueryError error={q.error} onRetry={() => q.refetch()} what="the audit log" />
-      ) : q.data.items.length === 0 ? (
-        <EmptyState title="No entries">
-          {anyFilter ? 'Nothing in the audit log matches these filters.' : 'Nothing has been logged yet.'}
-        </EmptyState>
-      ) : (
-        <>
-          <Table caption="Audit log entries, newest first" className={q.isPlaceholderData ? 'opacity-60' : undefined}>
-            <THead>
-              <Th>Time</Th>
-              <Th>User</Th>
-              <Th>Action</Th>
-              <Th>Summary</Th>
-              <Th>IP address</Th>
-            </THead>
-            <TBody>
-              {q.data.items.map((e) => (
-                <tr key={e.id} className="align-top">
-                  <RowTh className="font-normal whitespace-nowrap text-slate-700">{formatTime(e.time)}</RowTh>
-                  <Td>{e.actorUsername}</Td>
-                  <Td>
-                    <code className="text-xs">{e.action}</code>
-                  </Td>
-                  <Td className="max-w-xl">
-                    {e.summary}
-                    {Object.keys(e.details).length > 0 && (
-                      <details className="mt-1 text-xs text-slate-600">
-                        <summary className="cursor-pointer">Details</summary>
-                        <pre className="mt-1 overflow-x-auto rounded bg-slate-50 p-2 whitespace-pre-wrap">
-                          {JSON.stringify(e.details, null, 2)}
-                        </pre>
-                      </details>
-                    )}
-                  </Td>
-                  <Td className="whitespace-nowrap">{e.ip || '—'}</Td>
-                </tr>
-              ))}
-            </TBody>
-          </Table>
-          <Pagination
-            page={page}
-            perPage={PER_PAGE}
-            total={q.data.total}
-            onPage={(p) => apply(applied, p)}
-            noun="entries"
-          />
-        </>
-      )}
+      <ListBody
+        query={q}
+        what="the audit log"
+        empty={{
+          title: 'No entries',
+          body: anyFilter ? 'Nothing in the audit log matches these filters.' : 'Nothing has been logged yet.',
+        }}
+      >
+        {(data, stale) => (
+          <>
+            <DataTable
+              caption={`Audit log entries, ${filters.dir === 'asc' ? 'oldest' : 'newest'} first`}
+              rows={data.items}
+              rowId={(e) => e.id}
+              columns={columns}
+              dim={stale}
+            />
+            <Pager page={data} onCursor={(cursor) => update({ cursor })} noun="entries" />
+          </>
+        )}
+      </ListBody>
     </>
   );
 }

@@ -3,6 +3,7 @@ import { useQuery } from '@tanstack/react-query';
 import { useEffect, useRef, useState } from 'react';
 import { Link } from 'react-router';
 import { Page } from '../components/layout/page';
+import { Time } from '../components/list/time';
 import { Alert } from '../components/ui/alert';
 import { Button } from '../components/ui/button';
 import { ConfirmDialog } from '../components/ui/dialog';
@@ -14,8 +15,7 @@ import { can } from '../features/auth/capabilities';
 import { useCurrentUser } from '../features/auth/queries';
 import { OneTimeSecret } from '../features/tokens/one-time-secret';
 import { securityKeysQueryOptions, useEnsureKeys, useResetKey } from '../features/tokens/queries';
-import { TokenStatusBadges } from '../features/tokens/token-status';
-import { formatTime } from '../lib/format';
+import { TokenExpiry, TokenStatusBadges } from '../features/tokens/token-status';
 
 interface ShownSecret {
   id: number;
@@ -60,8 +60,12 @@ function KeysTable({
             <Td className="align-top whitespace-nowrap">
               <code className="text-xs">{k.stub}</code>
             </Td>
-            <Td className="align-top whitespace-nowrap">{formatTime(k.validUntil, 'No expiry')}</Td>
-            <Td className="align-top whitespace-nowrap">{formatTime(k.lastAccess)}</Td>
+            <Td className="align-top whitespace-nowrap">
+              <TokenExpiry validUntil={k.validUntil} />
+            </Td>
+            <Td className="align-top whitespace-nowrap">
+              <Time seconds={k.lastAccess} />
+            </Td>
             <Td className="align-top">{k.creator ? k.creator.username : k.origin}</Td>
             <Td className="text-right align-top tabular-nums">{k.calls}</Td>
             <Td className="align-top">

@@ -44,6 +44,9 @@ describe('writing the audit log', () => {
       summary: 'Did test.same',
       details: { nested: { a: [1, 'two'] }, flag: true },
       ip: '192.0.2.9',
+      // Names resolved when read: no user 42, and "thing" is no kind of target with a name.
+      actorName: null,
+      targetName: null,
     });
   });
 

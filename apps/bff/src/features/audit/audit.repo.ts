@@ -1,6 +1,7 @@
-import { and, asc, count, desc, eq, gte, lte, or, type SQL } from 'drizzle-orm';
+import { and, asc, count, desc, eq, gte, inArray, lte, or, type SQL, sql } from 'drizzle-orm';
 import type { DbOrTx } from '../../db/client';
-import { auditLog } from '../../db/schema';
+import { type KeyColumn, type KeysetPage, readFrom, type Seek } from '../../db/keyset';
+import { auditLog, externalServices, externalTokens, hubCourses, hubSites, roles, users } from '../../db/schema';
 import { contains, startsWith } from '../../db/sql';
 
 // Reading the audit log. Its rows are written in one place, db/write.ts (withWrite's `w.audit`).
@@ -23,10 +24,16 @@ export interface AuditFilter {
 
 export interface AuditPage {
   dir: 'asc' | 'desc';
-  /** From 1. */
+  /** From 1 (offset paging, when there is no `seek`). */
   page: number;
   perPage: number;
+  /** Keyset paging: start after or before this entry's [time, id]. */
+  seek?: Seek;
 }
+
+/** The log's order: by time, then by id for entries of the same second. */
+const KEY: KeyColumn[] = [{ col: auditLog.time }, { col: auditLog.id }];
+export const AUDIT_KEY_SIZE = KEY.length;
 
 function where(f: AuditFilter): SQL | undefined {
   const conds: SQL[] = [];
@@ -38,26 +45,137 @@ function where(f: AuditFilter): SQL | undefined {
   return conds.length ? and(...conds) : undefined;
 }
 
-/** One page of the entries `filter` selects, by time (then by id, for entries of the same second). */
-export async function listAuditEntries(db: DbOrTx, filter: AuditFilter, page: AuditPage): Promise<AuditRow[]> {
-  const order = page.dir === 'asc' ? [asc(auditLog.time), asc(auditLog.id)] : [desc(auditLog.time), desc(auditLog.id)];
-  return db
-    .select()
-    .from(auditLog)
-    .where(where(filter))
-    .orderBy(...order)
-    .limit(page.perPage)
-    .offset((page.page - 1) * page.perPage)
-    .all();
+function readRun(db: DbOrTx, cond: SQL | undefined) {
+  return (extra: SQL | undefined, dir: 'asc' | 'desc', limit: number, offset = 0): AuditRow[] => {
+    const order = dir === 'asc' ? asc : desc;
+    return db
+      .select()
+      .from(auditLog)
+      .where(extra ? and(cond, extra) : cond)
+      .orderBy(...KEY.map((k) => order(k.col)))
+      .limit(limit)
+      .offset(offset)
+      .all();
+  };
 }
 
-/** How many entries `filter` selects. */
-export async function countAuditEntries(db: DbOrTx, filter: AuditFilter): Promise<number> {
-  return db.select({ n: count() }).from(auditLog).where(where(filter)).get()?.n ?? 0;
+/** One page of the entries `filter` selects, by keyset (`page.seek`) or by page number. */
+export async function auditEntriesPage(
+  db: DbOrTx,
+  filter: AuditFilter,
+  page: AuditPage,
+): Promise<KeysetPage<AuditRow>> {
+  const cond = where(filter);
+  const read = readRun(db, cond);
+  const n = page.perPage;
+  const fromOffset = (p: number) => {
+    const got = read(undefined, page.dir, n + 1, (p - 1) * n);
+    return { rows: got.slice(0, n), hasNext: got.length > n, hasPrev: p > 1 };
+  };
+  let res: { rows: AuditRow[]; hasNext: boolean; hasPrev: boolean };
+  if (!page.seek) res = fromOffset(page.page);
+  else {
+    const got = readFrom(KEY, page.seek, page.dir, n + 1, read);
+    if (page.seek.from === 'after') res = { rows: got.slice(0, n), hasNext: got.length > n, hasPrev: true };
+    else if (got.length <= n) res = fromOffset(1);
+    else res = { rows: got.slice(1), hasNext: true, hasPrev: true };
+  }
+  const countUpTo = async (cap: number) => {
+    const capped = db
+      .select({ one: sql`1` })
+      .from(auditLog)
+      .where(cond)
+      .limit(cap + 1)
+      .as('capped');
+    return db.select({ n: count() }).from(capped).get()?.n ?? 0;
+  };
+  return { ...res, count: countUpTo };
+}
+
+/** Every entry `filter` selects, in `dir` order, `chunk` rows at a time (for the CSV export). */
+export function* auditEntriesInChunks(
+  db: DbOrTx,
+  filter: AuditFilter,
+  dir: 'asc' | 'desc',
+  chunk: number,
+): Generator<AuditRow[]> {
+  const read = readRun(db, where(filter));
+  let rows = read(undefined, dir, chunk);
+  while (rows.length) {
+    yield rows;
+    const last = rows.at(-1) as AuditRow;
+    if (rows.length < chunk) return;
+    rows = readFrom(KEY, { from: 'after', values: [last.time, last.id] }, dir, chunk, read);
+  }
 }
 
 /** The actions the log holds, each once, sorted. */
 export async function listAuditActions(db: DbOrTx): Promise<string[]> {
   const rows = db.selectDistinct({ action: auditLog.action }).from(auditLog).orderBy(asc(auditLog.action)).all();
   return rows.map((r) => r.action);
+}
+
+/** Names, now, of the users (full name), services, tokens, roles, hub sites and hub courses with these ids. */
+export interface NamesToResolve {
+  user: number[];
+  service: number[];
+  token: number[];
+  role: number[];
+  hubsite: number[];
+  hubcourse: number[];
+}
+
+export type ResolvedNames = { [K in keyof NamesToResolve]: Map<number, string> };
+
+export function resolveNames(db: DbOrTx, ids: NamesToResolve): ResolvedNames {
+  const by = <T extends { id: number; name: string }>(rows: T[]) => new Map(rows.map((r) => [r.id, r.name]));
+  const some = <T>(list: number[], f: (list: number[]) => T[]): T[] => (list.length ? f(list) : []);
+  return {
+    user: new Map(
+      some(ids.user, (l) =>
+        db
+          .select({ id: users.id, firstname: users.firstname, lastname: users.lastname, username: users.username })
+          .from(users)
+          .where(inArray(users.id, l))
+          .all(),
+      ).map((u) => [u.id, `${u.firstname} ${u.lastname}`.trim() || u.username]),
+    ),
+    service: by(
+      some(ids.service, (l) =>
+        db
+          .select({ id: externalServices.id, name: externalServices.name })
+          .from(externalServices)
+          .where(inArray(externalServices.id, l))
+          .all(),
+      ),
+    ),
+    token: by(
+      some(ids.token, (l) =>
+        db
+          .select({ id: externalTokens.id, name: externalTokens.name })
+          .from(externalTokens)
+          .where(inArray(externalTokens.id, l))
+          .all(),
+      ),
+    ),
+    role: by(
+      some(ids.role, (l) =>
+        db.select({ id: roles.id, name: roles.name }).from(roles).where(inArray(roles.id, l)).all(),
+      ),
+    ),
+    hubsite: by(
+      some(ids.hubsite, (l) =>
+        db.select({ id: hubSites.id, name: hubSites.name }).from(hubSites).where(inArray(hubSites.id, l)).all(),
+      ),
+    ),
+    hubcourse: by(
+      some(ids.hubcourse, (l) =>
+        db
+          .select({ id: hubCourses.id, name: hubCourses.fullname })
+          .from(hubCourses)
+          .where(inArray(hubCourses.id, l))
+          .all(),
+      ),
+    ),
+  };
 }

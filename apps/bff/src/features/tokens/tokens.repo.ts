@@ -1,6 +1,7 @@
-import { type AnyColumn, and, asc, count, desc, eq, gte, inArray, isNull, lte, or, type SQL, sql } from 'drizzle-orm';
+import { and, asc, count, desc, eq, gte, inArray, isNull, lte, or, type SQL, sql } from 'drizzle-orm';
 import { alias } from 'drizzle-orm/sqlite-core';
 import type { DbOrTx } from '../../db/client';
+import { type KeyColumn, type KeysetPage, type KeyValue, readFrom, type Seek } from '../../db/keyset';
 import { externalServices, externalTokens, type TokenRow, type UserRow, users } from '../../db/schema';
 import { contains, searchCondition } from '../../db/sql';
 import type { ServiceRow } from '../services/services.repo';
@@ -31,20 +32,50 @@ export interface TokenPageQuery {
   serviceId?: number;
   validUntilBefore?: number;
   validUntilAfter?: number;
+  /** Only tokens with a Valid until in [expiresFrom, expiresTo] (both inclusive, tokens without expiry left out). */
+  expiresFrom?: number;
+  expiresTo?: number;
+  /** Keyset paging: start after or before this row's sort key (see `tokenSortKey`); else `page` (offset). */
+  seek?: Seek;
 }
 
 const creators = alias(users, 'creators');
 
-const SORTS: Record<string, AnyColumn[]> = {
-  name: [externalTokens.name],
-  // The user's and service's ids keep one user's (one service's) tokens together, which lets the
-  // database walk users (services) in order rather than sort every token.
-  user: [users.lastname, users.firstname, users.id],
-  service: [externalServices.name, externalServices.id],
-  validuntil: [externalTokens.validUntil],
-  lastaccess: [externalTokens.lastAccess],
-  timecreated: [externalTokens.timecreated],
+// Each sort's key, ending with the token's id (unique). The user's and service's ids keep one
+// user's (one service's) tokens together, which lets the database walk users (services) in order
+// rather than sort every token.
+const KEYS: Record<string, KeyColumn[]> = {
+  name: [{ col: externalTokens.name }],
+  user: [{ col: users.lastname }, { col: users.firstname }, { col: users.id }],
+  service: [{ col: externalServices.name }, { col: externalServices.id }],
+  validuntil: [{ col: externalTokens.validUntil, nullable: true }],
+  lastaccess: [{ col: externalTokens.lastAccess, nullable: true }],
+  timecreated: [{ col: externalTokens.timecreated }],
 };
+const keyOf = (sort: string): KeyColumn[] => [...(KEYS[sort] ?? KEYS.timecreated ?? []), { col: externalTokens.id }];
+
+/** The values of a listed token's sort key, in the order of the sort's key columns (for its cursor). */
+export function tokenSortKey(sort: string, r: TokenWithParties): KeyValue[] {
+  switch (sort) {
+    case 'name':
+      return [r.t.name, r.t.id];
+    case 'user':
+      return [r.u.lastname, r.u.firstname, r.u.id, r.t.id];
+    case 'service':
+      return [r.s.name, r.s.id, r.t.id];
+    case 'validuntil':
+      return [r.t.validUntil, r.t.id];
+    case 'lastaccess':
+      return [r.t.lastAccess, r.t.id];
+    default:
+      return [r.t.timecreated, r.t.id];
+  }
+}
+
+/** How many values a sort's key (hence its cursor) has. */
+export function tokenSortKeySize(sort: string): number {
+  return keyOf(sort).length;
+}
 
 function baseQuery(db: DbOrTx) {
   return db
@@ -56,15 +87,13 @@ function baseQuery(db: DbOrTx) {
 }
 
 /**
- * One page of Manage tokens (every token but the hidden ones), filtered and sorted, with a way
- * to count the whole filtered list. Name and user searches use the trigram indexes; the page's
- * ids come from one index-only query (however deep the page) and only those rows are joined.
- * `count` reads the total with the same conditions: the caller caches it per filter.
+ * One page of Manage tokens (every token but the hidden ones), filtered and sorted. Name and user
+ * searches use the trigram indexes; the page's ids come from index-only queries and only those
+ * rows are joined. With `seek` the page starts at a row's sort key (as cheap deep in the list as
+ * at its start); without, at `page` (offset). `count(cap)` counts with the same conditions, at
+ * most cap + 1 rows: the caller caches it per filter.
  */
-export async function tokenPage(
-  db: DbOrTx,
-  q: TokenPageQuery,
-): Promise<{ rows: TokenWithParties[]; count: () => Promise<number> }> {
+export async function tokenPage(db: DbOrTx, q: TokenPageQuery): Promise<KeysetPage<TokenWithParties>> {
   const where: SQL[] = [];
   const name = q.name
     ? searchCondition(
@@ -107,18 +136,48 @@ export async function tokenPage(
   if (q.validUntilAfter !== undefined) {
     where.push(or(isNull(externalTokens.validUntil), gte(externalTokens.validUntil, q.validUntilAfter)) as SQL);
   }
+  if (q.expiresFrom !== undefined) where.push(gte(externalTokens.validUntil, q.expiresFrom));
+  if (q.expiresTo !== undefined) where.push(lte(externalTokens.validUntil, q.expiresTo));
   const cond = and(...where);
-  const dir = q.dir === 'desc' ? desc : asc;
-  let ids = db.select({ id: externalTokens.id }).from(externalTokens).$dynamic();
-  if (q.sort === 'user') ids = ids.innerJoin(users, eq(users.id, externalTokens.userId));
-  if (q.sort === 'service') ids = ids.innerJoin(externalServices, eq(externalServices.id, externalTokens.serviceId));
-  const pageIds = ids
-    .where(cond)
-    .orderBy(...(SORTS[q.sort] ?? []).map((c) => dir(c)), dir(externalTokens.id))
-    .limit(q.perPage)
-    .offset((q.page - 1) * q.perPage)
-    .all()
-    .map((r) => r.id);
+  const key = keyOf(q.sort);
+  const read = (extra: SQL | undefined, dir: 'asc' | 'desc', limit: number, offset = 0) => {
+    const order = dir === 'desc' ? desc : asc;
+    let ids = db.select({ id: externalTokens.id }).from(externalTokens).$dynamic();
+    if (q.sort === 'user') ids = ids.innerJoin(users, eq(users.id, externalTokens.userId));
+    if (q.sort === 'service') ids = ids.innerJoin(externalServices, eq(externalServices.id, externalTokens.serviceId));
+    return ids
+      .where(extra ? and(cond, extra) : cond)
+      .orderBy(...key.map((k) => order(k.col)))
+      .limit(limit)
+      .offset(offset)
+      .all()
+      .map((r) => r.id);
+  };
+  const n = q.perPage;
+  let pageIds: number[];
+  let hasNext: boolean;
+  let hasPrev: boolean;
+  const fromOffset = (page: number) => {
+    const got = read(undefined, q.dir, n + 1, (page - 1) * n);
+    return { ids: got.slice(0, n), hasNext: got.length > n, hasPrev: page > 1 };
+  };
+  if (!q.seek) {
+    ({ ids: pageIds, hasNext, hasPrev } = fromOffset(q.page));
+  } else if (q.seek.from === 'after') {
+    const got = readFrom(key, q.seek, q.dir, n + 1, read);
+    pageIds = got.slice(0, n);
+    hasNext = got.length > n;
+    hasPrev = true;
+  } else {
+    const got = readFrom(key, q.seek, q.dir, n + 1, read);
+    // Back at the start (rows before went away meanwhile): the first page, full.
+    if (got.length <= n) ({ ids: pageIds, hasNext, hasPrev } = fromOffset(1));
+    else {
+      pageIds = got.slice(1);
+      hasNext = true;
+      hasPrev = true;
+    }
+  }
   const byId = new Map(
     (pageIds.length ? baseQuery(db).where(inArray(externalTokens.id, pageIds)).all() : []).map((r) => [r.t.id, r]),
   );
@@ -126,8 +185,16 @@ export async function tokenPage(
     const r = byId.get(id);
     return r ? [r] : [];
   });
-  const countAll = async () => db.select({ n: count() }).from(externalTokens).where(cond).get()?.n ?? 0;
-  return { rows, count: countAll };
+  const countUpTo = async (cap: number) => {
+    const capped = db
+      .select({ one: sql`1` })
+      .from(externalTokens)
+      .where(cond)
+      .limit(cap + 1)
+      .as('capped');
+    return db.select({ n: count() }).from(capped).get()?.n ?? 0;
+  };
+  return { rows, hasNext, hasPrev, count: countUpTo };
 }
 
 /** A token with its owner, service and creator (hidden ones too: the caller decides). */

@@ -4,6 +4,18 @@ import { type AuditFilters, auditKeys } from './keys';
 
 const str = (v: number | string | undefined) => (v === undefined || v === '' ? undefined : String(v));
 
+/** The filters as query parameters (also the CSV export's). */
+function auditFilterParams(f: AuditFilters) {
+  return {
+    actor: str(f.actor),
+    action: str(f.action),
+    search: str(f.search),
+    from: str(f.from),
+    to: str(f.to),
+    dir: f.dir,
+  };
+}
+
 export const auditListQueryOptions = (f: AuditFilters) =>
   queryOptions({
     queryKey: auditKeys.list(f),
@@ -11,19 +23,23 @@ export const auditListQueryOptions = (f: AuditFilters) =>
       unwrap(
         api.audit.$get({
           query: {
-            actor: str(f.actor),
-            action: str(f.action),
-            search: str(f.search),
-            from: str(f.from),
-            to: str(f.to),
-            page: String(f.page),
+            ...auditFilterParams(f),
+            cursor: f.cursor,
+            page: f.cursor ? undefined : String(f.page),
             perPage: String(f.perPage),
-            dir: 'desc',
           },
         }),
       ),
     placeholderData: keepPreviousData,
   });
+
+/** The CSV export's address for these filters (every entry they select, not a page). */
+export function auditExportUrl(f: AuditFilters): string {
+  const p = new URLSearchParams();
+  for (const [k, v] of Object.entries(auditFilterParams(f))) if (v !== undefined) p.set(k, v);
+  const qs = p.toString();
+  return `/api/audit/export${qs ? `?${qs}` : ''}`;
+}
 
 export const auditActionsQueryOptions = queryOptions({
   queryKey: auditKeys.actions(),

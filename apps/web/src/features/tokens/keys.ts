@@ -1,23 +1,13 @@
 // The query keys of this feature, general to specific, for its queries and for the mutations
 // (of any feature) that invalidate them. No imports from other features.
 
-import type { TOKEN_SORTS } from '@gatehouse/shared';
+import type { TOKEN_SORTS, tokenListQuerySchema } from '@gatehouse/shared';
+import type { z } from 'zod';
 
 export type TokenSort = (typeof TOKEN_SORTS)[number];
 
-export interface TokenListFilters {
-  name: string;
-  user: string;
-  /** 0: every service. */
-  serviceId: number;
-  /** Date inputs' values ("2024-05-01"), or ''. */
-  validUntilBefore: string;
-  validUntilAfter: string;
-  sort: TokenSort;
-  dir: 'asc' | 'desc';
-  page: number;
-  perPage: number;
-}
+/** Manage tokens' filters, sort and cursor, as the shared list-query schema reads them from the URL. */
+export type TokenListFilters = z.output<typeof tokenListQuerySchema>;
 
 export const tokenKeys = {
   all: ['tokens'] as const,

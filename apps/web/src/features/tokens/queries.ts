@@ -1,11 +1,10 @@
 import type { TokenCreate, TokenRevoke, TokenUpdate } from '@gatehouse/shared';
 import { keepPreviousData, queryOptions, useMutation, useQueryClient } from '@tanstack/react-query';
 import { api, unwrap } from '../../api/client';
-import { dateInputToUnix } from '../../lib/format';
 import { serviceKeys } from '../services/keys';
 import { securityKeyKeys, type TokenListFilters, tokenKeys } from './keys';
 
-const optionalString = (v: number | undefined) => (v === undefined ? undefined : String(v));
+const str = (v: number | string | boolean | undefined) => (v === undefined || v === '' ? undefined : String(v));
 
 export const tokenListQueryOptions = (f: TokenListFilters) =>
   queryOptions({
@@ -14,15 +13,17 @@ export const tokenListQueryOptions = (f: TokenListFilters) =>
       unwrap(
         api.tokens.$get({
           query: {
-            name: f.name || undefined,
-            user: f.user || undefined,
-            serviceId: f.serviceId ? String(f.serviceId) : undefined,
-            // "Before" includes the whole day chosen; "after" starts at its beginning.
-            validUntilBefore: optionalString(dateInputToUnix(f.validUntilBefore, true)),
-            validUntilAfter: optionalString(dateInputToUnix(f.validUntilAfter)),
+            name: str(f.name),
+            user: str(f.user),
+            serviceId: str(f.serviceId),
+            validUntilBefore: str(f.validUntilBefore),
+            validUntilAfter: str(f.validUntilAfter),
+            expiringWithin: str(f.expiringWithin),
+            expired: f.expired ? 'true' : undefined,
             sort: f.sort,
             dir: f.dir,
-            page: String(f.page),
+            cursor: f.cursor,
+            page: f.cursor ? undefined : str(f.page),
             perPage: String(f.perPage),
           },
         }),

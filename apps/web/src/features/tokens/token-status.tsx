@@ -1,5 +1,6 @@
 import { TOKEN_STATUS_LABELS, type TokenDto, type TokenStatus } from '@gatehouse/shared';
 import { Badge, type BadgeTone } from '../../components/ui/badge';
+import { expiryText, formatTime, isoTime } from '../../lib/format';
 
 const TONES: Record<TokenStatus, BadgeTone> = {
   valid: 'green',
@@ -47,5 +48,25 @@ export function TokenStatusBadges({ token }: { token: Pick<TokenDto, 'statuses' 
         </details>
       )}
     </div>
+  );
+}
+
+/**
+ * A token's expiry as people read it ("expires in 2 days", "expired 3 days ago"), the exact date
+ * and time on hover; red once expired, amber within a week.
+ */
+export function TokenExpiry({
+  validUntil,
+  now = Math.floor(Date.now() / 1000),
+}: {
+  validUntil: number | null;
+  now?: number;
+}) {
+  if (validUntil === null) return <span className="text-slate-500">No expiry</span>;
+  const tone = validUntil <= now ? 'text-red-700' : validUntil - now <= 7 * 86400 ? 'text-amber-800' : 'text-slate-700';
+  return (
+    <time dateTime={isoTime(validUntil)} title={`${formatTime(validUntil)} (${isoTime(validUntil)})`} className={tone}>
+      {expiryText(validUntil, now)}
+    </time>
   );
 }

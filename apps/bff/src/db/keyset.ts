@@ -1,0 +1,75 @@
+import { type AnyColumn, and, eq, gt, isNotNull, isNull, lt, type SQL } from 'drizzle-orm';
+
+// Keyset paging (issue 18, §4): a page starts right after (or before) the row a cursor names, by
+// the list's sort key, so every page costs what the first does (no OFFSET walking the rows before).
+
+/** One column of a list's sort key; the last one is unique (the row's id). */
+export interface KeyColumn {
+  col: AnyColumn;
+  /** The column holds NULLs (SQLite sorts them first ascending, last descending). */
+  nullable?: boolean;
+}
+
+export type KeyValue = string | number | null;
+
+/** Where a page starts: after or before the row whose sort key is `values`. */
+export interface Seek {
+  from: 'after' | 'before';
+  values: KeyValue[];
+}
+
+/** One page of a list, and whether the list goes on after it and before it. */
+export interface KeysetPage<R> {
+  rows: R[];
+  hasNext: boolean;
+  hasPrev: boolean;
+  /** The rows the filters select, counted up to `cap + 1` at most. */
+  count: (cap: number) => Promise<number>;
+}
+
+/**
+ * The rows after `values` in the order `dir` over `key`, as conditions to read one after the
+ * other (each selects a run of the list that follows the previous one): equal on the first i
+ * columns and beyond on column i+1, for i from the longest prefix down. Each is a plain index
+ * range (no OR, no row value spanning two tables), which is what keeps a deep page cheap.
+ */
+function seekConditions(key: readonly KeyColumn[], values: readonly KeyValue[], dir: 'asc' | 'desc'): SQL[] {
+  const out: SQL[] = [];
+  for (let i = key.length - 1; i >= 0; i--) {
+    const prefix = key.slice(0, i).map((k, j) => {
+      const v = values[j] ?? null;
+      return v === null ? isNull(k.col) : eq(k.col, v);
+    });
+    const { col, nullable } = key[i] as KeyColumn;
+    const v = values[i] ?? null;
+    const beyond: SQL[] = [];
+    if (dir === 'asc') beyond.push(v === null ? isNotNull(col) : gt(col, v));
+    else if (v !== null) {
+      beyond.push(lt(col, v));
+      if (nullable) beyond.push(isNull(col));
+    }
+    for (const b of beyond) out.push(and(...prefix, b) as SQL);
+  }
+  return out;
+}
+
+/**
+ * Reads up to `limit` rows from the seek position on: `read(where, dir, limit)` reads one run in
+ * the list's order `dir` (the caller adds its filters and ORDER BY). Going back ("before") reads
+ * in the reverse order and turns the rows round, so they come in the list's order.
+ */
+export function readFrom<R>(
+  key: readonly KeyColumn[],
+  seek: Seek,
+  dir: 'asc' | 'desc',
+  limit: number,
+  read: (where: SQL, dir: 'asc' | 'desc', limit: number) => R[],
+): R[] {
+  const walk = seek.from === 'after' ? dir : dir === 'asc' ? 'desc' : 'asc';
+  const rows: R[] = [];
+  for (const where of seekConditions(key, seek.values, walk)) {
+    if (rows.length >= limit) break;
+    rows.push(...read(where, walk, limit - rows.length));
+  }
+  return seek.from === 'after' ? rows : rows.reverse();
+}
