@@ -217,7 +217,7 @@ test('an admin sets up the hub, a site registers and publishes, the admin manage
   await expect(result).toContainText(SITE);
 
   // Hide the renamed course: it leaves the visitors' search.
-  await page.getByRole('link', { name: '← Manage courses' }).click();
+  await page.getByRole('navigation', { name: 'Breadcrumb' }).getByRole('link', { name: 'Manage courses' }).click();
   await page.getByRole('combobox', { name: 'Site' }).selectOption({ label: SITE });
   await page.getByRole('button', { name: 'Search', exact: true }).click();
   await page.getByRole('button', { name: `Hide ${COURSE_A} (revised)` }).click();

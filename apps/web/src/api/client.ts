@@ -27,6 +27,14 @@ export class ApiError extends Error {
 export const isApiError = (e: unknown): e is ApiError => e instanceof ApiError;
 export const isUnauthenticated = (e: unknown) => isApiError(e) && e.status === 401 && e.code === 'unauthenticated';
 
+/**
+ * Whether the last console API answer said the session is gone (401 unauthenticated), until an
+ * answer succeeds again (after the sign-in). Forms read it when they are taken off the screen: a
+ * form removed because the session expired keeps its draft for after the sign-in (lib/forms).
+ */
+let sessionExpired = false;
+export const isSessionExpired = () => sessionExpired;
+
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
 /** Adds the CSRF header to state-changing requests and sends the session cookie. */
@@ -79,6 +87,11 @@ export async function unwrap<T>(request: Promise<ClientResponse<T, number, 'json
   } catch {
     throw new ApiError(0, 'network', 'Could not reach the server. Check your connection and try again.');
   }
-  if (!res.ok) throw await toApiError(res);
+  if (!res.ok) {
+    const error = await toApiError(res);
+    if (isUnauthenticated(error)) sessionExpired = true;
+    throw error;
+  }
+  sessionExpired = false;
   return (await res.json()) as T;
 }

@@ -1,5 +1,6 @@
 import type { DebugLevel, Settings } from '@gatehouse/shared';
 import { type FormEvent, useState } from 'react';
+import { useLeaveGuard } from '../components/forms/leave-guard';
 import { Page } from '../components/layout/page';
 import { Button } from '../components/ui/button';
 import { SelectField } from '../components/ui/form-field';
@@ -18,6 +19,8 @@ const isLevel = (v: string): v is DebugLevel => LEVELS.some((l) => l.value === v
 function DebuggingForm({ settings }: { settings: Settings }) {
   const [level, setLevel] = useState<DebugLevel>(isLevel(settings.debug) ? settings.debug : 'none');
   const save = useUpdateSettings();
+  const saved = (save.data?.settings ?? settings).debug;
+  const leave = useLeaveGuard(level !== (isLevel(saved) ? saved : 'none'));
 
   function onSubmit(e: FormEvent) {
     e.preventDefault();
@@ -26,6 +29,7 @@ function DebuggingForm({ settings }: { settings: Settings }) {
 
   return (
     <form onSubmit={onSubmit} noValidate>
+      {leave.prompt}
       <SaveOutcome changes={save.data?.changes} error={save.error} />
       <SettingsCard
         footer={

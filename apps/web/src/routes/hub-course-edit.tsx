@@ -9,9 +9,10 @@ import {
   hubCourseUpdateSchema,
 } from '@gatehouse/shared';
 import { useQuery } from '@tanstack/react-query';
-import { type FormEvent, useRef, useState } from 'react';
+import { useState } from 'react';
 import { Link, useParams } from 'react-router';
-import { Page } from '../components/layout/page';
+import { useConsoleForm } from '../components/forms/use-console-form';
+import { Page, usePageSubject } from '../components/layout/page';
 import { Alert } from '../components/ui/alert';
 import { Badge } from '../components/ui/badge';
 import { Button, buttonClasses } from '../components/ui/button';
@@ -30,7 +31,6 @@ import {
   useDeleteHubCourseFile,
   useUpdateHubCourse,
 } from '../features/hub/queries';
-import { type FieldErrors, focusFirstError, serverErrors, zodFieldErrors } from '../lib/form-errors';
 import { formatTime } from '../lib/format';
 
 const BASE = '/admin/hub/courses';
@@ -69,73 +69,27 @@ const valuesOf = (c: HubCourseDto): Values => ({
   creatorNotes: c.creatorNotes,
 });
 
-function patchOf(values: Values, baseline: Values) {
-  const patch: Record<string, unknown> = {};
-  for (const f of FIELDS) if (values[f] !== baseline[f]) patch[f] = values[f];
-  return hubCourseUpdateSchema.safeParse(patch);
-}
-
 function CourseForm({ course }: { course: HubCourseDto }) {
   const update = useUpdateHubCourse(course.id);
-  const formRef = useRef<HTMLFormElement>(null);
-  const [values, setValues] = useState<Values>(() => valuesOf(course));
-  const [baseline, setBaseline] = useState<Values>(() => valuesOf(course));
-  const [errors, setErrors] = useState<FieldErrors>({});
-  const [message, setMessage] = useState<{ tone: 'error' | 'success' | 'info'; text: string } | null>(null);
-
-  const set = (key: keyof Values, value: string) => {
-    setValues((v) => ({ ...v, [key]: value }));
-    if (errors[key]) setErrors(({ [key]: _gone, ...rest }) => rest);
-  };
-  const text = (key: keyof Values) => ({
-    name: key,
-    value: values[key],
-    error: errors[key],
-    onChange: (e: { target: { value: string } }) => set(key, e.target.value),
+  const { form, banner, errorOf, saving, submit } = useConsoleForm<Values>({
+    mode: 'edit',
+    defaultValues: valuesOf(course),
+    schema: hubCourseUpdateSchema,
+    draft: { id: 'hub-course' },
   });
-
-  async function onSubmit(e: FormEvent) {
-    e.preventDefault();
-    setMessage(null);
-    const parsed = patchOf(values, baseline);
-    if (!parsed.success) {
-      setErrors(zodFieldErrors(parsed.error));
-      setMessage({ tone: 'error', text: 'Please fix the errors below.' });
-      requestAnimationFrame(() => focusFirstError(formRef.current));
-      return;
-    }
-    setErrors({});
-    if (Object.keys(parsed.data).length === 0) {
-      setMessage({ tone: 'info', text: 'No changes to save.' });
-      return;
-    }
-    try {
-      const saved = await update.mutateAsync(parsed.data);
-      const next = valuesOf(saved);
-      setBaseline(next);
-      setValues(next);
-      setMessage({ tone: 'success', text: 'Changes saved.' });
-    } catch (err) {
-      const { fields, message: msg } = serverErrors(err, FIELDS);
-      setErrors(fields);
-      setMessage({ tone: 'error', text: msg });
-      requestAnimationFrame(() => focusFirstError(formRef.current));
-    }
-  }
+  const values = form.watch();
+  const text = (key: keyof Values) => ({ ...form.register(key), error: errorOf(key) });
+  const onSubmit = submit((body) => update.mutateAsync(body), { valuesOf });
 
   // A value the lists do not know (an old publication) stays choosable as it is.
   const extra = (list: readonly string[], v: string) =>
     v && !list.includes(v) ? <option value={v}>{v} (not in the list)</option> : null;
 
   return (
-    <form ref={formRef} onSubmit={onSubmit} noValidate aria-label="Course settings">
-      {message && (
-        <Alert tone={message.tone} className="mb-4">
-          {message.text}
-        </Alert>
-      )}
+    <form onSubmit={onSubmit} noValidate aria-label="Course settings">
+      {banner}
       <div className="rounded-md border border-slate-200 bg-white">
-        <fieldset className="grid gap-5 p-5 sm:grid-cols-2" disabled={update.isPending}>
+        <fieldset className="grid gap-5 p-5 sm:grid-cols-2" disabled={saving}>
           <legend className="sr-only">Course</legend>
           <TextField label="Full name" required autoComplete="off" className="sm:col-span-2" {...text('fullname')} />
           <TextareaField
@@ -183,13 +137,13 @@ function CourseForm({ course }: { course: HubCourseDto }) {
             {extra(HUB_LICENCES, values.licence)}
           </SelectField>
         </fieldset>
-        <fieldset className="grid gap-5 border-t border-slate-200 p-5 sm:grid-cols-2" disabled={update.isPending}>
+        <fieldset className="grid gap-5 border-t border-slate-200 p-5 sm:grid-cols-2" disabled={saving}>
           <legend className="sr-only">People</legend>
           <TextField label="Publisher name" autoComplete="off" {...text('publisherName')} />
           <TextField label="Publisher email" type="email" autoComplete="off" {...text('publisherEmail')} />
           <TextField label="Creator" autoComplete="off" {...text('creatorName')} />
         </fieldset>
-        <fieldset className="grid gap-5 border-t border-slate-200 p-5 sm:grid-cols-2" disabled={update.isPending}>
+        <fieldset className="grid gap-5 border-t border-slate-200 p-5 sm:grid-cols-2" disabled={saving}>
           <legend className="sr-only">Addresses and notes</legend>
           <TextField
             label="Course URL"
@@ -220,7 +174,7 @@ function CourseForm({ course }: { course: HubCourseDto }) {
           />
         </fieldset>
         <div className="flex items-center gap-3 border-t border-slate-200 bg-slate-50 px-5 py-3">
-          <Button type="submit" variant="primary" busy={update.isPending}>
+          <Button type="submit" variant="primary" busy={saving}>
             Save changes
           </Button>
           <Link to={BASE} className={buttonClasses('secondary')}>
@@ -342,6 +296,7 @@ function CourseFiles({ course }: { course: HubCourseDto }) {
 
 function EditCourse({ id }: { id: number }) {
   const q = useQuery(hubCourseQueryOptions(id));
+  usePageSubject(q.data?.fullname);
   if (q.isPending) return <Loading label="Loading course…" />;
   if (q.isError) return <QueryError error={q.error} onRetry={() => q.refetch()} what="the course" />;
   const c = q.data;

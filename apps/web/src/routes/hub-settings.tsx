@@ -8,8 +8,9 @@ import {
   hubSettingsPatchSchema,
 } from '@gatehouse/shared';
 import { useQuery } from '@tanstack/react-query';
-import { type FormEvent, useRef, useState } from 'react';
+import { useState } from 'react';
 import { Link } from 'react-router';
+import { useConsoleForm } from '../components/forms/use-console-form';
 import { Page, Section } from '../components/layout/page';
 import { Alert } from '../components/ui/alert';
 import { Button } from '../components/ui/button';
@@ -18,7 +19,6 @@ import { Loading } from '../components/ui/loading';
 import { QueryError } from '../components/ui/query-error';
 import { HUB_MANAGE_CAP, oneOf } from '../features/hub/hub-parts';
 import { hubSettingsQueryOptions, useSaveHubSettings } from '../features/hub/queries';
-import { type FieldErrors, focusFirstError, serverErrors, zodFieldErrors } from '../lib/form-errors';
 import { plural } from '../lib/format';
 
 const PRIVACY_OPTIONS: Record<HubPrivacy, string> = {
@@ -45,20 +45,6 @@ interface Values {
   allowLocalSites: boolean;
 }
 
-const FIELDS = [
-  'name',
-  'description',
-  'enabled',
-  'privacy',
-  'password',
-  'language',
-  'contactName',
-  'contactEmail',
-  'maxCoursesPerDay',
-  'maxWsCourseResult',
-  'allowLocalSites',
-] as const;
-
 const valuesOf = (s: HubSettingsDto): Values => ({
   name: s.name,
   description: s.description,
@@ -74,29 +60,37 @@ const valuesOf = (s: HubSettingsDto): Values => ({
   allowLocalSites: s.allowLocalSites,
 });
 
+const wholeNumber = (text: string) => (/^-?\d+$/.test(text.trim()) ? Number(text.trim()) : Number.NaN);
+
+const toPayload = (v: Values) => ({
+  ...v,
+  maxCoursesPerDay: wholeNumber(v.maxCoursesPerDay),
+  maxWsCourseResult: wholeNumber(v.maxWsCourseResult),
+});
+
+const PLAIN_FIELDS = [
+  'name',
+  'description',
+  'enabled',
+  'privacy',
+  'language',
+  'contactName',
+  'contactEmail',
+  'allowLocalSites',
+  'maxCoursesPerDay',
+  'maxWsCourseResult',
+] as const;
+
 /** Only what changed; the password only when a new one is typed, or its removal asked. */
-function patchOf(values: Values, baseline: Values) {
+function patchOf(payload: Record<string, unknown>, dirty: readonly string[], values: Values) {
   const patch: Record<string, unknown> = {};
-  for (const f of [
-    'name',
-    'description',
-    'enabled',
-    'privacy',
-    'language',
-    'contactName',
-    'contactEmail',
-    'allowLocalSites',
-  ] as const) {
-    if (values[f] !== baseline[f]) patch[f] = values[f];
-  }
-  for (const f of ['maxCoursesPerDay', 'maxWsCourseResult'] as const) {
-    const text = values[f].trim();
-    if (text !== baseline[f]) patch[f] = /^-?\d+$/.test(text) ? Number(text) : Number.NaN;
-  }
+  for (const f of PLAIN_FIELDS) if (dirty.includes(f)) patch[f] = payload[f];
   if (values.removePassword) patch.password = null;
   else if (values.password) patch.password = values.password;
-  return hubSettingsPatchSchema.safeParse(patch);
+  return patch;
 }
+
+const madeAnything = (c: HubSettingsSaveDto['created']) => c.roles + c.users + c.services + c.tokens > 0;
 
 function Checks({ checks }: { checks: HubSettingsDto['checks'] }) {
   if (checks.webservices && checks.xmlrpc) return null;
@@ -155,110 +149,70 @@ function Created({ created }: { created: HubSettingsSaveDto['created'] }) {
 
 function HubSettingsForm({ settings }: { settings: HubSettingsDto }) {
   const save = useSaveHubSettings();
-  const formRef = useRef<HTMLFormElement>(null);
-  const [values, setValues] = useState<Values>(() => valuesOf(settings));
-  const [baseline, setBaseline] = useState<Values>(() => valuesOf(settings));
-  const [errors, setErrors] = useState<FieldErrors>({});
-  const [message, setMessage] = useState<{ tone: 'error' | 'success' | 'info'; text: string } | null>(null);
   const [created, setCreated] = useState<HubSettingsSaveDto['created'] | null>(null);
-
-  const set = <K extends keyof Values>(key: K, value: Values[K]) => {
-    setValues((v) => ({ ...v, [key]: value }));
-    const field = key === 'removePassword' ? 'password' : key;
-    if (errors[field]) setErrors(({ [field]: _gone, ...rest }) => rest);
-  };
-
-  async function onSubmit(e: FormEvent) {
-    e.preventDefault();
-    setMessage(null);
-    setCreated(null);
-    const parsed = patchOf(values, baseline);
-    if (!parsed.success) {
-      setErrors(zodFieldErrors(parsed.error));
-      setMessage({ tone: 'error', text: 'Please fix the errors below.' });
-      requestAnimationFrame(() => focusFirstError(formRef.current));
-      return;
-    }
-    setErrors({});
-    if (Object.keys(parsed.data).length === 0) {
-      setMessage({ tone: 'info', text: 'No changes to save.' });
-      return;
-    }
-    try {
-      const res = await save.mutateAsync(parsed.data);
-      const next = valuesOf(res.settings);
-      setBaseline(next);
-      setValues(next);
-      const made = res.created.roles + res.created.users + res.created.services + res.created.tokens;
-      if (made > 0) setCreated(res.created);
-      else setMessage({ tone: 'success', text: 'Changes saved.' });
-    } catch (err) {
-      const { fields, message: text } = serverErrors(err, FIELDS);
-      setErrors(fields);
-      setMessage({ tone: 'error', text });
-      requestAnimationFrame(() => focusFirstError(formRef.current));
-    }
-  }
+  const { form, banner, errorOf, saving, submit } = useConsoleForm<Values>({
+    mode: 'edit',
+    defaultValues: valuesOf(settings),
+    schema: hubSettingsPatchSchema,
+    toPayload,
+    patchOf,
+    draft: { id: 'hub-settings' },
+  });
+  const values = form.watch();
+  const { register } = form;
+  const onSubmit = submit(
+    (body) => {
+      setCreated(null);
+      return save.mutateAsync(body);
+    },
+    {
+      valuesOf: (res) => valuesOf(res.settings),
+      onSaved: (res) => {
+        if (madeAnything(res.created)) setCreated(res.created);
+      },
+      successText: (res) => (madeAnything(res.created) ? null : 'Changes saved.'),
+    },
+  );
 
   const passwordNeeded =
     values.enabled && values.privacy === 'private' && (!settings.passwordSet || values.removePassword);
 
   return (
-    <form ref={formRef} onSubmit={onSubmit} noValidate aria-label="Hub settings">
+    <form onSubmit={onSubmit} noValidate aria-label="Hub settings">
       {created && <Created created={created} />}
-      {message && (
-        <Alert tone={message.tone} className="mb-4">
-          {message.text}
-        </Alert>
-      )}
+      {banner}
       <div className="rounded-md border border-slate-200 bg-white">
-        <fieldset className="grid gap-5 p-5 sm:grid-cols-2" disabled={save.isPending}>
+        <fieldset className="grid gap-5 p-5 sm:grid-cols-2" disabled={saving}>
           <legend className="sr-only">The hub</legend>
-          <TextField
-            label="Hub name"
-            name="name"
-            value={values.name}
-            onChange={(e) => set('name', e.target.value)}
-            error={errors.name}
-            required
-            autoComplete="off"
-          />
+          <TextField label="Hub name" {...register('name')} error={errorOf('name')} required autoComplete="off" />
           <TextField
             label="Language"
-            name="language"
-            value={values.language}
-            onChange={(e) => set('language', e.target.value)}
-            error={errors.language}
+            {...register('language')}
+            error={errorOf('language')}
             autoComplete="off"
             spellCheck={false}
             hint="The hub's main language: a code such as en, fr or pt_br."
           />
           <TextareaField
             label="Description"
-            name="description"
-            value={values.description}
-            onChange={(e) => set('description', e.target.value)}
-            error={errors.description}
+            {...register('description')}
+            error={errorOf('description')}
             className="sm:col-span-2"
             hint="Shown to visitors on the hub's search page and to sites that register. Plain text: no HTML tags."
           />
         </fieldset>
-        <fieldset className="space-y-5 border-t border-slate-200 p-5" disabled={save.isPending}>
+        <fieldset className="space-y-5 border-t border-slate-200 p-5" disabled={saving}>
           <legend className="sr-only">Availability</legend>
           <CheckboxField
             label="Enabled"
-            name="enabled"
-            checked={values.enabled}
-            onChange={(e) => set('enabled', e.target.checked)}
-            error={errors.enabled}
+            {...register('enabled')}
+            error={errorOf('enabled')}
             hint="Enabling the hub creates the roles, users, services and tokens it runs on, all protected. Disabling it turns its services off."
           />
           <SelectField
             label="Privacy"
-            name="privacy"
-            value={values.privacy}
-            onChange={(e) => set('privacy', oneOf(HUB_PRIVACY, e.target.value, 'private'))}
-            error={errors.privacy}
+            {...register('privacy', { setValueAs: (v: string) => oneOf(HUB_PRIVACY, v, 'private') })}
+            error={errorOf('privacy')}
             className="max-w-md"
             hint={HUB_PRIVACY_LABELS[values.privacy]}
           >
@@ -271,11 +225,9 @@ function HubSettingsForm({ settings }: { settings: HubSettingsDto }) {
           <div className="max-w-md">
             <TextField
               label="Hub password"
-              name="password"
               type="password"
-              value={values.password}
-              onChange={(e) => set('password', e.target.value)}
-              error={values.removePassword ? undefined : errors.password}
+              {...register('password')}
+              error={values.removePassword ? undefined : errorOf('password')}
               required={passwordNeeded}
               disabled={values.removePassword}
               autoComplete="new-password"
@@ -288,71 +240,59 @@ function HubSettingsForm({ settings }: { settings: HubSettingsDto }) {
             {settings.passwordSet && (
               <CheckboxField
                 label="Remove password"
-                name="removePassword"
                 className="mt-3"
-                checked={values.removePassword}
-                onChange={(e) => set('removePassword', e.target.checked)}
-                error={values.removePassword ? errors.password : undefined}
+                {...register('removePassword')}
+                error={values.removePassword ? errorOf('password') : undefined}
                 hint="Only a public hub can do without one."
               />
             )}
           </div>
         </fieldset>
-        <fieldset className="grid gap-5 border-t border-slate-200 p-5 sm:grid-cols-2" disabled={save.isPending}>
+        <fieldset className="grid gap-5 border-t border-slate-200 p-5 sm:grid-cols-2" disabled={saving}>
           <legend className="sr-only">Contact and limits</legend>
           <TextField
             label="Contact name"
-            name="contactName"
-            value={values.contactName}
-            onChange={(e) => set('contactName', e.target.value)}
-            error={errors.contactName}
+            {...register('contactName')}
+            error={errorOf('contactName')}
             autoComplete="off"
           />
           <TextField
             label="Contact email"
-            name="contactEmail"
             type="email"
-            value={values.contactEmail}
-            onChange={(e) => set('contactEmail', e.target.value)}
-            error={errors.contactEmail}
+            {...register('contactEmail')}
+            error={errorOf('contactEmail')}
             autoComplete="off"
           />
           <TextField
             label="Maximum courses published per day"
-            name="maxCoursesPerDay"
             type="number"
             inputMode="numeric"
             min={0}
             max={10000}
-            value={values.maxCoursesPerDay}
-            onChange={(e) => set('maxCoursesPerDay', e.target.value)}
-            error={errors.maxCoursesPerDay}
+            {...register('maxCoursesPerDay')}
+            error={errorOf('maxCoursesPerDay')}
             hint="How many courses a site may publish in 24 hours, unless the site has its own maximum."
           />
           <TextField
             label="Maximum courses returned per search"
-            name="maxWsCourseResult"
             type="number"
             inputMode="numeric"
             min={1}
             max={HUB_MAX_WS_COURSE_RESULT}
-            value={values.maxWsCourseResult}
-            onChange={(e) => set('maxWsCourseResult', e.target.value)}
-            error={errors.maxWsCourseResult}
+            {...register('maxWsCourseResult')}
+            error={errorOf('maxWsCourseResult')}
             hint="How many courses one search from a site's community block returns (maxwscourseresult); the site asks for more in pages of this size."
           />
           <CheckboxField
             label="Sites on local addresses may register"
-            name="allowLocalSites"
             className="sm:col-span-2"
-            checked={values.allowLocalSites}
-            onChange={(e) => set('allowLocalSites', e.target.checked)}
-            error={errors.allowLocalSites}
+            {...register('allowLocalSites')}
+            error={errorOf('allowLocalSites')}
             hint="Before it registers a site, the hub checks that the site answers at its address. Sites on loopback, private and link-local addresses (localhost, 10.x, 192.168.x, fe80::…) are refused unless this is on: registering must not make the hub probe its own network. Turn it on only for a hub inside a private network."
           />
         </fieldset>
         <div className="flex items-center gap-3 border-t border-slate-200 bg-slate-50 px-5 py-3">
-          <Button type="submit" variant="primary" busy={save.isPending}>
+          <Button type="submit" variant="primary" busy={saving}>
             Save changes
           </Button>
         </div>

@@ -6,9 +6,10 @@ import {
   hubSiteUpdateSchema,
 } from '@gatehouse/shared';
 import { useQuery } from '@tanstack/react-query';
-import { type FormEvent, useRef, useState } from 'react';
+import { useState } from 'react';
 import { Link, useParams } from 'react-router';
-import { Page } from '../components/layout/page';
+import { useConsoleForm } from '../components/forms/use-console-form';
+import { Page, usePageSubject } from '../components/layout/page';
 import { Alert } from '../components/ui/alert';
 import { Button, buttonClasses } from '../components/ui/button';
 import { ConfirmDialog } from '../components/ui/dialog';
@@ -17,7 +18,6 @@ import { Loading } from '../components/ui/loading';
 import { QueryError } from '../components/ui/query-error';
 import { HUB_MANAGE_CAP, ProtectedMark, statistic } from '../features/hub/hub-parts';
 import { hubSiteQueryOptions, useMarkHubSiteSecretStolen, useUpdateHubSite } from '../features/hub/queries';
-import { type FieldErrors, focusFirstError, serverErrors, zodFieldErrors } from '../lib/form-errors';
 import { formatTime } from '../lib/format';
 
 const BASE = '/admin/hub/sites';
@@ -34,9 +34,6 @@ interface Values {
   maxCoursesPerDay: string;
 }
 
-const TEXT_FIELDS = ['name', 'url', 'description', 'contactName', 'contactEmail', 'language', 'country'] as const;
-const FIELDS = [...TEXT_FIELDS, 'maxCoursesPerDay'] as const;
-
 const valuesOf = (s: HubSiteDto): Values => ({
   name: s.name,
   url: s.url,
@@ -48,85 +45,37 @@ const valuesOf = (s: HubSiteDto): Values => ({
   maxCoursesPerDay: s.maxCoursesPerDay === null ? '' : String(s.maxCoursesPerDay),
 });
 
-function patchOf(values: Values, baseline: Values) {
-  const patch: Record<string, unknown> = {};
-  for (const f of TEXT_FIELDS) if (values[f] !== baseline[f]) patch[f] = values[f];
-  const max = values.maxCoursesPerDay.trim();
-  if (max !== baseline.maxCoursesPerDay) {
-    patch.maxCoursesPerDay = max === '' ? null : /^-?\d+$/.test(max) ? Number(max) : Number.NaN;
-  }
-  return hubSiteUpdateSchema.safeParse(patch);
-}
+/** '' → null (the hub's default); a whole number → that number; anything else → NaN, which the schema refuses. */
+const toPayload = (v: Values) => {
+  const max = v.maxCoursesPerDay.trim();
+  return { ...v, maxCoursesPerDay: max === '' ? null : /^-?\d+$/.test(max) ? Number(max) : Number.NaN };
+};
 
 function SiteForm({ site }: { site: HubSiteDto }) {
   const update = useUpdateHubSite(site.id);
-  const formRef = useRef<HTMLFormElement>(null);
-  const [values, setValues] = useState<Values>(() => valuesOf(site));
-  const [baseline, setBaseline] = useState<Values>(() => valuesOf(site));
-  const [errors, setErrors] = useState<FieldErrors>({});
-  const [message, setMessage] = useState<{ tone: 'error' | 'success' | 'info'; text: string } | null>(null);
-
-  const set = <K extends keyof Values>(key: K, value: Values[K]) => {
-    setValues((v) => ({ ...v, [key]: value }));
-    if (errors[key]) setErrors(({ [key]: _gone, ...rest }) => rest);
-  };
-
-  async function onSubmit(e: FormEvent) {
-    e.preventDefault();
-    setMessage(null);
-    const parsed = patchOf(values, baseline);
-    if (!parsed.success) {
-      setErrors(zodFieldErrors(parsed.error));
-      setMessage({ tone: 'error', text: 'Please fix the errors below.' });
-      requestAnimationFrame(() => focusFirstError(formRef.current));
-      return;
-    }
-    setErrors({});
-    if (Object.keys(parsed.data).length === 0) {
-      setMessage({ tone: 'info', text: 'No changes to save.' });
-      return;
-    }
-    try {
-      const saved = await update.mutateAsync(parsed.data);
-      const next = valuesOf(saved);
-      setBaseline(next);
-      setValues(next);
-      setMessage({ tone: 'success', text: 'Changes saved.' });
-    } catch (err) {
-      const { fields, message: text } = serverErrors(err, FIELDS);
-      setErrors(fields);
-      setMessage({ tone: 'error', text });
-      requestAnimationFrame(() => focusFirstError(formRef.current));
-    }
-  }
+  const { form, banner, errorOf, saving, submit } = useConsoleForm<Values>({
+    mode: 'edit',
+    defaultValues: valuesOf(site),
+    schema: hubSiteUpdateSchema,
+    toPayload,
+    draft: { id: 'hub-site' },
+  });
+  const { register } = form;
+  const onSubmit = submit((body) => update.mutateAsync(body), { valuesOf });
 
   const defaultMax = site.maxCoursesPerDay === null ? site.effectiveMaxCoursesPerDay : null;
   return (
-    <form ref={formRef} onSubmit={onSubmit} noValidate aria-label="Site settings">
-      {message && (
-        <Alert tone={message.tone} className="mb-4">
-          {message.text}
-        </Alert>
-      )}
+    <form onSubmit={onSubmit} noValidate aria-label="Site settings">
+      {banner}
       <div className="rounded-md border border-slate-200 bg-white">
-        <fieldset className="grid gap-5 p-5 sm:grid-cols-2" disabled={update.isPending}>
+        <fieldset className="grid gap-5 p-5 sm:grid-cols-2" disabled={saving}>
           <legend className="sr-only">Site</legend>
-          <TextField
-            label="Name"
-            name="name"
-            value={values.name}
-            onChange={(e) => set('name', e.target.value)}
-            error={errors.name}
-            required
-            autoComplete="off"
-          />
+          <TextField label="Name" {...register('name')} error={errorOf('name')} required autoComplete="off" />
           <TextField
             label="URL"
-            name="url"
             type="url"
-            value={values.url}
-            onChange={(e) => set('url', e.target.value)}
-            error={errors.url}
+            {...register('url')}
+            error={errorOf('url')}
             required
             autoComplete="off"
             spellCheck={false}
@@ -134,47 +83,37 @@ function SiteForm({ site }: { site: HubSiteDto }) {
           />
           <TextareaField
             label="Description"
-            name="description"
-            value={values.description}
-            onChange={(e) => set('description', e.target.value)}
-            error={errors.description}
+            {...register('description')}
+            error={errorOf('description')}
             className="sm:col-span-2"
             hint="Plain text: no HTML tags (the hub returns it to sites as text)."
           />
           <TextField
             label="Contact name"
-            name="contactName"
-            value={values.contactName}
-            onChange={(e) => set('contactName', e.target.value)}
-            error={errors.contactName}
+            {...register('contactName')}
+            error={errorOf('contactName')}
             autoComplete="off"
           />
           <TextField
             label="Contact email"
-            name="contactEmail"
             type="email"
-            value={values.contactEmail}
-            onChange={(e) => set('contactEmail', e.target.value)}
-            error={errors.contactEmail}
+            {...register('contactEmail')}
+            error={errorOf('contactEmail')}
             autoComplete="off"
             hint="Messages about the site (such as its removal) go here."
           />
           <TextField
             label="Language"
-            name="language"
-            value={values.language}
-            onChange={(e) => set('language', e.target.value)}
-            error={errors.language}
+            {...register('language')}
+            error={errorOf('language')}
             autoComplete="off"
             spellCheck={false}
             hint="A language code such as en, fr or pt_br."
           />
           <TextField
             label="Country"
-            name="country"
-            value={values.country}
-            onChange={(e) => set('country', e.target.value)}
-            error={errors.country}
+            {...register('country')}
+            error={errorOf('country')}
             maxLength={2}
             autoComplete="off"
             spellCheck={false}
@@ -182,14 +121,12 @@ function SiteForm({ site }: { site: HubSiteDto }) {
           />
           <TextField
             label="Maximum courses published per day"
-            name="maxCoursesPerDay"
             type="number"
             inputMode="numeric"
             min={0}
             max={10000}
-            value={values.maxCoursesPerDay}
-            onChange={(e) => set('maxCoursesPerDay', e.target.value)}
-            error={errors.maxCoursesPerDay}
+            {...register('maxCoursesPerDay')}
+            error={errorOf('maxCoursesPerDay')}
             hint={
               defaultMax === null
                 ? 'Leave empty to use the hub default (Hub › Settings).'
@@ -198,7 +135,7 @@ function SiteForm({ site }: { site: HubSiteDto }) {
           />
         </fieldset>
         <div className="flex items-center gap-3 border-t border-slate-200 bg-slate-50 px-5 py-3">
-          <Button type="submit" variant="primary" busy={update.isPending}>
+          <Button type="submit" variant="primary" busy={saving}>
             Save changes
           </Button>
           <Link to={BASE} className={buttonClasses('secondary')}>
@@ -246,7 +183,7 @@ function Registration({ site: s }: { site: HubSiteDto }) {
   ];
   return (
     <section aria-labelledby="registration-title" className="mt-8">
-      <h2 id="registration-title" className="mb-3 text-lg font-semibold text-slate-900 dark:text-slate-100">
+      <h2 id="registration-title" className="mb-3 text-lg font-semibold text-slate-900">
         Registration
       </h2>
       <dl className="grid gap-x-6 gap-y-2 rounded-md border border-slate-200 bg-white p-5 text-sm sm:grid-cols-[max-content_1fr]">
@@ -300,6 +237,7 @@ function Registration({ site: s }: { site: HubSiteDto }) {
 
 function EditSite({ id }: { id: number }) {
   const q = useQuery(hubSiteQueryOptions(id));
+  usePageSubject(q.data?.name);
   if (q.isPending) return <Loading label="Loading site…" />;
   if (q.isError) return <QueryError error={q.error} onRetry={() => q.refetch()} what="the site" />;
   const s = q.data;

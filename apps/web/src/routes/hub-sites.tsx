@@ -411,9 +411,9 @@ function SitesDeletedAlert({ result }: { result: SitesDeleted }) {
 }
 
 const STATUS_STYLE: Record<HubSiteStatus, string> = {
-  pending: 'bg-amber-100 text-amber-900 dark:bg-amber-900/40 dark:text-amber-100',
-  confirmed: 'bg-green-100 text-green-900 dark:bg-green-900/40 dark:text-green-100',
-  unregistered: 'bg-slate-200 text-slate-800 dark:bg-slate-700 dark:text-slate-100',
+  pending: 'bg-amber-100 text-amber-900',
+  confirmed: 'bg-green-100 text-green-900',
+  unregistered: 'bg-slate-200 text-slate-800',
 };
 const STATUS_WORD: Record<HubSiteStatus, string> = {
   pending: 'Pending',

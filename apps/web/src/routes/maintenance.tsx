@@ -1,6 +1,7 @@
 import type { Settings } from '@gatehouse/shared';
 import { type FormEvent, useState } from 'react';
 import { isApiError } from '../api/client';
+import { useLeaveGuard } from '../components/forms/leave-guard';
 import { Page } from '../components/layout/page';
 import { Alert } from '../components/ui/alert';
 import { Button } from '../components/ui/button';
@@ -15,6 +16,7 @@ function MaintenanceForm({ settings }: { settings: Settings }) {
   const save = useUpdateSettings();
   const fieldErrors = isApiError(save.error) ? save.error.fields : {};
   const live = save.data?.settings ?? settings;
+  const leave = useLeaveGuard(enabled !== (live.maintenance_enabled === '1') || message !== live.maintenance_message);
 
   function onSubmit(e: FormEvent) {
     e.preventDefault();
@@ -23,6 +25,7 @@ function MaintenanceForm({ settings }: { settings: Settings }) {
 
   return (
     <form onSubmit={onSubmit} noValidate>
+      {leave.prompt}
       <SaveOutcome changes={save.data?.changes} error={save.error} />
       {live.maintenance_enabled === '1' && (
         <Alert tone="warning" className="mb-6" live={false}>

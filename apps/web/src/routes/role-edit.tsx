@@ -1,7 +1,7 @@
 import type { RoleUpdate } from '@gatehouse/shared';
 import { useQuery } from '@tanstack/react-query';
 import { useParams } from 'react-router';
-import { Page } from '../components/layout/page';
+import { Page, usePageSubject } from '../components/layout/page';
 import { Alert } from '../components/ui/alert';
 import { Badge } from '../components/ui/badge';
 import { Loading } from '../components/ui/loading';
@@ -14,6 +14,7 @@ import { RoleForm } from '../features/roles/role-form';
 function EditRole({ id }: { id: number }) {
   const me = useCurrentUser();
   const role = useQuery(roleQueryOptions(id));
+  usePageSubject(role.data?.name || role.data?.shortname);
   const defs = useQuery(capabilityDefsQueryOptions);
   const update = useUpdateRole(id);
   if (role.isPending || defs.isPending) return <Loading label="Loading role…" />;

@@ -71,9 +71,12 @@ function RolesList() {
                       <Link to={`/admin/roles/${r.id}`} className={buttonClasses('ghost', 'sm')}>
                         Edit<span className="sr-only"> {r.name}</span>
                       </Link>
-                      <Button size="sm" variant="ghost" className="text-red-700" onClick={() => setToDelete(r)}>
-                        Delete<span className="sr-only"> {r.name}</span>
-                      </Button>
+                      {/* Automatic (Authenticated user, Guest) and protected roles cannot be deleted. */}
+                      {!r.automatic && !r.protected && (
+                        <Button size="sm" variant="ghost" className="text-red-700" onClick={() => setToDelete(r)}>
+                          Delete<span className="sr-only"> {r.name}</span>
+                        </Button>
+                      )}
                     </>
                   )}
                 </Td>

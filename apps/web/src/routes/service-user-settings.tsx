@@ -1,10 +1,13 @@
 import { type AuthorisedUserDto, authorisedUserUpdateSchema, type ServiceDto } from '@gatehouse/shared';
 import { useQuery } from '@tanstack/react-query';
-import { type FormEvent, useRef, useState } from 'react';
+import { useState } from 'react';
 import { Link, useParams } from 'react-router';
-import { Page } from '../components/layout/page';
+import { z } from 'zod';
+import { useConsoleForm } from '../components/forms/use-console-form';
+import { Page, usePageSubject } from '../components/layout/page';
 import { Alert } from '../components/ui/alert';
 import { Button, buttonClasses } from '../components/ui/button';
+import { ConfirmDialog } from '../components/ui/dialog';
 import { TextField } from '../components/ui/form-field';
 import { Loading } from '../components/ui/loading';
 import { QueryError } from '../components/ui/query-error';
@@ -15,78 +18,89 @@ import {
   useUpdateAuthorisedUser,
 } from '../features/services/queries';
 import { ValidUntilField, type ValidUntilValue, validUntilOf } from '../features/tokens/valid-until-field';
-import { type FieldErrors, focusFirstError, serverErrors, zodFieldErrors } from '../lib/form-errors';
 import { formatTime, fullName, unixToDateTimeInput } from '../lib/format';
 
 const BASE = '/admin/webservice/services';
-const FIELDS = ['ipRestriction', 'validUntil'] as const;
 
-function validUntilValueOf(a: AuthorisedUserDto): ValidUntilValue {
-  return a.validUntil === null
-    ? { date: '', noExpiry: true }
-    : { date: unixToDateTimeInput(a.validUntil), noExpiry: false };
+interface SettingsValues {
+  ipRestriction: string;
+  validUntil: ValidUntilValue;
+}
+
+function valuesOf(a: AuthorisedUserDto): SettingsValues {
+  return {
+    ipRestriction: a.ipRestriction ?? '',
+    validUntil:
+      a.validUntil === null
+        ? { date: '', noExpiry: true }
+        : { date: unixToDateTimeInput(a.validUntil), noExpiry: false },
+  };
+}
+
+const MISSING_DATE = 'Choose a date and time, or tick No expiry';
+/** The shared schema, with the form's message for a date left empty (no date and no "No expiry"). */
+const settingsSchema = authorisedUserUpdateSchema.extend({
+  validUntil: z.number({ error: MISSING_DATE }).int().positive(MISSING_DATE).nullable().optional(),
+});
+
+const isPast = (unix: unknown): unix is number => typeof unix === 'number' && unix * 1000 < Date.now();
+
+/** A promise-shaped confirm dialog: ask() resolves true when the admin confirms. */
+function useAsk() {
+  const [pending, setPending] = useState<((ok: boolean) => void) | null>(null);
+  const ask = () => new Promise<boolean>((resolve) => setPending(() => resolve));
+  const answer = (ok: boolean) => {
+    pending?.(ok);
+    setPending(null);
+  };
+  return { open: pending !== null, ask, answer };
 }
 
 function SettingsForm({ service, authorised }: { service: ServiceDto; authorised: AuthorisedUserDto }) {
   const update = useUpdateAuthorisedUser(service.id, authorised.user.id);
-  const formRef = useRef<HTMLFormElement>(null);
-  const [ip, setIp] = useState(authorised.ipRestriction ?? '');
-  const [validUntil, setValidUntil] = useState<ValidUntilValue>(() => validUntilValueOf(authorised));
-  const [errors, setErrors] = useState<FieldErrors>({});
-  const [message, setMessage] = useState<{ tone: 'error' | 'success'; text: string } | null>(null);
+  const { form, banner, errorOf, saving, submit } = useConsoleForm<SettingsValues>({
+    mode: 'edit',
+    defaultValues: valuesOf(authorised),
+    schema: settingsSchema,
+    toPayload: (v) => ({
+      ipRestriction: v.ipRestriction.trim() ? v.ipRestriction : null,
+      // A missing date is NaN, which the schema refuses with MISSING_DATE.
+      validUntil: validUntilOf(v.validUntil) ?? Number.NaN,
+    }),
+    draft: { id: 'authorised-user' },
+  });
+  const pastWarning = useAsk();
+  const validUntil = form.watch('validUntil');
+  const chosen = validUntilOf(validUntil);
 
-  function fail(fields: FieldErrors, text = 'Please fix the errors below.') {
-    setErrors(fields);
-    setMessage({ tone: 'error', text });
-    requestAnimationFrame(() => focusFirstError(formRef.current));
-  }
-
-  async function onSubmit(e: FormEvent) {
-    e.preventDefault();
-    setMessage(null);
-    const until = validUntilOf(validUntil);
-    if (until === undefined) {
-      fail({ validUntil: 'Choose a date and time, or tick No expiry' });
-      return;
-    }
-    const parsed = authorisedUserUpdateSchema.safeParse({ ipRestriction: ip.trim() ? ip : null, validUntil: until });
-    if (!parsed.success) {
-      fail(zodFieldErrors(parsed.error));
-      return;
-    }
-    setErrors({});
-    try {
-      const saved = await update.mutateAsync(parsed.data);
-      if (saved) {
-        setIp(saved.ipRestriction ?? '');
-        setValidUntil(validUntilValueOf(saved));
-      }
-      setMessage({ tone: 'success', text: 'Changes saved.' });
-    } catch (err) {
-      const { fields, message: text } = serverErrors(err, FIELDS);
-      fail(fields, text);
-    }
-  }
+  const onSubmit = submit((body) => update.mutateAsync(body), {
+    valuesOf: (saved) => (saved ? valuesOf(saved) : form.getValues()),
+    confirm: (body) => (isPast(body.validUntil) ? pastWarning.ask() : true),
+  });
 
   return (
-    <form ref={formRef} onSubmit={onSubmit} noValidate aria-label="Authorised user settings">
-      {message && (
-        <Alert tone={message.tone} className="mb-4">
-          {message.text}
-        </Alert>
-      )}
+    <form onSubmit={onSubmit} noValidate aria-label="Authorised user settings">
+      {banner}
+      <ConfirmDialog
+        open={pastWarning.open}
+        title="Valid until is in the past"
+        confirmLabel="Save anyway"
+        onConfirm={() => pastWarning.answer(true)}
+        onCancel={() => pastWarning.answer(false)}
+      >
+        <p>
+          {isPast(chosen) ? formatTime(chosen) : 'The date you chose'} has already passed: once saved,{' '}
+          {fullName(authorised.user)} is no longer authorised on {service.name} and every call with their tokens for it
+          is refused.
+        </p>
+      </ConfirmDialog>
       <div className="rounded-md border border-slate-200 bg-white">
-        <fieldset className="space-y-5 p-5" disabled={update.isPending}>
+        <fieldset className="space-y-5 p-5" disabled={saving}>
           <legend className="sr-only">Settings</legend>
           <TextField
             label="IP restriction"
-            name="ipRestriction"
-            value={ip}
-            onChange={(e) => {
-              setIp(e.target.value);
-              if (errors.ipRestriction) setErrors(({ ipRestriction: _gone, ...rest }) => rest);
-            }}
-            error={errors.ipRestriction}
+            {...form.register('ipRestriction')}
+            error={errorOf('ipRestriction')}
             autoComplete="off"
             spellCheck={false}
             placeholder="192.168.1.10, 10.0.0.0/8, 2001:db8::/32"
@@ -94,16 +108,20 @@ function SettingsForm({ service, authorised }: { service: ServiceDto; authorised
           />
           <ValidUntilField
             value={validUntil}
-            onChange={(v) => {
-              setValidUntil(v);
-              if (errors.validUntil) setErrors(({ validUntil: _gone, ...rest }) => rest);
-            }}
-            error={errors.validUntil}
+            onChange={(v) =>
+              form.setValue('validUntil', v, { shouldDirty: true, shouldValidate: form.formState.isSubmitted })
+            }
+            error={errorOf('validUntil')}
             hint="After this date and time the user is no longer authorised on this service (local time)."
           />
+          {isPast(chosen) && (
+            <Alert tone="warning" live={false}>
+              This date and time has already passed: the user would no longer be authorised on this service.
+            </Alert>
+          )}
         </fieldset>
         <div className="flex items-center gap-3 border-t border-slate-200 bg-slate-50 px-5 py-3">
-          <Button type="submit" variant="primary" busy={update.isPending}>
+          <Button type="submit" variant="primary" busy={saving}>
             Save changes
           </Button>
           <Link to={`${BASE}/${service.id}/users`} className={buttonClasses('secondary')}>
@@ -117,6 +135,8 @@ function SettingsForm({ service, authorised }: { service: ServiceDto; authorised
 
 function Settings({ service, userId }: { service: ServiceDto; userId: number }) {
   const q = useQuery(authorisedUsersQueryOptions(service.id));
+  const named = q.data?.find((x) => x.user.id === userId)?.user;
+  usePageSubject(named && (`${named.firstname} ${named.lastname}`.trim() || named.username));
   if (q.isPending) return <Loading label="Loading the authorised user…" />;
   if (q.isError) return <QueryError error={q.error} onRetry={() => q.refetch()} what="the authorised user" />;
   const a = q.data.find((x) => x.user.id === userId);

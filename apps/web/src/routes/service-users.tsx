@@ -153,6 +153,7 @@ function AuthorisedUsers({ service }: { service: ServiceDto }) {
           </Alert>
         )}
         <UserPicker
+          webServiceUsers
           action={(u) =>
             authorised.has(u.id) ? (
               <span className="text-xs text-slate-500">Already authorised</span>
@@ -219,6 +220,7 @@ export default function ServiceUsersPage() {
   return (
     <Page
       title="Authorised users"
+      subject={q.data?.name}
       cap="moodle/site:config"
       back={{ to: '/admin/webservice/services', label: 'External services' }}
       description={

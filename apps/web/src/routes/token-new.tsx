@@ -1,10 +1,11 @@
-import { type TokenCreatedDto, tokenCreateSchema, type UserDto } from '@gatehouse/shared';
+import { type TokenCreate, type TokenCreatedDto, tokenCreateSchema, type UserDto } from '@gatehouse/shared';
 import { useQuery } from '@tanstack/react-query';
-import { type FormEvent, useRef, useState } from 'react';
+import { useState } from 'react';
 import { Link } from 'react-router';
-import { isApiError } from '../api/client';
+import { z } from 'zod';
+import { ApiError, isApiError } from '../api/client';
+import { useConsoleForm } from '../components/forms/use-console-form';
 import { Page } from '../components/layout/page';
-import { Alert } from '../components/ui/alert';
 import { Button, buttonClasses } from '../components/ui/button';
 import { FieldError, SelectField, TextField } from '../components/ui/form-field';
 import { OneTimeSecret } from '../features/tokens/one-time-secret';
@@ -12,10 +13,26 @@ import { tokenServicesQueryOptions, useCreateToken } from '../features/tokens/qu
 import { ValidUntilField, type ValidUntilValue, validUntilOf } from '../features/tokens/valid-until-field';
 import { UserPicker } from '../features/users/user-picker';
 import { UserStatusBadges } from '../features/users/user-status-badges';
-import { type FieldErrors, focusFirstError, serverErrors, zodFieldErrors } from '../lib/form-errors';
 import { formatTime, fullName, unixToDateTimeInput } from '../lib/format';
 
-const FIELDS = ['name', 'userId', 'serviceId', 'ipRestriction', 'validUntil'] as const;
+interface TokenFormValues {
+  name: string;
+  user: UserDto | null;
+  /** The select's value: '0' until a service is chosen. */
+  serviceId: string;
+  ipRestriction: string;
+  validUntil: ValidUntilValue;
+}
+
+const MISSING_DATE = 'Choose a date and time, or tick No expiry';
+/** The shared schema, with the form's own rules for Valid until: a date (or No expiry), in the future. */
+const createSchema = tokenCreateSchema.extend({
+  validUntil: z
+    .number({ error: MISSING_DATE })
+    .int()
+    .refine((t) => t > Date.now() / 1000, 'Must be in the future')
+    .nullable(),
+});
 const DEFAULT_DAYS = 30;
 
 const defaultValidUntil = (): ValidUntilValue => ({
@@ -60,6 +77,7 @@ function UserChooser({
       ) : (
         <UserPicker
           label="Search users"
+          webServiceUsers
           action={(u) => (
             <Button size="sm" variant="primary" onClick={() => onChange(u)}>
               Choose<span className="sr-only"> {fullName(u)}</span>
@@ -98,109 +116,78 @@ function CreatedPanel({ created, onAnother }: { created: TokenCreatedDto; onAnot
 function CreateTokenForm({ onCreated }: { onCreated: (c: TokenCreatedDto) => void }) {
   const services = useQuery(tokenServicesQueryOptions);
   const create = useCreateToken();
-  const formRef = useRef<HTMLFormElement>(null);
-  const [name, setName] = useState('');
-  const [user, setUser] = useState<UserDto | null>(null);
-  const [serviceId, setServiceId] = useState(0);
-  const [ip, setIp] = useState('');
-  const [validUntil, setValidUntil] = useState<ValidUntilValue>(defaultValidUntil);
-  const [errors, setErrors] = useState<FieldErrors>({});
-  const [message, setMessage] = useState<{ text: string; authoriseAt?: number } | null>(null);
-
+  const [authoriseAt, setAuthoriseAt] = useState<number | null>(null);
+  const { form, banner, errorOf, saving, submit } = useConsoleForm<TokenFormValues>({
+    mode: 'create',
+    defaultValues: { name: '', user: null, serviceId: '0', ipRestriction: '', validUntil: defaultValidUntil() },
+    schema: createSchema,
+    toPayload: (v) => ({
+      name: v.name.trim() || undefined,
+      userId: v.user?.id ?? 0,
+      serviceId: Number(v.serviceId),
+      ipRestriction: v.ipRestriction.trim() ? v.ipRestriction : undefined,
+      // A missing date is NaN, which the schema refuses with MISSING_DATE.
+      validUntil: validUntilOf(v.validUntil) ?? Number.NaN,
+    }),
+    draft: { id: 'token' },
+  });
+  const { register } = form;
+  const serviceId = Number(form.watch('serviceId'));
+  const user = form.watch('user');
+  const validUntil = form.watch('validUntil');
   const service = services.data?.find((s) => s.id === serviceId);
-  const clear = (key: string) => {
-    if (errors[key]) setErrors(({ [key]: _gone, ...rest }) => rest);
-  };
+  const revalidate = { shouldDirty: true, shouldValidate: form.formState.isSubmitted };
 
-  function fail(fields: FieldErrors, text = 'Please fix the errors below.', authoriseAt?: number) {
-    setErrors(fields);
-    setMessage({ text, authoriseAt });
-    requestAnimationFrame(() => focusFirstError(formRef.current));
-  }
-
-  async function onSubmit(e: FormEvent) {
-    e.preventDefault();
-    setMessage(null);
-    const until = validUntilOf(validUntil);
-    if (until === undefined) {
-      fail({ validUntil: 'Choose a date and time, or tick No expiry' });
-      return;
-    }
-    if (until !== null && until <= Date.now() / 1000) {
-      fail({ validUntil: 'Must be in the future' });
-      return;
-    }
-    const parsed = tokenCreateSchema.safeParse({
-      name: name.trim() || undefined,
-      userId: user?.id ?? 0,
-      serviceId,
-      ipRestriction: ip.trim() ? ip : undefined,
-      validUntil: until,
-    });
-    if (!parsed.success) {
-      fail(zodFieldErrors(parsed.error));
-      return;
-    }
-    setErrors({});
-    try {
-      const created = await create.mutateAsync(parsed.data);
-      // The secret now lives only in the page's state; the mutation forgets it.
-      create.reset();
-      onCreated(created);
-    } catch (err) {
-      const { fields } = serverErrors(err, FIELDS);
-      const notAuthorised = isApiError(err) && err.code === 'usernotauthorised';
-      // The full message (saying where to authorise) is shown above the form.
-      if (notAuthorised) fields.userId = 'Not an authorised user of this service';
-      fail(
-        fields,
-        err instanceof Error ? err.message : 'Something went wrong. Please try again.',
-        notAuthorised ? serviceId : undefined,
-      );
-    }
-  }
+  const onSubmit = submit(
+    async (body) => {
+      setAuthoriseAt(null);
+      try {
+        return await create.mutateAsync(body as TokenCreate);
+      } catch (err) {
+        // The full message (saying where to authorise) is shown above the form, with a link.
+        if (isApiError(err) && err.code === 'usernotauthorised') {
+          setAuthoriseAt(Number(body.serviceId));
+          throw new ApiError(err.status, err.code, err.message, { userId: 'Not an authorised user of this service' });
+        }
+        throw err;
+      }
+    },
+    {
+      onSaved: (created) => {
+        // The secret now lives only in the page's state; the mutation forgets it.
+        create.reset();
+        onCreated(created);
+      },
+    },
+  );
 
   return (
-    <form ref={formRef} onSubmit={onSubmit} noValidate aria-label="Create token">
-      {message && (
-        <Alert tone="error" className="mb-4">
-          <p>{message.text}</p>
-          {message.authoriseAt && (
-            <p className="mt-1">
-              <Link to={`/admin/webservice/services/${message.authoriseAt}/users`} className="font-medium underline">
-                Authorise users of this service
-              </Link>
-            </p>
-          )}
-        </Alert>
+    <form onSubmit={onSubmit} noValidate aria-label="Create token">
+      {banner}
+      {authoriseAt !== null && (
+        <p className="-mt-2 mb-4 text-sm">
+          <Link to={`/admin/webservice/services/${authoriseAt}/users`} className="font-medium text-blue-700 underline">
+            Authorise users of this service
+          </Link>
+        </p>
       )}
       <div className="rounded-md border border-slate-200 bg-white">
         <div className="grid gap-5 p-5">
-          <fieldset className="grid gap-5 sm:grid-cols-2" disabled={create.isPending}>
+          <fieldset className="grid gap-5 sm:grid-cols-2" disabled={saving}>
             <legend className="sr-only">Token</legend>
             <TextField
               label="Name"
-              name="name"
-              value={name}
-              onChange={(e) => {
-                setName(e.target.value);
-                clear('name');
-              }}
-              error={errors.name}
+              {...register('name')}
+              error={errorOf('name')}
               autoComplete="off"
               placeholder="Leave empty and a name is generated"
               hint="Helps you recognise the token later, e.g. the system that uses it. Empty: “service for user (date)”."
             />
             <SelectField
               label="Service"
-              name="serviceId"
               required
-              value={String(serviceId)}
-              onChange={(e) => {
-                setServiceId(Number(e.target.value));
-                clear('serviceId');
-              }}
-              error={errors.serviceId ?? (services.isError ? services.error.message : undefined)}
+              {...register('serviceId')}
+              error={errorOf('serviceId') ?? (services.isError ? services.error.message : undefined)}
               hint={
                 service
                   ? [
@@ -224,24 +211,16 @@ function CreateTokenForm({ onCreated }: { onCreated: (c: TokenCreatedDto) => voi
           </fieldset>
           <UserChooser
             user={user}
-            onChange={(u) => {
-              setUser(u);
-              clear('userId');
-            }}
-            error={errors.userId}
-            disabled={create.isPending}
+            onChange={(u) => form.setValue('user', u, revalidate)}
+            error={errorOf('userId')}
+            disabled={saving}
           />
-          <fieldset className="grid gap-5 sm:grid-cols-2" disabled={create.isPending}>
+          <fieldset className="grid gap-5 sm:grid-cols-2" disabled={saving}>
             <legend className="sr-only">Restrictions</legend>
             <TextField
               label="IP restriction"
-              name="ipRestriction"
-              value={ip}
-              onChange={(e) => {
-                setIp(e.target.value);
-                clear('ipRestriction');
-              }}
-              error={errors.ipRestriction}
+              {...register('ipRestriction')}
+              error={errorOf('ipRestriction')}
               autoComplete="off"
               spellCheck={false}
               placeholder="192.168.1.10, 10.0.0.0/8"
@@ -249,17 +228,14 @@ function CreateTokenForm({ onCreated }: { onCreated: (c: TokenCreatedDto) => voi
             />
             <ValidUntilField
               value={validUntil}
-              onChange={(v) => {
-                setValidUntil(v);
-                clear('validUntil');
-              }}
-              error={errors.validUntil}
+              onChange={(v) => form.setValue('validUntil', v, revalidate)}
+              error={errorOf('validUntil')}
               hint={`Defaults to ${DEFAULT_DAYS} days from now (local time).`}
             />
           </fieldset>
         </div>
         <div className="flex items-center gap-3 border-t border-slate-200 bg-slate-50 px-5 py-3">
-          <Button type="submit" variant="primary" busy={create.isPending}>
+          <Button type="submit" variant="primary" busy={saving}>
             Create token
           </Button>
           <Link to="/admin/webservice/tokens" className={buttonClasses('secondary')}>

@@ -1,7 +1,7 @@
 import type { UserUpdate } from '@gatehouse/shared';
 import { useQuery } from '@tanstack/react-query';
 import { Link, useParams } from 'react-router';
-import { Page, Section } from '../components/layout/page';
+import { Page, Section, usePageSubject } from '../components/layout/page';
 import { Alert } from '../components/ui/alert';
 import { Loading } from '../components/ui/loading';
 import { QueryError } from '../components/ui/query-error';
@@ -37,6 +37,7 @@ function RolesSummary({ userId }: { userId: number }) {
 function EditUser({ id }: { id: number }) {
   const me = useCurrentUser();
   const q = useQuery(userQueryOptions(id));
+  usePageSubject(q.data && (`${q.data.firstname} ${q.data.lastname}`.trim() || q.data.username));
   const update = useUpdateUser(id);
   if (q.isPending) return <Loading label="Loading user…" />;
   if (q.isError) return <QueryError error={q.error} onRetry={() => q.refetch()} what="the user" />;

@@ -188,7 +188,8 @@ function UsersList() {
                   </Td>
                   <Td>{formatTime(u.lastlogin)}</Td>
                   <Td className="text-right">
-                    {mayDelete && !u.deleted && u.id !== me.id && (
+                    {/* Not offered where the BFF refuses it: the guest, protected (hub) users, site admins, oneself. */}
+                    {mayDelete && !u.deleted && !u.isGuest && !u.protected && !u.siteAdmin && u.id !== me.id && (
                       <Button size="sm" variant="ghost" className="text-red-700" onClick={() => setToDelete(u)}>
                         Delete<span className="sr-only"> {fullName(u)}</span>
                       </Button>

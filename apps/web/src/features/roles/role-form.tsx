@@ -1,26 +1,30 @@
 import { type CapabilityDef, type RoleDto, roleCreateSchema, roleUpdateSchema } from '@gatehouse/shared';
-import { type FormEvent, useRef, useState } from 'react';
 import { Link } from 'react-router';
+import { useConsoleForm } from '../../components/forms/use-console-form';
 import { Section } from '../../components/layout/page';
 import { Alert } from '../../components/ui/alert';
 import { Button, buttonClasses } from '../../components/ui/button';
 import { TextareaField, TextField } from '../../components/ui/form-field';
-import { type FieldErrors, focusFirstError, serverErrors, zodFieldErrors } from '../../lib/form-errors';
-import { CapabilityMatrix, type PermissionMap } from './capability-matrix';
+import { CapabilityMatrix, type PermissionChoice, type PermissionMap } from './capability-matrix';
 
-interface RoleFields {
+interface RoleFormValues {
   shortname: string;
   name: string;
   description: string;
+  /** Only the capabilities with a permission (no 'notset'), as the role holds them. */
+  capabilities: PermissionMap;
 }
 
-const FIELDS = ['shortname', 'name', 'description', 'capabilities'] as const;
-
-function permissionsOf(role?: RoleDto): PermissionMap {
-  return { ...(role?.capabilities ?? {}) };
+function valuesOf(role?: RoleDto): RoleFormValues {
+  return {
+    shortname: role?.shortname ?? '',
+    name: role?.name ?? '',
+    description: role?.description ?? '',
+    capabilities: { ...(role?.capabilities ?? {}) },
+  };
 }
 
-/** Only the capabilities whose permission differs from the saved role. */
+/** Only the capabilities whose permission differs from the saved role ('notset' removes one). */
 function changedCapabilities(value: PermissionMap, baseline: PermissionMap): PermissionMap {
   const out: PermissionMap = {};
   for (const [cap, p] of Object.entries(value)) {
@@ -34,7 +38,7 @@ function changedCapabilities(value: PermissionMap, baseline: PermissionMap): Per
 
 /**
  * The role editor: short name (frozen once created), name, description and the capability
- * matrix. Saving an existing role sends only what changed.
+ * matrix. Saving an existing role sends only what changed; leaving with changes asks first.
  */
 export function RoleForm({
   role,
@@ -52,103 +56,68 @@ export function RoleForm({
   onSaved?: (role: RoleDto) => void;
 }) {
   const mode = role ? 'edit' : 'create';
-  const formRef = useRef<HTMLFormElement>(null);
-  const [fields, setFields] = useState<RoleFields>({
-    shortname: role?.shortname ?? '',
-    name: role?.name ?? '',
-    description: role?.description ?? '',
-  });
-  const [baselineFields, setBaselineFields] = useState(fields);
-  const [perms, setPerms] = useState<PermissionMap>(() => permissionsOf(role));
-  const [baseline, setBaseline] = useState<PermissionMap>(() => permissionsOf(role));
-  const [errors, setErrors] = useState<FieldErrors>({});
-  const [message, setMessage] = useState<{ tone: 'error' | 'success' | 'info'; text: string } | null>(null);
-  const [saving, setSaving] = useState(false);
-
-  const set = (key: keyof RoleFields, value: string) => {
-    setFields((f) => ({ ...f, [key]: value }));
-    if (errors[key]) setErrors(({ [key]: _gone, ...rest }) => rest);
-  };
-
-  function payload() {
-    if (mode === 'create') {
-      const capabilities = Object.fromEntries(Object.entries(perms).filter(([, p]) => p !== 'notset'));
-      return roleCreateSchema.safeParse({ ...fields, capabilities });
-    }
-    const patch: Record<string, unknown> = {};
-    if (fields.name !== baselineFields.name) patch.name = fields.name;
-    if (fields.description !== baselineFields.description) patch.description = fields.description;
-    const caps = changedCapabilities(perms, baseline);
-    if (Object.keys(caps).length) patch.capabilities = caps;
-    return roleUpdateSchema.safeParse(patch);
-  }
-
-  async function onSubmit(e: FormEvent) {
-    e.preventDefault();
-    setMessage(null);
-    const parsed = payload();
-    if (!parsed.success) {
-      setErrors(zodFieldErrors(parsed.error));
-      setMessage({ tone: 'error', text: 'Please fix the errors below.' });
-      requestAnimationFrame(() => focusFirstError(formRef.current));
-      return;
-    }
-    setErrors({});
-    const data = parsed.data as Record<string, unknown>;
-    if (mode === 'edit' && Object.keys(data).length === 0) {
-      setMessage({ tone: 'info', text: 'No changes to save.' });
-      return;
-    }
-    setSaving(true);
-    try {
-      const saved = await onSave(data);
-      const nextFields = { shortname: saved.shortname, name: saved.name, description: saved.description };
-      setFields(nextFields);
-      setBaselineFields(nextFields);
-      setPerms(permissionsOf(saved));
-      setBaseline(permissionsOf(saved));
-      const capCount = Object.keys((data.capabilities as object | undefined) ?? {}).length;
-      setMessage(
-        mode === 'edit'
-          ? {
-              tone: 'success',
-              text: `Changes saved${capCount ? ` (${capCount} capability permission(s) changed)` : ''}.`,
-            }
-          : null,
+  const { form, banner, errorOf, saving, submit } = useConsoleForm<RoleFormValues>({
+    mode,
+    defaultValues: valuesOf(role),
+    schema: mode === 'create' ? roleCreateSchema : roleUpdateSchema,
+    // The short name is frozen once the role exists (the update schema has none).
+    toPayload: (v) =>
+      mode === 'create' ? { ...v } : { name: v.name, description: v.description, capabilities: v.capabilities },
+    patchOf: (payload, dirty, values) => {
+      const patch: Record<string, unknown> = {};
+      if (dirty.includes('name')) patch.name = payload.name;
+      if (dirty.includes('description')) patch.description = payload.description;
+      const caps = changedCapabilities(
+        values.capabilities,
+        form.formState.defaultValues?.capabilities as PermissionMap,
       );
-      onSaved?.(saved);
-    } catch (err) {
-      const { fields: f, message: text } = serverErrors(err, FIELDS);
-      setErrors(f);
-      setMessage({ tone: 'error', text: f.capabilities ? `${text} ${f.capabilities}` : text });
-      requestAnimationFrame(() => focusFirstError(formRef.current));
-    } finally {
-      setSaving(false);
-    }
+      if (Object.keys(caps).length) patch.capabilities = caps;
+      return patch;
+    },
+    draft: { id: 'role' },
+  });
+  const { register } = form;
+  const perms = form.watch('capabilities');
+  const baseline = (form.formState.defaultValues?.capabilities ?? {}) as PermissionMap;
+
+  /** Back to the saved permission drops the key, so that undoing a change leaves the form clean. */
+  function setPermission(cap: string, p: PermissionChoice) {
+    const next = { ...form.getValues('capabilities') };
+    const saved = baseline[cap];
+    if (p === (saved ?? 'notset')) {
+      if (saved) next[cap] = saved;
+      else delete next[cap];
+    } else next[cap] = p;
+    form.setValue('capabilities', next, { shouldDirty: true });
   }
+
+  const onSubmit = submit(onSave, {
+    valuesOf: (saved) => valuesOf(saved),
+    onSaved: (saved) => onSaved?.(saved),
+    successText: (_saved, body) => {
+      if (mode !== 'edit') return null;
+      const capCount = Object.keys((body.capabilities as object | undefined) ?? {}).length;
+      return `Changes saved${capCount ? ` (${capCount} capability permission(s) changed)` : ''}.`;
+    },
+  });
+  const capabilityError = errorOf('capabilities');
 
   const off = disabled || saving;
   return (
-    <form ref={formRef} onSubmit={onSubmit} noValidate aria-label={mode === 'create' ? 'New role' : 'Edit role'}>
+    <form onSubmit={onSubmit} noValidate aria-label={mode === 'create' ? 'New role' : 'Edit role'}>
       {disabledReason && (
         <Alert tone="warning" className="mb-4" live={false}>
           {disabledReason}
         </Alert>
       )}
-      {message && (
-        <Alert tone={message.tone} className="mb-4">
-          {message.text}
-        </Alert>
-      )}
+      {banner}
       <fieldset disabled={off} className="grid gap-5 rounded-md border border-slate-200 bg-white p-5 sm:grid-cols-2">
         <legend className="sr-only">Role</legend>
         <TextField
           label="Short name"
-          name="shortname"
-          value={fields.shortname}
-          onChange={(e) => set('shortname', e.target.value)}
+          {...register('shortname')}
           readOnly={mode === 'edit'}
-          error={errors.shortname}
+          error={errorOf('shortname')}
           required={mode === 'create'}
           autoComplete="off"
           spellCheck={false}
@@ -158,21 +127,11 @@ export function RoleForm({
               : 'Lowercase letters, digits and underscores; it cannot be changed later.'
           }
         />
-        <TextField
-          label="Custom full name"
-          name="name"
-          value={fields.name}
-          onChange={(e) => set('name', e.target.value)}
-          error={errors.name}
-          required
-          autoComplete="off"
-        />
+        <TextField label="Custom full name" {...register('name')} error={errorOf('name')} required autoComplete="off" />
         <TextareaField
           label="Custom description"
-          name="description"
-          value={fields.description}
-          onChange={(e) => set('description', e.target.value)}
-          error={errors.description}
+          {...register('description')}
+          error={errorOf('description')}
           rows={3}
           className="sm:col-span-2"
         />
@@ -182,13 +141,12 @@ export function RoleForm({
         title="Capabilities"
         description="Allow grants the capability; Prohibit denies it even when another role allows it."
       >
-        <CapabilityMatrix
-          defs={defs}
-          value={perms}
-          baseline={baseline}
-          disabled={off}
-          onChange={(cap, p) => setPerms((v) => ({ ...v, [cap]: p }))}
-        />
+        {capabilityError && (
+          <Alert tone="error" className="mb-4">
+            {capabilityError}
+          </Alert>
+        )}
+        <CapabilityMatrix defs={defs} value={perms} baseline={baseline} disabled={off} onChange={setPermission} />
       </Section>
 
       <div className="sticky bottom-0 mt-6 flex items-center gap-3 border-t border-slate-200 bg-slate-50 py-3">

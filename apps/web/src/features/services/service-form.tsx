@@ -1,10 +1,10 @@
 import { CAPABILITIES, type ServiceDto, serviceCreateSchema, serviceUpdateSchema } from '@gatehouse/shared';
-import { type FormEvent, useRef, useState } from 'react';
+import { useRef } from 'react';
 import { Link } from 'react-router';
+import { useConsoleForm } from '../../components/forms/use-console-form';
 import { Alert } from '../../components/ui/alert';
 import { Button, buttonClasses } from '../../components/ui/button';
 import { CheckboxField, SelectField, TextField } from '../../components/ui/form-field';
-import { type FieldErrors, focusFirstError, serverErrors, zodFieldErrors } from '../../lib/form-errors';
 
 export interface ServiceFormValues {
   name: string;
@@ -16,16 +16,6 @@ export interface ServiceFormValues {
   downloadFiles: boolean;
   uploadFiles: boolean;
 }
-
-const FIELDS = [
-  'name',
-  'shortname',
-  'enabled',
-  'restrictedUsers',
-  'requiredCapability',
-  'downloadFiles',
-  'uploadFiles',
-] as const;
 
 const EMPTY_SERVICE: ServiceFormValues = {
   name: '',
@@ -51,16 +41,18 @@ function serviceValuesOf(s: ServiceDto): ServiceFormValues {
 
 const toPayload = (v: ServiceFormValues) => ({ ...v, requiredCapability: v.requiredCapability || null });
 
-/** Every field for a new service; only what changed for an existing one (the short name never). */
-function payloadOf(mode: 'create' | 'edit', values: ServiceFormValues, baseline: ServiceFormValues) {
-  if (mode === 'create') return serviceCreateSchema.safeParse(toPayload(values));
-  const patch: Record<string, unknown> = {};
-  const next = toPayload(values);
-  const base = toPayload(baseline);
-  for (const f of FIELDS) {
-    if (f !== 'shortname' && next[f] !== base[f]) patch[f] = next[f];
-  }
-  return serviceUpdateSchema.safeParse(patch);
+/**
+ * The short name a new service's name suggests, as Moodle's clients expect it: lowercase letters,
+ * digits and underscores ("Group sync" → "group_sync").
+ */
+export function shortnameFrom(name: string): string {
+  return name
+    .normalize('NFKD')
+    .replace(/[\u0300-\u036f]/g, '')
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '_')
+    .replace(/^_+|_+$/g, '')
+    .slice(0, 100);
 }
 
 /** The capability list, grouped by component as in the role editor. */
@@ -84,59 +76,29 @@ export function ServiceForm({
   onSaved?: (service: ServiceDto) => void;
 }) {
   const mode = service ? 'edit' : 'create';
-  const initial = service ? serviceValuesOf(service) : EMPTY_SERVICE;
-  const formRef = useRef<HTMLFormElement>(null);
-  const [values, setValues] = useState<ServiceFormValues>(initial);
-  const [baseline, setBaseline] = useState<ServiceFormValues>(initial);
-  const [errors, setErrors] = useState<FieldErrors>({});
-  const [message, setMessage] = useState<{ tone: 'error' | 'success' | 'info'; text: string } | null>(null);
-  const [saving, setSaving] = useState(false);
+  const { form, banner, errorOf, saving, submit } = useConsoleForm<ServiceFormValues>({
+    mode,
+    defaultValues: service ? serviceValuesOf(service) : EMPTY_SERVICE,
+    schema: mode === 'create' ? serviceCreateSchema : serviceUpdateSchema,
+    toPayload,
+    // The short name is never changed once the service exists.
+    patchOf: (payload, dirty) =>
+      Object.fromEntries(Object.entries(payload).filter(([k]) => k !== 'shortname' && dirty.includes(k))),
+    draft: { id: 'service' },
+  });
+  const { register } = form;
+  // A new service's short name follows its name until the admin edits the short name itself.
+  const following = useRef(mode === 'create');
 
   const builtin = !!service?.builtin;
   const locked = !!service?.protected;
 
-  const set = <K extends keyof ServiceFormValues>(key: K, value: ServiceFormValues[K]) => {
-    setValues((v) => ({ ...v, [key]: value }));
-    if (errors[key]) setErrors(({ [key]: _gone, ...rest }) => rest);
-  };
-
-  async function onSubmit(e: FormEvent) {
-    e.preventDefault();
-    setMessage(null);
-    const parsed = payloadOf(mode, values, baseline);
-    if (!parsed.success) {
-      setErrors(zodFieldErrors(parsed.error));
-      setMessage({ tone: 'error', text: 'Please fix the errors below.' });
-      requestAnimationFrame(() => focusFirstError(formRef.current));
-      return;
-    }
-    setErrors({});
-    if (mode === 'edit' && Object.keys(parsed.data).length === 0) {
-      setMessage({ tone: 'info', text: 'No changes to save.' });
-      return;
-    }
-    setSaving(true);
-    try {
-      const saved = await onSave(parsed.data);
-      const next = serviceValuesOf(saved);
-      setBaseline(next);
-      setValues(next);
-      setMessage(mode === 'edit' ? { tone: 'success', text: 'Changes saved.' } : null);
-      onSaved?.(saved);
-    } catch (err) {
-      const { fields, message: text } = serverErrors(err, FIELDS);
-      setErrors(fields);
-      setMessage({ tone: 'error', text });
-      requestAnimationFrame(() => focusFirstError(formRef.current));
-    } finally {
-      setSaving(false);
-    }
-  }
+  const onSubmit = submit(onSave, { valuesOf: serviceValuesOf, onSaved });
 
   const frozenHint = 'A built-in service keeps this as it ships.';
   const off = locked || saving;
   return (
-    <form ref={formRef} onSubmit={onSubmit} noValidate aria-label={mode === 'create' ? 'New service' : 'Edit service'}>
+    <form onSubmit={onSubmit} noValidate aria-label={mode === 'create' ? 'New service' : 'Edit service'}>
       {locked && (
         <Alert tone="warning" className="mb-4" live={false}>
           This service is protected: it belongs to the hub and cannot be modified here.
@@ -149,20 +111,18 @@ export function ServiceForm({
           may download or upload files.
         </Alert>
       )}
-      {message && (
-        <Alert tone={message.tone} className="mb-4">
-          {message.text}
-        </Alert>
-      )}
+      {banner}
       <div className="rounded-md border border-slate-200 bg-white">
         <fieldset className="grid gap-5 p-5 sm:grid-cols-2" disabled={off}>
           <legend className="sr-only">Service</legend>
           <TextField
             label="Name"
-            name="name"
-            value={values.name}
-            onChange={(e) => set('name', e.target.value)}
-            error={errors.name}
+            {...register('name', {
+              onChange: (e) => {
+                if (following.current) form.setValue('shortname', shortnameFrom(e.target.value), { shouldDirty: true });
+              },
+            })}
+            error={errorOf('name')}
             required={!builtin}
             disabled={builtin}
             autoComplete="off"
@@ -170,10 +130,13 @@ export function ServiceForm({
           />
           <TextField
             label="Short name"
-            name="shortname"
-            value={values.shortname}
-            onChange={(e) => set('shortname', e.target.value)}
-            error={errors.shortname}
+            {...register('shortname', {
+              // Edited by hand: it no longer follows the name (emptied: it follows again).
+              onChange: (e) => {
+                following.current = mode === 'create' && e.target.value === '';
+              },
+            })}
+            error={errorOf('shortname')}
             required={mode === 'create'}
             readOnly={mode === 'edit'}
             autoComplete="off"
@@ -182,15 +145,13 @@ export function ServiceForm({
             hint={
               mode === 'edit'
                 ? 'The short name cannot be changed once the service exists: clients ask for the service by it.'
-                : 'Lowercase letters, digits and underscores; unique, and it cannot be changed later. Clients use it to ask /login/token.php for a token.'
+                : 'Filled in from the name; you may change it. Lowercase letters, digits and underscores; unique, and it cannot be changed later. Clients use it to ask /login/token.php for a token.'
             }
           />
           <SelectField
             label="Required capability"
-            name="requiredCapability"
-            value={values.requiredCapability}
-            onChange={(e) => set('requiredCapability', e.target.value)}
-            error={errors.requiredCapability}
+            {...register('requiredCapability')}
+            error={errorOf('requiredCapability')}
             disabled={builtin}
             className="sm:col-span-2"
             hint={
@@ -215,18 +176,14 @@ export function ServiceForm({
           <legend className="sr-only">Options</legend>
           <CheckboxField
             label="Enabled"
-            name="enabled"
-            checked={values.enabled}
-            onChange={(e) => set('enabled', e.target.checked)}
-            error={errors.enabled}
+            {...register('enabled')}
+            error={errorOf('enabled')}
             hint="A disabled service answers no call, whatever its tokens."
           />
           <CheckboxField
             label="Authorised users only"
-            name="restrictedUsers"
-            checked={values.restrictedUsers}
-            onChange={(e) => set('restrictedUsers', e.target.checked)}
-            error={errors.restrictedUsers}
+            {...register('restrictedUsers')}
+            error={errorOf('restrictedUsers')}
             disabled={builtin}
             hint={
               builtin
@@ -236,18 +193,14 @@ export function ServiceForm({
           />
           <CheckboxField
             label="Can download files"
-            name="downloadFiles"
-            checked={values.downloadFiles}
-            onChange={(e) => set('downloadFiles', e.target.checked)}
-            error={errors.downloadFiles}
+            {...register('downloadFiles')}
+            error={errorOf('downloadFiles')}
             hint="Lets users of this service download files with their token."
           />
           <CheckboxField
             label="Can upload files"
-            name="uploadFiles"
-            checked={values.uploadFiles}
-            onChange={(e) => set('uploadFiles', e.target.checked)}
-            error={errors.uploadFiles}
+            {...register('uploadFiles')}
+            error={errorOf('uploadFiles')}
             hint="Lets users of this service upload files to their private files area."
           />
         </fieldset>

@@ -1,10 +1,9 @@
 import { AUTH_LABELS, AUTH_METHODS, type UserDto, userCreateSchema, userUpdateSchema } from '@gatehouse/shared';
-import { type FormEvent, useRef, useState } from 'react';
 import { Link } from 'react-router';
+import { useConsoleForm } from '../../components/forms/use-console-form';
 import { Alert } from '../../components/ui/alert';
 import { Button, buttonClasses } from '../../components/ui/button';
 import { CheckboxField, SelectField, TextField } from '../../components/ui/form-field';
-import { type FieldErrors, focusFirstError, serverErrors, zodFieldErrors } from '../../lib/form-errors';
 
 type AuthMethod = (typeof AUTH_METHODS)[number];
 
@@ -20,19 +19,6 @@ export interface UserFormValues {
   passwordExpired: boolean;
   siteAdmin: boolean;
 }
-
-const FIELDS = [
-  'username',
-  'firstname',
-  'lastname',
-  'email',
-  'password',
-  'auth',
-  'suspended',
-  'confirmed',
-  'passwordExpired',
-  'siteAdmin',
-] as const;
 
 export const EMPTY_USER: UserFormValues = {
   username: '',
@@ -62,16 +48,11 @@ export function valuesOf(u: UserDto): UserFormValues {
   };
 }
 
-/** What the form sends: every field for a new user; only what changed for an existing one. */
-function payloadOf(mode: 'create' | 'edit', values: UserFormValues, baseline: UserFormValues) {
-  if (mode === 'create') return userCreateSchema.safeParse(values);
-  const patch: Record<string, unknown> = {};
-  for (const f of FIELDS) {
-    if (f === 'password') continue;
-    if (values[f] !== baseline[f]) patch[f] = values[f];
-  }
-  if (values.password !== '') patch.password = values.password;
-  return userUpdateSchema.safeParse(patch);
+/** An empty password on an existing user means "keep the current one": it is not sent. */
+function payloadOf(mode: 'create' | 'edit', values: UserFormValues): Record<string, unknown> {
+  if (mode === 'create' || values.password !== '') return { ...values };
+  const { password: _keep, ...rest } = values;
+  return rest;
 }
 
 /**
@@ -97,73 +78,33 @@ export function UserForm({
   onSaved?: (user: UserDto) => void;
   cancelTo: string;
 }) {
-  const formRef = useRef<HTMLFormElement>(null);
-  const [values, setValues] = useState<UserFormValues>(initial);
-  const [baseline, setBaseline] = useState<UserFormValues>(initial);
-  const [errors, setErrors] = useState<FieldErrors>({});
-  const [message, setMessage] = useState<{ tone: 'error' | 'success' | 'info'; text: string } | null>(null);
-  const [saving, setSaving] = useState(false);
-
-  const set = <K extends keyof UserFormValues>(key: K, value: UserFormValues[K]) => {
-    setValues((v) => ({ ...v, [key]: value }));
-    if (errors[key]) setErrors(({ [key]: _gone, ...rest }) => rest);
-  };
-
-  async function onSubmit(e: FormEvent) {
-    e.preventDefault();
-    setMessage(null);
-    const parsed = payloadOf(mode, values, baseline);
-    if (!parsed.success) {
-      setErrors(zodFieldErrors(parsed.error));
-      setMessage({ tone: 'error', text: 'Please fix the errors below.' });
-      requestAnimationFrame(() => focusFirstError(formRef.current));
-      return;
-    }
-    setErrors({});
-    if (mode === 'edit' && Object.keys(parsed.data).length === 0) {
-      setMessage({ tone: 'info', text: 'No changes to save.' });
-      return;
-    }
-    setSaving(true);
-    try {
-      const user = await onSave(parsed.data);
-      const next = valuesOf(user);
-      setBaseline(next);
-      setValues(next);
-      setMessage(mode === 'edit' ? { tone: 'success', text: 'Changes saved.' } : null);
-      onSaved?.(user);
-    } catch (err) {
-      const { fields, message: text } = serverErrors(err, FIELDS);
-      setErrors(fields);
-      setMessage({ tone: 'error', text });
-      requestAnimationFrame(() => focusFirstError(formRef.current));
-    } finally {
-      setSaving(false);
-    }
-  }
+  const { form, banner, errorOf, saving, submit } = useConsoleForm<UserFormValues>({
+    mode,
+    defaultValues: initial,
+    schema: mode === 'create' ? userCreateSchema : userUpdateSchema,
+    toPayload: (v) => payloadOf(mode, v),
+    // The password is never kept in a draft (useFormDraft leaves out every password field).
+    draft: { id: 'user' },
+  });
+  const { register } = form;
+  const onSubmit = submit(onSave, { valuesOf, onSaved: (user) => onSaved?.(user) });
 
   const off = disabled || saving;
   return (
-    <form ref={formRef} onSubmit={onSubmit} noValidate aria-label={mode === 'create' ? 'New user' : 'Edit user'}>
+    <form onSubmit={onSubmit} noValidate aria-label={mode === 'create' ? 'New user' : 'Edit user'}>
       {disabledReason && (
         <Alert tone="warning" className="mb-4" live={false}>
           {disabledReason}
         </Alert>
       )}
-      {message && (
-        <Alert tone={message.tone} className="mb-4">
-          {message.text}
-        </Alert>
-      )}
+      {banner}
       <div className="rounded-md border border-slate-200 bg-white">
         <fieldset className="grid gap-5 p-5 sm:grid-cols-2" disabled={off}>
           <legend className="sr-only">Account</legend>
           <TextField
             label="Username"
-            name="username"
-            value={values.username}
-            onChange={(e) => set('username', e.target.value)}
-            error={errors.username}
+            {...register('username')}
+            error={errorOf('username')}
             required
             autoComplete="off"
             autoCapitalize="none"
@@ -172,10 +113,8 @@ export function UserForm({
           />
           <SelectField
             label="Authentication method"
-            name="auth"
-            value={values.auth}
-            onChange={(e) => set('auth', e.target.value as AuthMethod)}
-            error={errors.auth}
+            {...register('auth')}
+            error={errorOf('auth')}
             hint="No login blocks every sign-in; Web services authentication is for accounts used only by external systems."
           >
             {AUTH_METHODS.map((m) => (
@@ -186,39 +125,31 @@ export function UserForm({
           </SelectField>
           <TextField
             label="First name"
-            name="firstname"
-            value={values.firstname}
-            onChange={(e) => set('firstname', e.target.value)}
-            error={errors.firstname}
+            {...register('firstname')}
+            error={errorOf('firstname')}
             required
             autoComplete="off"
           />
           <TextField
             label="Last name"
-            name="lastname"
-            value={values.lastname}
-            onChange={(e) => set('lastname', e.target.value)}
-            error={errors.lastname}
+            {...register('lastname')}
+            error={errorOf('lastname')}
             required
             autoComplete="off"
           />
           <TextField
             label="Email address"
-            name="email"
             type="email"
-            value={values.email}
-            onChange={(e) => set('email', e.target.value)}
-            error={errors.email}
+            {...register('email')}
+            error={errorOf('email')}
             required
             autoComplete="off"
           />
           <TextField
             label={mode === 'create' ? 'Password' : 'New password'}
-            name="password"
             type="password"
-            value={values.password}
-            onChange={(e) => set('password', e.target.value)}
-            error={errors.password}
+            {...register('password')}
+            error={errorOf('password')}
             required={mode === 'create'}
             autoComplete="new-password"
             hint={
@@ -232,34 +163,26 @@ export function UserForm({
           <legend className="sr-only">Account status</legend>
           <CheckboxField
             label="Suspended"
-            name="suspended"
-            checked={values.suspended}
-            onChange={(e) => set('suspended', e.target.checked)}
-            error={errors.suspended}
+            {...register('suspended')}
+            error={errorOf('suspended')}
             hint="A suspended user cannot sign in or use web services; their sessions end at once."
           />
           <CheckboxField
             label="Confirmed"
-            name="confirmed"
-            checked={values.confirmed}
-            onChange={(e) => set('confirmed', e.target.checked)}
-            error={errors.confirmed}
+            {...register('confirmed')}
+            error={errorOf('confirmed')}
             hint="Unconfirmed accounts cannot sign in or use web services."
           />
           <CheckboxField
             label="Password expired"
-            name="passwordExpired"
-            checked={values.passwordExpired}
-            onChange={(e) => set('passwordExpired', e.target.checked)}
-            error={errors.passwordExpired}
+            {...register('passwordExpired')}
+            error={errorOf('passwordExpired')}
             hint="Force password change: the user must get a new password before they can sign in or use web services."
           />
           <CheckboxField
             label="Site administrator"
-            name="siteAdmin"
-            checked={values.siteAdmin}
-            onChange={(e) => set('siteAdmin', e.target.checked)}
-            error={errors.siteAdmin}
+            {...register('siteAdmin')}
+            error={errorOf('siteAdmin')}
             disabled={!canSetSiteAdmin}
             hint={
               canSetSiteAdmin

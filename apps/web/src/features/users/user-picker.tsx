@@ -10,14 +10,31 @@ import type { UserStatus } from './keys';
 import { userListQueryOptions } from './queries';
 import { UserStatusBadges } from './user-status-badges';
 
-/** Finds users with the server-side search and offers an action on each result. */
+/**
+ * Why a user cannot be chosen for web services (an authorised user, a token's owner), or null:
+ * the BFF refuses suspended, unconfirmed, deleted and guest users, so the picker does not offer them.
+ */
+function ineligibleReason(u: Pick<UserDto, 'deleted' | 'isGuest' | 'suspended' | 'confirmed'>): string | null {
+  if (u.deleted) return 'Deleted';
+  if (u.isGuest) return 'The guest account cannot use web services';
+  if (u.suspended) return 'Suspended: cannot use web services';
+  if (!u.confirmed) return 'Unconfirmed: cannot use web services';
+  return null;
+}
+
+/**
+ * Finds users with the server-side search and offers an action on each result. With
+ * `webServiceUsers`, a user who may not use web services is shown with the reason instead.
+ */
 export function UserPicker({
   label = 'Search users',
   status = 'active',
+  webServiceUsers = false,
   action,
 }: {
   label?: string;
   status?: UserStatus;
+  webServiceUsers?: boolean;
   /** The button (or note) shown next to each result. */
   action: (user: UserDto) => ReactNode;
 }) {
@@ -61,7 +78,7 @@ export function UserPicker({
                     {u.username} · {u.email}
                   </span>
                   <UserStatusBadges user={u} />
-                  <span className="ml-auto">{action(u)}</span>
+                  <span className="ml-auto">{webServiceUsers ? <Offer user={u} action={action} /> : action(u)}</span>
                 </li>
               ))}
             </ul>
@@ -75,4 +92,11 @@ export function UserPicker({
       </div>
     </div>
   );
+}
+
+/** The action for a user who may use web services; for anyone else, why not. */
+function Offer({ user, action }: { user: UserDto; action: (user: UserDto) => ReactNode }) {
+  const reason = ineligibleReason(user);
+  if (!reason) return action(user);
+  return <span className="text-xs text-slate-600">Cannot be chosen. {reason}</span>;
 }
