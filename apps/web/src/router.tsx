@@ -29,6 +29,7 @@ const routes: RouteObject[] = [
           lazyScreen('preferences/keys', () => import('./routes/security-keys')),
           lazyScreen('preferences/keys/:id/docs/:functionName?', () => import('./routes/key-documentation')),
           lazyScreen('admin', () => import('./routes/admin-index')),
+          lazyScreen('admin/search', () => import('./routes/admin-search')),
           lazyScreen('admin/advanced-features', () => import('./routes/advanced-features')),
           lazyScreen('admin/users', () => import('./routes/users-list')),
           lazyScreen('admin/users/new', () => import('./routes/user-new')),

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { ipRestrictionSchema } from './ip';
-import { pageQuerySchema } from './paging';
+import { cursorPageQuerySchema } from './paging';
 
 const TOKEN_STATUSES = [
   'valid',
@@ -25,17 +25,34 @@ export const TOKEN_STATUS_LABELS: Record<TokenStatus, string> = {
 
 export const TOKEN_SORTS = ['name', 'user', 'service', 'validuntil', 'lastaccess', 'timecreated'] as const;
 
-export const tokenListQuerySchema = pageQuerySchema.extend({
-  name: z.string().trim().max(100).optional(),
-  user: z.string().trim().max(100).optional(),
-  serviceId: z.coerce.number().int().positive().optional(),
-  /** Only tokens valid until on or before this time (unix seconds). */
-  validUntilBefore: z.coerce.number().int().nonnegative().optional(),
-  /** Only tokens valid until on or after this time, or without expiry. */
-  validUntilAfter: z.coerce.number().int().nonnegative().optional(),
-  sort: z.enum(TOKEN_SORTS).default('timecreated'),
-  dir: z.enum(['asc', 'desc']).default('desc'),
-});
+/** The longest "expiring within N days" filter (ten years). */
+export const TOKEN_EXPIRING_MAX_DAYS = 3650;
+
+export const tokenListQuerySchema = cursorPageQuerySchema
+  .extend({
+    name: z.string().trim().max(100).optional(),
+    user: z.string().trim().max(100).optional(),
+    serviceId: z.coerce.number().int().positive().optional(),
+    /** Only tokens valid until on or before this time (unix seconds). */
+    validUntilBefore: z.coerce.number().int().nonnegative().optional(),
+    /** Only tokens valid until on or after this time, or without expiry. */
+    validUntilAfter: z.coerce.number().int().nonnegative().optional(),
+    /** Only tokens not yet expired whose Valid until is within this many days from now. */
+    expiringWithin: z.coerce
+      .number()
+      .int('Whole days')
+      .min(1, 'At least 1 day')
+      .max(TOKEN_EXPIRING_MAX_DAYS, `At most ${TOKEN_EXPIRING_MAX_DAYS} days`)
+      .optional(),
+    /** Only tokens whose Valid until has passed (true, or "true" in a query string). */
+    expired: z.union([z.boolean(), z.enum(['true', 'false']).transform((v) => v === 'true')]).optional(),
+    sort: z.enum(TOKEN_SORTS).default('timecreated'),
+    dir: z.enum(['asc', 'desc']).default('desc'),
+  })
+  .refine((v) => !(v.expired && v.expiringWithin !== undefined), {
+    message: 'Choose expired or expiring within, not both',
+    path: ['expiringWithin'],
+  });
 export type TokenListQuery = z.input<typeof tokenListQuerySchema>;
 
 const tokenNameSchema = z.string().trim().max(100, 'At most 100 characters');
@@ -108,6 +125,8 @@ export interface TokenDto {
   origin: 'admin' | 'user' | 'login' | 'hub';
   timecreated: number;
   lastAccess: number | null;
+  /** The client address of the latest call. */
+  lastIp: string | null;
   calls: number;
   lastError: string | null;
   lastErrorAt: number | null;

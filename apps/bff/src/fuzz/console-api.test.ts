@@ -481,6 +481,9 @@ describe('console API: hostile path ids', () => {
       'serviceId',
       'validUntilBefore',
       'validUntilAfter',
+      'expiringWithin',
+      'expired',
+      'cursor',
       'action',
       'actor',
       'from',
@@ -495,6 +498,7 @@ describe('console API: hostile path ids', () => {
       'modifiedTo',
       '__proto__',
       'page[]',
+      'range',
       'x',
     );
     await fc.assert(
@@ -503,10 +507,12 @@ describe('console API: hostile path ids', () => {
           '/api/users',
           '/api/tokens',
           '/api/audit',
+          '/api/audit/export',
           '/api/hub/sites',
           '/api/hub/courses',
           '/api/hub/outbox',
           '/api/hub/search',
+          '/api/usage',
         ),
         fc.array(fc.tuple(key, value), { maxLength: 4 }),
         async (path, pairs) => {

@@ -1,12 +1,13 @@
 import type { ServiceUpdate } from '@gatehouse/shared';
 import { useQuery } from '@tanstack/react-query';
 import { Link, useParams } from 'react-router';
-import { Page } from '../components/layout/page';
+import { Page, usePageSubject } from '../components/layout/page';
 import { Alert } from '../components/ui/alert';
 import { Loading } from '../components/ui/loading';
 import { QueryError } from '../components/ui/query-error';
 import { serviceQueryOptions, useUpdateService } from '../features/services/queries';
 import { ServiceForm } from '../features/services/service-form';
+import { UsageChart } from '../features/usage/usage-chart';
 import { formatTime, plural } from '../lib/format';
 
 const BASE = '/admin/webservice/services';
@@ -14,6 +15,7 @@ const back = { to: BASE, label: 'External services' };
 
 function EditService({ id }: { id: number }) {
   const q = useQuery(serviceQueryOptions(id));
+  usePageSubject(q.data?.name);
   const update = useUpdateService(id);
   if (q.isPending) return <Loading label="Loading service…" />;
   if (q.isError) return <QueryError error={q.error} onRetry={() => q.refetch()} what="the service" />;
@@ -35,6 +37,7 @@ function EditService({ id }: { id: number }) {
         <span>{plural(s.tokenCount, 'token')}</span>
       </p>
       <ServiceForm key={s.id} service={s} onSave={(payload) => update.mutateAsync(payload as ServiceUpdate)} />
+      <UsageChart subject={{ kind: 'service', id: s.id }} title="Calls through this service" />
     </>
   );
 }

@@ -1,6 +1,6 @@
-import type { FunctionSummaryDto, ServiceDto } from '@gatehouse/shared';
+import { type FunctionSummaryDto, functionSearchFields, type ServiceDto, wordSearch } from '@gatehouse/shared';
 import { useQuery } from '@tanstack/react-query';
-import { useState } from 'react';
+import { useMemo, useState } from 'react';
 import { Link, useLocation, useParams } from 'react-router';
 import { Page } from '../components/layout/page';
 import { Alert } from '../components/ui/alert';
@@ -8,6 +8,7 @@ import { Badge } from '../components/ui/badge';
 import { Button } from '../components/ui/button';
 import { ConfirmDialog } from '../components/ui/dialog';
 import { EmptyState } from '../components/ui/empty-state';
+import { TextField } from '../components/ui/form-field';
 import { Loading } from '../components/ui/loading';
 import { QueryError } from '../components/ui/query-error';
 import { RowTh, Table, TBody, Td, THead, Th } from '../components/ui/table';
@@ -83,6 +84,47 @@ function FunctionsTable({
   );
 }
 
+/** The service's functions with a word search over them ("create group" finds core_group_create_groups). */
+function SearchedFunctions({
+  service,
+  functions,
+  onRemove,
+}: {
+  service: ServiceDto;
+  functions: ServiceFunction[];
+  onRemove?: (f: ServiceFunction) => void;
+}) {
+  const [search, setSearch] = useState('');
+  const searchFunctions = useMemo(() => wordSearch(functions, functionSearchFields), [functions]);
+  const shown = useMemo(() => searchFunctions(search), [searchFunctions, search]);
+  const searching = search.trim() !== '';
+  return (
+    <>
+      <TextField
+        label="Search functions in this service"
+        type="search"
+        value={search}
+        onChange={(e) => setSearch(e.target.value)}
+        placeholder="Words of a name, component or description"
+        autoComplete="off"
+        spellCheck={false}
+        className="mb-4 w-full max-w-md"
+        hint={searching ? `${shown.length} of ${plural(functions.length, 'function')} match.` : undefined}
+      />
+      <p role="status" className="sr-only">
+        {searching ? `${plural(shown.length, 'function')} match` : ''}
+      </p>
+      {shown.length === 0 ? (
+        <EmptyState title="No function matches your search">
+          Try words of its name or description in any order, for example “create group”.
+        </EmptyState>
+      ) : (
+        <FunctionsTable service={service} functions={shown} onRemove={onRemove} />
+      )}
+    </>
+  );
+}
+
 function ServiceFunctions({ service }: { service: ServiceDto }) {
   const location = useLocation();
   const q = useQuery(serviceFunctionsQueryOptions(service.id));
@@ -133,7 +175,7 @@ function ServiceFunctions({ service }: { service: ServiceDto }) {
             : 'It offers nothing to call.'}
         </EmptyState>
       ) : (
-        <FunctionsTable service={service} functions={q.data} onRemove={editable ? setToRemove : undefined} />
+        <SearchedFunctions service={service} functions={q.data} onRemove={editable ? setToRemove : undefined} />
       )}
 
       {editable && (

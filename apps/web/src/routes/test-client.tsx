@@ -1,6 +1,13 @@
-import { type FunctionDocDto, parseProtocols, type Settings } from '@gatehouse/shared';
+import {
+  type FunctionDocDto,
+  functionSearchFields,
+  parseProtocols,
+  type Settings,
+  type TestClientTokenDto,
+  wordSearch,
+} from '@gatehouse/shared';
 import { useQuery } from '@tanstack/react-query';
-import { type FormEvent, useMemo, useRef, useState } from 'react';
+import { type FormEvent, useEffect, useMemo, useRef, useState } from 'react';
 import { Link } from 'react-router';
 import { Page, Section } from '../components/layout/page';
 import { Alert } from '../components/ui/alert';
@@ -10,13 +17,20 @@ import { SelectField, TextField } from '../components/ui/form-field';
 import { Loading } from '../components/ui/loading';
 import { QueryError } from '../components/ui/query-error';
 import { SettingsLoader } from '../features/settings/settings-loader';
-import { argsDraftFrom, argsOf, type Draft, initialArgsDraft } from '../features/webservice/params-draft';
+import {
+  argsDraftFrom,
+  argsOf,
+  type Draft,
+  initialArgsDraft,
+  missingRequired,
+} from '../features/webservice/params-draft';
 import { ParamsForm } from '../features/webservice/params-form';
-import { functionDocsQueryOptions } from '../features/webservice/queries';
+import { functionDocsQueryOptions, useTestClientToken } from '../features/webservice/queries';
 import {
   type BuiltRequest,
   buildRequest,
   maskToken,
+  moodleErrorOf,
   PROTOCOL_OF,
   prettyBody,
   sendRequest,
@@ -59,19 +73,42 @@ function RequestView({ request, token }: { request: BuiltRequest; token: string 
   );
 }
 
-function ResponseView({ response }: { response: TestResponse }) {
+function ResponseView({ response, protocol }: { response: TestResponse; protocol: TestProtocol }) {
   const pretty = prettyBody(response);
   const ok = response.status >= 200 && response.status < 300;
+  // Moodle answers most errors with HTTP 200: the body says it failed.
+  const error = moodleErrorOf(protocol, response);
   return (
     <Section title="Response">
       <dl className="mb-3 grid grid-cols-[8rem_1fr] gap-y-1 text-sm">
-        <dt className="font-medium text-slate-600">Status</dt>
-        <dd>
-          <Badge tone={ok ? 'green' : 'red'}>
+        <dt className="font-medium text-slate-600">HTTP status</dt>
+        <dd className="flex flex-wrap items-center gap-2">
+          <Badge tone={ok ? (error ? 'amber' : 'green') : 'red'}>
             {response.status} {response.statusText}
           </Badge>
-          <span className="ml-2 text-slate-500">{response.ms} ms</span>
+          {error && (
+            <Badge tone="red">
+              {error.kind === 'fault' ? 'Fault' : 'Error'}: {error.errorcode ?? error.faultcode ?? 'no error code'}
+            </Badge>
+          )}
+          <span className="text-slate-500">{response.ms} ms</span>
         </dd>
+        {error && (
+          <>
+            <dt className="font-medium text-slate-600">Error</dt>
+            <dd>
+              {error.errorcode ? (
+                <>
+                  Moodle error <code className="font-mono">{error.errorcode}</code>
+                  {ok ? ' (with HTTP 200, as Moodle answers errors)' : ''}:{' '}
+                </>
+              ) : (
+                <>The function was not run{ok ? ' (with HTTP 200, as Moodle answers errors)' : ''}: </>
+              )}
+              {error.message}
+            </dd>
+          </>
+        )}
         <dt className="font-medium text-slate-600">Content type</dt>
         <dd className="font-mono">{response.contentType || '(none)'}</dd>
       </dl>
@@ -91,18 +128,23 @@ function FunctionPicker({
   functions,
   value,
   onChange,
+  error,
 }: {
   functions: FunctionDocDto[];
   value: string;
   onChange: (name: string) => void;
+  error?: string;
 }) {
   const [search, setSearch] = useState('');
-  const term = search.trim().toLowerCase();
-  const shown = term
-    ? functions.filter(
-        (f) => f.name.toLowerCase().includes(term) || f.description.toLowerCase().includes(term) || f.name === value,
-      )
-    : functions;
+  const term = search.trim();
+  // Every word of the search, in any order ("create group" finds core_group_create_groups).
+  const searchFunctions = useMemo(() => wordSearch(functions, functionSearchFields), [functions]);
+  const shown = useMemo(() => {
+    if (!term) return functions;
+    const found = searchFunctions(term);
+    const chosen = functions.find((f) => f.name === value);
+    return chosen && !found.includes(chosen) ? [chosen, ...found] : found;
+  }, [functions, searchFunctions, term, value]);
   const groups = useMemo(() => {
     const m = new Map<string, FunctionDocDto[]>();
     for (const f of shown) m.set(f.component, [...(m.get(f.component) ?? []), f]);
@@ -115,11 +157,18 @@ function FunctionPicker({
         type="search"
         value={search}
         onChange={(e) => setSearch(e.target.value)}
-        placeholder="Name or description"
+        placeholder="Words of a name or description"
         autoComplete="off"
         hint={term ? `${shown.length} of ${functions.length} functions match.` : undefined}
       />
-      <SelectField label="Function" name="function" value={value} onChange={(e) => onChange(e.target.value)} required>
+      <SelectField
+        label="Function"
+        name="function"
+        value={value}
+        onChange={(e) => onChange(e.target.value)}
+        required
+        error={error}
+      >
         <option value="">Choose a function…</option>
         {groups.map(([component, fns]) => (
           <optgroup key={component} label={component}>
@@ -136,6 +185,44 @@ function FunctionPicker({
   );
 }
 
+/** A token is looked up once it is at least this long (Gatehouse's tokens are 52 characters, Moodle's 32). */
+const TOKEN_MIN_LENGTH = 32;
+
+/** Which functions the picker lists: the token's service's, or all of them when the token matches none. */
+function TokenServiceNote({
+  pending,
+  checked,
+  found,
+  showAll,
+  onShowAll,
+}: {
+  pending: boolean;
+  checked: boolean;
+  found: TestClientTokenDto | null;
+  showAll: boolean;
+  onShowAll: (all: boolean) => void;
+}) {
+  let text: string;
+  if (pending && !checked) text = 'Looking up the token’s service…';
+  else if (!checked) text = 'Paste a token to list only the functions of its service.';
+  else if (!found)
+    text = 'No token matches what was pasted: every function is listed (the call will say why it fails).';
+  else if (showAll) text = `Listing every function; the token’s service is ${found.service.name}.`;
+  else {
+    text = `Listing the ${found.functions.length === 1 ? 'function' : `${found.functions.length} functions`} of the token’s service, ${found.service.name}.`;
+  }
+  return (
+    <div className="mb-4 flex flex-wrap items-center gap-x-3 gap-y-1 text-sm text-slate-700">
+      <p role="status">{text}</p>
+      {checked && found && (
+        <Button size="sm" variant="ghost" onClick={() => onShowAll(!showAll)}>
+          {showAll ? 'List only the service’s functions' : 'List every function'}
+        </Button>
+      )}
+    </div>
+  );
+}
+
 function TestClient({ settings, functions }: { settings: Settings; functions: FunctionDocDto[] }) {
   const enabledProtocols = parseProtocols(settings.webserviceprotocols);
   const webservicesOn = settings.enablewebservices === '1';
@@ -148,12 +235,40 @@ function TestClient({ settings, functions }: { settings: Settings; functions: Fu
   const [errors, setErrors] = useState<Record<string, string>>({});
   const [result, setResult] = useState<{
     request: BuiltRequest;
+    protocol: TestProtocol;
     token: string;
     response?: TestResponse;
     error?: string;
   } | null>(null);
   const [sending, setSending] = useState(false);
+  const [missing, setMissing] = useState<ReadonlySet<string>>(new Set());
   const resultRef = useRef<HTMLDivElement>(null);
+  const formRef = useRef<HTMLFormElement>(null);
+
+  // The token's service narrows the function list (looked up once the token is pasted whole).
+  const lookup = useTestClientToken();
+  const [narrowed, setNarrowed] = useState<{ token: string; found: TestClientTokenDto | null } | null>(null);
+  const [showAll, setShowAll] = useState(false);
+  const lookUp = lookup.mutate;
+  const secret = token.trim();
+  useEffect(() => {
+    if (secret.length < TOKEN_MIN_LENGTH || narrowed?.token === secret) return;
+    const timer = setTimeout(
+      () =>
+        lookUp(secret, {
+          onSuccess: (found) => setNarrowed({ token: secret, found }),
+          onError: () => setNarrowed({ token: secret, found: null }),
+        }),
+      300,
+    );
+    return () => clearTimeout(timer);
+  }, [secret, narrowed?.token, lookUp]);
+  const tokenService = narrowed?.token === secret ? narrowed.found : undefined;
+  const listed = useMemo(() => {
+    if (!tokenService || showAll) return functions;
+    const offered = new Set(tokenService.functions);
+    return functions.filter((f) => offered.has(f.name));
+  }, [functions, tokenService, showAll]);
 
   const fn = functions.find((f) => f.name === fnName);
 
@@ -161,28 +276,38 @@ function TestClient({ settings, functions }: { settings: Settings; functions: Fu
     setFnName(name);
     const next = functions.find((f) => f.name === name);
     setDraft(next ? initialArgsDraft(next.parameters) : null);
-    setErrors(({ function: _gone, ...rest }) => rest);
+    setMissing(new Set());
+    setErrors(({ function: _gone, params: _params, ...rest }) => rest);
   }
 
   async function onSubmit(e: FormEvent) {
     e.preventDefault();
     const problems: Record<string, string> = {};
     if (!protocol) problems.protocol = 'Choose a protocol (only enabled protocols can be chosen)';
-    if (!token.trim()) problems.token = 'Paste a token';
+    if (!secret) problems.token = 'Paste a token';
     if (!fn) problems.function = 'Choose a function';
+    const empty = fn ? missingRequired(fn.parameters, draft ?? initialArgsDraft(fn.parameters)) : [];
+    if (empty.length) {
+      problems.params = `Fill in the required ${empty.length === 1 ? 'parameter' : 'parameters'} first: ${empty.join(', ')}`;
+    }
     setErrors(problems);
-    if (!protocol || !fn || !token.trim()) return;
+    setMissing(new Set(empty));
+    if (!protocol || !fn || !secret || empty.length) {
+      // The first field to fix takes the focus.
+      requestAnimationFrame(() => formRef.current?.querySelector<HTMLElement>('[aria-invalid="true"]')?.focus());
+      return;
+    }
     const args = argsOf(fn.parameters, draft ?? initialArgsDraft(fn.parameters));
-    const secret = token.trim();
     const request = buildRequest(protocol, secret, fn, args);
     setSending(true);
-    setResult({ request, token: secret });
+    setResult({ request, protocol, token: secret });
     try {
       const response = await sendRequest(request);
-      setResult({ request, token: secret, response });
+      setResult({ request, protocol, token: secret, response });
     } catch (err) {
       setResult({
         request,
+        protocol,
         token: secret,
         error: err instanceof Error ? `The request failed: ${err.message}` : 'The request failed',
       });
@@ -212,7 +337,7 @@ function TestClient({ settings, functions }: { settings: Settings; functions: Fu
           .
         </Alert>
       )}
-      <form onSubmit={onSubmit} noValidate aria-label="Test a function">
+      <form ref={formRef} onSubmit={onSubmit} noValidate aria-label="Test a function">
         <div className="rounded-md border border-slate-200 bg-white">
           <div className="grid gap-5 p-5 sm:grid-cols-2">
             <SelectField
@@ -238,14 +363,21 @@ function TestClient({ settings, functions }: { settings: Settings; functions: Fu
               value={token}
               onChange={(e) => setToken(e.target.value)}
               error={errors.token}
+              required
               autoComplete="off"
               spellCheck={false}
               hint="Kept only on this page while it is open: never stored, and masked in the request shown below."
             />
           </div>
           <div className="border-t border-slate-200 p-5">
-            <FunctionPicker functions={functions} value={fnName} onChange={chooseFunction} />
-            {errors.function && <p className="mt-1 text-sm text-red-700">{errors.function}</p>}
+            <TokenServiceNote
+              pending={lookup.isPending}
+              checked={narrowed?.token === secret}
+              found={tokenService ?? null}
+              showAll={showAll}
+              onShowAll={setShowAll}
+            />
+            <FunctionPicker functions={listed} value={fnName} onChange={chooseFunction} error={errors.function} />
             {fn && (
               <div className="mt-3 text-sm text-slate-700">
                 <p>{fn.description}</p>
@@ -275,7 +407,12 @@ function TestClient({ settings, functions }: { settings: Settings; functions: Fu
                   </Button>
                 </div>
               </div>
-              <ParamsForm parameters={fn.parameters} value={draft} onChange={setDraft} />
+              <ParamsForm parameters={fn.parameters} value={draft} onChange={setDraft} missing={missing} />
+              {errors.params && (
+                <p className="mt-3 text-sm text-red-700" role="alert">
+                  {errors.params}
+                </p>
+              )}
             </div>
           )}
           <div className="flex items-center gap-3 border-t border-slate-200 bg-slate-50 px-5 py-3">
@@ -306,7 +443,7 @@ function TestClient({ settings, functions }: { settings: Settings; functions: Fu
                 {result.error}
               </Alert>
             )}
-            {result.response && <ResponseView response={result.response} />}
+            {result.response && <ResponseView response={result.response} protocol={result.protocol} />}
           </>
         )}
       </div>

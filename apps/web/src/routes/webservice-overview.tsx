@@ -2,11 +2,13 @@ import { useQuery } from '@tanstack/react-query';
 import { useId } from 'react';
 import { Link } from 'react-router';
 import { Page } from '../components/layout/page';
+import { Alert } from '../components/ui/alert';
 import { Badge } from '../components/ui/badge';
 import { Loading } from '../components/ui/loading';
 import { QueryError } from '../components/ui/query-error';
 import { RowTh, Table, TBody, Td, THead, Th } from '../components/ui/table';
 import { overviewQueryOptions } from '../features/overview/queries';
+import { UsageChart } from '../features/usage/usage-chart';
 
 interface Step {
   title: string;
@@ -72,15 +74,63 @@ function ChecklistTable({ list }: { list: Checklist }) {
   );
 }
 
+interface Warning {
+  id: string;
+  text: string;
+  link: string;
+  linkLabel: string;
+  items: { text: string; link: string }[];
+}
+
+/** What refuses calls today or soon will (expired tokens, past Valid until, AMF), each with the page that fixes it. */
+function Warnings({ warnings }: { warnings: Warning[] }) {
+  const titleId = useId();
+  if (!warnings.length) return null;
+  return (
+    <section aria-labelledby={titleId} className="mb-8">
+      <h2 id={titleId} className="sr-only">
+        Warnings
+      </h2>
+      <ul className="space-y-3">
+        {warnings.map((w) => (
+          <li key={w.id}>
+            <Alert tone="warning" live={false}>
+              <p>
+                {w.text}{' '}
+                <Link to={w.link} className="font-medium underline">
+                  {w.linkLabel}
+                </Link>
+              </p>
+              {w.items.length > 0 && (
+                <ul className="mt-2 list-disc space-y-0.5 pl-5">
+                  {w.items.map((item) => (
+                    <li key={item.link}>
+                      <Link to={item.link} className="underline">
+                        {item.text}
+                      </Link>
+                    </li>
+                  ))}
+                </ul>
+              )}
+            </Alert>
+          </li>
+        ))}
+      </ul>
+    </section>
+  );
+}
+
 function Overview() {
   const q = useQuery(overviewQueryOptions);
   if (q.isPending) return <Loading label="Loading the checklists…" />;
   if (q.isError) return <QueryError error={q.error} onRetry={() => q.refetch()} what="the overview" />;
   return (
     <>
+      <Warnings warnings={q.data.warnings} />
       {q.data.checklists.map((list) => (
         <ChecklistTable key={list.id} list={list} />
       ))}
+      <UsageChart subject={{ kind: 'site' }} title="Web-service calls on this site" />
     </>
   );
 }

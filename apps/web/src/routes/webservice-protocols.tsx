@@ -1,4 +1,11 @@
-import { PROTOCOL_LABELS, PROTOCOLS, type Protocol, parseProtocols, type Settings } from '@gatehouse/shared';
+import {
+  PROTOCOL_LABELS,
+  PROTOCOL_SUPPORT,
+  PROTOCOLS,
+  type Protocol,
+  parseProtocols,
+  type Settings,
+} from '@gatehouse/shared';
 import { type FormEvent, useState } from 'react';
 import { Link } from 'react-router';
 import { Page, Section } from '../components/layout/page';
@@ -39,6 +46,11 @@ function ProtocolsForm({ settings }: { settings: Settings }) {
         </Alert>
       )}
       <SaveOutcome changes={save.data?.changes} error={save.error} />
+      {active.includes('amf') && (
+        <Alert tone="warning" className="mb-6" live={false} title="AMF is enabled but does not work yet">
+          {PROTOCOL_SUPPORT.amf.note} The Overview does not count it.
+        </Alert>
+      )}
 
       <Section
         title="Active web service protocols"
@@ -63,13 +75,19 @@ function ProtocolsForm({ settings }: { settings: Settings }) {
               const on = active.includes(p);
               return (
                 <tr key={p}>
-                  <RowTh>
+                  <RowTh className="whitespace-normal">
                     {PROTOCOL_LABELS[p]}
                     <span className="ml-2 text-xs font-normal text-slate-500">
                       <code>webservice/{p}:use</code>
                     </span>
+                    <span className="mt-0.5 block text-xs font-normal text-slate-600">{PROTOCOL_SUPPORT[p].note}</span>
                   </RowTh>
-                  <Td>{on ? <Badge tone="green">Enabled</Badge> : <Badge>Disabled</Badge>}</Td>
+                  <Td>
+                    <span className="flex flex-wrap gap-1">
+                      {on ? <Badge tone="green">Enabled</Badge> : <Badge>Disabled</Badge>}
+                      {!PROTOCOL_SUPPORT[p].works && <Badge tone="amber">Not built yet</Badge>}
+                    </span>
+                  </Td>
                   <Td className="text-right">
                     <Button
                       size="sm"

@@ -22,3 +22,16 @@ export async function findOwnKey(db: DbOrTx, keyId: number, userId: number) {
     .where(and(eq(externalTokens.id, keyId), eq(externalTokens.userId, userId), eq(externalTokens.hidden, false)))
     .get();
 }
+
+/** The service of the token whose keyed hash is `tokenHash` (the test client narrows its function list to it). */
+export async function findTokenServiceByHash(db: DbOrTx, tokenHash: string) {
+  return db
+    .select({
+      tokenHash: externalTokens.tokenHash,
+      service: { id: externalServices.id, name: externalServices.name, shortname: externalServices.shortname },
+    })
+    .from(externalTokens)
+    .innerJoin(externalServices, eq(externalServices.id, externalTokens.serviceId))
+    .where(eq(externalTokens.tokenHash, tokenHash))
+    .get();
+}

@@ -1,4 +1,9 @@
-import type { KeyDocsDto, OpenApiDocumentDto, TryItResultDto } from '@gatehouse/shared';
+import {
+  type KeyDocsDto,
+  type OpenApiDocumentDto,
+  type TryItResultDto,
+  testClientTokenSchema,
+} from '@gatehouse/shared';
 import type { Context } from 'hono';
 import { Hono } from 'hono';
 import { z } from 'zod';
@@ -19,6 +24,7 @@ import {
 } from './docs.service';
 import { markdownText } from './markdown';
 import { buildOpenApi } from './openapi';
+import { testClientToken } from './test-client-token';
 
 export const tryItSchema = z
   .object({
@@ -71,6 +77,9 @@ export function docsRoutes(deps: Deps) {
         openApiFilename(s.shortname),
       );
     })
+    .post('/test-client/token', guard, validate('json', testClientTokenSchema), async (c) =>
+      c.json(await testClientToken(deps, c.req.valid('json').token), 200),
+    )
     .post('/try', requireUser, validate('json', tryItSchema), async (c) => {
       const body = c.req.valid('json');
       const user = c.get('user');

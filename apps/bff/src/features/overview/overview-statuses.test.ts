@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Client, makeTestApp, type TestApp } from '../../test/helpers';
+import { SYSTEM_ACTOR } from '../audit/audit.service';
 
 // The counts behind each step's status, checked by how they move when the console changes
 // what they count (the demo data is on, so each starts from whatever it holds).
@@ -55,6 +56,8 @@ const createService = async (fields: { enabled: boolean; restrictedUsers: boolea
 
 describe('Overview statuses', () => {
   it('counts each role that allows a protocol capability once, and only allowed ones', async () => {
+    // Only the enabled protocols' use capabilities count.
+    await t.deps.settings.apply({ webserviceprotocols: 'rest,soap,xmlrpc' }, SYSTEM_ACTOR);
     const before = await count('system', 'Check user capability');
     await createRole({
       'webservice/rest:use': 'allow',
@@ -67,7 +70,7 @@ describe('Overview statuses', () => {
     expect(await count('system', 'Check user capability')).toBe(before + 1);
     expect(await step('system', 'Check user capability')).toMatchObject({
       done: true,
-      status: `${before + 1} role(s) allow a protocol capability`,
+      status: `${before + 1} role(s) allow the use capability of an enabled protocol`,
     });
   });
 

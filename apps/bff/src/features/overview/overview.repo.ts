@@ -1,4 +1,4 @@
-import { and, count, countDistinct, eq, inArray, isNotNull } from 'drizzle-orm';
+import { and, asc, count, countDistinct, eq, gte, inArray, isNotNull, isNull, lt, lte, or } from 'drizzle-orm';
 import type { DbOrTx } from '../../db/client';
 import {
   externalServiceFunctions,
@@ -11,13 +11,13 @@ import {
 
 // The counts behind the web services overview's live statuses.
 
-/** Users (not deleted) who sign in with the web services authentication. */
+/** Users (neither deleted nor suspended) who sign in with the web services authentication. */
 export async function countWebServiceUsers(db: DbOrTx): Promise<number> {
   return (
     db
       .select({ n: count() })
       .from(users)
-      .where(and(eq(users.auth, 'webservice'), eq(users.deleted, false)))
+      .where(and(eq(users.auth, 'webservice'), eq(users.deleted, false), eq(users.suspended, false)))
       .get()?.n ?? 0
   );
 }
@@ -60,19 +60,94 @@ export async function listEnabledServices(
   return services.map((s) => ({ ...s, hasFunctions: withFunctions.has(s.id) }));
 }
 
-/** The entries of the services' authorised-user lists, all services together. */
-export async function countAuthorisedUsers(db: DbOrTx): Promise<number> {
-  return db.select({ n: count() }).from(externalServiceUsers).get()?.n ?? 0;
-}
-
-/** Tokens the console shows (not the hidden ones); with `used`, only those used at least once. */
-export async function countTokens(db: DbOrTx, opts: { used?: boolean } = {}): Promise<number> {
-  const visible = eq(externalTokens.hidden, false);
-  return (
+/**
+ * The authorised users that let a call through today: on an enabled, restricted service the
+ * console manages, a user neither deleted nor suspended, Valid until not past; and the entries
+ * whose Valid until has passed (on any such service, enabled or not).
+ */
+export async function countAuthorisedUsers(db: DbOrTx, now: number): Promise<{ active: number; expired: number }> {
+  const base = and(
+    eq(externalServices.restrictedUsers, true),
+    eq(externalServices.protected, false),
+    eq(users.deleted, false),
+  );
+  const counted = (where: ReturnType<typeof and>) =>
     db
       .select({ n: count() })
-      .from(externalTokens)
-      .where(opts.used ? and(visible, isNotNull(externalTokens.lastAccess)) : visible)
-      .get()?.n ?? 0
-  );
+      .from(externalServiceUsers)
+      .innerJoin(externalServices, eq(externalServices.id, externalServiceUsers.serviceId))
+      .innerJoin(users, eq(users.id, externalServiceUsers.userId))
+      .where(where)
+      .get()?.n ?? 0;
+  return {
+    active: counted(
+      and(
+        base,
+        eq(externalServices.enabled, true),
+        eq(users.suspended, false),
+        or(isNull(externalServiceUsers.validUntil), gte(externalServiceUsers.validUntil, now)),
+      ),
+    ),
+    expired: counted(and(base, lt(externalServiceUsers.validUntil, now))),
+  };
+}
+
+/** The first `limit` authorised users whose Valid until has passed, soonest expired first, for the Overview's warning. */
+export async function listExpiredAuthorisations(db: DbOrTx, now: number, limit: number) {
+  return db
+    .select({
+      serviceId: externalServices.id,
+      serviceName: externalServices.name,
+      userId: users.id,
+      username: users.username,
+      firstname: users.firstname,
+      lastname: users.lastname,
+      validUntil: externalServiceUsers.validUntil,
+    })
+    .from(externalServiceUsers)
+    .innerJoin(externalServices, eq(externalServices.id, externalServiceUsers.serviceId))
+    .innerJoin(users, eq(users.id, externalServiceUsers.userId))
+    .where(
+      and(
+        lt(externalServiceUsers.validUntil, now),
+        eq(externalServices.restrictedUsers, true),
+        eq(externalServices.protected, false),
+        eq(users.deleted, false),
+      ),
+    )
+    .orderBy(asc(externalServiceUsers.validUntil), asc(externalServices.id), asc(users.id))
+    .limit(limit)
+    .all();
+}
+
+/**
+ * Tokens the console shows (not the hidden ones), by expiry: all of them, those expired but
+ * still listed, and those expiring within `soon` seconds from now. Each is a range of the
+ * (hidden, valid_until) index, read from the index alone.
+ */
+export async function countTokensByExpiry(
+  db: DbOrTx,
+  now: number,
+  soon: number,
+): Promise<{ all: number; expired: number; expiringSoon: number }> {
+  const visible = eq(externalTokens.hidden, false);
+  const counted = (where: ReturnType<typeof and>) =>
+    db.select({ n: count() }).from(externalTokens).where(where).get()?.n ?? 0;
+  return {
+    all: counted(visible),
+    expired: counted(and(visible, lt(externalTokens.validUntil, now))),
+    expiringSoon: counted(
+      and(visible, gte(externalTokens.validUntil, now), lte(externalTokens.validUntil, now + soon)),
+    ),
+  };
+}
+
+/** Whether any token the console shows has been used (the usage flush writes last access). */
+export async function anyTokenUsed(db: DbOrTx): Promise<boolean> {
+  return !!db
+    .select({ id: externalTokens.id })
+    .from(externalTokens)
+    .where(and(eq(externalTokens.hidden, false), isNotNull(externalTokens.lastAccess)))
+    .limit(1)
+    .get();
 }

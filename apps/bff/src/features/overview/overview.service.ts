@@ -1,11 +1,13 @@
-import { PROTOCOLS, parseProtocols } from '@gatehouse/shared';
+import { protocolAnswers } from '@gatehouse/shared';
 import type { Deps } from '../../deps';
 import {
+  anyTokenUsed,
   countAuthorisedUsers,
   countRolesAllowing,
-  countTokens,
+  countTokensByExpiry,
   countWebServiceUsers,
   listEnabledServices,
+  listExpiredAuthorisations,
 } from './overview.repo';
 
 interface OverviewStep {
@@ -17,34 +19,63 @@ interface OverviewStep {
   link: string;
 }
 
+/** Something on the site that stops calls or soon will, with the page that fixes it. */
+interface OverviewWarning {
+  id: 'tokensexpired' | 'tokensexpiring' | 'authorisationsexpired' | 'protocolnotbuilt';
+  text: string;
+  link: string;
+  linkLabel: string;
+  /** The first few things concerned, each with its own page. */
+  items: { text: string; link: string }[];
+}
+
+const DAY = 86_400;
+/** Tokens expiring within this many days get a warning. */
+const EXPIRING_WARNING_DAYS = 7;
+/** The expired authorised users the warning names (the rest are counted). */
+const LISTED_AUTHORISATIONS = 10;
+
+const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
+
 /**
  * Plugins > Web services > Overview: Moodle's two checklists, each step with a live status
- * read from the settings and the store, and the page that fixes it.
+ * read from the settings and the store, and the page that fixes it. A step is done only while
+ * what it asks for holds: protocols that answer calls (not AMF, which is not built), the use
+ * capabilities of those protocols, authorised users whose Valid until has not passed on
+ * enabled services, tokens not expired. Steps with the same title in both lists are the same
+ * step, except where the users' list counts only the services open to all users, the
+ * "Add functions" step with it (so "Add functions" is never done while "Select a service" is not).
+ * Warnings name what refuses calls today: expired tokens still listed, tokens about to expire,
+ * authorised users past their Valid until, an enabled protocol that is not built.
  */
 export async function overview(deps: Deps) {
   const { db } = deps.store;
+  const now = deps.now();
   const wsOn = deps.settings.flag('enablewebservices');
-  const protocols = parseProtocols(deps.settings.get('webserviceprotocols'));
-  const [wsUsers, rolesWithProtocolCap, enabledServices, authorised, tokens, used, rolesWithCreateToken] =
+  const enabled = deps.settings.protocols();
+  const answering = enabled.filter(protocolAnswers);
+  const notBuilt = enabled.filter((p) => !protocolAnswers(p));
+  const [wsUsers, rolesWithProtocolCap, enabledServices, authorised, tokens, used, rolesWithCreateToken, expiredAuth] =
     await Promise.all([
       countWebServiceUsers(db),
       countRolesAllowing(
         db,
-        PROTOCOLS.map((p) => `webservice/${p}:use`),
+        answering.map((p) => `webservice/${p}:use`),
       ),
       listEnabledServices(db),
-      countAuthorisedUsers(db),
-      countTokens(db),
-      countTokens(db, { used: true }),
+      countAuthorisedUsers(db, now),
+      countTokensByExpiry(db, now, EXPIRING_WARNING_DAYS * DAY),
+      anyTokenUsed(db),
       countRolesAllowing(db, ['moodle/webservice:createtoken']),
+      listExpiredAuthorisations(db, now, LISTED_AUTHORISATIONS),
     ]);
-  const withFunctions = enabledServices.filter((s) => s.hasFunctions);
   const pendingUse = deps.usage.hasPending();
   const docs = deps.settings.flag('enablewsdocumentation');
   const authenticated = deps.authz.roleByShortname('user');
   const openServices = enabledServices.filter((s) => !s.restrictedUsers);
   const createTokenAllowed = !!authenticated && authenticated.caps.get('moodle/webservice:createtoken') === 'allow';
-  const tested = used > 0 || pendingUse;
+  const tested = used || pendingUse;
+  const unexpiredTokens = tokens.all - tokens.expired;
 
   const enableStep: OverviewStep = {
     title: 'Enable web services',
@@ -53,12 +84,20 @@ export async function overview(deps: Deps) {
     status: wsOn ? 'Web services are enabled' : 'Web services are disabled',
     link: '/admin/advanced-features',
   };
+  const notBuiltNote = notBuilt.length
+    ? `${notBuilt.join(', ')} ${notBuilt.length === 1 ? 'is' : 'are'} enabled but not built yet and answer${notBuilt.length === 1 ? 's' : ''} no call`
+    : '';
   const protocolStep: OverviewStep = {
     title: 'Enable protocols',
     description:
       'At least one protocol should be enabled. For security reasons, only protocols that are to be used should be enabled.',
-    done: protocols.length > 0,
-    status: protocols.length ? `Enabled: ${protocols.join(', ')}` : 'No protocol is enabled',
+    done: answering.length > 0,
+    status: [
+      answering.length ? `Enabled: ${answering.join(', ')}` : 'No protocol that answers calls is enabled',
+      notBuiltNote,
+    ]
+      .filter(Boolean)
+      .join('; '),
     link: '/admin/webservice/protocols',
   };
   const serviceStep = (open: boolean): OverviewStep => {
@@ -71,18 +110,25 @@ export async function overview(deps: Deps) {
       done: list.length > 0,
       status: list.length
         ? `${list.length} enabled service(s)${open ? ' open to all users' : ''}`
-        : 'No enabled service',
+        : open
+          ? 'No enabled service open to all users'
+          : 'No enabled service',
       link: '/admin/webservice/services',
     };
   };
-  const functionsStep: OverviewStep = {
-    title: 'Add functions',
-    description: 'Select required functions for the newly created service.',
-    done: withFunctions.length > 0,
-    status: withFunctions.length
-      ? `${withFunctions.length} enabled service(s) with functions`
-      : 'No enabled service has functions yet',
-    link: '/admin/webservice/services',
+  const functionsStep = (open: boolean): OverviewStep => {
+    const list = (open ? openServices : enabledServices).filter((s) => s.hasFunctions);
+    return {
+      title: 'Add functions',
+      description: 'Select required functions for the newly created service.',
+      done: list.length > 0,
+      status: list.length
+        ? `${list.length} enabled service(s)${open ? ' open to all users' : ''} with functions`
+        : open
+          ? 'No enabled service open to all users has functions yet'
+          : 'No enabled service has functions yet',
+      link: '/admin/webservice/services',
+    };
   };
   const testStep: OverviewStep = {
     title: 'Test the service',
@@ -92,6 +138,52 @@ export async function overview(deps: Deps) {
     status: tested ? 'A token has been used' : 'No token has been used yet',
     link: '/admin/webservice/testclient',
   };
+
+  const warnings: OverviewWarning[] = [];
+  if (notBuilt.length) {
+    warnings.push({
+      id: 'protocolnotbuilt',
+      text: `${notBuilt.map((p) => p.toUpperCase()).join(', ')} ${notBuilt.length === 1 ? 'is' : 'are'} enabled but not built yet: every call over it is answered with HTTP 501 (amfnotsupported) and nothing runs. It is not counted as a protocol here.`,
+      link: '/admin/webservice/protocols',
+      linkLabel: 'Manage protocols',
+      items: [],
+    });
+  }
+  if (tokens.expired) {
+    warnings.push({
+      id: 'tokensexpired',
+      text: `${plural(tokens.expired, 'expired token is', 'expired tokens are')} still listed: ${tokens.expired === 1 ? 'it refuses' : 'they refuse'} every call. Delete ${tokens.expired === 1 ? 'it' : 'them'} or give ${tokens.expired === 1 ? 'it' : 'them'} a new Valid until.`,
+      link: '/admin/webservice/tokens?expired=true',
+      linkLabel: 'Show the expired tokens',
+      items: [],
+    });
+  }
+  if (tokens.expiringSoon) {
+    warnings.push({
+      id: 'tokensexpiring',
+      text: `${plural(tokens.expiringSoon, 'token expires', 'tokens expire')} within ${EXPIRING_WARNING_DAYS} days.`,
+      link: `/admin/webservice/tokens?expiringWithin=${EXPIRING_WARNING_DAYS}`,
+      linkLabel: 'Show the tokens expiring soon',
+      items: [],
+    });
+  }
+  if (authorised.expired) {
+    const services = new Set(expiredAuth.map((a) => a.serviceId));
+    const [only] = services;
+    warnings.push({
+      id: 'authorisationsexpired',
+      text: `${plural(authorised.expired, 'authorised user is', 'authorised users are')} past ${authorised.expired === 1 ? 'its' : 'their'} Valid until: the service refuses ${authorised.expired === 1 ? 'its' : 'their'} calls.`,
+      link:
+        services.size === 1 && authorised.expired === expiredAuth.length
+          ? `/admin/webservice/services/${only}/users`
+          : '/admin/webservice/services',
+      linkLabel: services.size === 1 ? 'Show the authorised users' : 'Show the services',
+      items: expiredAuth.map((a) => ({
+        text: `${`${a.firstname} ${a.lastname}`.trim() || a.username} on ${a.serviceName}`,
+        link: `/admin/webservice/services/${a.serviceId}/users/${a.userId}`,
+      })),
+    });
+  }
 
   return {
     checklists: [
@@ -117,25 +209,37 @@ export async function overview(deps: Deps) {
             description:
               'The user should have appropriate capabilities according to the protocols used, for example webservice/rest:use, webservice/soap:use.',
             done: rolesWithProtocolCap > 0,
-            status: rolesWithProtocolCap
-              ? `${rolesWithProtocolCap} role(s) allow a protocol capability`
-              : 'No role allows a protocol capability',
+            status: !answering.length
+              ? 'No protocol that answers calls is enabled'
+              : rolesWithProtocolCap
+                ? `${rolesWithProtocolCap} role(s) allow the use capability of an enabled protocol`
+                : `No role allows ${answering.map((p) => `webservice/${p}:use`).join(' or ')}`,
             link: '/admin/roles',
           },
           serviceStep(false),
-          functionsStep,
+          functionsStep(false),
           {
             title: 'Select a specific user',
             description: 'Add the web services user as an authorised user.',
-            done: authorised > 0,
-            status: authorised ? `${authorised} authorised user(s)` : 'No authorised user',
+            done: authorised.active > 0,
+            status: [
+              authorised.active ? `${authorised.active} authorised user(s)` : 'No authorised user',
+              authorised.expired ? `${authorised.expired} past their Valid until` : '',
+            ]
+              .filter(Boolean)
+              .join('; '),
             link: '/admin/webservice/services',
           },
           {
             title: 'Create a token for a user',
             description: 'Create a token for the web services user.',
-            done: tokens > 0,
-            status: tokens ? `${tokens} token(s)` : 'No token',
+            done: unexpiredTokens > 0,
+            status: [
+              unexpiredTokens ? `${unexpiredTokens} token(s)` : 'No token',
+              tokens.expired ? `${tokens.expired} expired` : '',
+            ]
+              .filter(Boolean)
+              .join('; '),
             link: '/admin/webservice/tokens/new',
           },
           {
@@ -157,7 +261,7 @@ export async function overview(deps: Deps) {
           enableStep,
           protocolStep,
           serviceStep(true),
-          functionsStep,
+          functionsStep(true),
           {
             title: 'Check users capability',
             description:
@@ -174,5 +278,6 @@ export async function overview(deps: Deps) {
         ],
       },
     ],
+    warnings,
   };
 }

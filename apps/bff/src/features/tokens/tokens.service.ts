@@ -1,4 +1,5 @@
 import type {
+  ListPageDto,
   TokenCreate,
   TokenDto,
   TokenListQuery,
@@ -7,11 +8,18 @@ import type {
   TokenStatus,
   TokenUpdate,
 } from '@gatehouse/shared';
-import { tokenCreateSchema, tokenListQuerySchema, tokenRevokeSchema, tokenUpdateSchema } from '@gatehouse/shared';
+import {
+  LIST_COUNT_CAP,
+  tokenCreateSchema,
+  tokenListQuerySchema,
+  tokenRevokeSchema,
+  tokenUpdateSchema,
+} from '@gatehouse/shared';
 import type { DbOrTx } from '../../db/client';
 import { type WriteScope, withWrite } from '../../db/write';
 import type { Deps } from '../../deps';
 import { DomainError, notFound } from '../../lib/errors';
+import { decodeCursor, encodeCursor } from '../../lib/list-cursor';
 import type { Actor } from '../audit/audit.service';
 import { assertNotStronger } from '../roles/escalation';
 import { missingCapabilities, neededCapabilities } from '../services/service-capabilities';
@@ -29,6 +37,8 @@ import {
   type TokenRow,
   type TokenSelection,
   tokenPage,
+  tokenSortKey,
+  tokenSortKeySize,
   tokensByIds,
   tokenUsesOf,
   type UserRow,
@@ -93,6 +103,7 @@ async function toDto(
     origin: t.origin,
     timecreated: t.timecreated,
     lastAccess: pending ? Math.max(pending.lastAccess, t.lastAccess ?? 0) : t.lastAccess,
+    lastIp: (pending?.lastIp || null) ?? t.lastIp,
     calls: t.calls + (pending?.calls ?? 0),
     lastError: pending?.lastError?.text ?? t.lastError,
     lastErrorAt: pending?.lastError?.at ?? t.lastErrorAt,
@@ -103,15 +114,33 @@ async function toDto(
 
 /**
  * Manage tokens: every token but the hidden ones, filtered, sorted and paged in the database
- * (tokens.repo.ts says how it stays fast at a million rows); the total is cached per filter
- * until the database changes.
+ * (tokens.repo.ts says how it stays fast at a million rows): by keyset with `cursor` (the `next`
+ * and `prev` of the page before), else by page number. The total is counted up to
+ * LIST_COUNT_CAP ("10 000+") and cached per filter until the database changes.
  */
-export async function listTokens(deps: Deps, input: TokenListQuery) {
+export async function listTokens(deps: Deps, input: TokenListQuery): Promise<ListPageDto<TokenDto>> {
   const q = tokenListQuerySchema.parse(input);
   const { db } = deps.store;
-  const page = await tokenPage(db, q);
-  const key = JSON.stringify(['tokens', q.name, q.user, q.serviceId, q.validUntilBefore, q.validUntilAfter]);
-  const total = await deps.counts.getAsync(key, page.count);
+  const what = `tokens.${q.sort}.${q.dir}`;
+  const seek = q.cursor ? decodeCursor(q.cursor, what, tokenSortKeySize(q.sort)) : undefined;
+  const now = deps.now();
+  const expires = q.expired
+    ? { expiresTo: now - 1 }
+    : q.expiringWithin !== undefined
+      ? { expiresFrom: now, expiresTo: now + q.expiringWithin * 86400 }
+      : {};
+  const page = await tokenPage(db, { ...q, ...expires, seek });
+  const key = JSON.stringify([
+    'tokens',
+    q.name,
+    q.user,
+    q.serviceId,
+    q.validUntilBefore,
+    q.validUntilAfter,
+    expires.expiresFrom,
+    expires.expiresTo,
+  ]);
+  const counted = await deps.counts.getAsync(key, () => page.count(LIST_COUNT_CAP));
   // A page's tokens share a handful of services: their needed capabilities are read once.
   const needed = new Map<number, string[]>();
   const items: TokenDto[] = [];
@@ -123,7 +152,17 @@ export async function listTokens(deps: Deps, input: TokenListQuery) {
     }
     items.push(await toDto(deps, r.t, r.u, r.s, r.c, caps));
   }
-  return { items, total, page: q.page, perPage: q.perPage };
+  const first = page.rows[0];
+  const last = page.rows.at(-1);
+  return {
+    items,
+    total: Math.min(counted, LIST_COUNT_CAP),
+    totalCapped: counted > LIST_COUNT_CAP,
+    next: page.hasNext && last ? encodeCursor(what, 'after', tokenSortKey(q.sort, last)) : null,
+    prev: page.hasPrev && first ? encodeCursor(what, 'before', tokenSortKey(q.sort, first)) : null,
+    page: q.page,
+    perPage: q.perPage,
+  };
 }
 
 export async function getTokenDto(deps: Deps, id: number): Promise<TokenDto> {

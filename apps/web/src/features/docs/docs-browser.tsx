@@ -1,4 +1,4 @@
-import type { FunctionDocDto, FunctionDocsDto } from '@gatehouse/shared';
+import { type FunctionDocDto, type FunctionDocsDto, functionSearchFields, wordSearch } from '@gatehouse/shared';
 import { useDeferredValue, useEffect, useMemo, useRef, useState } from 'react';
 import { flushSync } from 'react-dom';
 import { useLocation, useNavigate } from 'react-router';
@@ -19,14 +19,6 @@ function Chevron({ open }: { open: boolean }) {
     >
       ▸
     </span>
-  );
-}
-
-function matches(fn: FunctionDocDto, term: string): boolean {
-  return (
-    fn.name.toLowerCase().includes(term) ||
-    fn.description.toLowerCase().includes(term) ||
-    fn.component.toLowerCase().includes(term)
   );
 }
 
@@ -124,9 +116,11 @@ export function DocsBrowser({
   const href: FunctionHref = (name) => `${basePath}/${encodeURIComponent(name)}`;
 
   const term = deferredSearch.trim().toLowerCase();
+  // Every word of the search, in any order ("create group" finds core_group_create_groups).
+  const searchFunctions = useMemo(() => wordSearch(docs.functions, functionSearchFields), [docs.functions]);
   const shown = useMemo(
-    () => (term && !expandAll ? docs.functions.filter((f) => matches(f, term)) : docs.functions),
-    [docs.functions, term, expandAll],
+    () => (term && !expandAll ? searchFunctions(term) : docs.functions),
+    [docs.functions, searchFunctions, term, expandAll],
   );
   const groups = useMemo(() => {
     const m = new Map<string, FunctionDocDto[]>();
@@ -225,7 +219,7 @@ export function DocsBrowser({
             type="search"
             value={search}
             onChange={(e) => setSearch(e.target.value)}
-            placeholder="Name, description or component"
+            placeholder="Words of a name, description or component"
             autoComplete="off"
             spellCheck={false}
             className="w-full max-w-md"
@@ -246,7 +240,7 @@ export function DocsBrowser({
       {groups.length === 0 ? (
         term ? (
           <EmptyState title="No function matches your search">
-            Try part of a name, a word of its description or a component.
+            Try words of its name or description in any order (for example “create group”), or a component.
           </EmptyState>
         ) : (
           <EmptyState title="No functions">There is nothing to document.</EmptyState>

@@ -1,4 +1,4 @@
-import { serviceFunctionsAddSchema } from '@gatehouse/shared';
+import { functionSearchFields, serviceFunctionsAddSchema, wordSearch } from '@gatehouse/shared';
 import { useQuery } from '@tanstack/react-query';
 import { useMemo, useState } from 'react';
 import { Alert } from '../../components/ui/alert';
@@ -38,15 +38,9 @@ export function AddFunctionsDialog({
     return (catalogue.data ?? []).filter((f) => !f.deprecated && !have.has(f.name));
   }, [catalogue.data, existing]);
 
-  const term = search.trim().toLowerCase();
-  const shown = term
-    ? available.filter(
-        (f) =>
-          f.name.toLowerCase().includes(term) ||
-          f.description.toLowerCase().includes(term) ||
-          f.component.toLowerCase().includes(term),
-      )
-    : available;
+  // Every word of the search, in any order ("create group" finds core_group_create_groups).
+  const searchAvailable = useMemo(() => wordSearch(available, functionSearchFields), [available]);
+  const shown = useMemo(() => searchAvailable(search), [searchAvailable, search]);
 
   const close = () => {
     if (add.isPending) return;
@@ -114,7 +108,7 @@ export function AddFunctionsDialog({
         type="search"
         value={search}
         onChange={(e) => setSearch(e.target.value)}
-        placeholder="Name, component or description"
+        placeholder="Words of a name, component or description"
         autoComplete="off"
         autoFocus
       />

@@ -140,3 +140,38 @@ export function initialArgsDraft(parameters: ExternalSingle): Draft {
 export function argsDraftFrom(parameters: ExternalSingle, args: Record<string, unknown>): Draft {
   return draftFromValue({ ...parameters, presence: 'required' }, args);
 }
+
+/** The path of a field in the form: keys joined with ".", list items as "[i]" ("groups[0].courseid"). */
+export function fieldPath(parent: string, key: string | number): string {
+  return typeof key === 'number' ? `${parent}[${key}]` : parent ? `${parent}.${key}` : key;
+}
+
+function collectMissing(desc: ExternalDescription, draft: Draft, path: string, sent: boolean, out: string[]): void {
+  if (desc.kind === 'value' && draft.kind === 'value') {
+    if (sent && desc.presence === 'required' && desc.type !== 'bool' && draft.text.trim() === '') out.push(path);
+    return;
+  }
+  if (desc.kind === 'single' && draft.kind === 'single') {
+    if (!sent || (desc.presence !== 'required' && !draft.include)) return;
+    for (const [k, sub] of Object.entries(desc.keys)) {
+      collectMissing(sub, draft.keys[k] ?? initialDraft(sub), fieldPath(path, k), true, out);
+    }
+    return;
+  }
+  if (desc.kind === 'multiple' && draft.kind === 'multiple') {
+    // A list's items are always sent, whole.
+    draft.items.forEach((item, i) => {
+      collectMissing({ ...desc.content, presence: 'required' }, item, fieldPath(path, i), true, out);
+    });
+  }
+}
+
+/**
+ * The required values left empty in a draft, by path: the test client sends nothing until
+ * they are filled in (booleans always have a value; parts left out are not looked into).
+ */
+export function missingRequired(parameters: ExternalSingle, draft: Draft): string[] {
+  const out: string[] = [];
+  collectMissing({ ...parameters, presence: 'required' }, draft, '', true, out);
+  return out;
+}

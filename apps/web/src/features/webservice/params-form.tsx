@@ -1,9 +1,10 @@
 import type { ExternalDescription, ExternalMultiple, ExternalSingle, ExternalValue } from '@gatehouse/shared';
-import type { ReactNode } from 'react';
+import { createContext, type ReactNode, useContext } from 'react';
 import { Button } from '../../components/ui/button';
 import { CheckboxField, SelectField, TextField } from '../../components/ui/form-field';
 import {
   type Draft,
+  fieldPath,
   initialDraft,
   isNumeric,
   type MultipleDraft,
@@ -36,19 +37,26 @@ function Hint({ desc, extra }: { desc: ExternalDescription; extra?: string }) {
   );
 }
 
+/** The paths of the required values left empty (the test client's check before sending). */
+const NONE_MISSING: ReadonlySet<string> = new Set();
+const MissingFields = createContext(NONE_MISSING);
+
 const Name = ({ children }: { children: ReactNode }) => <code className="font-mono">{children}</code>;
 
 function ValueField({
   name,
+  path,
   desc,
   draft,
   onChange,
 }: {
   name: string;
+  path: string;
   desc: ExternalValue;
   draft: ValueDraft;
   onChange: (d: ValueDraft) => void;
 }) {
+  const missing = useContext(MissingFields).has(path) && draft.text.trim() === '';
   const optional = desc.presence !== 'required';
   if (desc.type === 'bool') {
     if (desc.presence === 'optional') {
@@ -84,6 +92,7 @@ function ValueField({
       value={draft.text}
       onChange={(e) => onChange({ ...draft, text: e.target.value })}
       required={!optional}
+      error={missing ? `${path} is required: fill it in before sending` : undefined}
       autoComplete="off"
       spellCheck={false}
       hint={<Hint desc={desc} extra={optional ? 'Leave empty to leave it out.' : undefined} />}
@@ -94,10 +103,12 @@ function ValueField({
 
 function Keys({
   keys,
+  path,
   draft,
   onChange,
 }: {
   keys: ExternalSingle['keys'];
+  path: string;
   draft: SingleDraft;
   onChange: (d: SingleDraft) => void;
 }) {
@@ -109,6 +120,7 @@ function Keys({
           <Field
             key={k}
             name={k}
+            path={fieldPath(path, k)}
             desc={sub}
             draft={part}
             onChange={(next) => onChange({ ...draft, keys: { ...draft.keys, [k]: next } })}
@@ -121,12 +133,14 @@ function Keys({
 
 function SingleField({
   name,
+  path,
   desc,
   draft,
   onChange,
   alwaysSent,
 }: {
   name: string;
+  path: string;
   desc: ExternalSingle;
   draft: SingleDraft;
   onChange: (d: SingleDraft) => void;
@@ -150,18 +164,20 @@ function SingleField({
           className="mb-3"
         />
       )}
-      {open && <Keys keys={desc.keys} draft={draft} onChange={onChange} />}
+      {open && <Keys keys={desc.keys} path={path} draft={draft} onChange={onChange} />}
     </fieldset>
   );
 }
 
 function MultipleField({
   name,
+  path,
   desc,
   draft,
   onChange,
 }: {
   name: string;
+  path: string;
   desc: ExternalMultiple;
   draft: MultipleDraft;
   onChange: (d: MultipleDraft) => void;
@@ -201,7 +217,14 @@ function MultipleField({
                   </span>
                 </Button>
               </div>
-              <Field name={itemName} desc={desc.content} draft={item} onChange={(next) => setItem(i, next)} item />
+              <Field
+                name={itemName}
+                path={fieldPath(path, i)}
+                desc={desc.content}
+                draft={item}
+                onChange={(next) => setItem(i, next)}
+                item
+              />
             </li>
           );
         })}
@@ -221,12 +244,14 @@ function MultipleField({
 
 function Field({
   name,
+  path,
   desc,
   draft,
   onChange,
   item,
 }: {
   name: string;
+  path: string;
   desc: ExternalDescription;
   draft: Draft;
   onChange: (d: Draft) => void;
@@ -236,6 +261,7 @@ function Field({
     return (
       <ValueField
         name={name}
+        path={path}
         desc={item ? { ...desc, presence: 'required' } : desc}
         draft={draft}
         onChange={onChange}
@@ -243,10 +269,10 @@ function Field({
     );
   }
   if (desc.kind === 'single' && draft.kind === 'single') {
-    return <SingleField name={name} desc={desc} draft={draft} onChange={onChange} alwaysSent={item} />;
+    return <SingleField name={name} path={path} desc={desc} draft={draft} onChange={onChange} alwaysSent={item} />;
   }
   if (desc.kind === 'multiple' && draft.kind === 'multiple') {
-    return <MultipleField name={name} desc={desc} draft={draft} onChange={onChange} />;
+    return <MultipleField name={name} path={path} desc={desc} draft={draft} onChange={onChange} />;
   }
   return null;
 }
@@ -263,20 +289,25 @@ export function ParamsForm({
   value,
   onChange,
   disabled,
+  missing,
 }: {
   parameters: ExternalSingle;
   value: Draft;
   onChange: (d: Draft) => void;
   disabled?: boolean;
+  /** Required values left empty (missingRequired's paths): each shows its error until filled in. */
+  missing?: ReadonlySet<string>;
 }) {
   const root: SingleDraft = value.kind === 'single' ? value : { kind: 'single', include: true, keys: {} };
   if (Object.keys(parameters.keys).length === 0) {
     return <p className="text-sm text-slate-600">This function takes no parameters.</p>;
   }
   return (
-    <fieldset disabled={disabled} className="min-w-0">
-      <legend className="sr-only">Parameters</legend>
-      <Keys keys={parameters.keys} draft={root} onChange={onChange} />
-    </fieldset>
+    <MissingFields.Provider value={missing ?? NONE_MISSING}>
+      <fieldset disabled={disabled} className="min-w-0">
+        <legend className="sr-only">Parameters</legend>
+        <Keys keys={parameters.keys} path="" draft={root} onChange={onChange} />
+      </fieldset>
+    </MissingFields.Provider>
   );
 }

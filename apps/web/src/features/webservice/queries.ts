@@ -1,4 +1,10 @@
-import { functionDocsSchema, keyDocsSchema, type OpenApiDocumentDto, type TryItResultDto } from '@gatehouse/shared';
+import {
+  functionDocsSchema,
+  keyDocsSchema,
+  type OpenApiDocumentDto,
+  type TestClientTokenDto,
+  type TryItResultDto,
+} from '@gatehouse/shared';
 import { queryOptions, useMutation } from '@tanstack/react-query';
 import { api, unwrap } from '../../api/client';
 import { securityKeyKeys } from '../tokens/keys';
@@ -62,6 +68,20 @@ export function useTryIt() {
     }): Promise<TryItResultDto> => await unwrap(api.docs.try.$post({ json: input })),
     // The key's last access and call count change.
     meta: { inlineErrors: true, invalidates: [securityKeyKeys.all] },
+    gcTime: 0,
+  });
+}
+
+/**
+ * The test client's look-up of a pasted token: its service and that service's functions (to
+ * narrow the function list). A mutation, so the secret never becomes a query key in the cache;
+ * nothing is invalidated (no call is made). A token that matches none answers 404, shown inline.
+ */
+export function useTestClientToken() {
+  return useMutation({
+    mutationFn: async (token: string): Promise<TestClientTokenDto> =>
+      await unwrap(api.docs['test-client'].token.$post({ json: { token } })),
+    meta: { inlineErrors: true },
     gcTime: 0,
   });
 }

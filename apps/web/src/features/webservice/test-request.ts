@@ -112,3 +112,86 @@ export function prettyBody(r: Pick<TestResponse, 'contentType' | 'body'>): { tex
   }
   return { text: r.body, json: false };
 }
+
+/** A Moodle error read from a response body: its reason code when the body names one, and its message. */
+export interface MoodleError {
+  /** Moodle's errorcode (invalidtoken, invalidparameter, …); null when the body does not say (SOAP's MOODLE:error). */
+  errorcode: string | null;
+  message: string;
+  /** What carried it: an exception (REST) or a fault (XML-RPC, SOAP) and, for a fault without errorcode, its faultcode. */
+  kind: 'exception' | 'fault';
+  faultcode?: string;
+}
+
+/** XML's predefined entities and character references, decoded. */
+function xmlText(s: string): string {
+  return s.replace(/&(#x[0-9a-f]+|#[0-9]+|lt|gt|amp|quot|apos);/gi, (whole, ref: string) => {
+    const r = ref.toLowerCase();
+    if (r.startsWith('#x')) return String.fromCodePoint(Number.parseInt(r.slice(2), 16));
+    if (r.startsWith('#')) return String.fromCodePoint(Number.parseInt(r.slice(1), 10));
+    return ({ lt: '<', gt: '>', amp: '&', quot: '"', apos: "'" } as Record<string, string>)[r] ?? whole;
+  });
+}
+
+const ERRORCODE_SUFFIX = / \| ERRORCODE: ([^\s|]+)$/;
+
+/** "<message> | ERRORCODE: <code>" (Moodle's XML-RPC and SOAP faults) split apart. */
+function splitErrorcode(text: string): { message: string; errorcode: string | null } {
+  const m = ERRORCODE_SUFFIX.exec(text);
+  return m ? { message: text.slice(0, m.index), errorcode: m[1] ?? null } : { message: text, errorcode: null };
+}
+
+const tag = (body: string, name: string) =>
+  new RegExp(`<(?:[\\w-]+:)?${name}(?:\\s[^>]*)?>([\\s\\S]*?)</(?:[\\w-]+:)?${name}>`).exec(body)?.[1];
+
+/**
+ * The Moodle error a response carries, whatever its HTTP status (Moodle answers most of them
+ * with 200): REST JSON's {"exception","errorcode","message"}, REST XML's <EXCEPTION> with
+ * <ERRORCODE> (webservice/rest/locallib.php), an XML-RPC fault whose faultString ends with
+ * " | ERRORCODE: <code>" (webservice/xmlrpc/locallib.php), a SOAP fault with the code in
+ * faultactor or after " | ERRORCODE: ", or send_error's faultcode MOODLE:error (no code).
+ * Undefined for an answer that is not an error.
+ */
+export function moodleErrorOf(protocol: TestProtocol, r: Pick<TestResponse, 'body'>): MoodleError | undefined {
+  const body = r.body;
+  if (protocol === 'rest-json') {
+    let v: unknown;
+    try {
+      v = JSON.parse(body);
+    } catch {
+      return undefined;
+    }
+    if (typeof v !== 'object' || v === null || Array.isArray(v)) return undefined;
+    const o = v as Record<string, unknown>;
+    if (typeof o.errorcode !== 'string' || (typeof o.exception !== 'string' && typeof o.error !== 'string')) {
+      return undefined;
+    }
+    const message = typeof o.message === 'string' ? o.message : typeof o.error === 'string' ? o.error : '';
+    return { errorcode: o.errorcode, message, kind: 'exception' };
+  }
+  if (protocol === 'rest-xml') {
+    if (!/<EXCEPTION[\s>]/.test(body)) return undefined;
+    const code = tag(body, 'ERRORCODE');
+    return {
+      errorcode: code === undefined ? null : xmlText(code),
+      message: xmlText(tag(body, 'MESSAGE') ?? ''),
+      kind: 'exception',
+    };
+  }
+  if (protocol === 'xmlrpc') {
+    if (!/<fault>/.test(body)) return undefined;
+    const member = /<name>faultString<\/name>\s*<value>(?:<string>)?([\s\S]*?)(?:<\/string>)?<\/value>/.exec(body)?.[1];
+    const code = /<name>faultCode<\/name>\s*<value>(?:<(?:int|i4)>)?([\s\S]*?)(?:<\/(?:int|i4)>)?<\/value>/.exec(
+      body,
+    )?.[1];
+    const { message, errorcode } = splitErrorcode(xmlText(member ?? ''));
+    return { errorcode, message, kind: 'fault', ...(errorcode ? {} : { faultcode: code ?? '' }) };
+  }
+  const fault = tag(body, 'Fault');
+  if (fault === undefined) return undefined;
+  const faultcode = xmlText(tag(fault, 'faultcode') ?? '');
+  const actor = tag(fault, 'faultactor');
+  const { message, errorcode } = splitErrorcode(xmlText(tag(fault, 'faultstring') ?? ''));
+  const code = actor !== undefined && actor !== '' ? xmlText(actor) : errorcode;
+  return { errorcode: code, message, kind: 'fault', ...(code ? {} : { faultcode }) };
+}
