@@ -61,9 +61,13 @@ function Bars({ usage: u, label }: { usage: UsageDto; label: string }) {
   const bar = Math.max(1, slot * 0.8);
   return (
     <div>
-      <div className="flex items-end gap-2">
-        <span className="w-10 shrink-0 text-right text-xs text-slate-500 tabular-nums" aria-hidden="true">
-          {nf.format(max)}
+      <div className="flex items-stretch gap-2">
+        <span
+          className="flex w-10 shrink-0 flex-col justify-between text-right text-xs text-slate-500 tabular-nums"
+          aria-hidden="true"
+        >
+          <span>{nf.format(max)}</span>
+          <span>0</span>
         </span>
         <svg
           role="img"
