@@ -1,7 +1,9 @@
 import { z } from 'zod';
 import { emailOrEmptySchema } from './email';
 import { cleanScalar } from './external/validate';
-import { pageQuerySchema } from './paging';
+import { cursorPageQuerySchema, pageQuerySchema } from './paging';
+
+export * from './hub-subjects';
 
 // The community hub (Moodle's local_hub): its settings, the registered sites and the courses
 // they publish. Field vocabularies are Moodle's hub ones, so that a publishing site's values
@@ -239,7 +241,8 @@ export const HUB_SITE_SORTS = [
   'timeconfirmed',
 ] as const;
 
-export const hubSiteListQuerySchema = pageQuerySchema.extend({
+/** Manage sites: filters, sort and page (keyset `cursor` for Previous / Next, or `page`). */
+export const hubSiteListQuerySchema = cursorPageQuerySchema.extend({
   search: z.string().trim().max(200).optional(),
   trusted: z.enum(['yes', 'no']).optional(),
   language: hubLanguageSchema.optional(),
@@ -362,7 +365,8 @@ export interface HubSiteDto {
 
 export const HUB_COURSE_SORTS = ['fullname', 'site', 'language', 'visible', 'timepublished', 'timemodified'] as const;
 
-export const hubCourseListQuerySchema = pageQuerySchema.extend({
+/** Manage courses: filters, sort and page (keyset `cursor` for Previous / Next, or `page`). */
+export const hubCourseListQuerySchema = cursorPageQuerySchema.extend({
   search: z.string().trim().max(200).optional(),
   siteId: z.coerce.number().int().positive().optional(),
   visibility: z.enum(['all', 'visible', 'hidden']).default('all'),

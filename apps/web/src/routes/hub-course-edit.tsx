@@ -22,7 +22,7 @@ import { Loading } from '../components/ui/loading';
 import { QueryError } from '../components/ui/query-error';
 import { BackupLink, ScreenshotThumbnails } from '../features/hub/course-files';
 import { formatBytes } from '../features/hub/file-size';
-import { HUB_MANAGE_CAP } from '../features/hub/hub-parts';
+import { HUB_MANAGE_CAP, SubjectOptions } from '../features/hub/hub-parts';
 import {
   consoleBackupUrl,
   consoleScreenshotUrl,
@@ -105,13 +105,13 @@ function CourseForm({ course }: { course: HubCourseDto }) {
             hint="A language code such as en, fr or pt_br."
             {...text('language')}
           />
-          <TextField
+          <SelectField
             label="Subject"
-            autoComplete="off"
-            spellCheck={false}
-            hint="The subject code (letters and digits), e.g. 0111 for education science."
+            hint="Moodle's subject list, as a publishing site offers it."
             {...text('subject')}
-          />
+          >
+            <SubjectOptions value={values.subject} none="None" />
+          </SelectField>
           <SelectField label="Audience" {...text('audience')}>
             {HUB_AUDIENCES.map((a) => (
               <option key={a} value={a}>

@@ -10,7 +10,7 @@ import { EmptyState } from '../components/ui/empty-state';
 import { Loading } from '../components/ui/loading';
 import { Pagination } from '../components/ui/pagination';
 import { BackupLink, ScreenshotThumbnails } from '../features/hub/course-files';
-import { audienceLabel, levelLabel, licenceLabel } from '../features/hub/hub-parts';
+import { audienceLabel, levelLabel, licenceLabel, subjectLabel } from '../features/hub/hub-parts';
 import { hubBackupUrl, hubScreenshotUrl, hubSearchQueryOptions } from '../features/hub/queries';
 import { formatTime, plural } from '../lib/format';
 import { useDocumentTitle } from '../lib/use-document-title';
@@ -61,7 +61,7 @@ function CourseResult({ course }: { course: HubSearchCourseDto }) {
         <dt className="font-medium text-slate-700">For</dt>
         <dd>
           {audienceLabel(course.audience)} · {levelLabel(course.educationalLevel)}
-          {course.subject && ` · subject ${course.subject}`} · language {course.language}
+          {course.subject && ` · ${subjectLabel(course.subject)}`} · language {course.language}
         </dd>
         <dt className="font-medium text-slate-700">Licence</dt>
         <dd>{licenceLabel(course.licence)}</dd>

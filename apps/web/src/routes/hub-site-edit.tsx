@@ -256,7 +256,7 @@ function EditSite({ id }: { id: number }) {
         {s.moodleRelease && <span>Moodle {s.moodleRelease}</span>}
         <span>
           Courses {statistic(s.statistics.courses)} · users {statistic(s.statistics.users)} ·{' '}
-          <Link to={`/admin/hub/courses?site=${s.id}`} className="text-blue-700 underline hover:no-underline">
+          <Link to={`/admin/hub/courses?siteId=${s.id}`} className="text-blue-700 underline hover:no-underline">
             {s.statistics.published} published here
           </Link>
         </span>

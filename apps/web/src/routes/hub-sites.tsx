@@ -1,136 +1,80 @@
 import {
-  HUB_SITE_SORTS,
   type HubSiteAction,
   type HubSiteDto,
   type HubSiteStatus,
   hubCountrySchema,
   hubLanguageSchema,
+  hubSiteListQuerySchema,
   mailtoHref,
 } from '@gatehouse/shared';
 import { useQuery } from '@tanstack/react-query';
-import { type FormEvent, useEffect, useRef, useState } from 'react';
-import { Link, useSearchParams } from 'react-router';
+import { useRef, useState } from 'react';
+import { Link } from 'react-router';
 import { Page, Section } from '../components/layout/page';
+import { BulkActions } from '../components/list/bulk-actions';
+import { type Column, DataTable, nextSort } from '../components/list/data-table';
+import { ListBody } from '../components/list/list-body';
+import { Pager } from '../components/list/pager';
+import { SearchField } from '../components/list/search-field';
+import { type ListPatch, useListQuery } from '../components/list/use-list-query';
+import { useSelection } from '../components/list/use-selection';
 import { Alert } from '../components/ui/alert';
 import { Button } from '../components/ui/button';
-import { EmptyState } from '../components/ui/empty-state';
-import { SelectField, TextField } from '../components/ui/form-field';
-import { Loading } from '../components/ui/loading';
-import { Pagination } from '../components/ui/pagination';
-import { QueryError } from '../components/ui/query-error';
-import { ariaSort, RowTh, SortButton, Table, TBody, Td, THead, Th } from '../components/ui/table';
+import { SelectField } from '../components/ui/form-field';
 import {
   DeleteSiteDialog,
   DeleteSitesDialog,
   type SiteDeleted,
   type SitesDeleted,
 } from '../features/hub/delete-site-dialog';
-import { HUB_MANAGE_CAP, oneOf, ProtectedMark, statistic, YesNo } from '../features/hub/hub-parts';
+import { HUB_MANAGE_CAP, ProtectedMark, statistic, YesNo } from '../features/hub/hub-parts';
+import { CodeField } from '../features/hub/list-fields';
+import { type HubSiteListFilters, type HubSiteSort, hubSiteListQueryOptions } from '../features/hub/list-queries';
 import { Outbox, OutboxMessage } from '../features/hub/outbox';
-import {
-  type HubSiteFilters,
-  type HubSiteSort,
-  hubSiteListQueryOptions,
-  useHubSiteAction,
-} from '../features/hub/queries';
-import type { FieldErrors } from '../lib/form-errors';
+import { useHubSiteAction } from '../features/hub/queries';
 import { formatTime, plural } from '../lib/format';
 
-const PER_PAGE = 20;
-const TRUSTED = ['', 'yes', 'no'] as const;
-const STATUSES = ['', 'pending', 'confirmed', 'unregistered', 'all'] as const;
-const STATUS_OPTIONS: Record<(typeof STATUSES)[number], string> = {
-  '': 'Registered (pending and confirmed)',
+type Update = (patch: ListPatch<HubSiteListFilters>, replace?: boolean) => void;
+
+const STATUS_OPTIONS: Record<HubSiteListFilters['status'], string> = {
+  registered: 'Registered (pending and confirmed)',
   pending: 'Pending',
   confirmed: 'Confirmed',
   unregistered: 'Unregistered',
   all: 'All, unregistered included',
 };
 
-/** The filters live in the URL, so Back, reload and shared links keep them. */
-function useSiteFilters(): [HubSiteFilters, (patch: Partial<HubSiteFilters>, replace?: boolean) => void, string] {
-  const [params, setParams] = useSearchParams();
-  const page = Number(params.get('page'));
-  const filters: HubSiteFilters = {
-    search: params.get('search') ?? '',
-    trusted: oneOf(TRUSTED, params.get('trusted'), ''),
-    language: params.get('language') ?? '',
-    country: params.get('country') ?? '',
-    status: oneOf(STATUSES, params.get('status'), ''),
-    sort: oneOf(HUB_SITE_SORTS, params.get('sort'), 'name'),
-    dir: params.get('dir') === 'desc' ? 'desc' : 'asc',
-    page: Number.isInteger(page) && page > 0 ? page : 1,
-    perPage: PER_PAGE,
-  };
-  const update = (patch: Partial<HubSiteFilters>, replace = false) => {
-    const next = { ...filters, ...patch };
-    const p = new URLSearchParams();
-    if (next.search) p.set('search', next.search);
-    if (next.trusted) p.set('trusted', next.trusted);
-    if (next.language) p.set('language', next.language);
-    if (next.country) p.set('country', next.country);
-    if (next.status) p.set('status', next.status);
-    if (next.sort !== 'name') p.set('sort', next.sort);
-    if (next.dir !== 'asc') p.set('dir', next.dir);
-    if (next.page > 1) p.set('page', String(next.page));
-    setParams(p, { replace });
-  };
-  return [filters, update, params.toString()];
-}
+const anyFilter = (f: HubSiteListFilters) =>
+  !!(f.search || f.trusted || f.language || f.country || f.status !== 'registered');
 
-type Draft = Pick<HubSiteFilters, 'search' | 'trusted' | 'language' | 'country' | 'status'>;
-
-function SiteSearch({
+/** The filters apply as they change (the keywords once typing pauses), into the URL. */
+function SiteFilters({
   filters,
   update,
   updating,
 }: {
-  filters: HubSiteFilters;
-  update: (patch: Partial<HubSiteFilters>) => void;
+  filters: HubSiteListFilters;
+  update: Update;
   updating: boolean;
 }) {
-  const initial: Draft = {
-    search: filters.search,
-    trusted: filters.trusted,
-    language: filters.language,
-    country: filters.country,
-    status: filters.status,
-  };
-  const [draft, setDraft] = useState<Draft>(initial);
-  const [errors, setErrors] = useState<FieldErrors>({});
-  const set = <K extends keyof Draft>(k: K, v: Draft[K]) => setDraft((d) => ({ ...d, [k]: v }));
-
-  function onSubmit(e: FormEvent) {
-    e.preventDefault();
-    const next: FieldErrors = {};
-    const language = draft.language.trim().toLowerCase();
-    const country = draft.country.trim().toUpperCase();
-    if (language && !hubLanguageSchema.safeParse(language).success) next.language = 'A language code such as en or fr';
-    if (country && !hubCountrySchema.safeParse(country).success) next.country = 'A two-letter code such as FR';
-    setErrors(next);
-    if (Object.keys(next).length) return;
-    update({ search: draft.search.trim(), trusted: draft.trusted, language, country, status: draft.status, page: 1 });
-  }
-
-  const filtered = filters.search || filters.trusted || filters.language || filters.country || filters.status;
   return (
     <search aria-label="Search sites">
-      <form onSubmit={onSubmit} noValidate className="mb-4 flex flex-wrap items-end gap-4">
-        <TextField
+      <form onSubmit={(e) => e.preventDefault()} noValidate className="mb-4 flex flex-wrap items-end gap-4">
+        <SearchField
           label="Keywords"
-          type="search"
           name="search"
-          value={draft.search}
-          onChange={(e) => set('search', e.target.value)}
+          value={filters.search ?? ''}
+          onSearch={(search) => update({ search }, true)}
           placeholder="Name, URL, description or contact"
           className="w-72"
-          autoComplete="off"
         />
         <SelectField
           label="Trusted"
           name="trusted"
-          value={draft.trusted}
-          onChange={(e) => set('trusted', oneOf(TRUSTED, e.target.value, ''))}
+          value={filters.trusted ?? ''}
+          onChange={(e) =>
+            update({ trusted: e.target.value === 'yes' || e.target.value === 'no' ? e.target.value : undefined })
+          }
           className="w-36"
         >
           <option value="">Any</option>
@@ -140,50 +84,52 @@ function SiteSearch({
         <SelectField
           label="Registration"
           name="status"
-          value={draft.status}
-          onChange={(e) => set('status', oneOf(STATUSES, e.target.value, ''))}
+          value={filters.status}
+          onChange={(e) => {
+            const status = e.target.value as HubSiteListFilters['status'];
+            if (status in STATUS_OPTIONS) update({ status });
+          }}
           className="w-64"
         >
-          {STATUSES.map((v) => (
+          {(Object.keys(STATUS_OPTIONS) as HubSiteListFilters['status'][]).map((v) => (
             <option key={v} value={v}>
               {STATUS_OPTIONS[v]}
             </option>
           ))}
         </SelectField>
-        <TextField
+        <CodeField
           label="Language"
           name="language"
-          value={draft.language}
-          onChange={(e) => set('language', e.target.value)}
-          error={errors.language}
+          value={filters.language ?? ''}
+          schema={hubLanguageSchema}
+          message="A language code such as en or fr"
+          onApply={(language) => update({ language }, true)}
           placeholder="en"
           className="w-32"
-          autoComplete="off"
-          spellCheck={false}
         />
-        <TextField
+        <CodeField
           label="Country"
           name="country"
-          value={draft.country}
-          onChange={(e) => set('country', e.target.value)}
-          error={errors.country}
+          value={filters.country ?? ''}
+          schema={hubCountrySchema}
+          message="A two-letter code such as FR"
+          onApply={(country) => update({ country }, true)}
           placeholder="FR"
           maxLength={2}
           className="w-28"
-          autoComplete="off"
-          spellCheck={false}
         />
-        <Button type="submit" variant="primary">
-          Search
-        </Button>
-        {filtered && (
+        {anyFilter(filters) && (
           <Button
             variant="ghost"
-            onClick={() => {
-              setDraft({ search: '', trusted: '', language: '', country: '', status: '' });
-              setErrors({});
-              update({ search: '', trusted: '', language: '', country: '', status: '', page: 1 });
-            }}
+            onClick={() =>
+              update({
+                search: undefined,
+                trusted: undefined,
+                language: undefined,
+                country: undefined,
+                status: 'registered',
+              })
+            }
           >
             Clear filters
           </Button>
@@ -218,164 +164,147 @@ function ContactEmail({ email }: { email: string }) {
   );
 }
 
-function SitesTable({
-  sites,
-  filters,
-  onSort,
-  onAction,
-  busyId,
-  onDelete,
-  selected,
-  onSelect,
-  dim,
-}: {
-  sites: HubSiteDto[];
-  filters: HubSiteFilters;
-  onSort: (s: HubSiteSort) => void;
-  onAction: (site: HubSiteDto, action: HubSiteAction) => void;
-  busyId: number | null;
-  onDelete: (site: HubSiteDto) => void;
-  selected: Set<number>;
-  onSelect: (id: number, on: boolean) => void;
-  dim: boolean;
-}) {
-  const sortable = (label: string, sort: HubSiteSort) => (
-    <SortButton label={label} active={filters.sort === sort} dir={filters.dir} onSort={() => onSort(sort)} />
+function siteColumns(
+  onAction: (site: HubSiteDto, action: HubSiteAction) => void,
+  onDelete: (site: HubSiteDto) => void,
+  busyId: number | null,
+): Column<HubSiteDto, HubSiteSort>[] {
+  const toggle = (s: HubSiteDto, on: boolean, act: HubSiteAction, label: string, yes?: string, no?: string) => (
+    <div className="flex flex-col items-start gap-1.5">
+      <YesNo value={on} yes={yes} no={no} />
+      <Button size="sm" aria-disabled={busyId === s.id || undefined} onClick={() => onAction(s, act)}>
+        {label}
+        <span className="sr-only"> {s.name}</span>
+      </Button>
+    </div>
   );
-  return (
-    <Table caption="Registered sites" className={dim ? 'opacity-60' : undefined}>
-      <THead>
-        <Th className="w-10">
-          <span className="sr-only">Selected</span>
-        </Th>
-        <Th aria-sort={ariaSort(filters.sort === 'name', filters.dir)}>{sortable('Site', 'name')}</Th>
-        <Th aria-sort={ariaSort(filters.sort === 'courses', filters.dir)}>
-          Description / {sortable('Courses', 'courses')}
-        </Th>
-        <Th aria-sort={ariaSort(filters.sort === 'language', filters.dir)}>{sortable('Language', 'language')}</Th>
-        <Th>Contact</Th>
-        <Th aria-sort={ariaSort(filters.sort === 'trusted', filters.dir)}>{sortable('Trusted', 'trusted')}</Th>
-        <Th aria-sort={ariaSort(filters.sort === 'prioritised', filters.dir)}>
-          {sortable('Prioritised', 'prioritised')}
-        </Th>
-        <Th aria-sort={ariaSort(filters.sort === 'visible', filters.dir)}>{sortable('Visible', 'visible')}</Th>
-        <Th>
-          <span className="sr-only">Actions</span>
-        </Th>
-      </THead>
-      <TBody>
-        {sites.map((s) => {
-          const busy = busyId === s.id;
-          return (
-            <tr key={s.id} className={selected.has(s.id) ? 'bg-blue-50/60 align-top' : 'align-top hover:bg-slate-50'}>
-              <Td className="align-top">
-                <input
-                  type="checkbox"
-                  aria-label={`Select ${s.name}`}
-                  checked={selected.has(s.id)}
-                  onChange={(e) => onSelect(s.id, e.target.checked)}
-                  className="mt-0.5 size-4 rounded border-slate-400 accent-blue-700"
-                />
-              </Td>
-              <RowTh className="max-w-64 min-w-48 align-top">
-                <span className="break-words">{s.name}</span>
-                {s.protected && (
-                  <ProtectedMark
-                    className="ml-2 align-middle"
-                    title="The site's hub user and token belong to the hub: they cannot be modified or deleted on their own."
-                  />
-                )}
-                <a
-                  href={s.url}
-                  target="_blank"
-                  rel="noopener noreferrer"
-                  className="mt-0.5 block text-xs font-normal break-all text-blue-700 hover:underline"
-                >
-                  {s.url}
-                </a>
-                <SiteStatus site={s} />
-              </RowTh>
-              <Td className="max-w-80 min-w-56 align-top whitespace-normal">
-                {s.description ? (
-                  <p className="line-clamp-3">{s.description}</p>
-                ) : (
-                  <p className="text-slate-500">No description</p>
-                )}
-                <p className="mt-1 text-xs text-slate-600">
-                  Courses: {statistic(s.statistics.courses)} · Users: {statistic(s.statistics.users)} · Published here:{' '}
-                  {s.statistics.published} ({s.statistics.publishedVisible} visible)
-                </p>
-              </Td>
-              <Td className="align-top">
-                {s.language}
-                {s.country && <span className="block text-xs text-slate-500">{s.country}</span>}
-              </Td>
-              <Td className="max-w-56 align-top">
-                {s.contactName || <span className="text-slate-500">No name</span>}
-                {s.contactEmail && <ContactEmail email={s.contactEmail} />}
-              </Td>
-              <Td className="align-top">
-                <div className="flex flex-col items-start gap-1.5">
-                  <YesNo value={s.trusted} />
-                  <Button
-                    size="sm"
-                    aria-disabled={busy || undefined}
-                    onClick={() => onAction(s, s.trusted ? 'untrust' : 'trust')}
-                  >
-                    {s.trusted ? 'Untrust' : 'Trust'}
-                    <span className="sr-only"> {s.name}</span>
-                  </Button>
-                </div>
-              </Td>
-              <Td className="align-top">
-                <div className="flex flex-col items-start gap-1.5">
-                  <YesNo value={s.prioritised} />
-                  <Button
-                    size="sm"
-                    aria-disabled={busy || undefined}
-                    onClick={() => onAction(s, s.prioritised ? 'unprioritise' : 'prioritise')}
-                  >
-                    {s.prioritised ? 'Unprioritise' : 'Prioritise'}
-                    <span className="sr-only"> {s.name}</span>
-                  </Button>
-                </div>
-              </Td>
-              <Td className="align-top">
-                <div className="flex flex-col items-start gap-1.5">
-                  <YesNo value={s.visible} yes="Visible" no="Hidden" />
-                  <Button
-                    size="sm"
-                    aria-disabled={busy || undefined}
-                    onClick={() => onAction(s, s.visible ? 'hide' : 'show')}
-                  >
-                    {s.visible ? 'Hide' : 'Show'}
-                    <span className="sr-only"> {s.name}</span>
-                  </Button>
-                </div>
-              </Td>
-              <Td className="text-right align-top whitespace-nowrap">
-                <Link
-                  to={`/admin/hub/sites/${s.id}`}
-                  className="rounded px-2 py-1 text-sm text-blue-700 hover:underline"
-                >
-                  Settings<span className="sr-only"> of {s.name}</span>
-                </Link>
-                <Button
-                  size="sm"
-                  variant="ghost"
-                  className="text-red-700"
-                  aria-disabled={busy || undefined}
-                  onClick={() => onDelete(s)}
-                >
-                  Delete<span className="sr-only"> {s.name}</span>
-                </Button>
-              </Td>
-            </tr>
-          );
-        })}
-      </TBody>
-    </Table>
-  );
+  return [
+    {
+      id: 'name',
+      header: 'Site',
+      sort: 'name',
+      rowHeader: true,
+      className: 'max-w-64 min-w-48',
+      cell: (s) => (
+        <>
+          <span className="break-words">{s.name}</span>
+          {s.protected && (
+            <ProtectedMark
+              className="ml-2 align-middle"
+              title="The site's hub user and token belong to the hub: they cannot be modified or deleted on their own."
+            />
+          )}
+          <a
+            href={s.url}
+            target="_blank"
+            rel="noopener noreferrer"
+            className="mt-0.5 block text-xs font-normal break-all text-blue-700 hover:underline"
+          >
+            {s.url}
+          </a>
+        </>
+      ),
+    },
+    {
+      id: 'description',
+      header: 'Description',
+      className: 'max-w-80 min-w-56 whitespace-normal',
+      cell: (s) => (
+        <>
+          {s.description ? (
+            <p className="line-clamp-3">{s.description}</p>
+          ) : (
+            <p className="text-slate-500">No description</p>
+          )}
+          <p className="mt-1 text-xs text-slate-600">
+            Courses: {statistic(s.statistics.courses)} · Users: {statistic(s.statistics.users)}
+          </p>
+        </>
+      ),
+    },
+    {
+      id: 'courses',
+      header: 'Published',
+      sort: 'courses',
+      className: 'text-xs',
+      cell: (s) => (
+        <>
+          Published here: {s.statistics.published} ({s.statistics.publishedVisible} visible)
+        </>
+      ),
+    },
+    { id: 'language', header: 'Language', sort: 'language', cell: (s) => s.language },
+    {
+      id: 'country',
+      header: 'Country',
+      sort: 'country',
+      cell: (s) => s.country || <span className="text-slate-500">None</span>,
+    },
+    {
+      id: 'contact',
+      header: 'Contact',
+      className: 'max-w-56',
+      cell: (s) => (
+        <>
+          {s.contactName || <span className="text-slate-500">No name</span>}
+          {s.contactEmail && <ContactEmail email={s.contactEmail} />}
+        </>
+      ),
+    },
+    {
+      id: 'trusted',
+      header: 'Trusted',
+      sort: 'trusted',
+      cell: (s) => toggle(s, s.trusted, s.trusted ? 'untrust' : 'trust', s.trusted ? 'Untrust' : 'Trust'),
+    },
+    {
+      id: 'prioritised',
+      header: 'Prioritised',
+      sort: 'prioritised',
+      cell: (s) =>
+        toggle(
+          s,
+          s.prioritised,
+          s.prioritised ? 'unprioritise' : 'prioritise',
+          s.prioritised ? 'Unprioritise' : 'Prioritise',
+        ),
+    },
+    {
+      id: 'visible',
+      header: 'Visible',
+      sort: 'visible',
+      cell: (s) => toggle(s, s.visible, s.visible ? 'hide' : 'show', s.visible ? 'Hide' : 'Show', 'Visible', 'Hidden'),
+    },
+    {
+      id: 'timeregistered',
+      header: 'Registered',
+      sort: 'timeregistered',
+      className: 'min-w-48',
+      cell: (s) => <SiteStatus site={s} />,
+    },
+    {
+      id: 'actions',
+      header: 'Actions',
+      headerContent: <span className="sr-only">Actions</span>,
+      className: 'text-right whitespace-nowrap',
+      cell: (s) => (
+        <>
+          <Link to={`/admin/hub/sites/${s.id}`} className="rounded px-2 py-1 text-sm text-blue-700 hover:underline">
+            Settings<span className="sr-only"> of {s.name}</span>
+          </Link>
+          <Button
+            size="sm"
+            variant="ghost"
+            className="text-red-700"
+            aria-disabled={busyId === s.id || undefined}
+            onClick={() => onDelete(s)}
+          >
+            Delete<span className="sr-only"> {s.name}</span>
+          </Button>
+        </>
+      ),
+    },
+  ];
 }
 
 function Deleted({ result }: { result: SiteDeleted }) {
@@ -436,74 +365,32 @@ function SiteStatus({ site: s }: { site: HubSiteDto }) {
   );
 }
 
-/** Select all on this page, how many are selected, and what to do with them. */
-function SitesBulkBar({
-  sites,
-  selected,
-  setSelected,
-  onDelete,
-}: {
-  sites: HubSiteDto[];
-  selected: Set<number>;
-  setSelected: (s: Set<number>) => void;
-  onDelete: () => void;
-}) {
-  const all = useRef<HTMLInputElement>(null);
-  const count = sites.filter((s) => selected.has(s.id)).length;
-  const allOn = count > 0 && count === sites.length;
-  useEffect(() => {
-    if (all.current) all.current.indeterminate = count > 0 && !allOn;
-  }, [count, allOn]);
-  return (
-    <fieldset className="mb-3 flex flex-wrap items-center gap-x-4 gap-y-2 rounded-md border border-slate-200 bg-slate-50 px-4 py-2.5 text-sm">
-      <legend className="sr-only">Bulk actions</legend>
-      <label className="flex items-center gap-2 font-medium text-slate-800">
-        <input
-          ref={all}
-          type="checkbox"
-          checked={allOn}
-          onChange={(e) => setSelected(e.target.checked ? new Set(sites.map((s) => s.id)) : new Set())}
-          className="size-4 rounded border-slate-400 accent-blue-700"
-        />
-        Select all on this page
-      </label>
-      <span role="status" className="text-slate-600">
-        {count > 0 ? `${plural(count, 'site')} selected` : 'No site selected'}
-      </span>
-      <Button size="sm" variant="ghost" className="text-red-700" disabled={count === 0} onClick={onDelete}>
-        Delete selected sites
-      </Button>
-    </fieldset>
-  );
-}
-
 function SitesList() {
-  const [filters, update, paramsKey] = useSiteFilters();
+  const [filters, update] = useListQuery(hubSiteListQuerySchema);
   const q = useQuery(hubSiteListQueryOptions(filters));
   const action = useHubSiteAction();
   const [busyId, setBusyId] = useState<number | null>(null);
   const [flash, setFlash] = useState<string | null>(null);
   const [toDelete, setToDelete] = useState<HubSiteDto | null>(null);
   const [deleted, setDeleted] = useState<SiteDeleted | null>(null);
-  const [selected, setSelected] = useState<Set<number>>(new Set());
+  const { selected, toggle, clear } = useSelection();
   const [bulkDelete, setBulkDelete] = useState<HubSiteDto[] | null>(null);
   const [bulkDeleted, setBulkDeleted] = useState<SitesDeleted | null>(null);
+  // The selection is kept across pages: the sites seen, for the confirmation that names them.
+  const seen = useRef(new Map<number, HubSiteDto>());
+  for (const s of q.data?.items ?? []) seen.current.set(s.id, s);
 
-  // A new search, sort or page: the selection started on another list.
-  // biome-ignore lint/correctness/useExhaustiveDependencies: only a new list should clear it
-  useEffect(() => setSelected(new Set()), [paramsKey]);
-  const items = q.data?.items ?? [];
-
-  const onSort = (sort: HubSiteSort) =>
-    update({ sort, dir: filters.sort === sort && filters.dir === 'asc' ? 'desc' : 'asc', page: 1 });
+  const clearMessages = () => {
+    setFlash(null);
+    setDeleted(null);
+    setBulkDeleted(null);
+  };
 
   const onAction = (site: HubSiteDto, act: HubSiteAction) => {
     // The buttons stay enabled while busy (so keyboard focus stays on them): ignore repeats.
     if (busyId !== null) return;
     setBusyId(site.id);
-    setFlash(null);
-    setDeleted(null);
-    setBulkDeleted(null);
+    clearMessages();
     action.mutate(
       { id: site.id, action: act },
       {
@@ -519,7 +406,13 @@ function SitesList() {
     );
   };
 
-  const anyFilter = filters.search || filters.trusted || filters.language || filters.country || filters.status;
+  const onDelete = (s: HubSiteDto) => {
+    if (busyId !== null) return;
+    clearMessages();
+    setToDelete(s);
+  };
+
+  const names = new Map((q.data?.items ?? []).map((s) => [s.id, s.name]));
   return (
     <>
       {deleted && <Deleted result={deleted} />}
@@ -529,62 +422,52 @@ function SitesList() {
           {flash}
         </Alert>
       )}
-      <SiteSearch key={paramsKey} filters={filters} update={update} updating={q.isFetching && !q.isPending} />
-      {q.isPending ? (
-        <Loading label="Loading sites…" />
-      ) : q.isError ? (
-        <QueryError error={q.error} onRetry={() => q.refetch()} what="the sites" />
-      ) : q.data.items.length === 0 ? (
-        <EmptyState title="No sites found">
-          {anyFilter
+      <SiteFilters filters={filters} update={update} updating={q.isFetching && !q.isPending} />
+      <BulkActions count={selected.size} onClear={clear}>
+        <Button
+          size="sm"
+          variant="danger"
+          disabled={selected.size === 0}
+          onClick={() => {
+            clearMessages();
+            setBulkDelete([...selected].flatMap((id) => seen.current.get(id) ?? []));
+          }}
+        >
+          Delete selected sites ({selected.size})
+        </Button>
+      </BulkActions>
+      <ListBody
+        query={q}
+        what="the sites"
+        empty={{
+          title: 'No sites found',
+          body: anyFilter(filters)
             ? 'No registered site matches this search. Try other keywords or filters.'
-            : 'No site has registered with the hub yet. Sites register from their own administration (Server › Hubs).'}
-        </EmptyState>
-      ) : (
-        <>
-          <SitesBulkBar
-            sites={q.data.items}
-            selected={selected}
-            setSelected={setSelected}
-            onDelete={() => {
-              setFlash(null);
-              setDeleted(null);
-              setBulkDeleted(null);
-              setBulkDelete(items.filter((s) => selected.has(s.id)));
-            }}
-          />
-          <SitesTable
-            sites={q.data.items}
-            filters={filters}
-            onSort={onSort}
-            onAction={onAction}
-            busyId={busyId}
-            onDelete={(s) => {
-              if (busyId !== null) return;
-              setFlash(null);
-              setBulkDeleted(null);
-              setToDelete(s);
-            }}
-            selected={selected}
-            onSelect={(id, on) =>
-              setSelected((cur) => {
-                const next = new Set(cur);
-                if (on) next.add(id);
-                else next.delete(id);
-                return next;
-              })
-            }
-            dim={q.isPlaceholderData}
-          />
-          <Pagination
-            page={filters.page}
-            perPage={filters.perPage}
-            total={q.data.total}
-            onPage={(page) => update({ page })}
-            noun="sites"
-          />
-        </>
-      )}
+            : 'No site has registered with the hub yet. Sites register from their own administration (Server › Hubs).',
+        }}
+      >
+        {(data, stale) => (
+          <>
+            <DataTable
+              caption="Registered sites"
+              rows={data.items}
+              rowId={(s) => s.id}
+              columns={siteColumns(onAction, onDelete, busyId)}
+              sort={filters.sort}
+              dir={filters.dir}
+              onSort={(sort) => update(nextSort(filters, sort))}
+              dim={stale}
+              selection={{
+                selected,
+                toggle,
+                rowLabel: (id) => `Select ${names.get(id) ?? `site ${id}`}`,
+                allLabel: 'Select every site on this page',
+              }}
+            />
+            <Pager page={data} onCursor={(cursor) => update({ cursor })} noun="sites" />
+          </>
+        )}
+      </ListBody>
 
       <DeleteSiteDialog
         site={toDelete}
@@ -592,11 +475,7 @@ function SitesList() {
         onDeleted={(result) => {
           setToDelete(null);
           setDeleted(result);
-          setSelected((cur) => {
-            const next = new Set(cur);
-            next.delete(result.site.id);
-            return next;
-          });
+          toggle([result.site.id], false);
         }}
       />
 
@@ -605,7 +484,7 @@ function SitesList() {
         onClose={() => setBulkDelete(null)}
         onDeleted={(result) => {
           setBulkDelete(null);
-          setSelected(new Set());
+          clear();
           setBulkDeleted(result);
         }}
       />

@@ -1,6 +1,7 @@
 import type { HUB_COURSE_SORTS } from '@gatehouse/shared';
-import { and, asc, count, desc, eq, gt, gte, inArray, lte, type SQL } from 'drizzle-orm';
+import { and, asc, count, desc, eq, gt, gte, inArray, lte, type SQL, sql } from 'drizzle-orm';
 import type { DbOrTx } from '../../db/client';
+import type { KeyColumn, KeysetPage, KeyValue } from '../../db/keyset';
 import {
   type HubCourseRow,
   type HubSiteRow,
@@ -9,7 +10,7 @@ import {
   hubCourses,
   hubSites,
 } from '../../db/schema';
-import { keywordsCondition, type RowPage } from './hub-sites.repo';
+import { keysetRows, keywordsCondition, type ListPageAt, type RowPage } from './hub-sites.repo';
 
 // The courses published on the hub (hub_courses), with the site that published them.
 
@@ -275,14 +276,39 @@ export interface CourseView {
   s: HubSiteRow | null;
 }
 
-const SORTS = {
-  fullname: [hubCourses.fullname],
-  site: [hubSites.name, hubCourses.fullname],
-  language: [hubCourses.language, hubCourses.fullname],
-  visible: [hubCourses.visible, hubCourses.fullname],
-  timepublished: [hubCourses.timePublished],
-  timemodified: [hubCourses.timeModified],
-} as const satisfies Record<CourseOrder['sort'], unknown>;
+// Each sort's key, ending with the course's id (unique). A course whose site was deleted has no
+// site name (the left join's NULL): first ascending, last descending.
+const KEYS: Record<CourseOrder['sort'], KeyColumn[]> = {
+  fullname: [{ col: hubCourses.fullname }],
+  site: [{ col: hubSites.name, nullable: true }, { col: hubCourses.fullname }],
+  language: [{ col: hubCourses.language }, { col: hubCourses.fullname }],
+  visible: [{ col: hubCourses.visible }, { col: hubCourses.fullname }],
+  timepublished: [{ col: hubCourses.timePublished }],
+  timemodified: [{ col: hubCourses.timeModified }],
+};
+const courseKey = (sort: CourseOrder['sort']): KeyColumn[] => [...KEYS[sort], { col: hubCourses.id }];
+
+/** How many values a sort's key (hence its cursor) has. */
+export const courseSortKeySize = (sort: CourseOrder['sort']): number => courseKey(sort).length;
+
+/** The values of a listed course's sort key, in the order of the sort's key columns (for its cursor). */
+export function courseSortKey(sort: CourseOrder['sort'], v: CourseView): KeyValue[] {
+  const c = v.c;
+  switch (sort) {
+    case 'fullname':
+      return [c.fullname, c.id];
+    case 'site':
+      return [v.s?.name ?? null, c.fullname, c.id];
+    case 'language':
+      return [c.language, c.fullname, c.id];
+    case 'visible':
+      return [c.visible ? 1 : 0, c.fullname, c.id];
+    case 'timepublished':
+      return [c.timePublished, c.id];
+    case 'timemodified':
+      return [c.timeModified, c.id];
+  }
+}
 
 function courseCondition(f: CourseFilter): SQL | undefined {
   const where: SQL[] = keywordsCondition(f.search, KEYWORD_COLUMNS);
@@ -307,19 +333,35 @@ function courseViews(db: DbOrTx) {
     .leftJoin(hubSites, eq(hubSites.id, hubCourses.siteId));
 }
 
-export async function listCourseViews(
+/** Manage courses: one page of the courses `f` selects in `order`, and their count (at most cap + 1). */
+export async function courseViewsPage(
   db: DbOrTx,
   f: CourseFilter,
   order: CourseOrder,
-  page: RowPage,
-): Promise<CourseView[]> {
-  const dir = order.dir === 'desc' ? desc : asc;
-  return courseViews(db)
-    .where(courseCondition(f))
-    .orderBy(...SORTS[order.sort].map((c) => dir(c)), dir(hubCourses.id))
-    .limit(page.limit)
-    .offset(page.offset)
-    .all();
+  at: ListPageAt,
+): Promise<KeysetPage<CourseView>> {
+  const cond = courseCondition(f);
+  const key = courseKey(order.sort);
+  const read = (extra: SQL | undefined, dir: 'asc' | 'desc', limit: number, offset = 0) => {
+    const by = dir === 'desc' ? desc : asc;
+    return courseViews(db)
+      .where(extra ? and(cond, extra) : cond)
+      .orderBy(...key.map((k) => by(k.col)))
+      .limit(limit)
+      .offset(offset)
+      .all();
+  };
+  const page = keysetRows(key, order.dir, at, read);
+  const countUpTo = async (cap: number) => {
+    const capped = db
+      .select({ one: sql`1` })
+      .from(hubCourses)
+      .where(cond)
+      .limit(cap + 1)
+      .as('capped');
+    return db.select({ n: count() }).from(capped).get()?.n ?? 0;
+  };
+  return { ...page, count: countUpTo };
 }
 
 export async function courseViewById(db: DbOrTx, id: number): Promise<CourseView | undefined> {

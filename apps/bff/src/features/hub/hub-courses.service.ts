@@ -11,28 +11,32 @@ import {
   hubCourseUpdateSchema,
   hubLanguageSchema,
   hubSearchQuerySchema,
+  LIST_COUNT_CAP,
+  type ListPageDto,
 } from '@gatehouse/shared';
 import type { DbOrTx } from '../../db/client';
 import { type WriteActor, withWrite } from '../../db/write';
 import type { Deps } from '../../deps';
 import { DomainError, notFound } from '../../lib/errors';
+import { decodeCursor, encodeCursor } from '../../lib/list-cursor';
 import { invalidParameter, moodleError } from '../../webservice/exceptions';
 import { readHubConfig } from './hub-config';
 import { type CourseFiles, courseFilesOf, filesOf } from './hub-course-files';
 import {
   type CourseSearch,
-  countCourses,
   countCoursesPublishedSince,
   countSearchedCourses,
   courseById,
+  courseSortKey,
+  courseSortKeySize,
   coursesByIds,
   courseViewById,
+  courseViewsPage,
   deleteCourseOutcomes,
   deleteCourses,
   enrollableCourseOfSite,
   type HubCourseRow,
   insertCourse,
-  listCourseViews,
   markCoursesDeleted,
   oldestPublicationSince,
   replaceCourseContents,
@@ -355,9 +359,16 @@ function toDto(c: HubCourseRow, s: HubSiteRow | null, f: CourseFiles): HubCourse
   };
 }
 
-export async function listCourses(deps: Deps, input: HubCourseListQuery) {
+/**
+ * Manage courses: the courses the filters select (unpublished ones left out), sorted and paged in
+ * the database, by keyset with `cursor`, else by page number; the total counted up to
+ * LIST_COUNT_CAP and cached per filter until the database changes.
+ */
+export async function listCourses(deps: Deps, input: HubCourseListQuery): Promise<ListPageDto<HubCourseDto>> {
   const q = hubCourseListQuerySchema.parse(input);
   const { db } = deps.store;
+  const what = `hub-courses.${q.sort}.${q.dir}`;
+  const seek = q.cursor ? decodeCursor(q.cursor, what, courseSortKeySize(q.sort)) : undefined;
   const filter = {
     search: q.search,
     siteId: q.siteId,
@@ -371,15 +382,24 @@ export async function listCourses(deps: Deps, input: HubCourseListQuery) {
     modifiedFrom: q.modifiedFrom,
     modifiedTo: q.modifiedTo,
   };
-  const [rows, total] = await Promise.all([
-    listCourseViews(db, filter, q, { limit: q.perPage, offset: (q.page - 1) * q.perPage }),
-    countCourses(db, filter),
-  ]);
+  const page = await courseViewsPage(db, filter, q, { page: q.page, perPage: q.perPage, seek });
+  const key = JSON.stringify(['hub-courses', filter]);
+  const counted = await deps.counts.getAsync(key, () => page.count(LIST_COUNT_CAP));
   const files = await courseFilesOf(
     db,
-    rows.map((r) => r.c.id),
+    page.rows.map((r) => r.c.id),
   );
-  return { items: rows.map((r) => toDto(r.c, r.s, filesOf(files, r.c.id))), total, page: q.page, perPage: q.perPage };
+  const first = page.rows[0];
+  const last = page.rows.at(-1);
+  return {
+    items: page.rows.map((r) => toDto(r.c, r.s, filesOf(files, r.c.id))),
+    total: Math.min(counted, LIST_COUNT_CAP),
+    totalCapped: counted > LIST_COUNT_CAP,
+    next: page.hasNext && last ? encodeCursor(what, 'after', courseSortKey(q.sort, last)) : null,
+    prev: page.hasPrev && first ? encodeCursor(what, 'before', courseSortKey(q.sort, first)) : null,
+    page: q.page,
+    perPage: q.perPage,
+  };
 }
 
 export async function getCourseDto(deps: Deps, id: number): Promise<HubCourseDto> {

@@ -321,7 +321,7 @@ describe('Manage courses', () => {
       site: { name: 'Northwind Academy', url: 'https://academy.northwind.example', trusted: true, prioritised: true },
       siteCourseId: 11,
       language: 'en',
-      subject: '0111',
+      subject: '070303',
       audience: 'educators',
       educationalLevel: 'tertiary',
       licence: 'cc-sa',
@@ -341,7 +341,7 @@ describe('Manage courses', () => {
     expect(await list('visibility=hidden')).toEqual(['ADMIN-AL', 'BOOK1', 'SVT-T']);
     expect(await list('visibility=visible')).toEqual(['ASSESS', 'LECT', 'MATH1', 'OER101', 'PC2']);
     expect(await list('language=fr')).toEqual(['MATH1', 'PC2', 'SVT-T']);
-    expect(await list('subject=0111')).toEqual(['ASSESS', 'OER101']);
+    expect(await list('subject=070303')).toEqual(['ASSESS', 'OER101']);
     expect(await list('audience=educators')).toEqual(['ASSESS', 'LECT', 'OER101']);
     expect(await list('educationalLevel=secondary')).toEqual(['MATH1', 'PC2', 'SVT-T']);
     expect(await list('licence=allrightsreserved')).toEqual(['BOOK1']);

@@ -1,6 +1,7 @@
 import type { HUB_SITE_SORTS } from '@gatehouse/shared';
 import { and, asc, count, desc, eq, inArray, isNotNull, isNull, ne, or, type SQL, sql } from 'drizzle-orm';
 import type { DbOrTx } from '../../db/client';
+import { type KeyColumn, type KeysetPage, type KeyValue, readFrom, type Seek } from '../../db/keyset';
 import { type HubSiteRow, hubOutbox, hubSites, hubStolenSecrets, users } from '../../db/schema';
 import { contains } from '../../db/sql';
 
@@ -144,18 +145,54 @@ export interface SiteView {
 const published = sql<number>`(SELECT count(*) FROM hub_courses c WHERE c.site_id = ${hubSites.id} AND c.deleted = 0)`;
 const publishedVisible = sql<number>`(SELECT count(*) FROM hub_courses c WHERE c.site_id = ${hubSites.id} AND c.deleted = 0 AND c.visible = 1)`;
 
-const SORTS = {
-  name: [hubSites.name],
-  url: [hubSites.url],
-  language: [hubSites.language, hubSites.name],
-  country: [hubSites.country, hubSites.name],
-  trusted: [hubSites.trusted, hubSites.name],
-  prioritised: [hubSites.prioritised, hubSites.name],
-  visible: [hubSites.visible, hubSites.name],
-  courses: [published],
-  timeregistered: [hubSites.timeRegistered],
-  timeconfirmed: [hubSites.timeConfirmed, hubSites.name],
-} as const satisfies Record<SiteOrder['sort'], unknown>;
+// Each sort's key, ending with the site's id (unique), so that every row has one place in the
+// list and a keyset cursor names it exactly.
+const KEYS: Record<SiteOrder['sort'], KeyColumn[]> = {
+  name: [{ col: hubSites.name }],
+  url: [{ col: hubSites.url }],
+  language: [{ col: hubSites.language }, { col: hubSites.name }],
+  country: [{ col: hubSites.country }, { col: hubSites.name }],
+  trusted: [{ col: hubSites.trusted }, { col: hubSites.name }],
+  prioritised: [{ col: hubSites.prioritised }, { col: hubSites.name }],
+  visible: [{ col: hubSites.visible }, { col: hubSites.name }],
+  // drizzle compares and orders an SQL expression as it does a column.
+  courses: [{ col: published as unknown as KeyColumn['col'] }],
+  timeregistered: [{ col: hubSites.timeRegistered }],
+  timeconfirmed: [{ col: hubSites.timeConfirmed, nullable: true }, { col: hubSites.name }],
+};
+const siteKey = (sort: SiteOrder['sort']): KeyColumn[] => [...KEYS[sort], { col: hubSites.id }];
+
+/** How many values a sort's key (hence its cursor) has. */
+export const siteSortKeySize = (sort: SiteOrder['sort']): number => siteKey(sort).length;
+
+const bit = (b: boolean) => (b ? 1 : 0);
+
+/** The values of a listed site's sort key, in the order of the sort's key columns (for its cursor). */
+export function siteSortKey(sort: SiteOrder['sort'], v: SiteView): KeyValue[] {
+  const s = v.s;
+  switch (sort) {
+    case 'name':
+      return [s.name, s.id];
+    case 'url':
+      return [s.url, s.id];
+    case 'language':
+      return [s.language, s.name, s.id];
+    case 'country':
+      return [s.country, s.name, s.id];
+    case 'trusted':
+      return [bit(s.trusted), s.name, s.id];
+    case 'prioritised':
+      return [bit(s.prioritised), s.name, s.id];
+    case 'visible':
+      return [bit(s.visible), s.name, s.id];
+    case 'courses':
+      return [v.published, s.id];
+    case 'timeregistered':
+      return [s.timeRegistered, s.id];
+    case 'timeconfirmed':
+      return [s.timeConfirmed, s.name, s.id];
+  }
+}
 
 function siteCondition(f: SiteFilter): SQL | undefined {
   const where: SQL[] = keywordsCondition(f.search, [
@@ -199,14 +236,66 @@ function siteViews(db: DbOrTx) {
     .leftJoin(users, eq(users.id, hubSites.userId));
 }
 
-export async function listSiteViews(db: DbOrTx, f: SiteFilter, order: SiteOrder, page: RowPage): Promise<SiteView[]> {
-  const dir = order.dir === 'desc' ? desc : asc;
-  return siteViews(db)
-    .where(siteCondition(f))
-    .orderBy(...SORTS[order.sort].map((c) => dir(c)), dir(hubSites.id))
-    .limit(page.limit)
-    .offset(page.offset)
-    .all();
+/** Where a list page starts: after / before a row's sort key (`seek`), else at page `page`. */
+export interface ListPageAt {
+  page: number;
+  perPage: number;
+  seek?: Seek;
+}
+
+/**
+ * One page of a keyset-paged list. `read(where, dir, limit, offset)` reads one run of rows in the
+ * list's order `dir` (its filters, the extra `where` and the ORDER BY of `key`): a page by cursor
+ * reads up to perPage + 1 rows from its row on (is there a next?), a page by number skips the
+ * rows before it. Going back to a start that moved (rows before went away) gives the first page.
+ */
+export function keysetRows<R>(
+  key: readonly KeyColumn[],
+  dir: 'asc' | 'desc',
+  at: ListPageAt,
+  read: (extra: SQL | undefined, dir: 'asc' | 'desc', limit: number, offset?: number) => R[],
+): { rows: R[]; hasNext: boolean; hasPrev: boolean } {
+  const n = at.perPage;
+  const fromOffset = (page: number) => {
+    const got = read(undefined, dir, n + 1, (page - 1) * n);
+    return { rows: got.slice(0, n), hasNext: got.length > n, hasPrev: page > 1 };
+  };
+  if (!at.seek) return fromOffset(at.page);
+  const got = readFrom(key, at.seek, dir, n + 1, read);
+  if (at.seek.from === 'after') return { rows: got.slice(0, n), hasNext: got.length > n, hasPrev: true };
+  if (got.length <= n) return fromOffset(1);
+  return { rows: got.slice(1), hasNext: true, hasPrev: true };
+}
+
+/** Manage sites: one page of the sites `f` selects in `order`, and their count (at most cap + 1). */
+export async function siteViewsPage(
+  db: DbOrTx,
+  f: SiteFilter,
+  order: SiteOrder,
+  at: ListPageAt,
+): Promise<KeysetPage<SiteView>> {
+  const cond = siteCondition(f);
+  const key = siteKey(order.sort);
+  const read = (extra: SQL | undefined, dir: 'asc' | 'desc', limit: number, offset = 0) => {
+    const by = dir === 'desc' ? desc : asc;
+    return siteViews(db)
+      .where(extra ? and(cond, extra) : cond)
+      .orderBy(...key.map((k) => by(k.col)))
+      .limit(limit)
+      .offset(offset)
+      .all();
+  };
+  const page = keysetRows(key, order.dir, at, read);
+  const countUpTo = async (cap: number) => {
+    const capped = db
+      .select({ one: sql`1` })
+      .from(hubSites)
+      .where(cond)
+      .limit(cap + 1)
+      .as('capped');
+    return db.select({ n: count() }).from(capped).get()?.n ?? 0;
+  };
+  return { ...page, count: countUpTo };
 }
 
 export async function siteViewById(db: DbOrTx, id: number): Promise<SiteView | undefined> {

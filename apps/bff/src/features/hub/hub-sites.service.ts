@@ -11,11 +11,14 @@ import {
   hubSiteBulkSchema,
   hubSiteListQuerySchema,
   hubSiteUpdateSchema,
+  LIST_COUNT_CAP,
+  type ListPageDto,
 } from '@gatehouse/shared';
 import type { DbOrTx } from '../../db/client';
 import { type WriteActor, type WriteScope, withWrite } from '../../db/write';
 import type { Deps } from '../../deps';
 import { conflict, DomainError, notFound } from '../../lib/errors';
+import { decodeCursor, encodeCursor } from '../../lib/list-cursor';
 import { endUserSessionsIn } from '../auth/sessions';
 import { deleteTokensOf } from '../tokens/tokens-of';
 import { deleteRoleAssignmentsOf, markUserDeleted } from '../users/users.repo';
@@ -23,18 +26,19 @@ import { hubUrl, readHubConfig } from './hub-config';
 import { countCoursesOfSite, deleteCoursesOfSite } from './hub-courses.repo';
 import {
   countOutboxMessages,
-  countSites,
   deleteSiteRow,
   type HubSiteRow,
   insertOutboxMessage,
   insertStolenSecret,
   listOutboxMessages,
-  listSiteViews,
   otherSiteHasUrl,
   type SiteView,
   siteById,
+  siteSortKey,
+  siteSortKeySize,
   sitesByIds,
   siteViewById,
+  siteViewsPage,
   updateSite,
 } from './hub-sites.repo';
 import { deleteSiteCourseFilesIn, releaseHubContent } from './local-hub-files';
@@ -164,9 +168,16 @@ function toDto(row: SiteView, defaultMax: number): HubSiteDto {
   };
 }
 
-export async function listSites(deps: Deps, input: HubSiteListQuery) {
+/**
+ * Manage sites: the sites the filters select, sorted and paged in the database, by keyset with
+ * `cursor` (the `next` and `prev` of the page before), else by page number. The total is counted
+ * up to LIST_COUNT_CAP ("10 000+") and cached per filter until the database changes.
+ */
+export async function listSites(deps: Deps, input: HubSiteListQuery): Promise<ListPageDto<HubSiteDto>> {
   const q = hubSiteListQuerySchema.parse(input);
   const { db } = deps.store;
+  const what = `hub-sites.${q.sort}.${q.dir}`;
+  const seek = q.cursor ? decodeCursor(q.cursor, what, siteSortKeySize(q.sort)) : undefined;
   const filter = {
     search: q.search,
     trusted: q.trusted ? q.trusted === 'yes' : undefined,
@@ -174,12 +185,23 @@ export async function listSites(deps: Deps, input: HubSiteListQuery) {
     country: q.country,
     status: q.status,
   };
-  const [rows, total, hub] = await Promise.all([
-    listSiteViews(db, filter, q, { limit: q.perPage, offset: (q.page - 1) * q.perPage }),
-    countSites(db, filter),
+  const page = await siteViewsPage(db, filter, q, { page: q.page, perPage: q.perPage, seek });
+  const key = JSON.stringify(['hub-sites', q.search, q.trusted, q.language, q.country, q.status]);
+  const [counted, hub] = await Promise.all([
+    deps.counts.getAsync(key, () => page.count(LIST_COUNT_CAP)),
     readHubConfig(db),
   ]);
-  return { items: rows.map((r) => toDto(r, hub.maxCoursesPerDay)), total, page: q.page, perPage: q.perPage };
+  const first = page.rows[0];
+  const last = page.rows.at(-1);
+  return {
+    items: page.rows.map((r) => toDto(r, hub.maxCoursesPerDay)),
+    total: Math.min(counted, LIST_COUNT_CAP),
+    totalCapped: counted > LIST_COUNT_CAP,
+    next: page.hasNext && last ? encodeCursor(what, 'after', siteSortKey(q.sort, last)) : null,
+    prev: page.hasPrev && first ? encodeCursor(what, 'before', siteSortKey(q.sort, first)) : null,
+    page: q.page,
+    perPage: q.perPage,
+  };
 }
 
 export async function getSiteDto(deps: Deps, id: number): Promise<HubSiteDto> {

@@ -2,6 +2,7 @@ import {
   HUB_AUDIENCE_LABELS,
   HUB_EDUCATIONAL_LEVEL_LABELS,
   HUB_LICENCE_LABELS,
+  HUB_SUBJECTS,
   type HubAudience,
   type HubEducationalLevel,
   type HubLicence,
@@ -17,6 +18,29 @@ export const oneOf = <T extends string>(list: readonly T[], v: string | null, fa
 export const audienceLabel = (v: string) => HUB_AUDIENCE_LABELS[v as HubAudience] ?? v;
 export const levelLabel = (v: string) => HUB_EDUCATIONAL_LEVEL_LABELS[v as HubEducationalLevel] ?? v;
 export const licenceLabel = (v: string) => HUB_LICENCE_LABELS[v as HubLicence] ?? v;
+export { hubSubjectLabel as subjectLabel } from '@gatehouse/shared';
+
+const SUBJECT_CODES = new Set(HUB_SUBJECTS.map(([code]) => code));
+
+/**
+ * The options of a subject menu: Moodle's subjects (edufields), a narrow field indented under its
+ * broad field and a detailed one under its narrow field, as a publishing site's menu shows them;
+ * first `none` (the value "") when given, and a value not in the list kept choosable as it is.
+ */
+export function SubjectOptions({ value, none }: { value: string; none?: string }) {
+  return (
+    <>
+      {none !== undefined && <option value="">{none}</option>}
+      {value && !SUBJECT_CODES.has(value) && <option value={value}>{value} (not in the list)</option>}
+      {HUB_SUBJECTS.map(([code, name]) => (
+        <option key={code} value={code}>
+          {'\u00a0\u00a0'.repeat(code.length / 2 - 1)}
+          {name}
+        </option>
+      ))}
+    </>
+  );
+}
 
 /** A site statistic as the site reported it: -1 means the site keeps it private. */
 export const statistic = (n: number) => (n < 0 ? 'private' : String(n));
