@@ -26,6 +26,7 @@ const RULES: Record<string, Access> = {
   'POST /users': 'moodle/user:create',
   'GET /users/:id': 'moodle/user:viewdetails',
   'PATCH /users/:id': 'moodle/user:update',
+  'POST /users/suspend': 'moodle/user:update',
   'DELETE /users/:id': 'moodle/user:delete',
   'GET /users/:id/capabilities': 'moodle/role:review',
   'GET /roles/capabilities': 'moodle/role:review',

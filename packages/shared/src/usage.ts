@@ -40,6 +40,7 @@ export interface UsageDto {
 /** What each refusal reason means, for a chart's legend (the access-check chain's codes first). */
 const USAGE_REASON_LABELS: Record<string, string> = {
   webservicesdisabled: 'Web services disabled',
+  protocoldisabled: 'Protocol disabled',
   invalidtoken: 'Invalid token',
   tokenexpired: 'Token expired',
   tokeniprestricted: 'IP not allowed (token)',

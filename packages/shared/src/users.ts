@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { emailSchema } from './email';
-import { pageQuerySchema } from './paging';
+import { cursorPageQuerySchema } from './paging';
 
 export const AUTH_METHODS = ['manual', 'nologin', 'webservice'] as const;
 export const AUTH_LABELS: Record<(typeof AUTH_METHODS)[number], string> = {
@@ -48,12 +48,26 @@ export type UserUpdate = z.infer<typeof userUpdateSchema>;
 export const USER_STATUSES = ['active', 'suspended', 'unconfirmed', 'deleted', 'all'] as const;
 export const USER_SORTS = ['username', 'firstname', 'lastname', 'email', 'timecreated', 'lastlogin'] as const;
 
-export const userListQuerySchema = pageQuerySchema.extend({
+/** Browse list of users: keyset paged with `cursor` (Previous / Next), else by page number. */
+export const userListQuerySchema = cursorPageQuerySchema.extend({
   search: z.string().trim().max(100).optional(),
-  status: z.enum(USER_STATUSES).optional(),
+  status: z.enum(USER_STATUSES).default('active'),
   sort: z.enum(USER_SORTS).default('lastname'),
 });
 export type UserListQuery = z.input<typeof userListQuerySchema>;
+
+/** The most users one bulk suspend or unsuspend names (a page of the list at most). */
+export const USER_BULK_MAX_IDS = 200;
+
+/** Suspends (or unsuspends) the users named, all or none. */
+export const userBulkSuspendSchema = z.strictObject({
+  ids: z
+    .array(z.number().int().positive())
+    .min(1, 'Select at least one user')
+    .max(USER_BULK_MAX_IDS, `At most ${USER_BULK_MAX_IDS} users at once`),
+  suspended: z.boolean(),
+});
+export type UserBulkSuspend = z.infer<typeof userBulkSuspendSchema>;
 
 export interface UserDto {
   id: number;

@@ -72,6 +72,8 @@ export class UsageRecorder {
   /** Token and reason pairs the store has (or the audit log was given): `${token}:${reason}`. */
   private readonly seen = new Set<string>();
   private firstRefusals: FirstRefusal[] = [];
+  /** Whether `pending` holds a success. */
+  private pendingOk = false;
 
   constructor(sqlite: Database.Database) {
     this.writes = prepareUsageWrites(sqlite);
@@ -105,6 +107,7 @@ export class UsageRecorder {
   /** A call of a known token that went through. */
   record(tokenId: number, serviceId: number, now: number, ip: string): void {
     this.entry(tokenId, serviceId, now, ip).ok++;
+    this.pendingOk = true;
   }
 
   /**
@@ -160,9 +163,9 @@ export class UsageRecorder {
     return this.pending.get(tokenId);
   }
 
-  /** Whether a known token has calls not written yet (the Overview's "tested" step reads it). */
-  hasPending(): boolean {
-    return this.pending.size > 0;
+  /** Whether a call of a known token went through since the last flush (the Overview's "tested" step reads it). */
+  hasPendingSuccess(): boolean {
+    return this.pendingOk;
   }
 
   /** The unwritten hourly figures of a token, a service or the site (for the usage charts). */
@@ -213,6 +216,7 @@ export class UsageRecorder {
     const unknown = this.unknown;
     this.pending = new Map();
     this.unknown = new Map();
+    this.pendingOk = false;
     const firsts: FirstRefusal[] = [];
     // service id → hour → reason → calls; the same for the site.
     const services = new Map<number, Map<number, Record<string, number>>>();

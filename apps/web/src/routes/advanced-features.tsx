@@ -1,10 +1,13 @@
-import { SETTING_DEFS, type Settings } from '@gatehouse/shared';
+import { type Settings, type SettingsPatch, settingsPatchSchema } from '@gatehouse/shared';
 import { useQuery } from '@tanstack/react-query';
-import { type FormEvent, useEffect, useState } from 'react';
+import { useEffect, useState } from 'react';
+import type { FieldValues } from 'react-hook-form';
 import { Link } from 'react-router';
-import { isApiError } from '../api/client';
+import { z } from 'zod';
+import { useFormDraft } from '../components/forms/form-draft';
+import { useLeaveGuard } from '../components/forms/leave-guard';
+import { type ConsoleFormOptions, useConsoleForm } from '../components/forms/use-console-form';
 import { Page } from '../components/layout/page';
-import { Alert } from '../components/ui/alert';
 import { Button } from '../components/ui/button';
 import { CheckboxField, TextField } from '../components/ui/form-field';
 import { Loading } from '../components/ui/loading';
@@ -15,54 +18,105 @@ import { useUpdateSettings } from '../features/settings/queries';
 import { SaveOutcome } from '../features/settings/setting-changes';
 import { SettingMeta, SettingsCard, SettingsLoader } from '../features/settings/settings-loader';
 
-function AdvancedFeaturesForm({ settings, mobile }: { settings: Settings; mobile: MobileState }) {
-  const [enabled, setEnabled] = useState(settings.enablewebservices === '1');
-  const [mobileOn, setMobileOn] = useState(mobile.enabled);
+/** What the two checkboxes send: only the ones that changed (the mobile toggle does a lot). */
+const featuresSchema = z.strictObject({
+  enablewebservices: z.boolean().optional(),
+  enablemobilewebservice: z.boolean().optional(),
+});
+
+interface FeatureValues {
+  enablewebservices: boolean;
+  enablemobilewebservice: boolean;
+}
+
+const featureValuesOf = (settings: Settings, mobile: MobileState): FeatureValues => ({
+  enablewebservices: settings.enablewebservices === '1',
+  enablemobilewebservice: mobile.enabled,
+});
+
+const DRAFT_RESTORED = 'Your session had ended: what you typed before signing in again is back. Check it, then save.';
+
+/**
+ * One settings form of this page on the form hook. The page has two, and a page may have one
+ * leave guard (one router blocker): the hook's own is off here and the page guards both
+ * (useLeaveGuard in WithMobile); the draft through a sign-in is kept as the hook would.
+ */
+function usePageForm<V extends FieldValues>(
+  options: Omit<ConsoleFormOptions<V>, 'unguarded' | 'draft'> & { draftId: string },
+) {
+  const { draftId, ...rest } = options;
+  const f = useConsoleForm<V>({ ...rest, unguarded: true });
+  useFormDraft(f.form, draftId, { onRestored: () => f.setMessage({ tone: 'info', text: DRAFT_RESTORED }) });
+  return f;
+}
+
+function AdvancedFeaturesForm({
+  settings,
+  mobile,
+  onDirty,
+}: {
+  settings: Settings;
+  mobile: MobileState;
+  onDirty: (dirty: boolean) => void;
+}) {
   const save = useUpdateSettings();
   const setMobile = useSetMobile();
-  const [noChanges, setNoChanges] = useState(false);
+  const { form, banner, submit, saving } = usePageForm<FeatureValues>({
+    mode: 'edit',
+    defaultValues: featureValuesOf(settings, mobile),
+    schema: featuresSchema,
+    draftId: 'advanced-features',
+  });
+  const { isDirty } = form.formState;
+  useEffect(() => onDirty(isDirty), [isDirty, onDirty]);
 
-  // A mobile toggle can switch web services on or off: the checkboxes follow what is stored.
-  useEffect(() => setEnabled(settings.enablewebservices === '1'), [settings.enablewebservices]);
-  useEffect(() => setMobileOn(mobile.enabled), [mobile.enabled]);
+  // A mobile toggle can switch web services on or off, and either can change elsewhere: the
+  // checkboxes follow what is stored, keeping what the admin has changed and not saved.
+  const stored = featureValuesOf(settings, mobile);
+  // biome-ignore lint/correctness/useExhaustiveDependencies: the stored values are the dependencies
+  useEffect(() => {
+    form.reset(stored, { keepDirtyValues: true });
+  }, [stored.enablewebservices, stored.enablemobilewebservice]);
 
-  async function onSubmit(e: FormEvent) {
-    e.preventDefault();
-    save.reset();
-    setMobile.reset();
-    const wsChanged = enabled !== (settings.enablewebservices === '1');
-    // Only a real change of the mobile checkbox toggles: "off" also disables the mobile service.
-    const mobileChanged = mobileOn !== mobile.enabled;
-    setNoChanges(!wsChanged && !mobileChanged);
-    try {
-      if (wsChanged) await save.mutateAsync({ enablewebservices: enabled ? '1' : '0' });
-      if (mobileChanged) await setMobile.mutateAsync(mobileOn);
-    } catch {
-      // Each mutation's error is shown by its outcome below.
-    }
-  }
+  const onSubmit = submit(
+    async (body) => {
+      save.reset();
+      setMobile.reset();
+      const ws = body.enablewebservices as boolean | undefined;
+      const mobileOn = body.enablemobilewebservice as boolean | undefined;
+      // Web services first: turning mobile off may turn them off too, as Moodle's toggle does.
+      const settingsSaved =
+        ws === undefined ? undefined : await save.mutateAsync({ enablewebservices: ws ? '1' : '0' });
+      const mobileSaved = mobileOn === undefined ? undefined : await setMobile.mutateAsync(mobileOn);
+      return { settingsSaved, mobileSaved };
+    },
+    {
+      // What is stored now (the mobile toggle may have changed web services too).
+      valuesOf: ({ settingsSaved, mobileSaved }) => ({
+        enablewebservices:
+          mobileSaved?.state.parts.find((p) => p.key === 'webservices')?.ok ??
+          (settingsSaved ? settingsSaved.settings.enablewebservices === '1' : form.getValues('enablewebservices')),
+        enablemobilewebservice: mobileSaved ? mobileSaved.state.enabled : form.getValues('enablemobilewebservice'),
+      }),
+      successText: () => null,
+    },
+  );
 
   return (
-    <form onSubmit={onSubmit} noValidate>
-      {noChanges && (
-        <Alert tone="info" className="mb-6">
-          No changes: every setting already had the value you saved.
-        </Alert>
-      )}
-      <SaveOutcome changes={save.data?.changes} error={save.error} />
-      <MobileOutcome changes={setMobile.data?.changes} error={setMobile.error} />
+    <form onSubmit={onSubmit} noValidate aria-label="Advanced features">
+      {banner}
+      <SaveOutcome changes={save.data?.changes} />
+      <MobileOutcome changes={setMobile.data?.changes} />
       <SettingsCard
         footer={
-          <Button type="submit" variant="primary" busy={save.isPending || setMobile.isPending}>
+          <Button type="submit" variant="primary" busy={saving}>
             Save changes
           </Button>
         }
       >
         <CheckboxField
           label="Enable web services"
-          name="enablewebservices"
-          checked={enabled}
-          onChange={(e) => setEnabled(e.target.checked)}
+          {...form.register('enablewebservices')}
           hint={
             <>
               Web services enable other systems to log in to this site and perform operations. For security reasons, web
@@ -73,9 +127,7 @@ function AdvancedFeaturesForm({ settings, mobile }: { settings: Settings; mobile
         />
         <CheckboxField
           label="Enable web services for mobile devices"
-          name="enablemobilewebservice"
-          checked={mobileOn}
-          onChange={(e) => setMobileOn(e.target.checked)}
+          {...form.register('enablemobilewebservice')}
           hint={
             <>
               Enable mobile service for the official app or other app requesting it. Turning it on also enables web
@@ -100,8 +152,6 @@ function AdvancedFeaturesForm({ settings, mobile }: { settings: Settings; mobile
   );
 }
 
-type SizeSetting = 'maxbytes' | 'userquota';
-
 /** A byte count as people read it: 104857600 is "100 MB" (Moodle's display_size, binary units). */
 function displaySize(bytes: number): string {
   if (bytes >= 1024 ** 3) return `${Math.round((bytes / 1024 ** 3) * 10) / 10} GB`;
@@ -110,36 +160,47 @@ function displaySize(bytes: number): string {
   return `${bytes} bytes`;
 }
 
+interface SizeValues {
+  maxbytes: string;
+  userquota: string;
+}
+
+const sizeValuesOf = (settings: Settings): SizeValues => ({
+  maxbytes: settings.maxbytes,
+  userquota: settings.userquota,
+});
+
 /** Moodle's file limits (Site security settings there): the largest upload and each user's quota. */
-function FileLimitsForm({ settings }: { settings: Settings }) {
-  const [values, setValues] = useState<Record<SizeSetting, string>>({
-    maxbytes: settings.maxbytes,
-    userquota: settings.userquota,
-  });
-  const [local, setLocal] = useState<Partial<Record<SizeSetting, string>>>({});
+function FileLimitsForm({ settings, onDirty }: { settings: Settings; onDirty: (dirty: boolean) => void }) {
   const save = useUpdateSettings();
-  const serverErrors = isApiError(save.error) ? save.error.fields : {};
-  const errorOf = (name: SizeSetting) => local[name] ?? serverErrors[name];
+  const { form, banner, submit, saving, errorOf } = usePageForm<SizeValues>({
+    mode: 'edit',
+    defaultValues: sizeValuesOf(settings),
+    // The server's own rules, so that a typo is shown at once and nothing is sent.
+    schema: settingsPatchSchema,
+    toPayload: (v) => ({ maxbytes: v.maxbytes.trim(), userquota: v.userquota.trim() }),
+    draftId: 'file-limits',
+  });
+  const { isDirty } = form.formState;
+  useEffect(() => onDirty(isDirty), [isDirty, onDirty]);
+  // biome-ignore lint/correctness/useExhaustiveDependencies: the stored values are the dependencies
+  useEffect(() => {
+    form.reset(sizeValuesOf(settings), { keepDirtyValues: true });
+  }, [settings.maxbytes, settings.userquota]);
 
-  useEffect(() => setValues({ maxbytes: settings.maxbytes, userquota: settings.userquota }), [settings]);
+  const onSubmit = submit(
+    async (body) => {
+      save.reset();
+      return save.mutateAsync(body as SettingsPatch);
+    },
+    { valuesOf: (saved) => sizeValuesOf(saved.settings), successText: () => null },
+  );
 
-  function onSubmit(e: FormEvent) {
-    e.preventDefault();
-    save.reset();
-    // The same rules as the server's, so that a typo is shown at once and nothing is sent.
-    const errors: Partial<Record<SizeSetting, string>> = {};
-    for (const name of ['maxbytes', 'userquota'] as const) {
-      const r = SETTING_DEFS[name].schema.safeParse(values[name]);
-      if (!r.success) errors[name] = r.error.issues[0]?.message ?? 'Invalid value';
-    }
-    setLocal(errors);
-    if (Object.keys(errors).length) return;
-    save.mutate({ maxbytes: values.maxbytes, userquota: values.userquota });
-  }
-
-  const sizeHint = (name: SizeSetting) => {
-    const n = Number(values[name]);
-    return /^\d+$/.test(values[name]) && n > 0 ? ` (${displaySize(n)})` : '';
+  const values = form.watch();
+  const sizeHint = (name: keyof SizeValues) => {
+    const v = values[name].trim();
+    const n = Number(v);
+    return /^\d+$/.test(v) && n > 0 ? ` (${displaySize(n)})` : '';
   };
 
   return (
@@ -147,22 +208,21 @@ function FileLimitsForm({ settings }: { settings: Settings }) {
       <h2 id="file-limits-title" className="mt-10 mb-3 text-lg font-semibold text-slate-900">
         File uploads
       </h2>
-      <SaveOutcome changes={save.data?.changes} error={save.error} />
+      {banner}
+      <SaveOutcome changes={save.data?.changes} />
       <SettingsCard
         footer={
-          <Button type="submit" variant="primary" busy={save.isPending}>
+          <Button type="submit" variant="primary" busy={saving}>
             Save file limits
           </Button>
         }
       >
         <TextField
           label="Maximum uploaded file size (bytes)"
-          name="maxbytes"
           inputMode="numeric"
           autoComplete="off"
           className="max-w-xs"
-          value={values.maxbytes}
-          onChange={(e) => setValues((v) => ({ ...v, maxbytes: e.target.value.trim() }))}
+          {...form.register('maxbytes')}
           error={errorOf('maxbytes')}
           hint={
             <>
@@ -175,12 +235,10 @@ function FileLimitsForm({ settings }: { settings: Settings }) {
         />
         <TextField
           label="User quota (bytes)"
-          name="userquota"
           inputMode="numeric"
           autoComplete="off"
           className="max-w-xs"
-          value={values.userquota}
-          onChange={(e) => setValues((v) => ({ ...v, userquota: e.target.value.trim() }))}
+          {...form.register('userquota')}
           error={errorOf('userquota')}
           hint={
             <>
@@ -200,10 +258,19 @@ function WithMobile({ settings }: { settings: Settings }) {
   const q = useQuery(mobileQueryOptions);
   if (q.isPending) return <Loading label="Loading settings…" />;
   if (q.isError) return <QueryError error={q.error} onRetry={() => q.refetch()} what="the mobile settings" />;
+  return <GuardedForms settings={settings} mobile={q.data} />;
+}
+
+/** The page's two forms under its one leave guard: it asks while either has unsaved changes. */
+function GuardedForms({ settings, mobile }: { settings: Settings; mobile: MobileState }) {
+  const [featuresDirty, setFeaturesDirty] = useState(false);
+  const [limitsDirty, setLimitsDirty] = useState(false);
+  const guard = useLeaveGuard(featuresDirty || limitsDirty);
   return (
     <>
-      <AdvancedFeaturesForm settings={settings} mobile={q.data} />
-      <FileLimitsForm settings={settings} />
+      {guard.prompt}
+      <AdvancedFeaturesForm settings={settings} mobile={mobile} onDirty={setFeaturesDirty} />
+      <FileLimitsForm settings={settings} onDirty={setLimitsDirty} />
     </>
   );
 }

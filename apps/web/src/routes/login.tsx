@@ -1,14 +1,16 @@
 import { loginSchema, passwordSchema } from '@gatehouse/shared';
 import { useMutation } from '@tanstack/react-query';
-import { type FormEvent, useRef, useState } from 'react';
+import { useState } from 'react';
 import { Navigate, useLocation, useNavigate } from 'react-router';
+import { z } from 'zod';
 import { api, isApiError, unwrap } from '../api/client';
+import { useConsoleForm } from '../components/forms/use-console-form';
 import { Alert } from '../components/ui/alert';
 import { Button } from '../components/ui/button';
 import { TextField } from '../components/ui/form-field';
 import { Loading } from '../components/ui/loading';
 import { signOutIntent, useLogin, useMe } from '../features/auth/queries';
-import { type FieldErrors, focusFirstError, serverErrors, zodFieldErrors } from '../lib/form-errors';
+import { serverErrors } from '../lib/form-errors';
 import { useDocumentTitle } from '../lib/use-document-title';
 
 /** Only same-site paths, never another origin. */
@@ -19,94 +21,110 @@ function safeReturnPath(state: unknown): string {
     : '/';
 }
 
+/** The new password twice, checked as the server checks it (passwordSchema) and against each other. */
+const newPasswordSchema = z
+  .object({ newPassword: passwordSchema, confirm: z.string() })
+  .refine((v) => v.confirm === v.newPassword, { message: 'The two passwords differ', path: ['confirm'] });
+
+interface LoginValues {
+  username: string;
+  password: string;
+}
+
+interface NewPasswordValues {
+  newPassword: string;
+  confirm: string;
+}
+
+/** What a sign-in answered: in, or the password has expired (the server said so only because it was right). */
+type SignInOutcome = { expired: false } | { expired: true; message: string };
+
 export default function LoginPage() {
   useDocumentTitle('Log in');
   const location = useLocation();
   const navigate = useNavigate();
   const me = useMe();
   const login = useLogin();
-  const formRef = useRef<HTMLFormElement>(null);
-  const [username, setUsername] = useState('');
-  const [password, setPassword] = useState('');
-  const [errors, setErrors] = useState<FieldErrors>({});
-  const [message, setMessage] = useState<string | null>(null);
-  // An expired password (the server said so only because the password was right): choose a new one.
+  // An expired password: choose a new one.
   const [expired, setExpired] = useState<string | null>(null);
-  const [newPassword, setNewPassword] = useState('');
-  const [confirm, setConfirm] = useState('');
   const change = useMutation({
     mutationFn: (input: { username: string; password: string; newPassword: string }) =>
       unwrap(api.auth['expired-password'].$post({ json: input })),
     meta: { inlineErrors: true },
   });
   const returnTo = safeReturnPath(location.state);
+  // Neither form asks before leaving nor keeps a draft: signing in is not unsaved work, and
+  // passwords are never kept.
+  const loginForm = useConsoleForm<LoginValues>({
+    mode: 'create',
+    defaultValues: { username: '', password: '' },
+    schema: loginSchema,
+    unguarded: true,
+  });
+  const passwordForm = useConsoleForm<NewPasswordValues>({
+    mode: 'create',
+    defaultValues: { newPassword: '', confirm: '' },
+    schema: newPasswordSchema,
+    unguarded: true,
+  });
 
   if (me.isPending) return <Loading label="Loading Gatehouse…" />;
   if (me.data && !login.isPending && !login.isSuccess) return <Navigate to={returnTo} replace />;
 
-  function onSubmit(e: FormEvent<HTMLFormElement>) {
-    e.preventDefault();
-    setMessage(null);
-    const parsed = loginSchema.safeParse({ username, password });
-    if (!parsed.success) {
-      setErrors(zodFieldErrors(parsed.error));
-      requestAnimationFrame(() => focusFirstError(formRef.current));
-      return;
+  /** Signs in; an expired password is an outcome (the new-password form), not an error. */
+  async function signIn(input: { username: string; password: string }): Promise<SignInOutcome> {
+    try {
+      await login.mutateAsync(input);
+    } catch (err) {
+      if (isApiError(err) && err.code === 'passwordexpired') return { expired: true, message: err.message };
+      throw err;
     }
-    setErrors({});
-    signIn(parsed.data);
+    signOutIntent.explicit = false;
+    navigate(returnTo, { replace: true });
+    return { expired: false };
   }
 
-  function signIn(input: { username: string; password: string }) {
-    login.mutate(input, {
-      onSuccess: () => {
-        signOutIntent.explicit = false;
-        navigate(returnTo, { replace: true });
-      },
-      onError: (err) => {
-        if (isApiError(err) && err.code === 'passwordexpired') {
-          setExpired(err.message);
-          setMessage(null);
-          requestAnimationFrame(() =>
-            formRef.current?.querySelector<HTMLElement>('input[name="newPassword"]')?.focus(),
-          );
-          return;
+  const onSubmit = loginForm.submit((body) => signIn(body as unknown as LoginValues), {
+    successText: () => null,
+    onSaved: (outcome) => {
+      if (!outcome.expired) return;
+      passwordForm.form.reset();
+      passwordForm.setMessage(null);
+      setExpired(outcome.message);
+      requestAnimationFrame(() => passwordForm.form.setFocus('newPassword'));
+    },
+  });
+
+  const onChange = passwordForm.submit(
+    async (body) => {
+      const { username, password } = loginForm.form.getValues();
+      const { newPassword } = body as unknown as NewPasswordValues;
+      try {
+        await change.mutateAsync({ username: username.trim(), password, newPassword });
+      } catch (err) {
+        // Anything but a refused new password starts over from the login form, saying why.
+        const refused = isApiError(err) && Object.keys(err.fields).some((f) => f === 'newPassword');
+        if (!refused) {
+          setExpired(null);
+          loginForm.setMessage({ tone: 'error', text: serverErrors(err, []).message });
+          return { changed: false as const };
         }
-        const { fields, message: msg } = serverErrors(err, ['username', 'password']);
-        setErrors(fields);
-        setMessage(msg);
+        throw err;
+      }
+      loginForm.form.setValue('password', newPassword);
+      return { changed: true as const, outcome: await signIn({ username: username.trim(), password: newPassword }) };
+    },
+    {
+      successText: () => null,
+      onSaved: (r) => {
+        if (r.changed && !r.outcome.expired) setExpired(null);
       },
-    });
-  }
+    },
+  );
 
-  function onChange(e: FormEvent<HTMLFormElement>) {
-    e.preventDefault();
-    setMessage(null);
-    const parsed = passwordSchema.safeParse(newPassword);
-    const next: FieldErrors = {};
-    if (!parsed.success) next.newPassword = parsed.error.issues[0]?.message ?? 'Choose another password';
-    else if (confirm !== newPassword) next.confirm = 'The two passwords differ';
-    setErrors(next);
-    if (Object.keys(next).length) {
-      requestAnimationFrame(() => focusFirstError(formRef.current));
-      return;
-    }
-    const input = { username: username.trim(), password, newPassword };
-    change.mutate(input, {
-      onSuccess: () => {
-        setExpired(null);
-        setPassword(newPassword);
-        signIn({ username: input.username, password: newPassword });
-      },
-      onError: (err) => {
-        const { fields, message: msg } = serverErrors(err, ['newPassword']);
-        setErrors(fields);
-        setMessage(msg);
-        // Anything but a refused new password starts over from the login form.
-        if (!fields.newPassword) setExpired(null);
-      },
-    });
-  }
+  const field = loginForm.form.register;
+  const { errorOf } = loginForm;
+  const newField = passwordForm.form.register;
 
   return (
     <main className="flex min-h-screen items-start justify-center bg-slate-100 px-4 pt-24">
@@ -117,44 +135,41 @@ export default function LoginPage() {
         </div>
         <div className="rounded-lg border border-slate-200 bg-white p-6 shadow-sm">
           <h1 className="mb-4 text-xl font-semibold">{expired ? 'Choose a new password' : 'Log in to Gatehouse'}</h1>
-          {message && (
-            <Alert tone="error" className="mb-4">
-              {message}
-            </Alert>
-          )}
+          {expired ? passwordForm.banner : loginForm.banner}
           {expired && (
             <Alert tone="info" className="mb-4">
               {expired}
             </Alert>
           )}
-          {!message && !expired && returnTo !== '/' && (
+          {!loginForm.message && !expired && returnTo !== '/' && (
             <Alert tone="info" className="mb-4">
               Log in to continue to the page you asked for.
             </Alert>
           )}
           {expired ? (
-            <form ref={formRef} onSubmit={onChange} noValidate className="space-y-4">
+            <form onSubmit={onChange} noValidate className="space-y-4">
               <TextField
                 label="New password"
-                name="newPassword"
                 type="password"
                 autoComplete="new-password"
-                value={newPassword}
-                onChange={(e) => setNewPassword(e.target.value)}
-                error={errors.newPassword}
+                {...newField('newPassword')}
+                error={passwordForm.errorOf('newPassword')}
                 required
               />
               <TextField
                 label="New password again"
-                name="confirm"
                 type="password"
                 autoComplete="new-password"
-                value={confirm}
-                onChange={(e) => setConfirm(e.target.value)}
-                error={errors.confirm}
+                {...newField('confirm')}
+                error={passwordForm.errorOf('confirm')}
                 required
               />
-              <Button type="submit" variant="primary" className="w-full" busy={change.isPending || login.isPending}>
+              <Button
+                type="submit"
+                variant="primary"
+                className="w-full"
+                busy={passwordForm.saving || change.isPending || login.isPending}
+              >
                 Change password and log in
               </Button>
               <Button type="button" className="w-full" onClick={() => setExpired(null)}>
@@ -162,29 +177,25 @@ export default function LoginPage() {
               </Button>
             </form>
           ) : (
-            <form ref={formRef} onSubmit={onSubmit} noValidate className="space-y-4">
+            <form onSubmit={onSubmit} noValidate className="space-y-4">
               <TextField
                 label="Username"
-                name="username"
                 autoComplete="username"
                 autoCapitalize="none"
                 spellCheck={false}
-                value={username}
-                onChange={(e) => setUsername(e.target.value)}
-                error={errors.username}
+                {...field('username')}
+                error={errorOf('username')}
                 required
               />
               <TextField
                 label="Password"
-                name="password"
                 type="password"
                 autoComplete="current-password"
-                value={password}
-                onChange={(e) => setPassword(e.target.value)}
-                error={errors.password}
+                {...field('password')}
+                error={errorOf('password')}
                 required
               />
-              <Button type="submit" variant="primary" className="w-full" busy={login.isPending}>
+              <Button type="submit" variant="primary" className="w-full" busy={loginForm.saving || login.isPending}>
                 Log in
               </Button>
             </form>

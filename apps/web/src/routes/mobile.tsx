@@ -1,6 +1,8 @@
 import { useQuery } from '@tanstack/react-query';
-import { type FormEvent, useEffect, useState } from 'react';
+import { useEffect, useState } from 'react';
 import { Link } from 'react-router';
+import { z } from 'zod';
+import { useConsoleForm } from '../components/forms/use-console-form';
 import { Page, Section } from '../components/layout/page';
 import { Alert } from '../components/ui/alert';
 import { Button } from '../components/ui/button';
@@ -55,38 +57,50 @@ function Cascade() {
   );
 }
 
+/** What the form sends: the checkbox, only when it changed (the toggle does a lot either way). */
+const mobileFormSchema = z.strictObject({ enablemobilewebservice: z.boolean().optional() });
+
+interface MobileValues {
+  enablemobilewebservice: boolean;
+}
+
 function MobileForm({ state }: { state: MobileState }) {
   const setMobile = useSetMobile();
-  const [checked, setChecked] = useState(state.enabled);
-  const [note, setNote] = useState<string | null>(null);
+  // Repair's outcome shows below; a save's error shows in the form's banner.
+  const [repairing, setRepairing] = useState(false);
+  const { form, banner, submit, saving, setMessage } = useConsoleForm<MobileValues>({
+    mode: 'edit',
+    defaultValues: { enablemobilewebservice: state.enabled },
+    schema: mobileFormSchema,
+    draft: { id: 'mobile' },
+  });
 
-  // The state can change elsewhere (Advanced features, Manage protocols, roles): follow it.
-  useEffect(() => setChecked(state.enabled), [state.enabled]);
+  // The state can change elsewhere (Advanced features, Manage protocols, roles): follow it,
+  // keeping a change the admin has not saved yet.
+  useEffect(() => {
+    form.reset({ enablemobilewebservice: state.enabled }, { keepDirtyValues: true });
+  }, [state.enabled, form]);
 
-  function toggle(enabled: boolean) {
-    setNote(null);
-    setMobile.mutate(enabled, { onSuccess: (res) => setChecked(res.state.enabled) });
-  }
-
-  function onSubmit(e: FormEvent) {
-    e.preventDefault();
-    if (checked === state.enabled) {
+  const onSubmit = submit(
+    (body) => {
       setMobile.reset();
-      setNote(`No changes: mobile web services are already ${checked ? 'enabled' : 'disabled'}.`);
-      return;
-    }
-    toggle(checked);
+      setRepairing(false);
+      return setMobile.mutateAsync(body.enablemobilewebservice as boolean);
+    },
+    { valuesOf: (res) => ({ enablemobilewebservice: res.state.enabled }), successText: () => null },
+  );
+
+  function repair() {
+    setMessage(null);
+    setRepairing(true);
+    setMobile.mutate(true, { onSuccess: (res) => form.reset({ enablemobilewebservice: res.state.enabled }) });
   }
 
   const partial = partialMobile(state);
+  const busy = saving || setMobile.isPending;
   return (
     <>
-      {note && (
-        <Alert tone="info" className="mb-6">
-          {note}
-        </Alert>
-      )}
-      <MobileOutcome changes={setMobile.data?.changes} error={setMobile.error} />
+      <MobileOutcome changes={setMobile.data?.changes} error={repairing ? setMobile.error : null} />
       {partial && (
         <Alert tone="warning" title="Mobile web services are only partly enabled" className="mb-6">
           <p>
@@ -105,27 +119,26 @@ function MobileForm({ state }: { state: MobileState }) {
             variant="primary"
             size="sm"
             className="mt-2"
-            busy={setMobile.isPending && setMobile.variables === true}
-            disabled={setMobile.isPending}
-            onClick={() => toggle(true)}
+            busy={repairing && setMobile.isPending}
+            disabled={busy}
+            onClick={repair}
           >
             Repair
           </Button>
         </Alert>
       )}
-      <form onSubmit={onSubmit} noValidate>
+      <form onSubmit={onSubmit} noValidate aria-label="Mobile web services">
+        {banner}
         <SettingsCard
           footer={
-            <Button type="submit" variant="primary" busy={setMobile.isPending}>
+            <Button type="submit" variant="primary" busy={saving}>
               Save changes
             </Button>
           }
         >
           <CheckboxField
             label="Enable web services for mobile devices"
-            name="enablemobilewebservice"
-            checked={checked}
-            onChange={(e) => setChecked(e.target.checked)}
+            {...form.register('enablemobilewebservice')}
             hint={
               <>
                 Enable mobile service for the official app or other app requesting it. It reads as on only when every

@@ -76,5 +76,7 @@ export const usageBuckets = sqliteTable(
     primaryKey({ columns: [t.scope, t.scopeId, t.period, t.start, t.reason] }),
     // The roll-up (hourly buckets older than ~48 h) and the expiry (older than 90 days).
     index('usage_buckets_age_idx').on(t.period, t.start),
+    // The Overview's "has any token been called successfully": the ok buckets of one scope.
+    index('usage_buckets_reason_idx').on(t.scope, t.reason, t.scopeId),
   ],
 );

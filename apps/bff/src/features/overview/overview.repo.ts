@@ -1,4 +1,5 @@
-import { and, asc, count, countDistinct, eq, gte, inArray, isNotNull, isNull, lt, lte, or } from 'drizzle-orm';
+import { USAGE_OK } from '@gatehouse/shared';
+import { and, asc, count, countDistinct, eq, gte, inArray, isNull, lt, lte, or } from 'drizzle-orm';
 import type { DbOrTx } from '../../db/client';
 import {
   externalServiceFunctions,
@@ -6,8 +7,10 @@ import {
   externalServiceUsers,
   externalTokens,
   roleCapabilities,
+  usageBuckets,
   users,
 } from '../../db/schema';
+import { USAGE_SCOPE } from '../usage/usage.repo';
 
 // The counts behind the web services overview's live statuses.
 
@@ -142,12 +145,26 @@ export async function countTokensByExpiry(
   };
 }
 
-/** Whether any token the console shows has been used (the usage flush writes last access). */
-export async function anyTokenUsed(db: DbOrTx): Promise<boolean> {
+/**
+ * Whether a call of a token the console shows (not a hidden one) has gone through: a success
+ * in its usage buckets (the flush writes them; refused calls count under their reasons, and set
+ * last access too, so last access does not tell). The site's own few buckets are asked first,
+ * so a site without any success answers from them alone.
+ */
+export async function anyTokenSucceeded(db: DbOrTx): Promise<boolean> {
+  const ok = (scope: number) => and(eq(usageBuckets.scope, scope), eq(usageBuckets.reason, USAGE_OK));
+  const site = db
+    .select({ n: usageBuckets.calls })
+    .from(usageBuckets)
+    .where(and(ok(USAGE_SCOPE.site), eq(usageBuckets.scopeId, 0)))
+    .limit(1)
+    .get();
+  if (!site) return false;
   return !!db
-    .select({ id: externalTokens.id })
-    .from(externalTokens)
-    .where(and(eq(externalTokens.hidden, false), isNotNull(externalTokens.lastAccess)))
+    .select({ id: usageBuckets.scopeId })
+    .from(usageBuckets)
+    .innerJoin(externalTokens, eq(externalTokens.id, usageBuckets.scopeId))
+    .where(and(ok(USAGE_SCOPE.token), eq(externalTokens.hidden, false)))
     .limit(1)
     .get();
 }

@@ -1,7 +1,7 @@
 import { protocolAnswers } from '@gatehouse/shared';
 import type { Deps } from '../../deps';
 import {
-  anyTokenUsed,
+  anyTokenSucceeded,
   countAuthorisedUsers,
   countRolesAllowing,
   countTokensByExpiry,
@@ -65,11 +65,11 @@ export async function overview(deps: Deps) {
       listEnabledServices(db),
       countAuthorisedUsers(db, now),
       countTokensByExpiry(db, now, EXPIRING_WARNING_DAYS * DAY),
-      anyTokenUsed(db),
+      anyTokenSucceeded(db),
       countRolesAllowing(db, ['moodle/webservice:createtoken']),
       listExpiredAuthorisations(db, now, LISTED_AUTHORISATIONS),
     ]);
-  const pendingUse = deps.usage.hasPending();
+  const pendingUse = deps.usage.hasPendingSuccess();
   const docs = deps.settings.flag('enablewsdocumentation');
   const authenticated = deps.authz.roleByShortname('user');
   const openServices = enabledServices.filter((s) => !s.restrictedUsers);

@@ -1,6 +1,7 @@
 import type { USER_STATUSES } from '@gatehouse/shared';
 import { and, asc, count, desc, eq, inArray, or, type SQL, sql } from 'drizzle-orm';
 import type { Db, DbOrTx } from '../../db/client';
+import { type KeyColumn, type KeysetPage, type KeyValue, readFrom, type Seek } from '../../db/keyset';
 import { roleAssignments, type UserRow, userPreferences, users } from '../../db/schema';
 import { contains, searchCondition } from '../../db/sql';
 
@@ -24,21 +25,47 @@ export async function userIdByUsername(db: DbOrTx, username: string): Promise<nu
 }
 
 /** Which users a list shows: by status, and containing `search` in a name or the email. */
-export interface UserFilter {
+interface UserFilter {
   status: (typeof USER_STATUSES)[number];
   search?: string;
 }
 
-const SORTS = {
-  username: [users.username],
-  firstname: [users.firstname, users.lastname],
-  lastname: [users.lastname, users.firstname],
-  email: [users.email],
-  timecreated: [users.timecreated],
-  lastlogin: [users.lastlogin],
-} as const;
+// Each sort's key, ending with the user's id (unique), so a keyset cursor names one row.
+const KEYS = {
+  username: [{ col: users.username }],
+  firstname: [{ col: users.firstname }, { col: users.lastname }],
+  lastname: [{ col: users.lastname }, { col: users.firstname }],
+  email: [{ col: users.email }],
+  timecreated: [{ col: users.timecreated }],
+  lastlogin: [{ col: users.lastlogin, nullable: true }],
+} as const satisfies Record<string, KeyColumn[]>;
 
-export type UserSort = keyof typeof SORTS;
+export type UserSort = keyof typeof KEYS;
+
+const keyOf = (sort: UserSort): KeyColumn[] => [...KEYS[sort], { col: users.id }];
+
+/** The values of a listed user's sort key, in the order of the sort's key columns (for its cursor). */
+export function userSortKey(sort: UserSort, u: UserRow): KeyValue[] {
+  switch (sort) {
+    case 'username':
+      return [u.username, u.id];
+    case 'firstname':
+      return [u.firstname, u.lastname, u.id];
+    case 'lastname':
+      return [u.lastname, u.firstname, u.id];
+    case 'email':
+      return [u.email, u.id];
+    case 'timecreated':
+      return [u.timecreated, u.id];
+    case 'lastlogin':
+      return [u.lastlogin, u.id];
+  }
+}
+
+/** How many values a sort's key (hence its cursor) has. */
+export function userSortKeySize(sort: UserSort): number {
+  return keyOf(sort).length;
+}
 
 function condition(db: Db, f: UserFilter): SQL | undefined {
   const where: SQL[] = [];
@@ -61,41 +88,75 @@ function condition(db: Db, f: UserFilter): SQL | undefined {
   return where.length ? and(...where) : undefined;
 }
 
+export interface UserPageQuery extends UserFilter {
+  sort: UserSort;
+  dir: 'asc' | 'desc';
+  perPage: number;
+  /** Offset paging, when there is no `seek`. */
+  page: number;
+  seek?: Seek;
+}
+
 /**
- * The users a filter selects: a page of them in order, and how many there are. The filter's
- * condition (a search's trigram lookup) is worked out once, for both.
+ * One page of the users a filter selects, in order: with `seek` the page starts at a row's sort
+ * key (as cheap deep in the list as at its start, each run an index range: the sort indexes lead
+ * with `deleted`), without it at `page` (offset). The page's ids come from the index alone, then
+ * only those rows are read. `count(cap)` counts with the same conditions, at most cap + 1 rows.
+ * The filter's condition (a search's trigram lookup) is worked out once, for both.
  */
-export async function selectUsers(db: Db, f: UserFilter) {
-  const where = condition(db, f);
-  return {
-    async page(p: { sort: UserSort; dir: 'asc' | 'desc'; limit: number; offset: number }): Promise<UserRow[]> {
-      const dir = p.dir === 'desc' ? desc : asc;
-      // The page's ids from the index alone, then only those rows (a deep OFFSET skips index
-      // entries, not table rows).
-      const pageIds = db
-        .select({ id: users.id })
-        .from(users)
-        .where(where)
-        .orderBy(...SORTS[p.sort].map((c) => dir(c)), dir(users.id))
-        .limit(p.limit)
-        .offset(p.offset)
-        .all()
-        .map((r) => r.id);
-      if (!pageIds.length) return [];
-      const byId = new Map(
-        db
-          .select()
-          .from(users)
-          .where(inArray(users.id, pageIds))
-          .all()
-          .map((u) => [u.id, u]),
-      );
-      return pageIds.flatMap((id) => byId.get(id) ?? []);
-    },
-    async count(): Promise<number> {
-      return db.select({ n: count() }).from(users).where(where).get()?.n ?? 0;
-    },
+export async function userPage(db: Db, q: UserPageQuery): Promise<KeysetPage<UserRow>> {
+  const cond = condition(db, q);
+  const key = keyOf(q.sort);
+  const read = (extra: SQL | undefined, dir: 'asc' | 'desc', limit: number, offset = 0) => {
+    const order = dir === 'desc' ? desc : asc;
+    return db
+      .select({ id: users.id })
+      .from(users)
+      .where(extra ? and(cond, extra) : cond)
+      .orderBy(...key.map((k) => order(k.col)))
+      .limit(limit)
+      .offset(offset)
+      .all()
+      .map((r) => r.id);
   };
+  const n = q.perPage;
+  const fromOffset = (page: number) => {
+    const got = read(undefined, q.dir, n + 1, (page - 1) * n);
+    return { ids: got.slice(0, n), hasNext: got.length > n, hasPrev: page > 1 };
+  };
+  let at: { ids: number[]; hasNext: boolean; hasPrev: boolean };
+  if (!q.seek) at = fromOffset(q.page);
+  else {
+    const got = readFrom(key, q.seek, q.dir, n + 1, read);
+    if (q.seek.from === 'after') at = { ids: got.slice(0, n), hasNext: got.length > n, hasPrev: true };
+    // Back at the start (rows before went away meanwhile): the first page, full.
+    else if (got.length <= n) at = fromOffset(1);
+    else at = { ids: got.slice(1), hasNext: true, hasPrev: true };
+  }
+  const byId = new Map(
+    (at.ids.length ? db.select().from(users).where(inArray(users.id, at.ids)).all() : []).map((u) => [u.id, u]),
+  );
+  const rows = at.ids.flatMap((id) => byId.get(id) ?? []);
+  const countUpTo = async (cap: number) => {
+    const capped = db
+      .select({ one: sql`1` })
+      .from(users)
+      .where(cond)
+      .limit(cap + 1)
+      .as('capped');
+    return db.select({ n: count() }).from(capped).get()?.n ?? 0;
+  };
+  return { rows, hasNext: at.hasNext, hasPrev: at.hasPrev, count: countUpTo };
+}
+
+/** The users with these ids (any order; missing ids are left out). */
+export async function findUsersByIds(db: DbOrTx, ids: readonly number[]): Promise<UserRow[]> {
+  if (!ids.length) return [];
+  return db
+    .select()
+    .from(users)
+    .where(inArray(users.id, [...ids]))
+    .all();
 }
 
 export async function insertUser(tx: DbOrTx, row: NewUserRow): Promise<UserRow> {

@@ -1,10 +1,10 @@
-import { userCreateSchema, userListQuerySchema, userUpdateSchema } from '@gatehouse/shared';
+import { userBulkSuspendSchema, userCreateSchema, userListQuerySchema, userUpdateSchema } from '@gatehouse/shared';
 import { Hono } from 'hono';
 import type { Deps } from '../../deps';
 import { idParam, validate } from '../../lib/validate';
 import type { AppEnv } from '../../types';
 import { requireCap } from '../auth/guards';
-import { createUser, deleteUser, getUser, listUsers, toUserDto, updateUser } from './users.service';
+import { bulkSuspendUsers, createUser, deleteUser, getUser, listUsers, toUserDto, updateUser } from './users.service';
 
 export function userRoutes(deps: Deps) {
   return new Hono<AppEnv>()
@@ -15,6 +15,9 @@ export function userRoutes(deps: Deps) {
       const user = await createUser(deps, c.req.valid('json'), c.get('actor'), !!c.get('user')?.siteAdmin);
       return c.json(toUserDto(user), 201);
     })
+    .post('/suspend', requireCap(deps, 'moodle/user:update'), validate('json', userBulkSuspendSchema), async (c) =>
+      c.json(await bulkSuspendUsers(deps, c.req.valid('json'), c.get('actor'), c.get('user')), 200),
+    )
     .get('/:id', requireCap(deps, 'moodle/user:viewdetails'), validate('param', idParam), async (c) =>
       c.json(toUserDto(await getUser(deps, c.req.valid('param').id)), 200),
     )

@@ -1,9 +1,10 @@
-import type { UserCreate, UserDto, UserListQuery, UserUpdate } from '@gatehouse/shared';
-import { userListQuerySchema } from '@gatehouse/shared';
+import type { ListPageDto, UserBulkSuspend, UserCreate, UserDto, UserListQuery, UserUpdate } from '@gatehouse/shared';
+import { LIST_COUNT_CAP, userListQuerySchema } from '@gatehouse/shared';
 import type { DbOrTx } from '../../db/client';
 import { type WriteScope, withWrite } from '../../db/write';
 import type { Deps } from '../../deps';
 import { conflict, DomainError, forbidden, notFound } from '../../lib/errors';
+import { decodeCursor, encodeCursor } from '../../lib/list-cursor';
 import { hashPassword } from '../../lib/password';
 import type { Actor } from '../audit/audit.service';
 import { endUserSessionsIn } from '../auth/sessions';
@@ -13,12 +14,15 @@ import {
   deleteRoleAssignmentsOf,
   findUserByUsername as findByUsername,
   findUser,
+  findUsersByIds,
   insertUser,
   markUserDeleted,
-  selectUsers,
   type UserRow,
   updateUserRow,
   userIdByUsername,
+  userPage,
+  userSortKey,
+  userSortKeySize,
 } from './users.repo';
 
 export function toUserDto(u: UserRow): UserDto {
@@ -26,19 +30,110 @@ export function toUserDto(u: UserRow): UserDto {
   return rest;
 }
 
-export async function listUsers(deps: Deps, input: UserListQuery) {
+/**
+ * Browse list of users, filtered, sorted and paged in the database: by keyset with `cursor` (the
+ * `next` and `prev` of the page before), else by page number. The total is counted up to
+ * LIST_COUNT_CAP ("10 000+") and cached per filter until the database changes.
+ */
+export async function listUsers(deps: Deps, input: UserListQuery): Promise<ListPageDto<UserDto>> {
   const q = userListQuerySchema.parse(input);
-  const status = q.status ?? 'active';
-  const selected = await selectUsers(deps.store.db, { status, search: q.search });
-  const rows = await selected.page({
+  const what = `users.${q.sort}.${q.dir}`;
+  const seek = q.cursor ? decodeCursor(q.cursor, what, userSortKeySize(q.sort)) : undefined;
+  const page = await userPage(deps.store.db, {
+    status: q.status,
+    search: q.search,
     sort: q.sort,
-    dir: q.dir === 'desc' ? 'desc' : 'asc',
-    limit: q.perPage,
-    offset: (q.page - 1) * q.perPage,
+    dir: q.dir,
+    perPage: q.perPage,
+    page: q.page,
+    seek,
   });
-  const key = JSON.stringify(['users', status, q.search]);
-  const total = await deps.counts.getAsync(key, () => selected.count());
-  return { items: rows.map(toUserDto), total, page: q.page, perPage: q.perPage };
+  const key = JSON.stringify(['users', q.status, q.search]);
+  const counted = await deps.counts.getAsync(key, () => page.count(LIST_COUNT_CAP));
+  const first = page.rows[0];
+  const last = page.rows.at(-1);
+  return {
+    items: page.rows.map(toUserDto),
+    total: Math.min(counted, LIST_COUNT_CAP),
+    totalCapped: counted > LIST_COUNT_CAP,
+    next: page.hasNext && last ? encodeCursor(what, 'after', userSortKey(q.sort, last)) : null,
+    prev: page.hasPrev && first ? encodeCursor(what, 'before', userSortKey(q.sort, first)) : null,
+    page: q.page,
+    perPage: q.perPage,
+  };
+}
+
+/** Why a user cannot be suspended or unsuspended from the list, or undefined when they can. */
+function suspendRefusal(deps: Deps, u: UserRow, suspended: boolean, actor: Actor, by?: UserRow): string | undefined {
+  if (u.deleted) return 'deleted';
+  if (u.protected) return 'protected';
+  if (u.isGuest) return 'the guest account';
+  if (u.id === actor.id) return suspended ? 'yourself' : undefined;
+  // Moodle's admin/user.php offers no suspension of site administrators (nor of oneself).
+  if (u.siteAdmin) return 'a site administrator';
+  try {
+    assertNotStronger(deps, by, u, 'change');
+  } catch {
+    return 'holds capabilities you lack';
+  }
+  return undefined;
+}
+
+/**
+ * Suspends (or unsuspends) the users named, all or none: a user who cannot be (deleted,
+ * protected, the guest, oneself, a site administrator, stronger than the actor) refuses the whole
+ * request, naming them. Users already in that state are left as they are. Each change is audited
+ * as a user update and ends the suspended user's console sessions; their tokens stop at once
+ * (the user is invalidated).
+ */
+export async function bulkSuspendUsers(
+  deps: Deps,
+  input: UserBulkSuspend,
+  actor: Actor,
+  by?: UserRow,
+): Promise<{ count: number }> {
+  const ids = [...new Set(input.ids)];
+  return withWrite(deps, async (tx, w) => {
+    const found = await findUsersByIds(tx, ids);
+    const byId = new Map(found.map((u) => [u.id, u]));
+    const missing = ids.filter((id) => !byId.has(id));
+    if (missing.length) {
+      throw new DomainError('invalid', `No user with id ${missing.slice(0, 5).join(', ')}`, {
+        ids: 'Some of the selected users no longer exist',
+      });
+    }
+    const refused = found.flatMap((u) => {
+      const why = suspendRefusal(deps, u, input.suspended, actor, by);
+      return why ? [`${u.username} (${why})`] : [];
+    });
+    if (refused.length) {
+      const verb = input.suspended ? 'suspended' : 'unsuspended';
+      const shown = refused.slice(0, 5).join(', ');
+      throw new DomainError(
+        'invalid',
+        `These users cannot be ${verb}: ${shown}${refused.length > 5 ? ` and ${refused.length - 5} more` : ''}`,
+        { ids: `${refused.length} of the selected users cannot be ${verb}` },
+      );
+    }
+    let count = 0;
+    const now = deps.now();
+    for (const id of ids) {
+      const u = byId.get(id) as UserRow;
+      if (u.suspended === input.suspended) continue;
+      await updateUserRow(tx, id, { suspended: input.suspended, timemodified: now });
+      if (input.suspended) await endUserSessionsIn(tx, id);
+      w.audit(actor, {
+        action: 'user.update',
+        targetType: 'user',
+        targetId: id,
+        summary: `${input.suspended ? 'Suspended' : 'Unsuspended'} user ${u.username} (bulk action)`,
+        details: { changed: { suspended: input.suspended }, bulk: true },
+      });
+      w.invalidate({ kind: 'user', id });
+      count++;
+    }
+    return { count };
+  });
 }
 
 export async function getUser(deps: Deps, id: number): Promise<UserRow> {

@@ -3,7 +3,7 @@ import type { Context } from 'hono';
 import { Hono } from 'hono';
 import type { Deps } from '../../deps';
 import type { AppEnv } from '../../types';
-import { AccessDenied, ProtocolDisabled, protocolRefused, tokenFrom } from '../access';
+import { AccessDenied, cachedToken, ProtocolDisabled, protocolRefused, type TokenRef, tokenFrom } from '../access';
 import { type CallRequest, publicError, refusalBeforeBody, runCall } from '../call';
 import { MoodleException } from '../exceptions';
 import { ParamsError, type RawRequest, rawRequest } from '../params';
@@ -118,6 +118,37 @@ function missingTokenRefusal(maxAnonymousBytes: number): AccessDenied {
   );
 }
 
+/** The reason a disabled protocol's 403 is counted under (Moodle's server scripts answer it without one). */
+const PROTOCOL_DISABLED = 'protocoldisabled';
+
+/**
+ * Counts a disabled protocol's 403 (it is a refused call like any other): on the token when the
+ * request named one outside the body and the access cache holds it (no lookup is made for it),
+ * else on the site's figures only.
+ */
+function countDisabled(
+  deps: Deps,
+  protocol: Protocol,
+  token: TokenRef | undefined,
+  ip: string,
+  functionName: string,
+): void {
+  const found = typeof token === 'string' ? cachedToken(deps, token) : undefined;
+  const now = deps.now();
+  if (found === undefined) deps.usage.recordUnknown(now, PROTOCOL_DISABLED);
+  else {
+    deps.usage.recordRefusal(
+      found,
+      now,
+      ip,
+      PROTOCOL_DISABLED,
+      `${PROTOCOL_DISABLED}: the ${protocol} protocol is disabled`,
+      functionName,
+      protocol,
+    );
+  }
+}
+
 /**
  * A web-service protocol endpoint: the refusal of a disabled protocol (403, empty body, as
  * Moodle answers), the token before the body where the protocol allows it, the body read within
@@ -129,14 +160,17 @@ export function protocolRoute<Input, State>(deps: Deps, adapter: ProtocolAdapter
   const tokenFirst = maxAnonymousBytes !== undefined;
 
   /** The answer to an error thrown before the call: a refusal, or a request that cannot be read. */
-  const failed = (c: Context<AppEnv>, err: unknown, token: string | undefined): Response => {
-    if (err instanceof ProtocolDisabled) return c.body(null, 403);
+  const failed = (c: Context<AppEnv>, err: unknown, call: CallRequest): Response => {
+    const { token } = call;
+    if (err instanceof ProtocolDisabled) return disabled(c, call);
     if (err instanceof AccessDenied) return adapter.encodeError(c, undefined, publicError(deps, err), status.refused);
     if (err instanceof ParamsError) {
       if (err.status !== 413) {
         return adapter.encodeError(c, undefined, publicError(deps, invalidParameter(err.message)), status.invalid);
       }
       if (tokenFirst && token === undefined) {
+        // Counted as the chain counts a call without a token: on the site's figures.
+        deps.usage.recordUnknown(deps.now(), 'invalidtoken');
         return adapter.encodeError(
           c,
           undefined,
@@ -152,9 +186,21 @@ export function protocolRoute<Input, State>(deps: Deps, adapter: ProtocolAdapter
     throw err;
   };
 
+  /** A disabled protocol's answer (403, empty body), counted. */
+  const disabled = (c: Context<AppEnv>, call: Pick<CallRequest, 'token' | 'ip' | 'functionName'>): Response => {
+    countDisabled(deps, protocol, call.token, call.ip, call.functionName);
+    return c.body(null, 403);
+  };
+
+  /** The token a refused request named outside its body (the Authorization header or the query string's wstoken). */
+  const tokenOutsideBody = (c: Context<AppEnv>): string | undefined =>
+    tokenFrom(c.req.header('authorization'), c.req.query('wstoken'));
+
   /** One request; `functionName` is the path's (functionInPath), or empty. */
   const handle = async (c: Context<AppEnv>, functionName: string): Promise<Response> => {
-    if (protocolRefused(deps, protocol)) return c.body(null, 403);
+    if (protocolRefused(deps, protocol)) {
+      return disabled(c, { token: tokenOutsideBody(c), ip: c.get('actor').ip, functionName });
+    }
     const request = rawRequest(c);
     let query: URLSearchParams | undefined;
     let token: string | undefined;
@@ -188,7 +234,7 @@ export function protocolRoute<Input, State>(deps: Deps, adapter: ProtocolAdapter
       const input = await adapter.read(request, tokenFirst && token === undefined ? maxAnonymousBytes : maxBytes);
       state = adapter.decode(deps, c, request, input, call);
     } catch (err) {
-      return failed(c, err, token);
+      return failed(c, err, call);
     }
     try {
       const outcome = await runCall(deps, call);
@@ -196,7 +242,7 @@ export function protocolRoute<Input, State>(deps: Deps, adapter: ProtocolAdapter
       return adapter.encodeError(c, state, publicError(deps, outcome.error), status.refused);
     } catch (err) {
       // Only when the protocol was switched off during the call: answered as it would be before.
-      if (err instanceof ProtocolDisabled) return c.body(null, 403);
+      if (err instanceof ProtocolDisabled) return disabled(c, call);
       throw err;
     }
   };

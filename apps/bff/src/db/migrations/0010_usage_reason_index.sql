@@ -1,0 +1,1 @@
+CREATE INDEX `usage_buckets_reason_idx` ON `usage_buckets` (`scope`,`reason`,`scope_id`);
