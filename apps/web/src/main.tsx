@@ -3,7 +3,7 @@ import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { RouterProvider } from 'react-router/dom';
 import { createQueryClient } from './lib/query-client';
-import { router } from './router';
+import { createRouter } from './router';
 import './index.css';
 
 // zod (the shared schemas) first probes whether `new Function` works, for a faster parser:
@@ -15,6 +15,7 @@ const zodGlobal = globalThis as { __zod_globalConfig?: { jitless?: boolean } };
 zodGlobal.__zod_globalConfig = { ...zodGlobal.__zod_globalConfig, jitless: true };
 
 const queryClient = createQueryClient();
+const router = createRouter(queryClient);
 const root = document.getElementById('root');
 if (!root) throw new Error('No #root element in index.html');
 

@@ -1,30 +1,18 @@
-import { useQuery, useQueryClient } from '@tanstack/react-query';
-import { useEffect } from 'react';
+import { useQuery } from '@tanstack/react-query';
 import { Link } from 'react-router';
 import { can } from '../../features/auth/capabilities';
 import { useCurrentUser } from '../../features/auth/queries';
-import { siteStatusKey, siteStatusQueryOptions } from '../../features/shell/site-status';
+import { siteStatusQueryOptions } from '../../features/shell/site-status';
 
 /**
  * A banner on every console page while the site is in maintenance mode or shows developer debug
  * messages, with a link to the setting for those who may change it. It refreshes when the
- * settings are saved in this window (any update of the settings query) and when the window
- * regains focus (another administrator's change).
+ * settings are saved in this window (the save invalidates it) and when the window regains focus
+ * (another administrator's change).
  */
 export function StatusBanner() {
   const me = useCurrentUser();
-  const qc = useQueryClient();
   const status = useQuery(siteStatusQueryOptions);
-
-  useEffect(
-    () =>
-      qc.getQueryCache().subscribe((event) => {
-        if (event.type === 'updated' && event.action.type === 'success' && event.query.queryKey[0] === 'settings') {
-          void qc.invalidateQueries({ queryKey: siteStatusKey });
-        }
-      }),
-    [qc],
-  );
 
   const s = status.data;
   if (!s || (!s.maintenance && !s.developerDebugging)) return null;

@@ -9,7 +9,7 @@ import type { z } from 'zod';
 type Shape = z.ZodObject<z.ZodRawShape>;
 
 /** The params the schema knows, as strings (the schemas coerce them). */
-function pick(params: URLSearchParams, keys: readonly string[]): Record<string, string> {
+export function pick(params: URLSearchParams, keys: readonly string[]): Record<string, string> {
   const out: Record<string, string> = {};
   for (const k of keys) {
     const v = params.get(k);

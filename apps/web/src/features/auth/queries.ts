@@ -4,7 +4,7 @@ import { api, isApiError, unwrap } from '../../api/client';
 import { authKeys } from './keys';
 
 /** The signed-in user, or null when nobody is signed in. */
-const meQueryOptions = queryOptions({
+export const meQueryOptions = queryOptions({
   queryKey: authKeys.me(),
   queryFn: async (): Promise<MeDto | null> => {
     try {

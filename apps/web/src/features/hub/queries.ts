@@ -1,9 +1,4 @@
 import type {
-  HUB_AUDIENCES,
-  HUB_COURSE_SORTS,
-  HUB_EDUCATIONAL_LEVELS,
-  HUB_LICENCES,
-  HUB_SITE_SORTS,
   HubCourseBulk,
   HubCourseUpdate,
   HubSettingsPatch,
@@ -13,65 +8,11 @@ import type {
 } from '@gatehouse/shared';
 import { keepPreviousData, queryOptions, useMutation, useQueryClient } from '@tanstack/react-query';
 import { api, unwrap } from '../../api/client';
-import { dateInputToUnix } from '../../lib/format';
 import { roleKeys } from '../roles/keys';
 import { serviceKeys } from '../services/keys';
 import { tokenKeys } from '../tokens/keys';
 import { userKeys } from '../users/keys';
-
-export type HubSiteSort = (typeof HUB_SITE_SORTS)[number];
-export type HubCourseSort = (typeof HUB_COURSE_SORTS)[number];
-type SortDir = 'asc' | 'desc';
-
-export interface HubSiteFilters {
-  search: string;
-  /** '': any. */
-  trusted: '' | 'yes' | 'no';
-  language: string;
-  country: string;
-  /** '': registered (pending and confirmed); unregistered sites only with 'unregistered' or 'all'. */
-  status: '' | 'pending' | 'confirmed' | 'unregistered' | 'all';
-  sort: HubSiteSort;
-  dir: SortDir;
-  page: number;
-  perPage: number;
-}
-
-export interface HubCourseFilters {
-  search: string;
-  /** 0: every site. */
-  siteId: number;
-  visibility: 'all' | 'visible' | 'hidden';
-  language: string;
-  subject: string;
-  audience: '' | (typeof HUB_AUDIENCES)[number];
-  educationalLevel: '' | (typeof HUB_EDUCATIONAL_LEVELS)[number];
-  licence: '' | (typeof HUB_LICENCES)[number];
-  type: '' | 'enrollable' | 'downloadable';
-  /** Date inputs' values ("2024-05-01"), or ''. */
-  modifiedFrom: string;
-  modifiedTo: string;
-  sort: HubCourseSort;
-  dir: SortDir;
-  page: number;
-  perPage: number;
-}
-
-const hubKeys = {
-  all: ['hub'] as const,
-  settings: () => [...hubKeys.all, 'settings'] as const,
-  sites: () => [...hubKeys.all, 'sites'] as const,
-  siteList: (f: HubSiteFilters) => [...hubKeys.sites(), 'list', f] as const,
-  siteOptions: () => [...hubKeys.sites(), 'options'] as const,
-  site: (id: number) => [...hubKeys.sites(), 'detail', id] as const,
-  outbox: (page: number) => [...hubKeys.all, 'outbox', page] as const,
-  courses: () => [...hubKeys.all, 'courses'] as const,
-  courseList: (f: HubCourseFilters) => [...hubKeys.courses(), 'list', f] as const,
-  course: (id: number) => [...hubKeys.courses(), 'detail', id] as const,
-  search: (q: string, page: number) => [...hubKeys.all, 'search', q, page] as const,
-};
-
-const orUndefined = (v: string) => v || undefined;
+import { hubKeys } from './keys';
 
 // ---- settings --------------------------------------------------------------------------------
 
@@ -96,28 +37,6 @@ export function useSaveHubSettings() {
 }
 
 // ---- sites -----------------------------------------------------------------------------------
-
-export const hubSiteListQueryOptions = (f: HubSiteFilters) =>
-  queryOptions({
-    queryKey: hubKeys.siteList(f),
-    queryFn: () =>
-      unwrap(
-        api.hub.sites.$get({
-          query: {
-            search: orUndefined(f.search),
-            trusted: f.trusted || undefined,
-            language: orUndefined(f.language),
-            country: orUndefined(f.country),
-            status: f.status || undefined,
-            sort: f.sort,
-            dir: f.dir,
-            page: String(f.page),
-            perPage: String(f.perPage),
-          },
-        }),
-      ),
-    placeholderData: keepPreviousData,
-  });
 
 /** Every site, by name, for the course filter's site list. */
 export const hubSiteOptionsQueryOptions = queryOptions({
@@ -200,37 +119,6 @@ export function useDeleteHubSites() {
 }
 
 // ---- courses ---------------------------------------------------------------------------------
-
-export const hubCourseListQueryOptions = (f: HubCourseFilters) =>
-  queryOptions({
-    queryKey: hubKeys.courseList(f),
-    queryFn: () => {
-      const from = dateInputToUnix(f.modifiedFrom);
-      const to = dateInputToUnix(f.modifiedTo, true);
-      return unwrap(
-        api.hub.courses.$get({
-          query: {
-            search: orUndefined(f.search),
-            siteId: f.siteId ? String(f.siteId) : undefined,
-            visibility: f.visibility,
-            language: orUndefined(f.language),
-            subject: orUndefined(f.subject),
-            audience: f.audience || undefined,
-            educationalLevel: f.educationalLevel || undefined,
-            licence: f.licence || undefined,
-            type: f.type || undefined,
-            modifiedFrom: from === undefined ? undefined : String(from),
-            modifiedTo: to === undefined ? undefined : String(to),
-            sort: f.sort,
-            dir: f.dir,
-            page: String(f.page),
-            perPage: String(f.perPage),
-          },
-        }),
-      );
-    },
-    placeholderData: keepPreviousData,
-  });
 
 export const hubCourseQueryOptions = (id: number) =>
   queryOptions({
@@ -320,7 +208,7 @@ export function useDeleteHubCourseFile(id: number) {
       );
     },
     // The visitors' search shows the screenshots and offers the backup too.
-    meta: { inlineErrors: true, invalidates: [hubKeys.courses(), [...hubKeys.all, 'search']] },
+    meta: { inlineErrors: true, invalidates: [hubKeys.courses(), hubKeys.searches()] },
     onSuccess: (course) => qc.setQueryData(hubKeys.course(id), course),
   });
 }

@@ -1,9 +1,6 @@
 import { queryOptions } from '@tanstack/react-query';
 import { api, unwrap } from '../../api/client';
-
-const overviewKeys = {
-  all: ['overview'] as const,
-};
+import { overviewKeys } from './keys';
 
 /**
  * Plugins › Web services › Overview: Moodle's two set-up checklists with each step's live status.

@@ -133,12 +133,10 @@ export function useEnsureKeys() {
   const qc = useQueryClient();
   return useMutation({
     mutationFn: () => unwrap(api.me.keys.ensure.$post()),
-    meta: { inlineErrors: true },
+    // Keys it created show in Manage tokens (marked stale; refetched when shown).
+    meta: { inlineErrors: true, invalidates: [tokenKeys.all] },
     gcTime: 0,
-    onSuccess: (res) => {
-      qc.setQueryData(securityKeyKeys.all, { ...res, created: [] });
-      if (res.created.length) void qc.invalidateQueries({ queryKey: tokenKeys.all });
-    },
+    onSuccess: (res) => qc.setQueryData(securityKeyKeys.all, { ...res, created: [] }),
   });
 }
 

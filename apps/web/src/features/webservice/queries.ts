@@ -7,20 +7,13 @@ import {
 } from '@gatehouse/shared';
 import { queryOptions, useMutation } from '@tanstack/react-query';
 import { api, unwrap } from '../../api/client';
-import { securityKeyKeys } from '../tokens/keys';
+import { docsKeys } from '../docs/keys';
+import { securityKeyKeys, tokenKeys } from '../tokens/keys';
+import { usageKeys } from '../usage/keys';
 
 // The documentation's answers are the shared DTOs (@gatehouse/shared docs.ts). The function
 // documentation carries the recursive description model, which the typed client cannot follow
 // through JSON: those answers are read through their schemas rather than asserted.
-
-const docsKeys = {
-  all: ['docs'] as const,
-  functions: () => [...docsKeys.all, 'functions'] as const,
-  /** A service's OpenAPI document, or every function's (null). */
-  openapi: (serviceId: number | null) => [...docsKeys.all, 'openapi', serviceId ?? 'all'] as const,
-  key: (keyId: number) => [...docsKeys.all, 'key', keyId] as const,
-  keyOpenapi: (keyId: number) => [...docsKeys.key(keyId), 'openapi'] as const,
-};
 
 /** Site administration › Plugins › Web services › API documentation: every function with its descriptions. */
 export const functionDocsQueryOptions = queryOptions({
@@ -66,8 +59,8 @@ export function useTryIt() {
       function: string;
       args: Record<string, unknown>;
     }): Promise<TryItResultDto> => await unwrap(api.docs.try.$post({ json: input })),
-    // The key's last access and call count change.
-    meta: { inlineErrors: true, invalidates: [securityKeyKeys.all] },
+    // The key's last access, call count and usage change.
+    meta: { inlineErrors: true, invalidates: [securityKeyKeys.all, tokenKeys.all, usageKeys.all] },
     gcTime: 0,
   });
 }
