@@ -329,7 +329,7 @@ const hubRegisterCourses = defineFunction({
         publisheremail: 'admin@moodle.example.edu',
         creatorname: 'Terry Teacher',
         licenceshortname: 'cc-sa',
-        subject: '0613',
+        subject: '020109',
         audience: 'students',
         educationallevel: 'tertiary',
         enrollable: true,
