@@ -69,6 +69,16 @@ test('the token page: everything about a token, edit, regenerate and copy once',
   expect(await siteInfo(page, url, secret)).toContain('student2');
   await form.getByRole('textbox', { name: 'IP restriction' }).fill('');
 
+  // Unsaved changes: leaving the page asks first, and staying keeps what was typed.
+  await form.getByRole('textbox', { name: 'Name' }).fill('Unsaved name');
+  await page.getByRole('link', { name: 'Manage tokens' }).first().click();
+  const leave = page.getByRole('dialog', { name: 'Leave without saving?' });
+  await expect(leave).toBeVisible();
+  await leave.getByRole('button', { name: 'Cancel' }).click();
+  await expect(leave).toBeHidden();
+  await expect(form.getByRole('textbox', { name: 'Name' })).toHaveValue('Unsaved name');
+  await form.getByRole('textbox', { name: 'Name' }).fill('Renamed token');
+
   // Regenerate: asks, shows the new secret once; the old one stops at once.
   await page.getByRole('button', { name: 'Regenerate secret' }).click();
   const dialog = page.getByRole('dialog', { name: 'Regenerate secret' });

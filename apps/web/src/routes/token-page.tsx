@@ -8,6 +8,7 @@ import {
 import { useQuery } from '@tanstack/react-query';
 import { type FormEvent, type ReactNode, useRef, useState } from 'react';
 import { Link, useNavigate, useParams } from 'react-router';
+import { useLeaveGuard } from '../components/forms/leave-guard';
 import { Page, Section } from '../components/layout/page';
 import { Alert } from '../components/ui/alert';
 import { Badge } from '../components/ui/badge';
@@ -171,6 +172,13 @@ function EditForm({ token }: { token: TokenDto }) {
   });
   const [errors, setErrors] = useState<FieldErrors>({});
   const [message, setMessage] = useState<{ tone: 'error' | 'success'; text: string } | null>(null);
+  const savedUntil = token.validUntil ? unixToDateTimeInput(token.validUntil) : '';
+  const leave = useLeaveGuard(
+    name !== token.name ||
+      ip !== (token.ipRestriction ?? '') ||
+      validUntil.noExpiry !== (token.validUntil === null) ||
+      (!validUntil.noExpiry && validUntil.date !== savedUntil),
+  );
 
   function fail(fields: FieldErrors, text = 'Please fix the errors below.') {
     setErrors(fields);
@@ -210,6 +218,7 @@ function EditForm({ token }: { token: TokenDto }) {
 
   return (
     <form ref={formRef} onSubmit={onSubmit} noValidate aria-label="Edit token" className="space-y-4">
+      {leave.prompt}
       {message && (
         <Alert tone={message.tone} className="mb-2">
           {message.text}

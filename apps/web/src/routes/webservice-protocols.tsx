@@ -8,6 +8,7 @@ import {
 } from '@gatehouse/shared';
 import { type FormEvent, useState } from 'react';
 import { Link } from 'react-router';
+import { useLeaveGuard } from '../components/forms/leave-guard';
 import { Page, Section } from '../components/layout/page';
 import { Alert } from '../components/ui/alert';
 import { Badge } from '../components/ui/badge';
@@ -21,6 +22,7 @@ import { SettingMeta, SettingsCard, SettingsLoader } from '../features/settings/
 function ProtocolsForm({ settings }: { settings: Settings }) {
   const save = useUpdateSettings();
   const [docs, setDocs] = useState(settings.enablewsdocumentation === '1');
+  const leave = useLeaveGuard(docs !== (settings.enablewsdocumentation === '1'));
   const active = parseProtocols(settings.webserviceprotocols);
   const pending = save.isPending ? save.variables?.webserviceprotocols : undefined;
 
@@ -109,6 +111,7 @@ function ProtocolsForm({ settings }: { settings: Settings }) {
 
       <Section title="Documentation">
         <form onSubmit={onSubmit} noValidate>
+          {leave.prompt}
           <SettingsCard
             footer={
               <Button
