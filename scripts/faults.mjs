@@ -3,6 +3,8 @@
 // creation over REST) while the server is killed with SIGKILL several times and restarted on the
 // same data folder. Afterwards every acknowledged write must be there, nothing half-written
 // (every token has its audit row and the other way round), and PRAGMA integrity_check ok.
+// With --store postgres (or FAULTS_STORE=postgres) the server runs on a durable private
+// PostgreSQL server instead and the same is checked with node-postgres.
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -17,15 +19,30 @@ Starts the built server (apps/bff/dist) on a fresh data folder, puts it under a 
 killing it with SIGKILL several times, then checks that every acknowledged write is there, that
 nothing is half-written and that PRAGMA integrity_check is ok. Needs a build (npm start or npm test).
 
+  --store postgres   the server on a durable private PostgreSQL server (scripts/pg-cluster.mjs)
+                     instead of SQLite; the checks read it with node-postgres (every table
+                     readable, amcheck on the B-tree indexes where available)
+
 Environment:
-  FAULTS_PORT=3320   port of the server under test
-  FAULTS_KILLS=5     how many times the server is killed`);
+  FAULTS_PORT=3320          port of the server under test
+  FAULTS_KILLS=5            how many times the server is killed
+  FAULTS_STORE=postgres     as --store postgres (default sqlite)`);
   process.exit(0);
 }
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const require = createRequire(join(root, 'apps', 'bff', 'package.json'));
-const Database = require('better-sqlite3');
+
+const storeArg = process.argv.indexOf('--store');
+const STORE = (storeArg === -1 ? process.env.FAULTS_STORE : process.argv[storeArg + 1]) ?? 'sqlite';
+if (!['sqlite', 'postgres'].includes(STORE)) {
+  console.error(`Unknown store "${STORE}": sqlite or postgres`);
+  process.exit(2);
+}
+const PG = STORE === 'postgres';
+// A durable server: fsync and synchronous_commit on, as acknowledged writes must survive.
+const { startCluster } = PG ? await import('./pg-cluster.mjs') : {};
+const cluster = PG ? await startCluster({ durable: true }) : null;
 
 const PORT = Number(process.env.FAULTS_PORT ?? 3320);
 const KILLS = Number(process.env.FAULTS_KILLS ?? 5);
@@ -39,8 +56,17 @@ const env = {
   GATEHOUSE_LOG: 'silent',
   GATEHOUSE_ADMIN_PASSWORD: 'Faults-pass-1',
   GATEHOUSE_DEMO_PASSWORD: 'Faults-pass-1',
+  ...(PG ? { GATEHOUSE_DATABASE_URL: cluster.url, GATEHOUSE_TOKEN_SECRET: 'f'.repeat(64) } : {}),
 };
 const log = (m) => console.log(`[faults] ${m}`);
+if (PG) log(`store: PostgreSQL (durable, port ${cluster.port})`);
+// The server is stopped, and the temp folder (and PostgreSQL) removed, however this ends.
+process.on('exit', () => {
+  try {
+    server?.kill('SIGKILL');
+  } catch {}
+  rmSync(dataDir, { recursive: true, force: true });
+});
 
 let server;
 async function start() {
@@ -202,25 +228,22 @@ const check = (name, ok, detail = '') => {
   results.push({ name, ok });
   console.log(`${ok ? '✓' : '✗'} ${name}${detail ? ` (${detail})` : ''}`);
 };
-const db = new Database(join(dataDir, 'gatehouse.db'), { readonly: true });
-check('PRAGMA integrity_check is ok', db.pragma('integrity_check', { simple: true }) === 'ok');
-check('PRAGMA foreign_key_check is empty', db.pragma('foreign_key_check').length === 0);
-const tokenIds = new Set(db.prepare('SELECT id FROM external_tokens').pluck().all());
+const db = PG ? await postgresReader(cluster.url) : sqliteReader(join(dataDir, 'gatehouse.db'));
+await db.integrity(check);
+const tokenIds = await db.tokenIds();
 const lostTokens = [...acked.tokens].filter((id) => !tokenIds.has(id));
 check(
   'every acknowledged token is present',
   lostTokens.length === 0,
   `${acked.tokens.size} acknowledged, ${lostTokens.length} lost`,
 );
-const audited = new Set(
-  db.prepare("SELECT CAST(target_id AS INTEGER) FROM audit_log WHERE action = 'token.create'").pluck().all(),
-);
-const adminTokens = db.prepare("SELECT id FROM external_tokens WHERE origin = 'admin'").pluck().all();
+const audited = await db.auditedTokenIds();
+const adminTokens = await db.adminTokenIds();
 check(
   'no half-written token: each has its audit row and each audit row its token',
   adminTokens.every((id) => audited.has(id)) && [...audited].every((id) => tokenIds.has(id)),
 );
-const groupIds = new Set(db.prepare('SELECT id FROM groups').pluck().all());
+const groupIds = await db.groupIds();
 const lostGroups = [...acked.groups].filter((id) => !groupIds.has(id));
 check(
   'every acknowledged group is present',
@@ -229,7 +252,7 @@ check(
 );
 let lostNames = 0;
 for (const id of services) {
-  const name = db.prepare('SELECT name FROM external_services WHERE id = ?').pluck().get(id);
+  const name = await db.serviceName(id);
   const last = acked.serviceNames.get(id);
   const tried = attempted.get(id);
   // The stored name is the last acknowledged one, or one attempted after it (committed, answer lost in the kill).
@@ -243,12 +266,69 @@ check(
 );
 const login = await fetch(`${base}/api/auth/me`, { headers: { cookie } });
 check('the server restarted cleanly on the crashed database and the session survived', login.status === 200);
-db.close();
+await db.close();
 await kill();
 rmSync(dataDir, { recursive: true, force: true });
+await cluster?.stop();
 const failed = results.filter((r) => !r.ok).length;
 console.log(
   `\nFaults: ${KILLS} kills survived, ${requests} requests (${failures} refused while down), writes acknowledged: ${acked.tokens.size} tokens, ${acked.groups.size} groups, ${[...acked.serviceNames.keys()].length} services edited; writes lost: ${lostTokens.length + lostGroups.length + lostNames}`,
 );
 console.log(`${results.length - failed} passed, ${failed} failed`);
 process.exit(failed ? 1 : 0);
+
+// ---- the two stores' readers ------------------------------------------------------------------
+// Function declarations: hoisted, so the verification above can call them.
+
+/** The SQLite file, read-only through better-sqlite3. */
+function sqliteReader(file) {
+  const Database = require('better-sqlite3');
+  const db = new Database(file, { readonly: true });
+  return {
+    async integrity(check) {
+      check('PRAGMA integrity_check is ok', db.pragma('integrity_check', { simple: true }) === 'ok');
+      check('PRAGMA foreign_key_check is empty', db.pragma('foreign_key_check').length === 0);
+    },
+    tokenIds: async () => new Set(db.prepare('SELECT id FROM external_tokens').pluck().all()),
+    auditedTokenIds: async () =>
+      new Set(
+        db.prepare("SELECT CAST(target_id AS INTEGER) FROM audit_log WHERE action = 'token.create'").pluck().all(),
+      ),
+    adminTokenIds: async () => db.prepare("SELECT id FROM external_tokens WHERE origin = 'admin'").pluck().all(),
+    groupIds: async () => new Set(db.prepare('SELECT id FROM groups').pluck().all()),
+    serviceName: async (id) => db.prepare('SELECT name FROM external_services WHERE id = ?').pluck().get(id),
+    close: async () => db.close(),
+  };
+}
+
+/** The PostgreSQL database, through node-postgres (scripts/cluster-lib.mjs). */
+async function postgresReader(url) {
+  const { pgChecks } = await import('./cluster-lib.mjs');
+  const pg = await pgChecks(url);
+  return {
+    async integrity(check) {
+      const read = await pg.readAllTables();
+      check(
+        'every table answers SELECT count(*)',
+        read.tables > 0 && read.failed.length === 0,
+        `${read.tables} tables${read.failed.length ? `; ${read.failed.join('; ')}` : ''}`,
+      );
+      const unvalidated = await pg.unvalidatedForeignKeys();
+      check('every foreign key is validated', unvalidated.length === 0, unvalidated.join(', '));
+      const am = await pg.amcheck();
+      if (am.available) {
+        check(
+          'amcheck: every B-tree index is consistent',
+          am.failed.length === 0,
+          `${am.indexes} indexes${am.failed.length ? `; ${am.failed.join('; ')}` : ''}`,
+        );
+      }
+    },
+    tokenIds: pg.tokenIds,
+    auditedTokenIds: pg.auditedTokenIds,
+    adminTokenIds: pg.adminTokenIds,
+    groupIds: pg.groupIds,
+    serviceName: pg.serviceName,
+    close: pg.close,
+  };
+}

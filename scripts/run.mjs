@@ -6,6 +6,8 @@ import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { delimiter, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { ensureNginxInstalled } from './nginx.mjs';
+import { ensurePostgresInstalled } from './pg-cluster.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const { packageManager } = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
@@ -78,7 +80,7 @@ const USAGE = `Usage: node scripts/run.mjs [start|test|setup]   (npm start, npm 
 
 Bootstraps pnpm ${pnpmVersion} into .tools/ (no global install), installs the workspace and builds, then
   start   serves Gatehouse (apps/bff/dist/index.js) on PORT (default 3000)
-  test    type-check, lint, unit/API tests, browser tests, fault test
+  test    type-check, lint, unit/API tests (SQLite, then PostgreSQL), browser tests, fault test
   setup   stops there
 Afterwards every step runs on its own with npm run <script> (package.json lists them).`;
 
@@ -103,12 +105,17 @@ try {
     child.on('exit', (code, signal) => process.exit(signal ? 0 : (code ?? 0)));
   } else if (command === 'test') {
     ensureTestPackages();
+    // PostgreSQL (a private cluster per run) and nginx (the cluster test's load balancer), from Debian.
+    ensurePostgresInstalled();
+    ensureNginxInstalled();
     step('Type-checking');
     pnpm('run', 'typecheck');
     step('Linting (Biome)');
     pnpm('run', 'lint');
     step('Unit and API tests (Vitest)');
     pnpm('run', 'test:unit');
+    step('API and function tests on PostgreSQL (a private cluster, one database per test app)');
+    pnpm('run', 'test:pg');
     step('Browser tests (Playwright, Debian Chromium)');
     pnpm('run', 'test:e2e');
     step('Fault test (SIGKILL under load, then check every acknowledged write)');

@@ -28,6 +28,7 @@ import { DISK_FULL_MESSAGE, isDiskFull } from './lib/disk';
 import { DomainError } from './lib/errors';
 import { errorBody, httpStatusOf } from './lib/http-status';
 import { REQUEST_ID_HEADER, requestIdFor, requestLog } from './lib/log';
+import { Metrics, metricsAllowed, protocolOfPath, readiness } from './lib/metrics';
 import { allowedOrigins, clientAddress } from './lib/public-url';
 import {
   addMissingHeaders,
@@ -130,6 +131,7 @@ export function createApp(deps: Deps) {
 
   const headers = siteHeaders(deps.env.cookieSecure);
   const { trustedProxies } = deps.env;
+  const { metrics } = deps;
 
   // Every answer's own headers (secure headers, request id, Server-Timing: lib/response-headers.ts,
   // set on the Node response before the route runs when there is one), who is calling (address
@@ -168,6 +170,19 @@ export function createApp(deps: Deps) {
     const ms = performance.now() - started;
     const timing = `app;dur=${ms.toFixed(2)}`;
     const direct = out !== undefined && answeredDirectly(c.res);
+    // The request's duration by protocol, and its count where no call pipeline counted it
+    // (lib/metrics.ts); the probes below are not counted.
+    const { path } = c.req;
+    if (path !== '/metrics' && path !== '/readyz') {
+      const protocol = protocolOfPath(path);
+      metrics.served(protocol, ms);
+      if (Metrics.countsByStatus(protocol)) {
+        metrics.countStatus(
+          protocol,
+          direct ? (c.env as { outgoing: { statusCode: number } }).outgoing.statusCode : c.res.status,
+        );
+      }
+    }
     if (out) {
       // An answer written straight to the Node response (textAnswer) carried its own Server-Timing.
       if (!direct) {
@@ -200,6 +215,22 @@ export function createApp(deps: Deps) {
 
   // For load balancers and the benchmark's ceiling: the cheapest route the server has.
   app.get('/healthz', (c) => c.json({ status: 'ok' }, 200));
+  // For load balancers: whether this node can serve (the database answers, migrations applied,
+  // not shutting down). Like /healthz, outside /api: no session, no CSRF check.
+  app.get('/readyz', async (c) => {
+    c.header('Cache-Control', 'no-store');
+    const r = await readiness(deps.store, metrics);
+    if (r.ready) return c.json({ status: 'ready' }, 200);
+    if (r.error !== undefined) requestLog(c, deps.log).debug({ err: r.error }, 'Not ready');
+    return c.json({ status: 'unavailable', reason: r.reason }, 503);
+  });
+  // Prometheus's scrape (lib/metrics.ts): with GATEHOUSE_METRICS_TOKEN set, for its bearer only;
+  // without, for loopback clients only.
+  app.get('/metrics', async (c) => {
+    const token = deps.env.GATEHOUSE_METRICS_TOKEN;
+    if (!metricsAllowed(token, c.req.header('authorization'), c.get('actor').ip)) return c.text('Forbidden', 403);
+    return c.body(await metrics.text(), 200, { 'Content-Type': metrics.contentType, 'Cache-Control': 'no-store' });
+  });
 
   app.use(
     '/api/*',

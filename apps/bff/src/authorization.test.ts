@@ -123,16 +123,16 @@ function registered(): { method: string; path: string; key: string }[] {
     .filter((r) => !seen.has(r.key) && seen.add(r.key));
 }
 
-function concrete(path: string): string {
+async function concrete(path: string): Promise<string> {
   return `/api${path
-    .replace(':userId', String(t.userId('student2')))
+    .replace(':userId', String(await t.userId('student2')))
     .replace(':id', String(NO_ID))
     .replace(':name', 'core_no_such_function')
     .replace(':action', 'hide')}`;
 }
 
-function call(c: Client, method: string, path: string) {
-  const url = concrete(path);
+async function call(c: Client, method: string, path: string) {
+  const url = await concrete(path);
   if (method === 'GET' || method === 'DELETE') return c.request(method, url);
   return c.request(method, url, { json: {} });
 }
@@ -242,11 +242,11 @@ describe('a capability given and taken away', () => {
       name: 'User viewer',
       capabilities: { 'moodle/user:viewdetails': 'allow' },
     });
-    await admin.post(`/api/roles/${role.body.id}/assignments`, { userId: t.userId('student2') });
+    await admin.post(`/api/roles/${role.body.id}/assignments`, { userId: await t.userId('student2') });
     const list = await student2.get('/api/users');
     expect(list.status).toBe(200);
     expect(list.body.items[0]).not.toHaveProperty('passwordHash');
-    await admin.delete(`/api/roles/${role.body.id}/assignments/${t.userId('student2')}`);
+    await admin.delete(`/api/roles/${role.body.id}/assignments/${await t.userId('student2')}`);
     expect((await student2.get('/api/users')).status).toBe(403);
   });
 });

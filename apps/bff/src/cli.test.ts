@@ -8,7 +8,7 @@ import { build } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from './app';
 import { createDeps, type Deps } from './context';
-import { openStore, type Store } from './db/client';
+import { openStore, type SqliteStore } from './db/client';
 import { auditLog, externalServices, externalTokens, users } from './db/schema';
 import { seedIfEmpty } from './db/seed';
 import { loadEnv } from './env';
@@ -37,7 +37,7 @@ interface Run {
 let dir: string;
 let bundleDir: string;
 let bundle: string;
-let store: Store;
+let store: SqliteStore;
 let deps: Deps;
 let app: ReturnType<typeof createApp>;
 const actor: Actor = { id: null, username: 'test', ip: '' };
@@ -98,9 +98,10 @@ async function fresh() {
   return deps;
 }
 
-const userRow = (username: string) => store.db.select().from(users).where(eq(users.username, username)).get();
-const serviceRow = (shortname: string) =>
-  store.db.select().from(externalServices).where(eq(externalServices.shortname, shortname)).get();
+const userRow = async (username: string) =>
+  (await store.db.select().from(users).where(eq(users.username, username)).limit(1)).at(0);
+const serviceRow = async (shortname: string) =>
+  (await store.db.select().from(externalServices).where(eq(externalServices.shortname, shortname)).limit(1)).at(0);
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'gatehouse-cli-'));
@@ -144,7 +145,7 @@ beforeAll(async () => {
     { shortname: 'restuser', name: 'REST user', capabilities: { 'webservice/rest:use': 'allow' } },
     actor,
   );
-  await assignRole(deps, role.id, userRow('student')!.id, actor);
+  await assignRole(deps, role.id, (await userRow('student'))!.id, actor);
   await deps.settings.apply({ webserviceprotocols: 'xmlrpc' }, SYSTEM_ACTOR);
 }, 60_000);
 
@@ -212,11 +213,10 @@ describe('the gatehouse CLI', () => {
     expect(r.setValid).toMatchObject({ code: 0, stderr: '' });
     expect(r.setValid.stdout.trim()).toBe('enablewebservices: "0" -> "1"');
     expect((await fresh()).settings.get('enablewebservices')).toBe('1');
-    const audit = store.db
+    const audit = await store.db
       .select()
       .from(auditLog)
-      .where(and(eq(auditLog.action, 'config.set'), eq(auditLog.targetId, 'enablewebservices')))
-      .all();
+      .where(and(eq(auditLog.action, 'config.set'), eq(auditLog.targetId, 'enablewebservices')));
     expect(audit.map((a) => a.actorUsername)).toEqual(['cli']);
   });
 
@@ -238,7 +238,7 @@ describe('the gatehouse CLI', () => {
     expect(r.userCreate.code, r.userCreate.stderr).toBe(0);
     expect(r.userCreate.stdout).toMatch(/^Created user cliuser \(id \d+\)\n$/);
     expect(r.userCreate.stdout).not.toContain('Cli-pass-123');
-    const u = userRow('cliuser')!;
+    const u = (await userRow('cliuser'))!;
     expect(u).toMatchObject({
       firstname: 'Cli',
       lastname: 'User',
@@ -259,13 +259,13 @@ describe('the gatehouse CLI', () => {
     expect(secret).toMatch(TOKEN);
     expect(r.tokenCreate.stdout.split(secret).length - 1).toBe(1);
     tokenId = Number(lines[0]!.match(/token (\d+)/)![1]);
-    const row = store.db.select().from(externalTokens).where(eq(externalTokens.id, tokenId)).get()!;
+    const row = (await store.db.select().from(externalTokens).where(eq(externalTokens.id, tokenId)).limit(1)).at(0)!;
     expect(row).toMatchObject({
       name: 'CLI key',
       validUntil: null,
       origin: 'admin',
       creatorId: null,
-      userId: userRow('student')!.id,
+      userId: (await userRow('student'))!.id,
     });
     expect(row.tokenHash).toBe(hashToken(deps.tokenSecret, secret));
     // Web services and REST were switched on by the other commands of this batch.
@@ -273,11 +273,11 @@ describe('the gatehouse CLI', () => {
     expect(res.body).toMatchObject({ username: 'student' });
   });
 
-  it('token create: a refusal of the token service (a past valid-until) exits 1 with its message, nothing made', () => {
+  it('token create: a refusal of the token service (a past valid-until) exits 1 with its message, nothing made', async () => {
     expect(r.tokenPast.code).toBe(1);
     expect(r.tokenPast.stderr).toContain('Valid until must be in the future');
     expect(r.tokenPast.stdout).not.toMatch(/gwt[0-9A-Za-z]{49}/);
-    expect(store.db.select().from(externalTokens).all()).toHaveLength(1);
+    expect(await store.db.select().from(externalTokens)).toHaveLength(1);
   });
 
   it('protocol enable: adds to webserviceprotocols in the usual order; an unknown protocol exits 1', async () => {
@@ -288,9 +288,9 @@ describe('the gatehouse CLI', () => {
     expect(r.protoUnknown.stderr).toContain('Unknown protocol "carrierpigeon"');
   });
 
-  it('service enable', () => {
+  it('service enable', async () => {
     expect(r.svcEnable).toMatchObject({ code: 0, stdout: 'Service moodle_mobile_app is enabled.\n' });
-    expect(serviceRow('moodle_mobile_app')?.enabled).toBe(true);
+    expect((await serviceRow('moodle_mobile_app'))?.enabled).toBe(true);
   });
 
   describe('then', () => {
@@ -316,7 +316,7 @@ describe('the gatehouse CLI', () => {
       expect(r2.userPassword.code, r2.userPassword.stderr).toBe(0);
       expect(r2.userPassword.stdout).toContain('Password of cliuser changed');
       expect(r2.userPassword.stdout).not.toContain('Newer-pass-456');
-      const u = userRow('cliuser')!;
+      const u = (await userRow('cliuser'))!;
       expect(await verifyPassword(u.passwordHash, 'Newer-pass-456')).toBe(true);
       expect(await verifyPassword(u.passwordHash, 'Cli-pass-123')).toBe(false);
     });
@@ -343,7 +343,7 @@ describe('the gatehouse CLI', () => {
       expect(r2.protoDisable.stdout).toContain('Protocol xmlrpc is disabled. Active protocols: rest');
       expect((await fresh()).settings.get('webserviceprotocols')).toBe('rest');
       expect(r2.svcDisable).toMatchObject({ code: 0, stdout: 'Service moodle_mobile_app is disabled.\n' });
-      expect(serviceRow('moodle_mobile_app')?.enabled).toBe(false);
+      expect((await serviceRow('moodle_mobile_app'))?.enabled).toBe(false);
     });
 
     describe('and finally', () => {
@@ -354,7 +354,9 @@ describe('the gatehouse CLI', () => {
 
       it('token delete: the token is gone and no longer works', async () => {
         expect(del).toMatchObject({ code: 0, stdout: `Deleted token ${tokenId}.\n` });
-        expect(store.db.select().from(externalTokens).where(eq(externalTokens.id, tokenId)).get()).toBeUndefined();
+        expect(
+          (await store.db.select().from(externalTokens).where(eq(externalTokens.id, tokenId)).limit(1)).at(0),
+        ).toBeUndefined();
         const res = await restCall({ app }, secret, 'core_webservice_get_site_info');
         expect(res.body).toMatchObject({ errorcode: 'invalidtoken' });
       });

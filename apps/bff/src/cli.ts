@@ -12,7 +12,7 @@ import {
 } from '@gatehouse/shared';
 import { dbFile } from './boot';
 import { createDeps, type Deps } from './context';
-import { openStore } from './db/client';
+import { openPgStore, openStore, pgMigrationsCurrent, type Store } from './db/client';
 import { DataFolderError, lockDataFolder, secureDataFolder } from './db/data-folder';
 import { seedIfEmpty } from './db/seed';
 import { EnvError, loadEnv } from './env';
@@ -29,7 +29,8 @@ import { fieldErrors } from './lib/validate';
 
 const HELP = `Usage: npm run gatehouse -- <command>
 
-Works on the database in GATEHOUSE_DATA (default ./data); a running server sees changes at once.
+Works on the database in GATEHOUSE_DATA (default ./data), or on PostgreSQL when GATEHOUSE_DATABASE_URL
+is set; every running server (every node) sees changes at once.
 
   config get [name]                 print one setting, or all of them
   config set <name> <value>         change a setting (validated as in the console)
@@ -46,6 +47,8 @@ Works on the database in GATEHOUSE_DATA (default ./data); a running server sees 
   protocol enable|disable <rest|soap|xmlrpc|amf>
   mobile enable|disable             Enable web services for mobile devices (the whole cascade), or undo it
   mobile status                     which parts of "mobile enabled" hold
+  migrate                           apply the committed schema migrations and stop (nodes also migrate at
+                                    start, under an advisory lock; run this to migrate before a roll-out)
   backup <file>                     online, consistent backup of the database and the token secret,
                                     written 0600: a backup is a secret, store it like a password
   restore <file> [--force]          check a backup and restore it into GATEHOUSE_DATA (--force replaces
@@ -310,15 +313,23 @@ async function main(argv: string[]) {
     }
     return;
   }
+  if (cmd === 'migrate') {
+    await migrateCommand(env);
+    return;
+  }
   // The data folder as a server would find it, and its shared lock (a restore waits for the
   // command to finish; the command waits, a while, for a restore to finish).
   for (const note of secureDataFolder(env.dataDir)) console.error(note);
   const lock = lockDataFolder(env.dataDir, 'shared', { waitMs: 30_000 });
-  // Waits for the server's write transactions instead of failing with "database is locked":
-  // a busy timeout on every statement, and transactions that keep trying to begin for a minute.
-  let store: ReturnType<typeof openStore>;
+  // SQLite: waits for the server's write transactions instead of failing with "database is
+  // locked": a busy timeout on every statement, and transactions that keep trying to begin for
+  // a minute. PostgreSQL: the write lock queues the command's writes behind the nodes' ones, and
+  // its changes reach every node through the invalidation feed.
+  let store: Store;
   try {
-    store = openStore(dbFile(env), { busyTimeoutMs: 10_000, retryBusyForMs: 60_000, optimize: false });
+    store = env.GATEHOUSE_DATABASE_URL
+      ? await openPgStore(env.GATEHOUSE_DATABASE_URL, { max: 2, applicationName: 'gatehouse-cli' })
+      : openStore(dbFile(env), { busyTimeoutMs: 10_000, retryBusyForMs: 60_000, optimize: false });
   } catch (err) {
     lock.release();
     throw err;
@@ -341,7 +352,30 @@ async function main(argv: string[]) {
     else if (cmd === 'mobile') await mobileCommand(deps, args);
     else fail(`Unknown command "${cmd}".\n\n${HELP}`);
   } finally {
-    store.sqlite.close();
+    await store.close();
+    lock.release();
+  }
+}
+
+/** Applies the committed migrations (PostgreSQL: under the advisory lock the nodes take too), then says where the schema stands. */
+async function migrateCommand(env: ReturnType<typeof loadEnv>) {
+  if (env.GATEHOUSE_DATABASE_URL) {
+    const store = await openPgStore(env.GATEHOUSE_DATABASE_URL, { max: 2, applicationName: 'gatehouse-cli' });
+    try {
+      if (!(await pgMigrationsCurrent(store.pool))) fail('The migrations did not all apply.');
+      console.log('PostgreSQL schema is current.');
+    } finally {
+      await store.close();
+    }
+    return;
+  }
+  for (const note of secureDataFolder(env.dataDir)) console.error(note);
+  const lock = lockDataFolder(env.dataDir, 'shared', { waitMs: 30_000 });
+  try {
+    const store = openStore(dbFile(env), { busyTimeoutMs: 10_000, retryBusyForMs: 60_000, optimize: false });
+    await store.close();
+    console.log(`SQLite schema is current (${dbFile(env)}).`);
+  } finally {
     lock.release();
   }
 }

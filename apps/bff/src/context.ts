@@ -4,10 +4,12 @@ import type { Env } from './env';
 import { Authz } from './features/roles/authz';
 import { SettingsService } from './features/settings/settings.service';
 import { loadServerSecret } from './features/tokens/server-secret';
+import { pgUsageWrites, sqliteUsageWrites } from './features/usage/usage.repo';
 import { CountCache, Generation } from './lib/generation';
 import { InvalidationFeed } from './lib/invalidation';
 import { createLogger, type Log } from './lib/log';
-import { LoginLimiter } from './lib/rate-limit';
+import { Metrics } from './lib/metrics';
+import { LoginLimiter, limitersFor } from './lib/rate-limit';
 import { createAccessMemos } from './webservice/access-cache';
 import { createCatalogue } from './webservice/catalogue';
 import { FUNCTIONS } from './webservice/functions';
@@ -29,23 +31,32 @@ export interface CreateDepsOptions {
 }
 
 export function createDeps(env: Env, store: Store, opts: CreateDepsOptions = {}): Deps {
-  const gen = new Generation(store.sqlite);
+  const sqlite = store.dialect === 'sqlite' ? store.sqlite : undefined;
+  const gen = new Generation(sqlite);
   const now = opts.now ?? (() => Math.floor(Date.now() / 1000));
   const feed = new InvalidationFeed();
+  const metrics = new Metrics({ knownFunction: (name) => catalogue.has(name), store });
   return {
     env,
     store,
     gen,
     settings: new SettingsService({ store, gen, feed, now }),
     authz: new Authz(store.db, gen),
-    limits: { login: new LoginLimiter() },
+    // In the rate_limits table on PostgreSQL (every node counts the same failures), in memory on SQLite.
+    limits: { login: new LoginLimiter(undefined, limitersFor(store)) },
     tokenSecret: opts.tokenSecret ?? loadServerSecret(env.dataDir, env.GATEHOUSE_TOKEN_SECRET),
-    usage: new UsageRecorder(store.sqlite),
-    access: createAccessMemos(gen, feed),
-    counts: new CountCache(store.sqlite, gen),
+    usage: new UsageRecorder(
+      store.dialect === 'sqlite' ? sqliteUsageWrites(store.sqlite) : pgUsageWrites(store, () => !store.pool.ended),
+    ),
+    access: createAccessMemos(gen, feed, {
+      tokens: metrics.cache('access_token'),
+      services: metrics.cache('access_functions'),
+    }),
+    counts: new CountCache(sqlite, gen),
     feed,
     catalogue,
     now,
     log: opts.log ?? createLogger(env.GATEHOUSE_LOG),
+    metrics,
   };
 }

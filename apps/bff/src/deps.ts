@@ -7,6 +7,7 @@ import type { SettingsService } from './features/settings/settings.service';
 import type { CountCache, Generation } from './lib/generation';
 import type { InvalidationFeed } from './lib/invalidation';
 import type { Log } from './lib/log';
+import type { Metrics } from './lib/metrics';
 import type { LoginLimiter } from './lib/rate-limit';
 import type { createAccessMemos } from './webservice/access-cache';
 import type { UsageRecorder } from './webservice/usage';
@@ -40,6 +41,8 @@ export interface Deps {
   now: () => number;
   /** The server's log (lib/log.ts); in a route, `requestLog(c, deps.log)` adds the request id. */
   log: Log;
+  /** GET /metrics's counters (lib/metrics.ts), and whether the process is draining (/readyz). */
+  metrics: Metrics;
 }
 
 /** The function catalogue: code, not data. */

@@ -1,4 +1,4 @@
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { parseIpList } from '@gatehouse/shared';
 import { z } from 'zod';
 
@@ -58,7 +58,35 @@ const schema = z.object({
       message: 'GATEHOUSE_TRUSTED_PROXIES must be a comma-separated list of IP addresses or CIDR ranges',
     })
     .optional(),
+  GATEHOUSE_DATABASE_URL: z
+    .string()
+    .trim()
+    .refine(isPostgresUrl, {
+      message: 'GATEHOUSE_DATABASE_URL must be a postgres:// (or postgresql://) URL',
+    })
+    .optional(),
+  GATEHOUSE_DB_POOL: z.coerce
+    .number({ message: 'GATEHOUSE_DB_POOL must be a number' })
+    .int('GATEHOUSE_DB_POOL must be a whole number')
+    .min(2, 'GATEHOUSE_DB_POOL must be at least 2')
+    .max(200, 'GATEHOUSE_DB_POOL must be at most 200')
+    .default(10),
+  GATEHOUSE_METRICS_TOKEN: z
+    .string()
+    .trim()
+    .min(16, 'GATEHOUSE_METRICS_TOKEN must have at least 16 characters')
+    .optional(),
+  GATEHOUSE_FILEDIR: z.string().trim().min(1, 'GATEHOUSE_FILEDIR must not be empty').optional(),
 });
+
+function isPostgresUrl(v: string): boolean {
+  try {
+    const u = new URL(v);
+    return u.protocol === 'postgres:' || u.protocol === 'postgresql:';
+  } catch {
+    return false;
+  }
+}
 
 /** A site's public address: http(s), a host, an optional path, and nothing after it. */
 function isPublicUrl(v: string): boolean {
@@ -87,6 +115,8 @@ export type Env = z.infer<typeof schema> & {
   wwwroot: string;
   /** The proxies whose X-Forwarded-For is believed (GATEHOUSE_TRUSTED_PROXIES, "a, b/24"), or "" for none. */
   trustedProxies: string;
+  /** Where file contents live (GATEHOUSE_FILEDIR, or <data>/filedir): a folder every node shares. */
+  fileDir: string;
 };
 
 /** http://HOST:PORT, with "localhost" for loopback and wildcard addresses. */
@@ -115,5 +145,6 @@ export function loadEnv(source: NodeJS.ProcessEnv = process.env): Env {
     cookieSecure: env.GATEHOUSE_COOKIE_SECURE === 'auto' ? !loopback : env.GATEHOUSE_COOKIE_SECURE === 'true',
     wwwroot: env.GATEHOUSE_WWWROOT ?? defaultWwwroot(env.HOST, env.PORT),
     trustedProxies: parseIpList(env.GATEHOUSE_TRUSTED_PROXIES ?? '').entries.join(', '),
+    fileDir: env.GATEHOUSE_FILEDIR ? resolve(env.GATEHOUSE_FILEDIR) : join(resolve(env.GATEHOUSE_DATA), 'filedir'),
   };
 }

@@ -46,13 +46,19 @@ function fillUntilFull(insert: () => void): number {
   throw new Error('the database never filled up');
 }
 
-function refuses(write: () => void): boolean {
+async function refuses(write: () => unknown): Promise<boolean> {
   try {
-    write();
+    await write();
     return false;
   } catch (e) {
     return (e as { code?: string }).code === SQLITE_FULL;
   }
+}
+
+/** The SQLite connection under the test app (these tests fill a SQLite file). */
+function sqliteOf(app: TestApp): Database.Database {
+  if (app.store.dialect !== 'sqlite') throw new Error('The full-disk tests run on SQLite');
+  return app.store.sqlite;
 }
 
 function fillDatabase(sqlite: Database.Database, adminId: number) {
@@ -80,29 +86,29 @@ beforeAll(async () => {
   token = (
     await createAdminToken(
       t.deps,
-      { userId: t.userId('admin'), serviceId: svc.id, validUntil: null },
+      { userId: await t.userId('admin'), serviceId: svc.id, validUntil: null },
       SYSTEM_ACTOR,
       true,
     )
   ).secret;
-  fillDatabase(t.store.sqlite, t.userId('admin'));
+  fillDatabase(sqliteOf(t), await t.userId('admin'));
 });
 afterAll(() => t.close());
 
 describe('with the database full (SQLITE_FULL)', () => {
-  it('is really full: a session row and an audit row like a login writes are refused', () => {
+  it('is really full: a session row and an audit row like a login writes are refused', async () => {
     const now = clock.t;
     expect(
-      refuses(() =>
-        t.store.db
-          .insert(sessions)
-          .values({ idHash: sessionHash('probe'), userId: 1, createdAt: now, lastSeenAt: now, ip: '10.1.2.3' })
-          .run(),
+      await refuses(
+        async () =>
+          await t.store.db
+            .insert(sessions)
+            .values({ idHash: sessionHash('probe'), userId: 1, createdAt: now, lastSeenAt: now, ip: '10.1.2.3' }),
       ),
     ).toBe(true);
     expect(
-      refuses(() =>
-        t.store.sqlite
+      await refuses(() =>
+        sqliteOf(t)
           .prepare(
             "INSERT INTO audit_log (time, actor_username, action, target_type, summary, ip) VALUES (?, 'admin', 'auth.login', 'user', 'admin signed in', '10.1.2.3')",
           )
@@ -163,17 +169,19 @@ describe('when space comes back', () => {
   it('a session signed in on the full disk is written to the database on its next use, and lives on', async () => {
     const c = await signIn(t, 'admin');
     const id = c.cookies.get('gatehouse_session') as string;
-    const stored = () =>
-      t.store.db
-        .select()
-        .from(sessions)
-        .where(eq(sessions.idHash, sessionHash(id)))
-        .get();
-    expect(stored()).toBeUndefined();
-    t.store.sqlite.pragma('max_page_count = 1073741823');
+    const stored = async () =>
+      (
+        await t.store.db
+          .select()
+          .from(sessions)
+          .where(eq(sessions.idHash, sessionHash(id)))
+          .limit(1)
+      ).at(0);
+    expect(await stored()).toBeUndefined();
+    sqliteOf(t).pragma('max_page_count = 1073741823');
     clock.advance(61);
     expect((await c.get('/api/auth/me')).status).toBe(200);
-    expect(stored()).toMatchObject({ userId: t.userId('admin'), lastSeenAt: clock.t });
+    expect(await stored()).toMatchObject({ userId: await t.userId('admin'), lastSeenAt: clock.t });
     expect((await c.get('/api/auth/me')).status).toBe(200);
     // And a write works again.
     expect((await c.patch('/api/settings', { maintenance_message: 'Back soon' })).status).toBe(200);

@@ -5,6 +5,7 @@ import { EnvError, loadEnv } from './env';
 import { purgeExpiredSessions } from './features/auth/sessions';
 import { flushUsage } from './features/usage/usage.service';
 import { createLogger } from './lib/log';
+import { markDraining } from './lib/metrics';
 
 // What the server says goes two ways. The start banner (what was tightened in the data folder,
 // the first administrator's password, the address) and a start that fails are plain text for the
@@ -23,7 +24,7 @@ async function main() {
     throw err;
   }
   const log = createLogger(env.GATEHOUSE_LOG);
-  const { store, deps, app, seed, lock, notes } = await boot(env, log);
+  const { store, deps, app, seed, lock, notes, cluster } = await boot(env, log);
   for (const note of notes) console.log(note);
   const url = `http://${env.HOST.includes(':') ? `[${env.HOST}]` : env.HOST}:${env.PORT}/`;
 
@@ -66,26 +67,31 @@ async function main() {
     }
   };
   const sweep = setInterval(
-    periodic('Purging expired sessions', () => purgeExpiredSessions(deps)),
+    periodic('Purging expired sessions', () => (cluster.isLeader() ? purgeExpiredSessions(deps) : undefined)),
     10 * 60_000,
   );
   sweep.unref();
   // Token usage (last access and address, calls, last error, the calls per hour) is written at
   // most once a minute, with the audit rows of first refusals; once an hour the buckets roll up.
   const usageFlush = setInterval(
-    periodic('Writing token usage', () => flushUsage(deps)),
+    periodic('Writing token usage', () => flushUsage(deps, { maintain: cluster.isLeader() })),
     60_000,
   );
   usageFlush.unref();
   // Keeps the query planner's statistics in step as tables grow (cheap when nothing moved).
-  const optimize = setInterval(() => store.sqlite.pragma('optimize'), 3 * 3600_000);
-  optimize.unref();
+  // (PostgreSQL's autovacuum does this itself.)
+  if (store.dialect === 'sqlite') {
+    const optimize = setInterval(() => store.sqlite.pragma('optimize'), 3 * 3600_000);
+    optimize.unref();
+  }
 
   let stopping = false;
   const shutdown = (signal: string) => {
     if (stopping) return;
     stopping = true;
     log.info({ signal }, `${signal} received: finishing requests in flight, then closing the database`);
+    // /readyz answers 503 from now on, so that a load balancer stops sending new requests.
+    markDraining(deps);
     const force = setTimeout(() => {
       log.error({ signal }, 'Shutdown took more than 10 s; exiting');
       process.exit(1);
@@ -93,11 +99,16 @@ async function main() {
     force.unref();
     server.close(() => {
       const close = () => {
-        store.sqlite.close();
-        lock.release();
-        process.exit(0);
+        void cluster
+          .close()
+          .then(() => store.close())
+          .catch(() => {})
+          .finally(() => {
+            lock.release();
+            process.exit(0);
+          });
       };
-      flushUsage(deps).then(close, (err) => {
+      flushUsage(deps, { maintain: false }).then(close, (err) => {
         log.error({ err: err instanceof Error ? err : new Error(String(err)) }, 'Writing token usage failed');
         close();
       });

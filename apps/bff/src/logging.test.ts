@@ -72,7 +72,7 @@ beforeAll(async () => {
     throw new Error('the database fell over');
   });
   admin = await signIn(t, 'admin');
-  adminId = t.userId('admin');
+  adminId = await t.userId('admin');
   const s = await admin.patch('/api/settings', { enablewebservices: '1', webserviceprotocols: 'rest,xmlrpc' });
   if (s.status !== 200) throw new Error(s.text);
   const svc = await admin.post('/api/services', serviceBody('Logging service', 'logging'));

@@ -48,14 +48,14 @@ describe('with GATEHOUSE_WWWROOT and GATEHOUSE_TRUSTED_PROXIES set', () => {
       { shortname: 'wsuser', name: 'WS user', capabilities: { 'webservice/rest:use': 'allow' } },
       SYSTEM_ACTOR,
     );
-    await assignRole(t.deps, role.id, t.userId('teacher'), SYSTEM_ACTOR);
+    await assignRole(t.deps, role.id, await t.userId('teacher'), SYSTEM_ACTOR);
     const svc = await createService(t.deps, serviceBody('Proxy test', 'proxytest') as never, SYSTEM_ACTOR);
     await addServiceFunctions(t.deps, svc.id, ['core_webservice_get_site_info'], SYSTEM_ACTOR);
     await t.deps.settings.apply({ enablewebservices: '1', webserviceprotocols: 'rest', debug: 'normal' }, SYSTEM_ACTOR);
     secret = (
       await createAdminToken(
         t.deps,
-        { userId: t.userId('teacher'), serviceId: svc.id, validUntil: null, ipRestriction: '203.0.113.0/24' },
+        { userId: await t.userId('teacher'), serviceId: svc.id, validUntil: null, ipRestriction: '203.0.113.0/24' },
         SYSTEM_ACTOR,
         true,
       )
@@ -117,11 +117,10 @@ describe('with GATEHOUSE_WWWROOT and GATEHOUSE_TRUSTED_PROXIES set', () => {
     const c = t.client({ ip: '10.0.0.1' });
     const res = await c.tryLogin('student', 'Demo-pass-1', { headers: { 'x-forwarded-for': '203.0.113.77' } });
     expect(res.status).toBe(200);
-    const rows = t.store.db
+    const rows = await t.store.db
       .select()
       .from(sessions)
-      .where(eq(sessions.userId, t.userId('student')))
-      .all();
+      .where(eq(sessions.userId, await t.userId('student')));
     expect(rows.map((r) => r.ip)).toContain('203.0.113.77');
   });
 });
@@ -149,11 +148,10 @@ describe('without GATEHOUSE_WWWROOT, on a loopback address', () => {
   it('ignores X-Forwarded-For: no proxy is trusted by default', async () => {
     const c = t.client({ ip: '127.0.0.1' });
     await c.tryLogin('student', 'Demo-pass-1', { headers: { 'x-forwarded-for': '203.0.113.77' } });
-    const rows = t.store.db
+    const rows = await t.store.db
       .select()
       .from(sessions)
-      .where(eq(sessions.userId, t.userId('student')))
-      .all();
+      .where(eq(sessions.userId, await t.userId('student')));
     expect(rows.map((r) => r.ip)).toEqual(['127.0.0.1']);
   });
 });

@@ -29,7 +29,7 @@ beforeAll(async () => {
   });
   const made = await createAdminToken(
     t.deps,
-    { userId: t.userId('admin'), serviceId, validUntil: null },
+    { userId: await t.userId('admin'), serviceId, validUntil: null },
     SYSTEM_ACTOR,
     true,
   );
@@ -41,7 +41,7 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await new Promise((r) => server.close(r));
-  t.close();
+  await t.close();
 });
 
 /** hono/secure-headers' answer for app.ts's options, as the site sent it before these headers were prebuilt. */

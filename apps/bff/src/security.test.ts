@@ -30,10 +30,10 @@ describe('CSRF defence on state-changing requests', () => {
   });
 
   it('refuses DELETE and logout without the header', async () => {
-    const del = await admin.delete(`/api/users/${t.userId('student2')}`, { csrf: false });
+    const del = await admin.delete(`/api/users/${await t.userId('student2')}`, { csrf: false });
     expect(del.status).toBe(403);
     expect(errorOf(del).code).toBe('csrf');
-    expect((await admin.get(`/api/users/${t.userId('student2')}`)).body.deleted).toBe(false);
+    expect((await admin.get(`/api/users/${await t.userId('student2')}`)).body.deleted).toBe(false);
     const out = await admin.post('/api/auth/logout', undefined, { csrf: false });
     expect(out.status).toBe(403);
     expect((await admin.get('/api/auth/me')).status).toBe(200);

@@ -1,24 +1,62 @@
-import { existsSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
+import { sql } from 'drizzle-orm';
 import { type BetterSQLite3Database, drizzle } from 'drizzle-orm/better-sqlite3';
 import { migrate } from 'drizzle-orm/better-sqlite3/migrator';
+import { drizzle as drizzlePg, type NodePgDatabase } from 'drizzle-orm/node-postgres';
+import { migrate as migrateNodePg } from 'drizzle-orm/node-postgres/migrator';
+import pg from 'pg';
 import { ensurePrivateDir, ensurePrivateFile, narrowSideFiles } from './data-folder';
-import * as schema from './schema';
+import { useTables } from './schema';
+import * as pgSchema from './schema-pg';
+import * as schema from './schema-sqlite';
 
+/**
+ * The database as every repository sees it. Typed as drizzle's SQLite database; on PostgreSQL it
+ * is node-postgres's, over the PostgreSQL twins of the same tables (schema-pg/, the same row types:
+ * schema-agree.ts checks it). So repositories use only what both dialects share: the query
+ * builders, awaited (never the SQLite-only .get()/.all()/.run()), and db/sql.ts for raw SQL.
+ */
 export type Db = BetterSQLite3Database<typeof schema>;
-export interface Store {
+
+/** What both stores offer: the database, and the one way to run a write transaction. */
+interface StoreBase {
   db: Db;
+  /**
+   * Runs `fn` in a write transaction (savepoint when nested on SQLite). Writes are serialized:
+   * SQLite's single writer; on PostgreSQL a transaction-scoped advisory lock that every node's
+   * writes take first, so a write sees every write committed before it, as on SQLite.
+   * withWrite (db/write.ts) adds the audit rows and the invalidations on top.
+   */
+  transaction<T>(fn: (tx: Db) => Promise<T>): Promise<T>;
+  /** Closes the connection(s). */
+  close(): Promise<void>;
+}
+
+export interface SqliteStore extends StoreBase {
+  dialect: 'sqlite';
   sqlite: Database.Database;
   /** BEGIN IMMEDIATE, waiting for the write lock as this store was opened to (see StoreOptions). */
   beginWrite: () => void;
 }
 
-/** Migrations live in src/db/migrations; found from the source tree and from the bundled dist/. */
-function migrationsFolder(): string {
+export interface PgStore extends StoreBase {
+  dialect: 'pg';
+  pool: pg.Pool;
+  /** This process's id in the invalidation feed's notifications (its own are not replayed). */
+  origin: string;
+  url: string;
+}
+
+export type Store = SqliteStore | PgStore;
+
+/** Migrations live in src/db/migrations (and migrations-pg); found from the source tree and from the bundled dist/. */
+function migrationsFolder(name = 'migrations'): string {
   const here = dirname(fileURLToPath(import.meta.url));
-  for (const candidate of [join(here, 'migrations'), join(here, '../src/db/migrations')]) {
+  for (const candidate of [join(here, name), join(here, `../src/db/${name}`)]) {
     if (existsSync(join(candidate, 'meta/_journal.json'))) return candidate;
   }
   throw new Error('Database migrations not found');
@@ -119,7 +157,7 @@ function immediateTransactions(db: Db, sqlite: Database.Database, busyTimeoutMs:
  * files are narrowed to 0600 after (SQLite gives them the database file's mode), whatever the
  * umask.
  */
-export function openStore(file: string, opts: StoreOptions = {}): Store {
+export function openStore(file: string, opts: StoreOptions = {}): SqliteStore {
   const busyTimeoutMs = opts.busyTimeoutMs ?? 5000;
   if (file !== ':memory:') {
     ensurePrivateDir(dirname(file));
@@ -136,7 +174,124 @@ export function openStore(file: string, opts: StoreOptions = {}): Store {
   // work, SQLite's recommendation at open); the server repeats `PRAGMA optimize` every few hours.
   if (opts.optimize !== false) sqlite.pragma('optimize=0x10002');
   if (file !== ':memory:') narrowSideFiles(file);
-  return { db, sqlite, beginWrite: writeBegin(sqlite, busyTimeoutMs, opts.retryBusyForMs ?? 0) };
+  useTables('sqlite');
+  const beginWrite = writeBegin(sqlite, busyTimeoutMs, opts.retryBusyForMs ?? 0);
+  let savepoints = 0;
+  return {
+    dialect: 'sqlite',
+    db,
+    sqlite,
+    beginWrite,
+    async transaction<T>(fn: (tx: Db) => Promise<T>): Promise<T> {
+      const nested = sqlite.inTransaction;
+      const name = `gh_tx_${++savepoints}`;
+      if (nested) sqlite.exec(`SAVEPOINT ${name}`);
+      else beginWrite();
+      try {
+        const result = await fn(db);
+        sqlite.exec(nested ? `RELEASE ${name}` : 'COMMIT');
+        return result;
+      } catch (err) {
+        if (nested) sqlite.exec(`ROLLBACK TO ${name}; RELEASE ${name}`);
+        else if (sqlite.inTransaction) sqlite.exec('ROLLBACK');
+        throw err;
+      }
+    },
+    async close() {
+      if (sqlite.open) sqlite.close();
+    },
+  };
+}
+
+// ---- PostgreSQL ------------------------------------------------------------------------------
+
+/** The key of the advisory lock every write transaction takes (and migrations, at a second key). */
+const PG_WRITE_LOCK = 0x6761_7465; // 'gate'
+const PG_MIGRATION_LOCK = 0x6861_7573; // 'haus'
+
+export interface PgStoreOptions {
+  /** Connections in the pool (default 10). */
+  max?: number;
+  /** Apply the committed migrations (under an advisory lock) before use (default true). */
+  migrate?: boolean;
+  /** A name for the server's pg_stat_activity (default "gatehouse"). */
+  applicationName?: string;
+}
+
+/** int8 (counts, sums, bigint columns) as numbers: every value Gatehouse keeps fits 2^53. */
+const pgTypes = {
+  getTypeParser: ((oid: number, format?: string) =>
+    oid === 20 || oid === 1700
+      ? (v: string) => Number(v)
+      : pg.types.getTypeParser(oid, format as 'text')) as typeof pg.types.getTypeParser,
+};
+
+/**
+ * Applies migrations-pg under a session advisory lock, so nodes started together migrate once
+ * (the others wait, then find nothing to do). Also `gatehouse migrate`.
+ */
+export async function migratePg(pool: pg.Pool): Promise<void> {
+  const client = await pool.connect();
+  try {
+    await client.query('SELECT pg_advisory_lock($1)', [PG_MIGRATION_LOCK]);
+    try {
+      await migrateNodePg(drizzlePg(client), { migrationsFolder: migrationsFolder('migrations-pg') });
+    } finally {
+      await client.query('SELECT pg_advisory_unlock($1)', [PG_MIGRATION_LOCK]);
+    }
+  } finally {
+    client.release();
+  }
+}
+
+/** Whether every committed migration has been applied (for /readyz). */
+export async function pgMigrationsCurrent(pool: pg.Pool): Promise<boolean> {
+  const journal = JSON.parse(readFileSync(join(migrationsFolder('migrations-pg'), 'meta/_journal.json'), 'utf8')) as {
+    entries: unknown[];
+  };
+  try {
+    const r = await pool.query('SELECT count(*)::int AS n FROM drizzle.__drizzle_migrations');
+    return (r.rows[0] as { n: number }).n >= journal.entries.length;
+  } catch {
+    return false;
+  }
+}
+
+/** Opens a PostgreSQL store (GATEHOUSE_DATABASE_URL): a pool, migrated unless told otherwise. */
+export async function openPgStore(url: string, opts: PgStoreOptions = {}): Promise<PgStore> {
+  const pool = new pg.Pool({
+    connectionString: url,
+    max: opts.max ?? 10,
+    application_name: opts.applicationName ?? 'gatehouse',
+    types: pgTypes,
+  });
+  // An idle connection the server dropped (a restart) is reported here, not thrown: the pool
+  // makes a new one for the next query.
+  pool.on('error', () => {});
+  if (opts.migrate !== false) await migratePg(pool);
+  useTables('pg');
+  const db = drizzlePg(pool, { schema: pgSchema }) as unknown as Db;
+  const origin = randomBytes(8).toString('hex');
+  let closed = false;
+  return {
+    dialect: 'pg',
+    db,
+    pool,
+    origin,
+    url,
+    transaction<T>(fn: (tx: Db) => Promise<T>): Promise<T> {
+      const pgDb = db as unknown as NodePgDatabase<typeof pgSchema>;
+      return pgDb.transaction(async (tx) => {
+        await tx.execute(sql`SELECT pg_advisory_xact_lock(${PG_WRITE_LOCK})`);
+        return fn(tx as unknown as Db);
+      });
+    },
+    async close() {
+      if (closed) return;
+      closed = true;
+      await pool.end();
+    },
+  };
 }
 
 export type Tx = Parameters<Parameters<Db['transaction']>[0]>[0];

@@ -16,6 +16,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { loadServerSecret } from '../features/tokens/server-secret';
 import { openStore } from './client';
 import { DataFolderError, lockDataFolder, secureDataFolder } from './data-folder';
+import { rawRun } from './sql';
 
 // The data folder's own rules, in one process (SQLite keeps POSIX locks of one process apart
 // per connection, so one process shows the same answers two would; data-folder.test.ts at the
@@ -82,18 +83,18 @@ describe('secureDataFolder', () => {
 });
 
 describe('files root creates in a data folder someone else owns', () => {
-  it.skipIf(process.getuid?.() !== 0)("go to the folder's owner, so that the server can still open them", () => {
+  it.skipIf(process.getuid?.() !== 0)("go to the folder's owner, so that the server can still open them", async () => {
     const dir = join(scratch, 'owned');
     secureDataFolder(dir);
     chownSync(dir, 12345, 12346);
     const store = openStore(join(dir, 'gatehouse.db'));
-    store.db.transaction((tx) => tx.run(sql`CREATE TABLE IF NOT EXISTS probe (x)`));
+    await store.transaction(async (tx) => await rawRun(tx, sql`CREATE TABLE IF NOT EXISTS probe (x)`));
     lockDataFolder(dir, 'shared').release();
     loadServerSecret(dir);
     const owners = Object.fromEntries(
       readdirSync(dir).map((f) => [f, `${statSync(join(dir, f)).uid}:${statSync(join(dir, f)).gid}`]),
     );
-    store.sqlite.close();
+    await store.close();
     expect(owners).toEqual({
       'gatehouse.db': '12345:12346',
       'gatehouse.db-wal': '12345:12346',

@@ -58,18 +58,18 @@ function seekConditions(key: readonly KeyColumn[], values: readonly KeyValue[], 
  * the list's order `dir` (the caller adds its filters and ORDER BY). Going back ("before") reads
  * in the reverse order and turns the rows round, so they come in the list's order.
  */
-export function readFrom<R>(
+export async function readFrom<R>(
   key: readonly KeyColumn[],
   seek: Seek,
   dir: 'asc' | 'desc',
   limit: number,
-  read: (where: SQL, dir: 'asc' | 'desc', limit: number) => R[],
-): R[] {
+  read: (where: SQL, dir: 'asc' | 'desc', limit: number) => Promise<R[]>,
+): Promise<R[]> {
   const walk = seek.from === 'after' ? dir : dir === 'asc' ? 'desc' : 'asc';
   const rows: R[] = [];
   for (const where of seekConditions(key, seek.values, walk)) {
     if (rows.length >= limit) break;
-    rows.push(...read(where, walk, limit - rows.length));
+    rows.push(...(await read(where, walk, limit - rows.length)));
   }
   return seek.from === 'after' ? rows : rows.reverse();
 }

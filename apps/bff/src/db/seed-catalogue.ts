@@ -12,7 +12,10 @@ import {
   groups,
   messages,
   notes,
+  tablesDialect,
 } from './schema';
+import { sequenceResetSql } from './schema-pg/sequences';
+import { firstRow, rawRun } from './sql';
 
 // Demo data for the external function catalogue: the site course (id 1, Moodle's SITEID), a few
 // courses with sections and activities, enrolments and groups, messages, notes, a private file
@@ -183,9 +186,9 @@ function courseSeeds(now: number): CourseSeed[] {
  * forum. Does nothing when it exists. Part of the demo data, and callable on its own when the
  * demo data is turned off: site notes and the front page's contents need it.
  */
-function seedSiteCourse(tx: Tx | Db, now: number): void {
-  if (tx.select({ id: courses.id }).from(courses).where(eq(courses.id, 1)).get()) return;
-  insertCourse(tx, now, {
+async function seedSiteCourse(tx: Tx | Db, now: number): Promise<void> {
+  if ((await tx.select({ id: courses.id }).from(courses).where(eq(courses.id, 1)).limit(1)).at(0)) return;
+  await insertCourse(tx, now, {
     key: 'site',
     id: 1,
     shortname: 'gatehouse',
@@ -205,54 +208,56 @@ function seedSiteCourse(tx: Tx | Db, now: number): void {
   });
 }
 
-function insertCourse(tx: Tx | Db, now: number, c: CourseSeed): number {
+async function insertCourse(tx: Tx | Db, now: number, c: CourseSeed): Promise<number> {
   const { key: _key, sections, ...fields } = c;
-  const row = tx
-    .insert(courses)
-    .values({ ...fields, timecreated: now - 120 * DAY, timemodified: now - 7 * DAY })
-    .returning({ id: courses.id })
-    .get();
-  sections.forEach((s, number) => {
-    const section = tx
-      .insert(courseSections)
-      .values({
-        courseId: row.id,
-        section: number,
-        name: s.name ?? '',
-        summary: s.summary ?? '',
-        visible: s.visible ?? true,
-      })
-      .returning({ id: courseSections.id })
-      .get();
-    (s.modules ?? []).forEach((m, position) => {
-      tx.insert(courseModules)
+  const row = firstRow(
+    await tx
+      .insert(courses)
+      .values({ ...fields, timecreated: now - 120 * DAY, timemodified: now - 7 * DAY })
+      .returning({ id: courses.id }),
+  );
+  for (const [number, s] of sections.entries()) {
+    const section = firstRow(
+      await tx
+        .insert(courseSections)
         .values({
           courseId: row.id,
-          sectionId: section.id,
-          modname: m.modname,
-          name: m.name,
-          description: m.description ?? '',
-          url: m.url ?? null,
-          visible: m.visible ?? true,
-          position,
-          content: m.content ?? '',
-          timemodified: now - 7 * DAY,
+          section: number,
+          name: s.name ?? '',
+          summary: s.summary ?? '',
+          visible: s.visible ?? true,
         })
-        .run();
-    });
-  });
+        .returning({ id: courseSections.id }),
+    );
+    for (const [position, m] of (s.modules ?? []).entries()) {
+      await tx.insert(courseModules).values({
+        courseId: row.id,
+        sectionId: section.id,
+        modname: m.modname,
+        name: m.name,
+        description: m.description ?? '',
+        url: m.url ?? null,
+        visible: m.visible ?? true,
+        position,
+        content: m.content ?? '',
+        timemodified: now - 7 * DAY,
+      });
+    }
+  }
   return row.id;
 }
 
-export function seedCatalogueDemo(tx: Tx | Db, now: number, userIds: Record<string, number>): void {
+export async function seedCatalogueDemo(tx: Tx | Db, now: number, userIds: Record<string, number>): Promise<void> {
   const uid = (username: string): number | undefined => userIds[username];
 
   // The site course, then the demo courses with their sections and modules.
-  seedSiteCourse(tx, now);
+  await seedSiteCourse(tx, now);
+  // The site course's id is given (1, as Moodle's); PostgreSQL's sequence must step past it.
+  if (tablesDialect() === 'pg') await rawRun(tx, sequenceResetSql());
   const courseIds: Record<string, number> = { site: 1 };
-  for (const c of courseSeeds(now)) courseIds[c.key] = insertCourse(tx, now, c);
+  for (const c of courseSeeds(now)) courseIds[c.key] = await insertCourse(tx, now, c);
   const cid = (key: string): number => courseIds[key] as number;
-  seedResource(tx, now, cid('cs101'), uid('teacher'));
+  await seedResource(tx, now, cid('cs101'), uid('teacher'));
 
   // Enrolments (the site course has none: everyone may see it).
   const enrol: [string, string, string][] = [
@@ -269,9 +274,7 @@ export function seedCatalogueDemo(tx: Tx | Db, now: number, userIds: Record<stri
   for (const [course, username, role] of enrol) {
     const userId = uid(username);
     if (userId === undefined) continue;
-    tx.insert(enrolments)
-      .values({ courseId: cid(course), userId, role, timecreated: now - 60 * DAY })
-      .run();
+    await tx.insert(enrolments).values({ courseId: cid(course), userId, role, timecreated: now - 60 * DAY });
   }
 
   // Groups.
@@ -287,9 +290,7 @@ export function seedCatalogueDemo(tx: Tx | Db, now: number, userIds: Record<stri
     { courseId: cid('hist201'), name: 'Seminar 1', description: '' },
   ];
   for (const g of groupRows) {
-    tx.insert(groups)
-      .values({ ...g, timecreated: now - 50 * DAY, timemodified: now - 50 * DAY })
-      .run();
+    await tx.insert(groups).values({ ...g, timecreated: now - 50 * DAY, timemodified: now - 50 * DAY });
   }
 
   // Messages between demo users.
@@ -322,16 +323,14 @@ export function seedCatalogueDemo(tx: Tx | Db, now: number, userIds: Record<stri
     const from = uid(m.from);
     const to = uid(m.to);
     if (from === undefined || to === undefined) continue;
-    tx.insert(messages)
-      .values({
-        userIdFrom: from,
-        userIdTo: to,
-        text: m.text,
-        textformat: 0,
-        timecreated: m.at,
-        timeread: m.read ?? null,
-      })
-      .run();
+    await tx.insert(messages).values({
+      userIdFrom: from,
+      userIdTo: to,
+      text: m.text,
+      textformat: 0,
+      timecreated: m.at,
+      timeread: m.read ?? null,
+    });
   }
 
   // Notes.
@@ -368,18 +367,16 @@ export function seedCatalogueDemo(tx: Tx | Db, now: number, userIds: Record<stri
     const userId = uid(n.about);
     const by = uid(n.by);
     if (userId === undefined || by === undefined) continue;
-    tx.insert(notes)
-      .values({
-        courseId: cid(n.course),
-        userId,
-        userModified: by,
-        content: n.content,
-        format: 1,
-        publishstate: n.state,
-        created: now - 10 * DAY,
-        lastmodified: now - 10 * DAY,
-      })
-      .run();
+    await tx.insert(notes).values({
+      courseId: cid(n.course),
+      userId,
+      userModified: by,
+      content: n.content,
+      format: 1,
+      publishstate: n.state,
+      created: now - 10 * DAY,
+      lastmodified: now - 10 * DAY,
+    });
   }
 
   // A private file of the student (its content in the row's legacy column: moved into the file
@@ -387,23 +384,21 @@ export function seedCatalogueDemo(tx: Tx | Db, now: number, userIds: Record<stri
   const studentId = uid('student');
   if (studentId !== undefined) {
     const content = Buffer.from('Week 1: variables\nWeek 2: loops\nWeek 3: functions\n', 'utf8');
-    tx.insert(files)
-      .values({
-        contextid: 30_000_000 + studentId,
-        userId: studentId,
-        filearea: 'private',
-        filepath: '/',
-        filename: 'study-plan.txt',
-        mimetype: 'text/plain',
-        filesize: content.length,
-        content: content.toString('base64'),
-        timecreated: now - 20 * DAY,
-        timemodified: now - 20 * DAY,
-      })
-      .run();
+    await tx.insert(files).values({
+      contextid: 30_000_000 + studentId,
+      userId: studentId,
+      filearea: 'private',
+      filepath: '/',
+      filename: 'study-plan.txt',
+      mimetype: 'text/plain',
+      filesize: content.length,
+      content: content.toString('base64'),
+      timecreated: now - 20 * DAY,
+      timemodified: now - 20 * DAY,
+    });
   }
 
-  seedCertifications(tx, now, uid);
+  await seedCertifications(tx, now, uid);
 }
 
 /**
@@ -411,44 +406,45 @@ export function seedCatalogueDemo(tx: Tx | Db, now: number, userIds: Record<stri
  * other activities keep their ids. The file's content is in the row's legacy column, moved into
  * the file store when the files are first used (as the student's private file).
  */
-function seedResource(tx: Tx | Db, now: number, courseId: number, teacherId: number | undefined): void {
-  const section = tx
-    .select({ id: courseSections.id })
-    .from(courseSections)
-    .where(and(eq(courseSections.courseId, courseId), eq(courseSections.section, 1)))
-    .get();
+async function seedResource(tx: Tx | Db, now: number, courseId: number, teacherId: number | undefined): Promise<void> {
+  const section = (
+    await tx
+      .select({ id: courseSections.id })
+      .from(courseSections)
+      .where(and(eq(courseSections.courseId, courseId), eq(courseSections.section, 1)))
+      .limit(1)
+  ).at(0);
   if (!section) return;
-  const cm = tx
-    .insert(courseModules)
-    .values({
-      courseId,
-      sectionId: section.id,
-      modname: 'resource',
-      name: 'Python cheat sheet',
-      description: '<p>The syntax of the course on one page.</p>',
-      position: 2,
-      timemodified: now - 7 * DAY,
-    })
-    .returning({ id: courseModules.id })
-    .get();
+  const cm = firstRow(
+    await tx
+      .insert(courseModules)
+      .values({
+        courseId,
+        sectionId: section.id,
+        modname: 'resource',
+        name: 'Python cheat sheet',
+        description: '<p>The syntax of the course on one page.</p>',
+        position: 2,
+        timemodified: now - 7 * DAY,
+      })
+      .returning({ id: courseModules.id }),
+  );
   const content = Buffer.from(CHEAT_SHEET.content, 'utf8');
-  tx.insert(files)
-    .values({
-      // CONTEXT_MODULE (70) × 1,000,000 + the module id (features/files/contexts.ts).
-      contextid: 70_000_000 + cm.id,
-      component: 'mod_resource',
-      filearea: 'content',
-      filename: CHEAT_SHEET.filename,
-      userId: teacherId ?? null,
-      mimetype: CHEAT_SHEET.mimetype,
-      filesize: content.length,
-      content: content.toString('base64'),
-      author: 'Terry Teacher',
-      license: 'allrightsreserved',
-      timecreated: now - 7 * DAY,
-      timemodified: now - 7 * DAY,
-    })
-    .run();
+  await tx.insert(files).values({
+    // CONTEXT_MODULE (70) × 1,000,000 + the module id (features/files/contexts.ts).
+    contextid: 70_000_000 + cm.id,
+    component: 'mod_resource',
+    filearea: 'content',
+    filename: CHEAT_SHEET.filename,
+    userId: teacherId ?? null,
+    mimetype: CHEAT_SHEET.mimetype,
+    filesize: content.length,
+    content: content.toString('base64'),
+    author: 'Terry Teacher',
+    license: 'allrightsreserved',
+    timecreated: now - 7 * DAY,
+    timemodified: now - 7 * DAY,
+  });
 }
 
 /** Source ids: the plugin keeps assignment sources in their own table; here they are fixed numbers. */
@@ -458,7 +454,7 @@ export const DEMO_CERTIFICATION_SOURCES = {
   forklift: { manual: 31 },
 } as const;
 
-function seedCertifications(tx: Tx | Db, now: number, uid: (u: string) => number | undefined): void {
+async function seedCertifications(tx: Tx | Db, now: number, uid: (u: string) => number | undefined): Promise<void> {
   const periodsDefaults = (due: number, validYears: number) =>
     JSON.stringify({
       resettype1: 'standard',
@@ -473,74 +469,77 @@ function seedCertifications(tx: Tx | Db, now: number, uid: (u: string) => number
       expiration2: { since: 'expiration', delay: `P${validYears}Y` },
     });
 
-  const firstaid = tx
-    .insert(certifications)
-    .values({
-      contextid: 1,
-      fullname: 'First Aid at Work',
-      idnumber: 'FAW',
-      description: '<p>Annual first aid certification for all staff.</p>',
-      descriptionformat: 1,
-      publicaccess: true,
-      archived: false,
-      programid1: 101,
-      programid2: 102,
-      templateid: 1,
-      recertify: 30 * DAY,
-      periodsjson: periodsDefaults(30 * DAY, 1),
-      sources: JSON.stringify(['cohort', 'manual']),
-      cohortids: '[]',
-      timecreated: now - 400 * DAY,
-    })
-    .returning({ id: certifications.id })
-    .get().id;
+  const firstaid = firstRow(
+    await tx
+      .insert(certifications)
+      .values({
+        contextid: 1,
+        fullname: 'First Aid at Work',
+        idnumber: 'FAW',
+        description: '<p>Annual first aid certification for all staff.</p>',
+        descriptionformat: 1,
+        publicaccess: true,
+        archived: false,
+        programid1: 101,
+        programid2: 102,
+        templateid: 1,
+        recertify: 30 * DAY,
+        periodsjson: periodsDefaults(30 * DAY, 1),
+        sources: JSON.stringify(['cohort', 'manual']),
+        cohortids: '[]',
+        timecreated: now - 400 * DAY,
+      })
+      .returning({ id: certifications.id }),
+  ).id;
 
-  const firewarden = tx
-    .insert(certifications)
-    .values({
-      contextid: 1,
-      fullname: 'Fire Warden',
-      idnumber: 'FIREWARDEN',
-      description: '<p>Fire wardens lead evacuations and check escape routes.</p>',
-      descriptionformat: 1,
-      publicaccess: false,
-      archived: false,
-      programid1: 201,
-      programid2: null,
-      templateid: null,
-      recertify: null,
-      periodsjson: periodsDefaults(30 * DAY, 1),
-      sources: JSON.stringify(['approval', 'manual']),
-      cohortids: JSON.stringify([1, 2]),
-      timecreated: now - 200 * DAY,
-    })
-    .returning({ id: certifications.id })
-    .get().id;
+  const firewarden = firstRow(
+    await tx
+      .insert(certifications)
+      .values({
+        contextid: 1,
+        fullname: 'Fire Warden',
+        idnumber: 'FIREWARDEN',
+        description: '<p>Fire wardens lead evacuations and check escape routes.</p>',
+        descriptionformat: 1,
+        publicaccess: false,
+        archived: false,
+        programid1: 201,
+        programid2: null,
+        templateid: null,
+        recertify: null,
+        periodsjson: periodsDefaults(30 * DAY, 1),
+        sources: JSON.stringify(['approval', 'manual']),
+        cohortids: JSON.stringify([1, 2]),
+        timecreated: now - 200 * DAY,
+      })
+      .returning({ id: certifications.id }),
+  ).id;
 
-  const forklift = tx
-    .insert(certifications)
-    .values({
-      contextid: 1,
-      fullname: 'Forklift Operator (2019 scheme)',
-      idnumber: 'FORK2019',
-      description: 'Replaced by the 2024 scheme.',
-      descriptionformat: 2,
-      publicaccess: false,
-      archived: true,
-      programid1: 301,
-      programid2: 302,
-      templateid: 2,
-      recertify: 60 * DAY,
-      periodsjson: periodsDefaults(60 * DAY, 2),
-      sources: JSON.stringify(['manual']),
-      cohortids: '[]',
-      timecreated: now - 1500 * DAY,
-    })
-    .returning({ id: certifications.id })
-    .get().id;
+  const forklift = firstRow(
+    await tx
+      .insert(certifications)
+      .values({
+        contextid: 1,
+        fullname: 'Forklift Operator (2019 scheme)',
+        idnumber: 'FORK2019',
+        description: 'Replaced by the 2024 scheme.',
+        descriptionformat: 2,
+        publicaccess: false,
+        archived: true,
+        programid1: 301,
+        programid2: 302,
+        templateid: 2,
+        recertify: 60 * DAY,
+        periodsjson: periodsDefaults(60 * DAY, 2),
+        sources: JSON.stringify(['manual']),
+        cohortids: '[]',
+        timecreated: now - 1500 * DAY,
+      })
+      .returning({ id: certifications.id }),
+  ).id;
 
   type Period = Partial<typeof certificationPeriods.$inferInsert> & { programid: number; timewindowstart: number };
-  const assign = (
+  const assign = async (
     certificationId: number,
     username: string,
     a: Partial<typeof certificationAssignments.$inferInsert> & { sourceid: number; sourcetype: string },
@@ -548,20 +547,16 @@ function seedCertifications(tx: Tx | Db, now: number, uid: (u: string) => number
   ) => {
     const userId = uid(username);
     if (userId === undefined) return;
-    tx.insert(certificationAssignments)
-      .values({ timecreated: now - 30 * DAY, ...a, certificationId, userId })
-      .run();
+    await tx.insert(certificationAssignments).values({ timecreated: now - 30 * DAY, ...a, certificationId, userId });
     for (const p of periods) {
-      tx.insert(certificationPeriods)
-        .values({ ...p, certificationId, userId })
-        .run();
+      await tx.insert(certificationPeriods).values({ ...p, certificationId, userId });
     }
   };
 
   const S = DEMO_CERTIFICATION_SOURCES;
   // The student: certified a year ago, recertified this month (the current period is the candidate for the next one).
   // Periods are inserted newest first so that "ordered by timewindowstart" is visible in the output.
-  assign(
+  await assign(
     firstaid,
     'student',
     {
@@ -597,11 +592,14 @@ function seedCertifications(tx: Tx | Db, now: number, uid: (u: string) => number
     ],
   );
   // Student 2: assigned through a cohort, the first window is open but no program allocated yet.
-  assign(firstaid, 'student2', { sourceid: S.firstaid.cohort, sourcetype: 'cohort', timecreated: now - 10 * DAY }, [
-    { programid: 101, timewindowstart: now - 10 * DAY, timewindowdue: now + 20 * DAY },
-  ]);
+  await assign(
+    firstaid,
+    'student2',
+    { sourceid: S.firstaid.cohort, sourcetype: 'cohort', timecreated: now - 10 * DAY },
+    [{ programid: 101, timewindowstart: now - 10 * DAY, timewindowdue: now + 20 * DAY }],
+  );
   // The teacher: their certified period was revoked; a temporary certification covers them meanwhile.
-  assign(
+  await assign(
     firstaid,
     'teacher',
     {
@@ -625,7 +623,7 @@ function seedCertifications(tx: Tx | Db, now: number, uid: (u: string) => number
       },
     ],
   );
-  assign(
+  await assign(
     firewarden,
     'teacher',
     {
@@ -649,13 +647,13 @@ function seedCertifications(tx: Tx | Db, now: number, uid: (u: string) => number
     ],
   );
   // The manager applied and was approved; the window opens next week.
-  assign(
+  await assign(
     firewarden,
     'manager',
     { sourceid: S.firewarden.approval, sourcetype: 'approval', timecreated: now - 2 * DAY },
     [{ programid: 201, timewindowstart: now + 5 * DAY, timewindowdue: now + 35 * DAY }],
   );
-  assign(
+  await assign(
     forklift,
     'student',
     {

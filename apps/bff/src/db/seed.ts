@@ -4,6 +4,7 @@ import { generatePassword, hashPassword } from '../lib/password';
 import type { Store } from './client';
 import { config, roleAssignments, roleCapabilities, roles, users } from './schema';
 import { seedCatalogueDemo } from './seed-catalogue';
+import { firstRow } from './sql';
 
 type Perm = 'allow' | 'prohibit';
 
@@ -134,81 +135,83 @@ export async function seedIfEmpty(
   opts: { adminPassword?: string; demo: boolean; demoPassword?: string },
 ): Promise<SeedResult> {
   const { db } = store;
-  if ((db.select({ n: count() }).from(users).get()?.n ?? 0) > 0) return { seeded: false };
+  if (((await db.select({ n: count() }).from(users).limit(1)).at(0)?.n ?? 0) > 0) return { seeded: false };
   const adminPassword = opts.adminPassword ?? generatePassword();
   const demoPassword = opts.demoPassword ?? generatePassword();
   const adminHash = await hashPassword(adminPassword);
   const demoHash = opts.demo ? await hashPassword(demoPassword) : '';
   const unusable = `!${randomBytes(16).toString('hex')}`;
   const now = Math.floor(Date.now() / 1000);
-  db.transaction((tx) => {
+  // Checked again under the write lock: nodes starting together on one new database seed it once.
+  const seeded = await store.transaction(async (tx) => {
+    if (((await tx.select({ n: count() }).from(users).limit(1)).at(0)?.n ?? 0) > 0) return false;
     const roleIds = new Map<string, number>();
-    STANDARD_ROLES.forEach((r, i) => {
-      const row = tx
-        .insert(roles)
-        .values({
-          shortname: r.shortname,
-          name: r.name,
-          description: r.description,
-          archetype: r.shortname,
-          sortorder: i + 1,
-        })
-        .returning()
-        .get();
+    for (const [i, r] of STANDARD_ROLES.entries()) {
+      const row = firstRow(
+        await tx
+          .insert(roles)
+          .values({
+            shortname: r.shortname,
+            name: r.name,
+            description: r.description,
+            archetype: r.shortname,
+            sortorder: i + 1,
+          })
+          .returning(),
+      );
       roleIds.set(r.shortname, row.id);
       const caps = Object.entries(r.caps);
       if (caps.length) {
-        tx.insert(roleCapabilities)
-          .values(caps.map(([capability, permission]) => ({ roleId: row.id, capability, permission })))
-          .run();
+        await tx
+          .insert(roleCapabilities)
+          .values(caps.map(([capability, permission]) => ({ roleId: row.id, capability, permission })));
       }
+    }
+    await tx.insert(users).values({
+      username: 'guest',
+      firstname: 'Guest',
+      lastname: 'user',
+      email: 'root@localhost',
+      passwordHash: unusable,
+      isGuest: true,
+      timecreated: now,
+      timemodified: now,
     });
-    tx.insert(users)
-      .values({
-        username: 'guest',
-        firstname: 'Guest',
-        lastname: 'user',
-        email: 'root@localhost',
-        passwordHash: unusable,
-        isGuest: true,
-        timecreated: now,
-        timemodified: now,
-      })
-      .run();
-    tx.insert(users)
-      .values({
-        username: 'admin',
-        firstname: 'Admin',
-        lastname: 'User',
-        email: 'admin@example.com',
-        passwordHash: adminHash,
-        siteAdmin: true,
-        timecreated: now,
-        timemodified: now,
-      })
-      .run();
+    await tx.insert(users).values({
+      username: 'admin',
+      firstname: 'Admin',
+      lastname: 'User',
+      email: 'admin@example.com',
+      passwordHash: adminHash,
+      siteAdmin: true,
+      timecreated: now,
+      timemodified: now,
+    });
     if (opts.demo) {
       const userIds: Record<string, number> = {};
       for (const u of DEMO_USERS) {
         const { role, ...fields } = u;
-        const row = tx
-          .insert(users)
-          .values({ ...fields, passwordHash: demoHash, timecreated: now, timemodified: now })
-          .returning()
-          .get();
+        const row = firstRow(
+          await tx
+            .insert(users)
+            .values({ ...fields, passwordHash: demoHash, timecreated: now, timemodified: now })
+            .returning(),
+        );
         userIds[row.username] = row.id;
         const roleId = role ? roleIds.get(role) : undefined;
-        if (roleId) tx.insert(roleAssignments).values({ roleId, userId: row.id, timecreated: now }).run();
+        if (roleId) await tx.insert(roleAssignments).values({ roleId, userId: row.id, timecreated: now });
       }
-      for (const r of tx.select({ id: users.id, username: users.username }).from(users).all())
+      for (const r of await tx.select({ id: users.id, username: users.username }).from(users))
         userIds[r.username] = r.id;
-      seedCatalogueDemo(tx, now, userIds);
+      await seedCatalogueDemo(tx, now, userIds);
     }
-    tx.insert(config)
+    await tx
+      .insert(config)
       .values({ name: 'siteidentifier', value: randomBytes(16).toString('hex') })
-      .onConflictDoNothing()
-      .run();
+      .onConflictDoNothing();
+    return true;
   });
+  if (!seeded) return { seeded: false };
   return {
     seeded: true,
     adminPassword,

@@ -14,8 +14,10 @@ beforeAll(async () => {
 });
 afterAll(() => t.close());
 
-const setting = (name: string) => t.store.db.select().from(config).where(eq(config.name, name)).get()?.value;
-const audits = (targetId: string) => t.store.db.select().from(auditLog).where(eq(auditLog.targetId, targetId)).all();
+const setting = async (name: string) =>
+  (await t.store.db.select().from(config).where(eq(config.name, name)).limit(1)).at(0)?.value;
+const audits = async (targetId: string) =>
+  await t.store.db.select().from(auditLog).where(eq(auditLog.targetId, targetId));
 const heard = () => {
   const seen: Invalidation[][] = [];
   const stop = t.deps.feed.subscribe('*', (events) => seen.push([...events]));
@@ -27,7 +29,7 @@ describe('withWrite', () => {
     const { seen, stop } = heard();
     const before = t.deps.gen.current;
     const out = await withWrite(t.deps, async (tx, w) => {
-      tx.insert(config).values({ name: 'w_commit', value: '1' }).run();
+      await tx.insert(config).values({ name: 'w_commit', value: '1' });
       w.audit(SYSTEM_ACTOR, { action: 'test.write', targetType: 'config', targetId: 'w_commit', summary: 'x' });
       w.invalidate({ kind: 'settings' });
       expect(seen).toEqual([]); // nothing is published before the commit
@@ -35,8 +37,8 @@ describe('withWrite', () => {
     });
     stop();
     expect(out).toBe(42);
-    expect(setting('w_commit')).toBe('1');
-    expect(audits('w_commit')).toHaveLength(1);
+    expect(await setting('w_commit')).toBe('1');
+    expect(await audits('w_commit')).toHaveLength(1);
     expect(seen).toEqual([[{ kind: 'settings' }]]);
     expect(t.deps.gen.current).toBeGreaterThan(before);
   });
@@ -45,30 +47,31 @@ describe('withWrite', () => {
     const { seen, stop } = heard();
     await expect(
       withWrite(t.deps, async (tx, w) => {
-        tx.insert(config).values({ name: 'w_rollback', value: '1' }).run();
+        await tx.insert(config).values({ name: 'w_rollback', value: '1' });
         w.audit(SYSTEM_ACTOR, { action: 'test.write', targetType: 'config', targetId: 'w_rollback', summary: 'x' });
         w.invalidate({ kind: 'settings' });
         throw new Error('refused half-way');
       }),
     ).rejects.toThrow('refused half-way');
     stop();
-    expect(setting('w_rollback')).toBeUndefined();
-    expect(audits('w_rollback')).toEqual([]);
+    expect(await setting('w_rollback')).toBeUndefined();
+    expect(await audits('w_rollback')).toEqual([]);
     expect(seen).toEqual([]);
+    if (t.store.dialect !== 'sqlite') throw new Error('This check reads the SQLite connection');
     expect(t.store.sqlite.inTransaction).toBe(false);
   });
 
   it('turns a unique-constraint violation into the console’s conflict, naming the column', async () => {
-    const existing = t.store.db.select().from(externalServices).get();
+    const existing = (await t.store.db.select().from(externalServices).limit(1)).at(0);
     if (!existing) throw new Error('no service seeded');
     const err = await withWrite(t.deps, async (tx) => {
-      tx.update(externalServices)
+      await tx
+        .update(externalServices)
         .set({ name: `${existing.name} copy` })
-        .where(eq(externalServices.id, -1))
-        .run();
-      tx.insert(externalServices)
-        .values({ ...existing, id: undefined, name: `${existing.name} (2)` } as typeof externalServices.$inferInsert)
-        .run();
+        .where(eq(externalServices.id, -1));
+      await tx
+        .insert(externalServices)
+        .values({ ...existing, id: undefined, name: `${existing.name} (2)` } as typeof externalServices.$inferInsert);
     }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(DomainError);
     expect(err).toMatchObject({ code: 'conflict', fields: { shortname: 'Already taken' } });
@@ -78,71 +81,71 @@ describe('withWrite', () => {
   it('runs a part of a write in a savepoint: a failed part goes, with its audit rows and events, and the rest commits', async () => {
     const { seen, stop } = heard();
     await withWrite(t.deps, async (tx, w) => {
-      tx.insert(config).values({ name: 'w_outer', value: '1' }).run();
+      await tx.insert(config).values({ name: 'w_outer', value: '1' });
       w.audit(SYSTEM_ACTOR, { action: 'test.write', targetType: 'config', targetId: 'w_outer', summary: 'x' });
       await w
         .savepoint(async () => {
-          tx.insert(config).values({ name: 'w_inner', value: '1' }).run();
+          await tx.insert(config).values({ name: 'w_inner', value: '1' });
           w.audit(SYSTEM_ACTOR, { action: 'test.write', targetType: 'config', targetId: 'w_inner', summary: 'x' });
           w.invalidate({ kind: 'token', id: 'gone' });
           throw new Error('inner refused');
         })
         .catch(() => undefined);
       await w.savepoint(async () => {
-        tx.insert(config).values({ name: 'w_inner_ok', value: '1' }).run();
+        await tx.insert(config).values({ name: 'w_inner_ok', value: '1' });
         w.invalidate({ kind: 'settings' });
       });
     });
     stop();
-    expect(setting('w_outer')).toBe('1');
-    expect(setting('w_inner')).toBeUndefined();
-    expect(setting('w_inner_ok')).toBe('1');
-    expect(audits('w_outer')).toHaveLength(1);
-    expect(audits('w_inner')).toEqual([]);
+    expect(await setting('w_outer')).toBe('1');
+    expect(await setting('w_inner')).toBeUndefined();
+    expect(await setting('w_inner_ok')).toBe('1');
+    expect(await audits('w_outer')).toHaveLength(1);
+    expect(await audits('w_inner')).toEqual([]);
     expect(seen).toEqual([[{ kind: 'settings' }]]);
   });
 
   it('refuses a withWrite inside another (it would wait for itself) with a clear error, and rolls the outer back', async () => {
     let inner: unknown;
     const outer = await withWrite(t.deps, async (tx) => {
-      tx.insert(config).values({ name: 'w_nested_outer', value: '1' }).run();
+      await tx.insert(config).values({ name: 'w_nested_outer', value: '1' });
       inner = await withWrite(t.deps, async () => undefined, { waitMs: 1 }).catch((e: unknown) => e);
     }).catch((e: unknown) => e);
     expect(inner).toBeInstanceOf(WriteQueueTimeoutError);
     // Waiting for the timer let the event loop run while the outer transaction was open.
     expect(outer).toBeInstanceOf(WriteYieldedError);
-    expect(setting('w_nested_outer')).toBeUndefined();
+    expect(await setting('w_nested_outer')).toBeUndefined();
   });
 
   it('runs concurrent writes one after the other, each seeing the last one’s commit', async () => {
     await withWrite(t.deps, async (tx) => {
-      tx.insert(config).values({ name: 'w_counter', value: '0' }).run();
+      await tx.insert(config).values({ name: 'w_counter', value: '0' });
     });
     const bump = () =>
       withWrite(t.deps, async (tx) => {
-        const v = Number(tx.select().from(config).where(eq(config.name, 'w_counter')).get()?.value);
+        const v = Number((await tx.select().from(config).where(eq(config.name, 'w_counter')).limit(1)).at(0)?.value);
         await Promise.resolve(); // a database-only await: the transaction stays ours
-        tx.update(config)
+        await tx
+          .update(config)
           .set({ value: String(v + 1) })
-          .where(eq(config.name, 'w_counter'))
-          .run();
+          .where(eq(config.name, 'w_counter'));
       });
     await Promise.all(Array.from({ length: 20 }, bump));
-    expect(setting('w_counter')).toBe('20');
+    expect(await setting('w_counter')).toBe('20');
   });
 
   it('refuses, and rolls back, a write that let the event loop run while its transaction was open', async () => {
     const err = await withWrite(t.deps, async (tx) => {
-      tx.insert(config).values({ name: 'w_yield', value: '1' }).run();
+      await tx.insert(config).values({ name: 'w_yield', value: '1' });
       await new Promise((r) => setTimeout(r, 5));
     }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(WriteYieldedError);
-    expect(setting('w_yield')).toBeUndefined();
+    expect(await setting('w_yield')).toBeUndefined();
     // The queue goes on after a refused write.
     await withWrite(t.deps, async (tx) => {
-      tx.insert(config).values({ name: 'w_after', value: '1' }).run();
+      await tx.insert(config).values({ name: 'w_after', value: '1' });
     });
-    expect(setting('w_after')).toBe('1');
+    expect(await setting('w_after')).toBe('1');
   });
 });
 

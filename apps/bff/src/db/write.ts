@@ -1,7 +1,9 @@
+import { sql } from 'drizzle-orm';
 import { DomainError } from '../lib/errors';
 import type { Invalidation, InvalidationFeed } from '../lib/invalidation';
-import type { Db, DbOrTx, Store } from './client';
+import type { Db, DbOrTx, PgStore, SqliteStore, Store } from './client';
 import { auditLog } from './schema';
+import { dbErrorCode, dbErrorDetail, dbErrorMessage, rawRun } from './sql';
 
 // The one way a change reaches the database: `withWrite(deps, async (tx, w) => …)`.
 //
@@ -64,7 +66,7 @@ let savepoints = 0;
 class Scope implements WriteScope {
   readonly audits: { actor: WriteActor; event: AuditEvent }[] = [];
   readonly events: Invalidation[] = [];
-  constructor(private readonly store: Store) {}
+  constructor(private readonly tx: Db) {}
   audit(actor: WriteActor, event: AuditEvent): void {
     this.audits.push({ actor, event });
   }
@@ -72,18 +74,17 @@ class Scope implements WriteScope {
     this.events.push(...events);
   }
   async savepoint<T>(fn: () => Promise<T> | T): Promise<T> {
-    const { sqlite } = this.store;
     const name = `gh_write_${++savepoints}`;
     const audits = this.audits.length;
     const events = this.events.length;
-    sqlite.exec(`SAVEPOINT ${name}`);
+    await rawRun(this.tx, sql.raw(`SAVEPOINT ${name}`));
     try {
       const result = await fn();
-      sqlite.exec(`RELEASE ${name}`);
+      await rawRun(this.tx, sql.raw(`RELEASE SAVEPOINT ${name}`));
       return result;
     } catch (err) {
-      sqlite.exec(`ROLLBACK TO ${name}`);
-      sqlite.exec(`RELEASE ${name}`);
+      await rawRun(this.tx, sql.raw(`ROLLBACK TO SAVEPOINT ${name}`));
+      await rawRun(this.tx, sql.raw(`RELEASE SAVEPOINT ${name}`));
       this.audits.length = audits;
       this.events.length = events;
       throw conflictFrom(err);
@@ -144,15 +145,20 @@ export class WriteYieldedError extends Error {
   }
 }
 
-const isUniqueViolation = (err: unknown) =>
-  (err as { code?: unknown })?.code === 'SQLITE_CONSTRAINT_UNIQUE' ||
-  (err as { code?: unknown })?.code === 'SQLITE_CONSTRAINT_PRIMARYKEY';
-
 function conflictFrom(err: unknown): unknown {
-  if (!isUniqueViolation(err)) return err;
-  const message = String((err as Error).message ?? '');
-  // "UNIQUE constraint failed: external_services.shortname" names the column.
-  const column = /constraint failed: \w+\.(\w+)/.exec(message)?.[1];
+  const code = dbErrorCode(err);
+  if (code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY') {
+    // "UNIQUE constraint failed: external_services.shortname" names the column.
+    return conflict(/constraint failed: \w+\.(\w+)/.exec(dbErrorMessage(err))?.[1]);
+  }
+  if (code === '23505') {
+    // PostgreSQL's detail: "Key (shortname)=(x) already exists."
+    return conflict(/^Key \((\w+)\)=/.exec(dbErrorDetail(err))?.[1]);
+  }
+  return err;
+}
+
+function conflict(column: string | undefined): DomainError {
   return new DomainError(
     'conflict',
     column ? `Another record already has this ${column}` : 'Another record already has these values',
@@ -163,28 +169,25 @@ function conflictFrom(err: unknown): unknown {
 // ---- the audit log: the one place that writes its rows -------------------------------------
 
 /** Inserts audit rows, all at `now`: the only insert into audit_log. */
-function insertAudits(tx: DbOrTx, entries: readonly { actor: WriteActor; event: AuditEvent }[], now: number): void {
+async function insertAudits(
+  tx: DbOrTx,
+  entries: readonly { actor: WriteActor; event: AuditEvent }[],
+  now: number,
+): Promise<void> {
   if (!entries.length) return;
-  tx.insert(auditLog)
-    .values(
-      entries.map(({ actor, event }) => ({
-        time: now,
-        actorId: actor.id,
-        actorUsername: actor.username,
-        action: event.action,
-        targetType: event.targetType,
-        targetId: event.targetId == null ? null : String(event.targetId),
-        summary: event.summary,
-        details: JSON.stringify(event.details ?? {}),
-        ip: actor.ip,
-      })),
-    )
-    .run();
-}
-
-function writeAudits(tx: DbOrTx, scope: Scope, now: number): void {
-  insertAudits(tx, scope.audits, now);
-  scope.audits.length = 0;
+  await tx.insert(auditLog).values(
+    entries.map(({ actor, event }) => ({
+      time: now,
+      actorId: actor.id,
+      actorUsername: actor.username,
+      action: event.action,
+      targetType: event.targetType,
+      targetId: event.targetId == null ? null : String(event.targetId),
+      summary: event.summary,
+      details: JSON.stringify(event.details ?? {}),
+      ip: actor.ip,
+    })),
+  );
 }
 
 /** Runs `fn` as one write: its rows, its audit rows, then (after the commit) its invalidations. */
@@ -193,12 +196,18 @@ export function withWrite<T>(
   fn: (tx: Db, w: WriteScope) => Promise<T> | T,
   opts: { waitMs?: number } = {},
 ): Promise<T> {
-  return enqueue(deps.store, opts.waitMs ?? 10_000, () => transaction(deps, fn));
+  return enqueue(deps.store, opts.waitMs ?? 10_000, () =>
+    deps.store.dialect === 'sqlite' ? sqliteWrite(deps, deps.store, fn) : pgWrite(deps, deps.store, fn),
+  );
 }
 
-async function transaction<T>(deps: WriteDeps, fn: (tx: Db, w: WriteScope) => Promise<T> | T): Promise<T> {
-  const { sqlite, db } = deps.store;
-  const scope = new Scope(deps.store);
+async function sqliteWrite<T>(
+  deps: WriteDeps,
+  store: SqliteStore,
+  fn: (tx: Db, w: WriteScope) => Promise<T> | T,
+): Promise<T> {
+  const { sqlite, db } = store;
+  const scope = new Scope(db);
   // A macrotask that runs before the commit means the event loop ran while the transaction was
   // open: other requests may have read (or written) through it.
   let yielded = false;
@@ -206,10 +215,10 @@ async function transaction<T>(deps: WriteDeps, fn: (tx: Db, w: WriteScope) => Pr
     yielded = true;
   });
   try {
-    deps.store.beginWrite();
+    store.beginWrite();
     const result = await fn(db, scope);
     if (yielded) throw new WriteYieldedError();
-    writeAudits(db, scope, deps.now());
+    await insertAudits(db, scope.audits, deps.now());
     sqlite.exec('COMMIT');
     clearImmediate(sentinel);
     // Published: the events describe the change (a write that names nothing changed nothing cached).
@@ -220,6 +229,51 @@ async function transaction<T>(deps: WriteDeps, fn: (tx: Db, w: WriteScope) => Pr
     clearImmediate(sentinel);
     if (sqlite.inTransaction) sqlite.exec('ROLLBACK');
     // Caches may have been filled from rows the rollback took back: every cache drops everything.
+    deps.gen.bump();
+    throw conflictFrom(err);
+  }
+}
+
+/** The channel every node LISTENs on (db/pg-listener.ts). */
+export const PG_CHANNEL = 'gatehouse_invalidation';
+/** NOTIFY's payload must stay under 8000 bytes: a longer list of events becomes "everything". */
+const MAX_PAYLOAD = 7000;
+
+/** The notification a write sends: its origin, its commit time (ms) and its events. */
+export interface PgNotice {
+  o: string;
+  t: number;
+  e: Invalidation[];
+}
+
+function pgNotice(origin: string, events: readonly Invalidation[], at = Date.now()): string {
+  const payload = JSON.stringify({ o: origin, t: at, e: [...events] } satisfies PgNotice);
+  if (Buffer.byteLength(payload) <= MAX_PAYLOAD) return payload;
+  return JSON.stringify({ o: origin, t: at, e: [{ kind: 'all' }] } satisfies PgNotice);
+}
+
+/**
+ * On PostgreSQL each write has a pooled connection of its own and takes the write lock first
+ * (store.transaction). The events go out with NOTIFY in the same transaction, so the other
+ * nodes hear of the change exactly when it commits (PostgreSQL delivers notifications on
+ * commit, never for a rollback); this node publishes them itself right after the commit.
+ */
+async function pgWrite<T>(deps: WriteDeps, store: PgStore, fn: (tx: Db, w: WriteScope) => Promise<T> | T): Promise<T> {
+  let scope: Scope | undefined;
+  try {
+    const result = await store.transaction(async (tx) => {
+      scope = new Scope(tx);
+      const out = await fn(tx, scope);
+      await insertAudits(tx, scope.audits, deps.now());
+      if (scope.events.length) {
+        await rawRun(tx, sql`SELECT pg_notify(${PG_CHANNEL}, ${pgNotice(store.origin, scope.events)})`);
+      }
+      return out;
+    });
+    deps.gen.bump(true);
+    deps.feed.publish(scope?.events ?? []);
+    return result;
+  } catch (err) {
     deps.gen.bump();
     throw conflictFrom(err);
   }

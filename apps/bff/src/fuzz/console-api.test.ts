@@ -55,7 +55,7 @@ const fuzz = fuzzSite({
   setup: async (site) => {
     const { t } = site;
     admin = await signIn(t, 'admin');
-    const student = t.userId('student');
+    const student = await t.userId('student');
     const restricted = await createService(
       t.deps,
       {
@@ -78,7 +78,7 @@ const fuzz = fuzzSite({
     const roles = (await admin.get('/api/roles')).body as { id: number; protected: boolean; automatic: boolean }[];
     ids = {
       student,
-      teacher: t.userId('teacher'),
+      teacher: await t.userId('teacher'),
       role: roles.find((r) => !r.protected && !r.automatic)!.id,
       service: site.serviceId,
       restricted: restricted.id,

@@ -6,7 +6,7 @@ import { fileStoreOf, filesReady } from '../features/files/files.service';
 import { userPrivateAccessKey } from '../features/files/user-key';
 import { addServiceFunctions, createService } from '../features/services/services.service';
 import { createAdminToken } from '../features/tokens/tokens.service';
-import { expectNoStack, fuzzSite, nastyString, type RawResponse, rawRequest, runs } from './fuzz-helpers';
+import { expectNoStack, fuzzSite, nastyString, type RawResponse, rawRequest, runs, sqliteOf } from './fuzz-helpers';
 
 // The file scripts (webservice/pluginfile.php, draftfile.php, tokenpluginfile.php, pluginfile.php
 // and upload.php) fed with random and hostile paths, headers and bodies. A download never writes
@@ -36,12 +36,12 @@ const fuzz = fuzzSite({
     token = (
       await createAdminToken(
         site.t.deps,
-        { userId: site.t.userId('student'), serviceId: svc.id, validUntil: null },
+        { userId: await site.t.userId('student'), serviceId: svc.id, validUntil: null },
         SYSTEM_ACTOR,
         true,
       )
     ).secret;
-    ctx = userContext(site.t.userId('student'));
+    ctx = userContext(await site.t.userId('student'));
     // The seeded file's content moves into the store at the first use: before the fingerprint.
     await filesReady(site.t.deps);
   },
@@ -116,7 +116,7 @@ const SCRIPTS = [
 
 describe('file downloads with random input', () => {
   it('random paths after each script: a file or the error object, nothing written', async () => {
-    const key = userPrivateAccessKey(fuzz.site.t.deps.tokenSecret, fuzz.site.t.userId('student'));
+    const key = userPrivateAccessKey(fuzz.site.t.deps.tokenSecret, await fuzz.site.t.userId('student'));
     await fc.assert(
       fc.asyncProperty(
         fc.constantFrom(...SCRIPTS),
@@ -262,7 +262,7 @@ describe('upload.php with random input', () => {
     );
     // Every row's content is in the store, with the row's size.
     const store = fileStoreOf(fuzz.site.t.deps);
-    const rows = fuzz.site.t.store.sqlite.prepare('SELECT contenthash, filesize FROM files').all() as {
+    const rows = sqliteOf(fuzz.site.t.store).prepare('SELECT contenthash, filesize FROM files').all() as {
       contenthash: string;
       filesize: number;
     }[];

@@ -73,13 +73,19 @@ export interface Fingerprint {
 
 const quoteId = (s: string) => `"${s.replace(/"/g, '""')}"`;
 
+/** The fuzz suite's fingerprints read SQLite's catalogue synchronously: it runs on SQLite. */
+export function sqliteOf(store: Store): Database.Database {
+  if (store.dialect !== 'sqlite') throw new Error('The fuzz suite runs on SQLite');
+  return store.sqlite;
+}
+
 const statements = new WeakMap<Store, { name: string; stmt: Database.Statement }[]>();
 
 /** One SELECT per table, every column but the excluded ones, prepared once per store. */
 function tableStatements(store: Store) {
   let list = statements.get(store);
   if (list) return list;
-  const { sqlite } = store;
+  const sqlite = sqliteOf(store);
   // The search indexes (FTS5 tables and their shadow tables) are derived from the base tables
   // by triggers: a change shows in the base table already.
   const searchIndexes = sqlite
@@ -142,7 +148,7 @@ export function expectSameDb(before: Fingerprint, store: Store, what = ''): void
  * was undone or rewrote the same value. Only for requests that must not even try to write.
  */
 export function writeCount(store: Store): number {
-  return store.sqlite.prepare('SELECT total_changes()').pluck().get() as number;
+  return sqliteOf(store).prepare('SELECT total_changes()').pluck().get() as number;
 }
 
 // ---- Object.prototype tripwire --------------------------------------------------------------
@@ -255,7 +261,7 @@ export async function makeWsSite(): Promise<WsSite> {
   await addServiceFunctions(t.deps, svc.id, [...WRITE_FUNCTIONS, ...READ_FUNCTIONS], SYSTEM_ACTOR);
   const created = await createAdminToken(
     t.deps,
-    { userId: t.userId('admin'), serviceId: svc.id, validUntil: null },
+    { userId: await t.userId('admin'), serviceId: svc.id, validUntil: null },
     SYSTEM_ACTOR,
     true,
   );

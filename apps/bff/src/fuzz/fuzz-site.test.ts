@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { fuzzSite } from './fuzz-helpers';
+import { fuzzSite, sqliteOf } from './fuzz-helpers';
 
 // fuzzSite, the set-up the fuzz suites share, is only as good as its baseline: shown here to take
 // it after the suite's own set-up, to stay quiet when nothing happened, and to fire on a write (even
@@ -8,16 +8,16 @@ import { fuzzSite } from './fuzz-helpers';
 const fuzz = fuzzSite({
   setup: (site) => {
     // A write of the suite's set-up is part of the baseline, not a change.
-    site.t.store.sqlite.prepare("INSERT INTO config (name, value) VALUES ('fuzz_site_setup', '1')").run();
+    sqliteOf(site.t.store).prepare("INSERT INTO config (name, value) VALUES ('fuzz_site_setup', '1')").run();
   },
 });
 const strict = () => fuzz.expectNothingChanged('the sanity check');
-const run = (sql: string) => fuzz.site.t.store.sqlite.prepare(sql).run();
+const run = (sql: string) => sqliteOf(fuzz.site.t.store).prepare(sql).run();
 
 describe('fuzzSite', () => {
   it("takes the baseline after the suite's set-up: nothing happened, nothing to report", () => {
     expect(
-      fuzz.site.t.store.sqlite.prepare("SELECT value FROM config WHERE name = 'fuzz_site_setup'").pluck().get(),
+      sqliteOf(fuzz.site.t.store).prepare("SELECT value FROM config WHERE name = 'fuzz_site_setup'").pluck().get(),
     ).toBe('1');
     strict();
     fuzz.expectNoPollutionOrErrors();
@@ -56,7 +56,7 @@ describe('fuzzSite', () => {
 describe('fuzzSite with countWrites: false', () => {
   const lenient = fuzzSite({ countWrites: false });
   it('lets a write that was undone pass, and still fires on a change', () => {
-    const db = () => lenient.site.t.store.sqlite;
+    const db = () => sqliteOf(lenient.site.t.store);
     db().prepare("INSERT INTO config (name, value) VALUES ('fuzz_site_lenient', '1')").run();
     expect(() => lenient.expectNothingChanged('an insert')).toThrow(/tables config/);
     db().prepare("DELETE FROM config WHERE name = 'fuzz_site_lenient'").run();

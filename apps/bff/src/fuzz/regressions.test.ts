@@ -8,6 +8,7 @@ import {
   isMoodleJsonError,
   makeWsSite,
   rawRequest,
+  sqliteOf,
   type WsSite,
 } from './fuzz-helpers';
 
@@ -24,7 +25,7 @@ beforeAll(async () => {
   admin = await signIn(site.t, 'admin');
   const roles = (await admin.get('/api/roles')).body as { id: number; protected: boolean; automatic: boolean }[];
   roleId = roles.find((r) => !r.protected && !r.automatic)!.id;
-  courseId = site.t.store.sqlite
+  courseId = sqliteOf(site.t.store)
     .prepare('SELECT id FROM courses WHERE id > 1 ORDER BY id LIMIT 1')
     .pluck()
     .get() as number;

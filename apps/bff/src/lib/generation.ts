@@ -13,16 +13,36 @@ import type Database from 'better-sqlite3';
 export class Generation {
   private value = 0;
   private unpublishedValue = 0;
-  private lastDataVersion: number;
-  private readonly stmt: Database.Statement;
+  private lastDataVersion = 0;
+  private readonly stmt: Database.Statement | undefined;
+  /** PostgreSQL: whether the invalidation listener is connected (db/pg-listener.ts). */
+  private listening = true;
 
-  constructor(sqlite: Database.Database) {
-    this.stmt = sqlite.prepare('PRAGMA data_version').pluck();
-    this.lastDataVersion = this.stmt.get() as number;
+  /**
+   * `sqlite`: the store's connection, whose `PRAGMA data_version` reveals other processes'
+   * commits. Without (PostgreSQL), other nodes' commits arrive as invalidation events
+   * (db/pg-listener.ts), and while the listener is down nothing cached is trusted.
+   */
+  constructor(sqlite?: Database.Database) {
+    this.stmt = sqlite?.prepare('PRAGMA data_version').pluck();
+    if (this.stmt) this.lastDataVersion = this.stmt.get() as number;
+  }
+
+  /**
+   * PostgreSQL's listener is up (true) or lost (false). Either way everything cached goes: what
+   * happened while it was down was not heard, and until it is back every request checks anew.
+   */
+  setListening(up: boolean): void {
+    this.listening = up;
+    this.bump();
   }
 
   /** Call once per request: notices writes made by other processes. */
   check(): number {
+    if (!this.stmt) {
+      if (!this.listening) this.bump();
+      return this.value;
+    }
     const v = this.stmt.get() as number;
     if (v !== this.lastDataVersion) {
       this.lastDataVersion = v;
@@ -102,14 +122,19 @@ export class GenerationCache<T> {
 export class CountCache {
   private stamp = '';
   private readonly counts = new Map<string, number>();
-  private readonly changes: Database.Statement;
+  private readonly changes: { get(): unknown };
 
+  /**
+   * `sqlite`: the store's connection (its `total_changes()` moves on every write). Without
+   * (PostgreSQL), the generation alone: every write of this node goes through withWrite, which
+   * moves it, and other nodes' writes move it through the invalidation listener.
+   */
   constructor(
-    sqlite: Database.Database,
+    sqlite: Database.Database | undefined,
     private readonly gen: Generation,
     private readonly max = 256,
   ) {
-    this.changes = sqlite.prepare('SELECT total_changes()').pluck();
+    this.changes = sqlite ? sqlite.prepare('SELECT total_changes()').pluck() : { get: () => 0 };
   }
 
   get(key: string, count: () => number): number {

@@ -10,7 +10,7 @@ beforeAll(async () => {
 afterAll(() => t.close());
 
 it('reads a path id from decimal digits only, so one row answers to one spelling', async () => {
-  const id = t.userId('teacher');
+  const id = await t.userId('teacher');
   expect((await admin.get(`/api/users/${id}`)).status).toBe(200);
   for (const spelling of [`0x${id.toString(16)}`, `${id}e0`, `+${id}`, `${id}.0`, `0${id}`, `%20${id}`]) {
     const res = await admin.get(`/api/users/${spelling}`);

@@ -1,6 +1,13 @@
 import { createHash } from 'node:crypto';
 import { clientKey, networkKey } from '@gatehouse/shared';
-import { type RateLimiterAbstract, RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
+import type pg from 'pg';
+import {
+  type RateLimiterAbstract,
+  RateLimiterMemory,
+  RateLimiterPostgres,
+  RateLimiterRes,
+} from 'rate-limiter-flexible';
+import type { Store } from '../db/client';
 
 /**
  * Failed-login limits, as OWASP's authentication cheat sheet and rate-limiter-flexible's "login
@@ -14,10 +21,14 @@ import { type RateLimiterAbstract, RateLimiterMemory, RateLimiterRes } from 'rat
  * - an address where the user signed in before ("known-good", remembered for 21 days) is held by
  *   its own (username, address) count only: guesses from elsewhere never lock the user out there.
  *
- * The counters live in rate-limiter-flexible stores (RateLimiterMemory here; RateLimiterPostgres
- * takes the same calls), which forget a key when its window ends and never evict one early: an
- * attacker cannot push an existing lockout out by filling the store. Keys are hashes of the
- * username, so a huge username costs no memory.
+ * The counters live in rate-limiter-flexible stores, which forget a key when its window ends and
+ * never evict one early: an attacker cannot push an existing lockout out by filling the store.
+ * Keys are hashes of the username, so a huge username costs no memory. On SQLite (one node) the
+ * store is memory (RateLimiterMemory); on PostgreSQL it is the database's rate_limits table
+ * (RateLimiterPostgres, made by the migration 0002_rate_limits), so that every node counts the
+ * same failures: guesses spread over the nodes behind a load balancer add up. (The wait for
+ * attempts in flight, below, sees this node's attempts only: one counted on another node is
+ * refused, as any full counter, with its Retry-After.)
  */
 interface LoginLimitRule {
   /** Failures allowed in the window. */
@@ -44,9 +55,38 @@ const LOGIN_LIMITS: LoginLimitConfig = {
 };
 
 type LimiterOptions = ConstructorParameters<typeof RateLimiterMemory>[0];
-/** Makes one counter store; the next step (several nodes) passes RateLimiterPostgres here. */
+/** Makes one counter store (memory, or the PostgreSQL table every node shares). */
 export type LimiterFactory = (opts: LimiterOptions & { keyPrefix: string }) => RateLimiterAbstract;
 const memoryLimiters: LimiterFactory = (opts) => new RateLimiterMemory(opts);
+
+/** The table the PostgreSQL counters share (migrations-pg/0002_rate_limits.sql): keys carry their limiter's prefix. */
+export const RATE_LIMITS_TABLE = 'rate_limits';
+
+/**
+ * Counters in PostgreSQL, shared by every node: one table for every limiter (a key is
+ * `prefix:key`), created by a migration (`tableCreated`: never at run time). Expired rows are
+ * deleted every 5 minutes by one limiter of the set (the first made), not by each.
+ */
+function pgLimiters(pool: pg.Pool): LimiterFactory {
+  let sweeper = true;
+  return (opts) => {
+    const clearExpiredByTimeout = sweeper;
+    sweeper = false;
+    return new RateLimiterPostgres({
+      ...opts,
+      storeClient: pool,
+      storeType: 'pool',
+      tableName: RATE_LIMITS_TABLE,
+      tableCreated: true,
+      clearExpiredByTimeout,
+    });
+  };
+}
+
+/** The limiters' store for a Store: memory on SQLite (one node), the shared table on PostgreSQL. */
+export function limitersFor(store: Store): LimiterFactory {
+  return store.dialect === 'pg' ? pgLimiters(store.pool) : memoryLimiters;
+}
 
 const userKey = (username: string) =>
   createHash('sha256').update(username.trim().toLowerCase()).digest('base64url').slice(0, 22);

@@ -65,7 +65,7 @@ export async function webServiceToken(
     },
     SYSTEM_ACTOR,
   );
-  await assignRole(deps, role.id, t.userId('teacher'), SYSTEM_ACTOR);
+  await assignRole(deps, role.id, await t.userId('teacher'), SYSTEM_ACTOR);
   const svc = await createService(deps, serviceBody('Browser test', 'browsertest') as never, SYSTEM_ACTOR);
   await addServiceFunctions(
     deps,
@@ -76,7 +76,7 @@ export async function webServiceToken(
   await deps.settings.apply({ enablewebservices: '1', webserviceprotocols: protocols }, SYSTEM_ACTOR);
   const { secret } = await createAdminToken(
     deps,
-    { userId: t.userId('teacher'), serviceId: svc.id, validUntil: null },
+    { userId: await t.userId('teacher'), serviceId: svc.id, validUntil: null },
     SYSTEM_ACTOR,
     true,
   );

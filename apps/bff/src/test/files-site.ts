@@ -68,7 +68,12 @@ export async function startFilesSite(opts: { env?: Record<string, string> } = {}
     let secret = tokens.get(key);
     if (!secret) {
       secret = (
-        await createAdminToken(t.deps, { userId: t.userId(username), serviceId, validUntil: null }, SYSTEM_ACTOR, true)
+        await createAdminToken(
+          t.deps,
+          { userId: await t.userId(username), serviceId, validUntil: null },
+          SYSTEM_ACTOR,
+          true,
+        )
       ).secret;
       tokens.set(key, secret);
     }

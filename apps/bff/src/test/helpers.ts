@@ -1,17 +1,15 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { CSRF_HEADER } from '@gatehouse/shared';
 import { eq } from 'drizzle-orm';
 import { createApp } from '../app';
 import { createDeps, type Deps } from '../context';
-import { openStore, type Store } from '../db/client';
+import type { Store } from '../db/client';
 import { users } from '../db/schema';
 import { seedIfEmpty } from '../db/seed';
 import { loadEnv } from '../env';
 import { SYSTEM_ACTOR } from '../features/audit/audit.service';
 import { syncBuiltinServices } from '../features/services/builtin';
 import { addServiceFunctions, createService } from '../features/services/services.service';
+import { openTestStore } from './test-store';
 
 export const ADMIN_PASSWORD = 'Admin-pass-1';
 export const DEMO_PASSWORD = 'Demo-pass-1';
@@ -40,11 +38,12 @@ export type TestApp = {
   store: Store;
   dir: string;
   dbFile: string;
-  close: () => void;
+  /** Closes the store and removes its folder (await it on PostgreSQL, where it drops the database). */
+  close: () => Promise<void>;
   /** A client that keeps cookies, from the given IP address (default 10.1.2.3). */
   client: (opts?: ClientOptions) => Client;
   /** The id of a seeded (or created) user, by username. */
-  userId: (username: string) => number;
+  userId: (username: string) => Promise<number>;
 };
 
 export interface MakeTestAppOptions {
@@ -54,12 +53,11 @@ export interface MakeTestAppOptions {
   demo?: boolean;
 }
 
-/** A fresh, migrated and seeded SQLite database in its own temporary folder, and the app over it. */
+/** A fresh, migrated and seeded store (SQLite, or PostgreSQL in its run: test-store.ts) in its own temporary folder, and the app over it. */
 export async function makeTestApp(opts: MakeTestAppOptions = {}): Promise<TestApp> {
-  const dir = mkdtempSync(join(tmpdir(), 'gatehouse-test-'));
+  const test = await openTestStore();
+  const { store, dir, dbFile } = test;
   const env = loadEnv({ GATEHOUSE_DATA: dir, GATEHOUSE_LOG: 'silent', ...opts.env });
-  const dbFile = join(dir, 'gatehouse.db');
-  const store = openStore(dbFile);
   if (opts.seed !== false) {
     await seedIfEmpty(store, { adminPassword: ADMIN_PASSWORD, demo: opts.demo ?? true, demoPassword: DEMO_PASSWORD });
   }
@@ -76,14 +74,15 @@ export async function makeTestApp(opts: MakeTestAppOptions = {}): Promise<TestAp
     dir,
     dbFile,
     close: () => {
-      if (closed) return;
+      if (closed) return Promise.resolve();
       closed = true;
-      store.sqlite.close();
-      rmSync(dir, { recursive: true, force: true });
+      return test.close();
     },
     client: (copts) => new Client(app, copts),
-    userId: (username) => {
-      const row = store.db.select({ id: users.id }).from(users).where(eq(users.username, username)).get();
+    userId: async (username) => {
+      const row = (await store.db.select({ id: users.id }).from(users).where(eq(users.username, username)).limit(1)).at(
+        0,
+      );
       if (!row) throw new Error(`No user ${username}`);
       return row.id;
     },

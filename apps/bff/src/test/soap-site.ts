@@ -42,7 +42,7 @@ export async function startSoapSite(functions: readonly string[]): Promise<SoapS
     { shortname: 'soapuser', name: 'SOAP user', capabilities: { 'webservice/soap:use': 'allow' } },
     ADMIN,
   );
-  const teacherId = t.userId('teacher');
+  const teacherId = await t.userId('teacher');
   await assignRole(deps, role.id, teacherId, ADMIN);
   const svc = await createService(
     deps,
@@ -64,7 +64,8 @@ export async function startSoapSite(functions: readonly string[]): Promise<SoapS
     ADMIN,
     true,
   );
-  const courseId = deps.store.db.select().from(courses).where(eq(courses.shortname, 'CS101')).get()?.id ?? 0;
+  const courseId =
+    (await deps.store.db.select().from(courses).where(eq(courses.shortname, 'CS101')).limit(1)).at(0)?.id ?? 0;
   const app = t;
   return {
     t: app,

@@ -33,8 +33,8 @@ async function call(secret: string) {
   return JSON.parse(res.text) as { username?: string; errorcode?: string };
 }
 
-function newToken() {
-  return createAdminToken(t.deps, { userId: t.userId('admin'), serviceId, validUntil: null }, SYSTEM_ACTOR, true);
+async function newToken() {
+  return createAdminToken(t.deps, { userId: await t.userId('admin'), serviceId, validUntil: null }, SYSTEM_ACTOR, true);
 }
 
 describe('revocation with a warm cache', () => {

@@ -64,6 +64,7 @@ export class AccessCache {
     private readonly gen: Pick<Generation, 'unpublished'>,
     feed: Pick<InvalidationFeed, 'subscribe'>,
     limits: AccessCacheLimits = {},
+    private readonly stats: AccessCacheStats = { tokens: noCells(), services: noCells() },
   ) {
     this.tokens = new Lru(limits.tokens ?? 20_000);
     this.functions = new Lru(limits.services ?? 1_000);
@@ -74,13 +75,19 @@ export class AccessCache {
   /** A token's access by the secret's hash, when cached. */
   token(hash: string): TokenAccess | undefined {
     this.sync();
-    return this.tokens.get(hash);
+    const a = this.tokens.get(hash);
+    if (a === undefined) this.stats.tokens.misses.n++;
+    else this.stats.tokens.hits.n++;
+    return a;
   }
 
   /** A service's functions, when cached. */
   serviceFunctions(serviceId: number): ServiceFunctions | undefined {
     this.sync();
-    return this.functions.get(serviceId);
+    const f = this.functions.get(serviceId);
+    if (f === undefined) this.stats.services.misses.n++;
+    else this.stats.services.hits.n++;
+    return f;
   }
 
   /** Whether a token is cached, without using it. */
@@ -172,6 +179,23 @@ export class AccessCache {
 }
 
 /** The access-check chain's cache (see AccessCache). */
-export function createAccessMemos(gen: Pick<Generation, 'unpublished'>, feed: Pick<InvalidationFeed, 'subscribe'>) {
-  return new AccessCache(gen, feed);
+export function createAccessMemos(
+  gen: Pick<Generation, 'unpublished'>,
+  feed: Pick<InvalidationFeed, 'subscribe'>,
+  stats?: AccessCacheStats,
+) {
+  return new AccessCache(gen, feed, {}, stats);
 }
+
+/** Hit and miss counters (lib/metrics.ts's cells: plain numbers, read at scrape time). */
+interface CacheCounters {
+  readonly hits: { n: number };
+  readonly misses: { n: number };
+}
+
+export interface AccessCacheStats {
+  tokens: CacheCounters;
+  services: CacheCounters;
+}
+
+const noCells = (): CacheCounters => ({ hits: { n: 0 }, misses: { n: 0 } });

@@ -27,7 +27,7 @@ async function newService(shortname: string, extra: Record<string, unknown> = {}
 }
 
 async function newToken(username: string, serviceId: number): Promise<{ id: number; secret: string }> {
-  const res = await admin.post('/api/tokens', { userId: t.userId(username), serviceId });
+  const res = await admin.post('/api/tokens', { userId: await t.userId(username), serviceId });
   expect(res.status, res.text).toBe(201);
   return { id: res.body.token.id, secret: res.body.secret };
 }
@@ -40,15 +40,15 @@ async function warm(...secrets: string[]) {
 
 beforeAll(async () => {
   t = await makeTestApp();
-  actor = { id: t.userId('admin'), username: 'admin', ip: '' };
+  actor = { id: await t.userId('admin'), username: 'admin', ip: '' };
   await t.deps.settings.apply({ enablewebservices: '1', webserviceprotocols: 'rest' }, SYSTEM_ACTOR);
   const role = await createRole(
     t.deps,
     { shortname: 'restcaller', name: 'REST caller', capabilities: { 'webservice/rest:use': 'allow' } },
     actor,
   );
-  await assignRole(t.deps, role.id, t.userId('teacher'), actor);
-  await assignRole(t.deps, role.id, t.userId('student'), actor);
+  await assignRole(t.deps, role.id, await t.userId('teacher'), actor);
+  await assignRole(t.deps, role.id, await t.userId('student'), actor);
   admin = await signIn(t, 'admin');
 });
 afterAll(() => t?.close());
@@ -71,13 +71,13 @@ describe('per-key invalidation through the console', () => {
     const teacher = await newToken('teacher', id);
     const student = await newToken('student', id);
     await warm(teacher.secret, student.secret);
-    const res = await admin.patch(`/api/users/${t.userId('teacher')}`, { suspended: true });
+    const res = await admin.patch(`/api/users/${await t.userId('teacher')}`, { suspended: true });
     expect(res.status, res.text).toBe(200);
     expect(held(teacher.secret)).toBe(false);
     expect(held(student.secret)).toBe(true);
     expect((await siteInfo(teacher.secret)).errorcode).toBe('accessexception');
     expect((await siteInfo(student.secret)).username).toBe('student');
-    expect((await admin.patch(`/api/users/${t.userId('teacher')}`, { suspended: false })).status).toBe(200);
+    expect((await admin.patch(`/api/users/${await t.userId('teacher')}`, { suspended: false })).status).toBe(200);
     expect((await siteInfo(teacher.secret)).username).toBe('teacher');
   });
 
@@ -97,7 +97,7 @@ describe('per-key invalidation through the console', () => {
 
   it("an authorised user's restriction on a restricted service applies on the next call", async () => {
     const id = await newService('inv_restricted', { restrictedUsers: true });
-    const teacherId = t.userId('teacher');
+    const teacherId = await t.userId('teacher');
     expect((await admin.post(`/api/services/${id}/users`, { userIds: [teacherId] })).status).toBe(201);
     const tok = await newToken('teacher', id);
     await warm(tok.secret);

@@ -19,11 +19,13 @@ export interface TokenParties {
 
 /** The token whose secret hashes to `hash`, with its owner and service (hidden ones too). */
 export async function findTokenByHash(db: DbOrTx, hash: string): Promise<TokenParties | undefined> {
-  return db
-    .select({ t: externalTokens, u: users, s: externalServices })
-    .from(externalTokens)
-    .innerJoin(users, eq(users.id, externalTokens.userId))
-    .innerJoin(externalServices, eq(externalServices.id, externalTokens.serviceId))
-    .where(eq(externalTokens.tokenHash, hash))
-    .get();
+  return (
+    await db
+      .select({ t: externalTokens, u: users, s: externalServices })
+      .from(externalTokens)
+      .innerJoin(users, eq(users.id, externalTokens.userId))
+      .innerJoin(externalServices, eq(externalServices.id, externalTokens.serviceId))
+      .where(eq(externalTokens.tokenHash, hash))
+      .limit(1)
+  ).at(0);
 }

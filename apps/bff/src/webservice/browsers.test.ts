@@ -31,7 +31,7 @@ beforeAll(async () => {
     { shortname: 'tokenmaker', name: 'Token maker', capabilities: { 'moodle/webservice:createtoken': 'allow' } },
     SYSTEM_ACTOR,
   );
-  await assignRole(srv.t.deps, role.id, srv.t.userId('student'), SYSTEM_ACTOR);
+  await assignRole(srv.t.deps, role.id, await srv.t.userId('student'), SYSTEM_ACTOR);
   await createService(srv.t.deps, serviceBody('Login service', 'loginsvc') as never, SYSTEM_ACTOR);
 });
 afterAll(() => srv?.close());

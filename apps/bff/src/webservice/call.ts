@@ -1,6 +1,7 @@
 import { cleanReturnValue, ExternalValidationError, type Protocol, validateParameters } from '@gatehouse/shared';
 import type { Deps } from '../deps';
 import { DomainError } from '../lib/errors';
+import { OUTCOME, type Outcome } from '../lib/metrics';
 import {
   AccessDenied,
   cachedToken,
@@ -83,9 +84,16 @@ function logRefusal(
   );
 }
 
+/** A refused or failed call's outcome in the request metrics (lib/metrics.ts). */
+function outcomeOf(err: MoodleException): Outcome {
+  if (err instanceof AccessDenied) return OUTCOME.refused;
+  if (err.errorcode === 'invalidparameter') return OUTCOME.invalid;
+  return err.errorcode === 'unexpectederror' ? OUTCOME.internal : OUTCOME.error;
+}
+
 /**
  * Counts a refused call in the token's usage (and the site's), or in the site's only when the
- * request's token matches none.
+ * request's token matches none; and in the request metrics.
  */
 function countRefusal(
   deps: Deps,
@@ -94,6 +102,7 @@ function countRefusal(
   reason: string,
   found: TokenAccess | undefined,
 ): void {
+  deps.metrics.call(req.protocol, req.functionName ?? '', outcomeOf(err));
   if (found === undefined) deps.usage.recordUnknown(deps.now(), reason);
   else {
     deps.usage.recordRefusal(
@@ -229,6 +238,7 @@ export async function runCall(deps: Deps, req: CallRequest): Promise<CallOutcome
       throw e;
     }
     deps.usage.record(held.t.id, held.t.serviceId, deps.now(), req.ip);
+    deps.metrics.call(req.protocol, fn.name, OUTCOME.ok);
     return { ok: true, fn, value };
   } catch (err) {
     const error =

@@ -38,8 +38,8 @@ beforeAll(async () => {
     },
     actor,
   );
-  await assignRole(site.t.deps, role.id, site.t.userId('student'), actor);
-  await addAuthorisedUsers(site.t.deps, svc.id, [site.t.userId('student')], actor);
+  await assignRole(site.t.deps, role.id, await site.t.userId('student'), actor);
+  await addAuthorisedUsers(site.t.deps, svc.id, [await site.t.userId('student')], actor);
 });
 afterAll(() => site?.t.close());
 
@@ -64,7 +64,7 @@ describe("a token with an IP restriction in each of Moodle's forms", () => {
 
   beforeAll(async () => {
     const res = await admin.post('/api/tokens', {
-      userId: site.t.userId('admin'),
+      userId: await site.t.userId('admin'),
       serviceId: site.serviceId,
       ipRestriction: '192.168.1.1-50,10.0. , 2001:db8::1-ff, 172.016.0.0/12',
     });
@@ -97,7 +97,7 @@ describe("a token with an IP restriction in each of Moodle's forms", () => {
   it('an entry Moodle would read as nothing is refused, clearly, and no token is made', async () => {
     const before = (await admin.get('/api/tokens')).body.items.length;
     const bad = await admin.post('/api/tokens', {
-      userId: site.t.userId('admin'),
+      userId: await site.t.userId('admin'),
       serviceId: site.serviceId,
       ipRestriction: '10.9, 192.168.1.50-1, 10.0.0.0/33',
     });
@@ -114,14 +114,14 @@ describe("an authorised user with an IP restriction in Moodle's forms", () => {
     await updateAuthorisedUser(
       site.t.deps,
       restrictedId,
-      site.t.userId('student'),
+      await site.t.userId('student'),
       { ipRestriction: '192.0.2.10-20, 2001:db8' },
       actor,
     );
   });
 
   it('on the protocols', async () => {
-    const res = await admin.post('/api/tokens', { userId: site.t.userId('student'), serviceId: restrictedId });
+    const res = await admin.post('/api/tokens', { userId: await site.t.userId('student'), serviceId: restrictedId });
     expect(res.status, res.text).toBe(201);
     const secret = res.body.secret as string;
     expect(await callFrom(secret, '192.0.2.15')).toBe('ok');

@@ -43,7 +43,7 @@ beforeAll(async () => {
     },
     SYSTEM_ACTOR,
   );
-  await assignRole(t.deps, role.id, t.userId('student'), SYSTEM_ACTOR);
+  await assignRole(t.deps, role.id, await t.userId('student'), SYSTEM_ACTOR);
   const svc = await createService(t.deps, serviceBody('Login service', 'loginsvc') as never, SYSTEM_ACTOR);
   await addServiceFunctions(t.deps, svc.id, ['core_webservice_get_site_info'], SYSTEM_ACTOR);
 });
@@ -71,12 +71,12 @@ async function tokenPhp(
   return { status: res.status, text: await res.text(), type: res.headers.get('content-type') ?? '' };
 }
 
-const tokenCount = () => t.store.db.select().from(externalTokens).all().length;
+const tokenCount = async () => (await t.store.db.select().from(externalTokens)).length;
 const login = () => tokenPhp({ username: 'student', password: DEMO_PASSWORD, service: 'loginsvc' });
 
 describe('appsitecheck', () => {
   it('answers {"appsitecheck":"ok"} and nothing else: no credentials needed, no token made', async () => {
-    const before = tokenCount();
+    const before = await tokenCount();
     for (const [params, as] of [
       [{ appsitecheck: '1' }, 'form'],
       [{ appsitecheck: '1' }, 'get'],
@@ -91,7 +91,7 @@ describe('appsitecheck', () => {
       expect(res.text, JSON.stringify(params)).toBe('{"appsitecheck":"ok"}');
       expect(res.type).toMatch(/^application\/json/);
     }
-    expect(tokenCount()).toBe(before);
+    expect(await tokenCount()).toBe(before);
   });
 
   it('web services are checked first: disabled, the check fails with enablewsdescription', async () => {
@@ -135,62 +135,63 @@ describe("Moodle's error fields", () => {
 });
 
 describe('tokens issued here', () => {
-  const rowOf = (secret: string) =>
-    t.store.db
-      .select()
-      .from(externalTokens)
-      .where(eq(externalTokens.tokenHash, hashToken(t.deps.tokenSecret, secret)))
-      .get();
+  const rowOf = async (secret: string) =>
+    (
+      await t.store.db
+        .select()
+        .from(externalTokens)
+        .where(eq(externalTokens.tokenHash, hashToken(t.deps.tokenSecret, secret)))
+        .limit(1)
+    ).at(0);
   const issue = async () => {
     const res = await login();
     const body = JSON.parse(res.text) as { token: string };
     expect(body.token, res.text).toMatch(/^gwt/);
     return body.token;
   };
-  const loginTokenIds = () =>
-    t.store.db
-      .select({ id: externalTokens.id })
-      .from(externalTokens)
-      .where(and(eq(externalTokens.userId, t.userId('student')), eq(externalTokens.origin, 'login')))
-      .all()
-      .map((r) => r.id);
+  const loginTokenIds = async () =>
+    (
+      await t.store.db
+        .select({ id: externalTokens.id })
+        .from(externalTokens)
+        .where(and(eq(externalTokens.userId, await t.userId('student')), eq(externalTokens.origin, 'login')))
+    ).map((r) => r.id);
 
   it('have their last access set when issued, as Moodle’s external_log_token_request does', async () => {
     clock.advance(60);
     const secret = await issue();
-    expect(rowOf(secret)?.lastAccess).toBe(clock.now());
+    expect((await rowOf(secret))?.lastAccess).toBe(clock.now());
   });
 
   it(`past ${MAX_LOGIN_TOKENS}, the least recently used token ends, not the oldest`, async () => {
-    t.store.db
-      .delete(externalTokens)
-      .where(eq(externalTokens.userId, t.userId('student')))
-      .run();
+    await t.store.db.delete(externalTokens).where(eq(externalTokens.userId, await t.userId('student')));
     t.deps.gen.bump();
     const secrets: string[] = [];
     for (let i = 0; i < MAX_LOGIN_TOKENS; i++) {
       clock.advance(10);
       secrets.push(await issue());
     }
-    const [oldest, second, third] = secrets.map((s) => rowOf(s)!.id);
+    const ids: number[] = [];
+    for (const s of secrets) ids.push((await rowOf(s))!.id);
+    const [oldest, second, third] = ids;
     // The oldest is still in use (a call, not yet written to the database: usage is flushed once a minute).
     clock.advance(10);
     expect((await restCall(t, secrets[0]!, 'core_webservice_get_site_info')).body.username).toBe('student');
     clock.advance(10);
     await issue();
-    expect(loginTokenIds()).toHaveLength(MAX_LOGIN_TOKENS);
-    expect(loginTokenIds()).toContain(oldest);
-    expect(loginTokenIds()).not.toContain(second);
+    expect(await loginTokenIds()).toHaveLength(MAX_LOGIN_TOKENS);
+    expect(await loginTokenIds()).toContain(oldest);
+    expect(await loginTokenIds()).not.toContain(second);
     expect((await restCall(t, secrets[1]!, 'core_webservice_get_site_info')).body.errorcode).toBe('invalidtoken');
     // Usage written to the database counts the same way.
     clock.advance(10);
     expect((await restCall(t, secrets[2]!, 'core_webservice_get_site_info')).body.username).toBe('student');
-    t.deps.usage.flush();
+    await t.deps.usage.flush();
     clock.advance(10);
     await issue();
-    expect(loginTokenIds()).toContain(third);
-    expect(loginTokenIds()).toContain(oldest);
-    expect(loginTokenIds()).not.toContain(rowOf(secrets[3]!)?.id ?? -1);
-    expect(rowOf(secrets[3]!)).toBeUndefined();
+    expect(await loginTokenIds()).toContain(third);
+    expect(await loginTokenIds()).toContain(oldest);
+    expect(await loginTokenIds()).not.toContain((await rowOf(secrets[3]!))?.id ?? -1);
+    expect(await rowOf(secrets[3]!)).toBeUndefined();
   });
 });

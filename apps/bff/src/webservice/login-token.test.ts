@@ -91,12 +91,14 @@ function expectToken(res: LoginResponse): string {
   return res.body.token;
 }
 
-const rowOf = (token: string) =>
-  t.store.db
-    .select()
-    .from(externalTokens)
-    .where(eq(externalTokens.tokenHash, hashToken(t.deps.tokenSecret, token)))
-    .get();
+const rowOf = async (token: string) =>
+  (
+    await t.store.db
+      .select()
+      .from(externalTokens)
+      .where(eq(externalTokens.tokenHash, hashToken(t.deps.tokenSecret, token)))
+      .limit(1)
+  ).at(0);
 
 async function mkService(shortname: string, extra: Record<string, unknown> = {}) {
   const s = await createService(
@@ -109,14 +111,14 @@ async function mkService(shortname: string, extra: Record<string, unknown> = {})
   return s.id;
 }
 
-function setMobile(enabled: boolean) {
-  t.store.db.update(externalServices).set({ enabled }).where(eq(externalServices.shortname, 'moodle_mobile_app')).run();
+async function setMobile(enabled: boolean) {
+  await t.store.db.update(externalServices).set({ enabled }).where(eq(externalServices.shortname, 'moodle_mobile_app'));
   t.deps.gen.bump();
 }
 
 beforeAll(async () => {
   t = await makeTestApp();
-  actor = { id: t.userId('admin'), username: 'admin', ip: '' };
+  actor = { id: await t.userId('admin'), username: 'admin', ip: '' };
   const role = await createRole(
     t.deps,
     {
@@ -126,8 +128,8 @@ beforeAll(async () => {
     },
     actor,
   );
-  for (const u of ['student', 'student2']) await assignRole(t.deps, role.id, t.userId(u), actor);
-  const student = t.userId('student');
+  for (const u of ['student', 'student2']) await assignRole(t.deps, role.id, await t.userId(u), actor);
+  const student = await t.userId('student');
   await mkService('login_svc');
   await mkService('off_svc', { enabled: false });
   await mkService('cap_svc', { requiredCapability: 'moodle/course:create' });
@@ -135,17 +137,16 @@ beforeAll(async () => {
   await mkService('timed_svc', { restrictedUsers: true });
   await mkService('ip_svc', { restrictedUsers: true });
   await mkService('protected_svc');
-  t.store.db.update(externalServices).set({ protected: true }).where(eq(externalServices.id, sid.protected_svc!)).run();
+  await t.store.db.update(externalServices).set({ protected: true }).where(eq(externalServices.id, sid.protected_svc!));
   await addAuthorisedUsers(t.deps, sid.timed_svc!, [student], actor);
   await updateAuthorisedUser(t.deps, sid.timed_svc!, student, { validUntil: now() - 60 }, actor);
   await addAuthorisedUsers(t.deps, sid.ip_svc!, [student], actor);
   await updateAuthorisedUser(t.deps, sid.ip_svc!, student, { ipRestriction: '192.0.2.0/24, 2001:db8::/32' }, actor);
   // The guest account has an unusable password; give it one to reach the guest check.
-  t.store.db
+  await t.store.db
     .update(users)
     .set({ passwordHash: await hashPassword('Guest-pass-1') })
-    .where(eq(users.username, 'guest'))
-    .run();
+    .where(eq(users.username, 'guest'));
   const gone = await createUser(
     t.deps,
     {
@@ -183,22 +184,21 @@ describe('success', () => {
   it('form-encoded POST: {token, privatetoken: null}; the token works over REST', async () => {
     const token = expectToken(await login(as('student')));
     const info = await restCall(t, token, 'core_webservice_get_site_info');
-    expect(info.body).toMatchObject({ username: 'student', userid: t.userId('student') });
-    const row = rowOf(token)!;
+    expect(info.body).toMatchObject({ username: 'student', userid: await t.userId('student') });
+    const row = (await rowOf(token))!;
     expect(row).toMatchObject({
-      userId: t.userId('student'),
+      userId: await t.userId('student'),
       serviceId: sid.login_svc,
       origin: 'login',
-      creatorId: t.userId('student'),
+      creatorId: await t.userId('student'),
       hidden: false,
     });
     expect(row.name).toMatch(/^login_svc login \d{4}-\d{2}-\d{2} \d{2}:\d{2}$/);
     expect(
-      t.store.db
+      await t.store.db
         .select()
         .from(auditLog)
-        .where(and(eq(auditLog.action, 'token.login'), eq(auditLog.targetId, String(row.id))))
-        .all(),
+        .where(and(eq(auditLog.action, 'token.login'), eq(auditLog.targetId, String(row.id)))),
     ).toHaveLength(1);
   });
 
@@ -209,18 +209,18 @@ describe('success', () => {
 
   it('GET with the query string (and the username in any case)', async () => {
     const token = expectToken(await login({ ...as('student'), username: 'Student' }, { as: 'get' }));
-    expect(rowOf(token)?.userId).toBe(t.userId('student'));
+    expect((await rowOf(token))?.userId).toBe(await t.userId('student'));
   });
 
   it('tokens made here expire after the tokenduration setting', async () => {
     await t.deps.settings.apply({ tokenduration: '3600' }, SYSTEM_ACTOR);
     const before = now();
     const token = expectToken(await login(as('student')));
-    const row = rowOf(token)!;
+    const row = (await rowOf(token))!;
     expect(row.validUntil).toBeGreaterThanOrEqual(before + 3600);
     expect(row.validUntil).toBeLessThanOrEqual(now() + 3600 + 1);
     await t.deps.settings.apply({ tokenduration: String(12 * 7 * 86400) }, SYSTEM_ACTOR);
-    const later = rowOf(expectToken(await login(as('student'))))!;
+    const later = (await rowOf(expectToken(await login(as('student')))))!;
     expect(later.validUntil! - now()).toBeGreaterThan(12 * 7 * 86400 - 5);
   });
 });
@@ -248,12 +248,12 @@ describe('refusals, in Moodle order', () => {
     ['a nologin user', as('nologin')],
     ['a web-service-auth user', as('wsclient')],
   ])('%s: invalidlogin', async (_label, params) => {
-    const before = t.store.db.select().from(externalTokens).all().length;
+    const before = (await t.store.db.select().from(externalTokens)).length;
     const res = await login(params);
     expectRefused(res, 'invalidlogin');
     // One answer for every case: nothing tells an unknown user from a wrong password.
     expect(res.body.error).toBe('Invalid login, please try again');
-    expect(t.store.db.select().from(externalTokens).all().length).toBe(before);
+    expect((await t.store.db.select().from(externalTokens)).length).toBe(before);
   });
 
   it('maintenance mode: sitemaintenance, unless the user has moodle/site:maintenanceaccess', async () => {
@@ -318,11 +318,10 @@ describe('refusals, in Moodle order', () => {
   it('a site administrator is refused a non-mobile service even though they pass every capability check', async () => {
     expectRefused(await login(as('admin')), 'cannotcreatetoken');
     expect(
-      t.store.db
+      await t.store.db
         .select()
         .from(externalTokens)
-        .where(eq(externalTokens.userId, t.userId('admin')))
-        .all(),
+        .where(eq(externalTokens.userId, await t.userId('admin'))),
     ).toEqual([]);
   });
 });
@@ -333,18 +332,20 @@ describe('the mobile service', () => {
 
   it('any authenticated user gets a token once it is enabled (createmobiletoken is on Authenticated user)', async () => {
     const token = expectToken(await login(as('teacher', 'moodle_mobile_app')));
-    const row = rowOf(token)!;
-    const mobile = t.store.db
-      .select()
-      .from(externalServices)
-      .where(eq(externalServices.shortname, 'moodle_mobile_app'))
-      .get()!;
-    expect(row).toMatchObject({ userId: t.userId('teacher'), serviceId: mobile.id, origin: 'login' });
+    const row = (await rowOf(token))!;
+    const mobile = (
+      await t.store.db
+        .select()
+        .from(externalServices)
+        .where(eq(externalServices.shortname, 'moodle_mobile_app'))
+        .limit(1)
+    ).at(0)!;
+    expect(row).toMatchObject({ userId: await t.userId('teacher'), serviceId: mobile.id, origin: 'login' });
   });
 
   it('including the site administrator', async () => {
     const token = expectToken(await login(as('admin', 'moodle_mobile_app')));
-    expect(rowOf(token)?.userId).toBe(t.userId('admin'));
+    expect((await rowOf(token))?.userId).toBe(await t.userId('admin'));
   });
 
   it('but not a user whose createmobiletoken is prohibited', async () => {
@@ -353,7 +354,7 @@ describe('the mobile service', () => {
       { shortname: 'nomobile', name: 'No mobile', capabilities: { 'moodle/webservice:createmobiletoken': 'prohibit' } },
       actor,
     );
-    await assignRole(t.deps, role.id, t.userId('teacher'), actor);
+    await assignRole(t.deps, role.id, await t.userId('teacher'), actor);
     expectRefused(await login(as('teacher', 'moodle_mobile_app')), 'cannotcreatetoken');
   });
 });
@@ -374,11 +375,10 @@ describe('limits', () => {
     // Per username: someone else is not held up.
     expectToken(await login(as('student'), { ip }));
     expect(
-      t.store.db
+      await t.store.db
         .select()
         .from(externalTokens)
-        .where(eq(externalTokens.userId, t.userId('student2')))
-        .all(),
+        .where(eq(externalTokens.userId, await t.userId('student2'))),
     ).toEqual([]);
     // Per address: the user from elsewhere is not held up either.
     expectToken(await login(as('student2'), { ip: '10.98.1.1' }));
@@ -418,12 +418,12 @@ describe('limits', () => {
 
   it(`keeps at most ${MAX_LOGIN_TOKENS} login tokens per user and service (the newest), and leaves other tokens alone`, async () => {
     expect(MAX_LOGIN_TOKENS).toBe(20);
-    const student = t.userId('student');
+    const student = await t.userId('student');
     const adminMade = await createAdminToken(t.deps, { userId: student, serviceId: sid.login_svc! }, actor, true);
     const elsewhere = expectToken(await login(as('student', 'ip_svc'), { ip: '192.0.2.8' }));
     const tokens: string[] = [];
     for (let i = 0; i < 22; i++) tokens.push(expectToken(await login(as('student'))));
-    const logins = t.store.db
+    const logins = await t.store.db
       .select()
       .from(externalTokens)
       .where(
@@ -433,8 +433,7 @@ describe('limits', () => {
           eq(externalTokens.origin, 'login'),
         ),
       )
-      .orderBy(desc(externalTokens.id))
-      .all();
+      .orderBy(desc(externalTokens.id));
     expect(logins).toHaveLength(20);
     expect(logins.map((r) => r.tokenHash)).toEqual(
       tokens
@@ -442,12 +441,12 @@ describe('limits', () => {
         .reverse()
         .map((s) => hashToken(t.deps.tokenSecret, s)),
     );
-    expect(rowOf(tokens[0]!)).toBeUndefined();
+    expect(await rowOf(tokens[0]!)).toBeUndefined();
     expect((await restCall(t, tokens[0]!, 'core_webservice_get_site_info')).body.errorcode).toBe('invalidtoken');
     expect((await restCall(t, tokens[21]!, 'core_webservice_get_site_info')).body.username).toBe('student');
     expect(
-      t.store.db.select().from(externalTokens).where(eq(externalTokens.id, adminMade.token.id)).get(),
+      (await t.store.db.select().from(externalTokens).where(eq(externalTokens.id, adminMade.token.id)).limit(1)).at(0),
     ).toBeDefined();
-    expect(rowOf(elsewhere)).toBeDefined();
+    expect(await rowOf(elsewhere)).toBeDefined();
   });
 });

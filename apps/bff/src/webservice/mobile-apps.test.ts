@@ -123,13 +123,13 @@ describe('the seed era app (moodlehq/moodlemobile)', () => {
     });
     // plugins/sendmessage/main.js, then plugins/messages/main.js.
     const sent = await mm1Call(token, 'moodle_message_send_instantmessages', {
-      'messages[0][touserid]': site.t.userId('teacher'),
+      'messages[0][touserid]': await site.t.userId('teacher'),
       'messages[0][text]': 'Hello<br />from the old app',
       'messages[0][textformat]': 1,
     });
     expect(sent[0].msgid).toBeGreaterThan(0);
     const messages = await mm1Call(teacherToken, 'core_message_get_messages', {
-      useridto: site.t.userId('teacher'),
+      useridto: await site.t.userId('teacher'),
       useridfrom: 0,
       type: 'conversations',
       read: 0,

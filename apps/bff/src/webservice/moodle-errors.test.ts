@@ -16,8 +16,9 @@ let cs101: number;
 beforeAll(async () => {
   site = await makeWsSite();
   await addServiceFunctions(site.t.deps, site.serviceId, ['core_user_get_users_by_field'], SYSTEM_ACTOR);
-  cs101 = site.t.store.db.select({ id: courses.id }).from(courses).where(eq(courses.shortname, 'CS101')).get()
-    ?.id as number;
+  cs101 = (
+    await site.t.store.db.select({ id: courses.id }).from(courses).where(eq(courses.shortname, 'CS101')).limit(1)
+  ).at(0)?.id as number;
 });
 afterAll(() => site?.t.close());
 
@@ -83,7 +84,9 @@ describe('core_user_create_users: a taken username', () => {
     expect(await rest(json('core_user_create_users'), body)).toBe(
       '{"exception":"invalid_parameter_exception","errorcode":"invalidparameter","message":"Invalid parameter value detected","debuginfo":"Username already exists: admin"}',
     );
-    expect(site.t.store.db.select().from(users).where(eq(users.username, 'fresh.one')).get()).toBeUndefined();
+    expect(
+      (await site.t.store.db.select().from(users).where(eq(users.username, 'fresh.one')).limit(1)).at(0),
+    ).toBeUndefined();
   });
 
   it('the same for a username twice in one call', async () => {
@@ -146,14 +149,14 @@ describe('an unconfirmed user on the protocols: wsaccessuserunconfirmed', () => 
   // webservice/lib.php authenticate_user():
   //   throw new moodle_exception('wsaccessuserunconfirmed', 'webservice', '', $user->username);
   // lang/en/webservice.php: 'Refused web service access for unconfirmed username: {$a}'
-  const setConfirmed = (confirmed: boolean) => {
-    site.t.store.db.update(users).set({ confirmed }).where(eq(users.username, 'admin')).run();
+  const setConfirmed = async (confirmed: boolean) => {
+    await site.t.store.db.update(users).set({ confirmed }).where(eq(users.username, 'admin'));
     site.t.deps.gen.bump();
   };
   afterAll(() => setConfirmed(true));
 
   it('REST JSON and XML', async () => {
-    setConfirmed(false);
+    await setConfirmed(false);
     try {
       expect(await rest(json('core_webservice_get_site_info'))).toBe(
         '{"exception":"moodle_exception","errorcode":"wsaccessuserunconfirmed","message":"Refused web service access for unconfirmed username: admin"}',
@@ -170,7 +173,7 @@ describe('an unconfirmed user on the protocols: wsaccessuserunconfirmed', () => 
         debuginfo: 'Refused web service access for unconfirmed username: admin [usernotconfirmed]',
       });
     } finally {
-      setConfirmed(true);
+      await setConfirmed(true);
     }
   });
 });

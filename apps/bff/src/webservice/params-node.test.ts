@@ -30,9 +30,9 @@ beforeAll(async () => {
   await new Promise((r) => server.once('listening', r));
   port = (server.address() as AddressInfo).port;
 });
-afterAll(() => {
+afterAll(async () => {
   server?.close();
-  t?.close();
+  await t?.close();
 });
 
 interface Answer {

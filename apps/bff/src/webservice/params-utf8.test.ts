@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Store } from '../db/client';
 import {
   changedTables,
   type Fingerprint,
@@ -20,7 +21,7 @@ let courseId: number;
 
 beforeAll(async () => {
   site = await makeWsSite();
-  courseId = site.t.store.sqlite
+  courseId = sqliteOf(site.t.store)
     .prepare('SELECT id FROM courses WHERE id > 1 ORDER BY id LIMIT 1')
     .pluck()
     .get() as number;
@@ -51,7 +52,7 @@ async function createGroup(encodedName: string, where: 'body' | 'query') {
 }
 
 const storedName = (id: number) =>
-  site.t.store.sqlite.prepare('SELECT name FROM groups WHERE id = ?').pluck().get(id) as string;
+  sqliteOf(site.t.store).prepare('SELECT name FROM groups WHERE id = ?').pluck().get(id) as string;
 
 const INVALID: [string, string][] = [
   ['%ff%fe (the issue’s case)', '%ff%fe'],
@@ -146,3 +147,9 @@ describe('/login/token.php', () => {
     }
   });
 });
+
+/** This test reads or writes the SQLite file itself (skipped on PostgreSQL later). */
+function sqliteOf(store: Store) {
+  if (store.dialect !== 'sqlite') throw new Error('This test needs the SQLite store');
+  return store.sqlite;
+}

@@ -1,7 +1,13 @@
 /** The outcome a successful call is counted under. */
 import { USAGE_OK } from '@gatehouse/shared';
-import type Database from 'better-sqlite3';
-import { DAY, HOUR, prepareUsageWrites, USAGE_SCOPE, type UsageWrites } from '../features/usage/usage.repo';
+import {
+  DAY,
+  HOUR,
+  USAGE_SCOPE,
+  type UsageBatch,
+  type UsageScope,
+  type UsageWrites,
+} from '../features/usage/usage.repo';
 
 /** A refusal's reason as counted: the access-check chain's code or the Moodle error code. */
 const MAX_REASON = 40;
@@ -75,8 +81,8 @@ export class UsageRecorder {
   /** Whether `pending` holds a success. */
   private pendingOk = false;
 
-  constructor(sqlite: Database.Database) {
-    this.writes = prepareUsageWrites(sqlite);
+  constructor(writes: UsageWrites) {
+    this.writes = writes;
   }
 
   private entry(tokenId: number, serviceId: number, now: number, ip: string): Pending {
@@ -192,14 +198,11 @@ export class UsageRecorder {
    * The roll-up and the expiry: hourly buckets older than ~48 h become daily ones, buckets
    * older than 90 days (today included) go. Cheap when nothing is due (range deletes on the age index).
    */
-  maintain(now: number): void {
+  async maintain(now: number): Promise<void> {
     if (!this.writes.open()) return;
     const hour = now - (now % HOUR);
     const today = now - (now % DAY);
-    this.writes.run(() => {
-      this.writes.rollUpHoursBefore(hour - HOURLY_KEPT);
-      this.writes.deleteBefore(today - (DAYS_KEPT - 1) * DAY);
-    });
+    await this.writes.maintain(hour - HOURLY_KEPT, today - (DAYS_KEPT - 1) * DAY);
   }
 
   /** The refusals seen for the first time per token and reason since the last call; emptied. */
@@ -209,18 +212,22 @@ export class UsageRecorder {
     return out;
   }
 
-  /** Writes what was gathered: the tokens' columns, then the hourly buckets of tokens, services and the site. */
-  flush(): number {
+  /**
+   * Writes what was gathered: the tokens' columns, then the hourly buckets of tokens, services
+   * and the site. On SQLite the write is done when this returns (the promise settles after).
+   * If the write fails, the batch is added back, to be written by the next flush.
+   */
+  async flush(): Promise<number> {
     if ((!this.pending.size && !this.unknown.size) || !this.writes.open()) return 0;
     const batch = this.pending;
     const unknown = this.unknown;
     this.pending = new Map();
     this.unknown = new Map();
     this.pendingOk = false;
-    const firsts: FirstRefusal[] = [];
     // service id → hour → reason → calls; the same for the site.
     const services = new Map<number, Map<number, Record<string, number>>>();
-    const site = new Map<number, Record<string, number>>(unknown);
+    const site = new Map<number, Record<string, number>>();
+    for (const [hour, counts] of unknown) site.set(hour, { ...counts });
     const addTo = (hours: Map<number, Record<string, number>>, hour: number, counts: Record<string, number>) => {
       const into = hours.get(hour);
       if (into === undefined) {
@@ -229,50 +236,88 @@ export class UsageRecorder {
       }
       for (const reason in counts) into[reason] = (into[reason] ?? 0) + (counts[reason] ?? 0);
     };
-    const w = this.writes;
-    w.run(() => {
-      for (const [id, p] of batch) {
-        w.token({
-          id,
-          lastAccess: p.lastAccess,
-          calls: p.calls,
-          lastError: p.lastError?.text ?? null,
-          lastErrorAt: p.lastError?.at ?? null,
-          lastIp: p.lastIp || null,
-        });
-        // First occurrences are told before this batch's buckets are written.
-        for (const [reason, first] of p.firsts ?? []) {
-          if (first === null) continue;
-          const key = `${id}:${reason}`;
-          if (this.seen.has(key)) continue;
-          if (!w.tokenHasSeen(id, reason)) firsts.push(first);
-          if (this.seen.size >= MAX_SEEN) this.seen.clear();
-          this.seen.add(key);
-        }
-        let hours = services.get(p.serviceId);
-        if (hours === undefined) {
-          hours = new Map();
-          services.set(p.serviceId, hours);
-        }
-        const all = p.earlier
-          ? [...p.earlier, { hour: p.hour, counts: countsOf(p) }]
-          : [{ hour: p.hour, counts: countsOf(p) }];
-        for (const { hour, counts } of all) {
-          for (const reason in counts) w.addHourly(USAGE_SCOPE.token, id, hour, reason, counts[reason] ?? 0);
-          addTo(hours, hour, counts);
-          addTo(site, hour, counts);
-        }
+    const out: UsageBatch = { tokens: [], buckets: [], seenQueries: [] };
+    const candidates: FirstRefusal[] = [];
+    const bucket = (scope: UsageScope, id: number, hours: Map<number, Record<string, number>>) => {
+      for (const [hour, counts] of hours) {
+        for (const reason in counts) out.buckets.push([scope, id, hour, reason, counts[reason] ?? 0]);
       }
-      for (const [serviceId, hours] of services) {
-        for (const [hour, counts] of hours) {
-          for (const reason in counts) w.addHourly(USAGE_SCOPE.service, serviceId, hour, reason, counts[reason] ?? 0);
-        }
+    };
+    for (const [id, p] of batch) {
+      out.tokens.push({
+        id,
+        lastAccess: p.lastAccess,
+        calls: p.calls,
+        lastError: p.lastError?.text ?? null,
+        lastErrorAt: p.lastError?.at ?? null,
+        lastIp: p.lastIp || null,
+      });
+      // First occurrences are looked up before this batch's buckets are written.
+      for (const [reason, first] of p.firsts ?? []) {
+        if (first === null || this.seen.has(`${id}:${reason}`)) continue;
+        out.seenQueries.push([id, reason]);
+        candidates.push(first);
       }
-      for (const [hour, counts] of site) {
-        for (const reason in counts) w.addHourly(USAGE_SCOPE.site, 0, hour, reason, counts[reason] ?? 0);
+      let hours = services.get(p.serviceId);
+      if (hours === undefined) {
+        hours = new Map();
+        services.set(p.serviceId, hours);
       }
-    });
-    this.firstRefusals.push(...firsts);
+      const own = new Map<number, Record<string, number>>();
+      const all = p.earlier
+        ? [...p.earlier, { hour: p.hour, counts: countsOf(p) }]
+        : [{ hour: p.hour, counts: countsOf(p) }];
+      for (const { hour, counts } of all) {
+        addTo(own, hour, counts);
+        addTo(hours, hour, counts);
+        addTo(site, hour, counts);
+      }
+      bucket(USAGE_SCOPE.token, id, own);
+    }
+    for (const [serviceId, hours] of services) bucket(USAGE_SCOPE.service, serviceId, hours);
+    bucket(USAGE_SCOPE.site, 0, site);
+    let seenBefore: Set<string>;
+    try {
+      seenBefore = await this.writes.write(out);
+    } catch (err) {
+      this.putBack(batch, unknown);
+      throw err;
+    }
+    for (const first of candidates) {
+      const key = `${first.tokenId}:${first.reason}`;
+      if (this.seen.has(key)) continue;
+      if (!seenBefore.has(key)) this.firstRefusals.push(first);
+      if (this.seen.size >= MAX_SEEN) this.seen.clear();
+      this.seen.add(key);
+    }
     return batch.size;
+  }
+
+  /** A batch whose write failed goes back in front of what came since. */
+  private putBack(batch: Map<number, Pending>, unknown: Map<number, Record<string, number>>): void {
+    for (const [id, p] of batch) {
+      const now = this.pending.get(id);
+      if (now === undefined) {
+        this.pending.set(id, p);
+        continue;
+      }
+      // The newer entry keeps its hour; the older one's counts become earlier hours.
+      now.calls += p.calls;
+      if (p.lastAccess > now.lastAccess) {
+        now.lastAccess = p.lastAccess;
+        now.lastIp = p.lastIp;
+      }
+      now.lastError ??= p.lastError;
+      now.earlier = [...(p.earlier ?? []), { hour: p.hour, counts: countsOf(p) }, ...(now.earlier ?? [])];
+      if (p.firsts) {
+        now.firsts ??= new Map();
+        for (const [k, v] of p.firsts) if (!now.firsts.has(k)) now.firsts.set(k, v);
+      }
+    }
+    for (const [hour, counts] of unknown) {
+      const into = this.unknown.get(hour);
+      if (into === undefined) this.unknown.set(hour, counts);
+      else for (const reason in counts) into[reason] = (into[reason] ?? 0) + (counts[reason] ?? 0);
+    }
   }
 }

@@ -81,7 +81,7 @@ describe('names, not ids', () => {
   });
 
   it('names users, tokens and roles; null when the target is gone or has no name', async () => {
-    await entry(T0 + 9, 'user target', { targetType: 'user', targetId: String(t.userId('student')) });
+    await entry(T0 + 9, 'user target', { targetType: 'user', targetId: String(await t.userId('student')) });
     await entry(T0 + 9, 'gone user', { targetType: 'user', targetId: '99999999' });
     await entry(T0 + 9, 'setting', { targetType: 'config', targetId: 'debug' });
     const items = (await admin.get(`/api/audit?action=csv.test&from=${T0 + 9}&to=${T0 + 9}`)).body.items as {
@@ -94,7 +94,11 @@ describe('names, not ids', () => {
     expect(by['gone user']?.targetName).toBeNull();
     expect(by.setting?.targetName).toBeNull();
     expect(by.setting?.actorName).toBeNull();
-    const tok = await admin.post('/api/tokens', { userId: t.userId('student'), serviceId, name: 'Audit named token' });
+    const tok = await admin.post('/api/tokens', {
+      userId: await t.userId('student'),
+      serviceId,
+      name: 'Audit named token',
+    });
     expect(tok.status, tok.text).toBe(201);
     const created = (await admin.get('/api/audit?action=token.create')).body.items[0];
     expect(created.targetName).toBe('Audit named token');

@@ -46,16 +46,15 @@ function where(f: AuditFilter): SQL | undefined {
 }
 
 function readRun(db: DbOrTx, cond: SQL | undefined) {
-  return (extra: SQL | undefined, dir: 'asc' | 'desc', limit: number, offset = 0): AuditRow[] => {
+  return async (extra: SQL | undefined, dir: 'asc' | 'desc', limit: number, offset = 0): Promise<AuditRow[]> => {
     const order = dir === 'asc' ? asc : desc;
-    return db
+    return await db
       .select()
       .from(auditLog)
       .where(extra ? and(cond, extra) : cond)
       .orderBy(...KEY.map((k) => order(k.col)))
       .limit(limit)
-      .offset(offset)
-      .all();
+      .offset(offset);
   };
 }
 
@@ -68,16 +67,16 @@ export async function auditEntriesPage(
   const cond = where(filter);
   const read = readRun(db, cond);
   const n = page.perPage;
-  const fromOffset = (p: number) => {
-    const got = read(undefined, page.dir, n + 1, (p - 1) * n);
+  const fromOffset = async (p: number) => {
+    const got = await read(undefined, page.dir, n + 1, (p - 1) * n);
     return { rows: got.slice(0, n), hasNext: got.length > n, hasPrev: p > 1 };
   };
   let res: { rows: AuditRow[]; hasNext: boolean; hasPrev: boolean };
-  if (!page.seek) res = fromOffset(page.page);
+  if (!page.seek) res = await fromOffset(page.page);
   else {
-    const got = readFrom(KEY, page.seek, page.dir, n + 1, read);
+    const got = await readFrom(KEY, page.seek, page.dir, n + 1, read);
     if (page.seek.from === 'after') res = { rows: got.slice(0, n), hasNext: got.length > n, hasPrev: true };
-    else if (got.length <= n) res = fromOffset(1);
+    else if (got.length <= n) res = await fromOffset(1);
     else res = { rows: got.slice(1), hasNext: true, hasPrev: true };
   }
   const countUpTo = async (cap: number) => {
@@ -87,31 +86,31 @@ export async function auditEntriesPage(
       .where(cond)
       .limit(cap + 1)
       .as('capped');
-    return db.select({ n: count() }).from(capped).get()?.n ?? 0;
+    return (await db.select({ n: count() }).from(capped).limit(1)).at(0)?.n ?? 0;
   };
   return { ...res, count: countUpTo };
 }
 
 /** Every entry `filter` selects, in `dir` order, `chunk` rows at a time (for the CSV export). */
-export function* auditEntriesInChunks(
+export async function* auditEntriesInChunks(
   db: DbOrTx,
   filter: AuditFilter,
   dir: 'asc' | 'desc',
   chunk: number,
-): Generator<AuditRow[]> {
+): AsyncGenerator<AuditRow[]> {
   const read = readRun(db, where(filter));
-  let rows = read(undefined, dir, chunk);
+  let rows = await read(undefined, dir, chunk);
   while (rows.length) {
     yield rows;
     const last = rows.at(-1) as AuditRow;
     if (rows.length < chunk) return;
-    rows = readFrom(KEY, { from: 'after', values: [last.time, last.id] }, dir, chunk, read);
+    rows = await readFrom(KEY, { from: 'after', values: [last.time, last.id] }, dir, chunk, read);
   }
 }
 
 /** The actions the log holds, each once, sorted. */
 export async function listAuditActions(db: DbOrTx): Promise<string[]> {
-  const rows = db.selectDistinct({ action: auditLog.action }).from(auditLog).orderBy(asc(auditLog.action)).all();
+  const rows = await db.selectDistinct({ action: auditLog.action }).from(auditLog).orderBy(asc(auditLog.action));
   return rows.map((r) => r.action);
 }
 
@@ -127,54 +126,64 @@ export interface NamesToResolve {
 
 export type ResolvedNames = { [K in keyof NamesToResolve]: Map<number, string> };
 
-export function resolveNames(db: DbOrTx, ids: NamesToResolve): ResolvedNames {
+export async function resolveNames(db: DbOrTx, ids: NamesToResolve): Promise<ResolvedNames> {
   const by = <T extends { id: number; name: string }>(rows: T[]) => new Map(rows.map((r) => [r.id, r.name]));
-  const some = <T>(list: number[], f: (list: number[]) => T[]): T[] => (list.length ? f(list) : []);
+  const some = async <T>(list: number[], f: (list: number[]) => Promise<T[]>): Promise<T[]> =>
+    list.length ? f(list) : [];
   return {
     user: new Map(
-      some(ids.user, (l) =>
-        db
-          .select({ id: users.id, firstname: users.firstname, lastname: users.lastname, username: users.username })
-          .from(users)
-          .where(inArray(users.id, l))
-          .all(),
+      (
+        await some(
+          ids.user,
+          async (l) =>
+            await db
+              .select({ id: users.id, firstname: users.firstname, lastname: users.lastname, username: users.username })
+              .from(users)
+              .where(inArray(users.id, l)),
+        )
       ).map((u) => [u.id, `${u.firstname} ${u.lastname}`.trim() || u.username]),
     ),
     service: by(
-      some(ids.service, (l) =>
-        db
-          .select({ id: externalServices.id, name: externalServices.name })
-          .from(externalServices)
-          .where(inArray(externalServices.id, l))
-          .all(),
+      await some(
+        ids.service,
+        async (l) =>
+          await db
+            .select({ id: externalServices.id, name: externalServices.name })
+            .from(externalServices)
+            .where(inArray(externalServices.id, l)),
       ),
     ),
     token: by(
-      some(ids.token, (l) =>
-        db
-          .select({ id: externalTokens.id, name: externalTokens.name })
-          .from(externalTokens)
-          .where(inArray(externalTokens.id, l))
-          .all(),
+      await some(
+        ids.token,
+        async (l) =>
+          await db
+            .select({ id: externalTokens.id, name: externalTokens.name })
+            .from(externalTokens)
+            .where(inArray(externalTokens.id, l)),
       ),
     ),
     role: by(
-      some(ids.role, (l) =>
-        db.select({ id: roles.id, name: roles.name }).from(roles).where(inArray(roles.id, l)).all(),
+      await some(
+        ids.role,
+        async (l) => await db.select({ id: roles.id, name: roles.name }).from(roles).where(inArray(roles.id, l)),
       ),
     ),
     hubsite: by(
-      some(ids.hubsite, (l) =>
-        db.select({ id: hubSites.id, name: hubSites.name }).from(hubSites).where(inArray(hubSites.id, l)).all(),
+      await some(
+        ids.hubsite,
+        async (l) =>
+          await db.select({ id: hubSites.id, name: hubSites.name }).from(hubSites).where(inArray(hubSites.id, l)),
       ),
     ),
     hubcourse: by(
-      some(ids.hubcourse, (l) =>
-        db
-          .select({ id: hubCourses.id, name: hubCourses.fullname })
-          .from(hubCourses)
-          .where(inArray(hubCourses.id, l))
-          .all(),
+      await some(
+        ids.hubcourse,
+        async (l) =>
+          await db
+            .select({ id: hubCourses.id, name: hubCourses.fullname })
+            .from(hubCourses)
+            .where(inArray(hubCourses.id, l)),
       ),
     ),
   };

@@ -33,14 +33,14 @@ const isNamed = (t: string): t is NamedTarget => (NAMED_TARGETS as readonly stri
 const numericId = (v: string | null) => (v !== null && /^\d{1,15}$/.test(v) ? Number(v) : undefined);
 
 /** The entries with their actor's and target's names as they are now (one query per kind of target). */
-function withNames(db: Db, rows: AuditRow[]): AuditEntryDto[] {
+async function withNames(db: Db, rows: AuditRow[]): Promise<AuditEntryDto[]> {
   const ids: NamesToResolve = { user: [], service: [], token: [], role: [], hubsite: [], hubcourse: [] };
   for (const r of rows) {
     if (r.actorId !== null) ids.user.push(r.actorId);
     const id = numericId(r.targetId);
     if (id !== undefined && isNamed(r.targetType)) ids[r.targetType].push(id);
   }
-  const names = resolveNames(db, ids);
+  const names = await resolveNames(db, ids);
   return rows.map((r) => {
     const id = numericId(r.targetId);
     return {
@@ -70,7 +70,7 @@ export async function listAudit(db: Db, input: AuditQuery): Promise<ListPageDto<
   const first = page.rows[0];
   const last = page.rows.at(-1);
   return {
-    items: withNames(db, page.rows),
+    items: await withNames(db, page.rows),
     total: Math.min(counted, LIST_COUNT_CAP),
     totalCapped: counted > LIST_COUNT_CAP,
     next: page.hasNext && last ? encodeCursor(what, 'after', [last.time, last.id]) : null,
@@ -110,19 +110,19 @@ export function auditCsv(db: Db, input: AuditQuery): ReadableStream<Uint8Array> 
   const enc = new TextEncoder();
   let started = false;
   return new ReadableStream<Uint8Array>({
-    pull(controller) {
+    async pull(controller) {
       if (!started) {
         started = true;
         controller.enqueue(enc.encode(`\uFEFF${csvRow(CSV_HEADER)}`));
         return;
       }
-      const next = chunks.next();
+      const next = await chunks.next();
       if (next.done) {
         controller.close();
         return;
       }
       let text = '';
-      for (const e of withNames(db, next.value)) {
+      for (const e of await withNames(db, next.value)) {
         text += csvRow([
           new Date(e.time * 1000).toISOString(),
           e.actorUsername,
@@ -139,7 +139,7 @@ export function auditCsv(db: Db, input: AuditQuery): ReadableStream<Uint8Array> 
       controller.enqueue(enc.encode(text));
     },
     cancel() {
-      chunks.return(undefined);
+      void chunks.return(undefined);
     },
   });
 }

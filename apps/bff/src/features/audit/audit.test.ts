@@ -58,7 +58,7 @@ const list = async (q: string) => {
 describe('GET /api/audit', () => {
   it('lists newest first by default, with the total', async () => {
     const res = await list('');
-    const all = t.store.db.select().from(auditLog).all();
+    const all = await t.store.db.select().from(auditLog);
     expect(res.total).toBe(all.length);
     expect(res.page).toBe(1);
     expect(res.perPage).toBe(25);

@@ -12,12 +12,13 @@ import {
   type TestApp,
 } from '../../test/helpers';
 
-const sessionCount = (t: TestApp, username: string) =>
-  t.store.db
-    .select()
-    .from(sessions)
-    .where(eq(sessions.userId, t.userId(username)))
-    .all().length;
+const sessionCount = async (t: TestApp, username: string) =>
+  (
+    await t.store.db
+      .select()
+      .from(sessions)
+      .where(eq(sessions.userId, await t.userId(username)))
+  ).length;
 
 function cookieAttrs(setCookie: string): { name: string; value: string; attrs: Map<string, string> } {
   const [pair = '', ...rest] = setCookie.split(';').map((s) => s.trim());
@@ -44,7 +45,7 @@ describe('login and sessions', () => {
     const res = await c.tryLogin('student', DEMO_PASSWORD);
     expect(res.status).toBe(200);
     expect(res.body).toMatchObject({ username: 'student', fullname: 'Sam Student', siteAdmin: false });
-    expect(res.body.id).toBe(t.userId('student'));
+    expect(res.body.id).toBe(await t.userId('student'));
     expect(res.body.capabilities).toContain('moodle/webservice:createmobiletoken');
     expect(res.body.capabilities).not.toContain('moodle/site:config');
 
@@ -63,11 +64,10 @@ describe('login and sessions', () => {
     expect(me.body.username).toBe('student');
 
     // Only the hash of the id is stored.
-    const rows = t.store.db
+    const rows = await t.store.db
       .select()
       .from(sessions)
-      .where(eq(sessions.userId, t.userId('student')))
-      .all();
+      .where(eq(sessions.userId, await t.userId('student')));
     expect(rows.length).toBeGreaterThan(0);
     expect(rows.some((r) => r.idHash === ck.value)).toBe(false);
     expect(rows.some((r) => r.ip === '10.1.2.3')).toBe(true);
@@ -78,12 +78,14 @@ describe('login and sessions', () => {
     const res = await c.tryLogin('  TEACHER ', DEMO_PASSWORD);
     expect(res.status).toBe(200);
     expect(res.body.username).toBe('teacher');
-    const row = t.store.db
-      .select()
-      .from(auditLog)
-      .where(and(eq(auditLog.action, 'auth.login'), eq(auditLog.actorUsername, 'teacher')))
-      .get();
-    expect(row?.targetId).toBe(String(t.userId('teacher')));
+    const row = (
+      await t.store.db
+        .select()
+        .from(auditLog)
+        .where(and(eq(auditLog.action, 'auth.login'), eq(auditLog.actorUsername, 'teacher')))
+        .limit(1)
+    ).at(0);
+    expect(row?.targetId).toBe(String(await t.userId('teacher')));
   });
 
   it('refuses a wrong password with 401 invalidlogin and sets no cookie', async () => {
@@ -92,7 +94,7 @@ describe('login and sessions', () => {
     expect(res.status).toBe(401);
     expect(errorOf(res)).toEqual({ code: 'invalidlogin', message: 'Invalid login, please try again' });
     expect(res.setCookies).toHaveLength(0);
-    const failed = t.store.db.select().from(auditLog).where(eq(auditLog.action, 'auth.login_failed')).all();
+    const failed = await t.store.db.select().from(auditLog).where(eq(auditLog.action, 'auth.login_failed'));
     expect(failed.some((r) => r.actorUsername === 'teacher' && r.ip === '10.9.0.1')).toBe(true);
   });
 
@@ -117,7 +119,7 @@ describe('login and sessions', () => {
     expect(res.status).toBe(status);
     expect(errorOf(res).code).toBe(code);
     expect(res.setCookies).toHaveLength(0);
-    expect(sessionCount(t, username)).toBe(0);
+    expect(await sessionCount(t, username)).toBe(0);
   });
 
   it('refuses the guest account: no usable password, and invalidlogin even when one is set', async () => {
@@ -125,7 +127,7 @@ describe('login and sessions', () => {
     const before = await c.tryLogin('guest', 'Guest-pass-1');
     expect(before.status).toBe(401);
     expect(errorOf(before).code).toBe('invalidlogin');
-    const set = await admin.patch(`/api/users/${t.userId('guest')}`, { password: 'Guest-pass-1' });
+    const set = await admin.patch(`/api/users/${await t.userId('guest')}`, { password: 'Guest-pass-1' });
     expect(set.status).toBe(200);
     const after = await c.tryLogin('guest', 'Guest-pass-1');
     expect(after.status).toBe(401);
@@ -180,11 +182,13 @@ describe('login and sessions', () => {
     // Replaying the old id does not work: the session is gone server-side.
     const replay = await t.client().get('/api/auth/me', { headers: { cookie: `gatehouse_session=${id}` } });
     expect(replay.status).toBe(401);
-    const row = t.store.db
-      .select()
-      .from(auditLog)
-      .where(and(eq(auditLog.action, 'auth.logout'), eq(auditLog.actorUsername, 'teacher')))
-      .get();
+    const row = (
+      await t.store.db
+        .select()
+        .from(auditLog)
+        .where(and(eq(auditLog.action, 'auth.logout'), eq(auditLog.actorUsername, 'teacher')))
+        .limit(1)
+    ).at(0);
     expect(row).toBeDefined();
   });
 
@@ -197,10 +201,10 @@ describe('login and sessions', () => {
   it("an admin changing a user's password ends that user's sessions; the new password works", async () => {
     const s1 = await signIn(t, 'manager');
     const s2 = await signIn(t, 'manager');
-    expect(sessionCount(t, 'manager')).toBe(2);
-    const res = await admin.patch(`/api/users/${t.userId('manager')}`, { password: 'New-manager-1' });
+    expect(await sessionCount(t, 'manager')).toBe(2);
+    const res = await admin.patch(`/api/users/${await t.userId('manager')}`, { password: 'New-manager-1' });
     expect(res.status).toBe(200);
-    expect(sessionCount(t, 'manager')).toBe(0);
+    expect(await sessionCount(t, 'manager')).toBe(0);
     expect((await s1.get('/api/auth/me')).status).toBe(401);
     expect((await s2.get('/api/auth/me')).status).toBe(401);
     expect((await admin.get('/api/auth/me')).status).toBe(200);
@@ -210,27 +214,27 @@ describe('login and sessions', () => {
 
   it('changing your own password keeps your session and ends your other ones', async () => {
     const other = await signIn(t, 'admin');
-    const res = await admin.patch(`/api/users/${t.userId('admin')}`, { password: 'Admin-pass-2' });
+    const res = await admin.patch(`/api/users/${await t.userId('admin')}`, { password: 'Admin-pass-2' });
     expect(res.status).toBe(200);
     expect((await admin.get('/api/auth/me')).status).toBe(200);
     expect((await other.get('/api/auth/me')).status).toBe(401);
     // Put it back for the other tests of this file.
-    expect((await admin.patch(`/api/users/${t.userId('admin')}`, { password: ADMIN_PASSWORD })).status).toBe(200);
+    expect((await admin.patch(`/api/users/${await t.userId('admin')}`, { password: ADMIN_PASSWORD })).status).toBe(200);
   });
 
   it('suspending a user ends their sessions at once', async () => {
     const s = await signIn(t, 'student2');
-    expect(sessionCount(t, 'student2')).toBeGreaterThan(0);
-    const res = await admin.patch(`/api/users/${t.userId('student2')}`, { suspended: true });
+    expect(await sessionCount(t, 'student2')).toBeGreaterThan(0);
+    const res = await admin.patch(`/api/users/${await t.userId('student2')}`, { suspended: true });
     expect(res.status).toBe(200);
-    expect(sessionCount(t, 'student2')).toBe(0);
+    expect(await sessionCount(t, 'student2')).toBe(0);
     expect((await s.get('/api/auth/me')).status).toBe(401);
-    expect((await admin.patch(`/api/users/${t.userId('student2')}`, { suspended: false })).status).toBe(200);
+    expect((await admin.patch(`/api/users/${await t.userId('student2')}`, { suspended: false })).status).toBe(200);
     expect((await t.client().tryLogin('student2', DEMO_PASSWORD)).status).toBe(200);
   });
 
   it('a deleted user cannot sign in', async () => {
-    const res = await admin.delete(`/api/users/${t.userId('wsclient')}`);
+    const res = await admin.delete(`/api/users/${await t.userId('wsclient')}`);
     expect(res.status).toBe(200);
     const login = await t.client({ ip: '10.9.0.6' }).tryLogin('wsclient', DEMO_PASSWORD);
     expect(login.status).toBe(401);
@@ -278,7 +282,7 @@ describe('failed-login rate limiting', () => {
       for (let i = 0; i < 4; i++) expect((await t.client().tryLogin('teacher', 'Wrong-pass-1')).status).toBe(401);
       expect((await t.client().tryLogin('teacher', DEMO_PASSWORD)).status).toBe(200);
     } finally {
-      t.close();
+      await t.close();
     }
   });
 
@@ -293,7 +297,7 @@ describe('failed-login rate limiting', () => {
       expect((await t.client({ ip: '203.0.113.8' }).tryLogin('student', DEMO_PASSWORD)).status).toBe(429);
       expect((await t.client({ ip: '203.0.114.8' }).tryLogin('student', DEMO_PASSWORD)).status).toBe(200);
     } finally {
-      t.close();
+      await t.close();
     }
   });
 
@@ -308,7 +312,7 @@ describe('failed-login rate limiting', () => {
       expect(checked).toBeLessThanOrEqual(5);
       expect(limited).toBe(20 - checked);
     } finally {
-      t.close();
+      await t.close();
     }
   });
 });
@@ -327,9 +331,9 @@ describe('session timeouts', () => {
       clock.advance(120 * 60 + 1);
       const res = await c.get('/api/auth/me');
       expect(res.status).toBe(401);
-      expect(sessionCount(t, 'student')).toBe(0);
+      expect(await sessionCount(t, 'student')).toBe(0);
     } finally {
-      t.close();
+      await t.close();
     }
   });
 
@@ -347,12 +351,12 @@ describe('session timeouts', () => {
       }
       clock.advance(1);
       expect((await c.get('/api/auth/me')).status).toBe(401);
-      expect(sessionCount(t, 'teacher')).toBe(0);
+      expect(await sessionCount(t, 'teacher')).toBe(0);
       // A fresh login starts a fresh absolute window.
       expect((await c.tryLogin('teacher', DEMO_PASSWORD)).status).toBe(200);
       expect((await c.get('/api/auth/me')).status).toBe(200);
     } finally {
-      t.close();
+      await t.close();
     }
   });
 
@@ -366,7 +370,7 @@ describe('session timeouts', () => {
       clock.advance(5 * 60 + 1);
       expect((await c.get('/api/auth/me')).status).toBe(401);
     } finally {
-      t.close();
+      await t.close();
     }
   });
 });

@@ -14,22 +14,24 @@ beforeAll(async () => {
 });
 afterAll(() => t.close());
 
-const row = (username: string) =>
-  t.store.db
-    .select({ firstaccess: users.firstaccess, lastlogin: users.lastlogin })
-    .from(users)
-    .where(eq(users.username, username))
-    .get();
+const row = async (username: string) =>
+  (
+    await t.store.db
+      .select({ firstaccess: users.firstaccess, lastlogin: users.lastlogin })
+      .from(users)
+      .where(eq(users.username, username))
+      .limit(1)
+  ).at(0);
 
 it('the first console sign-in sets firstaccess; a later one leaves it and moves lastlogin', async () => {
-  expect(row('student')?.firstaccess).toBe(0);
+  expect((await row('student'))?.firstaccess).toBe(0);
   await signIn(t, 'student');
-  const first = row('student');
+  const first = await row('student');
   expect(first?.firstaccess).toBeGreaterThan(0);
   expect(first?.lastlogin).toBe(first?.firstaccess);
   clock.advance(3600);
   await signIn(t, 'student');
-  const second = row('student');
+  const second = await row('student');
   expect(second?.firstaccess).toBe(first?.firstaccess);
   expect(second?.lastlogin).toBe((first?.lastlogin ?? 0) + 3600);
 });

@@ -20,9 +20,9 @@ function expectLimited(res: Awaited<ReturnType<typeof attempt>>) {
 }
 
 let t: TestApp | undefined;
-afterEach(() => {
+afterEach(async () => {
   vi.useRealTimers();
-  t?.close();
+  await t?.close();
   t = undefined;
 });
 

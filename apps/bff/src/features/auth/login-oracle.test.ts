@@ -12,22 +12,22 @@ let t: TestApp;
 let ipn = 0;
 /** Each check from its own network, so that the failed-login limits stay out of the way. */
 const fresh = () => t.client({ ip: `10.${100 + Math.floor(ipn / 250)}.${ipn++ % 250}.1` });
-const sessionCount = (username: string) =>
-  t.store.db
-    .select()
-    .from(sessions)
-    .where(eq(sessions.userId, t.userId(username)))
-    .all().length;
+const sessionCount = async (username: string) =>
+  (
+    await t.store.db
+      .select()
+      .from(sessions)
+      .where(eq(sessions.userId, await t.userId(username)))
+  ).length;
 
 beforeAll(async () => {
   t = await makeTestApp();
   // The guest account has an unusable password: give it one, to show that even the right one
   // gets the same answer.
-  t.store.db
+  await t.store.db
     .update(users)
     .set({ passwordHash: await hashPassword('Guest-pass-1') })
-    .where(eq(users.username, 'guest'))
-    .run();
+    .where(eq(users.username, 'guest'));
 });
 afterAll(() => t.close());
 
@@ -44,7 +44,7 @@ describe('console login answers', () => {
       expect(right.body).toEqual(nobody.body);
       expect(errorOf(right)).toEqual({ code: 'invalidlogin', message: 'Invalid login, please try again' });
       expect(right.setCookies).toHaveLength(0);
-      expect(sessionCount(username)).toBe(0);
+      expect(await sessionCount(username)).toBe(0);
     },
   );
 
@@ -73,7 +73,7 @@ describe('POST /api/auth/expired-password', () => {
   const change = (body: Record<string, unknown>) => fresh().post('/api/auth/expired-password', body);
 
   it('refuses a wrong current password, a refused account and a password that has not expired, changing nothing', async () => {
-    const before = t.store.db.select().from(users).where(eq(users.username, 'expired')).get();
+    const before = (await t.store.db.select().from(users).where(eq(users.username, 'expired')).limit(1)).at(0);
     const wrong = await change({ username: 'expired', password: 'Wrong-pass-1', newPassword: 'Brand-new-1' });
     expect(wrong.status).toBe(401);
     expect(errorOf(wrong).code).toBe('invalidlogin');
@@ -91,7 +91,7 @@ describe('POST /api/auth/expired-password', () => {
     expect(errorOf(same).fields).toEqual({ newPassword: 'Choose a password different from the current one' });
     const extra = await change({ username: 'expired', password: DEMO_PASSWORD, newPassword: 'Brand-new-1', x: 1 });
     expect(extra.status).toBe(400);
-    expect(t.store.db.select().from(users).where(eq(users.username, 'expired')).get()).toEqual(before);
+    expect((await t.store.db.select().from(users).where(eq(users.username, 'expired')).limit(1)).at(0)).toEqual(before);
     expect((await t.client().tryLogin('student', DEMO_PASSWORD)).status).toBe(200);
   });
 
@@ -100,7 +100,7 @@ describe('POST /api/auth/expired-password', () => {
     expect(res.status, res.text).toBe(200);
     expect(res.body).toEqual({ ok: true });
     expect(res.setCookies).toHaveLength(0);
-    const row = t.store.db.select().from(users).where(eq(users.username, 'expired')).get();
+    const row = (await t.store.db.select().from(users).where(eq(users.username, 'expired')).limit(1)).at(0);
     expect(row?.passwordExpired).toBe(false);
     expect((await fresh().tryLogin('expired', DEMO_PASSWORD)).status).toBe(401);
     const c = fresh();

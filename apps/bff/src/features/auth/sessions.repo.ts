@@ -11,37 +11,41 @@ export async function findSessionWithUser(
   db: DbOrTx,
   hash: string,
 ): Promise<{ session: SessionRow; user: UserRow } | undefined> {
-  const row = db
-    .select()
-    .from(sessions)
-    .innerJoin(users, eq(users.id, sessions.userId))
-    .where(eq(sessions.idHash, hash))
-    .get();
+  const row = (
+    await db
+      .select()
+      .from(sessions)
+      .innerJoin(users, eq(users.id, sessions.userId))
+      .where(eq(sessions.idHash, hash))
+      .limit(1)
+  ).at(0);
   return row && { session: row.sessions, user: row.users };
 }
 
 export async function insertSession(tx: DbOrTx, row: SessionRow): Promise<void> {
-  tx.insert(sessions).values(row).run();
+  await tx.insert(sessions).values(row);
 }
 
 /** Inserts a session unless one with its hash is there already. */
 export async function insertSessionIfAbsent(tx: DbOrTx, row: SessionRow): Promise<void> {
-  tx.insert(sessions).values(row).onConflictDoNothing().run();
+  await tx.insert(sessions).values(row).onConflictDoNothing();
 }
 
 export async function setSessionLastSeen(tx: DbOrTx, hash: string, time: number): Promise<void> {
-  tx.update(sessions).set({ lastSeenAt: time }).where(eq(sessions.idHash, hash)).run();
+  await tx.update(sessions).set({ lastSeenAt: time }).where(eq(sessions.idHash, hash));
 }
 
 export async function deleteSession(tx: DbOrTx, hash: string): Promise<void> {
-  tx.delete(sessions).where(eq(sessions.idHash, hash)).run();
+  await tx.delete(sessions).where(eq(sessions.idHash, hash));
 }
 
 /** Deletes every session of a user, except the one with `exceptHash`. */
 export async function deleteSessionsOf(tx: DbOrTx, userId: number, exceptHash?: string): Promise<void> {
-  tx.delete(sessions)
-    .where(exceptHash ? and(eq(sessions.userId, userId), ne(sessions.idHash, exceptHash)) : eq(sessions.userId, userId))
-    .run();
+  await tx
+    .delete(sessions)
+    .where(
+      exceptHash ? and(eq(sessions.userId, userId), ne(sessions.idHash, exceptHash)) : eq(sessions.userId, userId),
+    );
 }
 
 /** Deletes the sessions last seen before `seenBefore` or created before `createdBefore`. */
@@ -49,7 +53,5 @@ export async function deleteSessionsOlderThan(
   tx: DbOrTx,
   { seenBefore, createdBefore }: { seenBefore: number; createdBefore: number },
 ): Promise<void> {
-  tx.delete(sessions)
-    .where(or(lt(sessions.lastSeenAt, seenBefore), lt(sessions.createdAt, createdBefore)))
-    .run();
+  await tx.delete(sessions).where(or(lt(sessions.lastSeenAt, seenBefore), lt(sessions.createdAt, createdBefore)));
 }

@@ -29,7 +29,7 @@ const sha1 = (b: string | Buffer) => createHash('sha1').update(b).digest('hex');
 const big = Buffer.alloc(2_500_000, 7); // more than two chunks of 1 MiB
 
 async function put(name: string, content: Buffer) {
-  const userId = t.userId('teacher');
+  const userId = await t.userId('teacher');
   const staged = await fileStoreOf(t.deps).stage(
     (async function* () {
       yield content;
@@ -63,8 +63,8 @@ beforeAll(async () => {
   good = join(scratch, 'good.gatehouse-backup');
   await backup(t.dir, good);
 });
-afterAll(() => {
-  t.close();
+afterAll(async () => {
+  await t.close();
   rmSync(scratch, { recursive: true, force: true });
 });
 
@@ -137,7 +137,7 @@ describe('backup and restore with files', () => {
       rmSync(join(t2.dir, 'filedir'), { recursive: true, force: true });
       await expect(backup(t2.dir, join(scratch, 'broken.gatehouse-backup'))).rejects.toThrow(/has no content/);
     } finally {
-      t2.close();
+      await t2.close();
     }
   });
 });

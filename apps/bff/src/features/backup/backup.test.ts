@@ -46,7 +46,7 @@ beforeAll(async () => {
   secret = (
     await createAdminToken(
       t.deps,
-      { userId: t.userId('admin'), serviceId: svc.id, validUntil: null },
+      { userId: await t.userId('admin'), serviceId: svc.id, validUntil: null },
       SYSTEM_ACTOR,
       true,
     )
@@ -55,9 +55,9 @@ beforeAll(async () => {
   await new Promise((r) => server.once('listening', r));
   base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 });
-afterAll(() => {
+afterAll(async () => {
   server.close();
-  t.close();
+  await t.close();
   rmSync(scratch, { recursive: true, force: true });
 });
 

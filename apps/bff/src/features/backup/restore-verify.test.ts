@@ -24,9 +24,9 @@ beforeAll(async () => {
   await signIn(source, 'manager');
   await backup(source.dir, good);
 });
-afterAll(() => {
-  source.close();
-  target.close();
+afterAll(async () => {
+  await source.close();
+  await target.close();
   rmSync(scratch, { recursive: true, force: true });
 });
 

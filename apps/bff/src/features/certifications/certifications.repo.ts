@@ -10,7 +10,7 @@ type AssignmentRow = typeof certificationAssignments.$inferSelect;
 type PeriodRow = typeof certificationPeriods.$inferSelect;
 
 export async function findCertification(db: DbOrTx, id: number): Promise<CertificationRow | undefined> {
-  return db.select().from(certifications).where(eq(certifications.id, id)).get();
+  return (await db.select().from(certifications).where(eq(certifications.id, id)).limit(1)).at(0);
 }
 
 /** Which certifications: every field given must match (`tenantid: null` means outside any tenant). */
@@ -36,12 +36,11 @@ export async function listCertifications(db: DbOrTx, f: CertificationFilter): Pr
   if (f.tenantid !== undefined) {
     where.push(f.tenantid === null ? isNull(certifications.tenantid) : eq(certifications.tenantid, f.tenantid));
   }
-  return db
+  return await db
     .select()
     .from(certifications)
     .where(where.length ? and(...where) : undefined)
-    .orderBy(asc(certifications.id))
-    .all();
+    .orderBy(asc(certifications.id));
 }
 
 /** The assignments of a certification, of the given users only when `userIds` is not empty, in id order. */
@@ -52,36 +51,34 @@ export async function listAssignments(
 ): Promise<AssignmentRow[]> {
   const where: SQL[] = [eq(certificationAssignments.certificationId, certificationId)];
   if (userIds?.length) where.push(inArray(certificationAssignments.userId, userIds));
-  return db
+  return await db
     .select()
     .from(certificationAssignments)
     .where(and(...where))
-    .orderBy(asc(certificationAssignments.id))
-    .all();
+    .orderBy(asc(certificationAssignments.id));
 }
 
 /** The users with a certified, not revoked period of the certification (a user may appear more than once). */
 export async function certifiedUserIds(db: DbOrTx, certificationId: number): Promise<number[]> {
-  return db
-    .select({ userId: certificationPeriods.userId })
-    .from(certificationPeriods)
-    .where(
-      and(
-        eq(certificationPeriods.certificationId, certificationId),
-        isNotNull(certificationPeriods.timecertified),
-        isNull(certificationPeriods.timerevoked),
-      ),
-    )
-    .all()
-    .map((r) => r.userId);
+  return (
+    await db
+      .select({ userId: certificationPeriods.userId })
+      .from(certificationPeriods)
+      .where(
+        and(
+          eq(certificationPeriods.certificationId, certificationId),
+          isNotNull(certificationPeriods.timecertified),
+          isNull(certificationPeriods.timerevoked),
+        ),
+      )
+  ).map((r) => r.userId);
 }
 
 /** A user's periods of a certification, by window start (then id). */
 export async function listPeriods(db: DbOrTx, certificationId: number, userId: number): Promise<PeriodRow[]> {
-  return db
+  return await db
     .select()
     .from(certificationPeriods)
     .where(and(eq(certificationPeriods.certificationId, certificationId), eq(certificationPeriods.userId, userId)))
-    .orderBy(asc(certificationPeriods.timewindowstart), asc(certificationPeriods.id))
-    .all();
+    .orderBy(asc(certificationPeriods.timewindowstart), asc(certificationPeriods.id));
 }

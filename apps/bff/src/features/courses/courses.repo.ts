@@ -1,6 +1,7 @@
 import { and, asc, eq, inArray, max } from 'drizzle-orm';
 import type { DbOrTx } from '../../db/client';
 import { courseFormatOptions, courseModules, courseSections, courses } from '../../db/schema';
+import { firstRow } from '../../db/sql';
 
 // Courses with their sections and activities (course modules). Courses are made by
 // core_course_create_courses and the seed; nothing removes one.
@@ -9,46 +10,45 @@ export type CourseRow = typeof courses.$inferSelect;
 type NewCourseRow = typeof courses.$inferInsert;
 
 export async function findCourse(db: DbOrTx, id: number): Promise<CourseRow | undefined> {
-  return db.select().from(courses).where(eq(courses.id, id)).get();
+  return (await db.select().from(courses).where(eq(courses.id, id)).limit(1)).at(0);
 }
 
 /** The courses with these ids, by id. */
 export async function coursesByIds(db: DbOrTx, ids: readonly number[]): Promise<CourseRow[]> {
   if (!ids.length) return [];
-  return db
+  return await db
     .select()
     .from(courses)
     .where(inArray(courses.id, [...ids]))
-    .orderBy(asc(courses.id))
-    .all();
+    .orderBy(asc(courses.id));
 }
 
 /** Every course, the site course included, by id. */
 export async function allCourses(db: DbOrTx): Promise<CourseRow[]> {
-  return db.select().from(courses).orderBy(asc(courses.id)).all();
+  return await db.select().from(courses).orderBy(asc(courses.id));
 }
 
 /** Which of these ids are courses. */
 export async function existingCourseIds(db: DbOrTx, ids: readonly number[]): Promise<number[]> {
   if (!ids.length) return [];
-  return db
-    .select({ id: courses.id })
-    .from(courses)
-    .where(inArray(courses.id, [...ids]))
-    .all()
-    .map((r) => r.id);
+  return (
+    await db
+      .select({ id: courses.id })
+      .from(courses)
+      .where(inArray(courses.id, [...ids]))
+  ).map((r) => r.id);
 }
 
 export async function courseIdByShortname(db: DbOrTx, shortname: string): Promise<number | undefined> {
-  return db.select({ id: courses.id }).from(courses).where(eq(courses.shortname, shortname)).get()?.id;
+  return (await db.select({ id: courses.id }).from(courses).where(eq(courses.shortname, shortname)).limit(1)).at(0)?.id;
 }
 
 export async function courseIdByIdnumber(db: DbOrTx, idnumber: string): Promise<number | undefined> {
-  return db.select({ id: courses.id }).from(courses).where(eq(courses.idnumber, idnumber)).get()?.id;
+  return (await db.select({ id: courses.id }).from(courses).where(eq(courses.idnumber, idnumber)).limit(1)).at(0)?.id;
 }
 
 export async function insertCourse(tx: DbOrTx, row: NewCourseRow): Promise<{ id: number; shortname: string }> {
-  return tx.insert(courses).values(row).returning({ id: courses.id, shortname: courses.shortname }).get();
+  return firstRow(await tx.insert(courses).values(row).returning({ id: courses.id, shortname: courses.shortname }));
 }
 
 // ---- course format options ------------------------------------------------------------------
@@ -60,7 +60,7 @@ export async function formatOptionsOf(
 ): Promise<Map<number, { format: string; name: string; value: string }[]>> {
   const out = new Map<number, { format: string; name: string; value: string }[]>();
   if (!courseIds.length) return out;
-  const rows = db
+  const rows = await db
     .select({
       courseId: courseFormatOptions.courseId,
       format: courseFormatOptions.format,
@@ -69,8 +69,7 @@ export async function formatOptionsOf(
     })
     .from(courseFormatOptions)
     .where(and(inArray(courseFormatOptions.courseId, [...courseIds]), eq(courseFormatOptions.sectionId, 0)))
-    .orderBy(asc(courseFormatOptions.id))
-    .all();
+    .orderBy(asc(courseFormatOptions.id));
   for (const r of rows) {
     const list = out.get(r.courseId) ?? [];
     list.push({ format: r.format, name: r.name, value: r.value });
@@ -87,49 +86,45 @@ export async function insertFormatOptions(
   options: readonly { name: string; value: string }[],
 ): Promise<void> {
   if (!options.length) return;
-  tx.insert(courseFormatOptions)
-    .values(options.map((o) => ({ courseId, format, sectionId: 0, name: o.name, value: o.value })))
-    .run();
+  await tx
+    .insert(courseFormatOptions)
+    .values(options.map((o) => ({ courseId, format, sectionId: 0, name: o.name, value: o.value })));
 }
 
 // ---- sections and activities ------------------------------------------------------------------
 
 /** Sections 0..last of a course, with the defaults (no name, no summary, visible). */
 export async function insertSections(tx: DbOrTx, courseId: number, last: number): Promise<void> {
-  tx.insert(courseSections)
-    .values(Array.from({ length: last + 1 }, (_, section) => ({ courseId, section })))
-    .run();
+  await tx.insert(courseSections).values(Array.from({ length: last + 1 }, (_, section) => ({ courseId, section })));
 }
 
 /** The highest section number of each of these courses (courses without sections are left out). */
 export async function lastSectionNumbers(db: DbOrTx, courseIds: readonly number[]): Promise<Map<number, number>> {
   if (!courseIds.length) return new Map();
   return new Map(
-    db
-      .select({ courseId: courseSections.courseId, last: max(courseSections.section) })
-      .from(courseSections)
-      .where(inArray(courseSections.courseId, [...courseIds]))
-      .groupBy(courseSections.courseId)
-      .all()
-      .map((r) => [r.courseId, r.last ?? 0]),
+    (
+      await db
+        .select({ courseId: courseSections.courseId, last: max(courseSections.section) })
+        .from(courseSections)
+        .where(inArray(courseSections.courseId, [...courseIds]))
+        .groupBy(courseSections.courseId)
+    ).map((r) => [r.courseId, r.last ?? 0]),
   );
 }
 
 export async function sectionsOf(db: DbOrTx, courseId: number) {
-  return db
+  return await db
     .select()
     .from(courseSections)
     .where(eq(courseSections.courseId, courseId))
-    .orderBy(asc(courseSections.section))
-    .all();
+    .orderBy(asc(courseSections.section));
 }
 
 /** A course's activities in their order. */
 export async function modulesOf(db: DbOrTx, courseId: number) {
-  return db
+  return await db
     .select()
     .from(courseModules)
     .where(eq(courseModules.courseId, courseId))
-    .orderBy(asc(courseModules.position), asc(courseModules.id))
-    .all();
+    .orderBy(asc(courseModules.position), asc(courseModules.id));
 }

@@ -39,7 +39,7 @@ beforeAll(async () => {
     .map((f: { name: string }) => f.name);
   expect((await admin.post(`/api/services/${service.body.id}/functions`, { functions })).status).toBeLessThan(300);
   const created = await admin.post('/api/tokens', {
-    userId: t.userId('manager'),
+    userId: await t.userId('manager'),
     serviceId: service.body.id,
     name: 'Documented key',
   });

@@ -6,6 +6,7 @@ import { Validator } from '@seriousme/openapi-schema-validator';
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { externalServiceFunctions, externalServices, hubSites, roleCapabilities, roles } from '../../db/schema';
+import { firstRow } from '../../db/sql';
 import { type Client, makeTestApp } from '../../test/helpers';
 import { createCatalogue } from '../../webservice/catalogue';
 import { FUNCTIONS } from '../../webservice/functions';
@@ -30,28 +31,28 @@ async function siteWithEverything() {
     SYSTEM_ACTOR,
   );
   const now = Math.floor(Date.now() / 1000);
-  const svc = t.store.db
-    .insert(externalServices)
-    .values({
-      name: 'Everything',
-      shortname: 'everything',
-      enabled: true,
-      uploadFiles: true,
-      downloadFiles: true,
-      timecreated: now,
-      timemodified: now,
-    })
-    .returning()
-    .get();
+  const svc = firstRow(
+    await t.store.db
+      .insert(externalServices)
+      .values({
+        name: 'Everything',
+        shortname: 'everything',
+        enabled: true,
+        uploadFiles: true,
+        downloadFiles: true,
+        timecreated: now,
+        timemodified: now,
+      })
+      .returning(),
+  );
   // Written directly: deprecated functions cannot be added through the console, but a service may still hold one.
-  t.store.db
+  await t.store.db
     .insert(externalServiceFunctions)
-    .values(catalogue.all.map((f) => ({ serviceId: svc.id, functionName: f.name })))
-    .run();
+    .values(catalogue.all.map((f) => ({ serviceId: svc.id, functionName: f.name })));
   t.deps.gen.bump();
   const { secret } = await createAdminToken(
     t.deps,
-    { userId: t.userId('admin'), serviceId: svc.id, validUntil: null },
+    { userId: await t.userId('admin'), serviceId: svc.id, validUntil: null },
     ADMIN,
     true,
   );
@@ -74,7 +75,7 @@ async function siteWithEverything() {
     '',
     SYSTEM_ACTOR,
   );
-  const siteRow = t.store.db.select().from(hubSites).where(eq(hubSites.id, hubSite.siteid)).get()!;
+  const siteRow = (await t.store.db.select().from(hubSites).where(eq(hubSites.id, hubSite.siteid)).limit(1)).at(0)!;
   await publishCourses(
     t.deps,
     siteRow,
@@ -103,11 +104,12 @@ async function siteWithEverything() {
   );
   if (!(await siteOfUser(t.store.db, siteRow.userId!))) throw new Error('The hub site was not registered');
   // The hub's roles allow XML-RPC and REST, as Moodle's hub does; SOAP too here, for its examples.
-  const registered = t.store.db.select().from(roles).where(eq(roles.shortname, 'hubregisteredsite')).get()!;
-  t.store.db
+  const registered = (
+    await t.store.db.select().from(roles).where(eq(roles.shortname, 'hubregisteredsite')).limit(1)
+  ).at(0)!;
+  await t.store.db
     .insert(roleCapabilities)
-    .values({ roleId: registered.id, capability: 'webservice/soap:use', permission: 'allow' })
-    .run();
+    .values({ roleId: registered.id, capability: 'webservice/soap:use', permission: 'allow' });
   t.deps.gen.bump();
   const server = serve({ fetch: t.app.fetch, port: 0, hostname: '127.0.0.1' });
   await new Promise((r) => server.once('listening', r));
@@ -123,9 +125,9 @@ async function siteWithEverything() {
     hubSiteToken: hubSite.token,
     admin,
     serviceId: svc.id,
-    close: () => {
+    close: async () => {
       server.close();
-      t.close();
+      await t.close();
     },
   };
 }
@@ -217,11 +219,9 @@ describe('API documentation', () => {
     // One operation per function, and Moodle's four file endpoints.
     expect(Object.keys(all.body.paths)).toHaveLength(catalogue.all.length + 4);
     expect(all.body.paths['/webservice/rest/server.php/moodle_group_create_groups'].post.deprecated).toBe(true);
-    const mobile = site.t.deps.store.db
-      .select()
-      .from(externalServices)
-      .all()
-      .find((s) => s.shortname === 'moodle_mobile_app')!;
+    const mobile = (await site.t.deps.store.db.select().from(externalServices)).find(
+      (s) => s.shortname === 'moodle_mobile_app',
+    )!;
     const one = await site.admin.get(`/api/docs/openapi/services/${mobile.id}`);
     expect((await new Validator().validate(one.body)).valid).toBe(true);
     expect(Object.keys(one.body.paths)).toContain('/webservice/rest/server.php/core_webservice_get_site_info');
@@ -247,7 +247,7 @@ describe('user documentation and Try it', () => {
     site = await siteWithEverything();
     const created = await createAdminToken(
       site.t.deps,
-      { userId: site.t.userId('manager'), serviceId: site.serviceId, validUntil: null },
+      { userId: await site.t.userId('manager'), serviceId: site.serviceId, validUntil: null },
       ADMIN,
       true,
     );

@@ -56,7 +56,7 @@ beforeAll(async () => {
     await addServiceFunctions(t.deps, svc.id, ['core_webservice_get_site_info'], SYSTEM_ACTOR);
     const { secret } = await createAdminToken(
       t.deps,
-      { userId: t.userId('admin'), serviceId: svc.id, validUntil: null },
+      { userId: await t.userId('admin'), serviceId: svc.id, validUntil: null },
       SYSTEM_ACTOR,
       true,
     );
@@ -69,9 +69,9 @@ beforeAll(async () => {
   workdir = mkdtempSync(join(tmpdir(), 'gatehouse-docs-'));
   writeFileSync(join(workdir, 'notes.pdf'), '%PDF-1.4 documented upload\n');
 });
-afterAll(() => {
+afterAll(async () => {
   server?.close();
-  t?.close();
+  await t?.close();
   if (workdir) rmSync(workdir, { recursive: true, force: true });
 });
 
@@ -137,7 +137,9 @@ describe('the documented upload example', () => {
 describe('the documented download examples', () => {
   it("download the seeded resource's file with the token, and with the user's private access key", async () => {
     // The seeded resource's file, in its module's context.
-    const context = t.store.sqlite
+    const store = t.store;
+    if (store.dialect !== 'sqlite') throw new Error('this test reads the SQLite file');
+    const context = store.sqlite
       .prepare("SELECT contextid FROM files WHERE component = 'mod_resource' AND filename = 'python-cheat-sheet.txt'")
       .pluck()
       .get();

@@ -33,7 +33,7 @@ beforeAll(async () => {
   expect(service.status).toBe(201);
   serviceId = service.body.id;
   await admin.post(`/api/services/${serviceId}/functions`, { functions: ['core_webservice_get_site_info'] });
-  const created = await admin.post('/api/tokens', { userId: t.userId('manager'), serviceId, name: 'Sync key' });
+  const created = await admin.post('/api/tokens', { userId: await t.userId('manager'), serviceId, name: 'Sync key' });
   expect(created.status).toBe(201);
   key = created.body.token;
 });

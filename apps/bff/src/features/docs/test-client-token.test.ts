@@ -18,7 +18,7 @@ beforeAll(async () => {
     protocols: 'rest',
     functions: ['core_webservice_get_site_info', 'core_group_create_groups'],
   });
-  const res = await admin.post('/api/tokens', { userId: t.userId('teacher'), serviceId });
+  const res = await admin.post('/api/tokens', { userId: await t.userId('teacher'), serviceId });
   expect(res.status).toBe(201);
   secret = res.body.secret;
 });

@@ -11,48 +11,46 @@ export async function findEnrolment(
   courseId: number,
   userId: number,
 ): Promise<{ role: string } | undefined> {
-  return db
-    .select({ role: enrolments.role })
-    .from(enrolments)
-    .where(and(eq(enrolments.courseId, courseId), eq(enrolments.userId, userId)))
-    .get();
+  return (
+    await db
+      .select({ role: enrolments.role })
+      .from(enrolments)
+      .where(and(eq(enrolments.courseId, courseId), eq(enrolments.userId, userId)))
+      .limit(1)
+  ).at(0);
 }
 
 /** The courses a user is enrolled in, with the role held in each, by full name. */
 export async function coursesOfUser(db: DbOrTx, userId: number): Promise<{ course: CourseRow; role: string }[]> {
-  return db
+  return await db
     .select({ course: courses, role: enrolments.role })
     .from(enrolments)
     .innerJoin(courses, eq(courses.id, enrolments.courseId))
     .where(eq(enrolments.userId, userId))
-    .orderBy(asc(courses.fullname), asc(courses.id))
-    .all();
+    .orderBy(asc(courses.fullname), asc(courses.id));
 }
 
 /** How many users (not deleted) each of these courses has enrolled; courses without any are left out. */
 export async function enrolledCounts(db: DbOrTx, courseIds: readonly number[]): Promise<Map<number, number>> {
   if (!courseIds.length) return new Map();
   return new Map(
-    db
-      .select({ courseId: enrolments.courseId, n: count() })
-      .from(enrolments)
-      .innerJoin(users, eq(users.id, enrolments.userId))
-      .where(and(inArray(enrolments.courseId, [...courseIds]), eq(users.deleted, false)))
-      .groupBy(enrolments.courseId)
-      .all()
-      .map((r) => [r.courseId, r.n]),
+    (
+      await db
+        .select({ courseId: enrolments.courseId, n: count() })
+        .from(enrolments)
+        .innerJoin(users, eq(users.id, enrolments.userId))
+        .where(and(inArray(enrolments.courseId, [...courseIds]), eq(users.deleted, false)))
+        .groupBy(enrolments.courseId)
+    ).map((r) => [r.courseId, r.n]),
   );
 }
 
 /** The ids of the courses a user is enrolled in. */
 export async function enrolledCourseIds(db: DbOrTx, userId: number): Promise<Set<number>> {
   return new Set(
-    db
-      .select({ courseId: enrolments.courseId })
-      .from(enrolments)
-      .where(eq(enrolments.userId, userId))
-      .all()
-      .map((r) => r.courseId),
+    (await db.select({ courseId: enrolments.courseId }).from(enrolments).where(eq(enrolments.userId, userId))).map(
+      (r) => r.courseId,
+    ),
   );
 }
 
@@ -60,11 +58,10 @@ export async function enrolledCourseIds(db: DbOrTx, userId: number): Promise<Set
 export async function hiddenCoursePreferences(db: DbOrTx, userId: number): Promise<Map<number, string>> {
   const prefix = 'block_myoverview_hidden_course_';
   const out = new Map<number, string>();
-  for (const r of db
+  for (const r of await db
     .select({ name: userPreferences.name, value: userPreferences.value })
     .from(userPreferences)
-    .where(and(eq(userPreferences.userId, userId), like(userPreferences.name, `${prefix}%`)))
-    .all()) {
+    .where(and(eq(userPreferences.userId, userId), like(userPreferences.name, `${prefix}%`)))) {
     const id = r.name.slice(prefix.length);
     if (r.name.startsWith(prefix) && /^\d+$/.test(id)) out.set(Number(id), r.value);
   }

@@ -71,8 +71,9 @@ const tmpName = () => `${process.pid}.${randomBytes(6).toString('hex')}.tmp`;
 export class DataFolderFileStore implements FileStore {
   readonly root: string;
   private readonly tmp: string;
-  constructor(dataDir: string) {
-    this.root = join(dataDir, 'filedir');
+  /** `root`: GATEHOUSE_FILEDIR, a folder every node shares (default: the data folder's filedir/). */
+  constructor(dataDir: string, root?: string) {
+    this.root = root ?? join(dataDir, 'filedir');
     this.tmp = join(this.root, '.tmp');
   }
 
@@ -277,10 +278,10 @@ export function unlessPinned(dataDir: string, fn: () => void): boolean {
 const stores = new Map<string, FileStore>();
 
 /** The file store of a data folder: the data folder itself unless another was set with `useFileStore`. */
-export function fileStoreFor(dataDir: string): FileStore {
+export function fileStoreFor(dataDir: string, root?: string): FileStore {
   let s = stores.get(dataDir);
   if (!s) {
-    s = new DataFolderFileStore(dataDir);
+    s = new DataFolderFileStore(dataDir, root);
     stores.set(dataDir, s);
   }
   return s;

@@ -35,7 +35,7 @@ const DRAFT_LIFETIME_SECONDS = 4 * 24 * 3600;
 
 /** The file store behind this server's data folder. */
 export function fileStoreOf(deps: Pick<Deps, 'env'>): FileStore {
-  return fileStoreFor(deps.env.dataDir);
+  return fileStoreFor(deps.env.dataDir, deps.env.fileDir);
 }
 
 const ready = new WeakMap<Deps, Promise<void> | null>();

@@ -21,7 +21,7 @@ const source = (s: string) =>
   })();
 
 async function put(name: string, content: string, o: { filearea?: string; itemid?: number } = {}) {
-  const userId = t.userId('teacher');
+  const userId = await t.userId('teacher');
   const staged = await fileStoreOf(t.deps).stage(source(content));
   const out = await storeFile(
     t.deps,
@@ -51,7 +51,7 @@ describe('the file store', () => {
   it('moves the content rows held before the file store into it, once', async () => {
     await filesReady(t.deps);
     const row = await findFile(t.deps, {
-      contextid: userContext(t.userId('student')),
+      contextid: userContext(await t.userId('student')),
       component: 'user',
       filearea: 'private',
       itemid: 0,

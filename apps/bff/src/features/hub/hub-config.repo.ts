@@ -8,19 +8,19 @@ import { startsWith } from '../../db/sql';
 
 /** Every `hub_*` row, by name. */
 export async function hubConfigRows(db: DbOrTx): Promise<Map<string, string>> {
-  const rows = db.select().from(config).where(startsWith(config.name, 'hub_')).all();
+  const rows = await db.select().from(config).where(startsWith(config.name, 'hub_'));
   return new Map(rows.map((r) => [r.name, r.value]));
 }
 
 export async function hubConfigValue(db: DbOrTx, name: string): Promise<string | undefined> {
-  return db.select({ value: config.value }).from(config).where(eq(config.name, name)).get()?.value;
+  return (await db.select({ value: config.value }).from(config).where(eq(config.name, name)).limit(1)).at(0)?.value;
 }
 
 /** Sets a row (null: removes it). */
 export async function putHubConfigValue(tx: DbOrTx, name: string, value: string | null): Promise<void> {
   if (value === null) {
-    tx.delete(config).where(eq(config.name, name)).run();
+    await tx.delete(config).where(eq(config.name, name));
     return;
   }
-  tx.insert(config).values({ name, value }).onConflictDoUpdate({ target: config.name, set: { value } }).run();
+  await tx.insert(config).values({ name, value }).onConflictDoUpdate({ target: config.name, set: { value } });
 }

@@ -53,12 +53,11 @@ async function raw(path: string, headers: Record<string, string> = {}, who: Clie
   return { status: res.status, headers: res.headers, body: Buffer.from(await res.arrayBuffer()) };
 }
 
-const storedFiles = (filearea: string, itemid: number) =>
-  t.store.db
+const storedFiles = async (filearea: string, itemid: number) =>
+  await t.store.db
     .select()
     .from(files)
-    .where(and(eq(files.component, 'local_hub'), eq(files.filearea, filearea), eq(files.itemid, itemid)))
-    .all();
+    .where(and(eq(files.component, 'local_hub'), eq(files.filearea, filearea), eq(files.itemid, itemid)));
 
 beforeAll(async () => {
   t = await makeTestApp({ env: { GATEHOUSE_SEED_DEMO: '0', GATEHOUSE_WWWROOT: 'https://hub.example.org' } });
@@ -201,7 +200,7 @@ describe('deleting them', () => {
     const res = await admin.delete(`/api/hub/courses/${downloadable}/screenshots/1`);
     expect(res.status, res.text).toBe(200);
     expect(res.body).toMatchObject({ id: downloadable, screenshots: [3], backupSize: MBZ.length });
-    expect(storedFiles('screenshot', downloadable).map((f) => f.filename)).toEqual(['screenshot_3']);
+    expect((await storedFiles('screenshot', downloadable)).map((f) => f.filename)).toEqual(['screenshot_3']);
     const pub = await raw(
       `/local/hub/webservice/download.php?courseid=${downloadable}&filetype=screenshot&screenshotnumber=1`,
       {},
@@ -212,7 +211,7 @@ describe('deleting them', () => {
     expect(
       (search.body.items as { id: number; screenshots: number[] }[]).find((c) => c.id === downloadable)?.screenshots,
     ).toEqual([3]);
-    const audit = t.store.db.select().from(auditLog).where(eq(auditLog.action, 'hub.course.screenshot.delete')).all();
+    const audit = await t.store.db.select().from(auditLog).where(eq(auditLog.action, 'hub.course.screenshot.delete'));
     expect(audit.map((a) => [a.targetId, a.summary])).toEqual([
       [String(downloadable), 'Deleted screenshot 1 of the hub course Botany for beginners'],
     ]);
@@ -220,14 +219,14 @@ describe('deleting them', () => {
     const again = await admin.delete(`/api/hub/courses/${downloadable}/screenshots/1`);
     expect(again.status).toBe(404);
     expect(errorOf(again).message).toBe('The course Botany for beginners has no screenshot 1');
-    expect(storedFiles('screenshot', downloadable)).toHaveLength(1);
+    expect(await storedFiles('screenshot', downloadable)).toHaveLength(1);
   });
 
   it('deletes the backup: the course offers none, download.php has none; the site may upload one again', async () => {
     const res = await admin.delete(`/api/hub/courses/${downloadable}/backup`);
     expect(res.status, res.text).toBe(200);
     expect(res.body).toMatchObject({ screenshots: [3], backupSize: null });
-    expect(storedFiles('backup', downloadable)).toHaveLength(0);
+    expect(await storedFiles('backup', downloadable)).toHaveLength(0);
     const pub = await raw(`/local/hub/webservice/download.php?courseid=${downloadable}&filetype=backup`, {}, null);
     expect(pub.status).toBe(404);
     expect((await admin.delete(`/api/hub/courses/${downloadable}/backup`)).status).toBe(404);
@@ -241,17 +240,17 @@ describe('deleting them', () => {
     const res = await admin.delete(`/api/hub/courses/${downloadable}/screenshots`);
     expect(res.status, res.text).toBe(200);
     expect(res.body.screenshots).toEqual([]);
-    expect(storedFiles('screenshot', downloadable)).toHaveLength(0);
+    expect(await storedFiles('screenshot', downloadable)).toHaveLength(0);
     const none = await admin.delete(`/api/hub/courses/${downloadable}/screenshots`);
     expect(none.status).toBe(404);
     expect(errorOf(none).message).toBe('The course Botany for beginners has no screenshots on the hub');
     // Another course's screenshot is untouched.
-    expect(storedFiles('screenshot', enrollable)).toHaveLength(1);
+    expect(await storedFiles('screenshot', enrollable)).toHaveLength(1);
   });
 
   it('needs the CSRF header (a cross-site form cannot delete)', async () => {
     const res = await admin.request('DELETE', `/api/hub/courses/${enrollable}/screenshots/1`, { csrf: false });
     expect(res.status).toBe(403);
-    expect(storedFiles('screenshot', enrollable)).toHaveLength(1);
+    expect(await storedFiles('screenshot', enrollable)).toHaveLength(1);
   });
 });

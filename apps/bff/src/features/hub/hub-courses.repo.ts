@@ -10,6 +10,7 @@ import {
   hubCourses,
   hubSites,
 } from '../../db/schema';
+import { affected, firstRow } from '../../db/sql';
 import { keysetRows, keywordsCondition, type ListPageAt, type RowPage } from './hub-sites.repo';
 
 // The courses published on the hub (hub_courses), with the site that published them.
@@ -29,11 +30,11 @@ const KEYWORD_COLUMNS = [
 ];
 
 export async function courseById(db: DbOrTx, id: number): Promise<HubCourseRow | undefined> {
-  return db.select().from(hubCourses).where(eq(hubCourses.id, id)).get();
+  return (await db.select().from(hubCourses).where(eq(hubCourses.id, id)).limit(1)).at(0);
 }
 
 export async function coursesByIds(db: DbOrTx, ids: number[]): Promise<HubCourseRow[]> {
-  return db.select().from(hubCourses).where(inArray(hubCourses.id, ids)).all();
+  return await db.select().from(hubCourses).where(inArray(hubCourses.id, ids));
 }
 
 /** The enrollable course a site published for one of its courses, if any. */
@@ -42,24 +43,26 @@ export async function enrollableCourseOfSite(
   siteId: number,
   siteCourseId: number,
 ): Promise<HubCourseRow | undefined> {
-  return db
-    .select()
-    .from(hubCourses)
-    .where(
-      and(
-        eq(hubCourses.siteId, siteId),
-        eq(hubCourses.siteCourseId, siteCourseId),
-        eq(hubCourses.enrollable, true),
-        eq(hubCourses.deleted, false),
-      ),
-    )
-    .get();
+  return (
+    await db
+      .select()
+      .from(hubCourses)
+      .where(
+        and(
+          eq(hubCourses.siteId, siteId),
+          eq(hubCourses.siteCourseId, siteCourseId),
+          eq(hubCourses.enrollable, true),
+          eq(hubCourses.deleted, false),
+        ),
+      )
+      .limit(1)
+  ).at(0);
 }
 
 /** Unpublished courses (hub_unregister_courses) are kept, marked deleted, as local_hub keeps them. */
 export async function markCoursesDeleted(tx: DbOrTx, ids: number[], now: number): Promise<void> {
   if (ids.length)
-    tx.update(hubCourses).set({ deleted: true, timeModified: now }).where(inArray(hubCourses.id, ids)).run();
+    await tx.update(hubCourses).set({ deleted: true, timeModified: now }).where(inArray(hubCourses.id, ids));
 }
 
 // ---- contents and outcomes (hub_course_contents, hub_course_outcomes) --------------------------
@@ -71,29 +74,24 @@ export interface CourseContent {
 }
 
 export async function replaceCourseContents(tx: DbOrTx, courseId: number, rows: CourseContent[]): Promise<void> {
-  tx.delete(hubCourseContents).where(eq(hubCourseContents.courseId, courseId)).run();
-  if (rows.length)
-    tx.insert(hubCourseContents)
-      .values(rows.map((r) => ({ ...r, courseId })))
-      .run();
+  await tx.delete(hubCourseContents).where(eq(hubCourseContents.courseId, courseId));
+  if (rows.length) await tx.insert(hubCourseContents).values(rows.map((r) => ({ ...r, courseId })));
 }
 
 export async function replaceCourseOutcomes(tx: DbOrTx, courseId: number, fullnames: string[]): Promise<void> {
-  tx.delete(hubCourseOutcomes).where(eq(hubCourseOutcomes.courseId, courseId)).run();
+  await tx.delete(hubCourseOutcomes).where(eq(hubCourseOutcomes.courseId, courseId));
   if (fullnames.length)
-    tx.insert(hubCourseOutcomes)
-      .values(fullnames.map((fullname) => ({ courseId, fullname })))
-      .run();
+    await tx.insert(hubCourseOutcomes).values(fullnames.map((fullname) => ({ courseId, fullname })));
 }
 
 export async function deleteCourseOutcomes(tx: DbOrTx, ids: number[]): Promise<void> {
-  if (ids.length) tx.delete(hubCourseOutcomes).where(inArray(hubCourseOutcomes.courseId, ids)).run();
+  if (ids.length) await tx.delete(hubCourseOutcomes).where(inArray(hubCourseOutcomes.courseId, ids));
 }
 
 /** The contents of these courses, most used first (local_hub: ORDER BY contentcount DESC). */
 export async function contentsOfCourses(db: DbOrTx, ids: number[]): Promise<(CourseContent & { courseId: number })[]> {
   if (!ids.length) return [];
-  return db
+  return await db
     .select({
       courseId: hubCourseContents.courseId,
       moduleType: hubCourseContents.moduleType,
@@ -102,67 +100,68 @@ export async function contentsOfCourses(db: DbOrTx, ids: number[]): Promise<(Cou
     })
     .from(hubCourseContents)
     .where(inArray(hubCourseContents.courseId, ids))
-    .orderBy(desc(hubCourseContents.contentCount), asc(hubCourseContents.id))
-    .all();
+    .orderBy(desc(hubCourseContents.contentCount), asc(hubCourseContents.id));
 }
 
 export async function outcomesOfCourses(db: DbOrTx, ids: number[]): Promise<{ courseId: number; fullname: string }[]> {
   if (!ids.length) return [];
-  return db
+  return await db
     .select({ courseId: hubCourseOutcomes.courseId, fullname: hubCourseOutcomes.fullname })
     .from(hubCourseOutcomes)
     .where(inArray(hubCourseOutcomes.courseId, ids))
-    .orderBy(asc(hubCourseOutcomes.id))
-    .all();
+    .orderBy(asc(hubCourseOutcomes.id));
 }
 
 /** How many courses a site published after `since` (Unix seconds). */
 export async function countCoursesPublishedSince(db: DbOrTx, siteId: number, since: number): Promise<number> {
   return (
-    db
-      .select({ n: count() })
-      .from(hubCourses)
-      .where(and(eq(hubCourses.siteId, siteId), gt(hubCourses.timePublished, since)))
-      .get()?.n ?? 0
+    (
+      await db
+        .select({ n: count() })
+        .from(hubCourses)
+        .where(and(eq(hubCourses.siteId, siteId), gt(hubCourses.timePublished, since)))
+        .limit(1)
+    ).at(0)?.n ?? 0
   );
 }
 
 /** When the site's oldest publication after `since` was made (local_hub's $oldestpublicationtime). */
 export async function oldestPublicationSince(db: DbOrTx, siteId: number, since: number): Promise<number | undefined> {
   return (
-    db
-      .select({ t: hubCourses.timePublished })
-      .from(hubCourses)
-      .where(and(eq(hubCourses.siteId, siteId), gt(hubCourses.timePublished, since)))
-      .orderBy(asc(hubCourses.timePublished))
-      .limit(1)
-      .get()?.t ?? undefined
+    (
+      await db
+        .select({ t: hubCourses.timePublished })
+        .from(hubCourses)
+        .where(and(eq(hubCourses.siteId, siteId), gt(hubCourses.timePublished, since)))
+        .orderBy(asc(hubCourses.timePublished))
+        .limit(1)
+    ).at(0)?.t ?? undefined
   );
 }
 
 export async function countCoursesOfSite(db: DbOrTx, siteId: number): Promise<number> {
-  return db.select({ n: count() }).from(hubCourses).where(eq(hubCourses.siteId, siteId)).get()?.n ?? 0;
+  return (await db.select({ n: count() }).from(hubCourses).where(eq(hubCourses.siteId, siteId)).limit(1)).at(0)?.n ?? 0;
 }
 
 export async function insertCourse(tx: DbOrTx, values: NewHubCourse): Promise<number> {
-  return tx.insert(hubCourses).values(values).returning({ id: hubCourses.id }).get().id;
+  return firstRow(await tx.insert(hubCourses).values(values).returning({ id: hubCourses.id })).id;
 }
 
 export async function insertCourses(tx: DbOrTx, values: NewHubCourse[]): Promise<void> {
-  if (values.length) tx.insert(hubCourses).values(values).run();
+  if (values.length) await tx.insert(hubCourses).values(values);
 }
 
 export async function updateCourseRow(tx: DbOrTx, id: number, set: Partial<NewHubCourse>): Promise<void> {
-  tx.update(hubCourses).set(set).where(eq(hubCourses.id, id)).run();
+  await tx.update(hubCourses).set(set).where(eq(hubCourses.id, id));
 }
 
 export async function deleteCourses(tx: DbOrTx, ids: number[]): Promise<void> {
-  if (ids.length) tx.delete(hubCourses).where(inArray(hubCourses.id, ids)).run();
+  if (ids.length) await tx.delete(hubCourses).where(inArray(hubCourses.id, ids));
 }
 
 /** Deletes a site's courses; returns how many went. */
 export async function deleteCoursesOfSite(tx: DbOrTx, siteId: number): Promise<number> {
-  return tx.delete(hubCourses).where(eq(hubCourses.siteId, siteId)).run().changes;
+  return affected(await tx.delete(hubCourses).where(eq(hubCourses.siteId, siteId)));
 }
 
 // ---- the search (hub_get_courses, the visitors' search) --------------------------------------
@@ -223,7 +222,7 @@ export async function searchCourseRows(
   s: CourseSearch,
   page: RowPage,
 ): Promise<{ c: HubCourseRow; s: HubSiteRow }[]> {
-  return db
+  return await db
     .select({ c: hubCourses, s: hubSites })
     .from(hubCourses)
     .innerJoin(hubSites, eq(hubSites.id, hubCourses.siteId))
@@ -232,18 +231,19 @@ export async function searchCourseRows(
       ...((s.orderby !== undefined && Object.hasOwn(ORDER_BY, s.orderby) && ORDER_BY[s.orderby]) || SEARCH_ORDER),
     )
     .limit(page.limit)
-    .offset(page.offset)
-    .all();
+    .offset(page.offset);
 }
 
 export async function countSearchedCourses(db: DbOrTx, s: CourseSearch): Promise<number> {
   return (
-    db
-      .select({ n: count() })
-      .from(hubCourses)
-      .innerJoin(hubSites, eq(hubSites.id, hubCourses.siteId))
-      .where(searchCondition(s))
-      .get()?.n ?? 0
+    (
+      await db
+        .select({ n: count() })
+        .from(hubCourses)
+        .innerJoin(hubSites, eq(hubSites.id, hubCourses.siteId))
+        .where(searchCondition(s))
+        .limit(1)
+    ).at(0)?.n ?? 0
   );
 }
 
@@ -342,16 +342,15 @@ export async function courseViewsPage(
 ): Promise<KeysetPage<CourseView>> {
   const cond = courseCondition(f);
   const key = courseKey(order.sort);
-  const read = (extra: SQL | undefined, dir: 'asc' | 'desc', limit: number, offset = 0) => {
+  const read = async (extra: SQL | undefined, dir: 'asc' | 'desc', limit: number, offset = 0) => {
     const by = dir === 'desc' ? desc : asc;
-    return courseViews(db)
+    return await courseViews(db)
       .where(extra ? and(cond, extra) : cond)
       .orderBy(...key.map((k) => by(k.col)))
       .limit(limit)
-      .offset(offset)
-      .all();
+      .offset(offset);
   };
-  const page = keysetRows(key, order.dir, at, read);
+  const page = await keysetRows(key, order.dir, at, read);
   const countUpTo = async (cap: number) => {
     const capped = db
       .select({ one: sql`1` })
@@ -359,15 +358,15 @@ export async function courseViewsPage(
       .where(cond)
       .limit(cap + 1)
       .as('capped');
-    return db.select({ n: count() }).from(capped).get()?.n ?? 0;
+    return (await db.select({ n: count() }).from(capped).limit(1)).at(0)?.n ?? 0;
   };
   return { ...page, count: countUpTo };
 }
 
 export async function courseViewById(db: DbOrTx, id: number): Promise<CourseView | undefined> {
-  return courseViews(db).where(eq(hubCourses.id, id)).get();
+  return (await courseViews(db).where(eq(hubCourses.id, id)).limit(1)).at(0);
 }
 
 export async function countCourses(db: DbOrTx, f: CourseFilter = {}): Promise<number> {
-  return db.select({ n: count() }).from(hubCourses).where(courseCondition(f)).get()?.n ?? 0;
+  return (await db.select({ n: count() }).from(hubCourses).where(courseCondition(f)).limit(1)).at(0)?.n ?? 0;
 }

@@ -1,6 +1,7 @@
 import { clientKey } from '@gatehouse/shared';
-import { RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
+import { type RateLimiterAbstract, RateLimiterRes } from 'rate-limiter-flexible';
 import type { Deps } from '../../deps';
+import { limitersFor } from '../../lib/rate-limit';
 import { moodleError } from '../../webservice/exceptions';
 
 // Anonymous registration with the hub, limited: every attempt from one client address counts
@@ -23,9 +24,9 @@ const HOUR = 3600;
 const DAY = 24 * HOUR;
 
 interface HubLimiters {
-  perAddress: RateLimiterMemory;
-  hubHour: RateLimiterMemory;
-  hubDay: RateLimiterMemory;
+  perAddress: RateLimiterAbstract;
+  hubHour: RateLimiterAbstract;
+  hubDay: RateLimiterAbstract;
 }
 
 // One set per app (tests build many apps in one process): keyed by the app's Deps, so that
@@ -36,10 +37,12 @@ function limiters(deps: Deps): HubLimiters {
   let l = byApp.get(deps);
   if (!l) {
     const { perAddress, hubPerHour, hubPerDay } = HUB_REGISTRATION_LIMITS;
+    // In memory on SQLite (one process); in the database, shared by every node, on PostgreSQL.
+    const make = limitersFor(deps.store);
     l = {
-      perAddress: new RateLimiterMemory({ keyPrefix: 'hubreg-ip', points: perAddress, duration: HOUR }),
-      hubHour: new RateLimiterMemory({ keyPrefix: 'hubreg-hour', points: hubPerHour, duration: HOUR }),
-      hubDay: new RateLimiterMemory({ keyPrefix: 'hubreg-day', points: hubPerDay, duration: DAY }),
+      perAddress: make({ keyPrefix: 'hubreg-ip', points: perAddress, duration: HOUR }),
+      hubHour: make({ keyPrefix: 'hubreg-hour', points: hubPerHour, duration: HOUR }),
+      hubDay: make({ keyPrefix: 'hubreg-day', points: hubPerDay, duration: DAY }),
     };
     byApp.set(deps, l);
   }

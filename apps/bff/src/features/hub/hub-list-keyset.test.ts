@@ -1,6 +1,7 @@
 import { HUB_COURSE_SORTS, HUB_SITE_SORTS, LIST_COUNT_CAP } from '@gatehouse/shared';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hubCourses, hubSites } from '../../db/schema';
+import { firstRow } from '../../db/sql';
 import { type Client, makeClock, makeTestApp, signIn, type TestApp } from '../../test/helpers';
 
 // Manage sites and Manage courses page by keyset (issue 18, §4), as Manage tokens does: Previous /
@@ -8,6 +9,12 @@ import { type Client, makeClock, makeTestApp, signIn, type TestApp } from '../..
 // the total is counted up to 10 000 ("10 000+").
 
 let t: TestApp;
+
+/** The SQLite connection of the test store (these tests write rows directly). */
+function sqliteOf(app: TestApp) {
+  if (app.store.dialect !== 'sqlite') throw new Error('this test writes to the SQLite file');
+  return app.store.sqlite;
+}
 let admin: Client;
 const clock = makeClock(1_900_000_000);
 
@@ -26,7 +33,7 @@ async function list(what: 'sites' | 'courses', query: string): Promise<Page> {
 }
 
 let seq = 0;
-function addSite(o: {
+async function addSite(o: {
   name: string;
   language?: string;
   country?: string;
@@ -36,52 +43,54 @@ function addSite(o: {
   registered?: number;
   confirmed?: number | null;
   deleted?: boolean;
-}): number {
+}): Promise<number> {
   seq++;
-  return t.store.db
-    .insert(hubSites)
-    .values({
-      name: o.name,
-      url: `https://ks-${seq}.example`,
-      language: o.language ?? 'en',
-      country: o.country ?? '',
-      trusted: o.trusted ?? false,
-      prioritised: o.prioritised ?? false,
-      visible: o.visible ?? true,
-      timeRegistered: o.registered ?? clock.t,
-      timeModified: clock.t,
-      timeConfirmed: o.confirmed ?? null,
-      deleted: o.deleted ?? false,
-    })
-    .returning({ id: hubSites.id })
-    .get().id;
+  return firstRow(
+    await t.store.db
+      .insert(hubSites)
+      .values({
+        name: o.name,
+        url: `https://ks-${seq}.example`,
+        language: o.language ?? 'en',
+        country: o.country ?? '',
+        trusted: o.trusted ?? false,
+        prioritised: o.prioritised ?? false,
+        visible: o.visible ?? true,
+        timeRegistered: o.registered ?? clock.t,
+        timeModified: clock.t,
+        timeConfirmed: o.confirmed ?? null,
+        deleted: o.deleted ?? false,
+      })
+      .returning({ id: hubSites.id }),
+  ).id;
 }
 
-function addCourse(o: {
+async function addCourse(o: {
   fullname: string;
   siteId: number | null;
   language?: string;
   visible?: boolean;
   published?: number;
   modified?: number;
-}): number {
+}): Promise<number> {
   seq++;
-  return t.store.db
-    .insert(hubCourses)
-    .values({
-      siteId: o.siteId,
-      siteCourseId: seq,
-      fullname: o.fullname,
-      shortname: `KS${seq}`,
-      language: o.language ?? 'en',
-      audience: 'students',
-      educationalLevel: 'secondary',
-      visible: o.visible ?? false,
-      timePublished: o.published ?? clock.t,
-      timeModified: o.modified ?? clock.t,
-    })
-    .returning({ id: hubCourses.id })
-    .get().id;
+  return firstRow(
+    await t.store.db
+      .insert(hubCourses)
+      .values({
+        siteId: o.siteId,
+        siteCourseId: seq,
+        fullname: o.fullname,
+        shortname: `KS${seq}`,
+        language: o.language ?? 'en',
+        audience: 'students',
+        educationalLevel: 'secondary',
+        visible: o.visible ?? false,
+        timePublished: o.published ?? clock.t,
+        timeModified: o.modified ?? clock.t,
+      })
+      .returning({ id: hubCourses.id }),
+  ).id;
 }
 
 const siteIds: number[] = [];
@@ -92,7 +101,7 @@ beforeAll(async () => {
   // Ties on every sort (same names, languages, states, times, NULLs), so only the id tells rows apart.
   for (let i = 0; i < 23; i++) {
     siteIds.push(
-      addSite({
+      await addSite({
         name: `KS site ${i % 5}`,
         language: ['en', 'fr', 'es'][i % 3],
         country: ['', 'FR', 'NZ'][i % 3],
@@ -107,7 +116,7 @@ beforeAll(async () => {
   }
   // Courses: some sites publish several (the "courses" sort), some none; some courses have no site.
   for (let i = 0; i < 27; i++) {
-    addCourse({
+    await addCourse({
       fullname: `KS course ${i % 6}`,
       siteId: i % 5 === 4 ? null : (siteIds[i % 9] as number),
       language: ['en', 'de'][i % 2],
@@ -166,16 +175,16 @@ describe('Manage sites: keyset paging', () => {
 
   it('the next page starts where the last one ended, whatever was added or removed meanwhile', async () => {
     const base = 'search=KS&status=all&sort=timeregistered&dir=desc&perPage=5';
-    const gone = addSite({ name: 'KS gone', registered: clock.t + 50 });
+    const gone = await addSite({ name: 'KS gone', registered: clock.t + 50 });
     const first = await list('sites', base);
     const seen = first.items.map((x) => x.id);
     expect(seen[0]).toBe(gone);
     // Two new sites at the top of the list, and the first one of the page removed.
     const added = [
-      addSite({ name: 'KS new', registered: clock.t + 100 }),
-      addSite({ name: 'KS new', registered: clock.t + 100 }),
+      await addSite({ name: 'KS new', registered: clock.t + 100 }),
+      await addSite({ name: 'KS new', registered: clock.t + 100 }),
     ];
-    t.store.sqlite.prepare('DELETE FROM hub_sites WHERE id = ?').run(gone);
+    sqliteOf(t).prepare('DELETE FROM hub_sites WHERE id = ?').run(gone);
     const second = await list('sites', `${base}&cursor=${first.next}`);
     const whole = (await list('sites', 'search=KS&status=all&sort=timeregistered&dir=desc&perPage=100')).items.map(
       (x) => x.id,
@@ -185,7 +194,9 @@ describe('Manage sites: keyset paging', () => {
     const back = await list('sites', `${base}&cursor=${second.prev}`);
     expect(back.items.map((x) => x.id)).toEqual(whole.slice(at - 4, at + 1));
     expect(whole.slice(0, 2).sort()).toEqual(added.sort());
-    t.store.sqlite.prepare(`DELETE FROM hub_sites WHERE id IN (${added.join(',')})`).run();
+    sqliteOf(t)
+      .prepare(`DELETE FROM hub_sites WHERE id IN (${added.join(',')})`)
+      .run();
   });
 
   it('refuses a cursor that is not one, or one made for another order, with a clear 400', async () => {
@@ -232,29 +243,34 @@ describe('Manage courses: keyset paging', () => {
     const base = 'search=KS&sort=fullname&dir=asc&perPage=5';
     const first = await list('courses', base);
     const seen = first.items.map((x) => x.id);
-    const added = [addCourse({ fullname: 'KS course 0', siteId: null }), addCourse({ fullname: 'KS a', siteId: null })];
-    t.store.sqlite.prepare('DELETE FROM hub_courses WHERE id = ?').run(seen[1]);
+    const added = [
+      await addCourse({ fullname: 'KS course 0', siteId: null }),
+      await addCourse({ fullname: 'KS a', siteId: null }),
+    ];
+    sqliteOf(t).prepare('DELETE FROM hub_courses WHERE id = ?').run(seen[1]);
     const second = await list('courses', `${base}&cursor=${first.next}`);
     const whole = (await list('courses', 'search=KS&sort=fullname&dir=asc&perPage=100')).items.map((x) => x.id);
     const at = whole.indexOf(seen[4] as number);
     expect(second.items.map((x) => x.id)).toEqual(whole.slice(at + 1, at + 6));
     const back = await list('courses', `${base}&cursor=${second.prev}`);
     expect(back.items.map((x) => x.id)).toEqual(whole.slice(at - 4, at + 1));
-    t.store.sqlite.prepare(`DELETE FROM hub_courses WHERE id IN (${added.join(',')})`).run();
+    sqliteOf(t)
+      .prepare(`DELETE FROM hub_courses WHERE id IN (${added.join(',')})`)
+      .run();
   });
 
   it('Previous when the rows before went away: the first page, full', async () => {
     const base = 'search=KS&sort=timepublished&dir=desc&perPage=3';
     const first = await list('courses', base);
     const second = await list('courses', `${base}&cursor=${first.next}`);
-    t.store.sqlite
+    sqliteOf(t)
       .prepare(`UPDATE hub_courses SET deleted = 1 WHERE id IN (${first.items.map((x) => x.id).join(',')})`)
       .run();
     const back = await list('courses', `${base}&cursor=${second.prev}`);
     expect(back.prev).toBeNull();
     expect(back.items.map((x) => x.id)).toEqual((await list('courses', base)).items.map((x) => x.id));
     expect(back.items).toHaveLength(3);
-    t.store.sqlite
+    sqliteOf(t)
       .prepare(`UPDATE hub_courses SET deleted = 0 WHERE id IN (${first.items.map((x) => x.id).join(',')})`)
       .run();
   });
@@ -270,14 +286,14 @@ describe('Manage courses: keyset paging', () => {
 
 describe('capped count', () => {
   beforeAll(() => {
-    const site = t.store.sqlite.prepare(
+    const site = sqliteOf(t).prepare(
       `INSERT INTO hub_sites (name, url, time_registered, time_modified) VALUES (?, ?, ?, ?)`,
     );
-    const course = t.store.sqlite.prepare(
+    const course = sqliteOf(t).prepare(
       `INSERT INTO hub_courses (site_course_id, fullname, shortname, audience, educational_level, time_published, time_modified)
        VALUES (?, ?, 'CAP', 'students', 'secondary', ?, ?)`,
     );
-    t.store.sqlite.transaction(() => {
+    sqliteOf(t).transaction(() => {
       for (let i = 0; i < LIST_COUNT_CAP + 20; i++) {
         site.run(`CAP site ${i}`, `https://cap-${i}.example`, clock.t, clock.t);
         course.run(i, `CAP course ${i}`, clock.t, clock.t);
@@ -300,7 +316,7 @@ describe('capped count', () => {
     const matching = Array.from({ length: LIST_COUNT_CAP + 20 }, (_, i) => String(i)).filter((n) => n.includes('1001'));
     expect(matching).toHaveLength(11);
     expect(await list('courses', 'search=CAP%201001')).toMatchObject({ total: 11, totalCapped: false });
-    t.store.sqlite.prepare(`DELETE FROM hub_courses WHERE fullname = 'CAP course 1001'`).run();
+    sqliteOf(t).prepare(`DELETE FROM hub_courses WHERE fullname = 'CAP course 1001'`).run();
     expect(await list('courses', 'search=CAP%201001')).toMatchObject({ total: 10, totalCapped: false });
     expect(await list('sites', 'search=CAP%20site%201234')).toMatchObject({ total: 1, totalCapped: false });
   });

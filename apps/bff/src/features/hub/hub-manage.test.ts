@@ -31,14 +31,16 @@ const names = (res: { body: { items: { name?: string; fullname?: string; shortna
 describe('Manage sites', () => {
   let t: TestApp;
   let admin: Client;
-  const siteId = (name: string) =>
-    t.store.db.select().from(hubSites).where(eq(hubSites.name, name)).get()?.id as number;
-  const site = (name: string) =>
-    t.store.db
-      .select()
-      .from(hubSites)
-      .where(eq(hubSites.id, siteId(name)))
-      .get();
+  const siteId = async (name: string) =>
+    (await t.store.db.select().from(hubSites).where(eq(hubSites.name, name)).limit(1)).at(0)?.id as number;
+  const site = async (name: string) =>
+    (
+      await t.store.db
+        .select()
+        .from(hubSites)
+        .where(eq(hubSites.id, await siteId(name)))
+        .limit(1)
+    ).at(0);
 
   beforeAll(async () => {
     ({ t, admin } = await hubApp());
@@ -105,11 +107,11 @@ describe('Manage sites', () => {
     expect((await admin.get('/api/hub/sites?perPage=1000')).status).toBe(400);
     expect((await admin.get('/api/hub/sites/9999')).status).toBe(404);
     expect((await admin.post('/api/hub/sites/9999/trust')).status).toBe(404);
-    expect((await admin.post(`/api/hub/sites/${siteId('Lycée du Lac')}/promote`)).status).toBe(400);
+    expect((await admin.post(`/api/hub/sites/${await siteId('Lycée du Lac')}/promote`)).status).toBe(400);
   });
 
   it('prioritising trusts; untrusting unprioritises; each action audited', async () => {
-    const id = siteId('Riverside Community College');
+    const id = await siteId('Riverside Community College');
     let res = await admin.post(`/api/hub/sites/${id}/prioritise`);
     expect(res.status).toBe(200);
     expect(res.body).toMatchObject({ trusted: true, prioritised: true });
@@ -124,12 +126,9 @@ describe('Manage sites', () => {
     expect(res.body.visible).toBe(false);
     res = await admin.post(`/api/hub/sites/${id}/show`);
     expect(res.body.visible).toBe(true);
-    const actions = t.store.db
-      .select()
-      .from(auditLog)
-      .where(eq(auditLog.targetType, 'hubsite'))
-      .all()
-      .map((a) => a.action);
+    const actions = (await t.store.db.select().from(auditLog).where(eq(auditLog.targetType, 'hubsite'))).map(
+      (a) => a.action,
+    );
     expect(actions).toEqual([
       'hub.site.prioritise',
       'hub.site.untrust',
@@ -141,11 +140,11 @@ describe('Manage sites', () => {
     ]);
     // Nothing changes, nothing audited.
     await admin.post(`/api/hub/sites/${id}/show`);
-    expect(t.store.db.select().from(auditLog).where(eq(auditLog.targetType, 'hubsite')).all()).toHaveLength(7);
+    expect(await t.store.db.select().from(auditLog).where(eq(auditLog.targetType, 'hubsite'))).toHaveLength(7);
   });
 
   it('settings: every field of the form, the URL normalised and unique, zod-validated', async () => {
-    const id = siteId('Riverside Community College');
+    const id = await siteId('Riverside Community College');
     const res = await admin.patch(`/api/hub/sites/${id}`, {
       name: 'Riverside College',
       url: 'HTTPS://Riverside.Example/moodle/',
@@ -183,11 +182,11 @@ describe('Manage sites', () => {
     }
     const back = await admin.patch(`/api/hub/sites/${id}`, { maxCoursesPerDay: null });
     expect(back.body).toMatchObject({ maxCoursesPerDay: null, effectiveMaxCoursesPerDay: 20 });
-    expect(site('Riverside College')?.url).toBe('https://riverside.example/moodle');
+    expect((await site('Riverside College'))?.url).toBe('https://riverside.example/moodle');
   });
 
   it('delete without its courses: the courses stay (without a site), the contact gets a message', async () => {
-    const id = siteId('Escuela Abierta');
+    const id = await siteId('Escuela Abierta');
     const res = await admin.delete(`/api/hub/sites/${id}`);
     expect(res.status).toBe(200);
     expect(res.body).toMatchObject({ coursesDeleted: 0, coursesKept: 1 });
@@ -206,8 +205,8 @@ describe('Manage sites', () => {
     );
     expect(res.body.message.body).toContain('The 1 course(s) it published on the hub were kept');
     expect(res.body.message.body).toContain('Hilda Hub <hilda@hub.example>, administrator of Demo hub');
-    expect(site('Escuela Abierta')).toBeUndefined();
-    const kept = t.store.db.select().from(hubCourses).where(eq(hubCourses.shortname, 'LECT')).get();
+    expect(await site('Escuela Abierta')).toBeUndefined();
+    const kept = (await t.store.db.select().from(hubCourses).where(eq(hubCourses.shortname, 'LECT')).limit(1)).at(0);
     expect(kept?.siteId).toBeNull();
     const listed = await admin.get('/api/hub/courses?search=LECT');
     expect(listed.body.items[0]).toMatchObject({ shortname: 'LECT', site: null });
@@ -230,41 +229,32 @@ describe('Manage sites', () => {
       '',
       SYSTEM_ACTOR,
     );
-    const row = t.store.db.select().from(hubSites).where(eq(hubSites.id, reg.siteid)).get()!;
-    t.store.db
-      .insert(hubCourses)
-      .values(
-        [1, 2].map((n) => ({
-          siteId: row.id,
-          siteCourseId: n,
-          fullname: `Leaving ${n}`,
-          shortname: `L${n}`,
-          audience: 'students',
-          educationalLevel: 'tertiary',
-          timePublished: clock.t,
-          timeModified: clock.t,
-        })),
-      )
-      .run();
+    const row = (await t.store.db.select().from(hubSites).where(eq(hubSites.id, reg.siteid)).limit(1)).at(0)!;
+    await t.store.db.insert(hubCourses).values(
+      [1, 2].map((n) => ({
+        siteId: row.id,
+        siteCourseId: n,
+        fullname: `Leaving ${n}`,
+        shortname: `L${n}`,
+        audience: 'students',
+        educationalLevel: 'tertiary',
+        timePublished: clock.t,
+        timeModified: clock.t,
+      })),
+    );
     expect((await admin.get(`/api/hub/sites/${row.id}`)).body).toMatchObject({ protected: true, userId: row.userId });
     const res = await admin.delete(`/api/hub/sites/${row.id}?withCourses=1`);
     expect(res.status).toBe(200);
     expect(res.body).toMatchObject({ coursesDeleted: 2, coursesKept: 0 });
     expect(res.body.message.body).toContain('The 2 course(s) it published on the hub were removed too.');
-    expect(t.store.db.select().from(hubCourses).where(eq(hubCourses.siteId, row.id)).all()).toEqual([]);
-    expect(
-      t.store.db
-        .select()
-        .from(hubCourses)
-        .all()
-        .some((c) => c.shortname === 'L1'),
-    ).toBe(false);
-    const u = t.store.db.select().from(users).where(eq(users.id, row.userId!)).get();
+    expect(await t.store.db.select().from(hubCourses).where(eq(hubCourses.siteId, row.id))).toEqual([]);
+    expect((await t.store.db.select().from(hubCourses)).some((c) => c.shortname === 'L1')).toBe(false);
+    const u = (await t.store.db.select().from(users).where(eq(users.id, row.userId!)).limit(1)).at(0);
     expect(u).toMatchObject({ deleted: true });
-    expect(t.store.db.select().from(externalTokens).where(eq(externalTokens.userId, row.userId!)).all()).toEqual([]);
+    expect(await t.store.db.select().from(externalTokens).where(eq(externalTokens.userId, row.userId!))).toEqual([]);
     expect((await admin.get(`/api/hub/sites/${row.id}`)).status).toBe(404);
     expect((await admin.delete(`/api/hub/sites/${row.id}`)).status).toBe(404);
-    expect((await admin.delete(`/api/hub/sites/${siteId('Lycée du Lac')}?withCourses=yes`)).status).toBe(400);
+    expect((await admin.delete(`/api/hub/sites/${await siteId('Lycée du Lac')}?withCourses=yes`)).status).toBe(400);
   });
 
   it('the outbox lists the messages, newest first, paged', async () => {
@@ -277,21 +267,24 @@ describe('Manage sites', () => {
       subject: 'Your site "Leaving" was removed from the hub "Demo hub"',
     });
     expect((await admin.get('/api/hub/outbox?perPage=1&page=2')).body.items[0].siteName).toBe('Escuela Abierta');
-    expect(t.store.db.select().from(hubOutbox).all()).toHaveLength(2);
+    expect(await t.store.db.select().from(hubOutbox)).toHaveLength(2);
   });
 });
 
 describe('Manage courses', () => {
   let t: TestApp;
   let admin: Client;
-  const courseId = (shortname: string) =>
-    t.store.db.select().from(hubCourses).where(eq(hubCourses.shortname, shortname)).get()?.id as number;
-  const course = (shortname: string) =>
-    t.store.db
-      .select()
-      .from(hubCourses)
-      .where(eq(hubCourses.id, courseId(shortname)))
-      .get();
+  const courseId = async (shortname: string) =>
+    (await t.store.db.select().from(hubCourses).where(eq(hubCourses.shortname, shortname)).limit(1)).at(0)
+      ?.id as number;
+  const course = async (shortname: string) =>
+    (
+      await t.store.db
+        .select()
+        .from(hubCourses)
+        .where(eq(hubCourses.id, await courseId(shortname)))
+        .limit(1)
+    ).at(0);
   const list = async (q: string) => {
     const res = await admin.get(`/api/hub/courses?perPage=100&${q}`);
     expect(res.status, res.text).toBe(200);
@@ -334,7 +327,9 @@ describe('Manage courses', () => {
   });
 
   it('filters by keywords, site, visibility, language, subject, audience, level, licence, kind and last modified', async () => {
-    const lycee = t.store.db.select().from(hubSites).where(eq(hubSites.name, 'Lycée du Lac')).get()!.id;
+    const lycee = (await t.store.db.select().from(hubSites).where(eq(hubSites.name, 'Lycée du Lac')).limit(1)).at(
+      0,
+    )!.id;
     expect(await list('search=assessment')).toEqual(['ASSESS']);
     expect(await list('search=open%20resources')).toEqual(['OER101']);
     expect(await list(`siteId=${lycee}`)).toEqual(['MATH1', 'PC2', 'SVT-T']);
@@ -370,24 +365,19 @@ describe('Manage courses', () => {
   });
 
   it('shows and hides a course (audited)', async () => {
-    const id = courseId('BOOK1');
+    const id = await courseId('BOOK1');
     const res = await admin.post(`/api/hub/courses/${id}/show`);
     expect([res.status, res.body.visible]).toEqual([200, true]);
     expect((await admin.post(`/api/hub/courses/${id}/hide`)).body.visible).toBe(false);
     expect(
-      t.store.db
-        .select()
-        .from(auditLog)
-        .where(eq(auditLog.targetType, 'hubcourse'))
-        .all()
-        .map((a) => a.action),
+      (await t.store.db.select().from(auditLog).where(eq(auditLog.targetType, 'hubcourse'))).map((a) => a.action),
     ).toEqual(['hub.course.show', 'hub.course.hide']);
     expect((await admin.post(`/api/hub/courses/${id}/publish`)).status).toBe(400);
     expect((await admin.post('/api/hub/courses/99999/show')).status).toBe(404);
   });
 
   it('settings: every field of the form is saved; invalid values are refused by field', async () => {
-    const id = courseId('ADMIN-AL');
+    const id = await courseId('ADMIN-AL');
     const body = {
       fullname: 'Running Moodle for adults',
       description: 'Reviewed by the hub',
@@ -410,7 +400,7 @@ describe('Manage courses', () => {
     expect(res.status).toBe(200);
     const { licence, ...rest } = body;
     expect(res.body).toMatchObject({ ...rest, licence: 'cc' });
-    expect(course('ADMIN-AL')).toMatchObject({
+    expect(await course('ADMIN-AL')).toMatchObject({
       fullname: 'Running Moodle for adults',
       creatorNotes: 'Checked for malicious content',
     });
@@ -431,32 +421,32 @@ describe('Manage courses', () => {
       expect(r.status, JSON.stringify(b)).toBe(400);
       expect(errorOf(r).fields).toHaveProperty(field);
     }
-    expect(t.store.db.select().from(auditLog).where(eq(auditLog.action, 'hub.course.update')).all()).toHaveLength(1);
+    expect(await t.store.db.select().from(auditLog).where(eq(auditLog.action, 'hub.course.update'))).toHaveLength(1);
   });
 
   it('bulk actions: show, hide and delete selected courses, all or none', async () => {
-    const ids = [courseId('SVT-T'), courseId('BOOK1')];
+    const ids = [await courseId('SVT-T'), await courseId('BOOK1')];
     let res = await admin.post('/api/hub/courses/bulk', { ids, action: 'show' });
     expect(res.body).toMatchObject({ changed: 2, action: 'show' });
-    expect([course('SVT-T')?.visible, course('BOOK1')?.visible]).toEqual([true, true]);
+    expect([(await course('SVT-T'))?.visible, (await course('BOOK1'))?.visible]).toEqual([true, true]);
     res = await admin.post('/api/hub/courses/bulk', { ids: [...ids, 99999], action: 'hide' });
     expect(res.status).toBe(404);
-    expect([course('SVT-T')?.visible, course('BOOK1')?.visible]).toEqual([true, true]);
+    expect([(await course('SVT-T'))?.visible, (await course('BOOK1'))?.visible]).toEqual([true, true]);
     res = await admin.post('/api/hub/courses/bulk', { ids, action: 'hide' });
     expect(res.body.changed).toBe(2);
-    expect([course('SVT-T')?.visible, course('BOOK1')?.visible]).toEqual([false, false]);
+    expect([(await course('SVT-T'))?.visible, (await course('BOOK1'))?.visible]).toEqual([false, false]);
     expect((await admin.post('/api/hub/courses/bulk', { ids: [], action: 'hide' })).status).toBe(400);
     expect((await admin.post('/api/hub/courses/bulk', { ids, action: 'publish' })).status).toBe(400);
     res = await admin.post('/api/hub/courses/bulk', { ids, action: 'delete' });
     expect(res.body.changed).toBe(2);
-    expect([course('SVT-T'), course('BOOK1')]).toEqual([undefined, undefined]);
+    expect([await course('SVT-T'), await course('BOOK1')]).toEqual([undefined, undefined]);
     expect((await admin.get('/api/hub/courses')).body.total).toBe(6);
   });
 
   it('deletes one course; then 404', async () => {
-    const id = courseId('PC2');
+    const id = await courseId('PC2');
     expect((await admin.delete(`/api/hub/courses/${id}`)).status).toBe(200);
-    expect(course('PC2')).toBeUndefined();
+    expect(await course('PC2')).toBeUndefined();
     expect((await admin.delete(`/api/hub/courses/${id}`)).status).toBe(404);
     expect((await admin.get(`/api/hub/courses/${id}`)).status).toBe(404);
   });
@@ -498,8 +488,12 @@ describe("visitors' search", () => {
   });
 
   it('a newly prioritised site comes first', async () => {
-    const lycee = t.store.db.select().from(hubSites).where(eq(hubSites.name, 'Lycée du Lac')).get()!.id;
-    const northwind = t.store.db.select().from(hubSites).where(eq(hubSites.name, 'Northwind Academy')).get()!.id;
+    const lycee = (await t.store.db.select().from(hubSites).where(eq(hubSites.name, 'Lycée du Lac')).limit(1)).at(
+      0,
+    )!.id;
+    const northwind = (
+      await t.store.db.select().from(hubSites).where(eq(hubSites.name, 'Northwind Academy')).limit(1)
+    ).at(0)!.id;
     await admin.post(`/api/hub/sites/${northwind}/unprioritise`);
     await admin.post(`/api/hub/sites/${lycee}/prioritise`);
     const res = await visitor.get('/api/hub/search');

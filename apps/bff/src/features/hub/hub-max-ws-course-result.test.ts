@@ -16,8 +16,8 @@ let site: { siteid: number; token: string };
 
 type Result = { courses: { fullname: string }[]; coursetotal: number };
 
-const configValue = (name: string) =>
-  t.store.db.select().from(config).where(eq(config.name, name)).get()?.value as string | undefined;
+const configValue = async (name: string) =>
+  (await t.store.db.select().from(config).where(eq(config.name, name)).limit(1)).at(0)?.value as string | undefined;
 const errorOf = (res: { body: unknown }) => (res.body as { error: { fields?: Record<string, string> } }).error;
 
 /**
@@ -71,7 +71,7 @@ describe('maxwscourseresult', () => {
     }
     const zero = await admin.patch('/api/hub/settings', { maxWsCourseResult: 0 });
     expect(errorOf(zero).fields?.maxWsCourseResult).toMatch(/^Maximum course result must be > 0/);
-    expect(configValue('hub_maxwscourseresult')).toBeUndefined();
+    expect(await configValue('hub_maxwscourseresult')).toBeUndefined();
     expect((await admin.get('/api/hub/settings')).body.maxWsCourseResult).toBe(25);
   });
 
@@ -79,8 +79,8 @@ describe('maxwscourseresult', () => {
     const res = await admin.patch('/api/hub/settings', { maxWsCourseResult: 2 });
     expect(res.status, res.text).toBe(200);
     expect(res.body.settings.maxWsCourseResult).toBe(2);
-    expect(configValue('hub_maxwscourseresult')).toBe('2');
-    const audit = t.store.db.select().from(auditLog).where(eq(auditLog.targetId, 'hub_maxwscourseresult')).all();
+    expect(await configValue('hub_maxwscourseresult')).toBe('2');
+    const audit = await t.store.db.select().from(auditLog).where(eq(auditLog.targetId, 'hub_maxwscourseresult'));
     expect(audit.map((a) => a.summary)).toEqual([
       'Changed the hub maximum courses returned per search call from "25" to "2"',
     ]);

@@ -27,20 +27,20 @@ let userIds: Record<string, number>;
 let siteUserId: number;
 
 /** Everything a refusal must leave as it was. */
-function snapshot() {
+async function snapshot() {
   const { db } = t.store;
   return JSON.stringify({
-    roles: db.select().from(roles).all(),
-    caps: db.select().from(roleCapabilities).all(),
-    assignments: db.select().from(roleAssignments).all(),
-    users: db.select().from(users).all(),
-    services: db.select().from(externalServices).all(),
-    functions: db.select().from(externalServiceFunctions).all(),
-    authorised: db.select().from(externalServiceUsers).all(),
-    tokens: db.select().from(externalTokens).all(),
+    roles: await db.select().from(roles),
+    caps: await db.select().from(roleCapabilities),
+    assignments: await db.select().from(roleAssignments),
+    users: await db.select().from(users),
+    services: await db.select().from(externalServices),
+    functions: await db.select().from(externalServiceFunctions),
+    authorised: await db.select().from(externalServiceUsers),
+    tokens: await db.select().from(externalTokens),
   });
 }
-const auditCount = () => t.store.db.select().from(auditLog).all().length;
+const auditCount = async () => (await t.store.db.select().from(auditLog)).length;
 
 beforeAll(async () => {
   t = await makeTestApp({ env: { GATEHOUSE_SEED_DEMO: '0' } });
@@ -64,40 +64,22 @@ beforeAll(async () => {
     SYSTEM_ACTOR,
   );
   const { db } = t.store;
-  roleIds = Object.fromEntries(
-    db
-      .select()
-      .from(roles)
-      .all()
-      .map((r) => [r.shortname, r.id]),
-  );
-  serviceIds = Object.fromEntries(
-    db
-      .select()
-      .from(externalServices)
-      .all()
-      .map((s) => [s.shortname, s.id]),
-  );
-  userIds = Object.fromEntries(
-    db
-      .select()
-      .from(users)
-      .all()
-      .map((u) => [u.username, u.id]),
-  );
+  roleIds = Object.fromEntries((await db.select().from(roles)).map((r) => [r.shortname, r.id]));
+  serviceIds = Object.fromEntries((await db.select().from(externalServices)).map((s) => [s.shortname, s.id]));
+  userIds = Object.fromEntries((await db.select().from(users)).map((u) => [u.username, u.id]));
   siteUserId = userIds.hub_site_1!;
   // An authorised user on the Registered sites service, so that its settings route has a target.
-  db.insert(externalServiceUsers)
-    .values({ serviceId: serviceIds.hub_registered_sites!, userId: userIds.teacher!, timecreated: 1 })
-    .run();
+  await db
+    .insert(externalServiceUsers)
+    .values({ serviceId: serviceIds.hub_registered_sites!, userId: userIds.teacher!, timecreated: 1 });
 });
 afterAll(() => t?.close());
 
 type Case = [method: string, path: () => string, json?: unknown];
 
 async function expectRefused(cases: Case[]) {
-  const before = snapshot();
-  const audits = auditCount();
+  const before = await snapshot();
+  const audits = await auditCount();
   for (const [method, path, json] of cases) {
     const res = await admin.request(method, path(), json === undefined ? {} : { json });
     expect(res.status, `${method} ${path()}: ${res.text}`).toBe(403);
@@ -105,8 +87,8 @@ async function expectRefused(cases: Case[]) {
     expect(err.code, `${method} ${path()}`).toBe('protected');
     expect(err.message).toMatch(/protected|belongs to the hub/);
   }
-  expect(snapshot()).toBe(before);
-  expect(auditCount()).toBe(audits);
+  expect(await snapshot()).toBe(before);
+  expect(await auditCount()).toBe(audits);
 }
 
 describe('protected items are shown as such', () => {
@@ -219,10 +201,10 @@ describe('services', () => {
 });
 
 describe('hub tokens', () => {
-  const hubTokens = () => t.store.db.select().from(externalTokens).where(eq(externalTokens.origin, 'hub')).all();
+  const hubTokens = async () => await t.store.db.select().from(externalTokens).where(eq(externalTokens.origin, 'hub'));
 
   it('are never listed in Manage tokens', async () => {
-    const ids = hubTokens().map((x) => x.id);
+    const ids = (await hubTokens()).map((x) => x.id);
     expect(ids).toHaveLength(3);
     const list = await admin.get('/api/tokens?perPage=200');
     expect(list.status).toBe(200);
@@ -233,7 +215,7 @@ describe('hub tokens', () => {
   });
 
   it('cannot be deleted from Manage tokens: 403 protected instead of 404', async () => {
-    await expectRefused(hubTokens().map((x): Case => ['DELETE', () => `/api/tokens/${x.id}`]));
+    await expectRefused((await hubTokens()).map((x): Case => ['DELETE', () => `/api/tokens/${x.id}`]));
     // A token that does not exist is still 404.
     expect((await admin.delete('/api/tokens/999999')).status).toBe(404);
   });

@@ -31,13 +31,14 @@ beforeAll(async () => {
 });
 afterAll(() => t?.close());
 
-const hubRoles = () => t.store.db.select().from(roles).where(eq(roles.protected, true)).all();
-const hubUsers = () => t.store.db.select().from(users).where(eq(users.protected, true)).all();
-const hubServices = () =>
-  t.store.db.select().from(externalServices).where(eq(externalServices.component, 'local_hub')).all();
-const hubTokens = () => t.store.db.select().from(externalTokens).where(eq(externalTokens.origin, 'hub')).all();
-const configValue = (name: string) => t.store.db.select().from(config).where(eq(config.name, name)).get()?.value;
-const audit = (action: string) => t.store.db.select().from(auditLog).where(eq(auditLog.action, action)).all();
+const hubRoles = async () => await t.store.db.select().from(roles).where(eq(roles.protected, true));
+const hubUsers = async () => await t.store.db.select().from(users).where(eq(users.protected, true));
+const hubServices = async () =>
+  await t.store.db.select().from(externalServices).where(eq(externalServices.component, 'local_hub'));
+const hubTokens = async () => await t.store.db.select().from(externalTokens).where(eq(externalTokens.origin, 'hub'));
+const configValue = async (name: string) =>
+  (await t.store.db.select().from(config).where(eq(config.name, name)).limit(1)).at(0)?.value;
+const audit = async (action: string) => await t.store.db.select().from(auditLog).where(eq(auditLog.action, action));
 /** The hub here is private: its public token goes only to a site that sends the hub password. */
 const fetchPublicToken = () =>
   t.client().post('/local/hub/publictoken.php', { password: 'Hub-secret-1' }, { csrf: false });
@@ -84,9 +85,9 @@ describe('hub settings', () => {
       enabled: false,
     });
     expect(res.body.created).toEqual({ roles: 0, users: 0, services: 0, tokens: 0 });
-    expect(configValue('hub_name')).toBe('Science hub');
-    expect(configValue('hub_maxcoursesperday')).toBe('3');
-    const rows = audit('hub.config');
+    expect(await configValue('hub_name')).toBe('Science hub');
+    expect(await configValue('hub_maxcoursesperday')).toBe('3');
+    const rows = await audit('hub.config');
     expect(rows.map((r) => r.targetId).sort()).toEqual(
       [
         'hub_contactemail',
@@ -118,15 +119,15 @@ describe('hub settings', () => {
       expect(res.status, JSON.stringify(body)).toBe(400);
       expect(errorOf(res).fields).toHaveProperty(field);
     }
-    expect(configValue('hub_name')).toBe('Science hub');
+    expect(await configValue('hub_name')).toBe('Science hub');
   });
 
   it('a private hub cannot be enabled without a password (400 on the password field)', async () => {
     const res = await admin.patch('/api/hub/settings', { privacy: 'private', enabled: true });
     expect(res.status).toBe(400);
     expect(errorOf(res).fields?.password).toMatch(/private hub needs a password/);
-    expect(configValue('hub_enabled')).toBeUndefined();
-    expect(hubRoles()).toEqual([]);
+    expect(await configValue('hub_enabled')).toBeUndefined();
+    expect(await hubRoles()).toEqual([]);
   });
 
   it('the password is write-only: stored as an argon2 hash, never returned, the GET says it is set', async () => {
@@ -134,14 +135,14 @@ describe('hub settings', () => {
     expect(res.status).toBe(200);
     expect(res.text).not.toContain('Hub-secret-1');
     expect(res.body.settings.passwordSet).toBe(true);
-    const hash = configValue(HUB_PASSWORD_KEY)!;
+    const hash = (await configValue(HUB_PASSWORD_KEY))!;
     expect(hash).toMatch(/^\$argon2id\$/);
     expect(await verifyPassword(hash, 'Hub-secret-1')).toBe(true);
     const get = await admin.get('/api/hub/settings');
     expect(get.body.passwordSet).toBe(true);
     expect(get.text).not.toContain(hash);
-    expect(audit('hub.config').some((r) => r.summary === 'Set a new hub password')).toBe(true);
-    expect(JSON.stringify(audit('hub.config'))).not.toContain('Hub-secret-1');
+    expect((await audit('hub.config')).some((r) => r.summary === 'Set a new hub password')).toBe(true);
+    expect(JSON.stringify(await audit('hub.config'))).not.toContain('Hub-secret-1');
   });
 });
 
@@ -152,30 +153,27 @@ describe('enabling the hub', () => {
     expect(res.body.created).toEqual({ roles: 3, users: 2, services: 3, tokens: 2 });
     expect(res.body.settings.enabled).toBe(true);
 
-    expect(
-      hubRoles()
-        .map((r) => r.name)
-        .sort(),
-    ).toEqual(['Hub directory', 'Public sites', 'Registered sites']);
-    const u = hubUsers();
+    expect((await hubRoles()).map((r) => r.name).sort()).toEqual(['Hub directory', 'Public sites', 'Registered sites']);
+    const u = await hubUsers();
     expect(u.map((x) => x.username).sort()).toEqual(['hub_directory', 'hub_public']);
     for (const x of u) expect(x).toMatchObject({ auth: 'webservice', protected: true, deleted: false });
-    const s = hubServices();
+    const s = await hubServices();
     expect(s.map((x) => x.name).sort()).toEqual(['Hub directory', 'Public sites', 'Registered sites']);
     for (const x of s) expect(x).toMatchObject({ protected: true, enabled: true, component: 'local_hub' });
 
-    const fns = (shortname: string) =>
-      t.store.db
-        .select({ n: externalServiceFunctions.functionName })
-        .from(externalServiceFunctions)
-        .innerJoin(externalServices, eq(externalServices.id, externalServiceFunctions.serviceId))
-        .where(eq(externalServices.shortname, shortname))
-        .all()
+    const fns = async (shortname: string) =>
+      (
+        await t.store.db
+          .select({ n: externalServiceFunctions.functionName })
+          .from(externalServiceFunctions)
+          .innerJoin(externalServices, eq(externalServices.id, externalServiceFunctions.serviceId))
+          .where(eq(externalServices.shortname, shortname))
+      )
         .map((r) => r.n)
         .sort();
-    expect(fns('hub_directory')).toEqual(['hub_get_info']);
-    expect(fns('hub_public_sites')).toEqual(['hub_get_courses', 'hub_get_info', 'hub_register_site']);
-    expect(fns('hub_registered_sites')).toEqual([
+    expect(await fns('hub_directory')).toEqual(['hub_get_info']);
+    expect(await fns('hub_public_sites')).toEqual(['hub_get_courses', 'hub_get_info', 'hub_register_site']);
+    expect(await fns('hub_registered_sites')).toEqual([
       'hub_get_courses',
       'hub_get_info',
       'hub_register_courses',
@@ -184,32 +182,31 @@ describe('enabling the hub', () => {
       'hub_update_site_info',
     ]);
 
-    const tokens = hubTokens();
+    const tokens = await hubTokens();
     expect(tokens).toHaveLength(2);
     for (const x of tokens) expect(x).toMatchObject({ hidden: true, origin: 'hub', validUntil: null });
 
     // Each hub user holds its role and the protocol capabilities it needs.
     const pub = u.find((x) => x.username === 'hub_public')!;
-    const assigned = t.store.db
+    const assigned = await t.store.db
       .select({ shortname: roles.shortname })
       .from(roleAssignments)
       .innerJoin(roles, eq(roles.id, roleAssignments.roleId))
-      .where(eq(roleAssignments.userId, pub.id))
-      .all();
+      .where(eq(roleAssignments.userId, pub.id));
     expect(assigned.map((r) => r.shortname)).toEqual(['hubpublicsite']);
     for (const cap of ['webservice/xmlrpc:use', 'webservice/rest:use', 'local/hub:view', 'local/hub:updateinfo']) {
       expect(t.deps.authz.has(pub, cap), cap).toBe(true);
     }
     expect(t.deps.authz.has(pub, 'local/hub:manage')).toBe(false);
-    expect(audit('hub.enable')).toHaveLength(1);
+    expect(await audit('hub.enable')).toHaveLength(1);
   });
 
   it('stores only the public token in the clear (it is published); the directory token is hash-only', async () => {
-    const secret = configValue(HUB_PUBLIC_TOKEN_KEY)!;
+    const secret = (await configValue(HUB_PUBLIC_TOKEN_KEY))!;
     expect(secret).toMatch(/^gwt/);
-    const pub = hubTokens().find((x) => x.tokenHash === hashToken(t.deps.tokenSecret, secret));
+    const pub = (await hubTokens()).find((x) => x.tokenHash === hashToken(t.deps.tokenSecret, secret));
     expect(pub).toBeDefined();
-    const stored = t.store.db.select().from(config).where(like(config.name, 'hub%')).all();
+    const stored = await t.store.db.select().from(config).where(like(config.name, 'hub%'));
     // No other token secret anywhere in the config table.
     expect(stored.filter((r) => r.value.startsWith('gwt'))).toHaveLength(1);
   });
@@ -219,42 +216,41 @@ describe('enabling the hub', () => {
     expect([get.status, errorOf(get).code]).toEqual([403, 'hubprivate']);
     const res = await fetchPublicToken();
     expect(res.status).toBe(200);
-    expect(res.body).toEqual({ token: configValue(HUB_PUBLIC_TOKEN_KEY) });
+    expect(res.body).toEqual({ token: await configValue(HUB_PUBLIC_TOKEN_KEY) });
     expect(res.headers.get('cache-control')).toBe('no-store');
   });
 
   it('enabling again creates nothing new and keeps the same public token', async () => {
-    const before = configValue(HUB_PUBLIC_TOKEN_KEY);
-    const ids = hubTokens().map((x) => x.id);
+    const before = await configValue(HUB_PUBLIC_TOKEN_KEY);
+    const ids = (await hubTokens()).map((x) => x.id);
     const res = await admin.patch('/api/hub/settings', { enabled: true });
     expect(res.status).toBe(200);
     expect(res.body.created).toEqual({ roles: 0, users: 0, services: 0, tokens: 0 });
-    expect(hubRoles()).toHaveLength(3);
-    expect(hubUsers()).toHaveLength(2);
-    expect(hubServices()).toHaveLength(3);
-    expect(hubTokens().map((x) => x.id)).toEqual(ids);
-    expect(configValue(HUB_PUBLIC_TOKEN_KEY)).toBe(before);
+    expect(await hubRoles()).toHaveLength(3);
+    expect(await hubUsers()).toHaveLength(2);
+    expect(await hubServices()).toHaveLength(3);
+    expect((await hubTokens()).map((x) => x.id)).toEqual(ids);
+    expect(await configValue(HUB_PUBLIC_TOKEN_KEY)).toBe(before);
   });
 
   it('a private hub keeps its password: removing it while enabled is refused', async () => {
     const res = await admin.patch('/api/hub/settings', { password: null });
     expect(res.status).toBe(400);
-    expect(configValue(HUB_PASSWORD_KEY)).toBeDefined();
+    expect(await configValue(HUB_PASSWORD_KEY)).toBeDefined();
   });
 
   it('disabling turns the hub services off, keeps everything else, and hides the public token', async () => {
-    t.store.db
+    await t.store.db
       .insert(hubSites)
-      .values({ name: 'Kept', url: 'https://kept.example', timeRegistered: 1, timeModified: 1 })
-      .run();
+      .values({ name: 'Kept', url: 'https://kept.example', timeRegistered: 1, timeModified: 1 });
     const res = await admin.patch('/api/hub/settings', { enabled: false });
     expect(res.status).toBe(200);
-    expect(hubServices().map((s) => s.enabled)).toEqual([false, false, false]);
-    expect(hubRoles()).toHaveLength(3);
-    expect(hubUsers()).toHaveLength(2);
-    expect(hubTokens()).toHaveLength(2);
-    expect(t.store.db.select().from(hubSites).all()).toHaveLength(1);
-    expect(audit('hub.disable')).toHaveLength(1);
+    expect((await hubServices()).map((s) => s.enabled)).toEqual([false, false, false]);
+    expect(await hubRoles()).toHaveLength(3);
+    expect(await hubUsers()).toHaveLength(2);
+    expect(await hubTokens()).toHaveLength(2);
+    expect(await t.store.db.select().from(hubSites)).toHaveLength(1);
+    expect(await audit('hub.disable')).toHaveLength(1);
     const pt = await t.client().get('/local/hub/publictoken.php');
     expect([pt.status, errorOf(pt).code]).toEqual([404, 'hubdisabled']);
   });
@@ -262,20 +258,20 @@ describe('enabling the hub', () => {
   it('enabling again re-enables the services, still creating nothing', async () => {
     const res = await admin.patch('/api/hub/settings', { enabled: true });
     expect(res.body.created).toEqual({ roles: 0, users: 0, services: 0, tokens: 0 });
-    expect(hubServices().map((s) => s.enabled)).toEqual([true, true, true]);
+    expect((await hubServices()).map((s) => s.enabled)).toEqual([true, true, true]);
     expect((await fetchPublicToken()).status).toBe(200);
   });
 
   it('a lost public token is replaced by a new one on the next enable', async () => {
-    const old = configValue(HUB_PUBLIC_TOKEN_KEY)!;
-    t.store.db.delete(config).where(eq(config.name, HUB_PUBLIC_TOKEN_KEY)).run();
+    const old = (await configValue(HUB_PUBLIC_TOKEN_KEY))!;
+    await t.store.db.delete(config).where(eq(config.name, HUB_PUBLIC_TOKEN_KEY));
     expect((await fetchPublicToken()).status).toBe(503);
     const res = await admin.patch('/api/hub/settings', { enabled: true });
     expect(res.body.created).toEqual({ roles: 0, users: 0, services: 0, tokens: 1 });
-    const fresh = configValue(HUB_PUBLIC_TOKEN_KEY)!;
+    const fresh = (await configValue(HUB_PUBLIC_TOKEN_KEY))!;
     expect(fresh).not.toBe(old);
-    expect(hubTokens()).toHaveLength(2);
-    expect(hubTokens().some((x) => x.tokenHash === hashToken(t.deps.tokenSecret, old))).toBe(false);
+    expect(await hubTokens()).toHaveLength(2);
+    expect((await hubTokens()).some((x) => x.tokenHash === hashToken(t.deps.tokenSecret, old))).toBe(false);
   });
 });
 
@@ -302,7 +298,7 @@ describe('who may change the hub', () => {
       expect((await manager.request(method, path, body)).status, `${method} ${path}`).toBe(403);
       expect((await anon.request(method, path, body)).status, `${method} ${path}`).toBe(401);
     }
-    expect(configValue('hub_enabled')).toBe('1');
+    expect(await configValue('hub_enabled')).toBe('1');
   });
 });
 
@@ -317,13 +313,15 @@ describe('name clashes', () => {
         409,
         'The hub cannot be enabled: a role named "Registered sites" already exists. Rename it first.',
       ]);
-      expect(d.store.db.select().from(roles).where(eq(roles.protected, true)).all()).toEqual([]);
+      expect(await d.store.db.select().from(roles).where(eq(roles.protected, true))).toEqual([]);
       expect(
-        d.store.db.select().from(externalServices).where(eq(externalServices.component, 'local_hub')).all(),
+        await d.store.db.select().from(externalServices).where(eq(externalServices.component, 'local_hub')),
       ).toEqual([]);
-      expect(d.store.db.select().from(config).where(eq(config.name, 'hub_enabled')).get()).toBeUndefined();
+      expect(
+        (await d.store.db.select().from(config).where(eq(config.name, 'hub_enabled')).limit(1)).at(0),
+      ).toBeUndefined();
     } finally {
-      d.close();
+      await d.close();
     }
   });
 });
@@ -335,12 +333,12 @@ describe('demo data', () => {
       const a = await signIn(d, 'admin');
       const res = await a.patch('/api/hub/settings', { enabled: true, privacy: 'public' });
       expect(res.status).toBe(200);
-      const sites = d.store.db.select().from(hubSites).all();
+      const sites = await d.store.db.select().from(hubSites);
       expect(sites.length).toBeGreaterThanOrEqual(3);
       expect(sites.some((s) => s.prioritised && s.trusted)).toBe(true);
       expect(sites.some((s) => s.trusted && !s.prioritised)).toBe(true);
       expect(sites.some((s) => !s.trusted)).toBe(true);
-      const courses = d.store.db.select().from(hubCourses).all();
+      const courses = await d.store.db.select().from(hubCourses);
       expect(courses.some((c) => c.visible)).toBe(true);
       expect(courses.some((c) => !c.visible)).toBe(true);
       expect(courses.some((c) => c.enrollable)).toBe(true);
@@ -348,19 +346,18 @@ describe('demo data', () => {
       // Off and on again: nothing seeded twice.
       await a.patch('/api/hub/settings', { enabled: false });
       await a.patch('/api/hub/settings', { enabled: true });
-      expect(d.store.db.select().from(hubSites).all()).toHaveLength(sites.length);
-      expect(d.store.db.select().from(hubCourses).all()).toHaveLength(courses.length);
+      expect(await d.store.db.select().from(hubSites)).toHaveLength(sites.length);
+      expect(await d.store.db.select().from(hubCourses)).toHaveLength(courses.length);
       // Demo sites never registered: no user, no token.
       expect(sites.every((s) => s.userId === null)).toBe(true);
       expect(
-        d.store.db
+        await d.store.db
           .select()
           .from(externalTokens)
-          .where(and(eq(externalTokens.origin, 'hub'), eq(externalTokens.hidden, true)))
-          .all(),
+          .where(and(eq(externalTokens.origin, 'hub'), eq(externalTokens.hidden, true))),
       ).toHaveLength(2);
     } finally {
-      d.close();
+      await d.close();
     }
   });
 });

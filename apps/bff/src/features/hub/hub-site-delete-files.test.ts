@@ -60,12 +60,11 @@ async function siteWithFiles(url: string, backup: Buffer, shot: Buffer) {
   return { site, course, hashes: [sha1(backup), sha1(shot)] };
 }
 
-const filesOf = (courses: number[]) =>
-  t.store.db
+const filesOf = async (courses: number[]) =>
+  await t.store.db
     .select({ filearea: files.filearea, itemid: files.itemid, contenthash: files.contenthash })
     .from(files)
-    .where(and(eq(files.component, 'local_hub'), inArray(files.itemid, courses)))
-    .all();
+    .where(and(eq(files.component, 'local_hub'), inArray(files.itemid, courses)));
 const stored = (hash: string) => fileStoreOf(t.deps).size(hash) !== undefined;
 
 const image = (colour: string) =>
@@ -85,19 +84,15 @@ afterAll(() => t?.close());
 describe('deleting a site with its courses', () => {
   it('removes the backups and screenshots of its courses: rows and content', async () => {
     const a = await siteWithFiles('https://delete-a.example', MBZ, png);
-    expect(
-      filesOf([a.course])
-        .map((f) => f.filearea)
-        .sort(),
-    ).toEqual(['backup', 'screenshot']);
+    expect((await filesOf([a.course])).map((f) => f.filearea).sort()).toEqual(['backup', 'screenshot']);
     expect(a.hashes.map(stored)).toEqual([true, true]);
 
     const res = await admin.delete(`/api/hub/sites/${a.site.siteid}?withCourses=1`);
     expect(res.status, res.text).toBe(200);
     expect(res.body).toMatchObject({ coursesDeleted: 1 });
-    expect(filesOf([a.course])).toEqual([]);
+    expect(await filesOf([a.course])).toEqual([]);
     expect(a.hashes.map(stored)).toEqual([false, false]);
-    const audit = t.store.db.select().from(auditLog).where(eq(auditLog.action, 'hub.site.delete')).all().at(-1);
+    const audit = (await t.store.db.select().from(auditLog).where(eq(auditLog.action, 'hub.site.delete'))).at(-1);
     expect(JSON.parse(String(audit?.details))).toMatchObject({ withCourses: true, courses: 1, files: 2 });
   });
 
@@ -110,13 +105,13 @@ describe('deleting a site with its courses', () => {
 
     const without = await admin.delete(`/api/hub/sites/${kept.site.siteid}`);
     expect(without.status, without.text).toBe(200);
-    expect(filesOf([kept.course])).toHaveLength(2);
+    expect(await filesOf([kept.course])).toHaveLength(2);
     expect(kept.hashes.map(stored)).toEqual([true, true]);
 
     expect((await admin.delete(`/api/hub/sites/${b.site.siteid}?withCourses=1`)).status).toBe(200);
-    expect(filesOf([b.course])).toEqual([]);
+    expect(await filesOf([b.course])).toEqual([]);
     // Site c's course still uses the same content.
-    expect(filesOf([c.course])).toHaveLength(2);
+    expect(await filesOf([c.course])).toHaveLength(2);
     expect(c.hashes.map(stored)).toEqual([true, true]);
   });
 
@@ -138,7 +133,7 @@ describe('deleting a site with its courses', () => {
     });
     expect(res.status, res.text).toBe(200);
     expect(res.body).toMatchObject({ deleted: 2, coursesDeleted: 2 });
-    expect(filesOf([d.course, e.course])).toEqual([]);
+    expect(await filesOf([d.course, e.course])).toEqual([]);
     expect([...d.hashes, ...e.hashes].map(stored)).toEqual([false, false, false, false]);
   });
 
@@ -154,7 +149,7 @@ describe('deleting a site with its courses', () => {
       withCourses: true,
     });
     expect(res.status).toBe(404);
-    expect(filesOf([f.course])).toHaveLength(2);
+    expect(await filesOf([f.course])).toHaveLength(2);
     expect(f.hashes.map(stored)).toEqual([true, true]);
   });
 });

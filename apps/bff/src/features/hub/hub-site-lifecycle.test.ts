@@ -124,13 +124,13 @@ describe('hub_unregister_site', () => {
     expect(pub.fault, pub.text).toBeUndefined();
     const r = await rpc(t, 'hub_unregister_site', [], token);
     expect(r.fault, r.text).toBeUndefined();
-    expect(t.store.db.select().from(hubSites).where(eq(hubSites.id, siteid)).get()).toMatchObject({
+    expect((await t.store.db.select().from(hubSites).where(eq(hubSites.id, siteid)).limit(1)).at(0)).toMatchObject({
       deleted: true,
       visible: false,
       trusted: false,
       prioritised: false,
     });
-    const course = t.store.db.select().from(hubCourses).where(eq(hubCourses.siteCourseId, 7)).get();
+    const course = (await t.store.db.select().from(hubCourses).where(eq(hubCourses.siteCourseId, 7)).limit(1)).at(0);
     expect(course).toMatchObject({ siteId: siteid });
     // Gone from Manage sites by default; shown by the filter.
     const listed = (await admin.get('/api/hub/sites')).body.items.map((s: { id: number }) => s.id);
@@ -157,7 +157,7 @@ describe("the hub's privacy, in local_hub's names", () => {
     const bad = await admin.patch('/api/hub/settings', { privacy: 'everyone' });
     expect(bad.status).toBe(400);
     // A database written before: its stored value reads as search.
-    t.store.db.update(config).set({ value: 'publicsearch' }).where(eq(config.name, 'hub_privacy')).run();
+    await t.store.db.update(config).set({ value: 'publicsearch' }).where(eq(config.name, 'hub_privacy'));
     expect((await admin.get('/api/hub/settings')).body.privacy).toBe('search');
     await admin.patch('/api/hub/settings', { privacy: 'public' });
   });
@@ -166,7 +166,9 @@ describe("the hub's privacy, in local_hub's names", () => {
     expect((await admin.get('/api/hub/settings')).body.allowLocalSites).toBe(false);
     const on = await admin.patch('/api/hub/settings', { allowLocalSites: true });
     expect(on.body.settings.allowLocalSites).toBe(true);
-    const row = t.store.db.select().from(auditLog).where(eq(auditLog.targetId, 'hub_allowlocalsites')).get();
+    const row = (
+      await t.store.db.select().from(auditLog).where(eq(auditLog.targetId, 'hub_allowlocalsites')).limit(1)
+    ).at(0);
     expect(row?.summary).toContain('from "0" to "1"');
     await admin.patch('/api/hub/settings', { allowLocalSites: false });
   });

@@ -10,8 +10,10 @@ import { enableHub, rpc, siteInfo } from './hub-rpc.test-helpers';
 let t: TestApp;
 let admin: Client;
 
-const siteNamed = (name: string) => t.store.db.select().from(hubSites).where(eq(hubSites.name, name)).get();
-const coursesOf = (siteId: number) => t.store.db.select().from(hubCourses).where(eq(hubCourses.siteId, siteId)).all();
+const siteNamed = async (name: string) =>
+  (await t.store.db.select().from(hubSites).where(eq(hubSites.name, name)).limit(1)).at(0);
+const coursesOf = async (siteId: number) =>
+  await t.store.db.select().from(hubCourses).where(eq(hubCourses.siteId, siteId));
 
 beforeAll(async () => {
   // The demo hub: four sites, each with courses.
@@ -24,8 +26,8 @@ afterAll(() => t?.close());
 
 describe('bulk delete of sites', () => {
   it('refuses bad requests (400), unknown sites (404), and deletes nothing then', async () => {
-    const before = t.store.db.select().from(hubSites).all().length;
-    const a = siteNamed('Lycée du Lac')!;
+    const before = (await t.store.db.select().from(hubSites)).length;
+    const a = (await siteNamed('Lycée du Lac'))!;
     for (const body of [
       { ids: [], action: 'delete' },
       { ids: [a.id, a.id], action: 'delete' },
@@ -41,44 +43,37 @@ describe('bulk delete of sites', () => {
     const missing = await admin.post('/api/hub/sites/bulk', { ids: [a.id, 99_999], action: 'delete' });
     expect(missing.status).toBe(404);
     expect(errorOf(missing).message).toMatch(/99999.*Nothing was deleted/);
-    expect(t.store.db.select().from(hubSites).all()).toHaveLength(before);
+    expect(await t.store.db.select().from(hubSites)).toHaveLength(before);
   });
 
   it('only hub managers: a manager gets 403, an anonymous visitor 401', async () => {
-    const a = siteNamed('Lycée du Lac')!;
+    const a = (await siteNamed('Lycée du Lac'))!;
     const manager = await signIn(t, 'manager');
     expect((await manager.post('/api/hub/sites/bulk', { ids: [a.id], action: 'delete' })).status).toBe(403);
     expect((await t.client().post('/api/hub/sites/bulk', { ids: [a.id], action: 'delete' })).status).toBe(401);
-    expect(siteNamed('Lycée du Lac')).toBeDefined();
+    expect(await siteNamed('Lycée du Lac')).toBeDefined();
   });
 
   it('deletes the selected sites, keeping their courses: one message and one audit row per site', async () => {
-    const a = siteNamed('Lycée du Lac')!;
-    const b = siteNamed('Escuela Abierta')!;
-    const kept = coursesOf(a.id).length + coursesOf(b.id).length;
+    const a = (await siteNamed('Lycée du Lac'))!;
+    const b = (await siteNamed('Escuela Abierta'))!;
+    const kept = (await coursesOf(a.id)).length + (await coursesOf(b.id)).length;
     expect(kept).toBeGreaterThan(0);
     const res = await admin.post('/api/hub/sites/bulk', { ids: [a.id, b.id], action: 'delete' });
     expect(res.status).toBe(200);
     expect(res.body).toMatchObject({ deleted: 2, coursesDeleted: 0, coursesKept: kept });
     expect(res.body.messages.map((m: { siteName: string }) => m.siteName)).toEqual(['Lycée du Lac', 'Escuela Abierta']);
-    expect(siteNamed('Lycée du Lac')).toBeUndefined();
-    expect(siteNamed('Escuela Abierta')).toBeUndefined();
+    expect(await siteNamed('Lycée du Lac')).toBeUndefined();
+    expect(await siteNamed('Escuela Abierta')).toBeUndefined();
     // The courses stay, without a site, as single delete leaves them.
-    expect(coursesOf(a.id)).toHaveLength(0);
-    expect(
-      t.store.db
-        .select()
-        .from(hubCourses)
-        .all()
-        .filter((c) => c.siteId === null),
-    ).toHaveLength(kept);
-    const outbox = t.store.db
+    expect(await coursesOf(a.id)).toHaveLength(0);
+    expect((await t.store.db.select().from(hubCourses)).filter((c) => c.siteId === null)).toHaveLength(kept);
+    const outbox = await t.store.db
       .select()
       .from(hubOutbox)
-      .where(inArray(hubOutbox.siteId, [a.id, b.id]))
-      .all();
+      .where(inArray(hubOutbox.siteId, [a.id, b.id]));
     expect(outbox).toHaveLength(2);
-    const audit = t.store.db.select().from(auditLog).where(eq(auditLog.action, 'hub.site.delete')).all();
+    const audit = await t.store.db.select().from(auditLog).where(eq(auditLog.action, 'hub.site.delete'));
     expect(audit.map((r) => r.targetId).sort()).toEqual([String(a.id), String(b.id)].sort());
   });
 
@@ -90,10 +85,10 @@ describe('bulk delete of sites', () => {
       [{ siteinfo: siteInfo('Registered', 'https://registered.example') }],
       publicToken,
     );
-    const registered = siteNamed('Registered')!;
+    const registered = (await siteNamed('Registered'))!;
     expect(registered.id).toBe(reg.value?.siteid);
-    const other = siteNamed('Northwind Academy')!;
-    const courses = coursesOf(other.id).length;
+    const other = (await siteNamed('Northwind Academy'))!;
+    const courses = (await coursesOf(other.id)).length;
     const res = await admin.post('/api/hub/sites/bulk', {
       ids: [registered.id, other.id],
       action: 'delete',
@@ -101,11 +96,13 @@ describe('bulk delete of sites', () => {
     });
     expect(res.status).toBe(200);
     expect(res.body).toMatchObject({ deleted: 2, coursesDeleted: courses, coursesKept: 0 });
-    expect(coursesOf(other.id)).toHaveLength(0);
-    expect(t.store.db.select().from(users).where(eq(users.id, registered.userId!)).get()).toMatchObject({
+    expect(await coursesOf(other.id)).toHaveLength(0);
+    expect(
+      (await t.store.db.select().from(users).where(eq(users.id, registered.userId!)).limit(1)).at(0),
+    ).toMatchObject({
       deleted: true,
     });
-    expect(t.store.db.select().from(externalTokens).where(eq(externalTokens.userId, registered.userId!)).all()).toEqual(
+    expect(await t.store.db.select().from(externalTokens).where(eq(externalTokens.userId, registered.userId!))).toEqual(
       [],
     );
     expect((await rpc(t, 'hub_get_info', [{}], reg.value!.token)).fault?.errorcode).toBe('invalidtoken');

@@ -3,7 +3,7 @@ import { and, asc, count, desc, eq, inArray, isNotNull, isNull, ne, or, type SQL
 import type { DbOrTx } from '../../db/client';
 import { type KeyColumn, type KeysetPage, type KeyValue, readFrom, type Seek } from '../../db/keyset';
 import { type HubSiteRow, hubOutbox, hubSites, hubStolenSecrets, users } from '../../db/schema';
-import { contains } from '../../db/sql';
+import { contains, firstRow } from '../../db/sql';
 
 // The sites registered with the hub (hub_sites) and the messages the hub sends their contacts
 // (hub_outbox).
@@ -20,95 +20,102 @@ export function keywordsCondition(text: string | undefined, columns: Parameters<
 }
 
 export async function siteById(db: DbOrTx, id: number): Promise<HubSiteRow | undefined> {
-  return db.select().from(hubSites).where(eq(hubSites.id, id)).get();
+  return (await db.select().from(hubSites).where(eq(hubSites.id, id)).limit(1)).at(0);
 }
 
 export async function sitesByIds(db: DbOrTx, ids: number[]): Promise<HubSiteRow[]> {
-  return db.select().from(hubSites).where(inArray(hubSites.id, ids)).all();
+  return await db.select().from(hubSites).where(inArray(hubSites.id, ids));
 }
 
 /** The site with this URL, unregistered (deleted) ones included: a URL is one row. */
 export async function siteByUrl(db: DbOrTx, url: string): Promise<HubSiteRow | undefined> {
-  return db.select().from(hubSites).where(eq(hubSites.url, url)).get();
+  return (await db.select().from(hubSites).where(eq(hubSites.url, url)).limit(1)).at(0);
 }
 
 /** local_hub's get_site_by_url(): the registered (not deleted) site with this URL. */
 export async function liveSiteByUrl(db: DbOrTx, url: string): Promise<HubSiteRow | undefined> {
-  return db
-    .select()
-    .from(hubSites)
-    .where(and(eq(hubSites.url, url), eq(hubSites.deleted, false)))
-    .get();
+  return (
+    await db
+      .select()
+      .from(hubSites)
+      .where(and(eq(hubSites.url, url), eq(hubSites.deleted, false)))
+      .limit(1)
+  ).at(0);
 }
 
 /** local_hub's get_site_by_secret(): the registered (not deleted) site whose secret has this SHA-256 hash. */
 export async function liveSiteBySecretHash(db: DbOrTx, secretHash: string): Promise<HubSiteRow | undefined> {
-  return db
-    .select()
-    .from(hubSites)
-    .where(and(eq(hubSites.secretHash, secretHash), eq(hubSites.deleted, false)))
-    .get();
+  return (
+    await db
+      .select()
+      .from(hubSites)
+      .where(and(eq(hubSites.secretHash, secretHash), eq(hubSites.deleted, false)))
+      .limit(1)
+  ).at(0);
 }
 
 /** Unregistered sites give up their secret's hash when another registration brings it (secrets are unique). */
 export async function releaseSecretOfDeletedSites(tx: DbOrTx, secretHash: string, exceptId: number): Promise<void> {
-  tx.update(hubSites)
+  await tx
+    .update(hubSites)
     .set({ secretHash: null })
-    .where(and(eq(hubSites.secretHash, secretHash), eq(hubSites.deleted, true), ne(hubSites.id, exceptId)))
-    .run();
+    .where(and(eq(hubSites.secretHash, secretHash), eq(hubSites.deleted, true), ne(hubSites.id, exceptId)));
 }
 
 /** Marks the site confirmed (its first call with its token), once; whether it changed anything. */
 export async function markSiteConfirmed(tx: DbOrTx, id: number, now: number): Promise<boolean> {
-  const r = tx
+  const r = await tx
     .update(hubSites)
     .set({ timeConfirmed: now })
-    .where(and(eq(hubSites.id, id), isNull(hubSites.timeConfirmed)))
-    .run();
+    .where(and(eq(hubSites.id, id), isNull(hubSites.timeConfirmed)));
   return r.changes > 0;
 }
 
 /** The site a hub user belongs to (each registered site has its own user). */
 export async function siteOfUser(db: DbOrTx, userId: number): Promise<HubSiteRow | undefined> {
-  return db.select().from(hubSites).where(eq(hubSites.userId, userId)).get();
+  return (await db.select().from(hubSites).where(eq(hubSites.userId, userId)).limit(1)).at(0);
 }
 
 // ---- stolen secrets (local_hub's hub_stolen_site_secrets) ---------------------------------
 
 export async function isSecretStolen(db: DbOrTx, secretHash: string): Promise<boolean> {
-  return !!db
-    .select({ id: hubStolenSecrets.id })
-    .from(hubStolenSecrets)
-    .where(eq(hubStolenSecrets.secretHash, secretHash))
-    .get();
+  return !!(
+    await db
+      .select({ id: hubStolenSecrets.id })
+      .from(hubStolenSecrets)
+      .where(eq(hubStolenSecrets.secretHash, secretHash))
+      .limit(1)
+  ).at(0);
 }
 
 export async function insertStolenSecret(tx: DbOrTx, secretHash: string, siteUrl: string, now: number): Promise<void> {
-  tx.insert(hubStolenSecrets)
+  await tx
+    .insert(hubStolenSecrets)
     .values({ secretHash, siteUrl, timeBlocked: now })
-    .onConflictDoNothing({ target: hubStolenSecrets.secretHash })
-    .run();
+    .onConflictDoNothing({ target: hubStolenSecrets.secretHash });
 }
 
 /** Whether a site other than `exceptId` has this URL. */
 export async function otherSiteHasUrl(db: DbOrTx, url: string, exceptId: number): Promise<boolean> {
-  return !!db
-    .select({ id: hubSites.id })
-    .from(hubSites)
-    .where(and(eq(hubSites.url, url), ne(hubSites.id, exceptId)))
-    .get();
+  return !!(
+    await db
+      .select({ id: hubSites.id })
+      .from(hubSites)
+      .where(and(eq(hubSites.url, url), ne(hubSites.id, exceptId)))
+      .limit(1)
+  ).at(0);
 }
 
 export async function insertSite(tx: DbOrTx, values: NewHubSite): Promise<HubSiteRow> {
-  return tx.insert(hubSites).values(values).returning().get();
+  return firstRow(await tx.insert(hubSites).values(values).returning());
 }
 
 export async function updateSite(tx: DbOrTx, id: number, set: Partial<NewHubSite>): Promise<void> {
-  tx.update(hubSites).set(set).where(eq(hubSites.id, id)).run();
+  await tx.update(hubSites).set(set).where(eq(hubSites.id, id));
 }
 
 export async function deleteSiteRow(tx: DbOrTx, id: number): Promise<void> {
-  tx.delete(hubSites).where(eq(hubSites.id, id)).run();
+  await tx.delete(hubSites).where(eq(hubSites.id, id));
 }
 
 // ---- Manage sites: the list, with each site's user and published courses ------------------
@@ -249,21 +256,21 @@ export interface ListPageAt {
  * reads up to perPage + 1 rows from its row on (is there a next?), a page by number skips the
  * rows before it. Going back to a start that moved (rows before went away) gives the first page.
  */
-export function keysetRows<R>(
+export async function keysetRows<R>(
   key: readonly KeyColumn[],
   dir: 'asc' | 'desc',
   at: ListPageAt,
-  read: (extra: SQL | undefined, dir: 'asc' | 'desc', limit: number, offset?: number) => R[],
-): { rows: R[]; hasNext: boolean; hasPrev: boolean } {
+  read: (extra: SQL | undefined, dir: 'asc' | 'desc', limit: number, offset?: number) => Promise<R[]>,
+): Promise<{ rows: R[]; hasNext: boolean; hasPrev: boolean }> {
   const n = at.perPage;
-  const fromOffset = (page: number) => {
-    const got = read(undefined, dir, n + 1, (page - 1) * n);
+  const fromOffset = async (page: number) => {
+    const got = await read(undefined, dir, n + 1, (page - 1) * n);
     return { rows: got.slice(0, n), hasNext: got.length > n, hasPrev: page > 1 };
   };
-  if (!at.seek) return fromOffset(at.page);
-  const got = readFrom(key, at.seek, dir, n + 1, read);
+  if (!at.seek) return await fromOffset(at.page);
+  const got = await readFrom(key, at.seek, dir, n + 1, read);
   if (at.seek.from === 'after') return { rows: got.slice(0, n), hasNext: got.length > n, hasPrev: true };
-  if (got.length <= n) return fromOffset(1);
+  if (got.length <= n) return await fromOffset(1);
   return { rows: got.slice(1), hasNext: true, hasPrev: true };
 }
 
@@ -276,16 +283,15 @@ export async function siteViewsPage(
 ): Promise<KeysetPage<SiteView>> {
   const cond = siteCondition(f);
   const key = siteKey(order.sort);
-  const read = (extra: SQL | undefined, dir: 'asc' | 'desc', limit: number, offset = 0) => {
+  const read = async (extra: SQL | undefined, dir: 'asc' | 'desc', limit: number, offset = 0) => {
     const by = dir === 'desc' ? desc : asc;
-    return siteViews(db)
+    return await siteViews(db)
       .where(extra ? and(cond, extra) : cond)
       .orderBy(...key.map((k) => by(k.col)))
       .limit(limit)
-      .offset(offset)
-      .all();
+      .offset(offset);
   };
-  const page = keysetRows(key, order.dir, at, read);
+  const page = await keysetRows(key, order.dir, at, read);
   const countUpTo = async (cap: number) => {
     const capped = db
       .select({ one: sql`1` })
@@ -293,48 +299,49 @@ export async function siteViewsPage(
       .where(cond)
       .limit(cap + 1)
       .as('capped');
-    return db.select({ n: count() }).from(capped).get()?.n ?? 0;
+    return (await db.select({ n: count() }).from(capped).limit(1)).at(0)?.n ?? 0;
   };
   return { ...page, count: countUpTo };
 }
 
 export async function siteViewById(db: DbOrTx, id: number): Promise<SiteView | undefined> {
-  return siteViews(db).where(eq(hubSites.id, id)).get();
+  return (await siteViews(db).where(eq(hubSites.id, id)).limit(1)).at(0);
 }
 
 export async function countSites(db: DbOrTx, f: SiteFilter = {}): Promise<number> {
-  return db.select({ n: count() }).from(hubSites).where(siteCondition(f)).get()?.n ?? 0;
+  return (await db.select({ n: count() }).from(hubSites).where(siteCondition(f)).limit(1)).at(0)?.n ?? 0;
 }
 
 /** How many sites the hub lists (visible, registered ones), as hub_get_info reports it. */
 export async function countVisibleSites(db: DbOrTx): Promise<number> {
   return (
-    db
-      .select({ n: count() })
-      .from(hubSites)
-      .where(and(eq(hubSites.visible, true), eq(hubSites.deleted, false)))
-      .get()?.n ?? 0
+    (
+      await db
+        .select({ n: count() })
+        .from(hubSites)
+        .where(and(eq(hubSites.visible, true), eq(hubSites.deleted, false)))
+        .limit(1)
+    ).at(0)?.n ?? 0
   );
 }
 
 // ---- the outbox -----------------------------------------------------------------------------
 
 export async function insertOutboxMessage(tx: DbOrTx, values: NewHubOutboxMessage): Promise<HubOutboxRow> {
-  return tx.insert(hubOutbox).values(values).returning().get();
+  return firstRow(await tx.insert(hubOutbox).values(values).returning());
 }
 
 /** One page of messages, by time (then id). */
 export async function listOutboxMessages(db: DbOrTx, dir: 'asc' | 'desc', page: RowPage): Promise<HubOutboxRow[]> {
   const by = dir === 'asc' ? asc : desc;
-  return db
+  return await db
     .select()
     .from(hubOutbox)
     .orderBy(by(hubOutbox.time), by(hubOutbox.id))
     .limit(page.limit)
-    .offset(page.offset)
-    .all();
+    .offset(page.offset);
 }
 
 export async function countOutboxMessages(db: DbOrTx): Promise<number> {
-  return db.select({ n: count() }).from(hubOutbox).get()?.n ?? 0;
+  return (await db.select({ n: count() }).from(hubOutbox).limit(1)).at(0)?.n ?? 0;
 }

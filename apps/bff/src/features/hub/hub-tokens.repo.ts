@@ -8,20 +8,21 @@ import { externalTokens, type TokenRow } from '../../db/schema';
 
 /** The hub's tokens of a user on a service. */
 export async function hubTokensOf(db: DbOrTx, userId: number, serviceId: number): Promise<TokenRow[]> {
-  return db
+  return await db
     .select()
     .from(externalTokens)
     .where(
       and(eq(externalTokens.userId, userId), eq(externalTokens.serviceId, serviceId), eq(externalTokens.origin, 'hub')),
-    )
-    .all();
+    );
 }
 
 /** The id of the hub's token with this hash, if it holds one. */
 export async function hubTokenIdWithHash(db: DbOrTx, tokenHash: string): Promise<number | undefined> {
-  return db
-    .select({ id: externalTokens.id })
-    .from(externalTokens)
-    .where(and(eq(externalTokens.tokenHash, tokenHash), eq(externalTokens.origin, 'hub')))
-    .get()?.id;
+  return (
+    await db
+      .select({ id: externalTokens.id })
+      .from(externalTokens)
+      .where(and(eq(externalTokens.tokenHash, tokenHash), eq(externalTokens.origin, 'hub')))
+      .limit(1)
+  ).at(0)?.id;
 }

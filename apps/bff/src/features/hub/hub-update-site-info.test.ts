@@ -40,8 +40,8 @@ const update = (site: Site, name: string, url: string) =>
     site.token,
   );
 
-const row = (id: number) => t.store.db.select().from(hubSites).where(eq(hubSites.id, id)).get()!;
-const outbox = () => t.store.db.select().from(hubOutbox).where(eq(hubOutbox.kind, 'siteurlchanged')).all();
+const row = async (id: number) => (await t.store.db.select().from(hubSites).where(eq(hubSites.id, id)).limit(1)).at(0)!;
+const outbox = async () => await t.store.db.select().from(hubOutbox).where(eq(hubOutbox.kind, 'siteurlchanged'));
 
 beforeAll(async () => {
   // A site's new address that answers 200, as is_remote_site_valid() wants.
@@ -61,7 +61,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  t?.close();
+  await t?.close();
   await new Promise((r) => reachable?.close(r));
 });
 
@@ -70,8 +70,8 @@ describe('hub_update_site_info in update mode', () => {
     const site = await newSite('Same site', 'https://same.example');
     const res = await update(site, 'Same site', 'https://same.example');
     expect(res.fault, res.text).toBeUndefined();
-    expect(row(site.siteid)).toMatchObject({ visible: true, contactName: 'Ada Admin' });
-    expect(outbox()).toEqual([]);
+    expect(await row(site.siteid)).toMatchObject({ visible: true, contactName: 'Ada Admin' });
+    expect(await outbox()).toEqual([]);
   });
 
   it("a changed name hides the site until the admin shows it, and writes local_hub's message to the hub admin", async () => {
@@ -98,13 +98,13 @@ describe('hub_update_site_info in update mode', () => {
     const res = await update(site, 'New name', 'https://renamed.example');
     expect(res.fault, res.text).toBeUndefined();
     expect(res.text).toContain('<boolean>1</boolean>');
-    expect(row(site.siteid)).toMatchObject({ name: 'New name', visible: false });
+    expect(await row(site.siteid)).toMatchObject({ name: 'New name', visible: false });
     // The site's courses leave the search until the hub administrator checks the site.
     expect((await search()).value?.coursetotal).toBe(0);
 
     // lang/en/local_hub.php: emailtitlesiteurlchanged, emailmessagesiteurlchanged ($emailinfo: the
     // new name and URL, the old ones, contact, $languages[$siteinfo->language], managesiteurl).
-    expect(outbox()).toEqual([
+    expect(await outbox()).toEqual([
       expect.objectContaining({
         siteId: site.siteid,
         siteName: 'New name',
@@ -124,31 +124,31 @@ describe('hub_update_site_info in update mode', () => {
           `To manage registered sites, go to: ${HUB}/admin/hub/sites`,
       }),
     ]);
-    const audit = t.store.db.select().from(auditLog).where(eq(auditLog.action, 'hub.site.updateinfo')).all().at(-1);
+    const audit = (await t.store.db.select().from(auditLog).where(eq(auditLog.action, 'hub.site.updateinfo'))).at(-1);
     expect(audit?.summary).toMatch(/its name changed, so it is hidden until the hub administrator checks it/);
 
     // The administrator checks it and shows it again; the next update with the same name keeps it visible.
     expect((await admin.post(`/api/hub/sites/${site.siteid}/show`)).status).toBe(200);
     expect((await search()).value?.coursetotal).toBe(1);
     expect((await update(site, 'New name', 'https://renamed.example')).fault).toBeUndefined();
-    expect(row(site.siteid).visible).toBe(true);
-    expect(outbox()).toHaveLength(1);
+    expect((await row(site.siteid)).visible).toBe(true);
+    expect(await outbox()).toHaveLength(1);
   });
 
   it("a new URL another site has is refused with urlalreadyexist, local_hub's text, and nothing changes", async () => {
     const other = await newSite('Other site', 'https://taken.example');
     const site = await newSite('Mover', 'https://mover.example');
-    const before = row(site.siteid);
-    const messages = outbox().length;
+    const before = await row(site.siteid);
+    const messages = (await outbox()).length;
     const res = await update(site, 'Mover', 'https://TAKEN.example/');
     expect(res.fault?.errorcode, res.text).toBe('urlalreadyexist');
     expect(res.fault?.faultString).toContain(
       `Your new site url is already existing on ${HUB}. It could come from a bad database on ${HUB} or a previous registration. Alert the hub administrator. You could have to unregister your site and register again. You must tell the hub administrator if you want to keep your already published courses, as he will need to delete your previous registration.`,
     );
     // Only the confirmation of the registration (the site's first call with its token) is written.
-    expect(row(site.siteid)).toEqual({ ...before, timeConfirmed: expect.any(Number) });
-    expect(row(other.siteid).url).toBe('https://taken.example');
-    expect(outbox()).toHaveLength(messages);
+    expect(await row(site.siteid)).toEqual({ ...before, timeConfirmed: expect.any(Number) });
+    expect((await row(other.siteid)).url).toBe('https://taken.example');
+    expect(await outbox()).toHaveLength(messages);
   });
 
   it("an unregistered site's URL is taken too, until the hub administrator deletes that site", async () => {
@@ -160,12 +160,12 @@ describe('hub_update_site_info in update mode', () => {
 
   it('a new URL that answers: moved, hidden, and the message names the old URL', async () => {
     const site = await newSite('Moving site', 'https://moving.example');
-    const messages = outbox().length;
+    const messages = (await outbox()).length;
     const res = await update(site, 'Moving site', reachableUrl);
     expect(res.fault, res.text).toBeUndefined();
-    expect(row(site.siteid)).toMatchObject({ url: reachableUrl, visible: false });
-    const last = outbox().at(-1);
-    expect(outbox()).toHaveLength(messages + 1);
+    expect(await row(site.siteid)).toMatchObject({ url: reachableUrl, visible: false });
+    const last = (await outbox()).at(-1);
+    expect(await outbox()).toHaveLength(messages + 1);
     expect(last?.body.split('\n').slice(0, 2)).toEqual([
       'Moving site site has been updated. (previous name: Moving site)',
       `Its new url ${reachableUrl} has been updated from (https://moving.example).`,

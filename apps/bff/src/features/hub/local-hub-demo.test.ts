@@ -15,8 +15,8 @@ beforeAll(async () => {
 afterAll(() => t?.close());
 
 describe('the demo hub', () => {
-  it('seeds confirmed sites', () => {
-    const sites = t.store.db.select().from(hubSites).all();
+  it('seeds confirmed sites', async () => {
+    const sites = await t.store.db.select().from(hubSites);
     expect(sites.length).toBeGreaterThan(0);
     for (const s of sites) expect(s.timeConfirmed, s.name).toBe(s.timeRegistered);
   });

@@ -13,12 +13,14 @@ export interface HubTokenSite {
 
 /** The site whose hub token has this hash (the token's user is the site's user). */
 export async function hubSiteOfTokenHash(db: DbOrTx, tokenHash: string): Promise<HubTokenSite | undefined> {
-  const row = db
-    .select({ site: hubSites, tokenId: externalTokens.id, validUntil: externalTokens.validUntil })
-    .from(externalTokens)
-    .innerJoin(hubSites, eq(hubSites.userId, externalTokens.userId))
-    .where(and(eq(externalTokens.tokenHash, tokenHash), eq(externalTokens.origin, 'hub')))
-    .get();
+  const row = (
+    await db
+      .select({ site: hubSites, tokenId: externalTokens.id, validUntil: externalTokens.validUntil })
+      .from(externalTokens)
+      .innerJoin(hubSites, eq(hubSites.userId, externalTokens.userId))
+      .where(and(eq(externalTokens.tokenHash, tokenHash), eq(externalTokens.origin, 'hub')))
+      .limit(1)
+  ).at(0);
   return row ?? undefined;
 }
 
@@ -47,7 +49,7 @@ export async function hubFilesOf(
   courseIds: readonly number[],
 ): Promise<HubFileRow[]> {
   if (courseIds.length === 0) return [];
-  return db
+  return await db
     .select(hubFileColumns)
     .from(files)
     .where(
@@ -57,8 +59,7 @@ export async function hubFilesOf(
         eq(files.filearea, filearea),
         inArray(files.itemid, [...courseIds]),
       ),
-    )
-    .all();
+    );
 }
 
 /** The files of these hub areas that belong to the courses of one site (deleted courses included). */
@@ -69,7 +70,7 @@ export async function hubFilesOfSite(
   fileareas: readonly string[],
   siteId: number,
 ): Promise<HubFileRow[]> {
-  return db
+  return await db
     .select(hubFileColumns)
     .from(files)
     .innerJoin(hubCourses, eq(hubCourses.id, files.itemid))
@@ -80,6 +81,5 @@ export async function hubFilesOfSite(
         inArray(files.filearea, [...fileareas]),
         eq(hubCourses.siteId, siteId),
       ),
-    )
-    .all();
+    );
 }

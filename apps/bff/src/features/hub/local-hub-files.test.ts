@@ -37,12 +37,11 @@ async function download(query: string) {
   return { status: res.status, headers: res.headers, body: Buffer.from(await res.arrayBuffer()) };
 }
 
-const hubFiles = (filearea: string, itemid: number) =>
-  t.store.db
+const hubFiles = async (filearea: string, itemid: number) =>
+  await t.store.db
     .select()
     .from(files)
-    .where(and(eq(files.component, 'local_hub'), eq(files.filearea, filearea), eq(files.itemid, itemid)))
-    .all();
+    .where(and(eq(files.component, 'local_hub'), eq(files.filearea, filearea), eq(files.itemid, itemid)));
 
 /** metadata.php: filetype, file, courseid, filename, screenshotnumber, token. */
 const screenshotParts = (course: number, n: number, img: Buffer, token: string) =>
@@ -100,7 +99,7 @@ describe('upload.php', () => {
     const res = await hubUpload(t, [...screenshotParts(shared, 1, png, siteA.token)]);
     expect(res.status, res.text).toBe(200);
     expect(res.text).toBe('');
-    expect(hubFiles('screenshot', shared).map((f) => [f.filename, f.mimetype, f.contextid])).toEqual([
+    expect((await hubFiles('screenshot', shared)).map((f) => [f.filename, f.mimetype, f.contextid])).toEqual([
       ['screenshot_1', 'image/png', 1],
     ]);
     // blocks/community/renderer.php: no screenshotnumber, no size: the first, 150 × 150 at most.
@@ -142,7 +141,7 @@ describe('upload.php', () => {
       ['token', siteA.token],
     ]);
     expect(noFile.status).toBe(400);
-    expect(hubFiles('screenshot', shared)).toHaveLength(1);
+    expect(await hubFiles('screenshot', shared)).toHaveLength(1);
   });
 
   it('stores one backup per course as backup.php posts it; hub_get_courses then lists the course with its backup size', async () => {
@@ -161,7 +160,9 @@ describe('upload.php', () => {
     // local_hub never overwrites a backup.
     const again = await hubUpload(t, [...backupParts(shared, MBZ, siteA.token)]);
     expect(again.status).toBe(409);
-    expect(hubFiles('backup', shared).map((f) => [f.filename, f.filesize])).toEqual([['backup.mbz', ZIP_MBZ.length]]);
+    expect((await hubFiles('backup', shared)).map((f) => [f.filename, f.filesize])).toEqual([
+      ['backup.mbz', ZIP_MBZ.length],
+    ]);
     const after = await hubCall<{ courses: Record<string, unknown>[] }>(
       t,
       'hub_get_courses',
@@ -194,7 +195,7 @@ describe('upload.php before the body', () => {
     } finally {
       await admin.patch('/api/hub/settings', { enabled: true });
     }
-    expect(hubFiles('screenshot', shared).map((f) => f.filename)).toEqual(['screenshot_1']);
+    expect((await hubFiles('screenshot', shared)).map((f) => f.filename)).toEqual(['screenshot_1']);
   });
 });
 
@@ -241,11 +242,11 @@ describe('download.php', () => {
 
 describe('Manage courses', () => {
   it('deleting a course deletes its backup and screenshots', async () => {
-    expect(hubFiles('backup', shared)).toHaveLength(1);
+    expect(await hubFiles('backup', shared)).toHaveLength(1);
     const res = await admin.post('/api/hub/courses/bulk', { ids: [shared], action: 'delete' });
     expect(res.status, res.text).toBe(200);
-    expect(hubFiles('backup', shared)).toEqual([]);
-    expect(hubFiles('screenshot', shared)).toEqual([]);
+    expect(await hubFiles('backup', shared)).toEqual([]);
+    expect(await hubFiles('screenshot', shared)).toEqual([]);
     expect((await download(`filetype=backup&courseid=${shared}`)).status).toBe(404);
   });
 });

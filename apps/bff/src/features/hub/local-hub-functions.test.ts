@@ -96,7 +96,8 @@ beforeAll(async () => {
 
 afterAll(() => t?.close());
 
-const siteRow = () => t.store.db.select().from(hubSites).where(eq(hubSites.id, site.siteid)).get()!;
+const siteRow = async () =>
+  (await t.store.db.select().from(hubSites).where(eq(hubSites.id, site.siteid)).limit(1)).at(0)!;
 
 describe('hub_update_site_info', () => {
   it("takes every field of the site's get_site_info, stores them, and confirms the registration", async () => {
@@ -104,7 +105,7 @@ describe('hub_update_site_info', () => {
     expect(res.fault, res.text).toBeUndefined();
     // externallib.php: new external_value(PARAM_BOOL, '1 if all went well').
     expect(res.text).toContain('<boolean>1</boolean>');
-    expect(siteRow()).toMatchObject({
+    expect(await siteRow()).toMatchObject({
       name: 'Lakeside college',
       contactPhone: '+64 4 555 0101',
       street: '1 Lake Road',
@@ -130,7 +131,7 @@ describe('hub_update_site_info', () => {
     const res = await hubCall(t, 'hub_update_site_info', [moved], site.token);
     expect(res.fault?.errorcode).toBe('cannotregisternotavailablesite');
     expect(res.fault?.faultString).toContain('This hub cannot access your web site.');
-    expect(siteRow()).toMatchObject({ name: 'Lakeside college', url: 'https://lakeside.example' });
+    expect(await siteRow()).toMatchObject({ name: 'Lakeside college', url: 'https://lakeside.example' });
   });
 });
 
@@ -150,7 +151,9 @@ describe('hub_register_courses and hub_get_courses', () => {
     expect(res.fault, res.text).toBeUndefined();
     expect(res.value).toHaveLength(1);
     advertised = res.value?.[0] as number;
-    expect(t.store.db.select().from(hubCourses).where(eq(hubCourses.id, advertised)).get()).toMatchObject({
+    expect(
+      (await t.store.db.select().from(hubCourses).where(eq(hubCourses.id, advertised)).limit(1)).at(0),
+    ).toMatchObject({
       screenshots: 2,
       enrollable: true,
       visible: false,
@@ -163,10 +166,10 @@ describe('hub_register_courses and hub_get_courses', () => {
     );
     expect(again.value).toEqual([advertised]);
     expect(
-      t.store.db.select().from(hubCourseContents).where(eq(hubCourseContents.courseId, advertised)).all(),
+      await t.store.db.select().from(hubCourseContents).where(eq(hubCourseContents.courseId, advertised)),
     ).toHaveLength(2);
     expect(
-      t.store.db.select().from(hubCourseOutcomes).where(eq(hubCourseOutcomes.courseId, advertised)).all(),
+      await t.store.db.select().from(hubCourseOutcomes).where(eq(hubCourseOutcomes.courseId, advertised)),
     ).toHaveLength(1);
   });
 
@@ -272,7 +275,7 @@ describe('hub_unregister_site', () => {
     const res = await hubCall(t, 'hub_unregister_site', [{ url: ['https://lakeside.example'] }], site.token);
     expect(res.fault, res.text).toBeUndefined();
     expect(res.text).toContain('<int>1</int>');
-    expect(siteRow()).toMatchObject({ deleted: true });
+    expect(await siteRow()).toMatchObject({ deleted: true });
     expect((await hubCall(t, 'hub_get_info', [], site.token)).fault?.errorcode).toBe('invalidtoken');
   });
 });

@@ -46,12 +46,11 @@ function allStoreFiles(): string[] {
   };
   return walk(join(t.deps.env.dataDir, 'filedir'));
 }
-const hubFileRows = () =>
-  t.store.db
+const hubFileRows = async () =>
+  await t.store.db
     .select()
     .from(files)
-    .where(and(eq(files.component, 'local_hub'), eq(files.itemid, course)))
-    .all();
+    .where(and(eq(files.component, 'local_hub'), eq(files.itemid, course)));
 
 /**
  * The start of curl's multipart body up to the file's bytes: the text parts before the file (as
@@ -127,7 +126,7 @@ describe('upload.php: a body over the limit is refused while it streams', () => 
     expect(res.text).toBe('A screenshot is at most 1000000 bytes\n');
     expect(res.headers.get('connection')).toBe('close');
     expect(body.pulled()).toBeLessThan(3 * 1024 * 1024);
-    expect(hubFileRows()).toEqual([]);
+    expect(await hubFileRows()).toEqual([]);
     expect(storeFiles()).toEqual([]);
   });
 
@@ -232,7 +231,7 @@ describe('upload.php: nothing is left in the file store after a refused or abort
     expect(res.status).toBe(400);
     expect(res.text).toBe('The upload was interrupted before its end: nothing was kept\n');
     expect(body.pulled()).toBeGreaterThan(300 * 1024);
-    expect(hubFileRows()).toEqual([]);
+    expect(await hubFileRows()).toEqual([]);
     expect(storeFiles()).toEqual([]);
   });
 
@@ -268,7 +267,7 @@ describe('upload.php: nothing is left in the file store after a refused or abort
       ['token', site.token],
     ]);
     expect(noCourse.status).toBe(404);
-    expect(hubFileRows()).toEqual([]);
+    expect(await hubFileRows()).toEqual([]);
     expect(storeFiles()).toEqual([]);
   });
 
@@ -281,7 +280,7 @@ describe('upload.php: nothing is left in the file store after a refused or abort
       ['token', site.token],
     ]);
     expect(ok.status, ok.text).toBe(200);
-    expect(hubFileRows()).toHaveLength(1);
+    expect(await hubFileRows()).toHaveLength(1);
     expect(storeFiles().map((f) => f.endsWith(sha1(png)))).toEqual([true]);
   });
 });

@@ -1,6 +1,7 @@
 import { clientKey } from '@gatehouse/shared';
-import { RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
+import { type RateLimiterAbstract, RateLimiterRes } from 'rate-limiter-flexible';
 import type { Deps } from '../../deps';
+import { limitersFor } from '../../lib/rate-limit';
 
 // upload.php reads the whole file before it can check the token (Moodle's curl body puts the
 // token after the file), so what an anonymous sender can make the server do is bounded by its
@@ -21,7 +22,9 @@ export const HUB_UPLOAD_LIMITS = {
 const HOUR = 3600;
 
 interface UploadLimiters {
-  perHour: RateLimiterMemory;
+  /** Shared by every node on PostgreSQL (the database), in memory on SQLite. */
+  perHour: RateLimiterAbstract;
+  /** Uploads running on this node: guards its own memory and disk, so it stays per node. */
   inProgress: Map<string, number>;
 }
 
@@ -31,7 +34,7 @@ function limiters(deps: Deps): UploadLimiters {
   let l = byApp.get(deps);
   if (!l) {
     l = {
-      perHour: new RateLimiterMemory({
+      perHour: limitersFor(deps.store)({
         keyPrefix: 'hubupload-ip',
         points: HUB_UPLOAD_LIMITS.perAddressPerHour,
         duration: HOUR,

@@ -70,11 +70,11 @@ beforeAll(async () => {
 
 afterAll(async () => {
   hubServer?.close();
-  t?.close();
+  await t?.close();
   await new Promise((r) => site.close(r));
 });
 
-const siteRow = () => t.store.db.select().from(hubSites).where(eq(hubSites.url, siteUrl)).get();
+const siteRow = async () => (await t.store.db.select().from(hubSites).where(eq(hubSites.url, siteUrl)).limit(1)).at(0);
 
 describe('a Moodle site on the hub, step by step', () => {
   it('1. registers: register.php redirects to siteregistration.php, which sends the browser to confirmregistration.php', async () => {
@@ -131,7 +131,7 @@ describe('a Moodle site on the hub, step by step', () => {
     expect(got.get('token')).toBe(SECRET);
     expect(got.get('hubname')).toBe(HUB_NAME);
     token = got.get('newtoken') as string;
-    expect(siteRow()).toMatchObject({ name: 'Lakeside Moodle', timeConfirmed: null });
+    expect(await siteRow()).toMatchObject({ name: 'Lakeside Moodle', timeConfirmed: null });
   });
 
   it('2. updates its information (registration_manager::get_site_info → hub_update_site_info), which confirms the registration', async () => {
@@ -167,7 +167,7 @@ describe('a Moodle site on the hub, step by step', () => {
     const res = await hubCall(t, 'hub_update_site_info', [siteinfo], token);
     expect(res.fault, res.text).toBeUndefined();
     expect(res.value).toBe(true);
-    expect(siteRow()).toMatchObject({ moodleVersion: '2017051500.02', timeConfirmed: expect.any(Number) });
+    expect(await siteRow()).toMatchObject({ moodleVersion: '2017051500.02', timeConfirmed: expect.any(Number) });
   });
 
   it('3. publishes a course to share (course/publish/metadata.php), with a screenshot, then its backup (backup.php)', async () => {
@@ -303,7 +303,7 @@ describe('a Moodle site on the hub, step by step', () => {
     const res = await hubCall(t, 'hub_unregister_site', [], token);
     expect(res.fault, res.text).toBeUndefined();
     expect(res.value).toBe(1);
-    expect(siteRow()).toMatchObject({ deleted: true, visible: false });
+    expect(await siteRow()).toMatchObject({ deleted: true, visible: false });
     expect((await hubCall(t, 'hub_get_info', [], token)).fault?.errorcode).toBe('invalidtoken');
   });
 });

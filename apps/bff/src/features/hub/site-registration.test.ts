@@ -102,12 +102,12 @@ async function registration(query: string, ip = `192.0.2.${++ipNo}`) {
   return t.client({ ip }).get(`/local/hub/siteregistration.php?${query}`);
 }
 
-function sitesRow(url: string) {
-  return t.store.db.select().from(hubSites).where(eq(hubSites.url, url)).get();
+async function sitesRow(url: string) {
+  return (await t.store.db.select().from(hubSites).where(eq(hubSites.url, url)).limit(1)).at(0);
 }
 
-const countOf = (table: typeof users | typeof externalTokens | typeof hubSites) =>
-  t.store.db.select({ n: count() }).from(table).get()?.n ?? 0;
+const countOf = async (table: typeof users | typeof externalTokens | typeof hubSites) =>
+  (await t.store.db.select({ n: count() }).from(table).limit(1)).at(0)?.n ?? 0;
 
 beforeAll(async () => {
   server = createServer((req, res) => handler(req, res));
@@ -118,7 +118,7 @@ beforeAll(async () => {
   await enableHub(admin, { privacy: 'public', name: 'Open hub', allowLocalSites: true });
 });
 afterAll(async () => {
-  t?.close();
+  await t?.close();
   await new Promise((r) => server.close(r));
 });
 beforeEach(() => {
@@ -152,7 +152,7 @@ describe('siteregistration.php: a Moodle site registers', () => {
     expect(newtoken).toMatch(/^[A-Za-z0-9]{20,}$/);
 
     // The secret is kept only as its SHA-256; every field is stored; the site is pending.
-    const row = sitesRow(url);
+    const row = await sitesRow(url);
     expect(row).toMatchObject({
       name: 'Moodle Site 1 (École)',
       description: 'A site with courses & more',
@@ -181,7 +181,7 @@ describe('siteregistration.php: a Moodle site registers', () => {
       deleted: false,
       ip: expect.stringMatching(/^192\.0\.2\.\d+$/),
     });
-    const stored = JSON.stringify(t.store.db.select().from(hubSites).all());
+    const stored = JSON.stringify(await t.store.db.select().from(hubSites));
     expect(stored).not.toContain(secret);
 
     const listed = await admin.get('/api/hub/sites?status=pending');
@@ -215,7 +215,7 @@ describe('siteregistration.php: a Moodle site registers', () => {
       csrf: false,
     });
     expect(res.status, res.text).toBe(303);
-    expect(sitesRow(url)?.name).toBe('Posted site');
+    expect((await sitesRow(url))?.name).toBe('Posted site');
   });
 
   it('the same site registering again (same URL, same secret) gets a new token; the old one stops working', async () => {
@@ -223,13 +223,13 @@ describe('siteregistration.php: a Moodle site registers', () => {
     const secret = newSecret();
     const first = await registration(registerPhpQuery({ url, secret }));
     const oldToken = new URL(first.headers.get('location') ?? '').searchParams.get('newtoken') ?? '';
-    const sites = countOf(hubSites);
+    const sites = await countOf(hubSites);
     const second = await registration(registerPhpQuery({ url, secret }, { name: 'Renamed site' }));
     expect(second.status).toBe(303);
     const newToken = new URL(second.headers.get('location') ?? '').searchParams.get('newtoken') ?? '';
     expect(newToken).not.toBe(oldToken);
-    expect(countOf(hubSites)).toBe(sites);
-    expect(sitesRow(url)?.name).toBe('Renamed site');
+    expect(await countOf(hubSites)).toBe(sites);
+    expect((await sitesRow(url))?.name).toBe('Renamed site');
     const old = await rpc(t, 'hub_unregister_courses', [{ courseids: [] }], oldToken);
     expect(old.fault?.errorcode).toBe('invalidtoken');
     const now = await rpc(t, 'hub_unregister_courses', [{ courseids: [] }], newToken);
@@ -259,7 +259,7 @@ describe('siteregistration.php: a Moodle site registers', () => {
     handler = hops(3);
     expect((await registration(registerPhpQuery({ url: `${siteBase}/hop0`, secret: newSecret() }))).status).toBe(303);
     handler = hops(4);
-    const sites = countOf(hubSites);
+    const sites = await countOf(hubSites);
     const far = await registration(registerPhpQuery({ url: `${siteBase}/hop0x`, secret: newSecret() }));
     expect(far.status).toBe(303); // /hop0x is not a hop: answered 200 at once
     handler = (req, res) => {
@@ -271,7 +271,7 @@ describe('siteregistration.php: a Moodle site registers', () => {
     expect(refused.status).toBe(404);
     expect(refused.text).toContain('<p class="errormessage">This hub cannot access your web site.</p>');
     expect(refused.text).toContain(`<a href="${siteBase}/far0">Continue</a>`);
-    expect(countOf(hubSites)).toBe(sites + 1);
+    expect(await countOf(hubSites)).toBe(sites + 1);
 
     // A host name: resolved once, checked, and connected to at the address checked.
     handler = front;
@@ -289,13 +289,13 @@ describe('siteregistration.php: a Moodle site registers', () => {
   it('refuses loopback and private addresses unless the hub allows local sites', async () => {
     await admin.patch('/api/hub/settings', { allowLocalSites: false });
     try {
-      const sites = countOf(hubSites);
+      const sites = await countOf(hubSites);
       for (const url of [`${siteBase}/loop`, 'http://localhost:9/', 'http://[::1]:9/', 'http://10.0.0.1/']) {
         const res = await registration(registerPhpQuery({ url, secret: newSecret() }));
         expect(res.status, url).toBe(404);
         expect(res.text).toContain('This hub cannot access your web site.');
       }
-      expect(countOf(hubSites)).toBe(sites);
+      expect(await countOf(hubSites)).toBe(sites);
     } finally {
       await admin.patch('/api/hub/settings', { allowLocalSites: true });
     }
@@ -321,8 +321,8 @@ describe('siteregistration.php: a Moodle site registers', () => {
   });
 
   it('refuses a registration without the required fields (errorwrongdata) and changes nothing', async () => {
-    const sites = countOf(hubSites);
-    const tokens = countOf(externalTokens);
+    const sites = await countOf(hubSites);
+    const tokens = await countOf(externalTokens);
     for (const missing of ['name', 'contactname', 'description', 'language']) {
       const res = await registration(
         registerPhpQuery({ url: `${siteBase}/x`, secret: newSecret() }, { [missing]: '' }),
@@ -334,7 +334,7 @@ describe('siteregistration.php: a Moodle site registers', () => {
     }
     const noToken = await registration(registerPhpQuery({ url: `${siteBase}/x`, secret: '' }));
     expect(noToken.text).toContain('errorwrongdata');
-    expect([countOf(hubSites), countOf(externalTokens)]).toEqual([sites, tokens]);
+    expect([await countOf(hubSites), await countOf(externalTokens)]).toEqual([sites, tokens]);
   });
 
   it('a site that moved (same secret, new URL) is asked, then moved or sent to renewregistration.php', async () => {
@@ -342,7 +342,7 @@ describe('siteregistration.php: a Moodle site registers', () => {
     const newUrl = `${siteBase}/after`;
     const secret = newSecret();
     expect((await registration(registerPhpQuery({ url: oldUrl, secret }))).status).toBe(303);
-    const id = sitesRow(oldUrl)?.id;
+    const id = (await sitesRow(oldUrl))?.id;
 
     const ask = await registration(registerPhpQuery({ url: newUrl, secret }));
     expect(ask.status).toBe(200);
@@ -358,27 +358,27 @@ describe('siteregistration.php: a Moodle site registers', () => {
     expect(copied.headers.get('location')).toBe(
       `${newUrl}/admin/registration/renewregistration.php?url=${rawurlencode(HUB)}&token=${rawurlencode(secret)}&hubname=Open%20hub`,
     );
-    expect(sitesRow(newUrl)).toBeUndefined();
+    expect(await sitesRow(newUrl)).toBeUndefined();
 
     const moved = await registration(new URL(links[0] as string).search.slice(1));
     expect(moved.status).toBe(303);
     expect(moved.headers.get('location')).toMatch(
       new RegExp(`^${newUrl}/admin/registration/confirmregistration\\.php\\?newtoken=[A-Za-z0-9]+&url=`),
     );
-    expect(sitesRow(newUrl)?.id).toBe(id);
-    expect(sitesRow(oldUrl)).toBeUndefined();
+    expect((await sitesRow(newUrl))?.id).toBe(id);
+    expect(await sitesRow(oldUrl)).toBeUndefined();
   });
 
   it('a new Moodle site on a registered URL: the registered site’s contact gets a link that hands the registration over', async () => {
     const url = `${siteBase}/taken`;
     const first = await registration(registerPhpQuery({ url, secret: newSecret() }));
     const oldToken = new URL(first.headers.get('location') ?? '').searchParams.get('newtoken') ?? '';
-    const id = sitesRow(url)?.id as number;
+    const id = (await sitesRow(url))?.id as number;
     const freshSecret = newSecret();
     const res = await registration(registerPhpQuery({ url, secret: freshSecret }, { name: 'Fresh install' }));
     expect(res.status).toBe(404);
     expect(res.text).toContain('Error code: freshmoodleregistrationerror');
-    expect(sitesRow(url)?.name).toBe('Moodle Site 1 (École)');
+    expect((await sitesRow(url))?.name).toBe('Moodle Site 1 (École)');
     const outbox = await admin.get('/api/hub/outbox');
     const message = outbox.body.items[0];
     expect(message).toMatchObject({ kind: 'urlalreadyregistered', siteUrl: url, toEmail: 'ada@site.example' });
@@ -409,7 +409,7 @@ describe('siteregistration.php: a Moodle site registers', () => {
     const back = new URL(done.headers.get('location') ?? '');
     expect(`${back.origin}${back.pathname}`).toBe(`${url}/admin/registration/confirmregistration.php`);
     expect(back.searchParams.get('token')).toBe(freshSecret);
-    expect(sitesRow(url)).toMatchObject({
+    expect(await sitesRow(url)).toMatchObject({
       id,
       name: 'Fresh install',
       secretHash: createHash('sha256').update(freshSecret).digest('hex'),
@@ -423,33 +423,33 @@ describe('siteregistration.php: a Moodle site registers', () => {
     const reused = await registration(`freshmoodletoken=${fresh}&id=${id}&freshmoodletokenconf=1`);
     expect(reused.text).toContain('Error code: freshtokenerror');
     // The secret is not kept in clear anywhere, even while the attempt waited.
-    expect(JSON.stringify(t.store.db.select().from(config).all())).not.toContain(freshSecret);
+    expect(JSON.stringify(await t.store.db.select().from(config))).not.toContain(freshSecret);
   });
 
   it('a stolen secret gets local_hub’s stolen-secret page and registers nothing', async () => {
     const url = `${siteBase}/stolen`;
     const secret = newSecret();
     expect((await registration(registerPhpQuery({ url, secret }))).status).toBe(303);
-    const id = sitesRow(url)?.id;
+    const id = (await sitesRow(url))?.id;
     expect((await admin.post(`/api/hub/sites/${id}/secret-stolen`)).status).toBe(200);
-    const before = countOf(externalTokens);
+    const before = await countOf(externalTokens);
     for (const u of [url, `${siteBase}/elsewhere`]) {
       const res = await registration(registerPhpQuery({ url: u, secret }));
       expect(res.status).toBe(200);
       expect(res.text).toContain('Site secret stolen');
       expect(res.headers.get('location')).toBeNull();
     }
-    expect(countOf(externalTokens)).toBe(before);
+    expect(await countOf(externalTokens)).toBe(before);
   });
 
   it('hub_unregister_site keeps the site, marked unregistered, with no token; registering again takes the row back', async () => {
     const url = `${siteBase}/leaving`;
     const first = await registration(registerPhpQuery({ url, secret: newSecret() }));
     const token = new URL(first.headers.get('location') ?? '').searchParams.get('newtoken') ?? '';
-    const id = sitesRow(url)?.id;
+    const id = (await sitesRow(url))?.id;
     const left = await rpc(t, 'hub_unregister_site', [{}], token);
     expect(left.fault, left.text).toBeUndefined();
-    expect(sitesRow(url)).toMatchObject({ deleted: true, visible: false, trusted: false, prioritised: false });
+    expect(await sitesRow(url)).toMatchObject({ deleted: true, visible: false, trusted: false, prioritised: false });
     expect((await admin.get('/api/hub/sites')).body.items.map((s: { id: number }) => s.id)).not.toContain(id);
     const gone = await admin.get('/api/hub/sites?status=unregistered');
     expect(gone.body.items.find((s: { id: number }) => s.id === id)).toMatchObject({ status: 'unregistered' });
@@ -458,7 +458,7 @@ describe('siteregistration.php: a Moodle site registers', () => {
     // The site resets its registration (a new secret) and registers again.
     const again = await registration(registerPhpQuery({ url, secret: newSecret() }));
     expect(again.status).toBe(303);
-    expect(sitesRow(url)).toMatchObject({ id, deleted: false, timeConfirmed: null });
+    expect(await sitesRow(url)).toMatchObject({ id, deleted: false, timeConfirmed: null });
   });
 });
 
@@ -471,26 +471,26 @@ describe('siteregistration.php: a private or disabled hub', () => {
       );
       expect(res.status).toBe(303);
     }
-    const sites = countOf(hubSites);
+    const sites = await countOf(hubSites);
     const res = await registration(registerPhpQuery({ url: `${siteBase}/many10`, secret: newSecret() }), '203.0.113.9');
     expect(res.status).toBe(429);
     expect(Number(res.headers.get('retry-after'))).toBeGreaterThan(0);
     expect(res.text).toContain('Error code: toomanyregistrations');
-    expect(countOf(hubSites)).toBe(sites);
+    expect(await countOf(hubSites)).toBe(sites);
   });
 
   it('a private hub wants its password (wronghubpassword, continue to the site’s hubselector.php)', async () => {
     await admin.patch('/api/hub/settings', { privacy: 'private', password: 'Hub-pass-1' });
     try {
       const url = `${siteBase}/private`;
-      const sites = countOf(hubSites);
+      const sites = await countOf(hubSites);
       for (const password of ['', 'wrong']) {
         const res = await registration(registerPhpQuery({ url, secret: newSecret() }, { password }));
         expect(res.status).toBe(404);
         expect(res.text).toContain('<p class="errormessage">Wrong hub password, press continue and try again.</p>');
         expect(res.text).toContain(`<a href="${url}/admin/registration/hubselector.php">Continue</a>`);
       }
-      expect(countOf(hubSites)).toBe(sites);
+      expect(await countOf(hubSites)).toBe(sites);
       const ok = await registration(registerPhpQuery({ url, secret: newSecret() }, { password: 'Hub-pass-1' }));
       expect(ok.status).toBe(303);
     } finally {

@@ -1,7 +1,7 @@
 import { and, asc, desc, eq, isNotNull, isNull, type SQL } from 'drizzle-orm';
-import { alias } from 'drizzle-orm/sqlite-core';
 import type { DbOrTx } from '../../db/client';
 import { messages, users } from '../../db/schema';
+import { aliasOf, firstRow } from '../../db/sql';
 
 // Private messages between users (core_message). Gatehouse stores conversations only: no
 // notifications.
@@ -11,7 +11,7 @@ type NewMessageRow = typeof messages.$inferInsert;
 
 /** Inserts a message; its id. */
 export async function insertMessage(tx: DbOrTx, row: NewMessageRow): Promise<number> {
-  return tx.insert(messages).values(row).returning({ id: messages.id }).get().id;
+  return firstRow(await tx.insert(messages).values(row).returning({ id: messages.id })).id;
 }
 
 /** Which messages a list shows: read or unread ones, to and from a user (undefined: anyone). */
@@ -32,8 +32,8 @@ export async function listMessages(db: DbOrTx, f: MessageFilter): Promise<{ m: M
   const where: SQL[] = [f.read ? isNotNull(messages.timeread) : isNull(messages.timeread)];
   if (f.to !== undefined) where.push(eq(messages.userIdTo, f.to));
   if (f.from !== undefined) where.push(eq(messages.userIdFrom, f.from));
-  const from = alias(users, 'ufrom');
-  const to = alias(users, 'uto');
+  const from = aliasOf(users, 'ufrom');
+  const to = aliasOf(users, 'uto');
   const dir = f.newestFirst ? desc : asc;
   let q = db
     .select({
@@ -50,5 +50,5 @@ export async function listMessages(db: DbOrTx, f: MessageFilter): Promise<{ m: M
   // SQLite needs a LIMIT before an OFFSET: "no limit" is the largest one.
   if (f.limit > 0 || f.offset > 0) q = q.limit(f.limit > 0 ? f.limit : Number.MAX_SAFE_INTEGER);
   if (f.offset > 0) q = q.offset(f.offset);
-  return q.all();
+  return await q;
 }

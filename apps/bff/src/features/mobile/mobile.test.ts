@@ -18,8 +18,10 @@ beforeEach(async () => {
 afterEach(() => t.close());
 
 const protocols = () => t.deps.settings.get('webserviceprotocols').split(',').filter(Boolean);
-const mobileEnabled = () =>
-  t.store.db.select().from(externalServices).where(eq(externalServices.shortname, 'moodle_mobile_app')).get()?.enabled;
+const mobileEnabled = async () =>
+  (
+    await t.store.db.select().from(externalServices).where(eq(externalServices.shortname, 'moodle_mobile_app')).limit(1)
+  ).at(0)?.enabled;
 const authCap = (cap: string) => t.deps.authz.roleByShortname('user')?.caps.get(cap) ?? 'notset';
 const toggle = (enabled: boolean) => admin.post('/api/mobile', { enabled });
 
@@ -29,7 +31,8 @@ describe('enabling mobile web services', () => {
     expect(res.status).toBe(200);
   });
   it('enables the web services system', () => expect(t.deps.settings.get('enablewebservices')).toBe('1'));
-  it("enables the built-in external service 'Mobile web services'", () => expect(mobileEnabled()).toBe(true));
+  it("enables the built-in external service 'Mobile web services'", async () =>
+    expect(await mobileEnabled()).toBe(true));
   it('enables the xml-rpc protocol', () => expect(protocols()).toContain('xmlrpc'));
   it('enables the rest protocol', () => expect(protocols()).toContain('rest'));
   it("allows 'webservice/xmlrpc:use' for the authenticated user role", () =>
@@ -57,7 +60,7 @@ describe('disabling when Mobile web services is the only enabled service', () =>
     const res = await toggle(false);
     expect(res.status).toBe(200);
   });
-  it("disables the external service 'Mobile web services'", () => expect(mobileEnabled()).toBe(false));
+  it("disables the external service 'Mobile web services'", async () => expect(await mobileEnabled()).toBe(false));
   it('disables the web services system', () => expect(t.deps.settings.get('enablewebservices')).toBe('0'));
   it('disables the xml-rpc protocol', () => expect(protocols()).not.toContain('xmlrpc'));
   it('disables the rest protocol', () => expect(protocols()).not.toContain('rest'));
@@ -83,7 +86,7 @@ describe('disabling when another service is enabled', () => {
     expect(created.status).toBe(201);
     await toggle(false);
   });
-  it("disables the external service 'Mobile web services' only", () => expect(mobileEnabled()).toBe(false));
+  it("disables the external service 'Mobile web services' only", async () => expect(await mobileEnabled()).toBe(false));
   it('keeps the web services system on', () => expect(t.deps.settings.get('enablewebservices')).toBe('1'));
   it('keeps both protocols on', () => expect(protocols().sort()).toEqual(['rest', 'xmlrpc']));
   it('keeps both capabilities', () => {
@@ -106,11 +109,7 @@ describe('the console view of the toggle', () => {
         'setting:enablewebservices',
       ].sort(),
     );
-    const actions = t.store.db
-      .select({ a: auditLog.action })
-      .from(auditLog)
-      .all()
-      .map((r) => r.a);
+    const actions = (await t.store.db.select({ a: auditLog.action }).from(auditLog)).map((r) => r.a);
     expect(actions.filter((a) => a === 'mobile.capability')).toHaveLength(2);
     expect(actions).toContain('mobile.service');
     expect(actions.filter((a) => a === 'config.set').length).toBeGreaterThanOrEqual(3);
@@ -136,6 +135,6 @@ describe('the console view of the toggle', () => {
     await manager.login('manager', 'Demo-pass-1');
     expect((await manager.post('/api/mobile', { enabled: true })).status).toBe(403);
     expect((await admin.post('/api/mobile', { enabled: 'yes' })).status).toBe(400);
-    expect(mobileEnabled()).toBe(false);
+    expect(await mobileEnabled()).toBe(false);
   });
 });

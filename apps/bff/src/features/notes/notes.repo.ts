@@ -1,5 +1,6 @@
 import type { DbOrTx } from '../../db/client';
 import { notes } from '../../db/schema';
+import { firstRow } from '../../db/sql';
 
 // Notes about users (core_notes), kept in a course: site notes in the site course.
 
@@ -7,5 +8,5 @@ type NewNoteRow = typeof notes.$inferInsert;
 
 /** Inserts a note; its id. */
 export async function insertNote(tx: DbOrTx, row: NewNoteRow): Promise<number> {
-  return tx.insert(notes).values(row).returning({ id: notes.id }).get().id;
+  return firstRow(await tx.insert(notes).values(row).returning({ id: notes.id })).id;
 }

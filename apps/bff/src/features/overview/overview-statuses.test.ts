@@ -114,13 +114,13 @@ describe('Overview statuses', () => {
     const authorised = await count('system', 'Select a specific user');
     const tokens = await count('system', 'Create a token for a user');
     const serviceId = await createService({ enabled: true, restrictedUsers: true }, ['core_webservice_get_site_info']);
-    const users = [t.userId('teacher'), t.userId('student')];
+    const users = [await t.userId('teacher'), await t.userId('student')];
     expect((await admin.post(`/api/services/${serviceId}/users`, { userIds: users })).status).toBeLessThan(300);
     expect(await step('system', 'Select a specific user')).toMatchObject({
       done: true,
       status: `${authorised + 2} authorised user(s)`,
     });
-    expect((await admin.post('/api/tokens', { userId: t.userId('teacher'), serviceId })).status).toBe(201);
+    expect((await admin.post('/api/tokens', { userId: await t.userId('teacher'), serviceId })).status).toBe(201);
     expect(await step('system', 'Create a token for a user')).toMatchObject({
       done: true,
       status: `${tokens + 1} token(s)`,

@@ -34,7 +34,7 @@ async function testStep() {
 }
 
 async function newToken(username: string) {
-  const res = await admin.post('/api/tokens', { userId: t.userId(username), serviceId });
+  const res = await admin.post('/api/tokens', { userId: await t.userId(username), serviceId });
   expect(res.status, res.text).toBe(201);
   return { id: res.body.token.id as number, secret: res.body.secret as string };
 }

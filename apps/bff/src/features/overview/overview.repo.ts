@@ -17,11 +17,13 @@ import { USAGE_SCOPE } from '../usage/usage.repo';
 /** Users (neither deleted nor suspended) who sign in with the web services authentication. */
 export async function countWebServiceUsers(db: DbOrTx): Promise<number> {
   return (
-    db
-      .select({ n: count() })
-      .from(users)
-      .where(and(eq(users.auth, 'webservice'), eq(users.deleted, false), eq(users.suspended, false)))
-      .get()?.n ?? 0
+    (
+      await db
+        .select({ n: count() })
+        .from(users)
+        .where(and(eq(users.auth, 'webservice'), eq(users.deleted, false), eq(users.suspended, false)))
+        .limit(1)
+    ).at(0)?.n ?? 0
   );
 }
 
@@ -29,11 +31,13 @@ export async function countWebServiceUsers(db: DbOrTx): Promise<number> {
 export async function countRolesAllowing(db: DbOrTx, capabilities: readonly string[]): Promise<number> {
   if (!capabilities.length) return 0;
   return (
-    db
-      .select({ n: countDistinct(roleCapabilities.roleId) })
-      .from(roleCapabilities)
-      .where(and(inArray(roleCapabilities.capability, [...capabilities]), eq(roleCapabilities.permission, 'allow')))
-      .get()?.n ?? 0
+    (
+      await db
+        .select({ n: countDistinct(roleCapabilities.roleId) })
+        .from(roleCapabilities)
+        .where(and(inArray(roleCapabilities.capability, [...capabilities]), eq(roleCapabilities.permission, 'allow')))
+        .limit(1)
+    ).at(0)?.n ?? 0
   );
 }
 
@@ -41,24 +45,23 @@ export async function countRolesAllowing(db: DbOrTx, capabilities: readonly stri
 export async function listEnabledServices(
   db: DbOrTx,
 ): Promise<{ id: number; restrictedUsers: boolean; hasFunctions: boolean }[]> {
-  const services = db
+  const services = await db
     .select({ id: externalServices.id, restrictedUsers: externalServices.restrictedUsers })
     .from(externalServices)
-    .where(and(eq(externalServices.enabled, true), eq(externalServices.protected, false)))
-    .all();
+    .where(and(eq(externalServices.enabled, true), eq(externalServices.protected, false)));
   if (!services.length) return [];
   const withFunctions = new Set(
-    db
-      .selectDistinct({ id: externalServiceFunctions.serviceId })
-      .from(externalServiceFunctions)
-      .where(
-        inArray(
-          externalServiceFunctions.serviceId,
-          services.map((s) => s.id),
-        ),
-      )
-      .all()
-      .map((r) => r.id),
+    (
+      await db
+        .selectDistinct({ id: externalServiceFunctions.serviceId })
+        .from(externalServiceFunctions)
+        .where(
+          inArray(
+            externalServiceFunctions.serviceId,
+            services.map((s) => s.id),
+          ),
+        )
+    ).map((r) => r.id),
   );
   return services.map((s) => ({ ...s, hasFunctions: withFunctions.has(s.id) }));
 }
@@ -74,16 +77,18 @@ export async function countAuthorisedUsers(db: DbOrTx, now: number): Promise<{ a
     eq(externalServices.protected, false),
     eq(users.deleted, false),
   );
-  const counted = (where: ReturnType<typeof and>) =>
-    db
-      .select({ n: count() })
-      .from(externalServiceUsers)
-      .innerJoin(externalServices, eq(externalServices.id, externalServiceUsers.serviceId))
-      .innerJoin(users, eq(users.id, externalServiceUsers.userId))
-      .where(where)
-      .get()?.n ?? 0;
+  const counted = async (where: ReturnType<typeof and>) =>
+    (
+      await db
+        .select({ n: count() })
+        .from(externalServiceUsers)
+        .innerJoin(externalServices, eq(externalServices.id, externalServiceUsers.serviceId))
+        .innerJoin(users, eq(users.id, externalServiceUsers.userId))
+        .where(where)
+        .limit(1)
+    ).at(0)?.n ?? 0;
   return {
-    active: counted(
+    active: await counted(
       and(
         base,
         eq(externalServices.enabled, true),
@@ -91,13 +96,13 @@ export async function countAuthorisedUsers(db: DbOrTx, now: number): Promise<{ a
         or(isNull(externalServiceUsers.validUntil), gte(externalServiceUsers.validUntil, now)),
       ),
     ),
-    expired: counted(and(base, lt(externalServiceUsers.validUntil, now))),
+    expired: await counted(and(base, lt(externalServiceUsers.validUntil, now))),
   };
 }
 
 /** The first `limit` authorised users whose Valid until has passed, soonest expired first, for the Overview's warning. */
 export async function listExpiredAuthorisations(db: DbOrTx, now: number, limit: number) {
-  return db
+  return await db
     .select({
       serviceId: externalServices.id,
       serviceName: externalServices.name,
@@ -119,8 +124,7 @@ export async function listExpiredAuthorisations(db: DbOrTx, now: number, limit: 
       ),
     )
     .orderBy(asc(externalServiceUsers.validUntil), asc(externalServices.id), asc(users.id))
-    .limit(limit)
-    .all();
+    .limit(limit);
 }
 
 /**
@@ -134,12 +138,12 @@ export async function countTokensByExpiry(
   soon: number,
 ): Promise<{ all: number; expired: number; expiringSoon: number }> {
   const visible = eq(externalTokens.hidden, false);
-  const counted = (where: ReturnType<typeof and>) =>
-    db.select({ n: count() }).from(externalTokens).where(where).get()?.n ?? 0;
+  const counted = async (where: ReturnType<typeof and>) =>
+    (await db.select({ n: count() }).from(externalTokens).where(where).limit(1)).at(0)?.n ?? 0;
   return {
-    all: counted(visible),
-    expired: counted(and(visible, lt(externalTokens.validUntil, now))),
-    expiringSoon: counted(
+    all: await counted(visible),
+    expired: await counted(and(visible, lt(externalTokens.validUntil, now))),
+    expiringSoon: await counted(
       and(visible, gte(externalTokens.validUntil, now), lte(externalTokens.validUntil, now + soon)),
     ),
   };
@@ -153,18 +157,20 @@ export async function countTokensByExpiry(
  */
 export async function anyTokenSucceeded(db: DbOrTx): Promise<boolean> {
   const ok = (scope: number) => and(eq(usageBuckets.scope, scope), eq(usageBuckets.reason, USAGE_OK));
-  const site = db
-    .select({ n: usageBuckets.calls })
-    .from(usageBuckets)
-    .where(and(ok(USAGE_SCOPE.site), eq(usageBuckets.scopeId, 0)))
-    .limit(1)
-    .get();
+  const site = (
+    await db
+      .select({ n: usageBuckets.calls })
+      .from(usageBuckets)
+      .where(and(ok(USAGE_SCOPE.site), eq(usageBuckets.scopeId, 0)))
+      .limit(1)
+  ).at(0);
   if (!site) return false;
-  return !!db
-    .select({ id: usageBuckets.scopeId })
-    .from(usageBuckets)
-    .innerJoin(externalTokens, eq(externalTokens.id, usageBuckets.scopeId))
-    .where(and(ok(USAGE_SCOPE.token), eq(externalTokens.hidden, false)))
-    .limit(1)
-    .get();
+  return !!(
+    await db
+      .select({ id: usageBuckets.scopeId })
+      .from(usageBuckets)
+      .innerJoin(externalTokens, eq(externalTokens.id, usageBuckets.scopeId))
+      .where(and(ok(USAGE_SCOPE.token), eq(externalTokens.hidden, false)))
+      .limit(1)
+  ).at(0);
 }

@@ -79,7 +79,7 @@ describe('Overview', () => {
     await admin.post(`/api/services/${created.body.id}/functions`, { functions: ['core_webservice_get_site_info'] });
     expect((await step('users', 'Add functions')).done).toBe(true);
     expect((await step('system', 'Create a token for a user')).done).toBe(false);
-    await admin.post('/api/tokens', { userId: t.userId('teacher'), serviceId: created.body.id });
+    await admin.post('/api/tokens', { userId: await t.userId('teacher'), serviceId: created.body.id });
     expect((await step('system', 'Create a token for a user')).done).toBe(true);
   });
 

@@ -19,8 +19,8 @@ beforeAll(async () => {
 });
 afterAll(() => t?.close());
 
-const subject = (username: string): Subject => ({
-  id: t.userId(username),
+const subject = async (username: string): Promise<Subject> => ({
+  id: await t.userId(username),
   siteAdmin: false,
   deleted: false,
   isGuest: false,
@@ -36,15 +36,16 @@ async function published(fn: () => Promise<unknown>): Promise<Invalidation[]> {
 describe('loading the roles', () => {
   it('refuses to check before the roles are loaded, with a clear error', async () => {
     const authz = new Authz(t.store.db, t.deps.gen);
-    const admin = { ...subject('admin'), siteAdmin: true };
-    expect(() => authz.has(subject('manager'), 'moodle/role:assign')).toThrow(/await authz\.ready\(\) first/);
+    const admin = { ...(await subject('admin')), siteAdmin: true };
+    const manager = await subject('manager');
+    expect(() => authz.has(manager, 'moodle/role:assign')).toThrow(/await authz\.ready\(\) first/);
     // Not even a site administrator's check passes unloaded: the missing ready() shows at once.
     expect(() => authz.has(admin, 'moodle/site:config')).toThrow(/before they were loaded/);
     expect(() => authz.roleByShortname('manager')).toThrow(/before they were loaded/);
     expect(() => authz.explain(admin, 'moodle/site:config')).toThrow(/before they were loaded/);
     await authz.ready();
-    expect(authz.has(subject('manager'), 'moodle/role:assign')).toBe(true);
-    expect(authz.has(subject('student'), 'moodle/role:assign')).toBe(false);
+    expect(authz.has(await subject('manager'), 'moodle/role:assign')).toBe(true);
+    expect(authz.has(await subject('student'), 'moodle/role:assign')).toBe(false);
     expect(authz.roleByShortname('manager')?.name).toBe('Manager');
   });
 
@@ -57,15 +58,15 @@ describe('loading the roles', () => {
       { shortname: 'loadcheck', name: 'Load check', capabilities: { 'moodle/site:viewreports': 'allow' } },
       SYSTEM_ACTOR,
     );
-    await assignRole(t.deps, role.id, t.userId('teacher'), SYSTEM_ACTOR);
+    await assignRole(t.deps, role.id, await t.userId('teacher'), SYSTEM_ACTOR);
     const reload = authz.ready();
     expect(reload).toBeInstanceOf(Promise);
     // Two callers while it loads wait for the same reload.
     expect(authz.ready()).toBe(reload);
     await reload;
     expect(authz.ready()).toBeUndefined();
-    expect(authz.has(subject('teacher'), 'moodle/site:viewreports')).toBe(true);
-    expect(authz.rolesOf(subject('teacher')).map((r) => r.shortname)).toContain('loadcheck');
+    expect(authz.has(await subject('teacher'), 'moodle/site:viewreports')).toBe(true);
+    expect(authz.rolesOf(await subject('teacher')).map((r) => r.shortname)).toContain('loadcheck');
   });
 
   it('sees a role change committed by another process once the generation notices it', async () => {
@@ -74,8 +75,8 @@ describe('loading the roles', () => {
       { shortname: 'elsewhere', name: 'Elsewhere', capabilities: { 'moodle/notes:view': 'allow' } },
       SYSTEM_ACTOR,
     );
-    await assignRole(t.deps, role.id, t.userId('student'), SYSTEM_ACTOR);
-    expect(t.deps.authz.has(subject('student'), 'moodle/notes:view')).toBe(true);
+    await assignRole(t.deps, role.id, await t.userId('student'), SYSTEM_ACTOR);
+    expect(t.deps.authz.has(await subject('student'), 'moodle/notes:view')).toBe(true);
     const other = openStore(t.dbFile);
     try {
       other.sqlite.prepare("UPDATE role_capabilities SET permission = 'prohibit' WHERE role_id = ?").run(role.id);
@@ -84,7 +85,7 @@ describe('loading the roles', () => {
     }
     t.deps.gen.check();
     await t.deps.authz.ready();
-    expect(t.deps.authz.has(subject('student'), 'moodle/notes:view')).toBe(false);
+    expect(t.deps.authz.has(await subject('student'), 'moodle/notes:view')).toBe(false);
   });
 });
 
@@ -102,7 +103,7 @@ describe('what role writes publish', () => {
         updateRole(t.deps, id, { capabilities: { 'moodle/user:viewdetails': 'allow' } }, SYSTEM_ACTOR),
       ),
     ).toEqual([{ kind: 'roles', id }]);
-    const teacher = t.userId('teacher');
+    const teacher = await t.userId('teacher');
     expect(await published(() => assignRole(t.deps, id, teacher, SYSTEM_ACTOR))).toEqual([
       { kind: 'user', id: teacher },
       { kind: 'roles', id },
@@ -118,7 +119,7 @@ describe('what role writes publish', () => {
     const role = await createRole(t.deps, { shortname: 'quiet', name: 'Quiet', capabilities: {} }, SYSTEM_ACTOR);
     expect(await published(() => updateRole(t.deps, role.id, { name: 'Quiet' }, SYSTEM_ACTOR))).toEqual([]);
     heard.length = 0;
-    await expect(unassignRole(t.deps, role.id, t.userId('teacher'), SYSTEM_ACTOR)).rejects.toThrow(/not found/);
+    await expect(unassignRole(t.deps, role.id, await t.userId('teacher'), SYSTEM_ACTOR)).rejects.toThrow(/not found/);
     await expect(
       createRole(t.deps, { shortname: 'quiet', name: 'Quiet again', capabilities: {} }, SYSTEM_ACTOR),
     ).rejects.toThrow(/already exists/);
@@ -131,11 +132,11 @@ describe('what role writes publish', () => {
       { shortname: 'atonce', name: 'At once', capabilities: { 'moodle/user:update': 'allow' } },
       SYSTEM_ACTOR,
     );
-    await assignRole(t.deps, role.id, t.userId('student2'), SYSTEM_ACTOR);
-    expect(t.deps.authz.has(subject('student2'), 'moodle/user:update')).toBe(true);
+    await assignRole(t.deps, role.id, await t.userId('student2'), SYSTEM_ACTOR);
+    expect(t.deps.authz.has(await subject('student2'), 'moodle/user:update')).toBe(true);
     await updateRole(t.deps, role.id, { capabilities: { 'moodle/user:update': 'prohibit' } }, SYSTEM_ACTOR);
-    expect(t.deps.authz.has(subject('student2'), 'moodle/user:update')).toBe(false);
-    await unassignRole(t.deps, role.id, t.userId('student2'), SYSTEM_ACTOR);
-    expect(t.deps.authz.rolesOf(subject('student2')).map((r) => r.shortname)).not.toContain('atonce');
+    expect(t.deps.authz.has(await subject('student2'), 'moodle/user:update')).toBe(false);
+    await unassignRole(t.deps, role.id, await t.userId('student2'), SYSTEM_ACTOR);
+    expect(t.deps.authz.rolesOf(await subject('student2')).map((r) => r.shortname)).not.toContain('atonce');
   });
 });

@@ -47,13 +47,13 @@ async function userWith(username: string, caps: Record<string, Perm>) {
 }
 
 /** Everything a refusal must leave as it was: role definitions, assignments and the audit log. */
-function snapshot() {
+async function snapshot() {
   const { db } = t.store;
   return JSON.stringify({
-    roles: db.select().from(roles).all(),
-    caps: db.select().from(roleCapabilities).all(),
-    assignments: db.select().from(roleAssignments).all(),
-    audit: db.select().from(auditLog).all().length,
+    roles: await db.select().from(roles),
+    caps: await db.select().from(roleCapabilities),
+    assignments: await db.select().from(roleAssignments),
+    audit: (await db.select().from(auditLog)).length,
   });
 }
 
@@ -62,13 +62,13 @@ async function expectRefused(
   run: () => Promise<{ status: number; body: unknown; text: string }>,
   message: RegExp,
 ): Promise<void> {
-  const before = snapshot();
+  const before = await snapshot();
   const res = await run();
   expect(res.status, res.text).toBe(403);
   const err = errorOf(res as Parameters<typeof errorOf>[0]);
   expect(err.code).toBe('forbidden');
   expect(err.message).toMatch(message);
-  expect(snapshot()).toBe(before);
+  expect(await snapshot()).toBe(before);
 }
 
 const capsOf = async (id: number) => ((await admin.get(`/api/roles/${id}`)).body as RoleDto).capabilities;
@@ -99,7 +99,7 @@ afterAll(() => t?.close());
 
 describe('editing a role is not an escalation', () => {
   it('a role manager cannot allow, on their own role, any capability they lack (403, nothing changes)', async () => {
-    const held = new Set(t.deps.authz.capabilitiesOf(userRow('rolemanager')));
+    const held = new Set(t.deps.authz.capabilitiesOf(await userRow('rolemanager')));
     const lacking = CAPABILITY_NAMES.filter((c) => !held.has(c));
     expect(lacking.length).toBeGreaterThan(20);
     for (const cap of lacking) {
@@ -272,7 +272,7 @@ describe('taking a role away is not an escalation either', () => {
       SYSTEM_ACTOR,
     );
     await assignRole(t.deps, noDelete.id, deleter.userId, SYSTEM_ACTOR);
-    expect(t.deps.authz.has(userRow('wouldbedeleter'), 'moodle/user:delete')).toBe(false);
+    expect(t.deps.authz.has(await userRow('wouldbedeleter'), 'moodle/user:delete')).toBe(false);
     await expectRefused(
       () => deleter.client.delete(`/api/roles/${noDelete.id}/assignments/${deleter.userId}`),
       /prohibits capabilities you do not have: moodle\/user:delete/,
@@ -283,7 +283,7 @@ describe('taking a role away is not an escalation either', () => {
 
 describe("only site administrators change a site administrator's roles", () => {
   it('a manager cannot assign a role to the site administrator, nor remove one (403, nothing changes)', async () => {
-    const aid = t.userId('admin');
+    const aid = await t.userId('admin');
     await expectRefused(
       () => manager.post(`/api/roles/${roleIds.editingteacher}/assignments`, { userId: aid }),
       /site administrator/,
@@ -293,18 +293,18 @@ describe("only site administrators change a site administrator's roles", () => {
   });
 
   it('a manager still assigns and removes roles on other users; an admin does it on an admin', async () => {
-    const uid = t.userId('student2');
+    const uid = await t.userId('student2');
     expect((await manager.post(`/api/roles/${roleIds.editingteacher}/assignments`, { userId: uid })).status).toBe(201);
     expect((await manager.delete(`/api/roles/${roleIds.editingteacher}/assignments/${uid}`)).status).toBe(200);
-    const aid = t.userId('admin');
+    const aid = await t.userId('admin');
     expect((await admin.post(`/api/roles/${roleIds.editingteacher}/assignments`, { userId: aid })).status).toBe(201);
     expect((await admin.delete(`/api/roles/${roleIds.editingteacher}/assignments/${aid}`)).status).toBe(200);
     expect((await admin.delete(`/api/roles/${roleIds.student}/assignments/${aid}`)).status).toBe(200);
   });
 });
 
-function userRow(username: string) {
-  const found = t.store.db.select().from(users).where(eq(users.username, username)).get();
+async function userRow(username: string) {
+  const found = (await t.store.db.select().from(users).where(eq(users.username, username)).limit(1)).at(0);
   if (!found) throw new Error(`no user ${username}`);
   return found;
 }

@@ -2,6 +2,7 @@ import type { Permission } from '@gatehouse/shared';
 import { and, asc, count, eq } from 'drizzle-orm';
 import type { DbOrTx } from '../../db/client';
 import { roleAssignments, roleCapabilities, roles, type UserRow, users } from '../../db/schema';
+import { firstRow } from '../../db/sql';
 
 // The roles' tables: roles, their capabilities (role_capabilities) and who holds them
 // (role_assignments, system context). The only module of the roles feature that touches them;
@@ -26,57 +27,52 @@ export interface RoleAssignmentRow {
 // ---- roles ---------------------------------------------------------------------------------
 
 export async function findRole(db: DbOrTx, id: number): Promise<RoleRow | undefined> {
-  return db.select().from(roles).where(eq(roles.id, id)).get();
+  return (await db.select().from(roles).where(eq(roles.id, id)).limit(1)).at(0);
 }
 
 export async function findRoleByShortname(db: DbOrTx, shortname: string): Promise<RoleRow | undefined> {
-  return db.select().from(roles).where(eq(roles.shortname, shortname)).get();
+  return (await db.select().from(roles).where(eq(roles.shortname, shortname)).limit(1)).at(0);
 }
 
 export async function findRoleByName(db: DbOrTx, name: string): Promise<RoleRow | undefined> {
-  return db.select().from(roles).where(eq(roles.name, name)).get();
+  return (await db.select().from(roles).where(eq(roles.name, name)).limit(1)).at(0);
 }
 
 /** Every role, in the console's order (sort order, then id). */
 export async function listRoleRows(db: DbOrTx): Promise<RoleRow[]> {
-  return db.select().from(roles).orderBy(asc(roles.sortorder), asc(roles.id)).all();
+  return await db.select().from(roles).orderBy(asc(roles.sortorder), asc(roles.id));
 }
 
 /** The highest sort order of any role (0 when there is none). */
 export async function maxRoleSortorder(db: DbOrTx): Promise<number> {
-  return db
-    .select({ n: roles.sortorder })
-    .from(roles)
-    .all()
-    .reduce((m, r) => Math.max(m, r.n), 0);
+  return (await db.select({ n: roles.sortorder }).from(roles)).reduce((m, r) => Math.max(m, r.n), 0);
 }
 
 export async function insertRole(tx: DbOrTx, values: NewRoleRow): Promise<RoleRow> {
-  return tx.insert(roles).values(values).returning().get();
+  return firstRow(await tx.insert(roles).values(values).returning());
 }
 
 export async function updateRoleRow(tx: DbOrTx, id: number, fields: RoleFields): Promise<void> {
-  tx.update(roles).set(fields).where(eq(roles.id, id)).run();
+  await tx.update(roles).set(fields).where(eq(roles.id, id));
 }
 
 /** Deletes a role; its capabilities and assignments go with it (foreign keys, on delete cascade). */
 export async function deleteRoleRow(tx: DbOrTx, id: number): Promise<void> {
-  tx.delete(roles).where(eq(roles.id, id)).run();
+  await tx.delete(roles).where(eq(roles.id, id));
 }
 
 // ---- capabilities --------------------------------------------------------------------------
 
 /** The capabilities set in one role, or (no id) in every role. */
 export async function roleCapabilityRows(db: DbOrTx, roleId?: number): Promise<RoleCapabilityRow[]> {
-  return db
+  return await db
     .select({
       roleId: roleCapabilities.roleId,
       capability: roleCapabilities.capability,
       permission: roleCapabilities.permission,
     })
     .from(roleCapabilities)
-    .where(roleId === undefined ? undefined : eq(roleCapabilities.roleId, roleId))
-    .all();
+    .where(roleId === undefined ? undefined : eq(roleCapabilities.roleId, roleId));
 }
 
 /** Sets capabilities in a role that has none of them yet. */
@@ -87,9 +83,9 @@ export async function insertRoleCapabilities(
 ): Promise<void> {
   const entries = Object.entries(capabilities);
   if (!entries.length) return;
-  tx.insert(roleCapabilities)
-    .values(entries.map(([capability, permission]) => ({ roleId, capability, permission })))
-    .run();
+  await tx
+    .insert(roleCapabilities)
+    .values(entries.map(([capability, permission]) => ({ roleId, capability, permission })));
 }
 
 /** Sets one capability's permission in a role, or (null) removes it: not set. */
@@ -100,14 +96,14 @@ export async function putRolePermission(
   permission: Permission | null,
 ): Promise<void> {
   if (permission) {
-    tx.insert(roleCapabilities)
+    await tx
+      .insert(roleCapabilities)
       .values({ roleId, capability, permission })
-      .onConflictDoUpdate({ target: [roleCapabilities.roleId, roleCapabilities.capability], set: { permission } })
-      .run();
+      .onConflictDoUpdate({ target: [roleCapabilities.roleId, roleCapabilities.capability], set: { permission } });
   } else {
-    tx.delete(roleCapabilities)
-      .where(and(eq(roleCapabilities.roleId, roleId), eq(roleCapabilities.capability, capability)))
-      .run();
+    await tx
+      .delete(roleCapabilities)
+      .where(and(eq(roleCapabilities.roleId, roleId), eq(roleCapabilities.capability, capability)));
   }
 }
 
@@ -117,59 +113,63 @@ export async function setAllowedCapabilities(
   roleId: number,
   capabilities: readonly string[],
 ): Promise<void> {
-  tx.delete(roleCapabilities).where(eq(roleCapabilities.roleId, roleId)).run();
+  await tx.delete(roleCapabilities).where(eq(roleCapabilities.roleId, roleId));
   if (!capabilities.length) return;
-  tx.insert(roleCapabilities)
-    .values(capabilities.map((capability) => ({ roleId, capability, permission: 'allow' as const })))
-    .run();
+  await tx
+    .insert(roleCapabilities)
+    .values(capabilities.map((capability) => ({ roleId, capability, permission: 'allow' as const })));
 }
 
 // ---- assignments ---------------------------------------------------------------------------
 
 /** Every role assignment (system context). */
 export async function roleAssignmentRows(db: DbOrTx): Promise<RoleAssignmentRow[]> {
-  return db.select({ roleId: roleAssignments.roleId, userId: roleAssignments.userId }).from(roleAssignments).all();
+  return await db.select({ roleId: roleAssignments.roleId, userId: roleAssignments.userId }).from(roleAssignments);
 }
 
 export async function countRoleAssignments(db: DbOrTx, roleId: number): Promise<number> {
-  return db.select({ n: count() }).from(roleAssignments).where(eq(roleAssignments.roleId, roleId)).get()?.n ?? 0;
+  return (
+    (await db.select({ n: count() }).from(roleAssignments).where(eq(roleAssignments.roleId, roleId)).limit(1)).at(0)
+      ?.n ?? 0
+  );
 }
 
 export async function hasRoleAssignment(db: DbOrTx, roleId: number, userId: number): Promise<boolean> {
-  const row = db
-    .select({ roleId: roleAssignments.roleId })
-    .from(roleAssignments)
-    .where(and(eq(roleAssignments.roleId, roleId), eq(roleAssignments.userId, userId)))
-    .get();
+  const row = (
+    await db
+      .select({ roleId: roleAssignments.roleId })
+      .from(roleAssignments)
+      .where(and(eq(roleAssignments.roleId, roleId), eq(roleAssignments.userId, userId)))
+      .limit(1)
+  ).at(0);
   return row !== undefined;
 }
 
 /** The users who hold a role, by last name then first name. */
 export async function listRoleHolders(db: DbOrTx, roleId: number): Promise<UserRow[]> {
-  return db
-    .select({ u: users })
-    .from(roleAssignments)
-    .innerJoin(users, eq(users.id, roleAssignments.userId))
-    .where(eq(roleAssignments.roleId, roleId))
-    .orderBy(asc(users.lastname), asc(users.firstname))
-    .all()
-    .map((r) => r.u);
+  return (
+    await db
+      .select({ u: users })
+      .from(roleAssignments)
+      .innerJoin(users, eq(users.id, roleAssignments.userId))
+      .where(eq(roleAssignments.roleId, roleId))
+      .orderBy(asc(users.lastname), asc(users.firstname))
+  ).map((r) => r.u);
 }
 
 export async function insertRoleAssignment(tx: DbOrTx, roleId: number, userId: number, now: number): Promise<void> {
-  tx.insert(roleAssignments).values({ roleId, userId, timecreated: now }).run();
+  await tx.insert(roleAssignments).values({ roleId, userId, timecreated: now });
 }
 
 /** Gives a user a role unless they hold it. */
 export async function ensureRoleAssignment(tx: DbOrTx, roleId: number, userId: number, now: number): Promise<void> {
-  tx.insert(roleAssignments).values({ roleId, userId, timecreated: now }).onConflictDoNothing().run();
+  await tx.insert(roleAssignments).values({ roleId, userId, timecreated: now }).onConflictDoNothing();
 }
 
 /** Takes a role from a user; false when they did not hold it. */
 export async function deleteRoleAssignment(tx: DbOrTx, roleId: number, userId: number): Promise<boolean> {
-  const res = tx
+  const res = await tx
     .delete(roleAssignments)
-    .where(and(eq(roleAssignments.roleId, roleId), eq(roleAssignments.userId, userId)))
-    .run();
+    .where(and(eq(roleAssignments.roleId, roleId), eq(roleAssignments.userId, userId)));
   return res.changes > 0;
 }

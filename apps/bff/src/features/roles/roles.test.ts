@@ -17,10 +17,10 @@ beforeAll(async () => {
 });
 afterAll(() => t.close());
 
-const auditRows = (action: string) => t.store.db.select().from(auditLog).where(eq(auditLog.action, action)).all();
+const auditRows = async (action: string) => await t.store.db.select().from(auditLog).where(eq(auditLog.action, action));
 
 async function checksOf(username: string): Promise<{ roles: { shortname: string }[]; checks: CapabilityCheck[] }> {
-  const res = await admin.get(`/api/users/${t.userId(username)}/capabilities`);
+  const res = await admin.get(`/api/users/${await t.userId(username)}/capabilities`);
   expect(res.status).toBe(200);
   return res.body;
 }
@@ -89,7 +89,7 @@ describe('creating roles', () => {
     expect((await admin.get(`/api/roles/${res.body.id}`)).body).toEqual(res.body);
     const list = (await admin.get('/api/roles')).body as RoleDto[];
     expect(list.at(-1)!.shortname).toBe('auditor');
-    const row = auditRows('role.create').find((r) => r.targetId === String(res.body.id));
+    const row = (await auditRows('role.create')).find((r) => r.targetId === String(res.body.id));
     expect(row?.summary).toBe('Created role Auditor');
   });
 
@@ -145,7 +145,9 @@ describe('the capability matrix and its effect on capability checks', () => {
   beforeAll(async () => {
     const role = await admin.post('/api/roles', { shortname: 'tester', name: 'Tester' });
     testerId = role.body.id;
-    expect((await admin.post(`/api/roles/${testerId}/assignments`, { userId: t.userId('student2') })).status).toBe(201);
+    expect(
+      (await admin.post(`/api/roles/${testerId}/assignments`, { userId: await t.userId('student2') })).status,
+    ).toBe(201);
   });
 
   it('shows the roles a user holds, the automatic one first', async () => {
@@ -163,7 +165,7 @@ describe('the capability matrix and its effect on capability checks', () => {
       allowed: true,
       reason: 'Allowed by role "Tester"',
     });
-    expect((await admin.get(`/api/users/${t.userId('student')}/capabilities`)).body.checks).toContainEqual(
+    expect((await admin.get(`/api/users/${await t.userId('student')}/capabilities`)).body.checks).toContainEqual(
       expect.objectContaining({ capability: 'moodle/course:create', allowed: false }),
     );
   });
@@ -181,7 +183,7 @@ describe('the capability matrix and its effect on capability checks', () => {
   it('notset → removed from the role: Not set', async () => {
     const res = await admin.patch(`/api/roles/${testerId}`, { capabilities: { 'moodle/course:create': 'notset' } });
     expect(res.body.capabilities).toEqual({});
-    expect(t.store.db.select().from(roleCapabilities).where(eq(roleCapabilities.roleId, testerId)).all()).toHaveLength(
+    expect(await t.store.db.select().from(roleCapabilities).where(eq(roleCapabilities.roleId, testerId))).toHaveLength(
       0,
     );
     const c = await check('student2', 'moodle/course:create');
@@ -226,9 +228,9 @@ describe('the capability matrix and its effect on capability checks', () => {
     });
     expect(block.status).toBe(201);
     expect(await check('teacher', 'moodle/notes:view')).toMatchObject({ allowed: true });
-    expect((await admin.post(`/api/roles/${block.body.id}/assignments`, { userId: t.userId('teacher') })).status).toBe(
-      201,
-    );
+    expect(
+      (await admin.post(`/api/roles/${block.body.id}/assignments`, { userId: await t.userId('teacher') })).status,
+    ).toBe(201);
     expect(await check('teacher', 'moodle/notes:view')).toEqual({
       capability: 'moodle/notes:view',
       allowed: false,
@@ -244,9 +246,9 @@ describe('the capability matrix and its effect on capability checks', () => {
       name: 'No see',
       capabilities: { 'moodle/user:viewdetails': 'prohibit' },
     });
-    expect((await admin.post(`/api/roles/${nosee.body.id}/assignments`, { userId: t.userId('manager') })).status).toBe(
-      201,
-    );
+    expect(
+      (await admin.post(`/api/roles/${nosee.body.id}/assignments`, { userId: await t.userId('manager') })).status,
+    ).toBe(201);
     const res = await m2.get('/api/users');
     expect(res.status).toBe(403);
     expect((await m2.get('/api/auth/me')).body.capabilities).not.toContain('moodle/user:viewdetails');
@@ -302,7 +304,7 @@ describe('updating roles', () => {
       description: 'New words',
       capabilities: { 'moodle/course:view': 'allow', 'moodle/course:create': 'prohibit' },
     });
-    const row = auditRows('role.update').find((r) => r.targetId === String(role.id));
+    const row = (await auditRows('role.update')).find((r) => r.targetId === String(role.id));
     expect(row?.summary).toBe('Updated role Renamed: moodle/course:view → allow, moodle/course:create → prohibit');
     expect(JSON.parse(row!.details)).toEqual({
       fields: { name: 'Renamed', description: 'New words' },
@@ -311,13 +313,13 @@ describe('updating roles', () => {
   });
 
   it('audits nothing when nothing changes', async () => {
-    const before = auditRows('role.update').length;
+    const before = (await auditRows('role.update')).length;
     const res = await admin.patch(`/api/roles/${roleIds.student}`, {
       name: 'Student',
       capabilities: { 'moodle/site:config': 'notset' },
     });
     expect(res.status).toBe(200);
-    expect(auditRows('role.update')).toHaveLength(before);
+    expect(await auditRows('role.update')).toHaveLength(before);
   });
 
   it('refuses a name another role has (409), an unknown capability or permission (400), and unknown ids (404)', async () => {
@@ -349,19 +351,19 @@ describe('deleting roles', () => {
         capabilities: { 'moodle/course:create': 'allow' },
       })
     ).body as RoleDto;
-    await admin.post(`/api/roles/${role.id}/assignments`, { userId: t.userId('unconfirmed') });
+    await admin.post(`/api/roles/${role.id}/assignments`, { userId: await t.userId('unconfirmed') });
     expect((await check('unconfirmed', 'moodle/course:create')).allowed).toBe(true);
 
     const res = await admin.delete(`/api/roles/${role.id}`);
     expect(res.status).toBe(200);
     expect(res.body).toEqual({ ok: true });
     expect((await admin.get(`/api/roles/${role.id}`)).status).toBe(404);
-    expect(t.store.db.select().from(roleAssignments).where(eq(roleAssignments.roleId, role.id)).all()).toHaveLength(0);
-    expect(t.store.db.select().from(roleCapabilities).where(eq(roleCapabilities.roleId, role.id)).all()).toHaveLength(
+    expect(await t.store.db.select().from(roleAssignments).where(eq(roleAssignments.roleId, role.id))).toHaveLength(0);
+    expect(await t.store.db.select().from(roleCapabilities).where(eq(roleCapabilities.roleId, role.id))).toHaveLength(
       0,
     );
     expect((await check('unconfirmed', 'moodle/course:create')).allowed).toBe(false);
-    expect(auditRows('role.delete').find((r) => r.targetId === String(role.id))?.summary).toBe(
+    expect((await auditRows('role.delete')).find((r) => r.targetId === String(role.id))?.summary).toBe(
       'Deleted role Temporary',
     );
   });
@@ -390,14 +392,14 @@ describe('role assignments', () => {
   });
 
   it('assigns (201) and removes (200) a role, audited both ways; a manager may do it', async () => {
-    const uid = t.userId('expired');
+    const uid = await t.userId('expired');
     const add = await manager.post(`/api/roles/${roleIds.editingteacher}/assignments`, { userId: uid });
     expect(add.status).toBe(201);
     expect(add.body).toEqual({ ok: true });
     const list = (await admin.get(`/api/roles/${roleIds.editingteacher}/assignments`)).body;
     expect(list.map((u: { username: string }) => u.username)).toContain('expired');
     expect((await admin.get(`/api/roles/${roleIds.editingteacher}`)).body.assignedCount).toBe(2);
-    expect(auditRows('role.assign').find((r) => r.targetId === String(uid))).toMatchObject({
+    expect((await auditRows('role.assign')).find((r) => r.targetId === String(uid))).toMatchObject({
       actorUsername: 'manager',
       summary: 'Assigned role Teacher to expired',
     });
@@ -405,13 +407,12 @@ describe('role assignments', () => {
     const del = await manager.delete(`/api/roles/${roleIds.editingteacher}/assignments/${uid}`);
     expect(del.status).toBe(200);
     expect(
-      t.store.db
+      await t.store.db
         .select()
         .from(roleAssignments)
-        .where(and(eq(roleAssignments.roleId, roleIds.editingteacher!), eq(roleAssignments.userId, uid)))
-        .all(),
+        .where(and(eq(roleAssignments.roleId, roleIds.editingteacher!), eq(roleAssignments.userId, uid))),
     ).toHaveLength(0);
-    expect(auditRows('role.unassign').find((r) => r.targetId === String(uid))?.summary).toBe(
+    expect((await auditRows('role.unassign')).find((r) => r.targetId === String(uid))?.summary).toBe(
       'Removed role Teacher from expired',
     );
 
@@ -421,25 +422,25 @@ describe('role assignments', () => {
   });
 
   it('refuses a duplicate assignment with 409', async () => {
-    const res = await admin.post(`/api/roles/${roleIds.student}/assignments`, { userId: t.userId('student') });
+    const res = await admin.post(`/api/roles/${roleIds.student}/assignments`, { userId: await t.userId('student') });
     expect(res.status).toBe(409);
     expect(errorOf(res)).toEqual({ code: 'conflict', message: 'student already has the role Student' });
   });
 
   it.each(['user', 'guest'])('refuses to assign the automatic role %s', async (shortname) => {
-    const res = await admin.post(`/api/roles/${roleIds[shortname]}/assignments`, { userId: t.userId('teacher') });
+    const res = await admin.post(`/api/roles/${roleIds[shortname]}/assignments`, { userId: await t.userId('teacher') });
     expect(res.status).toBe(409);
     expect(errorOf(res).code).toBe('automatic');
     expect((await admin.get(`/api/roles/${roleIds[shortname]}`)).body.assignedCount).toBe(0);
   });
 
   it('refuses deleted users and the guest account', async () => {
-    const did = t.userId('nologin');
+    const did = await t.userId('nologin');
     expect((await admin.delete(`/api/users/${did}`)).status).toBe(200);
     const deleted = await admin.post(`/api/roles/${roleIds.student}/assignments`, { userId: did });
     expect(deleted.status).toBe(409);
     expect(errorOf(deleted).code).toBe('deleted');
-    const guest = await admin.post(`/api/roles/${roleIds.student}/assignments`, { userId: t.userId('guest') });
+    const guest = await admin.post(`/api/roles/${roleIds.student}/assignments`, { userId: await t.userId('guest') });
     expect(guest.status).toBe(409);
     expect(errorOf(guest).code).toBe('guest');
     const holders = (await admin.get(`/api/roles/${roleIds.student}/assignments`)).body.map(
@@ -450,8 +451,8 @@ describe('role assignments', () => {
 
   it('404 for an unknown user or role, 400 for a malformed body', async () => {
     expect((await admin.post(`/api/roles/${roleIds.student}/assignments`, { userId: 424242 })).status).toBe(404);
-    expect((await admin.post('/api/roles/9999/assignments', { userId: t.userId('teacher') })).status).toBe(404);
-    for (const body of [{ userId: String(t.userId('teacher')) }, { userId: -1 }, {}, { userId: 3, role: 1 }]) {
+    expect((await admin.post('/api/roles/9999/assignments', { userId: await t.userId('teacher') })).status).toBe(404);
+    for (const body of [{ userId: String(await t.userId('teacher')) }, { userId: -1 }, {}, { userId: 3, role: 1 }]) {
       const res = await admin.post(`/api/roles/${roleIds.student}/assignments`, body);
       expect(res.status, JSON.stringify(body)).toBe(400);
     }
@@ -460,7 +461,7 @@ describe('role assignments', () => {
 
   it('an ordinary user cannot assign roles, not even to themselves', async () => {
     const s = await signIn(t, 'student2');
-    const res = await s.post(`/api/roles/${roleIds.manager}/assignments`, { userId: t.userId('student2') });
+    const res = await s.post(`/api/roles/${roleIds.manager}/assignments`, { userId: await t.userId('student2') });
     expect(res.status).toBe(403);
     expect((await admin.get(`/api/roles/${roleIds.manager}`)).body.assignedCount).toBe(1);
   });

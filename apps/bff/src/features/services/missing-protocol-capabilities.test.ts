@@ -15,7 +15,7 @@ beforeAll(async () => {
   t = await makeTestApp();
   admin = t.client();
   await admin.login('admin', 'Admin-pass-1');
-  student = t.userId('student');
+  student = await t.userId('student');
   const res = await admin.post(
     '/api/services',
     serviceBody('Protocol caps', 'protocol_caps', { restrictedUsers: true }),
@@ -73,7 +73,9 @@ describe('missing capabilities include the protocol use capabilities', () => {
 
   it('a site administrator lacks none', async () => {
     await protocols('rest,soap,xmlrpc');
-    expect((await admin.post(`/api/services/${serviceId}/users`, { userIds: [t.userId('admin')] })).status).toBe(201);
+    expect((await admin.post(`/api/services/${serviceId}/users`, { userIds: [await t.userId('admin')] })).status).toBe(
+      201,
+    );
     const res = await admin.get(`/api/services/${serviceId}/users`);
     const a = res.body.find((x: { user: { username: string } }) => x.user.username === 'admin');
     expect(a.missingCapabilities).toEqual([]);

@@ -54,28 +54,27 @@ let manager: Client;
 let actor: Actor;
 let mobileId: number;
 
-const auditRows = (action: string, targetId?: number) =>
-  t.store.db
+const auditRows = async (action: string, targetId?: number) =>
+  await t.store.db
     .select()
     .from(auditLog)
     .where(
       targetId === undefined
         ? eq(auditLog.action, action)
         : and(eq(auditLog.action, action), eq(auditLog.targetId, String(targetId))),
-    )
-    .all();
+    );
 
-const serviceRow = (id: number) => t.store.db.select().from(externalServices).where(eq(externalServices.id, id)).get();
-const tokensOf = (serviceId: number, userId?: number) =>
-  t.store.db
+const serviceRow = async (id: number) =>
+  (await t.store.db.select().from(externalServices).where(eq(externalServices.id, id)).limit(1)).at(0);
+const tokensOf = async (serviceId: number, userId?: number) =>
+  await t.store.db
     .select()
     .from(externalTokens)
     .where(
       userId === undefined
         ? eq(externalTokens.serviceId, serviceId)
         : and(eq(externalTokens.serviceId, serviceId), eq(externalTokens.userId, userId)),
-    )
-    .all();
+    );
 
 async function create(name: string, shortname: string, extra: Record<string, unknown> = {}): Promise<number> {
   const res = await admin.post('/api/services', serviceBody(name, shortname, extra));
@@ -86,12 +85,10 @@ async function create(name: string, shortname: string, extra: Record<string, unk
 beforeAll(async () => {
   t = await makeTestApp();
   [admin, manager] = await Promise.all([signIn(t, 'admin'), signIn(t, 'manager')]);
-  actor = { id: t.userId('admin'), username: 'admin', ip: '' };
-  mobileId = t.store.db
-    .select()
-    .from(externalServices)
-    .where(eq(externalServices.shortname, 'moodle_mobile_app'))
-    .get()!.id;
+  actor = { id: await t.userId('admin'), username: 'admin', ip: '' };
+  mobileId = (
+    await t.store.db.select().from(externalServices).where(eq(externalServices.shortname, 'moodle_mobile_app')).limit(1)
+  ).at(0)!.id;
 });
 afterAll(() => t?.close());
 
@@ -194,9 +191,9 @@ describe('creating a service', () => {
       authorisedCount: 0,
       tokenCount: 0,
     });
-    const row = serviceRow(res.body.id)!;
+    const row = (await serviceRow(res.body.id))!;
     expect(row.component).toBeNull();
-    const audit = auditRows('service.create', res.body.id);
+    const audit = await auditRows('service.create', res.body.id);
     expect(audit).toHaveLength(1);
     expect(audit[0]).toMatchObject({ actorUsername: 'admin', targetType: 'service' });
   });
@@ -294,7 +291,7 @@ describe('editing a service', () => {
       uploadFiles: true,
       downloadFiles: false,
     });
-    const audit = auditRows('service.update', id);
+    const audit = await auditRows('service.update', id);
     expect(audit).toHaveLength(1);
     expect(JSON.parse(audit[0]!.details).changed).toEqual({
       name: 'Edited',
@@ -312,7 +309,7 @@ describe('editing a service', () => {
     expect(res.status).toBe(409);
     expect(errorOf(res)).toMatchObject({ code: 'frozen' });
     expect(Object.keys(errorOf(res).fields ?? {})).toEqual(['shortname']);
-    expect(serviceRow(id)!.shortname).toBe('editable');
+    expect((await serviceRow(id))!.shortname).toBe('editable');
     const same = await admin.patch(`/api/services/${id}`, { shortname: 'editable', name: 'Edited again' });
     expect(same.status).toBe(200);
     expect(same.body).toMatchObject({ shortname: 'editable', name: 'Edited again' });
@@ -323,7 +320,7 @@ describe('editing a service', () => {
     const res = await admin.patch(`/api/services/${id}`, { name: 'Taken name' });
     expect(res.status).toBe(409);
     expect(Object.keys(errorOf(res).fields ?? {})).toEqual(['name']);
-    expect(serviceRow(id)!.name).toBe('Edited again');
+    expect((await serviceRow(id))!.name).toBe('Edited again');
   });
 
   it('refuses an invalid value (400) and an unknown service (404)', async () => {
@@ -337,12 +334,12 @@ describe('editing a service', () => {
     ['requiredCapability', { requiredCapability: 'moodle/course:view' }],
     ['restrictedUsers', { restrictedUsers: true }],
   ])('built-in: %s is frozen (409 on that field, nothing changed)', async (field, patch) => {
-    const before = serviceRow(mobileId)!;
+    const before = (await serviceRow(mobileId))!;
     const res = await admin.patch(`/api/services/${mobileId}`, patch);
     expect(res.status).toBe(409);
     expect(errorOf(res).code).toBe('frozen');
     expect(Object.keys(errorOf(res).fields ?? {})).toEqual([field]);
-    expect(serviceRow(mobileId)).toEqual(before);
+    expect(await serviceRow(mobileId)).toEqual(before);
   });
 
   it('built-in: enabled, downloadFiles and uploadFiles can be changed; sending the frozen values unchanged is fine', async () => {
@@ -361,7 +358,7 @@ describe('editing a service', () => {
       uploadFiles: false,
       name: 'Mobile web services',
     });
-    expect(serviceRow(mobileId)).toMatchObject({ enabled: true, downloadFiles: false, uploadFiles: false });
+    expect(await serviceRow(mobileId)).toMatchObject({ enabled: true, downloadFiles: false, uploadFiles: false });
     const back = await admin.patch(`/api/services/${mobileId}`, {
       enabled: false,
       downloadFiles: true,
@@ -377,8 +374,8 @@ describe('deleting a service', () => {
     expect(
       (await admin.post(`/api/services/${id}/functions`, { functions: ['core_webservice_get_site_info'] })).status,
     ).toBe(201);
-    const student = t.userId('student');
-    const teacher = t.userId('teacher');
+    const student = await t.userId('student');
+    const teacher = await t.userId('teacher');
     expect((await admin.post(`/api/services/${id}/users`, { userIds: [student, teacher] })).status).toBe(201);
     await createAdminToken(t.deps, { userId: student, serviceId: id }, actor, true);
     await createAdminToken(t.deps, { userId: teacher, serviceId: id }, actor, true);
@@ -392,12 +389,12 @@ describe('deleting a service', () => {
     expect(res.status).toBe(200);
     expect(res.body).toEqual({ tokensDeleted: 2 });
     expect((await admin.get(`/api/services/${id}`)).status).toBe(404);
-    expect(serviceRow(id)).toBeUndefined();
-    expect(tokensOf(id)).toEqual([]);
-    expect(t.store.db.select().from(externalServiceUsers).where(eq(externalServiceUsers.serviceId, id)).all()).toEqual(
+    expect(await serviceRow(id)).toBeUndefined();
+    expect(await tokensOf(id)).toEqual([]);
+    expect(await t.store.db.select().from(externalServiceUsers).where(eq(externalServiceUsers.serviceId, id))).toEqual(
       [],
     );
-    const audit = auditRows('service.delete', id);
+    const audit = await auditRows('service.delete', id);
     expect(audit).toHaveLength(1);
     expect(JSON.parse(audit[0]!.details)).toEqual({ tokensDeleted: 2 });
   });
@@ -406,7 +403,7 @@ describe('deleting a service', () => {
     const res = await admin.delete(`/api/services/${mobileId}`);
     expect(res.status).toBe(409);
     expect(errorOf(res).code).toBe('builtin');
-    expect(serviceRow(mobileId)).toBeDefined();
+    expect(await serviceRow(mobileId)).toBeDefined();
     expect((await admin.get(`/api/services/${mobileId}/functions`)).body).toHaveLength(MOBILE_FUNCTIONS.length);
   });
 
@@ -446,7 +443,7 @@ describe('service functions', () => {
       missing: false,
     });
     expect((await admin.get(`/api/services/${id}`)).body.functionCount).toBe(3);
-    const audit = auditRows('service.functions.add', id);
+    const audit = await auditRows('service.functions.add', id);
     expect(audit).toHaveLength(1);
     expect(JSON.parse(audit[0]!.details).functions).toEqual([
       'core_group_get_course_groups',
@@ -508,11 +505,11 @@ describe('service functions', () => {
     const res = await admin.delete(`/api/services/${id}/functions/core_group_get_course_groups`);
     expect(res.status).toBe(200);
     expect(await names()).toEqual(['core_group_create_groups', 'core_webservice_get_site_info']);
-    expect(auditRows('service.functions.remove', id)).toHaveLength(1);
+    expect(await auditRows('service.functions.remove', id)).toHaveLength(1);
     const again = await admin.delete(`/api/services/${id}/functions/core_group_get_course_groups`);
     expect(again.status).toBe(404);
     expect((await admin.delete(`/api/services/${id}/functions/core_made_up`)).status).toBe(404);
-    expect(auditRows('service.functions.remove', id)).toHaveLength(1);
+    expect(await auditRows('service.functions.remove', id)).toHaveLength(1);
   });
 
   it('404 for the functions of an unknown service', async () => {
@@ -541,9 +538,9 @@ describe('authorised users', () => {
       functions: ['core_group_create_groups', 'core_webservice_get_site_info'],
     });
     await admin.post(`/api/services/${other}/functions`, { functions: ['core_webservice_get_site_info'] });
-    student = t.userId('student');
-    teacher = t.userId('teacher');
-    adminId = t.userId('admin');
+    student = await t.userId('student');
+    teacher = await t.userId('teacher');
+    adminId = await t.userId('admin');
   });
 
   it('refuses to authorise users on a service open to all users (409)', async () => {
@@ -565,15 +562,15 @@ describe('authorised users', () => {
     expect(byName.admin.missingCapabilities).toEqual([]);
     expect(byName.student).toMatchObject({ ipRestriction: null, validUntil: null });
     expect((await admin.get(`/api/services/${restricted}`)).body.authorisedCount).toBe(3);
-    const audit = auditRows('service.users.add', restricted);
+    const audit = await auditRows('service.users.add', restricted);
     expect(audit).toHaveLength(1);
     expect(JSON.parse(audit[0]!.details).userIds.sort()).toEqual([student, teacher, adminId].sort());
   });
 
   it("the service's required capability counts among the missing ones", async () => {
-    expect((await admin.post(`/api/services/${other}/users`, { userIds: [student, t.userId('manager')] })).status).toBe(
-      201,
-    );
+    expect(
+      (await admin.post(`/api/services/${other}/users`, { userIds: [student, await t.userId('manager')] })).status,
+    ).toBe(201);
     const list = await listed(other);
     const byName = Object.fromEntries(list.map((a: { user: { username: string } }) => [a.user.username, a]));
     expect(byName.student.missingCapabilities).toEqual(['moodle/course:create']);
@@ -611,12 +608,14 @@ describe('authorised users', () => {
     });
 
     it.each([
-      ['a deleted user', () => deletedId, 'goner is deleted'],
-      ['an unconfirmed user', () => t.userId('unconfirmed'), 'unconfirmed is not confirmed'],
-      ['the guest user', () => t.userId('guest'), 'guest'],
-      ['a user that does not exist', () => 99999, 'user 99999 does not exist'],
+      ['a deleted user', async () => deletedId, 'goner is deleted'],
+      ['an unconfirmed user', async () => await t.userId('unconfirmed'), 'unconfirmed is not confirmed'],
+      ['the guest user', async () => await t.userId('guest'), 'guest'],
+      ['a user that does not exist', async () => 99999, 'user 99999 does not exist'],
     ])('refuses %s (400) and adds nobody of the batch', async (_label, idOf, says) => {
-      const res = await admin.post(`/api/services/${restricted}/users`, { userIds: [t.userId('student2'), idOf()] });
+      const res = await admin.post(`/api/services/${restricted}/users`, {
+        userIds: [await t.userId('student2'), await idOf()],
+      });
       expect(res.status).toBe(400);
       expect(errorOf(res).message).toContain(says);
       expect((await listed()).map((a: { user: { username: string } }) => a.user.username)).not.toContain('student2');
@@ -636,11 +635,13 @@ describe('authorised users', () => {
     const res = await admin.patch(`/api/services/${restricted}/users/${student}`, { ipRestriction: input });
     expect(res.status).toBe(200);
     expect(res.body).toMatchObject({ user: { id: student }, ipRestriction: stored });
-    const row = t.store.db
-      .select()
-      .from(externalServiceUsers)
-      .where(and(eq(externalServiceUsers.serviceId, restricted), eq(externalServiceUsers.userId, student)))
-      .get();
+    const row = (
+      await t.store.db
+        .select()
+        .from(externalServiceUsers)
+        .where(and(eq(externalServiceUsers.serviceId, restricted), eq(externalServiceUsers.userId, student)))
+        .limit(1)
+    ).at(0);
     expect(row?.ipRestriction).toBe(stored);
   });
 
@@ -689,12 +690,13 @@ describe('authorised users', () => {
     expect((await admin.patch(`/api/services/${restricted}/users/${student}`, { validUntil: -5 })).status).toBe(400);
     const cleared = await admin.patch(`/api/services/${restricted}/users/${student}`, { validUntil: null });
     expect(cleared.body.validUntil).toBeNull();
-    expect(auditRows('service.users.update', restricted).length).toBeGreaterThan(0);
+    expect((await auditRows('service.users.update', restricted)).length).toBeGreaterThan(0);
   });
 
   it('settings of a user who is not authorised: 404', async () => {
     expect(
-      (await admin.patch(`/api/services/${restricted}/users/${t.userId('student2')}`, { validUntil: null })).status,
+      (await admin.patch(`/api/services/${restricted}/users/${await t.userId('student2')}`, { validUntil: null }))
+        .status,
     ).toBe(404);
   });
 
@@ -705,15 +707,15 @@ describe('authorised users', () => {
     const res = await admin.delete(`/api/services/${restricted}/users/${student}`);
     expect(res.status).toBe(200);
     expect(res.body).toEqual({ tokensDeleted: 1 });
-    expect(tokensOf(restricted, student)).toEqual([]);
-    expect(tokensOf(other, student).map((x) => x.id)).toEqual([onOther.token.id]);
-    expect(tokensOf(restricted, teacher).map((x) => x.id)).toEqual([teachers.token.id]);
-    expect(tokensOf(restricted).map((x) => x.id)).not.toContain(onThis.token.id);
+    expect(await tokensOf(restricted, student)).toEqual([]);
+    expect((await tokensOf(other, student)).map((x) => x.id)).toEqual([onOther.token.id]);
+    expect((await tokensOf(restricted, teacher)).map((x) => x.id)).toEqual([teachers.token.id]);
+    expect((await tokensOf(restricted)).map((x) => x.id)).not.toContain(onThis.token.id);
     expect((await listed()).map((a: { user: { username: string } }) => a.user.username).sort()).toEqual([
       'admin',
       'teacher',
     ]);
-    const audit = auditRows('service.users.remove', restricted);
+    const audit = await auditRows('service.users.remove', restricted);
     expect(audit).toHaveLength(1);
     expect(JSON.parse(audit[0]!.details)).toEqual({ userId: student, tokensDeleted: 1 });
     expect((await admin.delete(`/api/services/${restricted}/users/${student}`)).status).toBe(404);
@@ -724,10 +726,10 @@ describe('who may manage services', () => {
   it('a manager (no moodle/site:config) gets 403 on every /api/services route, and nothing changes', async () => {
     const id = await create('Guarded', 'guarded', { restrictedUsers: true });
     await admin.post(`/api/services/${id}/functions`, { functions: ['core_webservice_get_site_info'] });
-    const student = t.userId('student');
+    const student = await t.userId('student');
     await admin.post(`/api/services/${id}/users`, { userIds: [student] });
     const before = {
-      service: serviceRow(id),
+      service: await serviceRow(id),
       users: await admin.get(`/api/services/${id}/users`),
       functions: await admin.get(`/api/services/${id}/functions`),
     };
@@ -742,7 +744,7 @@ describe('who may manage services', () => {
       ['POST', `/api/services/${id}/functions`, { functions: ['core_user_create_users'] }],
       ['DELETE', `/api/services/${id}/functions/core_webservice_get_site_info`],
       ['GET', `/api/services/${id}/users`],
-      ['POST', `/api/services/${id}/users`, { userIds: [t.userId('teacher')] }],
+      ['POST', `/api/services/${id}/users`, { userIds: [await t.userId('teacher')] }],
       ['PATCH', `/api/services/${id}/users/${student}`, { ipRestriction: '10.0.0.1' }],
       ['DELETE', `/api/services/${id}/users/${student}`],
     ];
@@ -751,11 +753,13 @@ describe('who may manage services', () => {
       expect(res.status, `${method} ${path}`).toBe(403);
       expect(errorOf(res).code).toBe('forbidden');
     }
-    expect(serviceRow(id)).toEqual(before.service);
+    expect(await serviceRow(id)).toEqual(before.service);
     expect((await admin.get(`/api/services/${id}/users`)).body).toEqual(before.users.body);
     expect((await admin.get(`/api/services/${id}/functions`)).body).toEqual(before.functions.body);
     expect(
-      t.store.db.select().from(externalServices).where(eq(externalServices.shortname, 'by_manager')).get(),
+      (
+        await t.store.db.select().from(externalServices).where(eq(externalServices.shortname, 'by_manager')).limit(1)
+      ).at(0),
     ).toBeUndefined();
   });
 

@@ -20,7 +20,7 @@ beforeAll(async () => {
 });
 afterAll(() => t.close());
 
-const configAudit = () => t.store.db.select().from(auditLog).where(eq(auditLog.action, 'config.set')).all();
+const configAudit = async () => await t.store.db.select().from(auditLog).where(eq(auditLog.action, 'config.set'));
 
 describe('GET /api/settings', () => {
   it('gives every setting with its default to an admin', async () => {
@@ -54,7 +54,7 @@ describe('GET /api/settings', () => {
 
 describe('PATCH /api/settings', () => {
   it('applies valid changes, lists them, and writes one config.set audit row each', async () => {
-    const before = configAudit().length;
+    const before = (await configAudit()).length;
     const res = await admin.patch('/api/settings', {
       enablewebservices: '1',
       webserviceprotocols: 'rest,xmlrpc',
@@ -78,29 +78,31 @@ describe('PATCH /api/settings', () => {
     });
     expect((await admin.get('/api/settings')).body.debug).toBe('developer');
 
-    const rows = configAudit();
+    const rows = await configAudit();
     expect(rows.length).toBe(before + 4);
     const debugRow = rows.find((r) => r.targetId === 'debug');
     expect(debugRow).toMatchObject({
       actorUsername: 'admin',
-      actorId: t.userId('admin'),
+      actorId: await t.userId('admin'),
       targetType: 'config',
       summary: 'Changed debug from "none" to "developer"',
       ip: '10.1.2.3',
     });
     expect(JSON.parse(debugRow!.details)).toEqual({ from: 'none', to: 'developer' });
-    expect(t.store.db.select().from(config).where(eq(config.name, 'debug')).get()?.value).toBe('developer');
+    expect((await t.store.db.select().from(config).where(eq(config.name, 'debug')).limit(1)).at(0)?.value).toBe(
+      'developer',
+    );
   });
 
   it('writes nothing when nothing changes', async () => {
-    const before = configAudit().length;
+    const before = (await configAudit()).length;
     const res = await admin.patch('/api/settings', { debug: 'developer' });
     expect(res.status).toBe(200);
     expect(res.body.changes).toEqual([]);
     const empty = await admin.patch('/api/settings', {});
     expect(empty.status).toBe(200);
     expect(empty.body.changes).toEqual([]);
-    expect(configAudit().length).toBe(before);
+    expect((await configAudit()).length).toBe(before);
   });
 
   it.each([
@@ -127,14 +129,14 @@ describe('PATCH /api/settings', () => {
     [{ userquota: '99999999999999999999' }, 'userquota'],
   ])('refuses %j with 400 and a message for the field', async (patch, field) => {
     const before = (await admin.get('/api/settings')).body;
-    const auditBefore = configAudit().length;
+    const auditBefore = (await configAudit()).length;
     const res = await admin.patch('/api/settings', patch);
     expect(res.status).toBe(400);
     const err = errorOf(res);
     expect(err.code).toBe('invalid');
     expect(Object.keys(err.fields ?? {})).toEqual([field]);
     expect((await admin.get('/api/settings')).body).toEqual(before);
-    expect(configAudit().length).toBe(auditBefore);
+    expect((await configAudit()).length).toBe(auditBefore);
   });
 
   it('changes nothing at all when one value of several is invalid', async () => {
@@ -168,7 +170,7 @@ describe('PATCH /api/settings', () => {
       { name: 'maxbytes', from: '0', to: '2097152' },
       { name: 'userquota', from: '104857600', to: '2147483647' },
     ]);
-    expect(configAudit().find((r) => r.targetId === 'userquota')?.summary).toBe(
+    expect((await configAudit()).find((r) => r.targetId === 'userquota')?.summary).toBe(
       'Changed userquota from "104857600" to "2147483647"',
     );
     const back = await admin.patch('/api/settings', { maxbytes: '0', userquota: '104857600' });
@@ -217,7 +219,7 @@ describe('writes from another connection', () => {
     }
     const res = await admin.get('/api/settings');
     expect(res.body.enablemobilewebservice).toBe('1');
-    const row = configAudit().find((r) => r.targetId === 'enablemobilewebservice');
+    const row = (await configAudit()).find((r) => r.targetId === 'enablemobilewebservice');
     expect(row?.actorUsername).toBe('cli');
     expect(row?.actorId).toBeNull();
   });

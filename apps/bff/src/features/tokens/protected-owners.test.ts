@@ -14,8 +14,8 @@ let admin: Client;
 let serviceId: number;
 let siteUser: string;
 
-const tokenCount = () => t.store.db.select().from(externalTokens).all().length;
-const auditCount = () => t.store.db.select().from(auditLog).all().length;
+const tokenCount = async () => (await t.store.db.select().from(externalTokens)).length;
+const auditCount = async () => (await t.store.db.select().from(auditLog)).length;
 
 beforeAll(async () => {
   t = await makeTestApp();
@@ -46,46 +46,45 @@ beforeAll(async () => {
 afterAll(() => t?.close());
 
 describe('Manage tokens refuses the hub users as token owners', () => {
-  const protectedUsers = () =>
-    t.store.db
-      .select()
-      .from(users)
-      .where(eq(users.protected, true))
-      .all()
-      .map((u) => u.username);
+  const protectedUsers = async () =>
+    (await t.store.db.select().from(users).where(eq(users.protected, true))).map((u) => u.username);
 
-  it('the hub has its protected users: its own two and the registered site', () => {
-    expect(protectedUsers()).toEqual(expect.arrayContaining(['hub_directory', 'hub_public', siteUser]));
+  it('the hub has its protected users: its own two and the registered site', async () => {
+    expect(await protectedUsers()).toEqual(expect.arrayContaining(['hub_directory', 'hub_public', siteUser]));
   });
 
   it.each(['hub_directory', 'hub_public', 'the registered site'])(
     'POST /api/tokens for %s: 403 protected, no token, no audit row',
     async (who) => {
       const username = who === 'the registered site' ? siteUser : who;
-      const tokens = tokenCount();
-      const audits = auditCount();
-      const res = await admin.post('/api/tokens', { userId: t.userId(username), serviceId, name: 'Hub takeover' });
+      const tokens = await tokenCount();
+      const audits = await auditCount();
+      const res = await admin.post('/api/tokens', {
+        userId: await t.userId(username),
+        serviceId,
+        name: 'Hub takeover',
+      });
       expect(res.status, res.text).toBe(403);
       const err = errorOf(res);
       expect(err.code).toBe('protected');
       expect(err.message).toBe(`${username} is a protected hub user: only the hub makes its tokens`);
       expect(err.fields?.userId).toBe('This user is protected');
-      expect(tokenCount()).toBe(tokens);
-      expect(auditCount()).toBe(audits);
+      expect(await tokenCount()).toBe(tokens);
+      expect(await auditCount()).toBe(audits);
     },
   );
 
   it('every protected user is refused, whoever they are', async () => {
-    const tokens = tokenCount();
-    for (const username of protectedUsers()) {
-      const res = await admin.post('/api/tokens', { userId: t.userId(username), serviceId });
+    const tokens = await tokenCount();
+    for (const username of await protectedUsers()) {
+      const res = await admin.post('/api/tokens', { userId: await t.userId(username), serviceId });
       expect([res.status, errorOf(res).code], username).toEqual([403, 'protected']);
     }
-    expect(tokenCount()).toBe(tokens);
+    expect(await tokenCount()).toBe(tokens);
   });
 
   it('an ordinary user still gets a token on the same service', async () => {
-    const res = await admin.post('/api/tokens', { userId: t.userId('teacher'), serviceId });
+    const res = await admin.post('/api/tokens', { userId: await t.userId('teacher'), serviceId });
     expect(res.status, res.text).toBe(201);
   });
 });

@@ -42,8 +42,8 @@ const ownKeyNames = (body: { keys: { service: { name: string } }[] }) => body.ke
 
 beforeAll(async () => {
   t = await makeTestApp();
-  actor = { id: t.userId('admin'), username: 'admin', ip: '' };
-  const studentId = t.userId('student');
+  actor = { id: await t.userId('admin'), username: 'admin', ip: '' };
+  const studentId = await t.userId('student');
   await mkService('alpha_open', 'Alpha open');
   await mkService('bravo_restricted', 'Bravo restricted', { restrictedUsers: true });
   await mkService('charlie_restricted', 'Charlie restricted', { restrictedUsers: true });
@@ -53,13 +53,12 @@ beforeAll(async () => {
   await mkService('golf_held', 'Golf already held');
   await mkService('hotel_protected', 'Hotel protected');
   await mkService('india_capability', 'India needs own files', { requiredCapability: 'moodle/user:manageownfiles' });
-  t.store.db
+  await t.store.db
     .update(externalServices)
     .set({ protected: true })
-    .where(eq(externalServices.id, sid.hotel_protected!))
-    .run();
+    .where(eq(externalServices.id, sid.hotel_protected!));
   await addAuthorisedUsers(t.deps, sid.bravo_restricted!, [studentId], actor);
-  await addAuthorisedUsers(t.deps, sid.charlie_restricted!, [t.userId('teacher')], actor);
+  await addAuthorisedUsers(t.deps, sid.charlie_restricted!, [await t.userId('teacher')], actor);
   await addAuthorisedUsers(t.deps, sid.foxtrot_expired!, [studentId], actor);
   await updateAuthorisedUser(t.deps, sid.foxtrot_expired!, studentId, { validUntil: now() - 3600 }, actor);
   // The student may create tokens and use REST.
@@ -73,7 +72,7 @@ beforeAll(async () => {
     actor,
   );
   await assignRole(t.deps, role.id, studentId, actor);
-  await assignRole(t.deps, role.id, t.userId('student2'), actor);
+  await assignRole(t.deps, role.id, await t.userId('student2'), actor);
   // A key the student already holds (made by an administrator), a hidden one, and the teacher's.
   studentHeldKey = (
     await createAdminToken(
@@ -83,8 +82,10 @@ beforeAll(async () => {
       true,
     )
   ).token.id;
-  const studentRow = t.store.db.select().from(users).where(eq(users.id, studentId)).get()!;
-  const alpha = t.store.db.select().from(externalServices).where(eq(externalServices.id, sid.alpha_open!)).get()!;
+  const studentRow = (await t.store.db.select().from(users).where(eq(users.id, studentId)).limit(1)).at(0)!;
+  const alpha = (
+    await t.store.db.select().from(externalServices).where(eq(externalServices.id, sid.alpha_open!)).limit(1)
+  ).at(0)!;
   studentHiddenKey = (
     await withWrite(t.deps, (tx, w) =>
       issueToken(t.deps, tx, w, {
@@ -102,7 +103,7 @@ beforeAll(async () => {
   teacherKey = (
     await createAdminToken(
       t.deps,
-      { userId: t.userId('teacher'), serviceId: sid.alpha_open!, name: 'Teacher key' },
+      { userId: await t.userId('teacher'), serviceId: sid.alpha_open!, name: 'Teacher key' },
       actor,
       true,
     )
@@ -192,11 +193,10 @@ describe('keys made on opening the page', () => {
         expect(k.validUntil).toBeLessThanOrEqual(now() + 7200 + 5);
       }
       expect(
-        t.store.db
+        await t.store.db
           .select()
           .from(auditLog)
-          .where(and(eq(auditLog.action, 'token.autocreate'), eq(auditLog.actorUsername, 'student')))
-          .all(),
+          .where(and(eq(auditLog.action, 'token.autocreate'), eq(auditLog.actorUsername, 'student'))),
       ).toHaveLength(3);
     });
 
@@ -229,13 +229,12 @@ describe('keys made on opening the page', () => {
     });
 
     it('a site administrator gets none, even with every service enabled and authorised', async () => {
-      const adminId = t.userId('admin');
-      t.store.db.update(externalServices).set({ enabled: true }).run();
-      t.store.db
+      const adminId = await t.userId('admin');
+      await t.store.db.update(externalServices).set({ enabled: true });
+      await t.store.db
         .update(externalServices)
         .set({ protected: false })
-        .where(eq(externalServices.id, sid.hotel_protected!))
-        .run();
+        .where(eq(externalServices.id, sid.hotel_protected!));
       await addAuthorisedUsers(t.deps, sid.bravo_restricted!, [adminId], actor);
       await addAuthorisedUsers(t.deps, sid.charlie_restricted!, [adminId], actor);
       try {
@@ -243,23 +242,20 @@ describe('keys made on opening the page', () => {
         expect(res.status).toBe(200);
         expect(res.body.created).toEqual([]);
         expect(res.body.keys).toEqual([]);
-        expect(t.store.db.select().from(externalTokens).where(eq(externalTokens.userId, adminId)).all()).toEqual([]);
+        expect(await t.store.db.select().from(externalTokens).where(eq(externalTokens.userId, adminId))).toEqual([]);
       } finally {
-        t.store.db
+        await t.store.db
           .update(externalServices)
           .set({ enabled: false })
-          .where(eq(externalServices.id, sid.delta_disabled!))
-          .run();
-        t.store.db
+          .where(eq(externalServices.id, sid.delta_disabled!));
+        await t.store.db
           .update(externalServices)
           .set({ protected: true })
-          .where(eq(externalServices.id, sid.hotel_protected!))
-          .run();
-        t.store.db
+          .where(eq(externalServices.id, sid.hotel_protected!));
+        await t.store.db
           .update(externalServices)
           .set({ enabled: false })
-          .where(eq(externalServices.shortname, 'moodle_mobile_app'))
-          .run();
+          .where(eq(externalServices.shortname, 'moodle_mobile_app'));
       }
     });
   });
@@ -275,21 +271,20 @@ describe('keys made on opening the page', () => {
     it('the key from the page works over REST', async () => {
       const res = await restCall(t, alphaKey.secret, 'core_webservice_get_site_info');
       expect(res.status).toBe(200);
-      expect(res.body).toMatchObject({ username: 'student', userid: t.userId('student') });
+      expect(res.body).toMatchObject({ username: 'student', userid: await t.userId('student') });
     });
 
     it('needs the CSRF header (403) and then changes nothing', async () => {
-      const hashBefore = t.store.db
-        .select()
-        .from(externalTokens)
-        .where(eq(externalTokens.id, alphaKey.id))
-        .get()!.tokenHash;
+      const hashBefore = (
+        await t.store.db.select().from(externalTokens).where(eq(externalTokens.id, alphaKey.id)).limit(1)
+      ).at(0)!.tokenHash;
       const res = await student.post(`/api/me/keys/${alphaKey.id}/reset`, undefined, { csrf: false });
       expect(res.status).toBe(403);
       expect(errorOf(res).code).toBe('csrf');
-      expect(t.store.db.select().from(externalTokens).where(eq(externalTokens.id, alphaKey.id)).get()!.tokenHash).toBe(
-        hashBefore,
-      );
+      expect(
+        (await t.store.db.select().from(externalTokens).where(eq(externalTokens.id, alphaKey.id)).limit(1)).at(0)!
+          .tokenHash,
+      ).toBe(hashBefore);
     });
 
     it("someone else's key, a hidden key or a missing one: 404", async () => {
@@ -300,26 +295,30 @@ describe('keys made on opening the page', () => {
     });
 
     it('a key an administrator made for the user cannot be reset by the user (Moodle offers Reset only for keys the user created)', async () => {
-      const before = t.store.db.select().from(externalTokens).where(eq(externalTokens.id, studentHeldKey)).get()!;
-      expect(before.creatorId).toBe(t.userId('admin'));
+      const before = (
+        await t.store.db.select().from(externalTokens).where(eq(externalTokens.id, studentHeldKey)).limit(1)
+      ).at(0)!;
+      expect(before.creatorId).toBe(await t.userId('admin'));
       const res = await student.post(`/api/me/keys/${studentHeldKey}/reset`);
       expect([403, 404]).toContain(res.status);
       expect(
-        t.store.db.select().from(externalTokens).where(eq(externalTokens.id, studentHeldKey)).get()!.tokenHash,
+        (await t.store.db.select().from(externalTokens).where(eq(externalTokens.id, studentHeldKey)).limit(1)).at(0)!
+          .tokenHash,
       ).toBe(before.tokenHash);
     });
 
     it('resetting an expired key makes it valid again for the token duration', async () => {
       const bravo = created.find((x) => x.service === 'Bravo restricted')!;
-      t.store.db
+      await t.store.db
         .update(externalTokens)
         .set({ validUntil: now() - 60 })
-        .where(eq(externalTokens.id, bravo.id))
-        .run();
+        .where(eq(externalTokens.id, bravo.id));
       const before = now();
       const res = await student.post(`/api/me/keys/${bravo.id}/reset`);
       expect(res.status).toBe(200);
-      const row = t.store.db.select().from(externalTokens).where(eq(externalTokens.id, bravo.id)).get()!;
+      const row = (await t.store.db.select().from(externalTokens).where(eq(externalTokens.id, bravo.id)).limit(1)).at(
+        0,
+      )!;
       expect(row.validUntil).toBeGreaterThanOrEqual(before + 7200);
       expect(row.validUntil).toBeLessThanOrEqual(now() + 7200);
       expect(row.tokenHash).not.toBe(hashToken(t.deps.tokenSecret, bravo.secret));
@@ -340,11 +339,10 @@ describe('keys made on opening the page', () => {
       const key = list.body.keys.find((k: { id: number }) => k.id === alphaKey.id);
       expect(key.stub).toBe(`${res.body.secret.slice(0, 7)}…${res.body.secret.slice(-4)}`);
       expect(
-        t.store.db
+        await t.store.db
           .select()
           .from(auditLog)
-          .where(and(eq(auditLog.action, 'token.reset'), eq(auditLog.targetId, String(alphaKey.id))))
-          .all(),
+          .where(and(eq(auditLog.action, 'token.reset'), eq(auditLog.targetId, String(alphaKey.id)))),
       ).toHaveLength(1);
     });
   });

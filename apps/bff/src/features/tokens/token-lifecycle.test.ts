@@ -41,7 +41,7 @@ beforeAll(async () => {
     SYSTEM_ACTOR,
   );
   for (const u of ['student', 'student2', 'teacher', 'manager'])
-    await assignRole(t.deps, role.id, t.userId(u), SYSTEM_ACTOR);
+    await assignRole(t.deps, role.id, await t.userId(u), SYSTEM_ACTOR);
   [admin, manager, student] = await Promise.all([signIn(t, 'admin'), signIn(t, 'manager'), signIn(t, 'student')]);
   const res = await admin.post('/api/services', serviceBody('Lifecycle', 'lifecycle', { enabled: true }));
   expect(res.status, res.text).toBe(201);
@@ -53,11 +53,11 @@ afterAll(() => t?.close());
 
 describe('GET /api/tokens/:id/access', () => {
   it('runs the access-check chain per protocol and per function, naming why a function is refused', async () => {
-    const tok = await newToken(t.userId('student'));
+    const tok = await newToken(await t.userId('student'));
     const res = await admin.get(`/api/tokens/${tok.id}/access`);
     expect(res.status, res.text).toBe(200);
     // wsclient lacks webservice/rest:use here: refused before any function, on REST.
-    const other = await admin.get(`/api/tokens/${(await newToken(t.userId('wsclient'))).id}/access`);
+    const other = await admin.get(`/api/tokens/${(await newToken(await t.userId('wsclient'))).id}/access`);
     expect(other.body.protocols.find((p: { protocol: string }) => p.protocol === 'rest').refusal).toMatchObject({
       reason: 'protocolcapability',
     });
@@ -82,8 +82,8 @@ describe('GET /api/tokens/:id/access', () => {
   });
 
   it('a token refused before any function (owner suspended) says so for every protocol and function', async () => {
-    const tok = await newToken(t.userId('student2'));
-    const patched = await admin.patch(`/api/users/${t.userId('student2')}`, { suspended: true });
+    const tok = await newToken(await t.userId('student2'));
+    const patched = await admin.patch(`/api/users/${await t.userId('student2')}`, { suspended: true });
     expect(patched.status, patched.text).toBe(200);
     try {
       const res = await admin.get(`/api/tokens/${tok.id}/access`);
@@ -93,19 +93,19 @@ describe('GET /api/tokens/:id/access', () => {
       );
       expect(res.body.functions.every((f: { refusal: unknown }) => f.refusal !== null)).toBe(true);
     } finally {
-      await admin.patch(`/api/users/${t.userId('student2')}`, { suspended: false });
+      await admin.patch(`/api/users/${await t.userId('student2')}`, { suspended: false });
     }
   });
 
   it('reports the IP restriction apart, and the chain as for an address it allows', async () => {
-    const tok = await newToken(t.userId('student'), serviceId, { ipRestriction: '192.0.2.0/24' });
+    const tok = await newToken(await t.userId('student'), serviceId, { ipRestriction: '192.0.2.0/24' });
     const res = await admin.get(`/api/tokens/${tok.id}/access`);
     expect(res.body.ipRestriction).toBe('192.0.2.0/24');
     expect(res.body.functions.find((f: { name: string }) => f.name === SITE_INFO).refusal).toBeNull();
   });
 
   it('needs moodle/webservice:managealltokens; a missing token is 404', async () => {
-    const tok = await newToken(t.userId('student'));
+    const tok = await newToken(await t.userId('student'));
     expect((await student.get(`/api/tokens/${tok.id}/access`)).status).toBe(403);
     expect((await t.client().get(`/api/tokens/${tok.id}/access`)).status).toBe(401);
     expect((await admin.get('/api/tokens/99999999/access')).status).toBe(404);
@@ -114,7 +114,7 @@ describe('GET /api/tokens/:id/access', () => {
 
 describe('PATCH /api/tokens/:id', () => {
   it('changes name, expiry and IP restriction, audited, and the next call feels it', async () => {
-    const tok = await newToken(t.userId('student'));
+    const tok = await newToken(await t.userId('student'));
     expect((await restCall(t, tok.secret, SITE_INFO)).status).toBe(200); // now in the access cache
     const until = Math.floor(Date.now() / 1000) + 7 * 86400;
     const res = await admin.patch(`/api/tokens/${tok.id}`, {
@@ -136,7 +136,7 @@ describe('PATCH /api/tokens/:id', () => {
   });
 
   it('an expiry just passed ends the token at once', async () => {
-    const tok = await newToken(t.userId('student'));
+    const tok = await newToken(await t.userId('student'));
     expect((await restCall(t, tok.secret, SITE_INFO)).status).toBe(200);
     const now = Math.floor(Date.now() / 1000);
     t.deps.now = () => now - 3600; // "now" an hour ago: an expiry of now - 60 is in the future then
@@ -159,7 +159,7 @@ describe('PATCH /api/tokens/:id', () => {
     [{ userId: 1 }, 'userId'],
     [{ validUntil: 'tomorrow' }, 'validUntil'],
   ])('refuses %j with a field error and changes nothing', async (body, field) => {
-    const tok = await newToken(t.userId('student'));
+    const tok = await newToken(await t.userId('student'));
     const before = await tokenOf(tok.id);
     const res = await admin.patch(`/api/tokens/${tok.id}`, body);
     expect(res.status, res.text).toBe(400);
@@ -168,13 +168,13 @@ describe('PATCH /api/tokens/:id', () => {
   });
 
   it("a manager cannot edit a token of someone holding capabilities they lack (the admin's); 404 for a missing one", async () => {
-    const tok = await newToken(t.userId('admin'));
+    const tok = await newToken(await t.userId('admin'));
     const before = await tokenOf(tok.id);
     const res = await manager.patch(`/api/tokens/${tok.id}`, { name: 'Mine now' });
     expect(res.status).toBe(403);
     expect(errorOf(res).code).toBe('forbidden');
     expect(await tokenOf(tok.id)).toEqual(before);
-    const own = await newToken(t.userId('student'));
+    const own = await newToken(await t.userId('student'));
     expect((await manager.patch(`/api/tokens/${own.id}`, { name: 'By the manager' })).status).toBe(200);
     expect((await student.patch(`/api/tokens/${own.id}`, { name: 'x' })).status).toBe(403);
     expect((await admin.patch('/api/tokens/99999999', { name: 'x' })).status).toBe(404);
@@ -183,7 +183,7 @@ describe('PATCH /api/tokens/:id', () => {
 
 describe('POST /api/tokens/:id/regenerate', () => {
   it('a new secret, shown once, same settings; the old one stops at once', async () => {
-    const tok = await newToken(t.userId('student'), serviceId, { name: 'Keep me', ipRestriction: '10.0.0.0/8' });
+    const tok = await newToken(await t.userId('student'), serviceId, { name: 'Keep me', ipRestriction: '10.0.0.0/8' });
     expect((await restCall(t, tok.secret, SITE_INFO)).status).toBe(200); // cached
     const before = await tokenOf(tok.id);
     const res = await admin.post(`/api/tokens/${tok.id}/regenerate`);
@@ -209,18 +209,18 @@ describe('POST /api/tokens/:id/regenerate', () => {
   });
 
   it('refused for a token of someone stronger, of a suspended owner, and for others than token managers', async () => {
-    const adminTok = await newToken(t.userId('admin'));
+    const adminTok = await newToken(await t.userId('admin'));
     const res = await manager.post(`/api/tokens/${adminTok.id}/regenerate`);
     expect(res.status).toBe(403);
     expect((await restCall(t, adminTok.secret, SITE_INFO)).status).toBe(200);
-    const tok = await newToken(t.userId('student2'));
-    await admin.patch(`/api/users/${t.userId('student2')}`, { suspended: true });
+    const tok = await newToken(await t.userId('student2'));
+    await admin.patch(`/api/users/${await t.userId('student2')}`, { suspended: true });
     try {
       const r = await admin.post(`/api/tokens/${tok.id}/regenerate`);
       expect(r.status).toBe(400);
       expect(errorOf(r).code).toBe('invaliduser');
     } finally {
-      await admin.patch(`/api/users/${t.userId('student2')}`, { suspended: false });
+      await admin.patch(`/api/users/${await t.userId('student2')}`, { suspended: false });
     }
     expect((await restCall(t, tok.secret, SITE_INFO)).status).toBe(200);
     expect((await student.post(`/api/tokens/${tok.id}/regenerate`)).status).toBe(403);
@@ -238,9 +238,9 @@ describe('POST /api/tokens/revoke', () => {
   });
 
   it('selected ones: a dry run counts, the revoke ends them at once and is audited', async () => {
-    const a = await newToken(t.userId('teacher'), otherService);
-    const b = await newToken(t.userId('student'), otherService);
-    const keep = await newToken(t.userId('student'), otherService);
+    const a = await newToken(await t.userId('teacher'), otherService);
+    const b = await newToken(await t.userId('student'), otherService);
+    const keep = await newToken(await t.userId('student'), otherService);
     for (const x of [a, b, keep]) expect((await restCall(t, x.secret, SITE_INFO)).status).toBe(200);
     const dry = await admin.post('/api/tokens/revoke', { ids: [a.id, b.id, a.id], dryRun: true });
     expect(dry.body).toEqual({ count: 2, dryRun: true });
@@ -256,21 +256,21 @@ describe('POST /api/tokens/revoke', () => {
   });
 
   it('all of a service, all of a user, and a user on a service', async () => {
-    const s1 = await newToken(t.userId('student'), otherService);
-    const s2 = await newToken(t.userId('teacher'), otherService);
-    const u1 = await newToken(t.userId('student'), serviceId);
+    const s1 = await newToken(await t.userId('student'), otherService);
+    const s2 = await newToken(await t.userId('teacher'), otherService);
+    const u1 = await newToken(await t.userId('student'), serviceId);
     const dry = await admin.post('/api/tokens/revoke', { serviceId: otherService, dryRun: true });
     expect(dry.body.count).toBe(2);
     const both = await admin.post('/api/tokens/revoke', {
       serviceId: otherService,
-      userId: t.userId('student'),
+      userId: await t.userId('student'),
     });
     expect(both.body.count).toBe(1);
     expect((await restCall(t, s1.secret, SITE_INFO)).body.errorcode).toBe('invalidtoken');
     expect((await restCall(t, s2.secret, SITE_INFO)).status).toBe(200);
-    const userDry = await admin.post('/api/tokens/revoke', { userId: t.userId('student'), dryRun: true });
+    const userDry = await admin.post('/api/tokens/revoke', { userId: await t.userId('student'), dryRun: true });
     expect(userDry.body.count).toBeGreaterThanOrEqual(1);
-    const user = await admin.post('/api/tokens/revoke', { userId: t.userId('student') });
+    const user = await admin.post('/api/tokens/revoke', { userId: await t.userId('student') });
     expect(user.body.count).toBe(userDry.body.count);
     expect((await restCall(t, u1.secret, SITE_INFO)).body.errorcode).toBe('invalidtoken');
     const svc = await admin.post('/api/tokens/revoke', { serviceId: otherService });
@@ -289,14 +289,14 @@ describe('POST /api/tokens/revoke', () => {
     [{ serviceId: 99999999 }, 400],
     [{ ids: ['1'] }, 400],
   ])('refuses %j and changes nothing', async (body, status) => {
-    const tok = await newToken(t.userId('student'), otherService);
+    const tok = await newToken(await t.userId('student'), otherService);
     const res = await admin.post('/api/tokens/revoke', body);
     expect(res.status, res.text).toBe(status);
     expect((await restCall(t, tok.secret, SITE_INFO)).status).toBe(200);
   });
 
   it('a missing id among the selected refuses the whole revoke', async () => {
-    const tok = await newToken(t.userId('student'), otherService);
+    const tok = await newToken(await t.userId('student'), otherService);
     const res = await admin.post('/api/tokens/revoke', { ids: [tok.id, 99999999] });
     expect(res.status).toBe(404);
     expect(errorOf(res).message).toContain('99999999');
@@ -304,9 +304,13 @@ describe('POST /api/tokens/revoke', () => {
   });
 
   it('a manager may not revoke when any of the tokens is of someone stronger; others may not at all', async () => {
-    const mine = await newToken(t.userId('student'), otherService);
-    const admins = await newToken(t.userId('admin'), otherService);
-    for (const body of [{ ids: [mine.id, admins.id] }, { serviceId: otherService }, { userId: t.userId('admin') }]) {
+    const mine = await newToken(await t.userId('student'), otherService);
+    const admins = await newToken(await t.userId('admin'), otherService);
+    for (const body of [
+      { ids: [mine.id, admins.id] },
+      { serviceId: otherService },
+      { userId: await t.userId('admin') },
+    ]) {
       const res = await manager.post('/api/tokens/revoke', body);
       expect(res.status, JSON.stringify(body)).toBe(403);
       expect(errorOf(res).code).toBe('forbidden');

@@ -1,5 +1,6 @@
 import { LIST_COUNT_CAP } from '@gatehouse/shared';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Store } from '../../db/client';
 import { type Client, makeClock, makeTestApp, serviceBody, signIn, type TestApp } from '../../test/helpers';
 import type { Actor } from '../audit/audit.service';
 import { addServiceFunctions, createService } from '../services/services.service';
@@ -30,17 +31,18 @@ async function list(query: string): Promise<Page> {
 
 let seq = 0;
 /** A token straight into the table (no cache hears of it: the totals follow total_changes()). */
-function addToken(o: {
+async function addToken(o: {
   name: string;
   user: string;
   service: number;
   validUntil?: number | null;
   lastAccess?: number | null;
   created?: number;
-}): number {
+}): Promise<number> {
   seq++;
+  const userId = await t.userId(o.user);
   return Number(
-    t.store.sqlite
+    sqliteOf(t.store)
       .prepare(
         `INSERT INTO external_tokens (token_hash, stub, name, user_id, service_id, origin, timecreated, valid_until, last_access)
          VALUES (?, 'stub', ?, ?, ?, 'admin', ?, ?, ?)`,
@@ -48,7 +50,7 @@ function addToken(o: {
       .run(
         `hash-keyset-${seq}`,
         o.name,
-        t.userId(o.user),
+        userId,
         o.service,
         o.created ?? clock.t,
         o.validUntil ?? null,
@@ -60,7 +62,7 @@ function addToken(o: {
 beforeAll(async () => {
   t = await makeTestApp({ now: clock.now });
   admin = await signIn(t, 'admin');
-  const actor: Actor = { id: t.userId('admin'), username: 'admin', ip: '' };
+  const actor: Actor = { id: await t.userId('admin'), username: 'admin', ip: '' };
   for (const [name, short] of [
     ['Keyset A', 'keyset_a'],
     ['Keyset B', 'keyset_b'],
@@ -73,7 +75,7 @@ beforeAll(async () => {
   // Ties on every sort (same names, same times, same users, NULLs), so only the id tells rows apart.
   const users = ['student', 'teacher', 'manager', 'student2'];
   for (let i = 0; i < 29; i++) {
-    addToken({
+    await addToken({
       name: `KS ${String(i % 7).padStart(2, '0')}`,
       user: users[i % users.length]!,
       service: i % 3 ? serviceA : serviceB,
@@ -123,9 +125,9 @@ describe('keyset paging', () => {
     const first = await list(base);
     const seen = first.items.map((x) => x.id);
     // New tokens at the top of the list, and one of the first page revoked.
-    addToken({ name: 'KS new 1', user: 'student', service: serviceA, created: clock.t + 100 });
-    addToken({ name: 'KS new 2', user: 'student', service: serviceA, created: clock.t + 100 });
-    t.store.sqlite.prepare('DELETE FROM external_tokens WHERE id = ?').run(seen[0]);
+    await addToken({ name: 'KS new 1', user: 'student', service: serviceA, created: clock.t + 100 });
+    await addToken({ name: 'KS new 2', user: 'student', service: serviceA, created: clock.t + 100 });
+    sqliteOf(t.store).prepare('DELETE FROM external_tokens WHERE id = ?').run(seen[0]);
     const second = await list(`${base}&cursor=${first.next}`);
     const whole = (await list('name=KS&sort=timecreated&dir=desc&perPage=100')).items.map((x) => x.id);
     const at = whole.indexOf(seen[4]!);
@@ -133,7 +135,7 @@ describe('keyset paging', () => {
     // Previous from the second page: the rows before it, now.
     const back = await list(`${base}&cursor=${second.prev}`);
     expect(back.items.map((x) => x.id)).toEqual(whole.slice(at - 4, at + 1));
-    t.store.sqlite.prepare("DELETE FROM external_tokens WHERE name LIKE 'KS new%'").run();
+    sqliteOf(t.store).prepare("DELETE FROM external_tokens WHERE name LIKE 'KS new%'").run();
   });
 
   it('Previous when the rows before went away: the first page, full', async () => {
@@ -141,17 +143,19 @@ describe('keyset paging', () => {
     const first = await list(base);
     const second = await list(`${base}&cursor=${first.next}`);
     const gone = first.items.map((x) => x.id);
-    const restore = t.store.sqlite
+    const restore = sqliteOf(t.store)
       .prepare(`SELECT * FROM external_tokens WHERE id IN (${gone.join(',')})`)
       .all() as Record<string, unknown>[];
-    t.store.sqlite.prepare(`DELETE FROM external_tokens WHERE id IN (${gone.join(',')})`).run();
+    sqliteOf(t.store)
+      .prepare(`DELETE FROM external_tokens WHERE id IN (${gone.join(',')})`)
+      .run();
     const back = await list(`${base}&cursor=${second.prev}`);
     expect(back.prev).toBeNull();
     expect(back.items).toHaveLength(3);
     expect(back.items.map((x) => x.id)).toEqual((await list(base)).items.map((x) => x.id));
     for (const r of restore) {
       const cols = Object.keys(r);
-      t.store.sqlite
+      sqliteOf(t.store)
         .prepare(`INSERT INTO external_tokens (${cols.join(',')}) VALUES (${cols.map(() => '?').join(',')})`)
         .run(...cols.map((c) => r[c]));
     }
@@ -193,13 +197,33 @@ describe('keyset paging', () => {
 
 describe('expiry filter', () => {
   let ids: Record<string, number>;
-  beforeAll(() => {
+  beforeAll(async () => {
     ids = {
-      inTwoDays: addToken({ name: 'EXP two days', user: 'student', service: serviceA, validUntil: clock.t + 2 * DAY }),
-      inTenDays: addToken({ name: 'EXP ten days', user: 'student', service: serviceA, validUntil: clock.t + 10 * DAY }),
-      inYear: addToken({ name: 'EXP a year', user: 'student', service: serviceA, validUntil: clock.t + 365 * DAY }),
-      expired: addToken({ name: 'EXP expired', user: 'student', service: serviceA, validUntil: clock.t - 3 * DAY }),
-      never: addToken({ name: 'EXP never', user: 'student', service: serviceA, validUntil: null }),
+      inTwoDays: await addToken({
+        name: 'EXP two days',
+        user: 'student',
+        service: serviceA,
+        validUntil: clock.t + 2 * DAY,
+      }),
+      inTenDays: await addToken({
+        name: 'EXP ten days',
+        user: 'student',
+        service: serviceA,
+        validUntil: clock.t + 10 * DAY,
+      }),
+      inYear: await addToken({
+        name: 'EXP a year',
+        user: 'student',
+        service: serviceA,
+        validUntil: clock.t + 365 * DAY,
+      }),
+      expired: await addToken({
+        name: 'EXP expired',
+        user: 'student',
+        service: serviceA,
+        validUntil: clock.t - 3 * DAY,
+      }),
+      never: await addToken({ name: 'EXP never', user: 'student', service: serviceA, validUntil: null }),
     };
   });
   const names = async (q: string) => (await list(`name=EXP&sort=validuntil&dir=asc&${q}`)).items.map((x) => x.name);
@@ -247,12 +271,12 @@ describe('expiry filter', () => {
 });
 
 describe('capped count', () => {
-  beforeAll(() => {
-    const add = t.store.sqlite.prepare(
+  beforeAll(async () => {
+    const add = sqliteOf(t.store).prepare(
       `INSERT INTO external_tokens (token_hash, stub, name, user_id, service_id, origin, timecreated) VALUES (?, 'stub', ?, ?, ?, 'admin', ?)`,
     );
-    const student = t.userId('teacher');
-    t.store.sqlite.transaction(() => {
+    const student = await t.userId('teacher');
+    sqliteOf(t.store).transaction(() => {
       for (let i = 0; i < LIST_COUNT_CAP + 50; i++)
         add.run(`hash-cap-${i}`, `CAP ${i}`, student, serviceB, clock.t - i);
     })();
@@ -271,14 +295,20 @@ describe('capped count', () => {
     expect(n).toBeGreaterThan(20);
     expect(some).toMatchObject({ total: n, totalCapped: false });
     // Exactly 10 000 rows: not capped.
-    t.store.sqlite.prepare("DELETE FROM external_tokens WHERE name IN ('CAP 0','CAP 1','CAP 2')").run();
+    sqliteOf(t.store).prepare("DELETE FROM external_tokens WHERE name IN ('CAP 0','CAP 1','CAP 2')").run();
     const cap = await list(`serviceId=${serviceB}&name=CAP&perPage=5`);
     expect(cap).toMatchObject({ total: LIST_COUNT_CAP, totalCapped: true });
-    t.store.sqlite.prepare("DELETE FROM external_tokens WHERE name IN ('CAP 3','CAP 4','CAP 5')").run();
-    t.store.sqlite
+    sqliteOf(t.store).prepare("DELETE FROM external_tokens WHERE name IN ('CAP 3','CAP 4','CAP 5')").run();
+    sqliteOf(t.store)
       .prepare("DELETE FROM external_tokens WHERE name LIKE 'CAP %' AND CAST(substr(name, 5) AS INTEGER) >= ?")
       .run(LIST_COUNT_CAP + 6);
     const exact = await list(`name=CAP&perPage=5`);
     expect(exact).toMatchObject({ total: LIST_COUNT_CAP, totalCapped: false });
   });
 });
+
+/** This test reads or writes the SQLite file itself (skipped on PostgreSQL later). */
+function sqliteOf(store: Store) {
+  if (store.dialect !== 'sqlite') throw new Error('This test needs the SQLite store');
+  return store.sqlite;
+}

@@ -1,5 +1,6 @@
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Store } from '../../db/client';
 import { BROAD_SEARCH_ROWS } from '../../db/sql';
 import { type Client, makeTestApp, serviceBody, signIn, type TestApp } from '../../test/helpers';
 import type { Actor } from '../audit/audit.service';
@@ -19,8 +20,8 @@ const unnoticed = { invalidate() {} };
 const issue = async (name: string, username: string) =>
   (
     await issueToken(t.deps, t.store.db, unnoticed, {
-      user: t.store.sqlite.prepare('SELECT * FROM users WHERE username = ?').get(username) as never,
-      service: t.store.sqlite.prepare('SELECT * FROM external_services WHERE id = ?').get(serviceId) as never,
+      user: sqliteOf(t.store).prepare('SELECT * FROM users WHERE username = ?').get(username) as never,
+      service: sqliteOf(t.store).prepare('SELECT * FROM external_services WHERE id = ?').get(serviceId) as never,
       name,
       ipRestriction: null,
       validUntil: null,
@@ -38,7 +39,7 @@ async function list(query: string) {
 beforeAll(async () => {
   t = await makeTestApp();
   admin = await signIn(t, 'admin');
-  actor = { id: t.userId('admin'), username: 'admin', ip: '' };
+  actor = { id: await t.userId('admin'), username: 'admin', ip: '' };
   const s = await createService(
     t.deps,
     serviceBody('Scale', 'scale_svc') as Parameters<typeof createService>[1],
@@ -84,7 +85,7 @@ describe('searching by name', () => {
 
 describe('searching by user', () => {
   it("follows a user's new name at once", async () => {
-    const id = t.userId('student2');
+    const id = await t.userId('student2');
     expect((await list('user=Renamedperson')).total).toBe(0);
     const res = await admin.patch(`/api/users/${id}`, { lastname: 'Renamedperson' });
     expect(res.status, res.text).toBe(200);
@@ -148,13 +149,13 @@ describe('paging', () => {
 
 describe('broad searches (more matches than the search index is worth)', () => {
   const N = BROAD_SEARCH_ROWS + 100;
-  beforeAll(() => {
-    const { sqlite } = t.store;
+  beforeAll(async () => {
+    const sqlite = sqliteOf(t.store);
     const now = Math.floor(Date.now() / 1000);
     const addUser = sqlite.prepare(
       `INSERT INTO users (username, firstname, lastname, email, password_hash, timecreated, timemodified) VALUES (?, 'Broad', ?, ?, 'x', ?, ?)`,
     );
-    const student = t.userId('student');
+    const student = await t.userId('student');
     const addToken = sqlite.prepare(
       `INSERT INTO external_tokens (token_hash, stub, name, user_id, service_id, origin, timecreated) VALUES (?, 'stub', ?, ?, ?, 'admin', ?)`,
     );
@@ -193,3 +194,9 @@ describe('broad searches (more matches than the search index is worth)', () => {
     ]);
   });
 });
+
+/** This test reads or writes the SQLite file itself (skipped on PostgreSQL later). */
+function sqliteOf(store: Store) {
+  if (store.dialect !== 'sqlite') throw new Error('This test needs the SQLite store');
+  return store.sqlite;
+}

@@ -59,8 +59,10 @@ function unrelatedTo(hash: string): string {
 }
 
 describe('token lookup', () => {
-  it('stores the HMAC of the token, which is what a client’s token is looked up by', () => {
-    const row = site.t.store.db.select().from(externalTokens).where(eq(externalTokens.id, site.tokenId)).get();
+  it('stores the HMAC of the token, which is what a client’s token is looked up by', async () => {
+    const row = (
+      await site.t.store.db.select().from(externalTokens).where(eq(externalTokens.id, site.tokenId)).limit(1)
+    ).at(0);
     expect(row?.tokenHash).toBe(stored);
   });
 
@@ -93,11 +95,11 @@ describe('token lookup', () => {
 
   it('finds the row by the HMAC of the presented token, and by nothing else of it', async () => {
     const other = generateToken();
-    const setHash = (tokenHash: string) => {
-      site.t.store.db.update(externalTokens).set({ tokenHash }).where(eq(externalTokens.id, site.tokenId)).run();
+    const setHash = async (tokenHash: string) => {
+      await site.t.store.db.update(externalTokens).set({ tokenHash }).where(eq(externalTokens.id, site.tokenId));
       site.t.deps.gen.bump();
     };
-    setHash(hashToken(site.t.deps.tokenSecret, other));
+    await setHash(hashToken(site.t.deps.tokenSecret, other));
     try {
       // The row keeps its stub, id and everything else of the real token: only its hash moved.
       const byOther = await siteInfo(other);
@@ -105,7 +107,7 @@ describe('token lookup', () => {
       expect(JSON.parse(byOther.text)).toMatchObject({ username: 'admin' });
       expect(JSON.parse((await siteInfo(site.secret)).text)).toMatchObject({ errorcode: 'invalidtoken' });
     } finally {
-      setHash(stored);
+      await setHash(stored);
     }
     expect(JSON.parse((await siteInfo(site.secret)).text)).toMatchObject({ username: 'admin' });
     expect(JSON.parse((await siteInfo(other)).text)).toMatchObject({ errorcode: 'invalidtoken' });

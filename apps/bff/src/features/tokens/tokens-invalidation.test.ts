@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Store } from '../../db/client';
 import type { Invalidation } from '../../lib/invalidation';
 import { type Client, DEMO_PASSWORD, makeTestApp, serviceBody, signIn, type TestApp } from '../../test/helpers';
 import { type Actor, SYSTEM_ACTOR } from '../audit/audit.service';
@@ -41,14 +42,14 @@ async function newToken(userId: number, serviceId: number): Promise<{ id: number
 
 beforeAll(async () => {
   t = await makeTestApp();
-  actor = { id: t.userId('admin'), username: 'admin', ip: '' };
+  actor = { id: await t.userId('admin'), username: 'admin', ip: '' };
   // The student may make their own keys and log in through /login/token.php.
   const role = await createRole(
     t.deps,
     { shortname: 'keymaker', name: 'Key maker', capabilities: { 'moodle/webservice:createtoken': 'allow' } },
     actor,
   );
-  await assignRole(t.deps, role.id, t.userId('student'), actor);
+  await assignRole(t.deps, role.id, await t.userId('student'), actor);
   await t.deps.settings.apply({ enablewebservices: '1', webserviceprotocols: 'rest' }, SYSTEM_ACTOR);
   [admin, student] = await Promise.all([signIn(t, 'admin'), signIn(t, 'student')]);
   t.deps.feed.subscribe('*', (events) => heard.push(...events));
@@ -80,8 +81,8 @@ describe('services', () => {
 
   it('deleting a service names every token of it by hash', async () => {
     const id = await newService('evt_doomed');
-    const a = await newToken(t.userId('teacher'), id);
-    const b = await newToken(t.userId('student'), id);
+    const a = await newToken(await t.userId('teacher'), id);
+    const b = await newToken(await t.userId('student'), id);
     const events = await published(() => admin.delete(`/api/services/${id}`));
     expect(events).toHaveLength(3);
     expect(events).toEqual(expect.arrayContaining([service(id), token(a.secret), token(b.secret)]));
@@ -90,7 +91,7 @@ describe('services', () => {
   it("authorised users: each change names the service and the user; removal also the user's tokens there", async () => {
     const id = await newService('evt_restricted', { restrictedUsers: true });
     const other = await newService('evt_other');
-    const teacher = t.userId('teacher');
+    const teacher = await t.userId('teacher');
     const added = await published(() => admin.post(`/api/services/${id}/users`, { userIds: [teacher] }));
     expect(added).toEqual([service(id), user(teacher)]);
     const updated = await published(() =>
@@ -125,18 +126,18 @@ describe('services', () => {
   });
 
   it('the built-in services at start: named when their functions were out of step, silent otherwise', async () => {
-    const mobile = t.store.sqlite
+    const mobile = sqliteOf(t.store)
       .prepare("SELECT id FROM external_services WHERE shortname = 'moodle_mobile_app'")
       .pluck()
       .get() as number;
     const count = () =>
-      t.store.sqlite
+      sqliteOf(t.store)
         .prepare('SELECT count(*) FROM external_service_functions WHERE service_id = ?')
         .pluck()
         .get(mobile);
     const before = count();
     expect(await published(() => syncBuiltinServices(t.deps))).toEqual([]);
-    t.store.sqlite
+    sqliteOf(t.store)
       .prepare(
         'DELETE FROM external_service_functions WHERE rowid IN (SELECT rowid FROM external_service_functions WHERE service_id = ? LIMIT 1)',
       )
@@ -151,7 +152,7 @@ describe('tokens', () => {
     const id = await newService('evt_tokens');
     let made = { id: 0, secret: '' };
     const created = await published(async () => {
-      made = await newToken(t.userId('teacher'), id);
+      made = await newToken(await t.userId('teacher'), id);
     });
     expect(created).toEqual([token(made.secret)]);
     const deleted = await published(() => admin.delete(`/api/tokens/${made.id}`));
@@ -160,7 +161,7 @@ describe('tokens', () => {
 
   it('a refused token tells nothing', async () => {
     const events = await published(async () => {
-      const res = await admin.post('/api/tokens', { userId: t.userId('teacher'), serviceId: 999_999 });
+      const res = await admin.post('/api/tokens', { userId: await t.userId('teacher'), serviceId: 999_999 });
       expect(res.status).toBe(400);
     });
     expect(events).toEqual([]);
@@ -216,3 +217,9 @@ describe('tokens', () => {
     expect(events).toEqual(expect.arrayContaining([token(last), token(first)]));
   });
 });
+
+/** This test reads or writes the SQLite file itself (skipped on PostgreSQL later). */
+function sqliteOf(store: Store) {
+  if (store.dialect !== 'sqlite') throw new Error('This test needs the SQLite store');
+  return store.sqlite;
+}

@@ -1,9 +1,8 @@
 import { and, asc, count, desc, eq, gte, inArray, isNull, lte, or, type SQL, sql } from 'drizzle-orm';
-import { alias } from 'drizzle-orm/sqlite-core';
 import type { DbOrTx } from '../../db/client';
 import { type KeyColumn, type KeysetPage, type KeyValue, readFrom, type Seek } from '../../db/keyset';
 import { externalServices, externalTokens, type TokenRow, type UserRow, users } from '../../db/schema';
-import { contains, searchCondition } from '../../db/sql';
+import { aliasOf, contains, firstRow, searchCondition, unindexedEq, unindexedIn } from '../../db/sql';
 import type { ServiceRow } from '../services/services.repo';
 
 // The tokens' table (external_tokens). Reads take the database, writes the transaction of the
@@ -39,7 +38,7 @@ export interface TokenPageQuery {
   seek?: Seek;
 }
 
-const creators = alias(users, 'creators');
+const creators = aliasOf(users, 'creators');
 
 // Each sort's key, ending with the token's id (unique). The user's and service's ids keep one
 // user's (one service's) tokens together, which lets the database walk users (services) in order
@@ -96,7 +95,7 @@ function baseQuery(db: DbOrTx) {
 export async function tokenPage(db: DbOrTx, q: TokenPageQuery): Promise<KeysetPage<TokenWithParties>> {
   const where: SQL[] = [];
   const name = q.name
-    ? searchCondition(
+    ? await searchCondition(
         db,
         externalTokens.id,
         'external_tokens_search',
@@ -106,7 +105,7 @@ export async function tokenPage(db: DbOrTx, q: TokenPageQuery): Promise<KeysetPa
       )
     : undefined;
   const user = q.user
-    ? searchCondition(
+    ? await searchCondition(
         db,
         users.id,
         'users_search',
@@ -122,14 +121,14 @@ export async function tokenPage(db: DbOrTx, q: TokenPageQuery): Promise<KeysetPa
   // A selective search drives the query with its matching ids: `+hidden` keeps the planner from
   // walking an index that leads with `hidden` (every row) instead.
   where.push(
-    name?.selective || user?.selective ? sql`+${externalTokens.hidden} = 0` : eq(externalTokens.hidden, false),
+    name?.selective || user?.selective ? unindexedEq(externalTokens.hidden, false) : eq(externalTokens.hidden, false),
   );
   if (name) where.push(name.where);
   if (user) {
     const ids = db.select({ id: users.id }).from(users).where(user.where);
     // Many matching users: walk the list's order and check each token's user (`+` keeps the
     // planner off the user index, which would fetch and sort every token of every match).
-    where.push(user.selective ? inArray(externalTokens.userId, ids) : sql`+${externalTokens.userId} IN ${ids}`);
+    where.push(user.selective ? inArray(externalTokens.userId, ids) : unindexedIn(externalTokens.userId, ids));
   }
   if (q.serviceId) where.push(eq(externalTokens.serviceId, q.serviceId));
   if (q.validUntilBefore !== undefined) where.push(lte(externalTokens.validUntil, q.validUntilBefore));
@@ -140,38 +139,38 @@ export async function tokenPage(db: DbOrTx, q: TokenPageQuery): Promise<KeysetPa
   if (q.expiresTo !== undefined) where.push(lte(externalTokens.validUntil, q.expiresTo));
   const cond = and(...where);
   const key = keyOf(q.sort);
-  const read = (extra: SQL | undefined, dir: 'asc' | 'desc', limit: number, offset = 0) => {
+  const read = async (extra: SQL | undefined, dir: 'asc' | 'desc', limit: number, offset = 0) => {
     const order = dir === 'desc' ? desc : asc;
     let ids = db.select({ id: externalTokens.id }).from(externalTokens).$dynamic();
     if (q.sort === 'user') ids = ids.innerJoin(users, eq(users.id, externalTokens.userId));
     if (q.sort === 'service') ids = ids.innerJoin(externalServices, eq(externalServices.id, externalTokens.serviceId));
-    return ids
-      .where(extra ? and(cond, extra) : cond)
-      .orderBy(...key.map((k) => order(k.col)))
-      .limit(limit)
-      .offset(offset)
-      .all()
-      .map((r) => r.id);
+    return (
+      await ids
+        .where(extra ? and(cond, extra) : cond)
+        .orderBy(...key.map((k) => order(k.col)))
+        .limit(limit)
+        .offset(offset)
+    ).map((r) => r.id);
   };
   const n = q.perPage;
   let pageIds: number[];
   let hasNext: boolean;
   let hasPrev: boolean;
-  const fromOffset = (page: number) => {
-    const got = read(undefined, q.dir, n + 1, (page - 1) * n);
+  const fromOffset = async (page: number) => {
+    const got = await read(undefined, q.dir, n + 1, (page - 1) * n);
     return { ids: got.slice(0, n), hasNext: got.length > n, hasPrev: page > 1 };
   };
   if (!q.seek) {
-    ({ ids: pageIds, hasNext, hasPrev } = fromOffset(q.page));
+    ({ ids: pageIds, hasNext, hasPrev } = await fromOffset(q.page));
   } else if (q.seek.from === 'after') {
-    const got = readFrom(key, q.seek, q.dir, n + 1, read);
+    const got = await readFrom(key, q.seek, q.dir, n + 1, read);
     pageIds = got.slice(0, n);
     hasNext = got.length > n;
     hasPrev = true;
   } else {
-    const got = readFrom(key, q.seek, q.dir, n + 1, read);
+    const got = await readFrom(key, q.seek, q.dir, n + 1, read);
     // Back at the start (rows before went away meanwhile): the first page, full.
-    if (got.length <= n) ({ ids: pageIds, hasNext, hasPrev } = fromOffset(1));
+    if (got.length <= n) ({ ids: pageIds, hasNext, hasPrev } = await fromOffset(1));
     else {
       pageIds = got.slice(1);
       hasNext = true;
@@ -179,7 +178,7 @@ export async function tokenPage(db: DbOrTx, q: TokenPageQuery): Promise<KeysetPa
     }
   }
   const byId = new Map(
-    (pageIds.length ? baseQuery(db).where(inArray(externalTokens.id, pageIds)).all() : []).map((r) => [r.t.id, r]),
+    (pageIds.length ? await baseQuery(db).where(inArray(externalTokens.id, pageIds)) : []).map((r) => [r.t.id, r]),
   );
   const rows = pageIds.flatMap((id) => {
     const r = byId.get(id);
@@ -192,40 +191,40 @@ export async function tokenPage(db: DbOrTx, q: TokenPageQuery): Promise<KeysetPa
       .where(cond)
       .limit(cap + 1)
       .as('capped');
-    return db.select({ n: count() }).from(capped).get()?.n ?? 0;
+    return (await db.select({ n: count() }).from(capped).limit(1)).at(0)?.n ?? 0;
   };
   return { rows, hasNext, hasPrev, count: countUpTo };
 }
 
 /** A token with its owner, service and creator (hidden ones too: the caller decides). */
 export async function findTokenWithParties(db: DbOrTx, id: number): Promise<TokenWithParties | undefined> {
-  return baseQuery(db).where(eq(externalTokens.id, id)).get();
+  return (await baseQuery(db).where(eq(externalTokens.id, id)).limit(1)).at(0);
 }
 
 export async function findToken(db: DbOrTx, id: number): Promise<TokenRow | undefined> {
-  return db.select().from(externalTokens).where(eq(externalTokens.id, id)).get();
+  return (await db.select().from(externalTokens).where(eq(externalTokens.id, id)).limit(1)).at(0);
 }
 
 /** The ids of a user's own visible tokens (their security keys), oldest first. */
 export async function visibleTokenIdsOf(db: DbOrTx, userId: number): Promise<number[]> {
-  return db
-    .select({ id: externalTokens.id })
-    .from(externalTokens)
-    .where(and(eq(externalTokens.userId, userId), eq(externalTokens.hidden, false)))
-    .orderBy(asc(externalTokens.id))
-    .all()
-    .map((r) => r.id);
+  return (
+    await db
+      .select({ id: externalTokens.id })
+      .from(externalTokens)
+      .where(and(eq(externalTokens.userId, userId), eq(externalTokens.hidden, false)))
+      .orderBy(asc(externalTokens.id))
+  ).map((r) => r.id);
 }
 
 /** The services a user holds a visible token for. */
 export async function serviceIdsWithVisibleTokensOf(db: DbOrTx, userId: number): Promise<Set<number>> {
   return new Set(
-    db
-      .select({ serviceId: externalTokens.serviceId })
-      .from(externalTokens)
-      .where(and(eq(externalTokens.userId, userId), eq(externalTokens.hidden, false)))
-      .all()
-      .map((r) => r.serviceId),
+    (
+      await db
+        .select({ serviceId: externalTokens.serviceId })
+        .from(externalTokens)
+        .where(and(eq(externalTokens.userId, userId), eq(externalTokens.hidden, false)))
+    ).map((r) => r.serviceId),
   );
 }
 
@@ -236,7 +235,7 @@ export async function tokenUsesOf(
   serviceId: number,
   origin: TokenRow['origin'],
 ): Promise<{ id: number; lastAccess: number | null; timecreated: number }[]> {
-  return db
+  return await db
     .select({ id: externalTokens.id, lastAccess: externalTokens.lastAccess, timecreated: externalTokens.timecreated })
     .from(externalTokens)
     .where(
@@ -246,40 +245,39 @@ export async function tokenUsesOf(
         eq(externalTokens.origin, origin),
       ),
     )
-    .orderBy(desc(externalTokens.id))
-    .all();
+    .orderBy(desc(externalTokens.id));
 }
 
 /** Visible tokens per service id. */
 export async function countVisibleTokensByService(db: DbOrTx): Promise<Map<number, number>> {
   return new Map(
-    db
-      .select({ serviceId: externalTokens.serviceId, n: count() })
-      .from(externalTokens)
-      .where(eq(externalTokens.hidden, false))
-      .groupBy(externalTokens.serviceId)
-      .all()
-      .map((r) => [r.serviceId, r.n]),
+    (
+      await db
+        .select({ serviceId: externalTokens.serviceId, n: count() })
+        .from(externalTokens)
+        .where(eq(externalTokens.hidden, false))
+        .groupBy(externalTokens.serviceId)
+    ).map((r) => [r.serviceId, r.n]),
   );
 }
 
 export async function insertToken(tx: DbOrTx, values: TokenInsert): Promise<number> {
-  return tx.insert(externalTokens).values(values).returning({ id: externalTokens.id }).get().id;
+  return firstRow(await tx.insert(externalTokens).values(values).returning({ id: externalTokens.id })).id;
 }
 
 export async function updateToken(tx: DbOrTx, id: number, set: Partial<TokenInsert>): Promise<void> {
-  tx.update(externalTokens).set(set).where(eq(externalTokens.id, id)).run();
+  await tx.update(externalTokens).set(set).where(eq(externalTokens.id, id));
 }
 
 /** Deletes tokens by id; returns the hashes of those that were there. */
 export async function deleteTokensById(tx: DbOrTx, ids: readonly number[]): Promise<string[]> {
   if (!ids.length) return [];
-  return tx
-    .delete(externalTokens)
-    .where(inArray(externalTokens.id, [...ids]))
-    .returning({ hash: externalTokens.tokenHash })
-    .all()
-    .map((r) => r.hash);
+  return (
+    await tx
+      .delete(externalTokens)
+      .where(inArray(externalTokens.id, [...ids]))
+      .returning({ hash: externalTokens.tokenHash })
+  ).map((r) => r.hash);
 }
 
 /** Deletes the tokens of a user, a service, or a user on a service; returns their hashes. */
@@ -288,17 +286,17 @@ export async function deleteTokensWhere(tx: DbOrTx, where: { serviceId?: number;
   if (where.serviceId !== undefined) conds.push(eq(externalTokens.serviceId, where.serviceId));
   if (where.userId !== undefined) conds.push(eq(externalTokens.userId, where.userId));
   if (!conds.length) throw new Error('deleteTokensWhere needs a user or a service');
-  return tx
-    .delete(externalTokens)
-    .where(and(...conds))
-    .returning({ hash: externalTokens.tokenHash })
-    .all()
-    .map((r) => r.hash);
+  return (
+    await tx
+      .delete(externalTokens)
+      .where(and(...conds))
+      .returning({ hash: externalTokens.tokenHash })
+  ).map((r) => r.hash);
 }
 
 /** The account with this id, for the token rules (owner, creator). */
 export async function findUser(db: DbOrTx, id: number): Promise<UserRow | undefined> {
-  return db.select().from(users).where(eq(users.id, id)).get();
+  return (await db.select().from(users).where(eq(users.id, id)).limit(1)).at(0);
 }
 
 /** Which tokens a bulk revoke names: by id, or by user and/or service (visible ones only). */
@@ -323,30 +321,26 @@ export async function tokensByIds(
   ids: readonly number[],
 ): Promise<{ id: number; userId: number; hidden: boolean }[]> {
   if (!ids.length) return [];
-  return db
+  return await db
     .select({ id: externalTokens.id, userId: externalTokens.userId, hidden: externalTokens.hidden })
     .from(externalTokens)
-    .where(inArray(externalTokens.id, [...ids]))
-    .all();
+    .where(inArray(externalTokens.id, [...ids]));
 }
 
 /** How many visible tokens a selection names. */
 export async function countVisibleTokens(db: DbOrTx, sel: TokenSelection): Promise<number> {
-  return db.select({ n: count() }).from(externalTokens).where(visibleWhere(sel)).get()?.n ?? 0;
+  return (await db.select({ n: count() }).from(externalTokens).where(visibleWhere(sel)).limit(1)).at(0)?.n ?? 0;
 }
 
 /** The owners of the visible tokens a selection names. */
 export async function ownersOfVisibleTokens(db: DbOrTx, sel: TokenSelection): Promise<UserRow[]> {
   const ids = db.selectDistinct({ id: externalTokens.userId }).from(externalTokens).where(visibleWhere(sel));
-  return db.select().from(users).where(inArray(users.id, ids)).all();
+  return await db.select().from(users).where(inArray(users.id, ids));
 }
 
 /** Deletes the visible tokens a selection names; returns their hashes. */
 export async function deleteVisibleTokens(tx: DbOrTx, sel: TokenSelection): Promise<string[]> {
-  return tx
-    .delete(externalTokens)
-    .where(visibleWhere(sel))
-    .returning({ hash: externalTokens.tokenHash })
-    .all()
-    .map((r) => r.hash);
+  return (await tx.delete(externalTokens).where(visibleWhere(sel)).returning({ hash: externalTokens.tokenHash })).map(
+    (r) => r.hash,
+  );
 }

@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { and, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Store } from '../../db/client';
 import { auditLog, externalServices, externalTokens, users } from '../../db/schema';
 import { withWrite } from '../../db/write';
 import { type Client, errorOf, makeTestApp, serviceBody, signIn, type TestApp } from '../../test/helpers';
@@ -55,8 +56,8 @@ async function mkToken(c: Client, body: Record<string, unknown>) {
   return res.body as { token: { id: number; [k: string]: unknown }; secret: string };
 }
 
-const tokenRows = (where: { userId?: number; serviceId?: number }) =>
-  t.store.db
+const tokenRows = async (where: { userId?: number; serviceId?: number }) =>
+  await t.store.db
     .select()
     .from(externalTokens)
     .where(
@@ -64,14 +65,13 @@ const tokenRows = (where: { userId?: number; serviceId?: number }) =>
         ...(where.userId !== undefined ? [eq(externalTokens.userId, where.userId)] : []),
         ...(where.serviceId !== undefined ? [eq(externalTokens.serviceId, where.serviceId)] : []),
       ),
-    )
-    .all();
-const countTokens = () => t.store.db.select().from(externalTokens).all().length;
+    );
+const countTokens = async () => (await t.store.db.select().from(externalTokens)).length;
 
 beforeAll(async () => {
   t = await makeTestApp();
   [admin, manager, student] = await Promise.all([signIn(t, 'admin'), signIn(t, 'manager'), signIn(t, 'student')]);
-  actor = { id: t.userId('admin'), username: 'admin', ip: '' };
+  actor = { id: await t.userId('admin'), username: 'admin', ip: '' };
   for (const u of [
     'admin',
     'manager',
@@ -84,7 +84,7 @@ beforeAll(async () => {
     'nologin',
     'expired',
   ]) {
-    ids[u] = t.userId(u);
+    ids[u] = await t.userId(u);
   }
   openId = await mkService('Open service', 'open_svc');
   restrictedId = await mkService('Restricted service', 'restricted_svc', { restrictedUsers: true });
@@ -118,13 +118,12 @@ describe('creating a token', () => {
       missingCapabilities: [],
     });
     // Stored as its keyed hash only.
-    const row = t.store.db.select().from(externalTokens).where(eq(externalTokens.id, tk.id)).get()!;
+    const row = (await t.store.db.select().from(externalTokens).where(eq(externalTokens.id, tk.id)).limit(1)).at(0)!;
     expect(row.tokenHash).toBe(hashToken(t.deps.tokenSecret, res.body.secret));
-    const audit = t.store.db
+    const audit = await t.store.db
       .select()
       .from(auditLog)
-      .where(and(eq(auditLog.action, 'token.create'), eq(auditLog.targetId, String(tk.id))))
-      .all();
+      .where(and(eq(auditLog.action, 'token.create'), eq(auditLog.targetId, String(tk.id))));
     expect(audit).toHaveLength(1);
     expect(audit[0]!.details).not.toContain(res.body.secret);
   });
@@ -149,11 +148,11 @@ describe('creating a token', () => {
     ['in the past', () => now() - 60],
     ['now', () => now()],
   ])('refuses a valid-until %s (400 on validUntil), nothing created', async (_label, when) => {
-    const before = countTokens();
+    const before = await countTokens();
     const res = await admin.post('/api/tokens', { userId: ids.student, serviceId: openId, validUntil: when() });
     expect(res.status).toBe(400);
     expect(Object.keys(errorOf(res).fields ?? {})).toEqual(['validUntil']);
-    expect(countTokens()).toBe(before);
+    expect(await countTokens()).toBe(before);
   });
 
   it.each([
@@ -163,12 +162,12 @@ describe('creating a token', () => {
     ['an unknown field', { secret: 'gwtmine' }, 'secret'],
     ['a missing user', { userId: undefined }, 'userId'],
   ])('refuses %s (400 on that field)', async (_label, extra, field) => {
-    const before = countTokens();
+    const before = await countTokens();
     const res = await admin.post('/api/tokens', { userId: ids.student, serviceId: openId, ...extra });
     expect(res.status).toBe(400);
     expect(Object.keys(errorOf(res).fields ?? {})).toEqual([field]);
     if (field === 'ipRestriction') expect(errorOf(res).fields?.ipRestriction).toMatch(/nope|10\.0\.0\.0\/40/);
-    expect(countTokens()).toBe(before);
+    expect(await countTokens()).toBe(before);
   });
 
   describe('users and services that cannot have a token', () => {
@@ -201,36 +200,36 @@ describe('creating a token', () => {
       ['an unconfirmed user', () => ids.unconfirmed!, 'unconfirmed is not confirmed'],
       ['the guest user', () => ids.guest!, 'guest'],
     ])('refuses %s (400 invaliduser), nothing created', async (_label, userId, says) => {
-      const before = countTokens();
+      const before = await countTokens();
       const res = await admin.post('/api/tokens', { userId: userId(), serviceId: openId });
       expect(res.status).toBe(400);
       const err = errorOf(res);
       expect(err.code).toBe('invaliduser');
       expect(err.message).toContain(says);
       expect(Object.keys(err.fields ?? {})).toEqual(['userId']);
-      expect(countTokens()).toBe(before);
+      expect(await countTokens()).toBe(before);
     });
 
     it('refuses a user or a service that does not exist (400 on that field)', async () => {
-      const before = countTokens();
+      const before = await countTokens();
       const noUser = await admin.post('/api/tokens', { userId: 99999, serviceId: openId });
       expect(noUser.status).toBe(400);
       expect(Object.keys(errorOf(noUser).fields ?? {})).toEqual(['userId']);
       const noService = await admin.post('/api/tokens', { userId: ids.student, serviceId: 99999 });
       expect(noService.status).toBe(400);
       expect(Object.keys(errorOf(noService).fields ?? {})).toEqual(['serviceId']);
-      expect(countTokens()).toBe(before);
+      expect(await countTokens()).toBe(before);
     });
 
     it('refuses a restricted service for a user who is not authorised, saying where to authorise them', async () => {
-      const before = countTokens();
+      const before = await countTokens();
       const res = await admin.post('/api/tokens', { userId: ids.student2, serviceId: restrictedId });
       expect(res.status).toBe(400);
       const err = errorOf(res);
       expect(err.code).toBe('usernotauthorised');
       expect(err.message).toContain('Authorised users');
       expect(err.message).toContain('Restricted service');
-      expect(countTokens()).toBe(before);
+      expect(await countTokens()).toBe(before);
       await addAuthorisedUsers(t.deps, restrictedId, [ids.student2!], actor);
       const ok = await mkToken(admin, { userId: ids.student2, serviceId: restrictedId });
       expect(ok.token.statuses).toEqual(['valid']);
@@ -240,18 +239,18 @@ describe('creating a token', () => {
   it('a manager (managealltokens) creates tokens for ordinary users but not for a site administrator (403)', async () => {
     const { token } = await mkToken(manager, { userId: ids.teacher, serviceId: openId, name: 'By the manager' });
     expect(token.creator).toEqual({ id: ids.manager, username: 'manager' });
-    const before = countTokens();
+    const before = await countTokens();
     const res = await manager.post('/api/tokens', { userId: ids.admin, serviceId: openId });
     expect(res.status).toBe(403);
     expect(Object.keys(errorOf(res).fields ?? {})).toEqual(['userId']);
-    expect(countTokens()).toBe(before);
+    expect(await countTokens()).toBe(before);
     // An administrator may make one for an administrator: the only way an admin gets a token.
     const own = await mkToken(admin, { userId: ids.admin, serviceId: openId, name: 'Admin key' });
     expect(own.token.user).toMatchObject({ username: 'admin' });
   });
 
   it('a web-service-auth account (the usual integration user) gets a valid token', async () => {
-    const { token } = await mkToken(admin, { userId: t.userId('wsclient'), serviceId: openId });
+    const { token } = await mkToken(admin, { userId: await t.userId('wsclient'), serviceId: openId });
     expect(token).toMatchObject({ user: { username: 'wsclient' }, statuses: ['valid'] });
   });
 
@@ -274,7 +273,7 @@ describe('no secret at rest', () => {
   it('the database files hold no token secret (only hashes and stubs)', async () => {
     for (let i = 0; i < 3; i++) await mkToken(admin, { userId: ids.teacher, serviceId: openId, name: `At rest ${i}` });
     expect(secrets.length).toBeGreaterThanOrEqual(8);
-    t.store.sqlite.pragma('wal_checkpoint(TRUNCATE)');
+    sqliteOf(t.store).pragma('wal_checkpoint(TRUNCATE)');
     const files = [t.dbFile, `${t.dbFile}-wal`, `${t.dbFile}-journal`].filter((f) => existsSync(f));
     const bytes = Buffer.concat(files.map((f) => readFileSync(f)));
     // The search works: names and stubs are there in the clear.
@@ -303,12 +302,12 @@ describe('the token list', () => {
       delta: await mk('LST delta', ids.manager!, groupsId, T0 + 5 * DAY),
     };
     // Distinct creation and last-access times (tokens made in the same second tie).
-    const set = (id: number, v: Partial<typeof externalTokens.$inferInsert>) =>
-      t.store.db.update(externalTokens).set(v).where(eq(externalTokens.id, id)).run();
-    set(list.alpha!, { timecreated: T0 - 400, lastAccess: T0 - 30 });
-    set(list.bravo!, { timecreated: T0 - 300, lastAccess: null });
-    set(list.charlie!, { timecreated: T0 - 200, lastAccess: T0 - 10 });
-    set(list.delta!, { timecreated: T0 - 100, lastAccess: T0 - 20 });
+    const set = async (id: number, v: Partial<typeof externalTokens.$inferInsert>) =>
+      await t.store.db.update(externalTokens).set(v).where(eq(externalTokens.id, id));
+    await set(list.alpha!, { timecreated: T0 - 400, lastAccess: T0 - 30 });
+    await set(list.bravo!, { timecreated: T0 - 300, lastAccess: null });
+    await set(list.charlie!, { timecreated: T0 - 200, lastAccess: T0 - 10 });
+    await set(list.delta!, { timecreated: T0 - 100, lastAccess: T0 - 20 });
   });
   const names = (res: { body: { items: { name: string }[] } }) => res.body.items.map((x) => x.name.replace('LST ', ''));
   const q = async (query: string) => {
@@ -392,11 +391,10 @@ describe('token statuses', () => {
 
   it('expired', async () => {
     const { token } = await mkToken(admin, { userId: ids.teacher, serviceId: openId });
-    t.store.db
+    await t.store.db
       .update(externalTokens)
       .set({ validUntil: now() - 60 })
-      .where(eq(externalTokens.id, token.id))
-      .run();
+      .where(eq(externalTokens.id, token.id));
     expect((await statusOf(token.id)).statuses).toEqual(['expired']);
   });
 
@@ -448,12 +446,11 @@ describe('token statuses', () => {
   it('several at once', async () => {
     const sid = await mkService('Status many', 'status_many', {}, ['core_group_create_groups']);
     const { token } = await mkToken(admin, { userId: ids.student, serviceId: sid, ipRestriction: '10.0.0.1' });
-    t.store.db.update(externalServices).set({ enabled: false }).where(eq(externalServices.id, sid)).run();
-    t.store.db
+    await t.store.db.update(externalServices).set({ enabled: false }).where(eq(externalServices.id, sid));
+    await t.store.db
       .update(externalTokens)
       .set({ validUntil: now() - 1 })
-      .where(eq(externalTokens.id, token.id))
-      .run();
+      .where(eq(externalTokens.id, token.id));
     const s = await statusOf(token.id);
     expect([...s.statuses].sort()).toEqual(['expired', 'iprestricted', 'missingcapabilities', 'servicedisabled']);
     expect(s.statuses).not.toContain('valid');
@@ -467,12 +464,13 @@ describe('deleting tokens', () => {
     expect(res.status).toBe(200);
     expect((await admin.get(`/api/tokens/${token.id}`)).status).toBe(404);
     expect((await admin.delete(`/api/tokens/${token.id}`)).status).toBe(404);
-    expect(t.store.db.select().from(externalTokens).where(eq(externalTokens.id, token.id)).get()).toBeUndefined();
-    const audit = t.store.db
+    expect(
+      (await t.store.db.select().from(externalTokens).where(eq(externalTokens.id, token.id)).limit(1)).at(0),
+    ).toBeUndefined();
+    const audit = await t.store.db
       .select()
       .from(auditLog)
-      .where(and(eq(auditLog.action, 'token.delete'), eq(auditLog.targetId, String(token.id))))
-      .all();
+      .where(and(eq(auditLog.action, 'token.delete'), eq(auditLog.targetId, String(token.id))));
     expect(audit).toHaveLength(1);
     expect(audit[0]!.actorUsername).toBe('admin');
   });
@@ -484,8 +482,10 @@ describe('deleting tokens', () => {
   });
 
   it('hidden tokens are never listed, cannot be fetched, and cannot be deleted (403 protected)', async () => {
-    const userRow = t.store.db.select().from(users).where(eq(users.id, ids.teacher!)).get()!;
-    const serviceRow = t.store.db.select().from(externalServices).where(eq(externalServices.id, openId)).get()!;
+    const userRow = (await t.store.db.select().from(users).where(eq(users.id, ids.teacher!)).limit(1)).at(0)!;
+    const serviceRow = (
+      await t.store.db.select().from(externalServices).where(eq(externalServices.id, openId)).limit(1)
+    ).at(0)!;
     const hidden = await withWrite(t.deps, (tx, w) =>
       issueToken(t.deps, tx, w, {
         user: userRow,
@@ -507,13 +507,16 @@ describe('deleting tokens', () => {
     // Deleting one is refused as protected (the hub's own), not as missing.
     const del = await admin.delete(`/api/tokens/${hidden.id}`);
     expect([del.status, del.body.error?.code]).toEqual([403, 'protected']);
-    expect(t.store.db.select().from(externalTokens).where(eq(externalTokens.id, hidden.id)).get()).toBeDefined();
+    expect(
+      (await t.store.db.select().from(externalTokens).where(eq(externalTokens.id, hidden.id)).limit(1)).at(0),
+    ).toBeDefined();
     expect((await admin.get(`/api/services/${openId}`)).body.tokenCount).toBe(
-      t.store.db
-        .select()
-        .from(externalTokens)
-        .where(and(eq(externalTokens.serviceId, openId), eq(externalTokens.hidden, false)))
-        .all().length,
+      (
+        await t.store.db
+          .select()
+          .from(externalTokens)
+          .where(and(eq(externalTokens.serviceId, openId), eq(externalTokens.hidden, false)))
+      ).length,
     );
   });
 
@@ -537,9 +540,9 @@ describe('deleting tokens', () => {
     );
     const a = await mkToken(admin, { userId: u.id, serviceId: openId });
     const b = await mkToken(admin, { userId: u.id, serviceId: groupsId });
-    expect(tokenRows({ userId: u.id })).toHaveLength(2);
+    expect(await tokenRows({ userId: u.id })).toHaveLength(2);
     expect((await admin.delete(`/api/users/${u.id}`)).status).toBe(200);
-    expect(tokenRows({ userId: u.id })).toEqual([]);
+    expect(await tokenRows({ userId: u.id })).toEqual([]);
     expect((await admin.get(`/api/tokens/${a.token.id}`)).status).toBe(404);
     expect((await admin.get(`/api/tokens/${b.token.id}`)).status).toBe(404);
   });
@@ -548,11 +551,11 @@ describe('deleting tokens', () => {
     const sid = await mkService('Short-lived', 'short_lived');
     const a = await mkToken(admin, { userId: ids.teacher, serviceId: sid });
     await mkToken(admin, { userId: ids.student, serviceId: sid });
-    const elsewhere = tokenRows({ serviceId: openId }).length;
+    const elsewhere = (await tokenRows({ serviceId: openId })).length;
     const res = await admin.delete(`/api/services/${sid}`);
     expect(res.body).toEqual({ tokensDeleted: 2 });
-    expect(tokenRows({ serviceId: sid })).toEqual([]);
-    expect(tokenRows({ serviceId: openId })).toHaveLength(elsewhere);
+    expect(await tokenRows({ serviceId: sid })).toEqual([]);
+    expect(await tokenRows({ serviceId: openId })).toHaveLength(elsewhere);
     expect((await admin.get(`/api/tokens/${a.token.id}`)).status).toBe(404);
   });
 
@@ -577,8 +580,8 @@ describe('who may manage tokens', () => {
   });
 
   it('a student gets 403 on every /api/tokens route', async () => {
-    const some = tokenRows({ serviceId: openId })[0]!;
-    const before = countTokens();
+    const some = (await tokenRows({ serviceId: openId }))[0]!;
+    const before = await countTokens();
     for (const [method, path, json] of [
       ['GET', '/api/tokens'],
       ['GET', '/api/tokens/services'],
@@ -589,10 +592,16 @@ describe('who may manage tokens', () => {
       const res = await student.request(method, path, json === undefined ? {} : { json });
       expect(res.status, `${method} ${path}`).toBe(403);
     }
-    expect(countTokens()).toBe(before);
+    expect(await countTokens()).toBe(before);
   });
 
   it('anonymous: 401', async () => {
     expect((await t.client().get('/api/tokens')).status).toBe(401);
   });
 });
+
+/** This test reads or writes the SQLite file itself (skipped on PostgreSQL later). */
+function sqliteOf(store: Store) {
+  if (store.dialect !== 'sqlite') throw new Error('This test needs the SQLite store');
+  return store.sqlite;
+}

@@ -87,8 +87,8 @@ export function siteUsage(deps: Deps, q: UsageQuery): Promise<UsageDto> {
 }
 
 /** The roll-up (hours older than ~48 h into days) and the expiry (older than 90 days) of the buckets. */
-export function maintainUsage(deps: Deps): void {
-  deps.usage.maintain(deps.now());
+export async function maintainUsage(deps: Deps): Promise<void> {
+  await deps.usage.maintain(deps.now());
 }
 
 const lastMaintained = new WeakMap<Deps, number>();
@@ -98,8 +98,8 @@ const lastMaintained = new WeakMap<Deps, number>();
  * then audits each token's first refusal of a reason (with its function), and once an hour
  * rolls up and expires the buckets.
  */
-export async function flushUsage(deps: Deps): Promise<number> {
-  const written = deps.usage.flush();
+export async function flushUsage(deps: Deps, opts: { maintain?: boolean } = {}): Promise<number> {
+  const written = await deps.usage.flush();
   const firsts = deps.usage.takeFirstRefusals();
   if (firsts.length) {
     await withWrite(deps, async (_tx, w) => {
@@ -117,11 +117,12 @@ export async function flushUsage(deps: Deps): Promise<number> {
       }
     });
   }
+  // The roll-up, once an hour, on one node (opts.maintain: the job leader on PostgreSQL).
   const now = deps.now();
   const hour = now - (now % HOUR);
-  if (lastMaintained.get(deps) !== hour) {
+  if (opts.maintain !== false && lastMaintained.get(deps) !== hour) {
     lastMaintained.set(deps, hour);
-    maintainUsage(deps);
+    await maintainUsage(deps);
   }
   return written;
 }

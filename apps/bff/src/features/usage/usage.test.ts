@@ -12,6 +12,7 @@ import {
 import { UsageRecorder } from '../../webservice/usage';
 import { SYSTEM_ACTOR } from '../audit/audit.service';
 import { assignRole, createRole } from '../roles/roles.service';
+import { sqliteUsageWrites } from './usage.repo';
 import { flushUsage, maintainUsage } from './usage.service';
 
 // Usage you can see (issue 18 §2): every call of a known token counts, refusals before the
@@ -30,8 +31,14 @@ let admin: Client;
 let student: Client;
 let serviceId: number;
 
+/** The SQLite connection of the test store (these tests read the usage rows directly). */
+function sqliteOf(app: TestApp) {
+  if (app.store.dialect !== 'sqlite') throw new Error('this test reads the SQLite file');
+  return app.store.sqlite;
+}
+
 async function newToken(username: string, extra: Record<string, unknown> = {}) {
-  const res = await admin.post('/api/tokens', { userId: t.userId(username), serviceId, ...extra });
+  const res = await admin.post('/api/tokens', { userId: await t.userId(username), serviceId, ...extra });
   expect(res.status, res.text).toBe(201);
   return { id: res.body.token.id as number, secret: res.body.secret as string };
 }
@@ -74,7 +81,7 @@ beforeAll(async () => {
     { shortname: 'restuser', name: 'REST user', capabilities: { 'webservice/rest:use': 'allow' } },
     SYSTEM_ACTOR,
   );
-  await assignRole(t.deps, role.id, t.userId('student'), SYSTEM_ACTOR);
+  await assignRole(t.deps, role.id, await t.userId('student'), SYSTEM_ACTOR);
   [admin, student] = await Promise.all([signIn(t, 'admin'), signIn(t, 'student')]);
   const res = await admin.post('/api/services', serviceBody('Usage', 'usage', { enabled: true }));
   expect(res.status, res.text).toBe(201);
@@ -173,7 +180,7 @@ describe('buckets', () => {
     expect((site.refused.tokenexpired ?? 0) - (site0.refused.tokenexpired ?? 0)).toBe(1);
     // One row per bucket, never a row per call: two more calls in the same hour add to the row.
     const rows = () =>
-      t.store.sqlite
+      sqliteOf(t)
         .prepare('SELECT COUNT(*) FROM usage_buckets WHERE scope = 2 AND scope_id = ?')
         .pluck()
         .get(tok.id) as number;
@@ -192,14 +199,14 @@ describe('buckets', () => {
     await restCall(t, tok.secret, 'core_no_such_function');
     await flushUsage(t.deps);
     const hourly = () =>
-      t.store.sqlite
+      sqliteOf(t)
         .prepare('SELECT COUNT(*) FROM usage_buckets WHERE scope = 2 AND scope_id = ? AND period = 3600')
         .pluck()
         .get(tok.id) as number;
     expect(hourly()).toBe(2);
     // 30 h on: still hourly, and the daily view sums the hours of the day.
     await advance(30 * HOUR);
-    maintainUsage(t.deps);
+    await maintainUsage(t.deps);
     expect(hourly()).toBe(2);
     const day30 = await usage(`/api/tokens/${tok.id}/usage`, '30d');
     expect(day30.period).toBe('day');
@@ -207,7 +214,7 @@ describe('buckets', () => {
     expect(bucketAt(day30, callAt)).toMatchObject({ ok: 1, refused: { functionnotfound: 1 } });
     // 49 h after the call: rolled up, the same figures by day, gone from the 48 h view.
     await advance(19 * HOUR);
-    maintainUsage(t.deps);
+    await maintainUsage(t.deps);
     expect(hourly()).toBe(0);
     expect((await usage(`/api/tokens/${tok.id}/usage`, '48h')).totals).toEqual({ ok: 0, refused: {} });
     const day90 = await usage(`/api/tokens/${tok.id}/usage`, '90d');
@@ -216,9 +223,9 @@ describe('buckets', () => {
     expect(day90.totals).toEqual({ ok: 1, refused: { functionnotfound: 1 } });
     // 91 days on: expired.
     await advance(91 * DAY);
-    maintainUsage(t.deps);
+    await maintainUsage(t.deps);
     expect(
-      t.store.sqlite.prepare('SELECT COUNT(*) FROM usage_buckets WHERE scope = 2 AND scope_id = ?').pluck().get(tok.id),
+      sqliteOf(t).prepare('SELECT COUNT(*) FROM usage_buckets WHERE scope = 2 AND scope_id = ?').pluck().get(tok.id),
     ).toBe(0);
     expect((await usage(`/api/tokens/${tok.id}/usage`, '90d')).totals).toEqual({ ok: 0, refused: {} });
   });
@@ -258,9 +265,9 @@ describe('the audit of refused calls', () => {
     await restCall(t, tok.secret, 'core_no_such_function');
     await flushUsage(t.deps);
     const before = (await refusedAudits()).length;
-    const fresh = new UsageRecorder(t.store.sqlite);
+    const fresh = new UsageRecorder(sqliteUsageWrites(sqliteOf(t)));
     fresh.recordRefusal(
-      { t: { id: tok.id, serviceId }, u: { id: t.userId('student'), username: 'student' } },
+      { t: { id: tok.id, serviceId }, u: { id: await t.userId('student'), username: 'student' } },
       clock.now(),
       '10.1.2.3',
       'functionnotfound',
@@ -268,7 +275,7 @@ describe('the audit of refused calls', () => {
       'core_no_such_function',
       'rest',
     );
-    fresh.flush();
+    await fresh.flush();
     expect(fresh.takeFirstRefusals()).toEqual([]);
     expect((await refusedAudits()).length).toBe(before);
   });

@@ -43,10 +43,7 @@ export async function courseParticipants(db: DbOrTx, q: ParticipantQuery): Promi
     .where(and(eq(enrolments.courseId, q.courseId), eq(users.deleted, false)))
     .orderBy(...order);
   // SQLite needs a LIMIT before an OFFSET: -1 is no limit.
-  return query
-    .limit(q.limit > 0 ? q.limit : -1)
-    .offset(Math.max(0, q.offset))
-    .all();
+  return await query.limit(q.limit > 0 ? q.limit : -1).offset(Math.max(0, q.offset));
 }
 
 /** The users of the site that are not deleted (the front page's "participants"), a page of them. */
@@ -60,14 +57,13 @@ export async function siteParticipants(db: DbOrTx, q: Omit<ParticipantQuery, 'co
         : q.sort === 'lastname'
           ? [dir(users.lastname), asc(users.id)]
           : [asc(users.lastname), asc(users.firstname), dir(users.id)];
-  return db
+  return await db
     .select()
     .from(users)
     .where(and(eq(users.deleted, false), eq(users.isGuest, false)))
     .orderBy(...order)
     .limit(q.limit > 0 ? q.limit : -1)
-    .offset(Math.max(0, q.offset))
-    .all();
+    .offset(Math.max(0, q.offset));
 }
 
 /** The roles these users hold in a course, by user id (enrolled users only). */
@@ -78,24 +74,23 @@ export async function enrolmentRoles(
 ): Promise<Map<number, string>> {
   if (!userIds.length) return new Map();
   return new Map(
-    db
-      .select({ userId: enrolments.userId, role: enrolments.role })
-      .from(enrolments)
-      .where(and(eq(enrolments.courseId, courseId), inArray(enrolments.userId, [...userIds])))
-      .all()
-      .map((r) => [r.userId, r.role]),
+    (
+      await db
+        .select({ userId: enrolments.userId, role: enrolments.role })
+        .from(enrolments)
+        .where(and(eq(enrolments.courseId, courseId), inArray(enrolments.userId, [...userIds])))
+    ).map((r) => [r.userId, r.role]),
   );
 }
 
 /** The users with these ids (deleted ones too: the caller decides), by id. */
 export async function usersByIds(db: DbOrTx, ids: readonly number[]): Promise<UserRow[]> {
   if (!ids.length) return [];
-  return db
+  return await db
     .select()
     .from(users)
     .where(inArray(users.id, [...ids]))
-    .orderBy(asc(users.id))
-    .all();
+    .orderBy(asc(users.id));
 }
 
 /** A course a user is enrolled in, as enrolledcourses lists it. */
@@ -114,7 +109,7 @@ export interface UserCourse {
 export async function coursesOfUsers(db: DbOrTx, userIds: readonly number[]): Promise<Map<number, UserCourse[]>> {
   const out = new Map<number, UserCourse[]>();
   if (!userIds.length) return out;
-  const rows = db
+  const rows = await db
     .select({
       userId: enrolments.userId,
       id: courses.id,
@@ -126,8 +121,7 @@ export async function coursesOfUsers(db: DbOrTx, userIds: readonly number[]): Pr
     .from(enrolments)
     .innerJoin(courses, eq(courses.id, enrolments.courseId))
     .where(inArray(enrolments.userId, [...userIds]))
-    .orderBy(desc(courses.visible), asc(courses.sortorder), asc(courses.id))
-    .all();
+    .orderBy(desc(courses.visible), asc(courses.sortorder), asc(courses.id));
   for (const { userId, ...c } of rows) {
     const list = out.get(userId);
     if (list) list.push(c);

@@ -11,27 +11,27 @@ import { callFunction } from '../../webservice/functions/test-helpers';
 let t: TestApp;
 let admin: Client;
 
-const sessionsOf = (username: string) =>
-  t.store.db
-    .select()
-    .from(sessions)
-    .where(eq(sessions.userId, t.userId(username)))
-    .all().length;
+const sessionsOf = async (username: string) =>
+  (
+    await t.store.db
+      .select()
+      .from(sessions)
+      .where(eq(sessions.userId, await t.userId(username)))
+  ).length;
 /** Puts the demo users back after each case, so that each stands alone whatever happened. */
-const reset = () =>
-  t.store.db
+const reset = async () =>
+  await t.store.db
     .update(users)
     .set({ auth: 'manual', passwordExpired: false, suspended: false })
-    .where(inArray(users.username, ['student', 'student2', 'teacher']))
-    .run();
+    .where(inArray(users.username, ['student', 'student2', 'teacher']));
 
 beforeAll(async () => {
   t = await makeTestApp();
   admin = await signIn(t, 'admin');
 });
 afterAll(() => t?.close());
-afterEach(() => {
-  reset();
+afterEach(async () => {
+  await reset();
   t.deps.gen.bump();
 });
 
@@ -42,20 +42,19 @@ describe('sessions end when a login-blocking flag is set', () => {
       const student = await signIn(t, 'student');
       const again = await signIn(t, 'student');
       expect((await student.get('/api/auth/me')).status).toBe(200);
-      expect(sessionsOf('student')).toBe(2);
-      const res = await admin.patch(`/api/users/${t.userId('student')}`, patch);
+      expect(await sessionsOf('student')).toBe(2);
+      const res = await admin.patch(`/api/users/${await t.userId('student')}`, patch);
       expect(res.status, res.text).toBe(200);
-      expect(sessionsOf('student')).toBe(0);
+      expect(await sessionsOf('student')).toBe(0);
       for (const c of [student, again]) {
         const me = await c.get('/api/auth/me');
         expect(me.status).toBe(401);
         expect(errorOf(me).code).toBe('unauthenticated');
       }
-      t.store.db
+      await t.store.db
         .update(users)
         .set({ auth: 'manual', passwordExpired: false, suspended: false })
-        .where(eq(users.username, 'student'))
-        .run();
+        .where(eq(users.username, 'student'));
     },
   );
 
@@ -63,22 +62,22 @@ describe('sessions end when a login-blocking flag is set', () => {
     const teacher = await signIn(t, 'teacher');
     expect((await teacher.get('/api/auth/me')).status).toBe(200);
     await callFunction(t.deps, 'core_user_update_users', 'admin', {
-      users: [{ id: t.userId('teacher'), auth: 'webservice' }],
+      users: [{ id: await t.userId('teacher'), auth: 'webservice' }],
     });
     expect((await teacher.get('/api/auth/me')).status).toBe(401);
-    expect(sessionsOf('teacher')).toBe(0);
+    expect(await sessionsOf('teacher')).toBe(0);
   });
 
   it('a flag set outside the console (another node, the CLI) ends the session on its next request', async () => {
     const c = await signIn(t, 'student2');
-    t.store.db.update(users).set({ passwordExpired: true }).where(eq(users.username, 'student2')).run();
+    await t.store.db.update(users).set({ passwordExpired: true }).where(eq(users.username, 'student2'));
     t.deps.gen.bump();
     expect((await c.get('/api/auth/me')).status).toBe(401);
   });
 
   it('other changes leave sessions alone', async () => {
     const c = await signIn(t, 'student2');
-    const uid = t.userId('student2');
+    const uid = await t.userId('student2');
     for (const patch of [
       { firstname: 'Sasha' },
       { passwordExpired: false },
@@ -94,12 +93,12 @@ describe('sessions end when a login-blocking flag is set', () => {
     [{ passwordExpired: true }, 'You cannot expire your own password'],
     [{ auth: 'webservice' }, 'You cannot set your own authentication to Web services'],
   ])('refuses %j on yourself with 409 self (it would end your own session)', async (patch, message) => {
-    const me = t.userId('admin');
+    const me = await t.userId('admin');
     const res = await admin.patch(`/api/users/${me}`, patch);
     expect(res.status).toBe(409);
     expect(errorOf(res)).toEqual({ code: 'self', message });
     expect((await admin.get('/api/auth/me')).status).toBe(200);
-    expect(t.store.db.select().from(users).where(eq(users.id, me)).get()).toMatchObject({
+    expect((await t.store.db.select().from(users).where(eq(users.id, me)).limit(1)).at(0)).toMatchObject({
       auth: 'manual',
       passwordExpired: false,
     });

@@ -36,14 +36,14 @@ async function makeUser(username: string, roleId?: number): Promise<number> {
   return created.body.id;
 }
 
-function snapshot() {
+async function snapshot() {
   const { db } = t.store;
   return JSON.stringify({
-    users: db.select().from(users).all(),
-    tokens: db.select().from(externalTokens).all(),
-    assignments: db.select().from(roleAssignments).all(),
-    sessions: db.select().from(sessions).all().length,
-    audit: db.select().from(auditLog).all().length,
+    users: await db.select().from(users),
+    tokens: await db.select().from(externalTokens),
+    assignments: await db.select().from(roleAssignments),
+    sessions: (await db.select().from(sessions)).length,
+    audit: (await db.select().from(auditLog)).length,
   });
 }
 
@@ -51,13 +51,13 @@ async function expectRefused(
   run: () => Promise<{ status: number; body: unknown; text: string }>,
   message: RegExp,
 ): Promise<{ code: string; message: string; fields?: Record<string, string> }> {
-  const before = snapshot();
+  const before = await snapshot();
   const res = await run();
   expect(res.status, res.text).toBe(403);
   const err = errorOf(res as Parameters<typeof errorOf>[0]);
   expect(err.code).toBe('forbidden');
   expect(err.message).toMatch(message);
-  expect(snapshot()).toBe(before);
+  expect(await snapshot()).toBe(before);
   return err;
 }
 
@@ -130,7 +130,7 @@ describe('a manager cannot take over a user stronger than they are', () => {
 
   it("cannot delete their tokens, nor the site administrator's", async () => {
     const strongToken = await tokenFor(strongId);
-    const adminToken = await tokenFor(t.userId('admin'));
+    const adminToken = await tokenFor(await t.userId('admin'));
     await expectRefused(
       () => manager.delete(`/api/tokens/${strongToken}`),
       /You cannot delete a token of strong: they hold/,
@@ -140,7 +140,7 @@ describe('a manager cannot take over a user stronger than they are', () => {
       /^Only site administrators can delete a token of a site administrator$/,
     );
     await expectRefused(
-      () => manager.post('/api/tokens', { userId: t.userId('admin'), serviceId }),
+      async () => manager.post('/api/tokens', { userId: await t.userId('admin'), serviceId }),
       /^Only site administrators can create a token for a site administrator$/,
     );
   });
@@ -157,18 +157,21 @@ describe('a manager cannot take over a user stronger than they are', () => {
     await c.login('limitedmanager', PASSWORD);
     // The teacher holds moodle/notes:view.
     await expectRefused(
-      () => c.patch(`/api/users/${t.userId('teacher')}`, { password: 'Taken-over-1' }),
+      async () => c.patch(`/api/users/${await t.userId('teacher')}`, { password: 'Taken-over-1' }),
       /You cannot change teacher: they hold capabilities you do not have \(moodle\/notes:view\)/,
     );
-    await expectRefused(() => c.post('/api/tokens', { userId: t.userId('teacher'), serviceId }), /moodle\/notes:view/);
+    await expectRefused(
+      async () => c.post('/api/tokens', { userId: await t.userId('teacher'), serviceId }),
+      /moodle\/notes:view/,
+    );
     // A student holds nothing the limited manager lacks.
-    expect((await c.patch(`/api/users/${t.userId('student2')}`, { firstname: 'Sasha' })).status).toBe(200);
+    expect((await c.patch(`/api/users/${await t.userId('student2')}`, { firstname: 'Sasha' })).status).toBe(200);
   });
 });
 
 describe('what stays allowed', () => {
   it('a manager edits, suspends, deletes and makes tokens for weaker and equal users', async () => {
-    const teacher = t.userId('teacher');
+    const teacher = await t.userId('teacher');
     const pw = await manager.patch(`/api/users/${teacher}`, { password: 'Teacher-pass-9', lastname: 'Moved' });
     expect(pw.status, pw.text).toBe(200);
     const made = await manager.post('/api/tokens', { userId: teacher, serviceId });
@@ -185,7 +188,7 @@ describe('what stays allowed', () => {
   });
 
   it('a manager still manages their own account and tokens', async () => {
-    const me = t.userId('manager');
+    const me = await t.userId('manager');
     expect((await manager.patch(`/api/users/${me}`, { firstname: 'Maria' })).status).toBe(200);
     const own = await manager.post('/api/tokens', { userId: me, serviceId });
     expect(own.status, own.text).toBe(201);
@@ -199,9 +202,9 @@ describe('what stays allowed', () => {
     const made = await admin.post('/api/tokens', { userId: strongId, serviceId });
     expect(made.status, made.text).toBe(201);
     expect((await admin.delete(`/api/tokens/${made.body.token.id}`)).status).toBe(200);
-    const adminToken = await tokenFor(t.userId('admin'));
+    const adminToken = await tokenFor(await t.userId('admin'));
     expect((await admin.delete(`/api/tokens/${adminToken}`)).status).toBe(200);
     expect((await admin.delete(`/api/users/${strongId}`)).status).toBe(200);
-    expect(t.store.db.select().from(users).where(eq(users.id, strongId)).get()?.deleted).toBe(true);
+    expect((await t.store.db.select().from(users).where(eq(users.id, strongId)).limit(1)).at(0)?.deleted).toBe(true);
   });
 });

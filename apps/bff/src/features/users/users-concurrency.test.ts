@@ -43,8 +43,8 @@ describe('two requests for one username at once', () => {
   });
 
   it('renaming with a new password: one user gets the name, the other is left as it was', async () => {
-    const one = t.userId('student');
-    const two = t.userId('student2');
+    const one = await t.userId('student');
+    const two = await t.userId('student2');
     const [a, b] = await Promise.all([
       admin.patch(`/api/users/${one}`, { username: 'renamed', password: 'Renamed-pass-1' }),
       admin.patch(`/api/users/${two}`, { username: 'renamed', password: 'Renamed-pass-2' }),

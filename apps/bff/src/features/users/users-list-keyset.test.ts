@@ -1,5 +1,6 @@
 import { LIST_COUNT_CAP, USER_SORTS } from '@gatehouse/shared';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Store } from '../../db/client';
 import { users } from '../../db/schema';
 import {
   type Client,
@@ -37,31 +38,28 @@ async function list(query: string): Promise<Page> {
 
 let seq = 0;
 /** Users straight into the table, with ties on every sort (names, times, NULL last logins). */
-function addUsers(n: number, prefix: string) {
-  t.store.db
-    .insert(users)
-    .values(
-      Array.from({ length: n }, (_, i) => {
-        seq++;
-        return {
-          username: `${prefix}${String(seq).padStart(5, '0')}`,
-          firstname: `First ${i % 3}`,
-          lastname: `Last ${i % 4}`,
-          email: `${prefix}${i % 5}@example.net`,
-          passwordHash: '!',
-          timecreated: clock.t - (i % 6),
-          timemodified: clock.t,
-          lastlogin: i % 3 === 0 ? null : clock.t - (i % 4) * 60,
-        };
-      }),
-    )
-    .run();
+async function addUsers(n: number, prefix: string) {
+  await t.store.db.insert(users).values(
+    Array.from({ length: n }, (_, i) => {
+      seq++;
+      return {
+        username: `${prefix}${String(seq).padStart(5, '0')}`,
+        firstname: `First ${i % 3}`,
+        lastname: `Last ${i % 4}`,
+        email: `${prefix}${i % 5}@example.net`,
+        passwordHash: '!',
+        timecreated: clock.t - (i % 6),
+        timemodified: clock.t,
+        lastlogin: i % 3 === 0 ? null : clock.t - (i % 4) * 60,
+      };
+    }),
+  );
 }
 
 beforeAll(async () => {
   t = await makeTestApp({ now: clock.now });
   admin = await signIn(t, 'admin');
-  addUsers(29, 'ks');
+  await addUsers(29, 'ks');
 });
 afterAll(() => t?.close());
 
@@ -95,10 +93,9 @@ describe('keyset paging', () => {
   it('stays in place while users are added before the page: nothing is skipped or seen twice', async () => {
     const first = await list('search=ks&sort=username&perPage=10');
     // Sorted before every ks user: offset paging would shift by one and show a row twice.
-    t.store.db
+    await t.store.db
       .insert(users)
-      .values({ username: 'aaks-new', firstname: 'A', lastname: 'A', email: 'aaks@example.net', passwordHash: '!' })
-      .run();
+      .values({ username: 'aaks-new', firstname: 'A', lastname: 'A', email: 'aaks@example.net', passwordHash: '!' });
     const second = await list(`search=ks&sort=username&perPage=10&cursor=${first.next}`);
     const ids = [...first.items, ...second.items].map((u) => u.username);
     expect(new Set(ids).size).toBe(20);
@@ -129,10 +126,10 @@ describe('keyset paging', () => {
 
 describe('capped count', () => {
   beforeAll(() => {
-    const add = t.store.sqlite.prepare(
+    const add = sqliteOf(t.store).prepare(
       "INSERT INTO users (username, firstname, lastname, email, password_hash) VALUES (?, 'Cap', 'Ped', 'cap@example.net', '!')",
     );
-    t.store.sqlite.transaction(() => {
+    sqliteOf(t.store).transaction(() => {
       for (let i = 0; i < LIST_COUNT_CAP + 20; i++) add.run(`cap${i}`);
     })();
   });
@@ -149,7 +146,7 @@ describe('capped count', () => {
 });
 
 describe('bulk suspend and unsuspend', () => {
-  const id = (username: string) => t.userId(username);
+  const id = async (username: string) => await t.userId(username);
   const suspend = (ids: number[], suspended = true, by = admin) => by.post('/api/users/suspend', { ids, suspended });
 
   it('suspends the selected users, ends their sessions and stops their tokens; audited per user', async () => {
@@ -160,16 +157,16 @@ describe('bulk suspend and unsuspend', () => {
       { enablewebservices: '1', webserviceprotocols: 'rest' },
       { id: null, username: 'system', ip: '' },
     );
-    const tok = await admin.post('/api/tokens', { userId: id('teacher'), serviceId: res0.body.id });
+    const tok = await admin.post('/api/tokens', { userId: await id('teacher'), serviceId: res0.body.id });
     expect(tok.status, tok.text).toBe(201);
     const teacher = await signIn(t, 'teacher');
     expect((await teacher.get('/api/auth/me')).status).toBe(200);
 
-    const res = await suspend([id('teacher'), id('student'), id('student')]);
+    const res = await suspend([await id('teacher'), await id('student'), await id('student')]);
     expect(res.status, res.text).toBe(200);
     expect(res.body).toEqual({ count: 2 });
-    expect((await admin.get(`/api/users/${id('teacher')}`)).body.suspended).toBe(true);
-    expect((await admin.get(`/api/users/${id('student')}`)).body.suspended).toBe(true);
+    expect((await admin.get(`/api/users/${await id('teacher')}`)).body.suspended).toBe(true);
+    expect((await admin.get(`/api/users/${await id('student')}`)).body.suspended).toBe(true);
     expect((await teacher.get('/api/auth/me')).status).toBe(401);
     const call = await restCall(t, tok.body.secret, 'core_webservice_get_site_info');
     expect(call.body.debuginfo ?? call.body.message).toBeDefined();
@@ -181,10 +178,10 @@ describe('bulk suspend and unsuspend', () => {
     expect(summaries).toContain('Suspended user student (bulk action)');
 
     // Already suspended: nothing to do, nothing audited.
-    expect((await suspend([id('teacher')])).body).toEqual({ count: 0 });
-    const unsuspended = await suspend([id('teacher'), id('student')], false);
+    expect((await suspend([await id('teacher')])).body).toEqual({ count: 0 });
+    const unsuspended = await suspend([await id('teacher'), await id('student')], false);
     expect(unsuspended.body).toEqual({ count: 2 });
-    expect((await admin.get(`/api/users/${id('teacher')}`)).body.suspended).toBe(false);
+    expect((await admin.get(`/api/users/${await id('teacher')}`)).body.suspended).toBe(false);
   });
 
   it('refuses the whole request, changing nothing, when one user cannot be suspended', async () => {
@@ -192,17 +189,17 @@ describe('bulk suspend and unsuspend', () => {
     expect(guest).toBeDefined();
     for (const [who, reason] of [
       [guest!.id, 'the guest account'],
-      [id('admin'), 'yourself'],
+      [await id('admin'), 'yourself'],
     ] as const) {
-      const res = await suspend([id('manager'), who]);
+      const res = await suspend([await id('manager'), who]);
       expect(res.status, res.text).toBe(400);
       expect(errorOf(res).message).toContain(reason);
-      expect((await admin.get(`/api/users/${id('manager')}`)).body.suspended).toBe(false);
+      expect((await admin.get(`/api/users/${await id('manager')}`)).body.suspended).toBe(false);
     }
-    const missing = await suspend([id('manager'), 999_999]);
+    const missing = await suspend([await id('manager'), 999_999]);
     expect(missing.status).toBe(400);
     expect(errorOf(missing).fields).toHaveProperty('ids');
-    expect((await admin.get(`/api/users/${id('manager')}`)).body.suspended).toBe(false);
+    expect((await admin.get(`/api/users/${await id('manager')}`)).body.suspended).toBe(false);
   });
 
   it('validates the body', async () => {
@@ -224,8 +221,14 @@ describe('bulk suspend and unsuspend', () => {
 
   it('lets a manager suspend no one stronger than themselves (a site administrator)', async () => {
     const manager = await signIn(t, 'manager');
-    const res = await suspend([id('admin')], true, manager);
+    const res = await suspend([await id('admin')], true, manager);
     expect([400, 403]).toContain(res.status);
-    expect((await admin.get(`/api/users/${id('admin')}`)).body.suspended).toBe(false);
+    expect((await admin.get(`/api/users/${await id('admin')}`)).body.suspended).toBe(false);
   });
 });
+
+/** This test reads or writes the SQLite file itself (skipped on PostgreSQL later). */
+function sqliteOf(store: Store) {
+  if (store.dialect !== 'sqlite') throw new Error('This test needs the SQLite store');
+  return store.sqlite;
+}

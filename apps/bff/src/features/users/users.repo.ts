@@ -3,7 +3,7 @@ import { and, asc, count, desc, eq, inArray, or, type SQL, sql } from 'drizzle-o
 import type { Db, DbOrTx } from '../../db/client';
 import { type KeyColumn, type KeysetPage, type KeyValue, readFrom, type Seek } from '../../db/keyset';
 import { roleAssignments, type UserRow, userPreferences, users } from '../../db/schema';
-import { contains, searchCondition } from '../../db/sql';
+import { contains, firstRow, searchCondition } from '../../db/sql';
 
 // The users table (and, when a user is deleted, their role assignments). Users are never
 // removed: a deleted user keeps their row, marked deleted.
@@ -12,16 +12,16 @@ export type { UserRow };
 export type NewUserRow = typeof users.$inferInsert;
 
 export async function findUser(db: DbOrTx, id: number): Promise<UserRow | undefined> {
-  return db.select().from(users).where(eq(users.id, id)).get();
+  return (await db.select().from(users).where(eq(users.id, id)).limit(1)).at(0);
 }
 
 /** Usernames are stored in lower case: `username` must be too. */
 export async function findUserByUsername(db: DbOrTx, username: string): Promise<UserRow | undefined> {
-  return db.select().from(users).where(eq(users.username, username)).get();
+  return (await db.select().from(users).where(eq(users.username, username)).limit(1)).at(0);
 }
 
 export async function userIdByUsername(db: DbOrTx, username: string): Promise<number | undefined> {
-  return db.select({ id: users.id }).from(users).where(eq(users.username, username)).get()?.id;
+  return (await db.select({ id: users.id }).from(users).where(eq(users.username, username)).limit(1)).at(0)?.id;
 }
 
 /** Which users a list shows: by status, and containing `search` in a name or the email. */
@@ -67,7 +67,7 @@ export function userSortKeySize(sort: UserSort): number {
   return keyOf(sort).length;
 }
 
-function condition(db: Db, f: UserFilter): SQL | undefined {
+async function condition(db: Db, f: UserFilter): Promise<SQL | undefined> {
   const where: SQL[] = [];
   if (f.status !== 'deleted' && f.status !== 'all') where.push(eq(users.deleted, false));
   if (f.status === 'deleted') where.push(eq(users.deleted, true));
@@ -82,7 +82,8 @@ function condition(db: Db, f: UserFilter): SQL | undefined {
       contains(users.email, s),
     ) as SQL;
     where.push(
-      searchCondition(db, users.id, 'users_search', ['username', 'firstname', 'lastname', 'email'], s, like).where,
+      (await searchCondition(db, users.id, 'users_search', ['username', 'firstname', 'lastname', 'email'], s, like))
+        .where,
     );
   }
   return where.length ? and(...where) : undefined;
@@ -105,36 +106,36 @@ export interface UserPageQuery extends UserFilter {
  * The filter's condition (a search's trigram lookup) is worked out once, for both.
  */
 export async function userPage(db: Db, q: UserPageQuery): Promise<KeysetPage<UserRow>> {
-  const cond = condition(db, q);
+  const cond = await condition(db, q);
   const key = keyOf(q.sort);
-  const read = (extra: SQL | undefined, dir: 'asc' | 'desc', limit: number, offset = 0) => {
+  const read = async (extra: SQL | undefined, dir: 'asc' | 'desc', limit: number, offset = 0) => {
     const order = dir === 'desc' ? desc : asc;
-    return db
-      .select({ id: users.id })
-      .from(users)
-      .where(extra ? and(cond, extra) : cond)
-      .orderBy(...key.map((k) => order(k.col)))
-      .limit(limit)
-      .offset(offset)
-      .all()
-      .map((r) => r.id);
+    return (
+      await db
+        .select({ id: users.id })
+        .from(users)
+        .where(extra ? and(cond, extra) : cond)
+        .orderBy(...key.map((k) => order(k.col)))
+        .limit(limit)
+        .offset(offset)
+    ).map((r) => r.id);
   };
   const n = q.perPage;
-  const fromOffset = (page: number) => {
-    const got = read(undefined, q.dir, n + 1, (page - 1) * n);
+  const fromOffset = async (page: number) => {
+    const got = await read(undefined, q.dir, n + 1, (page - 1) * n);
     return { ids: got.slice(0, n), hasNext: got.length > n, hasPrev: page > 1 };
   };
   let at: { ids: number[]; hasNext: boolean; hasPrev: boolean };
-  if (!q.seek) at = fromOffset(q.page);
+  if (!q.seek) at = await fromOffset(q.page);
   else {
-    const got = readFrom(key, q.seek, q.dir, n + 1, read);
+    const got = await readFrom(key, q.seek, q.dir, n + 1, read);
     if (q.seek.from === 'after') at = { ids: got.slice(0, n), hasNext: got.length > n, hasPrev: true };
     // Back at the start (rows before went away meanwhile): the first page, full.
-    else if (got.length <= n) at = fromOffset(1);
+    else if (got.length <= n) at = await fromOffset(1);
     else at = { ids: got.slice(1), hasNext: true, hasPrev: true };
   }
   const byId = new Map(
-    (at.ids.length ? db.select().from(users).where(inArray(users.id, at.ids)).all() : []).map((u) => [u.id, u]),
+    (at.ids.length ? await db.select().from(users).where(inArray(users.id, at.ids)) : []).map((u) => [u.id, u]),
   );
   const rows = at.ids.flatMap((id) => byId.get(id) ?? []);
   const countUpTo = async (cap: number) => {
@@ -144,7 +145,7 @@ export async function userPage(db: Db, q: UserPageQuery): Promise<KeysetPage<Use
       .where(cond)
       .limit(cap + 1)
       .as('capped');
-    return db.select({ n: count() }).from(capped).get()?.n ?? 0;
+    return (await db.select({ n: count() }).from(capped).limit(1)).at(0)?.n ?? 0;
   };
   return { rows, hasNext: at.hasNext, hasPrev: at.hasPrev, count: countUpTo };
 }
@@ -152,44 +153,44 @@ export async function userPage(db: Db, q: UserPageQuery): Promise<KeysetPage<Use
 /** The users with these ids (any order; missing ids are left out). */
 export async function findUsersByIds(db: DbOrTx, ids: readonly number[]): Promise<UserRow[]> {
   if (!ids.length) return [];
-  return db
+  return await db
     .select()
     .from(users)
-    .where(inArray(users.id, [...ids]))
-    .all();
+    .where(inArray(users.id, [...ids]));
 }
 
 export async function insertUser(tx: DbOrTx, row: NewUserRow): Promise<UserRow> {
-  return tx.insert(users).values(row).returning().get();
+  return firstRow(await tx.insert(users).values(row).returning());
 }
 
 export async function updateUserRow(tx: DbOrTx, id: number, set: Partial<NewUserRow>): Promise<UserRow> {
-  return tx.update(users).set(set).where(eq(users.id, id)).returning().get();
+  return firstRow(await tx.update(users).set(set).where(eq(users.id, id)).returning());
 }
 
 /** A console sign-in: the last login, and the first access when there was none (Moodle's user_accesstime_log). */
 export async function setLastLogin(tx: DbOrTx, id: number, time: number): Promise<void> {
-  tx.update(users)
+  await tx
+    .update(users)
     .set({
       lastlogin: time,
       firstaccess: sql`CASE WHEN ${users.firstaccess} = 0 THEN ${time} ELSE ${users.firstaccess} END`,
     })
-    .where(eq(users.id, id))
-    .run();
+    .where(eq(users.id, id));
 }
 
 /** Marks a user deleted (and suspended, as Moodle does). */
 export async function markUserDeleted(tx: DbOrTx, id: number, time: number): Promise<UserRow> {
-  return tx
-    .update(users)
-    .set({ deleted: true, suspended: true, timemodified: time })
-    .where(eq(users.id, id))
-    .returning()
-    .get();
+  return firstRow(
+    await tx
+      .update(users)
+      .set({ deleted: true, suspended: true, timemodified: time })
+      .where(eq(users.id, id))
+      .returning(),
+  );
 }
 
 export async function deleteRoleAssignmentsOf(tx: DbOrTx, userId: number): Promise<void> {
-  tx.delete(roleAssignments).where(eq(roleAssignments.userId, userId)).run();
+  await tx.delete(roleAssignments).where(eq(roleAssignments.userId, userId));
 }
 
 /** The users, not deleted, whose id, username, email or ID number is one of `values`, in id order (for the web services). */
@@ -198,30 +199,28 @@ export async function activeUsersBy(
   by: { field: 'id'; values: number[] } | { field: 'username' | 'email' | 'idnumber'; values: string[] },
 ): Promise<UserRow[]> {
   const match = by.field === 'id' ? inArray(users.id, by.values) : inArray(users[by.field], by.values);
-  return db
+  return await db
     .select()
     .from(users)
     .where(and(match, eq(users.deleted, false)))
-    .orderBy(users.id)
-    .all();
+    .orderBy(users.id);
 }
 
 // ---- preferences (Moodle's user_preferences) ---------------------------------------------------
 
 /** A user's preferences, by name. */
 export async function preferencesOf(db: DbOrTx, userId: number): Promise<{ name: string; value: string }[]> {
-  return db
+  return await db
     .select({ name: userPreferences.name, value: userPreferences.value })
     .from(userPreferences)
     .where(eq(userPreferences.userId, userId))
-    .orderBy(asc(userPreferences.name))
-    .all();
+    .orderBy(asc(userPreferences.name));
 }
 
 /** Sets one preference of a user (Moodle's set_user_preference): a new value replaces the old one. */
 export async function setPreference(tx: DbOrTx, userId: number, name: string, value: string): Promise<void> {
-  tx.insert(userPreferences)
+  await tx
+    .insert(userPreferences)
     .values({ userId, name, value })
-    .onConflictDoUpdate({ target: [userPreferences.userId, userPreferences.name], set: { value } })
-    .run();
+    .onConflictDoUpdate({ target: [userPreferences.userId, userPreferences.name], set: { value } });
 }

@@ -26,7 +26,7 @@ describe('listing users', () => {
   beforeAll(async () => {
     t = await makeTestApp();
     admin = await signIn(t, 'admin');
-    expect((await admin.delete(`/api/users/${t.userId('nologin')}`)).status).toBe(200);
+    expect((await admin.delete(`/api/users/${await t.userId('nologin')}`)).status).toBe(200);
   });
   afterAll(() => t.close());
 
@@ -139,20 +139,17 @@ describe('listing users', () => {
 
   it('pages through many users with a correct total, to the deep pages', async () => {
     const now = Math.floor(Date.now() / 1000);
-    t.store.db
-      .insert(users)
-      .values(
-        Array.from({ length: 250 }, (_, i) => ({
-          username: `bulk${String(i).padStart(3, '0')}`,
-          firstname: 'Bulk',
-          lastname: 'Loaded',
-          email: `bulk${i}@example.net`,
-          passwordHash: '!',
-          timecreated: now,
-          timemodified: now,
-        })),
-      )
-      .run();
+    await t.store.db.insert(users).values(
+      Array.from({ length: 250 }, (_, i) => ({
+        username: `bulk${String(i).padStart(3, '0')}`,
+        firstname: 'Bulk',
+        lastname: 'Loaded',
+        email: `bulk${i}@example.net`,
+        passwordHash: '!',
+        timecreated: now,
+        timemodified: now,
+      })),
+    );
     const p3 = await admin.get('/api/users?search=bulk&sort=username&perPage=100&page=3');
     expect(p3.status).toBe(200);
     expect(p3.body).toMatchObject({ total: 250, page: 3, perPage: 100 });
@@ -193,12 +190,11 @@ describe('creating, reading, editing and deleting users', () => {
   });
   afterAll(() => t.close());
 
-  const auditFor = (action: string, id: number) =>
-    t.store.db
+  const auditFor = async (action: string, id: number) =>
+    await t.store.db
       .select()
       .from(auditLog)
-      .where(and(eq(auditLog.action, action), eq(auditLog.targetId, String(id))))
-      .all();
+      .where(and(eq(auditLog.action, action), eq(auditLog.targetId, String(id))));
 
   describe('POST /api/users', () => {
     it('creates a user (201), who can then sign in; the audit row has no password', async () => {
@@ -226,7 +222,7 @@ describe('creating, reading, editing and deleting users', () => {
       expect(got.body).toEqual(res.body);
       expect((await t.client().tryLogin('created.one@x', 'Fresh-pass-1')).status).toBe(200);
 
-      const rows = auditFor('user.create', res.body.id);
+      const rows = await auditFor('user.create', res.body.id);
       expect(rows).toHaveLength(1);
       expect(rows[0]!.actorUsername).toBe('admin');
       expect(rows[0]!.summary).toBe('Created user created.one@x');
@@ -292,7 +288,7 @@ describe('creating, reading, editing and deleting users', () => {
 
   describe('GET /api/users/:id', () => {
     it('returns one user', async () => {
-      const res = await admin.get(`/api/users/${t.userId('teacher')}`);
+      const res = await admin.get(`/api/users/${await t.userId('teacher')}`);
       expect(res.status).toBe(200);
       expect(res.body).toMatchObject({ username: 'teacher', firstname: 'Terry', lastname: 'Teacher', auth: 'manual' });
     });
@@ -327,12 +323,12 @@ describe('creating, reading, editing and deleting users', () => {
       ['suspended', false, false],
       ['username', 'Edited.Name', 'edited.name'],
     ])('changes %s', async (field, value, stored) => {
-      const before = auditFor('user.update', id).length;
+      const before = (await auditFor('user.update', id)).length;
       const res = await admin.patch(`/api/users/${id}`, { [field]: value });
       expect(res.status).toBe(200);
       expect(res.body[field]).toBe(stored);
       expect((await admin.get(`/api/users/${id}`)).body[field]).toBe(stored);
-      const rows = auditFor('user.update', id);
+      const rows = await auditFor('user.update', id);
       expect(rows).toHaveLength(before + 1);
       expect(rows.at(-1)!.summary).toMatch(new RegExp(`: ${field}$`));
       expect(JSON.parse(rows.at(-1)!.details)).toEqual({ changed: { [field]: stored } });
@@ -343,19 +339,19 @@ describe('creating, reading, editing and deleting users', () => {
       const res = await admin.patch(`/api/users/${id}`, { password: 'Other-pass-2' });
       expect(res.status).toBe(200);
       expect((await t.client().tryLogin('edited.name', 'Other-pass-2')).status).toBe(200);
-      const row = auditFor('user.update', id).at(-1)!;
+      const row = (await auditFor('user.update', id)).at(-1)!;
       expect(row.summary).toBe('Updated user edited.name: password');
       expect(row.details).not.toContain('argon2');
       expect(row.details).not.toContain('Other-pass-2');
     });
 
     it('does nothing (and audits nothing) when nothing changes', async () => {
-      const before = auditFor('user.update', id).length;
+      const before = (await auditFor('user.update', id)).length;
       const current = (await admin.get(`/api/users/${id}`)).body;
       const res = await admin.patch(`/api/users/${id}`, { firstname: current.firstname, suspended: current.suspended });
       expect(res.status).toBe(200);
       expect(res.body.timemodified).toBe(current.timemodified);
-      expect(auditFor('user.update', id)).toHaveLength(before);
+      expect(await auditFor('user.update', id)).toHaveLength(before);
     });
 
     it('refuses a username that another user has', async () => {
@@ -387,7 +383,7 @@ describe('creating, reading, editing and deleting users', () => {
       [{ siteAdmin: false }, 'You cannot remove your own site administration'],
       [{ auth: 'nologin' }, 'You cannot set your own authentication to No login'],
     ])('refuses %j on yourself with 409 self', async (patch, message) => {
-      const me = t.userId('admin');
+      const me = await t.userId('admin');
       const res = await admin.patch(`/api/users/${me}`, patch);
       expect(res.status).toBe(409);
       expect(errorOf(res)).toEqual({ code: 'self', message });
@@ -396,7 +392,7 @@ describe('creating, reading, editing and deleting users', () => {
     });
 
     it("a manager cannot change a site administrator's password or username", async () => {
-      const aid = t.userId('admin');
+      const aid = await t.userId('admin');
       const pw = await manager.patch(`/api/users/${aid}`, { password: 'Taken-over-1' });
       expect(pw.status).toBe(403);
       expect(errorOf(pw).code).toBe('forbidden');
@@ -406,15 +402,15 @@ describe('creating, reading, editing and deleting users', () => {
     });
 
     it('a manager cannot grant or remove site administration', async () => {
-      const grant = await manager.patch(`/api/users/${t.userId('teacher')}`, { siteAdmin: true });
+      const grant = await manager.patch(`/api/users/${await t.userId('teacher')}`, { siteAdmin: true });
       expect(grant.status).toBe(403);
-      expect((await admin.get(`/api/users/${t.userId('teacher')}`)).body.siteAdmin).toBe(false);
-      const remove = await manager.patch(`/api/users/${t.userId('admin')}`, { siteAdmin: false });
+      expect((await admin.get(`/api/users/${await t.userId('teacher')}`)).body.siteAdmin).toBe(false);
+      const remove = await manager.patch(`/api/users/${await t.userId('admin')}`, { siteAdmin: false });
       expect(remove.status).toBe(403);
     });
 
     it('a manager can edit an ordinary user, password included', async () => {
-      const res = await manager.patch(`/api/users/${t.userId('teacher')}`, {
+      const res = await manager.patch(`/api/users/${await t.userId('teacher')}`, {
         lastname: 'Renamed',
         password: 'Teacher-pass-2',
       });
@@ -423,7 +419,7 @@ describe('creating, reading, editing and deleting users', () => {
     });
 
     it('refuses to rename the guest account or make it a site administrator', async () => {
-      const gid = t.userId('guest');
+      const gid = await t.userId('guest');
       const rename = await admin.patch(`/api/users/${gid}`, { username: 'visitor' });
       expect(rename.status).toBe(409);
       expect(errorOf(rename).code).toBe('guest');
@@ -435,28 +431,28 @@ describe('creating, reading, editing and deleting users', () => {
 
   describe('DELETE /api/users/:id', () => {
     it('soft-deletes: the row stays marked deleted; sessions and role assignments go; audited', async () => {
-      const sid = t.userId('student');
+      const sid = await t.userId('student');
       const s = await signIn(t, 'student');
-      expect(t.store.db.select().from(roleAssignments).where(eq(roleAssignments.userId, sid)).all()).toHaveLength(1);
+      expect(await t.store.db.select().from(roleAssignments).where(eq(roleAssignments.userId, sid))).toHaveLength(1);
 
       const res = await admin.delete(`/api/users/${sid}`);
       expect(res.status).toBe(200);
       expect(res.body).toMatchObject({ id: sid, username: 'student', deleted: true, suspended: true });
 
       expect((await admin.get(`/api/users/${sid}`)).body.deleted).toBe(true);
-      expect(t.store.db.select().from(sessions).where(eq(sessions.userId, sid)).all()).toHaveLength(0);
-      expect(t.store.db.select().from(roleAssignments).where(eq(roleAssignments.userId, sid)).all()).toHaveLength(0);
+      expect(await t.store.db.select().from(sessions).where(eq(sessions.userId, sid))).toHaveLength(0);
+      expect(await t.store.db.select().from(roleAssignments).where(eq(roleAssignments.userId, sid))).toHaveLength(0);
       expect((await s.get('/api/auth/me')).status).toBe(401);
       expect(names((await admin.get('/api/users?search=student&sort=username')).body.items)).toEqual(['student2']);
       expect(names((await admin.get('/api/users?status=deleted')).body.items)).toEqual(['student']);
-      const rows = auditFor('user.delete', sid);
+      const rows = await auditFor('user.delete', sid);
       expect(rows).toHaveLength(1);
       expect(rows[0]!.summary).toMatch(/^Deleted user student\b/);
       expect((await t.client().tryLogin('student', DEMO_PASSWORD)).status).toBe(401);
     });
 
     it('refuses a user already deleted, and editing a deleted user', async () => {
-      const sid = t.userId('student');
+      const sid = await t.userId('student');
       const again = await admin.delete(`/api/users/${sid}`);
       expect(again.status).toBe(409);
       expect(errorOf(again).code).toBe('deleted');
@@ -472,7 +468,7 @@ describe('creating, reading, editing and deleting users', () => {
       ['guest', 'guest'],
       ['second.admin', 'siteadmin'],
     ])('refuses to delete %s (409 %s) and changes nothing', async (username, code) => {
-      const uid = t.userId(username);
+      const uid = await t.userId(username);
       const res = await admin.delete(`/api/users/${uid}`);
       expect(res.status).toBe(409);
       expect(errorOf(res).code).toBe(code);
@@ -486,9 +482,9 @@ describe('creating, reading, editing and deleting users', () => {
     });
 
     it('a manager can delete an ordinary user but not a site administrator', async () => {
-      const res = await manager.delete(`/api/users/${t.userId('expired')}`);
+      const res = await manager.delete(`/api/users/${await t.userId('expired')}`);
       expect(res.status).toBe(200);
-      const adm = await manager.delete(`/api/users/${t.userId('admin')}`);
+      const adm = await manager.delete(`/api/users/${await t.userId('admin')}`);
       expect(adm.status).toBe(409);
       expect(errorOf(adm).code).toBe('siteadmin');
     });
@@ -508,18 +504,17 @@ describe('a manager and a site administrator', () => {
   it.each([[{ suspended: true }], [{ auth: 'nologin' }], [{ confirmed: false }], [{ email: 'attacker@example.net' }]])(
     'a manager cannot change a site administrator with %j (which would lock them out)',
     async (patch) => {
-      const aid = t.userId('admin');
+      const aid = await t.userId('admin');
       const res = await manager.patch(`/api/users/${aid}`, patch);
       expect(res.status).toBe(403);
       expect(errorOf(res).code).toBe('forbidden');
-      const after = t.store.db.select().from(users).where(eq(users.id, aid)).get();
+      const after = (await t.store.db.select().from(users).where(eq(users.id, aid)).limit(1)).at(0);
       expect(after).toMatchObject({ suspended: false, auth: 'manual', confirmed: true, email: 'admin@example.com' });
       // Put the admin back, whatever happened, so that each case stands alone.
-      t.store.db
+      await t.store.db
         .update(users)
         .set({ suspended: false, auth: 'manual', confirmed: true, email: 'admin@example.com' })
-        .where(eq(users.id, aid))
-        .run();
+        .where(eq(users.id, aid));
     },
   );
 });

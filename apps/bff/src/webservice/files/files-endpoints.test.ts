@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Store } from '../../db/client';
 import { SYSTEM_ACTOR } from '../../features/audit/audit.service';
 import { moduleContext, userContext } from '../../features/files/contexts';
 import { fileStoreOf, storeFile } from '../../features/files/files.service';
@@ -42,8 +43,8 @@ describe('POST /webservice/upload.php', () => {
     expect(res.type).toBe('application/json; charset=utf-8');
     const itemid = (JSON.parse(res.text) as { itemid: number }[])[0]?.itemid as number;
     expect(itemid).toBeGreaterThan(0);
-    const ctx = userContext(s.t.userId('student'));
-    const uid = s.t.userId('student');
+    const ctx = userContext(await s.t.userId('student'));
+    const uid = await s.t.userId('student');
     // The bytes of json_encode($results): the order of $file_record, "\/" for "/", \u escapes,
     // userid a string ($USER->id as read from the database), source PHP's serialize().
     expect(res.text).toBe(
@@ -87,7 +88,7 @@ describe('POST /webservice/upload.php', () => {
     expect(JSON.parse(res.text)).toEqual([
       expect.objectContaining({ filearea: 'private', filepath: '/docs/', filename: 'plan.md', itemid: 0 }),
     ]);
-    const ctx = userContext(s.t.userId('student2'));
+    const ctx = userContext(await s.t.userId('student2'));
     const dl = await fetch(`${s.base}/webservice/pluginfile.php/${ctx}/user/private/docs/plan.md?token=${token}`);
     expect(await dl.text()).toBe('# plan');
     // Private files are always sent as attachments ("must force download - security!").
@@ -168,7 +169,7 @@ describe('POST /webservice/upload.php', () => {
 
 describe('GET /webservice/pluginfile.php', () => {
   it('serves the seeded private file (its content moved into the file store) to its owner alone', async () => {
-    const ctx = userContext(s.t.userId('student'));
+    const ctx = userContext(await s.t.userId('student'));
     const path = `/webservice/pluginfile.php/${ctx}/user/private/study-plan.txt`;
     const res = await fetch(`${s.base}${path}?token=${await s.token('student')}`);
     expect(res.status).toBe(200);
@@ -184,7 +185,7 @@ describe('GET /webservice/pluginfile.php', () => {
   });
 
   it('refuses without the service download flag, with a bad token, and without web services', async () => {
-    const ctx = userContext(s.t.userId('student'));
+    const ctx = userContext(await s.t.userId('student'));
     const path = `/webservice/pluginfile.php/${ctx}/user/private/study-plan.txt`;
     const closed = await fetch(`${s.base}${path}?token=${await s.tokenWithoutFiles('student')}`);
     expect(closed.status).toBe(200);
@@ -199,7 +200,7 @@ describe('GET /webservice/pluginfile.php', () => {
 
   it('answers 304 to a matching If-None-Match or a later If-Modified-Since, and byte ranges (206, 416)', async () => {
     const token = await s.token('student');
-    const ctx = userContext(s.t.userId('student'));
+    const ctx = userContext(await s.t.userId('student'));
     const url = `${s.base}/webservice/pluginfile.php/${ctx}/user/private/study-plan.txt?token=${token}`;
     const full = await fetch(url);
     const etag = full.headers.get('etag') as string;
@@ -225,7 +226,7 @@ describe('GET /webservice/pluginfile.php', () => {
   });
 
   it('serves course module files to those enrolled in the course, and refuses the others as require_login does', async () => {
-    const hist = s.t.store.sqlite
+    const hist = sqliteOf(s.t.store)
       .prepare(
         "SELECT m.id FROM course_modules m JOIN courses c ON c.id = m.course_id WHERE c.shortname = 'HIST201' AND m.modname = 'resource'",
       )
@@ -249,7 +250,7 @@ describe('GET /webservice/pluginfile.php', () => {
           filepath: '/',
           filename: 'reading.pdf',
         },
-        userId: s.t.userId('teacher'),
+        userId: await s.t.userId('teacher'),
         mimetype: 'application/pdf',
       },
       { replace: false, quota: null },
@@ -269,7 +270,7 @@ describe('GET /webservice/pluginfile.php', () => {
     expect(await refused.text()).toBe(ajaxError('Course or activity not accessible.', 'requireloginerror'));
 
     // core_course_get_contents lists the file in the resource's contents, with a URL that downloads with the token.
-    const courseid = s.t.store.sqlite
+    const courseid = sqliteOf(s.t.store)
       .prepare("SELECT id FROM courses WHERE shortname = 'HIST201'")
       .pluck()
       .get() as number;
@@ -295,7 +296,7 @@ describe('GET /webservice/pluginfile.php', () => {
   });
 
   it('serves user pictures: the default one when there is none, with the token, without one, and from theme/image.php', async () => {
-    const ctx = userContext(s.t.userId('teacher'));
+    const ctx = userContext(await s.t.userId('teacher'));
     for (const url of [
       `${s.base}/webservice/pluginfile.php/${ctx}/user/icon/boost/f1?token=${await s.token('student')}`,
       `${s.base}/pluginfile.php/${ctx}/user/icon/f1`,
@@ -309,7 +310,7 @@ describe('GET /webservice/pluginfile.php', () => {
     }
     // Other files are not public.
     const priv = await fetch(
-      `${s.base}/pluginfile.php/${userContext(s.t.userId('student'))}/user/private/study-plan.txt`,
+      `${s.base}/pluginfile.php/${userContext(await s.t.userId('student'))}/user/private/study-plan.txt`,
     );
     expect(priv.status).toBe(404);
   });
@@ -322,19 +323,19 @@ describe('/tokenpluginfile.php and userprivateaccesskey', () => {
       `${s.base}/webservice/rest/server.php?wsfunction=core_webservice_get_site_info&moodlewsrestformat=json&wstoken=${token}`,
     );
     const info = (await res.json()) as { userprivateaccesskey: string; userpictureurl: string };
-    expect(info.userprivateaccesskey).toBe(userPrivateAccessKey(s.t.deps.tokenSecret, s.t.userId('student')));
-    const ctx = userContext(s.t.userId('student'));
+    expect(info.userprivateaccesskey).toBe(userPrivateAccessKey(s.t.deps.tokenSecret, await s.t.userId('student')));
+    const ctx = userContext(await s.t.userId('student'));
     const dl = await fetch(
       `${s.base}/tokenpluginfile.php/${info.userprivateaccesskey}/${ctx}/user/private/study-plan.txt`,
     );
     expect(dl.status).toBe(200);
     expect((await dl.text()).startsWith('Week 1')).toBe(true);
     // Another user's key (made with another user id) does not reach this user's files.
-    const otherKey = userPrivateAccessKey(s.t.deps.tokenSecret, s.t.userId('student2'));
+    const otherKey = userPrivateAccessKey(s.t.deps.tokenSecret, await s.t.userId('student2'));
     expect((await fetch(`${s.base}/tokenpluginfile.php/${otherKey}/${ctx}/user/private/study-plan.txt`)).status).toBe(
       404,
     );
-    const forged = `${'0'.repeat(32)}${s.t.userId('student')}`;
+    const forged = `${'0'.repeat(32)}${await s.t.userId('student')}`;
     const bad = await fetch(`${s.base}/tokenpluginfile.php/${forged}/${ctx}/user/private/study-plan.txt`);
     expect(bad.status).toBe(403);
     expect(await bad.text()).toBe(ajaxError('Incorrect key', 'invalidkey'));
@@ -357,7 +358,7 @@ describe('core_files_upload', () => {
       filename: 'answer.txt',
       filecontent: Buffer.from('forty-two').toString('base64'),
       contextlevel: 'user',
-      instanceid: String(s.t.userId('student2')),
+      instanceid: String(await s.t.userId('student2')),
     });
     const res = await fetch(`${s.base}/webservice/rest/server.php`, { method: 'POST', body });
     const out = (await res.json()) as { url: string };
@@ -366,3 +367,9 @@ describe('core_files_upload', () => {
     expect(await dl.text()).toBe('forty-two');
   });
 });
+
+/** This test reads or writes the SQLite file itself (skipped on PostgreSQL later). */
+function sqliteOf(store: Store) {
+  if (store.dialect !== 'sqlite') throw new Error('This test needs the SQLite store');
+  return store.sqlite;
+}

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Store } from '../../db/client';
 import { type FilesSite, startFilesSite } from '../../test/files-site';
 
 // The image of a course without one: core_enrol_get_users_courses gives Moodle's
@@ -13,9 +14,9 @@ beforeAll(async () => {
 afterAll(() => s.close());
 
 const courseId = (shortname: string) =>
-  s.t.store.sqlite.prepare('SELECT id FROM courses WHERE shortname = ?').pluck().get(shortname) as number;
+  sqliteOf(s.t.store).prepare('SELECT id FROM courses WHERE shortname = ?').pluck().get(shortname) as number;
 const userId = (username: string) =>
-  s.t.store.sqlite.prepare('SELECT id FROM users WHERE username = ?').pluck().get(username) as number;
+  sqliteOf(s.t.store).prepare('SELECT id FROM users WHERE username = ?').pluck().get(username) as number;
 
 /** The URL as the app rewrites it: pluginfile.php → webservice/pluginfile.php, with token=. */
 const withToken = (url: string, token: string) =>
@@ -59,11 +60,11 @@ describe("a course's generated image", () => {
 
   it('is refused for a course the user may not open, and 404 for a course that does not exist or without a token', async () => {
     const token = await s.token('student');
-    const enrolled = s.t.store.sqlite
+    const enrolled = sqliteOf(s.t.store)
       .prepare('SELECT course_id FROM enrolments WHERE user_id = ?')
       .pluck()
       .all(userId('student')) as number[];
-    const other = s.t.store.sqlite
+    const other = sqliteOf(s.t.store)
       .prepare(`SELECT id FROM courses WHERE id <> 1 AND id NOT IN (${enrolled.map(() => '?').join(',') || '0'})`)
       .pluck()
       .get(...enrolled) as number | undefined;
@@ -80,3 +81,9 @@ describe("a course's generated image", () => {
     expect(anonymous.status).toBe(404);
   });
 });
+
+/** This test reads or writes the SQLite file itself (skipped on PostgreSQL later). */
+function sqliteOf(store: Store) {
+  if (store.dialect !== 'sqlite') throw new Error('This test needs the SQLite store');
+  return store.sqlite;
+}

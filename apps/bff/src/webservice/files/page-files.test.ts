@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Store } from '../../db/client';
 import { moduleContext } from '../../features/files/contexts';
 import { userPrivateAccessKey } from '../../features/files/user-key';
 import { type FilesSite, startFilesSite } from '../../test/files-site';
@@ -13,7 +14,7 @@ beforeAll(async () => {
 afterAll(() => s.close());
 
 const cmid = (course: string, name: string) =>
-  s.t.store.sqlite
+  sqliteOf(s.t.store)
     .prepare(
       'SELECT m.id FROM course_modules m JOIN courses c ON c.id = m.course_id WHERE c.shortname = ? AND m.name = ?',
     )
@@ -22,7 +23,7 @@ const cmid = (course: string, name: string) =>
 
 const setPage = (id: number, fields: { content?: string; contentformat?: number; visible?: number }) => {
   for (const [k, v] of Object.entries(fields)) {
-    s.t.store.sqlite.prepare(`UPDATE course_modules SET ${k} = ? WHERE id = ?`).run(v, id);
+    sqliteOf(s.t.store).prepare(`UPDATE course_modules SET ${k} = ? WHERE id = ?`).run(v, id);
   }
 };
 
@@ -36,7 +37,7 @@ describe("the seeded resource's file", () => {
   // First in the file: the site's files have not been used yet, so the demo file's content is
   // still in its row (as on an upgraded site) until core_course_get_contents moves it.
   it('is listed in core_course_get_contents and downloads with the token from its fileurl', async () => {
-    const courseid = s.t.store.sqlite
+    const courseid = sqliteOf(s.t.store)
       .prepare("SELECT id FROM courses WHERE shortname = 'CS101'")
       .pluck()
       .get() as number;
@@ -89,7 +90,7 @@ describe("a page's index.html", () => {
       { headers: { authorization: `Bearer ${token}` } },
     );
     expect(await withRevision.text()).toBe(body);
-    const key = userPrivateAccessKey(s.t.deps.tokenSecret, s.t.userId('student'));
+    const key = userPrivateAccessKey(s.t.deps.tokenSecret, await s.t.userId('student'));
     const viaKey = await fetch(`${s.base}/tokenpluginfile.php/${key}/${moduleContext(id)}/mod_page/content/index.htm`);
     expect(viaKey.headers.get('content-disposition')).toBe('attachment; filename="index.htm"');
     expect(await viaKey.text()).toBe(body);
@@ -151,3 +152,9 @@ describe("a page's index.html", () => {
     expect(other.status).toBe(404);
   });
 });
+
+/** This test reads or writes the SQLite file itself (skipped on PostgreSQL later). */
+function sqliteOf(store: Store) {
+  if (store.dialect !== 'sqlite') throw new Error('This test needs the SQLite store');
+  return store.sqlite;
+}

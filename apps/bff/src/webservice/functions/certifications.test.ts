@@ -10,12 +10,14 @@ beforeAll(async () => {
 });
 afterAll(() => t.close());
 
-const cert = (idnumber: string) =>
-  t.deps.store.db
-    .select({ id: certifications.id })
-    .from(certifications)
-    .where(eq(certifications.idnumber, idnumber))
-    .get()?.id as number;
+const cert = async (idnumber: string) =>
+  (
+    await t.deps.store.db
+      .select({ id: certifications.id })
+      .from(certifications)
+      .where(eq(certifications.idnumber, idnumber))
+      .limit(1)
+  ).at(0)?.id as number;
 const idnumbers = (list: { idnumber: string }[]) => list.map((c) => c.idnumber);
 
 describe('tool_mucertify_get_certifications', () => {
@@ -23,7 +25,7 @@ describe('tool_mucertify_get_certifications', () => {
     const out = await callFunction(t.deps, 'tool_mucertify_get_certifications', 'manager', { fieldvalues: [] });
     expect(idnumbers(out)).toEqual(['FAW', 'FIREWARDEN', 'FORK2019']);
     expect(out[0]).toEqual({
-      id: cert('FAW'),
+      id: await cert('FAW'),
       contextid: 1,
       fullname: 'First Aid at Work',
       idnumber: 'FAW',
@@ -73,7 +75,7 @@ describe('tool_mucertify_get_certifications', () => {
 
   it('finds a certification by id', async () => {
     const out = await callFunction(t.deps, 'tool_mucertify_get_certifications', 'manager', {
-      fieldvalues: [{ field: 'id', value: String(cert('FORK2019')) }],
+      fieldvalues: [{ field: 'id', value: String(await cert('FORK2019')) }],
     });
     expect(out).toEqual([
       expect.objectContaining({ fullname: 'Forklift Operator (2019 scheme)', archived: true, sources: ['manual'] }),
@@ -118,12 +120,12 @@ describe('tool_mucertify_get_certifications', () => {
 describe('tool_mucertify_get_certification_assignments', () => {
   it('returns all assignments of a certification with what may be done with them', async () => {
     const out = await callFunction(t.deps, 'tool_mucertify_get_certification_assignments', 'manager', {
-      certificationid: cert('FAW'),
+      certificationid: await cert('FAW'),
     });
     expect(out.map((a: { userid: number }) => a.userid)).toEqual([t.ids.student, t.ids.student2, t.ids.teacher]);
     expect(out[0]).toEqual({
       id: expect.any(Number),
-      certificationid: cert('FAW'),
+      certificationid: await cert('FAW'),
       userid: t.ids.student,
       sourceid: DEMO_CERTIFICATION_SOURCES.firstaid.manual,
       sourcetype: 'manual',
@@ -150,12 +152,12 @@ describe('tool_mucertify_get_certification_assignments', () => {
 
   it('filters by user; an empty list means everybody', async () => {
     const one = await callFunction(t.deps, 'tool_mucertify_get_certification_assignments', 'manager', {
-      certificationid: cert('FAW'),
+      certificationid: await cert('FAW'),
       userids: [t.ids.student2, t.ids.admin],
     });
     expect(one.map((a: { userid: number }) => a.userid)).toEqual([t.ids.student2]);
     const all = await callFunction(t.deps, 'tool_mucertify_get_certification_assignments', 'manager', {
-      certificationid: cert('FIREWARDEN'),
+      certificationid: await cert('FIREWARDEN'),
       userids: [],
     });
     expect(all.map((a: { userid: number; sourcetype: string }) => [a.userid, a.sourcetype])).toEqual([
@@ -166,7 +168,7 @@ describe('tool_mucertify_get_certification_assignments', () => {
 
   it('lets nothing change in an archived certification', async () => {
     const out = await callFunction(t.deps, 'tool_mucertify_get_certification_assignments', 'manager', {
-      certificationid: cert('FORK2019'),
+      certificationid: await cert('FORK2019'),
     });
     expect(out).toEqual([
       expect.objectContaining({
@@ -192,7 +194,7 @@ describe('tool_mucertify_get_certification_assignments', () => {
 
   it('refuses a caller without tool/mucertify:view', async () => {
     const e = await callError(t.deps, 'tool_mucertify_get_certification_assignments', 'student', {
-      certificationid: cert('FAW'),
+      certificationid: await cert('FAW'),
     });
     expect(e.errorcode).toBe('nopermissions');
   });
@@ -201,13 +203,13 @@ describe('tool_mucertify_get_certification_assignments', () => {
 describe('tool_mucertify_get_certification_periods', () => {
   it("returns a user's periods ordered by timewindowstart", async () => {
     const out = await callFunction(t.deps, 'tool_mucertify_get_certification_periods', 'manager', {
-      certificationid: cert('FAW'),
+      certificationid: await cert('FAW'),
       userid: t.ids.student,
     });
     expect(out.map((p: { programid: number }) => p.programid)).toEqual([101, 102]);
     expect(out[0]).toEqual({
       id: expect.any(Number),
-      certificationid: cert('FAW'),
+      certificationid: await cert('FAW'),
       userid: t.ids.student,
       programid: 101,
       timewindowstart: NOW - 395 * DAY,
@@ -226,7 +228,7 @@ describe('tool_mucertify_get_certification_periods', () => {
 
   it('shows unallocated and revoked periods', async () => {
     const [open] = await callFunction(t.deps, 'tool_mucertify_get_certification_periods', 'manager', {
-      certificationid: cert('FAW'),
+      certificationid: await cert('FAW'),
       userid: t.ids.student2,
     });
     expect(open).toMatchObject({
@@ -237,13 +239,13 @@ describe('tool_mucertify_get_certification_periods', () => {
       recertifiable: false,
     });
     const [revoked] = await callFunction(t.deps, 'tool_mucertify_get_certification_periods', 'manager', {
-      certificationid: cert('FAW'),
+      certificationid: await cert('FAW'),
       userid: t.ids.teacher,
     });
     expect(revoked).toMatchObject({ timecertified: NOW - 100 * DAY, timerevoked: NOW - 10 * DAY });
     expect(JSON.parse(revoked.evidencejson)).toHaveProperty('reason');
     const none = await callFunction(t.deps, 'tool_mucertify_get_certification_periods', 'manager', {
-      certificationid: cert('FIREWARDEN'),
+      certificationid: await cert('FIREWARDEN'),
       userid: t.ids.student,
     });
     expect(none).toEqual([]);
@@ -256,25 +258,25 @@ describe('tool_mucertify_get_certification_periods', () => {
     });
     expect(e1.message).toContain('tool_mucertify_certification');
     const e2 = await callError(t.deps, 'tool_mucertify_get_certification_periods', 'manager', {
-      certificationid: cert('FAW'),
+      certificationid: await cert('FAW'),
       userid: 99_999,
     });
     expect(e2).toMatchObject({
       exception: 'dml_missing_record_exception',
       message: "Can't find data record in database table user.",
     });
-    t.deps.store.db.update(users).set({ deleted: true }).where(eq(users.username, 'student2')).run();
+    await t.deps.store.db.update(users).set({ deleted: true }).where(eq(users.username, 'student2'));
     const e3 = await callError(t.deps, 'tool_mucertify_get_certification_periods', 'manager', {
-      certificationid: cert('FAW'),
+      certificationid: await cert('FAW'),
       userid: t.ids.student2,
     });
     expect(e3.exception).toBe('dml_missing_record_exception');
-    t.deps.store.db.update(users).set({ deleted: false }).where(eq(users.username, 'student2')).run();
+    await t.deps.store.db.update(users).set({ deleted: false }).where(eq(users.username, 'student2'));
   });
 
   it('refuses a caller without tool/mucertify:view', async () => {
     const e = await callError(t.deps, 'tool_mucertify_get_certification_periods', 'student', {
-      certificationid: cert('FAW'),
+      certificationid: await cert('FAW'),
       userid: t.ids.student,
     });
     expect(e.errorcode).toBe('nopermissions');

@@ -8,6 +8,7 @@ import {
   enrolments,
   userPreferences,
 } from '../../db/schema';
+import { firstRow } from '../../db/sql';
 import { SYSTEM_ACTOR } from '../../features/audit/audit.service';
 import { AUTHENTICATED_ROLE } from '../../features/roles/authz';
 import { addServiceFunctions, createService } from '../../features/services/services.service';
@@ -39,7 +40,12 @@ async function tokenOf(username: string): Promise<string> {
   let token = tokens.get(username);
   if (!token) {
     token = (
-      await createAdminToken(t.deps, { userId: t.userId(username), serviceId, validUntil: null }, SYSTEM_ACTOR, true)
+      await createAdminToken(
+        t.deps,
+        { userId: await t.userId(username), serviceId, validUntil: null },
+        SYSTEM_ACTOR,
+        true,
+      )
     ).secret;
     tokens.set(username, token);
   }
@@ -59,7 +65,8 @@ async function text(username: string, wsfunction: string, args: Record<string, s
 }
 
 const db = () => t.deps.store.db;
-const courseRow = (shortname: string) => db().select().from(courses).where(eq(courses.shortname, shortname)).get();
+const courseRow = async (shortname: string) =>
+  (await db().select().from(courses).where(eq(courses.shortname, shortname)).limit(1)).at(0);
 
 beforeAll(async () => {
   t = await makeTestApp({ env: { GATEHOUSE_WWWROOT: WWWROOT }, now: () => NOW });
@@ -70,7 +77,7 @@ beforeAll(async () => {
     SYSTEM_ACTOR,
   );
   serviceId = svc.id;
-  setRoleCapability(t.deps, AUTHENTICATED_ROLE, 'webservice/rest:use', 'allow');
+  await setRoleCapability(t.deps, AUTHENTICATED_ROLE, 'webservice/rest:use', 'allow');
   await addServiceFunctions(
     t.deps,
     svc.id,
@@ -127,7 +134,7 @@ const EVERY_PARAMETER: Record<string, string> = {
 describe('core_course_create_courses with every Moodle 4.5 parameter', () => {
   it('stores what each means and answers id and shortname', async () => {
     const body = await text('admin', 'core_course_create_courses', EVERY_PARAMETER);
-    const row = courseRow('EVERY1');
+    const row = await courseRow('EVERY1');
     expect(body).toBe(moodleJson([{ id: row?.id, shortname: 'EVERY1' }]));
     expect(row).toMatchObject({
       idnumber: 'EV-1',
@@ -146,19 +153,17 @@ describe('core_course_create_courses with every Moodle 4.5 parameter', () => {
       theme: '',
     });
     const id = row?.id as number;
-    const sections = db()
+    const sections = await db()
       .select({ s: courseSections.section })
       .from(courseSections)
       .where(eq(courseSections.courseId, id))
-      .orderBy(asc(courseSections.section))
-      .all();
+      .orderBy(asc(courseSections.section));
     expect(sections.map((s) => s.s)).toEqual([0, 1, 2, 3]);
-    const options = db()
+    const options = await db()
       .select({ format: courseFormatOptions.format, name: courseFormatOptions.name, value: courseFormatOptions.value })
       .from(courseFormatOptions)
       .where(eq(courseFormatOptions.courseId, id))
-      .orderBy(asc(courseFormatOptions.id))
-      .all();
+      .orderBy(asc(courseFormatOptions.id));
     expect(options).toEqual([
       { format: 'weeks', name: 'hiddensections', value: '0' },
       { format: 'weeks', name: 'coursedisplay', value: '1' },
@@ -167,7 +172,7 @@ describe('core_course_create_courses with every Moodle 4.5 parameter', () => {
   });
 
   it('answers core_course_get_courses with the stored settings, in Moodle 4.5 key order', async () => {
-    const row = courseRow('EVERY1');
+    const row = await courseRow('EVERY1');
     const id = row?.id as number;
     const body = await text('admin', 'core_course_get_courses', { 'options[ids][0]': String(id) });
     expect(body).toBe(
@@ -220,7 +225,7 @@ describe('core_course_create_courses with every Moodle 4.5 parameter', () => {
       'courses[0][categoryid]': '1',
       'courses[0][forcetheme]': '',
     });
-    expect(courseRow('NOTHEME1')).toMatchObject({ theme: '', format: 'topics' });
+    expect(await courseRow('NOTHEME1')).toMatchObject({ theme: '', format: 'topics' });
   });
 
   it.each([
@@ -239,7 +244,7 @@ describe('core_course_create_courses with every Moodle 4.5 parameter', () => {
       [`courses[0][${field}]`]: v,
     });
     expect(res.body).toMatchObject({ exception: 'moodle_exception', errorcode: 'errorinvalidparam' });
-    expect(courseRow('REFUSED1')).toBeUndefined();
+    expect(await courseRow('REFUSED1')).toBeUndefined();
   });
 });
 
@@ -247,7 +252,7 @@ describe('core_course_get_courses', () => {
   it('lists the site course first, to everybody, with the non-editor fields only', async () => {
     // The student holds no moodle/course:view: Moodle skips that check for the site course.
     const body = await text('student', 'core_course_get_courses', { 'options[ids][0]': '1' });
-    const site = courseRow('gatehouse');
+    const site = await courseRow('gatehouse');
     expect(body).toBe(
       moodleJson([
         {
@@ -287,35 +292,45 @@ async function courseWithActivities() {
     'courses[0][courseformatoptions][0][name]': 'hiddensections',
     'courses[0][courseformatoptions][0][value]': '0',
   });
-  const course = courseRow('CONT1');
+  const course = await courseRow('CONT1');
   const id = course?.id as number;
-  const section = (n: number) =>
-    db()
-      .select()
-      .from(courseSections)
-      .where(and(eq(courseSections.courseId, id), eq(courseSections.section, n)))
-      .get();
-  const [s0, s1, s2] = [section(0), section(1), section(2)];
-  db()
+  const section = async (n: number) =>
+    (
+      await db()
+        .select()
+        .from(courseSections)
+        .where(and(eq(courseSections.courseId, id), eq(courseSections.section, n)))
+        .limit(1)
+    ).at(0);
+  const [s0, s1, s2] = [await section(0), await section(1), await section(2)];
+  await db()
     .update(courseSections)
     .set({ visible: false, summary: '<p>Later</p>' })
-    .where(eq(courseSections.id, s2?.id as number))
-    .run();
-  const add = (sectionId: number, position: number, m: Partial<typeof courseModules.$inferInsert>) =>
-    db()
-      .insert(courseModules)
-      .values({ courseId: id, sectionId, modname: 'forum', name: 'x', position, timemodified: NOW - DAY, ...m })
-      .returning({ id: courseModules.id })
-      .get().id;
-  const page = add(s0?.id as number, 0, { modname: 'page', name: 'Read me', content: '<p>Hello</p>', revision: 3 });
-  const url = add(s0?.id as number, 1, { modname: 'url', name: 'Docs: Python/3', url: 'https://docs.python.org/3/' });
-  const forum = add(s1?.id as number, 0, { modname: 'forum', name: 'Chat' });
-  const label = add(s1?.id as number, 1, { modname: 'label', name: 'Note', description: '<p>A label</p>' });
-  add(s2?.id as number, 0, { modname: 'quiz', name: 'Hidden away' });
-  db()
+    .where(eq(courseSections.id, s2?.id as number));
+  const add = async (sectionId: number, position: number, m: Partial<typeof courseModules.$inferInsert>) =>
+    firstRow(
+      await db()
+        .insert(courseModules)
+        .values({ courseId: id, sectionId, modname: 'forum', name: 'x', position, timemodified: NOW - DAY, ...m })
+        .returning({ id: courseModules.id }),
+    ).id;
+  const page = await add(s0?.id as number, 0, {
+    modname: 'page',
+    name: 'Read me',
+    content: '<p>Hello</p>',
+    revision: 3,
+  });
+  const url = await add(s0?.id as number, 1, {
+    modname: 'url',
+    name: 'Docs: Python/3',
+    url: 'https://docs.python.org/3/',
+  });
+  const forum = await add(s1?.id as number, 0, { modname: 'forum', name: 'Chat' });
+  const label = await add(s1?.id as number, 1, { modname: 'label', name: 'Note', description: '<p>A label</p>' });
+  await add(s2?.id as number, 0, { modname: 'quiz', name: 'Hidden away' });
+  await db()
     .insert(enrolments)
-    .values({ courseId: id, userId: t.userId('student'), role: 'student', timecreated: NOW })
-    .run();
+    .values({ courseId: id, userId: await t.userId('student'), role: 'student', timecreated: NOW });
   return { id, s0, s1, s2, page, url, forum, label };
 }
 
@@ -444,20 +459,18 @@ describe('core_course_get_contents', () => {
   });
 
   it('leaves a hidden section out when hiddensections is 1 (the default)', async () => {
-    db()
+    await db()
       .update(courseFormatOptions)
       .set({ value: '1' })
-      .where(and(eq(courseFormatOptions.courseId, c.id), eq(courseFormatOptions.name, 'hiddensections')))
-      .run();
+      .where(and(eq(courseFormatOptions.courseId, c.id), eq(courseFormatOptions.name, 'hiddensections')));
     const out = (await call('student', 'core_course_get_contents', { courseid: String(c.id) })).body as {
       section: number;
     }[];
     expect(out.map((s) => s.section)).toEqual([0, 1]);
-    db()
+    await db()
       .update(courseFormatOptions)
       .set({ value: '0' })
-      .where(and(eq(courseFormatOptions.courseId, c.id), eq(courseFormatOptions.name, 'hiddensections')))
-      .run();
+      .where(and(eq(courseFormatOptions.courseId, c.id), eq(courseFormatOptions.name, 'hiddensections')));
   });
 
   it('applies excludecontents, includestealthmodules, and modid only together with modname', async () => {
@@ -519,7 +532,7 @@ describe('core_course_get_contents', () => {
 
 describe("core_course_get_contents: a resource's file", () => {
   it('carries mimetype and isexternalfile (resource_export_contents), summed up in contentsinfo', async () => {
-    const cs = courseRow('CS101')?.id as number;
+    const cs = (await courseRow('CS101'))?.id as number;
     const out = (await call('admin', 'core_course_get_contents', { courseid: String(cs) })).body as {
       modules: { modname: string; contents?: Record<string, unknown>[]; contentsinfo?: Record<string, unknown> }[];
     }[];
@@ -558,7 +571,7 @@ describe("core_course_get_contents: a resource's file", () => {
 
 describe('core_enrol_get_users_courses', () => {
   it('writes every Moodle 4.5 key in order, with Moodle nulls, and leaves the count out on request', async () => {
-    const row = courseRow('CONT1');
+    const row = await courseRow('CONT1');
     const id = row?.id as number;
     const expected = (withCount: boolean) => ({
       id,
@@ -591,7 +604,7 @@ describe('core_enrol_get_users_courses', () => {
       showcompletionconditions: null,
       timemodified: NOW,
     });
-    const userid = String(t.userId('student'));
+    const userid = String(await t.userId('student'));
     const all = JSON.parse(await text('student', 'core_enrol_get_users_courses', { userid }));
     const mine = all.find((x: { id: number }) => x.id === id);
     expect(JSON.stringify(mine)).toBe(JSON.stringify(expected(true)));
@@ -607,7 +620,7 @@ describe('core_enrol_get_users_courses', () => {
       body: new URLSearchParams({
         wstoken: await tokenOf('student'),
         wsfunction: 'core_enrol_get_users_courses',
-        userid: String(t.userId('student')),
+        userid: String(await t.userId('student')),
       }).toString(),
     });
     const xml = await res.text();
@@ -629,12 +642,11 @@ describe('core_enrol_get_users_courses', () => {
   });
 
   it("reads hidden from the user's block_myoverview_hidden_course_<id> preference, for the user only", async () => {
-    const id = courseRow('CONT1')?.id as number;
-    db()
+    const id = (await courseRow('CONT1'))?.id as number;
+    await db()
       .insert(userPreferences)
-      .values({ userId: t.userId('student'), name: `block_myoverview_hidden_course_${id}`, value: '1' })
-      .run();
-    const userid = String(t.userId('student'));
+      .values({ userId: await t.userId('student'), name: `block_myoverview_hidden_course_${id}`, value: '1' });
+    const userid = String(await t.userId('student'));
     const own = (await call('student', 'core_enrol_get_users_courses', { userid })).body;
     expect(own.find((x: { id: number }) => x.id === id)).toMatchObject({ hidden: true });
     // Someone else (here the admin) sees false, as Moodle reads the preference only for oneself.

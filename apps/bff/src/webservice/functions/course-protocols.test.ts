@@ -36,7 +36,8 @@ beforeAll(async () => {
   base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   t = await makeTestApp({ env: { GATEHOUSE_WWWROOT: base } });
   await t.deps.settings.apply({ enablewebservices: '1', webserviceprotocols: 'xmlrpc,soap' }, SYSTEM_ACTOR);
-  for (const p of ['xmlrpc', 'soap']) setRoleCapability(t.deps, AUTHENTICATED_ROLE, `webservice/${p}:use`, 'allow');
+  for (const p of ['xmlrpc', 'soap'])
+    await setRoleCapability(t.deps, AUTHENTICATED_ROLE, `webservice/${p}:use`, 'allow');
   const svc = await createService(
     t.deps,
     {
@@ -54,18 +55,19 @@ beforeAll(async () => {
   token = (
     await createAdminToken(
       t.deps,
-      { userId: t.userId('teacher'), serviceId: svc.id, validUntil: null },
+      { userId: await t.userId('teacher'), serviceId: svc.id, validUntil: null },
       SYSTEM_ACTOR,
       true,
     )
   ).secret;
-  cs101 = t.deps.store.db.select({ id: courses.id }).from(courses).where(eq(courses.shortname, 'CS101')).get()
-    ?.id as number;
+  cs101 = (
+    await t.deps.store.db.select({ id: courses.id }).from(courses).where(eq(courses.shortname, 'CS101')).limit(1)
+  ).at(0)?.id as number;
 });
 
-afterAll(() => {
+afterAll(async () => {
   server?.close();
-  t?.close();
+  await t?.close();
 });
 
 function xmlrpcCall(fn: string, params: unknown[]): Promise<unknown> {
@@ -85,7 +87,7 @@ type Any = any;
 
 describe('XML-RPC (xmlrpc client from npm)', () => {
   it("core_enrol_get_users_courses: Moodle's nulls, booleans and the empty list", async () => {
-    const out = (await xmlrpcCall('core_enrol_get_users_courses', [t.userId('teacher')])) as Any[];
+    const out = (await xmlrpcCall('core_enrol_get_users_courses', [await t.userId('teacher')])) as Any[];
     const cs = out.find((c) => c.id === cs101);
     expect(cs).toMatchObject({ shortname: 'CS101', overviewfiles: [], format: 'topics' });
     expect(cs.courseimage).toBe(`${base}/pluginfile.php/${50_000_000 + cs101}/course/generated/course.svg`);
@@ -122,7 +124,7 @@ describe('SOAP (npm soap client reading the WSDL)', () => {
         `${base}/webservice/soap/server.php?wsdl=1&wstoken=${token}${style}`,
       );
       client.setEndpoint(`${base}/webservice/soap/server.php?wstoken=${token}${style}`);
-      const [courses] = await client.core_enrol_get_users_coursesAsync({ userid: t.userId('teacher') });
+      const [courses] = await client.core_enrol_get_users_coursesAsync({ userid: await t.userId('teacher') });
       expect(JSON.stringify(courses)).toContain('CS101');
       const [contents] = await client.core_course_get_contentsAsync({ courseid: cs101 });
       expect(JSON.stringify(contents)).toContain('index.html');

@@ -14,14 +14,13 @@ beforeAll(async () => {
 afterAll(() => t.close());
 
 const db = () => t.deps.store.db;
-const courseId = (shortname: string) =>
-  db().select({ id: courses.id }).from(courses).where(eq(courses.shortname, shortname)).get()?.id;
-const audits = (action: string, summary: string) =>
-  db()
+const courseId = async (shortname: string) =>
+  (await db().select({ id: courses.id }).from(courses).where(eq(courses.shortname, shortname)).limit(1)).at(0)?.id;
+const audits = async (action: string, summary: string) =>
+  await db()
     .select()
     .from(auditLog)
-    .where(and(eq(auditLog.action, action), like(auditLog.summary, `%${summary}%`)))
-    .all();
+    .where(and(eq(auditLog.action, action), like(auditLog.summary, `%${summary}%`)));
 
 /** The outcomes of calls made at the same time: the value, or the error code. */
 const settle = (calls: Promise<unknown>[]) =>
@@ -34,7 +33,7 @@ describe('course and group writes', () => {
     const [created] = await callFunction(t.deps, 'core_course_create_courses', 'manager', {
       courses: [{ fullname: 'Audited', shortname: 'AUD1', categoryid: 1 }],
     });
-    const rows = audits('course.create', 'AUD1');
+    const rows = await audits('course.create', 'AUD1');
     expect(rows).toEqual([
       expect.objectContaining({
         targetType: 'course',
@@ -54,8 +53,8 @@ describe('course and group writes', () => {
       ],
     });
     expect(e.errorcode).toBe('formatnotsupported');
-    expect(courseId('GONE1')).toBeUndefined();
-    expect(audits('course.create', 'GONE1')).toEqual([]);
+    expect(await courseId('GONE1')).toBeUndefined();
+    expect(await audits('course.create', 'GONE1')).toEqual([]);
   });
 
   it('gives one of two simultaneous calls a short name, the other shortnametaken', async () => {
@@ -64,27 +63,26 @@ describe('course and group writes', () => {
         courses: [{ fullname: 'Race', shortname: 'RACE1', categoryid: 1 }],
       });
     expect(await settle([make(), make()])).toEqual(['ok', 'shortnametaken']);
-    expect(audits('course.create', 'RACE1')).toHaveLength(1);
+    expect(await audits('course.create', 'RACE1')).toHaveLength(1);
   });
 
   it('gives one of two simultaneous calls a group name, the other invalidparameter (the name is taken)', async () => {
-    const cs = courseId('CS101') as number;
+    const cs = (await courseId('CS101')) as number;
     const make = () =>
       callFunction(t.deps, 'core_group_create_groups', 'teacher', {
         groups: [{ courseid: cs, name: 'Race group', description: '' }],
       });
     expect(await settle([make(), make()])).toEqual(['invalidparameter', 'ok']);
-    const made = db()
+    const made = await db()
       .select()
       .from(groups)
-      .where(and(eq(groups.courseId, cs), eq(groups.name, 'Race group')))
-      .all();
+      .where(and(eq(groups.courseId, cs), eq(groups.name, 'Race group')));
     expect(made).toHaveLength(1);
-    expect(audits('group.create', 'Race group')).toHaveLength(1);
+    expect(await audits('group.create', 'Race group')).toHaveLength(1);
   });
 
   it('deletes groups with one audit row each, and simultaneous deletes once', async () => {
-    const cs = courseId('CS101') as number;
+    const cs = (await courseId('CS101')) as number;
     const made = await callFunction(t.deps, 'core_group_create_groups', 'teacher', {
       groups: [
         { courseid: cs, name: 'Doomed 1', description: '' },
@@ -94,13 +92,13 @@ describe('course and group writes', () => {
     const groupids = made.map((g: { id: number }) => g.id);
     const del = () => callFunction(t.deps, 'core_group_delete_groups', 'teacher', { groupids });
     expect(await settle([del(), del()])).toEqual(['ok', 'ok']);
-    expect(audits('group.delete', 'Doomed').map((a) => a.targetId)).toEqual(groupids.map(String));
+    expect((await audits('group.delete', 'Doomed')).map((a) => a.targetId)).toEqual(groupids.map(String));
   });
 });
 
 describe('notes and messages', () => {
   it('stores the good notes and messages of simultaneous calls, each once', async () => {
-    const cs = courseId('CS101') as number;
+    const cs = (await courseId('CS101')) as number;
     const note = (text: string) =>
       callFunction(t.deps, 'core_notes_create_notes', 'teacher', {
         notes: [
@@ -114,11 +112,7 @@ describe('notes and messages', () => {
       expect(out[1]).toEqual({ noteid: -1, errormessage: 'Invalid user id: 999999' });
     }
     expect(
-      db()
-        .select({ content: notes.content })
-        .from(notes)
-        .where(like(notes.content, 'Simultaneous %'))
-        .all()
+      (await db().select({ content: notes.content }).from(notes).where(like(notes.content, 'Simultaneous %')))
         .map((n) => n.content)
         .sort(),
     ).toEqual(['Simultaneous A', 'Simultaneous B']);
@@ -129,6 +123,6 @@ describe('notes and messages', () => {
       });
     const sent = await Promise.all([send('Together 1'), send('Together 2')]);
     expect(sent.map((s) => s[0].msgid).every((id: number) => id > 0)).toBe(true);
-    expect(db().select().from(messages).where(like(messages.text, 'Together %')).all()).toHaveLength(2);
+    expect(await db().select().from(messages).where(like(messages.text, 'Together %'))).toHaveLength(2);
   });
 });

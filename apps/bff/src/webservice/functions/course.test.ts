@@ -9,8 +9,10 @@ beforeAll(async () => {
 });
 afterAll(() => t.close());
 
-const courseId = (shortname: string) =>
-  t.deps.store.db.select({ id: courses.id }).from(courses).where(eq(courses.shortname, shortname)).get()?.id as number;
+const courseId = async (shortname: string) =>
+  (await t.deps.store.db.select({ id: courses.id }).from(courses).where(eq(courses.shortname, shortname)).limit(1)).at(
+    0,
+  )?.id as number;
 
 describe('core_course_get_courses', () => {
   it('lists every course, the site course first, as Moodle does', async () => {
@@ -24,7 +26,7 @@ describe('core_course_get_courses', () => {
     ]);
     expect(out[0]).toMatchObject({ id: 1, categoryid: 0, format: 'site', courseformatoptions: [] });
     expect(out[1]).toEqual({
-      id: courseId('CS101'),
+      id: await courseId('CS101'),
       shortname: 'CS101',
       categoryid: 1,
       categorysortorder: 0,
@@ -64,11 +66,11 @@ describe('core_course_get_courses', () => {
 
   it('returns the courses asked for by id, the site course included, unknown ids left out', async () => {
     const out = await callFunction(t.deps, 'core_course_get_courses', 'teacher', {
-      options: { ids: [1, courseId('HIST201'), 9999] },
+      options: { ids: [1, await courseId('HIST201'), 9999] },
     });
     expect(out.map((c: { id: number; format: string }) => [c.id, c.format])).toEqual([
       [1, 'site'],
-      [courseId('HIST201'), 'weeks'],
+      [await courseId('HIST201'), 'weeks'],
     ]);
   });
 
@@ -98,20 +100,20 @@ describe('core_course_create_courses', () => {
       ],
     });
     expect(out).toEqual([
-      { id: courseId('STAT1'), shortname: 'STAT1' },
-      { id: courseId('STAT2'), shortname: 'STAT2' },
+      { id: await courseId('STAT1'), shortname: 'STAT1' },
+      { id: await courseId('STAT2'), shortname: 'STAT2' },
     ]);
-    const sections = (id: number) =>
-      t.deps.store.db
-        .select({ s: courseSections.section })
-        .from(courseSections)
-        .where(eq(courseSections.courseId, id))
-        .orderBy(asc(courseSections.section))
-        .all()
-        .map((r) => r.s);
-    expect(sections(courseId('STAT1'))).toEqual([0, 1, 2]);
-    expect(sections(courseId('STAT2'))).toEqual([0, 1, 2, 3, 4]);
-    const stat2 = t.deps.store.db.select().from(courses).where(eq(courses.shortname, 'STAT2')).get();
+    const sections = async (id: number) =>
+      (
+        await t.deps.store.db
+          .select({ s: courseSections.section })
+          .from(courseSections)
+          .where(eq(courseSections.courseId, id))
+          .orderBy(asc(courseSections.section))
+      ).map((r) => r.s);
+    expect(await sections(await courseId('STAT1'))).toEqual([0, 1, 2]);
+    expect(await sections(await courseId('STAT2'))).toEqual([0, 1, 2, 3, 4]);
+    const stat2 = (await t.deps.store.db.select().from(courses).where(eq(courses.shortname, 'STAT2')).limit(1)).at(0);
     expect(stat2).toMatchObject({
       format: 'weeks',
       visible: false,
@@ -137,7 +139,7 @@ describe('core_course_create_courses', () => {
     });
     expect(e).toMatchObject({ exception: 'moodle_exception', errorcode: 'shortnametaken' });
     expect(e.message).toContain('CS101');
-    expect(courseId('FINE1')).toBeUndefined();
+    expect(await courseId('FINE1')).toBeUndefined();
   });
 
   it.each([
@@ -152,13 +154,15 @@ describe('core_course_create_courses', () => {
       courses: [{ fullname: 'Bad', shortname: 'BAD1', categoryid: 1, ...extra }],
     });
     expect(e.errorcode).toBe(errorcode);
-    expect(courseId('BAD1')).toBeUndefined();
+    expect(await courseId('BAD1')).toBeUndefined();
   });
 });
 
 describe('core_course_get_contents', () => {
   it('shows an enrolled student the visible sections and activities', async () => {
-    const out = await callFunction(t.deps, 'core_course_get_contents', 'student', { courseid: courseId('CS101') });
+    const out = await callFunction(t.deps, 'core_course_get_contents', 'student', {
+      courseid: await courseId('CS101'),
+    });
     expect(out.map((s: { name: string }) => s.name)).toEqual([
       'General',
       'Getting started',
@@ -189,7 +193,9 @@ describe('core_course_get_contents', () => {
   });
 
   it('shows hidden sections and activities to those who may update the course', async () => {
-    const out = await callFunction(t.deps, 'core_course_get_contents', 'teacher', { courseid: courseId('CS101') });
+    const out = await callFunction(t.deps, 'core_course_get_contents', 'teacher', {
+      courseid: await courseId('CS101'),
+    });
     expect(out).toHaveLength(5);
     expect(out[4]).toMatchObject({ name: 'Project', visible: 0, uservisible: true });
     expect(out[3].modules.map((m: { name: string; visible: number }) => [m.name, m.visible])).toEqual([
@@ -199,16 +205,18 @@ describe('core_course_get_contents', () => {
   });
 
   it('names week sections by their dates and applies the options', async () => {
-    const weeks = await callFunction(t.deps, 'core_course_get_contents', 'student2', { courseid: courseId('HIST201') });
+    const weeks = await callFunction(t.deps, 'core_course_get_contents', 'student2', {
+      courseid: await courseId('HIST201'),
+    });
     expect(weeks[1].name).toBe('1 June - 7 June');
     expect(weeks[0].modules.find((m: { modname: string }) => m.modname === 'label')).not.toHaveProperty('url');
     const one = await callFunction(t.deps, 'core_course_get_contents', 'student2', {
-      courseid: courseId('HIST201'),
+      courseid: await courseId('HIST201'),
       options: [{ name: 'sectionnumber', value: '1' }],
     });
     expect(one.map((s: { section: number }) => s.section)).toEqual([1]);
     const bare = await callFunction(t.deps, 'core_course_get_contents', 'student2', {
-      courseid: courseId('HIST201'),
+      courseid: await courseId('HIST201'),
       options: [{ name: 'excludemodules', value: '1' }],
     });
     expect(bare.every((s: { modules: unknown[] }) => s.modules.length === 0)).toBe(true);
@@ -220,10 +228,12 @@ describe('core_course_get_contents', () => {
   });
 
   it('refuses a user who is neither enrolled nor holds moodle/course:view', async () => {
-    const e = await callError(t.deps, 'core_course_get_contents', 'student', { courseid: courseId('HIST201') });
+    const e = await callError(t.deps, 'core_course_get_contents', 'student', { courseid: await courseId('HIST201') });
     expect(e).toMatchObject({ exception: 'moodle_exception', errorcode: 'requireloginerror' });
     // The manager is not enrolled but may view every course.
-    const out = await callFunction(t.deps, 'core_course_get_contents', 'manager', { courseid: courseId('HIST201') });
+    const out = await callFunction(t.deps, 'core_course_get_contents', 'manager', {
+      courseid: await courseId('HIST201'),
+    });
     expect(out.length).toBeGreaterThan(0);
   });
 
@@ -231,7 +241,7 @@ describe('core_course_get_contents', () => {
     const e = await callError(t.deps, 'core_course_get_contents', 'manager', { courseid: 9999 });
     expect(e).toMatchObject({ exception: 'dml_missing_record_exception', errorcode: 'invalidrecord' });
     const e2 = await callError(t.deps, 'core_course_get_contents', 'manager', {
-      courseid: courseId('CS101'),
+      courseid: await courseId('CS101'),
       options: [{ name: 'colour', value: 'red' }],
     });
     expect(e2.errorcode).toBe('errorinvalidparam');

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Store } from '../../db/client';
 import { ADMIN_PASSWORD, DEMO_PASSWORD } from '../../test/helpers';
 import { form, type MobileSite, startMobileSite } from '../../test/mobile-site';
 
@@ -55,7 +56,7 @@ const json = async (username: string, fn: string, data: Record<string, string | 
   JSON.parse(await rest(username, fn, data));
 
 const courseId = (shortname: string) =>
-  site.t.store.sqlite.prepare('SELECT id FROM courses WHERE shortname = ?').pluck().get(shortname) as number;
+  sqliteOf(site.t.store).prepare('SELECT id FROM courses WHERE shortname = ?').pluck().get(shortname) as number;
 
 describe('core_course_get_enrolled_courses_by_timeline_classification', () => {
   it("answers the caller's courses as course_summary_exporter writes them, in its key order", async () => {
@@ -164,8 +165,8 @@ describe('core_course_get_enrolled_courses_by_timeline_classification', () => {
   });
 
   it('leaves out the courses the user hid from the dashboard, and lists them under hidden', async () => {
-    const studentId = site.t.userId('student2');
-    site.t.store.sqlite
+    const studentId = await site.t.userId('student2');
+    sqliteOf(site.t.store)
       .prepare('INSERT INTO user_preferences (user_id, name, value) VALUES (?, ?, ?)')
       .run(studentId, `block_myoverview_hidden_course_${courseId('HIST201')}`, '1');
     const all = await json('student2', 'core_course_get_enrolled_courses_by_timeline_classification', {
@@ -243,18 +244,18 @@ describe('core_block_get_dashboard_blocks', () => {
     expect(nosuch.errorcode).toBe('mymoodlesetup');
     // Another user's dashboard needs moodle/site:config.
     const other = JSON.parse(
-      await rest('student', 'core_block_get_dashboard_blocks', { userid: site.t.userId('teacher') }),
+      await rest('student', 'core_block_get_dashboard_blocks', { userid: await site.t.userId('teacher') }),
     );
     expect(other).toMatchObject({ exception: 'required_capability_exception', errorcode: 'nopermissions' });
     // An administrator may read another user's, of a user that exists and is active.
     const theirs = JSON.parse(
-      await rest('admin', 'core_block_get_dashboard_blocks', { userid: site.t.userId('student') }),
+      await rest('admin', 'core_block_get_dashboard_blocks', { userid: await site.t.userId('student') }),
     );
     expect(theirs.blocks.map((b: { name: string }) => b.name)).toEqual(['myoverview']);
     const missing = JSON.parse(await rest('admin', 'core_block_get_dashboard_blocks', { userid: 999_999 }));
     expect(missing).toMatchObject({ exception: 'dml_missing_record_exception', errorcode: 'invalidrecord' });
     const unconfirmed = JSON.parse(
-      await rest('admin', 'core_block_get_dashboard_blocks', { userid: site.t.userId('unconfirmed') }),
+      await rest('admin', 'core_block_get_dashboard_blocks', { userid: await site.t.userId('unconfirmed') }),
     );
     expect(unconfirmed.errorcode).toBe('usernotconfirmed');
   });
@@ -325,14 +326,14 @@ describe('core_user_add_user_device and core_user_remove_user_device', () => {
     pushid: 'push-1',
     uuid: 'uuid-1',
   };
-  const rows = () =>
-    site.t.store.sqlite
+  const rows = async () =>
+    sqliteOf(site.t.store)
       .prepare('SELECT appid, name, version, pushid, uuid, publickey FROM user_devices WHERE user_id = ? ORDER BY id')
-      .all(site.t.userId('student'));
+      .all(await site.t.userId('student'));
 
   it("stores the device, warns on a push id already stored, and updates a known device, as Moodle's add_user_device", async () => {
     expect(await rest('student', 'core_user_add_user_device', device)).toBe('[]');
-    expect(rows()).toEqual([
+    expect(await rows()).toEqual([
       {
         appid: 'com.moodle.moodlemobile',
         name: 'Pixel',
@@ -355,7 +356,7 @@ describe('core_user_add_user_device and core_user_remove_user_device', () => {
         publickey: 'PK',
       }),
     ).toBe('[]');
-    expect(rows()).toEqual([
+    expect(await rows()).toEqual([
       {
         appid: 'com.moodle.moodlemobile',
         name: 'Pixel',
@@ -373,16 +374,16 @@ describe('core_user_add_user_device and core_user_remove_user_device', () => {
     expect(await rest('student', 'core_user_remove_user_device', { uuid: 'uuid-1', appid: device.appid })).toBe(
       '{"removed":true,"warnings":[]}',
     );
-    expect(rows()).toEqual([]);
+    expect(await rows()).toEqual([]);
     expect(await rest('student', 'core_user_remove_user_device', { uuid: 'uuid-1' })).toBe(
       `{"removed":false,"warnings":[{"item":"uuid-1","warningcode":"devicedoesnotexist","message":"The device doesn't exists in the database"}]}`,
     );
     // Student 2's device is theirs alone.
     expect(
-      site.t.store.sqlite
+      sqliteOf(site.t.store)
         .prepare('SELECT count(*) FROM user_devices WHERE user_id = ?')
         .pluck()
-        .get(site.t.userId('student2')),
+        .get(await site.t.userId('student2')),
     ).toBe(1);
   });
 
@@ -391,10 +392,10 @@ describe('core_user_add_user_device and core_user_remove_user_device', () => {
     const out = JSON.parse(await rest('teacher', 'core_user_add_user_device', missing));
     expect(out).toMatchObject({ exception: 'invalid_parameter_exception', errorcode: 'invalidparameter' });
     expect(
-      site.t.store.sqlite
+      sqliteOf(site.t.store)
         .prepare('SELECT count(*) FROM user_devices WHERE user_id = ?')
         .pluck()
-        .get(site.t.userId('teacher')),
+        .get(await site.t.userId('teacher')),
     ).toBe(0);
   });
 });
@@ -420,3 +421,9 @@ describe('the built-in mobile service', () => {
     }
   });
 });
+
+/** This test reads or writes the SQLite file itself (skipped on PostgreSQL later). */
+function sqliteOf(store: Store) {
+  if (store.dialect !== 'sqlite') throw new Error('This test needs the SQLite store');
+  return store.sqlite;
+}

@@ -9,8 +9,10 @@ beforeAll(async () => {
 });
 afterAll(() => t.close());
 
-const courseId = (shortname: string) =>
-  t.deps.store.db.select({ id: courses.id }).from(courses).where(eq(courses.shortname, shortname)).get()?.id as number;
+const courseId = async (shortname: string) =>
+  (await t.deps.store.db.select({ id: courses.id }).from(courses).where(eq(courses.shortname, shortname)).limit(1)).at(
+    0,
+  )?.id as number;
 const shortnames = (list: { shortname: string }[]) => list.map((c) => c.shortname);
 
 describe('core_enrol_get_users_courses', () => {
@@ -18,7 +20,7 @@ describe('core_enrol_get_users_courses', () => {
     const out = await callFunction(t.deps, 'core_enrol_get_users_courses', 'student', { userid: t.ids.student });
     expect(shortnames(out)).toEqual(['CS101', 'SAFE100']);
     expect(out[0]).toEqual({
-      id: courseId('CS101'),
+      id: await courseId('CS101'),
       shortname: 'CS101',
       fullname: 'Introduction to Programming',
       displayname: 'Introduction to Programming',
@@ -28,7 +30,7 @@ describe('core_enrol_get_users_courses', () => {
       summary: '<p>Variables, control flow and functions, taught in Python.</p>',
       summaryformat: 1,
       format: 'topics',
-      courseimage: `http://localhost:3000/pluginfile.php/${50_000_000 + courseId('CS101')}/course/generated/course.svg`,
+      courseimage: `http://localhost:3000/pluginfile.php/${50_000_000 + (await courseId('CS101'))}/course/generated/course.svg`,
       showgrades: true,
       lang: 'en',
       enablecompletion: false,
@@ -55,10 +57,12 @@ describe('core_enrol_get_users_courses', () => {
     const teacher = await callFunction(t.deps, 'core_enrol_get_users_courses', 'teacher', { userid: t.ids.teacher });
     expect(shortnames(teacher)).toEqual(['DS200', 'CS101', 'HIST201']);
     expect(teacher[0].visible).toBe(0);
-    t.deps.store.db
-      .insert(enrolments)
-      .values({ courseId: courseId('DS200'), userId: t.ids.student2 as number, role: 'student', timecreated: NOW })
-      .run();
+    await t.deps.store.db.insert(enrolments).values({
+      courseId: await courseId('DS200'),
+      userId: t.ids.student2 as number,
+      role: 'student',
+      timecreated: NOW,
+    });
     const own = await callFunction(t.deps, 'core_enrol_get_users_courses', 'student2', { userid: t.ids.student2 });
     expect(shortnames(own)).toEqual(['CS101', 'HIST201']);
     const seenByManager = await callFunction(t.deps, 'core_enrol_get_users_courses', 'manager', {

@@ -51,11 +51,13 @@ describe('core_files_upload', () => {
       filename: 'draft 1.txt',
       url: `http://localhost:3000/webservice/pluginfile.php/${ctxid}/user/private/essays/draft%201.txt`,
     });
-    const row = t.deps.store.db
-      .select()
-      .from(files)
-      .where(and(eq(files.userId, t.ids.student as number), eq(files.filename, 'draft 1.txt')))
-      .get();
+    const row = (
+      await t.deps.store.db
+        .select()
+        .from(files)
+        .where(and(eq(files.userId, t.ids.student as number), eq(files.filename, 'draft 1.txt')))
+        .limit(1)
+    ).at(0);
     expect(row).toMatchObject({ filearea: 'private', filepath: '/essays/', mimetype: 'text/plain', filesize: 9 });
     // The content is in the file store, under its SHA-1, not in the row.
     expect(row?.content).toBeNull();
@@ -84,7 +86,7 @@ describe('core_files_upload', () => {
   });
 
   it('refuses a caller without moodle/user:manageownfiles', async () => {
-    setRoleCapability(t.deps, 'student', 'moodle/user:manageownfiles', 'prohibit');
+    await setRoleCapability(t.deps, 'student', 'moodle/user:manageownfiles', 'prohibit');
     try {
       const e = await callError(t.deps, 'core_files_upload', 'student', upload({ filename: 'nope.txt' }));
       expect(e).toMatchObject({
@@ -93,7 +95,7 @@ describe('core_files_upload', () => {
         debuginfo: 'moodle/user:manageownfiles',
       });
     } finally {
-      setRoleCapability(t.deps, 'student', 'moodle/user:manageownfiles', null);
+      await setRoleCapability(t.deps, 'student', 'moodle/user:manageownfiles', null);
     }
   });
 

@@ -25,22 +25,25 @@ beforeAll(async () => {
   t = await makeTestApp();
   await t.deps.settings.apply({ enablewebservices: '1', webserviceprotocols: 'rest' }, SYSTEM_ACTOR);
   const svc = await createService(t.deps, serviceBody('Groups', 'groups_moodle'), SYSTEM_ACTOR);
-  setRoleCapability(t.deps, AUTHENTICATED_ROLE, 'webservice/rest:use', 'allow');
+  await setRoleCapability(t.deps, AUTHENTICATED_ROLE, 'webservice/rest:use', 'allow');
   await addServiceFunctions(t.deps, svc.id, ['core_group_create_groups', 'core_group_get_course_groups'], SYSTEM_ACTOR);
   token = (
     await createAdminToken(
       t.deps,
-      { userId: t.userId('manager'), serviceId: svc.id, validUntil: null },
+      { userId: await t.userId('manager'), serviceId: svc.id, validUntil: null },
       SYSTEM_ACTOR,
       true,
     )
   ).secret;
-  const row = t.deps.store.db.select({ id: courses.id }).from(courses).where(eq(courses.shortname, 'SAFE100')).get();
+  const row = (
+    await t.deps.store.db.select({ id: courses.id }).from(courses).where(eq(courses.shortname, 'SAFE100')).limit(1)
+  ).at(0);
   courseid = row?.id as number;
 });
 afterAll(() => t.close());
 
-const groupRow = (name: string) => t.deps.store.db.select().from(groups).where(eq(groups.name, name)).get();
+const groupRow = async (name: string) =>
+  (await t.deps.store.db.select().from(groups).where(eq(groups.name, name)).limit(1)).at(0);
 
 describe('core_group_create_groups', () => {
   it('takes visibility, participation and customfields and answers in Moodle 4.5 key order', async () => {
@@ -63,7 +66,9 @@ describe('core_group_create_groups', () => {
       'groups[2][participation]': '1',
     });
     expect(res.status, res.text).toBe(200);
-    const ids = ['Defaults', 'Members only', 'Own membership'].map((n) => groupRow(n)?.id);
+    const ids = await Promise.all(
+      ['Defaults', 'Members only', 'Own membership'].map(async (n) => (await groupRow(n))?.id),
+    );
     const group = (i: number, name: string, description: string, visibility: number, participation: boolean) => ({
       id: ids[i],
       courseid,
@@ -83,7 +88,7 @@ describe('core_group_create_groups', () => {
         group(2, 'Own membership', '', 2, false),
       ]),
     );
-    expect(groupRow('Own membership')).toMatchObject({ visibility: 2, participation: false });
+    expect(await groupRow('Own membership')).toMatchObject({ visibility: 2, participation: false });
 
     const listed = await restCall(t, token, 'core_group_get_course_groups', { courseid: String(courseid) });
     expect(listed.status).toBe(200);
@@ -110,8 +115,8 @@ describe('core_group_create_groups', () => {
       'groups[1][visibility]': '1000',
     });
     expect(res.body).toMatchObject({ exception: 'invalid_parameter_exception', errorcode: 'invalidparameter' });
-    expect(groupRow('Fine')).toBeUndefined();
-    expect(groupRow('Bad visibility')).toBeUndefined();
+    expect(await groupRow('Fine')).toBeUndefined();
+    expect(await groupRow('Bad visibility')).toBeUndefined();
   });
 
   it('gives the legacy moodle_group_create_groups the same parameters', async () => {

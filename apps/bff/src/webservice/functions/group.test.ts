@@ -9,20 +9,18 @@ beforeAll(async () => {
 });
 afterAll(() => t.close());
 
-const courseId = (shortname: string) =>
-  t.deps.store.db.select({ id: courses.id }).from(courses).where(eq(courses.shortname, shortname)).get()?.id as number;
-const groupNames = (courseid: number) =>
-  t.deps.store.db
-    .select({ name: groups.name })
-    .from(groups)
-    .where(eq(groups.courseId, courseid))
-    .all()
+const courseId = async (shortname: string) =>
+  (await t.deps.store.db.select({ id: courses.id }).from(courses).where(eq(courses.shortname, shortname)).limit(1)).at(
+    0,
+  )?.id as number;
+const groupNames = async (courseid: number) =>
+  (await t.deps.store.db.select({ name: groups.name }).from(groups).where(eq(groups.courseId, courseid)))
     .map((g) => g.name)
     .sort();
 
 describe('core_group_create_groups', () => {
   it("creates groups as in the seed's example and returns them whole", async () => {
-    const cs = courseId('CS101');
+    const cs = await courseId('CS101');
     const out = await callFunction(t.deps, 'core_group_create_groups', 'teacher', {
       groups: { 0: { courseid: String(cs), name: 'Group C', description: '<p>Evening lab</p>' } },
     });
@@ -39,14 +37,14 @@ describe('core_group_create_groups', () => {
         participation: true,
       },
     ]);
-    expect(groupNames(cs)).toEqual(['Group A', 'Group B', 'Group C']);
+    expect(await groupNames(cs)).toEqual(['Group A', 'Group B', 'Group C']);
   });
 
   it('keeps the enrolment key and ID number', async () => {
     const [g] = await callFunction(t.deps, 'core_group_create_groups', 'manager', {
       groups: [
         {
-          courseid: courseId('HIST201'),
+          courseid: await courseId('HIST201'),
           name: 'Seminar 2',
           description: '',
           descriptionformat: 2,
@@ -60,7 +58,7 @@ describe('core_group_create_groups', () => {
 
   it('refuses a caller without moodle/course:managegroups', async () => {
     const e = await callError(t.deps, 'core_group_create_groups', 'student', {
-      groups: [{ courseid: courseId('CS101'), name: 'Mine', description: '' }],
+      groups: [{ courseid: await courseId('CS101'), name: 'Mine', description: '' }],
     });
     expect(e).toMatchObject({
       exception: 'required_capability_exception',
@@ -83,7 +81,7 @@ describe('core_group_create_groups', () => {
   });
 
   it('rejects a duplicate name and creates none of the groups of the call', async () => {
-    const cs = courseId('CS101');
+    const cs = await courseId('CS101');
     const e = await callError(t.deps, 'core_group_create_groups', 'teacher', {
       groups: [
         { courseid: cs, name: 'Group D', description: '' },
@@ -97,11 +95,11 @@ describe('core_group_create_groups', () => {
       message: 'Invalid parameter value detected',
       debuginfo: 'Group with the same name already exists in the course',
     });
-    expect(groupNames(cs)).not.toContain('Group D');
+    expect(await groupNames(cs)).not.toContain('Group D');
   });
 
   it('rejects an empty name, a taken ID number and an unknown format', async () => {
-    const cs = courseId('CS101');
+    const cs = await courseId('CS101');
     const e1 = await callError(t.deps, 'core_group_create_groups', 'teacher', {
       groups: [{ courseid: cs, name: '  ', description: '' }],
     });
@@ -127,7 +125,9 @@ describe('core_group_create_groups', () => {
 
 describe('core_group_get_course_groups', () => {
   it('lists the groups of a course by name', async () => {
-    const out = await callFunction(t.deps, 'core_group_get_course_groups', 'teacher', { courseid: courseId('CS101') });
+    const out = await callFunction(t.deps, 'core_group_get_course_groups', 'teacher', {
+      courseid: await courseId('CS101'),
+    });
     expect(
       out.map((g: { name: string; idnumber: string; enrolmentkey: string }) => [g.name, g.idnumber, g.enrolmentkey]),
     ).toEqual([
@@ -136,12 +136,12 @@ describe('core_group_get_course_groups', () => {
       ['Group C', '', ''],
     ]);
     expect(
-      await callFunction(t.deps, 'core_group_get_course_groups', 'teacher', { courseid: courseId('SAFE100') }),
+      await callFunction(t.deps, 'core_group_get_course_groups', 'teacher', { courseid: await courseId('SAFE100') }),
     ).toEqual([]);
   });
 
   it('refuses a caller without moodle/course:managegroups', async () => {
-    const e = await callError(t.deps, 'core_group_get_course_groups', 'student', { courseid: courseId('CS101') });
+    const e = await callError(t.deps, 'core_group_get_course_groups', 'student', { courseid: await courseId('CS101') });
     expect(e.errorcode).toBe('nopermissions');
   });
 
@@ -154,30 +154,30 @@ describe('core_group_get_course_groups', () => {
 
 describe('core_group_delete_groups', () => {
   it('deletes the groups and ignores ids that do not exist', async () => {
-    const cs = courseId('CS101');
-    const ids = t.deps.store.db
-      .select({ id: groups.id, name: groups.name })
-      .from(groups)
-      .where(eq(groups.courseId, cs))
-      .all()
+    const cs = await courseId('CS101');
+    const ids = (
+      await t.deps.store.db.select({ id: groups.id, name: groups.name }).from(groups).where(eq(groups.courseId, cs))
+    )
       .filter((g) => g.name !== 'Group A')
       .map((g) => g.id);
     expect(
       await callFunction(t.deps, 'core_group_delete_groups', 'teacher', { groupids: [...ids, 99_999] }),
     ).toBeNull();
-    expect(groupNames(cs)).toEqual(['Group A']);
+    expect(await groupNames(cs)).toEqual(['Group A']);
   });
 
   it('refuses a caller without moodle/course:managegroups', async () => {
-    const [a] = t.deps.store.db.select({ id: groups.id }).from(groups).all();
+    const [a] = await t.deps.store.db.select({ id: groups.id }).from(groups);
     const e = await callError(t.deps, 'core_group_delete_groups', 'student', { groupids: [a?.id] });
     expect(e.errorcode).toBe('nopermissions');
     expect(
-      t.deps.store.db
-        .select()
-        .from(groups)
-        .where(eq(groups.id, a?.id as number))
-        .get(),
+      (
+        await t.deps.store.db
+          .select()
+          .from(groups)
+          .where(eq(groups.id, a?.id as number))
+          .limit(1)
+      ).at(0),
     ).toBeDefined();
   });
 });

@@ -66,7 +66,8 @@ const faultMessage = (message: string) => expect.stringContaining(`${message} | 
 const course = (sitecourseid: number, fullname: string, extra: Record<string, unknown> = {}) =>
   courseInfo(sitecourseid, fullname, { demourl: `https://site.example/demo/${sitecourseid}`, ...extra });
 
-const courseRow = (id: number) => t.store.db.select().from(hubCourses).where(eq(hubCourses.id, id)).get();
+const courseRow = async (id: number) =>
+  (await t.store.db.select().from(hubCourses).where(eq(hubCourses.id, id)).limit(1)).at(0);
 
 beforeAll(async () => {
   t = await makeTestApp({ env: { GATEHOUSE_SEED_DEMO: '0' }, now: clock.now });
@@ -91,9 +92,9 @@ beforeAll(async () => {
   base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 });
 
-afterAll(() => {
+afterAll(async () => {
   server?.close();
-  t?.close();
+  await t?.close();
 });
 
 describe('registration over XML-RPC', () => {
@@ -119,7 +120,7 @@ describe('registration over XML-RPC', () => {
     expect(await errorcodeOf('hub_register_site', args, publicToken)).toBe('wronghubpassword');
     const none = [{ siteinfo: siteInfo('Site A', 'https://site-a.example/moodle') }];
     expect(await errorcodeOf('hub_register_site', none, publicToken)).toBe('wronghubpassword');
-    expect(t.store.db.select().from(hubSites).all()).toEqual([]);
+    expect(await t.store.db.select().from(hubSites)).toEqual([]);
   });
 
   it('the right password registers the site: its id and its own token, once', async () => {
@@ -130,7 +131,7 @@ describe('registration over XML-RPC', () => {
     );
     expect(siteA).toEqual({ siteid: expect.any(Number), token: expect.stringMatching(/^gwt/) });
     expect(siteA.token).not.toBe(publicToken);
-    const row = t.store.db.select().from(hubSites).where(eq(hubSites.id, siteA.siteid)).get()!;
+    const row = (await t.store.db.select().from(hubSites).where(eq(hubSites.id, siteA.siteid)).limit(1)).at(0)!;
     expect(row).toMatchObject({
       name: 'Site A',
       url: 'https://site-a.example/moodle',
@@ -141,9 +142,9 @@ describe('registration over XML-RPC', () => {
       prioritised: false,
       visible: true,
     });
-    const user = t.store.db.select().from(users).where(eq(users.id, row.userId!)).get()!;
+    const user = (await t.store.db.select().from(users).where(eq(users.id, row.userId!)).limit(1)).at(0)!;
     expect(user).toMatchObject({ auth: 'webservice', protected: true, deleted: false });
-    const token = t.store.db.select().from(externalTokens).where(eq(externalTokens.userId, user.id)).all();
+    const token = await t.store.db.select().from(externalTokens).where(eq(externalTokens.userId, user.id));
     expect(token).toHaveLength(1);
     expect(token[0]).toMatchObject({ hidden: true, origin: 'hub' });
     // Not in Manage tokens.
@@ -156,7 +157,7 @@ describe('registration over XML-RPC', () => {
       faultString: faultMessage('This site is already registered on this hub'),
     });
     expect(await errorcodeOf('hub_register_site', args, publicToken)).toBe('sitealreadyregistered');
-    expect(t.store.db.select().from(hubSites).all()).toHaveLength(1);
+    expect(await t.store.db.select().from(hubSites)).toHaveLength(1);
   });
 
   it('the site updates its information with its own token', async () => {
@@ -166,7 +167,9 @@ describe('registration over XML-RPC', () => {
       siteA.token,
     );
     expect(ok).toBe(true);
-    expect(t.store.db.select().from(hubSites).where(eq(hubSites.id, siteA.siteid)).get()).toMatchObject({
+    expect(
+      (await t.store.db.select().from(hubSites).where(eq(hubSites.id, siteA.siteid)).limit(1)).at(0),
+    ).toMatchObject({
       name: 'Site A (renamed)',
       country: 'AU',
       statUsers: 400,
@@ -187,8 +190,8 @@ describe('registration over XML-RPC', () => {
       siteA.token,
     );
     expect(ids).toHaveLength(2);
-    expect(ids.map((id) => courseRow(id)?.visible)).toEqual([false, false]);
-    expect(courseRow(ids[0]!)).toMatchObject({
+    expect(await Promise.all(ids.map(async (id) => (await courseRow(id))?.visible))).toEqual([false, false]);
+    expect(await courseRow(ids[0]!)).toMatchObject({
       siteId: siteA.siteid,
       fullname: 'Algebra',
       licence: 'cc-sa',
@@ -214,13 +217,13 @@ describe('registration over XML-RPC', () => {
       ],
       siteA.token,
     );
-    expect(courseRow(next!)?.visible).toBe(true);
+    expect((await courseRow(next!))?.visible).toBe(true);
     // What was published before the site was trusted still waits for review.
-    expect(courseRow(ids[0]!)?.visible).toBe(false);
+    expect((await courseRow(ids[0]!))?.visible).toBe(false);
   });
 
   it('refuses invalid course values with invalid_parameter_exception, publishing none of the call', async () => {
-    const before = t.store.db.select().from(hubCourses).all().length;
+    const before = (await t.store.db.select().from(hubCourses)).length;
     await expect(
       call(
         'hub_register_courses',
@@ -238,7 +241,7 @@ describe('registration over XML-RPC', () => {
         siteA.token,
       ),
     ).rejects.toMatchObject({ faultCode: INVALIDPARAMETER });
-    expect(t.store.db.select().from(hubCourses).all()).toHaveLength(before);
+    expect(await t.store.db.select().from(hubCourses)).toHaveLength(before);
   });
 
   it("the daily maximum refuses the call that goes over it (local_hub's errormaxpublication), all or none", async () => {
@@ -253,7 +256,7 @@ describe('registration over XML-RPC', () => {
       ),
     });
     expect(await errorcodeOf('hub_register_courses', args, siteA.token)).toBe('errormaxpublication');
-    expect(t.store.db.select().from(hubCourses).where(eq(hubCourses.siteId, siteA.siteid)).all()).toHaveLength(3);
+    expect(await t.store.db.select().from(hubCourses).where(eq(hubCourses.siteId, siteA.siteid))).toHaveLength(3);
     // One more fits; publishing an enrollable course again updates it and does not count.
     expect(
       await call<number[]>('hub_register_courses', [{ courses: [course(7, 'Geology')] }], siteA.token),
@@ -272,8 +275,8 @@ describe('registration over XML-RPC', () => {
       ],
       siteA.token,
     );
-    expect(courseRow(again[0]!)?.fullname).toBe('Chemistry II');
-    expect(t.store.db.select().from(hubCourses).where(eq(hubCourses.siteId, siteA.siteid)).all()).toHaveLength(4);
+    expect((await courseRow(again[0]!))?.fullname).toBe('Chemistry II');
+    expect(await t.store.db.select().from(hubCourses).where(eq(hubCourses.siteId, siteA.siteid))).toHaveLength(4);
     await expect(
       call('hub_register_courses', [{ courses: [course(9, 'Italian')] }], siteA.token),
     ).rejects.toMatchObject({
@@ -342,19 +345,21 @@ describe('registration over XML-RPC', () => {
   });
 
   it("hub_unregister_courses: only the site's own courses", async () => {
-    const bCourse = t.store.db.select().from(hubCourses).where(eq(hubCourses.siteId, siteB.siteid)).get()!;
+    const bCourse = (await t.store.db.select().from(hubCourses).where(eq(hubCourses.siteId, siteB.siteid)).limit(1)).at(
+      0,
+    )!;
     const args = [{ courseids: [bCourse.id] }];
     // local_hub's unregister_course: another site's course refuses the call.
     await expect(call('hub_unregister_courses', args, siteA.token)).rejects.toMatchObject({
       faultString: faultMessage('You tried to unregister a course that another site published'),
     });
     expect(await errorcodeOf('hub_unregister_courses', args, siteA.token)).toBe('triedtounregisteracourseforwrongsite');
-    expect(courseRow(bCourse.id)).toMatchObject({ deleted: false });
-    const own = t.store.db.select().from(hubCourses).where(eq(hubCourses.siteId, siteA.siteid)).all();
+    expect(await courseRow(bCourse.id)).toMatchObject({ deleted: false });
+    const own = await t.store.db.select().from(hubCourses).where(eq(hubCourses.siteId, siteA.siteid));
     const algebra = own.find((c) => c.fullname === 'Algebra')!;
     // An id the hub does not know is ignored; the course is kept, marked deleted.
     expect(await call('hub_unregister_courses', [{ courseids: [algebra.id, 999_999] }], siteA.token)).toBe(1);
-    expect(courseRow(algebra.id)).toMatchObject({ deleted: true });
+    expect(await courseRow(algebra.id)).toMatchObject({ deleted: true });
     const left = await call<{ coursetotal: number }>(
       'hub_get_courses',
       [{ options: { allsitecourses: 1 } }],
@@ -366,14 +371,16 @@ describe('registration over XML-RPC', () => {
   });
 
   it('hub_unregister_site: the site is kept, marked deleted, with its courses; the token is then refused (invalidtoken)', async () => {
-    const before = t.store.db.select().from(hubCourses).where(eq(hubCourses.siteId, siteA.siteid)).all();
+    const before = await t.store.db.select().from(hubCourses).where(eq(hubCourses.siteId, siteA.siteid));
     expect(await call('hub_unregister_site', [{}], siteA.token)).toBe(1);
-    expect(t.store.db.select().from(hubSites).where(eq(hubSites.id, siteA.siteid)).get()).toMatchObject({
+    expect(
+      (await t.store.db.select().from(hubSites).where(eq(hubSites.id, siteA.siteid)).limit(1)).at(0),
+    ).toMatchObject({
       deleted: true,
       visible: false,
       trusted: false,
     });
-    expect(t.store.db.select().from(hubCourses).where(eq(hubCourses.siteId, siteA.siteid)).all()).toEqual(before);
+    expect(await t.store.db.select().from(hubCourses).where(eq(hubCourses.siteId, siteA.siteid))).toEqual(before);
     await expect(call('hub_get_info', [{}], siteA.token)).rejects.toMatchObject({
       faultCode: INVALIDTOKEN,
       faultString: faultMessage('Invalid token - token not found'),

@@ -137,16 +137,19 @@ describe('every function against the demo data', () => {
   });
   afterAll(() => t.close());
 
-  const course = (shortname: string) =>
-    t.deps.store.db.select({ id: courses.id }).from(courses).where(eq(courses.shortname, shortname)).get()
-      ?.id as number;
+  const course = async (shortname: string) =>
+    (
+      await t.deps.store.db.select({ id: courses.id }).from(courses).where(eq(courses.shortname, shortname)).limit(1)
+    ).at(0)?.id as number;
 
-  const certification = (idnumber: string) =>
-    t.deps.store.db
-      .select({ id: certifications.id })
-      .from(certifications)
-      .where(eq(certifications.idnumber, idnumber))
-      .get()?.id;
+  const certification = async (idnumber: string) =>
+    (
+      await t.deps.store.db
+        .select({ id: certifications.id })
+        .from(certifications)
+        .where(eq(certifications.idnumber, idnumber))
+        .limit(1)
+    ).at(0)?.id;
 
   /** One valid call per function, as the site administrator; the results are cleaned against the return descriptions. */
   const CALLS: Record<string, () => unknown> = {
@@ -161,19 +164,18 @@ describe('every function against the demo data', () => {
     core_user_delete_users: () => ({ userids: [t.ids.expired] }),
     core_course_get_courses: () => ({}),
     core_course_create_courses: () => ({ courses: [{ fullname: 'Smoke', shortname: 'SMOKE', categoryid: 1 }] }),
-    core_course_get_contents: () => ({ courseid: course('CS101') }),
-    core_group_create_groups: () => ({ groups: [{ courseid: course('CS101'), name: 'Smoke', description: '' }] }),
-    moodle_group_create_groups: () => ({
-      groups: [{ courseid: course('CS101'), name: 'Smoke (legacy)', description: '' }],
+    core_course_get_contents: async () => ({ courseid: await course('CS101') }),
+    core_group_create_groups: async () => ({
+      groups: [{ courseid: await course('CS101'), name: 'Smoke', description: '' }],
     }),
-    core_group_get_course_groups: () => ({ courseid: course('CS101') }),
-    core_group_delete_groups: () => ({
-      groupids: t.deps.store.db
-        .select({ id: groups.id })
-        .from(groups)
-        .where(eq(groups.name, 'Seminar 1'))
-        .all()
-        .map((g) => g.id),
+    moodle_group_create_groups: async () => ({
+      groups: [{ courseid: await course('CS101'), name: 'Smoke (legacy)', description: '' }],
+    }),
+    core_group_get_course_groups: async () => ({ courseid: await course('CS101') }),
+    core_group_delete_groups: async () => ({
+      groupids: (await t.deps.store.db.select({ id: groups.id }).from(groups).where(eq(groups.name, 'Seminar 1'))).map(
+        (g) => g.id,
+      ),
     }),
     core_enrol_get_users_courses: () => ({ userid: t.ids.teacher }),
     core_message_send_instant_messages: () => ({
@@ -194,8 +196,11 @@ describe('every function against the demo data', () => {
       instanceid: t.ids.admin,
     }),
     tool_mucertify_get_certifications: () => ({ fieldvalues: [] }),
-    tool_mucertify_get_certification_assignments: () => ({ certificationid: certification('FAW') }),
-    tool_mucertify_get_certification_periods: () => ({ certificationid: certification('FAW'), userid: t.ids.student }),
+    tool_mucertify_get_certification_assignments: async () => ({ certificationid: await certification('FAW') }),
+    tool_mucertify_get_certification_periods: async () => ({
+      certificationid: await certification('FAW'),
+      userid: t.ids.student,
+    }),
     hub_get_info: () => ({}),
     hub_register_site: async () => {
       await applyHubSettings(t.deps, { enabled: true, privacy: 'public' }, SYSTEM_ACTOR);
@@ -208,14 +213,14 @@ describe('every function against the demo data', () => {
       ],
     }),
     hub_get_courses: () => ({ options: { allsitecourses: 1 } }),
-    hub_unregister_courses: () => ({
-      courseids: t.deps.store.db
-        .select({ id: hubCourses.id })
-        .from(hubCourses)
-        .innerJoin(hubSites, eq(hubSites.id, hubCourses.siteId))
-        .where(eq(hubSites.url, 'https://smoke.example'))
-        .all()
-        .map((c) => c.id),
+    hub_unregister_courses: async () => ({
+      courseids: (
+        await t.deps.store.db
+          .select({ id: hubCourses.id })
+          .from(hubCourses)
+          .innerJoin(hubSites, eq(hubSites.id, hubCourses.siteId))
+          .where(eq(hubSites.url, 'https://smoke.example'))
+      ).map((c) => c.id),
     }),
     hub_unregister_site: () => ({}),
     tool_mobile_get_public_config: () => ({}),
@@ -235,8 +240,8 @@ describe('every function against the demo data', () => {
     }),
     core_course_get_enrolled_courses_by_timeline_classification: () => ({ classification: 'all' }),
     core_block_get_dashboard_blocks: () => ({ returncontents: true }),
-    core_course_get_user_navigation_options: () => ({ courseids: [course('CS101')] }),
-    core_course_get_user_administration_options: () => ({ courseids: [course('CS101')] }),
+    core_course_get_user_navigation_options: async () => ({ courseids: [await course('CS101')] }),
+    core_course_get_user_administration_options: async () => ({ courseids: [await course('CS101')] }),
     core_user_add_user_device: () => ({
       appid: 'com.moodle.moodlemobile',
       name: 'Smoke',
@@ -247,14 +252,16 @@ describe('every function against the demo data', () => {
       uuid: 'smoke-uuid',
     }),
     core_user_remove_user_device: () => ({ uuid: 'smoke-uuid' }),
-    mod_page_get_pages_by_courses: () => ({ courseids: [course('CS101')] }),
-    mod_resource_get_resources_by_courses: () => ({ courseids: [course('CS101')] }),
-    core_enrol_get_enrolled_users: () => ({ courseid: course('CS101') }),
-    core_user_get_course_user_profiles: () => ({ userlist: [{ userid: t.ids.student, courseid: course('CS101') }] }),
+    mod_page_get_pages_by_courses: async () => ({ courseids: [await course('CS101')] }),
+    mod_resource_get_resources_by_courses: async () => ({ courseids: [await course('CS101')] }),
+    core_enrol_get_enrolled_users: async () => ({ courseid: await course('CS101') }),
+    core_user_get_course_user_profiles: async () => ({
+      userlist: [{ userid: t.ids.student, courseid: await course('CS101') }],
+    }),
     core_user_get_user_preferences: () => ({}),
-    moodle_user_get_users_by_courseid: () => ({ courseid: course('CS101') }),
-    moodle_user_get_course_participants_by_id: () => ({
-      userlist: [{ userid: t.ids.student, courseid: course('CS101') }],
+    moodle_user_get_users_by_courseid: async () => ({ courseid: await course('CS101') }),
+    moodle_user_get_course_participants_by_id: async () => ({
+      userlist: [{ userid: t.ids.student, courseid: await course('CS101') }],
     }),
   };
 
@@ -262,14 +269,16 @@ describe('every function against the demo data', () => {
   const EMPTY_BY_DESIGN = new Set(['core_get_component_strings', 'core_user_add_user_device']);
 
   /** The functions a registered site calls run as the site's own user (registered just before). */
-  const smokeSite = () =>
-    t.deps.store.db
-      .select({ username: users.username })
-      .from(hubSites)
-      .innerJoin(users, eq(users.id, hubSites.userId))
-      .where(eq(hubSites.url, 'https://smoke.example'))
-      .get()?.username ?? 'missing';
-  const CALLERS: Record<string, () => string> = {
+  const smokeSite = async () =>
+    (
+      await t.deps.store.db
+        .select({ username: users.username })
+        .from(hubSites)
+        .innerJoin(users, eq(users.id, hubSites.userId))
+        .where(eq(hubSites.url, 'https://smoke.example'))
+        .limit(1)
+    ).at(0)?.username ?? 'missing';
+  const CALLERS: Record<string, () => Promise<string>> = {
     hub_update_site_info: smokeSite,
     hub_register_courses: smokeSite,
     hub_get_courses: smokeSite,
@@ -284,7 +293,7 @@ describe('every function against the demo data', () => {
   it.each(FUNCTIONS.map((f) => [f.name, f] as const))('%s returns what it describes', async (name, f) => {
     const args = await CALLS[name]?.();
     validateParameters(f.parameters, args);
-    const out = await callFunction(t.deps, name, CALLERS[name]?.() ?? 'admin', args);
+    const out = await callFunction(t.deps, name, (await CALLERS[name]?.()) ?? 'admin', args);
     if (f.returns === null) expect(out).toBeNull();
     else if (f.returns.kind === 'value') expect(out).toBeTruthy();
     else if (f.returns.kind === 'multiple') {

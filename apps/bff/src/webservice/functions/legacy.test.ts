@@ -10,8 +10,9 @@ beforeAll(async () => {
 });
 afterAll(() => t.close());
 
-const cs101 = () =>
-  t.deps.store.db.select({ id: courses.id }).from(courses).where(eq(courses.shortname, 'CS101')).get()?.id as number;
+const cs101 = async () =>
+  (await t.deps.store.db.select({ id: courses.id }).from(courses).where(eq(courses.shortname, 'CS101')).limit(1)).at(0)
+    ?.id as number;
 
 describe('moodle_group_create_groups', () => {
   const legacy = FUNCTIONS.find((f) => f.name === 'moodle_group_create_groups');
@@ -28,11 +29,11 @@ describe('moodle_group_create_groups', () => {
 
   it('still creates groups', async () => {
     const out = await callFunction(t.deps, 'moodle_group_create_groups', 'teacher', {
-      groups: [{ courseid: cs101(), name: 'Legacy group', description: 'made the old way' }],
+      groups: [{ courseid: await cs101(), name: 'Legacy group', description: 'made the old way' }],
     });
     expect(out).toEqual([
       expect.objectContaining({
-        courseid: cs101(),
+        courseid: await cs101(),
         name: 'Legacy group',
         description: 'made the old way',
         descriptionformat: 1,
@@ -42,11 +43,11 @@ describe('moodle_group_create_groups', () => {
 
   it('behaves as the new name on errors', async () => {
     const e1 = await callError(t.deps, 'moodle_group_create_groups', 'student', {
-      groups: [{ courseid: cs101(), name: 'X', description: '' }],
+      groups: [{ courseid: await cs101(), name: 'X', description: '' }],
     });
     expect(e1.errorcode).toBe('nopermissions');
     const e2 = await callError(t.deps, 'moodle_group_create_groups', 'teacher', {
-      groups: [{ courseid: cs101(), name: 'Group A', description: '' }],
+      groups: [{ courseid: await cs101(), name: 'Group A', description: '' }],
     });
     expect(e2).toMatchObject({
       errorcode: 'invalidparameter',

@@ -16,13 +16,13 @@ beforeAll(async () => {
   t = await makeCatalogueTest();
   // Moodle gives every authenticated user moodle/site:sendmessage; here the student role holds it
   // explicitly, so that these tests do not depend on the default role definitions.
-  setRoleCapability(t.deps, 'student', 'moodle/site:sendmessage', 'allow');
+  await setRoleCapability(t.deps, 'student', 'moodle/site:sendmessage', 'allow');
 });
 afterAll(() => t.close());
 
 describe('core_message_send_instant_messages', () => {
   it('sends messages and reports failures per message', async () => {
-    t.deps.store.db.update(users).set({ deleted: true }).where(eq(users.username, 'nologin')).run();
+    await t.deps.store.db.update(users).set({ deleted: true }).where(eq(users.username, 'nologin'));
     const out = await callFunction(t.deps, 'core_message_send_instant_messages', 'student', {
       messages: [
         { touserid: t.ids.teacher, text: 'Is the lab open on Friday?', clientmsgid: 'c-1' },
@@ -63,7 +63,7 @@ describe('core_message_send_instant_messages', () => {
       'useridfrom',
       'candeletemessagesforallusers',
     ]);
-    const stored = t.deps.store.db.select().from(messages).where(eq(messages.id, out[0].msgid)).get();
+    const stored = (await t.deps.store.db.select().from(messages).where(eq(messages.id, out[0].msgid)).limit(1)).at(0);
     expect(stored).toMatchObject({
       userIdFrom: t.ids.student,
       userIdTo: t.ids.teacher,
@@ -76,7 +76,7 @@ describe('core_message_send_instant_messages', () => {
   });
 
   it('refuses a caller without moodle/site:sendmessage', async () => {
-    const before = t.deps.store.db.select().from(messages).all().length;
+    const before = (await t.deps.store.db.select().from(messages)).length;
     // The guest role holds nothing; a prohibit on the student role wins over any allow.
     const e = await callError(t.deps, 'core_message_send_instant_messages', 'guest', {
       messages: [{ touserid: t.ids.student, text: 'hi' }],
@@ -86,16 +86,16 @@ describe('core_message_send_instant_messages', () => {
       errorcode: 'nopermissions',
       debuginfo: 'moodle/site:sendmessage',
     });
-    setRoleCapability(t.deps, 'student', 'moodle/site:sendmessage', 'prohibit');
+    await setRoleCapability(t.deps, 'student', 'moodle/site:sendmessage', 'prohibit');
     try {
       const e2 = await callError(t.deps, 'core_message_send_instant_messages', 'student', {
         messages: [{ touserid: t.ids.teacher, text: 'hi' }],
       });
       expect(e2.errorcode).toBe('nopermissions');
     } finally {
-      setRoleCapability(t.deps, 'student', 'moodle/site:sendmessage', 'allow');
+      await setRoleCapability(t.deps, 'student', 'moodle/site:sendmessage', 'allow');
     }
-    expect(t.deps.store.db.select().from(messages).all()).toHaveLength(before);
+    expect(await t.deps.store.db.select().from(messages)).toHaveLength(before);
   });
 
   it('rejects an empty message and an unknown format per message', async () => {
@@ -179,17 +179,14 @@ describe('core_message_get_messages', () => {
   });
 
   it('formats plain-text messages as HTML', async () => {
-    t.deps.store.db
-      .insert(messages)
-      .values({
-        userIdFrom: t.ids.teacher as number,
-        userIdTo: t.ids.student2 as number,
-        text: 'a < b\nc',
-        textformat: 0,
-        timecreated: NOW,
-        timeread: NOW,
-      })
-      .run();
+    await t.deps.store.db.insert(messages).values({
+      userIdFrom: t.ids.teacher as number,
+      userIdTo: t.ids.student2 as number,
+      text: 'a < b\nc',
+      textformat: 0,
+      timecreated: NOW,
+      timeread: NOW,
+    });
     const out = await callFunction(t.deps, 'core_message_get_messages', 'student2', {
       useridto: t.ids.student2,
       useridfrom: t.ids.teacher,

@@ -279,30 +279,32 @@ describe('the built-in mobile service', () => {
     'moodle_notes_create_notes',
     'moodle_message_send_instantmessages',
   ];
-  const mobileFunctions = () => {
+  const mobileFunctions = async () => {
     const db = t.deps.store.db;
-    const svc = db.select().from(externalServices).where(eq(externalServices.shortname, MOBILE_SERVICE)).get();
+    const svc = (
+      await db.select().from(externalServices).where(eq(externalServices.shortname, MOBILE_SERVICE)).limit(1)
+    ).at(0);
     if (!svc) throw new Error('no mobile service');
     return {
       id: svc.id,
-      names: db
-        .select({ n: externalServiceFunctions.functionName })
-        .from(externalServiceFunctions)
-        .where(eq(externalServiceFunctions.serviceId, svc.id))
-        .all()
-        .map((r) => r.n),
+      names: (
+        await db
+          .select({ n: externalServiceFunctions.functionName })
+          .from(externalServiceFunctions)
+          .where(eq(externalServiceFunctions.serviceId, svc.id))
+      ).map((r) => r.n),
     };
   };
 
   it('lists the functions both apps need, kept in step with the catalogue at start (existing sites too)', async () => {
     await syncBuiltinServices(t.deps);
-    expect(mobileFunctions().names).toEqual(expect.arrayContaining(wanted));
+    expect((await mobileFunctions()).names).toEqual(expect.arrayContaining(wanted));
     // A site whose mobile service predates these functions: the next start adds them.
-    const { id } = mobileFunctions();
-    t.deps.store.db.delete(externalServiceFunctions).where(eq(externalServiceFunctions.serviceId, id)).run();
+    const { id } = await mobileFunctions();
+    await t.deps.store.db.delete(externalServiceFunctions).where(eq(externalServiceFunctions.serviceId, id));
     await syncBuiltinServices(t.deps);
-    expect(mobileFunctions().names).toEqual(expect.arrayContaining(wanted));
+    expect((await mobileFunctions()).names).toEqual(expect.arrayContaining(wanted));
     // Never a Workplace function (the app would send the user to the Workplace app).
-    expect(mobileFunctions().names).not.toContain('tool_program_get_user_programs');
+    expect((await mobileFunctions()).names).not.toContain('tool_program_get_user_programs');
   });
 });

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Store } from '../../db/client';
 import { moduleContext } from '../../features/files/contexts';
 import { DEMO_PASSWORD } from '../../test/helpers';
 import { form, type MobileSite, startMobileSite } from '../../test/mobile-site';
@@ -36,7 +37,7 @@ async function rest(username: string, wsfunction: string, data: Record<string, s
   return (await res.json()) as any;
 }
 
-const sql = () => site.t.store.sqlite;
+const sql = () => sqliteOf(site.t.store);
 const courseId = (shortname: string) =>
   sql().prepare('SELECT id FROM courses WHERE shortname = ?').pluck().get(shortname) as number;
 const cmid = (name: string) =>
@@ -174,3 +175,9 @@ describe('mod_resource_get_resources_by_courses', () => {
     }
   });
 });
+
+/** This test reads or writes the SQLite file itself (skipped on PostgreSQL later). */
+function sqliteOf(store: Store) {
+  if (store.dialect !== 'sqlite') throw new Error('This test needs the SQLite store');
+  return store.sqlite;
+}

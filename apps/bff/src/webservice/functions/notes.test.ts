@@ -9,12 +9,14 @@ beforeAll(async () => {
 });
 afterAll(() => t.close());
 
-const courseId = (shortname: string) =>
-  t.deps.store.db.select({ id: courses.id }).from(courses).where(eq(courses.shortname, shortname)).get()?.id as number;
+const courseId = async (shortname: string) =>
+  (await t.deps.store.db.select({ id: courses.id }).from(courses).where(eq(courses.shortname, shortname)).limit(1)).at(
+    0,
+  )?.id as number;
 
 describe('core_notes_create_notes', () => {
   it('creates course, site and personal notes; site notes go to the site course', async () => {
-    const cs = courseId('CS101');
+    const cs = await courseId('CS101');
     const out = await callFunction(t.deps, 'core_notes_create_notes', 'teacher', {
       notes: [
         {
@@ -33,7 +35,7 @@ describe('core_notes_create_notes', () => {
       { noteid: expect.any(Number) },
       { noteid: expect.any(Number) },
     ]);
-    const rows = t.deps.store.db
+    const rows = await t.deps.store.db
       .select()
       .from(notes)
       .where(
@@ -42,8 +44,7 @@ describe('core_notes_create_notes', () => {
           out.map((n: { noteid: number }) => n.noteid),
         ),
       )
-      .orderBy(notes.id)
-      .all();
+      .orderBy(notes.id);
     expect(rows.map((r) => [r.userId, r.courseId, r.publishstate, r.format, r.userModified, r.created])).toEqual([
       [t.ids.student, cs, 'course', 1, t.ids.teacher, NOW],
       [t.ids.student2, 1, 'site', 2, t.ids.teacher, NOW],
@@ -52,17 +53,23 @@ describe('core_notes_create_notes', () => {
   });
 
   it('reports failures note by note and still creates the good ones', async () => {
-    const before = t.deps.store.db.select().from(notes).all().length;
+    const before = (await t.deps.store.db.select().from(notes)).length;
     const out = await callFunction(t.deps, 'core_notes_create_notes', 'manager', {
       notes: [
         { userid: t.ids.student, publishstate: 'course', courseid: 9999, text: 'x', clientnoteid: 'bad-course' },
-        { userid: 99_999, publishstate: 'course', courseid: courseId('CS101'), text: 'x', clientnoteid: 'bad-user' },
-        { userid: t.ids.student, publishstate: 'public', courseid: courseId('CS101'), text: 'x' },
-        { userid: t.ids.student, publishstate: 'course', courseid: courseId('CS101'), text: 'x', format: 3 },
+        {
+          userid: 99_999,
+          publishstate: 'course',
+          courseid: await courseId('CS101'),
+          text: 'x',
+          clientnoteid: 'bad-user',
+        },
+        { userid: t.ids.student, publishstate: 'public', courseid: await courseId('CS101'), text: 'x' },
+        { userid: t.ids.student, publishstate: 'course', courseid: await courseId('CS101'), text: 'x', format: 3 },
         {
           userid: t.ids.student,
           publishstate: 'course',
-          courseid: courseId('SAFE100'),
+          courseid: await courseId('SAFE100'),
           text: 'Passed the safety check.',
         },
       ],
@@ -74,12 +81,12 @@ describe('core_notes_create_notes', () => {
       { noteid: -1, errormessage: 'Format not supported: 3' },
       { noteid: expect.any(Number) },
     ]);
-    expect(t.deps.store.db.select().from(notes).all()).toHaveLength(before + 1);
+    expect(await t.deps.store.db.select().from(notes)).toHaveLength(before + 1);
   });
 
   it('refuses a caller without moodle/notes:manage', async () => {
     const e = await callError(t.deps, 'core_notes_create_notes', 'student', {
-      notes: [{ userid: t.ids.student2, publishstate: 'personal', courseid: courseId('CS101'), text: 'x' }],
+      notes: [{ userid: t.ids.student2, publishstate: 'personal', courseid: await courseId('CS101'), text: 'x' }],
     });
     expect(e).toMatchObject({
       exception: 'required_capability_exception',
@@ -94,7 +101,7 @@ describe('core_notes_create_notes', () => {
         {
           userid: t.ids.student,
           publishstate: 'course',
-          courseid: courseId('CS101'),
+          courseid: await courseId('CS101'),
           text: 'x',
           clientnoteid: 'no spaces',
         },

@@ -24,8 +24,9 @@ beforeAll(async () => {
     body: form({ username: 'student', password: DEMO_PASSWORD, service: 'moodle_mobile_app' }),
   });
   token = ((await res.json()) as { token: string }).token;
-  courseid = site.t.store.db.select({ id: courses.id }).from(courses).where(eq(courses.shortname, 'CS101')).get()
-    ?.id as number;
+  courseid = (
+    await site.t.store.db.select({ id: courses.id }).from(courses).where(eq(courses.shortname, 'CS101')).limit(1)
+  ).at(0)?.id as number;
 });
 afterAll(() => site.close());
 

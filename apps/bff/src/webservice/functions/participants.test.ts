@@ -13,22 +13,26 @@ beforeAll(async () => {
 });
 afterAll(() => t.close());
 
-const course = (shortname: string) =>
-  t.deps.store.db.select().from(courses).where(eq(courses.shortname, shortname)).get() as typeof courses.$inferSelect;
-const role = (shortname: string) =>
-  t.deps.store.db.select().from(roles).where(eq(roles.shortname, shortname)).get() as typeof roles.$inferSelect;
+const course = async (shortname: string) =>
+  (await t.deps.store.db.select().from(courses).where(eq(courses.shortname, shortname)).limit(1)).at(
+    0,
+  ) as typeof courses.$inferSelect;
+const role = async (shortname: string) =>
+  (await t.deps.store.db.select().from(roles).where(eq(roles.shortname, shortname)).limit(1)).at(
+    0,
+  ) as typeof roles.$inferSelect;
 const ids = (list: { id: number }[]) => list.map((u) => u.id);
 const WWWROOT = () => t.deps.env.wwwroot;
 
 describe('core_enrol_get_enrolled_users', () => {
   it("lists a course's participants in id order, as a student of the course sees them", async () => {
-    const cs = course('CS101');
+    const cs = await course('CS101');
     const out = await callFunction(t.deps, 'core_enrol_get_enrolled_users', 'student', { courseid: cs.id });
     expect(ids(out)).toEqual(
       [t.ids.teacher, t.ids.student, t.ids.student2, t.ids.suspended].sort((a, b) => (a ?? 0) - (b ?? 0)),
     );
     const student2 = out.find((u: { id: number }) => u.id === t.ids.student2);
-    const student = role('student');
+    const student = await role('student');
     // A student holds neither viewfullnames nor viewalldetails: no username, first/last names or
     // auth; the email because maildisplay is 2 (course members) and they share the course. Keys in
     // get_enrolled_users_returns() order.
@@ -38,7 +42,7 @@ describe('core_enrol_get_enrolled_users', () => {
         fullname: 'Sasha Learner',
         email: 'student2@example.com',
         firstaccess: 0,
-        lastaccess: t.user('student2').lastlogin ?? 0,
+        lastaccess: (await t.user('student2')).lastlogin ?? 0,
         lastcourseaccess: 0,
         description: '',
         descriptionformat: 1,
@@ -46,7 +50,9 @@ describe('core_enrol_get_enrolled_users', () => {
         profileimageurl: `${WWWROOT()}/pluginfile.php/${30_000_000 + (t.ids.student2 as number)}/user/icon/f1`,
         roles: [{ roleid: student.id, name: student.name, shortname: 'student', sortorder: student.sortorder }],
         // student2 is in CS101 and HIST201; the caller may open only CS101 of them.
-        enrolledcourses: [{ id: course('CS101').id, fullname: course('CS101').fullname, shortname: 'CS101' }],
+        enrolledcourses: [
+          { id: (await course('CS101')).id, fullname: (await course('CS101')).fullname, shortname: 'CS101' },
+        ],
       }),
     );
     // Oneself: the username and one's preferences too (get_enrolled_users_returns() has no auth or lang).
@@ -57,7 +63,7 @@ describe('core_enrol_get_enrolled_users', () => {
 
   it("gives the course's teacher first and last names and the groups key", async () => {
     const out = await callFunction(t.deps, 'core_enrol_get_enrolled_users', 'teacher', {
-      courseid: course('CS101').id,
+      courseid: (await course('CS101')).id,
     });
     const s = out.find((u: { id: number }) => u.id === t.ids.student);
     expect(s).toMatchObject({ firstname: 'Sam', lastname: 'Student', fullname: 'Sam Student', groups: [] });
@@ -65,12 +71,11 @@ describe('core_enrol_get_enrolled_users', () => {
   });
 
   it("shows address and phones (Moodle's hidden user fields) to the course's teacher, not to a student", async () => {
-    const cs = course('CS101').id;
-    t.deps.store.db
+    const cs = (await course('CS101')).id;
+    await t.deps.store.db
       .update(users)
       .set({ address: '1 Main St', phone1: '555-1', city: 'Perth', maildisplay: 0 })
-      .where(eq(users.username, 'student2'))
-      .run();
+      .where(eq(users.username, 'student2'));
     try {
       const asTeacher = await callFunction(t.deps, 'core_user_get_course_user_profiles', 'teacher', {
         userlist: [{ userid: t.ids.student2, courseid: cs }],
@@ -88,16 +93,15 @@ describe('core_enrol_get_enrolled_users', () => {
       // maildisplay 0 (hidden): a fellow student sees no email any more, nor the address and phones.
       for (const k of ['address', 'phone1', 'email']) expect(asStudent[0], k).not.toHaveProperty(k);
     } finally {
-      t.deps.store.db
+      await t.deps.store.db
         .update(users)
         .set({ address: '', phone1: '', city: '', maildisplay: 2 })
-        .where(eq(users.username, 'student2'))
-        .run();
+        .where(eq(users.username, 'student2'));
     }
   });
 
   it('pages with limitfrom and limitnumber, and sorts as asked', async () => {
-    const cs = course('CS101').id;
+    const cs = (await course('CS101')).id;
     const all = ids(await callFunction(t.deps, 'core_enrol_get_enrolled_users', 'teacher', { courseid: cs }));
     const page = await callFunction(t.deps, 'core_enrol_get_enrolled_users', 'teacher', {
       courseid: cs,
@@ -133,7 +137,7 @@ describe('core_enrol_get_enrolled_users', () => {
   });
 
   it("refuses Moodle's invalid sortby and sortdirection values with Moodle's messages", async () => {
-    const cs = course('CS101').id;
+    const cs = (await course('CS101')).id;
     const e1 = await callError(t.deps, 'core_enrol_get_enrolled_users', 'teacher', {
       courseid: cs,
       options: [{ name: 'sortby', value: 'email' }],
@@ -156,12 +160,12 @@ describe('core_enrol_get_enrolled_users', () => {
 
   it('returns only the userfields asked for, id and fullname always, and refuses an unknown one', async () => {
     const out = await callFunction(t.deps, 'core_enrol_get_enrolled_users', 'teacher', {
-      courseid: course('CS101').id,
+      courseid: (await course('CS101')).id,
       options: [{ name: 'userfields', value: 'email, roles' }],
     });
     expect(Object.keys(out[0])).toEqual(['id', 'fullname', 'email', 'roles']);
     const e = await callError(t.deps, 'core_enrol_get_enrolled_users', 'teacher', {
-      courseid: course('CS101').id,
+      courseid: (await course('CS101')).id,
       options: [{ name: 'userfields', value: 'id,password' }],
     });
     // user/lib.php user_get_user_details(): moodle_exception('invaliduserfield', 'error', '', $thefield).
@@ -169,7 +173,7 @@ describe('core_enrol_get_enrolled_users', () => {
   });
 
   it('withcapability needs moodle/role:review and keeps the users holding the capability', async () => {
-    const cs = course('CS101').id;
+    const cs = (await course('CS101')).id;
     const args = { courseid: cs, options: [{ name: 'withcapability', value: 'moodle/course:update' }] };
     const out = await callFunction(t.deps, 'core_enrol_get_enrolled_users', 'teacher', args);
     expect(ids(out)).toEqual([t.ids.teacher]);
@@ -178,7 +182,7 @@ describe('core_enrol_get_enrolled_users', () => {
   });
 
   it('onlyactive and onlysuspended need moodle/course:enrolreview; groupid needs moodle/site:accessallgroups', async () => {
-    const cs = course('CS101').id;
+    const cs = (await course('CS101')).id;
     const opt = (name: string, value = '1') => ({ courseid: cs, options: [{ name, value }] });
     expect(await callError(t.deps, 'core_enrol_get_enrolled_users', 'student', opt('onlyactive'))).toMatchObject({
       exception: 'required_capability_exception',
@@ -207,7 +211,7 @@ describe('core_enrol_get_enrolled_users', () => {
   });
 
   it('refuses a course the caller may not open, and a course that does not exist', async () => {
-    const hist = course('HIST201').id;
+    const hist = (await course('HIST201')).id;
     const e = await callError(t.deps, 'core_enrol_get_enrolled_users', 'student', { courseid: hist });
     // moodle_exception('errorcoursecontextnotvalid', 'webservice', '', {message, courseid}).
     expect(e).toMatchObject({
@@ -230,41 +234,40 @@ describe('core_enrol_get_enrolled_users', () => {
       debuginfo: 'moodle/course:viewparticipants',
     });
     const out = await callFunction(t.deps, 'core_enrol_get_enrolled_users', 'manager', { courseid: 1 });
-    const everyone = t.deps.store.db
-      .select({ id: users.id, deleted: users.deleted, isGuest: users.isGuest })
-      .from(users)
-      .all()
+    const everyone = (
+      await t.deps.store.db.select({ id: users.id, deleted: users.deleted, isGuest: users.isGuest }).from(users)
+    )
       .filter((u) => !u.deleted && !u.isGuest)
       .map((u) => u.id);
     expect(ids(out)).toEqual(everyone);
   });
 
   it('in separate groups mode, shows nobody to a student (in no group) and everyone to the teacher', async () => {
-    const cs = course('CS101').id;
-    t.deps.store.db.update(courses).set({ groupmode: 1 }).where(eq(courses.id, cs)).run();
+    const cs = (await course('CS101')).id;
+    await t.deps.store.db.update(courses).set({ groupmode: 1 }).where(eq(courses.id, cs));
     try {
       expect(await callFunction(t.deps, 'core_enrol_get_enrolled_users', 'student', { courseid: cs })).toEqual([]);
       expect(await callFunction(t.deps, 'core_enrol_get_enrolled_users', 'teacher', { courseid: cs })).toHaveLength(4);
     } finally {
-      t.deps.store.db.update(courses).set({ groupmode: 0 }).where(eq(courses.id, cs)).run();
+      await t.deps.store.db.update(courses).set({ groupmode: 0 }).where(eq(courses.id, cs));
     }
   });
 
   it('leaves deleted users out', async () => {
-    const cs = course('CS101').id;
-    t.deps.store.db.update(users).set({ deleted: true }).where(eq(users.username, 'suspended')).run();
+    const cs = (await course('CS101')).id;
+    await t.deps.store.db.update(users).set({ deleted: true }).where(eq(users.username, 'suspended'));
     try {
       const out = await callFunction(t.deps, 'core_enrol_get_enrolled_users', 'teacher', { courseid: cs });
       expect(ids(out)).not.toContain(t.ids.suspended);
     } finally {
-      t.deps.store.db.update(users).set({ deleted: false }).where(eq(users.username, 'suspended')).run();
+      await t.deps.store.db.update(users).set({ deleted: false }).where(eq(users.username, 'suspended'));
     }
   });
 });
 
 describe('core_user_get_course_user_profiles', () => {
   it("gives each user's details in their course, with roles and enrolled courses", async () => {
-    const cs = course('CS101');
+    const cs = await course('CS101');
     const out = await callFunction(t.deps, 'core_user_get_course_user_profiles', 'student', {
       userlist: [{ userid: t.ids.student2, courseid: cs.id }],
     });
@@ -288,8 +291,8 @@ describe('core_user_get_course_user_profiles', () => {
   });
 
   it('leaves out deleted, unknown and not enrolled users; the last course given for a user is used', async () => {
-    const cs = course('CS101').id;
-    const safe = course('SAFE100').id;
+    const cs = (await course('CS101')).id;
+    const safe = (await course('SAFE100')).id;
     const out = await callFunction(t.deps, 'core_user_get_course_user_profiles', 'student', {
       userlist: [
         { userid: t.ids.student2, courseid: safe },
@@ -304,7 +307,7 @@ describe('core_user_get_course_user_profiles', () => {
 
   it("refuses a course the caller may not open, and one that does not exist, as Moodle's validate_context", async () => {
     const e = await callError(t.deps, 'core_user_get_course_user_profiles', 'student', {
-      userlist: [{ userid: t.ids.teacher, courseid: course('HIST201').id }],
+      userlist: [{ userid: t.ids.teacher, courseid: (await course('HIST201')).id }],
     });
     expect(e).toMatchObject({
       exception: 'require_login_exception',
@@ -321,7 +324,7 @@ describe('core_user_get_course_user_profiles', () => {
 
 describe("the seed era's mobile app's names, in the mobile service", () => {
   it('moodle_user_get_users_by_courseid is core_enrol_get_enrolled_users (MM1 participants: id, fullname, profileimageurlsmall)', async () => {
-    const cs = course('CS101').id;
+    const cs = (await course('CS101')).id;
     const args = {
       courseid: cs,
       options: [
@@ -335,7 +338,7 @@ describe("the seed era's mobile app's names, in the mobile service", () => {
   });
 
   it('moodle_user_get_course_participants_by_id is core_user_get_course_user_profiles', async () => {
-    const args = { userlist: [{ userid: t.ids.teacher, courseid: course('CS101').id }] };
+    const args = { userlist: [{ userid: t.ids.teacher, courseid: (await course('CS101')).id }] };
     const legacy = await callFunction(t.deps, 'moodle_user_get_course_participants_by_id', 'student', args);
     expect(legacy).toEqual(await callFunction(t.deps, 'core_user_get_course_user_profiles', 'student', args));
     expect(legacy[0]).toMatchObject({ id: t.ids.teacher, fullname: 'Terry Teacher', email: 'teacher@example.com' });

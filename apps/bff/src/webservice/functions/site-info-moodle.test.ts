@@ -22,7 +22,7 @@ async function tokenOf(username: string): Promise<string> {
     token = (
       await createAdminToken(
         t.deps,
-        { userId: t.userId(username), serviceId: serviceId, validUntil: null },
+        { userId: await t.userId(username), serviceId: serviceId, validUntil: null },
         SYSTEM_ACTOR,
         true,
       )
@@ -42,7 +42,7 @@ beforeAll(async () => {
     SYSTEM_ACTOR,
   );
   serviceId = svc.id;
-  setRoleCapability(t.deps, AUTHENTICATED_ROLE, 'webservice/rest:use', 'allow');
+  await setRoleCapability(t.deps, AUTHENTICATED_ROLE, 'webservice/rest:use', 'allow');
   await addServiceFunctions(t.deps, svc.id, ['core_webservice_get_site_info'], SYSTEM_ACTOR);
 });
 afterAll(() => t.close());
@@ -134,9 +134,9 @@ describe('core_webservice_get_site_info (Moodle 4.5)', () => {
       lastname: 'Student',
       fullname: 'Sam Student',
       lang: 'en',
-      userid: t.userId('student'),
+      userid: await t.userId('student'),
       siteurl: WWWROOT,
-      userpictureurl: `${WWWROOT}/pluginfile.php/${30_000_000 + t.userId('student')}/user/icon/f1`,
+      userpictureurl: `${WWWROOT}/pluginfile.php/${30_000_000 + (await t.userId('student'))}/user/icon/f1`,
       functions: [{ name: 'core_webservice_get_site_info', version: '2025010100' }],
       downloadfiles: 1,
       uploadfiles: 1,
@@ -161,11 +161,10 @@ describe('core_webservice_get_site_info (Moodle 4.5)', () => {
 
   it("takes lang, the user's calendar type and policyagreed from the user's record", async () => {
     // Set before the user's first call (the access checks keep the user they read).
-    t.store.db
+    await t.store.db
       .update(users)
       .set({ lang: 'fr', calendartype: '', policyagreed: 1, theme: 'classic' })
-      .where(eq(users.username, 'student2'))
-      .run();
+      .where(eq(users.username, 'student2'));
     const { body } = await siteInfo('student2');
     // current_language(): the user's own language.
     expect(body.lang).toBe('fr');
@@ -178,7 +177,7 @@ describe('core_webservice_get_site_info (Moodle 4.5)', () => {
   });
 
   it('gives a user with another calendar type theirs, and a user with no language the site language', async () => {
-    t.store.db.update(users).set({ lang: '', calendartype: 'hijri' }).where(eq(users.username, 'manager')).run();
+    await t.store.db.update(users).set({ lang: '', calendartype: 'hijri' }).where(eq(users.username, 'manager'));
     const { body } = await siteInfo('manager');
     expect(body.lang).toBe('en');
     expect(body.usercalendartype).toBe('hijri');

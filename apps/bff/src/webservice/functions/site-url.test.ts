@@ -25,7 +25,7 @@ beforeAll(async () => {
   token = (
     await createAdminToken(
       t.deps,
-      { userId: t.userId('admin'), serviceId: svc.id, validUntil: null },
+      { userId: await t.userId('admin'), serviceId: svc.id, validUntil: null },
       SYSTEM_ACTOR,
       true,
     )
@@ -79,7 +79,7 @@ describe('URLs in function results', () => {
         filename: 'a.txt',
         filecontent: Buffer.from('hello').toString('base64'),
         contextlevel: 'user',
-        instanceid: String(t.userId('admin')),
+        instanceid: String(await t.userId('admin')),
       }),
       await call('core_course_get_contents', { courseid: '2' }),
       await call('core_user_get_users_by_field', { field: 'username', 'values[0]': 'admin' }),

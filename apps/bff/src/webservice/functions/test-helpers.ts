@@ -1,9 +1,5 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { and, eq, sql } from 'drizzle-orm';
 import { createDeps, type Deps } from '../../context';
-import { openStore } from '../../db/client';
 import {
   certifications,
   courses,
@@ -16,13 +12,16 @@ import {
   type UserRow,
   users,
 } from '../../db/schema';
+import { sequenceResetSql } from '../../db/schema-pg/sequences';
 import { seedIfEmpty } from '../../db/seed';
 import { seedCatalogueDemo } from '../../db/seed-catalogue';
+import { rawRun } from '../../db/sql';
 import { loadEnv } from '../../env';
 import { SYSTEM_ACTOR } from '../../features/audit/audit.service';
 import { AUTHENTICATED_ROLE, GUEST_ROLE } from '../../features/roles/authz';
 import { addServiceFunctions, createService, loadService } from '../../features/services/services.service';
 import { issueToken } from '../../features/tokens/tokens.service';
+import { openTestStore } from '../../test/test-store';
 import { runCall } from '../call';
 import { MoodleException } from '../exceptions';
 import { FUNCTIONS } from './index';
@@ -72,8 +71,8 @@ export interface CatalogueTest {
   /** Ids of the seeded users, by username. */
   ids: Record<string, number>;
   /** A user as stored now, by username. */
-  user(username: string): UserRow;
-  close(): void;
+  user(username: string): Promise<UserRow>;
+  close(): Promise<void>;
 }
 
 /**
@@ -81,29 +80,29 @@ export interface CatalogueTest {
  * users) and filled with the catalogue's demo data, with a fixed clock.
  */
 export async function makeCatalogueTest(): Promise<CatalogueTest> {
-  const dir = mkdtempSync(join(tmpdir(), 'gatehouse-ws-'));
-  const env = loadEnv({ GATEHOUSE_DATA: dir, GATEHOUSE_LOG: 'silent' });
-  const store = openStore(join(dir, 'gatehouse.db'));
+  const test = await openTestStore('gatehouse-ws-');
+  const { store } = test;
+  const env = loadEnv({ GATEHOUSE_DATA: test.dir, GATEHOUSE_LOG: 'silent' });
   await seedIfEmpty(store, { adminPassword: 'Admin-pass-1', demo: true, demoPassword: 'Demo-pass-1' });
   const ids = Object.fromEntries(
-    store.db
-      .select({ id: users.id, username: users.username })
-      .from(users)
-      .all()
-      .map((u) => [u.username, u.id]),
+    (await store.db.select({ id: users.id, username: users.username }).from(users)).map((u) => [u.username, u.id]),
   );
   // The first-start seed may already hold the catalogue's demo data, dated from the real clock:
   // it is replaced by the same data dated from the tests' fixed clock.
-  store.db.transaction((tx) => {
-    for (const table of [certifications, messages, notes, files, courses]) tx.delete(table).run();
+  await store.transaction(async (tx) => {
+    for (const table of [certifications, messages, notes, files, courses]) await tx.delete(table);
     // Ids count from 1 again, as on a first start (the site course is id 1 either way).
-    tx.run(
-      sql`DELETE FROM sqlite_sequence WHERE name IN (${sql.join(
-        SEEDED_TABLES.map((n) => sql`${n}`),
-        sql`, `,
-      )})`,
-    );
-    seedCatalogueDemo(tx, NOW, ids);
+    if (store.dialect === 'pg') await rawRun(tx, sequenceResetSql());
+    else {
+      await rawRun(
+        tx,
+        sql`DELETE FROM sqlite_sequence WHERE name IN (${sql.join(
+          SEEDED_TABLES.map((n) => sql`${n}`),
+          sql`, `,
+        )})`,
+      );
+    }
+    await seedCatalogueDemo(tx, NOW, ids);
   });
   const deps = createDeps(env, store, { now: () => NOW });
   await deps.settings.ready();
@@ -114,16 +113,15 @@ export async function makeCatalogueTest(): Promise<CatalogueTest> {
     ids,
     user: (username) => userRow(deps, username),
     close: () => {
-      if (closed) return;
+      if (closed) return Promise.resolve();
       closed = true;
-      store.sqlite.close();
-      rmSync(dir, { recursive: true, force: true });
+      return test.close();
     },
   };
 }
 
-function userRow(deps: Deps, username: string): UserRow {
-  const u = deps.store.db.select().from(users).where(eq(users.username, username)).get();
+async function userRow(deps: Deps, username: string): Promise<UserRow> {
+  const u = (await deps.store.db.select().from(users).where(eq(users.username, username)).limit(1)).at(0);
   if (!u) throw new Error(`No user ${username}`);
   return u;
 }
@@ -191,10 +189,9 @@ async function serviceFor(deps: Deps, site: Site, spec: TestService) {
   // before the deprecation, as on an upgraded Moodle site), and a client may call it then.
   const deprecated = spec.functions.filter((f) => deps.catalogue.get(f)?.deprecated);
   if (deprecated.length) {
-    deps.store.db
+    await deps.store.db
       .insert(externalServiceFunctions)
-      .values(deprecated.map((functionName) => ({ serviceId: created.id, functionName })))
-      .run();
+      .values(deprecated.map((functionName) => ({ serviceId: created.id, functionName })));
   }
   // Then the others as the console adds them (which also invalidates what the checks cached).
   const current = spec.functions.filter((f) => !deps.catalogue.get(f)?.deprecated);
@@ -256,7 +253,7 @@ export async function callFunction(
   // biome-ignore lint/suspicious/noExplicitAny: tests read the cleaned result field by field
 ): Promise<any> {
   const site = await siteOf(deps);
-  const u = typeof user === 'string' ? userRow(deps, user) : user;
+  const u = typeof user === 'string' ? await userRow(deps, user) : user;
   const token = await tokenFor(deps, await serviceFor(deps, site, service), u);
   // As the request middleware does before a protocol server runs: settings as of now.
   await deps.settings.ready();
@@ -285,18 +282,17 @@ export async function callError(
 }
 
 /** Sets (or with null clears) a capability of a role, as an admin would in the role editor. */
-export function setRoleCapability(
+export async function setRoleCapability(
   deps: Deps,
   role: string,
   capability: string,
   permission: 'allow' | 'prohibit' | null,
 ) {
-  const r = deps.store.db.select().from(roles).where(eq(roles.shortname, role)).get();
+  const r = (await deps.store.db.select().from(roles).where(eq(roles.shortname, role)).limit(1)).at(0);
   if (!r) throw new Error(`No role ${role}`);
-  deps.store.db
+  await deps.store.db
     .delete(roleCapabilities)
-    .where(and(eq(roleCapabilities.roleId, r.id), eq(roleCapabilities.capability, capability)))
-    .run();
-  if (permission) deps.store.db.insert(roleCapabilities).values({ roleId: r.id, capability, permission }).run();
+    .where(and(eq(roleCapabilities.roleId, r.id), eq(roleCapabilities.capability, capability)));
+  if (permission) await deps.store.db.insert(roleCapabilities).values({ roleId: r.id, capability, permission });
   deps.gen.bump();
 }

@@ -1,5 +1,6 @@
 import { eq, sql } from 'drizzle-orm';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { Store } from '../../db/client';
 import { files } from '../../db/schema';
 import { SYSTEM_ACTOR } from '../../features/audit/audit.service';
 import { type FileStore, fileStoreFor, useFileStore } from '../../features/files/file-store';
@@ -25,12 +26,12 @@ const set = async (patch: { maxbytes?: string; userquota?: string }) => {
 
 afterEach(async () => {
   await set({ maxbytes: '0', userquota: '104857600' });
-  setRoleCapability(t.deps, 'student', 'moodle/user:ignoreuserquota', null);
-  setRoleCapability(t.deps, 'student', 'moodle/course:ignorefilesizelimits', null);
+  await setRoleCapability(t.deps, 'student', 'moodle/user:ignoreuserquota', null);
+  await setRoleCapability(t.deps, 'student', 'moodle/course:ignorefilesizelimits', null);
   setDiskProbe(t.deps, statfsProbe(t.deps.env.dataDir));
-  t.deps.store.sqlite.pragma('max_page_count = 1073741823');
+  sqliteOf(t.deps.store).pragma('max_page_count = 1073741823');
   // Each test starts from the seeded files (the student's study-plan.txt, 50 bytes).
-  t.deps.store.db.delete(files).where(sql`${files.filename} <> 'study-plan.txt'`).run();
+  await t.deps.store.db.delete(files).where(sql`${files.filename} <> 'study-plan.txt'`);
 });
 
 const bytes = (n: number) => Buffer.alloc(n, 0x61).toString('base64');
@@ -47,13 +48,12 @@ const upload = (user: string, filename: string, size: number, over: Record<strin
     ...over,
   }) as const;
 
-const filesOf = (user: string) =>
-  t.deps.store.db
+const filesOf = async (user: string) =>
+  await t.deps.store.db
     .select({ filename: files.filename, filearea: files.filearea, filesize: files.filesize })
     .from(files)
     .where(eq(files.userId, t.ids[user] as number))
-    .orderBy(files.id)
-    .all();
+    .orderBy(files.id);
 
 const siteInfo = (user: string) => callFunction(t.deps, 'core_webservice_get_site_info', user, {});
 
@@ -75,9 +75,9 @@ describe('core_webservice_get_site_info: userquota and usermaxuploadfilesize', (
   it('reports 0 and -1 to users who may ignore the quota and the size limit (site administrators hold both)', async () => {
     await set({ maxbytes: '1000', userquota: '5000' });
     expect(await siteInfo('admin')).toMatchObject({ userquota: 0, usermaxuploadfilesize: -1 });
-    setRoleCapability(t.deps, 'student', 'moodle/user:ignoreuserquota', 'allow');
+    await setRoleCapability(t.deps, 'student', 'moodle/user:ignoreuserquota', 'allow');
     expect(await siteInfo('student')).toMatchObject({ userquota: 0, usermaxuploadfilesize: 1000 });
-    setRoleCapability(t.deps, 'student', 'moodle/course:ignorefilesizelimits', 'allow');
+    await setRoleCapability(t.deps, 'student', 'moodle/course:ignorefilesizelimits', 'allow');
     expect(await siteInfo('student')).toMatchObject({ userquota: 0, usermaxuploadfilesize: -1 });
   });
 });
@@ -85,7 +85,7 @@ describe('core_webservice_get_site_info: userquota and usermaxuploadfilesize', (
 describe('core_files_upload: maxbytes', () => {
   it('refuses a file over maxbytes with file_exception maxbytes and stores nothing; one at the limit is stored', async () => {
     await set({ maxbytes: '1000' });
-    const before = filesOf('student');
+    const before = await filesOf('student');
     const e = await callError(t.deps, 'core_files_upload', 'student', upload('student', 'big.bin', 1001));
     expect(e).toMatchObject({
       exception: 'file_exception',
@@ -101,9 +101,9 @@ describe('core_files_upload: maxbytes', () => {
       upload('student', 'big.bin', 1001, { filearea: 'draft' }),
     );
     expect(d.errorcode).toBe('maxbytes');
-    expect(filesOf('student')).toEqual(before);
+    expect(await filesOf('student')).toEqual(before);
     await callFunction(t.deps, 'core_files_upload', 'student', upload('student', 'fits.bin', 1000));
-    expect(filesOf('student').at(-1)).toEqual({ filename: 'fits.bin', filearea: 'private', filesize: 1000 });
+    expect((await filesOf('student')).at(-1)).toEqual({ filename: 'fits.bin', filearea: 'private', filesize: 1000 });
   });
 
   it("holds the server's limit when maxbytes is 0 or larger", async () => {
@@ -117,12 +117,12 @@ describe('core_files_upload: maxbytes', () => {
       );
       expect(e.errorcode).toBe('maxbytes');
     }
-    expect(filesOf('student').map((f) => f.filename)).toEqual(['study-plan.txt']);
+    expect((await filesOf('student')).map((f) => f.filename)).toEqual(['study-plan.txt']);
   });
 
   it("lets a holder of moodle/course:ignorefilesizelimits pass maxbytes, but not the server's limit", async () => {
     await set({ maxbytes: '1000' });
-    setRoleCapability(t.deps, 'student', 'moodle/course:ignorefilesizelimits', 'allow');
+    await setRoleCapability(t.deps, 'student', 'moodle/course:ignorefilesizelimits', 'allow');
     await callFunction(t.deps, 'core_files_upload', 'student', upload('student', 'ok.bin', 5000));
     const e = await callError(
       t.deps,
@@ -131,17 +131,17 @@ describe('core_files_upload: maxbytes', () => {
       upload('student', 'huge.bin', SERVER_MAX_UPLOAD_BYTES + 1),
     );
     expect(e.errorcode).toBe('maxbytes');
-    expect(filesOf('student').map((f) => f.filename)).toEqual(['study-plan.txt', 'ok.bin']);
+    expect((await filesOf('student')).map((f) => f.filename)).toEqual(['study-plan.txt', 'ok.bin']);
   });
 });
 
 describe('core_files_upload: userquota', () => {
   it('refuses the upload that would pass the quota with file_exception userquotalimit and stores nothing', async () => {
     // The student already stores study-plan.txt (50 bytes).
-    expect(filesOf('student')).toEqual([{ filename: 'study-plan.txt', filearea: 'private', filesize: 50 }]);
+    expect(await filesOf('student')).toEqual([{ filename: 'study-plan.txt', filearea: 'private', filesize: 50 }]);
     await set({ userquota: '1050' });
     await callFunction(t.deps, 'core_files_upload', 'student', upload('student', 'a.bin', 600));
-    const before = filesOf('student');
+    const before = await filesOf('student');
     const e = await callError(t.deps, 'core_files_upload', 'student', upload('student', 'b.bin', 401));
     expect(e).toMatchObject({
       exception: 'file_exception',
@@ -150,10 +150,10 @@ describe('core_files_upload: userquota', () => {
       debuginfo:
         'Your files take 650 bytes; with this file (401 bytes) they would pass your quota of 1050 bytes (userquota)',
     });
-    expect(filesOf('student')).toEqual(before);
+    expect(await filesOf('student')).toEqual(before);
     // Exactly up to the quota is allowed.
     await callFunction(t.deps, 'core_files_upload', 'student', upload('student', 'b.bin', 400));
-    expect(filesOf('student').reduce((n, f) => n + f.filesize, 0)).toBe(1050);
+    expect((await filesOf('student')).reduce((n, f) => n + f.filesize, 0)).toBe(1050);
   });
 
   it('counts draft files too (they stay until replaced), and a replaced draft only once', async () => {
@@ -173,14 +173,14 @@ describe('core_files_upload: userquota', () => {
       'student',
       upload('student', 'photo.png', 1000, { filearea: 'draft', itemid: first.itemid }),
     );
-    expect(filesOf('student')).toEqual([
+    expect(await filesOf('student')).toEqual([
       { filename: 'study-plan.txt', filearea: 'private', filesize: 50 },
       { filename: 'photo.png', filearea: 'draft', filesize: 1000 },
     ]);
   });
 
   it('keeps the default quota when the stored value is not a valid size (written to the database by hand)', async () => {
-    t.deps.store.sqlite
+    sqliteOf(t.deps.store)
       .prepare(
         "INSERT INTO config (name, value) VALUES ('userquota', 'lots') ON CONFLICT(name) DO UPDATE SET value = excluded.value",
       )
@@ -199,10 +199,10 @@ describe('core_files_upload: userquota', () => {
 
   it('does not bind a holder of moodle/user:ignoreuserquota, nor a site administrator', async () => {
     await set({ userquota: '100' });
-    setRoleCapability(t.deps, 'student', 'moodle/user:ignoreuserquota', 'allow');
+    await setRoleCapability(t.deps, 'student', 'moodle/user:ignoreuserquota', 'allow');
     await callFunction(t.deps, 'core_files_upload', 'student', upload('student', 'c.bin', 2000));
     await callFunction(t.deps, 'core_files_upload', 'admin', upload('admin', 'c.bin', 2000));
-    expect(filesOf('admin')).toHaveLength(1);
+    expect(await filesOf('admin')).toHaveLength(1);
   });
 
   it('with a quota of 0, nothing can be stored (as in Moodle)', async () => {
@@ -218,7 +218,7 @@ describe('core_files_upload: free disk space', () => {
   it('stores the file while the disk keeps its reserve (64 MiB or 1 %) after the write', async () => {
     setDiskProbe(t.deps, () => ({ free: 200 * MIB, total: 4 * GIB }));
     await callFunction(t.deps, 'core_files_upload', 'student', upload('student', 'fine.bin', 10_000));
-    expect(filesOf('student').map((f) => f.filename)).toContain('fine.bin');
+    expect((await filesOf('student')).map((f) => f.filename)).toContain('fine.bin');
   });
 
   it.each([
@@ -227,7 +227,7 @@ describe('core_files_upload: free disk space', () => {
     ['a full disk', { free: 0, total: 4 * GIB }],
   ])('refuses with file_exception storedfilecannotcreatefile when the write would leave %s', async (_what, space) => {
     setDiskProbe(t.deps, () => space);
-    const before = filesOf('student');
+    const before = await filesOf('student');
     const e = await callError(t.deps, 'core_files_upload', 'student', upload('student', 'nope.bin', 1000));
     expect(e).toMatchObject({
       exception: 'file_exception',
@@ -238,7 +238,7 @@ describe('core_files_upload: free disk space', () => {
     expect(e.debuginfo).toMatch(
       /^Not enough free disk space: \d+ bytes free, 5096 bytes needed plus a reserve of \d+ bytes/,
     );
-    expect(filesOf('student')).toEqual(before);
+    expect(await filesOf('student')).toEqual(before);
   });
 
   it('answers the same, and changes nothing, when the file store cannot write (ENOSPC)', async () => {
@@ -257,13 +257,19 @@ describe('core_files_upload: free disk space', () => {
     };
     useFileStore(t.deps.env.dataDir, full);
     try {
-      const before = filesOf('student');
+      const before = await filesOf('student');
       const e = await callError(t.deps, 'core_files_upload', 'student', upload('student', 'toobig.bin', 200_000));
       expect(e).toMatchObject({ exception: 'file_exception', errorcode: 'storedfilecannotcreatefile' });
       expect(e.debuginfo).toContain('no space left on device');
-      expect(filesOf('student')).toEqual(before);
+      expect(await filesOf('student')).toEqual(before);
     } finally {
       useFileStore(t.deps.env.dataDir, real);
     }
   });
 });
+
+/** This test reads or writes the SQLite file itself (skipped on PostgreSQL later). */
+function sqliteOf(store: Store) {
+  if (store.dialect !== 'sqlite') throw new Error('This test needs the SQLite store');
+  return store.sqlite;
+}

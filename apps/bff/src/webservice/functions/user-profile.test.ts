@@ -17,13 +17,13 @@ beforeAll(async () => {
 });
 afterAll(() => t.close());
 
-const row = (username: string) => t.deps.store.db.select().from(users).where(eq(users.username, username)).get();
-const prefs = (userId: number) =>
-  t.deps.store.db
+const row = async (username: string) =>
+  (await t.deps.store.db.select().from(users).where(eq(users.username, username)).limit(1)).at(0);
+const prefs = async (userId: number) =>
+  await t.deps.store.db
     .select({ name: userPreferences.name, value: userPreferences.value })
     .from(userPreferences)
-    .where(eq(userPreferences.userId, userId))
-    .all();
+    .where(eq(userPreferences.userId, userId));
 
 const FULL = {
   username: 'pat.full',
@@ -61,7 +61,7 @@ const FULL = {
 describe('core_user_create_users with every Moodle 4.5 field', () => {
   it('stores the profile fields and the preferences, and accepts customfields and interests', async () => {
     const [created] = await callFunction(t.deps, 'core_user_create_users', 'admin', { users: [FULL] });
-    const u = row('pat.full');
+    const u = await row('pat.full');
     expect(u).toMatchObject({
       id: created.id,
       maildisplay: 1,
@@ -85,7 +85,7 @@ describe('core_user_create_users with every Moodle 4.5 field', () => {
       theme: 'boost',
       mailformat: 0,
     });
-    expect(prefs(created.id).sort((a, b) => a.name.localeCompare(b.name))).toEqual([
+    expect((await prefs(created.id)).sort((a, b) => a.name.localeCompare(b.name))).toEqual([
       { name: 'auth_forcepasswordchange', value: '0' },
       { name: 'htmleditor', value: 'tiny' },
     ]);
@@ -95,7 +95,7 @@ describe('core_user_create_users with every Moodle 4.5 field', () => {
     await callFunction(t.deps, 'core_user_create_users', 'admin', {
       users: [{ username: 'pat.min', createpassword: 1, firstname: 'Pat', lastname: 'Min', email: 'min@example.com' }],
     });
-    expect(row('pat.min')).toMatchObject({ idnumber: '', lang: 'en', calendartype: 'gregorian', timezone: '99' });
+    expect(await row('pat.min')).toMatchObject({ idnumber: '', lang: 'en', calendartype: 'gregorian', timezone: '99' });
   });
 
   it.each([
@@ -124,7 +124,7 @@ describe('core_user_create_users with every Moodle 4.5 field', () => {
         errorcode: 'invalidparameter',
         debuginfo: `users => 1 => ${key}: Invalid external api parameter: the value is "${v}", the server was expecting "${type}" type`,
       });
-      expect(row('ok.first')).toBeUndefined();
+      expect(await row('ok.first')).toBeUndefined();
     },
   );
 
@@ -140,7 +140,7 @@ describe('core_user_create_users with every Moodle 4.5 field', () => {
         timezone,
       })),
     });
-    expect(zones.map((_, i) => row(`tz${i}`)?.timezone)).toEqual(zones);
+    expect(await Promise.all(zones.map(async (_, i) => (await row(`tz${i}`))?.timezone))).toEqual(zones);
   });
 
   it('refuses an unknown key, as Moodle does', async () => {
@@ -157,7 +157,7 @@ describe('core_user_get_users_by_field: user_description', () => {
       field: 'idnumber',
       values: ['EMP-42'],
     });
-    const id = row('pat.full')?.id as number;
+    const id = (await row('pat.full'))?.id as number;
     expect(Object.entries(u)).toEqual(
       Object.entries({
         id,
@@ -192,7 +192,7 @@ describe('core_user_get_users_by_field: user_description', () => {
   });
 
   it("gives a user their own preferences, and nobody else's", async () => {
-    const id = row('pat.full')?.id as number;
+    const id = (await row('pat.full'))?.id as number;
     const [mine] = await callFunction(t.deps, 'core_user_get_users_by_field', 'pat.full', {
       field: 'id',
       values: [String(id)],
@@ -222,12 +222,11 @@ describe('core_user_get_users_by_field: user_description', () => {
   });
 
   it('turns a plain-text description into HTML (external_format_text), its format then 1', async () => {
-    const id = row('student2')?.id as number;
-    t.deps.store.db
+    const id = (await row('student2'))?.id as number;
+    await t.deps.store.db
       .update(users)
       .set({ description: 'a < b\nnext', descriptionformat: 2 })
-      .where(eq(users.id, id))
-      .run();
+      .where(eq(users.id, id));
     const [s] = await callFunction(t.deps, 'core_user_get_users_by_field', 'admin', {
       field: 'id',
       values: [String(id)],
@@ -238,7 +237,7 @@ describe('core_user_get_users_by_field: user_description', () => {
 
 describe('core_user_update_users: Moodle 4.x warnings and every field', () => {
   it('stores the profile fields and the preferences (a preference replaced), and ignores userpicture', async () => {
-    const id = row('pat.full')?.id as number;
+    const id = (await row('pat.full'))?.id as number;
     const out = await callFunction(t.deps, 'core_user_update_users', 'admin', {
       users: [
         {
@@ -257,8 +256,8 @@ describe('core_user_update_users: Moodle 4.x warnings and every field', () => {
       ],
     });
     expect(out).toEqual({ warnings: [] });
-    expect(row('pat.full')).toMatchObject({ city: 'Hobart', timezone: 'Australia/Hobart', phone2: '' });
-    expect(prefs(id).sort((a, b) => a.name.localeCompare(b.name))).toEqual([
+    expect(await row('pat.full')).toMatchObject({ city: 'Hobart', timezone: 'Australia/Hobart', phone2: '' });
+    expect((await prefs(id)).sort((a, b) => a.name.localeCompare(b.name))).toEqual([
       { name: 'auth_forcepasswordchange', value: '0' },
       { name: 'block_myoverview_user_view_preference', value: 'list' },
       { name: 'htmleditor', value: 'atto' },
@@ -275,7 +274,7 @@ describe('core_user_update_users: Moodle 4.x warnings and every field', () => {
     expect(e.debuginfo).toBe(
       'users => 1 => lang: Invalid external api parameter: the value is "de", the server was expecting "lang" type',
     );
-    expect(row('student2')?.city).not.toBe('Nowhere');
+    expect((await row('student2'))?.city).not.toBe('Nowhere');
   });
 
   it('reports a bad password as a warning and still updates the rest', async () => {
@@ -286,7 +285,7 @@ describe('core_user_update_users: Moodle 4.x warnings and every field', () => {
       ],
     });
     expect(out.warnings).toMatchObject([{ item: 'user', itemid: t.ids.student, warningcode: 'invalidpassword' }]);
-    expect(row('student2')?.country).toBe('NZ');
+    expect((await row('student2'))?.country).toBe('NZ');
   });
 });
 
@@ -308,7 +307,7 @@ describe('core_user_get_user_preferences', () => {
   });
 
   it("needs moodle/site:config for another user's", async () => {
-    const id = row('pat.full')?.id as number;
+    const id = (await row('pat.full'))?.id as number;
     const e = await callError(t.deps, 'core_user_get_user_preferences', 'manager', { userid: id });
     expect(e).toMatchObject({ exception: 'required_capability_exception', debuginfo: 'moodle/site:config' });
     const out = await callFunction(t.deps, 'core_user_get_user_preferences', 'admin', {
@@ -337,7 +336,7 @@ describe('over REST, as a client reads it', () => {
     token = (
       await createAdminToken(
         app.deps,
-        { userId: app.userId('admin'), serviceId: svc.id, validUntil: null },
+        { userId: await app.userId('admin'), serviceId: svc.id, validUntil: null },
         SYSTEM_ACTOR,
         true,
       )
@@ -361,14 +360,14 @@ describe('over REST, as a client reads it', () => {
 
   it('update_users answers {"warnings":[...]} with the refused user', async () => {
     const body = await rest('json', 'core_user_update_users', {
-      'users[0][id]': String(app.userId('guest')),
+      'users[0][id]': String(await app.userId('guest')),
       'users[0][city]': 'X',
     });
     expect(JSON.parse(body)).toEqual({
       warnings: [
         {
           item: 'user',
-          itemid: app.userId('guest'),
+          itemid: await app.userId('guest'),
           warningcode: 'usernotupdatedguest',
           message: 'error/usernotupdatedguest',
         },

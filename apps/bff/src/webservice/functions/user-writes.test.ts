@@ -11,32 +11,42 @@ import { type CatalogueTest, callError, callFunction, makeCatalogueTest } from '
 // after the commit (a created user included). A refused call writes and publishes nothing.
 
 let t: CatalogueTest;
-const heard: { events: Invalidation[]; stored: (string | undefined)[]; audited: string[][] }[] = [];
+interface Heard {
+  events: Invalidation[];
+  stored: (string | undefined)[];
+  audited: string[][];
+}
+/** What the listener heard, each read started when it heard (await them all to compare). */
+const heard: Promise<Heard>[] = [];
 
 beforeAll(async () => {
   t = await makeCatalogueTest();
   t.deps.feed.subscribe('user', (events) => {
     // What a listener sees when it hears: the write has committed.
     const db = t.deps.store.db;
-    heard.push({
-      events: [...events],
-      stored: events.map(
-        (e) =>
-          db
+    const stored = Promise.all(
+      events.map(
+        async (e) =>
+          (
+            await db
+              .select()
+              .from(users)
+              .where(eq(users.id, Number(e.id)))
+              .limit(1)
+          ).at(0)?.username,
+      ),
+    );
+    const audited = Promise.all(
+      events.map(async (e) =>
+        (
+          await db
             .select()
-            .from(users)
-            .where(eq(users.id, Number(e.id)))
-            .get()?.username,
+            .from(auditLog)
+            .where(eq(auditLog.targetId, String(e.id)))
+        ).map((a) => a.action),
       ),
-      audited: events.map((e) =>
-        db
-          .select()
-          .from(auditLog)
-          .where(eq(auditLog.targetId, String(e.id)))
-          .all()
-          .map((a) => a.action),
-      ),
-    });
+    );
+    heard.push((async () => ({ events: [...events], stored: await stored, audited: await audited }))());
   });
 });
 afterAll(() => t.close());
@@ -49,7 +59,8 @@ const newUser = (username: string) => ({
   email: `${username}@example.com`,
 });
 
-const byName = (username: string) => t.deps.store.db.select().from(users).where(eq(users.username, username)).get();
+const byName = async (username: string) =>
+  (await t.deps.store.db.select().from(users).where(eq(users.username, username)).limit(1)).at(0);
 
 describe('core_user_create_users and the invalidation feed', () => {
   it('names every created user, once the users and their audit rows are committed', async () => {
@@ -57,7 +68,7 @@ describe('core_user_create_users and the invalidation feed', () => {
     const out = await callFunction(t.deps, 'core_user_create_users', 'manager', {
       users: [newUser('feed.one'), newUser('feed.two')],
     });
-    expect(heard).toEqual([
+    expect(await Promise.all(heard)).toEqual([
       {
         events: out.map((u: { id: number }) => ({ kind: 'user', id: u.id })),
         stored: ['feed.one', 'feed.two'],
@@ -72,9 +83,9 @@ describe('core_user_create_users and the invalidation feed', () => {
       users: [newUser('feed.three'), newUser('feed.one')],
     });
     expect(e).toMatchObject({ errorcode: 'invalidparameter', debuginfo: 'Username already exists: feed.one' });
-    expect(byName('feed.three')).toBeUndefined();
+    expect(await byName('feed.three')).toBeUndefined();
     expect(await callFunction(t.deps, 'core_user_create_users', 'manager', { users: [] })).toEqual([]);
-    expect(heard).toEqual([]);
+    expect(await Promise.all(heard)).toEqual([]);
   });
 
   it('two calls that take one username at once: one creates the user, the other gets invalidparameter', async () => {
@@ -91,19 +102,19 @@ describe('core_user_create_users and the invalidation feed', () => {
       errorcode: 'invalidparameter',
       debuginfo: 'Username already exists: feed.race',
     });
-    expect(t.deps.store.db.select().from(users).where(eq(users.username, 'feed.race')).all()).toHaveLength(1);
+    expect(await t.deps.store.db.select().from(users).where(eq(users.username, 'feed.race'))).toHaveLength(1);
   });
 });
 
 describe('core_user_update_users and the invalidation feed', () => {
   it('names the updated user after the commit', async () => {
     heard.length = 0;
-    const id = byName('feed.two')?.id;
+    const id = (await byName('feed.two'))?.id;
     await callFunction(t.deps, 'core_user_update_users', 'manager', { users: [{ id, firstname: 'Renamed' }] });
-    expect(heard).toEqual([
+    expect(await Promise.all(heard)).toEqual([
       { events: [{ kind: 'user', id }], stored: ['feed.two'], audited: [['user.create', 'user.update']] },
     ]);
-    expect(byName('feed.two')?.firstname).toBe('Renamed');
+    expect((await byName('feed.two'))?.firstname).toBe('Renamed');
   });
 });
 
@@ -118,17 +129,17 @@ describe('core_files_upload as a write', () => {
     contextlevel: 'user',
     instanceid: t.ids.student,
   });
-  const used = () =>
-    t.deps.store.db
-      .select()
-      .from(files)
-      .where(eq(files.userId, t.ids.student as number))
-      .all()
-      .reduce((n, f) => n + f.filesize, 0);
+  const used = async () =>
+    (
+      await t.deps.store.db
+        .select()
+        .from(files)
+        .where(eq(files.userId, t.ids.student as number))
+    ).reduce((n, f) => n + f.filesize, 0);
 
   it('two uploads at once with room for one: one is stored, the other gets userquotalimit', async () => {
-    await t.deps.settings.apply({ userquota: String(used() + 1500) }, SYSTEM_ACTOR);
-    const before = used();
+    await t.deps.settings.apply({ userquota: String((await used()) + 1500) }, SYSTEM_ACTOR);
+    const before = await used();
     const results = await Promise.allSettled([
       callFunction(t.deps, 'core_files_upload', 'student', upload('race-a.bin', 1000)),
       callFunction(t.deps, 'core_files_upload', 'student', upload('race-b.bin', 1000)),
@@ -136,6 +147,6 @@ describe('core_files_upload as a write', () => {
     expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
     const refused = results.flatMap((r) => (r.status === 'rejected' ? [r.reason] : []));
     expect(refused).toMatchObject([{ exception: 'file_exception', errorcode: 'userquotalimit' }]);
-    expect(used()).toBe(before + 1000);
+    expect(await used()).toBe(before + 1000);
   });
 });

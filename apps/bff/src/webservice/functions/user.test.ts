@@ -11,7 +11,8 @@ beforeAll(async () => {
 });
 afterAll(() => t.close());
 
-const row = (username: string) => t.deps.store.db.select().from(users).where(eq(users.username, username)).get();
+const row = async (username: string) =>
+  (await t.deps.store.db.select().from(users).where(eq(users.username, username)).limit(1)).at(0);
 
 describe('core_user_create_users', () => {
   it('creates users with a given or a generated password, in one call', async () => {
@@ -28,8 +29,8 @@ describe('core_user_create_users', () => {
         },
       ],
     });
-    const jdoe = row('jdoe');
-    const sync = row('svc.sync');
+    const jdoe = await row('jdoe');
+    const sync = await row('svc.sync');
     expect(out).toEqual([
       { id: jdoe?.id, username: 'jdoe' },
       { id: sync?.id, username: 'svc.sync' },
@@ -43,11 +44,10 @@ describe('core_user_create_users', () => {
     });
     expect(sync?.auth).toBe('webservice');
     expect(await verifyPassword(jdoe?.passwordHash ?? '', 'Secret-pass-1')).toBe(true);
-    const audit = t.deps.store.db
+    const audit = await t.deps.store.db
       .select()
       .from(auditLog)
-      .where(eq(auditLog.targetId, String(jdoe?.id)))
-      .all();
+      .where(eq(auditLog.targetId, String(jdoe?.id)));
     expect(audit.map((a) => a.action)).toContain('user.create');
   });
 
@@ -60,7 +60,7 @@ describe('core_user_create_users', () => {
       errorcode: 'nopermissions',
       debuginfo: 'moodle/user:create',
     });
-    expect(row('x1')).toBeUndefined();
+    expect(await row('x1')).toBeUndefined();
   });
 
   it('rejects a taken username and creates none of the users of the call', async () => {
@@ -77,14 +77,14 @@ describe('core_user_create_users', () => {
       message: 'Invalid parameter value detected',
       debuginfo: 'Username already exists: student',
     });
-    expect(row('newbie')).toBeUndefined();
+    expect(await row('newbie')).toBeUndefined();
   });
 
   it('rejects the same username twice in one call', async () => {
     const u = { username: 'twin', createpassword: true, firstname: 'T', lastname: 'W', email: 't@example.com' };
     const e = await callError(t.deps, 'core_user_create_users', 'manager', { users: [u, u] });
     expect(e).toMatchObject({ errorcode: 'invalidparameter', debuginfo: 'Username already exists: twin' });
-    expect(row('twin')).toBeUndefined();
+    expect(await row('twin')).toBeUndefined();
   });
 
   it.each([
@@ -100,7 +100,7 @@ describe('core_user_create_users', () => {
     expect(e.exception).toBe('moodle_exception');
     expect(e.errorcode).toBe(errorcode);
     expect(e.message).toContain(message);
-    expect(row('badone')).toBeUndefined();
+    expect(await row('badone')).toBeUndefined();
   });
 
   it('rejects a username that is not in the username format', async () => {
@@ -261,7 +261,7 @@ describe('core_user_update_users', () => {
     });
     // Moodle 4.x: {warnings: []} when every user was updated.
     expect(out).toEqual({ warnings: [] });
-    const u = row('student2');
+    const u = await row('student2');
     expect(u).toMatchObject({
       firstname: 'Sasha',
       lastname: 'Scholar',
@@ -269,7 +269,7 @@ describe('core_user_update_users', () => {
       timemodified: 1_749_988_800,
     });
     expect(await verifyPassword(u?.passwordHash ?? '', 'New-pass-22')).toBe(true);
-    const audit = t.deps.store.db.select().from(auditLog).where(eq(auditLog.action, 'user.update')).all();
+    const audit = await t.deps.store.db.select().from(auditLog).where(eq(auditLog.action, 'user.update'));
     expect(audit.at(-1)?.summary).toBe('Updated user student2 (web service): lastname, email, password');
   });
 
@@ -296,14 +296,14 @@ describe('core_user_update_users', () => {
         },
       ],
     });
-    expect(row('admin')?.firstname).toBe('Admin');
+    expect((await row('admin'))?.firstname).toBe('Admin');
     await callFunction(t.deps, 'core_user_update_users', 'admin', { users: [{ id: t.ids.admin, firstname: 'Ada' }] });
-    expect(row('admin')?.firstname).toBe('Ada');
+    expect((await row('admin'))?.firstname).toBe('Ada');
   });
 
   it('refuses deleted, protected, guest and unknown users, each with its warning, and updates the others', async () => {
-    t.deps.store.db.update(users).set({ protected: true }).where(eq(users.username, 'wsclient')).run();
-    t.deps.store.db.update(users).set({ deleted: true }).where(eq(users.username, 'expired')).run();
+    await t.deps.store.db.update(users).set({ protected: true }).where(eq(users.username, 'wsclient'));
+    await t.deps.store.db.update(users).set({ deleted: true }).where(eq(users.username, 'expired'));
     const out = await callFunction(t.deps, 'core_user_update_users', 'admin', {
       users: [t.ids.expired, t.ids.wsclient, t.ids.guest, 99_999, t.ids.student2].map((id) => ({
         id,
@@ -330,11 +330,11 @@ describe('core_user_update_users', () => {
         { item: 'user', itemid: 99_999, warningcode: 'invaliduserid', message: 'Invalid user id' },
       ],
     });
-    expect(row('student2')?.firstname).toBe('Changed');
-    expect(row('wsclient')?.firstname).not.toBe('Changed');
-    expect(row('guest')?.firstname).not.toBe('Changed');
-    t.deps.store.db.update(users).set({ protected: false }).where(eq(users.username, 'wsclient')).run();
-    t.deps.store.db.update(users).set({ deleted: false }).where(eq(users.username, 'expired')).run();
+    expect((await row('student2'))?.firstname).toBe('Changed');
+    expect((await row('wsclient'))?.firstname).not.toBe('Changed');
+    expect((await row('guest'))?.firstname).not.toBe('Changed');
+    await t.deps.store.db.update(users).set({ protected: false }).where(eq(users.username, 'wsclient'));
+    await t.deps.store.db.update(users).set({ deleted: false }).where(eq(users.username, 'expired'));
   });
 
   it('refuses a taken username with a warning, and still updates the other users of the call', async () => {
@@ -354,8 +354,8 @@ describe('core_user_update_users', () => {
         },
       ],
     });
-    expect(row('nologin')?.firstname).toBe('Nadia');
-    expect(row('student')?.username).toBe('student');
+    expect((await row('nologin'))?.firstname).toBe('Nadia');
+    expect((await row('student'))?.username).toBe('student');
   });
 
   it('does not let a caller suspend themselves', async () => {
@@ -363,7 +363,7 @@ describe('core_user_update_users', () => {
       users: [{ id: t.ids.manager, suspended: true }],
     });
     expect(out.warnings.map((w: { warningcode: string }) => w.warningcode)).toEqual(['cannotsuspendself']);
-    expect(row('manager')?.suspended).toBe(false);
+    expect((await row('manager'))?.suspended).toBe(false);
   });
 });
 
@@ -373,8 +373,8 @@ describe('core_user_delete_users', () => {
       userids: [t.ids.nologin, t.ids.unconfirmed],
     });
     expect(out).toBeNull();
-    expect(row('nologin')).toMatchObject({ deleted: true, suspended: true });
-    expect(row('unconfirmed')?.deleted).toBe(true);
+    expect(await row('nologin')).toMatchObject({ deleted: true, suspended: true });
+    expect((await row('unconfirmed'))?.deleted).toBe(true);
     const found = await callFunction(t.deps, 'core_user_get_users_by_field', 'manager', {
       field: 'username',
       values: ['nologin', 'unconfirmed', 'teacher'],
@@ -400,7 +400,7 @@ describe('core_user_delete_users', () => {
     for (const [id, exception, errorcode] of cases) {
       const e = await callError(t.deps, 'core_user_delete_users', 'manager', { userids: [t.ids.student2, id] });
       expect([e.exception, e.errorcode]).toEqual([exception, errorcode]);
-      expect(row('student2')?.deleted).toBe(false);
+      expect((await row('student2'))?.deleted).toBe(false);
     }
   });
 });
@@ -408,19 +408,19 @@ describe('core_user_delete_users', () => {
 describe('a stronger user cannot be taken over through web services (issue 14, item 2)', () => {
   /** A capability the manager lacks, given to the teacher's role: the teacher is now stronger. */
   let extra: string;
-  beforeAll(() => {
-    const manager = row('manager');
+  beforeAll(async () => {
+    const manager = await row('manager');
     if (!manager) throw new Error('no manager');
     const held = new Set(t.deps.authz.capabilitiesOf(manager));
     const missing = CAPABILITIES.map((c) => c.name).find((c) => !held.has(c));
     if (!missing) throw new Error('the manager holds every capability');
     extra = missing;
-    setRoleCapability(t.deps, 'editingteacher', extra, 'allow');
+    await setRoleCapability(t.deps, 'editingteacher', extra, 'allow');
   });
   afterAll(() => setRoleCapability(t.deps, 'editingteacher', extra, null));
 
   it('refuses a manager updating (even renaming) a user who holds more', async () => {
-    const before = row('teacher');
+    const before = await row('teacher');
     const out = await callFunction(t.deps, 'core_user_update_users', 'manager', {
       users: [{ id: t.ids.teacher, password: 'Taken-over-1' }],
     });
@@ -433,8 +433,8 @@ describe('a stronger user cannot be taken over through web services (issue 14, i
       ],
     });
     expect(out2.warnings).toMatchObject([{ itemid: t.ids.teacher, warningcode: 'nopermissions' }]);
-    expect(row('teacher')).toEqual(before);
-    expect(row('student')?.firstname).toBe('Fine');
+    expect(await row('teacher')).toEqual(before);
+    expect((await row('student'))?.firstname).toBe('Fine');
   });
 
   it('refuses a manager deleting a user who holds more, and deletes nobody', async () => {
@@ -442,18 +442,18 @@ describe('a stronger user cannot be taken over through web services (issue 14, i
       userids: [t.ids.student2, t.ids.teacher],
     });
     expect([e.exception, e.errorcode]).toEqual(['moodle_exception', 'nopermissions']);
-    expect(row('teacher')?.deleted).toBe(false);
-    expect(row('student2')?.deleted).toBe(false);
+    expect((await row('teacher'))?.deleted).toBe(false);
+    expect((await row('student2'))?.deleted).toBe(false);
   });
 
   it('still lets the manager update a weaker user and the admin update the stronger one', async () => {
     await callFunction(t.deps, 'core_user_update_users', 'manager', {
       users: [{ id: t.ids.student, firstname: 'Sammy' }],
     });
-    expect(row('student')?.firstname).toBe('Sammy');
+    expect((await row('student'))?.firstname).toBe('Sammy');
     await callFunction(t.deps, 'core_user_update_users', 'admin', {
       users: [{ id: t.ids.teacher, firstname: 'Terry' }],
     });
-    expect(row('teacher')?.firstname).toBe('Terry');
+    expect((await row('teacher'))?.firstname).toBe('Terry');
   });
 });

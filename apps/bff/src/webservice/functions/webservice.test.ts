@@ -69,12 +69,12 @@ describe('core_webservice_get_site_info', () => {
   });
 
   it('reports usercanmanageownfiles false when the capability is prohibited', async () => {
-    setRoleCapability(t.deps, 'student', 'moodle/user:manageownfiles', 'prohibit');
+    await setRoleCapability(t.deps, 'student', 'moodle/user:manageownfiles', 'prohibit');
     try {
       const info = await callFunction(t.deps, 'core_webservice_get_site_info', 'student', {});
       expect(info.usercanmanageownfiles).toBe(false);
     } finally {
-      setRoleCapability(t.deps, 'student', 'moodle/user:manageownfiles', null);
+      await setRoleCapability(t.deps, 'student', 'moodle/user:manageownfiles', null);
     }
   });
 

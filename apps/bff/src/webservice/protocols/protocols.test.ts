@@ -35,7 +35,7 @@ beforeAll(async () => {
   base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   t = await makeTestApp({ env: { GATEHOUSE_WWWROOT: base } });
   const { deps } = t;
-  teacherId = t.userId('teacher');
+  teacherId = await t.userId('teacher');
   const role = await createRole(
     deps,
     {
@@ -73,12 +73,12 @@ beforeAll(async () => {
   const created = await createAdminToken(deps, { userId: teacherId, serviceId, validUntil: null }, ADMIN, true);
   secret = created.secret;
   tokenId = created.token.id;
-  courseId = deps.store.db.select().from(courses).where(eq(courses.shortname, 'CS101')).get()!.id;
+  courseId = (await deps.store.db.select().from(courses).where(eq(courses.shortname, 'CS101')).limit(1)).at(0)!.id;
 });
 
-afterAll(() => {
+afterAll(async () => {
   server?.close();
-  t?.close();
+  await t?.close();
 });
 
 beforeEach(async () => {
@@ -167,7 +167,7 @@ describe('REST', () => {
       description: 'Made over REST',
       descriptionformat: 1,
     });
-    const stored = t.store.db.select().from(groups).where(eq(groups.id, body[0].id)).get();
+    const stored = (await t.store.db.select().from(groups).where(eq(groups.id, body[0].id)).limit(1)).at(0);
     expect(stored?.name).toBe('REST form group');
   });
 
@@ -242,7 +242,7 @@ describe('REST', () => {
   });
 
   it('refuses malformed and oversized input cleanly and changes nothing', async () => {
-    const before = t.store.db.select().from(groups).all().length;
+    const before = (await t.store.db.select().from(groups)).length;
     const malformed = await fetch(
       `${base}/webservice/rest/server.php?wstoken=${secret}&wsfunction=core_group_create_groups&moodlewsrestformat=json`,
       {
@@ -263,7 +263,7 @@ describe('REST', () => {
     });
     expect(huge.status).toBe(413);
     expect(JSON.parse(await huge.text()).errorcode).toBe('invalidparameter');
-    expect(t.store.db.select().from(groups).all().length).toBe(before);
+    expect((await t.store.db.select().from(groups)).length).toBe(before);
   });
 
   it('reads bodies straight from the Node request stream: chunked (no length), over the limit, and multipart', async () => {
@@ -314,7 +314,9 @@ describe('XML-RPC (xmlrpc client from npm)', () => {
       { groups: [{ courseid: courseId, name: 'XML-RPC group', description: 'via xmlrpc' }] },
     ])) as { id: number; name: string }[];
     expect(created[0]?.name).toBe('XML-RPC group');
-    expect(t.store.db.select().from(groups).where(eq(groups.id, created[0]!.id)).get()?.description).toBe('via xmlrpc');
+    expect(
+      (await t.store.db.select().from(groups).where(eq(groups.id, created[0]!.id)).limit(1)).at(0)?.description,
+    ).toBe('via xmlrpc');
   });
 
   it('also takes positional parameters, in the declared order', async () => {
@@ -371,7 +373,9 @@ describe('SOAP document/literal (soap client from npm, reading the generated WSD
     const item = created.return.item;
     const first = Array.isArray(item) ? item[0] : item;
     expect(first.name).toBe('SOAP group');
-    expect(t.store.db.select().from(groups).where(eq(groups.name, 'SOAP group')).get()?.description).toBe('via soap');
+    expect(
+      (await t.store.db.select().from(groups).where(eq(groups.name, 'SOAP group')).limit(1)).at(0)?.description,
+    ).toBe('via soap');
   });
 
   it('answers a SOAP fault with the Moodle error code', async () => {
@@ -430,24 +434,21 @@ async function outcomeOf(
   return { errorcode: code, debuginfo: debug, status: res.status };
 }
 
-const setToken = (v: Partial<typeof externalTokens.$inferInsert>) => {
-  t.store.db.update(externalTokens).set(v).where(eq(externalTokens.id, tokenId)).run();
+const setToken = async (v: Partial<typeof externalTokens.$inferInsert>) => {
+  await t.store.db.update(externalTokens).set(v).where(eq(externalTokens.id, tokenId));
   t.deps.gen.bump();
 };
-const setUser = (v: Partial<typeof users.$inferInsert>) => {
-  t.store.db.update(users).set(v).where(eq(users.id, teacherId)).run();
+const setUser = async (v: Partial<typeof users.$inferInsert>) => {
+  await t.store.db.update(users).set(v).where(eq(users.id, teacherId));
   t.deps.gen.bump();
 };
-const setService = (v: Partial<typeof externalServices.$inferInsert>) => {
-  t.store.db.update(externalServices).set(v).where(eq(externalServices.id, serviceId)).run();
+const setService = async (v: Partial<typeof externalServices.$inferInsert>) => {
+  await t.store.db.update(externalServices).set(v).where(eq(externalServices.id, serviceId));
   t.deps.gen.bump();
 };
-const authorise = (v: Partial<typeof externalServiceUsers.$inferInsert>) => {
-  t.store.db.delete(externalServiceUsers).where(eq(externalServiceUsers.serviceId, serviceId)).run();
-  t.store.db
-    .insert(externalServiceUsers)
-    .values({ serviceId, userId: teacherId, timecreated: 0, ...v })
-    .run();
+const authorise = async (v: Partial<typeof externalServiceUsers.$inferInsert>) => {
+  await t.store.db.delete(externalServiceUsers).where(eq(externalServiceUsers.serviceId, serviceId));
+  await t.store.db.insert(externalServiceUsers).values({ serviceId, userId: teacherId, timecreated: 0, ...v });
   t.deps.gen.bump();
 };
 const past = () => Math.floor(Date.now() / 1000) - 60;
@@ -544,7 +545,7 @@ const CASES: Case[] = [
     token: async () => {
       // student2 has no protocol capability: a token of their own.
       return (
-        await createAdminToken(t.deps, { userId: t.userId('student2'), serviceId, validUntil: null }, ADMIN, true)
+        await createAdminToken(t.deps, { userId: await t.userId('student2'), serviceId, validUntil: null }, ADMIN, true)
       ).secret;
     },
   },
@@ -582,9 +583,9 @@ const CASES: Case[] = [
     name: 'the user is not listed in the authorised list',
     reason: 'usernotauthorised',
     errorcode: 'accessexception',
-    arrange: () => {
-      setService({ restrictedUsers: true });
-      t.store.db.delete(externalServiceUsers).where(eq(externalServiceUsers.serviceId, serviceId)).run();
+    arrange: async () => {
+      await setService({ restrictedUsers: true });
+      await t.store.db.delete(externalServiceUsers).where(eq(externalServiceUsers.serviceId, serviceId));
     },
     restore: () => setService({ restrictedUsers: false }),
   },
@@ -592,9 +593,9 @@ const CASES: Case[] = [
     name: 'authorised user: valid date is expired',
     reason: 'authorisationexpired',
     errorcode: 'accessexception',
-    arrange: () => {
-      setService({ restrictedUsers: true });
-      authorise({ validUntil: past() });
+    arrange: async () => {
+      await setService({ restrictedUsers: true });
+      await authorise({ validUntil: past() });
     },
     restore: () => setService({ restrictedUsers: false }),
   },
@@ -602,9 +603,9 @@ const CASES: Case[] = [
     name: 'authorised user: ip restriction fails',
     reason: 'authorisationiprestricted',
     errorcode: 'accessexception',
-    arrange: () => {
-      setService({ restrictedUsers: true });
-      authorise({ ipRestriction: '192.0.2.1' });
+    arrange: async () => {
+      await setService({ restrictedUsers: true });
+      await authorise({ ipRestriction: '192.0.2.1' });
     },
     restore: () => setService({ restrictedUsers: false }),
   },
@@ -633,11 +634,11 @@ describe.each(['rest', 'xmlrpc', 'soap'] as const)('access-check chain over %s',
     // teacher holds moodle/course:managegroups; the parameter courseid is missing here, so:
     expect(out).toMatchObject({ errorcode: 'invalidparameter' });
     const student = (
-      await createAdminToken(t.deps, { userId: t.userId('student'), serviceId, validUntil: null }, ADMIN, true)
+      await createAdminToken(t.deps, { userId: await t.userId('student'), serviceId, validUntil: null }, ADMIN, true)
     ).secret;
     t.deps.gen.bump();
     const role = t.deps.authz.roleByShortname('wsuser')!;
-    const studentId = t.userId('student');
+    const studentId = await t.userId('student');
     if (
       !t.deps.authz
         .rolesOf({ id: studentId, siteAdmin: false, deleted: false, isGuest: false })
@@ -676,26 +677,29 @@ describe.each(['rest', 'xmlrpc', 'soap'] as const)('access-check chain over %s',
         expect(res.text).toContain('<faultcode>nopermissions</faultcode>');
       }
     } finally {
-      t.store.db
-        .delete(externalTokens)
-        .where(eq(externalTokens.userId, t.userId('student')))
-        .run();
+      await t.store.db.delete(externalTokens).where(eq(externalTokens.userId, await t.userId('student')));
     }
   });
 });
 
 describe('usage statistics', () => {
   it('counts calls and keeps the last error without a write per call, and flushes once', async () => {
-    t.deps.usage.flush();
-    const before = t.store.db.select().from(externalTokens).where(eq(externalTokens.id, tokenId)).get()!;
+    await t.deps.usage.flush();
+    const before = (await t.store.db.select().from(externalTokens).where(eq(externalTokens.id, tokenId)).limit(1)).at(
+      0,
+    )!;
     await rest('core_webservice_get_site_info', '', { format: 'json' });
     await rest('core_webservice_get_site_info', '', { format: 'json' });
     await rest('core_no_such_function', '', { format: 'json' });
-    const unflushed = t.store.db.select().from(externalTokens).where(eq(externalTokens.id, tokenId)).get()!;
+    const unflushed = (
+      await t.store.db.select().from(externalTokens).where(eq(externalTokens.id, tokenId)).limit(1)
+    ).at(0)!;
     expect(unflushed.calls).toBe(before.calls);
     expect(t.deps.usage.peek(tokenId)?.calls).toBe(3);
-    t.deps.usage.flush();
-    const after = t.store.db.select().from(externalTokens).where(eq(externalTokens.id, tokenId)).get()!;
+    await t.deps.usage.flush();
+    const after = (await t.store.db.select().from(externalTokens).where(eq(externalTokens.id, tokenId)).limit(1)).at(
+      0,
+    )!;
     expect(after.calls).toBe(before.calls + 3);
     expect(after.lastAccess).toBeGreaterThan(0);
     expect(after.lastError).toContain('functionnotfound');

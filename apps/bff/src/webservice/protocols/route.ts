@@ -2,6 +2,7 @@ import type { Protocol } from '@gatehouse/shared';
 import type { Context } from 'hono';
 import { Hono } from 'hono';
 import type { Deps } from '../../deps';
+import { OUTCOME } from '../../lib/metrics';
 import type { AppEnv } from '../../types';
 import { AccessDenied, cachedToken, ProtocolDisabled, protocolRefused, type TokenRef, tokenFrom } from '../access';
 import { type CallRequest, publicError, refusalBeforeBody, runCall } from '../call';
@@ -163,14 +164,19 @@ export function protocolRoute<Input, State>(deps: Deps, adapter: ProtocolAdapter
   const failed = (c: Context<AppEnv>, err: unknown, call: CallRequest): Response => {
     const { token } = call;
     if (err instanceof ProtocolDisabled) return disabled(c, call);
-    if (err instanceof AccessDenied) return adapter.encodeError(c, undefined, publicError(deps, err), status.refused);
+    if (err instanceof AccessDenied) {
+      deps.metrics.call(protocol, call.functionName, OUTCOME.refused);
+      return adapter.encodeError(c, undefined, publicError(deps, err), status.refused);
+    }
     if (err instanceof ParamsError) {
       if (err.status !== 413) {
+        deps.metrics.call(protocol, call.functionName, OUTCOME.invalid);
         return adapter.encodeError(c, undefined, publicError(deps, invalidParameter(err.message)), status.invalid);
       }
       if (tokenFirst && token === undefined) {
         // Counted as the chain counts a call without a token: on the site's figures.
         deps.usage.recordUnknown(deps.now(), 'invalidtoken');
+        deps.metrics.call(protocol, call.functionName, OUTCOME.refused);
         return adapter.encodeError(
           c,
           undefined,
@@ -178,9 +184,11 @@ export function protocolRoute<Input, State>(deps: Deps, adapter: ProtocolAdapter
           status.refused,
         );
       }
+      deps.metrics.call(protocol, call.functionName, OUTCOME.invalid);
       return adapter.encodeError(c, undefined, publicError(deps, invalidParameter(err.message)), 413);
     }
     if (err instanceof ProtocolRequestError) {
+      deps.metrics.call(protocol, call.functionName, OUTCOME.invalid);
       return adapter.encodeError(c, undefined, publicError(deps, invalidParameter(err.message)), status.invalid);
     }
     throw err;
@@ -189,6 +197,7 @@ export function protocolRoute<Input, State>(deps: Deps, adapter: ProtocolAdapter
   /** A disabled protocol's answer (403, empty body), counted. */
   const disabled = (c: Context<AppEnv>, call: Pick<CallRequest, 'token' | 'ip' | 'functionName'>): Response => {
     countDisabled(deps, protocol, call.token, call.ip, call.functionName);
+    deps.metrics.call(protocol, call.functionName, OUTCOME.refused);
     return c.body(null, 403);
   };
 

@@ -326,7 +326,8 @@ async function post(body: string, query = `?wstoken=${site.secret}`) {
 const phpEnvelope = (decls: string, inner: string) =>
   `<?xml version="1.0" encoding="UTF-8"?>\n<SOAP-ENV:Envelope xmlns:SOAP-ENV="${ENV}" xmlns:ns1="${site.endpoint}"${decls} SOAP-ENV:encodingStyle="${ENC}"><SOAP-ENV:Body>${inner}</SOAP-ENV:Body></SOAP-ENV:Envelope>\n`;
 
-const groupNamed = (name: string) => site.t.store.db.select().from(groups).where(eq(groups.name, name)).get();
+const groupNamed = async (name: string) =>
+  (await site.t.store.db.select().from(groups).where(eq(groups.name, name)).limit(1)).at(0);
 
 describe('the npm soap client (node-soap) against the default WSDL, RPC/encoded', () => {
   it('reads the WSDL and calls core_webservice_get_site_info and core_group_create_groups', async () => {
@@ -351,8 +352,8 @@ describe('the npm soap client (node-soap) against the default WSDL, RPC/encoded'
     expect(created.return.attributes).toEqual({ 'SOAP-ENC:arrayType': 'ns2:Map[2]', 'xsi:type': 'SOAP-ENC:Array' });
     const entries = created.return.item[1].item as { key: { $value: string }; value: { $value?: string } }[];
     expect(entries.find((e) => e.key.$value === 'name')?.value.$value).toBe('node-soap 2');
-    expect(groupNamed('node-soap 1')?.description).toBe('one');
-    expect(groupNamed('node-soap 2')?.description).toBe('two');
+    expect((await groupNamed('node-soap 1'))?.description).toBe('one');
+    expect((await groupNamed('node-soap 2'))?.description).toBe('two');
   });
 
   it("reads Moodle's fault: HTTP 500, Receiver, the error code after | ERRORCODE: and as faultactor", async () => {
@@ -370,7 +371,7 @@ describe('the npm soap client (node-soap) against the default WSDL, RPC/encoded'
     expect(String(fault?.faultstring)).toMatch(/^Unknown error \| ERRORCODE: \w+$/);
     expect(String(fault?.faultstring).endsWith(`| ERRORCODE: ${fault?.faultactor}`)).toBe(true);
     expect(fault?.detail).toBeUndefined();
-    expect(groupNamed('nowhere')).toBeUndefined();
+    expect(await groupNamed('nowhere')).toBeUndefined();
   });
 });
 
@@ -385,7 +386,7 @@ describe("what PHP's SoapClient sends (ext/soap, RPC/encoded)", () => {
     const res = await post(body);
     expect(res.status, res.text).toBe(200);
     expect(res.type).toBe('text/xml; charset=utf-8');
-    const id = groupNamed('PHP group')?.id;
+    const id = (await groupNamed('PHP group'))?.id;
     expect(id).toBeTypeOf('number');
     expect(res.text).toBe(
       '<?xml version="1.0" encoding="UTF-8"?>\n' +
@@ -429,7 +430,7 @@ describe("what PHP's SoapClient sends (ext/soap, RPC/encoded)", () => {
       ),
     );
     expect(fixed.status, fixed.text).toBe(200);
-    expect(groupNamed('Gap group')?.description).toBe('by reference');
+    expect((await groupNamed('Gap group'))?.description).toBe('by reference');
   });
 
   it('a call of core_webservice_get_site_info with its deprecated array, as PHP writes a list of strings', async () => {
@@ -456,7 +457,7 @@ describe('other RPC/encoded clients', () => {
     );
     expect(res.status, res.text).toBe(200);
     expect(res.text).toContain('SOAP-ENC:arrayType="ns2:Map[2]"');
-    expect(groupNamed('Repeated 2')?.description).toBe('b');
+    expect((await groupNamed('Repeated 2'))?.description).toBe('b');
   });
 });
 

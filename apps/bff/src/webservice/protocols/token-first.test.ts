@@ -48,7 +48,7 @@ async function callWithSlowBody(path: string, body: string, between: () => Promi
 async function freshToken() {
   const created = await createAdminToken(
     site.t.deps,
-    { userId: site.t.userId('admin'), serviceId: site.serviceId, validUntil: null },
+    { userId: await site.t.userId('admin'), serviceId: site.serviceId, validUntil: null },
     SYSTEM_ACTOR,
     true,
   );

@@ -29,7 +29,7 @@ beforeAll(async () => {
 afterAll(() => site?.t.close());
 afterEach(async () => {
   await site.t.deps.settings.apply({ enablewebservices: '1' }, SYSTEM_ACTOR);
-  site.t.store.db.update(externalTokens).set({ validUntil: null }).where(eq(externalTokens.id, site.tokenId)).run();
+  await site.t.store.db.update(externalTokens).set({ validUntil: null }).where(eq(externalTokens.id, site.tokenId));
   site.t.deps.gen.bump();
 });
 
@@ -144,11 +144,10 @@ describe.each(['xmlrpc', 'soap'] as const)('%s: the token before the body', (pro
   });
 
   it('refuses a token that fails the token checks (expired) without reading the body, naming the check', async () => {
-    site.t.store.db
+    await site.t.store.db
       .update(externalTokens)
       .set({ validUntil: site.t.deps.now() - 60 })
-      .where(eq(externalTokens.id, site.tokenId))
-      .run();
+      .where(eq(externalTokens.id, site.tokenId));
     site.t.deps.gen.bump();
     const res = await send(protocol, call(protocol, manyAttributes()), { token: site.secret });
     const fault = faultOf(protocol, res);
@@ -271,7 +270,7 @@ describe('SOAP: the WSDL’s address comes from GATEHOUSE_WWWROOT, never from th
       await addServiceFunctions(t.deps, svc.id, ['core_webservice_get_site_info'], SYSTEM_ACTOR);
       const { secret } = await createAdminToken(
         t.deps,
-        { userId: t.userId('admin'), serviceId: svc.id, validUntil: null },
+        { userId: await t.userId('admin'), serviceId: svc.id, validUntil: null },
         SYSTEM_ACTOR,
         true,
       );
@@ -291,7 +290,7 @@ describe('SOAP: the WSDL’s address comes from GATEHOUSE_WWWROOT, never from th
         expect(text).not.toContain('localhost');
       }
     } finally {
-      t.close();
+      await t.close();
     }
   });
 });

@@ -73,14 +73,14 @@ describe('faults through the npm xmlrpc client, against the real server', () => 
     await assignRole(
       srv.t.deps,
       srv.t.deps.authz.roleByShortname('browserws')!.id,
-      srv.t.userId('student'),
+      await srv.t.userId('student'),
       SYSTEM_ACTOR,
     );
-    courseId = srv.t.store.db.select().from(courses).where(eq(courses.shortname, 'CS101')).get()!.id;
+    courseId = (await srv.t.store.db.select().from(courses).where(eq(courses.shortname, 'CS101')).limit(1)).at(0)!.id;
     studentToken = (
       await createAdminToken(
         srv.t.deps,
-        { userId: srv.t.userId('student'), serviceId: made.serviceId, validUntil: null },
+        { userId: await srv.t.userId('student'), serviceId: made.serviceId, validUntil: null },
         SYSTEM_ACTOR,
         true,
       )

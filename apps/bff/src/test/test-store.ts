@@ -1,0 +1,98 @@
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pg from 'pg';
+import { migratePg, openPgStore, openStore, type Store } from '../db/client';
+
+// The store a test runs on: SQLite in a temporary folder, or, when GATEHOUSE_TEST_DATABASE_URL
+// names a PostgreSQL server (npm test's second run, scripts/pg-cluster.mjs), a database of its
+// own on that server, made from a migrated template (CREATE DATABASE … TEMPLATE: a few ms).
+
+/** The PostgreSQL server the suite runs against, if this run is the PostgreSQL one. */
+const TEST_DATABASE_URL = process.env.GATEHOUSE_TEST_DATABASE_URL;
+export const onPostgres = Boolean(TEST_DATABASE_URL);
+
+const TEMPLATE = 'gatehouse_test_template';
+let admin: pg.Pool | undefined;
+let templateReady: Promise<void> | undefined;
+
+function withDatabase(url: string, name: string): string {
+  const u = new URL(url);
+  u.pathname = `/${name}`;
+  return u.toString();
+}
+
+function adminPool(): pg.Pool {
+  admin ??= new pg.Pool({ connectionString: TEST_DATABASE_URL, max: 2 });
+  return admin;
+}
+
+/** The migrated template, made once per server (workers race for it under an advisory lock). */
+function ensureTemplate(): Promise<void> {
+  templateReady ??= (async () => {
+    const client = await adminPool().connect();
+    try {
+      await client.query('SELECT pg_advisory_lock(4242)');
+      const exists = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [TEMPLATE]);
+      if (!exists.rowCount) {
+        await client.query(`CREATE DATABASE ${TEMPLATE}`);
+        const pool = new pg.Pool({ connectionString: withDatabase(TEST_DATABASE_URL as string, TEMPLATE), max: 1 });
+        try {
+          await migratePg(pool);
+        } finally {
+          await pool.end();
+        }
+      }
+    } finally {
+      await client.query('SELECT pg_advisory_unlock(4242)').catch(() => {});
+      client.release();
+    }
+  })();
+  return templateReady;
+}
+
+export interface TestStore {
+  store: Store;
+  /** The data folder (SQLite's file is in it; on PostgreSQL, files and secrets only). */
+  dir: string;
+  /** SQLite's database file ('' on PostgreSQL). */
+  dbFile: string;
+  /** Closes the store and removes its folder (and its database). */
+  close(): Promise<void>;
+}
+
+/** A fresh, migrated, empty store for one test. */
+export async function openTestStore(prefix = 'gatehouse-test-'): Promise<TestStore> {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  if (!TEST_DATABASE_URL) {
+    const dbFile = join(dir, 'gatehouse.db');
+    const store = openStore(dbFile);
+    return {
+      store,
+      dir,
+      dbFile,
+      close: async () => {
+        await store.close();
+        rmSync(dir, { recursive: true, force: true });
+      },
+    };
+  }
+  await ensureTemplate();
+  const name = `gatehouse_t_${process.pid}_${randomBytes(4).toString('hex')}`;
+  await adminPool().query(`CREATE DATABASE ${name} TEMPLATE ${TEMPLATE}`);
+  const store = await openPgStore(withDatabase(TEST_DATABASE_URL, name), { max: 4, migrate: false });
+  let closed = false;
+  return {
+    store,
+    dir,
+    dbFile: '',
+    close: async () => {
+      if (closed) return;
+      closed = true;
+      await store.close();
+      rmSync(dir, { recursive: true, force: true });
+      await adminPool().query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+    },
+  };
+}

@@ -1,0 +1,299 @@
+// Helpers shared by the fault test (scripts/faults.mjs) and the cluster test (scripts/cluster.mjs):
+// a Gatehouse node (apps/bff/dist/index.js) as a child process whose JSON log lines are kept,
+// console sign-in and API calls with the session cookie and the CSRF header, REST calls, the
+// PostgreSQL checks of what was acknowledged, and one place that cleans everything up on exit,
+// on Ctrl-C and on a failure.
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { armWatchdog } from './pg-cluster.mjs';
+
+export const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+export const SERVER = join(root, 'apps', 'bff', 'dist', 'index.js');
+/** require() from apps/bff, where pg and better-sqlite3 are installed. */
+export const requireBff = createRequire(join(root, 'apps', 'bff', 'package.json'));
+export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+/** A GATEHOUSE_TOKEN_SECRET: 32 random bytes, hex. */
+export const tokenSecret = () => randomBytes(32).toString('hex');
+
+// ---- cleanup -----------------------------------------------------------------------------------
+
+const cleanups = [];
+let cleaning = null;
+
+/** Registers an async cleanup; they run last-registered first, once, on cleanup(), a signal or exit. */
+export function onCleanup(fn) {
+  cleanups.push(fn);
+  installHandlers();
+}
+
+export function cleanup() {
+  cleaning ??= (async () => {
+    while (cleanups.length) {
+      const fn = cleanups.pop();
+      try {
+        await fn();
+      } catch (err) {
+        console.error(`cleanup: ${err?.message ?? err}`);
+      }
+    }
+  })();
+  return cleaning;
+}
+
+let installed = false;
+/** Synchronous last resort on exit: SIGKILL every node still running. */
+const liveNodes = new Set();
+function installHandlers() {
+  if (installed) return;
+  installed = true;
+  for (const sig of ['SIGINT', 'SIGTERM']) {
+    process.on(sig, () => {
+      console.error(`\n${sig}: cleaning up`);
+      cleanup().finally(() => process.exit(sig === 'SIGINT' ? 130 : 143));
+    });
+  }
+  process.on('exit', () => {
+    for (const n of liveNodes) n.signal('SIGKILL');
+  });
+}
+
+// ---- a node --------------------------------------------------------------------------------------
+
+/**
+ * A Gatehouse node: dist/index.js with `env` (PORT and HOST set from `port`). Its stdout's JSON
+ * lines are parsed into `lines`; `leader` follows its job-leader messages. start() waits for /healthz.
+ * @param {{ name: string, port: number, env: Record<string, string | undefined>, dataDir: string, stderr?: 'inherit' | 'ignore' }} o
+ */
+export function createNode({ name, port, env, dataDir, stderr = 'inherit' }) {
+  const base = `http://127.0.0.1:${port}`;
+  // If this process dies outright, the watchdog stops the node (SIGINT) and removes its data folder.
+  const watchdog = armWatchdog(dataDir);
+  /** @type {import('node:child_process').ChildProcess | null} */
+  let proc = null;
+  let exitP = Promise.resolve();
+  const node = {
+    name,
+    port,
+    base,
+    dataDir,
+    /** Parsed JSON log lines: { at: Date.now() when read, ...line } */
+    lines: [],
+    leader: false,
+    alive: false,
+    pid: 0,
+    signal(sig) {
+      try {
+        if (proc && node.alive) proc.kill(sig);
+      } catch {}
+    },
+    async start(timeoutMs = 30_000) {
+      const child = spawn(process.execPath, [SERVER], {
+        env: { ...process.env, ...env, PORT: String(port), HOST: '127.0.0.1', GATEHOUSE_DATA: dataDir },
+        stdio: ['ignore', 'pipe', stderr],
+      });
+      proc = child;
+      node.alive = true;
+      node.pid = child.pid ?? 0;
+      liveNodes.add(node);
+      if (child.pid) watchdog.watch(child.pid);
+      exitP = new Promise((res) => child.once('exit', res));
+      child.once('exit', () => {
+        node.alive = false;
+        node.leader = false;
+        liveNodes.delete(node);
+      });
+      let buf = '';
+      child.stdout.setEncoding('utf8');
+      child.stdout.on('data', (d) => {
+        buf += d;
+        let nl = buf.indexOf('\n');
+        while (nl !== -1) {
+          const text = buf.slice(0, nl);
+          buf = buf.slice(nl + 1);
+          nl = buf.indexOf('\n');
+          if (!text.startsWith('{')) continue;
+          try {
+            const line = { at: Date.now(), ...JSON.parse(text) };
+            node.lines.push(line);
+            if (typeof line.leader === 'boolean' && /periodic jobs/.test(line.msg ?? '')) node.leader = line.leader;
+          } catch {}
+        }
+      });
+      const deadline = Date.now() + timeoutMs;
+      for (;;) {
+        if (!node.alive) throw new Error(`node ${name} exited before it answered /healthz`);
+        try {
+          if ((await fetch(`${base}/healthz`)).ok) return node;
+        } catch {}
+        if (Date.now() > deadline) throw new Error(`node ${name} did not answer /healthz within ${timeoutMs} ms`);
+        await sleep(50);
+      }
+    },
+    /** SIGKILL (or `sig`) and wait for the exit. */
+    async kill(sig = 'SIGKILL') {
+      if (!node.alive) return;
+      node.signal(sig);
+      await exitP;
+    },
+    /** SIGTERM, then SIGKILL after 5 s. */
+    async stop() {
+      if (node.alive) {
+        node.signal('SIGTERM');
+        if ((await Promise.race([exitP.then(() => 'exited'), sleep(5_000)])) !== 'exited') await node.kill();
+      }
+      watchdog.disarm();
+    },
+    /** The first log line after index `from` that `pred` accepts, waiting up to `ms`; null on timeout. */
+    async waitForLine(pred, ms, from = 0) {
+      const deadline = Date.now() + ms;
+      for (;;) {
+        const hit = node.lines.slice(from).find(pred);
+        if (hit) return hit;
+        if (Date.now() > deadline) return null;
+        await sleep(20);
+      }
+    },
+  };
+  return node;
+}
+
+// ---- console and REST ----------------------------------------------------------------------------
+
+/** Signs in at base and returns the cookie header value ('' when refused). */
+export async function login(base, username, password) {
+  const res = await fetch(`${base}/api/auth/login`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'x-gatehouse-csrf': '1' },
+    body: JSON.stringify({ username, password }),
+  });
+  await res.text();
+  if (res.status !== 200) return '';
+  return res.headers
+    .getSetCookie()
+    .map((c) => c.split(';')[0])
+    .join('; ');
+}
+
+/** A console API call: { status, body }. Throws on a connection error. */
+export async function consoleApi(base, cookie, method, path, body) {
+  const res = await fetch(`${base}/api${path}`, {
+    method,
+    headers: { cookie, 'content-type': 'application/json', 'x-gatehouse-csrf': '1' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await res.text();
+  let json = null;
+  try {
+    json = text ? JSON.parse(text) : null;
+  } catch {
+    json = { raw: text };
+  }
+  return { status: res.status, body: json };
+}
+
+/** A REST call (GET with the token as a bearer): { status, body } with the parsed JSON (or null). */
+export async function rest(base, token, wsfunction, params) {
+  const headers = { authorization: `Bearer ${token}` };
+  const url = `${base}/webservice/rest/server.php`;
+  const res = params
+    ? await fetch(url, {
+        method: 'POST',
+        headers,
+        body: new URLSearchParams({ wsfunction, moodlewsrestformat: 'json', ...params }),
+      })
+    : await fetch(`${url}?wsfunction=${wsfunction}&moodlewsrestformat=json`, { headers });
+  const text = await res.text();
+  let json = null;
+  try {
+    json = JSON.parse(text);
+  } catch {}
+  return { status: res.status, body: json };
+}
+
+/** core_webservice_get_site_info with the token: 'ok', 'refused' (a Moodle exception, a 403) or 'error' (anything else). */
+export async function siteInfo(base, token) {
+  try {
+    const r = await rest(base, token, 'core_webservice_get_site_info');
+    if (r.status === 200 && r.body && typeof r.body.sitename === 'string') return 'ok';
+    // A Moodle exception, or a 403 of a disabled protocol (or of web services turned off).
+    if ((r.body && typeof r.body.exception === 'string') || r.status === 403) return 'refused';
+    return 'error';
+  } catch {
+    return 'error';
+  }
+}
+
+// ---- PostgreSQL checks -------------------------------------------------------------------------
+
+/**
+ * Opens a node-postgres client on url and returns the checks the fault and cluster tests share.
+ * @param {string} url
+ */
+export async function pgChecks(url) {
+  const pg = requireBff('pg');
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  const col = async (sql, params = []) => (await client.query(sql, params)).rows.map((r) => Object.values(r)[0]);
+  return {
+    client,
+    col,
+    /** Every table of the public schema answers SELECT count(*): { tables, failed: [name: message] } */
+    async readAllTables() {
+      const tables = await col("SELECT tablename FROM pg_tables WHERE schemaname = 'public' ORDER BY 1");
+      const failed = [];
+      for (const t of tables) {
+        try {
+          await client.query(`SELECT count(*) FROM "${t.replaceAll('"', '""')}"`);
+        } catch (err) {
+          failed.push(`${t}: ${err.message}`);
+        }
+      }
+      return { tables: tables.length, failed };
+    },
+    /** amcheck's bt_index_check on every B-tree index: { available, indexes, failed } (optional). */
+    async amcheck() {
+      try {
+        await client.query('CREATE EXTENSION IF NOT EXISTS amcheck');
+      } catch {
+        return { available: false, indexes: 0, failed: [] };
+      }
+      const idx = await col(
+        `SELECT c.oid::regclass::text FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid
+           JOIN pg_am am ON am.oid = c.relam JOIN pg_namespace n ON n.oid = c.relnamespace
+          WHERE am.amname = 'btree' AND n.nspname = 'public' AND c.relpersistence != 't'`,
+      );
+      const failed = [];
+      for (const name of idx) {
+        try {
+          await client.query('SELECT bt_index_check($1::regclass, true)', [name]);
+        } catch (err) {
+          failed.push(`${name}: ${err.message}`);
+        }
+      }
+      return { available: true, indexes: idx.length, failed };
+    },
+    /** Foreign keys not validated (PostgreSQL enforces the validated ones itself). */
+    unvalidatedForeignKeys: () => col("SELECT conname FROM pg_constraint WHERE contype = 'f' AND NOT convalidated"),
+    tokenIds: async () => new Set((await col('SELECT id FROM external_tokens')).map(Number)),
+    adminTokenIds: async () => (await col("SELECT id FROM external_tokens WHERE origin = 'admin'")).map(Number),
+    auditedTokenIds: async () =>
+      new Set((await col("SELECT target_id FROM audit_log WHERE action = 'token.create'")).map(Number)),
+    groupIds: async () => new Set((await col('SELECT id FROM groups')).map(Number)),
+    serviceName: async (id) => (await col('SELECT name FROM external_services WHERE id = $1', [id]))[0],
+    setting: async (name) => (await col('SELECT value FROM config WHERE name = $1', [name]))[0],
+    close: () => client.end(),
+  };
+}
+
+/** p50, p99 and max of a list of numbers (ms), rounded to 0.1. */
+export function percentiles(values) {
+  if (!values.length) return { n: 0, p50: NaN, p99: NaN, max: NaN };
+  const s = [...values].sort((a, b) => a - b);
+  const at = (q) => s[Math.min(s.length - 1, Math.ceil(q * s.length) - 1)];
+  const r = (v) => Math.round(v * 10) / 10;
+  return { n: s.length, p50: r(at(0.5)), p99: r(at(0.99)), max: r(s[s.length - 1]) };
+}
