@@ -1,6 +1,26 @@
 import { defineConfig } from 'vitest/config';
 
 // Root test config: one Vitest project per package that has unit/API tests.
+
+/**
+ * `npm run test:pg` runs the BFF's suite again on PostgreSQL (GATEHOUSE_TEST_DATABASE_URL, set by
+ * scripts/pg-cluster.mjs). These files test SQLite itself (its file, its locks, its backup, a full
+ * disk under it, and the fuzz suite's fingerprints of its tables) and stay on SQLite; single tests
+ * of that kind elsewhere skip themselves (`onPostgres`, apps/bff/src/test/test-store.ts).
+ */
+const SQLITE_ONLY = [
+  'src/fuzz/**',
+  'src/features/backup/backup.test.ts',
+  'src/features/backup/backup-files.test.ts',
+  'src/features/backup/restore-verify.test.ts',
+  'src/full-disk.test.ts',
+  'src/data-folder.test.ts',
+  'src/db/data-folder.test.ts',
+  'src/db/seed.test.ts',
+  'src/cli.test.ts',
+];
+const onPostgres = Boolean(process.env.GATEHOUSE_TEST_DATABASE_URL);
+
 export default defineConfig({
   test: {
     projects: [
@@ -16,6 +36,7 @@ export default defineConfig({
           name: 'bff',
           root: './apps/bff',
           include: ['src/**/*.test.ts'],
+          exclude: onPostgres ? SQLITE_ONLY : [],
           pool: 'forks',
           testTimeout: 20_000,
         },

@@ -21,7 +21,12 @@ Environment:
   BENCH_ROUNDS=3              side-by-side rounds per comparison
   BENCH_USERS=100000          generated users
   BENCH_LARGE_TOKENS=1000000  tokens in the large data set
-  BENCH_SKIP_BUILD=1          use the existing build`);
+  BENCH_SKIP_BUILD=1          use the existing build
+  BENCH_STORE=postgres        (or --store postgres) the PostgreSQL run instead (bench/pg.mjs):
+                              REST against SQLite, console lists, REST beside the lists,
+                              invalidation between two nodes; bench/results/latest-pg.{md,json}
+  BENCH_AUDIT=100000          audit rows in the PostgreSQL run (both stores)
+  BENCH_PG_DURABLE=1          PostgreSQL with fsync (0: off)`);
   process.exit(0);
 }
 
@@ -47,6 +52,17 @@ if (!process.env.BENCH_SKIP_BUILD) {
     [process.env.npm_execpath ?? join(root, '.tools/node_modules/pnpm/bin/pnpm.cjs'), 'run', 'build'],
     { stdio: 'inherit' },
   );
+}
+
+const storeFlag = process.argv.indexOf('--store');
+const STORE = (storeFlag !== -1 ? process.argv[storeFlag + 1] : process.env.BENCH_STORE) ?? 'sqlite';
+if (STORE === 'postgres' || STORE === 'pg') {
+  const { runPostgres } = await import('./pg.mjs');
+  await runPostgres();
+  process.exit(0);
+} else if (STORE !== 'sqlite') {
+  console.error(`BENCH_STORE / --store: sqlite or postgres, not "${STORE}"`);
+  process.exit(2);
 }
 
 const dataDir = mkdtempSync(join(tmpdir(), 'gatehouse-bench-'));

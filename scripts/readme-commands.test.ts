@@ -201,6 +201,10 @@ const PROBES: Record<string, Probe> = {
   setup: usage('setup', /^Usage: node scripts\/run\.mjs/m),
   bench: usage('bench', /^Usage: npm run bench/m),
   'test:faults': usage('test:faults', /^Usage: npm run test:faults/m),
+  'test:faults:pg': usage('test:faults:pg', /^Usage: npm run test:faults/m),
+  'test:cluster': usage('test:cluster', /^Usage: npm run test:cluster/m),
+  // A private PostgreSQL cluster starts, Vitest prints its usage, the cluster stops.
+  'test:pg': usage('test:pg', /\$ vitest run/),
   // Through the bootstrapped pnpm to each package's tool, which prints its version or usage.
   typecheck: () => expectRuns(npm('typecheck', ['--version']), /^(.* )?Version \d+\.\d+/m),
   lint: usage('lint', /^Usage: npm run lint/m),

@@ -80,7 +80,8 @@ const USAGE = `Usage: node scripts/run.mjs [start|test|setup]   (npm start, npm 
 
 Bootstraps pnpm ${pnpmVersion} into .tools/ (no global install), installs the workspace and builds, then
   start   serves Gatehouse (apps/bff/dist/index.js) on PORT (default 3000)
-  test    type-check, lint, unit/API tests (SQLite, then PostgreSQL), browser tests, fault test
+  test    type-check, lint, unit/API tests (SQLite, then PostgreSQL), browser tests,
+          fault tests (SQLite, PostgreSQL), cluster test (three nodes behind nginx)
   setup   stops there
 Afterwards every step runs on its own with npm run <script> (package.json lists them).`;
 
@@ -120,6 +121,10 @@ try {
     pnpm('run', 'test:e2e');
     step('Fault test (SIGKILL under load, then check every acknowledged write)');
     pnpm('run', 'test:faults');
+    step('Fault test on PostgreSQL (SIGKILL under load on a durable private cluster)');
+    pnpm('run', 'test:faults:pg');
+    step('Cluster test (three nodes on one PostgreSQL behind nginx: invalidation, leader kill)');
+    pnpm('run', 'test:cluster');
     console.log('\nAll checks passed.');
   }
 } catch (err) {

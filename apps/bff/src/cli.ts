@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import {
   isSettingName,
@@ -18,9 +19,12 @@ import { seedIfEmpty } from './db/seed';
 import { EnvError, loadEnv } from './env';
 import { CLI_ACTOR } from './features/audit/audit.service';
 import { BackupError, backup, restore } from './features/backup/backup';
+import { copySite } from './features/backup/copy';
+import { pgBackup, pgRestore } from './features/backup/pg-backup';
 import { mobileState, setMobile } from './features/mobile/mobile.service';
 import { syncBuiltinServices } from './features/services/builtin';
 import { serviceByShortname, updateService } from './features/services/services.service';
+import { loadServerSecret } from './features/tokens/server-secret';
 import { createAdminToken, deleteToken, listTokens } from './features/tokens/tokens.service';
 import { createUser, findUserByUsername, updateUser } from './features/users/users.service';
 import { DomainError } from './lib/errors';
@@ -49,10 +53,18 @@ is set; every running server (every node) sees changes at once.
   mobile status                     which parts of "mobile enabled" hold
   migrate                           apply the committed schema migrations and stop (nodes also migrate at
                                     start, under an advisory lock; run this to migrate before a roll-out)
-  backup <file>                     online, consistent backup of the database and the token secret,
-                                    written 0600: a backup is a secret, store it like a password
-  restore <file> [--force]          check a backup and restore it into GATEHOUSE_DATA (--force replaces
-                                    a database); refused while a server uses the data folder
+  backup <file>                     online, consistent backup of the database, the token secret and the
+                                    stored files, written 0600: a backup is a secret, store it like a
+                                    password (on PostgreSQL: a tar of pg_dump's dump, the secret, the files)
+  restore <file> [--force]          check a backup and restore it into GATEHOUSE_DATA, or into the
+                                    PostgreSQL database (--force replaces a database; on PostgreSQL also
+                                    restores a backup whose token secret is not GATEHOUSE_TOKEN_SECRET);
+                                    refused while a server uses the data folder (the database)
+  copy --from <data folder> [--to <postgres url>] [--force] [--filedir <dir>] [--print-secret]
+                                    move a SQLite site to PostgreSQL (--to defaults to GATEHOUSE_DATABASE_URL):
+                                    migrates the target, copies every row (--force empties a target that
+                                    holds rows), verifies every table, and says how to carry the token
+                                    secret and the files over (--filedir copies the files into <dir>)
 `;
 
 class CliError extends Error {}
@@ -280,6 +292,14 @@ async function main(argv: string[]) {
     return;
   }
   const env = loadEnv();
+  if (cmd === 'copy') {
+    await copyCommand(env, args);
+    return;
+  }
+  if ((cmd === 'backup' || cmd === 'restore') && env.GATEHOUSE_DATABASE_URL) {
+    await pgBackupCommand(env, cmd, args);
+    return;
+  }
   if (cmd === 'backup' || cmd === 'restore') {
     const { values, positionals } = parseArgs({
       args,
@@ -292,24 +312,13 @@ async function main(argv: string[]) {
       if (existsSync(env.dataDir)) for (const note of secureDataFolder(env.dataDir)) console.error(note);
       const res = await backup(env.dataDir, file, env.GATEHOUSE_TOKEN_SECRET);
       console.log(`Backed up ${res.pages} pages to ${res.file} (mode 0600, readable by you only).`);
-      console.log(
-        'This backup is a secret: it holds the token secret (the key every token is checked with) and every account. Store it like a password, where no one else can read it.',
-      );
+      console.log(BACKUP_SECRET_NOTE);
     } else {
       const res = await restore(env.dataDir, file, {
         force: values.force,
         ...(env.GATEHOUSE_TOKEN_SECRET ? { tokenSecretFromEnv: env.GATEHOUSE_TOKEN_SECRET } : {}),
       });
-      const what = (c: { users: number; tokens: number }) => `${c.users} users and ${c.tokens} tokens`;
-      console.log(
-        `Restored ${file} (backup made ${res.backupCreated}) into ${env.dataDir}: ${
-          res.before ? `replaced ${what(res.before)}` : 'there was no readable database before'
-        }, with ${what(res.after)}.`,
-      );
-      console.log(
-        `The token secret is the backup's: tokens created since the backup are gone, tokens deleted since are back. No console session was restored (${res.sessionsEnded} in the backup): everyone signs in again.`,
-      );
-      for (const w of res.warnings) console.log(`Warning: ${w}`);
+      describeRestore(file, env.dataDir, res);
     }
     return;
   }
@@ -354,6 +363,112 @@ async function main(argv: string[]) {
   } finally {
     await store.close();
     lock.release();
+  }
+}
+
+const BACKUP_SECRET_NOTE =
+  'This backup is a secret: it holds the token secret (the key every token is checked with) and every account. Store it like a password, where no one else can read it.';
+
+function describeRestore(file: string, into: string, res: Awaited<ReturnType<typeof restore>>, pgSecret = false) {
+  const what = (c: { users: number; tokens: number }) => `${c.users} users and ${c.tokens} tokens`;
+  console.log(
+    `Restored ${file} (backup made ${res.backupCreated}) into ${into}: ${
+      res.before ? `replaced ${what(res.before)}` : 'there was no readable database before'
+    }, with ${what(res.after)}.`,
+  );
+  console.log(
+    `${pgSecret ? "The tokens are the backup's (checked with GATEHOUSE_TOKEN_SECRET)" : "The token secret is the backup's"}: tokens created since the backup are gone, tokens deleted since are back. No console session was restored (${res.sessionsEnded} in the backup): everyone signs in again.`,
+  );
+  for (const w of res.warnings) console.log(`Warning: ${w}`);
+}
+
+/** backup / restore on PostgreSQL (GATEHOUSE_DATABASE_URL): features/backup/pg-backup.ts. */
+async function pgBackupCommand(env: ReturnType<typeof loadEnv>, cmd: 'backup' | 'restore', args: string[]) {
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: { force: { type: 'boolean', default: false } },
+  });
+  const file = positionals[0];
+  if (!file) fail(`Usage: ${cmd} <file>`);
+  const url = env.GATEHOUSE_DATABASE_URL as string;
+  const where = {
+    url,
+    tokenSecret: env.GATEHOUSE_TOKEN_SECRET,
+    dataDir: env.dataDir,
+    ...(env.GATEHOUSE_FILEDIR ? { fileDir: env.fileDir } : {}),
+  };
+  if (cmd === 'backup') {
+    const res = await pgBackup({ ...where, file });
+    console.log(
+      `Backed up the PostgreSQL database (migration ${res.migrations}) and ${res.files} stored files to ${res.file}: ${res.bytes} bytes (mode 0600, readable by you only).`,
+    );
+    console.log(BACKUP_SECRET_NOTE);
+    return;
+  }
+  const res = await pgRestore({ ...where, file, force: values.force });
+  const u = new URL(url);
+  describeRestore(file, `the PostgreSQL database ${u.pathname.slice(1)} on ${u.host}`, res, true);
+}
+
+/** copy --from <SQLite data folder> --to <PostgreSQL URL>: features/backup/copy.ts. */
+async function copyCommand(env: ReturnType<typeof loadEnv>, args: string[]) {
+  const { values } = parseArgs({
+    args,
+    options: {
+      from: { type: 'string' },
+      to: { type: 'string' },
+      force: { type: 'boolean', default: false },
+      filedir: { type: 'string' },
+      'print-secret': { type: 'boolean', default: false },
+    },
+  });
+  const to = values.to ?? env.GATEHOUSE_DATABASE_URL;
+  if (!values.from || !to)
+    fail('Usage: copy --from <SQLite data folder> --to <postgres url> [--force] [--filedir <dir>] [--print-secret]');
+  const from = resolve(values.from);
+  console.log(`Copying the SQLite site in ${from} to PostgreSQL…`);
+  const res = await copySite({
+    from,
+    to,
+    force: values.force,
+    ...(values.filedir ? { fileDir: resolve(values.filedir) } : {}),
+    log: (line) => console.log(line),
+  });
+  const rows = res.tables.reduce((n, t) => n + t.rows, 0);
+  console.log(
+    `Copied and verified ${res.tables.length} tables, ${rows} rows (per table: count and digest equal on both sides).`,
+  );
+  if (res.filesMissing.length) {
+    console.log(`Warning: ${res.filesMissing.length} file content(s) the rows use are not in ${res.sourceFileDir}.`);
+  }
+  if (res.filesCopied !== undefined) {
+    console.log(
+      `Copied ${res.filesCopied} stored file content(s) into ${values.filedir}: set GATEHOUSE_FILEDIR=${resolve(values.filedir as string)} on every node.`,
+    );
+  } else {
+    console.log(
+      `The stored files stay where they are: set GATEHOUSE_FILEDIR=${res.sourceFileDir} on every node (a folder they all share), or copy it again with --filedir <dir>.`,
+    );
+  }
+  if (res.secret === null) {
+    console.log(
+      `The old site has no token secret file (${join(from, 'token-secret.key')}): it ran with GATEHOUSE_TOKEN_SECRET; set the same value on every node, or no token will work.`,
+    );
+  } else if (values['print-secret']) {
+    console.log(`Set GATEHOUSE_TOKEN_SECRET on every node to the old site's token secret, or no token will work:`);
+    console.log(`GATEHOUSE_TOKEN_SECRET=${res.secret}`);
+  } else {
+    console.log(
+      `Set GATEHOUSE_TOKEN_SECRET on every node to the old site's token secret, or no token will work: it is in ${res.secretFile} (GATEHOUSE_TOKEN_SECRET="$(cat ${res.secretFile})"; or add --print-secret). It is a secret: keep it out of shell histories and logs.`,
+    );
+  }
+  if (env.GATEHOUSE_TOKEN_SECRET && res.secret !== null) {
+    let same = false;
+    try {
+      same = Buffer.from(res.secret, 'base64').equals(loadServerSecret(from, env.GATEHOUSE_TOKEN_SECRET));
+    } catch {}
+    if (!same) console.log("Warning: GATEHOUSE_TOKEN_SECRET is set here and is not the old site's secret.");
   }
 }
 

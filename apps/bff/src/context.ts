@@ -4,7 +4,7 @@ import type { Env } from './env';
 import { Authz } from './features/roles/authz';
 import { SettingsService } from './features/settings/settings.service';
 import { loadServerSecret } from './features/tokens/server-secret';
-import { pgUsageWrites, sqliteUsageWrites } from './features/usage/usage.repo';
+import { usageWritesOf } from './features/usage/usage.repo';
 import { CountCache, Generation } from './lib/generation';
 import { InvalidationFeed } from './lib/invalidation';
 import { createLogger, type Log } from './lib/log';
@@ -45,9 +45,7 @@ export function createDeps(env: Env, store: Store, opts: CreateDepsOptions = {})
     // In the rate_limits table on PostgreSQL (every node counts the same failures), in memory on SQLite.
     limits: { login: new LoginLimiter(undefined, limitersFor(store)) },
     tokenSecret: opts.tokenSecret ?? loadServerSecret(env.dataDir, env.GATEHOUSE_TOKEN_SECRET),
-    usage: new UsageRecorder(
-      store.dialect === 'sqlite' ? sqliteUsageWrites(store.sqlite) : pgUsageWrites(store, () => !store.pool.ended),
-    ),
+    usage: new UsageRecorder(usageWritesOf(store)),
     access: createAccessMemos(gen, feed, {
       tokens: metrics.cache('access_token'),
       services: metrics.cache('access_functions'),

@@ -218,13 +218,18 @@ export interface PgStoreOptions {
   applicationName?: string;
 }
 
-/** int8 (counts, sums, bigint columns) as numbers: every value Gatehouse keeps fits 2^53. */
-const pgTypes = {
-  getTypeParser: ((oid: number, format?: string) =>
-    oid === 20 || oid === 1700
-      ? (v: string) => Number(v)
-      : pg.types.getTypeParser(oid, format as 'text')) as typeof pg.types.getTypeParser,
-};
+/**
+ * int8 (counts, sums, bigint columns) and numeric (SUM of bigints) as numbers: every value
+ * Gatehouse keeps fits 2^53. Set on pg's global type table, because drizzle's node-postgres driver
+ * gives each query its own parser that falls back to the global one (a pool's `types` is not asked).
+ */
+let pgNumbersParsed = false;
+function parsePgNumbers(): void {
+  if (pgNumbersParsed) return;
+  pgNumbersParsed = true;
+  pg.types.setTypeParser(pg.types.builtins.INT8, (v) => Number(v));
+  pg.types.setTypeParser(pg.types.builtins.NUMERIC, (v) => Number(v));
+}
 
 /**
  * Applies migrations-pg under a session advisory lock, so nodes started together migrate once
@@ -259,11 +264,11 @@ export async function pgMigrationsCurrent(pool: pg.Pool): Promise<boolean> {
 
 /** Opens a PostgreSQL store (GATEHOUSE_DATABASE_URL): a pool, migrated unless told otherwise. */
 export async function openPgStore(url: string, opts: PgStoreOptions = {}): Promise<PgStore> {
+  parsePgNumbers();
   const pool = new pg.Pool({
     connectionString: url,
     max: opts.max ?? 10,
     application_name: opts.applicationName ?? 'gatehouse',
-    types: pgTypes,
   });
   // An idle connection the server dropped (a restart) is reported here, not thrown: the pool
   // makes a new one for the next query.

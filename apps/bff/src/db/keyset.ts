@@ -1,4 +1,5 @@
-import { type AnyColumn, and, eq, gt, isNotNull, isNull, lt, type SQL } from 'drizzle-orm';
+import { type AnyColumn, and, asc, desc, eq, gt, isNotNull, isNull, lt, type SQL, sql } from 'drizzle-orm';
+import { tablesDialect } from './schema';
 
 // Keyset paging (issue 18, §4): a page starts right after (or before) the row a cursor names, by
 // the list's sort key, so every page costs what the first does (no OFFSET walking the rows before).
@@ -6,7 +7,10 @@ import { type AnyColumn, and, eq, gt, isNotNull, isNull, lt, type SQL } from 'dr
 /** One column of a list's sort key; the last one is unique (the row's id). */
 export interface KeyColumn {
   col: AnyColumn;
-  /** The column holds NULLs (SQLite sorts them first ascending, last descending). */
+  /**
+   * The column holds NULLs: they sort first ascending, last descending (SQLite's order; on
+   * PostgreSQL, whose default is the other way round, `keyOrder` says so explicitly).
+   */
   nullable?: boolean;
 }
 
@@ -25,6 +29,19 @@ export interface KeysetPage<R> {
   hasPrev: boolean;
   /** The rows the filters select, counted up to `cap + 1` at most. */
   count: (cap: number) => Promise<number>;
+}
+
+/**
+ * The ORDER BY of a list over `key` in the order `dir`, NULLs first ascending and last descending
+ * on both dialects (the order seekConditions walks). PostgreSQL puts NULLs last ascending by
+ * default, so its nullable columns get NULLS FIRST / NULLS LAST spelt out.
+ */
+export function keyOrder(key: readonly KeyColumn[], dir: 'asc' | 'desc'): SQL[] {
+  const pg = tablesDialect() === 'pg';
+  return key.map(({ col, nullable }) => {
+    if (!(pg && nullable)) return dir === 'desc' ? desc(col) : asc(col);
+    return dir === 'desc' ? sql`${col} DESC NULLS LAST` : sql`${col} ASC NULLS FIRST`;
+  });
 }
 
 /**

@@ -5,6 +5,7 @@ import { DomainError } from '../lib/errors';
 import { httpStatusOf } from '../lib/http-status';
 import { type Invalidation, InvalidationFeed } from '../lib/invalidation';
 import { makeTestApp, type TestApp } from '../test/helpers';
+import { onPostgres, sqliteOf } from '../test/test-store';
 import { auditLog, config, externalServices } from './schema';
 import { WriteQueueTimeoutError, WriteYieldedError, withWrite } from './write';
 
@@ -18,6 +19,15 @@ const setting = async (name: string) =>
   (await t.store.db.select().from(config).where(eq(config.name, name)).limit(1)).at(0)?.value;
 const audits = async (targetId: string) =>
   await t.store.db.select().from(auditLog).where(eq(auditLog.targetId, targetId));
+/** Transactions left open: SQLite's one connection, or this database's sessions on PostgreSQL. */
+const openTransactions = async (): Promise<number> => {
+  if (t.store.dialect === 'sqlite') return sqliteOf(t.store).inTransaction ? 1 : 0;
+  const { rows } = await t.store.pool.query<{ n: number }>(
+    `SELECT count(*)::int AS n FROM pg_stat_activity
+      WHERE datname = current_database() AND pid <> pg_backend_pid() AND state LIKE 'idle in transaction%'`,
+  );
+  return (rows[0]?.n ?? 0) + t.store.pool.totalCount - t.store.pool.idleCount;
+};
 const heard = () => {
   const seen: Invalidation[][] = [];
   const stop = t.deps.feed.subscribe('*', (events) => seen.push([...events]));
@@ -57,8 +67,7 @@ describe('withWrite', () => {
     expect(await setting('w_rollback')).toBeUndefined();
     expect(await audits('w_rollback')).toEqual([]);
     expect(seen).toEqual([]);
-    if (t.store.dialect !== 'sqlite') throw new Error('This check reads the SQLite connection');
-    expect(t.store.sqlite.inTransaction).toBe(false);
+    expect(await openTransactions()).toBe(0);
   });
 
   it('turns a unique-constraint violation into the console’s conflict, naming the column', async () => {
@@ -112,9 +121,24 @@ describe('withWrite', () => {
       inner = await withWrite(t.deps, async () => undefined, { waitMs: 1 }).catch((e: unknown) => e);
     }).catch((e: unknown) => e);
     expect(inner).toBeInstanceOf(WriteQueueTimeoutError);
-    // Waiting for the timer let the event loop run while the outer transaction was open.
-    expect(outer).toBeInstanceOf(WriteYieldedError);
-    expect(await setting('w_nested_outer')).toBeUndefined();
+    if (!onPostgres) {
+      // Waiting for the timer let the event loop run while the outer transaction was open.
+      expect(outer).toBeInstanceOf(WriteYieldedError);
+      expect(await setting('w_nested_outer')).toBeUndefined();
+    } else {
+      // On PostgreSQL the outer write has a connection of its own and may wait: it caught the
+      // refusal, so it commits what it wrote.
+      expect(outer).toBeUndefined();
+      expect(await setting('w_nested_outer')).toBe('1');
+    }
+    // Not caught, the refusal rolls the outer write back, on either store.
+    const uncaught = await withWrite(t.deps, async (tx) => {
+      await tx.insert(config).values({ name: 'w_nested_uncaught', value: '1' });
+      await withWrite(t.deps, async () => undefined, { waitMs: 1 });
+    }).catch((e: unknown) => e);
+    expect(uncaught).toBeInstanceOf(WriteQueueTimeoutError);
+    expect(await setting('w_nested_uncaught')).toBeUndefined();
+    expect(await openTransactions()).toBe(0);
   });
 
   it('runs concurrent writes one after the other, each seeing the last one’s commit', async () => {
@@ -134,19 +158,51 @@ describe('withWrite', () => {
     expect(await setting('w_counter')).toBe('20');
   });
 
-  it('refuses, and rolls back, a write that let the event loop run while its transaction was open', async () => {
-    const err = await withWrite(t.deps, async (tx) => {
-      await tx.insert(config).values({ name: 'w_yield', value: '1' });
-      await new Promise((r) => setTimeout(r, 5));
-    }).catch((e: unknown) => e);
-    expect(err).toBeInstanceOf(WriteYieldedError);
-    expect(await setting('w_yield')).toBeUndefined();
-    // The queue goes on after a refused write.
-    await withWrite(t.deps, async (tx) => {
-      await tx.insert(config).values({ name: 'w_after', value: '1' });
-    });
-    expect(await setting('w_after')).toBe('1');
-  });
+  // SQLite's one connection: the rule that keeps other requests out of an open transaction.
+  it.skipIf(onPostgres)(
+    'refuses, and rolls back, a write that let the event loop run while its transaction was open',
+    async () => {
+      const err = await withWrite(t.deps, async (tx) => {
+        await tx.insert(config).values({ name: 'w_yield', value: '1' });
+        await new Promise((r) => setTimeout(r, 5));
+      }).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(WriteYieldedError);
+      expect(await setting('w_yield')).toBeUndefined();
+      // The queue goes on after a refused write.
+      await withWrite(t.deps, async (tx) => {
+        await tx.insert(config).values({ name: 'w_after', value: '1' });
+      });
+      expect(await setting('w_after')).toBe('1');
+    },
+  );
+
+  it.runIf(onPostgres)(
+    'on PostgreSQL, lets a write wait for other work: its connection keeps its rows from other readers until the commit',
+    async () => {
+      let release!: () => void;
+      const gate = new Promise<void>((r) => {
+        release = r;
+      });
+      let written!: () => void;
+      const inserted = new Promise<void>((r) => {
+        written = r;
+      });
+      const write = withWrite(t.deps, async (tx) => {
+        await tx.insert(config).values({ name: 'w_pg_wait', value: '1' });
+        written();
+        await gate;
+        await new Promise((r) => setTimeout(r, 5));
+        return 'done';
+      });
+      await inserted;
+      // Another request reads meanwhile, through the pool: it does not see the open write's row.
+      expect(await setting('w_pg_wait')).toBeUndefined();
+      release();
+      expect(await write).toBe('done');
+      expect(await setting('w_pg_wait')).toBe('1');
+      expect(await openTransactions()).toBe(0);
+    },
+  );
 });
 
 describe('InvalidationFeed', () => {

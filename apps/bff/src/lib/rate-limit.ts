@@ -117,6 +117,13 @@ export class LoginLimiter {
   private readonly knownGood: RateLimiterAbstract;
   /** Attempts of this process whose password is being checked, per counter key (removed when none). */
   private readonly inflight = new Map<string, Set<Promise<void>>>();
+  /**
+   * Attempts per username and address still counting their points in `begin` (not yet in
+   * `inflight`): a success must not end the run of failures under them, or their points, taken
+   * back when they succeed, would go below zero (with the database's counters, whose calls
+   * interleave, this is no rare case).
+   */
+  private readonly counting = new Map<string, number>();
 
   constructor(
     readonly config: LoginLimitConfig = LOGIN_LIMITS,
@@ -140,6 +147,17 @@ export class LoginLimiter {
   async begin(username: string, ip: string): Promise<LoginGate> {
     const u = userKey(username);
     const ua = `${u}|${clientKey(ip)}`;
+    this.counting.set(ua, (this.counting.get(ua) ?? 0) + 1);
+    try {
+      return await this.gate(u, ua, ip);
+    } finally {
+      const n = (this.counting.get(ua) ?? 1) - 1;
+      if (n > 0) this.counting.set(ua, n);
+      else this.counting.delete(ua);
+    }
+  }
+
+  private async gate(u: string, ua: string, ip: string): Promise<LoginGate> {
     for (;;) {
       const trusted = (await this.knownGood.get(ua)) !== null;
       const parts: Part[] = [
@@ -211,7 +229,8 @@ export class LoginLimiter {
           // The run of failures from this address ends, unless other attempts of it are in flight
           // (their points are in the count; each ends the run itself when it succeeds).
           const [first] = parts;
-          if (first && (this.inflight.get(this.tag(first))?.size ?? 0) <= 1) await this.userAddress.delete(ua);
+          if (first && (this.inflight.get(this.tag(first))?.size ?? 0) <= 1 && !this.counting.has(ua))
+            await this.userAddress.delete(ua);
           if (opts.trusted) await this.knownGood.set(ua, 1, this.config.knownGoodSec);
         }),
       failed: () => finish(async () => {}),

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type Database from 'better-sqlite3';
 import pg from 'pg';
 import { migratePg, openPgStore, openStore, type Store } from '../db/client';
 
@@ -11,7 +12,15 @@ import { migratePg, openPgStore, openStore, type Store } from '../db/client';
 
 /** The PostgreSQL server the suite runs against, if this run is the PostgreSQL one. */
 const TEST_DATABASE_URL = process.env.GATEHOUSE_TEST_DATABASE_URL;
+/** This run is the PostgreSQL one: `it.skipIf(onPostgres)` for a test of SQLite itself. */
 export const onPostgres = Boolean(TEST_DATABASE_URL);
+
+/** The SQLite connection of a test's store (a test of SQLite itself: skip it with `onPostgres`). */
+export function sqliteOf(store: Store): Database.Database {
+  if (store.dialect !== 'sqlite')
+    throw new Error('This test needs the SQLite store: skip it on PostgreSQL (onPostgres)');
+  return store.sqlite;
+}
 
 const TEMPLATE = 'gatehouse_test_template';
 let admin: pg.Pool | undefined;

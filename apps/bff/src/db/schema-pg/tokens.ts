@@ -42,9 +42,9 @@ export const externalTokens = pgTable(
     // Manage tokens always filters `hidden = 0` and sorts by one of these columns: leading with
     // `hidden` lets a page's ids, however deep, be read from the index alone.
     index('external_tokens_name_idx').on(t.hidden, t.name),
-    index('external_tokens_valid_until_idx').on(t.hidden, t.validUntil),
+    index('external_tokens_valid_until_idx').on(t.hidden, t.validUntil.asc().nullsFirst()),
     index('external_tokens_created_idx').on(t.hidden, t.timecreated),
-    index('external_tokens_last_access_idx').on(t.hidden, t.lastAccess),
+    index('external_tokens_last_access_idx').on(t.hidden, t.lastAccess.asc().nullsFirst()),
   ],
 );
 

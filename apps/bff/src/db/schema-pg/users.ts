@@ -60,7 +60,7 @@ export const users = pgTable(
     // Manage tokens sorted by user walks users in name order.
     index('users_fullname_idx').on(t.lastname, t.firstname),
     index('users_timecreated_idx').on(t.deleted, t.timecreated),
-    index('users_lastlogin_idx').on(t.deleted, t.lastlogin),
+    index('users_lastlogin_idx').on(t.deleted, t.lastlogin.asc().nullsFirst()),
     // core_user_get_users_by_field with field=idnumber.
     index('users_idnumber_idx').on(t.idnumber),
   ],

@@ -7,7 +7,9 @@ import { promisify } from 'node:util';
 import { FILE_ENDPOINTS, FILE_ERROR_EXAMPLE, MOODLE_DIFFERENCES, SOAP_STYLES } from '@gatehouse/shared';
 import { serve } from '@hono/node-server';
 import { Validator } from '@seriousme/openapi-schema-validator';
+import { and, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { files } from '../../db/schema';
 import { type Client, makeTestApp, restCall, serviceBody, type TestApp } from '../../test/helpers';
 import { SYSTEM_ACTOR } from '../audit/audit.service';
 import { addServiceFunctions, createService } from '../services/services.service';
@@ -137,12 +139,13 @@ describe('the documented upload example', () => {
 describe('the documented download examples', () => {
   it("download the seeded resource's file with the token, and with the user's private access key", async () => {
     // The seeded resource's file, in its module's context.
-    const store = t.store;
-    if (store.dialect !== 'sqlite') throw new Error('this test reads the SQLite file');
-    const context = store.sqlite
-      .prepare("SELECT contextid FROM files WHERE component = 'mod_resource' AND filename = 'python-cheat-sheet.txt'")
-      .pluck()
-      .get();
+    const context = (
+      await t.store.db
+        .select({ contextid: files.contextid })
+        .from(files)
+        .where(and(eq(files.component, 'mod_resource'), eq(files.filename, 'python-cheat-sheet.txt')))
+        .limit(1)
+    ).at(0)?.contextid;
     expect(context).toBeTypeOf('number');
     const forSite = (example: string) => example.replace('70000005', String(context));
     await run(

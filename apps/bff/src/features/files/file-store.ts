@@ -12,7 +12,7 @@ import {
   unlinkSync,
   writeSync,
 } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import type { Readable } from 'node:stream';
 import Database from 'better-sqlite3';
 import { ensurePrivateDir, ensurePrivateFile, FILE_MODE } from '../../db/data-folder';
@@ -233,9 +233,13 @@ function syncDir(dir: string): void {
 
 const PIN_FILE = 'filedir.lock';
 
-function openPin(dataDir: string, waitMs: number): Database.Database {
-  ensurePrivateDir(dataDir);
-  const file = join(dataDir, PIN_FILE);
+/**
+ * The pin is a file beside the file root (`<data>/filedir.lock` by default): with a GATEHOUSE_FILEDIR
+ * that several nodes share, beside that folder, so that every node's removals respect a backup.
+ */
+function openPin(dataDir: string, waitMs: number, root?: string): Database.Database {
+  const file = root ? `${root}.lock` : join(dataDir, PIN_FILE);
+  ensurePrivateDir(dirname(file));
   ensurePrivateFile(file, { ownerOfFolder: true });
   const db = new Database(file, { timeout: waitMs });
   db.pragma('locking_mode = EXCLUSIVE');
@@ -243,18 +247,18 @@ function openPin(dataDir: string, waitMs: number): Database.Database {
 }
 
 /** Holds content in place (a backup in progress) until `release`. */
-export function pinContent(dataDir: string): { release: () => void } {
+export function pinContent(dataDir: string, root?: string): { release: () => void } {
   // Waits a while for a removal in progress (it holds the lock for one unlink).
-  const db = openPin(dataDir, 10_000);
+  const db = openPin(dataDir, 10_000, root);
   db.prepare('SELECT COUNT(*) FROM sqlite_master').get();
   return { release: () => db.close() };
 }
 
 /** Runs `fn` unless a backup pins the content; true when it ran. */
-export function unlessPinned(dataDir: string, fn: () => void): boolean {
+export function unlessPinned(dataDir: string, fn: () => void, root?: string): boolean {
   let db: Database.Database;
   try {
-    db = openPin(dataDir, 0);
+    db = openPin(dataDir, 0, root);
   } catch {
     return false;
   }

@@ -49,7 +49,7 @@ export async function bytesOfUser(db: DbOrTx, userId: number): Promise<number> {
   return (
     (
       await db
-        .select({ total: sql<number>`coalesce(sum(${files.filesize}), 0)` })
+        .select({ total: sql<number>`coalesce(sum(${files.filesize}), 0)`.mapWith(Number) })
         .from(files)
         .where(and(eq(files.userId, userId), eq(files.component, 'user')))
         .limit(1)
@@ -89,8 +89,13 @@ export async function deleteFile(tx: DbOrTx, id: number): Promise<{ contenthash:
 /** How many rows use a content hash. */
 export async function rowsUsing(db: DbOrTx, hash: string): Promise<number> {
   return (
-    (await db.select({ n: sql<number>`count(*)` }).from(files).where(eq(files.contenthash, hash)).limit(1)).at(0)?.n ??
-    0
+    (
+      await db
+        .select({ n: sql<number>`count(*)`.mapWith(Number) })
+        .from(files)
+        .where(eq(files.contenthash, hash))
+        .limit(1)
+    ).at(0)?.n ?? 0
   );
 }
 

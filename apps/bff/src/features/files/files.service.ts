@@ -34,6 +34,10 @@ export type { FilePlace, FileRow } from './files.repo';
 const DRAFT_LIFETIME_SECONDS = 4 * 24 * 3600;
 
 /** The file store behind this server's data folder. */
+/** The file root when GATEHOUSE_FILEDIR moved it (its pin goes beside it); undefined for the data folder's own. */
+const pinRoot = (deps: Pick<Deps, 'env'>): string | undefined =>
+  deps.env.GATEHOUSE_FILEDIR ? deps.env.fileDir : undefined;
+
 export function fileStoreOf(deps: Pick<Deps, 'env'>): FileStore {
   return fileStoreFor(deps.env.dataDir, deps.env.fileDir);
 }
@@ -102,7 +106,7 @@ export async function releaseContent(deps: Deps, hashes: readonly (string | null
   await withWrite(deps, async (tx) => {
     const unused: string[] = [];
     for (const h of candidates) if ((await rowsUsing(tx, h)) === 0) unused.push(h);
-    if (unused.length) unlessPinned(deps.env.dataDir, () => removeAll(store, unused));
+    if (unused.length) unlessPinned(deps.env.dataDir, () => removeAll(store, unused), pinRoot(deps));
   });
 }
 
@@ -125,7 +129,8 @@ export async function sweepFiles(deps: Deps): Promise<{ drafts: number; orphans:
     await withWrite(deps, async (tx) => {
       const unused: string[] = [];
       for (const h of candidates) if ((await rowsUsing(tx, h)) === 0) unused.push(h);
-      if (unused.length && unlessPinned(deps.env.dataDir, () => removeAll(store, unused))) orphans = unused.length;
+      if (unused.length && unlessPinned(deps.env.dataDir, () => removeAll(store, unused), pinRoot(deps)))
+        orphans = unused.length;
     });
   }
   if ('clearStaging' in store && typeof store.clearStaging === 'function') store.clearStaging(24 * 3600_000);

@@ -1,8 +1,9 @@
 import { createHash } from 'node:crypto';
 import { mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import Database from 'better-sqlite3';
+import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { files } from '../../db/schema';
 import { makeTestApp, type TestApp } from '../../test/helpers';
 import { userContext } from './contexts';
 import { DataFolderFileStore, pinContent } from './file-store';
@@ -108,9 +109,10 @@ describe('the file store', () => {
     mkdirSync(join(t.dir, 'filedir', stray.slice(0, 2), stray.slice(2, 4)), { recursive: true });
     writeFileSync(contentPath(stray), 'stray');
     const draft = await put('old-draft.txt', 'old draft', { filearea: 'draft', itemid: 77 });
-    const db = new Database(t.dbFile);
-    db.prepare('UPDATE files SET timemodified = ? WHERE id = ?').run(t.deps.now() - 5 * 86_400, draft.id);
-    db.close();
+    await t.store.db
+      .update(files)
+      .set({ timemodified: t.deps.now() - 5 * 86_400 })
+      .where(eq(files.id, draft.id));
     const swept = await sweepFiles(t.deps);
     expect(swept.drafts).toBe(1);
     expect(store().size(stray)).toBeUndefined();

@@ -1,7 +1,7 @@
 import type { HUB_COURSE_SORTS } from '@gatehouse/shared';
 import { and, asc, count, desc, eq, gt, gte, inArray, lte, type SQL, sql } from 'drizzle-orm';
 import type { DbOrTx } from '../../db/client';
-import type { KeyColumn, KeysetPage, KeyValue } from '../../db/keyset';
+import { type KeyColumn, type KeysetPage, type KeyValue, keyOrder } from '../../db/keyset';
 import {
   type HubCourseRow,
   type HubSiteRow,
@@ -343,10 +343,9 @@ export async function courseViewsPage(
   const cond = courseCondition(f);
   const key = courseKey(order.sort);
   const read = async (extra: SQL | undefined, dir: 'asc' | 'desc', limit: number, offset = 0) => {
-    const by = dir === 'desc' ? desc : asc;
     return await courseViews(db)
       .where(extra ? and(cond, extra) : cond)
-      .orderBy(...key.map((k) => by(k.col)))
+      .orderBy(...keyOrder(key, dir))
       .limit(limit)
       .offset(offset);
   };

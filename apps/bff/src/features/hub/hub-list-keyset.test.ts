@@ -1,4 +1,5 @@
 import { HUB_COURSE_SORTS, HUB_SITE_SORTS, LIST_COUNT_CAP } from '@gatehouse/shared';
+import { eq, inArray } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hubCourses, hubSites } from '../../db/schema';
 import { firstRow } from '../../db/sql';
@@ -10,11 +11,11 @@ import { type Client, makeClock, makeTestApp, signIn, type TestApp } from '../..
 
 let t: TestApp;
 
-/** The SQLite connection of the test store (these tests write rows directly). */
-function sqliteOf(app: TestApp) {
-  if (app.store.dialect !== 'sqlite') throw new Error('this test writes to the SQLite file');
-  return app.store.sqlite;
-}
+/** Removes sites or courses written directly by the tests (on both dialects, through drizzle). */
+const removeSites = (ids: number[]) => t.store.db.delete(hubSites).where(inArray(hubSites.id, ids));
+const removeCourses = (ids: number[]) => t.store.db.delete(hubCourses).where(inArray(hubCourses.id, ids));
+const markCoursesDeleted = (ids: number[], deleted: boolean) =>
+  t.store.db.update(hubCourses).set({ deleted }).where(inArray(hubCourses.id, ids));
 let admin: Client;
 const clock = makeClock(1_900_000_000);
 
@@ -184,7 +185,7 @@ describe('Manage sites: keyset paging', () => {
       await addSite({ name: 'KS new', registered: clock.t + 100 }),
       await addSite({ name: 'KS new', registered: clock.t + 100 }),
     ];
-    sqliteOf(t).prepare('DELETE FROM hub_sites WHERE id = ?').run(gone);
+    await removeSites([gone]);
     const second = await list('sites', `${base}&cursor=${first.next}`);
     const whole = (await list('sites', 'search=KS&status=all&sort=timeregistered&dir=desc&perPage=100')).items.map(
       (x) => x.id,
@@ -194,9 +195,7 @@ describe('Manage sites: keyset paging', () => {
     const back = await list('sites', `${base}&cursor=${second.prev}`);
     expect(back.items.map((x) => x.id)).toEqual(whole.slice(at - 4, at + 1));
     expect(whole.slice(0, 2).sort()).toEqual(added.sort());
-    sqliteOf(t)
-      .prepare(`DELETE FROM hub_sites WHERE id IN (${added.join(',')})`)
-      .run();
+    await removeSites(added);
   });
 
   it('refuses a cursor that is not one, or one made for another order, with a clear 400', async () => {
@@ -247,32 +246,32 @@ describe('Manage courses: keyset paging', () => {
       await addCourse({ fullname: 'KS course 0', siteId: null }),
       await addCourse({ fullname: 'KS a', siteId: null }),
     ];
-    sqliteOf(t).prepare('DELETE FROM hub_courses WHERE id = ?').run(seen[1]);
+    await removeCourses([seen[1] as number]);
     const second = await list('courses', `${base}&cursor=${first.next}`);
     const whole = (await list('courses', 'search=KS&sort=fullname&dir=asc&perPage=100')).items.map((x) => x.id);
     const at = whole.indexOf(seen[4] as number);
     expect(second.items.map((x) => x.id)).toEqual(whole.slice(at + 1, at + 6));
     const back = await list('courses', `${base}&cursor=${second.prev}`);
     expect(back.items.map((x) => x.id)).toEqual(whole.slice(at - 4, at + 1));
-    sqliteOf(t)
-      .prepare(`DELETE FROM hub_courses WHERE id IN (${added.join(',')})`)
-      .run();
+    await removeCourses(added);
   });
 
   it('Previous when the rows before went away: the first page, full', async () => {
     const base = 'search=KS&sort=timepublished&dir=desc&perPage=3';
     const first = await list('courses', base);
     const second = await list('courses', `${base}&cursor=${first.next}`);
-    sqliteOf(t)
-      .prepare(`UPDATE hub_courses SET deleted = 1 WHERE id IN (${first.items.map((x) => x.id).join(',')})`)
-      .run();
+    await markCoursesDeleted(
+      first.items.map((x) => x.id),
+      true,
+    );
     const back = await list('courses', `${base}&cursor=${second.prev}`);
     expect(back.prev).toBeNull();
     expect(back.items.map((x) => x.id)).toEqual((await list('courses', base)).items.map((x) => x.id));
     expect(back.items).toHaveLength(3);
-    sqliteOf(t)
-      .prepare(`UPDATE hub_courses SET deleted = 0 WHERE id IN (${first.items.map((x) => x.id).join(',')})`)
-      .run();
+    await markCoursesDeleted(
+      first.items.map((x) => x.id),
+      false,
+    );
   });
 
   it('page numbers still work (offset), with cursors on their pages', async () => {
@@ -285,20 +284,32 @@ describe('Manage courses: keyset paging', () => {
 });
 
 describe('capped count', () => {
-  beforeAll(() => {
-    const site = sqliteOf(t).prepare(
-      `INSERT INTO hub_sites (name, url, time_registered, time_modified) VALUES (?, ?, ?, ?)`,
-    );
-    const course = sqliteOf(t).prepare(
-      `INSERT INTO hub_courses (site_course_id, fullname, shortname, audience, educational_level, time_published, time_modified)
-       VALUES (?, ?, 'CAP', 'students', 'secondary', ?, ?)`,
-    );
-    sqliteOf(t).transaction(() => {
-      for (let i = 0; i < LIST_COUNT_CAP + 20; i++) {
-        site.run(`CAP site ${i}`, `https://cap-${i}.example`, clock.t, clock.t);
-        course.run(i, `CAP course ${i}`, clock.t, clock.t);
-      }
-    })();
+  beforeAll(async () => {
+    // Through drizzle, in batches (both dialects; PostgreSQL takes at most 65 535 parameters).
+    const all = Array.from({ length: LIST_COUNT_CAP + 20 }, (_, i) => i);
+    const BATCH = 500;
+    for (let from = 0; from < all.length; from += BATCH) {
+      const part = all.slice(from, from + BATCH);
+      await t.store.db.insert(hubSites).values(
+        part.map((i) => ({
+          name: `CAP site ${i}`,
+          url: `https://cap-${i}.example`,
+          timeRegistered: clock.t,
+          timeModified: clock.t,
+        })),
+      );
+      await t.store.db.insert(hubCourses).values(
+        part.map((i) => ({
+          siteCourseId: i,
+          fullname: `CAP course ${i}`,
+          shortname: 'CAP',
+          audience: 'students',
+          educationalLevel: 'secondary',
+          timePublished: clock.t,
+          timeModified: clock.t,
+        })),
+      );
+    }
   });
 
   it('counts up to 10 000 and says there are more', async () => {
@@ -316,7 +327,9 @@ describe('capped count', () => {
     const matching = Array.from({ length: LIST_COUNT_CAP + 20 }, (_, i) => String(i)).filter((n) => n.includes('1001'));
     expect(matching).toHaveLength(11);
     expect(await list('courses', 'search=CAP%201001')).toMatchObject({ total: 11, totalCapped: false });
-    sqliteOf(t).prepare(`DELETE FROM hub_courses WHERE fullname = 'CAP course 1001'`).run();
+    await t.store.db.delete(hubCourses).where(eq(hubCourses.fullname, 'CAP course 1001'));
+    // A write outside withWrite: SQLite's data_version shows it, PostgreSQL's listener does not.
+    t.deps.gen.bump();
     expect(await list('courses', 'search=CAP%201001')).toMatchObject({ total: 10, totalCapped: false });
     expect(await list('sites', 'search=CAP%20site%201234')).toMatchObject({ total: 1, totalCapped: false });
   });

@@ -1,9 +1,9 @@
 import type { HUB_SITE_SORTS } from '@gatehouse/shared';
 import { and, asc, count, desc, eq, inArray, isNotNull, isNull, ne, or, type SQL, sql } from 'drizzle-orm';
 import type { DbOrTx } from '../../db/client';
-import { type KeyColumn, type KeysetPage, type KeyValue, readFrom, type Seek } from '../../db/keyset';
-import { type HubSiteRow, hubOutbox, hubSites, hubStolenSecrets, users } from '../../db/schema';
-import { contains, firstRow } from '../../db/sql';
+import { type KeyColumn, type KeysetPage, type KeyValue, keyOrder, readFrom, type Seek } from '../../db/keyset';
+import { type HubSiteRow, hubOutbox, hubSites, hubStolenSecrets, tablesDialect, users } from '../../db/schema';
+import { affected, contains, firstRow } from '../../db/sql';
 
 // The sites registered with the hub (hub_sites) and the messages the hub sends their contacts
 // (hub_outbox).
@@ -68,7 +68,7 @@ export async function markSiteConfirmed(tx: DbOrTx, id: number, now: number): Pr
     .update(hubSites)
     .set({ timeConfirmed: now })
     .where(and(eq(hubSites.id, id), isNull(hubSites.timeConfirmed)));
-  return r.changes > 0;
+  return affected(r) > 0;
 }
 
 /** The site a hub user belongs to (each registered site has its own user). */
@@ -149,8 +149,10 @@ export interface SiteView {
   publishedVisible: number;
 }
 
-const published = sql<number>`(SELECT count(*) FROM hub_courses c WHERE c.site_id = ${hubSites.id} AND c.deleted = 0)`;
-const publishedVisible = sql<number>`(SELECT count(*) FROM hub_courses c WHERE c.site_id = ${hubSites.id} AND c.deleted = 0 AND c.visible = 1)`;
+// Boolean literals in the tables' dialect (SQLite's are 0/1; PostgreSQL's columns are boolean).
+const [no, yes] = tablesDialect() === 'pg' ? [sql.raw('false'), sql.raw('true')] : [sql.raw('0'), sql.raw('1')];
+const published = sql<number>`(SELECT count(*) FROM hub_courses c WHERE c.site_id = ${hubSites.id} AND c.deleted = ${no})`;
+const publishedVisible = sql<number>`(SELECT count(*) FROM hub_courses c WHERE c.site_id = ${hubSites.id} AND c.deleted = ${no} AND c.visible = ${yes})`;
 
 // Each sort's key, ending with the site's id (unique), so that every row has one place in the
 // list and a keyset cursor names it exactly.
@@ -284,10 +286,9 @@ export async function siteViewsPage(
   const cond = siteCondition(f);
   const key = siteKey(order.sort);
   const read = async (extra: SQL | undefined, dir: 'asc' | 'desc', limit: number, offset = 0) => {
-    const by = dir === 'desc' ? desc : asc;
     return await siteViews(db)
       .where(extra ? and(cond, extra) : cond)
-      .orderBy(...key.map((k) => by(k.col)))
+      .orderBy(...keyOrder(key, dir))
       .limit(limit)
       .offset(offset);
   };

@@ -2,7 +2,7 @@ import type { Permission } from '@gatehouse/shared';
 import { and, asc, count, eq } from 'drizzle-orm';
 import type { DbOrTx } from '../../db/client';
 import { roleAssignments, roleCapabilities, roles, type UserRow, users } from '../../db/schema';
-import { firstRow } from '../../db/sql';
+import { affected, firstRow } from '../../db/sql';
 
 // The roles' tables: roles, their capabilities (role_capabilities) and who holds them
 // (role_assignments, system context). The only module of the roles feature that touches them;
@@ -171,5 +171,5 @@ export async function deleteRoleAssignment(tx: DbOrTx, roleId: number, userId: n
   const res = await tx
     .delete(roleAssignments)
     .where(and(eq(roleAssignments.roleId, roleId), eq(roleAssignments.userId, userId)));
-  return res.changes > 0;
+  return affected(res) > 0;
 }

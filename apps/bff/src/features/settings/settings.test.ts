@@ -1,12 +1,14 @@
 import { SETTING_DEFS, SETTING_NAMES } from '@gatehouse/shared';
 import Database from 'better-sqlite3';
 import { eq } from 'drizzle-orm';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openStore } from '../../db/client';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { openPgStore, openStore } from '../../db/client';
+import { listenForInvalidations } from '../../db/pg-listener';
 import { auditLog, config } from '../../db/schema';
 import { Generation } from '../../lib/generation';
 import { InvalidationFeed } from '../../lib/invalidation';
 import { type Client, errorOf, makeTestApp, signIn, type TestApp } from '../../test/helpers';
+import { onPostgres } from '../../test/test-store';
 import { CLI_ACTOR } from '../audit/audit.service';
 import { SettingsService } from './settings.service';
 
@@ -189,33 +191,43 @@ describe('PATCH /api/settings', () => {
 });
 
 describe('writes from another connection', () => {
-  it('a raw write by another connection is seen on the next request (PRAGMA data_version)', async () => {
-    // Load the cache first, so that a stale cache would show.
-    expect((await admin.get('/api/settings')).body.maintenance_enabled).toBe('0');
-    const other = new Database(t.dbFile);
-    try {
-      other
-        .prepare(
-          "INSERT INTO config (name, value) VALUES ('maintenance_enabled', '1') ON CONFLICT(name) DO UPDATE SET value = excluded.value",
-        )
-        .run();
-    } finally {
-      other.close();
-    }
-    expect((await admin.get('/api/settings')).body.maintenance_enabled).toBe('1');
-  });
+  // SQLite's own detection of other connections' commits; PostgreSQL's is the listener (below).
+  it.skipIf(onPostgres)(
+    'a raw write by another connection is seen on the next request (PRAGMA data_version)',
+    async () => {
+      // Load the cache first, so that a stale cache would show.
+      expect((await admin.get('/api/settings')).body.maintenance_enabled).toBe('0');
+      const other = new Database(t.dbFile);
+      try {
+        other
+          .prepare(
+            "INSERT INTO config (name, value) VALUES ('maintenance_enabled', '1') ON CONFLICT(name) DO UPDATE SET value = excluded.value",
+          )
+          .run();
+      } finally {
+        other.close();
+      }
+      expect((await admin.get('/api/settings')).body.maintenance_enabled).toBe('1');
+    },
+  );
 
   it("a change through the CLI's code path (SettingsService on a second store) is seen at once and audited as cli", async () => {
     expect((await admin.get('/api/settings')).body.enablemobilewebservice).toBe('0');
-    const store2 = openStore(t.dbFile);
+    // On PostgreSQL the CLI is another node: its write's NOTIFY reaches this one's listener.
+    const pg = t.store.dialect === 'pg' ? t.store : undefined;
+    const listener = pg && (await listenForInvalidations(pg, { gen: t.deps.gen, feed: t.deps.feed }));
+    const store2 = pg ? await openPgStore(pg.url, { migrate: false, max: 1 }) : openStore(t.dbFile);
+    const heard = t.deps.gen.current;
     try {
-      const gen = new Generation(store2.sqlite);
+      const gen = new Generation(store2.dialect === 'sqlite' ? store2.sqlite : undefined);
       const svc = new SettingsService({ store: store2, gen, feed: new InvalidationFeed(), now: () => 0 });
       await svc.ready();
       const changes = await svc.apply({ enablemobilewebservice: '1' }, CLI_ACTOR);
       expect(changes).toEqual([{ name: 'enablemobilewebservice', from: '0', to: '1' }]);
+      if (listener) await vi.waitFor(() => expect(t.deps.gen.current).not.toBe(heard));
     } finally {
-      store2.sqlite.close();
+      await store2.close();
+      await listener?.close();
     }
     const res = await admin.get('/api/settings');
     expect(res.body.enablemobilewebservice).toBe('1');

@@ -1,6 +1,7 @@
 import { LIST_COUNT_CAP } from '@gatehouse/shared';
+import { eq, inArray, like } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Store } from '../../db/client';
+import { externalTokens } from '../../db/schema';
 import { type Client, makeClock, makeTestApp, serviceBody, signIn, type TestApp } from '../../test/helpers';
 import type { Actor } from '../audit/audit.service';
 import { addServiceFunctions, createService } from '../services/services.service';
@@ -41,22 +42,27 @@ async function addToken(o: {
 }): Promise<number> {
   seq++;
   const userId = await t.userId(o.user);
-  return Number(
-    sqliteOf(t.store)
-      .prepare(
-        `INSERT INTO external_tokens (token_hash, stub, name, user_id, service_id, origin, timecreated, valid_until, last_access)
-         VALUES (?, 'stub', ?, ?, ?, 'admin', ?, ?, ?)`,
-      )
-      .run(
-        `hash-keyset-${seq}`,
-        o.name,
-        userId,
-        o.service,
-        o.created ?? clock.t,
-        o.validUntil ?? null,
-        o.lastAccess ?? null,
-      ).lastInsertRowid,
-  );
+  const [row] = await t.store.db
+    .insert(externalTokens)
+    .values({
+      tokenHash: `hash-keyset-${seq}`,
+      stub: 'stub',
+      name: o.name,
+      userId,
+      serviceId: o.service,
+      origin: 'admin',
+      timecreated: o.created ?? clock.t,
+      validUntil: o.validUntil ?? null,
+      lastAccess: o.lastAccess ?? null,
+    })
+    .returning({ id: externalTokens.id });
+  written();
+  return row!.id;
+}
+
+/** Written past withWrite: on PostgreSQL nothing else tells the cached totals (SQLite's total_changes() does). */
+function written(): void {
+  t.deps.gen.bump();
 }
 
 beforeAll(async () => {
@@ -127,7 +133,8 @@ describe('keyset paging', () => {
     // New tokens at the top of the list, and one of the first page revoked.
     await addToken({ name: 'KS new 1', user: 'student', service: serviceA, created: clock.t + 100 });
     await addToken({ name: 'KS new 2', user: 'student', service: serviceA, created: clock.t + 100 });
-    sqliteOf(t.store).prepare('DELETE FROM external_tokens WHERE id = ?').run(seen[0]);
+    await t.store.db.delete(externalTokens).where(eq(externalTokens.id, seen[0]!));
+    written();
     const second = await list(`${base}&cursor=${first.next}`);
     const whole = (await list('name=KS&sort=timecreated&dir=desc&perPage=100')).items.map((x) => x.id);
     const at = whole.indexOf(seen[4]!);
@@ -135,7 +142,8 @@ describe('keyset paging', () => {
     // Previous from the second page: the rows before it, now.
     const back = await list(`${base}&cursor=${second.prev}`);
     expect(back.items.map((x) => x.id)).toEqual(whole.slice(at - 4, at + 1));
-    sqliteOf(t.store).prepare("DELETE FROM external_tokens WHERE name LIKE 'KS new%'").run();
+    await t.store.db.delete(externalTokens).where(like(externalTokens.name, 'KS new%'));
+    written();
   });
 
   it('Previous when the rows before went away: the first page, full', async () => {
@@ -143,22 +151,15 @@ describe('keyset paging', () => {
     const first = await list(base);
     const second = await list(`${base}&cursor=${first.next}`);
     const gone = first.items.map((x) => x.id);
-    const restore = sqliteOf(t.store)
-      .prepare(`SELECT * FROM external_tokens WHERE id IN (${gone.join(',')})`)
-      .all() as Record<string, unknown>[];
-    sqliteOf(t.store)
-      .prepare(`DELETE FROM external_tokens WHERE id IN (${gone.join(',')})`)
-      .run();
+    const restore = await t.store.db.select().from(externalTokens).where(inArray(externalTokens.id, gone));
+    await t.store.db.delete(externalTokens).where(inArray(externalTokens.id, gone));
+    written();
     const back = await list(`${base}&cursor=${second.prev}`);
     expect(back.prev).toBeNull();
     expect(back.items).toHaveLength(3);
     expect(back.items.map((x) => x.id)).toEqual((await list(base)).items.map((x) => x.id));
-    for (const r of restore) {
-      const cols = Object.keys(r);
-      sqliteOf(t.store)
-        .prepare(`INSERT INTO external_tokens (${cols.join(',')}) VALUES (${cols.map(() => '?').join(',')})`)
-        .run(...cols.map((c) => r[c]));
-    }
+    await t.store.db.insert(externalTokens).values(restore);
+    written();
   });
 
   it('refuses a cursor that is not one, or one made for another order, with a clear 400', async () => {
@@ -272,14 +273,18 @@ describe('expiry filter', () => {
 
 describe('capped count', () => {
   beforeAll(async () => {
-    const add = sqliteOf(t.store).prepare(
-      `INSERT INTO external_tokens (token_hash, stub, name, user_id, service_id, origin, timecreated) VALUES (?, 'stub', ?, ?, ?, 'admin', ?)`,
-    );
-    const student = await t.userId('teacher');
-    sqliteOf(t.store).transaction(() => {
-      for (let i = 0; i < LIST_COUNT_CAP + 50; i++)
-        add.run(`hash-cap-${i}`, `CAP ${i}`, student, serviceB, clock.t - i);
-    })();
+    const teacher = await t.userId('teacher');
+    const rows = Array.from({ length: LIST_COUNT_CAP + 50 }, (_, i) => ({
+      tokenHash: `hash-cap-${i}`,
+      stub: 'stub',
+      name: `CAP ${i}`,
+      userId: teacher,
+      serviceId: serviceB,
+      origin: 'admin' as const,
+      timecreated: clock.t - i,
+    }));
+    for (let i = 0; i < rows.length; i += 1000) await t.store.db.insert(externalTokens).values(rows.slice(i, i + 1000));
+    written();
   });
 
   it('counts at most 10 000 rows: past them the total says 10 000+', async () => {
@@ -295,20 +300,15 @@ describe('capped count', () => {
     expect(n).toBeGreaterThan(20);
     expect(some).toMatchObject({ total: n, totalCapped: false });
     // Exactly 10 000 rows: not capped.
-    sqliteOf(t.store).prepare("DELETE FROM external_tokens WHERE name IN ('CAP 0','CAP 1','CAP 2')").run();
+    await t.store.db.delete(externalTokens).where(inArray(externalTokens.name, ['CAP 0', 'CAP 1', 'CAP 2']));
+    written();
     const cap = await list(`serviceId=${serviceB}&name=CAP&perPage=5`);
     expect(cap).toMatchObject({ total: LIST_COUNT_CAP, totalCapped: true });
-    sqliteOf(t.store).prepare("DELETE FROM external_tokens WHERE name IN ('CAP 3','CAP 4','CAP 5')").run();
-    sqliteOf(t.store)
-      .prepare("DELETE FROM external_tokens WHERE name LIKE 'CAP %' AND CAST(substr(name, 5) AS INTEGER) >= ?")
-      .run(LIST_COUNT_CAP + 6);
+    await t.store.db.delete(externalTokens).where(inArray(externalTokens.name, ['CAP 3', 'CAP 4', 'CAP 5']));
+    const beyond = Array.from({ length: 44 }, (_, i) => `CAP ${LIST_COUNT_CAP + 6 + i}`);
+    await t.store.db.delete(externalTokens).where(inArray(externalTokens.name, beyond));
+    written();
     const exact = await list(`name=CAP&perPage=5`);
     expect(exact).toMatchObject({ total: LIST_COUNT_CAP, totalCapped: false });
   });
 });
-
-/** This test reads or writes the SQLite file itself (skipped on PostgreSQL later). */
-function sqliteOf(store: Store) {
-  if (store.dialect !== 'sqlite') throw new Error('This test needs the SQLite store');
-  return store.sqlite;
-}

@@ -1,8 +1,10 @@
 import Database from 'better-sqlite3';
+import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Store } from '../../db/client';
+import { externalServices, externalTokens, users } from '../../db/schema';
 import { BROAD_SEARCH_ROWS } from '../../db/sql';
 import { type Client, makeTestApp, serviceBody, signIn, type TestApp } from '../../test/helpers';
+import { onPostgres } from '../../test/test-store';
 import type { Actor } from '../audit/audit.service';
 import { addServiceFunctions, createService } from '../services/services.service';
 import { issueToken } from './tokens.service';
@@ -17,18 +19,23 @@ let serviceId: number;
 
 // Straight through the server's connection, outside any write: no cache hears of these.
 const unnoticed = { invalidate() {} };
-const issue = async (name: string, username: string) =>
-  (
-    await issueToken(t.deps, t.store.db, unnoticed, {
-      user: sqliteOf(t.store).prepare('SELECT * FROM users WHERE username = ?').get(username) as never,
-      service: sqliteOf(t.store).prepare('SELECT * FROM external_services WHERE id = ?').get(serviceId) as never,
-      name,
-      ipRestriction: null,
-      validUntil: null,
-      creatorId: null,
-      origin: 'admin',
-    })
-  ).id;
+// SQLite's cached totals follow total_changes() all the same; PostgreSQL's follow the generation
+// alone (every write of a node goes through withWrite), so there the test moves it by hand.
+const issue = async (name: string, username: string) => {
+  const [user] = await t.store.db.select().from(users).where(eq(users.username, username));
+  const [service] = await t.store.db.select().from(externalServices).where(eq(externalServices.id, serviceId));
+  const { id } = await issueToken(t.deps, t.store.db, unnoticed, {
+    user: user!,
+    service: service!,
+    name,
+    ipRestriction: null,
+    validUntil: null,
+    creatorId: null,
+    origin: 'admin',
+  });
+  if (onPostgres) t.deps.gen.bump();
+  return id;
+};
 
 async function list(query: string) {
   const res = await admin.get(`/api/tokens?${query}`);
@@ -96,18 +103,23 @@ describe('searching by user', () => {
 });
 
 describe('totals', () => {
-  it('count writes the console never made: on this connection, and from another process', async () => {
-    const before = (await list('name=SRCH')).total;
-    // Straight into the database through the server's own connection (no cache notice).
-    await issue('SRCH raw', 'student');
-    expect((await list('name=SRCH')).total).toBe(before + 1);
-    // Another process (here: another connection to the same file), as the CLI would.
-    const other = new Database(t.dbFile);
-    other.prepare("UPDATE external_tokens SET name = 'moved away' WHERE name = 'SRCH raw'").run();
-    other.close();
-    expect((await list('name=SRCH')).total).toBe(before);
-    expect((await list('name=moved%20away')).total).toBe(1);
-  });
+  // SQLite's own change detection (total_changes(), PRAGMA data_version); PostgreSQL's is the
+  // invalidation listener (db/pg-listener.test.ts).
+  it.skipIf(onPostgres)(
+    'count writes the console never made: on this connection, and from another process',
+    async () => {
+      const before = (await list('name=SRCH')).total;
+      // Straight into the database through the server's own connection (no cache notice).
+      await issue('SRCH raw', 'student');
+      expect((await list('name=SRCH')).total).toBe(before + 1);
+      // Another process (here: another connection to the same file), as the CLI would.
+      const other = new Database(t.dbFile);
+      other.prepare("UPDATE external_tokens SET name = 'moved away' WHERE name = 'SRCH raw'").run();
+      other.close();
+      expect((await list('name=SRCH')).total).toBe(before);
+      expect((await list('name=moved%20away')).total).toBe(1);
+    },
+  );
 });
 
 describe('paging', () => {
@@ -150,21 +162,37 @@ describe('paging', () => {
 describe('broad searches (more matches than the search index is worth)', () => {
   const N = BROAD_SEARCH_ROWS + 100;
   beforeAll(async () => {
-    const sqlite = sqliteOf(t.store);
     const now = Math.floor(Date.now() / 1000);
-    const addUser = sqlite.prepare(
-      `INSERT INTO users (username, firstname, lastname, email, password_hash, timecreated, timemodified) VALUES (?, 'Broad', ?, ?, 'x', ?, ?)`,
-    );
     const student = await t.userId('student');
-    const addToken = sqlite.prepare(
-      `INSERT INTO external_tokens (token_hash, stub, name, user_id, service_id, origin, timecreated) VALUES (?, 'stub', ?, ?, ?, 'admin', ?)`,
-    );
-    sqlite.transaction(() => {
-      for (let i = 0; i < N; i++) {
-        const u = addUser.run(`wideuser${i}`, `Person${i}`, `wide${i}@example.com`, now, now).lastInsertRowid;
-        addToken.run(`hash-wide-${i}`, `WIDE token ${i}`, i % 2 ? student : u, serviceId, now - i);
-      }
-    })();
+    for (let from = 0; from < N; from += 500) {
+      const idx = Array.from({ length: Math.min(500, N - from) }, (_, k) => from + k);
+      const made = await t.store.db
+        .insert(users)
+        .values(
+          idx.map((i) => ({
+            username: `wideuser${i}`,
+            firstname: 'Broad',
+            lastname: `Person${i}`,
+            email: `wide${i}@example.com`,
+            passwordHash: 'x',
+            timecreated: now,
+            timemodified: now,
+          })),
+        )
+        .returning({ id: users.id });
+      await t.store.db.insert(externalTokens).values(
+        idx.map((i, k) => ({
+          tokenHash: `hash-wide-${i}`,
+          stub: 'stub',
+          name: `WIDE token ${i}`,
+          userId: i % 2 ? student : made[k]!.id,
+          serviceId,
+          origin: 'admin' as const,
+          timecreated: now - i,
+        })),
+      );
+    }
+    if (onPostgres) t.deps.gen.bump();
   });
 
   it('by name: every match counted, the newest first', async () => {
@@ -194,9 +222,3 @@ describe('broad searches (more matches than the search index is worth)', () => {
     ]);
   });
 });
-
-/** This test reads or writes the SQLite file itself (skipped on PostgreSQL later). */
-function sqliteOf(store: Store) {
-  if (store.dialect !== 'sqlite') throw new Error('This test needs the SQLite store');
-  return store.sqlite;
-}

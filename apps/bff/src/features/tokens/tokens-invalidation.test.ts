@@ -1,5 +1,6 @@
+import { and, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Store } from '../../db/client';
+import { externalServiceFunctions, externalServices } from '../../db/schema';
 import type { Invalidation } from '../../lib/invalidation';
 import { type Client, DEMO_PASSWORD, makeTestApp, serviceBody, signIn, type TestApp } from '../../test/helpers';
 import { type Actor, SYSTEM_ACTOR } from '../audit/audit.service';
@@ -126,24 +127,26 @@ describe('services', () => {
   });
 
   it('the built-in services at start: named when their functions were out of step, silent otherwise', async () => {
-    const mobile = sqliteOf(t.store)
-      .prepare("SELECT id FROM external_services WHERE shortname = 'moodle_mobile_app'")
-      .pluck()
-      .get() as number;
-    const count = () =>
-      sqliteOf(t.store)
-        .prepare('SELECT count(*) FROM external_service_functions WHERE service_id = ?')
-        .pluck()
-        .get(mobile);
-    const before = count();
+    const [svc] = await t.store.db
+      .select({ id: externalServices.id })
+      .from(externalServices)
+      .where(eq(externalServices.shortname, 'moodle_mobile_app'));
+    const mobile = svc!.id;
+    const fns = () =>
+      t.store.db.select().from(externalServiceFunctions).where(eq(externalServiceFunctions.serviceId, mobile));
+    const before = (await fns()).length;
     expect(await published(() => syncBuiltinServices(t.deps))).toEqual([]);
-    sqliteOf(t.store)
-      .prepare(
-        'DELETE FROM external_service_functions WHERE rowid IN (SELECT rowid FROM external_service_functions WHERE service_id = ? LIMIT 1)',
-      )
-      .run(mobile);
+    const [one] = await fns();
+    await t.store.db
+      .delete(externalServiceFunctions)
+      .where(
+        and(
+          eq(externalServiceFunctions.serviceId, mobile),
+          eq(externalServiceFunctions.functionName, one!.functionName),
+        ),
+      );
     expect(await published(() => syncBuiltinServices(t.deps))).toEqual([service(mobile)]);
-    expect(count()).toBe(before);
+    expect((await fns()).length).toBe(before);
   });
 });
 
@@ -217,9 +220,3 @@ describe('tokens', () => {
     expect(events).toEqual(expect.arrayContaining([token(last), token(first)]));
   });
 });
-
-/** This test reads or writes the SQLite file itself (skipped on PostgreSQL later). */
-function sqliteOf(store: Store) {
-  if (store.dialect !== 'sqlite') throw new Error('This test needs the SQLite store');
-  return store.sqlite;
-}

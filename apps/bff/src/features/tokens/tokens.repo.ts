@@ -1,6 +1,6 @@
 import { and, asc, count, desc, eq, gte, inArray, isNull, lte, or, type SQL, sql } from 'drizzle-orm';
 import type { DbOrTx } from '../../db/client';
-import { type KeyColumn, type KeysetPage, type KeyValue, readFrom, type Seek } from '../../db/keyset';
+import { type KeyColumn, type KeysetPage, type KeyValue, keyOrder, readFrom, type Seek } from '../../db/keyset';
 import { externalServices, externalTokens, type TokenRow, type UserRow, users } from '../../db/schema';
 import { aliasOf, contains, firstRow, searchCondition, unindexedEq, unindexedIn } from '../../db/sql';
 import type { ServiceRow } from '../services/services.repo';
@@ -140,14 +140,13 @@ export async function tokenPage(db: DbOrTx, q: TokenPageQuery): Promise<KeysetPa
   const cond = and(...where);
   const key = keyOf(q.sort);
   const read = async (extra: SQL | undefined, dir: 'asc' | 'desc', limit: number, offset = 0) => {
-    const order = dir === 'desc' ? desc : asc;
     let ids = db.select({ id: externalTokens.id }).from(externalTokens).$dynamic();
     if (q.sort === 'user') ids = ids.innerJoin(users, eq(users.id, externalTokens.userId));
     if (q.sort === 'service') ids = ids.innerJoin(externalServices, eq(externalServices.id, externalTokens.serviceId));
     return (
       await ids
         .where(extra ? and(cond, extra) : cond)
-        .orderBy(...key.map((k) => order(k.col)))
+        .orderBy(...keyOrder(key, dir))
         .limit(limit)
         .offset(offset)
     ).map((r) => r.id);

@@ -1,6 +1,6 @@
 import type Database from 'better-sqlite3';
 import { and, eq, gte, inArray, sql } from 'drizzle-orm';
-import type { DbOrTx } from '../../db/client';
+import type { DbOrTx, Store } from '../../db/client';
 import { usageBuckets } from '../../db/schema';
 import { rawAll, rawRun } from '../../db/sql';
 
@@ -66,7 +66,7 @@ const ROLL_UP_SQL = (param: string) => `INSERT INTO usage_buckets (scope, scope_
  * SQLite: raw prepared statements in one synchronous transaction (the promise is settled when
  * `write` returns, so a flush is written before its caller goes on).
  */
-export function sqliteUsageWrites(sqlite: Database.Database): UsageWrites {
+function sqliteUsageWrites(sqlite: Database.Database): UsageWrites {
   const token = sqlite.prepare(TOKEN_SQL);
   const bucket = sqlite.prepare(
     `INSERT INTO usage_buckets (scope, scope_id, period, start, reason, calls) VALUES (?, ?, ${HOUR}, ?, ?, ?)
@@ -104,7 +104,7 @@ export function sqliteUsageWrites(sqlite: Database.Database): UsageWrites {
  * transaction that takes the write lock (store.transaction), so nodes never deadlock on a
  * token row they both count.
  */
-export function pgUsageWrites(
+function pgUsageWrites(
   store: { transaction: <T>(fn: (tx: DbOrTx) => Promise<T>) => Promise<T> },
   isOpen: () => boolean,
 ): UsageWrites {
@@ -117,7 +117,7 @@ export function pgUsageWrites(
           const rows = await rawAll<{ id: number; reason: string }>(
             tx,
             sql`SELECT DISTINCT b.scope_id AS id, b.reason FROM usage_buckets b
-                JOIN unnest(${batch.seenQueries.map((q) => q[0])}::int[], ${batch.seenQueries.map((q) => q[1])}::text[]) AS q(id, reason)
+                JOIN unnest(${sql.param(batch.seenQueries.map((q) => q[0]))}::int[], ${sql.param(batch.seenQueries.map((q) => q[1]))}::text[]) AS q(id, reason)
                   ON b.scope = ${USAGE_SCOPE.token} AND b.scope_id = q.id AND b.reason = q.reason`,
           );
           for (const r of rows) found.add(`${r.id}:${r.reason}`);
@@ -132,9 +132,9 @@ export function pgUsageWrites(
                   last_error = COALESCE(v.last_error, t.last_error),
                   last_error_at = COALESCE(v.last_error_at, t.last_error_at),
                   last_ip = CASE WHEN v.last_access >= COALESCE(t.last_access, 0) THEN COALESCE(v.last_ip, t.last_ip) ELSE t.last_ip END
-                FROM unnest(${tokens.map((x) => x.id)}::int[], ${tokens.map((x) => x.lastAccess)}::bigint[],
-                            ${tokens.map((x) => x.calls)}::bigint[], ${tokens.map((x) => x.lastError)}::text[],
-                            ${tokens.map((x) => x.lastErrorAt)}::bigint[], ${tokens.map((x) => x.lastIp)}::text[])
+                FROM unnest(${sql.param(tokens.map((x) => x.id))}::int[], ${sql.param(tokens.map((x) => x.lastAccess))}::bigint[],
+                            ${sql.param(tokens.map((x) => x.calls))}::bigint[], ${sql.param(tokens.map((x) => x.lastError))}::text[],
+                            ${sql.param(tokens.map((x) => x.lastErrorAt))}::bigint[], ${sql.param(tokens.map((x) => x.lastIp))}::text[])
                   AS v(id, last_access, calls, last_error, last_error_at, last_ip)
                 WHERE t.id = v.id`,
           );
@@ -147,8 +147,8 @@ export function pgUsageWrites(
             tx,
             sql`INSERT INTO usage_buckets (scope, scope_id, period, start, reason, calls)
                 SELECT scope, scope_id, ${HOUR}, start, reason, calls
-                FROM unnest(${b.map((x) => x[0])}::int[], ${b.map((x) => x[1])}::int[], ${b.map((x) => x[2])}::bigint[],
-                            ${b.map((x) => x[3])}::text[], ${b.map((x) => x[4])}::bigint[]) AS v(scope, scope_id, start, reason, calls)
+                FROM unnest(${sql.param(b.map((x) => x[0]))}::int[], ${sql.param(b.map((x) => x[1]))}::int[], ${sql.param(b.map((x) => x[2]))}::bigint[],
+                            ${sql.param(b.map((x) => x[3]))}::text[], ${sql.param(b.map((x) => x[4]))}::bigint[]) AS v(scope, scope_id, start, reason, calls)
                 ON CONFLICT (scope, scope_id, period, start, reason) DO UPDATE SET calls = usage_buckets.calls + excluded.calls`,
           );
         }
@@ -161,6 +161,11 @@ export function pgUsageWrites(
         await rawRun(tx, sql`DELETE FROM usage_buckets WHERE period IN (${HOUR}, ${DAY}) AND start < ${before}`);
       }),
   };
+}
+
+/** The usage writes of a store, in its dialect. */
+export function usageWritesOf(store: Store): UsageWrites {
+  return store.dialect === 'sqlite' ? sqliteUsageWrites(store.sqlite) : pgUsageWrites(store, () => !store.pool.ended);
 }
 
 export interface BucketRow {
@@ -186,7 +191,9 @@ export async function hourlyBuckets(db: DbOrTx, scope: UsageScope, scopeId: numb
 
 /** One scope's calls per UTC day from `from` (a day's start) on: the daily buckets and the hours not rolled up yet. */
 export async function dailyBuckets(db: DbOrTx, scope: UsageScope, scopeId: number, from: number) {
-  const day = sql<number>`${usageBuckets.start} - ${usageBuckets.start} % ${DAY}`;
+  // The day's length inlined, not a parameter: PostgreSQL matches the GROUP BY expression to the
+  // selected one by its text, and two parameters ($1, $5) would not be the same expression.
+  const day = sql<number>`${usageBuckets.start} - ${usageBuckets.start} % ${sql.raw(String(DAY))}`;
   return (await db
     .select({ start: day, reason: usageBuckets.reason, calls: sql<number>`SUM(${usageBuckets.calls})` })
     .from(usageBuckets)

@@ -1,4 +1,6 @@
+import { and, count, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { usageBuckets } from '../../db/schema';
 import {
   type Client,
   type Clock,
@@ -12,7 +14,7 @@ import {
 import { UsageRecorder } from '../../webservice/usage';
 import { SYSTEM_ACTOR } from '../audit/audit.service';
 import { assignRole, createRole } from '../roles/roles.service';
-import { sqliteUsageWrites } from './usage.repo';
+import { usageWritesOf } from './usage.repo';
 import { flushUsage, maintainUsage } from './usage.service';
 
 // Usage you can see (issue 18 §2): every call of a known token counts, refusals before the
@@ -31,10 +33,19 @@ let admin: Client;
 let student: Client;
 let serviceId: number;
 
-/** The SQLite connection of the test store (these tests read the usage rows directly). */
-function sqliteOf(app: TestApp) {
-  if (app.store.dialect !== 'sqlite') throw new Error('this test reads the SQLite file');
-  return app.store.sqlite;
+/** How many usage rows one token has (of one period, or all). */
+async function tokenRows(tokenId: number, period?: number): Promise<number> {
+  const [row] = await t.store.db
+    .select({ n: count() })
+    .from(usageBuckets)
+    .where(
+      and(
+        eq(usageBuckets.scope, 2),
+        eq(usageBuckets.scopeId, tokenId),
+        period === undefined ? undefined : eq(usageBuckets.period, period),
+      ),
+    );
+  return row?.n ?? 0;
 }
 
 async function newToken(username: string, extra: Record<string, unknown> = {}) {
@@ -179,16 +190,12 @@ describe('buckets', () => {
     expect((site.refused.invalidtoken ?? 0) - (site0.refused.invalidtoken ?? 0)).toBe(1);
     expect((site.refused.tokenexpired ?? 0) - (site0.refused.tokenexpired ?? 0)).toBe(1);
     // One row per bucket, never a row per call: two more calls in the same hour add to the row.
-    const rows = () =>
-      sqliteOf(t)
-        .prepare('SELECT COUNT(*) FROM usage_buckets WHERE scope = 2 AND scope_id = ?')
-        .pluck()
-        .get(tok.id) as number;
-    const before = rows();
+    const rows = () => tokenRows(tok.id);
+    const before = await rows();
     await restCall(t, tok.secret, SITE_INFO);
     await restCall(t, tok.secret, SITE_INFO);
     await flushUsage(t.deps);
-    expect(rows()).toBe(before);
+    expect(await rows()).toBe(before);
     expect((await usage(`/api/tokens/${tok.id}/usage`)).totals.ok).toBe(4);
   });
 
@@ -198,16 +205,12 @@ describe('buckets', () => {
     await restCall(t, tok.secret, SITE_INFO);
     await restCall(t, tok.secret, 'core_no_such_function');
     await flushUsage(t.deps);
-    const hourly = () =>
-      sqliteOf(t)
-        .prepare('SELECT COUNT(*) FROM usage_buckets WHERE scope = 2 AND scope_id = ? AND period = 3600')
-        .pluck()
-        .get(tok.id) as number;
-    expect(hourly()).toBe(2);
+    const hourly = () => tokenRows(tok.id, HOUR);
+    expect(await hourly()).toBe(2);
     // 30 h on: still hourly, and the daily view sums the hours of the day.
     await advance(30 * HOUR);
     await maintainUsage(t.deps);
-    expect(hourly()).toBe(2);
+    expect(await hourly()).toBe(2);
     const day30 = await usage(`/api/tokens/${tok.id}/usage`, '30d');
     expect(day30.period).toBe('day');
     expect(day30.buckets).toHaveLength(30);
@@ -215,7 +218,7 @@ describe('buckets', () => {
     // 49 h after the call: rolled up, the same figures by day, gone from the 48 h view.
     await advance(19 * HOUR);
     await maintainUsage(t.deps);
-    expect(hourly()).toBe(0);
+    expect(await hourly()).toBe(0);
     expect((await usage(`/api/tokens/${tok.id}/usage`, '48h')).totals).toEqual({ ok: 0, refused: {} });
     const day90 = await usage(`/api/tokens/${tok.id}/usage`, '90d');
     expect(day90.buckets).toHaveLength(90);
@@ -224,9 +227,7 @@ describe('buckets', () => {
     // 91 days on: expired.
     await advance(91 * DAY);
     await maintainUsage(t.deps);
-    expect(
-      sqliteOf(t).prepare('SELECT COUNT(*) FROM usage_buckets WHERE scope = 2 AND scope_id = ?').pluck().get(tok.id),
-    ).toBe(0);
+    expect(await tokenRows(tok.id)).toBe(0);
     expect((await usage(`/api/tokens/${tok.id}/usage`, '90d')).totals).toEqual({ ok: 0, refused: {} });
   });
 });
@@ -265,7 +266,7 @@ describe('the audit of refused calls', () => {
     await restCall(t, tok.secret, 'core_no_such_function');
     await flushUsage(t.deps);
     const before = (await refusedAudits()).length;
-    const fresh = new UsageRecorder(sqliteUsageWrites(sqliteOf(t)));
+    const fresh = new UsageRecorder(usageWritesOf(t.store));
     fresh.recordRefusal(
       { t: { id: tok.id, serviceId }, u: { id: await t.userId('student'), username: 'student' } },
       clock.now(),

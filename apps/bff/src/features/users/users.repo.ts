@@ -1,7 +1,7 @@
 import type { USER_STATUSES } from '@gatehouse/shared';
-import { and, asc, count, desc, eq, inArray, or, type SQL, sql } from 'drizzle-orm';
+import { and, asc, count, eq, inArray, or, type SQL, sql } from 'drizzle-orm';
 import type { Db, DbOrTx } from '../../db/client';
-import { type KeyColumn, type KeysetPage, type KeyValue, readFrom, type Seek } from '../../db/keyset';
+import { type KeyColumn, type KeysetPage, type KeyValue, keyOrder, readFrom, type Seek } from '../../db/keyset';
 import { roleAssignments, type UserRow, userPreferences, users } from '../../db/schema';
 import { contains, firstRow, searchCondition } from '../../db/sql';
 
@@ -109,13 +109,12 @@ export async function userPage(db: Db, q: UserPageQuery): Promise<KeysetPage<Use
   const cond = await condition(db, q);
   const key = keyOf(q.sort);
   const read = async (extra: SQL | undefined, dir: 'asc' | 'desc', limit: number, offset = 0) => {
-    const order = dir === 'desc' ? desc : asc;
     return (
       await db
         .select({ id: users.id })
         .from(users)
         .where(extra ? and(cond, extra) : cond)
-        .orderBy(...key.map((k) => order(k.col)))
+        .orderBy(...keyOrder(key, dir))
         .limit(limit)
         .offset(offset)
     ).map((r) => r.id);

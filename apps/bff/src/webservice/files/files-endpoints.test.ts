@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
+import { and, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Store } from '../../db/client';
+import { courseModules, courses } from '../../db/schema';
 import { SYSTEM_ACTOR } from '../../features/audit/audit.service';
 import { moduleContext, userContext } from '../../features/files/contexts';
 import { fileStoreOf, storeFile } from '../../features/files/files.service';
@@ -226,12 +227,14 @@ describe('GET /webservice/pluginfile.php', () => {
   });
 
   it('serves course module files to those enrolled in the course, and refuses the others as require_login does', async () => {
-    const hist = sqliteOf(s.t.store)
-      .prepare(
-        "SELECT m.id FROM course_modules m JOIN courses c ON c.id = m.course_id WHERE c.shortname = 'HIST201' AND m.modname = 'resource'",
-      )
-      .pluck()
-      .get() as number;
+    const hist = (
+      await s.t.store.db
+        .select({ id: courseModules.id })
+        .from(courseModules)
+        .innerJoin(courses, eq(courses.id, courseModules.courseId))
+        .where(and(eq(courses.shortname, 'HIST201'), eq(courseModules.modname, 'resource')))
+        .limit(1)
+    ).at(0)!.id;
     const store = fileStoreOf(s.t.deps);
     const staged = await store.stage(
       (async function* () {
@@ -270,10 +273,9 @@ describe('GET /webservice/pluginfile.php', () => {
     expect(await refused.text()).toBe(ajaxError('Course or activity not accessible.', 'requireloginerror'));
 
     // core_course_get_contents lists the file in the resource's contents, with a URL that downloads with the token.
-    const courseid = sqliteOf(s.t.store)
-      .prepare("SELECT id FROM courses WHERE shortname = 'HIST201'")
-      .pluck()
-      .get() as number;
+    const courseid = (
+      await s.t.store.db.select({ id: courses.id }).from(courses).where(eq(courses.shortname, 'HIST201'))
+    ).at(0)!.id;
     const token = await s.token('student2');
     const contents = (await (
       await fetch(
@@ -367,9 +369,3 @@ describe('core_files_upload', () => {
     expect(await dl.text()).toBe('forty-two');
   });
 });
-
-/** This test reads or writes the SQLite file itself (skipped on PostgreSQL later). */
-function sqliteOf(store: Store) {
-  if (store.dialect !== 'sqlite') throw new Error('This test needs the SQLite store');
-  return store.sqlite;
-}

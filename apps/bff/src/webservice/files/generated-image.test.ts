@@ -1,5 +1,6 @@
+import { and, asc, eq, ne, notInArray } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Store } from '../../db/client';
+import { courses, enrolments, users } from '../../db/schema';
 import { type FilesSite, startFilesSite } from '../../test/files-site';
 
 // The image of a course without one: core_enrol_get_users_courses gives Moodle's
@@ -13,10 +14,10 @@ beforeAll(async () => {
 });
 afterAll(() => s.close());
 
-const courseId = (shortname: string) =>
-  sqliteOf(s.t.store).prepare('SELECT id FROM courses WHERE shortname = ?').pluck().get(shortname) as number;
-const userId = (username: string) =>
-  sqliteOf(s.t.store).prepare('SELECT id FROM users WHERE username = ?').pluck().get(username) as number;
+const courseId = async (shortname: string) =>
+  (await s.t.store.db.select({ id: courses.id }).from(courses).where(eq(courses.shortname, shortname))).at(0)!.id;
+const userId = async (username: string) =>
+  (await s.t.store.db.select({ id: users.id }).from(users).where(eq(users.username, username))).at(0)!.id;
 
 /** The URL as the app rewrites it: pluginfile.php → webservice/pluginfile.php, with token=. */
 const withToken = (url: string, token: string) =>
@@ -25,15 +26,14 @@ const withToken = (url: string, token: string) =>
 describe("a course's generated image", () => {
   it('is the URL core_enrol_get_users_courses gives, and downloads as SVG with the token', async () => {
     const token = await s.token('student');
-    const courses = (await (
+    const cs = await courseId('CS101');
+    const answer = (await (
       await fetch(
-        `${s.base}/webservice/rest/server.php?wsfunction=core_enrol_get_users_courses&moodlewsrestformat=json&userid=${userId('student')}&wstoken=${token}`,
+        `${s.base}/webservice/rest/server.php?wsfunction=core_enrol_get_users_courses&moodlewsrestformat=json&userid=${await userId('student')}&wstoken=${token}`,
       )
     ).json()) as { id: number; courseimage: string }[];
-    const cs101 = courses.find((c) => c.id === courseId('CS101'));
-    expect(cs101?.courseimage).toBe(
-      `${s.base}/pluginfile.php/${50_000_000 + courseId('CS101')}/course/generated/course.svg`,
-    );
+    const cs101 = answer.find((c) => c.id === cs);
+    expect(cs101?.courseimage).toBe(`${s.base}/pluginfile.php/${50_000_000 + cs}/course/generated/course.svg`);
     const res = await fetch(withToken(cs101?.courseimage ?? '', token));
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toBe('image/svg+xml');
@@ -55,19 +55,25 @@ describe("a course's generated image", () => {
       '#fd79a8',
       '#6c5ce7',
     ];
-    expect(svg).toContain(`fill="${colours[courseId('CS101') % 10]}"`);
+    expect(svg).toContain(`fill="${colours[cs % 10]}"`);
   });
 
   it('is refused for a course the user may not open, and 404 for a course that does not exist or without a token', async () => {
     const token = await s.token('student');
-    const enrolled = sqliteOf(s.t.store)
-      .prepare('SELECT course_id FROM enrolments WHERE user_id = ?')
-      .pluck()
-      .all(userId('student')) as number[];
-    const other = sqliteOf(s.t.store)
-      .prepare(`SELECT id FROM courses WHERE id <> 1 AND id NOT IN (${enrolled.map(() => '?').join(',') || '0'})`)
-      .pluck()
-      .get(...enrolled) as number | undefined;
+    const enrolled = (
+      await s.t.store.db
+        .select({ id: enrolments.courseId })
+        .from(enrolments)
+        .where(eq(enrolments.userId, await userId('student')))
+    ).map((r) => r.id);
+    const other = (
+      await s.t.store.db
+        .select({ id: courses.id })
+        .from(courses)
+        .where(and(ne(courses.id, 1), notInArray(courses.id, enrolled.length ? enrolled : [0])))
+        .orderBy(asc(courses.id))
+        .limit(1)
+    ).at(0)?.id;
     expect(other).toBeDefined();
     const res = await fetch(
       withToken(`${s.base}/pluginfile.php/${50_000_000 + (other ?? 0)}/course/generated/course.svg`, token),
@@ -76,14 +82,8 @@ describe("a course's generated image", () => {
     const missing = await fetch(withToken(`${s.base}/pluginfile.php/50999999/course/generated/course.svg`, token));
     expect(missing.status).toBe(404);
     const anonymous = await fetch(
-      `${s.base}/pluginfile.php/${50_000_000 + courseId('CS101')}/course/generated/course.svg`,
+      `${s.base}/pluginfile.php/${50_000_000 + (await courseId('CS101'))}/course/generated/course.svg`,
     );
     expect(anonymous.status).toBe(404);
   });
 });
-
-/** This test reads or writes the SQLite file itself (skipped on PostgreSQL later). */
-function sqliteOf(store: Store) {
-  if (store.dialect !== 'sqlite') throw new Error('This test needs the SQLite store');
-  return store.sqlite;
-}

@@ -1,5 +1,6 @@
+import { and, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Store } from '../../db/client';
+import { courseModules, courses } from '../../db/schema';
 import { moduleContext } from '../../features/files/contexts';
 import { userPrivateAccessKey } from '../../features/files/user-key';
 import { type FilesSite, startFilesSite } from '../../test/files-site';
@@ -13,18 +14,20 @@ beforeAll(async () => {
 });
 afterAll(() => s.close());
 
-const cmid = (course: string, name: string) =>
-  sqliteOf(s.t.store)
-    .prepare(
-      'SELECT m.id FROM course_modules m JOIN courses c ON c.id = m.course_id WHERE c.shortname = ? AND m.name = ?',
-    )
-    .pluck()
-    .get(course, name) as number;
+const courseId = async (shortname: string) =>
+  (await s.t.store.db.select({ id: courses.id }).from(courses).where(eq(courses.shortname, shortname))).at(0)!.id;
 
-const setPage = (id: number, fields: { content?: string; contentformat?: number; visible?: number }) => {
-  for (const [k, v] of Object.entries(fields)) {
-    sqliteOf(s.t.store).prepare(`UPDATE course_modules SET ${k} = ? WHERE id = ?`).run(v, id);
-  }
+const cmid = async (course: string, name: string) =>
+  (
+    await s.t.store.db
+      .select({ id: courseModules.id })
+      .from(courseModules)
+      .innerJoin(courses, eq(courses.id, courseModules.courseId))
+      .where(and(eq(courses.shortname, course), eq(courseModules.name, name)))
+  ).at(0)!.id;
+
+const setPage = async (id: number, fields: { content?: string; contentformat?: number; visible?: boolean }) => {
+  await s.t.store.db.update(courseModules).set(fields).where(eq(courseModules.id, id));
 };
 
 /** Moodle's AJAX error (core_renderer_ajax::fatal_error) with debugging off. */
@@ -37,10 +40,7 @@ describe("the seeded resource's file", () => {
   // First in the file: the site's files have not been used yet, so the demo file's content is
   // still in its row (as on an upgraded site) until core_course_get_contents moves it.
   it('is listed in core_course_get_contents and downloads with the token from its fileurl', async () => {
-    const courseid = sqliteOf(s.t.store)
-      .prepare("SELECT id FROM courses WHERE shortname = 'CS101'")
-      .pluck()
-      .get() as number;
+    const courseid = await courseId('CS101');
     const token = await s.token('student');
     const contents = (await (
       await fetch(
@@ -48,7 +48,7 @@ describe("the seeded resource's file", () => {
       )
     ).json()) as { modules: { id: number; modname: string; contents?: { filename: string; fileurl: string }[] }[] }[];
     const resource = contents.flatMap((sec) => sec.modules).find((m) => m.modname === 'resource');
-    expect(resource?.id).toBe(cmid('CS101', 'Python cheat sheet'));
+    expect(resource?.id).toBe(await cmid('CS101', 'Python cheat sheet'));
     const file = resource?.contents?.find((f) => f.filename === 'python-cheat-sheet.txt');
     expect(file?.fileurl).toMatch(/\?forcedownload=1$/);
     const res = await fetch(`${file?.fileurl}&token=${token}`);
@@ -61,7 +61,7 @@ describe("the seeded resource's file", () => {
 
 describe("a page's index.html", () => {
   it("is the page's content through format_text (noclean, overflowdiv), sent as page_pluginfile sends it", async () => {
-    const id = cmid('CS101', 'Course guide');
+    const id = await cmid('CS101', 'Course guide');
     const token = await s.token('student');
     const url = `${s.base}/webservice/pluginfile.php/${moduleContext(id)}/mod_page/content/index.html?forcedownload=1&token=${token}`;
     const res = await fetch(url, { headers: { origin: 'https://app.example' } });
@@ -100,7 +100,7 @@ describe("a page's index.html", () => {
   });
 
   it('drops @@PLUGINFILE@@/ and formats plain and Moodle-format text as format_text does', async () => {
-    const id = cmid('CS101', 'Installing Python');
+    const id = await cmid('CS101', 'Installing Python');
     const token = await s.token('student');
     const get = async () =>
       (
@@ -108,30 +108,30 @@ describe("a page's index.html", () => {
           `${s.base}/webservice/pluginfile.php/${moduleContext(id)}/mod_page/content/index.html?token=${token}`,
         )
       ).text();
-    setPage(id, { content: '<p><img src="@@PLUGINFILE@@/diagram.png" alt=""></p>', contentformat: 1 });
+    await setPage(id, { content: '<p><img src="@@PLUGINFILE@@/diagram.png" alt=""></p>', contentformat: 1 });
     expect(await get()).toBe('<div class="no-overflow"><p><img src="diagram.png" alt=""></p></div>');
-    setPage(id, { content: 'a < b & "c"\nline  two', contentformat: 2 });
+    await setPage(id, { content: 'a < b & "c"\nline  two', contentformat: 2 });
     expect(await get()).toBe('<div class="no-overflow">a &lt; b &amp; &quot;c&quot;<br />\nline&nbsp; two</div>');
-    setPage(id, { content: 'First line\nsecond line', contentformat: 0 });
+    await setPage(id, { content: 'First line\nsecond line', contentformat: 0 });
     expect(await get()).toBe(
       '<div class="no-overflow"><div class="text_to_html">First line<br />\nsecond line</div></div>',
     );
   });
 
   it("is refused as the page's files are: not enrolled, hidden page, no token, not a page", async () => {
-    const fire = cmid('SAFE100', 'Fire safety basics');
+    const fire = await cmid('SAFE100', 'Fire safety basics');
     const path = `/webservice/pluginfile.php/${moduleContext(fire)}/mod_page/content/index.html`;
     // Sasha is not enrolled in SAFE100: require_login's refusal, as for any of the course's files.
     const refused = await fetch(`${s.base}${path}?token=${await s.token('student2')}`);
     expect(await refused.text()).toBe(ajaxError('Course or activity not accessible.', 'requireloginerror'));
     const ok = await fetch(`${s.base}${path}?token=${await s.token('student')}`);
     expect(ok.status).toBe(200);
-    setPage(fire, { visible: 0 });
+    await setPage(fire, { visible: false });
     try {
       const hidden = await fetch(`${s.base}${path}?token=${await s.token('student')}`);
       expect(await hidden.text()).toBe(ajaxError('Course or activity not accessible.', 'requireloginerror'));
     } finally {
-      setPage(fire, { visible: 1 });
+      await setPage(fire, { visible: true });
     }
     // Without a token, pluginfile.php serves no course files.
     expect((await fetch(`${s.base}/pluginfile.php/${moduleContext(fire)}/mod_page/content/index.html`)).status).toBe(
@@ -141,7 +141,7 @@ describe("a page's index.html", () => {
     const noFiles = await fetch(`${s.base}${path}?token=${await s.tokenWithoutFiles('student')}`);
     expect(((await noFiles.json()) as { errorcode: string }).errorcode).toBe('accessexception');
     // index.html of a module that is not a page, or under another name, is no such file.
-    const forum = cmid('CS101', 'Announcements');
+    const forum = await cmid('CS101', 'Announcements');
     const notPage = await fetch(
       `${s.base}/webservice/pluginfile.php/${moduleContext(forum)}/mod_forum/content/index.html?token=${await s.token('student')}`,
     );
@@ -152,9 +152,3 @@ describe("a page's index.html", () => {
     expect(other.status).toBe(404);
   });
 });
-
-/** This test reads or writes the SQLite file itself (skipped on PostgreSQL later). */
-function sqliteOf(store: Store) {
-  if (store.dialect !== 'sqlite') throw new Error('This test needs the SQLite store');
-  return store.sqlite;
-}

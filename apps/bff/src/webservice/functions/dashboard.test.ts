@@ -1,5 +1,6 @@
+import { asc, count, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Store } from '../../db/client';
+import { courses, userDevices, userPreferences } from '../../db/schema';
 import { ADMIN_PASSWORD, DEMO_PASSWORD } from '../../test/helpers';
 import { form, type MobileSite, startMobileSite } from '../../test/mobile-site';
 
@@ -55,8 +56,8 @@ async function rest(username: string, wsfunction: string, data: Record<string, s
 const json = async (username: string, fn: string, data: Record<string, string | number> = {}): Promise<any> =>
   JSON.parse(await rest(username, fn, data));
 
-const courseId = (shortname: string) =>
-  sqliteOf(site.t.store).prepare('SELECT id FROM courses WHERE shortname = ?').pluck().get(shortname) as number;
+const courseId = async (shortname: string) =>
+  (await site.t.store.db.select({ id: courses.id }).from(courses).where(eq(courses.shortname, shortname))).at(0)!.id;
 
 describe('core_course_get_enrolled_courses_by_timeline_classification', () => {
   it("answers the caller's courses as course_summary_exporter writes them, in its key order", async () => {
@@ -91,7 +92,7 @@ describe('core_course_get_enrolled_courses_by_timeline_classification', () => {
       'coursecategory',
     ]);
     expect(cs).toMatchObject({
-      id: courseId('CS101'),
+      id: await courseId('CS101'),
       fullname: 'Introduction to Programming',
       idnumber: 'CS101-2025',
       summary: '<p>Variables, control flow and functions, taught in Python.</p>',
@@ -101,7 +102,7 @@ describe('core_course_get_enrolled_courses_by_timeline_classification', () => {
       showcompletionconditions: null,
       pdfexportfont: null,
       fullnamedisplay: 'Introduction to Programming',
-      viewurl: `${site.base}/course/view.php?id=${courseId('CS101')}`,
+      viewurl: `${site.base}/course/view.php?id=${await courseId('CS101')}`,
       progress: 0,
       hasprogress: false,
       isfavourite: false,
@@ -166,9 +167,9 @@ describe('core_course_get_enrolled_courses_by_timeline_classification', () => {
 
   it('leaves out the courses the user hid from the dashboard, and lists them under hidden', async () => {
     const studentId = await site.t.userId('student2');
-    sqliteOf(site.t.store)
-      .prepare('INSERT INTO user_preferences (user_id, name, value) VALUES (?, ?, ?)')
-      .run(studentId, `block_myoverview_hidden_course_${courseId('HIST201')}`, '1');
+    await site.t.store.db
+      .insert(userPreferences)
+      .values({ userId: studentId, name: `block_myoverview_hidden_course_${await courseId('HIST201')}`, value: '1' });
     const all = await json('student2', 'core_course_get_enrolled_courses_by_timeline_classification', {
       classification: 'all',
     });
@@ -263,8 +264,8 @@ describe('core_block_get_dashboard_blocks', () => {
 
 describe('core_course_get_user_navigation_options and core_course_get_user_administration_options', () => {
   it("answers each course's options, and a warning for a course the caller may not open", async () => {
-    const cs = courseId('CS101');
-    const hist = courseId('HIST201');
+    const cs = await courseId('CS101');
+    const hist = await courseId('HIST201');
     const text = await rest('student', 'core_course_get_user_navigation_options', {
       'courseids[0]': cs,
       'courseids[1]': hist,
@@ -327,9 +328,25 @@ describe('core_user_add_user_device and core_user_remove_user_device', () => {
     uuid: 'uuid-1',
   };
   const rows = async () =>
-    sqliteOf(site.t.store)
-      .prepare('SELECT appid, name, version, pushid, uuid, publickey FROM user_devices WHERE user_id = ? ORDER BY id')
-      .all(await site.t.userId('student'));
+    site.t.store.db
+      .select({
+        appid: userDevices.appid,
+        name: userDevices.name,
+        version: userDevices.version,
+        pushid: userDevices.pushid,
+        uuid: userDevices.uuid,
+        publickey: userDevices.publickey,
+      })
+      .from(userDevices)
+      .where(eq(userDevices.userId, await site.t.userId('student')))
+      .orderBy(asc(userDevices.id));
+  const devicesOf = async (username: string) =>
+    (
+      await site.t.store.db
+        .select({ n: count() })
+        .from(userDevices)
+        .where(eq(userDevices.userId, await site.t.userId(username)))
+    ).at(0)!.n;
 
   it("stores the device, warns on a push id already stored, and updates a known device, as Moodle's add_user_device", async () => {
     expect(await rest('student', 'core_user_add_user_device', device)).toBe('[]');
@@ -379,24 +396,14 @@ describe('core_user_add_user_device and core_user_remove_user_device', () => {
       `{"removed":false,"warnings":[{"item":"uuid-1","warningcode":"devicedoesnotexist","message":"The device doesn't exists in the database"}]}`,
     );
     // Student 2's device is theirs alone.
-    expect(
-      sqliteOf(site.t.store)
-        .prepare('SELECT count(*) FROM user_devices WHERE user_id = ?')
-        .pluck()
-        .get(await site.t.userId('student2')),
-    ).toBe(1);
+    expect(await devicesOf('student2')).toBe(1);
   });
 
   it('refuses a device without its required fields and stores nothing', async () => {
     const { uuid: _uuid, ...missing } = device;
     const out = JSON.parse(await rest('teacher', 'core_user_add_user_device', missing));
     expect(out).toMatchObject({ exception: 'invalid_parameter_exception', errorcode: 'invalidparameter' });
-    expect(
-      sqliteOf(site.t.store)
-        .prepare('SELECT count(*) FROM user_devices WHERE user_id = ?')
-        .pluck()
-        .get(await site.t.userId('teacher')),
-    ).toBe(0);
+    expect(await devicesOf('teacher')).toBe(0);
   });
 });
 
@@ -421,9 +428,3 @@ describe('the built-in mobile service', () => {
     }
   });
 });
-
-/** This test reads or writes the SQLite file itself (skipped on PostgreSQL later). */
-function sqliteOf(store: Store) {
-  if (store.dialect !== 'sqlite') throw new Error('This test needs the SQLite store');
-  return store.sqlite;
-}

@@ -1,5 +1,6 @@
+import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Store } from '../../db/client';
+import { courseModules, courses } from '../../db/schema';
 import { moduleContext } from '../../features/files/contexts';
 import { DEMO_PASSWORD } from '../../test/helpers';
 import { form, type MobileSite, startMobileSite } from '../../test/mobile-site';
@@ -37,15 +38,19 @@ async function rest(username: string, wsfunction: string, data: Record<string, s
   return (await res.json()) as any;
 }
 
-const sql = () => sqliteOf(site.t.store);
-const courseId = (shortname: string) =>
-  sql().prepare('SELECT id FROM courses WHERE shortname = ?').pluck().get(shortname) as number;
-const cmid = (name: string) =>
-  sql().prepare('SELECT id FROM course_modules WHERE name = ?').pluck().get(name) as number;
+const courseId = async (shortname: string) =>
+  (await site.t.store.db.select({ id: courses.id }).from(courses).where(eq(courses.shortname, shortname))).at(0)!.id;
+const cmid = async (name: string) =>
+  (await site.t.store.db.select({ id: courseModules.id }).from(courseModules).where(eq(courseModules.name, name))).at(
+    0,
+  )!.id;
+const setModule = async (id: number, set: Partial<typeof courseModules.$inferInsert>) => {
+  await site.t.store.db.update(courseModules).set(set).where(eq(courseModules.id, id));
+};
 
 describe('mod_page_get_pages_by_courses', () => {
   it("lists the course's pages with their content as HTML, in Moodle's key order", async () => {
-    const cs = courseId('CS101');
+    const cs = await courseId('CS101');
     const out = await rest('student', 'mod_page_get_pages_by_courses', { 'courseids[0]': cs });
     expect(out.warnings).toEqual([]);
     expect(out.pages.map((p: { name: string }) => p.name)).toEqual(['Course guide', 'Installing Python']);
@@ -69,7 +74,7 @@ describe('mod_page_get_pages_by_courses', () => {
       'revision',
       'timemodified',
     ]);
-    const id = cmid('Course guide');
+    const id = await cmid('Course guide');
     expect(guide).toMatchObject({
       id,
       coursemodule: id,
@@ -91,12 +96,10 @@ describe('mod_page_get_pages_by_courses', () => {
   });
 
   it('points embedded files at webservice/pluginfile.php, formats other text formats, and shows editors the section', async () => {
-    const id = cmid('Installing Python');
-    sql()
-      .prepare('UPDATE course_modules SET content = ?, contentformat = 2, revision = 3 WHERE id = ?')
-      .run('See <the> @@PLUGINFILE@@/diagram.png\nnext', id);
+    const id = await cmid('Installing Python');
+    await setModule(id, { content: 'See <the> @@PLUGINFILE@@/diagram.png\nnext', contentformat: 2, revision: 3 });
     try {
-      const out = await rest('teacher', 'mod_page_get_pages_by_courses', { 'courseids[0]': courseId('CS101') });
+      const out = await rest('teacher', 'mod_page_get_pages_by_courses', { 'courseids[0]': await courseId('CS101') });
       const page = out.pages.find((p: { id: number }) => p.id === id);
       expect(page.content).toBe(
         `See &lt;the&gt; ${site.base}/webservice/pluginfile.php/${moduleContext(id)}/mod_page/content/3/diagram.png<br />\nnext`,
@@ -104,7 +107,7 @@ describe('mod_page_get_pages_by_courses', () => {
       expect(page).toMatchObject({ contentformat: 1, revision: 3, visible: true, groupmode: 0, groupingid: 0 });
       expect(typeof page.section).toBe('number');
     } finally {
-      sql().prepare("UPDATE course_modules SET content = '', contentformat = 1, revision = 1 WHERE id = ?").run(id);
+      await setModule(id, { content: '', contentformat: 1, revision: 1 });
     }
   });
 
@@ -116,7 +119,7 @@ describe('mod_page_get_pages_by_courses', () => {
       'Installing Python',
       'Fire safety basics',
     ]);
-    const hist = courseId('HIST201');
+    const hist = await courseId('HIST201');
     const other = await rest('student', 'mod_page_get_pages_by_courses', { 'courseids[0]': hist });
     expect(other).toEqual({
       pages: [],
@@ -127,10 +130,12 @@ describe('mod_page_get_pages_by_courses', () => {
 
 describe('mod_resource_get_resources_by_courses', () => {
   it('lists the resource with its files, whose URLs download with the token', async () => {
-    const out = await rest('student', 'mod_resource_get_resources_by_courses', { 'courseids[0]': courseId('CS101') });
+    const out = await rest('student', 'mod_resource_get_resources_by_courses', {
+      'courseids[0]': await courseId('CS101'),
+    });
     expect(out.resources).toHaveLength(1);
     const [r] = out.resources;
-    const id = cmid('Python cheat sheet');
+    const id = await cmid('Python cheat sheet');
     expect(r).toMatchObject({
       id,
       coursemodule: id,
@@ -159,25 +164,19 @@ describe('mod_resource_get_resources_by_courses', () => {
   });
 
   it('shows a hidden resource only to those who may update the course', async () => {
-    const id = cmid('Python cheat sheet');
-    sql().prepare('UPDATE course_modules SET visible = 0 WHERE id = ?').run(id);
+    const id = await cmid('Python cheat sheet');
+    await setModule(id, { visible: false });
     try {
       const student = await rest('student', 'mod_resource_get_resources_by_courses', {
-        'courseids[0]': courseId('CS101'),
+        'courseids[0]': await courseId('CS101'),
       });
       expect(student.resources).toEqual([]);
       const teacher = await rest('teacher', 'mod_resource_get_resources_by_courses', {
-        'courseids[0]': courseId('CS101'),
+        'courseids[0]': await courseId('CS101'),
       });
       expect(teacher.resources.map((r: { id: number; visible: boolean }) => [r.id, r.visible])).toEqual([[id, false]]);
     } finally {
-      sql().prepare('UPDATE course_modules SET visible = 1 WHERE id = ?').run(id);
+      await setModule(id, { visible: true });
     }
   });
 });
-
-/** This test reads or writes the SQLite file itself (skipped on PostgreSQL later). */
-function sqliteOf(store: Store) {
-  if (store.dialect !== 'sqlite') throw new Error('This test needs the SQLite store');
-  return store.sqlite;
-}

@@ -1,4 +1,4 @@
-import { eq } from 'drizzle-orm';
+import { asc, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { courses, roles, users } from '../../db/schema';
 import { FUNCTIONS } from './index';
@@ -235,7 +235,10 @@ describe('core_enrol_get_enrolled_users', () => {
     });
     const out = await callFunction(t.deps, 'core_enrol_get_enrolled_users', 'manager', { courseid: 1 });
     const everyone = (
-      await t.deps.store.db.select({ id: users.id, deleted: users.deleted, isGuest: users.isGuest }).from(users)
+      await t.deps.store.db
+        .select({ id: users.id, deleted: users.deleted, isGuest: users.isGuest })
+        .from(users)
+        .orderBy(asc(users.id))
     )
       .filter((u) => !u.deleted && !u.isGuest)
       .map((u) => u.id);

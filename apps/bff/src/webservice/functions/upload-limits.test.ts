@@ -1,10 +1,10 @@
 import { eq, sql } from 'drizzle-orm';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { Store } from '../../db/client';
-import { files } from '../../db/schema';
+import { config, files } from '../../db/schema';
 import { SYSTEM_ACTOR } from '../../features/audit/audit.service';
 import { type FileStore, fileStoreFor, useFileStore } from '../../features/files/file-store';
 import { MIB, setDiskProbe, statfsProbe } from '../../lib/disk';
+import { onPostgres, sqliteOf } from '../../test/test-store';
 import { SERVER_MAX_UPLOAD_BYTES } from './files';
 import { type CatalogueTest, callError, callFunction, makeCatalogueTest, setRoleCapability } from './test-helpers';
 
@@ -29,7 +29,7 @@ afterEach(async () => {
   await setRoleCapability(t.deps, 'student', 'moodle/user:ignoreuserquota', null);
   await setRoleCapability(t.deps, 'student', 'moodle/course:ignorefilesizelimits', null);
   setDiskProbe(t.deps, statfsProbe(t.deps.env.dataDir));
-  sqliteOf(t.deps.store).pragma('max_page_count = 1073741823');
+  if (!onPostgres) sqliteOf(t.deps.store).pragma('max_page_count = 1073741823');
   // Each test starts from the seeded files (the student's study-plan.txt, 50 bytes).
   await t.deps.store.db.delete(files).where(sql`${files.filename} <> 'study-plan.txt'`);
 });
@@ -180,11 +180,10 @@ describe('core_files_upload: userquota', () => {
   });
 
   it('keeps the default quota when the stored value is not a valid size (written to the database by hand)', async () => {
-    sqliteOf(t.deps.store)
-      .prepare(
-        "INSERT INTO config (name, value) VALUES ('userquota', 'lots') ON CONFLICT(name) DO UPDATE SET value = excluded.value",
-      )
-      .run();
+    await t.deps.store.db
+      .insert(config)
+      .values({ name: 'userquota', value: 'lots' })
+      .onConflictDoUpdate({ target: config.name, set: { value: 'lots' } });
     t.deps.gen.bump();
     expect((await siteInfo('student')).userquota).toBe(104_857_600);
   });
@@ -267,9 +266,3 @@ describe('core_files_upload: free disk space', () => {
     }
   });
 });
-
-/** This test reads or writes the SQLite file itself (skipped on PostgreSQL later). */
-function sqliteOf(store: Store) {
-  if (store.dialect !== 'sqlite') throw new Error('This test needs the SQLite store');
-  return store.sqlite;
-}

@@ -1,6 +1,7 @@
 import { cleanReturnValue, multiple, single, value } from '@gatehouse/shared';
+import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Store } from '../../db/client';
+import { users } from '../../db/schema';
 import { makeWsSite, rawRequest, type WsSite } from '../../fuzz/fuzz-helpers';
 import { FUNCTIONS } from '../functions';
 import { restXmlResult } from './rest';
@@ -264,9 +265,10 @@ describe('site info over the protocols', () => {
 describe("REST JSON: Moodle's json_encode($validatedvalues)", () => {
   it('escapes slashes as \\/ and every character outside ASCII as \\uXXXX (UTF-16, lower-case hex), in answers and errors', async () => {
     // A user named as PHP would have to escape: json_encode('José 😀 a/b') is "Jos\u00e9 \ud83d\ude00 a\/b".
-    sqliteOf(site.t.store)
-      .prepare("UPDATE users SET firstname = 'José 😀 a/b' WHERE id = ?")
-      .run(await site.t.userId('admin'));
+    await site.t.store.db
+      .update(users)
+      .set({ firstname: 'José 😀 a/b' })
+      .where(eq(users.id, await site.t.userId('admin')));
     site.t.deps.gen.bump(); // a write behind the caches' back: drop them
     const res = await rawRequest(
       site.t.app,
@@ -286,9 +288,3 @@ describe("REST JSON: Moodle's json_encode($validatedvalues)", () => {
     expect(JSON.parse(err.text).exception).toBeTypeOf('string');
   });
 });
-
-/** This test reads or writes the SQLite file itself (skipped on PostgreSQL later). */
-function sqliteOf(store: Store) {
-  if (store.dialect !== 'sqlite') throw new Error('This test needs the SQLite store');
-  return store.sqlite;
-}
