@@ -154,3 +154,20 @@ describe('bug: a console PATCH whose body is not JSON succeeds as an empty patch
     unchangedSince(before);
   });
 });
+
+describe('bug: a value zod cannot compare makes the console answer 500', () => {
+  // Found by console-api.test.ts (CI, 2026-12-02): zod 4's length checks read an object's own
+  // `length` and compare it with a number, and {"valueOf": 1} cannot be turned into one, so
+  // safeParse threw a TypeError instead of failing, and the route answered 500. Fix: in
+  // lib/validate.ts, a throw before the handler is reached is a 400 invalid.
+  it.each([
+    ['name', { length: { valueOf: 1, toString: 2 } }],
+    ['shortname', { length: { toString: {} } }],
+  ])('refuses %s = %j with 400 invalid and changes nothing', async (field, value) => {
+    const before = fingerprint(site.t.store);
+    const res = await admin.request('PATCH', `/api/services/${site.serviceId}`, { json: { [field]: value } });
+    expect(res.status).toBe(400);
+    expect(errorOf(res).code).toBe('invalid');
+    unchangedSince(before);
+  });
+});

@@ -82,8 +82,23 @@ export function validate<T extends z.ZodType, Target extends keyof ValidationTar
       throw new DomainError('invalid', message, fields);
     }
   });
-  if (target !== 'json') return check;
-  return every(jsonBody, check) as unknown as typeof check;
+  // zod itself can throw on some hostile values (4.x's length checks compare an object's own
+  // `length`, e.g. {"length": {"valueOf": 1}}, which JavaScript cannot turn into a number): a
+  // throw before the handler is reached is the client's bad input, a 400 like any other.
+  const guarded = createMiddleware(async (c, next) => {
+    let reached = false;
+    try {
+      await check(c, async () => {
+        reached = true;
+        await next();
+      });
+    } catch (err) {
+      if (reached || err instanceof DomainError) throw err;
+      throw new DomainError('invalid', 'Invalid request');
+    }
+  }) as unknown as typeof check;
+  if (target !== 'json') return guarded;
+  return every(jsonBody, guarded) as unknown as typeof check;
 }
 
 /**
