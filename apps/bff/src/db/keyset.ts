@@ -1,4 +1,6 @@
-import { type AnyColumn, and, asc, desc, eq, gt, isNotNull, isNull, lt, type SQL, sql } from 'drizzle-orm';
+import { type AnyColumn, and, asc, count, desc, eq, gt, isNotNull, isNull, lt, type SQL, sql } from 'drizzle-orm';
+import type { SQLiteTable } from 'drizzle-orm/sqlite-core';
+import type { DbOrTx } from './client';
 import { tablesDialect } from './schema';
 
 // Keyset paging (issue 18, §4): a page starts right after (or before) the row a cursor names, by
@@ -89,4 +91,20 @@ export async function readFrom<R>(
     rows.push(...(await read(where, walk, limit - rows.length)));
   }
   return seek.from === 'after' ? rows : rows.reverse();
+}
+
+/**
+ * A list's `count(cap)`: the rows `cond` selects in `table`, counted up to cap + 1 at most (the
+ * caller shows "10 000+"), so a count never walks a million rows.
+ */
+export function countUpTo(db: DbOrTx, table: SQLiteTable, cond: SQL | undefined) {
+  return async (cap: number): Promise<number> => {
+    const capped = db
+      .select({ one: sql`1` })
+      .from(table)
+      .where(cond)
+      .limit(cap + 1)
+      .as('capped');
+    return (await db.select({ n: count() }).from(capped).limit(1)).at(0)?.n ?? 0;
+  };
 }

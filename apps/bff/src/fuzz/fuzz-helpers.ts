@@ -73,11 +73,9 @@ export interface Fingerprint {
 
 const quoteId = (s: string) => `"${s.replace(/"/g, '""')}"`;
 
-/** The fuzz suite's fingerprints read SQLite's catalogue synchronously: it runs on SQLite. */
-export function sqliteOf(store: Store): Database.Database {
-  if (store.dialect !== 'sqlite') throw new Error('The fuzz suite runs on SQLite');
-  return store.sqlite;
-}
+import { sqliteOf } from '../test/test-store';
+
+export { sqliteOf };
 
 const statements = new WeakMap<Store, { name: string; stmt: Database.Statement }[]>();
 

@@ -1,6 +1,6 @@
-import { and, asc, count, desc, eq, gte, inArray, lte, or, type SQL, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, gte, inArray, lte, or, type SQL } from 'drizzle-orm';
 import type { DbOrTx } from '../../db/client';
-import { type KeyColumn, type KeysetPage, readFrom, type Seek } from '../../db/keyset';
+import { countUpTo as countRows, type KeyColumn, type KeysetPage, readFrom, type Seek } from '../../db/keyset';
 import { auditLog, externalServices, externalTokens, hubCourses, hubSites, roles, users } from '../../db/schema';
 import { contains, startsWith } from '../../db/sql';
 
@@ -79,15 +79,7 @@ export async function auditEntriesPage(
     else if (got.length <= n) res = await fromOffset(1);
     else res = { rows: got.slice(1), hasNext: true, hasPrev: true };
   }
-  const countUpTo = async (cap: number) => {
-    const capped = db
-      .select({ one: sql`1` })
-      .from(auditLog)
-      .where(cond)
-      .limit(cap + 1)
-      .as('capped');
-    return (await db.select({ n: count() }).from(capped).limit(1)).at(0)?.n ?? 0;
-  };
+  const countUpTo = countRows(db, auditLog, cond);
   return { ...res, count: countUpTo };
 }
 

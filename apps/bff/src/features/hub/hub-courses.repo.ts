@@ -1,7 +1,7 @@
 import type { HUB_COURSE_SORTS } from '@gatehouse/shared';
-import { and, asc, count, desc, eq, gt, gte, inArray, lte, type SQL, sql } from 'drizzle-orm';
+import { and, asc, count, desc, eq, gt, gte, inArray, lte, type SQL } from 'drizzle-orm';
 import type { DbOrTx } from '../../db/client';
-import { type KeyColumn, type KeysetPage, type KeyValue, keyOrder } from '../../db/keyset';
+import { countUpTo as countRows, type KeyColumn, type KeysetPage, type KeyValue, keyOrder } from '../../db/keyset';
 import {
   type HubCourseRow,
   type HubSiteRow,
@@ -350,15 +350,7 @@ export async function courseViewsPage(
       .offset(offset);
   };
   const page = await keysetRows(key, order.dir, at, read);
-  const countUpTo = async (cap: number) => {
-    const capped = db
-      .select({ one: sql`1` })
-      .from(hubCourses)
-      .where(cond)
-      .limit(cap + 1)
-      .as('capped');
-    return (await db.select({ n: count() }).from(capped).limit(1)).at(0)?.n ?? 0;
-  };
+  const countUpTo = countRows(db, hubCourses, cond);
   return { ...page, count: countUpTo };
 }
 

@@ -1,7 +1,15 @@
 import type { HUB_SITE_SORTS } from '@gatehouse/shared';
 import { and, asc, count, desc, eq, inArray, isNotNull, isNull, ne, or, type SQL, sql } from 'drizzle-orm';
 import type { DbOrTx } from '../../db/client';
-import { type KeyColumn, type KeysetPage, type KeyValue, keyOrder, readFrom, type Seek } from '../../db/keyset';
+import {
+  countUpTo as countRows,
+  type KeyColumn,
+  type KeysetPage,
+  type KeyValue,
+  keyOrder,
+  readFrom,
+  type Seek,
+} from '../../db/keyset';
 import { type HubSiteRow, hubOutbox, hubSites, hubStolenSecrets, tablesDialect, users } from '../../db/schema';
 import { affected, contains, firstRow } from '../../db/sql';
 
@@ -293,15 +301,7 @@ export async function siteViewsPage(
       .offset(offset);
   };
   const page = await keysetRows(key, order.dir, at, read);
-  const countUpTo = async (cap: number) => {
-    const capped = db
-      .select({ one: sql`1` })
-      .from(hubSites)
-      .where(cond)
-      .limit(cap + 1)
-      .as('capped');
-    return (await db.select({ n: count() }).from(capped).limit(1)).at(0)?.n ?? 0;
-  };
+  const countUpTo = countRows(db, hubSites, cond);
   return { ...page, count: countUpTo };
 }
 

@@ -1,6 +1,14 @@
-import { and, asc, count, desc, eq, gte, inArray, isNull, lte, or, type SQL, sql } from 'drizzle-orm';
+import { and, asc, count, desc, eq, gte, inArray, isNull, lte, or, type SQL } from 'drizzle-orm';
 import type { DbOrTx } from '../../db/client';
-import { type KeyColumn, type KeysetPage, type KeyValue, keyOrder, readFrom, type Seek } from '../../db/keyset';
+import {
+  countUpTo as countRows,
+  type KeyColumn,
+  type KeysetPage,
+  type KeyValue,
+  keyOrder,
+  readFrom,
+  type Seek,
+} from '../../db/keyset';
 import { externalServices, externalTokens, type TokenRow, type UserRow, users } from '../../db/schema';
 import { aliasOf, contains, firstRow, searchCondition, unindexedEq, unindexedIn } from '../../db/sql';
 import type { ServiceRow } from '../services/services.repo';
@@ -183,15 +191,7 @@ export async function tokenPage(db: DbOrTx, q: TokenPageQuery): Promise<KeysetPa
     const r = byId.get(id);
     return r ? [r] : [];
   });
-  const countUpTo = async (cap: number) => {
-    const capped = db
-      .select({ one: sql`1` })
-      .from(externalTokens)
-      .where(cond)
-      .limit(cap + 1)
-      .as('capped');
-    return (await db.select({ n: count() }).from(capped).limit(1)).at(0)?.n ?? 0;
-  };
+  const countUpTo = countRows(db, externalTokens, cond);
   return { rows, hasNext, hasPrev, count: countUpTo };
 }
 

@@ -1,7 +1,15 @@
 import type { USER_STATUSES } from '@gatehouse/shared';
-import { and, asc, count, eq, inArray, or, type SQL, sql } from 'drizzle-orm';
+import { and, asc, eq, inArray, or, type SQL, sql } from 'drizzle-orm';
 import type { Db, DbOrTx } from '../../db/client';
-import { type KeyColumn, type KeysetPage, type KeyValue, keyOrder, readFrom, type Seek } from '../../db/keyset';
+import {
+  countUpTo as countRows,
+  type KeyColumn,
+  type KeysetPage,
+  type KeyValue,
+  keyOrder,
+  readFrom,
+  type Seek,
+} from '../../db/keyset';
 import { roleAssignments, type UserRow, userPreferences, users } from '../../db/schema';
 import { contains, firstRow, searchCondition } from '../../db/sql';
 
@@ -137,15 +145,7 @@ export async function userPage(db: Db, q: UserPageQuery): Promise<KeysetPage<Use
     (at.ids.length ? await db.select().from(users).where(inArray(users.id, at.ids)) : []).map((u) => [u.id, u]),
   );
   const rows = at.ids.flatMap((id) => byId.get(id) ?? []);
-  const countUpTo = async (cap: number) => {
-    const capped = db
-      .select({ one: sql`1` })
-      .from(users)
-      .where(cond)
-      .limit(cap + 1)
-      .as('capped');
-    return (await db.select({ n: count() }).from(capped).limit(1)).at(0)?.n ?? 0;
-  };
+  const countUpTo = countRows(db, users, cond);
   return { rows, hasNext: at.hasNext, hasPrev: at.hasPrev, count: countUpTo };
 }
 
