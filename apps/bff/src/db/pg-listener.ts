@@ -19,7 +19,7 @@ export interface ListenerDeps {
 }
 
 export interface InvalidationListener {
-  /** Whether the LISTEN connection is up. */
+  /** Whether the LISTEN connection is up and listening (false while a reconnection is on its way). */
   readonly connected: boolean;
   close(): Promise<void>;
 }
@@ -31,6 +31,8 @@ const RETRY_MAX_MS = 2000;
 /** Starts listening (resolves once the first LISTEN is in place). */
 export async function listenForInvalidations(store: PgStore, deps: ListenerDeps): Promise<InvalidationListener> {
   let client: pg.Client | undefined;
+  /** Whether `client` is LISTENing (not merely connecting: a retry sets `client` first). */
+  let listening = false;
   let stopped = false;
   let retryMs = RETRY_MIN_MS;
   let retry: NodeJS.Timeout | undefined;
@@ -54,6 +56,7 @@ export async function listenForInvalidations(store: PgStore, deps: ListenerDeps)
   const lost = (c: pg.Client, err?: unknown) => {
     if (client !== c) return;
     client = undefined;
+    listening = false;
     clearInterval(ping);
     if (err) deps.onError?.(err);
     c.removeAllListeners('notification');
@@ -86,6 +89,9 @@ export async function listenForInvalidations(store: PgStore, deps: ListenerDeps)
       await c.end().catch(() => {});
       return;
     }
+    // Lost while LISTEN was on its way: `lost` has already scheduled the next attempt.
+    if (client !== c) return;
+    listening = true;
     retryMs = RETRY_MIN_MS;
     deps.gen.setListening(true);
     // A connection that died without a word (a cable, a firewall) shows at the next query.
@@ -98,7 +104,7 @@ export async function listenForInvalidations(store: PgStore, deps: ListenerDeps)
   await connect();
   return {
     get connected() {
-      return client !== undefined;
+      return listening;
     },
     async close() {
       stopped = true;
@@ -106,6 +112,7 @@ export async function listenForInvalidations(store: PgStore, deps: ListenerDeps)
       clearInterval(ping);
       const c = client;
       client = undefined;
+      listening = false;
       if (c) await c.end().catch(() => {});
     },
   };

@@ -42,6 +42,7 @@ export async function buildBundles(): Promise<Bundles> {
     logLevel: 'error',
   });
   cpSync(join(BFF, 'src/db/migrations'), join(dir, 'dist/migrations'), { recursive: true });
+  cpSync(join(BFF, 'src/db/migrations-pg'), join(dir, 'dist/migrations-pg'), { recursive: true });
   symlinkSync(join(BFF, 'node_modules'), join(dir, 'node_modules'), 'dir');
   return {
     cli: join(dir, 'dist/cli.js'),
