@@ -5,6 +5,7 @@
 // on Ctrl-C and on a failure.
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import http from 'node:http';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -85,6 +86,8 @@ export function createNode({ name, port, env, dataDir, stderr = 'inherit' }) {
     leader: false,
     alive: false,
     pid: 0,
+    /** The last exit: { code, signal, at: Date.now() }, or null while running (or never started). */
+    exit: null,
     signal(sig) {
       try {
         if (proc && node.alive) proc.kill(sig);
@@ -100,8 +103,10 @@ export function createNode({ name, port, env, dataDir, stderr = 'inherit' }) {
       node.pid = child.pid ?? 0;
       liveNodes.add(node);
       if (child.pid) watchdog.watch(child.pid);
+      node.exit = null;
       exitP = new Promise((res) => child.once('exit', res));
-      child.once('exit', () => {
+      child.once('exit', (code, signal) => {
+        node.exit = { code, signal, at: Date.now() };
         node.alive = false;
         node.leader = false;
         liveNodes.delete(node);
@@ -138,6 +143,11 @@ export function createNode({ name, port, env, dataDir, stderr = 'inherit' }) {
       if (!node.alive) return;
       node.signal(sig);
       await exitP;
+    },
+    /** Waits up to `ms` for the process to exit: its node.exit, or null when it is still running. */
+    async waitExit(ms) {
+      if (node.alive) await Promise.race([exitP, sleep(ms)]);
+      return node.alive ? null : node.exit;
     },
     /** SIGTERM, then SIGKILL after 5 s. */
     async stop() {
@@ -296,4 +306,135 @@ export function percentiles(values) {
   const at = (q) => s[Math.min(s.length - 1, Math.ceil(q * s.length) - 1)];
   const r = (v) => Math.round(v * 10) / 10;
   return { n: s.length, p50: r(at(0.5)), p99: r(at(0.99)), max: r(s[s.length - 1]) };
+}
+
+// ---- files ---------------------------------------------------------------------------------------
+
+/**
+ * POST /webservice/upload.php to a draft area (a new one unless `itemid`), the token as a bearer:
+ * { status, body } with Moodle's records (or its error) parsed.
+ * @param {[string, Uint8Array][]} files name and bytes
+ */
+export async function uploadFiles(base, token, files, itemid = '0') {
+  const form = new FormData();
+  form.append('filearea', 'draft');
+  form.append('itemid', itemid);
+  form.append('filepath', '/');
+  for (const [i, [name, bytes]] of files.entries()) form.append(`file_${i + 1}`, new Blob([bytes]), name);
+  const res = await fetch(`${base}/webservice/upload.php`, {
+    method: 'POST',
+    body: form,
+    headers: { authorization: `Bearer ${token}` },
+  });
+  const text = await res.text();
+  let body = null;
+  try {
+    body = JSON.parse(text);
+  } catch {}
+  return { status: res.status, body };
+}
+
+/** GET url: { status, bytes } (a Buffer), or { status: 0, error } on a connection error. */
+export async function download(url) {
+  try {
+    const res = await fetch(url);
+    return { status: res.status, bytes: Buffer.from(await res.arrayBuffer()) };
+  } catch (err) {
+    return { status: 0, bytes: Buffer.alloc(0), error: err?.cause?.code ?? err?.message };
+  }
+}
+
+/**
+ * One request on a new connection of its own (no pool, no keep-alive), answered or not:
+ * { status } or { status: 0, error: 'ECONNREFUSED' | … }.
+ * @param {{ method?: string, headers?: Record<string, string>, timeoutMs?: number }} [o]
+ */
+export function probe(base, path, { method = 'GET', headers = {}, timeoutMs = 2000 } = {}) {
+  return new Promise((resolve) => {
+    const req = http.request(`${base}${path}`, { method, headers, agent: false, timeout: timeoutMs }, (res) => {
+      let text = '';
+      res.setEncoding('utf8');
+      res.on('data', (d) => {
+        text += d;
+      });
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, text }));
+      res.on('error', (err) => resolve({ status: 0, error: err.code ?? err.message }));
+    });
+    req.on('timeout', () => req.destroy(Object.assign(new Error('timeout'), { code: 'TIMEOUT' })));
+    req.on('error', (err) => resolve({ status: 0, error: err.code ?? err.message }));
+    req.end();
+  });
+}
+
+/**
+ * An upload.php request whose file is written slowly (`chunk` bytes every `everyMs`), on a
+ * keep-alive connection, the token as a bearer (checked, and counted, before the body is read).
+ * `written()` is how many bytes of the file have gone out; `response` resolves to { status, body }
+ * (status 0 and `error` when the connection failed) and `connection`, the answer's Connection
+ * header; the client keeps the connection open after the answer (as a load balancer's pool does)
+ * until close().
+ */
+export function slowUpload(base, token, name, bytes, { chunk = 64 * 1024, everyMs = 40 } = {}) {
+  const boundary = `----cluster${randomBytes(8).toString('hex')}`;
+  const field = (k, v) => `--${boundary}\r\nContent-Disposition: form-data; name="${k}"\r\n\r\n${v}\r\n`;
+  const head = Buffer.from(
+    `${field('filearea', 'draft')}${field('itemid', '0')}${field('filepath', '/')}` +
+      `--${boundary}\r\nContent-Disposition: form-data; name="file_1"; filename="${name}"\r\n` +
+      'Content-Type: application/octet-stream\r\n\r\n',
+  );
+  const tail = Buffer.from(`\r\n--${boundary}--\r\n`);
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+  let sent = 0;
+  const response = new Promise((resolve) => {
+    const req = http.request(`${base}/webservice/upload.php`, {
+      method: 'POST',
+      agent,
+      headers: {
+        authorization: `Bearer ${token}`,
+        'content-type': `multipart/form-data; boundary=${boundary}`,
+        'content-length': String(head.length + bytes.length + tail.length),
+      },
+    });
+    req.on('response', (res) => {
+      let text = '';
+      res.setEncoding('utf8');
+      res.on('data', (d) => {
+        text += d;
+      });
+      res.on('end', () => {
+        let body = null;
+        try {
+          body = JSON.parse(text);
+        } catch {}
+        resolve({ status: res.statusCode ?? 0, body, connection: res.headers.connection });
+      });
+    });
+    req.on('error', (err) => {
+      resolve({ status: 0, body: null, error: err.code ?? err.message });
+    });
+    req.write(head);
+    const next = () => {
+      if (sent >= bytes.length) {
+        req.end(tail);
+        return;
+      }
+      const piece = bytes.subarray(sent, sent + chunk);
+      req.write(piece, () => {
+        sent += piece.length;
+        setTimeout(next, everyMs);
+      });
+    };
+    next();
+  });
+  // The connection stays open after the answer (as a load balancer's would) until close().
+  /** Another request on the same connection (a new one if the node closed it): { status, connection } or { status: 0, error }. */
+  const again = (path) =>
+    new Promise((resolve) => {
+      const req = http.get(`${base}${path}`, { agent }, (res) => {
+        res.resume();
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, connection: res.headers.connection }));
+      });
+      req.on('error', (err) => resolve({ status: 0, error: err.code ?? err.message }));
+    });
+  return { written: () => sent, response, again, close: () => agent.destroy() };
 }

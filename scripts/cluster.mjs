@@ -7,8 +7,12 @@
 //  b. when the node that runs the periodic jobs is killed with SIGKILL, every acknowledged write is
 //     in the database, sessions made through it work on the others, another node takes the jobs
 //     over, and the killed node comes back and serves;
-//  c. nginx keeps answering meanwhile (only requests in flight at the kill may fail).
+//  c. nginx keeps answering meanwhile (only requests in flight at the kill may fail);
+//  d. a file uploaded through A is served byte-identical by B and C (the shared GATEHOUSE_FILEDIR);
+//  e. SIGTERM with a slow upload in flight: the node stops accepting, the upload completes and is
+//     committed, the node writes its usage counters and exits 0 soon after (see drain()).
 // Everything (nodes, nginx, PostgreSQL, temp folders) is removed on exit, a failure or Ctrl-C.
+import { randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -17,15 +21,19 @@ import {
   cleanup,
   consoleApi,
   createNode,
+  download,
   login,
   onCleanup,
   percentiles,
   pgChecks,
+  probe,
   rest,
   SERVER,
   siteInfo,
   sleep,
+  slowUpload,
   tokenSecret,
+  uploadFiles,
 } from './cluster-lib.mjs';
 import { startNginx } from './nginx.mjs';
 import { armWatchdog, freePort, startCluster } from './pg-cluster.mjs';
@@ -35,8 +43,8 @@ if (process.argv.includes('--help') || process.argv.includes('-h')) {
 
 Starts a durable private PostgreSQL server, three nodes of the built server (apps/bff/dist) on it
 behind nginx, and checks cache invalidation across nodes, a SIGKILL of the job leader under load
-and nginx's answers meanwhile. Needs a build (npm run build) and Debian's postgresql and nginx
-(installed when missing).
+and nginx's answers meanwhile, files shared by the nodes, and a SIGTERM drain with an upload in
+flight. Needs a build (npm run build) and Debian's postgresql and nginx (installed when missing).
 
 Environment:
   CLUSTER_BOUND_MS=1000   fail when a change takes longer than this to reach another node
@@ -64,6 +72,7 @@ async function main() {
 
   // ---- the cluster ------------------------------------------------------------------------------
   const db = await startCluster({ durable: true, handleSignals: false });
+  dbUrl = db.url;
   onCleanup(() => db.stop());
   const tmp = mkdtempSync(join(tmpdir(), 'gatehouse-cluster-'));
   // Removed by cleanup(), or by a watchdog process if this one is killed outright.
@@ -117,7 +126,7 @@ async function main() {
     return r.body;
   };
   await must('settings', api('PATCH', '/settings', { enablewebservices: '1', webserviceprotocols: 'rest' }));
-  const newService = (name, shortname) =>
+  const newService = (name, shortname, files = false) =>
     must(
       `service ${name}`,
       api('POST', '/services', {
@@ -126,8 +135,8 @@ async function main() {
         enabled: true,
         restrictedUsers: false,
         requiredCapability: null,
-        downloadFiles: false,
-        uploadFiles: false,
+        downloadFiles: files,
+        uploadFiles: files,
       }),
     );
   const load = await newService('Cluster load', 'clusterload');
@@ -142,6 +151,12 @@ async function main() {
     'functions',
     api('POST', `/services/${victim.id}/functions`, { functions: ['core_webservice_get_site_info'] }),
   );
+  // Uploads and downloads allowed (and site info, for the drain test's calls).
+  const filesService = await newService('Cluster files', 'clusterfiles', true);
+  await must(
+    'functions',
+    api('POST', `/services/${filesService.id}/functions`, { functions: ['core_webservice_get_site_info'] }),
+  );
   const newToken = async (userId, serviceId, name, base = LB, cookie = lbCookie) =>
     (await must('token', api('POST', '/tokens', { name, userId, serviceId, validUntil: null }, base, cookie))).secret;
   const wstoken = await newToken(2, load.id, 'load');
@@ -153,6 +168,40 @@ async function main() {
   const cookies = new Map();
   for (const n of nodes) cookies.set(n, await login(n.base, 'admin', PASS));
   if (![...cookies.values()].every(Boolean)) throw new Error('admin login on a node failed');
+
+  // ---- files: uploaded through one node, the same bytes from the others ------------------------
+  const filesToken = await newToken(2, filesService.id, 'files');
+  const fileBytes = [
+    ['cluster.bin', randomBytes(384 * 1024)],
+    ['notes été.txt', Buffer.from('shared file folder\n')],
+  ];
+  const up = await uploadFiles(A.base, filesToken, fileBytes);
+  const records = Array.isArray(up.body) ? up.body : [];
+  check(
+    'a file uploaded through A is stored',
+    up.status === 200 && records.length === 2 && records.every((r) => r.itemid > 0),
+    `HTTP ${up.status} ${records.length ? '' : JSON.stringify(up.body)}`,
+  );
+  const fileUrl = (n, script, r) =>
+    `${n.base}/webservice/${script}/${r.contextid}/user/draft/${r.itemid}/${encodeURIComponent(r.filename)}?token=${filesToken}`;
+  for (const n of [B, C]) {
+    const got = [];
+    for (const [i, [name, bytes]] of fileBytes.entries()) {
+      const r = records[i];
+      if (!r) break;
+      for (const script of ['draftfile.php', 'pluginfile.php']) {
+        const dl = await download(fileUrl(n, script, r));
+        got.push(
+          dl.status === 200 && r.filename === name && dl.bytes.equals(bytes) ? 'ok' : `${script} ${name}: ${dl.status}`,
+        );
+      }
+    }
+    check(
+      `node ${n.name} serves the files uploaded through A byte-identical`,
+      got.length === 2 * fileBytes.length && got.every((g) => g === 'ok'),
+      got.filter((g) => g !== 'ok').join('; ') || `${fileBytes.length} files, draftfile.php and pluginfile.php`,
+    );
+  }
 
   // ---- the mixed load through nginx -------------------------------------------------------------
   const acked = { tokens: new Set(), groups: new Set(), setting: undefined };
@@ -474,9 +523,106 @@ async function main() {
   } finally {
     await pg.close();
   }
+  await drain(nodes.find((n) => !n.leader) ?? C, filesService, filesToken, newToken, cookies);
   log(`ran in ${Math.round((performance.now() - started) / 1000)} s`);
 }
 
+/**
+ * e. SIGTERM with a slow upload in flight on node X: /readyz stops answering 200 at once (the
+ * listener closes: a new connection is refused), new connections are refused (or answered 503),
+ * the upload completes with 200 and its file is served by another node, a request on the
+ * upload's kept-alive connection is answered 503 with Connection: close (or refused), X writes
+ * its usage counters and exits 0 soon after, though the client keeps its connection open.
+ */
+async function drain(X, filesService, filesToken, newToken, cookies) {
+  const Y = [...cookies.keys()].find((n) => n !== X && n.alive);
+  const token = await newToken(2, filesService.id, 'cluster drain', X.base, cookies.get(X));
+  const CALLS = 3;
+  for (let i = 0; i < CALLS; i++) {
+    const s = await siteInfo(X.base, token);
+    if (s !== 'ok') throw new Error(`drain: the token is not accepted on ${X.name} (${s})`);
+  }
+  const pg = await pgChecks(dbUrl);
+  try {
+    const usage = async () =>
+      (await pg.client.query("SELECT calls, last_access FROM external_tokens WHERE name = 'cluster drain'")).rows[0];
+    const bytes = randomBytes(1536 * 1024);
+    const mark = X.lines.length;
+    // 24 pieces of 64 KiB, one every 40 ms: about a second; SIGTERM once a sixth is sent.
+    const upload = slowUpload(X.base, token, 'drain.bin', bytes);
+    while (upload.written() < 256 * 1024) await sleep(5);
+    const callsBefore = Number((await usage())?.calls ?? 0);
+    const termAt = Date.now();
+    X.signal('SIGTERM');
+    const heard = await X.waitForLine((l) => /^SIGTERM received/.test(l.msg ?? ''), 2000, mark);
+    const ready = await probe(X.base, '/readyz');
+    const call = await probe(
+      X.base,
+      '/webservice/rest/server.php?wsfunction=core_webservice_get_site_info&moodlewsrestformat=json',
+      {
+        headers: { authorization: `Bearer ${token}` },
+      },
+    );
+    const stillWriting = upload.written() < bytes.length;
+    const answer = await upload.response;
+    const answeredAt = Date.now();
+    const kept = await upload.again('/readyz');
+    // The client keeps its connection open (a load balancer's pool would): the node must not wait for it.
+    const exit = await X.waitExit(8000);
+    upload.close();
+    // The listener is closed: a connection is refused, or reset when the kernel had queued it.
+    const notAccepted = (r) => r.error === 'ECONNREFUSED' || r.error === 'ECONNRESET';
+    const how = (r) => (r.status ? `HTTP ${r.status}` : r.error);
+    check(
+      `SIGTERM on ${X.name} with an upload in flight: /readyz stops answering 200 at once`,
+      !!heard && stillWriting && (ready.status === 503 || notAccepted(ready)),
+      `${heard ? 'heard' : 'no log line'} ${heard ? heard.at - termAt : '-'} ms after the signal; /readyz: ${how(ready)}${stillWriting ? '' : '; the upload was over before the probe'}`,
+    );
+    check(
+      'new connections during the drain are refused or answered 503',
+      call.status === 503 || notAccepted(call),
+      `a REST call: ${how(call)}`,
+    );
+    const record = Array.isArray(answer.body) ? answer.body[0] : undefined;
+    check(
+      'the upload in flight at SIGTERM completes with 200',
+      answer.status === 200 && record?.filename === 'drain.bin',
+      `${how(answer)} ${record ? `in ${answeredAt - termAt} ms after the signal, Connection: ${answer.connection}` : JSON.stringify(answer.body)}`,
+    );
+    const dl = record
+      ? await download(
+          `${Y.base}/webservice/draftfile.php/${record.contextid}/user/draft/${record.itemid}/drain.bin?token=${filesToken}`,
+        )
+      : { status: 0, bytes: Buffer.alloc(0) };
+    check(
+      'a request on the connection kept from before the signal is answered 503 and closes it (or is refused)',
+      (kept.status === 503 && kept.connection === 'close') || kept.status === 0,
+      kept.status ? `/readyz: HTTP ${kept.status}, Connection: ${kept.connection}` : `/readyz: ${kept.error}`,
+    );
+    check(
+      `its file is committed: node ${Y.name} serves it byte-identical`,
+      dl.status === 200 && dl.bytes.equals(bytes),
+      `HTTP ${dl.status}, ${dl.bytes.length} of ${bytes.length} bytes`,
+    );
+    check(
+      `node ${X.name} exits 0 within 3 s of its last answer`,
+      exit?.code === 0 && exit.at - answeredAt <= 3000,
+      exit
+        ? `code ${exit.code}${exit.signal ? ` (${exit.signal})` : ''} ${exit.at - answeredAt} ms after the answer, ${exit.at - termAt} ms after the signal`
+        : 'still running after 8 s',
+    );
+    const after = await usage();
+    check(
+      'its usage counters are written on the way out',
+      Number(after?.calls) === CALLS + 1 && after?.last_access != null,
+      `calls ${after?.calls} (${callsBefore} before the signal), ${CALLS + 1} expected`,
+    );
+  } finally {
+    await pg.close();
+  }
+}
+
+let dbUrl = '';
 let code = 0;
 try {
   await main();

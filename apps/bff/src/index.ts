@@ -1,3 +1,4 @@
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { serve } from '@hono/node-server';
 import { boot } from './boot';
 import { DEMO_USERS } from './db/seed';
@@ -113,7 +114,18 @@ async function main() {
         close();
       });
     });
-    if ('closeIdleConnections' in server) (server as { closeIdleConnections: () => void }).closeIdleConnections();
+    // server.close() ends the idle connections, but one busy at the signal stays open after its
+    // answer, kept alive, and serves whatever comes on it (a load balancer's pool keeps sending):
+    // the drain would last until those fall idle for keepAliveTimeout, or never end under load
+    // and be cut at 10 s without the usage written. So every answer from now on closes its
+    // connection, and a connection that falls idle is closed at once.
+    const http = server as Server;
+    http.prependListener('request', (_req: IncomingMessage, res: ServerResponse) => {
+      res.setHeader('Connection', 'close');
+    });
+    http.closeIdleConnections();
+    const idle = setInterval(() => http.closeIdleConnections(), 20);
+    idle.unref();
   };
   process.on('SIGINT', () => shutdown('SIGINT'));
   process.on('SIGTERM', () => shutdown('SIGTERM'));
