@@ -50,7 +50,12 @@ describe.skipIf(!url)('the PostgreSQL schema (GATEHOUSE_TEST_DATABASE_URL)', () 
   afterAll(async () => {
     await pool?.end();
     if (admin) {
-      await admin.query(`DROP DATABASE IF EXISTS "${dbName}" WITH (FORCE)`);
+      // pool.end() does not wait for the server to close its connections: a FORCE drop at once
+      // can terminate one while its client is ending (an uncaught 57P01 when files share a
+      // worker). A plain drop waits (up to 5 s) for them to go; FORCE only if one stays.
+      await admin
+        .query(`DROP DATABASE IF EXISTS "${dbName}"`)
+        .catch(() => admin.query(`DROP DATABASE IF EXISTS "${dbName}" WITH (FORCE)`));
       await admin.end();
     }
   });

@@ -36,9 +36,12 @@ export const externalTokens = pgTable(
   },
   (t) => [
     // With `hidden`, Manage tokens sorted by user or service walks users (services) in order and
-    // reads each one's tokens, already in id order, from these indexes alone.
+    // reads each one's tokens from these indexes alone. SQLite's entries end with the rowid, so a
+    // service's tokens come in id order; here `id` says so: sorted by service, tokensPage reads
+    // each service's first tokens in id order (a LATERAL join, LIMIT per service) instead of
+    // sorting every token of the service.
     index('external_tokens_user_idx').on(t.userId, t.hidden),
-    index('external_tokens_service_idx').on(t.serviceId, t.hidden),
+    index('external_tokens_service_idx').on(t.serviceId, t.hidden, t.id),
     // Manage tokens always filters `hidden = 0` and sorts by one of these columns: leading with
     // `hidden` lets a page's ids, however deep, be read from the index alone.
     index('external_tokens_name_idx').on(t.hidden, t.name),

@@ -145,7 +145,9 @@ export async function userPage(db: Db, q: UserPageQuery): Promise<KeysetPage<Use
     (at.ids.length ? await db.select().from(users).where(inArray(users.id, at.ids)) : []).map((u) => [u.id, u]),
   );
   const rows = at.ids.flatMap((id) => byId.get(id) ?? []);
-  const countUpTo = countRows(db, users, cond);
+  // A first page that is not full holds every row the filter selects: no count to run.
+  const whole = !at.hasNext && !at.hasPrev;
+  const countUpTo = whole ? async (cap: number) => Math.min(at.ids.length, cap + 1) : countRows(db, users, cond);
   return { rows, hasNext: at.hasNext, hasPrev: at.hasPrev, count: countUpTo };
 }
 
