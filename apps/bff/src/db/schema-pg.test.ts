@@ -119,7 +119,7 @@ describe.skipIf(!url)('the PostgreSQL schema (GATEHOUSE_TEST_DATABASE_URL)', () 
       expect(names).toContain(i);
   });
 
-  it('answers ILIKE searches from the trigram indexes', async () => {
+  it('answers ILIKE searches from the trigram indexes, and prefix searches from the lower(col) btrees', async () => {
     const client = await pool.connect();
     try {
       await client.query('SET enable_seqscan = off');
@@ -132,6 +132,15 @@ describe.skipIf(!url)('the PostgreSQL schema (GATEHOUSE_TEST_DATABASE_URL)', () 
         `SELECT id FROM users WHERE username ILIKE '%abc%' OR firstname ILIKE '%abc%' OR lastname ILIKE '%abc%' OR email ILIKE '%abc%'`,
       );
       for (const c of ['username', 'firstname', 'lastname', 'email']) expect(users).toContain(`users_search_${c}_idx`);
+      // A 1–2 character search (db/sql.ts prefixSearch): a range of the btree on lower(col).
+      const prefix = await plan(`SELECT id FROM external_tokens WHERE lower(name) LIKE lower('Ab%')`);
+      expect(prefix).toContain('external_tokens_name_prefix_idx');
+      expect(prefix).toContain(`~>=~ 'ab'`);
+      const usersPrefix = await plan(
+        `SELECT id FROM users WHERE lower(username) LIKE 'ab%' OR lower(firstname) LIKE 'ab%' OR lower(lastname) LIKE 'ab%' OR lower(email) LIKE 'ab%'`,
+      );
+      for (const c of ['username', 'firstname', 'lastname', 'email'])
+        expect(usersPrefix).toContain(`users_${c}_prefix_idx`);
     } finally {
       await client.query('RESET enable_seqscan');
       client.release();

@@ -1,4 +1,4 @@
-import { type AnyColumn, inArray, type SQL, type SQLWrapper, sql } from 'drizzle-orm';
+import { type AnyColumn, inArray, or, type SQL, type SQLWrapper, sql } from 'drizzle-orm';
 import { type PgTable, alias as pgAlias } from 'drizzle-orm/pg-core';
 import { type BuildAliasTable, type SQLiteTable, alias as sqliteAlias } from 'drizzle-orm/sqlite-core';
 import type { Db } from './client';
@@ -57,10 +57,65 @@ export async function containsByIndex(db: Db, table: SQLiteTable, col: AnyColumn
 const like = (v: string) =>
   sql.raw(tablesDialect() === 'pg' && !/^[\x20-\x40\x5b-\x60\x7b-\x7e]*$/.test(v) ? 'ILIKE' : 'LIKE');
 
-/** The shortest search the trigram indexes can answer; shorter ones fall back to `LIKE`. */
+/** The shortest search the trigram indexes can answer; shorter ones are prefix searches (`prefixSearch`). */
 const SEARCH_MIN_CHARS = 3;
 /** From this many matching rows on, a search is "broad": see `searchCondition`. */
 export const BROAD_SEARCH_ROWS = 2000;
+
+/** A search this short matches values that start with it (`prefixSearch`); longer ones, values that contain it. */
+export function isShortSearch(v: string): boolean {
+  return [...v].length < SEARCH_MIN_CHARS;
+}
+
+/**
+ * `col` starts with `v`, literally, ignoring case as `contains` does, in the form the column's
+ * prefix index answers (schema-*: `*_prefix_idx`): PostgreSQL `lower(col) LIKE lower('v%')`, a
+ * range of its btree on lower(col) text_pattern_ops; SQLite `col LIKE 'v%'`, which its LIKE
+ * optimization turns into a range of the index on (col COLLATE NOCASE), both folding ASCII case
+ * only. `indexed: false` (SQLite): `+col`, the same test kept off that index.
+ */
+function startsWithAnyCase(col: AnyColumn, v: string, indexed = true): SQL {
+  const pattern = `${escapeLike(v)}%`;
+  if (tablesDialect() === 'pg') return sql`lower(${col}) LIKE lower(${pattern}) ESCAPE '\\'`;
+  return indexed ? sql`${col} LIKE ${pattern} ESCAPE '\\'` : sql`+${col} LIKE ${pattern} ESCAPE '\\'`;
+}
+
+/**
+ * The condition for "one of `columns` (of `table`) starts with `v`" (case-insensitive), for a
+ * short search (`isShortSearch`: no trigram index can answer 1–2 characters, and "contains" would
+ * read every row for a page and its count). Each column has a prefix index (see
+ * startsWithAnyCase). `where` is for the list's page, `indexed` for its capped count and for a
+ * subquery of ids: the same rows.
+ * - PostgreSQL: the prefix conditions; its planner weighs each index range from the statistics
+ *   of the indexed expression (migrations-pg/0005 analyzes them) against walking the list's order.
+ * - SQLite: each column's matching ids are read from its index (at most BROAD_SEARCH_ROWS each).
+ *   Fewer than BROAD_SEARCH_ROWS in all: `idColumn IN` those ids, which drive the query. More:
+ *   the page's `where` is the test kept off the prefix indexes (the planner would read the whole
+ *   range and sort it), checked while walking the list's own order, where a page fills after a
+ *   few rows; `indexed` counts from the index ranges.
+ */
+export async function prefixSearch(
+  db: Db,
+  table: SQLiteTable,
+  idColumn: AnyColumn,
+  columns: AnyColumn[],
+  v: string,
+): Promise<{ where: SQL; indexed: SQL; selective: boolean }> {
+  const any = (indexed: boolean) => or(...columns.map((c) => startsWithAnyCase(c, v, indexed))) as SQL;
+  if (tablesDialect() === 'pg') return { where: any(true), indexed: any(true), selective: true };
+  const ids = new Set<number>();
+  for (const col of columns) {
+    const found = await db
+      .select({ id: sql<number>`${idColumn}` })
+      .from(table)
+      .where(startsWithAnyCase(col, v))
+      .limit(BROAD_SEARCH_ROWS);
+    for (const r of found) ids.add(Number(r.id));
+    if (ids.size >= BROAD_SEARCH_ROWS) return { where: any(false), indexed: any(true), selective: false };
+  }
+  const where = ids.size ? inArray(idColumn, [...ids]) : sql`1 = 0`;
+  return { where, indexed: where, selective: true };
+}
 
 function ftsPhrase(columns: string[], v: string): string {
   return `{${columns.join(' ')}} : "${v.replace(/"/g, '""')}"`;
@@ -72,8 +127,9 @@ function ftsPhrase(columns: string[], v: string): string {
  * - 3+ characters matching fewer than BROAD_SEARCH_ROWS rows: `idColumn IN` the ids the FTS5
  *   trigram table `searchTable` (migration 0005) finds, read once; they drive the query. The
  *   value goes in as one quoted phrase, so FTS5's query syntax never applies to user input.
- * - shorter, or matching many rows: `like`, which the database checks while walking the list's
- *   own order; with many matches a page fills after a few rows.
+ * - matching many rows: `like`, which the database checks while walking the list's own order;
+ *   with many matches a page fills after a few rows.
+ * Shorter searches are the caller's `prefixSearch` (here they fall back to `like`).
  * `selective` says which was chosen, for the caller to steer the planner accordingly.
  */
 export async function searchCondition(

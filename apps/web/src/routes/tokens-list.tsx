@@ -108,13 +108,21 @@ function Filters({ filters, update, updating }: { filters: TokenListFilters; upd
   return (
     <search aria-label="Filter tokens">
       <form onSubmit={(e) => e.preventDefault()} className="mb-4 flex flex-wrap items-end gap-4">
-        <SearchField label="Name" name="name" value={filters.name ?? ''} onSearch={onName} className="w-48" />
+        <SearchField
+          label="Name"
+          name="name"
+          value={filters.name ?? ''}
+          onSearch={onName}
+          hint="1–2 characters: names that start with them."
+          className="w-48"
+        />
         <SearchField
           label="User"
           name="user"
           value={filters.user ?? ''}
           onSearch={onUser}
           placeholder="Username or name"
+          hint="1–2 characters: names that start with them."
           className="w-48"
         />
         <SelectField

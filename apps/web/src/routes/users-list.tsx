@@ -155,6 +155,7 @@ function UsersList() {
             value={filters.search ?? ''}
             onSearch={(search) => update({ search }, true)}
             placeholder="Username, name or email"
+            hint="1–2 characters: names or emails that start with them."
             className="w-72 max-w-full"
           />
           <SelectField

@@ -1,3 +1,4 @@
+import { sql } from 'drizzle-orm';
 import { bigint, boolean, index, integer, pgTable, primaryKey, text } from 'drizzle-orm/pg-core';
 import { externalServices } from './services';
 import { users } from './users';
@@ -48,6 +49,11 @@ export const externalTokens = pgTable(
     index('external_tokens_valid_until_idx').on(t.hidden, t.validUntil.asc().nullsFirst()),
     index('external_tokens_created_idx').on(t.hidden, t.timecreated),
     index('external_tokens_last_access_idx').on(t.hidden, t.lastAccess.asc().nullsFirst()),
+    // A 1–2 character name search is "starts with" (db/sql.ts prefixSearch): `lower(name) LIKE
+    // 'ab%'` is a range of this index (text_pattern_ops: LIKE's prefix whatever the collation).
+    // pg_trgm's GIN index cannot answer it: its `ILIKE 'ab%'` matches every word start, so
+    // "to" finds all of a million "bench token N" and rechecks them (~1.5 s).
+    index('external_tokens_name_prefix_idx').using('btree', sql`lower(${t.name}) text_pattern_ops`),
   ],
 );
 

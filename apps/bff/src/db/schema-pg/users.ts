@@ -63,6 +63,12 @@ export const users = pgTable(
     index('users_lastlogin_idx').on(t.deleted, t.lastlogin.asc().nullsFirst()),
     // core_user_get_users_by_field with field=idnumber.
     index('users_idnumber_idx').on(t.idnumber),
+    // A 1–2 character search is "starts with" in any of these (db/sql.ts prefixSearch): each a
+    // range of its index, a BitmapOr of the four (see tokens.ts's external_tokens_name_prefix_idx).
+    index('users_username_prefix_idx').using('btree', sql`lower(${t.username}) text_pattern_ops`),
+    index('users_firstname_prefix_idx').using('btree', sql`lower(${t.firstname}) text_pattern_ops`),
+    index('users_lastname_prefix_idx').using('btree', sql`lower(${t.lastname}) text_pattern_ops`),
+    index('users_email_prefix_idx').using('btree', sql`lower(${t.email}) text_pattern_ops`),
   ],
 );
 

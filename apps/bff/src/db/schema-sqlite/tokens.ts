@@ -1,3 +1,4 @@
+import { sql } from 'drizzle-orm';
 import { index, integer, primaryKey, sqliteTable, text } from 'drizzle-orm/sqlite-core';
 import { externalServices } from './services';
 import { users } from './users';
@@ -45,6 +46,10 @@ export const externalTokens = sqliteTable(
     index('external_tokens_valid_until_idx').on(t.hidden, t.validUntil),
     index('external_tokens_created_idx').on(t.hidden, t.timecreated),
     index('external_tokens_last_access_idx').on(t.hidden, t.lastAccess),
+    // A 1–2 character name search is "starts with" (db/sql.ts prefixSearch): SQLite's LIKE
+    // optimization answers `name LIKE 'ab%'` as a range of an index in NOCASE order (LIKE's own
+    // ASCII-only case folding); the FTS5 trigram table needs 3+ characters.
+    index('external_tokens_name_prefix_idx').on(sql`${t.name} COLLATE NOCASE`),
   ],
 );
 

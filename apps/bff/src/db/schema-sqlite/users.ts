@@ -63,6 +63,12 @@ export const users = sqliteTable(
     index('users_lastlogin_idx').on(t.deleted, t.lastlogin),
     // core_user_get_users_by_field with field=idnumber.
     index('users_idnumber_idx').on(t.idnumber),
+    // A 1–2 character search is "starts with" in any of these (db/sql.ts prefixSearch): each a
+    // range of its index (see tokens.ts's external_tokens_name_prefix_idx).
+    index('users_username_prefix_idx').on(sql`${t.username} COLLATE NOCASE`),
+    index('users_firstname_prefix_idx').on(sql`${t.firstname} COLLATE NOCASE`),
+    index('users_lastname_prefix_idx').on(sql`${t.lastname} COLLATE NOCASE`),
+    index('users_email_prefix_idx').on(sql`${t.email} COLLATE NOCASE`),
   ],
 );
 

@@ -66,16 +66,19 @@ describe('searching by name', () => {
     ['"hi"', 1],
     ['OR NEAR(x)', 1],
     ['{name}: -y', 1],
-    ['*', 1],
+    // 1–2 characters: names that start with them (these all start with SRCH).
+    ['*', 0],
     ['" OR "', 0],
     ['NEAR(', 1],
     ['srch', 3],
     ['SRCH P', 1],
     ['café', 1],
     ['%', 0],
-    ['hi', 1],
-    ['i"', 1],
+    ['hi', 0],
+    ['i"', 0],
     ['zz', 0],
+    ['sr', 3],
+    ['"hi', 1],
   ])('%s matches literally, case-insensitively (%i token)', async (name, n) => {
     const res = await list(`name=${encodeURIComponent(name)}&perPage=100`);
     expect(res.items.filter((x) => x.name.startsWith('SRCH'))).toHaveLength(n);

@@ -83,8 +83,11 @@ describe('a value without letters matches literally', () => {
     ['12-3', ['WRD X 12-3', 'WRD x 12-3 y']],
     ['123', ['WRD 123']],
     ['50%_', ['WRD 50%_off']],
-    ['0%', ['WRD 50%_off']],
-    ['%', ['WRD 50%_off']],
+    ['0%_', ['WRD 50%_off']],
+    ['%_o', ['WRD 50%_off']],
+    // 1–2 characters: names that start with them.
+    ['0%', []],
+    ['%', []],
     ['1_3', []],
   ])('%s', async (search, expected) => {
     const got = await names(search);

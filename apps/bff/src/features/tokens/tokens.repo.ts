@@ -15,6 +15,8 @@ import {
   contains,
   containsByIndex,
   firstRow,
+  isShortSearch,
+  prefixSearch,
   rawAll,
   searchCondition,
   unindexedEq,
@@ -56,6 +58,9 @@ export interface TokenPageQuery {
 }
 
 const creators = aliasOf(users, 'creators');
+
+/** A search's condition: `indexed`, when there is one, the same rows from the prefix indexes (prefixSearch). */
+type Search = { where: SQL; indexed?: SQL; selective: boolean };
 
 // Each sort's key, ending with the token's id (unique). The user's and service's ids keep one
 // user's (one service's) tokens together, which lets the database walk users (services) in order
@@ -104,56 +109,72 @@ function baseQuery(db: DbOrTx) {
 
 /**
  * One page of Manage tokens (every token but the hidden ones), filtered and sorted. Name and user
- * searches use the trigram indexes; the page's ids come from index-only queries and only those
+ * searches use the trigram indexes (1–2 characters: "starts with", from the prefix indexes); the page's ids come from index-only queries and only those
  * rows are joined. With `seek` the page starts at a row's sort key (as cheap deep in the list as
  * at its start); without, at `page` (offset). `count(cap)` counts with the same conditions, at
  * most cap + 1 rows: the caller caches it per filter.
  */
 export async function tokenPage(db: DbOrTx, q: TokenPageQuery): Promise<KeysetPage<TokenWithParties>> {
+  // A 1–2 character name or user search is "starts with" (prefixSearch), longer ones "contains".
+  const name: Search | undefined = q.name
+    ? isShortSearch(q.name)
+      ? await prefixSearch(db, externalTokens, externalTokens.id, [externalTokens.name], q.name)
+      : await searchCondition(
+          db,
+          externalTokens.id,
+          'external_tokens_search',
+          ['name'],
+          q.name,
+          await containsByIndex(db, externalTokens, externalTokens.name, q.name),
+        )
+    : undefined;
+  const userColumns = [users.username, users.firstname, users.lastname];
+  const user: Search | undefined = q.user
+    ? isShortSearch(q.user)
+      ? await prefixSearch(db, users, users.id, userColumns, q.user)
+      : await searchCondition(
+          db,
+          users.id,
+          'users_search',
+          ['username', 'firstname', 'lastname'],
+          q.user,
+          or(...userColumns.map((c) => contains(c, q.user as string))) as SQL,
+        )
+    : undefined;
+  // The page's conditions, and the count's: the same rows, but a short name search counts from
+  // its prefix index where the page walks the list's order (see prefixSearch).
   const where: SQL[] = [];
-  const name = q.name
-    ? await searchCondition(
-        db,
-        externalTokens.id,
-        'external_tokens_search',
-        ['name'],
-        q.name,
-        await containsByIndex(db, externalTokens, externalTokens.name, q.name),
-      )
-    : undefined;
-  const user = q.user
-    ? await searchCondition(
-        db,
-        users.id,
-        'users_search',
-        ['username', 'firstname', 'lastname'],
-        q.user,
-        or(
-          contains(users.username, q.user),
-          contains(users.firstname, q.user),
-          contains(users.lastname, q.user),
-        ) as SQL,
-      )
-    : undefined;
+  const counted: SQL[] = [];
+  const both = (c: SQL) => {
+    where.push(c);
+    counted.push(c);
+  };
   // A selective search drives the query with its matching ids: `+hidden` keeps the planner from
   // walking an index that leads with `hidden` (every row) instead.
-  where.push(
+  both(
     name?.selective || user?.selective ? unindexedEq(externalTokens.hidden, false) : eq(externalTokens.hidden, false),
   );
-  if (name) where.push(name.where);
+  if (name) {
+    where.push(name.where);
+    counted.push(name.indexed ?? name.where);
+  }
   if (user) {
-    const ids = db.select({ id: users.id }).from(users).where(user.where);
+    // The matching users' ids (a short search's from its prefix indexes).
+    const ids = db
+      .select({ id: users.id })
+      .from(users)
+      .where(user.indexed ?? user.where);
     // Many matching users: walk the list's order and check each token's user (`+` keeps the
     // planner off the user index, which would fetch and sort every token of every match).
-    where.push(user.selective ? inArray(externalTokens.userId, ids) : unindexedIn(externalTokens.userId, ids));
+    both(user.selective ? inArray(externalTokens.userId, ids) : unindexedIn(externalTokens.userId, ids));
   }
-  if (q.serviceId) where.push(eq(externalTokens.serviceId, q.serviceId));
-  if (q.validUntilBefore !== undefined) where.push(lte(externalTokens.validUntil, q.validUntilBefore));
+  if (q.serviceId) both(eq(externalTokens.serviceId, q.serviceId));
+  if (q.validUntilBefore !== undefined) both(lte(externalTokens.validUntil, q.validUntilBefore));
   if (q.validUntilAfter !== undefined) {
-    where.push(or(isNull(externalTokens.validUntil), gte(externalTokens.validUntil, q.validUntilAfter)) as SQL);
+    both(or(isNull(externalTokens.validUntil), gte(externalTokens.validUntil, q.validUntilAfter)) as SQL);
   }
-  if (q.expiresFrom !== undefined) where.push(gte(externalTokens.validUntil, q.expiresFrom));
-  if (q.expiresTo !== undefined) where.push(lte(externalTokens.validUntil, q.expiresTo));
+  if (q.expiresFrom !== undefined) both(gte(externalTokens.validUntil, q.expiresFrom));
+  if (q.expiresTo !== undefined) both(lte(externalTokens.validUntil, q.expiresTo));
   const cond = and(...where);
   const key = keyOf(q.sort);
   const read = async (extra: SQL | undefined, dir: 'asc' | 'desc', limit: number, offset = 0) => {
@@ -207,7 +228,7 @@ export async function tokenPage(db: DbOrTx, q: TokenPageQuery): Promise<KeysetPa
   const whole = !hasNext && !hasPrev;
   const countUpTo = whole
     ? async (cap: number) => Math.min(pageIds.length, cap + 1)
-    : countRows(db, externalTokens, cond);
+    : countRows(db, externalTokens, and(...counted));
   return { rows, hasNext, hasPrev, count: countUpTo };
 }
 

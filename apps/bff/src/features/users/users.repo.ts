@@ -11,7 +11,7 @@ import {
   type Seek,
 } from '../../db/keyset';
 import { roleAssignments, type UserRow, userPreferences, users } from '../../db/schema';
-import { contains, firstRow, searchCondition } from '../../db/sql';
+import { contains, firstRow, isShortSearch, prefixSearch, searchCondition } from '../../db/sql';
 
 // The users table (and, when a user is deleted, their role assignments). Users are never
 // removed: a deleted user keeps their row, marked deleted.
@@ -32,7 +32,7 @@ export async function userIdByUsername(db: DbOrTx, username: string): Promise<nu
   return (await db.select({ id: users.id }).from(users).where(eq(users.username, username)).limit(1)).at(0)?.id;
 }
 
-/** Which users a list shows: by status, and containing `search` in a name or the email. */
+/** Which users a list shows: by status, and containing `search` in a name or the email (1–2 characters: starting with it). */
 interface UserFilter {
   status: (typeof USER_STATUSES)[number];
   search?: string;
@@ -75,26 +75,32 @@ export function userSortKeySize(sort: UserSort): number {
   return keyOf(sort).length;
 }
 
-async function condition(db: Db, f: UserFilter): Promise<SQL | undefined> {
+/**
+ * The filter's conditions: for the page, and for its count (the same rows; a short search counts
+ * from its prefix indexes where the page walks the list's order, see prefixSearch).
+ */
+async function condition(db: Db, f: UserFilter): Promise<{ page: SQL | undefined; count: SQL | undefined }> {
   const where: SQL[] = [];
   if (f.status !== 'deleted' && f.status !== 'all') where.push(eq(users.deleted, false));
   if (f.status === 'deleted') where.push(eq(users.deleted, true));
   if (f.status === 'suspended') where.push(eq(users.suspended, true));
   if (f.status === 'unconfirmed') where.push(eq(users.confirmed, false));
+  const columns = [users.username, users.firstname, users.lastname, users.email];
+  if (f.search && isShortSearch(f.search)) {
+    // 1–2 characters: a name or the email starts with them.
+    const s = await prefixSearch(db, users, users.id, columns, f.search);
+    return { page: and(...where, s.where), count: and(...where, s.indexed) };
+  }
   if (f.search) {
     const s = f.search;
-    const like = or(
-      contains(users.username, s),
-      contains(users.firstname, s),
-      contains(users.lastname, s),
-      contains(users.email, s),
-    ) as SQL;
+    const like = or(...columns.map((c) => contains(c, s))) as SQL;
     where.push(
       (await searchCondition(db, users.id, 'users_search', ['username', 'firstname', 'lastname', 'email'], s, like))
         .where,
     );
   }
-  return where.length ? and(...where) : undefined;
+  const all = where.length ? and(...where) : undefined;
+  return { page: all, count: all };
 }
 
 export interface UserPageQuery extends UserFilter {
@@ -114,7 +120,7 @@ export interface UserPageQuery extends UserFilter {
  * The filter's condition (a search's trigram lookup) is worked out once, for both.
  */
 export async function userPage(db: Db, q: UserPageQuery): Promise<KeysetPage<UserRow>> {
-  const cond = await condition(db, q);
+  const { page: cond, count: counted } = await condition(db, q);
   const key = keyOf(q.sort);
   const read = async (extra: SQL | undefined, dir: 'asc' | 'desc', limit: number, offset = 0) => {
     return (
@@ -147,7 +153,7 @@ export async function userPage(db: Db, q: UserPageQuery): Promise<KeysetPage<Use
   const rows = at.ids.flatMap((id) => byId.get(id) ?? []);
   // A first page that is not full holds every row the filter selects: no count to run.
   const whole = !at.hasNext && !at.hasPrev;
-  const countUpTo = whole ? async (cap: number) => Math.min(at.ids.length, cap + 1) : countRows(db, users, cond);
+  const countUpTo = whole ? async (cap: number) => Math.min(at.ids.length, cap + 1) : countRows(db, users, counted);
   return { rows, hasNext: at.hasNext, hasPrev: at.hasPrev, count: countUpTo };
 }
 

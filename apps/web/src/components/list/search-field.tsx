@@ -1,4 +1,4 @@
-import { type InputHTMLAttributes, useEffect, useRef, useState } from 'react';
+import { type InputHTMLAttributes, type ReactNode, useEffect, useRef, useState } from 'react';
 import { TextField } from '../ui/form-field';
 
 /**
@@ -16,6 +16,8 @@ export function SearchField({
   value: string;
   onSearch: (v: string) => void;
   delay?: number;
+  /** Help under the field (TextField's hint, named by the input's aria-describedby). */
+  hint?: ReactNode;
 } & Omit<InputHTMLAttributes<HTMLInputElement>, 'value' | 'onChange' | 'type'>) {
   const [text, setText] = useState(value);
   const applied = useRef(value);
