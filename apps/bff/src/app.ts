@@ -7,6 +7,7 @@ import { type Context, Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { HTTPException } from 'hono/http-exception';
 import { getPath } from 'hono/utils/url';
+import { isUnstorableValue } from './db/sql';
 import type { Deps } from './deps';
 import { auditRoutes } from './features/audit/audit.routes';
 import { authRoutes } from './features/auth/auth.routes';
@@ -310,6 +311,19 @@ export function createApp(deps: Deps) {
       // Hono's own refusals (a malformed JSON body, for one) in the API's error shape.
       const status = err.status >= 400 && err.status < 500 ? err.status : 400;
       return c.json({ error: { code: 'invalid', message: err.message || 'Invalid request' } }, status);
+    }
+    // A value no row can hold (PostgreSQL refuses U+0000 in text, or a number past its range),
+    // where no input check refused it first: the client's bad input.
+    if (isUnstorableValue(err)) {
+      return c.json(
+        {
+          error: {
+            code: 'invalid',
+            message: 'The request holds a value that cannot be stored (a NUL character, or a number out of range)',
+          },
+        },
+        400,
+      );
     }
     // The stack stays in the server's log; the client gets a generic message.
     requestLog(c, deps.log).error({ method: c.req.method, path: c.req.path, err }, 'Unexpected error');

@@ -201,6 +201,16 @@ export function dbErrorMessage(err: unknown): string {
   return String(driverError(err).message ?? '');
 }
 
+/**
+ * A statement the database refused for a value no row can hold (PostgreSQL: U+0000 in text,
+ * 22021; a number past the column's range, 22003): the client's bad input, not a server fault.
+ * Input checks refuse these first (lib/validate.ts, the web-service cleaning); this is the net.
+ */
+export function isUnstorableValue(err: unknown): boolean {
+  const code = dbErrorCode(err);
+  return code === '22021' || code === '22003' || code === '22P05';
+}
+
 /** PostgreSQL's DETAIL line ("Key (x)=(y) already exists."), or ''. */
 export function dbErrorDetail(err: unknown): string {
   return String(driverError(err).detail ?? '');

@@ -6,7 +6,7 @@ import { fileStoreOf, filesReady } from '../features/files/files.service';
 import { userPrivateAccessKey } from '../features/files/user-key';
 import { addServiceFunctions, createService } from '../features/services/services.service';
 import { createAdminToken } from '../features/tokens/tokens.service';
-import { expectNoStack, fuzzSite, nastyString, type RawResponse, rawRequest, runs, sqliteOf } from './fuzz-helpers';
+import { expectNoStack, fuzzSite, nastyString, type RawResponse, rawRequest, runs, sqlRows } from './fuzz-helpers';
 
 // The file scripts (webservice/pluginfile.php, draftfile.php, tokenpluginfile.php, pluginfile.php
 // and upload.php) fed with random and hostile paths, headers and bodies. A download never writes
@@ -133,7 +133,7 @@ describe('file downloads with random input', () => {
       ),
       runs(200),
     );
-    expectNothingChanged('random download paths');
+    await expectNothingChanged('random download paths');
   });
 
   it('random Range, If-None-Match, If-Modified-Since and If-Range headers on a real file', async () => {
@@ -172,7 +172,7 @@ describe('file downloads with random input', () => {
       ),
       runs(200),
     );
-    expectNothingChanged('random conditional and range headers');
+    await expectNothingChanged('random conditional and range headers');
   });
 });
 
@@ -262,10 +262,10 @@ describe('upload.php with random input', () => {
     );
     // Every row's content is in the store, with the row's size.
     const store = fileStoreOf(fuzz.site.t.deps);
-    const rows = sqliteOf(fuzz.site.t.store).prepare('SELECT contenthash, filesize FROM files').all() as {
-      contenthash: string;
-      filesize: number;
-    }[];
+    const rows = await sqlRows<{ contenthash: string; filesize: number }>(
+      fuzz.site.t.store,
+      'SELECT contenthash, filesize FROM files',
+    );
     for (const r of rows) expect(store.size(r.contenthash)).toBe(r.filesize);
     fuzz.expectNoPollutionOrErrors();
   });

@@ -3,14 +3,16 @@ import type { ExternalDescription } from '@gatehouse/shared';
 import type Database from 'better-sqlite3';
 import fc from 'fast-check';
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
+import type pg from 'pg';
 import { afterAll, beforeAll, expect } from 'vitest';
-import type { Store } from '../db/client';
+import type { PgStore, Store } from '../db/client';
 import { SYSTEM_ACTOR } from '../features/audit/audit.service';
 import { filesReady } from '../features/files/files.service';
 import { addServiceFunctions, createService } from '../features/services/services.service';
 import { createAdminToken } from '../features/tokens/tokens.service';
 import { createLogger } from '../lib/log';
 import { makeClock, makeTestApp, type TestApp } from '../test/helpers';
+import { sqliteOf } from '../test/test-store';
 
 // Shared pieces of the "bad input, generated" tests: a fingerprint of the whole database, a
 // tripwire on Object.prototype, a site set up for web-service calls (with the baseline every
@@ -39,8 +41,8 @@ export function runs(numRuns: number): fc.Parameters<unknown> {
 
 /**
  * What a refused request may legitimately change, left out of the fingerprint. Everything else,
- * every row of every table (hub tables, sqlite_sequence and the migrations table included), is
- * hashed.
+ * every row of every table (hub tables, sqlite_sequence or PostgreSQL's sequences, and the
+ * migrations table included), is hashed.
  */
 const EXCLUDED_COLUMNS: Record<string, readonly string[]> = {
   // Per-token usage statistics. A refused call still counts towards the token's usage and
@@ -56,15 +58,26 @@ const EXCLUDED_COLUMNS: Record<string, readonly string[]> = {
 /**
  * Rows a refused request may legitimately add: a failed console sign-in is audited
  * (auth.routes.ts, 'auth.login_failed'), which also moves audit_log's AUTOINCREMENT counter
- * in sqlite_sequence. Only those rows, and that one counter, are left out.
+ * (sqlite_sequence's row, PostgreSQL's audit_log_id_seq). Only those rows, and that one counter,
+ * are left out.
  */
 const EXCLUDED_ROWS: Record<string, string> = {
   // The usage flush's audit row for a token's first refusal of a reason (features/usage) too.
   audit_log: "action NOT IN ('auth.login_failed', 'webservice.refused')",
   // The calls per hour and per day (refused ones included), written by the same usage flush.
-  usage_buckets: '0',
+  usage_buckets: '1 = 0',
   sqlite_sequence: "name <> 'audit_log'",
 };
+
+/**
+ * PostgreSQL only: the failed-login counters, which every node shares in the rate_limits table
+ * (lib/rate-limit.ts); on SQLite they are in memory, out of any fingerprint. A refused sign-in
+ * counts there by design. Left out of the fingerprint and of the write count.
+ */
+const PG_EXCLUDED_TABLES = ['public.rate_limits'];
+/** The write count's own sequence (see writeCount), and audit_log's counter (see EXCLUDED_ROWS). */
+const WRITE_COUNTER = 'fuzz_write_count';
+const PG_EXCLUDED_SEQUENCES = [WRITE_COUNTER, 'audit_log_id_seq'];
 
 export interface Fingerprint {
   digest: string;
@@ -72,16 +85,13 @@ export interface Fingerprint {
 }
 
 const quoteId = (s: string) => `"${s.replace(/"/g, '""')}"`;
-
-import { sqliteOf } from '../test/test-store';
-
-export { sqliteOf };
-
-const statements = new WeakMap<Store, { name: string; stmt: Database.Statement }[]>();
+const quoteLit = (s: string) => `'${s.replace(/'/g, "''")}'`;
 
 /** One SELECT per table, every column but the excluded ones, prepared once per store. */
-function tableStatements(store: Store) {
-  let list = statements.get(store);
+const sqliteStatements = new WeakMap<Store, { name: string; stmt: Database.Statement }[]>();
+
+function sqliteTableStatements(store: Store) {
+  let list = sqliteStatements.get(store);
   if (list) return list;
   const sqlite = sqliteOf(store);
   // The search indexes (FTS5 tables and their shadow tables) are derived from the base tables
@@ -102,15 +112,13 @@ function tableStatements(store: Store) {
     // Ordered by every column, so the fingerprint does not depend on the physical row order.
     return { name, stmt: sqlite.prepare(`SELECT ${cs} FROM ${quoteId(name)}${where} ORDER BY ${cs}`).raw() };
   });
-  statements.set(store, list);
+  sqliteStatements.set(store, list);
   return list;
 }
 
-/** Row counts and a SHA-256 of the content of every table, minus the documented exclusions. */
-export function fingerprint(store: Store): Fingerprint {
+function sqliteFingerprint(store: Store): Fingerprint['tables'] {
   const tables: Fingerprint['tables'] = {};
-  const all = createHash('sha256');
-  for (const { name, stmt } of tableStatements(store)) {
+  for (const { name, stmt } of sqliteTableStatements(store)) {
     const rows = stmt.all() as unknown[][];
     const h = createHash('sha256');
     h.update(
@@ -118,10 +126,84 @@ export function fingerprint(store: Store): Fingerprint {
         Buffer.isBuffer(v) ? `blob:${v.toString('base64')}` : typeof v === 'bigint' ? `big:${v}` : v,
       ),
     );
-    const hash = h.digest('hex');
-    tables[name] = { rows: rows.length, hash };
-    all.update(`${name}:${rows.length}:${hash}\n`);
+    tables[name] = { rows: rows.length, hash: h.digest('hex') };
   }
+  return tables;
+}
+
+/**
+ * PostgreSQL: one statement for the whole database (a round trip, not one a table), built once
+ * per store from the catalogue: per table (every schema but the system's: public, and drizzle's
+ * migrations table) its row count and the MD5 of its rows as text (ROW(…)::text, every column but
+ * the excluded ones), sorted bytewise (COLLATE "C") so the physical order does not matter; then per
+ * sequence (the identity columns' counters, PostgreSQL's sqlite_sequence) its last value. A
+ * sequence is not rolled back, so an insert that was undone still shows here: on PostgreSQL the
+ * fingerprint alone also catches a write that was tried (a little stricter than SQLite's, whose
+ * counter moves only on a committed insert). The search indexes (pg_trgm GIN) are indexes, not
+ * tables: nothing to leave out.
+ */
+const pgStatements = new WeakMap<Store, Promise<string>>();
+
+function pgFingerprintSql(pool: pg.Pool): Promise<string> {
+  return (async () => {
+    const { rows } = await pool.query<{ schema: string; name: string; cols: string[] }>(
+      `SELECT c.table_schema::text AS schema, c.table_name::text AS name,
+              array_agg(c.column_name::text ORDER BY c.ordinal_position) AS cols
+         FROM information_schema.columns c
+         JOIN information_schema.tables t ON t.table_schema = c.table_schema AND t.table_name = c.table_name
+        WHERE t.table_type = 'BASE TABLE' AND c.table_schema NOT IN ('pg_catalog', 'information_schema')
+        GROUP BY 1, 2 ORDER BY 1, 2`,
+    );
+    const parts = rows
+      .filter((t) => !PG_EXCLUDED_TABLES.includes(`${t.schema}.${t.name}`))
+      .map((t) => {
+        // The application's tables under their own names (as on SQLite); others schema-qualified.
+        const label = t.schema === 'public' ? t.name : `${t.schema}.${t.name}`;
+        const excluded = t.schema === 'public' ? (EXCLUDED_COLUMNS[t.name] ?? []) : [];
+        const cs = t.cols.filter((c) => !excluded.includes(c)).map(quoteId);
+        const where = t.schema === 'public' && EXCLUDED_ROWS[t.name] ? ` WHERE ${EXCLUDED_ROWS[t.name]}` : '';
+        return `SELECT ${quoteLit(label)} AS name, count(*)::int AS n,
+                  md5(coalesce(string_agg(r, E'\\n' ORDER BY r COLLATE "C"), '')) AS hash
+             FROM (SELECT ROW(${cs.join(', ')})::text AS r FROM ${quoteId(t.schema)}.${quoteId(t.name)}${where}) s`;
+      });
+    // A sequence's own row: pg_sequences says null for one that setval(…, false) left (a seed's
+    // explicit ids, schema-pg/sequences.ts) and would hide its value.
+    const sequences = await pool.query<{ schema: string; name: string }>(
+      `SELECT schemaname::text AS schema, sequencename::text AS name FROM pg_sequences ORDER BY 1, 2`,
+    );
+    for (const q of sequences.rows) {
+      if (PG_EXCLUDED_SEQUENCES.includes(q.name)) continue;
+      parts.push(
+        `SELECT ${quoteLit(`${q.schema}.${q.name} (sequence)`)}, 1, last_value::text || CASE WHEN is_called THEN '' ELSE ' next' END
+           FROM ${quoteId(q.schema)}.${quoteId(q.name)}`,
+      );
+    }
+    return parts.join('\nUNION ALL\n');
+  })();
+}
+
+async function pgFingerprint(store: PgStore): Promise<Fingerprint['tables']> {
+  let text = pgStatements.get(store);
+  if (!text) {
+    text = pgFingerprintSql(store.pool);
+    pgStatements.set(store, text);
+  }
+  // Named, so that each connection plans the long statement once (a third of its time).
+  const { rows } = await store.pool.query<{ name: string; n: number; hash: string }>({
+    name: 'fuzz_fingerprint',
+    text: await text,
+  });
+  const tables: Fingerprint['tables'] = {};
+  for (const r of [...rows].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)))
+    tables[r.name] = { rows: r.n, hash: r.hash };
+  return tables;
+}
+
+/** Row counts and a hash of the content of every table, minus the documented exclusions (either store). */
+export async function fingerprint(store: Store): Promise<Fingerprint> {
+  const tables = store.dialect === 'pg' ? await pgFingerprint(store) : sqliteFingerprint(store);
+  const all = createHash('sha256');
+  for (const [name, { rows, hash }] of Object.entries(tables)) all.update(`${name}:${rows}:${hash}\n`);
   return { digest: all.digest('hex'), tables };
 }
 
@@ -131,8 +213,8 @@ export function changedTables(a: Fingerprint, b: Fingerprint): string[] {
   return [...names].filter((n) => a.tables[n]?.hash !== b.tables[n]?.hash).sort();
 }
 
-export function expectSameDb(before: Fingerprint, store: Store, what = ''): void {
-  const after = fingerprint(store);
+export async function expectSameDb(before: Fingerprint, store: Store, what = ''): Promise<void> {
+  const after = await fingerprint(store);
   if (after.digest !== before.digest) {
     throw new Error(
       `The database changed${what ? ` after ${what}` : ''}: tables ${changedTables(before, after).join(', ')}`,
@@ -140,13 +222,84 @@ export function expectSameDb(before: Fingerprint, store: Store, what = ''): void
   }
 }
 
+// ---- the write count ------------------------------------------------------------------------
+
+/** PostgreSQL: the tripwire, installed once per store (see writeCount). */
+const pgCounters = new WeakMap<Store, Promise<void>>();
+
 /**
- * Rows inserted, updated or deleted through this connection since it opened (SQLite's
- * total_changes()): a stricter tripwire than the fingerprint, which also catches a write that
- * was undone or rewrote the same value. Only for requests that must not even try to write.
+ * PostgreSQL's twin of total_changes(): a row trigger on every table (rate_limits aside, see
+ * PG_EXCLUDED_TABLES) that takes a number from a sequence after each row inserted, updated or
+ * deleted. A sequence is not transactional, so a write that was rolled back still counts (as in
+ * total_changes()), and unlike the statistics views (pg_stat_xact_*: this connection's only;
+ * pg_stat_user_tables: sent at the end of a transaction, and late) it is seen at once from every
+ * connection of the pool. AFTER ROW, as total_changes(): a row an upsert left alone or a failed
+ * statement's rows do not count. Installed in the test's own database, at the first count.
  */
-export function writeCount(store: Store): number {
-  return sqliteOf(store).prepare('SELECT total_changes()').pluck().get() as number;
+function installPgCounter(pool: pg.Pool): Promise<void> {
+  return (async () => {
+    const { rows } = await pool.query<{ schema: string; name: string }>(
+      `SELECT table_schema::text AS schema, table_name::text AS name FROM information_schema.tables
+        WHERE table_type = 'BASE TABLE' AND table_schema = 'public' ORDER BY 2`,
+    );
+    const statements = [
+      `CREATE SEQUENCE IF NOT EXISTS ${WRITE_COUNTER}`,
+      `CREATE OR REPLACE FUNCTION ${WRITE_COUNTER}() RETURNS trigger LANGUAGE plpgsql AS
+         $$ BEGIN PERFORM nextval('${WRITE_COUNTER}'); RETURN NULL; END $$`,
+      ...rows
+        .filter((t) => !PG_EXCLUDED_TABLES.includes(`${t.schema}.${t.name}`))
+        .map(
+          (t) =>
+            `CREATE OR REPLACE TRIGGER ${WRITE_COUNTER} AFTER INSERT OR UPDATE OR DELETE ON ${quoteId(t.schema)}.${quoteId(t.name)}
+               FOR EACH ROW EXECUTE FUNCTION ${WRITE_COUNTER}()`,
+        ),
+    ];
+    await pool.query(statements.join(';\n'));
+  })();
+}
+
+/**
+ * Rows inserted, updated or deleted since a point (SQLite: through this connection since it
+ * opened, total_changes(); PostgreSQL: through any connection since the first count, see
+ * installPgCounter): a stricter tripwire than the fingerprint, which also catches a write that
+ * was undone or rewrote the same value. Only for requests that must not even try to write;
+ * compare two counts, not a count with 0.
+ */
+export async function writeCount(store: Store): Promise<number> {
+  if (store.dialect === 'sqlite') return sqliteOf(store).prepare('SELECT total_changes()').pluck().get() as number;
+  let ready = pgCounters.get(store);
+  if (!ready) {
+    ready = installPgCounter(store.pool);
+    pgCounters.set(store, ready);
+  }
+  await ready;
+  const { rows } = await store.pool.query<{ n: number }>(
+    `SELECT CASE WHEN is_called THEN last_value ELSE 0 END AS n FROM ${WRITE_COUNTER}`,
+  );
+  return Number(rows[0]?.n);
+}
+
+/**
+ * A test's own raw SQL on either store, `?` for each parameter: the rows it returns (none for a
+ * statement that returns none). For a test's set-up and for the detectors' own checks.
+ */
+export async function sqlRows<T = Record<string, unknown>>(
+  store: Store,
+  text: string,
+  ...params: unknown[]
+): Promise<T[]> {
+  if (store.dialect === 'sqlite') {
+    const stmt = sqliteOf(store).prepare(text);
+    if (stmt.reader) return stmt.all(...params) as T[];
+    stmt.run(...params);
+    return [];
+  }
+  let i = 0;
+  const { rows } = await store.pool.query(
+    text.replace(/\?/g, () => `$${++i}`),
+    params,
+  );
+  return (rows ?? []) as T[];
 }
 
 // ---- Object.prototype tripwire --------------------------------------------------------------
@@ -278,7 +431,7 @@ export interface FuzzSite {
    * After a request that must change nothing: the database as the baseline was (and no row
    * written at all, unless the suite opted out), the prototypes untouched, no unexpected error logged.
    */
-  expectNothingChanged(what: string): void;
+  expectNothingChanged(what: string): Promise<void>;
   /** After requests that may write: the prototypes untouched and no unexpected error logged. */
   expectNoPollutionOrErrors(): void;
 }
@@ -301,8 +454,9 @@ export function fuzzSite(
   beforeAll(async () => {
     made = await makeWsSite();
     await opts.setup?.(made);
-    before = fingerprint(made.t.store);
-    writes = writeCount(made.t.store);
+    // The write count first: on PostgreSQL it installs its triggers (DDL, not rows).
+    writes = await writeCount(made.t.store);
+    before = await fingerprint(made.t.store);
     proto = protoSnapshot();
   });
   afterAll(() => made?.t.close());
@@ -314,10 +468,10 @@ export function fuzzSite(
     get site() {
       return site();
     },
-    expectNothingChanged(what: string) {
+    async expectNothingChanged(what: string) {
       const s = site();
-      expectSameDb(before, s.t.store, what);
-      if (countWrites) expect(writeCount(s.t.store), `rows written by ${what}`).toBe(writes);
+      await expectSameDb(before, s.t.store, what);
+      if (countWrites) expect(await writeCount(s.t.store), `rows written by ${what}`).toBe(writes);
       expectNoPollution(proto);
       expect(s.logged, 'unexpected errors logged').toEqual([]);
     },

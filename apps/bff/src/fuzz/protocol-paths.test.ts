@@ -89,6 +89,6 @@ describe('Moodle script paths', () => {
       ),
       runs(200),
     );
-    expectNothingChanged('random script paths');
+    await expectNothingChanged('random script paths');
   });
 });

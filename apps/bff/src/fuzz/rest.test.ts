@@ -189,7 +189,7 @@ describe('REST: form bodies with random bracket keys', () => {
           const out = restOutcome(res);
           if (!out.error)
             expect(READ_FUNCTIONS as readonly string[], `a write function succeeded: ${fn}`).toContain(fn);
-          expectNothingChanged(`POST ${fn}`);
+          await expectNothingChanged(`POST ${fn}`);
         },
       ),
       runs(200),
@@ -219,7 +219,7 @@ describe('REST: real write functions with wrong types, unknown keys and missing 
         expect(out.error?.errorcode, res.text.slice(0, 300)).toBe('invalidparameter');
         if (fmt === 'json') expect(res.type).toMatch(/json/);
         else expect(res.type).toMatch(/xml/);
-        expectNothingChanged(`${fn} ${text.slice(0, 200)}`);
+        await expectNothingChanged(`${fn} ${text.slice(0, 200)}`);
       }),
       runs(200),
     );
@@ -242,7 +242,7 @@ describe('REST: real write functions with wrong types, unknown keys and missing 
         });
         const out = restOutcome(res);
         expect(out.error?.errorcode, res.text.slice(0, 300)).toBe('invalidparameter');
-        expectNothingChanged(`${fn} ${formBody(pairs).slice(0, 200)}`);
+        await expectNothingChanged(`${fn} ${formBody(pairs).slice(0, 200)}`);
       }),
       runs(150),
     );
@@ -261,7 +261,7 @@ describe('REST: real write functions with wrong types, unknown keys and missing 
         });
         expect(res.type).toMatch(/json/);
         expect(restOutcome(res).error?.errorcode).toBe('invalidparameter');
-        expectNothingChanged(`${fn} ${text.slice(0, 200)}`);
+        await expectNothingChanged(`${fn} ${text.slice(0, 200)}`);
       }),
       runs(100),
     );
@@ -326,7 +326,7 @@ describe('REST: arbitrary bodies under any content type', () => {
           });
           const out = restOutcome(res);
           expect(out.error, `a write function succeeded: ${res.text.slice(0, 200)}`).toBeDefined();
-          expectNothingChanged(`${method} ${type} ${body.slice(0, 100)}`);
+          await expectNothingChanged(`${method} ${type} ${body.slice(0, 100)}`);
         },
       ),
       runs(200),
@@ -358,7 +358,7 @@ describe('REST: arbitrary bodies under any content type', () => {
           );
           const out = restOutcome(res);
           expect(out.error?.errorcode).toBe('invalidparameter');
-          expectNothingChanged(`${type} with invalid UTF-8`);
+          await expectNothingChanged(`${type} with invalid UTF-8`);
         },
       ),
       runs(100),
@@ -379,7 +379,7 @@ describe('REST: arbitrary bodies under any content type', () => {
         const out = restOutcome(res);
         expect(out.error?.errorcode).toBe('invalidparameter');
         expect(out.error?.message).toMatch(/not valid UTF-8/);
-        expectNothingChanged(`${where} with ${percent(bad)}`);
+        await expectNothingChanged(`${where} with ${percent(bad)}`);
       }),
       runs(100),
     );
@@ -401,7 +401,7 @@ describe('REST: arbitrary bodies under any content type', () => {
           });
           const out = restOutcome(res);
           if (!out.error) expect(READ_FUNCTIONS as readonly string[]).toContain(fn);
-          expectNothingChanged(`wsfunction ${fn}`);
+          await expectNothingChanged(`wsfunction ${fn}`);
         },
       ),
       runs(150),
@@ -429,7 +429,7 @@ describe('REST: bodies near and over the 4 MB limit, and too many parameters', (
       const res = await rawRequest(fuzz.site.t.app, 'POST', q, { headers, body });
       expect(res.status, what).toBe(status);
       expect(restOutcome(res).error?.errorcode, what).toBe('invalidparameter');
-      expectNothingChanged(what);
+      await expectNothingChanged(what);
     }
   });
 });

@@ -1,4 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { config } from '../db/schema';
+import { onPostgres } from '../test/test-store';
 import {
   changedTables,
   expectNoPollution,
@@ -8,7 +10,7 @@ import {
   makeWsSite,
   protoSnapshot,
   rawRequest,
-  sqliteOf,
+  sqlRows,
   type WsSite,
   writeCount,
 } from './fuzz-helpers';
@@ -22,48 +24,47 @@ beforeAll(async () => {
 });
 afterAll(() => site?.t.close());
 
-const run = (sql: string, ...params: unknown[]) =>
-  sqliteOf(site.t.store)
-    .prepare(sql)
-    .run(...params);
+const run = (sql: string, ...params: unknown[]) => sqlRows(site.t.store, sql, ...params);
+const fp = () => fingerprint(site.t.store);
 
 describe('the database fingerprint', () => {
-  it('is stable when nothing happens', () => {
-    expect(fingerprint(site.t.store).digest).toBe(fingerprint(site.t.store).digest);
+  it('is stable when nothing happens', async () => {
+    expect((await fp()).digest).toBe((await fp()).digest);
   });
 
-  it('detects an insert, an update of one column and a delete, in any table, naming it', () => {
-    const tables = sqliteOf(site.t.store)
-      .prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name")
-      .pluck()
-      .all() as string[];
-    expect(tables.length).toBeGreaterThan(15);
-    const before = fingerprint(site.t.store);
-    run("UPDATE users SET firstname = firstname || 'x' WHERE username = 'student'");
-    expect(changedTables(before, fingerprint(site.t.store))).toEqual(['users']);
-    run("UPDATE users SET firstname = substr(firstname, 1, length(firstname) - 1) WHERE username = 'student'");
-    expect(fingerprint(site.t.store).digest).toBe(before.digest);
+  it('detects an insert, an update of one column and a delete, in any table, naming it', async () => {
+    const before = await fp();
+    // Every table of the application is in it (and, on PostgreSQL, every sequence).
+    expect(Object.keys(before.tables)).toEqual(
+      expect.arrayContaining(['users', 'config', 'groups', 'external_tokens']),
+    );
+    expect(Object.keys(before.tables).length).toBeGreaterThan(25);
+    await run("UPDATE users SET firstname = firstname || 'x' WHERE username = 'student'");
+    expect(changedTables(before, await fp())).toEqual(['users']);
+    await run("UPDATE users SET firstname = substr(firstname, 1, length(firstname) - 1) WHERE username = 'student'");
+    expect((await fp()).digest).toBe(before.digest);
 
-    run("INSERT INTO config (name, value) VALUES ('fuzz_sanity', '1')");
-    expect(changedTables(before, fingerprint(site.t.store))).toEqual(['config']);
-    run("DELETE FROM config WHERE name = 'fuzz_sanity'");
-    expect(fingerprint(site.t.store).digest).toBe(before.digest);
+    await run("INSERT INTO config (name, value) VALUES ('fuzz_sanity', '1')");
+    expect(changedTables(before, await fp())).toEqual(['config']);
+    await run("DELETE FROM config WHERE name = 'fuzz_sanity'");
+    expect((await fp()).digest).toBe(before.digest);
 
     // A row deleted is a change; put back exactly as it was, the fingerprint is equal again.
-    const g = sqliteOf(site.t.store).prepare('SELECT * FROM groups ORDER BY id LIMIT 1').get() as Record<
-      string,
-      unknown
-    >;
-    run('DELETE FROM groups WHERE id = ?', g.id);
-    expect(changedTables(before, fingerprint(site.t.store))).toEqual(['groups']);
+    const [g] = await sqlRows(site.t.store, 'SELECT * FROM groups ORDER BY id LIMIT 1');
+    if (!g) throw new Error('the seeded site has a group');
+    await run('DELETE FROM groups WHERE id = ?', g.id);
+    expect(changedTables(before, await fp())).toEqual(['groups']);
     const cols = Object.keys(g);
-    run(`INSERT INTO groups (${cols.join(', ')}) VALUES (${cols.map((c) => `@${c}`).join(', ')})`, g);
-    expect(fingerprint(site.t.store).digest).toBe(before.digest);
+    await run(
+      `INSERT INTO groups (${cols.join(', ')}) VALUES (${cols.map(() => '?').join(', ')})`,
+      ...Object.values(g),
+    );
+    expect((await fp()).digest).toBe(before.digest);
   });
 
   it('ignores exactly the documented exclusions', async () => {
-    const before = fingerprint(site.t.store);
-    const writes = writeCount(site.t.store);
+    const before = await fp();
+    const writes = await writeCount(site.t.store);
     // Token usage columns (flushed from memory by deps.usage.flush()).
     site.t.deps.usage.recordRefusal(
       { t: { id: site.tokenId, serviceId: 1 }, u: { id: 1, username: 'x' } },
@@ -75,42 +76,92 @@ describe('the database fingerprint', () => {
       'rest',
     );
     await site.t.deps.usage.flush();
-    expect(fingerprint(site.t.store).digest).toBe(before.digest);
-    expect(writeCount(site.t.store)).toBeGreaterThan(writes);
+    expect((await fp()).digest).toBe(before.digest);
+    expect(await writeCount(site.t.store)).toBeGreaterThan(writes);
     // ...but not the token's other columns.
-    run('UPDATE external_tokens SET valid_until = 1 WHERE id = ?', site.tokenId);
-    expect(changedTables(before, fingerprint(site.t.store))).toEqual(['external_tokens']);
-    run('UPDATE external_tokens SET valid_until = NULL WHERE id = ?', site.tokenId);
+    await run('UPDATE external_tokens SET valid_until = 1 WHERE id = ?', site.tokenId);
+    expect(changedTables(before, await fp())).toEqual(['external_tokens']);
+    await run('UPDATE external_tokens SET valid_until = NULL WHERE id = ?', site.tokenId);
     // A failed console sign-in's audit row, and the AUTOINCREMENT counter it moves.
-    run(
+    await run(
       "INSERT INTO audit_log (time, actor_username, action, target_type, summary) VALUES (1, 'x', 'auth.login_failed', 'user', 'Failed login')",
     );
-    expect(fingerprint(site.t.store).digest).toBe(before.digest);
+    expect((await fp()).digest).toBe(before.digest);
     // ...but any other audit row.
-    run(
+    await run(
       "INSERT INTO audit_log (time, actor_username, action, target_type, summary) VALUES (1, 'x', 'user.update', 'user', 'x')",
     );
-    expect(changedTables(before, fingerprint(site.t.store))).toEqual(['audit_log']);
-    run("DELETE FROM audit_log WHERE action = 'user.update' AND time = 1");
+    expect(changedTables(before, await fp())).toEqual(['audit_log']);
+    await run("DELETE FROM audit_log WHERE action = 'user.update' AND time = 1");
     // sqlite_sequence for audit_log moved with the insert above: excluded, so back to equal.
-    expect(fingerprint(site.t.store).digest).toBe(before.digest);
+    expect((await fp()).digest).toBe(before.digest);
   });
 
-  it('expectSameDb throws, naming the table', () => {
-    const before = fingerprint(site.t.store);
-    run("INSERT INTO config (name, value) VALUES ('fuzz_sanity2', '1')");
-    expect(() => expectSameDb(before, site.t.store, 'the sanity insert')).toThrow(/config/);
-    run("DELETE FROM config WHERE name = 'fuzz_sanity2'");
-    expectSameDb(before, site.t.store);
+  it('expectSameDb throws, naming the table', async () => {
+    const before = await fp();
+    await run("INSERT INTO config (name, value) VALUES ('fuzz_sanity2', '1')");
+    await expect(expectSameDb(before, site.t.store, 'the sanity insert')).rejects.toThrow(/tables config$/);
+    await run("DELETE FROM config WHERE name = 'fuzz_sanity2'");
+    await expectSameDb(before, site.t.store);
+  });
+
+  it("sees a table's id counter move (sqlite_sequence, PostgreSQL's sequences), audit_log's aside", async () => {
+    const before = await fp();
+    if (onPostgres) {
+      // An insert that was rolled back leaves the sequence moved: a write was tried.
+      const [seq] = await sqlRows(site.t.store, 'SELECT last_value, is_called FROM users_id_seq');
+      await run("SELECT nextval('users_id_seq')");
+      expect(changedTables(before, await fp())).toEqual(['public.users_id_seq (sequence)']);
+      await run("SELECT setval('users_id_seq', ?, ?)", seq?.last_value, seq?.is_called);
+      expect((await fp()).digest).toBe(before.digest);
+      await run("SELECT nextval('audit_log_id_seq')");
+      expect((await fp()).digest).toBe(before.digest);
+    } else {
+      await run("UPDATE sqlite_sequence SET seq = seq + 1 WHERE name = 'users'");
+      expect(changedTables(before, await fp())).toEqual(['sqlite_sequence']);
+      await run("UPDATE sqlite_sequence SET seq = seq - 1 WHERE name = 'users'");
+      expect((await fp()).digest).toBe(before.digest);
+      await run("UPDATE sqlite_sequence SET seq = seq + 1 WHERE name = 'audit_log'");
+      expect((await fp()).digest).toBe(before.digest);
+    }
+  });
+
+  it.runIf(onPostgres)(
+    'leaves out the shared failed-login counters (in memory on SQLite), in both detectors',
+    async () => {
+      const before = await fp();
+      const writes = await writeCount(site.t.store);
+      const res = await rawRequest(site.t.app, 'POST', '/login/token.php', {
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: 'username=admin&password=wrong&service=moodle_mobile_app',
+      });
+      expect(res.status).toBe(200);
+      expect((await sqlRows(site.t.store, 'SELECT key FROM rate_limits')).length).toBeGreaterThan(0);
+      expect((await fp()).digest).toBe(before.digest);
+      expect(await writeCount(site.t.store)).toBe(writes);
+    },
+  );
+
+  it('the write count sees a write that was rolled back, and only rows written', async () => {
+    const writes = await writeCount(site.t.store);
+    // A statement that writes no row is not a write (as total_changes()).
+    await run("UPDATE config SET value = 'x' WHERE name = 'no such setting'");
+    expect(await writeCount(site.t.store)).toBe(writes);
+    const before = await fp();
+    await expect(
+      site.t.store.transaction(async (tx) => {
+        await tx.insert(config).values({ name: 'fuzz_sanity_rolled_back', value: '1' });
+        throw new Error('undo');
+      }),
+    ).rejects.toThrow('undo');
+    expect((await fp()).digest).toBe(before.digest);
+    expect(await writeCount(site.t.store)).toBe(writes + 1);
   });
 
   it('sees a real web-service write made through the REST server', async () => {
-    const before = fingerprint(site.t.store);
-    const writes = writeCount(site.t.store);
-    const courseId = sqliteOf(site.t.store)
-      .prepare('SELECT id FROM courses WHERE id > 1 ORDER BY id LIMIT 1')
-      .pluck()
-      .get();
+    const before = await fp();
+    const writes = await writeCount(site.t.store);
+    const courseId = (await sqlRows(site.t.store, 'SELECT id FROM courses WHERE id > 1 ORDER BY id LIMIT 1'))[0]?.id;
     const res = await rawRequest(
       site.t.app,
       'POST',
@@ -122,8 +173,8 @@ describe('the database fingerprint', () => {
     );
     expect(res.status).toBe(200);
     expect(isMoodleJsonError(JSON.parse(res.text))).toBe(false);
-    expect(changedTables(before, fingerprint(site.t.store))).toContain('groups');
-    expect(writeCount(site.t.store)).toBeGreaterThan(writes);
+    expect(changedTables(before, await fp())).toContain('groups');
+    expect(await writeCount(site.t.store)).toBeGreaterThan(writes);
   });
 });
 

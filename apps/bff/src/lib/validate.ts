@@ -21,21 +21,25 @@ export function fieldErrors(error: z.core.$ZodError): Record<string, string> {
 }
 
 const MAX_JSON_DEPTH = 64;
+/** U+0000 in text: PostgreSQL's text type cannot hold it, and no stored value has one. */
+const NUL_MESSAGE = 'The request holds a NUL character (U+0000), which text may not contain';
 
 /**
  * Walks a parsed body without recursion: 'deep' when nested beyond the limit (the console's
  * schemas are a few levels deep), 'surrogate' when a key or string holds a lone surrogate.
  */
-function inspectJson(root: unknown): 'ok' | 'deep' | 'surrogate' {
+function inspectJson(root: unknown): 'ok' | 'deep' | 'surrogate' | 'nul' {
   const stack: [unknown, number][] = [[root, 0]];
   while (stack.length) {
     const [v, depth] = stack.pop() as [unknown, number];
     if (typeof v === 'string') {
       if (LONE_SURROGATE.test(v)) return 'surrogate';
+      if (v.includes('\0')) return 'nul';
     } else if (typeof v === 'object' && v !== null) {
       if (depth >= MAX_JSON_DEPTH) return 'deep';
       for (const [k, x] of Object.entries(v)) {
         if (LONE_SURROGATE.test(k)) return 'surrogate';
+        if (k.includes('\0')) return 'nul';
         stack.push([x, depth + 1]);
       }
     }
@@ -69,6 +73,7 @@ const jsonBody = createMiddleware(async (c, next) => {
   if (problem === 'deep')
     throw new DomainError('invalid', `The JSON body is nested too deeply (at most ${MAX_JSON_DEPTH} levels)`);
   if (problem === 'surrogate') throw new DomainError('invalid', 'The request holds text that is not valid Unicode');
+  if (problem === 'nul') throw new DomainError('invalid', NUL_MESSAGE);
   await next();
 });
 
@@ -86,6 +91,8 @@ export function validate<T extends z.ZodType, Target extends keyof ValidationTar
   // `length`, e.g. {"length": {"valueOf": 1}}, which JavaScript cannot turn into a number): a
   // throw before the handler is reached is the client's bad input, a 400 like any other.
   const guarded = createMiddleware(async (c, next) => {
+    if (target === 'query' && Object.values(c.req.queries()).some((vs) => vs.some((v) => v.includes('\0'))))
+      throw new DomainError('invalid', NUL_MESSAGE);
     let reached = false;
     try {
       await check(c, async () => {

@@ -1,4 +1,5 @@
 import { cleanReturnValue, ExternalValidationError, type Protocol, validateParameters } from '@gatehouse/shared';
+import { isUnstorableValue } from '../db/sql';
 import type { Deps } from '../deps';
 import { DomainError } from '../lib/errors';
 import { OUTCOME, type Outcome } from '../lib/metrics';
@@ -13,7 +14,7 @@ import {
 } from './access';
 import type { TokenAccess } from './access-cache';
 import { makeCallContext } from './call-context';
-import { invalidParameter, invalidResponse, MoodleException, moodleExceptionOf } from './exceptions';
+import { invalidParameter, invalidResponse, MoodleException, moodleExceptionOf, UNSTORABLE_VALUE } from './exceptions';
 import { checkRequiredCapabilities } from './token-access';
 import type { ExternalFunction } from './types';
 
@@ -246,13 +247,15 @@ export async function runCall(deps: Deps, req: CallRequest): Promise<CallOutcome
         ? err
         : err instanceof DomainError
           ? moodleExceptionOf(err)
-          : new MoodleException(
-              'moodle_exception',
-              'unexpectederror',
-              'An unexpected error occurred. It has been logged.',
-            );
+          : isUnstorableValue(err)
+            ? invalidParameter(UNSTORABLE_VALUE)
+            : new MoodleException(
+                'moodle_exception',
+                'unexpectederror',
+                'An unexpected error occurred. It has been logged.',
+              );
     if (err instanceof AccessDenied) logRefusal(deps, req, err, found);
-    else if (!(err instanceof MoodleException) && !(err instanceof DomainError)) {
+    else if (!(err instanceof MoodleException) && !(err instanceof DomainError) && !isUnstorableValue(err)) {
       deps.log.error(
         {
           reqId: req.reqId,

@@ -16,6 +16,9 @@ export class MoodleException extends Error {
   }
 }
 
+/** The debug info of a value the database refused (db/sql.ts isUnstorableValue). */
+export const UNSTORABLE_VALUE = 'A value the database cannot store: a NUL character, or a number out of range';
+
 export const invalidParameter = (debuginfo: string) =>
   new MoodleException('invalid_parameter_exception', 'invalidparameter', 'Invalid parameter value detected', debuginfo);
 

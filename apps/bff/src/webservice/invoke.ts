@@ -1,4 +1,5 @@
 import { cleanReturnValue, ExternalValidationError, validateParameters } from '@gatehouse/shared';
+import { isUnstorableValue } from '../db/sql';
 import { DomainError } from '../lib/errors';
 import {
   invalidParameter,
@@ -6,6 +7,7 @@ import {
   MoodleException,
   moodleExceptionOf,
   requiredCapability,
+  UNSTORABLE_VALUE,
 } from './exceptions';
 import type { CallContext, ExternalFunction } from './types';
 
@@ -22,6 +24,7 @@ export type Invoked = { ok: true; value: unknown } | { ok: false; error: MoodleE
 function asMoodleException(ctx: CallContext, fn: ExternalFunction, err: unknown): MoodleException {
   if (err instanceof MoodleException) return err;
   if (err instanceof DomainError) return moodleExceptionOf(err);
+  if (isUnstorableValue(err)) return invalidParameter(UNSTORABLE_VALUE);
   ctx.deps.log.error(
     { function: fn.name, err: err instanceof Error ? err : new Error(String(err)) },
     'Unexpected error in a web-service function',

@@ -91,8 +91,10 @@ export function loginTokenRoutes(deps: Deps) {
       // The mobile app's site check: the site is there and its web services are on. Nothing else.
       if (phpInt(params.appsitecheck) !== 0) return loginJson(c, '{"appsitecheck":"ok"}', 200);
       const str = (k: string) => (typeof params[k] === 'string' ? (params[k] as string) : '');
-      const username = str('username').trim().toLowerCase();
-      const password = str('password');
+      // As Moodle's required_param() cleans them (fix_utf8: NUL bytes are deleted), which also
+      // keeps U+0000 away from the database (PostgreSQL's text refuses it) and the login limits.
+      const username = str('username').replaceAll('\0', '').trim().toLowerCase();
+      const password = str('password').replaceAll('\0', '');
       const serviceName = str('service');
       if (!username || !password || !serviceName) {
         throw new LoginError('missingparam', 'A required parameter (username, password or service) was missing');

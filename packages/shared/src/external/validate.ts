@@ -114,6 +114,7 @@ export function cleanScalar(type: ParamType, v: unknown): number | boolean | str
       // A lone surrogate cannot be stored as UTF-8: such a string is not text. (The plain class
       // test first: the lookaround pattern is only needed when there is a surrogate at all.)
       if (ANY_SURROGATE.test(s) && LONE_SURROGATE.test(s)) return undefined;
+      if (s.includes('\0')) return undefined;
       if ((type === 'text' || type === 'notags') && TAG.test(s)) return undefined;
       if (type === 'url' && !isUrl(s)) return undefined;
       if (type === 'email' && s !== '' && !isEmail(s)) return undefined;
@@ -187,10 +188,14 @@ function stringRule(type: ParamType): ((s: string) => boolean) | undefined {
  * No lone surrogate: String.prototype.isWellFormed (ES2024, native) where there is one, else the
  * two patterns cleanScalar tests.
  */
+/**
+ * Text a database can store as it is: no lone surrogate (not UTF-8) and no NUL (PostgreSQL's text
+ * refuses U+0000; Moodle's fix_utf8() deletes it, and a value cleaning would change is refused).
+ */
 const wellFormed: (s: string) => boolean =
   typeof (String.prototype as { isWellFormed?: unknown }).isWellFormed === 'function'
-    ? (s) => (s as unknown as { isWellFormed(): boolean }).isWellFormed()
-    : (s) => !(ANY_SURROGATE.test(s) && LONE_SURROGATE.test(s));
+    ? (s) => (s as unknown as { isWellFormed(): boolean }).isWellFormed() && !s.includes('\0')
+    : (s) => !(ANY_SURROGATE.test(s) && LONE_SURROGATE.test(s)) && !s.includes('\0');
 
 /** A value's cleaner: cleanScalar for its one type, with the null and wrong-value errors. */
 function compileValue(kind: Kind, desc: ExternalValue): Clean {

@@ -1,11 +1,11 @@
-import { bigint, index, integer, pgTable, text } from 'drizzle-orm/pg-core';
+import { bigint, index, pgTable, text } from 'drizzle-orm/pg-core';
 
 export const auditLog = pgTable(
   'audit_log',
   {
-    id: integer('id').primaryKey().generatedByDefaultAsIdentity(),
+    id: bigint('id', { mode: 'number' }).primaryKey().generatedByDefaultAsIdentity(),
     time: bigint('time', { mode: 'number' }).notNull(),
-    actorId: integer('actor_id'),
+    actorId: bigint('actor_id', { mode: 'number' }),
     actorUsername: text('actor_username').notNull(),
     action: text('action').notNull(),
     targetType: text('target_type').notNull(),

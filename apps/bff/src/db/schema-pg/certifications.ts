@@ -1,39 +1,39 @@
-import { bigint, boolean, index, integer, pgTable, text } from 'drizzle-orm/pg-core';
+import { bigint, boolean, index, pgTable, text } from 'drizzle-orm/pg-core';
 import { users } from './users';
 
 // Certifications (tool_mucertify), their assignments and periods, with the fields of the
 // plugin's web-service reference.
 export const certifications = pgTable('certifications', {
-  id: integer('id').primaryKey().generatedByDefaultAsIdentity(),
-  contextid: integer('contextid').notNull().default(1),
+  id: bigint('id', { mode: 'number' }).primaryKey().generatedByDefaultAsIdentity(),
+  contextid: bigint('contextid', { mode: 'number' }).notNull().default(1),
   fullname: text('fullname').notNull(),
   idnumber: text('idnumber').notNull().default(''),
   description: text('description').notNull().default(''),
-  descriptionformat: integer('descriptionformat').notNull().default(1),
+  descriptionformat: bigint('descriptionformat', { mode: 'number' }).notNull().default(1),
   publicaccess: boolean('publicaccess').notNull().default(false),
   archived: boolean('archived').notNull().default(false),
-  programid1: integer('programid1').notNull(),
-  programid2: integer('programid2'),
-  templateid: integer('templateid'),
-  recertify: integer('recertify'),
+  programid1: bigint('programid1', { mode: 'number' }).notNull(),
+  programid2: bigint('programid2', { mode: 'number' }),
+  templateid: bigint('templateid', { mode: 'number' }),
+  recertify: bigint('recertify', { mode: 'number' }),
   periodsjson: text('periodsjson').notNull().default('{}'),
   sources: text('sources').notNull().default('[]'),
   cohortids: text('cohortids').notNull().default('[]'),
-  tenantid: integer('tenantid'),
+  tenantid: bigint('tenantid', { mode: 'number' }),
   timecreated: bigint('timecreated', { mode: 'number' }).notNull(),
 });
 
 export const certificationAssignments = pgTable(
   'certification_assignments',
   {
-    id: integer('id').primaryKey().generatedByDefaultAsIdentity(),
-    certificationId: integer('certificationid')
+    id: bigint('id', { mode: 'number' }).primaryKey().generatedByDefaultAsIdentity(),
+    certificationId: bigint('certificationid', { mode: 'number' })
       .notNull()
       .references(() => certifications.id, { onDelete: 'cascade' }),
-    userId: integer('userid')
+    userId: bigint('userid', { mode: 'number' })
       .notNull()
       .references(() => users.id, { onDelete: 'cascade' }),
-    sourceid: integer('sourceid').notNull(),
+    sourceid: bigint('sourceid', { mode: 'number' }).notNull(),
     sourcetype: text('sourcetype').notNull(),
     archived: boolean('archived').notNull().default(false),
     timecertifiedtemp: bigint('timecertifiedtemp', { mode: 'number' }),
@@ -48,18 +48,18 @@ export const certificationAssignments = pgTable(
 export const certificationPeriods = pgTable(
   'certification_periods',
   {
-    id: integer('id').primaryKey().generatedByDefaultAsIdentity(),
-    certificationId: integer('certificationid')
+    id: bigint('id', { mode: 'number' }).primaryKey().generatedByDefaultAsIdentity(),
+    certificationId: bigint('certificationid', { mode: 'number' })
       .notNull()
       .references(() => certifications.id, { onDelete: 'cascade' }),
-    userId: integer('userid')
+    userId: bigint('userid', { mode: 'number' })
       .notNull()
       .references(() => users.id, { onDelete: 'cascade' }),
-    programid: integer('programid').notNull(),
+    programid: bigint('programid', { mode: 'number' }).notNull(),
     timewindowstart: bigint('timewindowstart', { mode: 'number' }).notNull(),
     timewindowdue: bigint('timewindowdue', { mode: 'number' }),
     timewindowend: bigint('timewindowend', { mode: 'number' }),
-    allocationid: integer('allocationid'),
+    allocationid: bigint('allocationid', { mode: 'number' }),
     timecertified: bigint('timecertified', { mode: 'number' }),
     timefrom: bigint('timefrom', { mode: 'number' }),
     timeuntil: bigint('timeuntil', { mode: 'number' }),

@@ -1,14 +1,14 @@
-import { bigint, boolean, index, integer, pgTable, primaryKey, text, uniqueIndex } from 'drizzle-orm/pg-core';
+import { bigint, boolean, index, pgTable, primaryKey, text, uniqueIndex } from 'drizzle-orm/pg-core';
 import { users } from './users';
 
 export const courses = pgTable('courses', {
-  id: integer('id').primaryKey().generatedByDefaultAsIdentity(),
+  id: bigint('id', { mode: 'number' }).primaryKey().generatedByDefaultAsIdentity(),
   shortname: text('shortname').notNull().unique(),
   fullname: text('fullname').notNull(),
   idnumber: text('idnumber').notNull().default(''),
   summary: text('summary').notNull().default(''),
-  summaryformat: integer('summaryformat').notNull().default(1),
-  categoryid: integer('categoryid').notNull().default(1),
+  summaryformat: bigint('summaryformat', { mode: 'number' }).notNull().default(1),
+  categoryid: bigint('categoryid', { mode: 'number' }).notNull().default(1),
   format: text('format').notNull().default('topics'),
   visible: boolean('visible').notNull().default(true),
   lang: text('lang').notNull().default(''),
@@ -18,35 +18,35 @@ export const courses = pgTable('courses', {
   timemodified: bigint('timemodified', { mode: 'number' }).notNull(),
   // Moodle's course settings (course table), with Moodle's defaults, for core_course_create_courses
   // and the course lists.
-  sortorder: integer('sortorder').notNull().default(0),
-  showgrades: integer('showgrades').notNull().default(1),
-  newsitems: integer('newsitems').notNull().default(5),
+  sortorder: bigint('sortorder', { mode: 'number' }).notNull().default(0),
+  showgrades: bigint('showgrades', { mode: 'number' }).notNull().default(1),
+  newsitems: bigint('newsitems', { mode: 'number' }).notNull().default(5),
   maxbytes: bigint('maxbytes', { mode: 'number' }).notNull().default(0),
-  showreports: integer('showreports').notNull().default(0),
+  showreports: bigint('showreports', { mode: 'number' }).notNull().default(0),
   /** 0 no groups, 1 separate, 2 visible. */
-  groupmode: integer('groupmode').notNull().default(0),
-  groupmodeforce: integer('groupmodeforce').notNull().default(0),
-  defaultgroupingid: integer('defaultgroupingid').notNull().default(0),
-  enablecompletion: integer('enablecompletion').notNull().default(0),
-  completionnotify: integer('completionnotify').notNull().default(0),
+  groupmode: bigint('groupmode', { mode: 'number' }).notNull().default(0),
+  groupmodeforce: bigint('groupmodeforce', { mode: 'number' }).notNull().default(0),
+  defaultgroupingid: bigint('defaultgroupingid', { mode: 'number' }).notNull().default(0),
+  enablecompletion: bigint('enablecompletion', { mode: 'number' }).notNull().default(0),
+  completionnotify: bigint('completionnotify', { mode: 'number' }).notNull().default(0),
   theme: text('theme').notNull().default(''),
   calendartype: text('calendartype').notNull().default(''),
-  showactivitydates: integer('showactivitydates').notNull().default(1),
-  showcompletionconditions: integer('showcompletionconditions'),
-  relativedatesmode: integer('relativedatesmode').notNull().default(0),
-  marker: integer('marker').notNull().default(0),
+  showactivitydates: bigint('showactivitydates', { mode: 'number' }).notNull().default(1),
+  showcompletionconditions: bigint('showcompletionconditions', { mode: 'number' }),
+  relativedatesmode: bigint('relativedatesmode', { mode: 'number' }).notNull().default(0),
+  marker: bigint('marker', { mode: 'number' }).notNull().default(0),
 });
 
 /** Moodle's course_format_options: a course format's own settings (topics: hiddensections, coursedisplay). */
 export const courseFormatOptions = pgTable(
   'course_format_options',
   {
-    id: integer('id').primaryKey().generatedByDefaultAsIdentity(),
-    courseId: integer('course_id')
+    id: bigint('id', { mode: 'number' }).primaryKey().generatedByDefaultAsIdentity(),
+    courseId: bigint('course_id', { mode: 'number' })
       .notNull()
       .references(() => courses.id, { onDelete: 'cascade' }),
     format: text('format').notNull(),
-    sectionId: integer('section_id').notNull().default(0),
+    sectionId: bigint('section_id', { mode: 'number' }).notNull().default(0),
     name: text('name').notNull(),
     value: text('value').notNull(),
   },
@@ -56,11 +56,11 @@ export const courseFormatOptions = pgTable(
 export const courseSections = pgTable(
   'course_sections',
   {
-    id: integer('id').primaryKey().generatedByDefaultAsIdentity(),
-    courseId: integer('course_id')
+    id: bigint('id', { mode: 'number' }).primaryKey().generatedByDefaultAsIdentity(),
+    courseId: bigint('course_id', { mode: 'number' })
       .notNull()
       .references(() => courses.id, { onDelete: 'cascade' }),
-    section: integer('section').notNull(),
+    section: bigint('section', { mode: 'number' }).notNull(),
     name: text('name').notNull().default(''),
     summary: text('summary').notNull().default(''),
     visible: boolean('visible').notNull().default(true),
@@ -71,11 +71,11 @@ export const courseSections = pgTable(
 export const courseModules = pgTable(
   'course_modules',
   {
-    id: integer('id').primaryKey().generatedByDefaultAsIdentity(),
-    courseId: integer('course_id')
+    id: bigint('id', { mode: 'number' }).primaryKey().generatedByDefaultAsIdentity(),
+    courseId: bigint('course_id', { mode: 'number' })
       .notNull()
       .references(() => courses.id, { onDelete: 'cascade' }),
-    sectionId: integer('section_id')
+    sectionId: bigint('section_id', { mode: 'number' })
       .notNull()
       .references(() => courseSections.id, { onDelete: 'cascade' }),
     modname: text('modname').notNull(),
@@ -83,12 +83,12 @@ export const courseModules = pgTable(
     description: text('description').notNull().default(''),
     url: text('url'),
     visible: boolean('visible').notNull().default(true),
-    position: integer('position').notNull().default(0),
+    position: bigint('position', { mode: 'number' }).notNull().default(0),
     /** A page's content (Moodle's page.content), served as the module's index.html. */
     content: text('content').notNull().default(''),
-    contentformat: integer('contentformat').notNull().default(1),
+    contentformat: bigint('contentformat', { mode: 'number' }).notNull().default(1),
     /** Moodle's page.revision: part of the index.html URL, raised when the content changes. */
-    revision: integer('revision').notNull().default(1),
+    revision: bigint('revision', { mode: 'number' }).notNull().default(1),
     timemodified: bigint('timemodified', { mode: 'number' }).notNull().default(0),
   },
   (t) => [index('course_modules_section_idx').on(t.sectionId, t.position)],
@@ -98,10 +98,10 @@ export const courseModules = pgTable(
 export const enrolments = pgTable(
   'enrolments',
   {
-    courseId: integer('course_id')
+    courseId: bigint('course_id', { mode: 'number' })
       .notNull()
       .references(() => courses.id, { onDelete: 'cascade' }),
-    userId: integer('user_id')
+    userId: bigint('user_id', { mode: 'number' })
       .notNull()
       .references(() => users.id, { onDelete: 'cascade' }),
     role: text('role').notNull().default('student'),
@@ -113,17 +113,17 @@ export const enrolments = pgTable(
 export const groups = pgTable(
   'groups',
   {
-    id: integer('id').primaryKey().generatedByDefaultAsIdentity(),
-    courseId: integer('course_id')
+    id: bigint('id', { mode: 'number' }).primaryKey().generatedByDefaultAsIdentity(),
+    courseId: bigint('course_id', { mode: 'number' })
       .notNull()
       .references(() => courses.id, { onDelete: 'cascade' }),
     name: text('name').notNull(),
     idnumber: text('idnumber').notNull().default(''),
     description: text('description').notNull().default(''),
-    descriptionformat: integer('descriptionformat').notNull().default(1),
+    descriptionformat: bigint('descriptionformat', { mode: 'number' }).notNull().default(1),
     enrolmentkey: text('enrolmentkey').notNull().default(''),
     /** Moodle 4.2's group visibility: 0 all, 1 members, 2 own membership, 3 none. */
-    visibility: integer('visibility').notNull().default(0),
+    visibility: bigint('visibility', { mode: 'number' }).notNull().default(0),
     /** Whether the group is offered in activities' group selectors (Moodle 4.2). */
     participation: boolean('participation').notNull().default(true),
     timecreated: bigint('timecreated', { mode: 'number' }).notNull(),

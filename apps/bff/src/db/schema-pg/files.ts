@@ -1,4 +1,4 @@
-import { bigint, index, integer, pgTable, text, uniqueIndex } from 'drizzle-orm/pg-core';
+import { bigint, index, pgTable, text, uniqueIndex } from 'drizzle-orm/pg-core';
 import { users } from './users';
 
 /**
@@ -9,17 +9,17 @@ import { users } from './users';
 export const files = pgTable(
   'files',
   {
-    id: integer('id').primaryKey().generatedByDefaultAsIdentity(),
+    id: bigint('id', { mode: 'number' }).primaryKey().generatedByDefaultAsIdentity(),
     /** SHA-1 of the content, in the file store. Null only for a row written before the file store (see `content`). */
     contenthash: text('contenthash'),
-    contextid: integer('contextid').notNull(),
+    contextid: bigint('contextid', { mode: 'number' }).notNull(),
     component: text('component').notNull().default('user'),
     filearea: text('filearea').notNull().default('private'),
-    itemid: integer('itemid').notNull().default(0),
+    itemid: bigint('itemid', { mode: 'number' }).notNull().default(0),
     filepath: text('filepath').notNull().default('/'),
     filename: text('filename').notNull(),
     /** Who added the file (Moodle's userid; null for files no user added). */
-    userId: integer('user_id').references(() => users.id, { onDelete: 'cascade' }),
+    userId: bigint('user_id', { mode: 'number' }).references(() => users.id, { onDelete: 'cascade' }),
     mimetype: text('mimetype').notNull().default('application/octet-stream'),
     filesize: bigint('filesize', { mode: 'number' }).notNull(),
     /**

@@ -1,4 +1,4 @@
-import { bigint, boolean, index, integer, pgTable, text } from 'drizzle-orm/pg-core';
+import { bigint, boolean, index, pgTable, text } from 'drizzle-orm/pg-core';
 import { users } from './users';
 
 /**
@@ -8,7 +8,7 @@ import { users } from './users';
 export const hubSites = pgTable(
   'hub_sites',
   {
-    id: integer('id').primaryKey().generatedByDefaultAsIdentity(),
+    id: bigint('id', { mode: 'number' }).primaryKey().generatedByDefaultAsIdentity(),
     name: text('name').notNull(),
     /** Normalised (lower-case scheme and host, no trailing slash); unique among registered sites. */
     url: text('url').notNull().unique(),
@@ -22,11 +22,11 @@ export const hubSites = pgTable(
     prioritised: boolean('prioritised').notNull().default(false),
     visible: boolean('visible').notNull().default(true),
     /** Null: the hub's default maximum applies. */
-    maxCoursesPerDay: integer('max_courses_per_day'),
-    userId: integer('user_id').references(() => users.id, { onDelete: 'set null' }),
+    maxCoursesPerDay: bigint('max_courses_per_day', { mode: 'number' }),
+    userId: bigint('user_id', { mode: 'number' }).references(() => users.id, { onDelete: 'set null' }),
     /** Statistics as the site reports them (-1 when it keeps them private). */
-    statCourses: integer('stat_courses').notNull().default(0),
-    statUsers: integer('stat_users').notNull().default(0),
+    statCourses: bigint('stat_courses', { mode: 'number' }).notNull().default(0),
+    statUsers: bigint('stat_users', { mode: 'number' }).notNull().default(0),
     moodleRelease: text('moodle_release').notNull().default(''),
     timeRegistered: bigint('time_registered', { mode: 'number' }).notNull(),
     timeModified: bigint('time_modified', { mode: 'number' }).notNull(),
@@ -51,14 +51,14 @@ export const hubSites = pgTable(
     moodleVersion: text('moodle_version').notNull().default(''),
     /** The address the last registration or update came from. */
     ip: text('ip').notNull().default(''),
-    statEnrolments: integer('stat_enrolments').notNull().default(-1),
-    statPosts: integer('stat_posts').notNull().default(-1),
-    statQuestions: integer('stat_questions').notNull().default(-1),
-    statResources: integer('stat_resources').notNull().default(-1),
-    statParticipantAverage: integer('stat_participant_average').notNull().default(-1),
-    statModuleAverage: integer('stat_module_average').notNull().default(-1),
-    statBadges: integer('stat_badges').notNull().default(-1),
-    statIssuedBadges: integer('stat_issued_badges').notNull().default(-1),
+    statEnrolments: bigint('stat_enrolments', { mode: 'number' }).notNull().default(-1),
+    statPosts: bigint('stat_posts', { mode: 'number' }).notNull().default(-1),
+    statQuestions: bigint('stat_questions', { mode: 'number' }).notNull().default(-1),
+    statResources: bigint('stat_resources', { mode: 'number' }).notNull().default(-1),
+    statParticipantAverage: bigint('stat_participant_average', { mode: 'number' }).notNull().default(-1),
+    statModuleAverage: bigint('stat_module_average', { mode: 'number' }).notNull().default(-1),
+    statBadges: bigint('stat_badges', { mode: 'number' }).notNull().default(-1),
+    statIssuedBadges: bigint('stat_issued_badges', { mode: 'number' }).notNull().default(-1),
   },
   (t) => [
     index('hub_sites_name_idx').on(t.name),
@@ -71,10 +71,10 @@ export const hubSites = pgTable(
 export const hubCourses = pgTable(
   'hub_courses',
   {
-    id: integer('id').primaryKey().generatedByDefaultAsIdentity(),
+    id: bigint('id', { mode: 'number' }).primaryKey().generatedByDefaultAsIdentity(),
     /** Null when the site was deleted without its courses. */
-    siteId: integer('site_id').references(() => hubSites.id, { onDelete: 'set null' }),
-    siteCourseId: integer('site_course_id').notNull(),
+    siteId: bigint('site_id', { mode: 'number' }).references(() => hubSites.id, { onDelete: 'set null' }),
+    siteCourseId: bigint('site_course_id', { mode: 'number' }).notNull(),
     fullname: text('fullname').notNull(),
     shortname: text('shortname').notNull(),
     description: text('description').notNull().default(''),
@@ -89,7 +89,7 @@ export const hubCourses = pgTable(
     audience: text('audience').notNull(),
     educationalLevel: text('educational_level').notNull(),
     creatorNotes: text('creator_notes').notNull().default(''),
-    creatorNotesFormat: integer('creator_notes_format').notNull().default(1),
+    creatorNotesFormat: bigint('creator_notes_format', { mode: 'number' }).notNull().default(1),
     courseUrl: text('course_url').notNull().default(''),
     demoUrl: text('demo_url').notNull().default(''),
     /** Enrollable (taught on the publishing site) or, when false, downloadable. */
@@ -100,7 +100,7 @@ export const hubCourses = pgTable(
     /** Unpublished (hub_unregister_courses): kept, as local_hub keeps it; in no list or search. */
     deleted: boolean('deleted').notNull().default(false),
     /** The number of screenshots the site said it has (hub_register_courses' screenshots). */
-    screenshots: integer('screenshots').notNull().default(0),
+    screenshots: bigint('screenshots', { mode: 'number' }).notNull().default(0),
   },
   (t) => [
     index('hub_courses_site_idx').on(t.siteId, t.siteCourseId),
@@ -114,14 +114,14 @@ export const hubCourses = pgTable(
 export const hubCourseContents = pgTable(
   'hub_course_contents',
   {
-    id: integer('id').primaryKey().generatedByDefaultAsIdentity(),
-    courseId: integer('course_id')
+    id: bigint('id', { mode: 'number' }).primaryKey().generatedByDefaultAsIdentity(),
+    courseId: bigint('course_id', { mode: 'number' })
       .notNull()
       .references(() => hubCourses.id, { onDelete: 'cascade' }),
     /** activity or block */
     moduleType: text('module_type').notNull(),
     moduleName: text('module_name').notNull(),
-    contentCount: integer('content_count').notNull(),
+    contentCount: bigint('content_count', { mode: 'number' }).notNull(),
   },
   (t) => [index('hub_course_contents_course_idx').on(t.courseId)],
 );
@@ -130,8 +130,8 @@ export const hubCourseContents = pgTable(
 export const hubCourseOutcomes = pgTable(
   'hub_course_outcomes',
   {
-    id: integer('id').primaryKey().generatedByDefaultAsIdentity(),
-    courseId: integer('course_id')
+    id: bigint('id', { mode: 'number' }).primaryKey().generatedByDefaultAsIdentity(),
+    courseId: bigint('course_id', { mode: 'number' })
       .notNull()
       .references(() => hubCourses.id, { onDelete: 'cascade' }),
     fullname: text('fullname').notNull(),
@@ -144,7 +144,7 @@ export const hubCourseOutcomes = pgTable(
  * registration with one of them is refused. Kept as SHA-256 hashes.
  */
 export const hubStolenSecrets = pgTable('hub_stolen_secrets', {
-  id: integer('id').primaryKey().generatedByDefaultAsIdentity(),
+  id: bigint('id', { mode: 'number' }).primaryKey().generatedByDefaultAsIdentity(),
   secretHash: text('secret_hash').notNull().unique(),
   siteUrl: text('site_url').notNull(),
   timeBlocked: bigint('time_blocked', { mode: 'number' }).notNull(),
@@ -154,11 +154,11 @@ export const hubStolenSecrets = pgTable('hub_stolen_secrets', {
 export const hubOutbox = pgTable(
   'hub_outbox',
   {
-    id: integer('id').primaryKey().generatedByDefaultAsIdentity(),
+    id: bigint('id', { mode: 'number' }).primaryKey().generatedByDefaultAsIdentity(),
     time: bigint('time', { mode: 'number' }).notNull(),
     kind: text('kind').notNull(),
     /** The site the message is about; no foreign key, as the site is usually gone. */
-    siteId: integer('site_id'),
+    siteId: bigint('site_id', { mode: 'number' }),
     siteName: text('site_name').notNull(),
     siteUrl: text('site_url').notNull(),
     toName: text('to_name').notNull(),

@@ -1,19 +1,19 @@
-import { bigint, index, integer, pgTable, text } from 'drizzle-orm/pg-core';
+import { bigint, index, pgTable, text } from 'drizzle-orm/pg-core';
 import { courses } from './courses';
 import { users } from './users';
 
 export const messages = pgTable(
   'messages',
   {
-    id: integer('id').primaryKey().generatedByDefaultAsIdentity(),
-    userIdFrom: integer('useridfrom')
+    id: bigint('id', { mode: 'number' }).primaryKey().generatedByDefaultAsIdentity(),
+    userIdFrom: bigint('useridfrom', { mode: 'number' })
       .notNull()
       .references(() => users.id, { onDelete: 'cascade' }),
-    userIdTo: integer('useridto')
+    userIdTo: bigint('useridto', { mode: 'number' })
       .notNull()
       .references(() => users.id, { onDelete: 'cascade' }),
     text: text('text').notNull(),
-    textformat: integer('textformat').notNull().default(0),
+    textformat: bigint('textformat', { mode: 'number' }).notNull().default(0),
     clientMsgId: text('clientmsgid'),
     timecreated: bigint('timecreated', { mode: 'number' }).notNull(),
     timeread: bigint('timeread', { mode: 'number' }),
@@ -27,16 +27,16 @@ export const messages = pgTable(
 export const notes = pgTable(
   'notes',
   {
-    id: integer('id').primaryKey().generatedByDefaultAsIdentity(),
-    courseId: integer('course_id')
+    id: bigint('id', { mode: 'number' }).primaryKey().generatedByDefaultAsIdentity(),
+    courseId: bigint('course_id', { mode: 'number' })
       .notNull()
       .references(() => courses.id, { onDelete: 'cascade' }),
-    userId: integer('user_id')
+    userId: bigint('user_id', { mode: 'number' })
       .notNull()
       .references(() => users.id, { onDelete: 'cascade' }),
-    userModified: integer('usermodified').notNull(),
+    userModified: bigint('usermodified', { mode: 'number' }).notNull(),
     content: text('content').notNull(),
-    format: integer('format').notNull().default(1),
+    format: bigint('format', { mode: 'number' }).notNull().default(1),
     publishstate: text('publishstate', { enum: ['personal', 'course', 'site'] }).notNull(),
     created: bigint('created', { mode: 'number' }).notNull(),
     lastmodified: bigint('lastmodified', { mode: 'number' }).notNull(),

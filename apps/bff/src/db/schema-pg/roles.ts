@@ -1,20 +1,20 @@
-import { bigint, boolean, index, integer, pgTable, primaryKey, text } from 'drizzle-orm/pg-core';
+import { bigint, boolean, index, pgTable, primaryKey, text } from 'drizzle-orm/pg-core';
 import { users } from './users';
 
 export const roles = pgTable('roles', {
-  id: integer('id').primaryKey().generatedByDefaultAsIdentity(),
+  id: bigint('id', { mode: 'number' }).primaryKey().generatedByDefaultAsIdentity(),
   shortname: text('shortname').notNull().unique(),
   name: text('name').notNull().unique(),
   description: text('description').notNull().default(''),
   archetype: text('archetype').notNull().default(''),
-  sortorder: integer('sortorder').notNull().default(0),
+  sortorder: bigint('sortorder', { mode: 'number' }).notNull().default(0),
   protected: boolean('protected').notNull().default(false),
 });
 
 export const roleCapabilities = pgTable(
   'role_capabilities',
   {
-    roleId: integer('role_id')
+    roleId: bigint('role_id', { mode: 'number' })
       .notNull()
       .references(() => roles.id, { onDelete: 'cascade' }),
     capability: text('capability').notNull(),
@@ -26,10 +26,10 @@ export const roleCapabilities = pgTable(
 export const roleAssignments = pgTable(
   'role_assignments',
   {
-    roleId: integer('role_id')
+    roleId: bigint('role_id', { mode: 'number' })
       .notNull()
       .references(() => roles.id, { onDelete: 'cascade' }),
-    userId: integer('user_id')
+    userId: bigint('user_id', { mode: 'number' })
       .notNull()
       .references(() => users.id, { onDelete: 'cascade' }),
     timecreated: bigint('timecreated', { mode: 'number' }).notNull(),

@@ -3,7 +3,7 @@ import { getTableConfig, PgTable } from 'drizzle-orm/pg-core';
 import * as tables from './index';
 
 /**
- * The columns backed by a sequence: every `integer('id').primaryKey().generatedByDefaultAsIdentity()`
+ * The columns backed by a sequence: every `bigint('id', { mode: 'number' }).primaryKey().generatedByDefaultAsIdentity()`
  * of schema-pg (SQLite's AUTOINCREMENT ids). BY DEFAULT, not ALWAYS, so that seeds and copies
  * may insert explicit ids; but an explicit id does not move the sequence, so after such inserts
  * run `sequenceResetSql()` before letting the database number rows again.

@@ -1,9 +1,9 @@
-import { bigint, boolean, index, integer, pgTable, primaryKey, text } from 'drizzle-orm/pg-core';
+import { bigint, boolean, index, pgTable, primaryKey, text } from 'drizzle-orm/pg-core';
 import { users } from './users';
 
 /** External services: named bundles of functions. Built-in ones have a component. */
 export const externalServices = pgTable('external_services', {
-  id: integer('id').primaryKey().generatedByDefaultAsIdentity(),
+  id: bigint('id', { mode: 'number' }).primaryKey().generatedByDefaultAsIdentity(),
   name: text('name').notNull().unique(),
   shortname: text('shortname').notNull().unique(),
   enabled: boolean('enabled').notNull().default(false),
@@ -21,7 +21,7 @@ export const externalServices = pgTable('external_services', {
 export const externalServiceFunctions = pgTable(
   'external_service_functions',
   {
-    serviceId: integer('service_id')
+    serviceId: bigint('service_id', { mode: 'number' })
       .notNull()
       .references(() => externalServices.id, { onDelete: 'cascade' }),
     functionName: text('function_name').notNull(),
@@ -33,10 +33,10 @@ export const externalServiceFunctions = pgTable(
 export const externalServiceUsers = pgTable(
   'external_service_users',
   {
-    serviceId: integer('service_id')
+    serviceId: bigint('service_id', { mode: 'number' })
       .notNull()
       .references(() => externalServices.id, { onDelete: 'cascade' }),
-    userId: integer('user_id')
+    userId: bigint('user_id', { mode: 'number' })
       .notNull()
       .references(() => users.id, { onDelete: 'cascade' }),
     ipRestriction: text('ip_restriction'),

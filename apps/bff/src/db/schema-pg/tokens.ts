@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import { bigint, boolean, index, integer, pgTable, primaryKey, text } from 'drizzle-orm/pg-core';
+import { bigint, boolean, index, pgTable, primaryKey, text } from 'drizzle-orm/pg-core';
 import { externalServices } from './services';
 import { users } from './users';
 
@@ -10,19 +10,19 @@ import { users } from './users';
 export const externalTokens = pgTable(
   'external_tokens',
   {
-    id: integer('id').primaryKey().generatedByDefaultAsIdentity(),
+    id: bigint('id', { mode: 'number' }).primaryKey().generatedByDefaultAsIdentity(),
     tokenHash: text('token_hash').notNull().unique(),
     stub: text('stub').notNull(),
     name: text('name').notNull(),
-    userId: integer('user_id')
+    userId: bigint('user_id', { mode: 'number' })
       .notNull()
       .references(() => users.id, { onDelete: 'cascade' }),
-    serviceId: integer('service_id')
+    serviceId: bigint('service_id', { mode: 'number' })
       .notNull()
       .references(() => externalServices.id, { onDelete: 'cascade' }),
     ipRestriction: text('ip_restriction'),
     validUntil: bigint('valid_until', { mode: 'number' }),
-    creatorId: integer('creator_id'),
+    creatorId: bigint('creator_id', { mode: 'number' }),
     /** How the token came to be: admin (Manage tokens / CLI), user (Security keys), login (/login/token.php), hub. */
     origin: text('origin', { enum: ['admin', 'user', 'login', 'hub'] }).notNull(),
     /** Hidden tokens (the hub's own) never appear in Manage tokens or Security keys. */
@@ -69,11 +69,11 @@ export const usageBuckets = pgTable(
   'usage_buckets',
   {
     /** 0 the site, 1 a service, 2 a token. */
-    scope: integer('scope').notNull(),
+    scope: bigint('scope', { mode: 'number' }).notNull(),
     /** The service's or token's id; 0 for the site. */
-    scopeId: integer('scope_id').notNull(),
+    scopeId: bigint('scope_id', { mode: 'number' }).notNull(),
     /** The bucket's length in seconds: 3600 (hourly) or 86400 (daily). */
-    period: integer('period').notNull(),
+    period: bigint('period', { mode: 'number' }).notNull(),
     /** Unix seconds of the bucket's start (a multiple of its period). */
     start: bigint('start', { mode: 'number' }).notNull(),
     /** `ok`, or the refusal's reason code (tokenexpired, protocolcapability, invalidparameter, …). */

@@ -1,10 +1,10 @@
 import { sql } from 'drizzle-orm';
-import { bigint, boolean, index, integer, pgTable, text, uniqueIndex } from 'drizzle-orm/pg-core';
+import { bigint, boolean, index, pgTable, text, uniqueIndex } from 'drizzle-orm/pg-core';
 
 export const users = pgTable(
   'users',
   {
-    id: integer('id').primaryKey().generatedByDefaultAsIdentity(),
+    id: bigint('id', { mode: 'number' }).primaryKey().generatedByDefaultAsIdentity(),
     username: text('username').notNull().unique(),
     firstname: text('firstname').notNull(),
     lastname: text('lastname').notNull(),
@@ -39,17 +39,17 @@ export const users = pgTable(
     phone2: text('phone2').notNull().default(''),
     address: text('address').notNull().default(''),
     description: text('description').notNull().default(''),
-    descriptionformat: integer('descriptionformat').notNull().default(1),
+    descriptionformat: bigint('descriptionformat', { mode: 'number' }).notNull().default(1),
     firstnamephonetic: text('firstnamephonetic').notNull().default(''),
     lastnamephonetic: text('lastnamephonetic').notNull().default(''),
     middlename: text('middlename').notNull().default(''),
     alternatename: text('alternatename').notNull().default(''),
     /** 1 = HTML, 0 = plain text (Moodle's mailformat). */
-    mailformat: integer('mailformat').notNull().default(1),
+    mailformat: bigint('mailformat', { mode: 'number' }).notNull().default(1),
     /** 0 hidden, 1 everyone, 2 course members (Moodle's maildisplay; 2 is Moodle's default). */
-    maildisplay: integer('maildisplay').notNull().default(2),
+    maildisplay: bigint('maildisplay', { mode: 'number' }).notNull().default(2),
     firstaccess: bigint('firstaccess', { mode: 'number' }).notNull().default(0),
-    policyagreed: integer('policyagreed').notNull().default(0),
+    policyagreed: bigint('policyagreed', { mode: 'number' }).notNull().default(0),
   },
   (t) => [
     // The Users list filters on `deleted` and sorts by one of these: each index leads with
@@ -76,8 +76,8 @@ export const users = pgTable(
 export const userPreferences = pgTable(
   'user_preferences',
   {
-    id: integer('id').primaryKey().generatedByDefaultAsIdentity(),
-    userId: integer('user_id')
+    id: bigint('id', { mode: 'number' }).primaryKey().generatedByDefaultAsIdentity(),
+    userId: bigint('user_id', { mode: 'number' })
       .notNull()
       .references(() => users.id, { onDelete: 'cascade' }),
     name: text('name').notNull(),
@@ -90,8 +90,8 @@ export const userPreferences = pgTable(
 export const userDevices = pgTable(
   'user_devices',
   {
-    id: integer('id').primaryKey().generatedByDefaultAsIdentity(),
-    userId: integer('user_id')
+    id: bigint('id', { mode: 'number' }).primaryKey().generatedByDefaultAsIdentity(),
+    userId: bigint('user_id', { mode: 'number' })
       .notNull()
       .references(() => users.id, { onDelete: 'cascade' }),
     appid: text('appid').notNull(),

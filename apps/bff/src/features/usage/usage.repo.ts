@@ -117,7 +117,7 @@ function pgUsageWrites(
           const rows = await rawAll<{ id: number; reason: string }>(
             tx,
             sql`SELECT DISTINCT b.scope_id AS id, b.reason FROM usage_buckets b
-                JOIN unnest(${sql.param(batch.seenQueries.map((q) => q[0]))}::int[], ${sql.param(batch.seenQueries.map((q) => q[1]))}::text[]) AS q(id, reason)
+                JOIN unnest(${sql.param(batch.seenQueries.map((q) => q[0]))}::bigint[], ${sql.param(batch.seenQueries.map((q) => q[1]))}::text[]) AS q(id, reason)
                   ON b.scope = ${USAGE_SCOPE.token} AND b.scope_id = q.id AND b.reason = q.reason`,
           );
           for (const r of rows) found.add(`${r.id}:${r.reason}`);
@@ -132,7 +132,7 @@ function pgUsageWrites(
                   last_error = COALESCE(v.last_error, t.last_error),
                   last_error_at = COALESCE(v.last_error_at, t.last_error_at),
                   last_ip = CASE WHEN v.last_access >= COALESCE(t.last_access, 0) THEN COALESCE(v.last_ip, t.last_ip) ELSE t.last_ip END
-                FROM unnest(${sql.param(tokens.map((x) => x.id))}::int[], ${sql.param(tokens.map((x) => x.lastAccess))}::bigint[],
+                FROM unnest(${sql.param(tokens.map((x) => x.id))}::bigint[], ${sql.param(tokens.map((x) => x.lastAccess))}::bigint[],
                             ${sql.param(tokens.map((x) => x.calls))}::bigint[], ${sql.param(tokens.map((x) => x.lastError))}::text[],
                             ${sql.param(tokens.map((x) => x.lastErrorAt))}::bigint[], ${sql.param(tokens.map((x) => x.lastIp))}::text[])
                   AS v(id, last_access, calls, last_error, last_error_at, last_ip)
@@ -147,7 +147,7 @@ function pgUsageWrites(
             tx,
             sql`INSERT INTO usage_buckets (scope, scope_id, period, start, reason, calls)
                 SELECT scope, scope_id, ${HOUR}, start, reason, calls
-                FROM unnest(${sql.param(b.map((x) => x[0]))}::int[], ${sql.param(b.map((x) => x[1]))}::int[], ${sql.param(b.map((x) => x[2]))}::bigint[],
+                FROM unnest(${sql.param(b.map((x) => x[0]))}::bigint[], ${sql.param(b.map((x) => x[1]))}::bigint[], ${sql.param(b.map((x) => x[2]))}::bigint[],
                             ${sql.param(b.map((x) => x[3]))}::text[], ${sql.param(b.map((x) => x[4]))}::bigint[]) AS v(scope, scope_id, start, reason, calls)
                 ON CONFLICT (scope, scope_id, period, start, reason) DO UPDATE SET calls = usage_buckets.calls + excluded.calls`,
           );
