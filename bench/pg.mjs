@@ -89,6 +89,9 @@ async function load(srv, target, connections, rate, seconds = DURATION) {
     if (t.body) args.push('-b', t.body);
     args.push(url);
   }
+  // The node's own event-loop delay over the run (prom-client's monitorEventLoopDelay, reset at
+  // every scrape of /metrics): whether the node itself held its calls, or the machine did.
+  if (rate) await eventLoopDelay(srv);
   let peak = 0;
   const sampler = setInterval(() => {
     peak = Math.max(peak, rssMb(srv.node.pid));
@@ -103,7 +106,10 @@ async function load(srv, target, connections, rate, seconds = DURATION) {
   });
   clearInterval(sampler);
   const r = JSON.parse(out);
-  if (rate) return { rps: rate, p50: r.p50, p99: r.p99, max: r.max, errors: r.errors, peakRssMb: peak };
+  if (rate) {
+    const eld = await eventLoopDelay(srv);
+    return { rps: rate, p50: r.p50, p99: r.p99, max: r.max, errors: r.errors, peakRssMb: peak, eld };
+  }
   return {
     rps: Math.round(r.requests.average),
     p50: r.latency.p50,
@@ -111,6 +117,16 @@ async function load(srv, target, connections, rate, seconds = DURATION) {
     errors: r.errors + r.non2xx,
     peakRssMb: peak,
   };
+}
+
+/** The node's event-loop delay p99 and max (ms) since the last scrape of its /metrics (loopback). */
+async function eventLoopDelay(srv) {
+  const text = await (await fetch(`${srv.node.base}/metrics`)).text();
+  const read = (name) => {
+    const m = new RegExp(`^${name} ([0-9.e+-]+)`, 'm').exec(text);
+    return m ? round1(Number(m[1]) * 1000) : null;
+  };
+  return { p99: read('nodejs_eventloop_lag_p99_seconds'), max: read('nodejs_eventloop_lag_max_seconds') };
 }
 
 // ---- console helpers --------------------------------------------------------------------------------
@@ -661,6 +677,7 @@ async function main() {
       p50: round1((alone1.p50 + alone2.p50) / 2),
       p99: round1((alone1.p99 + alone2.p99) / 2),
       runsP99: [alone1.p99, alone2.p99],
+      eldP99: round1(((alone1.eld.p99 ?? 0) + (alone2.eld.p99 ?? 0)) / 2),
     };
     results.interference[key] = {
       alone,
@@ -800,6 +817,12 @@ async function main() {
       I.pg.withLists.p99 <= I.pg.alone.p99 + 5,
     ],
     [
+      `The node's event-loop delay p99 while a client pages the lists, PostgreSQL (alone: ${I.pg.alone.eldP99} ms; SQLite: ${I.sqlite.alone.eldP99} → ${I.sqlite.withLists.eld.p99} ms): whether a list query holds the node's protocol calls`,
+      `${I.pg.withLists.eld.p99} ms`,
+      '≤ alone + 5 ms',
+      I.pg.withLists.eld.p99 <= I.pg.alone.eldP99 + 5,
+    ],
+    [
       `Invalidation A → B, p99 from A's answer to B's refusal (p50 ${P.fromAck.p50} ms; metrics histogram p99 ${P.histogram.p99 ?? 'n/a'} ms)`,
       `${P.fromAck.p99} ms`,
       '≤ 100 ms',
@@ -855,8 +878,9 @@ async function main() {
       'with lists max',
       'list pages/s',
       'beside the pages ≤ 50 ms: p99 (pages)',
+      'event-loop delay p99 alone / with lists',
     ]),
-    row(['---', '---:', '---:', '---:', '---:', '---:', '---:', '---:']),
+    row(['---', '---:', '---:', '---:', '---:', '---:', '---:', '---:', '---:']),
     ...[
       ['PostgreSQL', I.pg],
       ['SQLite', I.sqlite],
@@ -870,6 +894,7 @@ async function main() {
         x.withLists.max,
         x.pagesPerSecond,
         `${x.withFastLists.p99} (${x.fastPages})`,
+        `${x.alone.eldP99} / ${x.withLists.eld.p99}`,
       ]),
     ),
     '',
