@@ -1,11 +1,10 @@
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { externalServices, externalTokens, users } from '../../db/schema';
+import { externalTokens, users } from '../../db/schema';
 import { BROAD_SEARCH_ROWS } from '../../db/sql';
-import { type Client, makeTestApp, serviceBody, signIn, type TestApp } from '../../test/helpers';
+import { type Client, makeTestApp, signIn, type TestApp } from '../../test/helpers';
 import { onPostgres } from '../../test/test-store';
-import { addServiceFunctions, createService } from '../services/services.service';
-import { issueToken } from './tokens.service';
+import { issueUnnoticed, makeListService } from './list-test-tokens';
 
 // A search of 1–2 characters matches values that START with it (no trigram index answers fewer
 // than 3 characters, and "contains" would read every row of a million: db/sql.ts prefixSearch,
@@ -17,22 +16,9 @@ import { issueToken } from './tokens.service';
 let t: TestApp;
 let admin: Client;
 let serviceId: number;
-const unnoticed = { invalidate() {} };
 const BROAD = BROAD_SEARCH_ROWS + 100;
 
-async function issue(name: string, username: string) {
-  const [user] = await t.store.db.select().from(users).where(eq(users.username, username));
-  const [service] = await t.store.db.select().from(externalServices).where(eq(externalServices.id, serviceId));
-  await issueToken(t.deps, t.store.db, unnoticed, {
-    user: user!,
-    service: service!,
-    name,
-    ipRestriction: null,
-    validUntil: null,
-    creatorId: null,
-    origin: 'admin',
-  });
-}
+const issue = (name: string, username: string) => issueUnnoticed(t, serviceId, name, username);
 
 async function get<T>(path: string): Promise<T> {
   const res = await admin.get(path);
@@ -65,14 +51,7 @@ const user = (username: string, firstname: string, lastname: string, email: stri
 beforeAll(async () => {
   t = await makeTestApp();
   admin = await signIn(t, 'admin');
-  const actor = { id: await t.userId('admin'), username: 'admin', ip: '' };
-  const s = await createService(
-    t.deps,
-    serviceBody('Short', 'short_svc') as Parameters<typeof createService>[1],
-    actor,
-  );
-  await addServiceFunctions(t.deps, s.id, ['core_webservice_get_site_info'], actor);
-  serviceId = s.id;
+  serviceId = await makeListService(t, 'Short', 'short_svc');
   await t.store.db
     .insert(users)
     .values([

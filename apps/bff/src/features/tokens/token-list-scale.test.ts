@@ -1,41 +1,19 @@
 import Database from 'better-sqlite3';
-import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { externalServices, externalTokens, users } from '../../db/schema';
+import { externalTokens, users } from '../../db/schema';
 import { BROAD_SEARCH_ROWS } from '../../db/sql';
-import { type Client, makeTestApp, serviceBody, signIn, type TestApp } from '../../test/helpers';
+import { type Client, makeTestApp, signIn, type TestApp } from '../../test/helpers';
 import { onPostgres } from '../../test/test-store';
-import type { Actor } from '../audit/audit.service';
-import { addServiceFunctions, createService } from '../services/services.service';
-import { issueToken } from './tokens.service';
+import { issueUnnoticed, makeListService } from './list-test-tokens';
 
 // What makes Manage tokens and Users fast at a million rows (trigram search indexes, index-only
 // page ids, cached totals) must not change what they answer.
 
 let t: TestApp;
 let admin: Client;
-let actor: Actor;
 let serviceId: number;
 
-// Straight through the server's connection, outside any write: no cache hears of these.
-const unnoticed = { invalidate() {} };
-// SQLite's cached totals follow total_changes() all the same; PostgreSQL's follow the generation
-// alone (every write of a node goes through withWrite), so there the test moves it by hand.
-const issue = async (name: string, username: string) => {
-  const [user] = await t.store.db.select().from(users).where(eq(users.username, username));
-  const [service] = await t.store.db.select().from(externalServices).where(eq(externalServices.id, serviceId));
-  const { id } = await issueToken(t.deps, t.store.db, unnoticed, {
-    user: user!,
-    service: service!,
-    name,
-    ipRestriction: null,
-    validUntil: null,
-    creatorId: null,
-    origin: 'admin',
-  });
-  if (onPostgres) t.deps.gen.bump();
-  return id;
-};
+const issue = (name: string, username: string) => issueUnnoticed(t, serviceId, name, username);
 
 async function list(query: string) {
   const res = await admin.get(`/api/tokens?${query}`);
@@ -46,14 +24,7 @@ async function list(query: string) {
 beforeAll(async () => {
   t = await makeTestApp();
   admin = await signIn(t, 'admin');
-  actor = { id: await t.userId('admin'), username: 'admin', ip: '' };
-  const s = await createService(
-    t.deps,
-    serviceBody('Scale', 'scale_svc') as Parameters<typeof createService>[1],
-    actor,
-  );
-  await addServiceFunctions(t.deps, s.id, ['core_webservice_get_site_info'], actor);
-  serviceId = s.id;
+  serviceId = await makeListService(t, 'Scale', 'scale_svc');
   await issue('SRCH say "hi"* OR NEAR(x) {name}: -y', 'student');
   await issue('SRCH Ünïcode café', 'teacher');
   await issue('SRCH plain', 'student2');

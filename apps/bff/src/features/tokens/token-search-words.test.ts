@@ -1,10 +1,6 @@
-import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { externalServices, users } from '../../db/schema';
-import { type Client, makeTestApp, serviceBody, signIn, type TestApp } from '../../test/helpers';
-import { onPostgres } from '../../test/test-store';
-import { addServiceFunctions, createService } from '../services/services.service';
-import { issueToken } from './tokens.service';
+import { type Client, makeTestApp, signIn, type TestApp } from '../../test/helpers';
+import { issueUnnoticed, makeListService } from './list-test-tokens';
 
 // How Manage tokens' name search is answered depends on the value (PostgreSQL: a rare word of
 // several drives the trigram index and the whole value is checked on what it finds; a value
@@ -14,22 +10,7 @@ import { issueToken } from './tokens.service';
 let t: TestApp;
 let admin: Client;
 let serviceId: number;
-const unnoticed = { invalidate() {} };
-
-async function issue(name: string) {
-  const [user] = await t.store.db.select().from(users).where(eq(users.username, 'student'));
-  const [service] = await t.store.db.select().from(externalServices).where(eq(externalServices.id, serviceId));
-  await issueToken(t.deps, t.store.db, unnoticed, {
-    user: user!,
-    service: service!,
-    name,
-    ipRestriction: null,
-    validUntil: null,
-    creatorId: null,
-    origin: 'admin',
-  });
-  if (onPostgres) t.deps.gen.bump();
-}
+const issue = (name: string) => issueUnnoticed(t, serviceId, name, 'student');
 
 async function names(search: string): Promise<{ names: string[]; total: number }> {
   const res = await admin.get(`/api/tokens?name=${encodeURIComponent(search)}&perPage=100&sort=name`);
@@ -41,14 +22,7 @@ async function names(search: string): Promise<{ names: string[]; total: number }
 beforeAll(async () => {
   t = await makeTestApp();
   admin = await signIn(t, 'admin');
-  const actor = { id: await t.userId('admin'), username: 'admin', ip: '' };
-  const s = await createService(
-    t.deps,
-    serviceBody('Words', 'words_svc') as Parameters<typeof createService>[1],
-    actor,
-  );
-  await addServiceFunctions(t.deps, s.id, ['core_webservice_get_site_info'], actor);
-  serviceId = s.id;
+  serviceId = await makeListService(t, 'Words', 'words_svc');
   for (const n of [
     'WRD alpha beta gamma 1',
     'WRD alpha beta 2 gamma',
