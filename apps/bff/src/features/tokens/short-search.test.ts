@@ -3,8 +3,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { externalTokens, users } from '../../db/schema';
 import { BROAD_SEARCH_ROWS } from '../../db/sql';
 import { type Client, makeTestApp, signIn, type TestApp } from '../../test/helpers';
+import { issueUnnoticed, makeListService } from '../../test/list-tokens';
 import { onPostgres } from '../../test/test-store';
-import { issueUnnoticed, makeListService } from './list-test-tokens';
 
 // A search of 1–2 characters matches values that START with it (no trigram index answers fewer
 // than 3 characters, and "contains" would read every row of a million: db/sql.ts prefixSearch,

@@ -3,8 +3,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { externalTokens, users } from '../../db/schema';
 import { BROAD_SEARCH_ROWS } from '../../db/sql';
 import { type Client, makeTestApp, signIn, type TestApp } from '../../test/helpers';
+import { issueUnnoticed, makeListService } from '../../test/list-tokens';
 import { onPostgres } from '../../test/test-store';
-import { issueUnnoticed, makeListService } from './list-test-tokens';
 
 // What makes Manage tokens and Users fast at a million rows (trigram search indexes, index-only
 // page ids, cached totals) must not change what they answer.

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Client, makeTestApp, signIn, type TestApp } from '../../test/helpers';
-import { issueUnnoticed, makeListService } from './list-test-tokens';
+import { issueUnnoticed, makeListService } from '../../test/list-tokens';
 
 // How Manage tokens' name search is answered depends on the value (PostgreSQL: a rare word of
 // several drives the trigram index and the whole value is checked on what it finds; a value

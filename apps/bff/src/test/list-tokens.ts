@@ -1,9 +1,9 @@
 import { eq } from 'drizzle-orm';
-import { externalServices, users } from '../../db/schema';
-import { serviceBody, type TestApp } from '../../test/helpers';
-import { onPostgres } from '../../test/test-store';
-import { addServiceFunctions, createService } from '../services/services.service';
-import { issueToken } from './tokens.service';
+import { externalServices, users } from '../db/schema';
+import { addServiceFunctions, createService } from '../features/services/services.service';
+import { issueToken } from '../features/tokens/tokens.service';
+import { serviceBody, type TestApp } from './helpers';
+import { onPostgres } from './test-store';
 
 // The token-list tests' shared setup: a service of their own, and tokens issued straight through
 // the server's connection, outside any write (no cache hears of them), as a bulk load would.
