@@ -213,6 +213,7 @@ const PROBES: Record<string, Probe> = {
   'test:e2e': usage('test:e2e', /Usage: .*playwright test \[options\]/),
   screenshots: usage('screenshots', /Usage: .*playwright test \[options\]/),
   'db:generate': usage('db:generate', /drizzle-kit generate \[flags\]/),
+  'db:generate:pg': usage('db:generate:pg', /drizzle-kit generate \[flags\]/),
   // `pnpm -r build` has no cheap flag (build.mjs builds whatever it is given): run the script's own
   // command for the one package whose build writes nothing, to see the wrapper reach pnpm's `-r`.
   build: async () => {
