@@ -87,9 +87,11 @@ function rssMb(pid) {
 }
 
 async function startServer() {
-  const child = spawn(process.execPath, [join(root, 'apps', 'bff', 'dist', 'index.js')], {
+  // bench/eld-probe.mjs reports the server's own event-loop delay over the IPC channel.
+  const probe = join(root, 'bench', 'eld-probe.mjs');
+  const child = spawn(process.execPath, ['--import', probe, join(root, 'apps', 'bff', 'dist', 'index.js')], {
     env: { ...process.env, GATEHOUSE_DATA: dataDir, PORT: String(PORT), HOST: '127.0.0.1', GATEHOUSE_LOG: 'silent' },
-    stdio: ['ignore', 'ignore', 'inherit'],
+    stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
   });
   for (let i = 0; i < 200; i++) {
     try {
@@ -98,6 +100,24 @@ async function startServer() {
     await new Promise((r) => setTimeout(r, 100));
   }
   throw new Error('server did not start');
+}
+
+/** The server's event-loop delay (ms: p50, p99, max) since the last read (bench/eld-probe.mjs). */
+function eventLoopDelay(child) {
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => {
+      child.off('message', onMessage);
+      resolve(null);
+    }, 2000);
+    const onMessage = (m) => {
+      if (!m?.eld) return;
+      clearTimeout(timer);
+      child.off('message', onMessage);
+      resolve(m.eld);
+    };
+    child.on('message', onMessage);
+    child.send({ eld: 'read' });
+  });
 }
 
 async function stopServer(child) {
@@ -152,6 +172,7 @@ async function load(server, target, connections, rate) {
     if (t.body) args.push('-b', t.body);
     args.push(`${base}${t.path}`);
   }
+  if (rate) await eventLoopDelay(server); // a new window for this run
   let peak = 0;
   const sampler = setInterval(() => {
     peak = Math.max(peak, rssMb(server.pid));
@@ -166,7 +187,10 @@ async function load(server, target, connections, rate) {
   });
   clearInterval(sampler);
   const r = JSON.parse(out);
-  if (rate) return { rps: rate, p50: r.p50, p99: r.p99, errors: r.errors, peakRssMb: peak };
+  if (rate) {
+    const eld = await eventLoopDelay(server);
+    return { rps: rate, p50: r.p50, p99: r.p99, errors: r.errors, peakRssMb: peak, eld };
+  }
   const errors = r.errors + r.non2xx;
   return { rps: Math.round(r.requests.average), p50: r.latency.p50, p99: r.latency.p99, errors, peakRssMb: peak };
 }
@@ -399,7 +423,7 @@ const md = [
     }),
   ),
   '',
-  `Paced at ${P.rate} req/s over 64 connections: REST JSON p50 ${P.restJson.p50} ms, p99 ${P.restJson.p99} ms (${P.restJson.errors} errors); bare p50 ${P.bare.p50} ms, p99 ${P.bare.p99} ms.`,
+  `Paced at ${P.rate} req/s over 64 connections: REST JSON p50 ${P.restJson.p50} ms, p99 ${P.restJson.p99} ms (${P.restJson.errors} errors); bare p50 ${P.bare.p50} ms, p99 ${P.bare.p99} ms. The server's event-loop delay (bench/eld-probe.mjs, 1 ms resolution, the tick subtracted) beside REST: p50 ${P.restJson.eld?.p50} ms, p99 ${P.restJson.eld?.p99} ms, max ${P.restJson.eld?.max} ms; beside bare: p99 ${P.bare.eld?.p99} ms, max ${P.bare.eld?.max} ms.`,
   '',
   `## The same call with ${LARGE_TOKENS} tokens`,
   '',
