@@ -26,10 +26,10 @@ import {
   tokenSecret,
 } from '../scripts/cluster-lib.mjs';
 import { armWatchdog, freePort, startCluster } from '../scripts/pg-cluster.mjs';
+import { runLoad } from './load.mjs';
 
 const resultsDir = join(root, 'bench', 'results');
 const tsx = join(root, 'apps', 'bff', 'node_modules', '.bin', 'tsx');
-const autocannon = join(root, 'node_modules', 'autocannon', 'autocannon.js');
 const DURATION = Number(process.env.BENCH_SECONDS ?? 5);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const TOKENS = Number(process.env.BENCH_LARGE_TOKENS ?? 1_000_000);
@@ -49,15 +49,6 @@ const median = (xs) => {
 };
 const round1 = (v) => Math.round(v * 10) / 10;
 
-function rssMb(pid) {
-  try {
-    const m = readFileSync(`/proc/${pid}/status`, 'utf8').match(/VmRSS:\s+(\d+) kB/);
-    return m ? Math.round(Number(m[1]) / 1024) : Number.NaN;
-  } catch {
-    return Number.NaN;
-  }
-}
-
 // ---- load ----------------------------------------------------------------------------------------
 
 const targetsOf = (token) => ({
@@ -70,55 +61,17 @@ const targetsOf = (token) => ({
   },
 });
 
-/** One autocannon run (or, with a rate, bench/paced.mjs) in its own process against srv. */
-async function load(srv, target, connections, rate, seconds = DURATION) {
+/**
+ * One run against srv (bench/load.mjs), with, when paced, the node's own event-loop delay over it
+ * (prom-client's monitorEventLoopDelay, reset at every scrape of /metrics): whether the node
+ * itself held its calls, or the machine did.
+ */
+function load(srv, target, connections, rate, seconds = DURATION) {
   const t = targetsOf(srv.token)[target];
-  const url = `${srv.node.base}${t.path}`;
-  const args = rate
-    ? [
-        join(root, 'bench', 'paced.mjs'),
-        url,
-        String(rate),
-        String(seconds),
-        String(connections),
-        t.method,
-        t.body ?? '',
-        ...Object.entries(t.headers).map(([k, v]) => `${k}=${v}`),
-      ]
-    : [autocannon, '-j', '-c', String(connections), '-d', String(seconds), '-m', t.method];
-  if (!rate) {
-    for (const [k, v] of Object.entries(t.headers)) args.push('-H', `${k}=${v}`);
-    if (t.body) args.push('-b', t.body);
-    args.push(url);
-  }
-  // The node's own event-loop delay over the run (prom-client's monitorEventLoopDelay, reset at
-  // every scrape of /metrics): whether the node itself held its calls, or the machine did.
-  if (rate) await eventLoopDelay(srv);
-  let peak = 0;
-  const sampler = setInterval(() => {
-    peak = Math.max(peak, rssMb(srv.node.pid));
-  }, 200);
-  const out = await new Promise((resolve, reject) => {
-    const p = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] });
-    let text = '';
-    p.stdout.on('data', (d) => {
-      text += d;
-    });
-    p.on('exit', (code) => (code === 0 ? resolve(text) : reject(new Error(`load generator exited ${code}`))));
-  });
-  clearInterval(sampler);
-  const r = JSON.parse(out);
-  if (rate) {
-    const eld = await eventLoopDelay(srv);
-    return { rps: rate, p50: r.p50, p99: r.p99, max: r.max, errors: r.errors, peakRssMb: peak, eld };
-  }
-  return {
-    rps: Math.round(r.requests.average),
-    p50: r.latency.p50,
-    p99: r.latency.p99,
-    errors: r.errors + r.non2xx,
-    peakRssMb: peak,
-  };
+  return runLoad(
+    { ...t, url: `${srv.node.base}${t.path}` },
+    { pid: srv.node.pid, connections, seconds, rate, eventLoopDelay: () => eventLoopDelay(srv) },
+  );
 }
 
 /** The node's event-loop delay p99 and max (ms) since the last scrape of its /metrics (loopback). */

@@ -8,6 +8,7 @@ import { cpus, tmpdir, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
+import { rssMb, runLoad } from './load.mjs';
 
 if (process.argv.includes('--help') || process.argv.includes('-h')) {
   console.log(`Usage: npm run bench   (node bench/run.mjs)
@@ -33,7 +34,6 @@ Environment:
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const resultsDir = join(root, 'bench', 'results');
 const tsx = join(root, 'apps', 'bff', 'node_modules', '.bin', 'tsx');
-const autocannon = join(root, 'node_modules', 'autocannon', 'autocannon.js');
 const PORT = Number(process.env.BENCH_PORT ?? 3310);
 const base = `http://127.0.0.1:${PORT}`;
 const DURATION = Number(process.env.BENCH_SECONDS ?? 5);
@@ -80,11 +80,6 @@ const chain = () =>
       .split('\n')
       .pop(),
   );
-
-function rssMb(pid) {
-  const m = readFileSync(`/proc/${pid}/status`, 'utf8').match(/VmRSS:\s+(\d+) kB/);
-  return m ? Math.round(Number(m[1]) / 1024) : Number.NaN;
-}
 
 async function startServer() {
   // bench/eld-probe.mjs reports the server's own event-loop delay over the IPC channel.
@@ -150,49 +145,13 @@ const TARGETS = {
   }),
 };
 
-/** One autocannon run in its own process; samples the server's RSS meanwhile. */
-async function load(server, target, connections, rate) {
+/** One run against the server (bench/load.mjs), with its event-loop delay when paced. */
+function load(server, target, connections, rate) {
   const t = TARGETS[target]();
-  // Paced (rate given): bench/paced.mjs, an open loop at evenly spaced times, so that the latency
-  // is the server's, not the queue a saturating closed loop builds. Otherwise autocannon.
-  const args = rate
-    ? [
-        join(root, 'bench', 'paced.mjs'),
-        `${base}${t.path}`,
-        String(rate),
-        String(DURATION),
-        String(connections),
-        t.method,
-        t.body ?? '',
-        ...Object.entries(t.headers).map(([k, v]) => `${k}=${v}`),
-      ]
-    : [autocannon, '-j', '-c', String(connections), '-d', String(DURATION), '-m', t.method];
-  if (!rate) {
-    for (const [k, v] of Object.entries(t.headers)) args.push('-H', `${k}=${v}`);
-    if (t.body) args.push('-b', t.body);
-    args.push(`${base}${t.path}`);
-  }
-  if (rate) await eventLoopDelay(server); // a new window for this run
-  let peak = 0;
-  const sampler = setInterval(() => {
-    peak = Math.max(peak, rssMb(server.pid));
-  }, 200);
-  const out = await new Promise((resolve, reject) => {
-    const p = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] });
-    let text = '';
-    p.stdout.on('data', (d) => {
-      text += d;
-    });
-    p.on('exit', (code) => (code === 0 ? resolve(text) : reject(new Error(`load generator exited ${code}`))));
-  });
-  clearInterval(sampler);
-  const r = JSON.parse(out);
-  if (rate) {
-    const eld = await eventLoopDelay(server);
-    return { rps: rate, p50: r.p50, p99: r.p99, errors: r.errors, peakRssMb: peak, eld };
-  }
-  const errors = r.errors + r.non2xx;
-  return { rps: Math.round(r.requests.average), p50: r.latency.p50, p99: r.latency.p99, errors, peakRssMb: peak };
+  return runLoad(
+    { ...t, url: `${base}${t.path}` },
+    { pid: server.pid, connections, seconds: DURATION, rate, eventLoopDelay: () => eventLoopDelay(server) },
+  );
 }
 
 // Side by side, in rounds: the bare route and the given routes run back to back, ROUNDS times,

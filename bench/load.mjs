@@ -1,0 +1,79 @@
+// One load run in a process of its own, shared by bench/run.mjs and bench/pg.mjs: autocannon (a
+// closed loop of `connections`), or with a rate bench/paced.mjs (an open loop at evenly spaced
+// times, so that the latency is the server's, not the queue a saturating closed loop builds).
+// The server's resident memory is sampled meanwhile; `eventLoopDelay`, when given, is read once
+// before a paced run (a new window) and once after it.
+import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const autocannon = join(root, 'node_modules', 'autocannon', 'autocannon.js');
+
+/** The resident memory of a process, in MB (NaN once it is gone). */
+export function rssMb(pid) {
+  try {
+    const m = readFileSync(`/proc/${pid}/status`, 'utf8').match(/VmRSS:\s+(\d+) kB/);
+    return m ? Math.round(Number(m[1]) / 1024) : Number.NaN;
+  } catch {
+    return Number.NaN;
+  }
+}
+
+/**
+ * @param {{ url: string, method: string, headers: Record<string, string>, body?: string }} t
+ * @param {{ pid: number, connections: number, seconds: number, rate?: number, eventLoopDelay?: () => Promise<unknown> }} o
+ */
+export async function runLoad(t, o) {
+  const args = o.rate
+    ? [
+        join(root, 'bench', 'paced.mjs'),
+        t.url,
+        String(o.rate),
+        String(o.seconds),
+        String(o.connections),
+        t.method,
+        t.body ?? '',
+        ...Object.entries(t.headers).map(([k, v]) => `${k}=${v}`),
+      ]
+    : [autocannon, '-j', '-c', String(o.connections), '-d', String(o.seconds), '-m', t.method];
+  if (!o.rate) {
+    for (const [k, v] of Object.entries(t.headers)) args.push('-H', `${k}=${v}`);
+    if (t.body) args.push('-b', t.body);
+    args.push(t.url);
+  }
+  const eld = o.rate ? o.eventLoopDelay : undefined;
+  if (eld) await eld();
+  let peak = 0;
+  const sampler = setInterval(() => {
+    peak = Math.max(peak, rssMb(o.pid));
+  }, 200);
+  const out = await new Promise((resolve, reject) => {
+    const p = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] });
+    let text = '';
+    p.stdout.on('data', (d) => {
+      text += d;
+    });
+    p.on('exit', (code) => (code === 0 ? resolve(text) : reject(new Error(`load generator exited ${code}`))));
+  }).finally(() => clearInterval(sampler));
+  const r = JSON.parse(out);
+  if (o.rate) {
+    return {
+      rps: o.rate,
+      p50: r.p50,
+      p99: r.p99,
+      max: r.max,
+      errors: r.errors,
+      peakRssMb: peak,
+      ...(eld ? { eld: await eld() } : {}),
+    };
+  }
+  return {
+    rps: Math.round(r.requests.average),
+    p50: r.latency.p50,
+    p99: r.latency.p99,
+    errors: r.errors + r.non2xx,
+    peakRssMb: peak,
+  };
+}
