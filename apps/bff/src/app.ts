@@ -1,13 +1,14 @@
 import { existsSync, readFileSync } from 'node:fs';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { getRequestListener } from '@hono/node-server';
 import { getConnInfo } from '@hono/node-server/conninfo';
 import { serveStatic } from '@hono/node-server/serve-static';
 import { type Context, Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { HTTPException } from 'hono/http-exception';
 import { getPath } from 'hono/utils/url';
-import { isUnstorableValue } from './db/sql';
 import type { Deps } from './deps';
 import { auditRoutes } from './features/audit/audit.routes';
 import { authRoutes } from './features/auth/auth.routes';
@@ -25,29 +26,22 @@ import { settingsRoutes } from './features/settings/settings.routes';
 import { securityKeyRoutes, tokenRoutes } from './features/tokens/tokens.routes';
 import { usageRoutes } from './features/usage/usage.routes';
 import { userRoutes } from './features/users/users.routes';
-import { DISK_FULL_MESSAGE, isDiskFull } from './lib/disk';
 import { DomainError } from './lib/errors';
-import { errorBody, httpStatusOf } from './lib/http-status';
-import { REQUEST_ID_HEADER, requestIdFor, requestLog } from './lib/log';
-import { Metrics, metricsAllowed, protocolOfPath, readiness } from './lib/metrics';
-import { allowedOrigins, clientAddress } from './lib/public-url';
-import {
-  addMissingHeaders,
-  answeredDirectly,
-  type HeaderList,
-  nodeResponse,
-  ownHeaders,
-  presetHeaders,
-} from './lib/response-headers';
+import { REQUEST_ID_HEADER, requestLog } from './lib/log';
+import { metricsAllowed, readiness } from './lib/metrics';
+import { allowedOrigins } from './lib/public-url';
+import { addMissingHeaders, answeredDirectly, nodeResponse, ownHeaders, presetHeaders } from './lib/response-headers';
+import { Site } from './site';
 import type { AppEnv } from './types';
 import { ajaxRoutes } from './webservice/ajax';
 import { moodleCors } from './webservice/cors';
 import { fileRoutes } from './webservice/files/routes';
 import { loginNotFound, loginTokenRoutes } from './webservice/login-token';
 import { amf } from './webservice/protocols/amf';
+import { directLane } from './webservice/protocols/lane';
 import { localHubWebservices } from './webservice/protocols/local-hub';
 import { rest } from './webservice/protocols/rest';
-import { protocolNotFound, protocolRoute, webserviceNotFound } from './webservice/protocols/route';
+import { protocolHandler, protocolNotFound, protocolRoute, webserviceNotFound } from './webservice/protocols/route';
 import { soap } from './webservice/protocols/soap';
 import { xmlrpc } from './webservice/protocols/xmlrpc';
 
@@ -101,42 +95,18 @@ const isMoodleScriptPath = (path: string) =>
   (path.startsWith('/login/') && path.length > 7) ||
   path.includes('.php');
 
-/**
- * The site's secure headers, on every answer (what hono/secure-headers sent for these options,
- * built once): a strict CSP, no framing, no sniffing, same-origin referrers and resources
- * (webservice/cors.ts makes Moodle's endpoints' resources cross-origin), HSTS behind HTTPS.
- */
-function siteHeaders(hsts: boolean): HeaderList {
-  return [
-    ['Cross-Origin-Resource-Policy', 'same-origin'],
-    ['Cross-Origin-Opener-Policy', 'same-origin'],
-    ['Origin-Agent-Cluster', '?1'],
-    ['Referrer-Policy', 'same-origin'],
-    ...(hsts ? [['Strict-Transport-Security', 'max-age=31536000; includeSubDomains'] as const] : []),
-    ['X-Content-Type-Options', 'nosniff'],
-    ['X-DNS-Prefetch-Control', 'off'],
-    ['X-Download-Options', 'noopen'],
-    ['X-Frame-Options', 'DENY'],
-    ['X-Permitted-Cross-Domain-Policies', 'none'],
-    ['X-XSS-Protection', '0'],
-    [
-      'Content-Security-Policy',
-      "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'",
-    ],
-  ];
-}
-
 /** Builds the whole application (no listen), so tests can drive it with app.request(). */
 export function createApp(deps: Deps) {
   const app = new Hono<AppEnv>({ getPath: mergedSlashesPath });
 
-  const headers = siteHeaders(deps.env.cookieSecure);
-  const { trustedProxies } = deps.env;
+  const site = new Site(deps);
+  const { headers } = site;
   const { metrics } = deps;
 
   // Every answer's own headers (secure headers, request id, Server-Timing: lib/response-headers.ts,
   // set on the Node response before the route runs when there is one), who is calling (address
-  // and request id), and whether another process changed the database since the last request.
+  // and request id), and whether another process changed the database since the last request
+  // (site.ts, shared with the direct lane).
   app.use(async (c, next) => {
     const out = nodeResponse(c);
     let remote = '';
@@ -145,10 +115,7 @@ export function createApp(deps: Deps) {
     } catch {
       remote = '';
     }
-    // The proxy headers are read only when there are trusted proxies: reading a header builds
-    // the request's Headers, which a protocol call otherwise never needs.
-    const ip = trustedProxies ? clientAddress(remote, c.req.header('x-forwarded-for'), trustedProxies) : remote;
-    const reqId = requestIdFor(remote, trustedProxies ? c.req.header(REQUEST_ID_HEADER) : undefined, trustedProxies);
+    const { ip, reqId } = site.caller(remote, (name: string) => c.req.header(name));
     c.set('reqId', reqId);
     c.set('actor', { id: null, username: 'anonymous', ip });
     if (out) {
@@ -157,33 +124,20 @@ export function createApp(deps: Deps) {
     }
     const started = performance.now();
     c.set('started', started);
-    // Through the Node server, at most once per event-loop turn (lib/generation.ts says why
-    // that is enough there); app.request callers may write and ask within one turn.
-    if (out) deps.gen.checkInTurn();
-    else deps.gen.check();
-    // Settings and roles as they are now (reloaded only when the database has changed since they were read).
-    const settingsReady = deps.settings.ready();
-    if (settingsReady) await settingsReady;
-    const authzReady = deps.authz.ready();
-    if (authzReady) await authzReady;
+    const ready = site.ready(out !== undefined);
+    if (ready) await ready;
     await next();
     // How long the server spent on the request, for browsers' dev tools and the benchmark.
     const ms = performance.now() - started;
     const timing = `app;dur=${ms.toFixed(2)}`;
     const direct = out !== undefined && answeredDirectly(c.res);
-    // The request's duration by protocol, and its count where no call pipeline counted it
-    // (lib/metrics.ts); the probes below are not counted.
-    const { path } = c.req;
-    if (path !== '/metrics' && path !== '/readyz') {
-      const protocol = protocolOfPath(path);
-      metrics.served(protocol, ms);
-      if (Metrics.countsByStatus(protocol)) {
-        metrics.countStatus(
-          protocol,
-          direct ? (c.env as { outgoing: { statusCode: number } }).outgoing.statusCode : c.res.status,
-        );
-      }
-    }
+    site.served(
+      c,
+      c.req.method,
+      c.req.path,
+      () => (direct ? (c.env as { outgoing: { statusCode: number } }).outgoing.statusCode : c.res.status),
+      ms,
+    );
     if (out) {
       // An answer written straight to the Node response (textAnswer) carried its own Server-Timing.
       if (!direct) {
@@ -199,18 +153,6 @@ export function createApp(deps: Deps) {
       addMissingHeaders(h, headers);
       h.set('Server-Timing', timing);
       h.set(REQUEST_ID_HEADER, reqId);
-    }
-    // The access log is debug only: at info, a request that went well writes nothing.
-    if (deps.log.isLevelEnabled('debug')) {
-      requestLog(c, deps.log).debug(
-        {
-          method: c.req.method,
-          path: c.req.path,
-          status: direct ? (c.env as { outgoing: { statusCode: number } }).outgoing.statusCode : c.res.status,
-          ms: Math.round(ms * 100) / 100,
-        },
-        'request',
-      );
     }
   });
 
@@ -296,41 +238,15 @@ export function createApp(deps: Deps) {
   app.onError((err, c) => {
     // Also for an error thrown before the middleware above could answer the id.
     if (c.var.reqId) c.header(REQUEST_ID_HEADER, c.var.reqId);
-    // A write the full disk refused (SQLITE_FULL): the transaction was rolled back.
-    if (isDiskFull(err)) {
-      requestLog(c, deps.log).warn(
-        { method: c.req.method, path: c.req.path, error: err.message },
-        'Disk full: a write was refused',
-      );
-      return c.json({ error: { code: 'diskfull', message: DISK_FULL_MESSAGE } }, 503);
-    }
-    if (err instanceof DomainError) {
-      return c.json(errorBody(err), httpStatusOf(err));
-    }
-    if (err instanceof HTTPException) {
-      // Hono's own refusals (a malformed JSON body, for one) in the API's error shape.
-      const status = err.status >= 400 && err.status < 500 ? err.status : 400;
-      return c.json({ error: { code: 'invalid', message: err.message || 'Invalid request' } }, status);
-    }
-    // A value no row can hold (PostgreSQL refuses U+0000 in text, or a number past its range),
-    // where no input check refused it first: the client's bad input.
-    if (isUnstorableValue(err)) {
-      return c.json(
-        {
-          error: {
-            code: 'invalid',
-            message: 'The request holds a value that cannot be stored (a NUL character, or a number out of range)',
-          },
-        },
-        400,
-      );
-    }
-    // The stack stays in the server's log; the client gets a generic message.
-    requestLog(c, deps.log).error({ method: c.req.method, path: c.req.path, err }, 'Unexpected error');
-    return c.json(
-      { error: { code: 'internal', message: 'Something went wrong on the server. It has been logged.' } },
-      500,
+    const logged = c.var.reqId ? c : { var: { reqId: '' } };
+    const { status, body } = site.errorAnswer(
+      logged,
+      c.req.method,
+      c.req.path,
+      err,
+      err instanceof HTTPException ? err.status : undefined,
     );
+    return c.json(body, status as 500);
   });
   app.notFound((c) =>
     isMoodleScriptPath(c.req.path)
@@ -338,4 +254,32 @@ export function createApp(deps: Deps) {
       : c.json({ error: { code: 'notfound', message: 'Not found' } }, 404),
   );
   return app;
+}
+
+/** A Node request listener. */
+export type Listener = (req: IncomingMessage, res: ServerResponse) => void;
+
+/**
+ * The Node server's request listener for an app: the direct lane (webservice/protocols/lane.ts)
+ * for the REST, XML-RPC and SOAP endpoints' calls, the app (through @hono/node-server) for
+ * everything else (`fetch`: the app's). The lane answers as the app's protocol routes do, through
+ * the same pipeline.
+ */
+export function createListener(deps: Deps, fetch: Hono<AppEnv>['fetch']): Listener {
+  const lane = directLane(new Site(deps), [
+    { path: '/webservice/rest/server.php', handle: protocolHandler(deps, rest), cors: true, functionInPath: true },
+    { path: '/webservice/xmlrpc/server.php', handle: protocolHandler(deps, xmlrpc), cors: true },
+    { path: '/webservice/soap/server.php', handle: protocolHandler(deps, soap), cors: false },
+  ]);
+  const hono = getRequestListener(fetch);
+  return (req, res) => {
+    if (!lane(req, res)) void hono(req, res);
+  };
+}
+
+/** The app on a port (`listening` once it is bound), as `npm start` serves it. */
+export function listen(listener: Listener, port: number, hostname: string, listening?: () => void): Server {
+  const server = createServer(listener);
+  server.listen(port, hostname, listening);
+  return server;
 }

@@ -1,5 +1,5 @@
-import type { IncomingMessage, Server, ServerResponse } from 'node:http';
-import { serve } from '@hono/node-server';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { createListener, listen } from './app';
 import { boot } from './boot';
 import { DEMO_USERS } from './db/seed';
 import { EnvError, loadEnv } from './env';
@@ -45,7 +45,7 @@ async function main() {
     }
   }
 
-  const server = serve({ fetch: app.fetch, port: env.PORT, hostname: env.HOST }, () => {
+  const server = listen(createListener(deps, app.fetch), env.PORT, env.HOST, () => {
     console.log(`Gatehouse is listening on ${url} (data in ${env.dataDir})`);
     log.info({ url, dataDir: env.dataDir }, 'Gatehouse is listening');
   });
@@ -119,7 +119,7 @@ async function main() {
     // the drain would last until those fall idle for keepAliveTimeout, or never end under load
     // and be cut at 10 s without the usage written. So every answer from now on closes its
     // connection, and a connection that falls idle is closed at once.
-    const http = server as Server;
+    const http = server;
     http.prependListener('request', (_req: IncomingMessage, res: ServerResponse) => {
       res.setHeader('Connection', 'close');
     });

@@ -1,7 +1,7 @@
 import type { AddressInfo } from 'node:net';
-import { serve } from '@hono/node-server';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createListener, listen } from './app';
 import { SYSTEM_ACTOR } from './features/audit/audit.service';
 import { createAdminToken } from './features/tokens/tokens.service';
 import { makeTestApp, makeWsService, type TestApp } from './test/helpers';
@@ -15,7 +15,7 @@ import { onPostgres } from './test/test-store';
 // however the generation check is spread over the requests of one event-loop turn.
 
 let t: TestApp;
-let server: ReturnType<typeof serve>;
+let server: ReturnType<typeof listen>;
 let base: string;
 let secret: string;
 let tokenId: number;
@@ -36,7 +36,8 @@ beforeAll(async () => {
   );
   secret = made.secret;
   tokenId = made.token.id;
-  server = serve({ fetch: t.app.fetch, port: 0, hostname: '127.0.0.1' });
+  // As `npm start` serves it: the protocol endpoints' calls through the direct lane.
+  server = listen(createListener(t.deps, t.app.fetch), 0, '127.0.0.1');
   await new Promise((r) => server.once('listening', r));
   base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 });

@@ -1,12 +1,11 @@
-import type { AddressInfo } from 'node:net';
-import { serve } from '@hono/node-server';
 import { SYSTEM_ACTOR } from '../features/audit/audit.service';
 import { assignRole, createRole } from '../features/roles/roles.service';
 import { addServiceFunctions, createService } from '../features/services/services.service';
 import { createAdminToken } from '../features/tokens/tokens.service';
 import { type MakeTestAppOptions, makeTestApp, serviceBody, type TestApp } from './helpers';
+import { listenFirst } from './listen';
 
-// The app on a real port (@hono/node-server on 127.0.0.1), for clients that speak HTTP
+// The app on a real port (as `npm start` serves it, on 127.0.0.1: test/listen.ts), for clients that speak HTTP
 // themselves: fetch with an Origin header as a browser on another origin sends it, the npm
 // `xmlrpc` client, raw paths with repeated slashes.
 
@@ -22,21 +21,15 @@ export interface RealServer {
  * public URL (GATEHOUSE_WWWROOT), the listening address when not given.
  */
 export async function startRealServer(opts: MakeTestAppOptions & { wwwroot?: string } = {}): Promise<RealServer> {
-  let app: TestApp['app'] | undefined;
-  const server = serve({
-    fetch: (req, env) => (app ? app.fetch(req, env) : new Response('starting', { status: 503 })),
-    port: 0,
-    hostname: '127.0.0.1',
-  });
-  await new Promise((r) => server.once('listening', r));
-  const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const server = await listenFirst();
+  const { base } = server;
   const t = await makeTestApp({ ...opts, env: { GATEHOUSE_WWWROOT: opts.wwwroot ?? base, ...opts.env } });
-  app = t.app;
+  server.attach(t);
   return {
     t,
     base,
     close: () => {
-      server.close();
+      void server.close();
       t.close();
     },
   };

@@ -1,5 +1,3 @@
-import type { AddressInfo } from 'node:net';
-import { serve } from '@hono/node-server';
 import { eq } from 'drizzle-orm';
 import { courses } from '../db/schema';
 import { SYSTEM_ACTOR } from '../features/audit/audit.service';
@@ -7,6 +5,7 @@ import { assignRole, createRole } from '../features/roles/roles.service';
 import { addServiceFunctions, createService } from '../features/services/services.service';
 import { createAdminToken } from '../features/tokens/tokens.service';
 import { makeTestApp, type TestApp } from './helpers';
+import { listenFirst } from './listen';
 
 /**
  * The app on a real port (for the `soap` client from npm, which fetches the WSDL and posts to
@@ -27,11 +26,10 @@ export interface SoapSite {
 const ADMIN = { id: null, username: 'test', ip: '' };
 
 export async function startSoapSite(functions: readonly string[]): Promise<SoapSite> {
-  let t: TestApp | undefined;
-  const server = serve({ fetch: (req, env) => (t as TestApp).app.fetch(req, env), port: 0, hostname: '127.0.0.1' });
-  await new Promise((r) => server.once('listening', r));
-  const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  t = await makeTestApp({ env: { GATEHOUSE_WWWROOT: base } });
+  const server = await listenFirst();
+  const { base } = server;
+  const t = await makeTestApp({ env: { GATEHOUSE_WWWROOT: base } });
+  server.attach(t);
   const { deps } = t;
   await deps.settings.apply(
     { enablewebservices: '1', webserviceprotocols: 'rest,soap', debug: 'none', maintenance_enabled: '0' },
@@ -75,7 +73,7 @@ export async function startSoapSite(functions: readonly string[]): Promise<SoapS
     courseId,
     endpoint: `${base}/webservice/soap/server.php?wstoken=${secret}`,
     close: () => {
-      server.close();
+      void server.close();
       app.close();
     },
   };

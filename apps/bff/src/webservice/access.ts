@@ -1,3 +1,4 @@
+import { timingSafeEqual } from 'node:crypto';
 import { ipRestrictionAllows, type Protocol } from '@gatehouse/shared';
 import type { Deps } from '../deps';
 import { findAuthorisation, functionNamesOf } from '../features/services/services.repo';
@@ -147,10 +148,38 @@ export type TokenRef = string | { id: number; ownerId: number };
 // it: `cachedToken(deps, ref) ?? (await loadToken(deps, ref))`, so that a warm call awaits
 // nothing, then the checks below, which are synchronous.
 
-/** A token's access from the cache, or undefined when it must be read (loadToken). */
-export function cachedToken(deps: Deps, ref: TokenRef | undefined): TokenAccess | undefined {
+/**
+ * The last token each connection sent, with its hash: a client on a kept-alive connection sends
+ * the same token call after call, and the HMAC was the largest part of a warm access check. Kept
+ * with the connection (a socket: gone with it), never in a process-wide table of secrets. The
+ * token is compared in constant time, since a proxy may carry several clients' requests on one
+ * connection; the hash is a pure function of the token, so a match can only give back the hash
+ * of the very token sent.
+ */
+const connectionTokens = new WeakMap<object, { secret: Buffer; token: Buffer; hash: string }>();
+/** Room for a token (TOKEN_PATTERN: 52 ASCII characters), to compare without allocating. */
+const scratch = Buffer.alloc(64);
+
+/** A token's hash (a well-formed token: TOKEN_PATTERN), remembered for the connection it came on. */
+function tokenHash(deps: Deps, token: string, connection: object | undefined): string {
+  if (connection === undefined) return hashToken(deps.tokenSecret, token);
+  const memo = connectionTokens.get(connection);
+  if (memo !== undefined && memo.secret === deps.tokenSecret && memo.token.length === token.length) {
+    const n = scratch.write(token, 'latin1');
+    if (timingSafeEqual(scratch.subarray(0, n), memo.token)) return memo.hash;
+  }
+  const hash = hashToken(deps.tokenSecret, token);
+  connectionTokens.set(connection, { secret: deps.tokenSecret, token: Buffer.from(token, 'latin1'), hash });
+  return hash;
+}
+
+/**
+ * A token's access from the cache, or undefined when it must be read (loadToken). `connection`
+ * (the request's socket) lets a kept-alive client's repeated token skip the hash.
+ */
+export function cachedToken(deps: Deps, ref: TokenRef | undefined, connection?: object): TokenAccess | undefined {
   if (typeof ref !== 'string' || !TOKEN_PATTERN.test(ref)) return undefined;
-  const hash = hashToken(deps.tokenSecret, ref);
+  const hash = tokenHash(deps, ref, connection);
   const hit = deps.access.token(hash);
   // Found by the hash it was kept under (loadToken compared the stored hash in constant time
   // before keeping it): this comparison only guards the cache's keying, and the lookup has
@@ -162,7 +191,11 @@ export function cachedToken(deps: Deps, ref: TokenRef | undefined): TokenAccess 
  * A token's access read from the database (and cached, for a secret): undefined when there is
  * no such token, or a Try-it key is not the owner's own visible one.
  */
-export async function loadToken(deps: Deps, ref: TokenRef | undefined): Promise<TokenAccess | undefined> {
+export async function loadToken(
+  deps: Deps,
+  ref: TokenRef | undefined,
+  connection?: object,
+): Promise<TokenAccess | undefined> {
   if (ref === undefined) return undefined;
   const stamp = deps.access.stamp();
   if (typeof ref !== 'string') {
@@ -172,7 +205,7 @@ export async function loadToken(deps: Deps, ref: TokenRef | undefined): Promise<
   // The checksum spares the database a read for a mistyped or made-up token; a token in the
   // cache was read (and so checked) before, so a warm call skips it.
   if (!TOKEN_PATTERN.test(ref) || !tokenLooksValid(ref)) return undefined;
-  const hash = hashToken(deps.tokenSecret, ref);
+  const hash = tokenHash(deps, ref, connection);
   const row = await findTokenByHash(deps.store.db, hash);
   if (!row || !hashesEqual(row.t.tokenHash, hash)) return undefined;
   const access = await accessOf(deps, row, stamp);

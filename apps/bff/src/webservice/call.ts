@@ -31,6 +31,8 @@ export interface CallRequest {
   ip: string;
   /** The request's id (X-Request-Id), for the line a refused or failed call logs. */
   reqId?: string;
+  /** The connection it came on (its socket), where there is one: see cachedToken. */
+  connection?: object;
   /**
    * The token's access as refusalBeforeBody found it (before the body was read), and the access
    * cache's stamp then. While the stamp has not moved nothing was dropped from the cache, so
@@ -124,7 +126,7 @@ function countRefusal(
  */
 function noteEarlyRefusal(
   deps: Deps,
-  req: Pick<CallRequest, 'protocol' | 'token' | 'ip' | 'reqId'> & { functionName?: string },
+  req: Pick<CallRequest, 'protocol' | 'token' | 'ip' | 'reqId' | 'connection'> & { functionName?: string },
   err: AccessDenied,
 ): void | Promise<void> {
   const note = (found: TokenAccess | undefined) => {
@@ -132,9 +134,9 @@ function noteEarlyRefusal(
     logRefusal(deps, req, err, found);
   };
   if (req.token === undefined) return note(undefined);
-  const hit = cachedToken(deps, req.token);
+  const hit = cachedToken(deps, req.token, req.connection);
   if (hit) return note(hit);
-  return loadToken(deps, req.token).then(note);
+  return loadToken(deps, req.token, req.connection).then(note);
 }
 
 /**
@@ -149,23 +151,27 @@ export function refusalBeforeBody(
   deps: Deps,
   call: CallRequest,
 ): MoodleException | undefined | Promise<MoodleException | undefined> {
-  const { protocol, token, ip, reqId } = call;
+  const { protocol, token, ip, reqId, connection } = call;
   try {
     checkProtocol(deps, protocol);
   } catch (err) {
     if (!(err instanceof AccessDenied)) throw err;
-    const noted = noteEarlyRefusal(deps, { protocol, token, ip, reqId, functionName: call.functionName }, err);
+    const noted = noteEarlyRefusal(
+      deps,
+      { protocol, token, ip, reqId, connection, functionName: call.functionName },
+      err,
+    );
     return noted instanceof Promise ? noted.then(() => err) : err;
   }
   if (typeof token !== 'string') return undefined;
   const stamp = deps.access.stamp();
-  const hit = cachedToken(deps, token);
+  const hit = cachedToken(deps, token, call.connection);
   if (hit) {
     call.held = hit;
     call.heldStamp = stamp;
     return tokenRefusal(deps, call, hit);
   }
-  return loadToken(deps, token).then((found) => {
+  return loadToken(deps, token, call.connection).then((found) => {
     if (found) {
       call.held = found;
       call.heldStamp = stamp;
@@ -181,7 +187,7 @@ export function refusalBeforeBody(
 export function callAccess(deps: Deps, call: CallRequest): TokenAccess | undefined {
   const { held } = call;
   if (held !== undefined && call.heldStamp === deps.access.stamp()) return held;
-  return cachedToken(deps, call.token);
+  return cachedToken(deps, call.token, call.connection);
 }
 
 function tokenRefusal(deps: Deps, call: CallRequest, found: TokenAccess | undefined): MoodleException | undefined {
@@ -214,7 +220,7 @@ export async function runCall(deps: Deps, req: CallRequest): Promise<CallOutcome
   let fn: ExternalFunction | undefined;
   try {
     // From the cache (no await) on a warm call.
-    found = callAccess(deps, req) ?? (await loadToken(deps, req.token));
+    found = callAccess(deps, req) ?? (await loadToken(deps, req.token, req.connection));
     const held = checkToken(deps, req.protocol, found, req.ip);
     const access = checkFunction(deps, held, req.functionName, req.ip);
     fn = access.fn;

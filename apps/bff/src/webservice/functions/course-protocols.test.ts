@@ -1,5 +1,3 @@
-import type { AddressInfo } from 'node:net';
-import { serve } from '@hono/node-server';
 import { eq } from 'drizzle-orm';
 import * as soap from 'soap';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -10,6 +8,7 @@ import { AUTHENTICATED_ROLE } from '../../features/roles/authz';
 import { addServiceFunctions, createService } from '../../features/services/services.service';
 import { createAdminToken } from '../../features/tokens/tokens.service';
 import { makeTestApp, type TestApp } from '../../test/helpers';
+import { type EarlyServer, listenFirst } from '../../test/listen';
 import { setRoleCapability } from './test-helpers';
 
 // The course, enrolment and group functions' Moodle 4.5 shapes (nulls, optional structures left
@@ -17,7 +16,7 @@ import { setRoleCapability } from './test-helpers';
 // every protocol encodes what the REST tests (course-moodle.test.ts) check byte by byte.
 
 let t: TestApp;
-let server: ReturnType<typeof serve>;
+let server: EarlyServer;
 let base = '';
 let token = '';
 let cs101 = 0;
@@ -31,10 +30,10 @@ const FUNCTIONS = [
 ];
 
 beforeAll(async () => {
-  server = serve({ fetch: (req, env) => t.app.fetch(req, env), port: 0, hostname: '127.0.0.1' });
-  await new Promise((r) => server.once('listening', r));
-  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  server = await listenFirst();
+  base = server.base;
   t = await makeTestApp({ env: { GATEHOUSE_WWWROOT: base } });
+  server.attach(t);
   await t.deps.settings.apply({ enablewebservices: '1', webserviceprotocols: 'xmlrpc,soap' }, SYSTEM_ACTOR);
   for (const p of ['xmlrpc', 'soap'])
     await setRoleCapability(t.deps, AUTHENTICATED_ROLE, `webservice/${p}:use`, 'allow');
@@ -66,7 +65,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  server?.close();
+  await server?.close();
   await t?.close();
 });
 

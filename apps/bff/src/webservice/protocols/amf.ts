@@ -1,16 +1,12 @@
-import type { Context } from 'hono';
-import type { AppEnv } from '../../types';
+import type { Exchange } from './exchange';
 import type { ProtocolAdapter } from './route';
 
-const notSupported = (c: Context<AppEnv>) =>
-  c.json(
-    {
-      exception: 'moodle_exception',
-      errorcode: 'amfnotsupported',
-      message: 'The AMF protocol is not supported yet. Use REST, XML-RPC or SOAP.',
-    },
-    501,
-  );
+const NOT_SUPPORTED = JSON.stringify({
+  exception: 'moodle_exception',
+  errorcode: 'amfnotsupported',
+  message: 'The AMF protocol is not supported yet. Use REST, XML-RPC or SOAP.',
+});
+const notSupported = (x: Exchange) => x.text(NOT_SUPPORTED, 501, 'application/json');
 
 /**
  * AMF keeps its row on Manage protocols; until it is built an enabled AMF says so plainly (501),
@@ -21,7 +17,7 @@ export const amf: ProtocolAdapter<undefined> = {
   protocol: 'amf',
   maxBytes: 0,
   status: { refused: 200, invalid: 400 },
-  answer: (deps, c) => (deps.settings.flag('enablewebservices') ? notSupported(c) : c.body(null, 403)),
+  answer: (deps, x) => (deps.settings.flag('enablewebservices') ? notSupported(x) : x.send(null, 403)),
   read: () => Promise.resolve(undefined),
   decode: () => undefined,
   encodeResult: notSupported,

@@ -62,13 +62,13 @@ export function localHubWebservices(
   const mapped = new WeakMap<Request, string>();
   const adapter: ProtocolAdapter<Uint8Array> = {
     ...xmlrpc,
-    answer(d, c, call, query) {
-      const secret = mapped.get(c.req.raw);
+    answer(d, x, call, query) {
+      const secret = x.request.raw && mapped.get(x.request.raw);
       if (secret !== undefined) call.token = secret;
-      return xmlrpc.answer?.(d, c, call, query);
+      return xmlrpc.answer?.(d, x, call, query);
     },
-    decode(d, c, request, input, call) {
-      const state = xmlrpc.decode(d, c, request, input, call);
+    decode(d, x, request, input, call) {
+      const state = xmlrpc.decode(d, x, request, input, call);
       const fn = d.catalogue.get(call.functionName);
       if (fn && call.args) call.args = phpStrings(fn.parameters, call.args);
       return state;

@@ -1,5 +1,3 @@
-import type { AddressInfo } from 'node:net';
-import { serve } from '@hono/node-server';
 import { eq } from 'drizzle-orm';
 import * as soap from 'soap';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -10,6 +8,7 @@ import { assignRole, createRole } from '../../features/roles/roles.service';
 import { addServiceFunctions, createService } from '../../features/services/services.service';
 import { createAdminToken } from '../../features/tokens/tokens.service';
 import { makeTestApp, type TestApp } from '../../test/helpers';
+import { type EarlyServer, listenFirst } from '../../test/listen';
 import { moodleFaultOf } from '../../test/xmlrpc-faults';
 
 // Every protocol, driven the way external systems drive it: REST with plain fetch (both formats,
@@ -18,7 +17,7 @@ import { moodleFaultOf } from '../../test/xmlrpc-faults';
 
 let t: TestApp;
 let base: string;
-let server: ReturnType<typeof serve>;
+let server: EarlyServer;
 let secret: string;
 let tokenId: number;
 let serviceId: number;
@@ -30,10 +29,10 @@ const ADMIN = { id: null, username: 'test', ip: '' };
 beforeAll(async () => {
   // The server first, so that the site's public URL (GATEHOUSE_WWWROOT, which the WSDL's
   // address is built from) can be the address it listens on.
-  server = serve({ fetch: (req, env) => t.app.fetch(req, env), port: 0, hostname: '127.0.0.1' });
-  await new Promise((r) => server.once('listening', r));
-  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  server = await listenFirst();
+  base = server.base;
   t = await makeTestApp({ env: { GATEHOUSE_WWWROOT: base } });
+  server.attach(t);
   const { deps } = t;
   teacherId = await t.userId('teacher');
   const role = await createRole(
@@ -77,7 +76,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  server?.close();
+  await server?.close();
   await t?.close();
 });
 

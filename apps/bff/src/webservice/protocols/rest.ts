@@ -1,10 +1,8 @@
 import type { ExternalDescription } from '@gatehouse/shared';
-import type { Context } from 'hono';
 import { phpJsonEncode } from '../../lib/php-json';
-import { textAnswer } from '../../lib/response-headers';
-import type { AppEnv } from '../../types';
 import { tokenFrom } from '../access';
 import { DEFAULT_LIMITS, type Params, type RawRequest, readParams } from '../params';
+import type { Exchange } from './exchange';
 import type { ErrorStatus, ProtocolAdapter, PublicError } from './route';
 import { escapeXml, phpDouble } from './xml';
 
@@ -67,12 +65,12 @@ function restXmlError(e: PublicError): string {
   )}</MESSAGE>\n${e.debuginfo ? `<DEBUGINFO>${escapeXml(e.debuginfo)}</DEBUGINFO>\n` : ''}</EXCEPTION>\n`;
 }
 
-function json(c: Context<AppEnv>, body: string, status: ErrorStatus) {
-  return textAnswer(c, body, status, 'application/json; charset=utf-8');
+function json(x: Exchange, body: string, status: ErrorStatus) {
+  return x.text(body, status, 'application/json; charset=utf-8');
 }
 
-function xml(c: Context<AppEnv>, body: string, status: ErrorStatus) {
-  return textAnswer(c, body, status, 'application/xml; charset=utf-8');
+function xml(x: Exchange, body: string, status: ErrorStatus) {
+  return x.text(body, status, 'application/xml; charset=utf-8');
 }
 
 /** Parameters read through the REST server's own reader (readParams, with its limits). */
@@ -106,20 +104,20 @@ export const rest: ProtocolAdapter<Params, Format> = {
     call.args = args;
     return format;
   },
-  encodeResult(c, format, fn, value) {
+  encodeResult(x, format, fn, value) {
     // Moodle's REST server answers json_encode($validatedvalues): `\/` for slashes, `\uXXXX` outside ASCII.
-    if (format === 'json') return json(c, phpJsonEncode(value ?? null), 200);
-    return xml(c, restXmlResult(value, fn.returns), 200);
+    if (format === 'json') return json(x, phpJsonEncode(value ?? null), 200);
+    return xml(x, restXmlResult(value, fn.returns), 200);
   },
-  encodeError(c, format, error, status) {
+  encodeError(x, format, error, status) {
     // A request whose parameters could not be read: the query string alone says which format to answer in.
-    const answerIn = format ?? queryFormat(c);
-    return answerIn === 'json' ? json(c, phpJsonEncode(error), status) : xml(c, restXmlError(error), status);
+    const answerIn = format ?? queryFormat(x);
+    return answerIn === 'json' ? json(x, phpJsonEncode(error), status) : xml(x, restXmlError(error), status);
   },
 };
 
-function queryFormat(c: Context<AppEnv>): Format {
-  const requested = c.req.query('moodlewsrestformat');
+function queryFormat(x: Exchange): Format {
+  const requested = x.request.query.get('moodlewsrestformat');
   if (requested === 'json' || requested === 'xml') return requested;
-  return c.req.param('wsfunction') ? 'json' : 'xml';
+  return x.pathFunction ? 'json' : 'xml';
 }

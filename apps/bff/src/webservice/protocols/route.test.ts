@@ -55,8 +55,10 @@ function toy(overrides: Partial<ProtocolAdapter<Uint8Array>> = {}): ProtocolAdap
       seen.decoded = { ...call };
       return undefined;
     },
-    encodeResult: (c, _state, fn, value) => c.text(`ok ${fn.name} ${JSON.stringify(value).slice(0, 40)}`, 200),
-    encodeError: (c, _state, e, status) => c.text(`error ${e.errorcode}: ${e.message}`, status),
+    encodeResult: (x, _state, fn, value) =>
+      x.text(`ok ${fn.name} ${JSON.stringify(value).slice(0, 40)}`, 200, 'text/plain; charset=UTF-8'),
+    encodeError: (x, _state, e, status) =>
+      x.text(`error ${e.errorcode}: ${e.message}`, status, 'text/plain; charset=UTF-8'),
     ...overrides,
   };
 }
@@ -177,10 +179,10 @@ describe('protocolRoute', () => {
 
   it('lets the codec answer a request that is not a call before the body (as SOAP’s WSDL does)', async () => {
     const adapter = toy({
-      answer: (_deps, c, call, query) => {
+      answer: (_deps, x, call, query) => {
         seen.answered++;
         return query?.has('describe')
-          ? c.text(`described for ${call.token === site.secret ? 'the token' : 'nobody'}`)
+          ? x.text(`described for ${call.token === site.secret ? 'the token' : 'nobody'}`, 200, 'text/plain')
           : undefined;
       },
     });

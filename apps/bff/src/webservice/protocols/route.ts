@@ -7,8 +7,9 @@ import type { AppEnv } from '../../types';
 import { AccessDenied, cachedToken, ProtocolDisabled, protocolRefused, type TokenRef, tokenFrom } from '../access';
 import { type CallRequest, publicError, refusalBeforeBody, runCall } from '../call';
 import { MoodleException } from '../exceptions';
-import { ParamsError, type RawRequest, rawRequest } from '../params';
+import { ParamsError, type RawRequest } from '../params';
 import type { ExternalFunction } from '../types';
+import { contextExchange, type Exchange } from './exchange';
 
 /** An error as a client may see it (publicError): what an adapter encodes. */
 export type PublicError = ReturnType<typeof publicError>;
@@ -54,7 +55,7 @@ export interface ProtocolAdapter<Input, State = undefined> {
    */
   answer?(
     deps: Deps,
-    c: Context<AppEnv>,
+    x: Exchange,
     call: CallRequest,
     query: URLSearchParams | undefined,
   ): Response | Promise<Response> | undefined;
@@ -66,11 +67,11 @@ export interface ProtocolAdapter<Input, State = undefined> {
    * the encoders need to know of the request (REST's format). Throws a ProtocolRequestError or a
    * ParamsError for a request that is not a call.
    */
-  decode(deps: Deps, c: Context<AppEnv>, request: RawRequest, input: Input, call: CallRequest): State;
+  decode(deps: Deps, x: Exchange, request: RawRequest, input: Input, call: CallRequest): State;
   /** The answer to a call that went through: the function's cleaned return value. */
-  encodeResult(c: Context<AppEnv>, state: State, fn: ExternalFunction, value: unknown): Response;
+  encodeResult(x: Exchange, state: State, fn: ExternalFunction, value: unknown): Response;
   /** The answer to an error; `state` is undefined when the request was not decoded. */
-  encodeError(c: Context<AppEnv>, state: State | undefined, error: PublicError, status: ErrorStatus): Response;
+  encodeError(x: Exchange, state: State | undefined, error: PublicError, status: ErrorStatus): Response;
 }
 
 /** The longest part of a client's path a not-found answer's debug information repeats. */
@@ -94,7 +95,8 @@ const fileNotFound = (path: string) =>
  * moodlewsrestformat asks, an XML-RPC fault, a SOAP Fault), never the console's page.
  */
 export function protocolNotFound<Input, State>(deps: Deps, adapter: ProtocolAdapter<Input, State>) {
-  return (c: Context<AppEnv>) => adapter.encodeError(c, undefined, publicError(deps, fileNotFound(c.req.path)), 404);
+  return (c: Context<AppEnv>) =>
+    adapter.encodeError(contextExchange(c), undefined, publicError(deps, fileNotFound(c.req.path)), 404);
 }
 
 /** Any other Moodle script path that does not exist: Moodle's exception as JSON, 404. */
@@ -150,67 +152,68 @@ function countDisabled(
   }
 }
 
+/** One request to a protocol endpoint, as protocolHandler answers it. */
+export type ProtocolHandler = (x: Exchange) => Promise<Response>;
+
 /**
  * A web-service protocol endpoint: the refusal of a disabled protocol (403, empty body, as
  * Moodle answers), the token before the body where the protocol allows it, the body read within
  * the limits, the call through the pipeline (runCall), and every error in the protocol's own
- * shape. The adapter only decodes and encodes.
+ * shape. The adapter only decodes and encodes. Carried by Hono (protocolRoute) or by the direct
+ * lane (lane.ts), through the same Exchange.
  */
-export function protocolRoute<Input, State>(deps: Deps, adapter: ProtocolAdapter<Input, State>) {
+export function protocolHandler<Input, State>(deps: Deps, adapter: ProtocolAdapter<Input, State>): ProtocolHandler {
   const { protocol, maxBytes, maxAnonymousBytes, postOnly, status } = adapter;
   const tokenFirst = maxAnonymousBytes !== undefined;
 
   /** The answer to an error thrown before the call: a refusal, or a request that cannot be read. */
-  const failed = (c: Context<AppEnv>, err: unknown, call: CallRequest): Response => {
+  const failed = (x: Exchange, err: unknown, call: CallRequest): Response => {
     const { token } = call;
-    if (err instanceof ProtocolDisabled) return disabled(c, call);
+    if (err instanceof ProtocolDisabled) return disabled(x, call);
     if (err instanceof AccessDenied) {
       deps.metrics.call(protocol, call.functionName, OUTCOME.refused);
-      return adapter.encodeError(c, undefined, publicError(deps, err), status.refused);
+      return adapter.encodeError(x, undefined, publicError(deps, err), status.refused);
     }
     if (err instanceof ParamsError) {
       if (err.status !== 413) {
         deps.metrics.call(protocol, call.functionName, OUTCOME.invalid);
-        return adapter.encodeError(c, undefined, publicError(deps, invalidParameter(err.message)), status.invalid);
+        return adapter.encodeError(x, undefined, publicError(deps, invalidParameter(err.message)), status.invalid);
       }
       if (tokenFirst && token === undefined) {
         // Counted as the chain counts a call without a token: on the site's figures.
         deps.usage.recordUnknown(deps.now(), 'invalidtoken');
         deps.metrics.call(protocol, call.functionName, OUTCOME.refused);
         return adapter.encodeError(
-          c,
+          x,
           undefined,
           publicError(deps, missingTokenRefusal(maxAnonymousBytes)),
           status.refused,
         );
       }
       deps.metrics.call(protocol, call.functionName, OUTCOME.invalid);
-      return adapter.encodeError(c, undefined, publicError(deps, invalidParameter(err.message)), 413);
+      return adapter.encodeError(x, undefined, publicError(deps, invalidParameter(err.message)), 413);
     }
     if (err instanceof ProtocolRequestError) {
       deps.metrics.call(protocol, call.functionName, OUTCOME.invalid);
-      return adapter.encodeError(c, undefined, publicError(deps, invalidParameter(err.message)), status.invalid);
+      return adapter.encodeError(x, undefined, publicError(deps, invalidParameter(err.message)), status.invalid);
     }
     throw err;
   };
 
   /** A disabled protocol's answer (403, empty body), counted. */
-  const disabled = (c: Context<AppEnv>, call: Pick<CallRequest, 'token' | 'ip' | 'functionName'>): Response => {
+  const disabled = (x: Exchange, call: Pick<CallRequest, 'token' | 'ip' | 'functionName'>): Response => {
     countDisabled(deps, protocol, call.token, call.ip, call.functionName);
     deps.metrics.call(protocol, call.functionName, OUTCOME.refused);
-    return c.body(null, 403);
+    return x.send(null, 403);
   };
 
-  /** The token a refused request named outside its body (the Authorization header or the query string's wstoken). */
-  const tokenOutsideBody = (c: Context<AppEnv>): string | undefined =>
-    tokenFrom(c.req.header('authorization'), c.req.query('wstoken'));
-
-  /** One request; `functionName` is the path's (functionInPath), or empty. */
-  const handle = async (c: Context<AppEnv>, functionName: string): Promise<Response> => {
+  return async (x: Exchange): Promise<Response> => {
+    const { request, pathFunction } = x;
     if (protocolRefused(deps, protocol)) {
-      return disabled(c, { token: tokenOutsideBody(c), ip: c.get('actor').ip, functionName });
+      // The token a refused request named outside its body (the Authorization header or the query string's wstoken).
+      const token = tokenFrom(request.header('authorization'), request.query.get('wstoken') ?? undefined);
+      return disabled(x, { token, ip: x.ip, functionName: pathFunction });
     }
-    const request = rawRequest(c);
     let query: URLSearchParams | undefined;
     let token: string | undefined;
     if (tokenFirst) {
@@ -220,42 +223,49 @@ export function protocolRoute<Input, State>(deps: Deps, adapter: ProtocolAdapter
     const call: CallRequest = {
       protocol,
       token,
-      functionName,
+      functionName: pathFunction,
       args: undefined,
-      ip: c.get('actor').ip,
-      reqId: c.var.reqId,
+      ip: x.ip,
+      reqId: x.reqId,
+      connection: x.connection,
       held: undefined,
       heldStamp: undefined,
     };
     let state: State;
     try {
       if (adapter.answer) {
-        const answer = adapter.answer(deps, c, call, query);
+        const answer = adapter.answer(deps, x, call, query);
         if (answer) return answer instanceof Promise ? await answer : answer;
       }
-      if (postOnly !== undefined && c.req.method !== 'POST') throw new ProtocolRequestError(postOnly);
+      if (postOnly !== undefined && request.method !== 'POST') throw new ProtocolRequestError(postOnly);
       if (tokenFirst) {
         // A promise only when the token is not cached yet.
         let refusal = refusalBeforeBody(deps, call);
         if (refusal instanceof Promise) refusal = await refusal;
-        if (refusal) return adapter.encodeError(c, undefined, publicError(deps, refusal), status.refused);
+        if (refusal) return adapter.encodeError(x, undefined, publicError(deps, refusal), status.refused);
       }
       const input = await adapter.read(request, tokenFirst && token === undefined ? maxAnonymousBytes : maxBytes);
-      state = adapter.decode(deps, c, request, input, call);
+      state = adapter.decode(deps, x, request, input, call);
     } catch (err) {
-      return failed(c, err, call);
+      return failed(x, err, call);
     }
     try {
       const outcome = await runCall(deps, call);
-      if (outcome.ok) return adapter.encodeResult(c, state, outcome.fn, outcome.value);
-      return adapter.encodeError(c, state, publicError(deps, outcome.error), status.refused);
+      if (outcome.ok) return adapter.encodeResult(x, state, outcome.fn, outcome.value);
+      return adapter.encodeError(x, state, publicError(deps, outcome.error), status.refused);
     } catch (err) {
       // Only when the protocol was switched off during the call: answered as it would be before.
-      if (err instanceof ProtocolDisabled) return disabled(c, call);
+      if (err instanceof ProtocolDisabled) return disabled(x, call);
       throw err;
     }
   };
+}
 
-  const app = new Hono<AppEnv>().all('/', (c) => handle(c, ''));
-  return adapter.functionInPath ? app.all('/:wsfunction', (c) => handle(c, c.req.param('wsfunction') ?? '')) : app;
+/** A protocol endpoint as a Hono route (protocolHandler's pipeline), also at `/<function>` for REST. */
+export function protocolRoute<Input, State>(deps: Deps, adapter: ProtocolAdapter<Input, State>) {
+  const handle = protocolHandler(deps, adapter);
+  const app = new Hono<AppEnv>().all('/', (c) => handle(contextExchange(c)));
+  return adapter.functionInPath
+    ? app.all('/:wsfunction', (c) => handle(contextExchange(c, c.req.param('wsfunction') ?? '')))
+    : app;
 }

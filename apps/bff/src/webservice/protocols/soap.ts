@@ -1,13 +1,11 @@
 import type { ExternalDescription } from '@gatehouse/shared';
-import type { Context } from 'hono';
 import type { Deps } from '../../deps';
-import { textAnswer } from '../../lib/response-headers';
-import type { AppEnv } from '../../types';
 import { cachedToken, checkProtocol, checkService, checkToken, loadToken } from '../access';
 import type { ServiceFunctions } from '../access-cache';
 import { type CallRequest, callAccess } from '../call';
 import { readBodyLimited } from '../params';
 import type { ExternalFunction } from '../types';
+import type { Exchange } from './exchange';
 import type { ErrorStatus, ProtocolAdapter, PublicError } from './route';
 import { decodeRpcArgs, moodleFault, moodleSendError, rpcResponse, SoapRequestError } from './soap-encoded';
 import { buildDocumentWsdl, buildRpcWsdl, type PhpType, type RpcModel, rpcModel } from './soap-wsdl';
@@ -196,8 +194,8 @@ const moodleHeaders = {
   'Content-Disposition': 'inline; filename="response.xml"',
 };
 
-function xml(c: Context<AppEnv>, body: string, status: ErrorStatus) {
-  return textAnswer(c, body, status, XML_TYPE);
+function xml(x: Exchange, body: string, status: ErrorStatus) {
+  return x.text(body, status, XML_TYPE);
 }
 
 /** What rawurlencode leaves as it is (a token's characters, for one). */
@@ -258,7 +256,7 @@ const debugging = (deps: Deps) => deps.settings.get('debug') !== 'none';
  * (whose address carries `style=document`, so that refusals before a call is read answer in
  * that style too).
  */
-async function wsdlAnswer(deps: Deps, c: Context<AppEnv>, call: CallRequest, query: URLSearchParams) {
+async function wsdlAnswer(deps: Deps, x: Exchange, call: CallRequest, query: URLSearchParams) {
   checkProtocol(deps, 'soap');
   const found = checkToken(deps, 'soap', cachedToken(deps, call.token) ?? (await loadToken(deps, call.token)), call.ip);
   const service = checkService(deps, found, call.ip);
@@ -267,9 +265,9 @@ async function wsdlAnswer(deps: Deps, c: Context<AppEnv>, call: CallRequest, que
     const fns = service.functions.map((n) => deps.catalogue.get(n)).filter((f): f is ExternalFunction => !!f);
     const address = serviceAddress(deps, wstoken);
     const location = `${address}${address.includes('?') ? '&' : '?'}style=document`;
-    return xml(c, buildDocumentWsdl(fns, location, `gatehouse_${service.shortname}`), 200);
+    return xml(x, buildDocumentWsdl(fns, location, `gatehouse_${service.shortname}`), 200);
   }
-  return c.body(buildRpcWsdl(serviceModel(deps, found.functions), serviceAddress(deps, wstoken)), 200, moodleHeaders);
+  return x.send(buildRpcWsdl(serviceModel(deps, found.functions), serviceAddress(deps, wstoken)), 200, moodleHeaders);
 }
 
 /**
@@ -289,9 +287,10 @@ export const soap: ProtocolAdapter<Uint8Array, SoapState> = {
   maxAnonymousBytes: MAX_ANONYMOUS_XML_BYTES,
   postOnly: 'SOAP calls are POST requests (or GET ?wsdl=1 for the WSDL)',
   status: { refused: 200, invalid: 500 },
-  answer(deps, c, call, query) {
-    if (!query?.has('wsdl') || (c.req.method !== 'GET' && c.req.method !== 'HEAD')) return undefined;
-    return wsdlAnswer(deps, c, call, query);
+  answer(deps, x, call, query) {
+    const { method } = x.request;
+    if (!query?.has('wsdl') || (method !== 'GET' && method !== 'HEAD')) return undefined;
+    return wsdlAnswer(deps, x, call, query);
   },
   read: readBodyLimited,
   decode(deps, _c, request, body, call) {
@@ -310,26 +309,26 @@ export const soap: ProtocolAdapter<Uint8Array, SoapState> = {
     call.args = fn ? decodeRpcArgs(op, soapBody, fn.parameters) : {};
     return { style: 'rpc', deps, call, wstoken: query.get('wstoken') };
   },
-  encodeResult(c, state, fn, value) {
-    if (state.style === 'document') return xml(c, documentResponse(fn, value), 200);
+  encodeResult(x, state, fn, value) {
+    if (state.style === 'document') return xml(x, documentResponse(fn, value), 200);
     const namespace = serviceAddress(state.deps, state.wstoken);
-    return xml(c, rpcResponse(fn.name, returnType(state, fn), value, namespace), 200);
+    return xml(x, rpcResponse(fn.name, returnType(state, fn), value, namespace), 200);
   },
-  encodeError(c, state, error, status) {
+  encodeError(x, state, error, status) {
     // A refusal (200) is a 500 everywhere but before a call in Moodle's style; 404 and 413 stay.
     const failed: ErrorStatus = status === 413 || status === 404 ? status : 500;
-    if (state?.style === 'document') return xml(c, documentFault(error), failed);
+    if (state?.style === 'document') return xml(x, documentFault(error), failed);
     if (state) {
       // A call without any token is refused by the chain after its body was read: still the
       // token's part of the chain, which Moodle answers with send_error.
       if (status === 200 && state.call.token === undefined && error.errorcode === 'invalidtoken')
-        return c.body(moodleSendError(error), 200, moodleHeaders);
-      return xml(c, moodleFault(error, debugging(state.deps)), failed);
+        return x.send(moodleSendError(error), 200, moodleHeaders);
+      return xml(x, moodleFault(error, debugging(state.deps)), failed);
     }
     // Not read as a call: a refusal before the body (status 200) or a body that is not a call.
-    if (c.req.query('style') === 'document') return xml(c, documentFault(error), failed);
-    if (status === 200) return c.body(moodleSendError(error), 200, moodleHeaders);
+    if (x.request.query.get('style') === 'document') return xml(x, documentFault(error), failed);
+    if (status === 200) return x.send(moodleSendError(error), 200, moodleHeaders);
     // What the request got wrong is Gatehouse's own finding: its message is always shown.
-    return xml(c, moodleFault(error, true), failed);
+    return xml(x, moodleFault(error, true), failed);
   },
 };

@@ -1,10 +1,8 @@
 import { createHash } from 'node:crypto';
 import type { ExternalDescription } from '@gatehouse/shared';
-import type { Context } from 'hono';
 import type { Catalogue } from '../../deps';
-import { textAnswer } from '../../lib/response-headers';
-import type { AppEnv } from '../../types';
 import { readBodyLimited } from '../params';
+import type { Exchange } from './exchange';
 import { type ErrorStatus, type ProtocolAdapter, ProtocolRequestError, type PublicError } from './route';
 import {
   child,
@@ -316,8 +314,8 @@ export function argumentsFor(catalogue: Catalogue, functionName: string, values:
   return out;
 }
 
-function reply(c: Context<AppEnv>, xml: string, status: ErrorStatus) {
-  return textAnswer(c, xml, status, 'text/xml; charset=utf-8');
+function reply(x: Exchange, xml: string, status: ErrorStatus) {
+  return x.text(xml, status, 'text/xml; charset=utf-8');
 }
 
 /**
@@ -348,10 +346,10 @@ export const xmlrpc: ProtocolAdapter<Uint8Array> = {
     call.args = argumentsFor(deps.catalogue, methodName, values);
     return undefined;
   },
-  encodeResult(c, _state, fn, value) {
-    return reply(c, xmlrpcResult(value, fn.returns), 200);
+  encodeResult(x, _state, fn, value) {
+    return reply(x, xmlrpcResult(value, fn.returns), 200);
   },
-  encodeError(c, _state, error, status) {
-    return reply(c, faultXml(error), status);
+  encodeError(x, _state, error, status) {
+    return reply(x, faultXml(error), status);
   },
 };
