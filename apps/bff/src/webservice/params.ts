@@ -299,8 +299,32 @@ function checkPercentUtf8(encoded: string): void {
 
 /** A form body's or query string's pairs, as PHP reads them, refusing bytes that are not UTF-8. */
 function formPairs(encoded: string): Iterable<[string, string]> {
+  // Nothing to decode (no escape, no `+`, no leading `?`): the pairs as they are, split here,
+  // as URLSearchParams splits them (empty pairs skipped, a name alone has the empty value).
+  if (!ENCODED.test(encoded)) return plainPairs(encoded);
   checkPercentUtf8(encoded);
   return new URLSearchParams(encoded).entries();
+}
+
+/** What URLSearchParams would decode or strip: an escape, a `+`, a leading `?`. */
+const ENCODED = /[%+]|^\?/;
+
+function plainPairs(encoded: string): [string, string][] {
+  const pairs: [string, string][] = [];
+  let at = 0;
+  const n = encoded.length;
+  while (at <= n) {
+    let end = encoded.indexOf('&', at);
+    if (end < 0) end = n;
+    if (end > at) {
+      const eq = encoded.indexOf('=', at);
+      pairs.push(
+        eq < 0 || eq > end ? [encoded.slice(at, end), ''] : [encoded.slice(at, eq), encoded.slice(eq + 1, end)],
+      );
+    }
+    at = end + 1;
+  }
+  return pairs;
 }
 
 /** The query string's pairs, without parsing the whole URL again. */
@@ -370,9 +394,9 @@ export async function readParams(request: RawRequest, limits: ParamLimits = {}):
 }
 
 function mergeInto(target: Params, source: Params): Params {
-  for (const [k, v] of Object.entries(source)) {
+  for (const k of Object.keys(source)) {
     if (k === '__proto__' || k === 'constructor' || k === 'prototype') continue;
-    target[k] = v;
+    target[k] = source[k];
   }
   return target;
 }

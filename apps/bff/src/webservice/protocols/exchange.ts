@@ -20,8 +20,11 @@ export interface Exchange {
   readonly pathFunction: string;
   /** The connection (socket) it came on, where there is one: a kept-alive client's token is hashed once (access.ts). */
   readonly connection?: object;
-  /** A text answer (a protocol's XML or JSON): encoded once, its length known. */
-  text(body: string, status: number, contentType: string): Response;
+  /**
+   * A text answer (a protocol's XML or JSON): encoded once, its length known. `ascii`: the body
+   * is all ASCII (PHP's json_encode escapes everything else), so its bytes are its characters.
+   */
+  text(body: string, status: number, contentType: string, ascii?: boolean): Response;
   /** Any other answer: an empty body (null), or text with headers of its own. */
   send(body: string | null, status: number, headers?: Readonly<Record<string, string>>): Response;
 }

@@ -322,6 +322,28 @@ describe('the direct lane answers as the Hono route does', () => {
     });
   }
 
+  it('an answer with characters outside ASCII and slashes (escaped as PHP does): the same bytes', async () => {
+    const before = t.deps.settings.get('debug');
+    await t.deps.settings.apply({ debug: 'developer' }, SYSTEM_ACTOR);
+    try {
+      const c: Case = {
+        name: 'non-ASCII',
+        method: 'POST',
+        path: REST,
+        headers: () => ({ ...bearer(), 'content-type': FORM }),
+        body: 'wsfunction=nosuch_%C3%A9%E2%82%AC%F0%9F%98%80/x&moodlewsrestformat=json',
+        status: 200,
+        laned: true,
+      };
+      const [viaLane, viaHono] = [await send(laneBase, c), await send(plainBase, c)];
+      expect(viaLane.headers).toEqual(viaHono.headers);
+      expect(viaLane.body.toString('latin1')).toBe(viaHono.body.toString('latin1'));
+      expect(viaLane.body.toString()).toContain('nosuch_\\u00e9\\u20ac\\ud83d\\ude00\\/x');
+    } finally {
+      await t.deps.settings.apply({ debug: before as 'none' }, SYSTEM_ACTOR);
+    }
+  });
+
   it('a disabled protocol: 403 with an empty body, on both', async () => {
     await t.deps.settings.apply({ webserviceprotocols: 'rest,soap' }, SYSTEM_ACTOR);
     try {

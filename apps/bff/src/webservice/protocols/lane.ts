@@ -61,8 +61,9 @@ class LaneExchange implements Exchange {
     return { reqId: this.reqId };
   }
 
-  text(body: string, status: number, contentType: string): Response {
-    this.write(status, Buffer.from(body, 'utf8'), ['Content-Type', contentType]);
+  text(body: string, status: number, contentType: string, ascii = false): Response {
+    // Latin-1 for ASCII text: the same bytes, without UTF-8's per-character encoding.
+    this.write(status, Buffer.from(body, ascii ? 'latin1' : 'utf8'), ['Content-Type', contentType]);
     return RESPONSE_ALREADY_SENT;
   }
 

@@ -1,5 +1,5 @@
 import type { ExternalDescription } from '@gatehouse/shared';
-import { phpJsonEncode } from '../../lib/php-json';
+import { phpJsonAnswer, phpJsonEncode } from '../../lib/php-json';
 import { tokenFrom } from '../access';
 import { DEFAULT_LIMITS, type Params, type RawRequest, readParams } from '../params';
 import type { Exchange } from './exchange';
@@ -65,8 +65,9 @@ function restXmlError(e: PublicError): string {
   )}</MESSAGE>\n${e.debuginfo ? `<DEBUGINFO>${escapeXml(e.debuginfo)}</DEBUGINFO>\n` : ''}</EXCEPTION>\n`;
 }
 
+/** PHP's json_encode text (phpJsonEncode, phpJsonAnswer): ASCII only, every other character escaped. */
 function json(x: Exchange, body: string, status: ErrorStatus) {
-  return x.text(body, status, 'application/json; charset=utf-8');
+  return x.text(body, status, 'application/json; charset=utf-8', true);
 }
 
 function xml(x: Exchange, body: string, status: ErrorStatus) {
@@ -106,7 +107,7 @@ export const rest: ProtocolAdapter<Params, Format> = {
   },
   encodeResult(x, format, fn, value) {
     // Moodle's REST server answers json_encode($validatedvalues): `\/` for slashes, `\uXXXX` outside ASCII.
-    if (format === 'json') return json(x, phpJsonEncode(value ?? null), 200);
+    if (format === 'json') return json(x, phpJsonAnswer(fn.returns, value), 200);
     return xml(x, restXmlResult(value, fn.returns), 200);
   },
   encodeError(x, format, error, status) {
