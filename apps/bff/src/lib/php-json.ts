@@ -33,13 +33,16 @@ export function phpJsonEncode(value: unknown): string {
 
 /** A string PHP writes as it is between quotes: printable ASCII without `"`, `/` and `\`. */
 const PLAIN = /^[\x20\x21\x23-\x2e\x30-\x5b\x5d-\x7f]*$/;
+/** One that needs only its slashes escaped (a URL, mostly). */
+const SLASHED = /^[\x20\x21\x23-\x5b\x5d-\x7f]*$/;
 
 type Encode = (v: unknown) => string;
 
 function scalar(x: unknown): string {
   switch (typeof x) {
     case 'string':
-      return PLAIN.test(x) ? `"${x}"` : phpJsonEncode(x);
+      if (PLAIN.test(x)) return `"${x}"`;
+      return SLASHED.test(x) ? `"${x.replaceAll('/', '\\/')}"` : phpJsonEncode(x);
     case 'number':
       return Number.isFinite(x) ? `${x}` : 'null';
     case 'boolean':
