@@ -148,6 +148,8 @@ function serverCpuUs() {
   return ((Number(fields[11]) + Number(fields[12])) * 1e6) / 100;
 }
 const cpu = {};
+/** Requests answered so far (the profile's split is per request of the profiled runs). */
+let served = 0;
 
 async function load(target) {
   const { path, method, headers, body } = TARGETS[target];
@@ -161,6 +163,7 @@ async function load(target) {
   const r = JSON.parse(out);
   if (r.errors + r.non2xx) throw new Error(`${target}: ${r.errors} errors, ${r.non2xx} non-2xx`);
   cpu[target] = [...(cpu[target] ?? []), used / r.requests.total];
+  served += r.requests.total;
   return Math.round(r.requests.average);
 }
 
@@ -252,4 +255,156 @@ if (opts.prof) {
     }
   }
   console.log(`\ninclusive time of Gatehouse's functions\n${top(inclusive, 45)}`);
+  console.log(`\n${stageSplit(prof, byId, parent, dt, total)}`);
 } else rmSync(dataDir, { recursive: true, force: true });
+
+// ---- the per-stage split ----------------------------------------------------------------------
+//
+// Each sample goes to the stage of the innermost frame on its stack that names one (the
+// pipeline's functions, by name; esbuild's numeric suffixes dropped). Generic helpers (the
+// generated cleaners, `run`, small closures) name none, so a generated cleaner's time goes to
+// validation or cleaning by who called it. Samples with no such frame are the HTTP server's
+// (Node's http modules, Hono), the event loop's or the socket write's. The write (`writev`,
+// native) is wall time: it includes the moments the client ran on this CPU meanwhile.
+
+function stageTable() {
+  return [
+    [
+      'encoding',
+      [
+        'phpJsonAnswer',
+        'phpJsonEncode',
+        'structure',
+        'scalar',
+        'restXmlResult',
+        'xmlize',
+        'xmlrpcResult',
+        'xmlrpcValue',
+        'faultXml',
+        'rpcResponse',
+        'documentResponse',
+        'moodleFault',
+        'moodleSendError',
+        'encodeResult',
+        'encodeError',
+        'escapeXml',
+      ],
+    ],
+    [
+      'answer write (head, bytes)',
+      ['text', 'send', 'textAnswer', 'writeHead', '_storeHeader', 'processHeader', 'end', 'setHeader'],
+    ],
+    ['cleaning', ['cleanReturnValue']],
+    ['validation', ['validateParameters']],
+    ['execute (the function)', ['execute', 'makeCallContext']],
+    [
+      'access check',
+      [
+        'cachedToken',
+        'tokenHash',
+        'hashToken',
+        'checkToken',
+        'checkFunction',
+        'checkService',
+        'checkProtocol',
+        'callAccess',
+        'refusalBeforeBody',
+        'protocolRefused',
+        'tokenFrom',
+        'checkRequiredCapabilities',
+        'loadToken',
+        'tokenRefusal',
+      ],
+    ],
+    ['usage and metrics', ['record', 'entry', 'call', 'served', 'countStatus']],
+    [
+      'parameter parsing',
+      [
+        'readParams',
+        'fromPairs',
+        'formPairs',
+        'plainPairs',
+        'queryPairs',
+        'mergeInto',
+        'decodeUtf8',
+        'decode',
+        'parseXmlBody',
+        'argumentsFor',
+        'decodeRpcArgs',
+        'decodeValue',
+        'decodeStruct',
+        'readRestParams',
+        'checkPercentUtf8',
+        'splitKey',
+      ],
+    ],
+    [
+      'body reading',
+      [
+        'readBodyLimited',
+        'onData',
+        'onEnd',
+        'concat',
+        'parserOnBody',
+        'addChunk',
+        'readableAddChunk',
+        'readableAddChunkPushByteMode',
+        'endReadableNT',
+      ],
+    ],
+    [
+      'site (caller, request id, readiness)',
+      ['caller', 'requestIdFor', 'ready', 'checkInTurn', 'check', 'presetHeaders'],
+    ],
+    ['call pipeline (runCall, the route)', ['runCall', 'handle', 'serve']],
+  ];
+}
+
+function stageSplit(prof, byId, parent, dt, total) {
+  const STAGES = stageTable();
+  const STAGE_OF = new Map(STAGES.flatMap(([stage, names]) => names.map((n) => [n, stage])));
+  const sums = new Map();
+  let idle = 0;
+  for (const n of prof.nodes) {
+    const us = dt.get(n.id) ?? 0;
+    if (!us) continue;
+    const own = n.callFrame.functionName;
+    let stage;
+    if (own === '(idle)') {
+      idle += us;
+      continue;
+    }
+    if (own === '(garbage collector)') stage = 'garbage collection';
+    else if (own === 'writev' || own === 'writevGeneric' || own === 'writeGeneric') stage = 'socket write (wall)';
+    for (let id = n.id; stage === undefined && id !== undefined; id = parent.get(id)) {
+      const { functionName, url } = byId.get(id).callFrame;
+      const name = functionName.replace(/\d+$/, '');
+      // Node's own stream and http frames count only through the pipeline's names above them.
+      const ours = !url || url.includes(outdir) || /^node:internal\/streams|_http_outgoing|_http_server/.test(url);
+      if (
+        ours &&
+        STAGE_OF.has(name) &&
+        (url.includes(outdir) || !url || STAGES[1][1].includes(name) || STAGES[8][1].includes(name))
+      )
+        stage = STAGE_OF.get(name);
+    }
+    if (stage === undefined) {
+      const { url } = n.callFrame;
+      stage = /hono/.test(url)
+        ? 'routing (Hono)'
+        : /_http_|llhttp|node:net|stream_base/.test(url) || n.callFrame.functionName.startsWith('parserOn')
+          ? 'HTTP server (Node: parser, streams)'
+          : 'event loop, promises, runtime';
+    }
+    sums.set(stage, (sums.get(stage) ?? 0) + us);
+  }
+  const busy = total - idle;
+  const perRequest = (us) => (served ? (us / served).toFixed(1) : '?');
+  const rows = [...sums.entries()].sort((a, b) => b[1] - a[1]);
+  return [
+    `per-stage split of the profiled runs (${served} requests; µs per request of profile time, idle left out: ${perRequest(busy)} µs)`,
+    ...rows.map(
+      ([k, us]) => `  ${perRequest(us).padStart(6)} µs  ${((us / busy) * 100).toFixed(1).padStart(5)} %  ${k}`,
+    ),
+  ].join('\n');
+}

@@ -194,16 +194,51 @@ async function sideBySide(server, c, targets) {
   return out;
 }
 
-async function serverTimes(cookie, path, n = 25) {
+/** The console's call of `path`: the BFF's Server-Timing (ms) and the parsed body. */
+async function timedGet(cookie, path) {
+  const res = await fetch(`${base}${path}`, { headers: { cookie } });
+  const text = await res.text();
+  if (!res.ok) throw new Error(`${path}: ${res.status} ${text.slice(0, 300)}`);
+  return {
+    dur: Number(res.headers.get('server-timing')?.match(/dur=([\d.]+)/)?.[1] ?? Number.NaN),
+    body: JSON.parse(text),
+  };
+}
+
+let changes = 0;
+/** A change (a new token) that drops the count caches, as any write does. */
+async function change(cookie, ids) {
+  const res = await fetch(`${base}/api/tokens`, {
+    method: 'POST',
+    headers: { cookie, 'content-type': 'application/json', 'x-gatehouse-csrf': '1' },
+    body: JSON.stringify({
+      name: `bench change ${++changes}`,
+      userId: ids.userId,
+      serviceId: ids.serviceId,
+      validUntil: null,
+    }),
+  });
+  if (!res.ok) throw new Error(`a change (a new token): ${res.status} ${await res.text()}`);
+}
+
+/** p50 and max of n requests of a list page, the first of them right after a change. */
+async function serverTimes(cookie, ids, path, n = 25) {
+  await change(cookie, ids);
   const times = [];
-  for (let i = 0; i < n; i++) {
-    const res = await fetch(`${base}${path}`, { headers: { cookie } });
-    if (!res.ok) throw new Error(`${path}: ${res.status} ${await res.text()}`);
-    await res.arrayBuffer();
-    times.push(Number(res.headers.get('server-timing')?.match(/dur=([\d.]+)/)?.[1] ?? Number.NaN));
-  }
+  for (let i = 0; i < n; i++) times.push((await timedGet(cookie, path)).dur);
+  const first = times[0];
   times.sort((a, b) => a - b);
-  return { p50: times[Math.floor(n / 2)], max: times[n - 1] };
+  return { p50: times[Math.floor(n / 2)], max: times[n - 1], first };
+}
+
+/** The bench user's and service's ids, for the changes. */
+async function benchIds(cookie) {
+  const users = (await timedGet(cookie, '/api/users?search=benchuser2&perPage=5')).body;
+  const services = (await timedGet(cookie, '/api/services')).body;
+  const userId = users.items.find((u) => u.username === 'benchuser2')?.id ?? users.items[0]?.id;
+  const serviceId = [...(services.builtin ?? []), ...(services.custom ?? [])].find((x) => x.shortname === 'bench')?.id;
+  if (!userId || !serviceId) throw new Error('no bench user or service');
+  return { userId, serviceId };
 }
 
 async function adminCookie() {
@@ -272,6 +307,7 @@ server = await startServer();
 results.large = {};
 for (const c of [16, 64]) Object.assign(results.large, await sideBySide(server, c, ['restJson']));
 const cookie = await adminCookie();
+const ids = await benchIds(cookie);
 const deep = Math.floor(LARGE_TOKENS / 25 / 2);
 const deepUsers = Math.floor(USERS / 25 / 2);
 results.lists = {};
@@ -279,26 +315,31 @@ for (const [name, path] of [
   ['tokens: first page', '/api/tokens?page=1&perPage=25'],
   ['tokens: filtered by user', '/api/tokens?user=benchuser4242&perPage=25'],
   ['tokens: filtered by name', '/api/tokens?name=token%20777777&perPage=25'],
-  [`tokens: deep page (${deep})`, `/api/tokens?page=${deep}&perPage=25`],
+  [`tokens: deep page (${deep}; page=N, the API's)`, `/api/tokens?page=${deep}&perPage=25`],
   ['tokens: name, 2 characters', '/api/tokens?name=77&perPage=25'],
   ['tokens: name matching every token', '/api/tokens?name=bench&perPage=25'],
   ['tokens: sorted by user', '/api/tokens?sort=user&dir=asc&perPage=25'],
-  [`tokens: sorted by user, deep page (${deep})`, `/api/tokens?sort=user&dir=asc&page=${deep}&perPage=25`],
-  [`tokens: sorted by service, deep page (${deep})`, `/api/tokens?sort=service&dir=asc&page=${deep}&perPage=25`],
+  [
+    `tokens: sorted by user, deep page (${deep}; page=N, the API's)`,
+    `/api/tokens?sort=user&dir=asc&page=${deep}&perPage=25`,
+  ],
+  [
+    `tokens: sorted by service, deep page (${deep}; page=N, the API's)`,
+    `/api/tokens?sort=service&dir=asc&page=${deep}&perPage=25`,
+  ],
   ['users: first page', '/api/users?page=1&perPage=25'],
   ['users: search', '/api/users?search=Hopper4242&perPage=25'],
-  [`users: deep page (${deepUsers})`, `/api/users?page=${deepUsers}&perPage=25`],
+  [`users: deep page (${deepUsers}; page=N, the API's)`, `/api/users?page=${deepUsers}&perPage=25`],
 ]) {
   log(`list ${name}`);
-  results.lists[name] = await serverTimes(cookie, path);
+  results.lists[name] = await serverTimes(cookie, ids, path);
 }
 // Previous / Next (keyset, issue 18): how the console walks the list; a deep page as cheap as the first.
 for (const sort of ['user', 'service', 'timecreated']) {
-  const at = await fetch(`${base}/api/tokens?sort=${sort}&dir=asc&page=${deep}&perPage=25`, { headers: { cookie } });
-  const { next } = await at.json();
+  const { next } = (await timedGet(cookie, `/api/tokens?sort=${sort}&dir=asc&page=${deep}&perPage=25`)).body;
   const name = `tokens: sorted by ${sort}, Next from page ${deep} (keyset)`;
   log(`list ${name}`);
-  results.lists[name] = await serverTimes(cookie, `/api/tokens?sort=${sort}&dir=asc&perPage=25&cursor=${next}`);
+  results.lists[name] = await serverTimes(cookie, ids, `/api/tokens?sort=${sort}&dir=asc&perPage=25&cursor=${next}`);
 }
 await stopServer(server);
 log(`access-check chain in process (${LARGE_TOKENS} tokens)`);
@@ -319,20 +360,46 @@ const peakRss = Math.max(
   results.paced.bare.peakRssMb,
 );
 const P = results.paced;
-const listMax = Math.max(...Object.values(results.lists).map((l) => l.p50));
+// The console pages by cursor (Previous / Next): a deep page=N is the API's alone, reported apart.
+const consoleLists = Object.entries(results.lists).filter(([k]) => !k.includes('page=N'));
+const listP50 = Math.max(...consoleLists.map(([, l]) => l.p50));
+const listMax = Math.max(...consoleLists.map(([, l]) => Math.max(l.max, l.first)));
+const share = (k) => T[k].share;
+const pct = (x) => `${Math.round(x * 100)}%`;
 const targets = [
-  ['REST JSON at 64 connections, share of the bare route', `${Math.round(ratio64 * 100)}%`, '≥ 50%', ratio64 >= 0.5],
+  [
+    'REST JSON at 64 connections, share of the bare route',
+    pct(share('restJson@64')),
+    '≥ 75%',
+    share('restJson@64') >= 0.75,
+  ],
+  ['XML-RPC at 64 connections, share of the bare route', pct(share('xmlrpc@64')), '≥ 50%', share('xmlrpc@64') >= 0.5],
+  ['SOAP at 64 connections, share of the bare route', pct(share('soap@64')), '≥ 50%', share('soap@64') >= 0.5],
+  [
+    `REST JSON p99 paced at ${P.rate} req/s over 64 connections (half its capacity), against the bare route's p99 at that pace (${P.bare.p99} ms)`,
+    `${P.restJson.p99} ms (${Math.round((P.restJson.p99 / P.bare.p99) * 10) / 10} ×)`,
+    '≤ 2 × bare',
+    P.restJson.p99 <= 2 * P.bare.p99,
+  ],
+  [
+    `The server's event-loop delay p99 beside the paced REST run (max ${P.restJson.eld?.max} ms; beside bare: p99 ${P.bare.eld?.p99} ms)`,
+    `${P.restJson.eld?.p99} ms`,
+    '≤ 5 ms',
+    P.restJson.eld != null && P.restJson.eld.p99 <= 5,
+  ],
+  [`Slowest console list page at ${LARGE_TOKENS} tokens, p50 server time`, `${listP50} ms`, '≤ 20 ms', listP50 <= 20],
+  [
+    'Slowest console list page, max server time (the first request after a change included)',
+    `${listMax} ms`,
+    '≤ 50 ms',
+    listMax <= 50,
+  ],
+  ['Server resident memory under load', `${peakRss} MB`, '≤ 150 MB', peakRss <= 150],
   [
     `REST JSON at 64 connections, p99, saturated (closed loop; the bare route's own p99 here: ${T['bare@64'].p99} ms)`,
     `${T['restJson@64'].p99} ms`,
     '≤ 10 ms',
     T['restJson@64'].p99 <= 10,
-  ],
-  [
-    `REST JSON at 64 connections, p99, paced at ${P.rate} req/s (half its capacity; bare at that pace: ${P.bare.p99} ms)`,
-    `${P.restJson.p99} ms`,
-    '≤ 10 ms',
-    P.restJson.p99 <= 10,
   ],
   [
     'Access-check chain p99 (warm, 1M tokens)',
@@ -346,14 +413,12 @@ const targets = [
     '≤ 10%',
     1 - largeRatio / smallRatio <= 0.1,
   ],
-  ['Slowest list page, p50 server time', `${listMax} ms`, '≤ 50 ms', listMax <= 50],
   [
     'SPA initial JavaScript, gzipped',
     `${results.bundle.initialJsGzipKb} KB`,
     '≤ 150 KB',
     results.bundle.initialJsGzipKb <= 150,
   ],
-  ['Server resident memory under load', `${peakRss} MB`, '≤ 200 MB', peakRss <= 200],
 ];
 results.targets = targets.map(([what, figure, target, met]) => ({ what, figure, target, met }));
 
@@ -413,11 +478,11 @@ const md = [
     results.chainLarge.cold.p99,
   ]),
   '',
-  `## Console lists at ${LARGE_TOKENS} tokens and ${USERS} users (server time, ms, 25 requests)`,
+  `## Console lists at ${LARGE_TOKENS} tokens and ${USERS} users (server time, ms, 25 requests, the first right after a change)`,
   '',
-  row(['page', 'p50', 'max']),
-  row(['---', '---:', '---:']),
-  ...Object.entries(results.lists).map(([k, v]) => row([k, v.p50, v.max])),
+  row(['page', 'p50', 'max', 'first after a change']),
+  row(['---', '---:', '---:', '---:']),
+  ...Object.entries(results.lists).map(([k, v]) => row([k, v.p50, v.max, v.first])),
   '',
   '## Memory (resident)',
   '',

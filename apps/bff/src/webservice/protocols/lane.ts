@@ -48,7 +48,9 @@ class LaneExchange implements Exchange {
   constructor(
     readonly res: ServerResponse,
     req: IncomingMessage,
-    readonly head: readonly string[],
+    readonly head: string[],
+    /** How many of head's entries are the endpoint's fixed part. */
+    readonly fixed: number,
     readonly cors: boolean,
     readonly pathFunction: string,
   ) {
@@ -77,15 +79,21 @@ class LaneExchange implements Exchange {
 
   private write(status: number, bytes: Buffer, own: string[]): void {
     const { res } = this;
-    const head = [...this.head, REQUEST_ID_HEADER, this.reqId];
-    if (this.cors) head.push('Access-Control-Allow-Origin', '*');
-    for (let i = 0; i < own.length; i++) head.push(own[i] as string);
-    head.push(
-      'Content-Length',
-      String(bytes.length),
-      'Server-Timing',
-      `app;dur=${(performance.now() - this.started).toFixed(2)}`,
-    );
+    // writeHead reads the list before it returns: one list per endpoint, refilled each time.
+    const head = this.head;
+    let n = this.fixed;
+    head[n++] = REQUEST_ID_HEADER;
+    head[n++] = this.reqId;
+    if (this.cors) {
+      head[n++] = 'Access-Control-Allow-Origin';
+      head[n++] = '*';
+    }
+    for (let i = 0; i < own.length; i++) head[n++] = own[i] as string;
+    head[n++] = 'Content-Length';
+    head[n++] = String(bytes.length);
+    head[n++] = 'Server-Timing';
+    head[n++] = `app;dur=${(performance.now() - this.started).toFixed(2)}`;
+    head.length = n;
     res.writeHead(status, head);
     res.end(bytes);
   }
@@ -98,7 +106,12 @@ const EMPTY = Buffer.alloc(0);
  * took the request (and will answer it), false to leave it to the next listener.
  */
 export function directLane(site: Site, endpoints: readonly LaneEndpoint[]) {
-  const byPath = new Map(endpoints.map((e) => [e.path, { ...e, head: fixedHead(site, e.cors) }]));
+  const byPath = new Map(
+    endpoints.map((e) => {
+      const head = fixedHead(site, e.cors);
+      return [e.path, { ...e, head, fixed: head.length }];
+    }),
+  );
   const inPath = [...byPath.values()].filter((e) => e.functionInPath);
 
   const serve = async (x: LaneExchange, req: IncomingMessage, path: string, handle: ProtocolHandler) => {
@@ -141,7 +154,8 @@ export function directLane(site: Site, endpoints: readonly LaneEndpoint[]) {
       }
       if (!endpoint) return false;
     }
-    void serve(new LaneExchange(res, req, endpoint.head, endpoint.cors, pathFunction), req, path, endpoint.handle);
+    const x = new LaneExchange(res, req, endpoint.head, endpoint.fixed, endpoint.cors, pathFunction);
+    void serve(x, req, path, endpoint.handle);
     return true;
   };
 }
