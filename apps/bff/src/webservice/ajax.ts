@@ -1,8 +1,8 @@
 import { isUtf8 } from 'node:buffer';
+import { phpJsonEncode } from '@gatehouse/shared';
 import { type Context, Hono } from 'hono';
 import type { UserRow } from '../db/rows';
 import type { Deps } from '../deps';
-import { phpJsonEncode } from '../lib/php-json';
 import type { AppEnv } from '../types';
 import { moodleCors } from './cors';
 import { developerDebugging, exceptionInfo } from './exception-info';

@@ -34,6 +34,12 @@ export interface CallRequest {
   /** The connection it came on (its socket), where there is one: see cachedToken. */
   connection?: object;
   /**
+   * The protocol's cleaning and encoding of the return value in one pass, in place of
+   * cleanReturnValue (REST's JSON: cleanReturnValueAsJson); the outcome's value is what it returns.
+   * It refuses what cleanReturnValue refuses, with the same ExternalValidationError.
+   */
+  answer?: (fn: ExternalFunction, raw: unknown) => unknown;
+  /**
    * The token's access as refusalBeforeBody found it (before the body was read), and the access
    * cache's stamp then. While the stamp has not moved nothing was dropped from the cache, so
    * this is the entry a second lookup would find: the chain uses it instead of hashing the
@@ -208,25 +214,38 @@ function tokenRefusal(deps: Deps, call: CallRequest, found: TokenAccess | undefi
  * cleaned against its description. ProtocolDisabled propagates (the protocol answers 403 with
  * an empty body); every other refusal is an outcome.
  */
-export async function runCall(deps: Deps, req: CallRequest): Promise<CallOutcome> {
+export function runCall(deps: Deps, req: CallRequest): CallOutcome | Promise<CallOutcome> {
   try {
     checkProtocol(deps, req.protocol);
   } catch (err) {
     if (!(err instanceof AccessDenied)) throw err;
-    await noteEarlyRefusal(deps, req, err);
-    return { ok: false, error: err };
+    return refusedEarly(deps, req, err);
   }
-  let found: TokenAccess | undefined;
+  // From the cache (nothing awaited) on a warm call; a promise only when the function's is.
+  const found = callAccess(deps, req);
+  if (found !== undefined) return callWith(deps, req, found);
+  return loadToken(deps, req.token, req.connection).then(
+    (loaded) => callWith(deps, req, loaded),
+    (err: unknown) => failedCall(deps, req, err, undefined, undefined),
+  );
+}
+
+async function refusedEarly(deps: Deps, req: CallRequest, err: AccessDenied): Promise<CallOutcome> {
+  await noteEarlyRefusal(deps, req, err);
+  return { ok: false, error: err };
+}
+
+/** The chain from the token found on, the parameters, the function, its answer. */
+function callWith(deps: Deps, req: CallRequest, found: TokenAccess | undefined): CallOutcome | Promise<CallOutcome> {
   let fn: ExternalFunction | undefined;
   try {
-    // From the cache (no await) on a warm call.
-    found = callAccess(deps, req) ?? (await loadToken(deps, req.token, req.connection));
     const held = checkToken(deps, req.protocol, found, req.ip);
     const access = checkFunction(deps, held, req.functionName, req.ip);
-    fn = access.fn;
+    const called = access.fn;
+    fn = called;
     let params: unknown;
     try {
-      params = validateParameters(fn.parameters, req.args ?? {});
+      params = validateParameters(called.parameters, req.args ?? {});
     } catch (e) {
       if (e instanceof ExternalValidationError) throw invalidParameter(e.message);
       throw e;
@@ -234,46 +253,67 @@ export async function runCall(deps: Deps, req: CallRequest): Promise<CallOutcome
     // The capabilities the function's description requires for any call, where the function's
     // own first check used to be (Moodle: after the parameters, in the system context). Those
     // that depend on the records a call names stay in the function.
-    checkRequiredCapabilities(deps, held.u, fn);
+    checkRequiredCapabilities(deps, held.u, called);
     const ctx = makeCallContext(deps, held.u, access.service, req.ip);
-    const raw = await fn.execute(ctx, params);
-    let value: unknown;
-    try {
-      value = cleanReturnValue(fn.returns, raw);
-    } catch (e) {
-      if (e instanceof ExternalValidationError) throw invalidResponse(e.message);
-      throw e;
-    }
-    deps.usage.record(held.t.id, held.t.serviceId, deps.now(), req.ip);
-    deps.metrics.call(req.protocol, fn.name, OUTCOME.ok);
-    return { ok: true, fn, value };
-  } catch (err) {
-    const error =
-      err instanceof MoodleException
-        ? err
-        : err instanceof DomainError
-          ? moodleExceptionOf(err)
-          : isUnstorableValue(err)
-            ? invalidParameter(UNSTORABLE_VALUE)
-            : new MoodleException(
-                'moodle_exception',
-                'unexpectederror',
-                'An unexpected error occurred. It has been logged.',
-              );
-    if (err instanceof AccessDenied) logRefusal(deps, req, err, found);
-    else if (!(err instanceof MoodleException) && !(err instanceof DomainError) && !isUnstorableValue(err)) {
-      deps.log.error(
-        {
-          reqId: req.reqId,
-          protocol: req.protocol,
-          function: fn?.name,
-          err: err instanceof Error ? err : new Error(String(err)),
-        },
-        'Unexpected error in a web-service function',
+    const raw = called.execute(ctx, params);
+    if (raw instanceof Promise) {
+      return raw.then(
+        (r: unknown) => answered(deps, req, held, called, r),
+        (err: unknown) => failedCall(deps, req, err, found, called),
       );
     }
-    // Every refusal counts: before the function (the chain, the parameters) as in it.
-    countRefusal(deps, req, error, err instanceof AccessDenied ? err.reason : error.errorcode, found);
-    return { ok: false, fn, error };
+    return answered(deps, req, held, called, raw);
+  } catch (err) {
+    return failedCall(deps, req, err, found, fn);
   }
+}
+
+/** A call that went through: its return value cleaned (or the protocol's answer made), counted. */
+function answered(deps: Deps, req: CallRequest, held: TokenAccess, fn: ExternalFunction, raw: unknown): CallOutcome {
+  let value: unknown;
+  try {
+    value = req.answer ? req.answer(fn, raw) : cleanReturnValue(fn.returns, raw);
+  } catch (e) {
+    return failedCall(deps, req, e instanceof ExternalValidationError ? invalidResponse(e.message) : e, held, fn);
+  }
+  deps.usage.record(held.t.id, held.t.serviceId, deps.now(), req.ip);
+  deps.metrics.call(req.protocol, fn.name, OUTCOME.ok);
+  return { ok: true, fn, value };
+}
+
+/** A call refused or failed anywhere after the protocol check: the client's error, counted and (when unexpected) logged. */
+function failedCall(
+  deps: Deps,
+  req: CallRequest,
+  err: unknown,
+  found: TokenAccess | undefined,
+  fn: ExternalFunction | undefined,
+): CallOutcome {
+  const error =
+    err instanceof MoodleException
+      ? err
+      : err instanceof DomainError
+        ? moodleExceptionOf(err)
+        : isUnstorableValue(err)
+          ? invalidParameter(UNSTORABLE_VALUE)
+          : new MoodleException(
+              'moodle_exception',
+              'unexpectederror',
+              'An unexpected error occurred. It has been logged.',
+            );
+  if (err instanceof AccessDenied) logRefusal(deps, req, err, found);
+  else if (!(err instanceof MoodleException) && !(err instanceof DomainError) && !isUnstorableValue(err)) {
+    deps.log.error(
+      {
+        reqId: req.reqId,
+        protocol: req.protocol,
+        function: fn?.name,
+        err: err instanceof Error ? err : new Error(String(err)),
+      },
+      'Unexpected error in a web-service function',
+    );
+  }
+  // Every refusal counts: before the function (the chain, the parameters) as in it.
+  countRefusal(deps, req, error, err instanceof AccessDenied ? err.reason : error.errorcode, found);
+  return { ok: false, fn, error };
 }

@@ -1,3 +1,4 @@
 export * from './description';
 export * from './encode';
+export * from './php-json';
 export * from './validate';

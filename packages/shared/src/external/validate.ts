@@ -1,5 +1,6 @@
 import { isEmail } from '../email';
 import type { ExternalDescription, ExternalMultiple, ExternalSingle, ExternalValue, ParamType } from './description';
+import { phpJsonEncode, phpJsonScalar, phpJsonString } from './php-json';
 
 /**
  * A value that does not match its description. `path` names where, as Moodle prints it
@@ -474,4 +475,137 @@ export function validateParameters<T = unknown>(desc: ExternalDescription, input
 export function cleanReturnValue<T = unknown>(desc: ExternalDescription | null, input: unknown): T {
   if (desc === null) return null as T;
   return run('response', desc, input) as T;
+}
+
+// ---- cleaning and PHP's JSON in one pass ---------------------------------------------------------
+//
+// A REST JSON answer is the cleaned return value as json_encode writes it. Made once per
+// description, this code cleans and writes in one pass, as cleanReturnValue then phpJsonEncode
+// would (the same text, the same errors: validate.test.ts compares them over generated
+// descriptions and values): each structure's keys as literals with their JSON written when
+// compiling, each scalar cleaned by its compiled cleaner and written by its type, a default
+// that cleans to a scalar written once. A structure with a key JavaScript would enumerate
+// first (an array index) is cleaned, then encoded: its keys' order is not the description's.
+
+type Json = (v: unknown) => string;
+
+const jsonCompiled = new WeakMap<ExternalDescription, Json>();
+
+const isIndexKey = (k: string) => /^(0|[1-9]\d{0,9})$/.test(k) && Number(k) < 4294967295;
+
+/** A scalar's JSON by its type, inline in generated code (`y`: the cleaned value). */
+function scalarJson(desc: ExternalValue): string {
+  if (desc.type === 'int' || desc.type === 'float') return `(y === null ? 'null' : '' + y)`;
+  if (desc.type === 'bool') return `(y === true ? 'true' : y === false ? 'false' : 'null')`;
+  return "(y === null ? 'null' : str(y))";
+}
+
+function jsonSingle(desc: ExternalSingle): Json {
+  const plan = planSingle('response', desc);
+  const { names, subs, presence, defaults, filled, missing } = plan;
+  if (names.some((k) => isIndexKey(k) || k === '__proto__')) {
+    const clean = compile('response', desc);
+    return (v) => phpJsonEncode(clean(v));
+  }
+  const json = names.map((k) => compileJson(desc.keys[k] as ExternalDescription));
+  const consts: string[] = [];
+  const lines: string[] = [];
+  names.forEach((name, i) => {
+    const d = desc.keys[name] as ExternalDescription;
+    const k = JSON.stringify(name);
+    const head = JSON.stringify(`${phpJsonEncode(name)}:`);
+    consts.push(`c${i} = subs[${i}], j${i} = json[${i}], d${i} = defaults[${i}], m${i} = missing[${i}]`);
+    // A present value: its scalar cleaned and written inline, or its structure's own code.
+    const write =
+      d.kind === 'value' ? `y = c${i}(x); s += c + ${head} + ${scalarJson(d)};` : `s += c + ${head} + j${i}(x);`;
+    let absent: string;
+    if (presence[i] === 'default') {
+      const f = filled[i];
+      absent =
+        f === PER_CALL
+          ? `try { s += c + ${head} + j${i}(d${i}); c = ','; } catch (e) { throw under(e, ${k}); }`
+          : `s += c + ${JSON.stringify(`${phpJsonEncode(name)}:${phpJsonScalar(f)}`)}; c = ',';`;
+    } else if (presence[i] === 'optional') absent = '';
+    else absent = `throw new Fault(m${i});`;
+    lines.push(`x = hasOwn(obj, ${k}) ? obj[${k}] : undefined;`);
+    lines.push(
+      `if (x === undefined) { ${absent} } else { try { ${write} c = ','; } catch (e) { throw under(e, ${k}); } }`,
+    );
+  });
+  const source = `"use strict";
+const { subs, json, defaults, missing, Fault, under, notArray, isPlainObject, hasOwn, isArray, str } = args;
+${consts.length ? `const ${consts.join(',\n  ')};` : ''}
+return function structureJson(v) {
+  let obj;
+  if (isPlainObject(v)) obj = v;
+  else if (isArray(v) && v.length === 0) obj = {};
+  else throw notArray(v);
+  let s = '', c = '{', x, y;
+  ${lines.join('\n  ')}
+  return c === '{' ? '{}' : s + '}';
+};`;
+  try {
+    return (new Function('args', source) as (args: unknown) => Json)({
+      subs: [...subs],
+      json,
+      defaults: [...defaults],
+      missing: [...missing],
+      Fault,
+      under,
+      notArray,
+      isPlainObject,
+      hasOwn: Object.hasOwn,
+      isArray: Array.isArray,
+      str: phpJsonString,
+    });
+  } catch {
+    // Where code cannot be generated: cleaned, then encoded.
+    const clean = compile('response', desc);
+    return (v) => phpJsonEncode(clean(v));
+  }
+}
+
+function jsonMultiple(desc: ExternalMultiple): Json {
+  const item = compileJson(desc.content);
+  return (v) => {
+    const list = asList(v);
+    if (list === undefined) throw notArray(v);
+    let s = '[';
+    for (let i = 0; i < list.length; i++) {
+      try {
+        s += (i === 0 ? '' : ',') + item(list[i]);
+      } catch (e) {
+        throw under(e, i);
+      }
+    }
+    return `${s}]`;
+  };
+}
+
+function compileJson(desc: ExternalDescription): Json {
+  let json = jsonCompiled.get(desc);
+  if (json === undefined) {
+    if (desc.kind === 'value') {
+      const clean = compile('response', desc);
+      json = (v) => phpJsonScalar(clean(v));
+    } else json = desc.kind === 'multiple' ? jsonMultiple(desc) : jsonSingle(desc);
+    jsonCompiled.set(desc, json);
+  }
+  return json;
+}
+
+/**
+ * A function's return value cleaned against its description (cleanReturnValue) and written as
+ * PHP's json_encode writes it (phpJsonEncode), in one pass: the REST server's JSON answer.
+ * Throws ExternalValidationError as cleanReturnValue does.
+ */
+export function cleanReturnValueAsJson(desc: ExternalDescription | null, input: unknown): string {
+  if (desc === null) return 'null';
+  const json = compileJson(desc);
+  try {
+    return json(input);
+  } catch (e) {
+    if (e instanceof Fault) throw new ExternalValidationError('response', e.reversedPath.reverse(), e.reason);
+    throw e;
+  }
 }

@@ -1,9 +1,9 @@
 import { Readable } from 'node:stream';
+import { phpJsonEncode } from '@gatehouse/shared';
 import type { Context } from 'hono';
 import type { Deps } from '../../deps';
 import type { ResolvedFile } from '../../features/files/file-access';
 import { fileStoreOf } from '../../features/files/files.service';
-import { phpJsonEncode } from '../../lib/php-json';
 import type { AppEnv } from '../../types';
 import type { MoodleException } from '../exceptions';
 import { defaultPicture, type PictureSize } from './default-picture';

@@ -1,4 +1,5 @@
 import { Readable, Transform } from 'node:stream';
+import { phpJsonEncode } from '@gatehouse/shared';
 import busboy from 'busboy';
 import type { Context } from 'hono';
 import type { Deps } from '../../deps';
@@ -8,7 +9,6 @@ import { ContentTooLarge } from '../../features/files/file-store';
 import { bytesUsedBy, fileStoreOf, filesReady, storeFile, unusedDraftItemId } from '../../features/files/files.service';
 import { SERVER_MAX_UPLOAD_BYTES, uploadLimitsFor } from '../../features/files/limits';
 import { mimetypeOf } from '../../features/files/mimetypes';
-import { phpJsonEncode } from '../../lib/php-json';
 import type { AppEnv } from '../../types';
 import type { TokenAccess } from '../access-cache';
 import { MoodleException } from '../exceptions';

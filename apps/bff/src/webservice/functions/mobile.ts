@@ -1,7 +1,6 @@
-import { multiple, single, value } from '@gatehouse/shared';
+import { multiple, phpJsonEncode, single, value } from '@gatehouse/shared';
 import { findCourse, sectionsOf } from '../../features/courses/courses.repo';
 import { COURSE_COLORS } from '../../features/files/generated-image';
-import { phpJsonEncode } from '../../lib/php-json';
 import { developerDebugging, exceptionInfo } from '../exception-info';
 import { invokeFunction } from '../invoke';
 import { defineFunction } from '../types';

@@ -1,7 +1,7 @@
-import type { ExternalDescription } from '@gatehouse/shared';
-import { phpJsonAnswer, phpJsonEncode } from '../../lib/php-json';
+import { cleanReturnValueAsJson, type ExternalDescription, phpJsonEncode } from '@gatehouse/shared';
 import { tokenFrom } from '../access';
 import { DEFAULT_LIMITS, type Params, type RawRequest, readParams } from '../params';
+import type { ExternalFunction } from '../types';
 import type { Exchange } from './exchange';
 import type { ErrorStatus, ProtocolAdapter, PublicError } from './route';
 import { escapeXml, phpDouble } from './xml';
@@ -74,6 +74,9 @@ function xml(x: Exchange, body: string, status: ErrorStatus) {
   return x.text(body, status, 'application/xml; charset=utf-8');
 }
 
+/** A JSON call's answer: its return value cleaned and written as json_encode writes it, in one pass. */
+const jsonAnswer = (fn: ExternalFunction, raw: unknown) => cleanReturnValueAsJson(fn.returns, raw);
+
 /** Parameters read through the REST server's own reader (readParams, with its limits). */
 const readRestParams = (request: RawRequest) => readParams(request);
 
@@ -103,11 +106,13 @@ export const rest: ProtocolAdapter<Params, Format> = {
     call.token = tokenFrom(request.header('authorization'), params.wstoken);
     if (!inPath) call.functionName = typeof params.wsfunction === 'string' ? params.wsfunction : '';
     call.args = args;
+    // JSON: the return value cleaned and written in one pass (encodeResult gets the text).
+    if (format === 'json') call.answer = jsonAnswer;
     return format;
   },
   encodeResult(x, format, fn, value) {
     // Moodle's REST server answers json_encode($validatedvalues): `\/` for slashes, `\uXXXX` outside ASCII.
-    if (format === 'json') return json(x, phpJsonAnswer(fn.returns, value), 200);
+    if (format === 'json') return json(x, value as string, 200);
     return xml(x, restXmlResult(value, fn.returns), 200);
   },
   encodeError(x, format, error, status) {

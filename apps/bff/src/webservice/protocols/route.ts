@@ -250,7 +250,8 @@ export function protocolHandler<Input, State>(deps: Deps, adapter: ProtocolAdapt
       return failed(x, err, call);
     }
     try {
-      const outcome = await runCall(deps, call);
+      let outcome = runCall(deps, call);
+      if (outcome instanceof Promise) outcome = await outcome;
       if (outcome.ok) return adapter.encodeResult(x, state, outcome.fn, outcome.value);
       return adapter.encodeError(x, state, publicError(deps, outcome.error), status.refused);
     } catch (err) {

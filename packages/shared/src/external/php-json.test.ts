@@ -1,11 +1,13 @@
-import { cleanReturnValue, type ExternalDescription, PARAM_TYPES } from '@gatehouse/shared';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { phpJsonAnswer, phpJsonEncode } from './php-json';
+import { type ExternalDescription, PARAM_TYPES } from './description';
+import { phpJsonEncode } from './php-json';
+import { cleanReturnValue, cleanReturnValueAsJson, ExternalValidationError } from './validate';
 
-// phpJsonAnswer (the encoder compiled from a description) must write exactly phpJsonEncode's
-// text for every value cleanReturnValue can give: generated descriptions (keys that need
-// escapes, keys JavaScript enumerates first, optional keys, nulls, nested lists) and values.
+// cleanReturnValueAsJson (cleaning and PHP's JSON in one pass, compiled per description) must
+// write exactly phpJsonEncode(cleanReturnValue(…)) and refuse exactly what cleanReturnValue
+// refuses, with the same error: generated descriptions (keys that need escapes, keys JavaScript
+// enumerates first, optional keys and defaults, nulls, nested lists) and values.
 
 const text = fc.oneof(
   fc.string({ unit: 'binary', maxLength: 12 }),
@@ -24,7 +26,8 @@ const description: fc.Arbitrary<ExternalDescription> = fc.letrec<{ desc: Externa
       type: fc.constantFrom(...PARAM_TYPES),
       allowNull: fc.boolean(),
       desc: fc.constant(''),
-      presence: fc.constantFrom('required' as const, 'optional' as const),
+      presence: fc.constantFrom('required' as const, 'optional' as const, 'default' as const),
+      default: fc.oneof(fc.constant(undefined), text, fc.integer(), fc.boolean(), fc.constant(null)),
     }),
     fc.record({
       kind: fc.constant('multiple' as const),
@@ -58,9 +61,10 @@ function rawFor(desc: ExternalDescription): fc.Arbitrary<unknown> {
   return fc.record(Object.fromEntries(entries) as Record<string, fc.Arbitrary<unknown>>, { requiredKeys: [] });
 }
 
-describe('phpJsonAnswer', () => {
-  it('writes phpJsonEncode’s text for every cleaned value of a generated description', () => {
+describe('cleanReturnValueAsJson', () => {
+  it('writes phpJsonEncode(cleanReturnValue(…)) for a generated description, or refuses as it does', () => {
     let compared = 0;
+    let refused = 0;
     fc.assert(
       fc.property(
         description.chain((d) => fc.tuple(fc.constant(d), rawFor(d))),
@@ -68,17 +72,23 @@ describe('phpJsonAnswer', () => {
           let cleaned: unknown;
           try {
             cleaned = cleanReturnValue(desc, raw);
-          } catch {
+          } catch (e) {
+            if (!(e instanceof ExternalValidationError)) throw e;
+            refused++;
+            expect(() => cleanReturnValueAsJson(desc, raw)).toThrow(
+              new ExternalValidationError('response', e.path, e.reason),
+            );
             return;
           }
           compared++;
-          expect(phpJsonAnswer(desc, cleaned)).toBe(phpJsonEncode(cleaned));
+          expect(cleanReturnValueAsJson(desc, raw)).toBe(phpJsonEncode(cleaned));
         },
       ),
-      { numRuns: 3000 },
+      { numRuns: 4000 },
     );
-    // Enough of the generated values cleaned, or the property said little.
+    // Enough of both, or the property said little.
     expect(compared).toBeGreaterThan(500);
+    expect(refused).toBeGreaterThan(300);
   });
 
   it('writes keys JavaScript enumerates first in JSON.stringify’s order, with PHP’s escapes', () => {
@@ -93,21 +103,23 @@ describe('phpJsonAnswer', () => {
         '2': { kind: 'value', type: 'bool', allowNull: false, desc: '', presence: 'required' },
       },
     };
-    const cleaned = cleanReturnValue(desc, { b: 'x/y', '10': '5', '2': 1, 'a/é': null });
-    expect(phpJsonAnswer(desc, cleaned)).toBe('{"2":true,"10":5,"b":"x\\/y","a\\/\\u00e9":null}');
-    expect(phpJsonAnswer(desc, cleaned)).toBe(phpJsonEncode(cleaned));
+    const raw = { b: 'x/y', '10': '5', '2': 1, 'a/é': null };
+    expect(cleanReturnValueAsJson(desc, raw)).toBe('{"2":true,"10":5,"b":"x\\/y","a\\/\\u00e9":null}');
   });
 
-  it('writes what it did not expect as phpJsonEncode does, and null for no value', () => {
-    const list: ExternalDescription = {
-      kind: 'multiple',
+  it('writes a structure’s defaults and leaves out its absent optional keys', () => {
+    const desc: ExternalDescription = {
+      kind: 'single',
       desc: '',
       presence: 'required',
-      content: { kind: 'value', type: 'int', allowNull: true, desc: '', presence: 'required' },
+      keys: {
+        url: { kind: 'value', type: 'raw', allowNull: false, desc: '', presence: 'default', default: 'http://a/b' },
+        n: { kind: 'value', type: 'int', allowNull: false, desc: '', presence: 'optional' },
+        on: { kind: 'value', type: 'bool', allowNull: false, desc: '', presence: 'default', default: '1' },
+      },
     };
-    for (const v of ['text', 5, null, { a: 1 }, [1, undefined, Number.NaN, -0]])
-      expect(phpJsonAnswer(list, v)).toBe(phpJsonEncode(v));
-    expect(phpJsonAnswer(null, undefined)).toBe('null');
-    expect(phpJsonAnswer(list, undefined)).toBe('null');
+    expect(cleanReturnValueAsJson(desc, {})).toBe('{"url":"http:\\/\\/a\\/b","on":true}');
+    expect(cleanReturnValueAsJson(desc, [])).toBe('{"url":"http:\\/\\/a\\/b","on":true}');
+    expect(cleanReturnValueAsJson(null, { a: 1 })).toBe('null');
   });
 });
