@@ -292,9 +292,34 @@ for (const c of [1, 16, 64])
 // Latency without the queue: REST and bare at 64 connections, paced at half REST's capacity.
 const pace = Math.round(results.throughput['restJson@64'].rps / 2);
 results.paced = { rate: pace };
-for (const target of ['restJson', 'bare']) {
-  log(`${target} at 64 connections, paced at ${pace} req/s`);
-  results.paced[target] = await load(server, target, 64, pace);
+// In rounds too (bare, REST, …, bare): a tail is what a neighbour's burst shows first. Each
+// figure is the median of its runs, the server's event-loop delay with it.
+{
+  const runs = { bare: [], restJson: [] };
+  for (let round = 0; round < ROUNDS; round++) {
+    for (const target of ['bare', 'restJson']) {
+      log(`round ${round + 1}/${ROUNDS}: ${target} at 64 connections, paced at ${pace} req/s`);
+      runs[target].push(await load(server, target, 64, pace));
+    }
+  }
+  runs.bare.push(await load(server, 'bare', 64, pace));
+  const med = (list, pick) => median(list.map(pick).filter((x) => x != null));
+  for (const [target, list] of Object.entries(runs)) {
+    results.paced[target] = {
+      p50: med(list, (r) => r.p50),
+      p99: med(list, (r) => r.p99),
+      max: med(list, (r) => r.max),
+      errors: list.reduce((n, r) => n + r.errors, 0),
+      peakRssMb: Math.max(...list.map((r) => r.peakRssMb)),
+      runsP99: list.map((r) => r.p99),
+      eld: {
+        p50: med(list, (r) => r.eld?.p50),
+        p99: med(list, (r) => r.eld?.p99),
+        max: med(list, (r) => r.eld?.max),
+        runsP99: list.map((r) => r.eld?.p99),
+      },
+    };
+  }
 }
 results.rssIdleAfterMb = rssMb(server.pid);
 await stopServer(server);
@@ -447,7 +472,7 @@ const md = [
     }),
   ),
   '',
-  `Paced at ${P.rate} req/s over 64 connections: REST JSON p50 ${P.restJson.p50} ms, p99 ${P.restJson.p99} ms (${P.restJson.errors} errors); bare p50 ${P.bare.p50} ms, p99 ${P.bare.p99} ms. The server's event-loop delay (bench/eld-probe.mjs, 1 ms resolution, the tick subtracted) beside REST: p50 ${P.restJson.eld?.p50} ms, p99 ${P.restJson.eld?.p99} ms, max ${P.restJson.eld?.max} ms; beside bare: p99 ${P.bare.eld?.p99} ms, max ${P.bare.eld?.max} ms.`,
+  `Paced at ${P.rate} req/s over 64 connections (medians of ${ROUNDS} rounds, bare once more at the end): REST JSON p50 ${P.restJson.p50} ms, p99 ${P.restJson.p99} ms (runs ${P.restJson.runsP99.join(', ')}; ${P.restJson.errors} errors); bare p50 ${P.bare.p50} ms, p99 ${P.bare.p99} ms (runs ${P.bare.runsP99.join(', ')}). The server's event-loop delay (bench/eld-probe.mjs, 1 ms resolution, the tick subtracted) beside REST: p50 ${P.restJson.eld?.p50} ms, p99 ${P.restJson.eld?.p99} ms (runs ${P.restJson.eld?.runsP99.join(', ')}), max ${P.restJson.eld?.max} ms; beside bare: p99 ${P.bare.eld?.p99} ms, max ${P.bare.eld?.max} ms.`,
   '',
   `## The same call with ${LARGE_TOKENS} tokens`,
   '',
