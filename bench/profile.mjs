@@ -294,6 +294,10 @@ function stageTable() {
       'answer write (head, bytes)',
       ['text', 'send', 'textAnswer', 'writeHead', '_storeHeader', 'processHeader', 'end', 'setHeader'],
     ],
+    [
+      'cleaning and encoding in one pass (REST JSON)',
+      ['cleanReturnValueAsJson', 'structureJson', 'jsonAnswer', 'phpJsonString', 'phpJsonScalar'],
+    ],
     ['cleaning', ['cleanReturnValue']],
     ['validation', ['validateParameters']],
     ['execute (the function)', ['execute', 'makeCallContext']],
@@ -356,7 +360,7 @@ function stageTable() {
       'site (caller, request id, readiness)',
       ['caller', 'requestIdFor', 'ready', 'checkInTurn', 'check', 'presetHeaders'],
     ],
-    ['call pipeline (runCall, the route)', ['runCall', 'handle', 'serve']],
+    ['call pipeline (runCall, the route)', ['runCall', 'callWith', 'answered', 'failedCall', 'handle', 'serve']],
   ];
 }
 
