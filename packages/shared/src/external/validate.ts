@@ -394,20 +394,18 @@ return function clean(v) {
     return undefined;
   }
   return make({
+    ...helpers(),
     subs: [...subs],
     filled: [...filled],
     defaults: [...defaults],
     missing: [...missing],
     keys,
-    Fault,
-    under,
-    notArray,
-    isPlainObject,
-    hasOwn: Object.hasOwn,
-    isArray: Array.isArray,
     unknownKeys,
   });
 }
+
+/** What generated cleaners call (their `args`, beside their plan). */
+const helpers = () => ({ Fault, under, notArray, isPlainObject, hasOwn: Object.hasOwn, isArray: Array.isArray });
 
 /** Moodle's error for keys a parameter structure does not describe (after its own keys). */
 function unknownKeys(obj: Record<string, unknown>, keys: Record<string, unknown>): void {
@@ -546,16 +544,11 @@ return function structureJson(v) {
 };`;
   try {
     return (new Function('args', source) as (args: unknown) => Json)({
+      ...helpers(),
       subs: [...subs],
       json,
       defaults: [...defaults],
       missing: [...missing],
-      Fault,
-      under,
-      notArray,
-      isPlainObject,
-      hasOwn: Object.hasOwn,
-      isArray: Array.isArray,
       str: phpJsonString,
     });
   } catch {
