@@ -27,6 +27,7 @@ import {
 } from '../scripts/cluster-lib.mjs';
 import { armWatchdog, freePort, startCluster } from '../scripts/pg-cluster.mjs';
 import { runLoad } from './load.mjs';
+import { protocolTargets } from './targets.mjs';
 
 const resultsDir = join(root, 'bench', 'results');
 const tsx = join(root, 'apps', 'bff', 'node_modules', '.bin', 'tsx');
@@ -51,28 +52,7 @@ const round1 = (v) => Math.round(v * 10) / 10;
 
 // ---- load ----------------------------------------------------------------------------------------
 
-const targetsOf = (token) => ({
-  bare: { path: '/healthz', method: 'GET', headers: {} },
-  restJson: {
-    path: '/webservice/rest/server.php',
-    method: 'POST',
-    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/x-www-form-urlencoded' },
-    body: 'wsfunction=core_webservice_get_site_info&moodlewsrestformat=json',
-  },
-  // bench/run.mjs's, for issue 21's shares on PostgreSQL.
-  xmlrpc: {
-    path: '/webservice/xmlrpc/server.php',
-    method: 'POST',
-    headers: { authorization: `Bearer ${token}`, 'content-type': 'text/xml' },
-    body: '<?xml version="1.0"?><methodCall><methodName>core_webservice_get_site_info</methodName><params><param><value><struct></struct></value></param></params></methodCall>',
-  },
-  soap: {
-    path: '/webservice/soap/server.php',
-    method: 'POST',
-    headers: { authorization: `Bearer ${token}`, 'content-type': 'text/xml; charset=utf-8' },
-    body: '<?xml version="1.0"?><soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/"><soap:Body><core_webservice_get_site_info xmlns="urn:gatehouse:webservice"/></soap:Body></soap:Envelope>',
-  },
-});
+const targetsOf = protocolTargets;
 
 /**
  * One run against srv (bench/load.mjs), with, when paced, the node's own event-loop delay over it

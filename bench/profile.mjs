@@ -14,6 +14,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { protocolTargets } from './targets.mjs';
 
 const { values: opts } = parseArgs({
   options: {
@@ -101,26 +102,8 @@ for (let i = 0; ; i++) {
 const soapEnvelope = (inner) =>
   `<?xml version="1.0" encoding="UTF-8"?><SOAP-ENV:Envelope xmlns:SOAP-ENV="http://schemas.xmlsoap.org/soap/envelope/" ${inner}</SOAP-ENV:Envelope>`;
 const TARGETS = {
-  bare: { path: '/healthz', method: 'GET', headers: {} },
-  // The three below are bench/run.mjs's.
-  restJson: {
-    path: '/webservice/rest/server.php',
-    method: 'POST',
-    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/x-www-form-urlencoded' },
-    body: 'wsfunction=core_webservice_get_site_info&moodlewsrestformat=json',
-  },
-  xmlrpc: {
-    path: '/webservice/xmlrpc/server.php',
-    method: 'POST',
-    headers: { authorization: `Bearer ${token}`, 'content-type': 'text/xml' },
-    body: '<?xml version="1.0"?><methodCall><methodName>core_webservice_get_site_info</methodName><params><param><value><struct></struct></value></param></params></methodCall>',
-  },
-  soap: {
-    path: '/webservice/soap/server.php',
-    method: 'POST',
-    headers: { authorization: `Bearer ${token}`, 'content-type': 'text/xml; charset=utf-8' },
-    body: '<?xml version="1.0"?><soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/"><soap:Body><core_webservice_get_site_info xmlns="urn:gatehouse:webservice"/></soap:Body></soap:Envelope>',
-  },
+  // bench/run.mjs's.
+  ...protocolTargets(token),
   // Moodle's default contract, RPC/encoded, as PHP's SoapClient sends it with Moodle's WSDL.
   soapRpc: {
     path: `/webservice/soap/server.php?wstoken=${token}`,

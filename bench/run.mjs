@@ -9,6 +9,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { rssMb, runLoad } from './load.mjs';
+import { protocolTargets } from './targets.mjs';
 
 if (process.argv.includes('--help') || process.argv.includes('-h')) {
   console.log(`Usage: npm run bench   (node bench/run.mjs)
@@ -123,27 +124,9 @@ async function stopServer(child) {
 }
 
 const token = () => readFileSync(join(dataDir, 'bench-token.txt'), 'utf8').trim();
-const TARGETS = {
-  bare: () => ({ path: '/healthz', method: 'GET', headers: {} }),
-  restJson: () => ({
-    path: '/webservice/rest/server.php',
-    method: 'POST',
-    headers: { authorization: `Bearer ${token()}`, 'content-type': 'application/x-www-form-urlencoded' },
-    body: 'wsfunction=core_webservice_get_site_info&moodlewsrestformat=json',
-  }),
-  xmlrpc: () => ({
-    path: '/webservice/xmlrpc/server.php',
-    method: 'POST',
-    headers: { authorization: `Bearer ${token()}`, 'content-type': 'text/xml' },
-    body: '<?xml version="1.0"?><methodCall><methodName>core_webservice_get_site_info</methodName><params><param><value><struct></struct></value></param></params></methodCall>',
-  }),
-  soap: () => ({
-    path: '/webservice/soap/server.php',
-    method: 'POST',
-    headers: { authorization: `Bearer ${token()}`, 'content-type': 'text/xml; charset=utf-8' },
-    body: '<?xml version="1.0"?><soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/"><soap:Body><core_webservice_get_site_info xmlns="urn:gatehouse:webservice"/></soap:Body></soap:Envelope>',
-  }),
-};
+const TARGETS = Object.fromEntries(
+  ['bare', 'restJson', 'xmlrpc', 'soap'].map((k) => [k, () => protocolTargets(token())[k]]),
+);
 
 /** One run against the server (bench/load.mjs), with its event-loop delay when paced. */
 function load(server, target, connections, rate) {
