@@ -350,6 +350,7 @@ function stageTable() {
 function stageSplit(prof, byId, parent, dt, total) {
   const STAGES = stageTable();
   const STAGE_OF = new Map(STAGES.flatMap(([stage, names]) => names.map((n) => [n, stage])));
+  const NODE_STAGES = new Set(['answer write (head, bytes)', 'body reading']);
   const sums = new Map();
   let idle = 0;
   for (const n of prof.nodes) {
@@ -366,14 +367,12 @@ function stageSplit(prof, byId, parent, dt, total) {
     for (let id = n.id; stage === undefined && id !== undefined; id = parent.get(id)) {
       const { functionName, url } = byId.get(id).callFrame;
       const name = functionName.replace(/\d+$/, '');
-      // Node's own stream and http frames count only through the pipeline's names above them.
-      const ours = !url || url.includes(outdir) || /^node:internal\/streams|_http_outgoing|_http_server/.test(url);
-      if (
-        ours &&
-        STAGE_OF.has(name) &&
-        (url.includes(outdir) || !url || STAGES[1][1].includes(name) || STAGES[8][1].includes(name))
-      )
-        stage = STAGE_OF.get(name);
+      const named = STAGE_OF.get(name);
+      // Gatehouse's frames (the bundle's, and the generated cleaners' with no URL) name their
+      // stage; Node's stream and http frames only the two stages that are Node's work by name.
+      const ours = !url || url.includes(outdir);
+      const nodes = /^node:internal\/streams|_http_outgoing|_http_server/.test(url) && NODE_STAGES.has(named);
+      if (named !== undefined && (ours || nodes)) stage = named;
     }
     if (stage === undefined) {
       const { url } = n.callFrame;
