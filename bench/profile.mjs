@@ -15,6 +15,7 @@ import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { protocolTargets } from './targets.mjs';
+import { SERVER_NODE_FLAGS } from '../scripts/server-flags.mjs';
 
 const { values: opts } = parseArgs({
   options: {
@@ -83,6 +84,7 @@ const token = readFileSync(join(dataDir, 'bench-token.txt'), 'utf8').trim();
 const server = spawn(
   process.execPath,
   [
+    ...SERVER_NODE_FLAGS,
     ...(opts.prof ? ['--cpu-prof', '--cpu-prof-interval=100', `--cpu-prof-dir=${profDir}`] : []),
     join(outdir, 'index.js'),
   ],

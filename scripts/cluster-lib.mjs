@@ -10,6 +10,7 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { armWatchdog } from './pg-cluster.mjs';
+import { SERVER_NODE_FLAGS } from './server-flags.mjs';
 
 export const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 export const SERVER = join(root, 'apps', 'bff', 'dist', 'index.js');
@@ -94,7 +95,7 @@ export function createNode({ name, port, env, dataDir, stderr = 'inherit' }) {
       } catch {}
     },
     async start(timeoutMs = 30_000) {
-      const child = spawn(process.execPath, [SERVER], {
+      const child = spawn(process.execPath, [...SERVER_NODE_FLAGS, SERVER], {
         env: { ...process.env, ...env, PORT: String(port), HOST: '127.0.0.1', GATEHOUSE_DATA: dataDir },
         stdio: ['ignore', 'pipe', stderr],
       });

@@ -11,6 +11,7 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { SERVER_NODE_FLAGS } from './server-flags.mjs';
 
 if (process.argv.includes('--help') || process.argv.includes('-h')) {
   console.log(`Usage: npm run test:faults   (node scripts/faults.mjs)
@@ -70,7 +71,7 @@ process.on('exit', () => {
 
 let server;
 async function start() {
-  server = spawn(process.execPath, [join(root, 'apps', 'bff', 'dist', 'index.js')], {
+  server = spawn(process.execPath, [...SERVER_NODE_FLAGS, join(root, 'apps', 'bff', 'dist', 'index.js')], {
     env,
     stdio: ['ignore', 'ignore', 'inherit'],
   });
