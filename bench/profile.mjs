@@ -14,8 +14,8 @@ import { tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { protocolTargets } from './targets.mjs';
 import { SERVER_NODE_FLAGS } from '../scripts/server-flags.mjs';
+import { protocolTargets } from './targets.mjs';
 
 const { values: opts } = parseArgs({
   options: {

@@ -8,9 +8,9 @@ import { cpus, tmpdir, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
+import { SERVER_NODE_FLAGS } from '../scripts/server-flags.mjs';
 import { rssMb, runLoad } from './load.mjs';
 import { protocolTargets } from './targets.mjs';
-import { SERVER_NODE_FLAGS } from '../scripts/server-flags.mjs';
 
 if (process.argv.includes('--help') || process.argv.includes('-h')) {
   console.log(`Usage: npm run bench   (node bench/run.mjs)
@@ -86,10 +86,14 @@ const chain = () =>
 async function startServer() {
   // bench/eld-probe.mjs reports the server's own event-loop delay over the IPC channel.
   const probe = join(root, 'bench', 'eld-probe.mjs');
-  const child = spawn(process.execPath, [...SERVER_NODE_FLAGS, '--import', probe, join(root, 'apps', 'bff', 'dist', 'index.js')], {
-    env: { ...process.env, GATEHOUSE_DATA: dataDir, PORT: String(PORT), HOST: '127.0.0.1', GATEHOUSE_LOG: 'silent' },
-    stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
-  });
+  const child = spawn(
+    process.execPath,
+    [...SERVER_NODE_FLAGS, '--import', probe, join(root, 'apps', 'bff', 'dist', 'index.js')],
+    {
+      env: { ...process.env, GATEHOUSE_DATA: dataDir, PORT: String(PORT), HOST: '127.0.0.1', GATEHOUSE_LOG: 'silent' },
+      stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+    },
+  );
   for (let i = 0; i < 200; i++) {
     try {
       if ((await fetch(`${base}/healthz`)).ok) return child;

@@ -102,7 +102,11 @@ try {
   if (command === 'setup') process.exit(0);
   if (command === 'start') {
     step('Starting Gatehouse');
-    const child = spawn(process.execPath, [...SERVER_NODE_FLAGS, join(root, 'apps/bff/dist/index.js')], { cwd: root, stdio: 'inherit', env });
+    const child = spawn(process.execPath, [...SERVER_NODE_FLAGS, join(root, 'apps/bff/dist/index.js')], {
+      cwd: root,
+      stdio: 'inherit',
+      env,
+    });
     for (const sig of ['SIGINT', 'SIGTERM']) process.on(sig, () => child.kill(sig));
     child.on('exit', (code, signal) => process.exit(signal ? 0 : (code ?? 0)));
   } else if (command === 'test') {

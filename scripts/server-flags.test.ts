@@ -29,7 +29,9 @@ describe('the server processes’ Node flags', () => {
       const text = read(file);
       expect(text, file).toMatch(/import \{ SERVER_NODE_FLAGS \} from '\.\.?\/(scripts\/)?server-flags\.mjs'/);
       // Each spawn of the node binary starts with the flags.
-      for (const m of text.matchAll(/spawn\(process\.execPath, \[([^\]]*)/g))
+      const spawns = [...text.matchAll(/spawn\(\s*process\.execPath,\s*\[([^\]]*)/g)];
+      expect(spawns.length, file).toBeGreaterThan(0);
+      for (const m of spawns)
         expect(m[1]?.trimStart().startsWith('...SERVER_NODE_FLAGS'), `${file}: ${m[0]}`).toBe(true);
     }
   });
