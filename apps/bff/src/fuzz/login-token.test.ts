@@ -15,10 +15,9 @@ import {
   withInvalidUtf8,
 } from './fuzz-helpers';
 
-// /login/token.php and /webservice/amf/server.php fed with random and hostile input. The token
-// endpoint answers HTTP 200 (429 when rate limited) with exactly Moodle's {error, errorcode,
+// /login/token.php fed with random and hostile input (AMF's own suite is fuzz/amf.test.ts). It answers HTTP 200 (429 when rate limited) with exactly Moodle's {error, errorcode,
 // stacktrace, debuginfo, reproductionlink} (no stack trace, whatever the debugging); no token is
-// issued and nothing is written. AMF is not built: 501 in Moodle's JSON error shape.
+// issued and nothing is written.
 
 const fuzz = fuzzSite({
   setup: async (site) => {
@@ -177,32 +176,5 @@ describe('/login/token.php', () => {
     }
     expect([...codes].sort()).toEqual(['invalidlogin', 'toomanyattempts']);
     await expectNothingChanged('failed logins');
-  });
-});
-
-describe('/webservice/amf/server.php', () => {
-  it('any method and body: 501 in the JSON error shape, nothing written', async () => {
-    await fc.assert(
-      fc.asyncProperty(
-        fc.constantFrom('GET', 'POST', 'PUT', 'DELETE'),
-        fc.oneof(fc.string({ maxLength: 200 }), fc.uint8Array({ maxLength: 200 })),
-        fc.constantFrom('application/x-amf', 'application/json', 'text/xml', ''),
-        async (method, body, type) => {
-          const res = await rawRequest(
-            fuzz.site.t.app,
-            method,
-            `/webservice/amf/server.php?wstoken=${fuzz.site.secret}`,
-            {
-              headers: type ? { 'content-type': type } : {},
-              body,
-            },
-          );
-          expect(res.status).toBe(501);
-          expect(isMoodleJsonError(JSON.parse(res.text))).toBe(true);
-          await expectNothingChanged(`AMF ${method}`);
-        },
-      ),
-      runs(50),
-    );
   });
 });

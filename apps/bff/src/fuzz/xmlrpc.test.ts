@@ -4,8 +4,9 @@ import { describe, expect, it } from 'vitest';
 import { splitFaultString } from '../test/xmlrpc-faults';
 import { createCatalogue } from '../webservice/catalogue';
 import { FUNCTIONS } from '../webservice/functions';
+import { argumentsFor } from '../webservice/protocols/arguments';
 import { MAX_XML_BYTES, parseXml } from '../webservice/protocols/xml';
-import { argumentsFor, decodeValue, moodleFaultCode } from '../webservice/protocols/xmlrpc';
+import { decodeValue, moodleFaultCode } from '../webservice/protocols/xmlrpc';
 import {
   asSent,
   expectNoStack,

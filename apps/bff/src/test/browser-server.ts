@@ -54,6 +54,7 @@ export async function webServiceToken(
         'webservice/rest:use': 'allow',
         'webservice/xmlrpc:use': 'allow',
         'webservice/soap:use': 'allow',
+        'webservice/amf:use': 'allow',
       },
     },
     SYSTEM_ACTOR,

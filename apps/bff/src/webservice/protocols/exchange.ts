@@ -25,6 +25,8 @@ export interface Exchange {
    * is all ASCII (PHP's json_encode escapes everything else), so its bytes are its characters.
    */
   text(body: string, status: number, contentType: string, ascii?: boolean): Response;
+  /** A binary answer (AMF). */
+  bytes(body: Uint8Array, status: number, contentType: string): Response;
   /** Any other answer: an empty body (null), or text with headers of its own. */
   send(body: string | null, status: number, headers?: Readonly<Record<string, string>>): Response;
 }
@@ -54,6 +56,10 @@ class ContextExchange implements Exchange {
 
   text(body: string, status: number, contentType: string): Response {
     return textAnswer(this.c, body, status, contentType);
+  }
+
+  bytes(body: Uint8Array, status: number, contentType: string): Response {
+    return this.c.body(body as Uint8Array<ArrayBuffer>, status as 200, { 'Content-Type': contentType });
   }
 
   send(body: string | null, status: number, headers?: Readonly<Record<string, string>>): Response {

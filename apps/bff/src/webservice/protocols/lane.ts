@@ -73,6 +73,11 @@ class LaneExchange implements Exchange {
     return RESPONSE_ALREADY_SENT;
   }
 
+  bytes(body: Uint8Array, status: number, contentType: string): Response {
+    this.write(status, body, body.length, 'latin1', ['Content-Type', contentType]);
+    return RESPONSE_ALREADY_SENT;
+  }
+
   send(body: string | null, status: number, headers?: Readonly<Record<string, string>>): Response {
     const own: string[] = [];
     if (headers) for (const k in headers) own.push(k, headers[k] as string);
@@ -82,7 +87,13 @@ class LaneExchange implements Exchange {
     return RESPONSE_ALREADY_SENT;
   }
 
-  private write(status: number, body: string, length: number, encoding: BufferEncoding, own: string[]): void {
+  private write(
+    status: number,
+    body: string | Uint8Array,
+    length: number,
+    encoding: BufferEncoding,
+    own: string[],
+  ): void {
     const { res } = this;
     // writeHead reads the list before it returns: one list per endpoint, refilled each time.
     const head = this.head;
@@ -101,7 +112,8 @@ class LaneExchange implements Exchange {
     head.length = n;
     res.writeHead(status, head);
     if (length === 0) res.end();
-    else res.end(body, encoding);
+    else if (typeof body === 'string') res.end(body, encoding);
+    else res.end(body);
   }
 }
 

@@ -10,6 +10,7 @@ import { createAdminToken } from '../../features/tokens/tokens.service';
 import { makeTestApp, type TestApp } from '../../test/helpers';
 import { type EarlyServer, listenFirst } from '../../test/listen';
 import { moodleFaultOf } from '../../test/xmlrpc-faults';
+import { readPacket } from './amf-codec';
 
 // Every protocol, driven the way external systems drive it: REST with plain fetch (both formats,
 // both argument encodings), XML-RPC with the `xmlrpc` client from npm, SOAP with the `soap`
@@ -706,11 +707,15 @@ describe('usage statistics', () => {
 });
 
 describe('AMF', () => {
-  it('answers 403 when disabled and a clear "not supported yet" when enabled', async () => {
+  it('answers 403 when disabled; enabled, a POST without an envelope gets an AMF fault (invalidparameter)', async () => {
     expect((await fetch(`${base}/webservice/amf/server.php`, { method: 'POST' })).status).toBe(403);
     await t.deps.settings.apply({ webserviceprotocols: 'rest,amf' }, SYSTEM_ACTOR);
     const res = await fetch(`${base}/webservice/amf/server.php`, { method: 'POST' });
-    expect(res.status).toBe(501);
-    expect(((await res.json()) as { errorcode: string }).errorcode).toBe('amfnotsupported');
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toBe('application/x-amf');
+    const [fault] = readPacket(new Uint8Array(await res.arrayBuffer())).bodies;
+    expect(fault?.target).toBe('/onStatus');
+    expect((fault?.value as Record<string, unknown>).faultCode).toBe('invalidparameter');
+    expect((fault?.value as Record<string, unknown>).faultString).toMatch(/needs a body/);
   });
 });

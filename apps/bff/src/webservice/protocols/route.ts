@@ -68,6 +68,12 @@ export interface ProtocolAdapter<Input, State = undefined> {
    * ParamsError for a request that is not a call.
    */
   decode(deps: Deps, x: Exchange, request: RawRequest, input: Input, call: CallRequest): State;
+  /**
+   * Answers a decoded request itself, where it is not one call: AMF's envelope of several bodies
+   * (each run through runCall with `call` as its base) and Flex's command messages. Without it,
+   * the call decode filled in goes through runCall and encodeResult or encodeError answers.
+   */
+  respond?(deps: Deps, x: Exchange, state: State, call: CallRequest): Promise<Response>;
   /** The answer to a call that went through: the function's cleaned return value. */
   encodeResult(x: Exchange, state: State, fn: ExternalFunction, value: unknown): Response;
   /** The answer to an error; `state` is undefined when the request was not decoded. */
@@ -250,6 +256,7 @@ export function protocolHandler<Input, State>(deps: Deps, adapter: ProtocolAdapt
       return failed(x, err, call);
     }
     try {
+      if (adapter.respond) return await adapter.respond(deps, x, state, call);
       let outcome = runCall(deps, call);
       if (outcome instanceof Promise) outcome = await outcome;
       if (outcome.ok) return adapter.encodeResult(x, state, outcome.fn, outcome.value);

@@ -249,14 +249,13 @@ describe('SOAP document/literal', () => {
 });
 
 describe('every protocol', () => {
-  it('a disabled protocol: 403 with an empty body; AMF: 501', async () => {
+  it('a disabled protocol: 403 with an empty body; AMF enabled answers in AMF', async () => {
     await site.t.deps.settings.apply({ webserviceprotocols: 'amf' }, SYSTEM_ACTOR);
     try {
       for (const path of [REST, XMLRPC, SOAP]) expect(await answer('POST', path, '')).toBe('403 \n');
-      expect(await answer('POST', '/webservice/amf/server.php', '')).toMatchInlineSnapshot(`
-        "501 application/json
-        {"exception":"moodle_exception","errorcode":"amfnotsupported","message":"The AMF protocol is not supported yet. Use REST, XML-RPC or SOAP."}"
-      `);
+      expect(await answer('POST', '/webservice/amf/server.php', '')).toMatch(/^200 application\/x-amf\n/);
+      await site.t.deps.settings.apply({ webserviceprotocols: 'rest' }, SYSTEM_ACTOR);
+      expect(await answer('POST', '/webservice/amf/server.php', '')).toBe('403 \n');
     } finally {
       await site.t.deps.settings.apply({ webserviceprotocols: 'rest,soap,xmlrpc,amf' }, SYSTEM_ACTOR);
     }

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { ExternalDescription } from '@gatehouse/shared';
-import type { Catalogue } from '../../deps';
 import { readBodyLimited } from '../params';
+import { argumentsFor } from './arguments';
 import type { Exchange } from './exchange';
 import { type ErrorStatus, type ProtocolAdapter, ProtocolRequestError, type PublicError } from './route';
 import {
@@ -284,35 +284,6 @@ function faultXml(e: PublicError): string {
 }
 
 const NO_NODES: readonly XNode[] = [];
-
-const isStruct = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
-
-/** Whether every key of a struct (decodeValue's: no prototype) is one of the function's parameters. */
-function onlyDeclared(struct: Record<string, unknown>, declared: Record<string, unknown>): boolean {
-  for (const k in struct) if (!Object.hasOwn(declared, k)) return false;
-  return true;
-}
-
-/**
- * Maps the call's parameters to the function's arguments: one struct of named arguments (the
- * usual form), or positional values in the order the function declares its parameters.
- */
-export function argumentsFor(catalogue: Catalogue, functionName: string, values: unknown[]): unknown {
-  const fn = catalogue.get(functionName);
-  if (!fn) return {};
-  if (values.length === 0) return {};
-  const declared = fn.parameters.keys;
-  const first = values[0];
-  if (values.length === 1 && isStruct(first) && onlyDeclared(first, declared)) return first;
-  const keys = Object.keys(declared);
-  if (values.length > keys.length)
-    throw new RpcError(`${functionName} takes ${keys.length} parameter(s), ${values.length} given`);
-  const out = Object.create(null) as Record<string, unknown>;
-  values.forEach((v, i) => {
-    out[keys[i] as string] = v;
-  });
-  return out;
-}
 
 function reply(x: Exchange, xml: string, status: ErrorStatus) {
   return x.text(xml, status, 'text/xml; charset=utf-8');
