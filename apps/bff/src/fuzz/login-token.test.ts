@@ -7,7 +7,6 @@ import {
   formBody,
   fuzzSite,
   hostileJson,
-  isMoodleJsonError,
   nastyString,
   type RawResponse,
   rawRequest,
