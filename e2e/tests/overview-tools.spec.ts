@@ -103,22 +103,25 @@ test('the Overview warns of a token about to expire and of a past Valid until; a
   await expect(main.getByText(/authorised user is past/)).toHaveCount(0);
 });
 
-test('Manage protocols says plainly that AMF is not built, and the Overview does not count it', async ({ page }) => {
+test('Manage protocols: AMF answers calls like the others, and the Overview counts it when enabled', async ({
+  page,
+}) => {
   const url = server().url;
   await login(page, 'admin', ADMIN_PASSWORD, url);
   await page.goto(`${url}/admin/webservice/protocols`);
-  await expect(page.getByRole('row', { name: /AMF/ })).toContainText('Not built yet');
+  const amf = page.getByRole('row', { name: /AMF/ });
+  await expect(amf).toContainText('Answers calls: AMF0 and AMF3');
+  await expect(amf).not.toContainText('Not built yet');
   await page.getByRole('button', { name: 'Enable AMF' }).click();
-  await expect(page.getByText('AMF is enabled but does not work yet')).toBeVisible();
+  await expect(amf).toContainText('Enabled');
   await page.goto(`${url}/admin/webservice/overview`);
-  await expect(page.getByText(/AMF is enabled but not built yet/)).toBeVisible();
   const protocols = page
     .getByRole('table', { name: 'Allow an external system to control the site' })
     .getByRole('row', { name: /Enable protocols/ });
-  await expect(protocols).toContainText('Enabled: rest, xmlrpc; amf is enabled but not built yet and answers no call');
+  await expect(protocols).toContainText('Enabled: rest, xmlrpc, amf');
   await page.goto(`${url}/admin/webservice/protocols`);
   await page.getByRole('button', { name: 'Disable AMF' }).click();
-  await expect(page.getByText('AMF is enabled but does not work yet')).toHaveCount(0);
+  await expect(page.getByRole('button', { name: 'Enable AMF' })).toBeVisible();
 });
 
 test("the test client: the token's functions, required fields, the HTTP status and Moodle's error badge", async ({
@@ -207,7 +210,7 @@ test('word search: "groups create" in Add functions, "create group" in the API d
   await expect(page.getByRole('button', { name: 'core_user_create_users', exact: true })).toHaveCount(0);
 });
 
-test('at 360 px the warnings, the AMF note and the test client with its error badge do not scroll sideways', async ({
+test("at 360 px the warnings, the protocols' notes and the test client with its error badge do not scroll sideways", async ({
   page,
 }) => {
   const url = server().url;
@@ -222,11 +225,8 @@ test('at 360 px the warnings, the AMF note and the test client with its error ba
   expect(await sideways()).toBeLessThanOrEqual(0);
 
   await page.goto(`${url}/admin/webservice/protocols`);
-  await page.getByRole('button', { name: 'Enable AMF' }).click();
-  await expect(page.getByText('AMF is enabled but does not work yet')).toBeVisible();
+  await expect(page.getByRole('row', { name: /AMF/ })).toContainText('Answers calls: AMF0 and AMF3');
   expect(await sideways()).toBeLessThanOrEqual(0);
-  await page.getByRole('button', { name: 'Disable AMF' }).click();
-  await expect(page.getByText('AMF is enabled but does not work yet')).toHaveCount(0);
 
   // A made-up token: every function is listed, and the call answers invalidtoken with HTTP 200.
   await page.goto(`${url}/admin/webservice/testclient`);

@@ -22,12 +22,13 @@ export interface WsErrorDto {
   debuginfo?: string;
 }
 
-/** Ready-to-run curl commands (with a YOUR_TOKEN placeholder), one per protocol the documentation covers. */
+/** Ready-to-run examples (with a YOUR_TOKEN placeholder), one per protocol the documentation covers: curl, and a Flex RemoteObject for AMF. */
 export interface FunctionExamplesDto {
   restForm?: string;
   restJson?: string;
   xmlrpc?: string;
   soap?: string;
+  amf?: string;
 }
 
 /** One function as the API documentation describes it. */
@@ -148,6 +149,7 @@ const functionDocSchema = z.object({
     restJson: z.string().optional(),
     xmlrpc: z.string().optional(),
     soap: z.string().optional(),
+    amf: z.string().optional(),
   }),
   errorExample: wsErrorSchema,
 });

@@ -26,7 +26,14 @@ const { AMFEncoder, AMFDecoder, AMF0, AMF3, Serializable } = amfjs as unknown as
 
 function bytesOf(write: (e: Encoder) => void): Buffer {
   const chunks: Buffer[] = [];
-  write(new AMFEncoder({ write: (b) => chunks.push(Buffer.from(b)) }));
+  const enc = new AMFEncoder({ write: (b) => chunks.push(Buffer.from(b)) });
+  // amfjs's writer counts only string values in its string table, not object keys or class
+  // names (the specification counts every string, as Flash Player and Gatehouse's reader do), so
+  // its references to a repeated value point at the wrong string. It sends every string whole
+  // here, which the specification allows (amf-codec.test.ts reads amfjs's references where they
+  // are right).
+  (enc as unknown as { amf3StringReferences: unknown }).amf3StringReferences = { indexOf: () => -1, push: () => 0 };
+  write(enc);
   return Buffer.concat(chunks);
 }
 

@@ -48,11 +48,6 @@ function ProtocolsForm({ settings }: { settings: Settings }) {
         </Alert>
       )}
       <SaveOutcome changes={save.data?.changes} error={save.error} />
-      {active.includes('amf') && (
-        <Alert tone="warning" className="mb-6" live={false} title="AMF is enabled but does not work yet">
-          {PROTOCOL_SUPPORT.amf.note} The Overview does not count it.
-        </Alert>
-      )}
 
       <Section
         title="Active web service protocols"
@@ -87,7 +82,6 @@ function ProtocolsForm({ settings }: { settings: Settings }) {
                   <Td>
                     <span className="flex flex-wrap gap-1">
                       {on ? <Badge tone="green">Enabled</Badge> : <Badge>Disabled</Badge>}
-                      {!PROTOCOL_SUPPORT[p].works && <Badge tone="amber">Not built yet</Badge>}
                     </span>
                   </Td>
                   <Td className="text-right">

@@ -119,6 +119,36 @@ export interface ProtocolExamples {
   restJson: string;
   xmlrpc: string;
   soap: string;
+  amf: string;
+}
+
+/**
+ * A Flex (ActionScript 3) RemoteObject calling the function over AMF: the arguments one by one
+ * in the order the function declares its parameters, as Moodle's AMF server took them (or one
+ * object of named arguments, which Gatehouse also reads, when the example leaves a gap).
+ */
+function amfExample(
+  baseUrl: string,
+  functionName: string,
+  parameters: ExternalSingle,
+  args: Record<string, unknown>,
+  token: string,
+): string {
+  const names = Object.keys(parameters.keys);
+  let last = -1;
+  names.forEach((k, i) => {
+    if (args[k] !== undefined) last = i;
+  });
+  const given = names.filter((k) => args[k] !== undefined);
+  // By position while no parameter before the last given is left out; else one object of named arguments.
+  const list = given.length === last + 1 ? given.map((k) => JSON.stringify(args[k])) : [JSON.stringify(args)];
+  return [
+    '// Flex (ActionScript 3): mx.rpc.remoting.RemoteObject, AMF3 over HTTP POST (application/x-amf)',
+    'var api:RemoteObject = new RemoteObject("gatehouse");',
+    `api.endpoint = ${JSON.stringify(`${baseUrl}/webservice/amf/server.php?wstoken=${token}`)};`,
+    `api.getOperation(${JSON.stringify(functionName)}).send(${list.join(', ')});`,
+    '// result: ResultEvent.result is the return value; a fault: FaultEvent.fault.faultCode is the errorcode',
+  ].join('\n');
 }
 
 /** Ready-to-run curl commands for each protocol. */
@@ -135,6 +165,7 @@ export function curlExamples(
     restForm: `curl -X POST ${q(`${baseUrl}/webservice/rest/server.php`)} \\\n  -H ${q(`Authorization: Bearer ${token}`)} \\\n  -d ${q(`wsfunction=${functionName}&moodlewsrestformat=json${form ? `&${form}` : ''}`)}`,
     restJson: `curl -X POST ${q(`${baseUrl}/webservice/rest/server.php?wsfunction=${functionName}&moodlewsrestformat=json`)} \\\n  -H ${q(`Authorization: Bearer ${token}`)} \\\n  -H 'Content-Type: application/json' \\\n  -d ${q(JSON.stringify(args))}`,
     xmlrpc: `curl -X POST ${q(`${baseUrl}/webservice/xmlrpc/server.php`)} \\\n  -H ${q(`Authorization: Bearer ${token}`)} \\\n  -H 'Content-Type: text/xml' \\\n  --data-binary ${q(xmlrpcRequest(functionName, args))}`,
+    amf: amfExample(baseUrl, functionName, parameters, args, token),
     soap: `curl -X POST ${q(`${baseUrl}/webservice/soap/server.php`)} \\\n  -H ${q(`Authorization: Bearer ${token}`)} \\\n  -H 'Content-Type: text/xml; charset=utf-8' \\\n  -H ${q(`SOAPAction: "${SOAP_NAMESPACE}#${functionName}"`)} \\\n  --data-binary ${q(soapRequest(functionName, parameters, args))}`,
   };
 }

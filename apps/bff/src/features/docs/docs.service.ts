@@ -41,6 +41,7 @@ function functionDoc(f: ExternalFunction, baseUrl: string, protocols: readonly P
     ...(protocols.includes('rest') ? { restForm: all.restForm, restJson: all.restJson } : {}),
     ...(protocols.includes('xmlrpc') ? { xmlrpc: all.xmlrpc } : {}),
     ...(protocols.includes('soap') ? { soap: all.soap } : {}),
+    ...(protocols.includes('amf') ? { amf: all.amf } : {}),
   };
   return {
     ...functionSummary(f),
@@ -54,7 +55,7 @@ function functionDoc(f: ExternalFunction, baseUrl: string, protocols: readonly P
 
 /** The admin's documentation: every function, examples for every protocol Gatehouse speaks. */
 export function adminDocs(deps: Deps, baseUrl: string): FunctionDocsDto {
-  const protocols: Protocol[] = ['rest', 'xmlrpc', 'soap'];
+  const protocols: Protocol[] = ['rest', 'xmlrpc', 'soap', 'amf'];
   return {
     baseUrl,
     protocols,
@@ -65,7 +66,7 @@ export function adminDocs(deps: Deps, baseUrl: string): FunctionDocsDto {
 
 /** A user's documentation for one key: its service's functions, the enabled protocols only. */
 export function keyDocs(deps: Deps, baseUrl: string, functionNames: readonly string[]): FunctionDocsDto {
-  const protocols = parseProtocols(deps.settings.get('webserviceprotocols')).filter((p) => p !== 'amf');
+  const protocols = parseProtocols(deps.settings.get('webserviceprotocols'));
   const fns = functionNames.map((n) => deps.catalogue.get(n)).filter((f): f is ExternalFunction => !!f);
   return {
     baseUrl,

@@ -7,6 +7,7 @@ import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { externalServiceFunctions, externalServices, hubSites, roleCapabilities, roles } from '../../db/schema';
 import { firstRow } from '../../db/sql';
+import { amfCall, envelope, remoting } from '../../test/amf-client';
 import { type Client, makeTestApp } from '../../test/helpers';
 import { createCatalogue } from '../../webservice/catalogue';
 import { FUNCTIONS } from '../../webservice/functions';
@@ -27,7 +28,12 @@ const ADMIN = { id: null, username: 'test', ip: '' };
 async function siteWithEverything() {
   const t = await makeTestApp({ env: { GATEHOUSE_SEED_DEMO: '0' } });
   await t.deps.settings.apply(
-    { enablewebservices: '1', webserviceprotocols: 'rest,soap,xmlrpc', debug: 'developer', enablewsdocumentation: '1' },
+    {
+      enablewebservices: '1',
+      webserviceprotocols: 'rest,soap,xmlrpc,amf',
+      debug: 'developer',
+      enablewsdocumentation: '1',
+    },
     SYSTEM_ACTOR,
   );
   const now = Math.floor(Date.now() / 1000);
@@ -103,13 +109,14 @@ async function siteWithEverything() {
     SYSTEM_ACTOR,
   );
   if (!(await siteOfUser(t.store.db, siteRow.userId!))) throw new Error('The hub site was not registered');
-  // The hub's roles allow XML-RPC and REST, as Moodle's hub does; SOAP too here, for its examples.
+  // The hub's roles allow XML-RPC and REST, as Moodle's hub does; SOAP and AMF too here, for their examples.
   const registered = (
     await t.store.db.select().from(roles).where(eq(roles.shortname, 'hubregisteredsite')).limit(1)
   ).at(0)!;
-  await t.store.db
-    .insert(roleCapabilities)
-    .values({ roleId: registered.id, capability: 'webservice/soap:use', permission: 'allow' });
+  await t.store.db.insert(roleCapabilities).values([
+    { roleId: registered.id, capability: 'webservice/soap:use', permission: 'allow' },
+    { roleId: registered.id, capability: 'webservice/amf:use', permission: 'allow' },
+  ]);
   t.deps.gen.bump();
   const server = serve({ fetch: t.app.fetch, port: 0, hostname: '127.0.0.1' });
   await new Promise((r) => server.once('listening', r));
@@ -169,6 +176,35 @@ describe.each([
       `${(command as string).replaceAll('YOUR_TOKEN', HUB_SITE_FUNCTIONS.has(name) ? site.hubSiteToken : site.secret)} --silent --show-error`,
     ]);
     expect(succeeded(stdout), `${name} over ${kind} answered:\n${stdout.slice(0, 600)}`).toBe(true);
+  });
+});
+
+describe('the generated AMF example of every function runs against the real server', () => {
+  // The example is Flex code (a RemoteObject): its endpoint and its send(…) arguments are read
+  // from it and sent as that RemoteObject would send them, by an amfjs client (test/amf-client.ts).
+  let site: Site;
+  let docs: { functions: { name: string; examples: Record<string, string> }[] };
+  beforeAll(async () => {
+    site = await siteWithEverything();
+    const res = await fetch(`${site.base}/api/docs/functions`, { headers: { cookie: site.admin.cookieHeader() } });
+    docs = (await res.json()) as typeof docs;
+  });
+  afterAll(() => site.close());
+
+  it.each(catalogue.all.map((f) => f.name))('%s', async (name) => {
+    const code = docs.functions.find((f) => f.name === name)?.examples.amf ?? '';
+    const endpoint = /api\.endpoint = ("[^"]*");/.exec(code)?.[1];
+    const call = /api\.getOperation\(("[^"]*")\)\.send\((.*)\);/.exec(code);
+    expect(endpoint && call, `no AMF example for ${name}`).toBeTruthy();
+    const url = new URL(JSON.parse(endpoint as string) as string);
+    expect(url.origin).toBe(site.base);
+    const token = HUB_SITE_FUNCTIONS.has(name) ? site.hubSiteToken : site.secret;
+    const args = JSON.parse(`[${call?.[2] ?? ''}]`) as unknown[];
+    const res = await amfCall(site.base, token, envelope([remoting(JSON.parse(call?.[1] as string) as string, args)]));
+    const answer = res.bodies[0]?.value;
+    expect(answer?.__class, `${name} over AMF answered ${JSON.stringify(answer).slice(0, 600)}`).toBe(
+      'flex.messaging.messages.AcknowledgeMessage',
+    );
   });
 });
 

@@ -68,29 +68,20 @@ const createUser = async () => {
   return res.body.id as number;
 };
 
-describe('Enable protocols: only protocols that answer', () => {
-  it('AMF alone is not a protocol that answers, and is named with a warning', async () => {
+describe('Enable protocols', () => {
+  it('every enabled protocol counts, AMF among them', async () => {
     await protocols('amf');
-    expect(await step('system', 'Enable protocols')).toMatchObject({
-      done: false,
-      status: 'No protocol that answers calls is enabled; amf is enabled but not built yet and answers no call',
-    });
-    expect(await warning('protocolnotbuilt')).toMatchObject({
-      link: '/admin/webservice/protocols',
-      text: expect.stringContaining('AMF is enabled but not built yet'),
-    });
+    expect(await step('system', 'Enable protocols')).toMatchObject({ done: true, status: 'Enabled: amf' });
     await protocols('rest,amf');
-    expect(await step('users', 'Enable protocols')).toMatchObject({
-      done: true,
-      status: 'Enabled: rest; amf is enabled but not built yet and answers no call',
-    });
+    expect(await step('users', 'Enable protocols')).toMatchObject({ done: true, status: 'Enabled: rest, amf' });
+    await protocols('');
+    expect(await step('system', 'Enable protocols')).toMatchObject({ done: false, status: 'No protocol is enabled' });
     await protocols('rest');
     expect(await step('system', 'Enable protocols')).toMatchObject({ done: true, status: 'Enabled: rest' });
-    expect(await warning('protocolnotbuilt')).toBeUndefined();
   });
 
-  it("Check user capability counts only the enabled protocols' use capabilities (not AMF's)", async () => {
-    await protocols('rest,amf');
+  it("Check user capability counts the enabled protocols' use capabilities, AMF's among them", async () => {
+    await protocols('rest');
     for (const [shortname, cap] of [
       ['soap_only', 'webservice/soap:use'],
       ['amf_only', 'webservice/amf:use'],
@@ -102,15 +93,20 @@ describe('Enable protocols: only protocols that answer', () => {
       done: false,
       status: 'No role allows webservice/rest:use',
     });
-    await protocols('rest,soap,amf');
+    await protocols('rest,amf');
     expect(await step('system', 'Check user capability')).toMatchObject({
       done: true,
       status: '1 role(s) allow the use capability of an enabled protocol',
     });
+    await protocols('rest,soap,amf');
+    expect(await step('system', 'Check user capability')).toMatchObject({
+      done: true,
+      status: '2 role(s) allow the use capability of an enabled protocol',
+    });
     await protocols('');
     expect(await step('system', 'Check user capability')).toMatchObject({
       done: false,
-      status: 'No protocol that answers calls is enabled',
+      status: 'No protocol is enabled',
     });
     await protocols('rest');
   });

@@ -1,4 +1,3 @@
-import { protocolAnswers } from '@gatehouse/shared';
 import type { Deps } from '../../deps';
 import {
   anyTokenSucceeded,
@@ -21,7 +20,7 @@ interface OverviewStep {
 
 /** Something on the site that stops calls or soon will, with the page that fixes it. */
 interface OverviewWarning {
-  id: 'tokensexpired' | 'tokensexpiring' | 'authorisationsexpired' | 'protocolnotbuilt';
+  id: 'tokensexpired' | 'tokensexpiring' | 'authorisationsexpired';
   text: string;
   link: string;
   linkLabel: string;
@@ -40,27 +39,25 @@ const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? o
 /**
  * Plugins > Web services > Overview: Moodle's two checklists, each step with a live status
  * read from the settings and the store, and the page that fixes it. A step is done only while
- * what it asks for holds: protocols that answer calls (not AMF, which is not built), the use
+ * what it asks for holds: enabled protocols, the use
  * capabilities of those protocols, authorised users whose Valid until has not passed on
  * enabled services, tokens not expired. Steps with the same title in both lists are the same
  * step, except where the users' list counts only the services open to all users, the
  * "Add functions" step with it (so "Add functions" is never done while "Select a service" is not).
  * Warnings name what refuses calls today: expired tokens still listed, tokens about to expire,
- * authorised users past their Valid until, an enabled protocol that is not built.
+ * authorised users past their Valid until.
  */
 export async function overview(deps: Deps) {
   const { db } = deps.store;
   const now = deps.now();
   const wsOn = deps.settings.flag('enablewebservices');
   const enabled = deps.settings.protocols();
-  const answering = enabled.filter(protocolAnswers);
-  const notBuilt = enabled.filter((p) => !protocolAnswers(p));
   const [wsUsers, rolesWithProtocolCap, enabledServices, authorised, tokens, used, rolesWithCreateToken, expiredAuth] =
     await Promise.all([
       countWebServiceUsers(db),
       countRolesAllowing(
         db,
-        answering.map((p) => `webservice/${p}:use`),
+        enabled.map((p) => `webservice/${p}:use`),
       ),
       listEnabledServices(db),
       countAuthorisedUsers(db, now),
@@ -84,20 +81,12 @@ export async function overview(deps: Deps) {
     status: wsOn ? 'Web services are enabled' : 'Web services are disabled',
     link: '/admin/advanced-features',
   };
-  const notBuiltNote = notBuilt.length
-    ? `${notBuilt.join(', ')} ${notBuilt.length === 1 ? 'is' : 'are'} enabled but not built yet and answer${notBuilt.length === 1 ? 's' : ''} no call`
-    : '';
   const protocolStep: OverviewStep = {
     title: 'Enable protocols',
     description:
       'At least one protocol should be enabled. For security reasons, only protocols that are to be used should be enabled.',
-    done: answering.length > 0,
-    status: [
-      answering.length ? `Enabled: ${answering.join(', ')}` : 'No protocol that answers calls is enabled',
-      notBuiltNote,
-    ]
-      .filter(Boolean)
-      .join('; '),
+    done: enabled.length > 0,
+    status: enabled.length ? `Enabled: ${enabled.join(', ')}` : 'No protocol is enabled',
     link: '/admin/webservice/protocols',
   };
   const serviceStep = (open: boolean): OverviewStep => {
@@ -140,15 +129,6 @@ export async function overview(deps: Deps) {
   };
 
   const warnings: OverviewWarning[] = [];
-  if (notBuilt.length) {
-    warnings.push({
-      id: 'protocolnotbuilt',
-      text: `${notBuilt.map((p) => p.toUpperCase()).join(', ')} ${notBuilt.length === 1 ? 'is' : 'are'} enabled but not built yet: every call over it is answered with HTTP 501 (amfnotsupported) and nothing runs. It is not counted as a protocol here.`,
-      link: '/admin/webservice/protocols',
-      linkLabel: 'Manage protocols',
-      items: [],
-    });
-  }
   if (tokens.expired) {
     warnings.push({
       id: 'tokensexpired',
@@ -209,11 +189,11 @@ export async function overview(deps: Deps) {
             description:
               'The user should have appropriate capabilities according to the protocols used, for example webservice/rest:use, webservice/soap:use.',
             done: rolesWithProtocolCap > 0,
-            status: !answering.length
-              ? 'No protocol that answers calls is enabled'
+            status: !enabled.length
+              ? 'No protocol is enabled'
               : rolesWithProtocolCap
                 ? `${rolesWithProtocolCap} role(s) allow the use capability of an enabled protocol`
-                : `No role allows ${answering.map((p) => `webservice/${p}:use`).join(' or ')}`,
+                : `No role allows ${enabled.map((p) => `webservice/${p}:use`).join(' or ')}`,
             link: '/admin/roles',
           },
           serviceStep(false),

@@ -3,9 +3,8 @@ import { type Client, makeTestApp, serviceBody, type TestApp } from '../../test/
 import { SYSTEM_ACTOR } from '../audit/audit.service';
 
 // Missing capabilities (authorised users, tokens) include the use capability of each enabled
-// protocol that answers calls (webservice/rest:use …), not only the functions' capabilities:
-// a call without it is refused before the function runs. AMF, enabled or not, is not built and
-// answers no call: its capability is never listed.
+// protocol (webservice/rest:use …, AMF's among them), not only the functions' capabilities: a
+// call without it is refused before the function runs.
 
 let t: TestApp;
 let admin: Client;
@@ -45,14 +44,18 @@ describe('missing capabilities include the protocol use capabilities', () => {
     expect((await admin.get(`/api/tokens/${id}`)).body).toMatchObject({ statuses: ['valid'], missingCapabilities: [] });
 
     await protocols('rest,soap,amf');
-    expect(await authorisedMissing()).toEqual(['webservice/rest:use', 'webservice/soap:use']);
+    expect(await authorisedMissing()).toEqual(['webservice/amf:use', 'webservice/rest:use', 'webservice/soap:use']);
     expect((await admin.get(`/api/tokens/${id}`)).body).toMatchObject({
       statuses: ['missingcapabilities'],
-      missingCapabilities: ['webservice/rest:use', 'webservice/soap:use'],
+      missingCapabilities: ['webservice/amf:use', 'webservice/rest:use', 'webservice/soap:use'],
     });
     const listed = await admin.get(`/api/tokens?serviceId=${serviceId}`);
     expect(listed.status).toBe(200);
-    expect(listed.body.items[0].missingCapabilities).toEqual(['webservice/rest:use', 'webservice/soap:use']);
+    expect(listed.body.items[0].missingCapabilities).toEqual([
+      'webservice/amf:use',
+      'webservice/rest:use',
+      'webservice/soap:use',
+    ]);
   });
 
   it('a role that allows the capability takes it off the list', async () => {

@@ -1,4 +1,3 @@
-import { protocolAnswers } from '@gatehouse/shared';
 import type { DbOrTx } from '../../db/client';
 import type { Deps } from '../../deps';
 import { functionNamesOf, type ServiceRow } from './services.repo';
@@ -13,13 +12,12 @@ export function serviceFunctionNames(db: DbOrTx, serviceId: number): Promise<str
 }
 
 /**
- * The capabilities a service's user needs: the use capability of each enabled protocol that
- * answers calls (webservice/rest:use …; not AMF's, which is not built), the service's required
- * one and its functions'.
+ * The capabilities a service's user needs: the use capability of each enabled protocol
+ * (webservice/rest:use …), the service's required one and its functions'.
  */
 export async function neededCapabilities(deps: Deps, s: ServiceRow): Promise<string[]> {
   const needed = new Set<string>();
-  for (const p of deps.settings.protocols()) if (protocolAnswers(p)) needed.add(`webservice/${p}:use`);
+  for (const p of deps.settings.protocols()) needed.add(`webservice/${p}:use`);
   if (s.requiredCapability) needed.add(s.requiredCapability);
   for (const name of await functionNamesOf(deps.store.db, s.id)) {
     for (const c of deps.catalogue.get(name)?.capabilities ?? []) needed.add(c);

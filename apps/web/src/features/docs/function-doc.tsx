@@ -29,6 +29,12 @@ const EXAMPLES: { id: keyof FunctionExamplesDto; label: string; protocol: Protoc
     protocol: 'soap',
     note: "A SOAP 1.1 document/literal envelope, the opt-in style that .NET and zeep prefer (its WSDL: /webservice/soap/server.php?wsdl=1&wstoken=YOUR_TOKEN&style=document). The default WSDL (?wsdl=1&wstoken=YOUR_TOKEN) is Moodle's RPC/encoded contract, for PHP's SoapClient and code written for Moodle (arrays as SOAP-ENC:Array, associative arrays as Apache maps, booleans as xsd:int, faults ending in | ERRORCODE: <code>). The endpoint takes both styles and answers each in its own.",
   },
+  {
+    id: 'amf',
+    label: 'AMF',
+    protocol: 'amf',
+    note: "A Flex RemoteObject (AMF3) calling the function with its arguments in the order of its parameters; Flash's NetConnection.call (AMF0) takes the function name as its target. Answers are AcknowledgeMessages, faults ErrorMessages whose faultCode is Moodle's errorcode.",
+  },
 ];
 
 /** Where a function's documentation is, for links between functions. */
@@ -70,7 +76,9 @@ function Examples({ fn, enabledProtocols }: { fn: FunctionDocDto; enabledProtoco
     ];
   });
   if (tabs.length === 0) {
-    return <p className="text-sm text-slate-600">No protocol that has examples (REST, XML-RPC, SOAP) is enabled.</p>;
+    return (
+      <p className="text-sm text-slate-600">No protocol that has examples (REST, XML-RPC, SOAP, AMF) is enabled.</p>
+    );
   }
   return <Tabs label={`Examples for ${fn.name}`} tabs={tabs} />;
 }
