@@ -177,6 +177,52 @@ test("the test client: the token's functions, required fields, the HTTP status a
   await expect(response.getByText(/^Error:/)).toHaveCount(0);
 });
 
+test('the test client over AMF: a Flex RemoteObject call, its AcknowledgeMessage read, a fault’s error code badge', async ({
+  page,
+}) => {
+  const url = server().url;
+  await login(page, 'admin', ADMIN_PASSWORD, url);
+  await page.goto(`${url}/admin/webservice/protocols`);
+  await page.getByRole('button', { name: 'Enable AMF' }).click();
+  await expect(page.getByRole('button', { name: 'Disable AMF' })).toBeVisible();
+  const admin = await userId(page, 'admin');
+  const service = await api<{ id: number }>(page, 'POST', '/services', {
+    name: 'Flex sync',
+    shortname: 'flex_sync',
+    enabled: true,
+    restrictedUsers: false,
+    requiredCapability: null,
+    downloadFiles: false,
+    uploadFiles: false,
+  });
+  await api(page, 'POST', `/services/${service.id}/functions`, { functions: ['core_webservice_get_site_info'] });
+  const { secret } = await api<{ secret: string }>(page, 'POST', '/tokens', { userId: admin, serviceId: service.id });
+
+  await page.goto(`${url}/admin/webservice/testclient`);
+  await page.getByRole('combobox', { name: 'Protocol' }).selectOption({ label: 'AMF (Flex RemoteObject)' });
+  await page.getByLabel('Token', { exact: true }).fill(secret);
+  await page.getByRole('combobox', { name: 'Function' }).selectOption('core_webservice_get_site_info');
+  await page.getByRole('button', { name: 'Execute' }).click();
+  await expect(page.getByRole('region', { name: 'Request body' })).toContainText(
+    'flex.messaging.messages.RemotingMessage',
+  );
+  const response = page.getByRole('heading', { name: 'Response' }).locator('..');
+  await expect(response).toContainText('flex.messaging.messages.AcknowledgeMessage');
+  await expect(response).toContainText('"sitename"');
+  await expect(response.getByText(/^Error:/)).toHaveCount(0);
+
+  // A made-up token: the ErrorMessage's faultCode is the badge.
+  await page.getByLabel('Token', { exact: true }).fill(`gwt${'B'.repeat(49)}`);
+  await page.getByRole('combobox', { name: 'Function' }).selectOption('core_webservice_get_site_info');
+  await page.getByRole('button', { name: 'Execute' }).click();
+  await expect(response.getByText('Fault: invalidtoken')).toBeVisible();
+  await expect(response).toContainText('Moodle error invalidtoken (with HTTP 200, as Moodle answers errors)');
+
+  await page.goto(`${url}/admin/webservice/protocols`);
+  await page.getByRole('button', { name: 'Disable AMF' }).click();
+  await expect(page.getByRole('button', { name: 'Enable AMF' })).toBeVisible();
+});
+
 test('word search: "groups create" in Add functions, "create group" in the API documentation', async ({ page }) => {
   const url = server().url;
   await login(page, 'admin', ADMIN_PASSWORD, url);

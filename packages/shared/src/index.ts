@@ -1,3 +1,5 @@
+export * from './amf';
+export * from './amf';
 export * from './audit';
 export * from './auth';
 export * from './capabilities';

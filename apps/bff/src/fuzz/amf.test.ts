@@ -1,9 +1,8 @@
-import { validateParameters } from '@gatehouse/shared';
+import { AMF_CLASS, AmfTyped, AmfWriter, readPacket, validateParameters } from '@gatehouse/shared';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { createCatalogue } from '../webservice/catalogue';
 import { FUNCTIONS } from '../webservice/functions';
-import { AMF_CLASS, AmfTyped, AmfWriter, readPacket } from '../webservice/protocols/amf-codec';
 import { argumentsFor } from '../webservice/protocols/arguments';
 import { eventLoopHeld, fuzzSite, invalidArgsFor, runs, WRITE_FUNCTIONS } from './fuzz-helpers';
 

@@ -68,7 +68,7 @@ function RequestView({ request, token }: { request: BuiltRequest; token: string 
         <dt className="font-medium text-slate-600">Headers</dt>
         <dd className="font-mono whitespace-pre-wrap">{headers}</dd>
       </dl>
-      <Pre label="Request body">{maskToken(request.body, token) || '(empty body)'}</Pre>
+      <Pre label="Request body">{maskToken(request.shown, token) || '(empty body)'}</Pre>
     </Section>
   );
 }
@@ -330,7 +330,7 @@ function TestClient({ settings, functions }: { settings: Settings; functions: Fu
       )}
       {available.length === 0 && (
         <Alert tone="warning" className="mb-6">
-          No protocol that the test client speaks (REST, XML-RPC, SOAP) is enabled. Enable one in{' '}
+          No protocol that the test client speaks (REST, XML-RPC, SOAP, AMF) is enabled. Enable one in{' '}
           <Link to="/admin/webservice/protocols" className="font-medium underline">
             Manage protocols
           </Link>

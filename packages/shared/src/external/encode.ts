@@ -123,6 +123,21 @@ export interface ProtocolExamples {
 }
 
 /**
+ * A call's arguments as an AMF client sends them: one by one in the order the function declares
+ * its parameters, as Moodle's AMF server took them; when a parameter before the last one given
+ * is left out, one object of named arguments instead (which Gatehouse also reads).
+ */
+export function amfArguments(parameters: ExternalSingle, args: Record<string, unknown>): unknown[] {
+  const names = Object.keys(parameters.keys);
+  let last = -1;
+  names.forEach((k, i) => {
+    if (args[k] !== undefined) last = i;
+  });
+  const given = names.filter((k) => args[k] !== undefined);
+  return given.length === last + 1 ? given.map((k) => args[k]) : [args];
+}
+
+/**
  * A Flex (ActionScript 3) RemoteObject calling the function over AMF: the arguments one by one
  * in the order the function declares its parameters, as Moodle's AMF server took them (or one
  * object of named arguments, which Gatehouse also reads, when the example leaves a gap).
@@ -134,14 +149,7 @@ function amfExample(
   args: Record<string, unknown>,
   token: string,
 ): string {
-  const names = Object.keys(parameters.keys);
-  let last = -1;
-  names.forEach((k, i) => {
-    if (args[k] !== undefined) last = i;
-  });
-  const given = names.filter((k) => args[k] !== undefined);
-  // By position while no parameter before the last given is left out; else one object of named arguments.
-  const list = given.length === last + 1 ? given.map((k) => JSON.stringify(args[k])) : [JSON.stringify(args)];
+  const list = amfArguments(parameters, args).map((a) => JSON.stringify(a));
   return [
     '// Flex (ActionScript 3): mx.rpc.remoting.RemoteObject, AMF3 over HTTP POST (application/x-amf)',
     'var api:RemoteObject = new RemoteObject("gatehouse");',

@@ -1,7 +1,7 @@
+import { AMF_CLASS, AmfDouble, AmfError, AmfTyped, AmfWriter, readPacket, writePacket } from '@gatehouse/shared';
 import amfjs from 'amfjs';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { AMF_CLASS, AmfDouble, AmfError, AmfTyped, AmfWriter, readPacket, writePacket } from './amf-codec';
 
 // Gatehouse's AMF codec against amfjs, an independent AMF0/AMF3 implementation from npm, in both
 // directions, and against hostile input. amfjs's own encoding bugs (found when it was chosen:

@@ -1,5 +1,16 @@
 import { randomUUID } from 'node:crypto';
 import type { ExternalDescription } from '@gatehouse/shared';
+import {
+  AMF_CLASS,
+  AmfDouble,
+  AmfError,
+  type AmfObject,
+  type AmfPacket,
+  AmfTyped,
+  type AmfWriter,
+  readPacket,
+  writePacket,
+} from '@gatehouse/shared';
 import type { Deps } from '../../deps';
 import { OUTCOME } from '../../lib/metrics';
 import { tokenFrom } from '../access';
@@ -7,19 +18,9 @@ import { type CallRequest, publicError, runCall } from '../call';
 import { MoodleException } from '../exceptions';
 import { readBodyLimited } from '../params';
 import type { ExternalFunction } from '../types';
-import {
-  AMF_CLASS,
-  AmfDouble,
-  AmfError,
-  type AmfObject,
-  AmfTyped,
-  type AmfWriter,
-  readPacket,
-  writePacket,
-} from './amf-codec';
 import { argumentsFor } from './arguments';
 import type { Exchange } from './exchange';
-import type { ErrorStatus, ProtocolAdapter, PublicError } from './route';
+import { type ErrorStatus, type ProtocolAdapter, ProtocolRequestError, type PublicError } from './route';
 
 // /webservice/amf/server.php: Moodle 2.x's AMF server (webservice/amf, on Zend_Amf_Server), as
 // Flash and Flex clients call it. An AMF0 envelope of one or more bodies, each either
@@ -253,9 +254,16 @@ export const amf: ProtocolAdapter<Uint8Array, AmfState> = {
   decode(deps, _x, request, body, call) {
     call.token = tokenFrom(request.header('authorization'), request.query.get('wstoken') ?? undefined);
     if (body.length === 0)
-      throw new AmfError('An AMF call needs a body: an AMF envelope (Content-Type: application/x-amf)');
-    const packet = readPacket(body);
-    if (packet.bodies.length === 0) throw new AmfError('The AMF envelope holds no message');
+      throw new ProtocolRequestError('An AMF call needs a body: an AMF envelope (Content-Type: application/x-amf)');
+    let packet: AmfPacket;
+    try {
+      packet = readPacket(body);
+    } catch (e) {
+      // Malformed AMF or a limit passed: invalidparameter in AMF's shape.
+      if (e instanceof AmfError) throw new ProtocolRequestError(e.message);
+      throw e;
+    }
+    if (packet.bodies.length === 0) throw new ProtocolRequestError('The AMF envelope holds no message');
     const items = packet.bodies.map((b) => readItem(deps, b.target, b.response, b.value));
     const first = items.find((i) => i.kind === 'call');
     if (first?.kind === 'call') call.functionName = first.functionName;

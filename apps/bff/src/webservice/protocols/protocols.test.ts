@@ -1,3 +1,4 @@
+import { readPacket } from '@gatehouse/shared';
 import { eq } from 'drizzle-orm';
 import * as soap from 'soap';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -10,7 +11,6 @@ import { createAdminToken } from '../../features/tokens/tokens.service';
 import { makeTestApp, type TestApp } from '../../test/helpers';
 import { type EarlyServer, listenFirst } from '../../test/listen';
 import { moodleFaultOf } from '../../test/xmlrpc-faults';
-import { readPacket } from './amf-codec';
 
 // Every protocol, driven the way external systems drive it: REST with plain fetch (both formats,
 // both argument encodings), XML-RPC with the `xmlrpc` client from npm, SOAP with the `soap`

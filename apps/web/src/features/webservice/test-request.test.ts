@@ -1,5 +1,6 @@
+import { AMF_CLASS, amfAsJson, readPacket } from '@gatehouse/shared';
 import { describe, expect, it } from 'vitest';
-import { moodleErrorOf } from './test-request';
+import { buildRequest, moodleErrorOf } from './test-request';
 
 // The test client's error badge reads Moodle's error bodies, which Moodle answers with HTTP 200.
 // The bytes are Moodle's (and the BFF's, tested against them in apps/bff/src/webservice/protocols).
@@ -88,5 +89,61 @@ describe('moodleErrorOf', () => {
         body: '<?xml version="1.0" encoding="UTF-8"?>\n<SOAP-ENV:Envelope xmlns:SOAP-ENV="http://schemas.xmlsoap.org/soap/envelope/"><SOAP-ENV:Body><ns1:core_webservice_get_site_infoResponse/></SOAP-ENV:Body></SOAP-ENV:Envelope>\n',
       }),
     ).toBeUndefined();
+  });
+});
+
+describe('the AMF test request', () => {
+  const fn = {
+    name: 'core_group_create_groups',
+    parameters: {
+      kind: 'single',
+      desc: '',
+      presence: 'required',
+      keys: {
+        groups: {
+          kind: 'multiple',
+          desc: '',
+          presence: 'required',
+          content: { kind: 'single', desc: '', presence: 'required', keys: {} },
+        },
+      },
+    },
+  } as unknown as Parameters<typeof buildRequest>[2];
+
+  it('is a RemotingMessage in an AMF0 envelope, the arguments by position, the token in the URL', () => {
+    const req = buildRequest('amf', 'tok/en', fn, { groups: [{ courseid: 2, name: 'G' }] });
+    expect(req.url).toBe('/webservice/amf/server.php?wstoken=tok%2Fen');
+    expect(req.headers['Content-Type']).toBe('application/x-amf');
+    const [body] = readPacket(req.body as Uint8Array).bodies;
+    expect(body?.response).toBe('/1');
+    const message = ((body?.value ?? []) as unknown[])[0] as Record<string | symbol, unknown>;
+    expect(message[AMF_CLASS]).toBe('flex.messaging.messages.RemotingMessage');
+    expect(amfAsJson(message)).toMatchObject({
+      operation: 'core_group_create_groups',
+      body: [[{ courseid: 2, name: 'G' }]],
+    });
+    expect(req.shown).toContain('"operation": "core_group_create_groups"');
+  });
+
+  it("reads a Flex ErrorMessage's faultCode as the error code, and an answer without one as no error", () => {
+    const fault = JSON.stringify([
+      {
+        target: '/1/onStatus',
+        value: {
+          $class: 'flex.messaging.messages.ErrorMessage',
+          faultCode: 'invalidtoken',
+          faultString: 'Invalid token',
+        },
+      },
+    ]);
+    expect(moodleErrorOf('amf', { body: fault })).toEqual({
+      errorcode: 'invalidtoken',
+      message: 'Invalid token',
+      kind: 'fault',
+    });
+    const ok = JSON.stringify([
+      { target: '/1/onResult', value: { $class: 'flex.messaging.messages.AcknowledgeMessage', body: {} } },
+    ]);
+    expect(moodleErrorOf('amf', { body: ok })).toBeUndefined();
   });
 });

@@ -1,6 +1,16 @@
-import { type ExternalSingle, SOAP_NAMESPACE, soapRequest, toFormBody, xmlrpcRequest } from '@gatehouse/shared';
+import {
+  amfArguments,
+  amfAsJson,
+  type ExternalSingle,
+  readPacket,
+  remotingEnvelope,
+  SOAP_NAMESPACE,
+  soapRequest,
+  toFormBody,
+  xmlrpcRequest,
+} from '@gatehouse/shared';
 
-export const TEST_PROTOCOLS = ['rest-json', 'rest-xml', 'xmlrpc', 'soap'] as const;
+export const TEST_PROTOCOLS = ['rest-json', 'rest-xml', 'xmlrpc', 'soap', 'amf'] as const;
 export type TestProtocol = (typeof TEST_PROTOCOLS)[number];
 
 export const TEST_PROTOCOL_LABELS: Record<TestProtocol, string> = {
@@ -8,14 +18,16 @@ export const TEST_PROTOCOL_LABELS: Record<TestProtocol, string> = {
   'rest-xml': 'REST (XML)',
   xmlrpc: 'XML-RPC',
   soap: 'SOAP',
+  amf: 'AMF (Flex RemoteObject)',
 };
 
 /** The site protocol each test-client choice goes through. */
-export const PROTOCOL_OF: Record<TestProtocol, 'rest' | 'xmlrpc' | 'soap'> = {
+export const PROTOCOL_OF: Record<TestProtocol, 'rest' | 'xmlrpc' | 'soap' | 'amf'> = {
   'rest-json': 'rest',
   'rest-xml': 'rest',
   xmlrpc: 'xmlrpc',
   soap: 'soap',
+  amf: 'amf',
 };
 
 export interface BuiltRequest {
@@ -23,13 +35,17 @@ export interface BuiltRequest {
   /** Same-origin path and query. */
   url: string;
   headers: Record<string, string>;
-  body: string;
+  /** What is sent: text, or AMF's bytes. */
+  body: string | Uint8Array<ArrayBuffer>;
+  /** The body as the page shows it (AMF's bytes described: the message and its arguments as JSON). */
+  shown: string;
 }
 
 /**
  * The request a Moodle client would send: REST as a bracket-encoded form body with wstoken,
  * wsfunction and moodlewsrestformat; XML-RPC and SOAP as XML bodies with ?wstoken= in the URL
- * (and SOAPAction for SOAP).
+ * (and SOAPAction for SOAP); AMF as Flex's RemoteObject sends a call (a RemotingMessage in an
+ * AMF0 envelope, the arguments by position), with ?wstoken= in the URL.
  */
 export function buildRequest(
   protocol: TestProtocol,
@@ -41,28 +57,41 @@ export function buildRequest(
   if (protocol === 'rest-json' || protocol === 'rest-xml') {
     const format = protocol === 'rest-json' ? 'json' : 'xml';
     const form = toFormBody(args);
-    return {
+    return text({
       method: 'POST',
       url: '/webservice/rest/server.php',
       headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
       body: `wstoken=${wstoken}&wsfunction=${encodeURIComponent(fn.name)}&moodlewsrestformat=${format}${form ? `&${form}` : ''}`,
-    };
+    });
   }
   if (protocol === 'xmlrpc') {
-    return {
+    return text({
       method: 'POST',
       url: `/webservice/xmlrpc/server.php?wstoken=${wstoken}`,
       headers: { 'Content-Type': 'text/xml; charset=utf-8' },
       body: xmlrpcRequest(fn.name, args),
+    });
+  }
+  if (protocol === 'amf') {
+    const list = amfArguments(fn.parameters, args);
+    const body = remotingEnvelope(fn.name, list, 'TESTCLIENT-1');
+    return {
+      method: 'POST',
+      url: `/webservice/amf/server.php?wstoken=${wstoken}`,
+      headers: { 'Content-Type': 'application/x-amf' },
+      body,
+      shown: `AMF0 envelope (${body.length} bytes), one message to response URI /1: an AMF3 flex.messaging.messages.RemotingMessage\n${JSON.stringify({ operation: fn.name, body: list }, null, 2)}`,
     };
   }
-  return {
+  return text({
     method: 'POST',
     url: `/webservice/soap/server.php?wstoken=${wstoken}`,
     headers: { 'Content-Type': 'text/xml; charset=utf-8', SOAPAction: `"${SOAP_NAMESPACE}#${fn.name}"` },
     body: soapRequest(fn.name, fn.parameters, args),
-  };
+  });
 }
+
+const text = (r: Omit<BuiltRequest, 'shown'> & { body: string }): BuiltRequest => ({ ...r, shown: r.body });
 
 const TOKEN_MASK = '••••••••';
 
@@ -91,14 +120,29 @@ export async function sendRequest(req: BuiltRequest, signal?: AbortSignal): Prom
     cache: 'no-store',
     signal,
   });
-  const body = await res.text();
+  const contentType = res.headers.get('content-type') ?? '';
+  const body = contentType.startsWith('application/x-amf') ? amfText(await res.arrayBuffer()) : await res.text();
   return {
     status: res.status,
     statusText: res.statusText,
-    contentType: res.headers.get('content-type') ?? '',
+    contentType,
     body,
     ms: Math.round(performance.now() - started),
   };
+}
+
+/** An AMF answer as text: each message's target and value, as JSON (typed objects with "$class"). */
+function amfText(bytes: ArrayBuffer): string {
+  try {
+    const packet = readPacket(new Uint8Array(bytes));
+    return JSON.stringify(
+      packet.bodies.map((b) => ({ target: b.target, value: amfAsJson(b.value) })),
+      null,
+      2,
+    );
+  } catch (e) {
+    return `(an AMF answer that could not be read: ${e instanceof Error ? e.message : String(e)})`;
+  }
 }
 
 /** JSON pretty-printed; anything else as it came. */
@@ -168,6 +212,24 @@ export function moodleErrorOf(protocol: TestProtocol, r: Pick<TestResponse, 'bod
     }
     const message = typeof o.message === 'string' ? o.message : typeof o.error === 'string' ? o.error : '';
     return { errorcode: o.errorcode, message, kind: 'exception' };
+  }
+  if (protocol === 'amf') {
+    let bodies: unknown;
+    try {
+      bodies = JSON.parse(body);
+    } catch {
+      return undefined;
+    }
+    if (!Array.isArray(bodies)) return undefined;
+    for (const b of bodies as { value?: Record<string, unknown> }[]) {
+      const v = b.value;
+      if (v?.$class === 'flex.messaging.messages.ErrorMessage')
+        return { errorcode: String(v.faultCode ?? '') || null, message: String(v.faultString ?? ''), kind: 'fault' };
+      // A legacy AMF0 fault (Zend's array).
+      if (v && typeof v.code === 'string' && typeof v.description === 'string' && !v.$class)
+        return { errorcode: v.code, message: v.description, kind: 'fault' };
+    }
+    return undefined;
   }
   if (protocol === 'rest-xml') {
     if (!/<EXCEPTION[\s>]/.test(body)) return undefined;

@@ -1,5 +1,3 @@
-import { ProtocolRequestError } from './route';
-
 // AMF (Action Message Format), as Flash Player and Flex send it and Zend_Amf_Server (Moodle 2.x's
 // AMF server) read it: an AMF0 envelope (packet) of headers and bodies, each value in AMF0, or in
 // AMF3 after AMF0's avmplus marker (0x11). Adobe's specifications: "Action Message Format --
@@ -9,8 +7,8 @@ import { ProtocolRequestError } from './route';
 // reference tables, and refuses an object that refers to itself while it is being read: hostile
 // input costs at most one pass over the body.
 
-/** A request that is not well-formed AMF, or passes a limit: invalidparameter in AMF's shape. */
-export class AmfError extends ProtocolRequestError {}
+/** Input that is not well-formed AMF, or passes a limit (the server answers invalidparameter in AMF's shape). */
+export class AmfError extends Error {}
 
 /** What one request may hold. */
 export interface AmfLimits {
@@ -545,7 +543,7 @@ export class AmfWriter {
     this.view = new DataView(next.buffer);
   }
 
-  bytes(): Uint8Array {
+  bytes(): Uint8Array<ArrayBuffer> {
     return this.buf.subarray(0, this.length);
   }
 
@@ -788,4 +786,53 @@ export function writePacket(
     b.write(w);
   }
   return w.bytes();
+}
+
+// ---- a client's side (the console's test client) ------------------------------------------------
+
+/** The envelope Flex's RemoteObject sends for one call: a RemotingMessage in AMF3, the arguments its body. */
+export function remotingEnvelope(
+  operation: string,
+  args: readonly unknown[],
+  messageId: string,
+): Uint8Array<ArrayBuffer> {
+  const w = new AmfWriter();
+  w.u16(3);
+  w.u16(0);
+  w.u16(1);
+  w.utf0('null');
+  w.utf0('/1');
+  w.u32(0xffffffff);
+  // An AMF0 list of one AMF3 value, as Flex sends its message.
+  w.u8(0x0a);
+  w.u32(1);
+  w.u8(0x11);
+  w.value3(
+    new AmfTyped('flex.messaging.messages.RemotingMessage', [
+      ['source', null],
+      ['operation', operation],
+      ['destination', 'gatehouse'],
+      ['body', args],
+      ['clientId', null],
+      ['headers', {}],
+      ['messageId', messageId],
+      ['timestamp', 0],
+      ['timeToLive', 0],
+    ]),
+  );
+  return w.bytes();
+}
+
+/** A read AMF value as JSON can show it: a typed object's class as "$class", dates as ISO text, bytes as their length. */
+export function amfAsJson(v: unknown): unknown {
+  if (v === undefined) return null;
+  if (typeof v !== 'object' || v === null) return v;
+  if (v instanceof Date) return v.toISOString();
+  if (v instanceof Uint8Array) return `(${v.length} bytes)`;
+  if (Array.isArray(v)) return v.map(amfAsJson);
+  const o = v as AmfObject;
+  const out: Record<string, unknown> = {};
+  if (o[AMF_CLASS] !== undefined) out.$class = o[AMF_CLASS];
+  for (const k of Object.keys(o)) out[k] = amfAsJson(o[k]);
+  return out;
 }
