@@ -40,7 +40,7 @@ if (!values.grow) {
   await deps.settings.ready();
   await deps.authz.ready();
   await deps.settings.apply(
-    { enablewebservices: '1', webserviceprotocols: 'rest,soap,xmlrpc', debug: 'none' },
+    { enablewebservices: '1', webserviceprotocols: 'rest,soap,xmlrpc,amf', debug: 'none' },
     SYSTEM_ACTOR,
   );
   sqlite
@@ -62,7 +62,7 @@ if (!values.grow) {
   const cap = sqlite.prepare(
     `INSERT OR REPLACE INTO role_capabilities (role_id, capability, permission) VALUES (?, ?, 'allow')`,
   );
-  for (const p of ['rest', 'soap', 'xmlrpc']) cap.run(userRole, `webservice/${p}:use`);
+  for (const p of ['rest', 'soap', 'xmlrpc', 'amf']) cap.run(userRole, `webservice/${p}:use`);
 
   const hash = await hashPassword('Bench-user-pass-1');
   const insertUser = sqlite.prepare(

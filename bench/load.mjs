@@ -4,7 +4,8 @@
 // The server's resident memory is sampled meanwhile; `eventLoopDelay`, when given, is read once
 // before a paced run (a new window) and once after it.
 import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -21,8 +22,23 @@ export function rssMb(pid) {
   }
 }
 
+/** A body of bytes in a temporary file, one per distinct body, removed when this process exits. */
+const bodyFiles = new Map();
+export function bodyFile(bytes) {
+  const key = bytes.toString('base64');
+  let file = bodyFiles.get(key);
+  if (!file) {
+    const dir = mkdtempSync(join(tmpdir(), 'gatehouse-bench-body-'));
+    file = join(dir, 'body');
+    writeFileSync(file, bytes);
+    bodyFiles.set(key, file);
+    process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
+  }
+  return file;
+}
+
 /**
- * @param {{ url: string, method: string, headers: Record<string, string>, body?: string }} t
+ * @param {{ url: string, method: string, headers: Record<string, string>, body?: string | Buffer }} t
  * @param {{ pid: number, connections: number, seconds: number, rate?: number, eventLoopDelay?: () => Promise<unknown> }} o
  */
 export async function runLoad(t, o) {
@@ -40,7 +56,9 @@ export async function runLoad(t, o) {
     : [autocannon, '-j', '-c', String(o.connections), '-d', String(o.seconds), '-m', t.method];
   if (!o.rate) {
     for (const [k, v] of Object.entries(t.headers)) args.push('-H', `${k}=${v}`);
-    if (t.body) args.push('-b', t.body);
+    // Bytes (AMF) cannot go on a command line: autocannon reads them from a file.
+    if (Buffer.isBuffer(t.body)) args.push('-i', bodyFile(t.body));
+    else if (t.body) args.push('-b', t.body);
     args.push(t.url);
   }
   const eld = o.rate ? o.eventLoopDelay : undefined;

@@ -7,7 +7,7 @@
 // self time is summarised by function and by file.
 //
 //   node bench/profile.mjs [--seconds 5] [--rounds 2] [--connections 64] [--prof]
-//                          [--targets restJson,xmlrpc,soap,soapRpc] [--reuse (the last bundle)]
+//                          [--targets restJson,xmlrpc,soap,soapRpc,amf] [--reuse (the last bundle)]
 import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -15,6 +15,7 @@ import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { SERVER_NODE_FLAGS } from '../scripts/server-flags.mjs';
+import { bodyFile } from './load.mjs';
 import { protocolTargets } from './targets.mjs';
 
 const { values: opts } = parseArgs({
@@ -140,7 +141,8 @@ async function load(target) {
   const { path, method, headers, body } = TARGETS[target];
   const args = [autocannon, '-j', '-c', opts.connections, '-d', opts.seconds, '-m', method];
   for (const [k, v] of Object.entries(headers)) args.push('-H', `${k}=${v}`);
-  if (body) args.push('-b', body);
+  if (Buffer.isBuffer(body)) args.push('-i', bodyFile(body));
+  else if (body) args.push('-b', body);
   args.push(`${base}${path}`);
   const before = serverCpuUs();
   const out = execFileSync(process.execPath, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });

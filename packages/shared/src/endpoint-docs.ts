@@ -450,7 +450,9 @@ export const MOODLE_DIFFERENCES: readonly DifferenceDoc[] = [
   },
   {
     topic: 'AMF',
-    moodle: 'Moodle 2.x had an AMF protocol server.',
-    gatehouse: 'Answers "not supported yet" (501).',
+    moodle:
+      "Moodle 2.x's AMF server (Zend_Amf) answered Flex RemoteObject and Flash NetConnection calls whose target is classname.function, faults with faultCode = the exception's numeric code and the stack trace as faultDetail.",
+    gatehouse:
+      "Answers the same calls (the class part of a target is ignored, so the function's name alone works too), also one object of named arguments; faultCode is Moodle's errorcode, faultDetail the debug information (only when debugging shows it), never a stack trace. Logins by CommandMessage are refused: the token is in the URL (wstoken) or an Authorization: Bearer header. Externalizable classes other than Flex's collections cannot be read.",
   },
 ];
