@@ -1,9 +1,9 @@
 import { Readable } from 'node:stream';
-import sharp from 'sharp';
 import type { DbOrTx } from '../../db/client';
 import { type WriteActor, withWrite } from '../../db/write';
 import type { Deps } from '../../deps';
 import { DomainError, notFound } from '../../lib/errors';
+import { imageTool } from '../../lib/images';
 import { deleteFile } from '../files/files.repo';
 import { type FileRow, fileStoreOf, filesReady, findFile, releaseContent } from '../files/files.service';
 import {
@@ -122,6 +122,7 @@ export async function consoleScreenshot(
   }
   const chunks: Buffer[] = [];
   for await (const c of store.read(row.contenthash)) chunks.push(c as Buffer);
+  const sharp = await imageTool();
   const out = sharp(Buffer.concat(chunks)).resize(THUMBNAIL_SIZE, THUMBNAIL_SIZE, {
     fit: 'inside',
     withoutEnlargement: true,

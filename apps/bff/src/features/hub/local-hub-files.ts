@@ -1,9 +1,9 @@
 import { Readable, Transform } from 'node:stream';
 import busboy from 'busboy';
 import type { Context } from 'hono';
-import sharp from 'sharp';
 import type { DbOrTx } from '../../db/client';
 import type { Deps } from '../../deps';
+import { imageTool } from '../../lib/images';
 import type { AppEnv } from '../../types';
 import { ContentTooLarge, type Staged } from '../files/file-store';
 import { deleteFile } from '../files/files.repo';
@@ -392,6 +392,7 @@ export async function hubUpload(c: Context<AppEnv>, deps: Deps): Promise<void> {
 /** Whether libvips reads the whole image as the type its signature says (a truncated or forged file is not one). */
 async function isDecodableImage(buf: Buffer, type: string): Promise<boolean> {
   try {
+    const sharp = await imageTool();
     const meta = await sharp(buf, { failOn: 'error', animated: true }).metadata();
     if (meta.format !== type || !meta.width || !meta.height) return false;
     await sharp(buf, { failOn: 'error' }).raw().toBuffer({ resolveWithObject: false });
@@ -484,6 +485,7 @@ export async function hubDownload(deps: Deps, q: Record<string, string>): Promis
   const image = await cachedImage(deps, `screenshot/${courseId}/${number}/${width}x${height}/${hash}`, async () => {
     const source = await readAll(fileStoreOf(deps).read(hash));
     const type = imageTypeOf(source.subarray(0, 16)) ?? 'png';
+    const sharp = await imageTool();
     const out = sharp(source).resize(width, height, { fit: 'inside' });
     const body = await (type === 'jpeg' ? out.jpeg() : type === 'webp' ? out.webp() : out.png()).toBuffer();
     return { body, mimetype: IMAGE_FORMATS[type === 'gif' ? 'png' : type] as string };
@@ -501,6 +503,7 @@ async function hubLogo(deps: Deps, name: string): Promise<HubDownload> {
   if (hash && fileStoreOf(deps).size(hash) !== undefined) {
     const image = await cachedImage(deps, `hublogo/${hash}`, async () => {
       const source = await readAll(fileStoreOf(deps).read(hash));
+      const sharp = await imageTool();
       const body = await sharp(source).resize(HUB_IMAGE_SIZE, HUB_IMAGE_SIZE, { fit: 'inside' }).png().toBuffer();
       return { body, mimetype: 'image/png' };
     });
@@ -509,6 +512,7 @@ async function hubLogo(deps: Deps, name: string): Promise<HubDownload> {
   const initial = escapeXml([...(name.trim() || 'Hub')][0]?.toUpperCase() ?? 'H');
   const image = await cachedImage(deps, `hubinitial/${initial}`, async () => {
     const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="${HUB_IMAGE_SIZE}" height="${HUB_IMAGE_SIZE}"><rect width="100%" height="100%" fill="#1f5f8b"/><text x="50%" y="50%" dy=".35em" text-anchor="middle" font-family="sans-serif" font-size="80" fill="#ffffff">${initial}</text></svg>`;
+    const sharp = await imageTool();
     return { body: await sharp(Buffer.from(svg)).png().toBuffer(), mimetype: 'image/png' };
   });
   return { kind: 'image', ...image, filename: 'image' };
