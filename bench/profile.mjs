@@ -14,7 +14,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { SERVER_NODE_FLAGS } from '../scripts/server-flags.mjs';
+import { SERVER_ENV, SERVER_NODE_FLAGS } from '../scripts/server-flags.mjs';
 import { bodyFile } from './load.mjs';
 import { protocolTargets } from './targets.mjs';
 
@@ -90,7 +90,14 @@ const server = spawn(
     join(outdir, 'index.js'),
   ],
   {
-    env: { ...process.env, GATEHOUSE_DATA: dataDir, PORT: String(PORT), HOST: '127.0.0.1', GATEHOUSE_LOG: 'silent' },
+    env: {
+      ...process.env,
+      ...SERVER_ENV,
+      GATEHOUSE_DATA: dataDir,
+      PORT: String(PORT),
+      HOST: '127.0.0.1',
+      GATEHOUSE_LOG: 'silent',
+    },
     stdio: ['ignore', 'ignore', 'inherit'],
   },
 );

@@ -8,7 +8,7 @@ import { cpus, tmpdir, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
-import { SERVER_NODE_FLAGS } from '../scripts/server-flags.mjs';
+import { SERVER_ENV, SERVER_NODE_FLAGS } from '../scripts/server-flags.mjs';
 import { rssMb, runLoad } from './load.mjs';
 import { protocolTargets } from './targets.mjs';
 
@@ -90,7 +90,14 @@ async function startServer() {
     process.execPath,
     [...SERVER_NODE_FLAGS, '--import', probe, join(root, 'apps', 'bff', 'dist', 'index.js')],
     {
-      env: { ...process.env, GATEHOUSE_DATA: dataDir, PORT: String(PORT), HOST: '127.0.0.1', GATEHOUSE_LOG: 'silent' },
+      env: {
+        ...process.env,
+        ...SERVER_ENV,
+        GATEHOUSE_DATA: dataDir,
+        PORT: String(PORT),
+        HOST: '127.0.0.1',
+        GATEHOUSE_LOG: 'silent',
+      },
       stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
     },
   );

@@ -10,7 +10,7 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { armWatchdog } from './pg-cluster.mjs';
-import { SERVER_NODE_FLAGS } from './server-flags.mjs';
+import { SERVER_ENV, SERVER_NODE_FLAGS } from './server-flags.mjs';
 
 export const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 export const SERVER = join(root, 'apps', 'bff', 'dist', 'index.js');
@@ -68,9 +68,11 @@ function installHandlers() {
 /**
  * A Gatehouse node: dist/index.js with `env` (PORT and HOST set from `port`). Its stdout's JSON
  * lines are parsed into `lines`; `leader` follows its job-leader messages. start() waits for /healthz.
- * @param {{ name: string, port: number, env: Record<string, string | undefined>, dataDir: string, stderr?: 'inherit' | 'ignore' }} o
+ * `nodeArgs` go before the script (a bench's `--import bench/eld-probe.mjs`); with `ipc` the node
+ * has an IPC channel, and `message(m, reply)` sends m and waits for the answer `reply` accepts.
+ * @param {{ name: string, port: number, env: Record<string, string | undefined>, dataDir: string, stderr?: 'inherit' | 'ignore', nodeArgs?: string[], ipc?: boolean }} o
  */
-export function createNode({ name, port, env, dataDir, stderr = 'inherit' }) {
+export function createNode({ name, port, env, dataDir, stderr = 'inherit', nodeArgs = [], ipc = false }) {
   const base = `http://127.0.0.1:${port}`;
   // If this process dies outright, the watchdog stops the node (SIGINT) and removes its data folder.
   const watchdog = armWatchdog(dataDir);
@@ -95,9 +97,9 @@ export function createNode({ name, port, env, dataDir, stderr = 'inherit' }) {
       } catch {}
     },
     async start(timeoutMs = 30_000) {
-      const child = spawn(process.execPath, [...SERVER_NODE_FLAGS, SERVER], {
-        env: { ...process.env, ...env, PORT: String(port), HOST: '127.0.0.1', GATEHOUSE_DATA: dataDir },
-        stdio: ['ignore', 'pipe', stderr],
+      const child = spawn(process.execPath, [...SERVER_NODE_FLAGS, ...nodeArgs, SERVER], {
+        env: { ...process.env, ...SERVER_ENV, ...env, PORT: String(port), HOST: '127.0.0.1', GATEHOUSE_DATA: dataDir },
+        stdio: ipc ? ['ignore', 'pipe', stderr, 'ipc'] : ['ignore', 'pipe', stderr],
       });
       proc = child;
       node.alive = true;
@@ -138,6 +140,25 @@ export function createNode({ name, port, env, dataDir, stderr = 'inherit' }) {
         if (Date.now() > deadline) throw new Error(`node ${name} did not answer /healthz within ${timeoutMs} ms`);
         await sleep(50);
       }
+    },
+    /** Sends m over the IPC channel and resolves the first answer `reply` accepts (null after `ms`). */
+    message(m, reply, ms = 2_000) {
+      const child = proc;
+      if (!child?.send || !node.alive) return Promise.resolve(null);
+      return new Promise((resolve) => {
+        const timer = setTimeout(() => {
+          child.off('message', onMessage);
+          resolve(null);
+        }, ms);
+        const onMessage = (answer) => {
+          if (!reply(answer)) return;
+          clearTimeout(timer);
+          child.off('message', onMessage);
+          resolve(answer);
+        };
+        child.on('message', onMessage);
+        child.send(m);
+      });
     },
     /** SIGKILL (or `sig`) and wait for the exit. */
     async kill(sig = 'SIGKILL') {

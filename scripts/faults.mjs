@@ -11,7 +11,7 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { SERVER_NODE_FLAGS } from './server-flags.mjs';
+import { SERVER_ENV, SERVER_NODE_FLAGS } from './server-flags.mjs';
 
 if (process.argv.includes('--help') || process.argv.includes('-h')) {
   console.log(`Usage: npm run test:faults   (node scripts/faults.mjs)
@@ -51,6 +51,7 @@ const base = `http://127.0.0.1:${PORT}`;
 const dataDir = mkdtempSync(join(tmpdir(), 'gatehouse-faults-'));
 const env = {
   ...process.env,
+  ...SERVER_ENV,
   GATEHOUSE_DATA: dataDir,
   PORT: String(PORT),
   HOST: '127.0.0.1',

@@ -8,7 +8,7 @@ import { delimiter, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ensureNginxInstalled } from './nginx.mjs';
 import { ensurePostgresInstalled } from './pg-cluster.mjs';
-import { SERVER_NODE_FLAGS } from './server-flags.mjs';
+import { SERVER_ENV, SERVER_NODE_FLAGS } from './server-flags.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const { packageManager } = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
@@ -105,7 +105,7 @@ try {
     const child = spawn(process.execPath, [...SERVER_NODE_FLAGS, join(root, 'apps/bff/dist/index.js')], {
       cwd: root,
       stdio: 'inherit',
-      env,
+      env: { ...env, ...SERVER_ENV },
     });
     for (const sig of ['SIGINT', 'SIGTERM']) process.on(sig, () => child.kill(sig));
     child.on('exit', (code, signal) => process.exit(signal ? 0 : (code ?? 0)));

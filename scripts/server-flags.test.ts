@@ -4,7 +4,7 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { SERVER_NODE_FLAGS } from './server-flags.mjs';
+import { SERVER_ENV, SERVER_NODE_FLAGS } from './server-flags.mjs';
 
 const root = join(import.meta.dirname, '..');
 const read = (file: string) => readFileSync(join(root, file), 'utf8');
@@ -24,21 +24,34 @@ function youngGenerationMb(flags: string[]): number {
 }
 
 describe('the server processes’ Node flags', () => {
-  it('every launcher of apps/bff/dist/index.js passes SERVER_NODE_FLAGS', () => {
-    for (const file of ['scripts/run.mjs', 'scripts/cluster-lib.mjs', 'scripts/faults.mjs', 'bench/run.mjs']) {
+  it('every launcher of apps/bff/dist/index.js passes SERVER_NODE_FLAGS and SERVER_ENV', () => {
+    for (const file of [
+      'scripts/run.mjs',
+      'scripts/cluster-lib.mjs',
+      'scripts/faults.mjs',
+      'bench/run.mjs',
+      'bench/profile.mjs',
+    ]) {
       const text = read(file);
-      expect(text, file).toMatch(/import \{ SERVER_NODE_FLAGS \} from '\.\.?\/(scripts\/)?server-flags\.mjs'/);
+      expect(text, file).toMatch(
+        /import \{ SERVER_ENV, SERVER_NODE_FLAGS \} from '\.\.?\/(scripts\/)?server-flags\.mjs'/,
+      );
       // Each spawn of the node binary starts with the flags.
       const spawns = [...text.matchAll(/spawn\(\s*process\.execPath,\s*\[([^\]]*)/g)];
       expect(spawns.length, file).toBeGreaterThan(0);
       for (const m of spawns)
         expect(m[1]?.trimStart().startsWith('...SERVER_NODE_FLAGS'), `${file}: ${m[0]}`).toBe(true);
+      // …and its environment carries SERVER_ENV (glibc reads MALLOC_ARENA_MAX only at start).
+      expect((text.match(/\.\.\.SERVER_ENV\b/g) ?? []).length, file).toBeGreaterThanOrEqual(spawns.length);
     }
   });
 
-  it('npm run serve carries the same flags on its command line', () => {
+  it('npm run serve carries the same flags and environment on its command line', () => {
     const scripts = (JSON.parse(read('package.json')) as { scripts: Record<string, string> }).scripts;
-    expect(scripts.serve).toBe(`node ${SERVER_NODE_FLAGS.join(' ')} scripts/ready.mjs apps/bff/dist/index.js`);
+    const env = Object.entries(SERVER_ENV)
+      .map(([k, v]) => `${k}=${v}`)
+      .join(' ');
+    expect(scripts.serve).toBe(`${env} node ${SERVER_NODE_FLAGS.join(' ')} scripts/ready.mjs apps/bff/dist/index.js`);
   });
 
   it('caps the young generation at 16 MiB, where it grows to 32 MiB without them', () => {
