@@ -270,10 +270,6 @@ export const amf: ProtocolAdapter<Uint8Array, AmfState> = {
     return { amf3: packet.amf3 || packet.version === 3, items };
   },
   respond,
-  encodeResult(x, state, fn, value) {
-    const amf3 = state?.amf3 ?? true;
-    return reply(x, [resultAnswer(amf3, { response: '/1' }, amfValue(fn.returns, value))], amf3);
-  },
   encodeError(x, state, error, status) {
     // A request that could not be read has no response URI to answer at: one fault at "/onStatus", in AMF3.
     if (!state) return reply(x, [errorAnswer(true, { response: '' }, error)], true, status);

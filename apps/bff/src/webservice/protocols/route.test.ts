@@ -35,7 +35,9 @@ afterEach(async () => {
 const KiB = 1024;
 
 /** A codec for the toy protocol; `overrides` change a property for one test. */
-function toy(overrides: Partial<ProtocolAdapter<Uint8Array>> = {}): ProtocolAdapter<Uint8Array> {
+function toy(
+  overrides: Partial<Omit<ProtocolAdapter<Uint8Array>, 'encodeResult' | 'respond'>> = {},
+): ProtocolAdapter<Uint8Array> {
   return {
     protocol: 'amf',
     maxBytes: 8 * KiB,

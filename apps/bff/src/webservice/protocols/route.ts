@@ -30,7 +30,7 @@ export class ProtocolRequestError extends Error {}
  * objects built once; their methods get what they need as arguments, so a call allocates
  * nothing for them.
  */
-export interface ProtocolAdapter<Input, State = undefined> {
+interface ProtocolAdapterBase<Input, State> {
   readonly protocol: Protocol;
   /** Also mounted at `/<function>` below the endpoint (REST): the call's function is the path's. */
   readonly functionInPath?: boolean;
@@ -68,17 +68,28 @@ export interface ProtocolAdapter<Input, State = undefined> {
    * ParamsError for a request that is not a call.
    */
   decode(deps: Deps, x: Exchange, request: RawRequest, input: Input, call: CallRequest): State;
-  /**
-   * Answers a decoded request itself, where it is not one call: AMF's envelope of several bodies
-   * (each run through runCall with `call` as its base) and Flex's command messages. Without it,
-   * the call decode filled in goes through runCall and encodeResult or encodeError answers.
-   */
-  respond?(deps: Deps, x: Exchange, state: State, call: CallRequest): Promise<Response>;
-  /** The answer to a call that went through: the function's cleaned return value. */
-  encodeResult(x: Exchange, state: State, fn: ExternalFunction, value: unknown): Response;
   /** The answer to an error; `state` is undefined when the request was not decoded. */
   encodeError(x: Exchange, state: State | undefined, error: PublicError, status: ErrorStatus): Response;
 }
+
+/**
+ * A protocol: its common part, and either `encodeResult`, the answer to the one call that decode
+ * filled in (run through runCall; encodeError answers a refusal), or `respond`, which answers a
+ * decoded request itself where it is not one call: AMF's envelope of several bodies (each run
+ * through runCall with `call` as its base) and Flex's command messages.
+ */
+export type ProtocolAdapter<Input, State = undefined> = ProtocolAdapterBase<Input, State> &
+  (
+    | {
+        /** The answer to a call that went through: the function's cleaned return value. */
+        encodeResult(x: Exchange, state: State, fn: ExternalFunction, value: unknown): Response;
+        respond?: undefined;
+      }
+    | {
+        respond(deps: Deps, x: Exchange, state: State, call: CallRequest): Promise<Response>;
+        encodeResult?: undefined;
+      }
+  );
 
 /** The longest part of a client's path a not-found answer's debug information repeats. */
 const MAX_ECHOED_PATH = 200;
