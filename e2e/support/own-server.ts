@@ -13,7 +13,7 @@ export function useOwnServer(port: number): () => OwnServer {
     await server.start();
   });
   test.afterAll(async () => {
-    await server?.stop();
+    await server?.dispose();
   });
   return () => server;
 }

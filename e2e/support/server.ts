@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ADMIN_PASSWORD, DEMO_PASSWORD } from './constants';
@@ -51,6 +51,12 @@ export class OwnServer {
       child.kill('SIGTERM');
     });
     this.child = undefined;
+  }
+
+  /** Stops the server and removes its data folder, so that test runs leave nothing in /tmp. */
+  async dispose(): Promise<void> {
+    await this.stop();
+    rmSync(this.dataDir, { recursive: true, force: true });
   }
 
   /** Runs the command-line tool on this server's data folder; returns its output. */

@@ -57,7 +57,7 @@ test('an admin enables web services and REST, creates a user, grants a capabilit
     ).toBeChecked();
     expect(await server.cli('config', 'get', 'webserviceprotocols')).toContain('rest');
   } finally {
-    await server.stop();
+    await server.dispose();
   }
 });
 
