@@ -571,11 +571,11 @@ async function main() {
     }
     results.pacedHalf = {
       rate: half,
-      bare: { p99: median(paced.bare.map((x) => x.p99)), runsP99: paced.bare.map((x) => x.p99) },
+      bare: { p99: round1(median(paced.bare.map((x) => x.p99))), runsP99: paced.bare.map((x) => x.p99) },
       restJson: {
-        p99: median(paced.restJson.map((x) => x.p99)),
+        p99: round1(median(paced.restJson.map((x) => x.p99))),
         runsP99: paced.restJson.map((x) => x.p99),
-        eldP99: median(paced.restJson.map((x) => x.eld?.p99 ?? Number.NaN)),
+        eldP99: round1(median(paced.restJson.map((x) => x.eld?.p99 ?? Number.NaN))),
       },
       peakRssMb: Math.max(...[...paced.bare, ...paced.restJson].map((x) => x.peakRssMb)),
     };
