@@ -12,8 +12,13 @@
 // rates of this machine (two cores, shared with the server) made the client's own delays part
 // of the tail it was measuring. An answer without a Content-Length counts as an error.
 // Usage: node bench/paced.mjs <url> <rate> <seconds> <connections> [method] [body] [header=value ...]
-// Prints JSON: { sent, counted, ok, errors, p50, p90, p99, max } (milliseconds).
+// Prints JSON: { sent, counted, ok, errors, p50, p90, p99, max, client } (milliseconds), `client` being
+// this process's own event-loop delay (p99, max): a tail the client's delay explains is not the server's.
 import net from 'node:net';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+
+const clientDelay = monitorEventLoopDelay({ resolution: 1 });
+clientDelay.enable();
 
 const [url, rateArg, secondsArg, connectionsArg, method = 'GET', body = '', ...headerArgs] = process.argv.slice(2);
 const rate = Number(rateArg);
@@ -125,6 +130,10 @@ function finish() {
       p90: at(0.9),
       p99: at(0.99),
       max: at(1),
+      client: {
+        p99: Math.max(0, Math.round(clientDelay.percentile(99) / 1e4 - 100) / 100),
+        max: Math.max(0, Math.round(clientDelay.max / 1e4 - 100) / 100),
+      },
     }),
   );
   process.exit(0);

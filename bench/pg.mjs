@@ -576,6 +576,11 @@ async function main() {
         p99: round1(median(paced.restJson.map((x) => x.p99))),
         runsP99: paced.restJson.map((x) => x.p99),
         eldP99: round1(median(paced.restJson.map((x) => x.eld?.p99 ?? Number.NaN))),
+        // What explains a tail (bench/load.mjs, bench/eld-probe.mjs): the node's thread busy (% of a
+        // core), its longest GC pause, and the CPU the hypervisor stole, each run.
+        runsBusyPct: paced.restJson.map((x) => x.serverBusyPct),
+        runsGcMax: paced.restJson.map((x) => x.eld?.gc?.maxMs ?? null),
+        runsSteal: paced.restJson.map((x) => x.steal),
       },
       peakRssMb: Math.max(...[...paced.bare, ...paced.restJson].map((x) => x.peakRssMb)),
     };
@@ -806,7 +811,7 @@ async function main() {
       H.restJson.p99 <= 2 * H.bare.p99,
     ],
     [
-      "PostgreSQL: the node's event-loop delay p99 beside that paced REST run (bench/eld-probe.mjs, 1 ms resolution)",
+      `PostgreSQL: the node's event-loop delay p99 beside that paced REST run (bench/eld-probe.mjs, 1 ms resolution; the node's thread ${H.restJson.runsBusyPct.join(', ')} % busy, longest GC pause ${H.restJson.runsGcMax.join(', ')} ms, CPU stolen ${H.restJson.runsSteal.join(', ')} %)`,
       `${H.restJson.eldP99} ms`,
       '≤ 5 ms',
       H.restJson.eldP99 <= 5,

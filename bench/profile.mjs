@@ -8,13 +8,14 @@
 //
 //   node bench/profile.mjs [--seconds 5] [--rounds 2] [--connections 64] [--prof]
 //                          [--targets restJson,xmlrpc,soap,soapRpc,amf] [--reuse (the last bundle)]
+//                          [--rate N (paced at N req/s: latency and CPU per request, open loop)]
 import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { SERVER_ENV, SERVER_NODE_FLAGS } from '../scripts/server-flags.mjs';
+import { localServerEnv, SERVER_NODE_FLAGS, waitForHealth } from '../scripts/server-flags.mjs';
 import { bodyFile } from './load.mjs';
 import { protocolTargets } from './targets.mjs';
 
@@ -27,6 +28,9 @@ const { values: opts } = parseArgs({
     prof: { type: 'boolean', default: false },
     port: { type: 'string', default: '3321' },
     reuse: { type: 'boolean', default: false },
+    // Paced (bench/paced.mjs, an open loop) at this many requests a second instead of autocannon's
+    // closed loop: requests then arrive one at a time, each its own event-loop turn and syscalls.
+    rate: { type: 'string' },
     // Another copy of apps/bff (with node_modules linked) to measure instead: a baseline, say.
     bff: { type: 'string' },
   },
@@ -90,24 +94,11 @@ const server = spawn(
     join(outdir, 'index.js'),
   ],
   {
-    env: {
-      ...process.env,
-      ...SERVER_ENV,
-      GATEHOUSE_DATA: dataDir,
-      PORT: String(PORT),
-      HOST: '127.0.0.1',
-      GATEHOUSE_LOG: 'silent',
-    },
+    env: localServerEnv(dataDir, PORT),
     stdio: ['ignore', 'ignore', 'inherit'],
   },
 );
-for (let i = 0; ; i++) {
-  try {
-    if ((await fetch(`${base}/healthz`)).ok) break;
-  } catch {}
-  if (i > 200) throw new Error('server did not start');
-  await new Promise((r) => setTimeout(r, 100));
-}
+await waitForHealth(base);
 
 const soapEnvelope = (inner) =>
   `<?xml version="1.0" encoding="UTF-8"?><SOAP-ENV:Envelope xmlns:SOAP-ENV="http://schemas.xmlsoap.org/soap/envelope/" ${inner}</SOAP-ENV:Envelope>`;
@@ -144,7 +135,26 @@ const cpu = {};
 /** Requests answered so far (the profile's split is per request of the profiled runs). */
 let served = 0;
 
+const paced = join(root, 'bench', 'paced.mjs');
+/** One paced run (--rate): its p99 (ms) is kept beside the CPU per request. */
+const p99s = {};
+function pacedLoad(target) {
+  const { path, method, headers, body } = TARGETS[target];
+  if (Buffer.isBuffer(body)) throw new Error(`${target}: --rate sends text bodies only`);
+  const args = [paced, `${base}${path}`, opts.rate, opts.seconds, opts.connections, method, body ?? ''];
+  for (const [k, v] of Object.entries(headers)) args.push(`${k}=${v}`);
+  const before = serverCpuUs();
+  const r = JSON.parse(execFileSync(process.execPath, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }));
+  const used = serverCpuUs() - before;
+  if (r.errors) throw new Error(`${target}: ${r.errors} errors`);
+  cpu[target] = [...(cpu[target] ?? []), used / r.sent];
+  p99s[target] = [...(p99s[target] ?? []), r.p99];
+  served += r.sent;
+  return r.ok / (Number(opts.seconds) + 1);
+}
+
 async function load(target) {
+  if (opts.rate) return pacedLoad(target);
   const { path, method, headers, body } = TARGETS[target];
   const args = [autocannon, '-j', '-c', opts.connections, '-d', opts.seconds, '-m', method];
   for (const [k, v] of Object.entries(headers)) args.push('-H', `${k}=${v}`);
@@ -185,6 +195,10 @@ for (const t of rounds ? targets : []) {
   console.log(
     `  ${t.padEnd(9)} ${median(runs[t])} req/s, ${(median(shares) * 100).toFixed(1)} % of bare (runs ${shares.map((s) => `${(s * 100).toFixed(1)} %`).join(', ')})`,
   );
+}
+if (opts.rate) {
+  console.log(`\nPaced at ${opts.rate} req/s, p99 (ms) of each run:`);
+  for (const t of Object.keys(p99s)) console.log(`  ${t.padEnd(9)} ${p99s[t].join(', ')}`);
 }
 // Less sensitive to the neighbours than req/s: the server's own CPU time per request (/proc).
 const cpuPer = (t) => median(cpu[t]);

@@ -8,7 +8,7 @@ import { cpus, tmpdir, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
-import { SERVER_ENV, SERVER_NODE_FLAGS } from '../scripts/server-flags.mjs';
+import { localServerEnv, SERVER_NODE_FLAGS, waitForHealth } from '../scripts/server-flags.mjs';
 import { rssMb, runLoad } from './load.mjs';
 import { protocolTargets } from './targets.mjs';
 
@@ -90,24 +90,12 @@ async function startServer() {
     process.execPath,
     [...SERVER_NODE_FLAGS, '--import', probe, join(root, 'apps', 'bff', 'dist', 'index.js')],
     {
-      env: {
-        ...process.env,
-        ...SERVER_ENV,
-        GATEHOUSE_DATA: dataDir,
-        PORT: String(PORT),
-        HOST: '127.0.0.1',
-        GATEHOUSE_LOG: 'silent',
-      },
+      env: localServerEnv(dataDir, PORT),
       stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
     },
   );
-  for (let i = 0; i < 200; i++) {
-    try {
-      if ((await fetch(`${base}/healthz`)).ok) return child;
-    } catch {}
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error('server did not start');
+  await waitForHealth(base);
+  return child;
 }
 
 /** The server's event-loop delay (ms: p50, p99, max) since the last read (bench/eld-probe.mjs). */
@@ -178,6 +166,8 @@ async function sideBySide(server, c, targets) {
     errors: list.reduce((n, r) => n + r.errors, 0),
     peakRssMb: Math.max(...list.map((r) => r.peakRssMb)),
     runs: list.map((r) => r.rps),
+    runsSteal: list.map((r) => r.steal),
+    usPerRequest: median(list.map((r) => r.serverUsPerRequest)),
   });
   const out = { [`bare@${c}`]: summary(bare) };
   for (const [t, list] of Object.entries(runs)) {
@@ -312,7 +302,15 @@ results.paced = { rate: pace };
         p99: med(list, (r) => r.eld?.p99),
         max: med(list, (r) => r.eld?.max),
         runsP99: list.map((r) => r.eld?.p99),
+        // The longest GC pause of each run (ms, its kind): a delay with no pause of that size is not the server's GC.
+        runsGcMax: list.map((r) => (r.eld?.gc ? `${r.eld.gc.maxMs} (${r.eld.gc.maxKind ?? 'none'})` : null)),
+        gcMsPerSecond: med(list, (r) => (r.eld?.gc ? Math.round((r.eld.gc.totalMs / DURATION) * 100) / 100 : null)),
       },
+      runsSteal: list.map((r) => r.steal),
+      // The server's thread: how busy (% of a core) and its CPU per request, in an open loop (each
+      // request its own event-loop turn and syscalls, so dearer than in autocannon's closed loop).
+      busyPct: med(list, (r) => r.serverBusyPct),
+      usPerRequest: med(list, (r) => r.serverUsPerRequest),
     };
   }
 }
@@ -458,16 +456,38 @@ const md = [
   '',
   `Medians of ${ROUNDS} rounds; "share of bare" is the median of each run's ratio to the bare runs just before and after it.`,
   '',
-  row(['route', 'connections', 'req/s', 'share of bare', 'p50 ms', 'p99 ms', 'errors', 'runs (req/s)']),
-  row(['---', '---:', '---:', '---:', '---:', '---:', '---:', '---']),
+  row([
+    'route',
+    'connections',
+    'req/s',
+    'share of bare',
+    'p50 ms',
+    'p99 ms',
+    'errors',
+    'runs (req/s)',
+    'CPU stolen (%)',
+    'server µs/request',
+  ]),
+  row(['---', '---:', '---:', '---:', '---:', '---:', '---:', '---', '---', '---:']),
   ...['bare', 'restJson', 'xmlrpc', 'soap'].flatMap((route) =>
     [1, 16, 64].map((c) => {
       const r = T[`${route}@${c}`];
-      return row([route, c, r.rps, `${Math.round(r.share * 100)}%`, r.p50, r.p99, r.errors, r.runs.join(', ')]);
+      return row([
+        route,
+        c,
+        r.rps,
+        `${Math.round(r.share * 100)}%`,
+        r.p50,
+        r.p99,
+        r.errors,
+        r.runs.join(', '),
+        r.runsSteal.join(', '),
+        r.usPerRequest,
+      ]);
     }),
   ),
   '',
-  `Paced at ${P.rate} req/s over 64 connections (medians of ${ROUNDS} rounds, bare once more at the end): REST JSON p50 ${P.restJson.p50} ms, p99 ${P.restJson.p99} ms (runs ${P.restJson.runsP99.join(', ')}; ${P.restJson.errors} errors); bare p50 ${P.bare.p50} ms, p99 ${P.bare.p99} ms (runs ${P.bare.runsP99.join(', ')}). The server's event-loop delay (bench/eld-probe.mjs, 1 ms resolution, the tick subtracted) beside REST: p50 ${P.restJson.eld?.p50} ms, p99 ${P.restJson.eld?.p99} ms (runs ${P.restJson.eld?.runsP99.join(', ')}), max ${P.restJson.eld?.max} ms; beside bare: p99 ${P.bare.eld?.p99} ms, max ${P.bare.eld?.max} ms.`,
+  `Paced at ${P.rate} req/s over 64 connections (medians of ${ROUNDS} rounds, bare once more at the end): REST JSON p50 ${P.restJson.p50} ms, p99 ${P.restJson.p99} ms (runs ${P.restJson.runsP99.join(', ')}; ${P.restJson.errors} errors); bare p50 ${P.bare.p50} ms, p99 ${P.bare.p99} ms (runs ${P.bare.runsP99.join(', ')}). The server's event-loop delay (bench/eld-probe.mjs, 1 ms resolution, the tick subtracted) beside REST: p50 ${P.restJson.eld?.p50} ms, p99 ${P.restJson.eld?.p99} ms (runs ${P.restJson.eld?.runsP99.join(', ')}), max ${P.restJson.eld?.max} ms; beside bare: p99 ${P.bare.eld?.p99} ms, max ${P.bare.eld?.max} ms. The server's longest GC pause in each REST run: ${P.restJson.eld?.runsGcMax.join(', ')} ms (GC ${P.restJson.eld?.gcMsPerSecond} ms a second); bare: ${P.bare.eld?.runsGcMax.join(', ')} ms. CPU stolen by the hypervisor for other guests during the REST runs: ${P.restJson.runsSteal.join(', ')} %; bare: ${P.bare.runsSteal.join(', ')} %. The server's thread at this pace: REST ${P.restJson.busyPct} % busy, ${P.restJson.usPerRequest} µs of CPU a request (closed loop at 64 connections: ${T['restJson@64'].usPerRequest} µs); bare ${P.bare.busyPct} %, ${P.bare.usPerRequest} µs (closed loop ${T['bare@64'].usPerRequest} µs).`,
   '',
   `## The same call with ${LARGE_TOKENS} tokens`,
   '',

@@ -11,7 +11,7 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { SERVER_ENV, SERVER_NODE_FLAGS } from './server-flags.mjs';
+import { localServerEnv, SERVER_NODE_FLAGS, waitForHealth } from './server-flags.mjs';
 
 if (process.argv.includes('--help') || process.argv.includes('-h')) {
   console.log(`Usage: npm run test:faults   (node scripts/faults.mjs)
@@ -49,17 +49,11 @@ const PORT = Number(process.env.FAULTS_PORT ?? 3320);
 const KILLS = Number(process.env.FAULTS_KILLS ?? 5);
 const base = `http://127.0.0.1:${PORT}`;
 const dataDir = mkdtempSync(join(tmpdir(), 'gatehouse-faults-'));
-const env = {
-  ...process.env,
-  ...SERVER_ENV,
-  GATEHOUSE_DATA: dataDir,
-  PORT: String(PORT),
-  HOST: '127.0.0.1',
-  GATEHOUSE_LOG: 'silent',
+const env = localServerEnv(dataDir, PORT, {
   GATEHOUSE_ADMIN_PASSWORD: 'Faults-pass-1',
   GATEHOUSE_DEMO_PASSWORD: 'Faults-pass-1',
   ...(PG ? { GATEHOUSE_DATABASE_URL: cluster.url, GATEHOUSE_TOKEN_SECRET: 'f'.repeat(64) } : {}),
-};
+});
 const log = (m) => console.log(`[faults] ${m}`);
 if (PG) log(`store: PostgreSQL (durable, port ${cluster.port})`);
 // The server is stopped, and the temp folder (and PostgreSQL) removed, however this ends.
@@ -76,13 +70,7 @@ async function start() {
     env,
     stdio: ['ignore', 'ignore', 'inherit'],
   });
-  for (let i = 0; i < 300; i++) {
-    try {
-      if ((await fetch(`${base}/healthz`)).ok) return;
-    } catch {}
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error('server did not come back');
+  await waitForHealth(base, { tries: 300, intervalMs: 50 });
 }
 function kill() {
   return new Promise((r) => {

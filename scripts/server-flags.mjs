@@ -17,3 +17,31 @@ export const SERVER_NODE_FLAGS = ['--max-semi-space-size=8'];
 // change in requests per second beyond the machine's noise (BENCHMARKS.md, issue 21). glibc reads
 // it when the process starts, so it must be in the environment the process is started with.
 export const SERVER_ENV = { MALLOC_ARENA_MAX: '2' };
+
+/**
+ * The environment of a server the scripts start on this machine: the caller's, SERVER_ENV, a data
+ * folder, a loopback port and a silent log (the benches and the fault test read the server, not its log).
+ * `extra` comes last, so a caller can add or override anything.
+ */
+export function localServerEnv(dataDir, port, extra = {}) {
+  return {
+    ...process.env,
+    ...SERVER_ENV,
+    GATEHOUSE_DATA: dataDir,
+    PORT: String(port),
+    HOST: '127.0.0.1',
+    GATEHOUSE_LOG: 'silent',
+    ...extra,
+  };
+}
+
+/** Waits until `${base}/healthz` answers 2xx, polling every `intervalMs`; throws after `tries` polls. */
+export async function waitForHealth(base, { tries = 200, intervalMs = 100 } = {}) {
+  for (let i = 0; i < tries; i++) {
+    try {
+      if ((await fetch(`${base}/healthz`)).ok) return;
+    } catch {}
+    await new Promise((r) => setTimeout(r, intervalMs));
+  }
+  throw new Error(`the server at ${base} did not answer /healthz`);
+}

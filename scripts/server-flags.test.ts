@@ -4,7 +4,7 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { SERVER_ENV, SERVER_NODE_FLAGS } from './server-flags.mjs';
+import { localServerEnv, SERVER_ENV, SERVER_NODE_FLAGS } from './server-flags.mjs';
 
 const root = join(import.meta.dirname, '..');
 const read = (file: string) => readFileSync(join(root, file), 'utf8');
@@ -34,16 +34,27 @@ describe('the server processes’ Node flags', () => {
     ]) {
       const text = read(file);
       expect(text, file).toMatch(
-        /import \{ SERVER_ENV, SERVER_NODE_FLAGS \} from '\.\.?\/(scripts\/)?server-flags\.mjs'/,
+        /import \{[^}]*\bSERVER_NODE_FLAGS\b[^}]*\} from '\.\.?\/(scripts\/)?server-flags\.mjs'/,
       );
       // Each spawn of the node binary starts with the flags.
       const spawns = [...text.matchAll(/spawn\(\s*process\.execPath,\s*\[([^\]]*)/g)];
       expect(spawns.length, file).toBeGreaterThan(0);
       for (const m of spawns)
         expect(m[1]?.trimStart().startsWith('...SERVER_NODE_FLAGS'), `${file}: ${m[0]}`).toBe(true);
-      // …and its environment carries SERVER_ENV (glibc reads MALLOC_ARENA_MAX only at start).
-      expect((text.match(/\.\.\.SERVER_ENV\b/g) ?? []).length, file).toBeGreaterThanOrEqual(spawns.length);
+      // …and its environment carries SERVER_ENV (glibc reads MALLOC_ARENA_MAX only at start), as is
+      // or through localServerEnv().
+      expect((text.match(/\.\.\.SERVER_ENV\b|\blocalServerEnv\(/g) ?? []).length, file).toBeGreaterThanOrEqual(
+        spawns.length,
+      );
     }
+  });
+
+  it('localServerEnv carries SERVER_ENV, the folder and port, and lets the caller override', () => {
+    const env = localServerEnv('/tmp/x', 3999, { GATEHOUSE_LOG: 'info', EXTRA: '1' });
+    expect(env).toMatchObject({ ...SERVER_ENV, GATEHOUSE_DATA: '/tmp/x', PORT: '3999', HOST: '127.0.0.1' });
+    expect(env.GATEHOUSE_LOG).toBe('info');
+    expect(env.EXTRA).toBe('1');
+    expect(localServerEnv('/tmp/x', 1).GATEHOUSE_LOG).toBe('silent');
   });
 
   it('npm run serve carries the same flags and environment on its command line', () => {
