@@ -143,9 +143,14 @@ function load(server, target, connections, rate) {
 // speed drifts by a third within minutes, a single pair of runs says more about the neighbours
 // than about Gatehouse.
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
-const median = (xs) => {
+const exactMedian = (xs) => {
   const s = [...xs].sort((a, b) => a - b);
   return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+};
+/** A figure's median, to 0.01 (a median of two runs printed as 1.4249999999999998). */
+const median = (xs) => {
+  const m = exactMedian(xs);
+  return m == null ? m : Math.round(m * 100) / 100;
 };
 async function sideBySide(server, c, targets) {
   const bare = [];
@@ -160,7 +165,7 @@ async function sideBySide(server, c, targets) {
   const ceiling = (round) => (bare[round].rps + bare[round + 1].rps) / 2;
   const summary = (list, shares) => ({
     rps: Math.round(median(list.map((r) => r.rps))),
-    share: shares ? median(shares) : 1,
+    share: shares ? exactMedian(shares) : 1,
     p50: median(list.map((r) => r.p50)),
     p99: median(list.map((r) => r.p99)),
     errors: list.reduce((n, r) => n + r.errors, 0),
