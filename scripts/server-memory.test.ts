@@ -6,7 +6,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SERVER_ENV, SERVER_NODE_FLAGS } from './server-flags.mjs';
+import { localServerEnv, SERVER_ENV, SERVER_NODE_FLAGS, waitForHealth } from './server-flags.mjs';
 
 const root = join(import.meta.dirname, '..');
 const server = join(root, 'apps', 'bff', 'dist', 'index.js');
@@ -29,23 +29,10 @@ beforeAll(async () => {
   const port = await freePort();
   base = `http://127.0.0.1:${port}`;
   child = spawn(process.execPath, [...SERVER_NODE_FLAGS, server], {
-    env: {
-      ...process.env,
-      ...SERVER_ENV,
-      GATEHOUSE_DATA: dataDir,
-      PORT: String(port),
-      HOST: '127.0.0.1',
-      GATEHOUSE_LOG: 'silent',
-    },
+    env: localServerEnv(dataDir, port),
     stdio: ['ignore', 'ignore', 'inherit'],
   });
-  for (let i = 0; i < 300; i++) {
-    try {
-      if ((await fetch(`${base}/healthz`)).ok) return;
-    } catch {}
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error('the server did not answer /healthz in 30 s');
+  await waitForHealth(base, { tries: 300 });
 }, 40_000);
 
 afterAll(async () => {
