@@ -42,7 +42,7 @@ function stealPct(a, b) {
 }
 
 /** A process's CPU time so far (user + system, seconds; NaN once it is gone). */
-function processCpuSeconds(pid) {
+export function processCpuSeconds(pid) {
   try {
     const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
     return (Number(f[11]) + Number(f[12])) / 100;

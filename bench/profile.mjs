@@ -16,7 +16,7 @@ import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { localServerEnv, SERVER_NODE_FLAGS, waitForHealth } from '../scripts/server-flags.mjs';
-import { bodyFile } from './load.mjs';
+import { bodyFile, processCpuSeconds } from './load.mjs';
 import { protocolTargets } from './targets.mjs';
 
 const { values: opts } = parseArgs({
@@ -127,10 +127,7 @@ for (const t of targets) {
 }
 
 /** The server's CPU time so far (user + system), in microseconds, from /proc. */
-function serverCpuUs() {
-  const fields = readFileSync(`/proc/${server.pid}/stat`, 'utf8').split(') ')[1].split(' ');
-  return ((Number(fields[11]) + Number(fields[12])) * 1e6) / 100;
-}
+const serverCpuUs = () => processCpuSeconds(server.pid) * 1e6;
 const cpu = {};
 /** Requests answered so far (the profile's split is per request of the profiled runs). */
 let served = 0;
