@@ -19,6 +19,7 @@ if (process.send) {
     [constants.NODE_PERFORMANCE_GC_WEAKCB]: 'weak callbacks',
   };
   let gc = { count: 0, totalMs: 0, maxMs: 0, maxKind: null };
+  let windowStart = performance.now();
   new PerformanceObserver((list) => {
     for (const e of list.getEntries()) {
       gc.count++;
@@ -38,7 +39,10 @@ if (process.send) {
       max: ms(h.max),
       samples: h.count,
       gc: { count: gc.count, totalMs: round2(gc.totalMs), maxMs: round2(gc.maxMs), maxKind: gc.maxKind },
+      // The window's length, so that GC time can be read per second of it.
+      windowMs: round2(performance.now() - windowStart),
     };
+    windowStart = performance.now();
     h.reset();
     gc = { count: 0, totalMs: 0, maxMs: 0, maxKind: null };
     process.send?.({ eld: answer });

@@ -147,7 +147,7 @@ function pacedLoad(target) {
   cpu[target] = [...(cpu[target] ?? []), used / r.sent];
   p99s[target] = [...(p99s[target] ?? []), r.p99];
   served += r.sent;
-  return r.ok / (Number(opts.seconds) + 1);
+  return Number(opts.rate);
 }
 
 async function load(target) {

@@ -309,7 +309,10 @@ results.paced = { rate: pace };
         runsP99: list.map((r) => r.eld?.p99),
         // The longest GC pause of each run (ms, its kind): a delay with no pause of that size is not the server's GC.
         runsGcMax: list.map((r) => (r.eld?.gc ? `${r.eld.gc.maxMs} (${r.eld.gc.maxKind ?? 'none'})` : null)),
-        gcMsPerSecond: med(list, (r) => (r.eld?.gc ? Math.round((r.eld.gc.totalMs / DURATION) * 100) / 100 : null)),
+        // GC time per second of the probe's window (the run, its warm-up second included).
+        gcMsPerSecond: med(list, (r) =>
+          r.eld?.gc && r.eld.windowMs ? (r.eld.gc.totalMs / r.eld.windowMs) * 1000 : null,
+        ),
       },
       runsSteal: list.map((r) => r.steal),
       // The server's thread: how busy (% of a core) and its CPU per request, in an open loop (each
