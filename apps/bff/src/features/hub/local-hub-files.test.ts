@@ -197,6 +197,35 @@ describe('upload.php before the body', () => {
     }
     expect((await hubFiles('screenshot', shared)).map((f) => f.filename)).toEqual(['screenshot_1']);
   });
+
+  it('answers a body whose part header is malformed, with a file part after it, storing nothing', async () => {
+    // Busboy reports the bad header and goes on to open the next part's file stream, which
+    // never ended: the request did not answer (the upload fuzz test found it in webservice/).
+    const before = (await hubFiles('screenshot', shared)).map((f) => f.filename);
+    for (const end of ['', '\r\n--b0--\r\n']) {
+      const body = Buffer.concat([
+        Buffer.from('--b0\r\nContent-Disposition: form-data; name="\t\v\x01"; filename=""\r\n\r\n\r\n'),
+        Buffer.from(`--b0\r\nContent-Disposition: form-data; name="file"; filename="${sha1(png)}"\r\n`),
+        Buffer.from('Content-Type: application/octet-stream\r\n\r\n'),
+        png,
+        Buffer.from(end),
+      ]);
+      let watchdog: ReturnType<typeof setTimeout> | undefined;
+      const res = await Promise.race([
+        t.app.request(
+          `/local/hub/webservice/upload.php?filetype=screenshot&courseid=${shared}&screenshotnumber=4&token=${siteA.token}`,
+          { method: 'POST', body, headers: { 'content-type': 'multipart/form-data; boundary=b0' } },
+          { incoming: { socket: { remoteAddress: '192.0.2.20' } } },
+        ),
+        new Promise<never>((_, reject) => {
+          watchdog = setTimeout(() => reject(new Error(`no answer in 5 s (end ${JSON.stringify(end)})`)), 5000);
+        }),
+      ]).finally(() => clearTimeout(watchdog));
+      expect(res.status).toBe(400);
+      expect(await res.text()).toContain('multipart/form-data');
+    }
+    expect((await hubFiles('screenshot', shared)).map((f) => f.filename)).toEqual(before);
+  });
 });
 
 describe('download.php', () => {

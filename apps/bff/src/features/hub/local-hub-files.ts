@@ -223,6 +223,7 @@ async function readUpload(
   const store = fileStoreOf(deps);
   let staging: Promise<void> | undefined;
   let failure: unknown;
+  let fileStream: Readable | undefined;
   const source = Readable.fromWeb(body as import('node:stream/web').ReadableStream<Uint8Array>);
   try {
     await new Promise<void>((resolve, reject) => {
@@ -233,16 +234,24 @@ async function readUpload(
         // Stop reading: the file part (and with it the staging) ends with the error, and the
         // rest of the body is left unread (the refusal closes the connection).
         parser.destroy(err instanceof Error ? err : new Error(String(err)));
+        fileStream?.destroy(err instanceof Error ? err : new Error(String(err)));
         source.pause();
       };
       let total = 0;
       let fileBytes = 0;
       parser.on('field', (name, value) => fields.set(name, value));
       parser.on('file', (field, stream) => {
+        // Busboy goes on parsing the chunk it holds after it reports an error: a file stream it
+        // opens then would never end (and its staging never settle).
+        if (failure !== undefined) {
+          stream.destroy();
+          return;
+        }
         if (field !== 'file' || part) {
           stream.resume();
           return;
         }
+        fileStream = stream;
         const p: UploadPart = { head: Buffer.alloc(0) };
         part = p;
         const screenshot = fields.get('filetype') === 'screenshot';

@@ -1,4 +1,6 @@
 import { createHash } from 'node:crypto';
+import { existsSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { and, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { courseModules, courses } from '../../db/schema';
@@ -165,6 +167,36 @@ describe('POST /webservice/upload.php', () => {
       ajaxError('The uploaded file exceeds the upload_max_filesize directive in php.ini.', 'upload_error_ini_size'),
     );
     expect([...fileStoreOf(s.t.deps).hashes()].length).toBe(before);
+  });
+
+  it('answers a body whose part header is malformed, with a file part after it, and keeps none of it', async () => {
+    // Busboy reports the bad header and goes on to open the next part's file stream: found by
+    // the upload fuzz test, where the request never answered.
+    const token = await s.token('manager');
+    const store = fileStoreOf(s.t.deps);
+    const before = [...store.hashes()].length;
+    const tmp = join(s.t.dir, 'filedir', '.tmp');
+    const tmpBefore = existsSync(tmp) ? readdirSync(tmp).length : 0;
+    for (const end of ['', '--b0undary--\r\n']) {
+      const body = Buffer.concat([
+        Buffer.from('--b0undary\r\nContent-Disposition: form-data; name="\t\v\u{50276}\x01"; filename=""\r\n'),
+        Buffer.from('Content-Type: application/octet-stream\r\n\r\n\r\n'),
+        Buffer.from('--b0undary\r\nContent-Disposition: form-data; name="f"; filename="x.txt"\r\n'),
+        Buffer.from(`Content-Type: application/octet-stream\r\n\r\nhello\r\n${end}`),
+      ]);
+      const res = await fetch(`${s.base}/webservice/upload.php`, {
+        method: 'POST',
+        body,
+        headers: { 'content-type': 'multipart/form-data; boundary=b0undary', authorization: `Bearer ${token}` },
+        signal: AbortSignal.timeout(5000),
+      });
+      expect(res.status).toBe(200);
+      expect(await res.text()).toBe(
+        ajaxError('The uploaded file was only partially uploaded.', 'upload_error_partial'),
+      );
+    }
+    expect([...store.hashes()].length).toBe(before);
+    expect(existsSync(tmp) ? readdirSync(tmp).length : 0).toBe(tmpBefore);
   });
 });
 

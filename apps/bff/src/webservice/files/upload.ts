@@ -143,12 +143,26 @@ async function readMultipart(
     return parts;
   }
   await new Promise<void>((resolve, reject) => {
+    // Busboy goes on parsing the rest of a chunk after it reports an error (a malformed part
+    // header, say), and a file stream it opens then never ends: every file stream is ended here
+    // when the body fails, and one that opens after is ended at once, or its staging would wait
+    // for it forever and the request would never answer.
+    const open = new Set<Readable>();
+    let failure: Error | undefined;
     const fail = (err: unknown) => {
       source.unpipe();
+      failure ??= err instanceof Error ? err : new Error(String(err));
+      for (const s of open) s.destroy(failure);
       reject(err);
     };
     parser.on('field', (name, value) => onField(name, value));
     parser.on('file', (field, stream, info) => {
+      if (failure) {
+        stream.destroy();
+        return;
+      }
+      open.add(stream);
+      stream.once('close', () => open.delete(stream));
       const part: Part = { field, filename: info.filename ?? '' };
       parts.push(part);
       stream.on('limit', () => {
