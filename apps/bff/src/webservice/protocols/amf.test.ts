@@ -1,9 +1,14 @@
-import { eq } from 'drizzle-orm';
+import { createHash } from 'node:crypto';
+import { and, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { courses } from '../../db/schema';
+import { courses, files } from '../../db/schema';
 import { SYSTEM_ACTOR } from '../../features/audit/audit.service';
+import { assignRole, createRole } from '../../features/roles/roles.service';
+import { addServiceFunctions, createService } from '../../features/services/services.service';
+import { createAdminToken } from '../../features/tokens/tokens.service';
 import { amfCall, anonymous, command, envelope, remoting } from '../../test/amf-client';
 import { type RealServer, startRealServer, webServiceToken } from '../../test/browser-server';
+import { serviceBody } from '../../test/helpers';
 
 // Issue 20: the AMF server (/webservice/amf/server.php, Moodle 2.x's webservice_amf on
 // Zend_Amf_Server), called by a client built on amfjs (an independent AMF implementation from
@@ -84,6 +89,71 @@ describe('AMF through an amfjs client, against the real server', () => {
       body: `wstoken=${token}&wsfunction=core_group_get_course_groups&moodlewsrestformat=json&courseid=${courseId}`,
     });
     expect(((await rest.json()) as { name: string }[]).map((g) => g.name)).toContain(name);
+  });
+
+  it('a ByteArray arrives as base64 (core_files_upload stores its bytes) and a Date as a Unix time (a course start)', async () => {
+    const { deps } = srv.t;
+    const teacher = await srv.t.userId('teacher');
+    const svc = await createService(
+      deps,
+      serviceBody('AMF values', 'amfvalues', { uploadFiles: true }) as never,
+      SYSTEM_ACTOR,
+    );
+    await addServiceFunctions(deps, svc.id, ['core_files_upload', 'core_course_create_courses'], SYSTEM_ACTOR);
+    const role = await createRole(
+      deps,
+      { shortname: 'amfcreator', name: 'AMF course creator', capabilities: { 'moodle/course:create': 'allow' } },
+      SYSTEM_ACTOR,
+    );
+    await assignRole(deps, role.id, teacher, SYSTEM_ACTOR);
+    const own = (
+      await createAdminToken(deps, { userId: teacher, serviceId: svc.id, validUntil: null }, SYSTEM_ACTOR, true)
+    ).secret;
+    // Every byte value, as Flash's ByteArray carries a file (amfjs writes a Buffer as one).
+    const bytes = Buffer.from(Array.from({ length: 256 }, (_, i) => 255 - i));
+    const start = new Date(Date.UTC(2027, 0, 4, 9, 30, 15, 750));
+    const res = await amfCall(
+      srv.base,
+      own,
+      envelope([
+        remoting(
+          'core_files_upload',
+          [
+            anonymous({
+              component: 'user',
+              filearea: 'draft',
+              itemid: 0,
+              filepath: '/',
+              filename: 'flash.bin',
+              filecontent: bytes,
+              contextlevel: 'user',
+              instanceid: teacher,
+            }),
+          ],
+          '/1',
+        ),
+        remoting(
+          'core_course_create_courses',
+          [[anonymous({ fullname: 'From Flash', shortname: 'AMF-DATE', categoryid: 1, startdate: start })]],
+          '/2',
+        ),
+      ]),
+    );
+    expect(res.bodies.map((b) => [b.target, b.value.__class])).toEqual([
+      ['/1/onResult', 'flex.messaging.messages.AcknowledgeMessage'],
+      ['/2/onResult', 'flex.messaging.messages.AcknowledgeMessage'],
+    ]);
+    const uploaded = res.bodies[0]?.value.body as { filename: string; itemid: number };
+    expect(uploaded.filename).toBe('flash.bin');
+    const [row] = await srv.t.store.db
+      .select()
+      .from(files)
+      .where(and(eq(files.filename, 'flash.bin'), eq(files.itemid, uploaded.itemid)));
+    expect(row?.filesize).toBe(256);
+    expect(row?.contenthash).toBe(createHash('sha1').update(bytes).digest('hex'));
+    const [course] = await srv.t.store.db.select().from(courses).where(eq(courses.shortname, 'AMF-DATE'));
+    // Moodle's descriptions type times as integers: the date's second, its milliseconds dropped.
+    expect(course?.startdate).toBe(Math.floor(start.getTime() / 1000));
   });
 
   it("a fault is a Flex ErrorMessage at /onStatus: faultCode Moodle's errorcode, faultString the message", async () => {
