@@ -37,10 +37,13 @@ describe('bench/load.mjs', () => {
     );
     expect(r.errors).toBe(0);
     expect(r.p99).toBeGreaterThan(0);
-    // 2 s of requests (a warm-up second and the counted one) at ≥ 0.2 ms each: ≥ 10 % of a core.
-    expect(r.serverBusyPct).toBeGreaterThanOrEqual(10);
+    // ~20 % of a core at 1 000 req/s of ~0.2 ms each. The bounds are loose: on a busy machine
+    // the server's thread is descheduled during its 0.2 ms of wall time and uses less CPU, but a
+    // wrong unit or an empty read would be off by orders of magnitude.
+    expect(r.serverBusyPct).toBeGreaterThanOrEqual(2);
     expect(r.serverBusyPct).toBeLessThanOrEqual(110);
-    expect(r.serverUsPerRequest).toBeGreaterThanOrEqual(150);
+    expect(r.serverUsPerRequest).toBeGreaterThanOrEqual(40);
+    expect(r.serverUsPerRequest).toBeLessThan(20_000);
     expect(r.steal === null || (r.steal >= 0 && r.steal <= 100)).toBe(true);
     expect(r.clientDelay.p99).toBeGreaterThanOrEqual(0);
     expect(r.clientDelay.max).toBeGreaterThanOrEqual(r.clientDelay.p99);
@@ -50,9 +53,17 @@ describe('bench/load.mjs', () => {
     const r = await runLoad({ url, method: 'GET', headers: {} }, { pid: server.pid, connections: 2, seconds: 1 });
     expect(r.errors).toBe(0);
     expect(r.rps).toBeGreaterThan(100);
-    // Saturated: the server's thread is busy most of the run, each request at ≥ 0.2 ms.
-    expect(r.serverBusyPct).toBeGreaterThan(40);
-    expect(r.serverUsPerRequest).toBeGreaterThanOrEqual(150);
+    // The server's thread is busy for a good part of the run, each request at up to ~0.2 ms of
+    // CPU (less where the machine deschedules it). Not a speed check: the figures must agree
+    // with each other, requests a second × CPU per request being the busy share, within the
+    // run's ramp-up (a wrong unit is a factor of 1 000).
+    expect(r.serverBusyPct).toBeGreaterThan(5);
+    expect(r.serverBusyPct).toBeLessThanOrEqual(110);
+    expect(r.serverUsPerRequest).toBeGreaterThanOrEqual(40);
+    expect(r.serverUsPerRequest).toBeLessThan(20_000);
+    const implied = (r.rps * (r.serverUsPerRequest as number)) / 1e4;
+    expect(r.serverBusyPct / implied).toBeGreaterThan(1 / 3);
+    expect(r.serverBusyPct / implied).toBeLessThan(3);
     expect(r.steal === null || (r.steal >= 0 && r.steal <= 100)).toBe(true);
   });
 });
