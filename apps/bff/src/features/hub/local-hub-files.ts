@@ -233,8 +233,10 @@ async function readUpload(
         reject(err);
         // Stop reading: the file part (and with it the staging) ends with the error, and the
         // rest of the body is left unread (the refusal closes the connection).
-        parser.destroy(err instanceof Error ? err : new Error(String(err)));
-        fileStream?.destroy(err instanceof Error ? err : new Error(String(err)));
+        const error = err instanceof Error ? err : new Error(String(err));
+        parser.destroy(error);
+        // With the error: the staged stream's 'error' listener ends the pipe into the staging.
+        fileStream?.destroy(error);
         source.pause();
       };
       let total = 0;

@@ -146,18 +146,20 @@ async function readMultipart(
     // Busboy goes on parsing the rest of a chunk after it reports an error (a malformed part
     // header, say), and a file stream it opens then never ends: every file stream is ended here
     // when the body fails, and one that opens after is ended at once, or its staging would wait
-    // for it forever and the request would never answer.
+    // for it forever and the request would never answer. Ended without an error: the staging
+    // sees a premature close, and a stream nobody reads any more (its staging failed before
+    // reading) emits no 'error' event that nothing listens to.
     const open = new Set<Readable>();
-    let failure: Error | undefined;
+    let failed = false;
     const fail = (err: unknown) => {
       source.unpipe();
-      failure ??= err instanceof Error ? err : new Error(String(err));
-      for (const s of open) s.destroy(failure);
+      failed = true;
+      for (const s of open) s.destroy();
       reject(err);
     };
     parser.on('field', (name, value) => onField(name, value));
     parser.on('file', (field, stream, info) => {
-      if (failure) {
+      if (failed) {
         stream.destroy();
         return;
       }
