@@ -34,6 +34,7 @@ import {
   findUser,
   insertToken,
   ownersOfVisibleTokens,
+  type TokenListUser,
   type TokenRow,
   type TokenSelection,
   tokenPage,
@@ -49,7 +50,9 @@ import { invalidateTokens } from './tokens-of';
 const DEFAULT_ADMIN_TOKEN_DAYS = 30;
 
 /** Why a user cannot hold a token, or undefined when they can. */
-export function userUnavailableReason(u: UserRow): string | undefined {
+export function userUnavailableReason(
+  u: Pick<UserRow, 'username' | 'deleted' | 'isGuest' | 'suspended' | 'confirmed'>,
+): string | undefined {
   if (u.deleted) return `${u.username} is deleted`;
   if (u.isGuest) return 'The guest user cannot have a token';
   if (u.suspended) return `${u.username} is suspended`;
@@ -60,7 +63,7 @@ export function userUnavailableReason(u: UserRow): string | undefined {
 async function tokenStatuses(
   deps: Deps,
   t: Pick<TokenRow, 'validUntil' | 'ipRestriction'>,
-  u: UserRow,
+  u: TokenListUser,
   s: ServiceRow,
   needed?: string[],
 ): Promise<{ statuses: TokenStatus[]; missing: string[] }> {
@@ -83,9 +86,9 @@ async function tokenStatuses(
 async function toDto(
   deps: Deps,
   t: TokenRow,
-  u: UserRow,
+  u: TokenListUser,
   s: ServiceRow,
-  creator: UserRow | null,
+  creator: Pick<UserRow, 'id' | 'username'> | null,
   needed?: string[],
 ): Promise<TokenDto> {
   const { statuses, missing } = await tokenStatuses(deps, t, u, s, needed);
