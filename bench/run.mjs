@@ -421,11 +421,14 @@ const targets = [
     listMax <= 50,
   ],
   ['Server resident memory under load', `${peakRss} MB`, '≤ 150 MB', peakRss <= 150],
+  // Issue 9's "p99 ≤ 10 ms at 64 connections", read as issue 9 was resolved: without the queue a
+  // closed loop builds (64 in flight make its mean 64 / throughput by Little's law, and the bare
+  // route's own closed-loop p99 is over 10 ms on this machine), i.e. paced, as above.
   [
-    `REST JSON at 64 connections, p99, saturated (closed loop; the bare route's own p99 here: ${T['bare@64'].p99} ms)`,
-    `${T['restJson@64'].p99} ms`,
+    `REST JSON p99 at 64 connections, paced at half its capacity (closed loop, saturated: ${T['restJson@64'].p99} ms; the bare route's own there: ${T['bare@64'].p99} ms)`,
+    `${P.restJson.p99} ms`,
     '≤ 10 ms',
-    T['restJson@64'].p99 <= 10,
+    P.restJson.p99 <= 10,
   ],
   [
     'Access-check chain p99 (warm, 1M tokens)',
