@@ -185,17 +185,23 @@ const median = (xs) => {
   const s = [...xs].sort((a, b) => a - b);
   return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
 };
-if (rounds) console.log(`\nAt ${opts.connections} connections, ${opts.seconds} s a run, ${rounds} round(s):`);
-if (rounds) console.log(`  bare      ${median(bare)} req/s (runs ${bare.join(', ')})`);
-for (const t of rounds ? targets : []) {
+// Paced, every run does the rate asked for: its req/s say nothing, its p99 does (below).
+const closed = rounds && !opts.rate;
+if (closed) console.log(`\nAt ${opts.connections} connections, ${opts.seconds} s a run, ${rounds} round(s):`);
+if (closed) console.log(`  bare      ${median(bare)} req/s (runs ${bare.join(', ')})`);
+for (const t of closed ? targets : []) {
   const shares = runs[t].map((rps, i) => rps / ((bare[i] + bare[i + 1]) / 2));
   console.log(
     `  ${t.padEnd(9)} ${median(runs[t])} req/s, ${(median(shares) * 100).toFixed(1)} % of bare (runs ${shares.map((s) => `${(s * 100).toFixed(1)} %`).join(', ')})`,
   );
 }
 if (opts.rate) {
-  console.log(`\nPaced at ${opts.rate} req/s, p99 (ms) of each run:`);
-  for (const t of Object.keys(p99s)) console.log(`  ${t.padEnd(9)} ${p99s[t].join(', ')}`);
+  console.log(`\nPaced at ${opts.rate} req/s, p99 (ms): median, against bare's median, and each run:`);
+  const bareP99 = p99s.bare ? median(p99s.bare) : undefined;
+  for (const t of Object.keys(p99s)) {
+    const ratio = bareP99 && t !== 'bare' ? ` (${(median(p99s[t]) / bareP99).toFixed(2)} × bare)` : '';
+    console.log(`  ${t.padEnd(9)} ${median(p99s[t])}${ratio}; runs ${p99s[t].join(', ')}`);
+  }
 }
 // Less sensitive to the neighbours than req/s: the server's own CPU time per request (/proc).
 const cpuPer = (t) => median(cpu[t]);
