@@ -456,6 +456,56 @@ describe('token statuses', () => {
     expect([...s.statuses].sort()).toEqual(['expired', 'iprestricted', 'missingcapabilities', 'servicedisabled']);
     expect(s.statuses).not.toContain('valid');
   });
+
+  // The list joins only the owner's and creator's columns it needs (tokenPage's listQuery), the
+  // token's page their whole rows: the two must agree on every token the tests above made.
+  it('the list shows each token as its own page does: owner, creator and every status', async () => {
+    // One owner for each way a user becomes unavailable, set after the token was made.
+    const flags: Partial<typeof users.$inferInsert>[] = [
+      { suspended: true },
+      { confirmed: false },
+      { passwordExpired: true },
+      { auth: 'nologin' },
+    ];
+    for (const [i, flag] of flags.entries()) {
+      const u = await createUser(
+        t.deps,
+        {
+          username: `listflag${i}`,
+          firstname: 'List',
+          lastname: `Flag${i}`,
+          email: `listflag${i}@example.org`,
+          auth: 'manual',
+          suspended: false,
+          confirmed: true,
+          passwordExpired: false,
+          siteAdmin: false,
+          password: 'Listflag-pass-1',
+        },
+        actor,
+        true,
+      );
+      const { token } = await mkToken(admin, { userId: u.id, serviceId: openId });
+      await t.store.db.update(users).set(flag).where(eq(users.id, u.id));
+      expect((await statusOf(token.id)).statuses).toContain('userunavailable');
+    }
+    const list = await admin.get('/api/tokens?perPage=200');
+    expect(list.status).toBe(200);
+    const items = list.body.items as { id: number; statuses: string[]; creator: unknown }[];
+    expect(new Set(items.flatMap((i) => i.statuses))).toEqual(
+      new Set([
+        'valid',
+        'expired',
+        'iprestricted',
+        'usernotauthorised',
+        'missingcapabilities',
+        'userunavailable',
+        'servicedisabled',
+      ]),
+    );
+    expect(items.some((i) => i.creator !== null)).toBe(true);
+    for (const item of items) expect(item).toEqual((await admin.get(`/api/tokens/${item.id}`)).body);
+  });
 });
 
 describe('deleting tokens', () => {
