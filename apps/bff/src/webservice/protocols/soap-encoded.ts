@@ -68,42 +68,78 @@ function mapEntries(node: XNode): [string, XNode | undefined][] {
   return out;
 }
 
-/** Reads one RPC/encoded value, guided by its description and the element's xsi:type. */
-function decodeEncoded(raw: XNode, desc: ExternalDescription, refs: Refs, depth: number): unknown {
+/**
+ * Reads one RPC/encoded value: the element's xsi:type and multi-references say how, its
+ * description what. Built once per description (encodedReaderFor), so a call walks only its XML.
+ */
+type EncodedReader = (raw: XNode, refs: Refs, depth: number) => unknown;
+
+const encodedReaders = new WeakMap<ExternalDescription, EncodedReader>();
+
+function encodedReaderFor(desc: ExternalDescription): EncodedReader {
+  let read = encodedReaders.get(desc);
+  if (!read) {
+    read = makeEncodedReader(desc);
+    encodedReaders.set(desc, read);
+  }
+  return read;
+}
+
+/** The element a value is read from (its multi-reference followed), or null for a nil one; the caps checked. */
+function target(raw: XNode, refs: Refs, depth: number): XNode | null {
   if (depth > MAX_DEPTH) throw new SoapRequestError('The SOAP message is nested too deeply');
   if (++refs.visits > MAX_VISITS) throw new SoapRequestError('The SOAP message refers to too many elements');
   const node = resolveHref(raw, refs);
-  if (isNil(node)) return null;
+  return isNil(node) ? null : node;
+}
+
+function makeEncodedReader(desc: ExternalDescription): EncodedReader {
   if (desc.kind === 'value') {
-    if (node.children.length) throw new SoapRequestError(`<${raw.name}> must hold a value, not elements`);
-    return desc.type === 'bool' ? node.text.trim() : node.text;
+    const trim = desc.type === 'bool';
+    return (raw, refs, depth) => {
+      const node = target(raw, refs, depth);
+      if (!node) return null;
+      if (node.children.length) throw new SoapRequestError(`<${raw.name}> must hold a value, not elements`);
+      return trim ? node.text.trim() : node.text;
+    };
   }
   if (desc.kind === 'multiple') {
-    // A SOAP-ENC:Array (its items, whatever their names), or a map: PHP sends an array whose
-    // keys are not 0, 1, 2, … (array_filter'ed, say) as one. Moodle reads only the values.
-    if (isMap(node))
-      return mapEntries(node).map(([, v]) => (v ? decodeEncoded(v, desc.content, refs, depth + 1) : null));
-    const out = new Array(node.children.length);
-    for (let i = 0; i < node.children.length; i++)
-      out[i] = decodeEncoded(node.children[i] as XNode, desc.content, refs, depth + 1);
-    return out;
+    const item = encodedReaderFor(desc.content);
+    return (raw, refs, depth) => {
+      const node = target(raw, refs, depth);
+      if (!node) return null;
+      // A SOAP-ENC:Array (its items, whatever their names), or a map: PHP sends an array whose
+      // keys are not 0, 1, 2, … (array_filter'ed, say) as one. Moodle reads only the values.
+      if (isMap(node)) return mapEntries(node).map(([, v]) => (v ? item(v, refs, depth + 1) : null));
+      const children = node.children;
+      const out = new Array(children.length);
+      for (let i = 0; i < children.length; i++) out[i] = item(children[i] as XNode, refs, depth + 1);
+      return out;
+    };
   }
-  const out = Object.create(null) as Record<string, unknown>;
-  if (isMap(node)) {
-    for (const [key, v] of mapEntries(node)) {
-      if (Object.hasOwn(out, key)) throw new SoapRequestError(`<${raw.name}>: the key ${key} appears twice`);
-      const sub = Object.hasOwn(desc.keys, key) ? desc.keys[key] : undefined;
-      // Unknown keys are passed on so that validation names them.
-      out[key] = v === undefined ? null : sub ? decodeEncoded(v, sub, refs, depth + 1) : v.text;
+  // The keys' readers, by name (own keys only: `__proto__` is an unknown key).
+  const keys = desc.keys;
+  const byName = new Map(Object.keys(keys).map((k) => [k, encodedReaderFor(keys[k] as ExternalDescription)]));
+  return (raw, refs, depth) => {
+    const node = target(raw, refs, depth);
+    if (!node) return null;
+    const out = Object.create(null) as Record<string, unknown>;
+    if (isMap(node)) {
+      for (const [key, v] of mapEntries(node)) {
+        if (Object.hasOwn(out, key)) throw new SoapRequestError(`<${raw.name}>: the key ${key} appears twice`);
+        const read = byName.get(key);
+        // Unknown keys are passed on so that validation names them.
+        out[key] = v === undefined ? null : read ? read(v, refs, depth + 1) : v.text;
+      }
+      return out;
+    }
+    for (const c of node.children) {
+      if (Object.hasOwn(out, c.name)) throw new SoapRequestError(`<${c.name}> appears twice`);
+      const read = byName.get(c.name);
+      out[c.name] = read ? read(c, refs, depth + 1) : c.text;
     }
     return out;
-  }
-  for (const c of node.children) {
-    if (Object.hasOwn(out, c.name)) throw new SoapRequestError(`<${c.name}> appears twice`);
-    const sub = Object.hasOwn(desc.keys, c.name) ? desc.keys[c.name] : undefined;
-    out[c.name] = sub ? decodeEncoded(c, sub, refs, depth + 1) : c.text;
-  }
-  return out;
+  };
 }
 
 const POSITIONAL = /^param(\d{1,3})$/;
@@ -115,39 +151,66 @@ const POSITIONAL = /^param(\d{1,3})$/;
  * sending an array of structures) is read as one item per element.
  */
 export function decodeRpcArgs(op: XNode, body: XNode, params: ExternalSingle): Record<string, unknown> {
+  const { byName, names } = partsOf(params);
   const refs: Refs = { body, ids: undefined, visits: 0 };
-  const keys = params.keys;
   const out = Object.create(null) as Record<string, unknown>;
   const children = op.children;
   let counts: Map<string, number> | undefined;
   for (let i = 0; i < children.length; i++) {
     const c = children[i] as XNode;
     let key = c.name;
-    let desc = Object.hasOwn(keys, key) ? keys[key] : undefined;
-    if (!desc) {
+    let part = byName.get(key);
+    if (!part) {
       const m = POSITIONAL.exec(key);
-      const named = m ? Object.keys(keys)[Number(m[1])] : undefined;
+      const named = m ? names[Number(m[1])] : undefined;
       if (named !== undefined) {
         key = named;
-        desc = keys[named];
+        part = byName.get(named);
       }
     }
-    if (!desc) {
+    if (!part) {
       // Unknown parts are passed on as text so that validation names them.
       if (Object.hasOwn(out, key)) throw new SoapRequestError(`<${key}> appears twice`);
       out[key] = c.text;
       continue;
     }
-    if (desc.kind === 'multiple') counts ??= countNames(children);
-    if (desc.kind === 'multiple' && (counts?.get(c.name) ?? 0) > 1) {
-      if (!Object.hasOwn(out, key)) out[key] = [];
-      (out[key] as unknown[]).push(decodeEncoded(c, desc.content, refs, 1));
-      continue;
+    if (part.item) {
+      counts ??= countNames(children);
+      if ((counts.get(c.name) ?? 0) > 1) {
+        if (!Object.hasOwn(out, key)) out[key] = [];
+        (out[key] as unknown[]).push(part.item(c, refs, 1));
+        continue;
+      }
     }
     if (Object.hasOwn(out, key)) throw new SoapRequestError(`<${key}> appears twice`);
-    out[key] = decodeEncoded(c, desc, refs, 1);
+    out[key] = part.read(c, refs, 1);
   }
   return out;
+}
+
+/** A function's parts: each parameter's reader (and, for a list, its items'), and their order for `paramN`. */
+interface RpcParts {
+  byName: Map<string, { read: EncodedReader; item?: EncodedReader }>;
+  names: string[];
+}
+
+const rpcParts = new WeakMap<ExternalSingle, RpcParts>();
+
+function partsOf(params: ExternalSingle): RpcParts {
+  let parts = rpcParts.get(params);
+  if (!parts) {
+    const names = Object.keys(params.keys);
+    const byName = new Map(
+      names.map((k) => {
+        const desc = params.keys[k] as ExternalDescription;
+        const item = desc.kind === 'multiple' ? encodedReaderFor(desc.content) : undefined;
+        return [k, { read: encodedReaderFor(desc), item }];
+      }),
+    );
+    parts = { byName, names };
+    rpcParts.set(params, parts);
+  }
+  return parts;
 }
 
 /** How many parts have each name: counted once, when a repeated part would matter. */

@@ -1,4 +1,4 @@
-import type { ExternalDescription } from '@gatehouse/shared';
+import type { ExternalDescription, ExternalSingle } from '@gatehouse/shared';
 import type { Deps } from '../../deps';
 import { cachedToken, checkProtocol, checkService, checkToken, loadToken } from '../access';
 import type { ServiceFunctions } from '../access-cache';
@@ -23,27 +23,75 @@ import { child, escapeXml, MAX_ANONYMOUS_XML_BYTES, MAX_XML_BYTES, NS, parseXmlB
 
 // ---- document/literal ------------------------------------------------------------------------
 
-/** Reads a function's arguments from a document/literal operation element, guided by the description. */
+/** Reads an element into a value: built once per description (readerFor), so a call walks only its XML. */
+type Reader = (node: XNode) => unknown;
+
+const readers = new WeakMap<ExternalDescription, Reader>();
+
+/** Reads a function's arguments from a document/literal operation element, by the description's reader. */
 export function decodeElement(node: XNode, desc: ExternalDescription): unknown {
-  if (node.attrs.nil === 'true' || node.attrs.nil === '1') return null;
-  if (desc.kind === 'value') {
-    if (node.children.length) throw new SoapRequestError(`<${node.name}> must hold a value, not elements`);
-    if (desc.type === 'bool') return node.text.trim();
-    return node.text;
-  }
-  if (desc.kind === 'multiple') return node.children.map((c) => decodeElement(c, desc.content));
-  return decodeStruct(node, desc.keys);
+  return readerFor(desc)(node);
 }
 
-function decodeStruct(node: XNode, keys: Record<string, ExternalDescription>): Record<string, unknown> {
-  const out = Object.create(null) as Record<string, unknown>;
-  for (const c of node.children) {
-    if (Object.hasOwn(out, c.name)) throw new SoapRequestError(`<${c.name}> appears twice`);
-    const sub = keys[c.name];
-    // Unknown elements are passed on as text so that validation names them.
-    out[c.name] = sub && Object.hasOwn(keys, c.name) ? decodeElement(c, sub) : c.text;
+function readerFor(desc: ExternalDescription): Reader {
+  let read = readers.get(desc);
+  if (!read) {
+    read = makeReader(desc);
+    readers.set(desc, read);
   }
-  return out;
+  return read;
+}
+
+const isNilElement = (node: XNode) => node.attrs.nil === 'true' || node.attrs.nil === '1';
+
+function makeReader(desc: ExternalDescription): Reader {
+  if (desc.kind === 'value') {
+    const trim = desc.type === 'bool';
+    return (node) => {
+      if (isNilElement(node)) return null;
+      if (node.children.length) throw new SoapRequestError(`<${node.name}> must hold a value, not elements`);
+      return trim ? node.text.trim() : node.text;
+    };
+  }
+  if (desc.kind === 'multiple') {
+    const item = readerFor(desc.content);
+    return (node) => {
+      if (isNilElement(node)) return null;
+      const children = node.children;
+      const out = new Array(children.length);
+      for (let i = 0; i < children.length; i++) out[i] = item(children[i] as XNode);
+      return out;
+    };
+  }
+  const fields = structReader(desc.keys);
+  return (node) => (isNilElement(node) ? null : fields(node));
+}
+
+/** A structure's elements, each by its key's reader (own keys only: `__proto__` is an unknown element). */
+function structReader(keys: Record<string, ExternalDescription>): Reader {
+  const byName = new Map(Object.keys(keys).map((k) => [k, readerFor(keys[k] as ExternalDescription)]));
+  return (node) => {
+    const out = Object.create(null) as Record<string, unknown>;
+    for (const c of node.children) {
+      if (Object.hasOwn(out, c.name)) throw new SoapRequestError(`<${c.name}> appears twice`);
+      const read = byName.get(c.name);
+      // Unknown elements are passed on as text so that validation names them.
+      out[c.name] = read ? read(c) : c.text;
+    }
+    return out;
+  };
+}
+
+const operationReaders = new WeakMap<ExternalSingle, Reader>();
+
+/** A document/literal operation element's arguments: its children, by the function's parameters. */
+function decodeOperation(op: XNode, params: ExternalSingle): Record<string, unknown> {
+  let read = operationReaders.get(params);
+  if (!read) {
+    read = structReader(params.keys);
+    operationReaders.set(params, read);
+  }
+  return read(op) as Record<string, unknown>;
 }
 
 /** What an element holds for a value that is neither undefined nor null, by its description. */
@@ -303,7 +351,7 @@ export const soap: ProtocolAdapter<Uint8Array, SoapState> = {
     const fn = deps.catalogue.get(op.name);
     const { query } = request;
     if (query.get('style') === 'document' || declaresGatehouse(body)) {
-      call.args = fn ? decodeStruct(op, fn.parameters.keys) : {};
+      call.args = fn ? decodeOperation(op, fn.parameters) : {};
       return DOCUMENT;
     }
     call.args = fn ? decodeRpcArgs(op, soapBody, fn.parameters) : {};
