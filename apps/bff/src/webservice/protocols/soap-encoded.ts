@@ -1,4 +1,5 @@
 import type { ExternalDescription, ExternalSingle } from '@gatehouse/shared';
+import { builtOnce } from '../../lib/built-once';
 import { ProtocolRequestError, type PublicError } from './route';
 import type { PhpType } from './soap-wsdl';
 import { libxmlAttr, libxmlText, SOAP_ENC } from './soap-wsdl';
@@ -74,16 +75,7 @@ function mapEntries(node: XNode): [string, XNode | undefined][] {
  */
 type EncodedReader = (raw: XNode, refs: Refs, depth: number) => unknown;
 
-const encodedReaders = new WeakMap<ExternalDescription, EncodedReader>();
-
-function encodedReaderFor(desc: ExternalDescription): EncodedReader {
-  let read = encodedReaders.get(desc);
-  if (!read) {
-    read = makeEncodedReader(desc);
-    encodedReaders.set(desc, read);
-  }
-  return read;
-}
+const encodedReaderFor = builtOnce((desc: ExternalDescription): EncodedReader => makeEncodedReader(desc));
 
 /** The element a value is read from (its multi-reference followed), or null for a nil one; the caps checked. */
 function target(raw: XNode, refs: Refs, depth: number): XNode | null {
@@ -194,24 +186,17 @@ interface RpcParts {
   names: string[];
 }
 
-const rpcParts = new WeakMap<ExternalSingle, RpcParts>();
-
-function partsOf(params: ExternalSingle): RpcParts {
-  let parts = rpcParts.get(params);
-  if (!parts) {
-    const names = Object.keys(params.keys);
-    const byName = new Map(
-      names.map((k) => {
-        const desc = params.keys[k] as ExternalDescription;
-        const item = desc.kind === 'multiple' ? encodedReaderFor(desc.content) : undefined;
-        return [k, { read: encodedReaderFor(desc), item }];
-      }),
-    );
-    parts = { byName, names };
-    rpcParts.set(params, parts);
-  }
-  return parts;
-}
+const partsOf = builtOnce((params: ExternalSingle): RpcParts => {
+  const names = Object.keys(params.keys);
+  const byName = new Map(
+    names.map((k) => {
+      const desc = params.keys[k] as ExternalDescription;
+      const item = desc.kind === 'multiple' ? encodedReaderFor(desc.content) : undefined;
+      return [k, { read: encodedReaderFor(desc), item }];
+    }),
+  );
+  return { byName, names };
+});
 
 /** How many parts have each name: counted once, when a repeated part would matter. */
 function countNames(children: readonly XNode[]): Map<string, number> {
@@ -299,16 +284,10 @@ interface Guess {
   write(t: Tags, v: unknown, kind: ZKind, ns: Ns): string;
 }
 
-const guesses = new WeakMap<ExternalDescription, Guess>();
+const guessOf = builtOnce(makeGuess);
 
 function guessFor(desc: ExternalDescription | undefined): Guess {
-  if (desc === undefined) return UNDESCRIBED;
-  let g = guesses.get(desc);
-  if (g === undefined) {
-    g = makeGuess(desc);
-    guesses.set(desc, g);
-  }
-  return g;
+  return desc === undefined ? UNDESCRIBED : guessOf(desc);
 }
 
 /** An item's or a map value's element (the only names ext/soap gives untyped values), its tags written in. */

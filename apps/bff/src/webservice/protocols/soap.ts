@@ -1,5 +1,6 @@
 import type { ExternalDescription, ExternalSingle } from '@gatehouse/shared';
 import type { Deps } from '../../deps';
+import { builtOnce } from '../../lib/built-once';
 import { cachedToken, checkProtocol, checkService, checkToken, loadToken } from '../access';
 import type { ServiceFunctions } from '../access-cache';
 import { type CallRequest, callAccess } from '../call';
@@ -26,21 +27,12 @@ import { child, escapeXml, MAX_ANONYMOUS_XML_BYTES, MAX_XML_BYTES, NS, parseXmlB
 /** Reads an element into a value: built once per description (readerFor), so a call walks only its XML. */
 type Reader = (node: XNode) => unknown;
 
-const readers = new WeakMap<ExternalDescription, Reader>();
-
 /** Reads a function's arguments from a document/literal operation element, by the description's reader. */
 export function decodeElement(node: XNode, desc: ExternalDescription): unknown {
   return readerFor(desc)(node);
 }
 
-function readerFor(desc: ExternalDescription): Reader {
-  let read = readers.get(desc);
-  if (!read) {
-    read = makeReader(desc);
-    readers.set(desc, read);
-  }
-  return read;
-}
+const readerFor = builtOnce((desc: ExternalDescription): Reader => makeReader(desc));
 
 const isNilElement = (node: XNode) => node.attrs.nil === 'true' || node.attrs.nil === '1';
 
@@ -82,16 +74,11 @@ function structReader(keys: Record<string, ExternalDescription>): Reader {
   };
 }
 
-const operationReaders = new WeakMap<ExternalSingle, Reader>();
+const operationReaderFor = builtOnce((params: ExternalSingle) => structReader(params.keys));
 
 /** A document/literal operation element's arguments: its children, by the function's parameters. */
 function decodeOperation(op: XNode, params: ExternalSingle): Record<string, unknown> {
-  let read = operationReaders.get(params);
-  if (!read) {
-    read = structReader(params.keys);
-    operationReaders.set(params, read);
-  }
-  return read(op) as Record<string, unknown>;
+  return operationReaderFor(params)(op) as Record<string, unknown>;
 }
 
 /** What an element holds for a value that is neither undefined nor null, by its description. */
@@ -102,17 +89,10 @@ type Inner = (value: unknown) => string;
  * description: a structure's is generated code with its keys and their tags written in. An
  * element's tags belong to where it appears (`return`, `item`, a key), so they are its parent's.
  */
-const inners = new WeakMap<ExternalDescription, Inner>();
-
-function innerFor(desc: ExternalDescription): Inner {
-  let inner = inners.get(desc);
-  if (inner === undefined) {
-    inner =
-      desc.kind === 'value' ? valueInner : desc.kind === 'multiple' ? listInner(desc.content) : structInner(desc.keys);
-    inners.set(desc, inner);
-  }
-  return inner;
-}
+const innerFor = builtOnce(
+  (desc: ExternalDescription): Inner =>
+    desc.kind === 'value' ? valueInner : desc.kind === 'multiple' ? listInner(desc.content) : structInner(desc.keys),
+);
 
 const valueInner: Inner = (value) => escapeXml(typeof value === 'string' ? value : String(value));
 

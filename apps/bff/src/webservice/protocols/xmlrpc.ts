@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { ExternalDescription } from '@gatehouse/shared';
+import { builtOnce } from '../../lib/built-once';
 import { readBodyLimited } from '../params';
 import { argumentsFor } from './arguments';
 import type { Exchange } from './exchange';
@@ -89,21 +90,14 @@ type Encode = (value: unknown) => string;
  * when compiling, so a call only writes the value. A structure's encoder is generated code that
  * reads each key by name. Descriptions are built once and never changed.
  */
-const encoders = new WeakMap<ExternalDescription, Encode>();
-
-function encoderFor(desc: ExternalDescription): Encode {
-  let encode = encoders.get(desc);
-  if (encode === undefined) {
-    encode =
-      desc.kind === 'value'
-        ? valueEncoder(desc.type)
-        : desc.kind === 'multiple'
-          ? listEncoder(desc)
-          : structEncoder(desc.keys);
-    encoders.set(desc, encode);
-  }
-  return encode;
-}
+const encoderFor = builtOnce(
+  (desc: ExternalDescription): Encode =>
+    desc.kind === 'value'
+      ? valueEncoder(desc.type)
+      : desc.kind === 'multiple'
+        ? listEncoder(desc)
+        : structEncoder(desc.keys),
+);
 
 const EMPTY_STRING = '<value><string/></value>';
 
