@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { ipRestrictionSchema } from './ip';
 import { cursorPageQuerySchema } from './paging';
 
-const TOKEN_STATUSES = [
+export const TOKEN_STATUSES = [
   'valid',
   'expired',
   'iprestricted',
