@@ -1,6 +1,6 @@
 import { loginSchema, passwordSchema } from '@gatehouse/shared';
 import { useMutation } from '@tanstack/react-query';
-import { useState } from 'react';
+import { useEffect, useState } from 'react';
 import { Navigate, useLocation, useNavigate } from 'react-router';
 import { z } from 'zod';
 import { api, isApiError, unwrap } from '../api/client';
@@ -68,6 +68,13 @@ export default function LoginPage() {
     unguarded: true,
   });
 
+  // The new-password form takes the focus once it is on the page. Its effect runs after React has
+  // mounted it; a frame callback could run before that render, and then focus nothing.
+  const choosing = expired !== null;
+  useEffect(() => {
+    if (choosing) passwordForm.form.setFocus('newPassword');
+  }, [choosing, passwordForm.form]);
+
   if (me.isPending) return <Loading label="Loading Gatehouse…" />;
   if (me.data && !login.isPending && !login.isSuccess) return <Navigate to={returnTo} replace />;
 
@@ -91,7 +98,6 @@ export default function LoginPage() {
       passwordForm.form.reset();
       passwordForm.setMessage(null);
       setExpired(outcome.message);
-      requestAnimationFrame(() => passwordForm.form.setFocus('newPassword'));
     },
   });
 

@@ -6,7 +6,7 @@ import {
   tokenUpdateSchema,
 } from '@gatehouse/shared';
 import { useQuery } from '@tanstack/react-query';
-import { type FormEvent, type ReactNode, useRef, useState } from 'react';
+import { type FormEvent, type ReactNode, useEffect, useRef, useState } from 'react';
 import { Link, useNavigate, useParams } from 'react-router';
 import { useLeaveGuard } from '../components/forms/leave-guard';
 import { Page, Section } from '../components/layout/page';
@@ -180,10 +180,19 @@ function EditForm({ token }: { token: TokenDto }) {
       (!validUntil.noExpiry && validUntil.date !== savedUntil),
   );
 
+  // The first field in error takes the focus once it is rendered as such and its fieldset is
+  // enabled again: after the commit, not in a frame callback that may run before it.
+  const focusFor = useRef<FieldErrors | null>(null);
+  useEffect(() => {
+    if (focusFor.current !== errors || update.isPending) return;
+    focusFor.current = null;
+    focusFirstError(formRef.current);
+  }, [errors, update.isPending]);
+
   function fail(fields: FieldErrors, text = 'Please fix the errors below.') {
+    focusFor.current = fields;
     setErrors(fields);
     setMessage({ tone: 'error', text });
-    requestAnimationFrame(() => focusFirstError(formRef.current));
   }
 
   async function onSubmit(e: FormEvent) {

@@ -111,6 +111,7 @@ export function DocsBrowser({
   const expandAll = printView || printing;
   // The deep link last scrolled to, so the page scrolls once per link and not when a click opened it.
   const scrolledTo = useRef<string | null>(null);
+  const scrollPending = useRef<string | null>(null);
 
   const known = useMemo(() => new Set(docs.functions.map((f) => f.name)), [docs.functions]);
   const href: FunctionHref = (name) => `${basePath}/${encodeURIComponent(name)}`;
@@ -147,11 +148,20 @@ export function DocsBrowser({
         return next;
       });
     }
-    requestAnimationFrame(() => {
-      document.getElementById(selected)?.scrollIntoView({ block: 'start' });
-      document.getElementById(`${selected}-heading`)?.querySelector('button')?.focus({ preventScroll: true });
-    });
+    scrollPending.current = selected;
   }, [selected, known, docs.functions]);
+
+  // Scrolled to and focused once it is rendered open in an expanded group: after that commit,
+  // not in a frame callback that may run before it.
+  useEffect(() => {
+    const name = scrollPending.current;
+    if (!name || !open.has(name)) return;
+    const fn = docs.functions.find((f) => f.name === name);
+    if (fn && collapsed.has(fn.component)) return;
+    scrollPending.current = null;
+    document.getElementById(name)?.scrollIntoView({ block: 'start' });
+    document.getElementById(`${name}-heading`)?.querySelector('button')?.focus({ preventScroll: true });
+  }, [open, collapsed, docs.functions]);
 
   // Printing from the browser's own menu expands everything too.
   useEffect(() => {
