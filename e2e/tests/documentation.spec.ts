@@ -70,11 +70,12 @@ test('an admin browses to core_group_create_groups, reads its arguments, tries i
   await tryIt.getByRole('button', { name: 'Try it' }).click();
   await expect(doc.getByText(/"name": "Made from the docs"/)).toBeVisible();
 
-  // A deep link opens the same function.
+  // A deep link opens the same function, scrolled to with its heading's button focused.
   await page.goto(`${url}/admin/webservice/documentation/core_group_create_groups`);
-  await expect(
-    page.getByRole('article', { name: 'core_group_create_groups' }).getByRole('region', { name: 'Arguments' }),
-  ).toBeVisible();
+  const linked = page.getByRole('article', { name: 'core_group_create_groups' });
+  await expect(linked.getByRole('region', { name: 'Arguments' })).toBeVisible();
+  await expect(linked.getByRole('button', { name: 'core_group_create_groups', expanded: true })).toBeFocused();
+  await expect(linked).toBeInViewport();
 });
 
 /** A service name as a hostile administrator might choose it: HTML and Markdown that must stay text. */

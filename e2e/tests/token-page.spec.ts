@@ -66,6 +66,7 @@ test('the token page: everything about a token, edit, regenerate and copy once',
   await form.getByRole('textbox', { name: 'IP restriction' }).fill('300.1.1.1');
   await form.getByRole('button', { name: 'Save changes' }).click();
   await expect(form.getByRole('textbox', { name: 'IP restriction' })).toHaveAttribute('aria-invalid', 'true');
+  await expect(form.getByRole('textbox', { name: 'IP restriction' })).toBeFocused();
   expect(await siteInfo(page, url, secret)).toContain('student2');
   await form.getByRole('textbox', { name: 'IP restriction' }).fill('');
 
