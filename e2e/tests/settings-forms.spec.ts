@@ -97,6 +97,12 @@ test('the login form: field errors by their fields, a wrong password, and the ex
   await expect(page.getByRole('heading', { name: 'Choose a new password' })).toBeVisible();
   const fresh = page.getByLabel('New password', { exact: true });
   await expect(fresh).toBeFocused();
+  // Back returns to the login form, the focus on its password; signing in again comes back here.
+  await page.getByRole('button', { name: 'Back' }).click();
+  await expect(password).toBeFocused();
+  await expect(username).toHaveValue('expired');
+  await page.getByRole('button', { name: 'Log in' }).click();
+  await expect(fresh).toBeFocused();
   await fresh.fill('Fresh-pass-2');
   await page.getByLabel('New password again').fill('Fresh-pass-3');
   await page.getByRole('button', { name: 'Change password and log in' }).click();

@@ -1,6 +1,6 @@
 import { loginSchema, passwordSchema } from '@gatehouse/shared';
 import { useMutation } from '@tanstack/react-query';
-import { useEffect, useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import { Navigate, useLocation, useNavigate } from 'react-router';
 import { z } from 'zod';
 import { api, isApiError, unwrap } from '../api/client';
@@ -68,12 +68,16 @@ export default function LoginPage() {
     unguarded: true,
   });
 
-  // The new-password form takes the focus once it is on the page. Its effect runs after React has
-  // mounted it; a frame callback could run before that render, and then focus nothing.
+  // The new-password form takes the focus once it is on the page, and the login form's password
+  // once Back (or a failed change) returns to it. The effect runs after React has mounted the form;
+  // a frame callback could run before that render, and then focus nothing.
   const choosing = expired !== null;
+  const wasChoosing = useRef(false);
   useEffect(() => {
     if (choosing) passwordForm.form.setFocus('newPassword');
-  }, [choosing, passwordForm.form]);
+    else if (wasChoosing.current) loginForm.form.setFocus('password');
+    wasChoosing.current = choosing;
+  }, [choosing, passwordForm.form, loginForm.form]);
 
   if (me.isPending) return <Loading label="Loading Gatehouse…" />;
   if (me.data && !login.isPending && !login.isSuccess) return <Navigate to={returnTo} replace />;
