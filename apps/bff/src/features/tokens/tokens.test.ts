@@ -57,6 +57,26 @@ async function mkToken(c: Client, body: Record<string, unknown>) {
   return res.body as { token: { id: number; [k: string]: unknown }; secret: string };
 }
 
+/** A confirmed manual user who may have tokens, named by `username` (as the users' screen makes one). */
+const plainUser = (username: string) =>
+  createUser(
+    t.deps,
+    {
+      username,
+      firstname: 'Token',
+      lastname: 'Owner',
+      email: `${username}@example.org`,
+      auth: 'manual',
+      suspended: false,
+      confirmed: true,
+      passwordExpired: false,
+      siteAdmin: false,
+      password: 'Owner-pass-12',
+    },
+    actor,
+    true,
+  );
+
 const tokenRows = async (where: { userId?: number; serviceId?: number }) =>
   await t.store.db
     .select()
@@ -174,23 +194,7 @@ describe('creating a token', () => {
   describe('users and services that cannot have a token', () => {
     let deletedId: number;
     beforeAll(async () => {
-      const u = await createUser(
-        t.deps,
-        {
-          username: 'tokengone',
-          firstname: 'Token',
-          lastname: 'Gone',
-          email: 'tokengone@example.org',
-          auth: 'manual',
-          suspended: false,
-          confirmed: true,
-          passwordExpired: false,
-          siteAdmin: false,
-          password: 'Gone-pass-12',
-        },
-        actor,
-        true,
-      );
+      const u = await plainUser('tokengone');
       deletedId = u.id;
       expect((await admin.delete(`/api/users/${u.id}`)).status).toBe(200);
     });
@@ -469,23 +473,7 @@ describe('token statuses', () => {
       { auth: 'nologin' },
     ];
     for (const [i, flag] of flags.entries()) {
-      const u = await createUser(
-        t.deps,
-        {
-          username: `listflag${i}`,
-          firstname: 'List',
-          lastname: `Flag${i}`,
-          email: `listflag${i}@example.org`,
-          auth: 'manual',
-          suspended: false,
-          confirmed: true,
-          passwordExpired: false,
-          siteAdmin: false,
-          password: 'Listflag-pass-1',
-        },
-        actor,
-        true,
-      );
+      const u = await plainUser(`listflag${i}`);
       const { token } = await mkToken(admin, { userId: u.id, serviceId: openId });
       await t.store.db.update(users).set(flag).where(eq(users.id, u.id));
       expect((await statusOf(token.id)).statuses).toContain('userunavailable');
@@ -564,23 +552,7 @@ describe('deleting tokens', () => {
   });
 
   it("deleting a user removes that user's tokens", async () => {
-    const u = await createUser(
-      t.deps,
-      {
-        username: 'leaver',
-        firstname: 'Lee',
-        lastname: 'Ver',
-        email: 'leaver@example.org',
-        auth: 'manual',
-        suspended: false,
-        confirmed: true,
-        passwordExpired: false,
-        siteAdmin: false,
-        password: 'Leaver-pass-1',
-      },
-      actor,
-      true,
-    );
+    const u = await plainUser('leaver');
     const a = await mkToken(admin, { userId: u.id, serviceId: openId });
     const b = await mkToken(admin, { userId: u.id, serviceId: groupsId });
     expect(await tokenRows({ userId: u.id })).toHaveLength(2);
