@@ -239,6 +239,23 @@ export function serviceBody(name: string, shortname: string, extra: Record<strin
   };
 }
 
+/** A confirmed manual user as the console API creates one, every field given; `extra` overrides. */
+export function userBody<E extends Record<string, unknown> = Record<never, never>>(username: string, extra?: E) {
+  return {
+    username,
+    firstname: 'New',
+    lastname: 'Person',
+    email: `${username}@example.org`,
+    auth: 'manual' as const,
+    suspended: false,
+    confirmed: true,
+    passwordExpired: false,
+    siteAdmin: false,
+    password: 'Fresh-pass-1',
+    ...(extra as E),
+  };
+}
+
 /**
  * Calls a web-service function over REST as an external client does: form body with wstoken,
  * JSON response format, from the given client address (default 10.1.2.3).

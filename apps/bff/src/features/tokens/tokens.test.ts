@@ -4,7 +4,7 @@ import { and, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { auditLog, externalServices, externalTokens, users } from '../../db/schema';
 import { withWrite } from '../../db/write';
-import { type Client, errorOf, makeTestApp, serviceBody, signIn, type TestApp } from '../../test/helpers';
+import { type Client, errorOf, makeTestApp, serviceBody, signIn, type TestApp, userBody } from '../../test/helpers';
 import { onPostgres, sqliteOf } from '../../test/test-store';
 import type { Actor } from '../audit/audit.service';
 import {
@@ -57,25 +57,8 @@ async function mkToken(c: Client, body: Record<string, unknown>) {
   return res.body as { token: { id: number; [k: string]: unknown }; secret: string };
 }
 
-/** A confirmed manual user who may have tokens, named by `username` (as the users' screen makes one). */
-const plainUser = (username: string) =>
-  createUser(
-    t.deps,
-    {
-      username,
-      firstname: 'Token',
-      lastname: 'Owner',
-      email: `${username}@example.org`,
-      auth: 'manual',
-      suspended: false,
-      confirmed: true,
-      passwordExpired: false,
-      siteAdmin: false,
-      password: 'Owner-pass-12',
-    },
-    actor,
-    true,
-  );
+/** A confirmed manual user who may have tokens. */
+const plainUser = (username: string) => createUser(t.deps, userBody(username), actor, true);
 
 const tokenRows = async (where: { userId?: number; serviceId?: number }) =>
   await t.store.db

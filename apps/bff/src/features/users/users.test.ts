@@ -1,24 +1,10 @@
 import { and, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { auditLog, roleAssignments, sessions, users } from '../../db/schema';
-import { type Client, DEMO_PASSWORD, errorOf, makeTestApp, signIn, type TestApp } from '../../test/helpers';
+import { type Client, DEMO_PASSWORD, errorOf, makeTestApp, signIn, type TestApp, userBody } from '../../test/helpers';
 
 type UserDto = { id: number; username: string; [k: string]: unknown };
 const names = (items: UserDto[]) => items.map((u) => u.username);
-
-const newUser = (username: string, extra: Record<string, unknown> = {}) => ({
-  username,
-  firstname: 'New',
-  lastname: 'Person',
-  email: `${username}@example.org`,
-  auth: 'manual',
-  suspended: false,
-  confirmed: true,
-  passwordExpired: false,
-  siteAdmin: false,
-  password: 'Fresh-pass-1',
-  ...extra,
-});
 
 describe('listing users', () => {
   let t: TestApp;
@@ -202,7 +188,7 @@ describe('creating, reading, editing and deleting users', () => {
     it('creates a user (201), who can then sign in; the audit row has no password', async () => {
       const res = await admin.post(
         '/api/users',
-        newUser('  Created.One@x ', { firstname: ' Cora ', email: 'cora@example.org' }),
+        userBody('  Created.One@x ', { firstname: ' Cora ', email: 'cora@example.org' }),
       );
       expect(res.status).toBe(201);
       expect(res.body).toMatchObject({
@@ -257,7 +243,7 @@ describe('creating, reading, editing and deleting users', () => {
       expect(Object.keys(err.fields ?? {})).toEqual(
         expect.arrayContaining(['auth', 'suspended', 'confirmed', 'passwordExpired', 'siteAdmin']),
       );
-      const letters = await admin.post('/api/users', newUser('digitless', { password: 'onlyletters' }));
+      const letters = await admin.post('/api/users', userBody('digitless', { password: 'onlyletters' }));
       expect(letters.status).toBe(400);
       expect(errorOf(letters).fields).toEqual({ password: 'Use letters and at least one digit or symbol' });
       expect((await admin.get('/api/users?search=digitless')).body.total).toBe(0);
@@ -265,7 +251,7 @@ describe('creating, reading, editing and deleting users', () => {
 
     it('refuses a username already taken (any case) with 409 and fields.username', async () => {
       for (const username of ['student', 'STUDENT']) {
-        const res = await admin.post('/api/users', newUser(username));
+        const res = await admin.post('/api/users', userBody(username));
         expect(res.status).toBe(409);
         expect(errorOf(res)).toEqual({
           code: 'conflict',
@@ -276,13 +262,13 @@ describe('creating, reading, editing and deleting users', () => {
     });
 
     it('a manager can create ordinary users but not site administrators', async () => {
-      const ok = await manager.post('/api/users', newUser('made.by.manager'));
+      const ok = await manager.post('/api/users', userBody('made.by.manager'));
       expect(ok.status).toBe(201);
-      const admin2 = await manager.post('/api/users', newUser('wannabe.admin', { siteAdmin: true }));
+      const admin2 = await manager.post('/api/users', userBody('wannabe.admin', { siteAdmin: true }));
       expect(admin2.status).toBe(403);
       expect(errorOf(admin2).code).toBe('forbidden');
       expect((await admin.get('/api/users?search=wannabe')).body.total).toBe(0);
-      const real = await admin.post('/api/users', newUser('second.admin', { siteAdmin: true }));
+      const real = await admin.post('/api/users', userBody('second.admin', { siteAdmin: true }));
       expect(real.status).toBe(201);
       expect(real.body.siteAdmin).toBe(true);
     });
@@ -309,7 +295,7 @@ describe('creating, reading, editing and deleting users', () => {
   describe('PATCH /api/users/:id', () => {
     let id: number;
     beforeAll(async () => {
-      id = (await admin.post('/api/users', newUser('editme'))).body.id;
+      id = (await admin.post('/api/users', userBody('editme'))).body.id;
     });
 
     it.each([
